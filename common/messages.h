@@ -1,0 +1,161 @@
+// Plain C++ forms of the wire bodies (schemas/samband.capnp). Code outside the codec works on
+// these; only common/codec.cpp touches Cap'n Proto readers and builders.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/bytes.h"
+#include "schemas/samband.capnp.h"
+
+namespace samband::common {
+
+using wire::AckKind;
+using wire::ContinuityState;
+using wire::Electricity;
+using wire::Mode;
+using wire::Offered;
+using wire::OperationalState;
+using wire::ReadinessLevel;
+using wire::RejectReason;
+using wire::SchoolForm;
+using wire::Supply;
+
+struct HeartbeatMsg {
+  uint64_t headSeq = 0;
+  uint32_t outboxPending = 0;
+  ReadinessLevel level = ReadinessLevel::NORMAL;
+};
+
+struct UnitStatusMsg {
+  std::string unitCode;
+  OperationalState operational = OperationalState::UNKNOWN;
+  std::string reason;
+  int64_t expectedReopen = 0;
+  int32_t pupilsEnrolled = -1;
+  int32_t pupilsPresent = -1;
+  int32_t staffTotal = -1;
+  int32_t staffAvailable = -1;
+  Offered criticalCare = Offered::UNKNOWN;
+  Offered specialSupport = Offered::UNKNOWN;
+  Electricity electricity = Electricity::UNKNOWN;
+  int32_t backupHours = -1;
+  Supply heating = Supply::UNKNOWN;
+  Supply water = Supply::UNKNOWN;
+  Supply food = Supply::UNKNOWN;
+  Supply it = Supply::UNKNOWN;
+  Supply telephony = Supply::UNKNOWN;
+  int32_t foodDays = -1;
+  std::string note;
+  int64_t validUntil = 0;
+};
+
+struct CapacityEntryMsg {
+  SchoolForm form = SchoolForm::GRUNDSKOLA;
+  uint8_t year = 0;
+  int32_t enrolled = 0;
+  int32_t seatsNow = 0;
+  int32_t seats72h = 0;
+};
+
+struct CapacityMsg {
+  std::string unitCode;
+  std::vector<CapacityEntryMsg> entries;
+};
+
+struct ContinuityMsg {
+  ContinuityState state = ContinuityState::OK;
+  int64_t fromDate = 0;
+  std::string note;
+};
+
+struct SelfTestMsg {
+  std::string name;
+  bool passed = false;
+  std::string detail;
+};
+
+struct ReadinessCheckMsg {
+  std::string checkId;
+  int64_t issuedAt = 0;
+  int64_t deadline = 0;
+  bool requireConfirmation = false;
+};
+
+struct ReadinessAnswerMsg {
+  std::string checkId;
+  std::vector<SelfTestMsg> results;
+  bool confirmed = false;
+  int64_t receivedAt = 0;
+};
+
+struct DirectiveMsg {
+  std::string directiveId;
+  uint64_t number = 0;
+  std::string text;
+  ReadinessLevel level = ReadinessLevel::UNCHANGED;
+  bool requireAck = false;
+  int64_t expiresAt = 0;
+  std::vector<std::string> recipients;
+};
+
+struct DirectiveAckMsg {
+  std::string directiveId;
+  AckKind kind = AckKind::DELIVERED;
+};
+
+struct KeyRotationMsg {
+  Bytes newKeyId;
+  Bytes newSignPublic;
+  Bytes newCurvePublic;
+};
+
+using Payload = std::variant<HeartbeatMsg, UnitStatusMsg, CapacityMsg, ContinuityMsg,
+                             ReadinessAnswerMsg, DirectiveAckMsg, ReadinessCheckMsg, DirectiveMsg,
+                             KeyRotationMsg>;
+
+struct Message {
+  std::string senderId;
+  Bytes keyId;        // 8 bytes
+  uint64_t seq = 0;   // 0 for heartbeats
+  Bytes prevHash;     // empty for seq 1 and heartbeats, else 32 bytes
+  int64_t sentAt = 0;
+  Mode mode = Mode::ACTUAL;
+  Payload payload;
+
+  bool isHeartbeat() const { return std::holds_alternative<HeartbeatMsg>(payload); }
+  // True for the bodies only the city may send (readiness checks, directives).
+  bool isFromCityOnly() const {
+    return std::holds_alternative<ReadinessCheckMsg>(payload) ||
+           std::holds_alternative<DirectiveMsg>(payload);
+  }
+};
+
+// Short stable name of the payload kind ("unit_status", "heartbeat", ...), stored in the archive.
+const char* payloadKindName(const Payload& payload);
+
+// Broker -> agent messages.
+struct AckMsg {
+  uint64_t seq = 0;
+  bool duplicate = false;
+};
+struct RejectMsg {
+  uint64_t seq = 0;
+  RejectReason reason = RejectReason::MALFORMED;
+  uint64_t headSeq = 0;
+  Bytes headHash;
+  std::string detail;
+};
+struct HeadMsg {
+  uint64_t headSeq = 0;
+  Bytes headHash;
+  int64_t serverTime = 0;
+};
+struct CityEnvelopeMsg {
+  Bytes envelope;  // a city-signed Envelope, verified by the agent itself
+};
+using Downlink = std::variant<AckMsg, RejectMsg, HeadMsg, CityEnvelopeMsg>;
+
+}  // namespace samband::common

@@ -1,0 +1,245 @@
+# Samband wire format. Every frame on the wire is an Envelope; its body bytes are a serialized
+# Body, signed exactly as sent. Fields are only ever added, never renumbered or removed.
+@0xe8cf740bb2139fb5;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("samband::wire");
+
+struct Envelope {
+  body @0 :Data;
+  # A serialized Body message (standard unpacked Cap'n Proto encoding), exactly as signed.
+  signature @1 :Data;
+  # 64-byte Ed25519 signature over "samband/v1/body" NUL-terminated, followed by the body bytes.
+}
+
+enum Mode {
+  # As in CAP and EDXL-DE: only `actual` traffic changes the real picture.
+  actual @0;
+  exercise @1;
+  system @2;
+  test @3;
+}
+
+enum ReadinessLevel {
+  # The city's preparedness level; `unchanged` means a directive does not touch it.
+  unchanged @0;
+  normal @1;
+  heightened @2;
+  highest @3;
+}
+
+struct Body {
+  senderId @0 :Text;
+  # Provider organisation number "NNNNNN-NNNN", or "city" for the city.
+  keyId @1 :Data;
+  # 8 bytes: the first bytes of BLAKE2b-256 over the sender's Ed25519 public key.
+  seq @2 :UInt64;
+  # Strictly increasing per (sender, key), starting at 1. Heartbeats carry 0: they are outside
+  # the sequence and the hash chain.
+  prevHash @3 :Data;
+  # BLAKE2b-256 of the sender's previous body bytes under this key; empty for seq 1 and heartbeats.
+  sentAt @4 :Int64;
+  # Milliseconds since the Unix epoch on the sender's clock, when the body was signed.
+  mode @5 :Mode;
+
+  union {
+    heartbeat @6 :Heartbeat;            # agent -> broker
+    unitStatus @7 :UnitStatus;          # agent -> broker
+    capacity @8 :Capacity;              # agent -> broker
+    continuity @9 :Continuity;          # agent -> broker
+    readinessAnswer @10 :ReadinessAnswer;  # agent -> broker
+    directiveAck @11 :DirectiveAck;     # agent -> broker
+    readinessCheck @12 :ReadinessCheck; # city -> agent
+    directive @13 :Directive;           # city -> agent
+    keyRotation @14 :KeyRotation;       # agent -> broker, signed by the old key
+  }
+}
+
+struct Heartbeat {
+  headSeq @0 :UInt64;
+  # The highest seq the agent has signed under this key (its chain head).
+  outboxPending @1 :UInt32;
+  # Messages in the agent's outbox not yet acknowledged.
+  level @2 :ReadinessLevel;
+  # The level the agent currently applies.
+}
+
+enum OperationalState {
+  unknown @0;
+  normal @1;
+  reduced @2;
+  remote @3;     # premises closed, teaching continues remotely
+  closed @4;
+  relocated @5;
+}
+
+enum Supply {
+  # State of a utility or service at the unit.
+  unknown @0;
+  ok @1;
+  degraded @2;
+  down @3;
+}
+
+enum Electricity {
+  unknown @0;
+  grid @1;
+  backup @2;
+  none @3;
+}
+
+enum Offered {
+  unknown @0;
+  no @1;
+  yes @2;
+}
+
+struct UnitStatus {
+  # Counts and states only; never personal data.
+  unitCode @0 :Text;                 # 8-digit school-unit code
+  operational @1 :OperationalState;
+  reason @2 :Text;                   # why not normal (short text)
+  expectedReopen @3 :Int64;          # ms since epoch; 0 = not given
+  pupilsEnrolled @4 :Int32 = -1;     # -1 = not given
+  pupilsPresent @5 :Int32 = -1;
+  staffTotal @6 :Int32 = -1;
+  staffAvailable @7 :Int32 = -1;
+  criticalCare @8 :Offered;          # care for children of parents in samhällsviktig verksamhet
+  specialSupport @9 :Offered;        # care for pupils needing special support
+  electricity @10 :Electricity;
+  backupHours @11 :Int32 = -1;       # hours of backup power left; -1 = not given
+  heating @12 :Supply;
+  water @13 :Supply;
+  food @14 :Supply;
+  it @15 :Supply;
+  telephony @16 :Supply;
+  foodDays @17 :Int32 = -1;          # days of food in stock; -1 = not given
+  note @18 :Text;                    # short free text
+  validUntil @19 :Int64;             # ms since epoch; 0 = until the next report
+}
+
+enum SchoolForm {
+  forskola @0;
+  forskoleklass @1;
+  grundskola @2;
+  gymnasieskola @3;
+  fritidshem @4;
+  anpassadGrundskola @5;
+  anpassadGymnasieskola @6;
+}
+
+struct CapacityEntry {
+  form @0 :SchoolForm;
+  year @1 :UInt8;        # 0 where the form has no years
+  enrolled @2 :Int32;    # pupils enrolled in this form and year
+  seatsNow @3 :Int32;    # pupils the unit can take in now
+  seats72h @4 :Int32;    # pupils the unit can take in within 72 hours
+}
+
+struct Capacity {
+  unitCode @0 :Text;
+  entries @1 :List(CapacityEntry);
+}
+
+enum ContinuityState {
+  ok @0;
+  atRisk @1;
+  cannotContinue @2;
+}
+
+struct Continuity {
+  state @0 :ContinuityState;
+  fromDate @1 :Int64;    # ms since epoch when it applies; 0 = now
+  note @2 :Text;
+}
+
+struct SelfTest {
+  name @0 :Text;         # e.g. "clock_skew", "disk_free", "outbox_depth"
+  passed @1 :Bool;
+  detail @2 :Text;
+}
+
+struct ReadinessCheck {
+  checkId @0 :Text;
+  issuedAt @1 :Int64;
+  deadline @2 :Int64;
+  requireConfirmation @3 :Bool;
+}
+
+struct ReadinessAnswer {
+  checkId @0 :Text;
+  results @1 :List(SelfTest);
+  confirmed @2 :Bool;    # a person confirmed with `samband-agent confirm`
+  receivedAt @3 :Int64;  # when the agent received the check (agent clock)
+}
+
+struct Directive {
+  directiveId @0 :Text;
+  number @1 :UInt64;     # strictly increasing per city key; agents refuse older ones
+  text @2 :Text;
+  level @3 :ReadinessLevel;
+  requireAck @4 :Bool;
+  expiresAt @5 :Int64;
+  recipients @6 :List(Text);   # provider ids; empty = all
+}
+
+enum AckKind {
+  delivered @0;          # the agent received and verified it
+  acknowledged @1;       # a person acknowledged it
+}
+
+struct DirectiveAck {
+  directiveId @0 :Text;
+  kind @1 :AckKind;
+}
+
+struct KeyRotation {
+  newKeyId @0 :Data;
+  newSignPublic @1 :Data;
+  newCurvePublic @2 :Data;
+}
+
+enum RejectReason {
+  malformed @0;
+  oversized @1;
+  badSignature @2;
+  unknownSender @3;
+  keyMismatch @4;
+  revoked @5;
+  unitNotOwned @6;
+  replay @7;
+  outOfOrder @8;
+  forbidden @9;
+  overloaded @10;
+  internal @11;
+}
+
+struct Ack {
+  seq @0 :UInt64;        # this seq (and the sender's chain up to it) is durably stored
+  duplicate @1 :Bool;    # it had been stored before
+}
+
+struct Reject {
+  seq @0 :UInt64;
+  reason @1 :RejectReason;
+  headSeq @2 :UInt64;    # the broker's chain head for this sender and key
+  headHash @3 :Data;
+  detail @4 :Text;
+}
+
+struct Head {
+  # The broker's answer to a heartbeat: where the sender's chain stands.
+  headSeq @0 :UInt64;
+  headHash @1 :Data;
+  serverTime @2 :Int64;  # broker clock, ms since epoch (for the clock-skew self-test)
+}
+
+struct Downlink {
+  # Broker -> agent. Authenticated by the CURVE session; city messages are signed themselves.
+  union {
+    ack @0 :Ack;
+    reject @1 :Reject;
+    head @2 :Head;
+    city @3 :Envelope;
+  }
+}
