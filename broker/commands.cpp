@@ -1,0 +1,177 @@
+// Implementations of the broker's CLI verbs (see commands.h).
+#include "broker/commands.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+
+#include "broker/audit.h"
+#include "broker/broker_config.h"
+#include "broker/server.h"
+#include "broker/store.h"
+#include "broker/view.h"
+#include "common/clock.h"
+#include "common/config.h"
+#include "common/enrollment.h"
+#include "common/identity.h"
+#include "common/ids.h"
+#include "common/log.h"
+#include "common/process.h"
+
+namespace samband::broker {
+
+namespace {
+
+int fail(const std::string& message, int code = kExitUsage) {
+  std::cerr << "samband-broker: " << message << "\n";
+  return code;
+}
+
+common::LogLevel parseLogLevel(const std::string& s) {
+  if (s == "debug") return common::LogLevel::debug;
+  if (s == "warn") return common::LogLevel::warn;
+  if (s == "error") return common::LogLevel::error;
+  return common::LogLevel::info;
+}
+
+}  // namespace
+
+int runInit(const InitOptions& o) {
+  std::error_code ec;
+  std::filesystem::create_directories(o.dir, ec);
+  if (ec) return fail("cannot create directory " + o.dir + ": " + ec.message());
+  const std::string config = o.dir + "/broker.toml";
+  const std::string identity = o.dir + "/city.identity";
+  struct stat st {};
+  if (::stat(config.c_str(), &st) == 0 || ::stat(identity.c_str(), &st) == 0) {
+    return fail(o.dir + " already holds a broker (broker.toml or city.identity); refusing to "
+                        "overwrite it. Use another --dir");
+  }
+  auto city = common::Identity::generate(common::kCitySenderId);
+  if (auto s = city->save(identity); !s) return fail(s.error().message);
+  if (auto s = city->publicPart().save(o.dir + "/city.pub"); !s) return fail(s.error().message);
+  if (auto s = common::writeFileAtomic(config, defaultBrokerConfigText(o.listen, o.boardListen));
+      !s) {
+    return fail(s.error().message);
+  }
+  auto store = Store::open(o.dir + "/samband.db", Store::Access::readWrite);
+  if (!store) return fail(store.error().message);
+  std::cout << "Created " << config << ", " << identity << " (secret, mode 0600), " << o.dir
+            << "/city.pub (give this to every provider) and " << o.dir << "/samband.db.\n"
+            << "Next: samband-broker serve --config " << config << "\n";
+  return kExitOk;
+}
+
+int runServe(const std::string& configPath) {
+  common::hardenProcess();
+  auto cfg = loadBrokerConfig(configPath);
+  if (!cfg) return fail(cfg.error().message);
+  common::setLogLevel(parseLogLevel(cfg->logLevel));
+  auto city = common::Identity::load(cfg->identityPath);
+  if (!city) return fail(city.error().message);
+
+  // Block the stop signals in every thread; the main thread waits for them below.
+  sigset_t stopSignals;
+  sigemptyset(&stopSignals);
+  sigaddset(&stopSignals, SIGINT);
+  sigaddset(&stopSignals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+
+  common::SystemClock clock;
+  Metrics metrics;
+  Server server(cfg->server, **city, clock, metrics);
+  if (auto s = server.start(); !s) return fail(s.error().message, kExitFailure);
+  common::logInfo("broker", "listening on " + server.endpoint() + ", database " +
+                                cfg->databasePath);
+  int sig = 0;
+  sigwait(&stopSignals, &sig);
+  common::logInfo("broker", "stopping on signal " + std::to_string(sig));
+  server.stop();
+  return kExitOk;
+}
+
+int runEnroll(const std::string& configPath, const std::vector<std::string>& requests,
+              bool allowTransfer) {
+  auto cfg = loadBrokerConfig(configPath);
+  if (!cfg) return fail(cfg.error().message);
+  auto store = Store::open(cfg->databasePath, Store::Access::readWrite);
+  if (!store) return fail(store.error().message);
+  common::SystemClock clock;
+  int status = kExitOk;
+  for (const auto& path : requests) {
+    auto text = common::readFile(path, 1024 * 1024);
+    if (!text) {
+      status = fail(text.error().message);
+      continue;
+    }
+    auto request = common::parseEnrollRequest(*text, path);
+    if (!request) {
+      status = fail(request.error().message);
+      continue;
+    }
+    auto outcome = (*store)->enroll(*request, allowTransfer, clock.nowMs());
+    if (!outcome) {
+      status = fail(path + ": " + outcome.error().message);
+      continue;
+    }
+    std::cout << (outcome->newProvider ? "Enrolled " : "Updated ") << request->provider << " ("
+              << request->name << "), key " << common::toHex(request->keyId())
+              << (outcome->keyAlreadyEnrolled ? " (already enrolled)" : "") << ", "
+              << outcome->unitsAdded.size() << " unit(s) added";
+    if (!outcome->unitsTransferred.empty()) {
+      std::cout << ", " << outcome->unitsTransferred.size() << " transferred";
+    }
+    std::cout << ".\n";
+  }
+  return status;
+}
+
+int runStatus(const std::string& configPath, bool json) {
+  auto cfg = loadBrokerConfig(configPath);
+  if (!cfg) return fail(cfg.error().message);
+  auto store = Store::open(cfg->databasePath, Store::Access::readOnly);
+  if (!store) return fail(store.error().message);
+  common::SystemClock clock;
+  try {
+    auto picture = currentPicture(**store, cfg->liveness, clock.nowMs());
+    if (json) {
+      std::cout << picture.dump(2) << "\n";
+    } else {
+      std::cout << pictureText(picture);
+    }
+  } catch (const std::exception& e) {
+    return fail(std::string("cannot read the picture: ") + e.what(), kExitFailure);
+  }
+  return kExitOk;
+}
+
+int runAudit(const std::string& configPath, bool json) {
+  auto cfg = loadBrokerConfig(configPath);
+  if (!cfg) return fail(cfg.error().message);
+  auto store = Store::open(cfg->databasePath, Store::Access::readOnly);
+  if (!store) return fail(store.error().message);
+  AuditReport report = auditArchive(**store);
+  if (json) {
+    std::cout << report.toJson().dump(2) << "\n";
+  } else {
+    std::cout << report.toText();
+  }
+  return report.intact() ? kExitOk : kExitFailure;
+}
+
+int runRevoke(const std::string& configPath, const std::string& keyId) {
+  auto cfg = loadBrokerConfig(configPath);
+  if (!cfg) return fail(cfg.error().message);
+  auto store = Store::open(cfg->databasePath, Store::Access::readWrite);
+  if (!store) return fail(store.error().message);
+  common::SystemClock clock;
+  if (auto s = (*store)->revokeKey(keyId, clock.nowMs()); !s) return fail(s.error().message);
+  std::cout << "Revoked key " << keyId << "; the running broker refuses it within seconds.\n";
+  return kExitOk;
+}
+
+}  // namespace samband::broker

@@ -1,0 +1,28 @@
+// The broker's CLI verbs. Each returns the process exit status and prints one clear sentence
+// on failure (to stderr) saying what to do next. main.cpp only parses flags and calls these.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace samband::broker {
+
+// Exit statuses shared by all verbs.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;  // the command ran and found a problem
+inline constexpr int kExitUsage = 2;    // bad flags, config or input
+
+struct InitOptions {
+  std::string dir;
+  std::string listen = "tcp://127.0.0.1:7700";
+  std::string boardListen = "127.0.0.1:8080";
+};
+int runInit(const InitOptions& o);
+int runServe(const std::string& configPath);
+int runEnroll(const std::string& configPath, const std::vector<std::string>& requests,
+              bool allowTransfer);
+int runStatus(const std::string& configPath, bool json);
+int runAudit(const std::string& configPath, bool json);
+int runRevoke(const std::string& configPath, const std::string& keyId);
+
+}  // namespace samband::broker

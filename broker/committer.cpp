@@ -1,0 +1,354 @@
+// See committer.h. The chain rule (seq = head + 1, prevHash = hash of head) makes every sender's
+// archive one unbroken chain; an ack for seq therefore covers everything before it.
+#include "broker/committer.h"
+
+#include <SQLiteCpp/Exception.h>
+
+#include "common/codec.h"
+#include "common/log.h"
+#include "common/vocabulary.h"
+
+namespace samband::broker {
+
+using common::Bytes;
+using common::RejectReason;
+
+namespace {
+
+Bytes encode(const common::Downlink& d) { return common::encodeDownlink(d); }
+
+}  // namespace
+
+Committer::Committer(Store& store, const common::Clock& clock, Metrics& metrics)
+    : store_(store), clock_(clock), metrics_(metrics) {
+  auto& db = store_.db();
+  insertFrame_ = std::make_unique<SQLite::Statement>(
+      db,
+      "INSERT INTO frames(sender, key_id, seq, kind, mode, sent_at, received_at, body_hash, "
+      "envelope) VALUES(?,?,?,?,?,?,?,?,?)");
+  findFrame_ = std::make_unique<SQLite::Statement>(
+      db, "SELECT body_hash FROM frames WHERE sender=? AND key_id=? AND seq=?");
+  findHead_ = std::make_unique<SQLite::Statement>(
+      db,
+      "SELECT seq, body_hash FROM frames WHERE sender=? AND key_id=? ORDER BY seq DESC LIMIT 1");
+  upsertStatus_ = std::make_unique<SQLite::Statement>(
+      db,
+      "INSERT INTO unit_status(mode, code, provider_id, frame_id, sent_at, received_at, "
+      "operational, reason, expected_reopen, pupils_enrolled, pupils_present, staff_total, "
+      "staff_available, critical_care, special_support, electricity, backup_hours, heating, "
+      "water, food, it, telephony, food_days, note, valid_until) "
+      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+      "ON CONFLICT(mode, code) DO UPDATE SET provider_id=excluded.provider_id, "
+      "frame_id=excluded.frame_id, sent_at=excluded.sent_at, received_at=excluded.received_at, "
+      "operational=excluded.operational, reason=excluded.reason, "
+      "expected_reopen=excluded.expected_reopen, pupils_enrolled=excluded.pupils_enrolled, "
+      "pupils_present=excluded.pupils_present, staff_total=excluded.staff_total, "
+      "staff_available=excluded.staff_available, critical_care=excluded.critical_care, "
+      "special_support=excluded.special_support, electricity=excluded.electricity, "
+      "backup_hours=excluded.backup_hours, heating=excluded.heating, water=excluded.water, "
+      "food=excluded.food, it=excluded.it, telephony=excluded.telephony, "
+      "food_days=excluded.food_days, note=excluded.note, valid_until=excluded.valid_until "
+      "WHERE excluded.sent_at >= unit_status.sent_at");
+}
+
+Committer::Head& Committer::headFor(const std::string& sender, const std::string& keyId) {
+  std::string k = sender + "/" + keyId;
+  auto it = heads_.find(k);
+  if (it != heads_.end()) return it->second;
+  Head h;
+  findHead_->reset();
+  findHead_->bind(1, sender);
+  findHead_->bind(2, keyId);
+  if (findHead_->executeStep()) {
+    h.seq = static_cast<uint64_t>(findHead_->getColumn(0).getInt64());
+    auto c = findHead_->getColumn(1);
+    auto* p = static_cast<const uint8_t*>(c.getBlob());
+    h.hash.assign(p, p + c.getBytes());
+  }
+  findHead_->reset();
+  return heads_.emplace(k, std::move(h)).first->second;
+}
+
+int64_t& Committer::lastHeartbeatFor(const std::string& keyId) {
+  auto it = lastHeartbeat_.find(keyId);
+  if (it != lastHeartbeat_.end()) return it->second;
+  int64_t last = 0;
+  SQLite::Statement q(store_.db(), "SELECT last_heartbeat_sent_at FROM keys WHERE key_id=?");
+  q.bind(1, keyId);
+  if (q.executeStep()) last = q.getColumn(0).getInt64();
+  return lastHeartbeat_.emplace(keyId, last).first->second;
+}
+
+void Committer::refuse(const std::string& routingId, const Refusal& r, std::vector<Reply>& out) {
+  rejectedInBatch_[common::rejectReasonName(r.reason)]++;
+  metrics_.rejected[static_cast<size_t>(r.reason) % kRejectReasons]++;
+  if (routingId.empty()) return;
+  common::RejectMsg msg;
+  msg.seq = r.seq;
+  msg.reason = r.reason;
+  msg.detail = r.detail;
+  if (!r.sender.empty() &&
+      (r.reason == RejectReason::REPLAY || r.reason == RejectReason::OUT_OF_ORDER)) {
+    const Head& h = headFor(r.sender, r.keyIdHex);
+    msg.headSeq = h.seq;
+    msg.headHash = h.hash;
+  }
+  out.push_back({routingId, encode(msg)});
+}
+
+void Committer::handleHeartbeat(const std::string& routingId, const VerifiedFrame& f,
+                                 std::vector<Reply>& out) {
+  const auto& m = f.message();
+  int64_t& last = lastHeartbeatFor(f.keyIdHex());
+  if (m.sentAt <= last) {
+    refuse(routingId,
+           Refusal{RejectReason::REPLAY, "heartbeat not newer than the last one", m.senderId,
+                   f.keyIdHex(), 0},
+           out);
+    return;
+  }
+  last = m.sentAt;
+  metrics_.heartbeats++;
+  heartbeatInBatch_[f.keyIdHex()] = m.sentAt;
+  lastSeenInBatch_[m.senderId] = f.receivedAt();
+  const Head& h = headFor(m.senderId, f.keyIdHex());
+  out.push_back({routingId, encode(common::HeadMsg{h.seq, h.hash, clock_.nowMs()})});
+}
+
+void Committer::handleFrame(const std::string& routingId, const VerifiedFrame& f,
+                            std::vector<Reply>& out) {
+  const auto& m = f.message();
+  if (m.isHeartbeat()) {
+    handleHeartbeat(routingId, f, out);
+    return;
+  }
+  Head& head = headFor(m.senderId, f.keyIdHex());
+  if (m.seq <= head.seq) {
+    findFrame_->reset();
+    findFrame_->bind(1, m.senderId);
+    findFrame_->bind(2, f.keyIdHex());
+    findFrame_->bind(3, static_cast<int64_t>(m.seq));
+    bool same = false;
+    if (findFrame_->executeStep()) {
+      auto c = findFrame_->getColumn(0);
+      auto* p = static_cast<const uint8_t*>(c.getBlob());
+      same = Bytes(p, p + c.getBytes()) == f.bodyHash();
+    }
+    findFrame_->reset();
+    if (same) {
+      metrics_.duplicates++;
+      lastSeenInBatch_[m.senderId] = f.receivedAt();
+      out.push_back({routingId, encode(common::AckMsg{m.seq, true})});
+    } else {
+      refuse(routingId,
+             Refusal{RejectReason::REPLAY,
+                     "seq " + std::to_string(m.seq) + " is already taken by another message",
+                     m.senderId, f.keyIdHex(), m.seq},
+             out);
+    }
+    return;
+  }
+  if (m.seq != head.seq + 1 || m.prevHash != head.hash) {
+    refuse(routingId,
+           Refusal{RejectReason::OUT_OF_ORDER,
+                   m.seq != head.seq + 1 ? "expected seq " + std::to_string(head.seq + 1)
+                                         : "prevHash does not match the stored chain",
+                   m.senderId, f.keyIdHex(), m.seq},
+           out);
+    return;
+  }
+  int64_t frameId = 0;
+  storeFrame(f, &frameId);
+  applyToView(f, frameId);
+  head.seq = m.seq;
+  head.hash = f.bodyHash();
+  metrics_.framesAccepted++;
+  lastSeenInBatch_[m.senderId] = f.receivedAt();
+  out.push_back({routingId, encode(common::AckMsg{m.seq, false})});
+}
+
+void Committer::storeFrame(const VerifiedFrame& f, int64_t* frameId) {
+  const auto& m = f.message();
+  auto& q = *insertFrame_;
+  q.reset();
+  q.bind(1, m.senderId);
+  q.bind(2, f.keyIdHex());
+  q.bind(3, static_cast<int64_t>(m.seq));
+  q.bind(4, common::payloadKindName(m.payload));
+  q.bind(5, common::modeName(m.mode));
+  q.bind(6, m.sentAt);
+  q.bind(7, f.receivedAt());
+  q.bindNoCopy(8, f.bodyHash().data(), static_cast<int>(f.bodyHash().size()));
+  q.bindNoCopy(9, f.envelope().data(), static_cast<int>(f.envelope().size()));
+  q.exec();
+  *frameId = store_.db().getLastInsertRowid();
+}
+
+void Committer::applyToView(const VerifiedFrame& f, int64_t frameId) {
+  const auto& m = f.message();
+  auto& db = store_.db();
+  const char* mode = common::modeName(m.mode);
+  if (auto* s = std::get_if<common::UnitStatusMsg>(&m.payload)) {
+    auto& q = *upsertStatus_;
+    q.reset();
+    int i = 1;
+    q.bind(i++, mode);
+    q.bind(i++, s->unitCode);
+    q.bind(i++, m.senderId);
+    q.bind(i++, frameId);
+    q.bind(i++, m.sentAt);
+    q.bind(i++, f.receivedAt());
+    q.bind(i++, common::operationalName(s->operational));
+    q.bind(i++, s->reason);
+    q.bind(i++, s->expectedReopen);
+    q.bind(i++, s->pupilsEnrolled);
+    q.bind(i++, s->pupilsPresent);
+    q.bind(i++, s->staffTotal);
+    q.bind(i++, s->staffAvailable);
+    q.bind(i++, common::offeredName(s->criticalCare));
+    q.bind(i++, common::offeredName(s->specialSupport));
+    q.bind(i++, common::electricityName(s->electricity));
+    q.bind(i++, s->backupHours);
+    q.bind(i++, common::supplyName(s->heating));
+    q.bind(i++, common::supplyName(s->water));
+    q.bind(i++, common::supplyName(s->food));
+    q.bind(i++, common::supplyName(s->it));
+    q.bind(i++, common::supplyName(s->telephony));
+    q.bind(i++, s->foodDays);
+    q.bind(i++, s->note);
+    q.bind(i++, s->validUntil);
+    q.exec();
+  } else if (auto* c = std::get_if<common::CapacityMsg>(&m.payload)) {
+    SQLite::Statement newer(db, "SELECT sent_at FROM capacity_reports WHERE mode=? AND code=?");
+    newer.bind(1, mode);
+    newer.bind(2, c->unitCode);
+    if (newer.executeStep() && newer.getColumn(0).getInt64() > m.sentAt) return;
+    SQLite::Statement del(db, "DELETE FROM capacity WHERE mode=? AND code=?");
+    del.bind(1, mode);
+    del.bind(2, c->unitCode);
+    del.exec();
+    SQLite::Statement ins(db,
+                          "INSERT OR REPLACE INTO capacity(mode, code, form, year, enrolled, "
+                          "seats_now, seats_72h, sent_at, frame_id) VALUES(?,?,?,?,?,?,?,?,?)");
+    for (const auto& e : c->entries) {
+      ins.reset();
+      ins.bind(1, mode);
+      ins.bind(2, c->unitCode);
+      ins.bind(3, common::schoolFormName(e.form));
+      ins.bind(4, static_cast<int>(e.year));
+      ins.bind(5, e.enrolled);
+      ins.bind(6, e.seatsNow);
+      ins.bind(7, e.seats72h);
+      ins.bind(8, m.sentAt);
+      ins.bind(9, frameId);
+      ins.exec();
+    }
+    SQLite::Statement rep(db,
+                          "INSERT INTO capacity_reports(mode, code, sent_at) VALUES(?,?,?) "
+                          "ON CONFLICT(mode, code) DO UPDATE SET sent_at=excluded.sent_at");
+    rep.bind(1, mode);
+    rep.bind(2, c->unitCode);
+    rep.bind(3, m.sentAt);
+    rep.exec();
+  } else if (auto* co = std::get_if<common::ContinuityMsg>(&m.payload)) {
+    SQLite::Statement q(db,
+                        "INSERT INTO continuity(mode, provider_id, state, from_date, note, "
+                        "sent_at, frame_id) VALUES(?,?,?,?,?,?,?) "
+                        "ON CONFLICT(mode, provider_id) DO UPDATE SET state=excluded.state, "
+                        "from_date=excluded.from_date, note=excluded.note, "
+                        "sent_at=excluded.sent_at, frame_id=excluded.frame_id "
+                        "WHERE excluded.sent_at >= continuity.sent_at");
+    q.bind(1, mode);
+    q.bind(2, m.senderId);
+    q.bind(3, common::continuityName(co->state));
+    q.bind(4, co->fromDate);
+    q.bind(5, co->note);
+    q.bind(6, m.sentAt);
+    q.bind(7, frameId);
+    q.exec();
+  } else if (auto* kr = std::get_if<common::KeyRotationMsg>(&m.payload)) {
+    // Announced under the old key: the new key joins the same provider. The old key stays
+    // valid until the operator revokes it, so a rotation never locks a provider out.
+    SQLite::Statement q(db,
+                        "INSERT OR IGNORE INTO keys(key_id, provider_id, sign_public, "
+                        "curve_public, enrolled_at) VALUES(?,?,?,?,?)");
+    q.bind(1, common::toHex(kr->newKeyId));
+    q.bind(2, m.senderId);
+    q.bind(3, kr->newSignPublic.data(), 32);
+    q.bind(4, kr->newCurvePublic.data(), 32);
+    q.bind(5, f.receivedAt());
+    q.exec();
+  }
+  // Readiness answers and directive acknowledgements are archived; their views come with the
+  // readiness-check and directive features.
+}
+
+void Committer::flushCounters() {
+  auto& db = store_.db();
+  if (!rejectedInBatch_.empty()) {
+    SQLite::Statement q(db,
+                        "INSERT INTO rejections(reason, count) VALUES(?,?) "
+                        "ON CONFLICT(reason) DO UPDATE SET count=count+excluded.count");
+    for (const auto& [reason, n] : rejectedInBatch_) {
+      q.reset();
+      q.bind(1, reason);
+      q.bind(2, n);
+      q.exec();
+    }
+  }
+  if (!lastSeenInBatch_.empty()) {
+    SQLite::Statement q(db, "UPDATE providers SET last_seen=max(coalesce(last_seen,0), ?) WHERE id=?");
+    for (const auto& [provider, at] : lastSeenInBatch_) {
+      q.reset();
+      q.bind(1, at);
+      q.bind(2, provider);
+      q.exec();
+    }
+  }
+  if (!heartbeatInBatch_.empty()) {
+    SQLite::Statement q(db, "UPDATE keys SET last_heartbeat_sent_at=? WHERE key_id=?");
+    for (const auto& [key, at] : heartbeatInBatch_) {
+      q.reset();
+      q.bind(1, at);
+      q.bind(2, key);
+      q.exec();
+    }
+  }
+}
+
+std::vector<Reply> Committer::apply(std::vector<WorkItem>& batch) {
+  std::vector<Reply> out;
+  out.reserve(batch.size());
+  rejectedInBatch_.clear();
+  lastSeenInBatch_.clear();
+  heartbeatInBatch_.clear();
+  int64_t started = common::monotonicMs();
+  try {
+    store_.db().exec("BEGIN IMMEDIATE");
+    for (auto& item : batch) {
+      metrics_.framesReceived++;
+      if (auto* f = std::get_if<VerifiedFrame>(&item.admission)) {
+        handleFrame(item.routingId, *f, out);
+      } else {
+        refuse(item.routingId, std::get<Refusal>(item.admission), out);
+      }
+    }
+    flushCounters();
+    store_.db().exec("COMMIT");
+  } catch (const std::exception& e) {
+    try {
+      store_.db().exec("ROLLBACK");
+    } catch (const std::exception&) {
+      // The transaction may already be gone; nothing more to undo.
+    }
+    heads_.clear();
+    lastHeartbeat_.clear();
+    metrics_.commitFailures++;
+    common::logError("commit", std::string("batch not stored, nothing acknowledged: ") + e.what());
+    return {};
+  }
+  metrics_.observeCommit(common::monotonicMs() - started, batch.size());
+  return out;
+}
+
+}  // namespace samband::broker

@@ -1,0 +1,72 @@
+// Committer: the last steps of the gate (heartbeat freshness, sequence and hash chain) and the
+// durable write. Applies a batch of admitted frames in one SQLite transaction (WAL,
+// synchronous=FULL) and only then yields the acknowledgements. Owned by the database thread.
+#pragma once
+
+#include <SQLiteCpp/Statement.h>
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "broker/ingress.h"
+#include "broker/metrics.h"
+#include "broker/store.h"
+#include "common/clock.h"
+
+namespace samband::broker {
+
+struct WorkItem {
+  std::string routingId;  // empty: nothing to answer (e.g. a handshake refused by ZAP)
+  Admission admission;
+};
+
+struct Reply {
+  std::string routingId;
+  common::Bytes downlink;  // an encoded common::Downlink
+};
+
+class Committer {
+ public:
+  Committer(Store& store, const common::Clock& clock, Metrics& metrics);
+  Committer(const Committer&) = delete;
+  Committer& operator=(const Committer&) = delete;
+
+  // Applies `batch` in one transaction and returns the replies to send. Acks are returned only
+  // when the commit succeeded; if it failed, nothing is acknowledged (agents resend after their
+  // ack timeout), the in-memory heads are dropped and the error is logged.
+  std::vector<Reply> apply(std::vector<WorkItem>& batch);
+
+ private:
+  struct Head {
+    uint64_t seq = 0;
+    common::Bytes hash;
+  };
+  Head& headFor(const std::string& sender, const std::string& keyId);
+  int64_t& lastHeartbeatFor(const std::string& keyId);
+  void handleFrame(const std::string& routingId, const VerifiedFrame& f, std::vector<Reply>& out);
+  void handleHeartbeat(const std::string& routingId, const VerifiedFrame& f,
+                       std::vector<Reply>& out);
+  void storeFrame(const VerifiedFrame& f, int64_t* frameId);
+  void applyToView(const VerifiedFrame& f, int64_t frameId);
+  void refuse(const std::string& routingId, const Refusal& r, std::vector<Reply>& out);
+  void flushCounters();
+
+  Store& store_;
+  const common::Clock& clock_;
+  Metrics& metrics_;
+  std::unordered_map<std::string, Head> heads_;
+  std::unordered_map<std::string, int64_t> lastHeartbeat_;
+  // Per-batch accumulators.
+  std::unordered_map<std::string, int64_t> rejectedInBatch_;
+  std::unordered_map<std::string, int64_t> lastSeenInBatch_;
+  std::unordered_map<std::string, int64_t> heartbeatInBatch_;
+  // Prepared statements, reused across batches.
+  std::unique_ptr<SQLite::Statement> insertFrame_;
+  std::unique_ptr<SQLite::Statement> findFrame_;
+  std::unique_ptr<SQLite::Statement> findHead_;
+  std::unique_ptr<SQLite::Statement> upsertStatus_;
+};
+
+}  // namespace samband::broker

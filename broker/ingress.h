@@ -1,0 +1,67 @@
+// Ingress: the one gate untrusted uplink bytes pass, in order: size cap, decode with limits,
+// enrolled key, signature over the exact bytes, key/transport/unit authorisation. Only this gate
+// constructs a VerifiedFrame. Sequence and chain rules follow in the Committer (they need the
+// database). Stateless apart from the roster snapshot: safe to run on many threads at once.
+#pragma once
+
+#include <string>
+#include <variant>
+
+#include "broker/metrics.h"
+#include "broker/roster_cache.h"
+#include "common/clock.h"
+#include "common/messages.h"
+
+namespace samband::broker {
+
+// One frame as read from the ROUTER socket.
+struct InboundFrame {
+  std::string routingId;          // ZeroMQ routing id of the connection
+  std::string transportProvider;  // ZAP User-Id: the provider whose CURVE key opened the session
+  common::Bytes data;
+  int64_t receivedAt = 0;
+};
+
+class VerifiedFrame {
+ public:
+  const common::Message& message() const { return message_; }
+  const common::Bytes& body() const { return body_; }
+  const common::Bytes& bodyHash() const { return bodyHash_; }
+  const common::Bytes& envelope() const { return envelope_; }
+  const std::string& keyIdHex() const { return keyIdHex_; }
+  int64_t receivedAt() const { return receivedAt_; }
+
+ private:
+  friend class Ingress;
+  VerifiedFrame() = default;
+  common::Message message_;
+  common::Bytes body_;
+  common::Bytes bodyHash_;
+  common::Bytes envelope_;
+  std::string keyIdHex_;
+  int64_t receivedAt_ = 0;
+};
+
+struct Refusal {
+  common::RejectReason reason;
+  std::string detail;
+  // Known when the frame decoded far enough (steps 3 and later); used to report the head.
+  std::string sender;
+  std::string keyIdHex;
+  uint64_t seq = 0;
+};
+
+using Admission = std::variant<VerifiedFrame, Refusal>;
+
+class Ingress {
+ public:
+  Ingress(RosterCache& roster, const common::Clock& clock);
+  // Checks one frame. Never throws; every refusal carries its reason.
+  Admission admit(InboundFrame&& frame);
+
+ private:
+  RosterCache& roster_;
+  const common::Clock& clock_;
+};
+
+}  // namespace samband::broker

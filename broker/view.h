@@ -1,0 +1,23 @@
+// View: the current picture read from the database — providers, their liveness, units and
+// their latest actual status, and the refusal counters. Used by `status` and by the board.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "broker/broker_config.h"
+#include "broker/store.h"
+
+namespace samband::broker {
+
+// "online" | "stale" | "offline" | "never", from the time of the last accepted frame.
+const char* livenessOf(std::optional<int64_t> lastSeenMs, int64_t nowMs, const LivenessRules& r);
+
+// The picture as one JSON object (see docs/api.md and README for the keys). Reads only.
+nlohmann::json currentPicture(Store& store, const LivenessRules& rules, int64_t nowMs);
+
+// A compact human-readable rendering of currentPicture().
+std::string pictureText(const nlohmann::json& picture);
+
+}  // namespace samband::broker
