@@ -1,0 +1,58 @@
+# The two commands: `make demo` and `make test`. Everything else is a helper of those or a
+# bounded long run (bench, soak, fuzz). Debian 12; installs what is missing with apt-get.
+SHELL := /bin/bash
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+JOBS ?= $(shell nproc)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+DEBIAN_PACKAGES := build-essential cmake pkg-config \
+  libzmq3-dev cppzmq-dev capnproto libcapnp-dev libsqlitecpp-dev libsqlite3-dev sqlite3 \
+  libsodium-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libtomlplusplus-dev \
+  nlohmann-json3-dev libcpp-httplib-dev liblemon-dev mosquitto python3
+
+.PHONY: all deps build test demo asan bench soak fuzz clean format
+
+all: build
+
+# Installs only what is missing, so a second run costs a dpkg query and nothing else.
+deps:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing: $$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j 2 --timeout 300
+
+demo: build
+	./tools/demo.sh $(BUILD)
+
+asan: deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSAMBAND_SANITIZE=ON -DSAMBAND_BENCH=OFF >/dev/null
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j 2 --timeout 600
+
+bench: build
+	./bench/run.sh $(BUILD)
+
+soak: build
+	./tools/soak.sh $(BUILD)
+
+fuzz: deps
+	./tools/fuzz.sh
+
+format:
+	clang-format -i $$(git ls-files '*.h' '*.cpp')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)
