@@ -139,6 +139,39 @@ CREATE TABLE meta (
   value TEXT NOT NULL
 );
 )sql",
+    // 2: board accounts (argon2id hashes), sessions (only the token's hash), login throttling,
+    // what-if marks for takeover planning (never change a report). See docs/board.md.
+    R"sql(
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL CHECK (role IN ('viewer', 'operator')),
+  password_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_login_at INTEGER
+);
+CREATE TABLE sessions (
+  token_hash BLOB PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  csrf_token TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  client_addr TEXT NOT NULL
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+CREATE INDEX sessions_expiry ON sessions(expires_at);
+CREATE TABLE login_failures (
+  subject TEXT PRIMARY KEY,
+  failures INTEGER NOT NULL,
+  last_failure_at INTEGER NOT NULL,
+  locked_until INTEGER NOT NULL
+);
+CREATE TABLE whatif_failing (
+  code TEXT PRIMARY KEY,
+  marked_by TEXT NOT NULL,
+  marked_at INTEGER NOT NULL
+);
+)sql",
 };
 
 common::PublicKey blobKey(const SQLite::Column& c) {

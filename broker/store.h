@@ -63,7 +63,7 @@ class Store {
   // Persistent counters of refused frames, by reason name.
   std::vector<std::pair<std::string, int64_t>> rejectionCounts();
 
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
  private:
   Store() = default;
