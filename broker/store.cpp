@@ -171,6 +171,8 @@ CREATE TABLE whatif_failing (
   marked_by TEXT NOT NULL,
   marked_at INTEGER NOT NULL
 );
+-- A provider's history on the board, newest first, without sorting its whole archive.
+CREATE INDEX frames_sender_id ON frames(sender, id);
 )sql",
 };
 
