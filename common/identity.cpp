@@ -204,6 +204,11 @@ Result<std::unique_ptr<Identity>> Identity::load(const std::string& path) {
 }
 
 Status Identity::save(const std::string& path) const {
+  // Same rule as load(); it also bounds the id to the fixed-size buffer below.
+  if (id_ != kCitySenderId && !isProviderId(id_)) {
+    return invalidInput("cannot save identity file " + path +
+                        ": the id is neither 'city' nor an organisation number NNNNNN-NNNN");
+  }
   // Build the text in secret memory, so the hex secret is wiped after writing.
   const size_t cap = 1024;
   SecretBytes text(cap);
