@@ -192,11 +192,19 @@ Result<std::unique_ptr<Identity>> Identity::load(const std::string& path) {
                         "must be present as hex; restore it from backup");
   }
   // The secret must match the public half, or every signature would be refused later.
+  // Re-derive the Ed25519 key pair from the seed: libsodium's secret key is seed || public key,
+  // and reading only its copy of the public key would miss damage to the seed.
   PublicKey derived{};
-  crypto_sign_ed25519_sk_to_pk(derived.data(), ident->signSecret_.data());
+  SecretBytes seed(crypto_sign_SEEDBYTES);
+  SecretBytes rederived(crypto_sign_SECRETKEYBYTES);
+  crypto_sign_ed25519_sk_to_seed(seed.data(), ident->signSecret_.data());
+  crypto_sign_seed_keypair(derived.data(), rederived.data(), seed.data());
+  bool signMatches = derived == ident->signPublic_ &&
+                     sodium_memcmp(rederived.data(), ident->signSecret_.data(),
+                                   crypto_sign_SECRETKEYBYTES) == 0;
   PublicKey curveDerived{};
   crypto_scalarmult_base(curveDerived.data(), ident->curveSecret_.data());
-  if (derived != ident->signPublic_ || curveDerived != ident->curvePublic_) {
+  if (!signMatches || curveDerived != ident->curvePublic_) {
     return invalidInput("identity file " + path +
                         " is inconsistent: a secret key does not match its public key");
   }
