@@ -113,11 +113,22 @@ Result<PublicIdentity> PublicIdentity::parse(const std::string& text, const std:
   const KeyValue* id = find(kvs, "id");
   if (id == nullptr) return invalidInput(source + ": missing 'id' line");
   p.id.assign(id->value, id->valueSize);
+  if (p.id != kCitySenderId && !isProviderId(p.id)) {
+    return invalidInput(source + ": 'id' must be 'city' or an organisation number NNNNNN-NNNN");
+  }
   if (!decodeInto(find(kvs, "sign_public"), p.signPublic.data(), 32)) {
     return invalidInput(source + ": 'sign_public' must be 64 hex digits");
   }
   if (!decodeInto(find(kvs, "curve_public"), p.curvePublic.data(), 32)) {
     return invalidInput(source + ": 'curve_public' must be 64 hex digits");
+  }
+  // key_id is what people compare out of band; it must name the key that is actually pinned.
+  if (const KeyValue* keyId = find(kvs, "key_id"); keyId != nullptr) {
+    Bytes written;
+    if (!fromHex(std::string(keyId->value, keyId->valueSize), &written) || written != p.keyId()) {
+      return invalidInput(source + ": 'key_id' does not belong to 'sign_public'; the file is "
+                          "damaged or altered, get it again from its owner");
+    }
   }
   return p;
 }
