@@ -355,9 +355,10 @@ bool isCleanText(const std::string& s) {
       if ((cc & 0xc0) != 0x80) return false;
       cp = (cp << 6) | (cc & 0x3f);
     }
-    // Reject overlong forms, surrogates and out-of-range code points.
+    // Reject overlong forms, surrogates, out-of-range code points and the C1 controls
+    // (U+0080..U+009F; U+009B is a one-character CSI to many terminals).
     if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f)) {
       return false;
     }
     i += len;
