@@ -316,6 +316,14 @@ Bytes flatten(capnp::MessageBuilder& builder) {
   return Bytes(bytes.begin(), bytes.end());
 }
 
+// At most `max` bytes of `s`, cut before a UTF-8 continuation byte so no character is split.
+std::string utf8Prefix(const std::string& s, size_t max) {
+  if (s.size() <= max) return s;
+  size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xc0) == 0x80) --cut;
+  return s.substr(0, cut);
+}
+
 Status checkFrameShape(size_t size) {
   if (size == 0) return invalidInput("empty frame");
   if (size > kMaxFrameBytes) return invalidInput("frame larger than the limit");
@@ -488,7 +496,7 @@ Bytes encodeDownlink(const Downlink& d) {
     x.setReason(r->reason);
     x.setHeadSeq(r->headSeq);
     x.setHeadHash(kj::arrayPtr(r->headHash.data(), r->headHash.size()));
-    x.setDetail(r->detail.substr(0, kMaxShortText));
+    x.setDetail(utf8Prefix(r->detail, kMaxShortText));
   } else if (auto* h = std::get_if<HeadMsg>(&d)) {
     auto x = b.initHead();
     x.setHeadSeq(h->headSeq);
