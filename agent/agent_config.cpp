@@ -1,0 +1,234 @@
+// Reading, checking and writing agent.toml.
+#include "agent/agent_config.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "common/bytes.h"
+#include "common/codec.h"
+#include "common/config.h"
+#include "common/ids.h"
+
+namespace samband::agent {
+
+namespace {
+
+using common::Result;
+using common::Status;
+
+std::string where(const std::string& source, const std::string& table, const std::string& key) {
+  return source + ": [" + table + "] " + key;
+}
+
+// TOML basic string with the characters that need it escaped.
+std::string tomlString(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out + "\"";
+}
+
+Status readKey(const common::ConfigFile& file, const std::string& table, const std::string& key,
+               common::PublicKey* out, const char* cityPubField) {
+  auto hex = file.text(table, key);
+  if (!hex) return hex.error();
+  if (!common::fromHex(*hex, out->data(), out->size())) {
+    return common::invalidInput(where(file.path(), table, key) +
+                                " must be 64 hex digits; copy the " + cityPubField +
+                                " line of the city's city.pub");
+  }
+  return {};
+}
+
+// Reads an integer in seconds and stores it in milliseconds.
+Status readSeconds(const common::ConfigFile& file, const std::string& key, int64_t fallback,
+                   int64_t* outMs) {
+  auto v = file.integer("timing", key, fallback, 1, 3600);
+  if (!v) return v.error();
+  *outMs = *v * 1000;
+  return {};
+}
+
+}  // namespace
+
+bool AgentConfig::ownsUnit(const std::string& unit) const {
+  return std::find(units.begin(), units.end(), unit) != units.end();
+}
+
+int64_t AgentConfig::heartbeatIntervalFor(common::ReadinessLevel level) const {
+  switch (level) {
+    case common::ReadinessLevel::HEIGHTENED:
+      return heartbeatHeightenedMs;
+    case common::ReadinessLevel::HIGHEST:
+      return heartbeatHighestMs;
+    default:
+      return heartbeatIntervalMs;
+  }
+}
+
+Status checkAgentConfig(const AgentConfig& c, const std::string& source) {
+  if (!common::isProviderId(c.provider)) {
+    return common::invalidInput(where(source, "agent", "provider") + " must be an organisation " +
+                                "number NNNNNN-NNNN (it is '" + c.provider + "')");
+  }
+  if (c.name.empty() || c.name.size() > common::kMaxShortText || !common::isCleanText(c.name)) {
+    return common::invalidInput(where(source, "agent", "name") +
+                                " must be 1 to 200 bytes of plain text");
+  }
+  if (c.units.empty()) {
+    return common::invalidInput(where(source, "agent", "units") +
+                                " must list at least one 8-digit school-unit code");
+  }
+  for (const auto& u : c.units) {
+    if (!common::isUnitCode(u)) {
+      return common::invalidInput(where(source, "agent", "units") + ": '" + u +
+                                  "' is not an 8-digit school-unit code");
+    }
+  }
+  if (c.dutyContact &&
+      (c.dutyContact->size() > common::kMaxShortText || !common::isCleanText(*c.dutyContact))) {
+    return common::invalidInput(where(source, "agent", "duty_contact") +
+                                " must be at most 200 bytes of plain text");
+  }
+  if (c.endpoint.rfind("tcp://", 0) != 0 && c.endpoint.rfind("ipc://", 0) != 0) {
+    return common::invalidInput(where(source, "broker", "endpoint") +
+                                " must start with tcp:// (e.g. tcp://broker.example.se:7700)");
+  }
+  if (c.reconnectMinMs > c.reconnectMaxMs) {
+    return common::invalidInput(where(source, "link", "reconnect_min_ms") +
+                                " must not be larger than reconnect_max_ms");
+  }
+  if (c.window < 1 || c.ackTimeoutMs < 1 || c.reconnectMinMs < 1 || c.heartbeatIntervalMs < 1 ||
+      c.heartbeatHeightenedMs < 1 || c.heartbeatHighestMs < 1) {
+    return common::invalidInput(source + ": [timing] and [link] values must be positive");
+  }
+  return {};
+}
+
+Result<AgentConfig> loadAgentConfig(const std::string& path) {
+  auto loaded = common::ConfigFile::load(path);
+  if (!loaded) return loaded.error();
+  const common::ConfigFile& file = **loaded;
+  AgentConfig c;
+  c.configPath = path;
+
+  auto provider = file.text("agent", "provider");
+  if (!provider) return provider.error();
+  c.provider = *provider;
+  auto name = file.text("agent", "name");
+  if (!name) return name.error();
+  c.name = *name;
+  auto units = file.textList("agent", "units", true);
+  if (!units) return units.error();
+  c.units = *units;
+  auto identity = file.path("agent", "identity", std::string("agent.identity"));
+  if (!identity) return identity.error();
+  c.identityPath = *identity;
+  auto outbox = file.path("agent", "outbox", std::string("outbox.db"));
+  if (!outbox) return outbox.error();
+  c.outboxPath = *outbox;
+  auto duty = file.text("agent", "duty_contact", std::string());
+  if (!duty) return duty.error();
+  if (!duty->empty()) c.dutyContact = *duty;
+
+  auto endpoint = file.text("broker", "endpoint");
+  if (!endpoint) return endpoint.error();
+  c.endpoint = *endpoint;
+  if (Status s = readKey(file, "broker", "city_sign_public", &c.citySignPublic, "sign_public");
+      !s) {
+    return s.error();
+  }
+  if (Status s = readKey(file, "broker", "city_curve_public", &c.cityCurvePublic, "curve_public");
+      !s) {
+    return s.error();
+  }
+
+  if (Status s = readSeconds(file, "heartbeat_interval_s", 30, &c.heartbeatIntervalMs); !s) {
+    return s.error();
+  }
+  if (Status s = readSeconds(file, "heartbeat_heightened_s", 10, &c.heartbeatHeightenedMs); !s) {
+    return s.error();
+  }
+  if (Status s = readSeconds(file, "heartbeat_highest_s", 5, &c.heartbeatHighestMs); !s) {
+    return s.error();
+  }
+
+  auto window = file.integer("link", "window", 256, 1, 10000);
+  if (!window) return window.error();
+  c.window = *window;
+  auto ackTimeout = file.integer("link", "ack_timeout_ms", 10000, 50, 3600000);
+  if (!ackTimeout) return ackTimeout.error();
+  c.ackTimeoutMs = *ackTimeout;
+  auto rmin = file.integer("link", "reconnect_min_ms", 200, 10, 3600000);
+  if (!rmin) return rmin.error();
+  c.reconnectMinMs = *rmin;
+  auto rmax = file.integer("link", "reconnect_max_ms", 30000, 10, 3600000);
+  if (!rmax) return rmax.error();
+  c.reconnectMaxMs = *rmax;
+
+  if (Status s = checkAgentConfig(c, path); !s) return s.error();
+  return c;
+}
+
+std::string renderAgentConfig(const AgentConfig& c) {
+  std::ostringstream out;
+  out << "# Samband agent configuration, written by `samband-agent init`.\n"
+      << "# Every key is explained in config/agent.example.toml. Relative paths are relative to\n"
+      << "# this file's directory.\n\n"
+      << "[agent]\n"
+      << "# The provider's organisation number (huvudman); must match agent.identity.\n"
+      << "provider = " << tomlString(c.provider) << "\n"
+      << "# The provider's name, as sent in the enrollment request.\n"
+      << "name = " << tomlString(c.name) << "\n"
+      << "# School-unit codes (skolenhetskoder) this agent reports on; the city's roster must "
+         "agree.\n"
+      << "units = [";
+  for (size_t i = 0; i < c.units.size(); ++i) out << (i ? ", " : "") << tomlString(c.units[i]);
+  out << "]\n"
+      << "# The agent's secret identity (mode 0600). Back it up; it cannot be recreated.\n"
+      << "identity = \"agent.identity\"\n"
+      << "# The outbox: every report waits here, signed, until the broker acknowledges it.\n"
+      << "outbox = \"outbox.db\"\n"
+      << "# Who to call at the provider when something is wrong (used by the self-tests).\n"
+      << "# duty_contact = \"IT on call, 08-123 456 78\"\n\n"
+      << "[broker]\n"
+      << "# Where the city's broker listens.\n"
+      << "endpoint = " << tomlString(c.endpoint) << "\n"
+      << "# The city's public keys, pinned from city.pub. Only messages signed by this key are\n"
+      << "# believed, and only a broker holding the matching CURVE key is talked to.\n"
+      << "city_sign_public = \"" << common::toHex(c.citySignPublic.data(), 32) << "\"\n"
+      << "city_curve_public = \"" << common::toHex(c.cityCurvePublic.data(), 32) << "\"\n\n"
+      << "[timing]\n"
+      << "# Seconds between heartbeats at the normal, heightened and highest readiness levels.\n"
+      << "heartbeat_interval_s = " << c.heartbeatIntervalMs / 1000 << "\n"
+      << "heartbeat_heightened_s = " << c.heartbeatHeightenedMs / 1000 << "\n"
+      << "heartbeat_highest_s = " << c.heartbeatHighestMs / 1000 << "\n\n"
+      << "[link]\n"
+      << "# Unacknowledged frames in flight at most.\n"
+      << "window = " << c.window << "\n"
+      << "# Resend from the first unacknowledged frame when no ack came for this long.\n"
+      << "ack_timeout_ms = " << c.ackTimeoutMs << "\n"
+      << "# Reconnect backoff: each wait is drawn from half to all of the current step, which\n"
+      << "# doubles from reconnect_min_ms up to reconnect_max_ms.\n"
+      << "reconnect_min_ms = " << c.reconnectMinMs << "\n"
+      << "reconnect_max_ms = " << c.reconnectMaxMs << "\n";
+  return out.str();
+}
+
+}  // namespace samband::agent

@@ -1,0 +1,59 @@
+// AgentConfig: the settings of one agent, read from agent.toml (see config/agent.example.toml).
+// Loading checks every key and names the file and key in its error; relative paths resolve
+// against the config file's directory, so an agent directory is self-contained.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/identity.h"
+#include "common/messages.h"
+#include "common/result.h"
+
+namespace samband::agent {
+
+struct AgentConfig {
+  std::string configPath;  // the file this was read from ("" when built in code)
+
+  // [agent]
+  std::string provider;  // organisation number NNNNNN-NNNN
+  std::string name;
+  std::vector<std::string> units;  // school-unit codes this agent may report on
+  std::string identityPath;        // absolute or relative to the working directory
+  std::string outboxPath;
+  std::optional<std::string> dutyContact;
+
+  // [broker]
+  std::string endpoint;  // e.g. tcp://127.0.0.1:7700
+  common::PublicKey citySignPublic{};
+  common::PublicKey cityCurvePublic{};
+
+  // [timing] (milliseconds here; seconds in the file)
+  int64_t heartbeatIntervalMs = 30000;
+  int64_t heartbeatHeightenedMs = 10000;
+  int64_t heartbeatHighestMs = 5000;
+
+  // [link]
+  int64_t window = 256;  // unacknowledged frames in flight at most
+  int64_t ackTimeoutMs = 10000;
+  int64_t reconnectMinMs = 200;
+  int64_t reconnectMaxMs = 30000;
+
+  bool ownsUnit(const std::string& unit) const;
+  // The heartbeat interval that applies at `level` (unchanged and normal use the normal one).
+  int64_t heartbeatIntervalFor(common::ReadinessLevel level) const;
+};
+
+// Reads and checks `path`. Errors are invalidInput with one sentence naming file, table and key.
+common::Result<AgentConfig> loadAgentConfig(const std::string& path);
+
+// Checks the values of a config built in code (the same rules loadAgentConfig applies).
+common::Status checkAgentConfig(const AgentConfig& config, const std::string& source);
+
+// The text of a fresh agent.toml for `samband-agent init`, every key commented. Paths are
+// written relative to the config file ("agent.identity", "outbox.db").
+std::string renderAgentConfig(const AgentConfig& config);
+
+}  // namespace samband::agent

@@ -1,0 +1,110 @@
+// Creating an agent directory.
+#include "agent/agent_init.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <set>
+
+#include "agent/agent_config.h"
+#include "agent/database.h"
+#include "agent/outbox.h"
+#include "common/config.h"
+#include "common/enrollment.h"
+#include "common/identity.h"
+#include "common/ids.h"
+
+namespace samband::agent {
+
+namespace {
+
+bool exists(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+}  // namespace
+
+common::Result<InitResult> initAgentDirectory(const InitRequest& r, int64_t nowMs) {
+  if (r.dir.empty()) return common::invalidInput("--dir must name the agent's directory");
+  std::set<std::string> unique(r.units.begin(), r.units.end());
+  if (unique.size() != r.units.size()) {
+    return common::invalidInput("--unit lists the same unit twice; give each unit once");
+  }
+  auto city = common::PublicIdentity::load(r.cityKeysPath);
+  if (!city) {
+    return common::invalidInput(city.error().message +
+                                "; --city-keys must be the city.pub file the city gave you");
+  }
+  if (city->id != common::kCitySenderId) {
+    return common::invalidInput(r.cityKeysPath + " is the public key of '" + city->id +
+                                "', not of the city; --city-keys must be the city's city.pub");
+  }
+
+  InitResult out;
+  const std::string dir =
+      r.dir.size() > 1 && r.dir.back() == '/' ? r.dir.substr(0, r.dir.size() - 1) : r.dir;
+  out.configPath = dir + "/agent.toml";
+  out.identityPath = dir + "/agent.identity";
+  out.requestPath = dir + "/enroll-request.json";
+  out.outboxPath = dir + "/outbox.db";
+
+  AgentConfig config;
+  config.configPath = out.configPath;
+  config.provider = r.provider;
+  config.name = r.name;
+  config.units = r.units;
+  config.identityPath = out.identityPath;
+  config.outboxPath = out.outboxPath;
+  config.endpoint = r.broker;
+  config.citySignPublic = city->signPublic;
+  config.cityCurvePublic = city->curvePublic;
+  if (common::Status s = checkAgentConfig(config, "the init flags"); !s) {
+    // The flag names are what the person typed; translate the config key names back.
+    std::string m = s.error().message;
+    for (const auto& [key, flag] :
+         {std::pair{"[agent] provider", "--provider"}, std::pair{"[agent] name", "--name"},
+          std::pair{"[agent] units", "--unit"}, std::pair{"[broker] endpoint", "--broker"}}) {
+      auto pos = m.find(key);
+      if (pos != std::string::npos) m.replace(pos, std::strlen(key), flag);
+    }
+    return common::invalidInput(m);
+  }
+
+  for (const auto& path : {out.identityPath, out.configPath, out.requestPath, out.outboxPath}) {
+    if (exists(path)) {
+      return common::invalidInput(
+          path +
+          " already exists: refusing to overwrite an agent (its identity cannot be "
+          "recreated). Use another --dir, or move the old directory away first");
+    }
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return common::unavailable("cannot create the directory " + dir + ": " + ec.message());
+  }
+
+  auto identity = common::Identity::generate(r.provider);
+  if (common::Status s = identity->save(out.identityPath); !s) return s.error();
+  if (common::Status s = common::writeFileAtomic(out.configPath, renderAgentConfig(config), 0644);
+      !s) {
+    return s.error();
+  }
+  common::EnrollRequest request = common::makeEnrollRequest(*identity, r.name, r.units, nowMs);
+  if (common::Status s =
+          common::writeFileAtomic(out.requestPath, common::enrollRequestToJson(request), 0644);
+      !s) {
+    return s.error();
+  }
+  auto db = openAgentDatabase(out.outboxPath, OpenMode::createIfMissing);
+  if (!db) return db.error();
+  Outbox outbox(**db, *identity);
+  if (common::Status s = outbox.verifyKey(); !s) return s.error();
+  out.keyId = common::toHex(identity->keyId());
+  return out;
+}
+
+}  // namespace samband::agent

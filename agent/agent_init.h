@@ -1,0 +1,33 @@
+// `samband-agent init`: creates a self-contained agent directory — a new identity (0600), an
+// agent.toml with the city's keys pinned inline, the signed enrollment request for the city, and
+// the outbox. Everything is checked before the first file is written; nothing is overwritten.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace samband::agent {
+
+struct InitRequest {
+  std::string dir;
+  std::string provider;
+  std::string name;
+  std::string broker;        // endpoint, e.g. tcp://samband.stockholm.se:7700
+  std::string cityKeysPath;  // city.pub (common::PublicIdentity text form)
+  std::vector<std::string> units;
+};
+
+struct InitResult {
+  std::string configPath;
+  std::string identityPath;
+  std::string requestPath;
+  std::string outboxPath;
+  std::string keyId;  // hex, for the phone call with the city
+};
+
+// Errors: invalidInput for bad values or existing files (with what to do), unavailable for I/O.
+common::Result<InitResult> initAgentDirectory(const InitRequest& request, int64_t nowMs);
+
+}  // namespace samband::agent

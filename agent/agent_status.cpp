@@ -1,0 +1,129 @@
+// Gathering and printing the agent's status.
+#include "agent/agent_status.h"
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "agent/database.h"
+#include "agent/inbox.h"
+#include "agent/link_state.h"
+#include "common/clock.h"
+
+namespace samband::agent {
+
+namespace {
+
+nlohmann::json timeOrNull(const std::optional<int64_t>& ms) {
+  if (!ms || *ms <= 0) return nullptr;
+  return common::formatRfc3339(*ms);
+}
+
+std::string timeOrNever(const std::optional<int64_t>& ms) {
+  if (!ms || *ms <= 0) return "never";
+  return common::formatRfc3339(*ms);
+}
+
+}  // namespace
+
+common::Result<AgentStatus> readAgentStatus(const AgentConfig& config, int64_t wallNowMs) {
+  auto db = openAgentDatabase(config.outboxPath, OpenMode::mustExist);
+  if (!db) return db.error();
+  AgentStatus st;
+  st.provider = config.provider;
+  st.broker = config.endpoint;
+  auto summary = Outbox::summarize(**db);
+  if (!summary) return summary.error();
+  st.outboxPending = summary->pending;
+  st.headSeq = summary->head.seq;
+  st.lastAckedSeq = summary->ackedSeq;
+  if (summary->pending > 0) st.oldestPendingAt = summary->oldestQueuedAt;
+  st.deadLetterCount = summary->deadLetters;
+  LinkStateStore store(**db);
+  auto link = store.read();
+  if (!link) return link.error();
+  st.running = link->isLive(wallNowMs);
+  st.connected = st.running && link->connected;
+  st.level = link->level;
+  st.lastError = link->lastError;
+  st.lastErrorAt = link->lastErrorAt;
+  st.lastConnectedAt = link->lastConnectedAt;
+  st.lastAckAt = link->lastAckAt;
+  if (link->updatedAt > 0) st.updatedAt = link->updatedAt;
+  if (st.deadLetterCount > 0) {
+    auto dead = Outbox::deadLetters(**db, 20);
+    if (!dead) return dead.error();
+    st.deadLetters = std::move(dead).value();
+  }
+  auto inbox = Inbox::counts(**db);
+  if (!inbox) return inbox.error();
+  st.inboxTotal = inbox->first;
+  st.inboxUnhandled = inbox->second;
+  return st;
+}
+
+std::string agentStatusJson(const AgentStatus& st) {
+  nlohmann::json j;
+  j["provider"] = st.provider;
+  j["broker"] = st.broker;
+  j["running"] = st.running;
+  j["connected"] = st.connected;
+  j["level"] = st.level;
+  j["outbox_pending"] = st.outboxPending;
+  j["head_seq"] = st.headSeq;
+  j["last_acked_seq"] = st.lastAckedSeq;
+  j["oldest_pending_at"] = timeOrNull(st.oldestPendingAt);
+  j["last_error"] = st.lastError ? nlohmann::json(*st.lastError) : nlohmann::json(nullptr);
+  j["last_error_at"] = timeOrNull(st.lastErrorAt);
+  j["last_connected_at"] = timeOrNull(st.lastConnectedAt);
+  j["last_ack_at"] = timeOrNull(st.lastAckAt);
+  j["updated_at"] = timeOrNull(st.updatedAt);
+  j["dead_letters"] = st.deadLetterCount;
+  nlohmann::json dead = nlohmann::json::array();
+  for (const auto& d : st.deadLetters) {
+    dead.push_back({{"seq", d.seq},
+                    {"kind", d.kind},
+                    {"unit", d.unit},
+                    {"sent_at", common::formatRfc3339(d.sentAt)},
+                    {"reason", d.reason},
+                    {"detail", d.detail},
+                    {"dead_at", common::formatRfc3339(d.deadAt)}});
+  }
+  j["recent_dead_letters"] = dead;
+  j["inbox"] = st.inboxTotal;
+  j["inbox_unhandled"] = st.inboxUnhandled;
+  return j.dump(2) + "\n";
+}
+
+std::string agentStatusText(const AgentStatus& st) {
+  std::ostringstream out;
+  out << "provider        " << st.provider << "\n"
+      << "broker          " << st.broker << "\n"
+      << "agent           "
+      << (st.running ? (st.connected ? "running, connected" : "running, NOT connected")
+                     : "not running (start it: systemctl start samband-agent)")
+      << "\n"
+      << "outbox          " << st.outboxPending << " waiting";
+  if (st.oldestPendingAt) out << ", oldest queued " << common::formatRfc3339(*st.oldestPendingAt);
+  out << "\n"
+      << "chain           signed up to seq " << st.headSeq << ", acknowledged up to seq "
+      << st.lastAckedSeq << "\n"
+      << "last connected  " << timeOrNever(st.lastConnectedAt) << "\n"
+      << "last ack        " << timeOrNever(st.lastAckAt) << "\n";
+  if (st.lastError) {
+    out << "last error      " << *st.lastError << " (" << timeOrNever(st.lastErrorAt) << ")\n";
+  }
+  if (st.deadLetterCount > 0) {
+    out << "dead letters    " << st.deadLetterCount
+        << " message(s) refused for good by the broker:\n";
+    for (const auto& d : st.deadLetters) {
+      out << "  seq " << d.seq << " " << d.kind << (d.unit.empty() ? "" : " unit " + d.unit) << ": "
+          << d.reason << (d.detail.empty() ? "" : " (" + d.detail + ")") << "\n";
+    }
+  }
+  if (st.inboxUnhandled > 0) {
+    out << "from the city   " << st.inboxUnhandled << " message(s) not yet handled\n";
+  }
+  return out.str();
+}
+
+}  // namespace samband::agent

@@ -1,0 +1,45 @@
+// AgentStatus: what `samband-agent status` shows, read from outbox.db without the identity (so a
+// monitoring account can run it). "connected" is true only while a live `run` says so.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/agent_config.h"
+#include "agent/outbox.h"
+#include "common/result.h"
+
+namespace samband::agent {
+
+struct AgentStatus {
+  std::string provider;
+  std::string broker;
+  bool running = false;
+  bool connected = false;
+  std::string level;
+  size_t outboxPending = 0;
+  uint64_t headSeq = 0;
+  uint64_t lastAckedSeq = 0;
+  std::optional<int64_t> oldestPendingAt;
+  std::optional<std::string> lastError;
+  std::optional<int64_t> lastErrorAt;
+  std::optional<int64_t> lastConnectedAt;
+  std::optional<int64_t> lastAckAt;
+  std::optional<int64_t> updatedAt;  // when `run` last wrote its state
+  size_t deadLetterCount = 0;
+  std::vector<DeadLetter> deadLetters;
+  size_t inboxTotal = 0;
+  size_t inboxUnhandled = 0;
+};
+
+// Errors: invalidInput when the outbox does not exist (init not run), unavailable on I/O.
+common::Result<AgentStatus> readAgentStatus(const AgentConfig& config, int64_t wallNowMs);
+
+// JSON object with the keys documented in docs/agent.md (times RFC 3339 or null).
+std::string agentStatusJson(const AgentStatus& status);
+// A few lines for a person.
+std::string agentStatusText(const AgentStatus& status);
+
+}  // namespace samband::agent

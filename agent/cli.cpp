@@ -1,0 +1,300 @@
+// The samband-agent command line (CLI11): init, run, report, status. Each command turns its flags
+// into a request for the code that does the work and prints one clear sentence on failure.
+#include "agent/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/agent_config.h"
+#include "agent/agent_init.h"
+#include "agent/agent_status.h"
+#include "agent/daemon.h"
+#include "agent/database.h"
+#include "agent/link_state.h"
+#include "agent/outbox.h"
+#include "agent/report_request.h"
+#include "common/clock.h"
+#include "common/identity.h"
+#include "common/log.h"
+#include "common/process.h"
+
+#ifndef SAMBAND_VERSION
+#define SAMBAND_VERSION "dev"
+#endif
+
+namespace samband::agent {
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;   // the environment failed (disk, network, another process)
+constexpr int kExitBadInput = 2;  // fix the command or the config and try again
+
+int fail(const common::Error& error) {
+  std::fprintf(stderr, "samband-agent: %s\n", error.message.c_str());
+  switch (error.kind) {
+    case common::ErrorKind::invalidInput:
+    case common::ErrorKind::unauthorised:
+    case common::ErrorKind::notFound:
+    case common::ErrorKind::conflict:
+      return kExitBadInput;
+    default:
+      return kExitFailure;
+  }
+}
+
+// "--pupils-present 180" as text, so that "-3" or "many" get a sentence of their own.
+common::Status parseCount(const std::string& text, const char* flag, std::optional<int64_t>* out) {
+  if (text.empty()) return {};
+  size_t i = text[0] == '-' ? 1 : 0;
+  if (i == text.size() || text.size() > 12) {
+    return common::invalidInput(std::string(flag) + " '" + text + "' is not a whole number");
+  }
+  int64_t v = 0;
+  for (; i < text.size(); ++i) {
+    if (text[i] < '0' || text[i] > '9') {
+      return common::invalidInput(std::string(flag) + " '" + text + "' is not a whole number");
+    }
+    v = v * 10 + (text[i] - '0');
+  }
+  *out = text[0] == '-' ? -v : v;
+  return {};
+}
+
+std::optional<std::string> given(const CLI::Option* opt, const std::string& value) {
+  if (opt->count() == 0) return std::nullopt;
+  return value;
+}
+
+struct CountFlags {
+  std::string pupilsEnrolled, pupilsPresent, staffTotal, staffAvailable, backupHours, foodDays;
+};
+
+struct TextFlags {
+  std::string operational, reason, expectedReopen, criticalCare, specialSupport, electricity,
+      heating, water, food, it, telephony, note, validUntil, continuity, continuityFrom,
+      continuityNote;
+};
+
+int runInit(const InitRequest& request) {
+  common::SystemClock clock;
+  auto result = initAgentDirectory(request, clock.nowMs());
+  if (!result) return fail(result.error());
+  std::printf(
+      "Created the agent for %s in %s (key id %s).\n"
+      "Next:\n"
+      "  1. Send %s to the city (e-mail is fine: it holds only public keys and is signed).\n"
+      "     Confirm the key id %s with the city by phone.\n"
+      "  2. Back up %s now, to somewhere safe and private: it cannot be recreated.\n"
+      "  3. Start the agent: samband-agent run --config %s (or the systemd unit in "
+      "docs/agent.md).\n",
+      request.provider.c_str(), request.dir.c_str(), result->keyId.c_str(),
+      result->requestPath.c_str(), result->keyId.c_str(), result->identityPath.c_str(),
+      result->configPath.c_str());
+  return kExitOk;
+}
+
+int runRun(const std::string& configPath) {
+  common::hardenProcess();
+  auto config = loadAgentConfig(configPath);
+  if (!config) return fail(config.error());
+  if (common::Status s = runDaemon(*config); !s) return fail(s.error());
+  return kExitOk;
+}
+
+int runReport(const std::string& configPath, ReportRequest request, const CountFlags& counts,
+              std::ostream& out) {
+  for (const auto& [text, flag, target] :
+       {std::tuple{&counts.pupilsEnrolled, "--pupils-enrolled", &request.pupilsEnrolled},
+        std::tuple{&counts.pupilsPresent, "--pupils-present", &request.pupilsPresent},
+        std::tuple{&counts.staffTotal, "--staff-total", &request.staffTotal},
+        std::tuple{&counts.staffAvailable, "--staff-available", &request.staffAvailable},
+        std::tuple{&counts.backupHours, "--backup-hours", &request.backupHours},
+        std::tuple{&counts.foodDays, "--food-days", &request.foodDays}}) {
+    if (common::Status s = parseCount(*text, flag, target); !s) return fail(s.error());
+  }
+  auto config = loadAgentConfig(configPath);
+  if (!config) return fail(config.error());
+  common::SystemClock clock;
+  auto drafts = buildReportDrafts(request, *config, clock.nowMs());
+  if (!drafts) return fail(drafts.error());
+  auto identity = common::Identity::load(config->identityPath);
+  if (!identity) return fail(identity.error());
+  if ((*identity)->id() != config->provider) {
+    return fail(common::invalidInput("the identity " + config->identityPath + " belongs to '" +
+                                     (*identity)->id() + "' but [agent] provider is '" +
+                                     config->provider + "'; fix [agent] identity in " +
+                                     configPath));
+  }
+  auto db = openAgentDatabase(config->outboxPath, OpenMode::createIfMissing);
+  if (!db) return fail(db.error());
+  Outbox outbox(**db, **identity);
+  auto queued = outbox.append(*drafts, clock.nowMs());
+  if (!queued) return fail(queued.error());
+  for (const auto& q : *queued) {
+    out << "queued seq " << q.seq << ": " << q.kind;
+    if (!q.unit.empty()) out << " for unit " << q.unit;
+    out << " (" << request.mode << ")\n";
+  }
+  auto summary = Outbox::summarize(**db);
+  LinkStateStore store(**db);
+  auto link = store.read();
+  size_t pending = summary ? summary->pending : 0;
+  if (link && link->isLive(clock.nowMs()) && link->connected) {
+    out << pending << " message(s) in the outbox; the running agent is connected and sends "
+        << "them now.\n";
+  } else if (link && link->isLive(clock.nowMs())) {
+    out << pending << " message(s) in the outbox; the running agent is not connected to the "
+        << "broker yet and sends them when it is (samband-agent status tells why).\n";
+  } else {
+    out << pending << " message(s) in the outbox; 'samband-agent run' is not running: they go "
+        << "out when it starts.\n";
+  }
+  return kExitOk;
+}
+
+int runStatus(const std::string& configPath, bool json, std::ostream& out) {
+  auto config = loadAgentConfig(configPath);
+  if (!config) return fail(config.error());
+  common::SystemClock clock;
+  auto status = readAgentStatus(*config, clock.nowMs());
+  if (!status) return fail(status.error());
+  out << (json ? agentStatusJson(*status) : agentStatusText(*status));
+  return kExitOk;
+}
+
+}  // namespace
+
+int runAgentCli(int argc, char** argv) {
+  CLI::App app{
+      "samband-agent: the provider side of Samband. Queues signed reports about your school "
+      "units and delivers them to the city's broker.",
+      "samband-agent"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", SAMBAND_VERSION);
+  bool verbose = false;
+  app.add_flag("-v,--verbose", verbose, "Log debug details to stderr");
+
+  // init
+  InitRequest init;
+  auto* initCmd = app.add_subcommand("init",
+                                     "Create a new agent directory: identity, "
+                                     "agent.toml, enrollment request, outbox");
+  initCmd->add_option("--dir", init.dir, "Directory to create the agent in")->required();
+  initCmd->add_option("--provider", init.provider, "Organisation number, NNNNNN-NNNN")->required();
+  initCmd->add_option("--name", init.name, "The provider's name")->required();
+  initCmd->add_option("--broker", init.broker, "The broker's endpoint, tcp://HOST:PORT")
+      ->required();
+  initCmd->add_option("--city-keys", init.cityKeysPath, "The city's city.pub file")->required();
+  initCmd->add_option("--unit", init.units, "A school-unit code (8 digits); repeat for each unit")
+      ->required();
+
+  // run
+  std::string configPath;
+  auto* runCmd = app.add_subcommand("run",
+                                    "Run the agent in the foreground (for systemd); "
+                                    "stops on SIGTERM/SIGINT");
+  runCmd->add_option("--config", configPath, "Path to agent.toml")->required();
+
+  // report
+  ReportRequest report;
+  CountFlags counts;
+  TextFlags text;
+  std::string reportConfig;
+  auto* reportCmd = app.add_subcommand(
+      "report", "Sign a report into the outbox (works offline; 'run' delivers it)");
+  reportCmd->add_option("--config", reportConfig, "Path to agent.toml")->required();
+  reportCmd->add_option("--unit", report.unit, "School-unit code the report is about");
+  reportCmd->add_option("--mode", report.mode, "actual (default), exercise, system or test");
+  auto* oOperational = reportCmd->add_option("--operational", text.operational,
+                                             "normal, reduced, remote, closed, relocated, unknown");
+  auto* oReason = reportCmd->add_option("--reason", text.reason, "Why not normal (short text)");
+  auto* oReopen = reportCmd->add_option("--expected-reopen", text.expectedReopen,
+                                        "YYYY-MM-DD or RFC 3339 time");
+  reportCmd->add_option("--pupils-enrolled", counts.pupilsEnrolled, "Pupils enrolled");
+  reportCmd->add_option("--pupils-present", counts.pupilsPresent, "Pupils present");
+  reportCmd->add_option("--staff-total", counts.staffTotal, "Staff in total");
+  reportCmd->add_option("--staff-available", counts.staffAvailable, "Staff available");
+  auto* oCritical = reportCmd->add_option("--critical-care", text.criticalCare,
+                                          "Care for children of critical workers: yes|no|unknown");
+  auto* oSpecial = reportCmd->add_option("--special-support", text.specialSupport,
+                                         "Care for pupils needing special support: yes|no|unknown");
+  auto* oElectricity =
+      reportCmd->add_option("--electricity", text.electricity, "grid, backup, none, unknown");
+  reportCmd->add_option("--backup-hours", counts.backupHours, "Hours of backup power left");
+  auto* oHeating = reportCmd->add_option("--heating", text.heating, "ok|degraded|down|unknown");
+  auto* oWater = reportCmd->add_option("--water", text.water, "ok|degraded|down|unknown");
+  auto* oFood = reportCmd->add_option("--food", text.food, "ok|degraded|down|unknown");
+  auto* oIt = reportCmd->add_option("--it", text.it, "ok|degraded|down|unknown");
+  auto* oTelephony =
+      reportCmd->add_option("--telephony", text.telephony, "ok|degraded|down|unknown");
+  reportCmd->add_option("--food-days", counts.foodDays, "Days of food in stock");
+  auto* oNote = reportCmd->add_option("--note", text.note, "Short free text (no names)");
+  auto* oValid = reportCmd->add_option("--valid-until", text.validUntil,
+                                       "YYYY-MM-DD or RFC 3339 time; default: until the next "
+                                       "report");
+  reportCmd->add_option("--capacity", report.capacity,
+                        "FORM:YEAR:ENROLLED:NOW:72H, e.g. grundskola:4:52:3:6 (repeatable)");
+  auto* oContinuity = reportCmd->add_option("--continuity", text.continuity,
+                                            "Provider continuity: ok, at_risk, cannot_continue");
+  auto* oContinuityFrom = reportCmd->add_option("--continuity-from", text.continuityFrom,
+                                                "YYYY-MM-DD or RFC 3339 time it applies from");
+  auto* oContinuityNote =
+      reportCmd->add_option("--continuity-note", text.continuityNote, "Short text");
+
+  // status
+  std::string statusConfig;
+  bool json = false;
+  auto* statusCmd = app.add_subcommand("status", "Show the link, the outbox and the last error");
+  statusCmd->add_option("--config", statusConfig, "Path to agent.toml")->required();
+  statusCmd->add_flag("--json", json, "Print JSON");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string which =
+        app.get_subcommands().empty() ? "" : " " + app.get_subcommands().front()->get_name();
+    std::fprintf(stderr, "samband-agent: %s (see samband-agent%s --help)\n", e.what(),
+                 which.c_str());
+    return kExitBadInput;
+  }
+  common::setLogLevel(verbose ? common::LogLevel::debug : common::LogLevel::info);
+
+  try {
+    if (initCmd->parsed()) return runInit(init);
+    if (runCmd->parsed()) return runRun(configPath);
+    if (reportCmd->parsed()) {
+      report.operational = given(oOperational, text.operational);
+      report.reason = given(oReason, text.reason);
+      report.expectedReopen = given(oReopen, text.expectedReopen);
+      report.criticalCare = given(oCritical, text.criticalCare);
+      report.specialSupport = given(oSpecial, text.specialSupport);
+      report.electricity = given(oElectricity, text.electricity);
+      report.heating = given(oHeating, text.heating);
+      report.water = given(oWater, text.water);
+      report.food = given(oFood, text.food);
+      report.it = given(oIt, text.it);
+      report.telephony = given(oTelephony, text.telephony);
+      report.note = given(oNote, text.note);
+      report.validUntil = given(oValid, text.validUntil);
+      report.continuity = given(oContinuity, text.continuity);
+      report.continuityFrom = given(oContinuityFrom, text.continuityFrom);
+      report.continuityNote = given(oContinuityNote, text.continuityNote);
+      return runReport(reportConfig, std::move(report), counts, std::cout);
+    }
+    if (statusCmd->parsed()) return runStatus(statusConfig, json, std::cout);
+  } catch (const std::exception& e) {
+    // Library exceptions are turned into results at their adapters; this is the last net.
+    return fail(common::internalError(std::string("unexpected failure: ") + e.what() +
+                                      "; please report this"));
+  }
+  return kExitBadInput;
+}
+
+}  // namespace samband::agent

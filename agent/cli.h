@@ -1,0 +1,10 @@
+// The samband-agent command line: parses argv with CLI11 and runs init, run, report or status.
+// Exit status: 0 done, 1 the environment failed (disk, I/O), 2 bad input or config (the message
+// says what to fix).
+#pragma once
+
+namespace samband::agent {
+
+int runAgentCli(int argc, char** argv);
+
+}  // namespace samband::agent

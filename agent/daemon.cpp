@@ -1,0 +1,118 @@
+// The daemon loop around one AgentSession.
+#include "agent/daemon.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sodium.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <cstring>
+#include <vector>
+#include <zmq.hpp>
+
+#include "agent/session.h"
+#include "common/clock.h"
+#include "common/log.h"
+
+namespace samband::agent {
+
+namespace {
+
+// Holds an exclusive flock on `path` for the lifetime of the object.
+class RunLock {
+ public:
+  RunLock() = default;
+  RunLock(const RunLock&) = delete;
+  RunLock& operator=(const RunLock&) = delete;
+  ~RunLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  common::Status acquire(const std::string& path) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) {
+      return common::unavailable("cannot open the lock file " + path + ": " + std::strerror(errno));
+    }
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      return common::invalidInput("another 'samband-agent run' is already using " + path +
+                                  "; stop it first (systemctl stop samband-agent)");
+    }
+    return {};
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// Blocks SIGTERM/SIGINT in this thread (and so in the threads zmq starts later) and returns a
+// signalfd that becomes readable when one arrives.
+int openSignalFd() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+}  // namespace
+
+common::Status runDaemon(const AgentConfig& config) {
+  RunLock lock;
+  if (common::Status s = lock.acquire(config.outboxPath + ".lock"); !s) return s;
+  int signalFd = openSignalFd();
+  if (signalFd < 0) {
+    return common::internalError(std::string("cannot set up signal handling: ") +
+                                 std::strerror(errno));
+  }
+  common::SystemClock clock;
+  zmq::context_t context(1);
+  SessionOptions options;
+  randombytes_buf(&options.seed, sizeof options.seed);
+  auto session = AgentSession::open(context, config, clock, options);
+  if (!session) {
+    ::close(signalFd);
+    return session.error();
+  }
+  AgentSession& s = **session;
+  common::logInfo("agent", "samband-agent running for " + config.provider + " (" +
+                               std::to_string(config.units.size()) + " unit(s)), broker " +
+                               config.endpoint);
+  bool stop = false;
+  while (!stop) {
+    int64_t now = common::monotonicMs();
+    auto linkItems = s.pollItems();
+    std::vector<zmq::pollitem_t> items(linkItems.begin(), linkItems.end());
+    items.push_back({nullptr, signalFd, ZMQ_POLLIN, 0});
+    int64_t timeout = std::clamp<int64_t>(s.nextWakeMs() - now, 0, 1000);
+    try {
+      zmq::poll(items.data(), items.size(), std::chrono::milliseconds(timeout));
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) common::logWarn("agent", std::string("poll failed: ") + e.what());
+    }
+    now = common::monotonicMs();
+    if (items.back().revents & ZMQ_POLLIN) {
+      signalfd_siginfo info{};
+      if (::read(signalFd, &info, sizeof info) == sizeof info) {
+        common::logInfo("agent", std::string("stopping on ") + strsignal(info.ssi_signo));
+      }
+      stop = true;
+    }
+    bool readable = false;
+    for (size_t i = 0; i < AgentSession::kPollItems; ++i) {
+      if (items[i].revents & ZMQ_POLLIN) readable = true;
+    }
+    if (readable) s.onReadable(now);
+    s.onTimer(now);
+  }
+  s.shutdown();
+  ::close(signalFd);
+  common::logInfo("agent", "stopped");
+  return {};
+}
+
+}  // namespace samband::agent

@@ -1,0 +1,145 @@
+// Opening outbox.db and its numbered migrations.
+#include "agent/database.h"
+
+#include <sys/stat.h>
+
+#include <cstring>
+#include <vector>
+
+namespace samband::agent {
+
+namespace {
+
+using common::Result;
+using common::Status;
+
+// Migration N brings a file from user_version N-1 to N. Never edit a released migration; add one.
+const std::vector<std::vector<const char*>>& migrations() {
+  static const std::vector<std::vector<const char*>> kMigrations = {
+      // 1: the outbox, the chain head, dead letters.
+      {
+          "CREATE TABLE chain ("
+          "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+          "  key_id BLOB NOT NULL,"        // the signing key the chain belongs to (empty: unset)
+          "  head_seq INTEGER NOT NULL,"   // highest seq signed
+          "  head_hash BLOB NOT NULL,"     // BLAKE2b-256 of that body (empty for 0)
+          "  acked_seq INTEGER NOT NULL,"  // highest seq the broker acknowledged
+          "  acked_hash BLOB NOT NULL)",
+          "INSERT INTO chain VALUES (1, x'', 0, x'', 0, x'')",
+          "CREATE TABLE outbox ("
+          "  id INTEGER PRIMARY KEY AUTOINCREMENT,"  // stable across re-signing
+          "  seq INTEGER NOT NULL UNIQUE,"
+          "  kind TEXT NOT NULL,"
+          "  unit TEXT,"
+          "  mode TEXT NOT NULL,"
+          "  sent_at INTEGER NOT NULL,"  // the body's sentAt (ms), kept when re-signed
+          "  prev_hash BLOB NOT NULL,"
+          "  body BLOB NOT NULL,"
+          "  body_hash BLOB NOT NULL,"
+          "  envelope BLOB NOT NULL,"
+          "  queued_at INTEGER NOT NULL,"
+          "  resigned INTEGER NOT NULL DEFAULT 0)",  // times this row was re-signed by a realign
+          "CREATE TABLE dead_letter ("
+          "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+          "  seq INTEGER NOT NULL,"  // the seq it had when refused
+          "  kind TEXT NOT NULL,"
+          "  unit TEXT,"
+          "  mode TEXT NOT NULL,"
+          "  sent_at INTEGER NOT NULL,"
+          "  body BLOB NOT NULL,"
+          "  envelope BLOB NOT NULL,"
+          "  reason TEXT NOT NULL,"
+          "  detail TEXT NOT NULL,"
+          "  dead_at INTEGER NOT NULL)",
+      },
+      // 2: what `run` tells `status`, and verified city messages.
+      {
+          "CREATE TABLE link_state ("
+          "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+          "  running INTEGER NOT NULL,"
+          "  pid INTEGER NOT NULL,"
+          "  connected INTEGER NOT NULL,"
+          "  level TEXT NOT NULL,"
+          "  last_error TEXT,"
+          "  last_error_at INTEGER,"
+          "  last_connected_at INTEGER,"
+          "  last_ack_at INTEGER,"
+          "  stale_after_ms INTEGER NOT NULL,"  // `status` treats older updates as not running
+          "  updated_at INTEGER NOT NULL)",
+          "INSERT INTO link_state VALUES (1, 0, 0, 0, 'normal', NULL, NULL, NULL, NULL, 0, 0)",
+          "CREATE TABLE inbox ("
+          "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+          "  kind TEXT NOT NULL,"  // readiness_check | directive
+          "  ref TEXT NOT NULL,"   // checkId or directiveId
+          "  body BLOB NOT NULL,"  // the city's envelope, exactly as received
+          "  body_hash BLOB NOT NULL UNIQUE,"
+          "  received_at INTEGER NOT NULL,"
+          "  handled_at INTEGER)",
+      },
+  };
+  return kMigrations;
+}
+
+}  // namespace
+
+int schemaVersionOf(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
+
+Status migrateAgentDatabase(SQLite::Database& db, int targetVersion) {
+  try {
+    // IMMEDIATE: two processes opening a fresh file at once must not both migrate it.
+    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+    int version = schemaVersionOf(db);
+    if (version > kSchemaVersion) {
+      return common::invalidInput(db.getFilename() +
+                                  " was written by a newer samband-agent (schema " +
+                                  std::to_string(version) + "); install that version again");
+    }
+    for (int v = version; v < targetVersion; ++v) {
+      for (const char* sql : migrations()[static_cast<size_t>(v)]) db.exec(sql);
+    }
+    if (targetVersion > version) db.exec("PRAGMA user_version = " + std::to_string(targetVersion));
+    tx.commit();
+    return {};
+  } catch (const SQLite::Exception& e) {
+    return common::unavailable("cannot migrate " + db.getFilename() + ": " + e.what());
+  }
+}
+
+Result<std::unique_ptr<SQLite::Database>> openAgentDatabase(const std::string& path,
+                                                            OpenMode mode) {
+  struct stat st {};
+  if (mode == OpenMode::mustExist && ::stat(path.c_str(), &st) != 0) {
+    return common::invalidInput("the outbox " + path +
+                                " does not exist; run 'samband-agent init' first or check "
+                                "[agent] outbox in agent.toml");
+  }
+  try {
+    auto db = std::make_unique<SQLite::Database>(
+        path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX,
+        kBusyTimeoutMs);
+    db->exec("PRAGMA journal_mode = WAL");
+    db->exec("PRAGMA synchronous = FULL");
+    db->exec("PRAGMA foreign_keys = ON");
+    if (Status s = migrateAgentDatabase(*db, kSchemaVersion); !s) return s.error();
+    ::chmod(path.c_str(), 0600);
+    return db;
+  } catch (const SQLite::Exception& e) {
+    return common::unavailable("cannot open the outbox " + path + ": " + e.what() +
+                               " (check that the directory exists and is writable by this user)");
+  }
+}
+
+void bindBlob(SQLite::Statement& statement, int index, const common::Bytes& bytes) {
+  static const uint8_t kEmpty = 0;
+  statement.bind(index, bytes.empty() ? static_cast<const void*>(&kEmpty) : bytes.data(),
+                 static_cast<int>(bytes.size()));
+}
+
+common::Bytes columnBytes(const SQLite::Column& column) {
+  const auto* p = static_cast<const uint8_t*>(column.getBlob());
+  int n = column.getBytes();
+  if (p == nullptr || n <= 0) return {};
+  return common::Bytes(p, p + n);
+}
+
+}  // namespace samband::agent

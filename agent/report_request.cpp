@@ -1,0 +1,281 @@
+// Turning report flags into wire bodies, with a clear refusal for every bad value.
+#include "agent/report_request.h"
+
+#include <set>
+#include <sstream>
+
+#include "agent/time_input.h"
+#include "common/codec.h"
+#include "common/vocabulary.h"
+
+namespace samband::agent {
+
+namespace {
+
+using common::Result;
+using common::Status;
+
+Status checkCount(const std::optional<int64_t>& v, const char* flag, int64_t max) {
+  if (v && (*v < 0 || *v > max)) {
+    return common::invalidInput(std::string(flag) + " must be a whole number from 0 to " +
+                                std::to_string(max) + " (it is " + std::to_string(*v) + ")");
+  }
+  return {};
+}
+
+Status checkText(const std::optional<std::string>& v, const char* flag, size_t max) {
+  if (v && (v->size() > max || !common::isCleanText(*v))) {
+    return common::invalidInput(std::string(flag) + " must be plain text of at most " +
+                                std::to_string(max) + " bytes");
+  }
+  return {};
+}
+
+template <typename E>
+Status parseEnum(const std::optional<std::string>& v, const char* flag,
+                 bool (*parse)(const std::string&, E*), const char* accepted, E* out) {
+  if (!v) return {};
+  if (!parse(*v, out)) {
+    return common::invalidInput(std::string(flag) + " '" + *v + "' is not one of: " + accepted);
+  }
+  return {};
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> parts;
+  std::string cur;
+  for (char c : s) {
+    if (c == sep) {
+      parts.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  parts.push_back(cur);
+  return parts;
+}
+
+bool parseNumber(const std::string& s, int64_t* out) {
+  if (s.empty() || s.size() > 9) return false;
+  int64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  *out = v;
+  return true;
+}
+
+Result<common::CapacityEntryMsg> parseCapacity(const std::string& text) {
+  auto bad = [&](const std::string& why) {
+    return common::invalidInput("--capacity '" + text + "': " + why +
+                                "; write FORM:YEAR:ENROLLED:NOW:72H, e.g. grundskola:4:52:3:6 "
+                                "(forms: forskola, forskoleklass, grundskola, gymnasieskola, "
+                                "fritidshem, anpassad_grundskola, anpassad_gymnasieskola)");
+  };
+  auto parts = split(text, ':');
+  if (parts.size() != 5) return bad("it needs five parts separated by ':'");
+  common::CapacityEntryMsg e;
+  if (!common::parseSchoolForm(parts[0], &e.form)) return bad("unknown school form");
+  int64_t year, enrolled, now, in72h;
+  if (!parseNumber(parts[1], &year) || year > 13) return bad("YEAR must be 0 to 13");
+  if (!parseNumber(parts[2], &enrolled) || enrolled > 100000) {
+    return bad("ENROLLED must be 0 to 100000");
+  }
+  if (!parseNumber(parts[3], &now) || now > 100000) return bad("NOW must be 0 to 100000");
+  if (!parseNumber(parts[4], &in72h) || in72h > 100000) return bad("72H must be 0 to 100000");
+  e.year = static_cast<uint8_t>(year);
+  e.enrolled = static_cast<int32_t>(enrolled);
+  e.seatsNow = static_cast<int32_t>(now);
+  e.seats72h = static_cast<int32_t>(in72h);
+  return e;
+}
+
+std::string unitList(const AgentConfig& config) {
+  std::string out;
+  for (size_t i = 0; i < config.units.size(); ++i) out += (i ? ", " : "") + config.units[i];
+  return out;
+}
+
+bool hasStatusField(const ReportRequest& r) {
+  return r.reason || r.expectedReopen || r.pupilsEnrolled || r.pupilsPresent || r.staffTotal ||
+         r.staffAvailable || r.criticalCare || r.specialSupport || r.electricity || r.backupHours ||
+         r.heating || r.water || r.food || r.it || r.telephony || r.foodDays || r.validUntil;
+}
+
+constexpr const char* kSupplies = "ok, degraded, down, unknown";
+
+}  // namespace
+
+Result<std::vector<OutboxDraft>> buildReportDrafts(const ReportRequest& r,
+                                                   const AgentConfig& config, int64_t nowMs) {
+  common::Mode mode;
+  if (!common::parseMode(r.mode, &mode)) {
+    return common::invalidInput("--mode '" + r.mode +
+                                "' is not one of: actual, exercise, "
+                                "system, test");
+  }
+  bool wantsStatus = r.operational.has_value();
+  if (!wantsStatus && hasStatusField(r)) {
+    return common::invalidInput(
+        "a unit status needs --operational (normal, reduced, remote, "
+        "closed, relocated or unknown) besides the other status flags");
+  }
+  bool wantsCapacity = !r.capacity.empty();
+  bool wantsContinuity = r.continuity.has_value();
+  if (!wantsStatus && !wantsCapacity && !wantsContinuity) {
+    return common::invalidInput(
+        "nothing to report: give --operational (a unit status), "
+        "--capacity or --continuity");
+  }
+  if (r.continuityFrom && !wantsContinuity) {
+    return common::invalidInput("--continuity-from needs --continuity");
+  }
+  if (r.note && !wantsStatus && !wantsContinuity) {
+    return common::invalidInput("--note belongs to a unit status or a continuity report");
+  }
+  if (wantsStatus || wantsCapacity || !r.unit.empty()) {
+    if (r.unit.empty()) {
+      return common::invalidInput(
+          "--unit is required for a unit status or capacity: give one "
+          "of this agent's units (" +
+          unitList(config) + ")");
+    }
+    if (!config.ownsUnit(r.unit)) {
+      return common::invalidInput(
+          "unit '" + r.unit + "' is not one of this agent's units (" + unitList(config) + ") in " +
+          (config.configPath.empty() ? "agent.toml" : config.configPath) +
+          "; report on a listed unit, or have the city add it to the roster and add it to "
+          "[agent] units");
+    }
+  }
+
+  std::vector<OutboxDraft> drafts;
+  if (wantsStatus) {
+    common::UnitStatusMsg s;
+    s.unitCode = r.unit;
+    if (Status st =
+            parseEnum(r.operational, "--operational", common::parseOperational,
+                      "normal, reduced, remote, closed, relocated, unknown", &s.operational);
+        !st) {
+      return st.error();
+    }
+    for (const auto& [v, flag, max] :
+         {std::tuple{&r.pupilsEnrolled, "--pupils-enrolled", int64_t{100000}},
+          std::tuple{&r.pupilsPresent, "--pupils-present", int64_t{100000}},
+          std::tuple{&r.staffTotal, "--staff-total", int64_t{10000}},
+          std::tuple{&r.staffAvailable, "--staff-available", int64_t{10000}},
+          std::tuple{&r.backupHours, "--backup-hours", int64_t{100000}},
+          std::tuple{&r.foodDays, "--food-days", int64_t{3650}}}) {
+      if (Status st = checkCount(*v, flag, max); !st) return st.error();
+    }
+    if (r.pupilsEnrolled && r.pupilsPresent && *r.pupilsPresent > *r.pupilsEnrolled) {
+      return common::invalidInput("--pupils-present (" + std::to_string(*r.pupilsPresent) +
+                                  ") cannot exceed --pupils-enrolled (" +
+                                  std::to_string(*r.pupilsEnrolled) + ")");
+    }
+    if (r.staffTotal && r.staffAvailable && *r.staffAvailable > *r.staffTotal) {
+      return common::invalidInput("--staff-available (" + std::to_string(*r.staffAvailable) +
+                                  ") cannot exceed --staff-total (" +
+                                  std::to_string(*r.staffTotal) + ")");
+    }
+    if (Status st = checkText(r.reason, "--reason", common::kMaxShortText); !st) return st.error();
+    if (Status st = checkText(r.note, "--note", common::kMaxNoteText); !st) return st.error();
+    if (Status st = parseEnum(r.criticalCare, "--critical-care", common::parseOffered,
+                              "yes, no, unknown", &s.criticalCare);
+        !st) {
+      return st.error();
+    }
+    if (Status st = parseEnum(r.specialSupport, "--special-support", common::parseOffered,
+                              "yes, no, unknown", &s.specialSupport);
+        !st) {
+      return st.error();
+    }
+    if (Status st = parseEnum(r.electricity, "--electricity", common::parseElectricity,
+                              "grid, backup, none, unknown", &s.electricity);
+        !st) {
+      return st.error();
+    }
+    for (const auto& [v, flag, out] :
+         {std::tuple{&r.heating, "--heating", &s.heating},
+          std::tuple{&r.water, "--water", &s.water}, std::tuple{&r.food, "--food", &s.food},
+          std::tuple{&r.it, "--it", &s.it},
+          std::tuple{&r.telephony, "--telephony", &s.telephony}}) {
+      if (Status st = parseEnum(*v, flag, common::parseSupply, kSupplies, out); !st) {
+        return st.error();
+      }
+    }
+    if (r.expectedReopen) {
+      auto t = parseTimeInput(*r.expectedReopen, "--expected-reopen");
+      if (!t) return t.error();
+      s.expectedReopen = *t;
+    }
+    if (r.validUntil) {
+      auto t = parseTimeInput(*r.validUntil, "--valid-until");
+      if (!t) return t.error();
+      if (*t <= nowMs) {
+        return common::invalidInput("--valid-until '" + *r.validUntil +
+                                    "' is in the past; give a later time, or leave it out "
+                                    "(valid until the next report)");
+      }
+      s.validUntil = *t;
+    }
+    auto count = [](const std::optional<int64_t>& v) {
+      return v ? static_cast<int32_t>(*v) : int32_t{-1};
+    };
+    s.pupilsEnrolled = count(r.pupilsEnrolled);
+    s.pupilsPresent = count(r.pupilsPresent);
+    s.staffTotal = count(r.staffTotal);
+    s.staffAvailable = count(r.staffAvailable);
+    s.backupHours = count(r.backupHours);
+    s.foodDays = count(r.foodDays);
+    s.reason = r.reason.value_or("");
+    s.note = r.note.value_or("");
+    drafts.push_back({mode, nowMs, std::move(s)});
+  }
+
+  if (wantsCapacity) {
+    common::CapacityMsg c;
+    c.unitCode = r.unit;
+    if (r.capacity.size() > common::kMaxCapacityEntries) {
+      return common::invalidInput("at most " + std::to_string(common::kMaxCapacityEntries) +
+                                  " --capacity entries per report");
+    }
+    std::set<std::pair<int, int>> seen;
+    for (const auto& text : r.capacity) {
+      auto e = parseCapacity(text);
+      if (!e) return e.error();
+      if (!seen.insert({static_cast<int>(e->form), e->year}).second) {
+        return common::invalidInput("--capacity '" + text +
+                                    "' repeats a school form and year given before");
+      }
+      c.entries.push_back(*e);
+    }
+    drafts.push_back({mode, nowMs, std::move(c)});
+  }
+
+  if (wantsContinuity) {
+    common::ContinuityMsg c;
+    if (Status st = parseEnum(r.continuity, "--continuity", common::parseContinuity,
+                              "ok, at_risk, cannot_continue", &c.state);
+        !st) {
+      return st.error();
+    }
+    if (r.continuityFrom) {
+      auto t = parseTimeInput(*r.continuityFrom, "--continuity-from");
+      if (!t) return t.error();
+      c.fromDate = *t;
+    }
+    std::optional<std::string> note = r.continuityNote;
+    if (!note && !wantsStatus) note = r.note;
+    if (Status st = checkText(note, "--continuity-note", common::kMaxNoteText); !st) {
+      return st.error();
+    }
+    c.note = note.value_or("");
+    drafts.push_back({mode, nowMs, std::move(c)});
+  }
+  return drafts;
+}
+
+}  // namespace samband::agent

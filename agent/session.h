@@ -1,0 +1,190 @@
+// AgentSession: one agent's whole protocol engine (docs/protocol.md, "Agent behaviour"): it owns
+// the link to the broker, the outbox, the inbox and the link-state row, sends heartbeats and
+// outbox rows in seq order within the window, applies acks, realigns on the broker's head,
+// dead-letters permanently refused rows and verifies city messages.
+//
+// The contract for drivers (`samband-agent run` drives one; the simulator in tools/ drives many
+// from one thread with one zmq::poll):
+//   - Everything happens on the driving thread; no call blocks on the network. SQLite writes
+//     may wait up to the busy timeout when a `report` holds the file.
+//   - Loop: collect pollItems() of every session, zmq::poll until the earliest nextWakeMs(), then
+//     call onReadable(now) on each session any of whose items has ZMQ_POLLIN, and onTimer(now)
+//     on each session whose nextWakeMs() <= now (calling it early is harmless).
+//   - `now` is monotonic milliseconds (common::monotonicMs()); stored timestamps and sentAt use
+//     the wall clock given at open().
+//   - The zmq::context_t is shared and must outlive every session. Sessions are not copyable
+//     and must not be moved between threads while in use.
+//   - The poll items change when the link reconnects: fetch them again every iteration.
+//   - shutdown() (also run by the destructor) closes the socket and records a clean stop.
+#pragma once
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <zmq.hpp>
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/agent_config.h"
+#include "agent/inbox.h"
+#include "agent/link.h"
+#include "agent/link_state.h"
+#include "agent/outbox.h"
+#include "common/clock.h"
+#include "common/identity.h"
+#include "common/log.h"
+#include "common/result.h"
+
+namespace samband::agent {
+
+class AgentSession;
+
+// The hook for city messages. Full handling (answers, acknowledgements, readiness levels) is a
+// later issue; today the session verifies and stores them in the inbox, then calls this.
+class CityMessageHandler {
+ public:
+  virtual ~CityMessageHandler() = default;
+  // Called once per newly stored, verified city message, on the session's thread.
+  virtual void onCityMessage(AgentSession& session, const InboxEntry& entry,
+                             const common::Message& message) = 0;
+};
+
+// Counters for logs, tests and the simulator's metrics.
+struct SessionCounters {
+  uint64_t connects = 0;
+  uint64_t framesSent = 0;  // outbox frames put on the wire (resends included)
+  uint64_t heartbeatsSent = 0;
+  uint64_t acks = 0;  // ack downlinks received
+  uint64_t rejects = 0;
+  uint64_t resends = 0;   // times sending restarted from the first unacknowledged row
+  uint64_t realigns = 0;  // realigns that changed the outbox
+  uint64_t deadLetters = 0;
+  uint64_t cityMessages = 0;           // verified and newly stored
+  uint64_t cityRefused = 0;            // not signed by the city key, or malformed
+  uint64_t badDownlinks = 0;           // downlinks that did not decode
+  std::optional<int64_t> clockSkewMs;  // broker time minus ours, from the last head reply
+};
+
+struct SessionOptions {
+  uint64_t seed = 0;            // jitter seed; give each session its own
+  int64_t outboxPollMs = 200;   // how often to look for rows queued by another process
+  bool recordLinkState = true;  // write the link_state row for `status`
+};
+
+class AgentSession : private LinkListener {
+ public:
+  static constexpr size_t kPollItems = Link::kPollItems;
+
+  // Loads the identity (must be mode 0600 and belong to config.provider), opens the outbox and
+  // records "running". The first connection attempt happens at the first onTimer.
+  static common::Result<std::unique_ptr<AgentSession>> open(zmq::context_t& context,
+                                                            const AgentConfig& config,
+                                                            const common::Clock& clock,
+                                                            SessionOptions options);
+  ~AgentSession() override;
+  AgentSession(const AgentSession&) = delete;
+  AgentSession& operator=(const AgentSession&) = delete;
+
+  std::array<zmq::pollitem_t, kPollItems> pollItems() { return link_->pollItems(); }
+  void onReadable(int64_t nowMs);
+  void onTimer(int64_t nowMs);
+  int64_t nextWakeMs() const;
+
+  // Queues messages (as `samband-agent report` does) and sends them at once when connected.
+  common::Result<std::vector<QueuedMessage>> queue(const std::vector<OutboxDraft>& drafts,
+                                                   int64_t nowMs);
+  // The readiness level applied to heartbeats (set by city directives in a later issue).
+  void setLevel(common::ReadinessLevel level, int64_t nowMs);
+  void setCityMessageHandler(CityMessageHandler* handler) { cityHandler_ = handler; }
+
+  bool isConnected() const { return link_->isConnected(); }
+  const std::optional<std::string>& lastError() const { return state_.lastError; }
+  const SessionCounters& counters() const { return counters_; }
+  const AgentConfig& config() const { return config_; }
+  const common::Identity& identity() const { return *identity_; }
+  Outbox& outbox() { return *outbox_; }
+  Inbox& inbox() { return *inbox_; }
+
+  // Closes the link and records a clean stop (connected = false, running = false).
+  void shutdown();
+
+ private:
+  struct SentFrame {
+    uint64_t seq;
+    int64_t rowId;
+    uint64_t epoch;
+  };
+
+  AgentSession(zmq::context_t& context, AgentConfig config, const common::Clock& clock,
+               SessionOptions options, std::unique_ptr<common::Identity> identity,
+               std::unique_ptr<SQLite::Database> db);
+
+  // LinkListener
+  void onLinkUp(int64_t nowMs) override;
+  void onLinkDown(int64_t nowMs, LinkFailure failure, const std::string& detail) override;
+  void onLinkFrame(const uint8_t* data, size_t size, int64_t nowMs) override;
+
+  void handleReject(const common::RejectMsg& reject, int64_t nowMs);
+  void handleHead(const common::HeadMsg& head, int64_t nowMs);
+  void handleCity(const common::CityEnvelopeMsg& city, int64_t nowMs);
+  void flushAcks(int64_t nowMs);
+  void applyRealign(const common::Result<RealignOutcome>& outcome, const std::string& why,
+                    int64_t nowMs);
+
+  void sendHeartbeat(int64_t nowMs);
+  void pump(int64_t nowMs);
+  void resendFromFirstUnacked(int64_t nowMs);
+  void refreshRange();
+  bool hasInFlight() const { return firstPending_ != 0 && cursor_ > firstPending_; }
+  std::optional<SentFrame> takeSent(uint64_t seq);
+
+  void setError(const std::string& message, int64_t nowMs);
+  void clearError();
+  void writeState(int64_t nowMs, bool force);
+  int64_t stateRefreshMs() const;
+  int64_t nextStateWriteMs() const;
+
+  zmq::context_t& context_;
+  AgentConfig config_;
+  const common::Clock& clock_;
+  SessionOptions options_;
+  std::unique_ptr<common::Identity> identity_;  // before link_: the link uses its CURVE secret
+  std::unique_ptr<SQLite::Database> db_;
+  std::unique_ptr<Outbox> outbox_;
+  std::unique_ptr<Inbox> inbox_;
+  std::unique_ptr<LinkStateStore> stateStore_;
+  std::unique_ptr<Link> link_;
+  CityMessageHandler* cityHandler_ = nullptr;
+
+  common::ReadinessLevel level_ = common::ReadinessLevel::NORMAL;
+  LinkState state_;
+  bool stateDirty_ = true;
+  bool shutDown_ = false;
+  int64_t lastStateWriteMs_ = 0;
+
+  // Sending. Pending seqs are contiguous: firstPending_..lastPending_ (0 when none).
+  uint64_t firstPending_ = 0;
+  uint64_t lastPending_ = 0;
+  uint64_t cursor_ = 0;  // next seq to put on the wire in this epoch
+  uint64_t epoch_ = 0;   // bumped whenever sending restarts from the first unacknowledged row
+  std::deque<SentFrame> sent_;  // frames on the wire without a reply, oldest first
+  int64_t waitingSinceMs_ = 0;  // start of the current wait for an ack (ack timeout)
+  bool sendBlocked_ = false;
+  uint64_t connAckedSeq_ = 0;  // highest ack seen on this connection
+  uint64_t pendingAck_ = 0;    // acks seen in this read, applied in one transaction
+
+  int64_t nextHeartbeatMs_ = 0;
+  int64_t lastHeartbeatSentAt_ = 0;
+  int64_t nextOutboxPollMs_ = 0;
+  int64_t lastDataVersion_ = -1;
+
+  SessionCounters counters_;
+  common::RateLimiter logLimiter_{5};
+};
+
+}  // namespace samband::agent
