@@ -62,7 +62,8 @@ Result<EnrollRequest> parseEnrollRequest(const std::string& text, const std::str
     return invalidInput(source + " is not valid JSON; use the enroll-request.json that "
                         "'samband-agent init' wrote");
   }
-  if (j.value("kind", "") != "samband-enroll-request") {
+  // Compare as JSON: json::value() would throw for a "kind" that is not a string.
+  if (!j.contains("kind") || j["kind"] != "samband-enroll-request") {
     return invalidInput(source + " is not a Samband enrollment request (kind field)");
   }
   EnrollRequest r;
