@@ -30,10 +30,10 @@ constexpr double kHalfCircumferenceKm = kPi * kEarthRadiusKm;
 constexpr int kLeafSize = 8;
 // Initial arcs per sending unit: its nearest receivers until their seats cover its pupils,
 // and at least this many.
-constexpr std::size_t kMinInitialArcs = 3;
-// Column generation adds at most this many arcs per sending unit and round; fewer, smaller
-// networks beat one large one.
-constexpr int kMaxArcsAddedPerRound = 8;
+constexpr std::size_t kMinInitialArcs = 8;
+// Column generation adds this many arcs per sending unit and round, or more while the seats
+// behind them do not cover the unit's unplaced pupils: small networks, few rounds.
+constexpr int kMaxArcsAddedPerRound = 16;
 // The k-d tree orders by chord length, arc costs use haversine metres; the two can disagree
 // by a rounding step, so pricing looks this far past its bound.
 constexpr std::int64_t kOrderSlackMetres = 2;
@@ -226,6 +226,7 @@ struct Scratch {
 struct Candidate {
   int slot = 0;
   std::int64_t metres = 0;
+  bool inNetwork = false;
 };
 
 // One sending unit of a class.
@@ -233,11 +234,11 @@ struct Source {
   int slot = 0;
   int unit = 0;
   int supply = 0;
-  std::vector<Candidate> near;  // eligible receivers, nearest first
+  std::vector<Candidate> near;  // eligible receivers found so far, nearest first
   std::optional<NearestCursor> cursor;
   bool exhausted = false;
-  std::size_t arcs = 0;  // near[0, arcs) are arcs of the network
-  std::vector<std::int64_t> flow;
+  std::vector<std::size_t> arcs;   // indices into `near` of the arcs in the network
+  std::vector<std::int64_t> flow;  // per arc
   std::int64_t overflow = 0;
   Wide potential = 0;
 };
@@ -282,7 +283,6 @@ class ClassSolver {
     // cost makes every min-cost flow place as many pupils as possible.
     overflowCost_ = static_cast<std::int64_t>(sources_.size() + 1) * maxArcMetres_ + 1;
 
-    for (Source& s : sources_) ensureSinks(s);
     for (;;) {
       if (!run(false)) return false;
       if (!price()) break;
@@ -337,25 +337,28 @@ class ClassSolver {
         return a.metres != b.metres ? a.metres < b.metres : a.slot < b.slot;
       });
       s.exhausted = true;
-      s.arcs = s.near.size();
+      for (std::size_t k = 0; k < s.near.size(); ++k) addArc(s, k);
       return;
     }
     s.cursor.emplace(data_.receivers, index_.unitVectors[s.unit]);
     std::int64_t covered = 0;
     while ((covered < s.supply || s.near.size() < kMinInitialArcs) && pull(s)) {
       covered += seats(s.near.back().slot);
+      addArc(s, s.near.size() - 1);
     }
-    s.arcs = s.near.size();
   }
 
-  void ensureSinks(const Source& s) {
-    for (std::size_t k = 0; k < s.arcs; ++k) {
-      const int slot = s.near[k].slot;
-      if (scratch_.localSink[slot] >= 0) continue;
-      scratch_.localSink[slot] = static_cast<int>(sinkSlots_.size());
-      sinkSlots_.push_back(slot);
-      sinkPotential_.push_back(zPotential_);
-    }
+  // Puts s.near[k] into the network (with no flow), and its receiver if new; a new
+  // receiver gets the collector's potential, as during pricing.
+  void addArc(Source& s, std::size_t k) {
+    Candidate& c = s.near[k];
+    c.inNetwork = true;
+    s.arcs.push_back(k);
+    s.flow.push_back(0);
+    if (scratch_.localSink[c.slot] >= 0) return;
+    scratch_.localSink[c.slot] = static_cast<int>(sinkSlots_.size());
+    sinkSlots_.push_back(c.slot);
+    sinkPotential_.push_back(zPotential_);
   }
 
   Wide arcReducedCost(const Source& s, const Candidate& c) const {
@@ -415,7 +418,7 @@ class ClassSolver {
       supply[n] = s.supply;
       total += s.supply;
       sourceNodes.push_back(n);
-      for (std::size_t k = 0; k < s.arcs; ++k) {
+      for (std::size_t k : s.arcs) {
         const Candidate& c = s.near[k];
         const Graph::Arc a = g.addArc(n, sinkNodes[scratch_.localSink[c.slot]]);
         lower[a] = 0;
@@ -445,8 +448,7 @@ class ClassSolver {
 
     for (std::size_t i = 0; i < sources_.size(); ++i) {
       Source& s = sources_[i];
-      s.flow.assign(s.arcs, 0);
-      for (std::size_t k = 0; k < s.arcs; ++k) s.flow[k] = simplex.flow(arcs[i][k]);
+      for (std::size_t a = 0; a < s.arcs.size(); ++a) s.flow[a] = simplex.flow(arcs[i][a]);
       s.overflow = simplex.flow(overflowArcs[i]);
       if (!keepTogether) s.potential = simplex.potential(sourceNodes[i]);
     }
@@ -461,8 +463,8 @@ class ClassSolver {
 
 #pragma GCC diagnostic pop
 
-  // Column generation step: adds arcs with negative reduced cost, at most
-  // kMaxArcsAddedPerRound per sending unit. Receivers outside the network get the
+  // Column generation step: adds arcs with negative reduced cost (kMaxArcsAddedPerRound per
+  // sending unit, more if it has unplaced pupils). Receivers outside the network get the
   // potential of the collector node, which is dual feasible for their (empty) seat arc.
   // Returns false when none is left: the current flow is then optimal for the full network.
   // At that point arcs with zero reduced cost are added too, so that phase 2 sees the whole
@@ -470,44 +472,47 @@ class ClassSolver {
   bool price() {
     Wide highest = zPotential_;
     for (const Wide& p : sinkPotential_) highest = std::max(highest, p);
-    bool added = false;
-    std::vector<std::size_t> zeroUntil(sources_.size(), 0);
+    std::vector<std::vector<std::size_t>> negative(sources_.size());
+    std::vector<std::vector<std::size_t>> zero(sources_.size());
+    bool anyNegative = false;
     for (std::size_t i = 0; i < sources_.size(); ++i) {
       Source& s = sources_[i];
       // Reduced cost metres + potential - target >= metres + potential - highest.
       const Wide bound = highest - s.potential + kOrderSlackMetres;
-      int negatives = 0;
-      std::size_t negativeUntil = 0;
-      for (std::size_t k = s.arcs;; ++k) {
+      std::int64_t negativeSeats = 0;
+      for (std::size_t k = 0;; ++k) {
         if (k == s.near.size() && !pull(s)) break;
         const Candidate& c = s.near[k];
         if (Wide(c.metres) > bound) break;
+        if (c.inNetwork) continue;
         const Wide rc = arcReducedCost(s, c);
         if (rc < 0) {
-          negativeUntil = k + 1;
-          if (++negatives == kMaxArcsAddedPerRound) break;
+          negative[i].push_back(k);
+          negativeSeats += seats(c.slot);
+          if (static_cast<int>(negative[i].size()) >= kMaxArcsAddedPerRound &&
+              negativeSeats >= s.overflow) {
+            break;
+          }
         } else if (rc == 0) {
-          zeroUntil[i] = k + 1;
+          zero[i].push_back(k);
         }
       }
-      if (negatives > 0) {
-        s.arcs = negativeUntil;
-        added = true;
-      }
+      anyNegative = anyNegative || !negative[i].empty();
     }
-    if (!added) {
-      for (std::size_t i = 0; i < sources_.size(); ++i) {
-        sources_[i].arcs = std::max(sources_[i].arcs, zeroUntil[i]);
-      }
+    // Zero arcs keep the current flow optimal: they only widen the face phase 2 chooses from.
+    auto& chosen = anyNegative ? negative : zero;
+    for (std::size_t i = 0; i < sources_.size(); ++i) {
+      for (std::size_t k : chosen[i]) addArc(sources_[i], k);
     }
-    for (Source& s : sources_) ensureSinks(s);
-    return added;
+    return anyNegative;
   }
 
   Wide currentCost() const {
     Wide sum = 0;
     for (const Source& s : sources_) {
-      for (std::size_t k = 0; k < s.arcs; ++k) sum += Wide(s.flow[k]) * s.near[k].metres;
+      for (std::size_t a = 0; a < s.arcs.size(); ++a) {
+        sum += Wide(s.flow[a]) * s.near[s.arcs[a]].metres;
+      }
       sum += Wide(s.overflow) * overflowCost_;
     }
     return sum;
@@ -524,14 +529,14 @@ class ClassSolver {
   void emit(Plan& plan, std::int64_t& metreSum) const {
     for (const Source& s : sources_) {
       const std::string& from = index_.units[s.unit].code;
-      for (std::size_t k = 0; k < s.arcs; ++k) {
-        if (s.flow[k] <= 0) continue;
-        const Candidate& c = s.near[k];
+      for (std::size_t a = 0; a < s.arcs.size(); ++a) {
+        if (s.flow[a] <= 0) continue;
+        const Candidate& c = s.near[s.arcs[a]];
         plan.placements.push_back({from, data_.key.form, data_.key.year,
                                    index_.units[data_.unitOf[c.slot]].code,
-                                   static_cast<int>(s.flow[k]), c.metres / 1000.0});
-        metreSum += s.flow[k] * c.metres;
-        plan.totals.placed += s.flow[k];
+                                   static_cast<int>(s.flow[a]), c.metres / 1000.0});
+        metreSum += s.flow[a] * c.metres;
+        plan.totals.placed += s.flow[a];
       }
       if (s.overflow > 0) {
         plan.unplaced.push_back({from, data_.key.form, data_.key.year, static_cast<int>(s.overflow),
@@ -776,10 +781,17 @@ PlanResult<std::vector<ContingencyRow>> Planner::contingency(const PlanOptions& 
   const std::vector<Scenario> scenarios = scenariosOf(index_->units);
   std::vector<ContingencyRow> rows(scenarios.size());
   std::vector<std::optional<PlanError>> errors(scenarios.size());
+  // Largest scenarios first, so that no thread is left with a big one at the end.
+  std::vector<std::size_t> order(scenarios.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return scenarios[a].units.size() > scenarios[b].units.size();
+  });
   std::atomic<std::size_t> next{0};
   auto worker = [&] {
     Scratch scratch = makeScratch(*index_);
-    for (std::size_t i = next++; i < scenarios.size(); i = next++) {
+    for (std::size_t n = next++; n < order.size(); n = next++) {
+      const std::size_t i = order[n];
       try {
         auto result = planUnits(*index_, scenarios[i].units, options, scratch);
         if (auto* plan = std::get_if<Plan>(&result)) {

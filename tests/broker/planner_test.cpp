@@ -120,6 +120,27 @@ TEST(Planner, KeepsYearGroupTogetherAmongEqualCostPlans) {
   }
 }
 
+TEST(Planner, KeepsGroupTogetherWhenTheWholeFitReceiverIsNotAmongTheFirstCandidates) {
+  // Eight small receivers come first in distance order (ties by code) and already hold the
+  // group; the big one at the same spot is only found by pricing (zero reduced cost).
+  PlanningInput input;
+  input.units.push_back(unitAt("31000000", 0.0));
+  input.cohorts.push_back(cohort("31000000", 10, 0));
+  for (int i = 1; i <= 8; ++i) {
+    const std::string code = "3100000" + std::to_string(i);
+    input.units.push_back(unitAt(code, 0.01));
+    input.cohorts.push_back(cohort(code, 0, 2));
+  }
+  input.units.push_back(unitAt("31000009", 0.01));
+  input.cohorts.push_back(cohort("31000009", 0, 10));
+  const Planner planner = makePlanner(input);
+  const Plan plan = planOrFail(planner, {"31000000"});
+  ASSERT_EQ(plan.placements.size(), 1u);
+  EXPECT_EQ(plan.placements[0].toUnit, "31000009");
+  EXPECT_EQ(plan.placements[0].pupils, 10);
+  EXPECT_NEAR(plan.totals.pupilKm, 10 * kmForDegrees(0.01), 1e-9);
+}
+
 TEST(Planner, ReportsPupilsWithoutSeatsInsteadOfDroppingThem) {
   const Planner planner =
       makePlanner({{unitAt("40000001", 0.0), unitAt("40000002", 0.01), unitAt("40000003", 1.0)},
