@@ -25,4 +25,17 @@ int runStatus(const std::string& configPath, bool json);
 int runAudit(const std::string& configPath, bool json);
 int runRevoke(const std::string& configPath, const std::string& keyId);
 
+// Roster file and takeover planning (plan_commands.cpp).
+struct PlanCommandOptions {
+  std::vector<std::string> failing;  // organisation numbers or unit codes
+  double maxKm = 30.0;
+  std::string horizon = "now";  // now | 72h
+  std::string format = "text";  // text | json | csv
+  bool includeWhatIf = false;   // also the units marked failing on the board
+};
+int runRosterImport(const std::string& configPath, const std::string& file, bool allowTransfer);
+int runRosterExport(const std::string& configPath, const std::string& file);
+int runPlanTakeover(const std::string& configPath, const PlanCommandOptions& options);
+int runPlanContingency(const std::string& configPath, const PlanCommandOptions& options);
+
 }  // namespace samband::broker

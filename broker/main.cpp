@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "broker/commands.h"
+#include "broker/user_commands.h"
 #include "common/bytes.h"
 
 int main(int argc, char** argv) {
@@ -45,6 +46,54 @@ int main(int argc, char** argv) {
   revokeCmd->add_option("--config", config, "Path to broker.toml")->required();
   revokeCmd->add_option("--key", keyId, "Key id (hex, as printed by enroll)")->required();
 
+  auto* rosterCmd = app.add_subcommand("roster", "Import or export the roster of school units (CSV)");
+  rosterCmd->require_subcommand(1);
+  std::string rosterFile;
+  auto* rosterImport = rosterCmd->add_subcommand("import", "Load unit metadata from a CSV file");
+  rosterImport->add_option("--config", config, "Path to broker.toml")->required();
+  rosterImport->add_option("file", rosterFile, "Roster CSV (see docs/planning.md)")->required();
+  rosterImport->add_flag("--transfer", transfer, "Allow moving units to another provider");
+  auto* rosterExport = rosterCmd->add_subcommand("export", "Write the roster as CSV");
+  rosterExport->add_option("--config", config, "Path to broker.toml")->required();
+  rosterExport->add_option("file", rosterFile, "Output file (default: standard output)");
+
+  PlanCommandOptions plan;
+  auto* planCmd = app.add_subcommand("plan", "Takeover planning and contingency analysis");
+  planCmd->require_subcommand(1);
+  auto addPlanOptions = [&](CLI::App* cmd) {
+    cmd->add_option("--config", config, "Path to broker.toml")->required();
+    cmd->add_option("--max-km", plan.maxKm, "Only seats within this distance (km)");
+    cmd->add_option("--horizon", plan.horizon, "Seats free now or within 72 h")
+        ->check(CLI::IsMember({"now", "72h"}));
+    cmd->add_option("--format", plan.format, "text, json or csv")
+        ->check(CLI::IsMember({"text", "json", "csv"}));
+  };
+  auto* takeoverCmd = planCmd->add_subcommand("takeover", "Place the pupils of failing units");
+  addPlanOptions(takeoverCmd);
+  takeoverCmd->add_option("--failing", plan.failing,
+                          "Organisation numbers or unit codes that fail (besides closed units "
+                          "and providers that cannot continue)");
+  takeoverCmd->add_flag("--what-if", plan.includeWhatIf,
+                        "Also treat the units marked failing on the board as failing");
+  auto* contingencyCmd =
+      planCmd->add_subcommand("contingency", "Every provider and every district failing alone");
+  addPlanOptions(contingencyCmd);
+
+  std::string userName, userRole;
+  auto* userCmd = app.add_subcommand("user", "Accounts of the status board (viewer, operator)");
+  userCmd->require_subcommand(1);
+  auto* userAdd = userCmd->add_subcommand(
+      "add", "Add an account; the password is read from stdin or prompted, never from argv");
+  userAdd->add_option("--config", config, "Path to broker.toml")->required();
+  userAdd->add_option("--name", userName, "User name")->required();
+  userAdd->add_option("--role", userRole, "viewer or operator")->required();
+  auto* userList = userCmd->add_subcommand("list", "List the accounts");
+  userList->add_option("--config", config, "Path to broker.toml")->required();
+  userList->add_flag("--json", json, "Print JSON");
+  auto* userRemove = userCmd->add_subcommand("remove", "Remove an account and end its sessions");
+  userRemove->add_option("--config", config, "Path to broker.toml")->required();
+  userRemove->add_option("--name", userName, "User name")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -56,5 +105,12 @@ int main(int argc, char** argv) {
   if (*statusCmd) return runStatus(config, json);
   if (*auditCmd) return runAudit(config, json);
   if (*revokeCmd) return runRevoke(config, keyId);
+  if (*userAdd) return runUserAdd(config, userName, userRole);
+  if (*userList) return runUserList(config, json);
+  if (*userRemove) return runUserRemove(config, userName);
+  if (*rosterImport) return runRosterImport(config, rosterFile, transfer);
+  if (*rosterExport) return runRosterExport(config, rosterFile);
+  if (*takeoverCmd) return runPlanTakeover(config, plan);
+  if (*contingencyCmd) return runPlanContingency(config, plan);
   return kExitUsage;
 }

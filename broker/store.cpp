@@ -245,7 +245,9 @@ Result<EnrollOutcome> Store::enroll(const common::EnrollRequest& r, bool allowTr
     {
       SQLite::Statement q(*db_,
                           "INSERT INTO providers(id, name, enrolled_at) VALUES(?,?,?) "
-                          "ON CONFLICT(id) DO UPDATE SET name=excluded.name");
+                          "ON CONFLICT(id) DO UPDATE SET name=excluded.name, "
+                          "enrolled_at=CASE WHEN enrolled_at=0 THEN excluded.enrolled_at "
+                          "ELSE enrolled_at END");
       q.bind(1, r.provider);
       q.bind(2, r.name);
       q.bind(3, nowMs);
