@@ -126,7 +126,8 @@ Result<PublicIdentity> PublicIdentity::parse(const std::string& text, const std:
   if (const KeyValue* keyId = find(kvs, "key_id"); keyId != nullptr) {
     Bytes written;
     if (!fromHex(std::string(keyId->value, keyId->valueSize), &written) || written != p.keyId()) {
-      return invalidInput(source + ": 'key_id' does not belong to 'sign_public'; the file is "
+      return invalidInput(source +
+                          ": 'key_id' does not belong to 'sign_public'; the file is "
                           "damaged or altered, get it again from its owner");
     }
   }
@@ -210,9 +211,9 @@ Result<std::unique_ptr<Identity>> Identity::load(const std::string& path) {
   SecretBytes rederived(crypto_sign_SECRETKEYBYTES);
   crypto_sign_ed25519_sk_to_seed(seed.data(), ident->signSecret_.data());
   crypto_sign_seed_keypair(derived.data(), rederived.data(), seed.data());
-  bool signMatches = derived == ident->signPublic_ &&
-                     sodium_memcmp(rederived.data(), ident->signSecret_.data(),
-                                   crypto_sign_SECRETKEYBYTES) == 0;
+  bool signMatches =
+      derived == ident->signPublic_ &&
+      sodium_memcmp(rederived.data(), ident->signSecret_.data(), crypto_sign_SECRETKEYBYTES) == 0;
   PublicKey curveDerived{};
   crypto_scalarmult_base(curveDerived.data(), ident->curveSecret_.data());
   if (!signMatches || curveDerived != ident->curvePublic_) {
