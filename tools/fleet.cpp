@@ -1,0 +1,105 @@
+// See fleet.h. The loop follows the contract comment of agent/session.h.
+#include "tools/fleet.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+
+namespace samband::tools {
+
+namespace {
+
+uint64_t pendingOf(agent::AgentSession& s) {
+  auto range = s.outbox().pendingRange();
+  if (!range || range->first == 0) return 0;
+  return range->second - range->first + 1;
+}
+
+}  // namespace
+
+common::Result<std::unique_ptr<Fleet>> Fleet::open(zmq::context_t& context,
+                                                   const std::vector<agent::AgentConfig>& configs,
+                                                   const common::Clock& clock, uint64_t seed) {
+  std::unique_ptr<Fleet> fleet(new Fleet());
+  for (size_t i = 0; i < configs.size(); ++i) {
+    agent::SessionOptions options;
+    options.seed = seed * 1000003 + i;  // each agent its own jitter
+    auto session = agent::AgentSession::open(context, configs[i], clock, options);
+    if (!session) {
+      return common::Error{session.error().kind,
+                           "agent " + configs[i].provider + ": " + session.error().message};
+    }
+    fleet->pendingAtOpen_.push_back(pendingOf(**session));
+    fleet->queued_.push_back(0);
+    fleet->sessions_.push_back(std::move(session).value());
+  }
+  return fleet;
+}
+
+Fleet::~Fleet() { shutdown(); }
+
+void Fleet::pollOnce(int64_t untilMs) {
+  items_.clear();
+  owners_.clear();
+  int64_t wake = untilMs;
+  for (size_t i = 0; i < sessions_.size(); ++i) {
+    // Poll items change when a link reconnects: fetch them every round.
+    for (const auto& item : sessions_[i]->pollItems()) {
+      if (item.socket == nullptr) continue;
+      items_.push_back(item);
+      owners_.push_back(i);
+    }
+    wake = std::min(wake, sessions_[i]->nextWakeMs());
+  }
+  const int64_t timeout = std::max<int64_t>(0, wake - common::monotonicMs());
+  try {
+    zmq::poll(items_.data(), items_.size(), std::chrono::milliseconds(timeout));
+  } catch (const zmq::error_t& e) {
+    if (e.num() != EINTR) throw;
+    return;  // a signal: let the caller look at its stop flag
+  }
+  const int64_t now = common::monotonicMs();
+  // A session's two items are adjacent: call onReadable once per session.
+  size_t last = SIZE_MAX;
+  for (size_t k = 0; k < items_.size(); ++k) {
+    if ((items_[k].revents & ZMQ_POLLIN) == 0 || owners_[k] == last) continue;
+    last = owners_[k];
+    sessions_[last]->onReadable(now);
+  }
+  for (auto& s : sessions_) {
+    if (s->nextWakeMs() <= now) s->onTimer(now);
+  }
+}
+
+common::Status Fleet::queue(size_t index, const std::vector<agent::OutboxDraft>& drafts,
+                            int64_t nowMs) {
+  auto queued = sessions_[index]->queue(drafts, nowMs);
+  if (!queued) return queued.error();
+  queued_[index] += queued->size();
+  return {};
+}
+
+FleetTotals Fleet::totals() {
+  FleetTotals t;
+  t.agents = sessions_.size();
+  for (size_t i = 0; i < sessions_.size(); ++i) {
+    agent::AgentSession& s = *sessions_[i];
+    const uint64_t pending = pendingOf(s);
+    t.connected += s.isConnected() ? 1 : 0;
+    t.queued += queued_[i];
+    t.pending += pending;
+    t.deadLetters += s.counters().deadLetters;
+    t.rejects += s.counters().rejects;
+    // Rows leave the outbox when acknowledged (or, rarely, dead-lettered).
+    const uint64_t before = pendingAtOpen_[i] + queued_[i];
+    const uint64_t gone = before > pending ? before - pending : 0;
+    t.acked += gone - std::min(gone, s.counters().deadLetters);
+  }
+  return t;
+}
+
+void Fleet::shutdown() {
+  for (auto& s : sessions_) s->shutdown();
+}
+
+}  // namespace samband::tools
