@@ -67,7 +67,8 @@ json currentPicture(Store& store, const LivenessRules& rules, int64_t nowMs) {
                                  ? json(nullptr)
                                  : timeOrNull(q.getColumn(5));
       p["units"] = json::array();
-      providers[p["id"].get<std::string>()] = std::move(p);
+      std::string id = p["id"].get<std::string>();  // before p is moved from
+      providers[id] = std::move(p);
     }
   }
   {
