@@ -100,8 +100,7 @@ int runPlanTakeover(const std::string& configPath, const PlanCommandOptions& o) 
   auto failing = failingUnits(*data, *named, o.includeWhatIf);
   auto planner = Planner::create(data->input);
   if (auto* e = std::get_if<PlanError>(&planner)) {
-    return fail("the roster or capacity data cannot be planned with: " + e->message,
-                kExitFailure);
+    return fail("the roster or capacity data cannot be planned with: " + e->message, kExitFailure);
   }
   auto plan = std::get<Planner>(planner).plan({failing.begin(), failing.end()}, options);
   if (auto* e = std::get_if<PlanError>(&plan)) return fail(e->message);
@@ -126,8 +125,7 @@ int runPlanContingency(const std::string& configPath, const PlanCommandOptions& 
   if (!data) return fail(data.error().message, kExitFailure);
   auto planner = Planner::create(data->input);
   if (auto* e = std::get_if<PlanError>(&planner)) {
-    return fail("the roster or capacity data cannot be planned with: " + e->message,
-                kExitFailure);
+    return fail("the roster or capacity data cannot be planned with: " + e->message, kExitFailure);
   }
   auto rows = std::get<Planner>(planner).contingency(options, 0);
   if (auto* e = std::get_if<PlanError>(&rows)) return fail(e->message);

@@ -72,10 +72,12 @@ common::Result<PlanningData> loadPlanningData(Store& store) {
     SQLite::Transaction tx(db);  // one consistent snapshot
     {
       SQLite::Statement q(db, "SELECT id, name FROM providers");
-      while (q.executeStep()) d.providerNames[q.getColumn(0).getString()] = q.getColumn(1).getString();
+      while (q.executeStep())
+        d.providerNames[q.getColumn(0).getString()] = q.getColumn(1).getString();
     }
     {
-      SQLite::Statement q(db, "SELECT code, provider_id, name, district, lat, lon FROM units ORDER BY code");
+      SQLite::Statement q(
+          db, "SELECT code, provider_id, name, district, lat, lon FROM units ORDER BY code");
       while (q.executeStep()) {
         Unit u;
         u.code = q.getColumn(0).getString();
@@ -108,8 +110,8 @@ common::Result<PlanningData> loadPlanningData(Store& store) {
       }
     }
     {
-      SQLite::Statement q(db,
-                          "SELECT code FROM unit_status WHERE mode='actual' AND operational='closed'");
+      SQLite::Statement q(
+          db, "SELECT code FROM unit_status WHERE mode='actual' AND operational='closed'");
       while (q.executeStep()) d.closedUnits.insert(q.getColumn(0).getString());
     }
     {
@@ -245,8 +247,8 @@ std::string planToCsv(const Plan& plan) {
   std::ostringstream out;
   out << "from_unit,form,year,to_unit,pupils,km,unplaced_reason\n";
   for (const auto& p : plan.placements) {
-    out << p.fromUnit << "," << p.form << "," << p.year << "," << p.toUnit << "," << p.pupils
-        << "," << km(p.km) << ",\n";
+    out << p.fromUnit << "," << p.form << "," << p.year << "," << p.toUnit << "," << p.pupils << ","
+        << km(p.km) << ",\n";
   }
   for (const auto& u : plan.unplaced) {
     out << u.fromUnit << "," << u.form << "," << u.year << ",," << u.pupils << ",,"
@@ -313,8 +315,8 @@ std::string contingencyToCsv(const std::vector<ContingencyRow>& rows) {
       missing += (missing.empty() ? "" : ";") + form + ":" + std::to_string(n);
     }
     out << ++rank << "," << scopeName(row.scope) << "," << csvField(row.id) << ","
-        << row.pupilsAffected << "," << row.placed << "," << row.unplaced << ","
-        << km(row.pupilKm) << "," << missing << "\n";
+        << row.pupilsAffected << "," << row.placed << "," << row.unplaced << "," << km(row.pupilKm)
+        << "," << missing << "\n";
   }
   return out.str();
 }

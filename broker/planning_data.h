@@ -19,13 +19,13 @@ namespace samband::broker {
 
 struct PlanningData {
   PlanningInput input;
-  std::map<std::string, std::string> providerNames;                   // id -> name
-  std::map<std::string, std::vector<std::string>> unitsByProvider;    // id -> unit codes
-  std::map<std::string, std::string> unitNames;                       // code -> name
-  std::set<std::string> closedUnits;            // actual status "closed"
-  std::set<std::string> cannotContinueUnits;    // units of providers that cannot continue
-  std::set<std::string> whatIfUnits;            // marked failing on the board (what-if)
-  std::set<std::string> unitsWithCapacity;      // units that sent a capacity report
+  std::map<std::string, std::string> providerNames;                 // id -> name
+  std::map<std::string, std::vector<std::string>> unitsByProvider;  // id -> unit codes
+  std::map<std::string, std::string> unitNames;                     // code -> name
+  std::set<std::string> closedUnits;                                // actual status "closed"
+  std::set<std::string> cannotContinueUnits;  // units of providers that cannot continue
+  std::set<std::string> whatIfUnits;          // marked failing on the board (what-if)
+  std::set<std::string> unitsWithCapacity;    // units that sent a capacity report
 };
 
 // Reads everything in one read transaction. Errors are `unavailable` with the database error.
@@ -46,16 +46,16 @@ std::string planToText(const Plan& plan, const PlanningData& data,
                        const std::set<std::string>& failing);
 std::string planToCsv(const Plan& plan);
 
-nlohmann::json contingencyToJson(const std::vector<ContingencyRow>& rows,
-                                 const PlanningData& data, const PlanOptions& options);
+nlohmann::json contingencyToJson(const std::vector<ContingencyRow>& rows, const PlanningData& data,
+                                 const PlanOptions& options);
 std::string contingencyToText(const std::vector<ContingencyRow>& rows, const PlanningData& data);
 std::string contingencyToCsv(const std::vector<ContingencyRow>& rows);
 
 // Replaces the roster metadata of the units in `rows` in one transaction (units of providers
 // not yet enrolled are added under a placeholder provider record). A unit that belongs to
 // another provider is an error unless `allowTransfer`. Nothing is written on any error.
-common::Status importRoster(Store& store, const std::vector<RosterRow>& rows,
-                            bool allowTransfer, int64_t nowMs);
+common::Status importRoster(Store& store, const std::vector<RosterRow>& rows, bool allowTransfer,
+                            int64_t nowMs);
 std::vector<RosterRow> exportRoster(Store& store);
 
 }  // namespace samband::broker

@@ -95,7 +95,8 @@ json currentPicture(Store& store, const LivenessRules& rules, int64_t nowMs) {
       u["backup_hours"] = countOrNull(q.getColumn(10));
       json res;
       const char* names[] = {"heating", "water", "food", "it", "telephony"};
-      for (int i = 0; i < 5; ++i) res[names[i]] = reported ? q.getColumn(11 + i).getString() : "unknown";
+      for (int i = 0; i < 5; ++i)
+        res[names[i]] = reported ? q.getColumn(11 + i).getString() : "unknown";
       u["resources"] = res;
       u["food_days"] = countOrNull(q.getColumn(16));
       u["critical_care"] = reported ? q.getColumn(17).getString() : "unknown";
@@ -145,10 +146,11 @@ std::string pictureText(const json& picture) {
   out << "Samband status at " << picture["generated_at"].get<std::string>() << "\n";
   std::map<std::string, int> states;
   for (const auto& p : picture["providers"]) {
-    out << "\n" << p["id"].get<std::string>() << "  " << p["name"].get<std::string>() << "  ["
+    out << "\n"
+        << p["id"].get<std::string>() << "  " << p["name"].get<std::string>() << "  ["
         << p["liveness"].get<std::string>() << "]  last seen "
-        << (p["last_seen"].is_null() ? "never" : p["last_seen"].get<std::string>())
-        << "  seq " << p["last_seq"].get<int64_t>();
+        << (p["last_seen"].is_null() ? "never" : p["last_seen"].get<std::string>()) << "  seq "
+        << p["last_seq"].get<int64_t>();
     if (p["continuity"] != "ok") out << "  continuity " << p["continuity"].get<std::string>();
     out << "\n";
     for (const auto& u : p["units"]) {
