@@ -102,7 +102,7 @@ void AgentSession::onLinkUp(int64_t nowMs) {
   common::logInfo("agent", config_.provider + ": connected to the broker at " + config_.endpoint);
   state_.connected = true;
   state_.lastConnectedAt = clock_.nowMs();
-  clearError();
+  clearError(ErrorClass::link);
   connAckedSeq_ = 0;
   pendingAck_ = 0;
   sent_.clear();
@@ -142,7 +142,7 @@ void AgentSession::onLinkDown(int64_t nowMs, LinkFailure failure, const std::str
   if (wasConnected) {
     common::logWarn("agent", config_.provider + ": " + message + " (" + detail + ")");
   }
-  setError(message, nowMs);
+  setError(message, nowMs, ErrorClass::link);
   writeState(nowMs, wasConnected);
 }
 
@@ -199,7 +199,7 @@ void AgentSession::flushAcks(int64_t nowMs) {
   if (*deleted > 0) {
     state_.lastAckAt = clock_.nowMs();
     // A problem that is not about the connection is over once the broker stores frames again.
-    if (state_.lastError && state_.connected) clearError();
+    clearError(ErrorClass::transient);
     stateDirty_ = true;
   }
   refreshRange();
@@ -320,7 +320,7 @@ void AgentSession::handleReject(const common::RejectMsg& r, int64_t nowMs) {
                    ") for good; it was moved to the dead letters (samband-agent status "
                    "shows them): " +
                    advice,
-               nowMs);
+               nowMs, ErrorClass::sticky);
       common::logWarn("agent", config_.provider + ": moved seq " + std::to_string(r.seq) +
                                    " to the dead letters (" + reason + ")");
       ++counters_.realigns;
@@ -382,7 +382,8 @@ void AgentSession::handleCity(const common::CityEnvelopeMsg& city, int64_t nowMs
   auto verified = verifyCityMessage(city.envelope, config_.citySignPublic);
   if (!verified) {
     ++counters_.cityRefused;
-    setError("refused a message relayed as from the city: " + verified.error().message, nowMs);
+    setError("refused a message relayed as from the city: " + verified.error().message, nowMs,
+             ErrorClass::sticky);
     uint64_t suppressed = 0;
     if (logLimiter_.allow(nowMs, &suppressed)) {
       common::logWarn("agent", config_.provider + ": " + verified.error().message);
@@ -544,16 +545,17 @@ int64_t AgentSession::stateRefreshMs() const {
   return std::min<int64_t>(config_.heartbeatIntervalFor(level_), 10000);
 }
 
-void AgentSession::setError(const std::string& message, int64_t nowMs) {
+void AgentSession::setError(const std::string& message, int64_t nowMs, ErrorClass errorClass) {
   (void)nowMs;
+  errorClass_ = errorClass;
   if (state_.lastError && *state_.lastError == message) return;
   state_.lastError = message;
   state_.lastErrorAt = clock_.nowMs();
   stateDirty_ = true;
 }
 
-void AgentSession::clearError() {
-  if (!state_.lastError) return;
+void AgentSession::clearError(ErrorClass errorClass) {
+  if (!state_.lastError || errorClass_ != errorClass) return;
   state_.lastError.reset();
   stateDirty_ = true;
 }

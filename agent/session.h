@@ -143,8 +143,13 @@ class AgentSession : private LinkListener {
   bool hasInFlight() const { return firstPending_ != 0 && cursor_ > firstPending_; }
   std::optional<SentFrame> takeSent(uint64_t seq);
 
-  void setError(const std::string& message, int64_t nowMs);
-  void clearError();
+  // How a last_error goes away: link errors when a connection succeeds, transient ones when the
+  // broker stores frames again; sticky ones (dead letters, forged city messages) stay until a
+  // newer error replaces them, so the person on duty sees them.
+  enum class ErrorClass { link, transient, sticky };
+  void setError(const std::string& message, int64_t nowMs,
+                ErrorClass errorClass = ErrorClass::transient);
+  void clearError(ErrorClass errorClass);
   void writeState(int64_t nowMs, bool force);
   int64_t stateRefreshMs() const;
   int64_t nextStateWriteMs() const;
@@ -163,6 +168,7 @@ class AgentSession : private LinkListener {
 
   common::ReadinessLevel level_ = common::ReadinessLevel::NORMAL;
   LinkState state_;
+  ErrorClass errorClass_ = ErrorClass::transient;
   bool stateDirty_ = true;
   bool shutDown_ = false;
   int64_t lastStateWriteMs_ = 0;

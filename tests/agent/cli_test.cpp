@@ -1,0 +1,328 @@
+// The samband-agent binary as a provider's IT staff use it: init, report, status, run. Runs the
+// real executable (SAMBAND_AGENT_BIN) and checks exit status, messages, files and JSON keys.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "common/config.h"
+#include "common/enrollment.h"
+#include "common/identity.h"
+#include "tests/agent/fake_broker.h"
+#include "tests/agent/test_support.h"
+
+namespace samband::agent {
+namespace {
+
+using test::ProcessResult;
+
+constexpr int64_t kDeadlineMs = 15000;
+
+size_t lines(const std::string& s) {
+  return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    city = common::Identity::generate("city");
+    cityPub = dir.file("city.pub");
+    ASSERT_TRUE(city->publicPart().save(cityPub).ok());
+  }
+
+  ProcessResult agent(std::vector<std::string> args) {
+    args.insert(args.begin(), test::agentBinary());
+    return test::runProcess(args);
+  }
+
+  ProcessResult init(const std::string& name, const std::string& broker = "tcp://127.0.0.1:7700",
+                     std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"init",
+                                     "--dir",
+                                     dir.file(name),
+                                     "--provider",
+                                     "556677-8899",
+                                     "--name",
+                                     "Exempelskolan AB",
+                                     "--broker",
+                                     broker,
+                                     "--city-keys",
+                                     cityPub,
+                                     "--unit",
+                                     "12345678",
+                                     "--unit",
+                                     "87654321"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return agent(args);
+  }
+
+  std::string config(const std::string& name) { return dir.file(name) + "/agent.toml"; }
+
+  nlohmann::json statusJson(const std::string& name) {
+    ProcessResult r = agent({"status", "--config", config(name), "--json"});
+    EXPECT_EQ(r.exitCode, 0) << r.err;
+    return nlohmann::json::parse(r.out, nullptr, false);
+  }
+
+  // One sentence on stderr, nothing on stdout, exit status 2.
+  void expectRefused(const ProcessResult& r, const std::string& text) {
+    EXPECT_EQ(r.exitCode, 2) << r.out << r.err;
+    EXPECT_NE(r.err.find(text), std::string::npos) << r.err;
+    EXPECT_EQ(lines(r.err), 1u) << r.err;
+    EXPECT_EQ(r.err.rfind("samband-agent: ", 0), 0u) << r.err;
+  }
+
+  test::TempDir dir;
+  std::unique_ptr<common::Identity> city;
+  std::string cityPub;
+};
+
+TEST_F(CliTest, HelpListsTheCommands) {
+  ProcessResult r = agent({"--help"});
+  EXPECT_EQ(r.exitCode, 0);
+  for (const char* cmd : {"init", "run", "report", "status"}) {
+    EXPECT_NE(r.out.find(cmd), std::string::npos) << cmd;
+  }
+  r = agent({"report", "--help"});
+  EXPECT_EQ(r.exitCode, 0);
+  EXPECT_NE(r.out.find("--operational"), std::string::npos);
+  EXPECT_NE(r.out.find("--capacity"), std::string::npos);
+  r = agent({});
+  EXPECT_EQ(r.exitCode, 2);
+}
+
+TEST_F(CliTest, InitWritesAPrivateIdentityAValidEnrollRequestAndAConfig) {
+  ProcessResult r = init("A");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find("enroll-request.json"), std::string::npos);
+  struct stat st {};
+  ASSERT_EQ(::stat((dir.file("A") + "/agent.identity").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto identity = common::Identity::load(dir.file("A") + "/agent.identity");
+  ASSERT_TRUE(identity.ok()) << identity.error().message;
+
+  std::string requestPath = dir.file("A") + "/enroll-request.json";
+  auto text = common::readFile(requestPath);
+  ASSERT_TRUE(text.ok());
+  auto request = common::parseEnrollRequest(*text, requestPath);
+  ASSERT_TRUE(request.ok()) << request.error().message;
+  EXPECT_EQ(request->provider, "556677-8899");
+  EXPECT_EQ(request->name, "Exempelskolan AB");
+  EXPECT_EQ(request->units, (std::vector<std::string>{"12345678", "87654321"}));
+  EXPECT_EQ(request->signPublic, (*identity)->signPublic());
+  EXPECT_EQ(request->curvePublic, (*identity)->curvePublic());
+
+  auto cfg = loadAgentConfig(config("A"));
+  ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+  EXPECT_EQ(cfg->citySignPublic, city->signPublic());
+  EXPECT_EQ(cfg->cityCurvePublic, city->curvePublic());
+  EXPECT_EQ(cfg->endpoint, "tcp://127.0.0.1:7700");
+  struct stat ob {};
+  EXPECT_EQ(::stat((dir.file("A") + "/outbox.db").c_str(), &ob), 0);
+
+  auto j = statusJson("A");
+  EXPECT_EQ(j["outbox_pending"], 0);
+  EXPECT_EQ(j["head_seq"], 0);
+}
+
+TEST_F(CliTest, InitRefusesToOverwriteAnExistingIdentity) {
+  ASSERT_EQ(init("A").exitCode, 0);
+  auto before = common::readFile(dir.file("A") + "/agent.identity");
+  expectRefused(init("A"), "already exists");
+  auto after = common::readFile(dir.file("A") + "/agent.identity");
+  EXPECT_EQ(*before, *after);
+}
+
+TEST_F(CliTest, InitRefusesBadInputWithOneSentence) {
+  std::vector<std::string> base = {"init", "--dir",    dir.file("B"),         "--name",
+                                   "X AB", "--broker", "tcp://127.0.0.1:7700"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return agent(args);
+  };
+  expectRefused(with({"--provider", "5566778899", "--city-keys", cityPub, "--unit", "12345678"}),
+                "--provider must be an organisation number");
+  expectRefused(with({"--provider", "556677-8899", "--city-keys", cityPub, "--unit", "1234"}),
+                "--unit: '1234' is not an 8-digit");
+  expectRefused(with({"--provider", "556677-8899", "--city-keys", dir.file("nope.pub"), "--unit",
+                      "12345678"}),
+                "--city-keys must be the city.pub file");
+  auto other = common::Identity::generate("556677-8899");
+  ASSERT_TRUE(other->publicPart().save(dir.file("agent.pub")).ok());
+  expectRefused(with({"--provider", "556677-8899", "--city-keys", dir.file("agent.pub"), "--unit",
+                      "12345678"}),
+                "not of the city");
+  expectRefused(with({"--provider", "556677-8899", "--city-keys", cityPub}), "--unit is required");
+  struct stat st {};
+  EXPECT_NE(::stat((dir.file("B") + "/agent.identity").c_str(), &st), 0);
+}
+
+TEST_F(CliTest, ReportRefusesBadFlagsAndQueuesNothing) {
+  ASSERT_EQ(init("A").exitCode, 0);
+  std::vector<std::string> base = {"report", "--config", config("A"), "--unit", "12345678"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return agent(args);
+  };
+  expectRefused(with({"--operational", "sideways"}), "--operational 'sideways' is not one of");
+  expectRefused(with({"--operational", "reduced", "--pupils-present", "-3"}),
+                "--pupils-present must be a whole number from 0");
+  expectRefused(with({"--operational", "reduced", "--staff-available", "many"}),
+                "--staff-available 'many' is not a whole number");
+  expectRefused(with({"--operational", "reduced", "--heating", "cold"}), "--heating 'cold'");
+  expectRefused(with({"--operational", "reduced", "--critical-care", "perhaps"}),
+                "--critical-care 'perhaps'");
+  expectRefused(with({"--operational", "reduced", "--mode", "drill"}), "--mode 'drill'");
+  expectRefused(with({"--operational", "reduced", "--valid-until", "next week"}),
+                "--valid-until 'next week' is not a date");
+  expectRefused(with({"--capacity", "grundskola:4"}), "--capacity 'grundskola:4'");
+  expectRefused(with({"--continuity", "wobbly"}), "--continuity 'wobbly'");
+  expectRefused(with({"--operational", "reduced", "--no-such-flag", "1"}), "--no-such-flag");
+  expectRefused(
+      agent({"report", "--config", config("A"), "--unit", "99999999", "--operational", "reduced"}),
+      "unit '99999999' is not one of this agent's units");
+  expectRefused(agent({"report", "--config", dir.file("missing.toml"), "--unit", "12345678",
+                       "--operational", "normal"}),
+                "cannot read config file");
+  EXPECT_EQ(statusJson("A")["outbox_pending"], 0);
+}
+
+TEST_F(CliTest, ReportQueuesOfflineAndStatusShowsIt) {
+  ASSERT_EQ(init("A").exitCode, 0);
+  ProcessResult r = agent({"report",
+                           "--config",
+                           config("A"),
+                           "--unit",
+                           "12345678",
+                           "--operational",
+                           "reduced",
+                           "--pupils-present",
+                           "180",
+                           "--staff-available",
+                           "14",
+                           "--electricity",
+                           "backup",
+                           "--backup-hours",
+                           "18",
+                           "--note",
+                           "Strömavbrott sedan 06:10",
+                           "--reason",
+                           "Strömavbrott",
+                           "--expected-reopen",
+                           "2026-11-27",
+                           "--pupils-enrolled",
+                           "210",
+                           "--staff-total",
+                           "20",
+                           "--critical-care",
+                           "yes",
+                           "--special-support",
+                           "unknown",
+                           "--heating",
+                           "degraded",
+                           "--water",
+                           "ok",
+                           "--food",
+                           "ok",
+                           "--it",
+                           "down",
+                           "--telephony",
+                           "ok",
+                           "--food-days",
+                           "4",
+                           "--valid-until",
+                           "2099-01-01T00:00:00Z",
+                           "--mode",
+                           "exercise",
+                           "--capacity",
+                           "grundskola:4:52:3:6",
+                           "--capacity",
+                           "fritidshem:0:40:0:10",
+                           "--continuity",
+                           "at_risk",
+                           "--continuity-from",
+                           "2026-12-01"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find("queued seq 1: unit_status for unit 12345678"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("queued seq 2: capacity"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("queued seq 3: continuity"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("not running"), std::string::npos) << r.out;
+
+  auto j = statusJson("A");
+  ASSERT_FALSE(j.is_discarded());
+  EXPECT_EQ(j["connected"], false);
+  EXPECT_EQ(j["running"], false);
+  EXPECT_EQ(j["outbox_pending"], 3);
+  EXPECT_EQ(j["last_acked_seq"], 0);
+  EXPECT_EQ(j["head_seq"], 3);
+  EXPECT_TRUE(j["last_error"].is_null());
+  EXPECT_TRUE(j["last_connected_at"].is_null());
+  EXPECT_TRUE(j["last_ack_at"].is_null());
+  EXPECT_EQ(j["provider"], "556677-8899");
+  EXPECT_EQ(j["broker"], "tcp://127.0.0.1:7700");
+  EXPECT_EQ(j["dead_letters"], 0);
+
+  ProcessResult text = agent({"status", "--config", config("A")});
+  EXPECT_EQ(text.exitCode, 0);
+  EXPECT_NE(text.out.find("3 waiting"), std::string::npos) << text.out;
+}
+
+TEST_F(CliTest, StatusOfAMissingAgentSaysWhatToDo) {
+  expectRefused(agent({"status", "--config", dir.file("nowhere/agent.toml")}), "init");
+}
+
+TEST_F(CliTest, RunDeliversReportsReportsStatusAndStopsCleanlyOnSigterm) {
+  test::FakeBroker broker(*city);
+  ASSERT_EQ(init("A", broker.endpoint()).exitCode, 0);
+  auto request =
+      common::parseEnrollRequest(*common::readFile(dir.file("A/enroll-request.json")), "request");
+  ASSERT_TRUE(request.ok());
+  broker.allow({request->provider, request->signPublic, request->curvePublic});
+  // Short heartbeats so the test does not wait 30 s for one.
+  auto toml = *common::readFile(config("A"));
+  toml.replace(toml.find("heartbeat_interval_s = 30"), 25, "heartbeat_interval_s = 1");
+  std::ofstream(config("A")) << toml;
+
+  ASSERT_EQ(
+      agent({"report", "--config", config("A"), "--unit", "12345678", "--operational", "normal"})
+          .exitCode,
+      0);
+  test::ChildProcess run({test::agentBinary(), "run", "--config", config("A")}, dir.path());
+  ASSERT_TRUE(test::waitUntil([&] { return broker.stored().size() == 1; }, kDeadlineMs))
+      << run.stderrText();
+  ASSERT_TRUE(test::waitUntil(
+      [&] {
+        auto j = statusJson("A");
+        return j["connected"] == true && j["outbox_pending"] == 0 && j["last_acked_seq"] == 1;
+      },
+      kDeadlineMs))
+      << statusJson("A").dump();
+
+  // A report while running goes out without a restart.
+  ProcessResult r = agent({"report", "--config", config("A"), "--unit", "87654321", "--operational",
+                           "closed", "--reason", "Vattenläcka"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  ASSERT_TRUE(test::waitUntil([&] { return broker.stored().size() == 2; }, kDeadlineMs));
+  EXPECT_EQ(broker.stored()[1].unit, "87654321");
+
+  // A second `run` on the same directory is refused.
+  ProcessResult second = agent({"run", "--config", config("A")});
+  EXPECT_EQ(second.exitCode, 2);
+  EXPECT_NE(second.err.find("already"), std::string::npos) << second.err;
+
+  run.signal(SIGTERM);
+  EXPECT_EQ(run.waitExit(kDeadlineMs), 0) << run.stderrText();
+  auto j = statusJson("A");
+  EXPECT_EQ(j["connected"], false);
+  EXPECT_EQ(j["running"], false);
+  EXPECT_FALSE(j["last_connected_at"].is_null());
+  EXPECT_FALSE(j["last_ack_at"].is_null());
+}
+
+}  // namespace
+}  // namespace samband::agent

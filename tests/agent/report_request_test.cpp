@@ -1,0 +1,185 @@
+// Report flags to wire bodies: every field lands where it belongs, every bad value is refused
+// with a sentence naming the flag.
+#include "agent/report_request.h"
+
+#include <gtest/gtest.h>
+
+namespace samband::agent {
+namespace {
+
+constexpr int64_t kNow = 1795676400000;  // 2026-11-26T07:00:00Z
+
+AgentConfig config() {
+  AgentConfig c;
+  c.configPath = "/srv/samband/agent.toml";
+  c.provider = "556677-8899";
+  c.units = {"12345678", "87654321"};
+  return c;
+}
+
+std::string errorOf(const ReportRequest& r) {
+  auto d = buildReportDrafts(r, config(), kNow);
+  EXPECT_FALSE(d.ok());
+  return d.ok() ? "" : d.error().message;
+}
+
+ReportRequest reduced() {
+  ReportRequest r;
+  r.unit = "12345678";
+  r.operational = "reduced";
+  return r;
+}
+
+TEST(ReportRequest, EveryUnitStatusFieldIsCarried) {
+  ReportRequest r = reduced();
+  r.mode = "exercise";
+  r.reason = "Strömavbrott";
+  r.expectedReopen = "2026-11-27T08:00:00+01:00";
+  r.pupilsEnrolled = 200;
+  r.pupilsPresent = 180;
+  r.staffTotal = 20;
+  r.staffAvailable = 14;
+  r.criticalCare = "yes";
+  r.specialSupport = "no";
+  r.electricity = "backup";
+  r.backupHours = 18;
+  r.heating = "degraded";
+  r.water = "ok";
+  r.food = "down";
+  r.it = "unknown";
+  r.telephony = "ok";
+  r.foodDays = 3;
+  r.note = "Reservkraft";
+  r.validUntil = "2026-11-26T18:00:00Z";
+  auto d = buildReportDrafts(r, config(), kNow);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  ASSERT_EQ(d->size(), 1u);
+  EXPECT_EQ((*d)[0].mode, common::Mode::EXERCISE);
+  EXPECT_EQ((*d)[0].sentAt, kNow);
+  const auto& s = std::get<common::UnitStatusMsg>((*d)[0].payload);
+  EXPECT_EQ(s.unitCode, "12345678");
+  EXPECT_EQ(s.operational, common::OperationalState::REDUCED);
+  EXPECT_EQ(s.reason, "Strömavbrott");
+  EXPECT_EQ(s.expectedReopen, 1795762800000);
+  EXPECT_EQ(s.pupilsEnrolled, 200);
+  EXPECT_EQ(s.pupilsPresent, 180);
+  EXPECT_EQ(s.staffTotal, 20);
+  EXPECT_EQ(s.staffAvailable, 14);
+  EXPECT_EQ(s.criticalCare, common::Offered::YES);
+  EXPECT_EQ(s.specialSupport, common::Offered::NO);
+  EXPECT_EQ(s.electricity, common::Electricity::BACKUP);
+  EXPECT_EQ(s.backupHours, 18);
+  EXPECT_EQ(s.heating, common::Supply::DEGRADED);
+  EXPECT_EQ(s.water, common::Supply::OK);
+  EXPECT_EQ(s.food, common::Supply::DOWN);
+  EXPECT_EQ(s.it, common::Supply::UNKNOWN);
+  EXPECT_EQ(s.telephony, common::Supply::OK);
+  EXPECT_EQ(s.foodDays, 3);
+  EXPECT_EQ(s.note, "Reservkraft");
+  EXPECT_EQ(s.validUntil, 1795716000000);
+}
+
+TEST(ReportRequest, FieldsNotGivenStayUnknown) {
+  auto d = buildReportDrafts(reduced(), config(), kNow);
+  ASSERT_TRUE(d.ok());
+  const auto& s = std::get<common::UnitStatusMsg>((*d)[0].payload);
+  EXPECT_EQ(s.pupilsPresent, -1);
+  EXPECT_EQ(s.backupHours, -1);
+  EXPECT_EQ(s.electricity, common::Electricity::UNKNOWN);
+  EXPECT_EQ(s.validUntil, 0);
+}
+
+TEST(ReportRequest, CapacityAndContinuityBecomeTheirOwnBodies) {
+  ReportRequest r = reduced();
+  r.capacity = {"grundskola:4:52:3:6", "fritidshem:0:40:0:10"};
+  r.continuity = "cannot_continue";
+  r.continuityFrom = "2026-12-01T00:00:00Z";
+  r.continuityNote = "Konkurs";
+  auto d = buildReportDrafts(r, config(), kNow);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  ASSERT_EQ(d->size(), 3u);
+  const auto& cap = std::get<common::CapacityMsg>((*d)[1].payload);
+  ASSERT_EQ(cap.entries.size(), 2u);
+  EXPECT_EQ(cap.entries[0].form, common::SchoolForm::GRUNDSKOLA);
+  EXPECT_EQ(cap.entries[0].year, 4);
+  EXPECT_EQ(cap.entries[0].enrolled, 52);
+  EXPECT_EQ(cap.entries[0].seatsNow, 3);
+  EXPECT_EQ(cap.entries[0].seats72h, 6);
+  const auto& co = std::get<common::ContinuityMsg>((*d)[2].payload);
+  EXPECT_EQ(co.state, common::ContinuityState::CANNOT_CONTINUE);
+  EXPECT_EQ(co.fromDate, 1796083200000);
+  EXPECT_EQ(co.note, "Konkurs");
+}
+
+TEST(ReportRequest, ContinuityAloneNeedsNoUnit) {
+  ReportRequest r;
+  r.continuity = "at_risk";
+  r.note = "Ekonomin";
+  auto d = buildReportDrafts(r, config(), kNow);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(std::get<common::ContinuityMsg>((*d)[0].payload).note, "Ekonomin");
+}
+
+TEST(ReportRequest, RefusesBadValuesNamingTheFlag) {
+  ReportRequest r = reduced();
+  r.operational = "sideways";
+  EXPECT_NE(errorOf(r).find("--operational 'sideways'"), std::string::npos);
+  r = reduced();
+  r.pupilsPresent = -3;
+  EXPECT_NE(errorOf(r).find("--pupils-present must be a whole number"), std::string::npos);
+  r = reduced();
+  r.staffAvailable = 30;
+  r.staffTotal = 20;
+  EXPECT_NE(errorOf(r).find("cannot exceed --staff-total"), std::string::npos);
+  r = reduced();
+  r.heating = "cold";
+  EXPECT_NE(errorOf(r).find("--heating 'cold' is not one of"), std::string::npos);
+  r = reduced();
+  r.criticalCare = "maybe";
+  EXPECT_NE(errorOf(r).find("--critical-care"), std::string::npos);
+  r = reduced();
+  r.validUntil = "2020-01-01";
+  EXPECT_NE(errorOf(r).find("--valid-until '2020-01-01' is in the past"), std::string::npos);
+  r = reduced();
+  r.mode = "drill";
+  EXPECT_NE(errorOf(r).find("--mode 'drill'"), std::string::npos);
+  r = reduced();
+  r.note = std::string(1001, 'x');
+  EXPECT_NE(errorOf(r).find("--note must be plain text"), std::string::npos);
+  r = reduced();
+  r.capacity = {"grundskola:4:52:3"};
+  EXPECT_NE(errorOf(r).find("--capacity 'grundskola:4:52:3'"), std::string::npos);
+  r = reduced();
+  r.capacity = {"universitet:1:1:1:1"};
+  EXPECT_NE(errorOf(r).find("unknown school form"), std::string::npos);
+  r = reduced();
+  r.capacity = {"grundskola:4:52:3:6", "grundskola:4:50:1:1"};
+  EXPECT_NE(errorOf(r).find("repeats a school form"), std::string::npos);
+  r = reduced();
+  r.continuity = "fine";
+  EXPECT_NE(errorOf(r).find("--continuity 'fine'"), std::string::npos);
+}
+
+TEST(ReportRequest, RefusesAUnitNotInTheConfig) {
+  ReportRequest r = reduced();
+  r.unit = "99999999";
+  std::string m = errorOf(r);
+  EXPECT_NE(m.find("unit '99999999' is not one of this agent's units (12345678, 87654321)"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("/srv/samband/agent.toml"), std::string::npos) << m;
+}
+
+TEST(ReportRequest, RefusesAnEmptyOrIncompleteReport) {
+  ReportRequest r;
+  r.unit = "12345678";
+  EXPECT_NE(errorOf(r).find("nothing to report"), std::string::npos);
+  r.pupilsPresent = 3;
+  EXPECT_NE(errorOf(r).find("needs --operational"), std::string::npos);
+  ReportRequest noUnit;
+  noUnit.operational = "normal";
+  EXPECT_NE(errorOf(noUnit).find("--unit is required"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace samband::agent
