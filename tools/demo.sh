@@ -84,6 +84,9 @@ stop_all() {
   say "Stopped the broker and the simulator. The data stays in $root/$data until the next make demo."
 }
 trap stop_all EXIT
+# Ctrl-C reaches the broker and the simulator too (same process group); both stop cleanly on it,
+# and stop_all makes sure. Before the end of setup an interrupt just exits.
+interrupted=0
 trap 'exit 130' INT TERM
 
 say "== Samband demo: creating the city's broker in $data/broker"
@@ -182,9 +185,14 @@ tail -n +1 -f --pid="$sim_pid" "$data/sim.log" &
 tail_pid=$!
 
 # Runs until Ctrl-C, or until the broker or the simulator stops by itself.
-while kill -0 "$sim_pid" 2> /dev/null && kill -0 "$broker_pid" 2> /dev/null; do
-  sleep 1
+trap 'interrupted=1' INT TERM
+while [ "$interrupted" = 0 ] && kill -0 "$sim_pid" 2> /dev/null &&
+  kill -0 "$broker_pid" 2> /dev/null; do
+  sleep 1 || true
 done
+# A Ctrl-C stops the children as fast as it reaches this shell: give its trap a moment to run.
+[ "$interrupted" = 1 ] || sleep 1 || true
+[ "$interrupted" = 1 ] && exit 0
 if ! kill -0 "$broker_pid" 2> /dev/null; then
   tail -n 20 "$data/broker.log" >&2
   die "the broker stopped unexpectedly; its log is above"

@@ -136,7 +136,8 @@ for i in $(seq 1 "$kills"); do
     kill -0 "$sim_pid" 2> /dev/null || break 2
     sleep 1
   done
-  log "kill -9 the broker (pid $broker_pid), $(grep -c . "$work/sim.log") progress lines so far"
+  so_far=$(grep -o 'reports queued [0-9]*, acked [0-9]*' "$work/sim.log" | tail -n 1 || true)
+  log "kill -9 the broker (pid $broker_pid)${so_far:+; so far $so_far}"
   kill -KILL "$broker_pid" 2> /dev/null || true
   wait "$broker_pid" 2> /dev/null || true
   sleep $((1 + RANDOM % 5))
