@@ -336,6 +336,11 @@ std::vector<Reply> Committer::apply(std::vector<WorkItem>& batch) {
     flushCounters();
     store_.db().exec("COMMIT");
   } catch (const std::exception& e) {
+    // A statement whose step failed keeps that error until reset, and reset() would throw it
+    // again in the next batch; clear it here so only this batch is lost.
+    for (auto* s : {insertFrame_.get(), findFrame_.get(), findHead_.get(), upsertStatus_.get()}) {
+      s->tryReset();
+    }
     try {
       store_.db().exec("ROLLBACK");
     } catch (const std::exception&) {
