@@ -38,6 +38,8 @@ port_free() {
   python3 - "$1" <<'EOF'
 import socket, sys
 s = socket.socket()
+# As the broker does: connections of an earlier run in TIME_WAIT must not count as "in use".
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:
@@ -46,7 +48,7 @@ EOF
 }
 for p in "$listen_port" "$board_port"; do
   if ! port_free "$p"; then
-    holder=$( (ss -ltnpH "sport = :$p" 2> /dev/null || true) | sed -n 's/.*users:((("\([^"]*\)".*/\1/p' | head -n 1)
+    holder=$( (ss -ltnpH "sport = :$p" 2> /dev/null || true) | sed -n 's/.*users:(("\([^"]*\)".*/\1/p' | head -n 1)
     die "port $p on 127.0.0.1 is already in use${holder:+ by $holder}. Is another demo or samband-broker running? Stop it (or free the port) and run make demo again."
   fi
 done
@@ -104,17 +106,21 @@ while IFS= read -r r; do requests+=(--request "$r"); done < "$data/sim/requests.
   die "enrollment failed; see $data/enroll.log"
 say "   $((${#requests[@]} / 2)) providers enrolled (details in $data/enroll.log)"
 
-if "$broker_bin" roster --help > /dev/null 2>&1; then
+# (An older CLI answers `roster --help` with its own help and exit 0: look for the sub-verb.)
+roster_help=$("$broker_bin" roster --help 2>&1 || true)
+if grep -q '^ *import ' <<< "$roster_help"; then
   say "== Importing the roster (names, districts, positions, school forms)"
   "$broker_bin" roster import --config "$config" "$data/sim/roster.csv" > "$data/roster.log" 2>&1 ||
     die "roster import failed; see $data/roster.log"
 fi
 
 login=""
-if "$broker_bin" user --help > /dev/null 2>&1; then
+user_help=$("$broker_bin" user --help 2>&1 || true)
+if grep -q '^ *add ' <<< "$user_help"; then
   password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(12))')
   user_flags=(--config "$config" --name demo --role operator)
-  if "$broker_bin" user add --help 2>&1 | grep -q -- '--password-stdin'; then
+  add_help=$("$broker_bin" user add --help 2>&1 || true)
+  if grep -q -- '--password-stdin' <<< "$add_help"; then
     user_flags+=(--password-stdin)
   fi
   printf '%s\n' "$password" | "$broker_bin" user add "${user_flags[@]}" > "$data/user.log" 2>&1 ||

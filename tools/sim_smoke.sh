@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # sim_smoke: the simulator end to end, in under a minute. On free loopback ports (never the
-# demo's 7700/8080) it creates a broker and a small city (5 providers, 15 units), enrolls the
-# agents through `samband-broker enroll`, serves, runs `samband-sim run` for 10 s with a storm
+# demo's 7700/8080) it creates a broker and a small city (5 providers, 15 units; the same seed
+# twice must give the same roster), enrolls the agents through `samband-broker enroll`, imports
+# the roster (when the broker has `roster`), serves, runs `samband-sim run` for 10 s with a storm
 # early on, then checks with `samband-broker status --json` that every provider is online and
 # every unit has reported, and that `samband-broker audit` passes. Registered with CTest in
 # tools/CMakeLists.txt. Usage: sim_smoke.sh SAMBAND_BROKER SAMBAND_SIM
@@ -61,10 +62,26 @@ config="$work/broker/broker.toml"
 "$sim_bin" init --dir "$work/sim" --broker "$endpoint" --city-keys "$work/broker/city.pub" \
   --providers 5 --units 15 --seed 7 > /dev/null
 
+# The same seed must give the same city (run regenerates it from sim.toml).
+"$sim_bin" init --dir "$work/sim-again" --broker "$endpoint" \
+  --city-keys "$work/broker/city.pub" --providers 5 --units 15 --seed 7 > /dev/null
+cmp -s "$work/sim/roster.csv" "$work/sim-again/roster.csv" ||
+  fail "two cities made with --seed 7 differ (roster.csv)"
+
 requests=()
 while IFS= read -r r; do requests+=(--request "$r"); done < "$work/sim/requests.txt"
 [ ${#requests[@]} -eq 10 ] || fail "expected 5 enrollment requests, got $((${#requests[@]} / 2))"
 "$broker_bin" enroll --config "$config" "${requests[@]}" > "$work/enroll.log"
+
+# The roster goes through the broker's own parser when this broker has the verb.
+with_roster=0
+# (An older CLI answers `roster --help` with its own help and exit 0: look for the sub-verb.)
+roster_help=$("$broker_bin" roster --help 2>&1 || true)
+if grep -q '^ *import ' <<< "$roster_help"; then
+  "$broker_bin" roster import --config "$config" "$work/sim/roster.csv" > "$work/roster.log" 2>&1 ||
+    { cat "$work/roster.log" >&2; fail "samband-broker roster import refused the simulator's roster.csv"; }
+  with_roster=1
+fi
 
 "$broker_bin" serve --config "$config" > "$work/broker.log" 2>&1 &
 broker_pid=$!
@@ -93,9 +110,10 @@ kill -0 "$broker_pid" 2>/dev/null || fail "the broker exited at start"
 
 "$broker_bin" status --config "$config" --json > "$work/status.json" ||
   fail "samband-broker status --json failed"
-python3 - "$work/status.json" <<'EOF' || fail "the broker's picture is not what the simulator sent"
+python3 - "$work/status.json" "$with_roster" <<'EOF' || fail "the broker's picture is not what the simulator sent"
 import json, sys
 picture = json.load(open(sys.argv[1]))
+with_roster = sys.argv[2] == "1"
 problems = []
 providers = picture["providers"]
 if len(providers) != 5:
@@ -113,6 +131,8 @@ for u in units:
         problems.append(f"unit {u['code']} has no reported state")
     if u["pupils_enrolled"] is None or u["staff_total"] is None:
         problems.append(f"unit {u['code']} has no pupil or staff counts")
+    if with_roster and (not u.get("name") or not u.get("district")):
+        problems.append(f"unit {u['code']} has no name or district from the roster")
 hit = [u for u in units if u["electricity"] in ("backup", "none")]
 if not hit:
     problems.append("the storm cut no unit's power")
