@@ -1,13 +1,36 @@
 // See fleet.h. The loop follows the contract comment of agent/session.h.
 #include "tools/fleet.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 
 namespace samband::tools {
 
 namespace {
+
+// The lock `samband-agent run` holds on an agent (agent/daemon.cpp): whoever has it drives the
+// agent's link. Returns the open descriptor, or -1 with `error` set.
+int lockAgent(const agent::AgentConfig& config, std::string* error) {
+  const std::string path = config.outboxPath + ".lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    *error = "cannot open the lock file " + path + ": " + std::strerror(errno);
+    return -1;
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    *error = "another samband-agent run or samband-sim run is already driving this agent (" + path +
+             "); stop it first";
+    return -1;
+  }
+  return fd;
+}
 
 uint64_t pendingOf(agent::AgentSession& s) {
   auto range = s.outbox().pendingRange();
@@ -22,6 +45,10 @@ common::Result<std::unique_ptr<Fleet>> Fleet::open(zmq::context_t& context,
                                                    const common::Clock& clock, uint64_t seed) {
   std::unique_ptr<Fleet> fleet(new Fleet());
   for (size_t i = 0; i < configs.size(); ++i) {
+    std::string lockError;
+    const int lockFd = lockAgent(configs[i], &lockError);
+    if (lockFd < 0) return common::invalidInput("agent " + configs[i].provider + ": " + lockError);
+    fleet->lockFds_.push_back(lockFd);
     agent::SessionOptions options;
     options.seed = seed * 1000003 + i;  // each agent its own jitter
     auto session = agent::AgentSession::open(context, configs[i], clock, options);
@@ -36,7 +63,11 @@ common::Result<std::unique_ptr<Fleet>> Fleet::open(zmq::context_t& context,
   return fleet;
 }
 
-Fleet::~Fleet() { shutdown(); }
+Fleet::~Fleet() {
+  shutdown();
+  sessions_.clear();
+  for (int fd : lockFds_) ::close(fd);
+}
 
 void Fleet::pollOnce(int64_t untilMs) {
   items_.clear();

@@ -34,8 +34,10 @@ struct FleetTotals {
 
 class Fleet {
  public:
-  // Opens one session per config, in that order (agent `i` is configs[i]). `context` and
-  // `clock` must outlive the fleet. Errors name the agent that failed.
+  // Opens one session per config, in that order (agent `i` is configs[i]). Each agent is
+  // locked as `samband-agent run` locks it (an flock on <outbox>.lock), so no other run drives
+  // it meanwhile. `context` and `clock` must outlive the fleet. Errors name the agent that failed
+  // (invalidInput when another run holds its lock).
   static common::Result<std::unique_ptr<Fleet>> open(zmq::context_t& context,
                                                      const std::vector<agent::AgentConfig>& configs,
                                                      const common::Clock& clock, uint64_t seed);
@@ -61,6 +63,7 @@ class Fleet {
  private:
   Fleet() = default;
 
+  std::vector<int> lockFds_;  // released after the sessions are gone
   std::vector<std::unique_ptr<agent::AgentSession>> sessions_;
   std::vector<uint64_t> pendingAtOpen_;
   std::vector<uint64_t> queued_;
