@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "broker/audit.h"
+#include "broker/board.h"
 #include "broker/broker_config.h"
 #include "broker/server.h"
 #include "broker/store.h"
@@ -73,6 +74,8 @@ int runServe(const std::string& configPath) {
   common::setLogLevel(parseLogLevel(cfg->logLevel));
   auto city = common::Identity::load(cfg->identityPath);
   if (!city) return fail(city.error().message);
+  auto boardOptions = loadBoardOptions(*cfg);
+  if (!boardOptions) return fail(boardOptions.error().message);
 
   // Block the stop signals in every thread; the main thread waits for them below.
   sigset_t stopSignals;
@@ -87,9 +90,15 @@ int runServe(const std::string& configPath) {
   if (auto s = server.start(); !s) return fail(s.error().message, kExitFailure);
   common::logInfo("broker", "listening on " + server.endpoint() + ", database " +
                                 cfg->databasePath);
+  Board board(std::move(*boardOptions), metrics, clock);
+  if (auto s = board.start(); !s) {
+    server.stop();
+    return fail(s.error().message, kExitFailure);
+  }
   int sig = 0;
   sigwait(&stopSignals, &sig);
   common::logInfo("broker", "stopping on signal " + std::to_string(sig));
+  board.stop();
   server.stop();
   return kExitOk;
 }
