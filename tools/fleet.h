@@ -36,7 +36,9 @@ class Fleet {
  public:
   // Opens one session per config, in that order (agent `i` is configs[i]). Each agent is
   // locked as `samband-agent run` locks it (an flock on <outbox>.lock), so no other run drives
-  // it meanwhile. `context` and `clock` must outlive the fleet. Errors name the agent that failed
+  // it meanwhile. `context` and `clock` must outlive the fleet; the context must allow about four
+  // sockets per agent (zmq::ctxopt::max_sockets; libzmq's default is 1023) and the process a
+  // handful of descriptors per agent. Errors name the agent that failed
   // (invalidInput when another run holds its lock).
   static common::Result<std::unique_ptr<Fleet>> open(zmq::context_t& context,
                                                      const std::vector<agent::AgentConfig>& configs,

@@ -2,6 +2,8 @@
 // take turns; nothing blocks except the poll, whose timeout is the earliest thing due.
 #include "tools/sim_run.h"
 
+#include <sys/resource.h>
+
 #include <zmq.hpp>
 
 #include <algorithm>
@@ -38,6 +40,8 @@ constexpr int64_t kBackupCheckMs = 1000;
 // Share of flow reports about storm-hit units while the storm lasts (they report more often).
 constexpr double kStormReportShare = 0.3;
 constexpr double kCapacityShare = 0.2;
+// Reports due longer ago than this are skipped rather than sent in one burst.
+constexpr int64_t kMaxCatchUpMs = 5000;
 // Longest poll: bounds how late a stop signal is noticed if it lands just before the poll.
 constexpr int64_t kMaxPollMs = 200;
 
@@ -141,6 +145,8 @@ size_t CityRun::pickUnit() {
 void CityRun::emitDueReports(int64_t nowMs) {
   if (options_.rate <= 0) return;
   const int64_t wall = clock_.nowMs();
+  // Catch up after a slow round, but not after the machine slept: no burst of a night's reports.
+  nextReportMs_ = std::max(nextReportMs_, nowMs - kMaxCatchUpMs);
   while (nextReportMs_ <= nowMs) {
     const size_t u = pickUnit();
     model_.advance(u, wall);
@@ -350,8 +356,17 @@ int runSimulation(const RunOptions& options, const volatile std::sig_atomic_t& s
     configs.push_back(std::move(config).value());
   }
 
+  // Each agent holds a few descriptors (outbox, WAL, lock, sockets): use what the system allows.
+  struct rlimit files {};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
   common::SystemClock clock;
   zmq::context_t context(2);
+  // A link has its socket and a monitor pair: room for that per agent (libzmq's default: 1023).
+  context.set(zmq::ctxopt::max_sockets,
+              static_cast<int>(std::max<size_t>(1023, configs.size() * 4 + 64)));
   auto fleet = Fleet::open(context, configs, clock, city->options.seed);
   if (!fleet) return fail(fleet.error().message);
   CityRun run(*city, **fleet, options, clock, out);
