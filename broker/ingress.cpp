@@ -1,6 +1,8 @@
 // See ingress.h; the order of checks is the table in docs/protocol.md.
 #include "broker/ingress.h"
 
+#include <algorithm>
+
 #include "common/codec.h"
 #include "common/ids.h"
 
@@ -36,6 +38,16 @@ Admission Ingress::admit(InboundFrame&& in) {
   if (!parts) return refuse(RejectReason::MALFORMED, parts.error().message);
   auto message = common::decodeBody(parts->body);
   if (!message) return refuse(RejectReason::MALFORMED, message.error().message);
+  if (auto* kr = std::get_if<common::KeyRotationMsg>(&message->payload)) {
+    // The committer enrolls newKeyId as given; it must name newSignPublic (32 bytes, checked by
+    // decodeBody), or a provider could claim the key id of someone else's key.
+    common::PublicKey newKey{};
+    std::copy(kr->newSignPublic.begin(), kr->newSignPublic.end(), newKey.begin());
+    if (kr->newKeyId != common::keyIdOf(newKey)) {
+      return refuse(RejectReason::MALFORMED,
+                    "key_rotation.newKeyId is not the key id of newSignPublic");
+    }
+  }
 
   const common::Message& m = *message;
   Refusal known{RejectReason::MALFORMED, {}, m.senderId, common::toHex(m.keyId), m.seq};
