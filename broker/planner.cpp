@@ -31,9 +31,11 @@ constexpr int kLeafSize = 8;
 // Initial arcs per sending unit: its nearest receivers until their seats cover its pupils,
 // and at least this many.
 constexpr std::size_t kMinInitialArcs = 8;
-// Column generation adds this many arcs per sending unit and round, or more while the seats
-// behind them do not cover the unit's unplaced pupils: small networks, few rounds.
-constexpr int kMaxArcsAddedPerRound = 16;
+// Column generation adds this many arcs per sending unit in its first round, twice as many
+// in each further round (up to 16x), and more while the seats behind them do not cover the
+// unit's unplaced pupils: small networks, few rounds.
+constexpr int kArcsAddedFirstRound = 16;
+constexpr int kMaxArcsDoublings = 4;
 // The k-d tree orders by chord length, arc costs use haversine metres; the two can disagree
 // by a rounding step, so pricing looks this far past its bound.
 constexpr std::int64_t kOrderSlackMetres = 2;
@@ -388,57 +390,52 @@ class ClassSolver {
     Graph::NodeMap<std::int64_t> supply(g);
     g.reserveNode(static_cast<int>(sources_.size() + sinkSlots_.size() + 1));
     const Graph::Node z = g.addNode();
+    auto addArc = [&](Graph::Node from, Graph::Node to, std::int64_t c, std::int64_t lo,
+                      std::int64_t up) {
+      const Graph::Arc a = g.addArc(from, to);
+      cost[a] = c;
+      lower[a] = lo;
+      upper[a] = up;
+      return a;
+    };
+    // Off the optimal face an arc must stay empty (positive reduced cost) or full (negative);
+    // empty arcs are left out of the phase-2 network, full seat arcs get lower = upper.
     std::vector<Graph::Node> sinkNodes;
     sinkNodes.reserve(sinkSlots_.size());
-    std::vector<Graph::Arc> sinkArcs;
-    sinkArcs.reserve(sinkSlots_.size());
-    std::int64_t total = 0;
     for (std::size_t j = 0; j < sinkSlots_.size(); ++j) {
       const Graph::Node n = g.addNode();
       supply[n] = 0;
       sinkNodes.push_back(n);
-      const Graph::Arc a = g.addArc(n, z);
       const std::int64_t cap = seats(sinkSlots_[j]);
-      cost[a] = 0;
-      lower[a] = 0;
-      upper[a] = cap;
-      if (keepTogether) {
-        const Wide rc = sinkReducedCost(j);
-        if (rc < 0) lower[a] = cap;
-        if (rc > 0) upper[a] = 0;
-      }
-      sinkArcs.push_back(a);
+      const Wide rc = keepTogether ? sinkReducedCost(j) : 0;
+      if (rc <= 0) addArc(n, z, 0, rc < 0 ? cap : 0, cap);
     }
     std::vector<Graph::Node> sourceNodes;
     std::vector<std::vector<Graph::Arc>> arcs(sources_.size());
-    std::vector<Graph::Arc> overflowArcs;
+    std::vector<Graph::Arc> overflowArcs(sources_.size(), lemon::INVALID);
+    std::int64_t total = 0;
     for (std::size_t i = 0; i < sources_.size(); ++i) {
       const Source& s = sources_[i];
       const Graph::Node n = g.addNode();
       supply[n] = s.supply;
       total += s.supply;
       sourceNodes.push_back(n);
-      for (std::size_t k : s.arcs) {
-        const Candidate& c = s.near[k];
-        const Graph::Arc a = g.addArc(n, sinkNodes[scratch_.localSink[c.slot]]);
-        lower[a] = 0;
-        upper[a] = kInfinity;
-        cost[a] = c.metres;
-        if (keepTogether) {
-          if (arcReducedCost(s, c) != 0) upper[a] = 0;
-          cost[a] = -std::min<std::int64_t>(seats(c.slot), s.supply);
+      arcs[i].assign(s.arcs.size(), lemon::INVALID);
+      for (std::size_t a = 0; a < s.arcs.size(); ++a) {
+        const Candidate& c = s.near[s.arcs[a]];
+        const Graph::Node to = sinkNodes[scratch_.localSink[c.slot]];
+        if (!keepTogether) {
+          arcs[i][a] = addArc(n, to, c.metres, 0, kInfinity);
+        } else if (arcReducedCost(s, c) == 0) {
+          arcs[i][a] =
+              addArc(n, to, -std::min<std::int64_t>(seats(c.slot), s.supply), 0, kInfinity);
         }
-        arcs[i].push_back(a);
       }
-      const Graph::Arc o = g.addArc(n, z);
-      lower[o] = 0;
-      upper[o] = kInfinity;
-      cost[o] = overflowCost_;
-      if (keepTogether) {
-        if (overflowReducedCost(s) != 0) upper[o] = 0;
-        cost[o] = 0;
+      if (!keepTogether) {
+        overflowArcs[i] = addArc(n, z, overflowCost_, 0, kInfinity);
+      } else if (overflowReducedCost(s) == 0) {
+        overflowArcs[i] = addArc(n, z, 0, 0, kInfinity);
       }
-      overflowArcs.push_back(o);
     }
     supply[z] = -total;
 
@@ -446,10 +443,13 @@ class ClassSolver {
     simplex.lowerMap(lower).upperMap(upper).costMap(cost).supplyMap(supply);
     if (simplex.run() != Simplex::OPTIMAL) return false;
 
+    auto flowOf = [&](Graph::Arc a) -> std::int64_t {
+      return a == lemon::INVALID ? 0 : simplex.flow(a);
+    };
     for (std::size_t i = 0; i < sources_.size(); ++i) {
       Source& s = sources_[i];
-      for (std::size_t a = 0; a < s.arcs.size(); ++a) s.flow[a] = simplex.flow(arcs[i][a]);
-      s.overflow = simplex.flow(overflowArcs[i]);
+      for (std::size_t a = 0; a < s.arcs.size(); ++a) s.flow[a] = flowOf(arcs[i][a]);
+      s.overflow = flowOf(overflowArcs[i]);
       if (!keepTogether) s.potential = simplex.potential(sourceNodes[i]);
     }
     if (!keepTogether) {
@@ -463,13 +463,14 @@ class ClassSolver {
 
 #pragma GCC diagnostic pop
 
-  // Column generation step: adds arcs with negative reduced cost (kMaxArcsAddedPerRound per
-  // sending unit, more if it has unplaced pupils). Receivers outside the network get the
-  // potential of the collector node, which is dual feasible for their (empty) seat arc.
+  // Column generation step: adds arcs with negative reduced cost (kArcsAddedFirstRound per
+  // sending unit, growing per round, more if it has unplaced pupils). Receivers outside the network
+  // get the potential of the collector node, which is dual feasible for their (empty) seat arc.
   // Returns false when none is left: the current flow is then optimal for the full network.
   // At that point arcs with zero reduced cost are added too, so that phase 2 sees the whole
   // optimal face.
   bool price() {
+    const int wanted = kArcsAddedFirstRound << std::min(pricingRounds_++, kMaxArcsDoublings);
     Wide highest = zPotential_;
     for (const Wide& p : sinkPotential_) highest = std::max(highest, p);
     std::vector<std::vector<std::size_t>> negative(sources_.size());
@@ -489,8 +490,7 @@ class ClassSolver {
         if (rc < 0) {
           negative[i].push_back(k);
           negativeSeats += seats(c.slot);
-          if (static_cast<int>(negative[i].size()) >= kMaxArcsAddedPerRound &&
-              negativeSeats >= s.overflow) {
+          if (static_cast<int>(negative[i].size()) >= wanted && negativeSeats >= s.overflow) {
             break;
           }
         } else if (rc == 0) {
@@ -555,6 +555,7 @@ class ClassSolver {
   std::vector<int> sinkSlots_;
   std::vector<Wide> sinkPotential_;
   Wide zPotential_ = 0;
+  int pricingRounds_ = 0;
 };
 
 std::optional<PlanError> validateOptions(const PlanOptions& options) {
