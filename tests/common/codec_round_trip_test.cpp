@@ -1,0 +1,274 @@
+// Encoding and decoding round trips of bodies, envelopes and downlinks: every field of every
+// payload kind survives, and the kind-level predicates (city-only, names) hold.
+#include "common/codec.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <tuple>
+
+#include "common/identity.h"
+#include "common/ids.h"
+#include "tests/common/sample_messages.h"
+
+namespace samband::common {
+namespace {
+
+using namespace samband::common::testing;
+
+Result<Message> roundTrip(const Message& m) { return decodeBody(encodeBody(m)); }
+
+// ---- Round trips ----------------------------------------------------------------------------
+
+TEST(CodecRoundTrip, HeartbeatKeepsEveryField) {
+  Message m = envelopeFields(sampleHeartbeat(), 0);
+  auto d = roundTrip(m);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(headerFields(*d), headerFields(m));
+  EXPECT_EQ(fields(std::get<HeartbeatMsg>(d->payload)), fields(sampleHeartbeat()));
+  EXPECT_TRUE(d->isHeartbeat());
+}
+
+TEST(CodecRoundTrip, UnitStatusKeepsEveryField) {
+  Message m = envelopeFields(sampleUnitStatus(), 5);
+  auto d = roundTrip(m);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(headerFields(*d), headerFields(m));
+  EXPECT_EQ(fields(std::get<UnitStatusMsg>(d->payload)), fields(sampleUnitStatus()));
+}
+
+TEST(CodecRoundTrip, UnitStatusKeepsNotGivenMarkers) {
+  UnitStatusMsg s;
+  s.unitCode = kUnit;
+  auto d = roundTrip(envelopeFields(s));
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(fields(std::get<UnitStatusMsg>(d->payload)), fields(s));
+  EXPECT_EQ(std::get<UnitStatusMsg>(d->payload).pupilsEnrolled, -1);
+  EXPECT_EQ(std::get<UnitStatusMsg>(d->payload).backupHours, -1);
+}
+
+TEST(CodecRoundTrip, CapacityKeepsEveryEntryInOrder) {
+  auto d = roundTrip(envelopeFields(sampleCapacity(), 2));
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  const auto& got = std::get<CapacityMsg>(d->payload);
+  const auto want = sampleCapacity();
+  EXPECT_EQ(got.unitCode, want.unitCode);
+  ASSERT_EQ(got.entries.size(), want.entries.size());
+  for (size_t i = 0; i < want.entries.size(); ++i) {
+    EXPECT_EQ(fields(got.entries[i]), fields(want.entries[i])) << "entry " << i;
+  }
+}
+
+TEST(CodecRoundTrip, ContinuityKeepsEveryField) {
+  auto d = roundTrip(envelopeFields(sampleContinuity(), 3));
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(fields(std::get<ContinuityMsg>(d->payload)), fields(sampleContinuity()));
+}
+
+TEST(CodecRoundTrip, ReadinessAnswerKeepsEveryResult) {
+  auto d = roundTrip(envelopeFields(sampleReadinessAnswer(), 4));
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  const auto& got = std::get<ReadinessAnswerMsg>(d->payload);
+  const auto want = sampleReadinessAnswer();
+  EXPECT_EQ(got.checkId, want.checkId);
+  EXPECT_EQ(got.confirmed, want.confirmed);
+  EXPECT_EQ(got.receivedAt, want.receivedAt);
+  ASSERT_EQ(got.results.size(), want.results.size());
+  for (size_t i = 0; i < want.results.size(); ++i) {
+    EXPECT_EQ(fields(got.results[i]), fields(want.results[i])) << "result " << i;
+  }
+}
+
+TEST(CodecRoundTrip, DirectiveAckKeepsEveryField) {
+  auto d = roundTrip(envelopeFields(sampleDirectiveAck(), 6));
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(fields(std::get<DirectiveAckMsg>(d->payload)), fields(sampleDirectiveAck()));
+}
+
+TEST(CodecRoundTrip, ReadinessCheckKeepsEveryField) {
+  Message m = envelopeFields(sampleReadinessCheck(), 7);
+  m.senderId = kCitySenderId;
+  auto d = roundTrip(m);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(d->senderId, "city");
+  EXPECT_EQ(fields(std::get<ReadinessCheckMsg>(d->payload)), fields(sampleReadinessCheck()));
+}
+
+TEST(CodecRoundTrip, DirectiveKeepsEveryFieldAndRecipient) {
+  Message m = envelopeFields(sampleDirective(), 8);
+  m.senderId = kCitySenderId;
+  auto d = roundTrip(m);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(fields(std::get<DirectiveMsg>(d->payload)), fields(sampleDirective()));
+}
+
+TEST(CodecRoundTrip, KeyRotationKeepsEveryField) {
+  auto d = roundTrip(envelopeFields(sampleKeyRotation(), 9));
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(fields(std::get<KeyRotationMsg>(d->payload)), fields(sampleKeyRotation()));
+}
+
+TEST(CodecRoundTrip, EveryModeSurvives) {
+  for (Mode mode : {Mode::ACTUAL, Mode::EXERCISE, Mode::SYSTEM, Mode::TEST}) {
+    Message m = envelopeFields(sampleContinuity());
+    m.mode = mode;
+    auto d = roundTrip(m);
+    ASSERT_TRUE(d.ok()) << d.error().message;
+    EXPECT_EQ(d->mode, mode);
+  }
+}
+
+TEST(CodecRoundTrip, EncodingIsDeterministic) {
+  Message m = envelopeFields(sampleUnitStatus(), 12);
+  EXPECT_EQ(encodeBody(m), encodeBody(m));
+  auto d = roundTrip(m);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(encodeBody(*d), encodeBody(m));
+}
+
+TEST(CodecRoundTrip, PayloadKindNamesAreStable) {
+  EXPECT_STREQ(payloadKindName(sampleHeartbeat()), "heartbeat");
+  EXPECT_STREQ(payloadKindName(sampleUnitStatus()), "unit_status");
+  EXPECT_STREQ(payloadKindName(sampleCapacity()), "capacity");
+  EXPECT_STREQ(payloadKindName(sampleContinuity()), "continuity");
+  EXPECT_STREQ(payloadKindName(sampleReadinessAnswer()), "readiness_answer");
+  EXPECT_STREQ(payloadKindName(sampleDirectiveAck()), "directive_ack");
+  EXPECT_STREQ(payloadKindName(sampleReadinessCheck()), "readiness_check");
+  EXPECT_STREQ(payloadKindName(sampleDirective()), "directive");
+  EXPECT_STREQ(payloadKindName(sampleKeyRotation()), "key_rotation");
+}
+
+TEST(CodecRoundTrip, OnlyReadinessChecksAndDirectivesAreCityOnly) {
+  EXPECT_TRUE(envelopeFields(sampleReadinessCheck()).isFromCityOnly());
+  EXPECT_TRUE(envelopeFields(sampleDirective()).isFromCityOnly());
+  for (const Payload& p :
+       {Payload(sampleHeartbeat()), Payload(sampleUnitStatus()), Payload(sampleCapacity()),
+        Payload(sampleContinuity()), Payload(sampleReadinessAnswer()),
+        Payload(sampleDirectiveAck()), Payload(sampleKeyRotation())}) {
+    EXPECT_FALSE(envelopeFields(p).isFromCityOnly()) << payloadKindName(p);
+  }
+}
+
+TEST(CodecRoundTrip, CityOnlyKindSurvivesDecodingFromAProvider) {
+  // The codec decodes a directive from a provider; refusing it is the broker's step 7, which
+  // relies on isFromCityOnly() of the decoded message.
+  auto d = roundTrip(envelopeFields(sampleDirective(), 2));
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_TRUE(d->isFromCityOnly());
+  EXPECT_EQ(d->senderId, kProvider);
+}
+
+// ---- Envelope -------------------------------------------------------------------------------
+
+TEST(Envelope, RoundTripsBodyAndSignature) {
+  Bytes body = encodeBody(envelopeFields(sampleContinuity()));
+  Bytes sig(64, 0xa5);
+  auto parts = decodeEnvelope(encodeEnvelope(body, sig));
+  ASSERT_TRUE(parts.ok()) << parts.error().message;
+  EXPECT_EQ(parts->body, body);
+  EXPECT_EQ(parts->signature, sig);
+}
+
+TEST(Envelope, RefusesSignatureOfWrongLength) {
+  Bytes body = encodeBody(envelopeFields(sampleContinuity()));
+  for (size_t n : {0, 1, 63, 65, 128}) {
+    auto parts = decodeEnvelope(encodeEnvelope(body, Bytes(n, 1)));
+    ASSERT_FALSE(parts.ok()) << n;
+    EXPECT_NE(parts.error().message.find("64 bytes"), std::string::npos);
+  }
+}
+
+TEST(Envelope, RefusesEmptyBody) {
+  auto parts = decodeEnvelope(encodeEnvelope({}, Bytes(64, 1)));
+  ASSERT_FALSE(parts.ok());
+  EXPECT_NE(parts.error().message.find("empty body"), std::string::npos);
+}
+
+TEST(Envelope, RefusesFramesOfBadShape) {
+  Bytes good = encodeEnvelope(encodeBody(envelopeFields(sampleContinuity())), Bytes(64, 1));
+  EXPECT_FALSE(decodeEnvelope(nullptr, 0).ok());
+  EXPECT_FALSE(decodeEnvelope(good.data(), good.size() - 1).ok());
+  EXPECT_FALSE(decodeEnvelope(good.data(), good.size() - 8).ok());
+  Bytes huge(kMaxFrameBytes + 8, 0);
+  EXPECT_FALSE(decodeEnvelope(huge).ok());
+}
+
+// ---- Downlink -------------------------------------------------------------------------------
+
+Result<Downlink> roundTripDownlink(const Downlink& d) {
+  Bytes b = encodeDownlink(d);
+  return decodeDownlink(b.data(), b.size());
+}
+
+TEST(DownlinkCodec, AckRoundTrips) {
+  auto d = roundTripDownlink(AckMsg{77, true});
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(std::get<AckMsg>(*d).seq, 77u);
+  EXPECT_TRUE(std::get<AckMsg>(*d).duplicate);
+}
+
+TEST(DownlinkCodec, RejectRoundTripsEveryReason) {
+  for (uint16_t r = 0; r <= static_cast<uint16_t>(RejectReason::INTERNAL); ++r) {
+    RejectMsg in{9, static_cast<RejectReason>(r), 8, Bytes(32, 0x5c), "kedjan bröts vid 8"};
+    auto d = roundTripDownlink(in);
+    ASSERT_TRUE(d.ok()) << d.error().message;
+    const auto& out = std::get<RejectMsg>(*d);
+    EXPECT_EQ(std::tie(out.seq, out.reason, out.headSeq, out.headHash, out.detail),
+              std::tie(in.seq, in.reason, in.headSeq, in.headHash, in.detail));
+  }
+}
+
+TEST(DownlinkCodec, RejectReasonOutOfRangeIsRefused) {
+  auto d = roundTripDownlink(RejectMsg{1, static_cast<RejectReason>(12), 0, {}, ""});
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.error().message.find("reject reason"), std::string::npos);
+}
+
+TEST(DownlinkCodec, LongRejectDetailIsCutToTheLimit) {
+  auto d = roundTripDownlink(RejectMsg{1, RejectReason::MALFORMED, 0, {}, std::string(500, 'x')});
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(std::get<RejectMsg>(*d).detail, std::string(kMaxShortText, 'x'));
+}
+
+TEST(DownlinkCodec, LongRejectDetailIsCutOnACharacterBoundary) {
+  // 199 ASCII bytes then "ä" (2 bytes): a byte cut at 200 would split the letter.
+  std::string detail = std::string(kMaxShortText - 1, 'x') + "äöå";
+  auto d = roundTripDownlink(RejectMsg{1, RejectReason::MALFORMED, 0, {}, detail});
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(std::get<RejectMsg>(*d).detail, std::string(kMaxShortText - 1, 'x'));
+}
+
+TEST(DownlinkCodec, HeadRoundTrips) {
+  auto d = roundTripDownlink(HeadMsg{41, Bytes(32, 0x3d), kSentAt});
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  const auto& h = std::get<HeadMsg>(*d);
+  EXPECT_EQ(h.headSeq, 41u);
+  EXPECT_EQ(h.headHash, Bytes(32, 0x3d));
+  EXPECT_EQ(h.serverTime, kSentAt);
+}
+
+TEST(DownlinkCodec, CityEnvelopeRoundTripsAndStillVerifies) {
+  initSodium();
+  auto city = Identity::generate("city");
+  Message m = envelopeFields(sampleDirective(), 1);
+  m.senderId = "city";
+  m.keyId = city->keyId();
+  SealedFrame f = seal(*city, m);
+  auto d = roundTripDownlink(CityEnvelopeMsg{f.envelope});
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  auto parts = decodeEnvelope(std::get<CityEnvelopeMsg>(*d).envelope);
+  ASSERT_TRUE(parts.ok()) << parts.error().message;
+  EXPECT_EQ(parts->body, f.body);
+  EXPECT_TRUE(verifyBody(city->signPublic(), parts->body, parts->signature));
+}
+
+TEST(DownlinkCodec, RefusesFramesOfBadShape) {
+  Bytes good = encodeDownlink(AckMsg{1, false});
+  EXPECT_FALSE(decodeDownlink(nullptr, 0).ok());
+  EXPECT_FALSE(decodeDownlink(good.data(), good.size() - 3).ok());
+  Bytes huge(kMaxFrameBytes + 8, 0);
+  EXPECT_FALSE(decodeDownlink(huge.data(), huge.size()).ok());
+}
+
+}  // namespace
+}  // namespace samband::common
