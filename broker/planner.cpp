@@ -11,11 +11,14 @@
 #include <cmath>
 #include <exception>
 #include <limits>
+#include <map>
+#include <optional>
 #include <queue>
 #include <string>
 #include <thread>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 namespace samband::broker {
 namespace {
@@ -233,7 +236,6 @@ struct Candidate {
 
 // One sending unit of a class.
 struct Source {
-  int slot = 0;
   int unit = 0;
   int supply = 0;
   std::vector<Candidate> near;  // eligible receivers found so far, nearest first
@@ -274,7 +276,6 @@ class ClassSolver {
         continue;
       }
       Source s;
-      s.slot = slot;
       s.unit = unit;
       s.supply = pupils;
       seedCandidates(s);
@@ -390,7 +391,7 @@ class ClassSolver {
     Graph::NodeMap<std::int64_t> supply(g);
     g.reserveNode(static_cast<int>(sources_.size() + sinkSlots_.size() + 1));
     const Graph::Node z = g.addNode();
-    auto addArc = [&](Graph::Node from, Graph::Node to, std::int64_t c, std::int64_t lo,
+    auto newArc = [&](Graph::Node from, Graph::Node to, std::int64_t c, std::int64_t lo,
                       std::int64_t up) {
       const Graph::Arc a = g.addArc(from, to);
       cost[a] = c;
@@ -408,7 +409,7 @@ class ClassSolver {
       sinkNodes.push_back(n);
       const std::int64_t cap = seats(sinkSlots_[j]);
       const Wide rc = keepTogether ? sinkReducedCost(j) : 0;
-      if (rc <= 0) addArc(n, z, 0, rc < 0 ? cap : 0, cap);
+      if (rc <= 0) newArc(n, z, 0, rc < 0 ? cap : 0, cap);
     }
     std::vector<Graph::Node> sourceNodes;
     std::vector<std::vector<Graph::Arc>> arcs(sources_.size());
@@ -425,16 +426,16 @@ class ClassSolver {
         const Candidate& c = s.near[s.arcs[a]];
         const Graph::Node to = sinkNodes[scratch_.localSink[c.slot]];
         if (!keepTogether) {
-          arcs[i][a] = addArc(n, to, c.metres, 0, kInfinity);
+          arcs[i][a] = newArc(n, to, c.metres, 0, kInfinity);
         } else if (arcReducedCost(s, c) == 0) {
           arcs[i][a] =
-              addArc(n, to, -std::min<std::int64_t>(seats(c.slot), s.supply), 0, kInfinity);
+              newArc(n, to, -std::min<std::int64_t>(seats(c.slot), s.supply), 0, kInfinity);
         }
       }
       if (!keepTogether) {
-        overflowArcs[i] = addArc(n, z, overflowCost_, 0, kInfinity);
+        overflowArcs[i] = newArc(n, z, overflowCost_, 0, kInfinity);
       } else if (overflowReducedCost(s) == 0) {
-        overflowArcs[i] = addArc(n, z, 0, 0, kInfinity);
+        overflowArcs[i] = newArc(n, z, 0, 0, kInfinity);
       }
     }
     supply[z] = -total;
