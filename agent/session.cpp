@@ -246,14 +246,19 @@ void AgentSession::handleReject(const common::RejectMsg& r, int64_t nowMs) {
   ++counters_.rejects;
   const std::string reason = common::rejectReasonName(r.reason);
   const std::string detail = r.detail.empty() ? "" : " (" + r.detail + ")";
-  uint64_t suppressed = 0;
-  bool mayLog = logLimiter_.allow(nowMs, &suppressed);
-  if (mayLog) {
-    common::logWarn("agent", config_.provider + ": the broker refused seq " +
-                                 std::to_string(r.seq) + ": " + reason + detail +
-                                 (suppressed ? " [" + std::to_string(suppressed) +
-                                                   " similar messages suppressed]"
-                                             : ""));
+  const bool aboutTheChain =
+      r.reason == common::RejectReason::REPLAY || r.reason == common::RejectReason::OUT_OF_ORDER;
+  const std::string line = config_.provider + ": the broker refused seq " + std::to_string(r.seq) +
+                           ": " + reason + detail;
+  if (aboutTheChain) {
+    common::logDebug("agent", line);  // expected while realigning; the realign itself is logged
+  } else {
+    uint64_t suppressed = 0;
+    if (logLimiter_.allow(nowMs, &suppressed)) {
+      common::logWarn("agent", line + (suppressed ? " [" + std::to_string(suppressed) +
+                                                        " similar messages suppressed]"
+                                                  : ""));
+    }
   }
   // A head at or below what this connection already saw acknowledged is older news.
   bool headIsStale = r.headSeq < connAckedSeq_;
