@@ -23,8 +23,8 @@
 namespace samband::broker {
 namespace {
 
-// Potentials of nodes that LEMON leaves hanging on an artificial arc sit near ±2^62, so
-// reduced costs are computed in 128 bits.
+// LEMON starts potentials at its artificial cost (2^62 for 64-bit costs) and may leave some
+// there, so reduced costs are computed in 128 bits.
 __extension__ using Wide = __int128;
 
 constexpr double kPi = 3.14159265358979323846;
