@@ -203,6 +203,9 @@ Result<size_t> Outbox::ack(uint64_t seq) {
 }
 
 Result<RealignOutcome> Outbox::realign(uint64_t headSeq, const Bytes& headHash) {
+  if (headSeq > 0 && headHash.size() != 32) {
+    return common::invalidInput("the broker's head hash is not 32 bytes; ignoring that head");
+  }
   try {
     SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
     if (Status s = checkKey(); !s) return s.error();
@@ -218,6 +221,9 @@ Result<RealignOutcome> Outbox::realign(uint64_t headSeq, const Bytes& headHash) 
 Result<RealignOutcome> Outbox::deadLetter(int64_t rowId, const std::string& reason,
                                           const std::string& detail, int64_t nowMs,
                                           uint64_t headSeq, const Bytes& headHash) {
+  if (headSeq > 0 && headHash.size() != 32) {
+    return common::invalidInput("the broker's head hash is not 32 bytes; ignoring that head");
+  }
   try {
     SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
     if (Status s = checkKey(); !s) return s.error();

@@ -139,7 +139,8 @@ void AgentSession::onLinkDown(int64_t nowMs, LinkFailure failure, const std::str
       message = "lost the connection to the broker at " + config_.endpoint + "; reconnecting";
       break;
   }
-  if (wasConnected) {
+  // Log each new kind of failure once, not every retry of the backoff.
+  if (wasConnected || !state_.lastError || *state_.lastError != message) {
     common::logWarn("agent", config_.provider + ": " + message + " (" + detail + ")");
   }
   setError(message, nowMs, ErrorClass::link);

@@ -201,6 +201,26 @@ TEST_F(SessionTest, DeadLettersARefusedUnitAndRealignsTheRest) {
   EXPECT_EQ(broker->arrivals().size(), arrivalsBefore + 1);
 }
 
+TEST_F(SessionTest, RefusalsOfOldFramesNeverDeadLetterTheRowThatTookTheirSeq) {
+  // Two refused rows in a row: the second refusal arrives after the first realign gave its seq
+  // to the next row. It must still land on the refused content, not on that row.
+  broker->refuseUnit("87654321");
+  report({draft("87654321", 1, 1000), draft("87654321", 2, 1001), draft("12345678", 3, 1002),
+          draft("12345678", 4, 1003)});
+  auto s = open();
+  ASSERT_TRUE(test::driveUntil(
+      *s, [&] { return broker->stored().size() == 2 && pending(*s) == 0; }, kDeadlineMs));
+  auto stored = broker->stored();
+  EXPECT_EQ(stored[0].seq, 1u);
+  EXPECT_EQ(stored[0].sentAt, 1002);
+  EXPECT_EQ(stored[1].seq, 2u);
+  EXPECT_EQ(stored[1].sentAt, 1003);
+  auto db = openAgentDatabase(agent.config.outboxPath, OpenMode::mustExist);
+  auto dead = Outbox::deadLetters(**db, 10);
+  ASSERT_EQ(dead->size(), 2u);
+  for (const auto& d : *dead) EXPECT_EQ(d.unit, "87654321");
+}
+
 TEST_F(SessionTest, ZapRefusalSurfacesAsLastErrorAndKeepsRetrying) {
   auto stranger = std::make_unique<FakeBroker>(*agent.city);  // knows no agent keys
   agent.config.endpoint = stranger->endpoint();
