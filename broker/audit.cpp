@@ -4,9 +4,11 @@
 #include <SQLiteCpp/Statement.h>
 
 #include <cstring>
+#include <optional>
 #include <set>
 #include <sstream>
 
+#include "broker/city_chain.h"
 #include "common/codec.h"
 
 namespace samband::broker {
@@ -19,18 +21,22 @@ common::Bytes blob(const SQLite::Column& c) {
 }  // namespace
 
 nlohmann::json AuditReport::toJson() const {
-  return {{"frames", frames},           {"senders", senders},
-          {"chains", chains},           {"bad_signatures", badSignatures},
-          {"chain_breaks", chainBreaks}, {"duplicates", duplicates},
-          {"undecodable", undecodable}, {"intact", intact()},
+  return {{"frames", frames},
+          {"senders", senders},
+          {"chains", chains},
+          {"bad_signatures", badSignatures},
+          {"chain_breaks", chainBreaks},
+          {"duplicates", duplicates},
+          {"undecodable", undecodable},
+          {"intact", intact()},
           {"problems", problems}};
 }
 
 std::string AuditReport::toText() const {
   std::ostringstream out;
   out << "frames " << frames << ", senders " << senders << ", chains " << chains
-      << "\nbad signatures " << badSignatures << ", chain breaks " << chainBreaks
-      << ", duplicates " << duplicates << ", undecodable " << undecodable << "\n";
+      << "\nbad signatures " << badSignatures << ", chain breaks " << chainBreaks << ", duplicates "
+      << duplicates << ", undecodable " << undecodable << "\n";
   for (const auto& p : problems) out << "  " << p << "\n";
   out << (intact() ? "archive intact\n" : "ARCHIVE NOT INTACT\n");
   return out.str();
@@ -42,6 +48,13 @@ AuditReport auditArchive(Store& store) {
     if (r.problems.size() < 100) r.problems.push_back(what);
   };
   try {
+    // The city's own chain (readiness checks, directives) verifies with the key `serve` records.
+    std::string cityKeyId = store.meta(kMetaCityKeyId).value_or("");
+    std::optional<common::PublicKey> cityKey;
+    if (auto hex = store.meta(kMetaCitySignPublic)) {
+      common::PublicKey pk{};
+      if (common::fromHex(*hex, pk.data(), pk.size())) cityKey = pk;
+    }
     SQLite::Statement q(store.db(),
                         "SELECT f.sender, f.key_id, f.seq, f.body_hash, f.envelope, k.sign_public "
                         "FROM frames f LEFT JOIN keys k ON k.key_id=f.key_id "
@@ -74,7 +87,12 @@ AuditReport auditArchive(Store& store) {
         continue;
       }
       common::Bytes bodyHash = common::hash256(parts->body);
-      if (q.getColumn(5).isNull() || q.getColumn(5).getBytes() != 32) {
+      if (keyId == cityKeyId && cityKey) {
+        if (!common::verifyBody(*cityKey, parts->body, parts->signature)) {
+          r.badSignatures++;
+          note(where + ": signature does not verify");
+        }
+      } else if (q.getColumn(5).isNull() || q.getColumn(5).getBytes() != 32) {
         r.badSignatures++;
         note(where + ": no enrolled key to verify it");
       } else {

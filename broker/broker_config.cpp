@@ -11,11 +11,11 @@ common::Result<BrokerConfig> loadBrokerConfig(const std::string& path) {
   const auto& f = **file;
   BrokerConfig c;
   c.configPath = path;
-#define SAMBAND_TAKE(dst, expr)      \
-  do {                               \
-    auto r_ = (expr);                \
-    if (!r_) return r_.error();      \
-    dst = std::move(r_).value();     \
+#define SAMBAND_TAKE(dst, expr)  \
+  do {                           \
+    auto r_ = (expr);            \
+    if (!r_) return r_.error();  \
+    dst = std::move(r_).value(); \
   } while (0)
   SAMBAND_TAKE(c.server.listen, f.text("broker", "listen", "tcp://127.0.0.1:7700"));
   SAMBAND_TAKE(c.identityPath, f.path("broker", "identity", "city.identity"));
@@ -37,10 +37,12 @@ common::Result<BrokerConfig> loadBrokerConfig(const std::string& path) {
   SAMBAND_TAKE(v, f.integer("liveness", "offline_after_s", 300, 1, 86400 * 30));
   c.liveness.offlineAfterMs = v * 1000;
   if (c.liveness.offlineAfterMs <= c.liveness.staleAfterMs) {
-    return common::invalidInput(path + ": [liveness] offline_after_s must be larger than "
-                                       "stale_after_s");
+    return common::invalidInput(path +
+                                ": [liveness] offline_after_s must be larger than "
+                                "stale_after_s");
   }
   SAMBAND_TAKE(c.boardListen, f.text("board", "listen", "127.0.0.1:8080"));
+  SAMBAND_TAKE(c.readiness, loadReadinessSchedule(f));
 #undef SAMBAND_TAKE
   c.server.databasePath = c.databasePath;
   return c;
@@ -49,7 +51,9 @@ common::Result<BrokerConfig> loadBrokerConfig(const std::string& path) {
 std::string defaultBrokerConfigText(const std::string& listen, const std::string& boardListen) {
   return "# Samband broker configuration. Every key is explained in config/broker.example.toml.\n"
          "[broker]\n"
-         "listen = \"" + listen + "\"\n"
+         "listen = \"" +
+         listen +
+         "\"\n"
          "identity = \"city.identity\"\n"
          "database = \"samband.db\"\n"
          "log_level = \"info\"\n\n"
@@ -62,8 +66,17 @@ std::string defaultBrokerConfigText(const std::string& listen, const std::string
          "[liveness]\n"
          "stale_after_s = 90\n"
          "offline_after_s = 300\n\n"
+         "[readiness]\n"
+         "enabled = true\n"
+         "time = \"07:30\"\n"
+         "weekdays = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]\n"
+         "skip = []\n"
+         "deadline_minutes = 60\n"
+         "time_zone = \"Europe/Stockholm\"\n"
+         "require_confirmation = false\n\n"
          "[board]\n"
-         "listen = \"" + boardListen + "\"\n";
+         "listen = \"" +
+         boardListen + "\"\n";
 }
 
 }  // namespace samband::broker

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "broker/readiness.h"
 #include "broker/server.h"
 #include "common/result.h"
 
@@ -16,12 +17,13 @@ struct LivenessRules {
 
 struct BrokerConfig {
   std::string configPath;
-  std::string identityPath;   // city.identity
-  std::string databasePath;   // samband.db
+  std::string identityPath;  // city.identity
+  std::string databasePath;  // samband.db
   ServerOptions server;
   LivenessRules liveness;
   std::string boardListen = "127.0.0.1:8080";
   std::string logLevel = "info";
+  ReadinessSchedule readiness;
 };
 
 common::Result<BrokerConfig> loadBrokerConfig(const std::string& path);

@@ -12,6 +12,8 @@
 #include "broker/audit.h"
 #include "broker/board.h"
 #include "broker/broker_config.h"
+#include "broker/city_chain.h"
+#include "broker/scheduler.h"
 #include "broker/server.h"
 #include "broker/store.h"
 #include "broker/view.h"
@@ -84,6 +86,13 @@ int runServe(const std::string& configPath) {
   sigaddset(&stopSignals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
 
+  applyTimeZone(cfg->readiness.timeZone);
+  {
+    // Publish the city's public key for `audit`, and migrate the database before threads start.
+    auto store = Store::open(cfg->databasePath, Store::Access::readWrite);
+    if (!store) return fail(store.error().message, kExitFailure);
+    CityChain(**store, **city).publishKey();
+  }
   common::SystemClock clock;
   Metrics metrics;
   Server server(cfg->server, **city, clock, metrics);
@@ -95,8 +104,11 @@ int runServe(const std::string& configPath) {
     server.stop();
     return fail(s.error().message, kExitFailure);
   }
+  Scheduler scheduler(cfg->databasePath, **city, clock, cfg->readiness);
+  if (auto s = scheduler.start(); !s) return fail(s.error().message, kExitFailure);
   int sig = 0;
   sigwait(&stopSignals, &sig);
+  scheduler.stop();
   common::logInfo("broker", "stopping on signal " + std::to_string(sig));
   board.stop();
   server.stop();

@@ -2,6 +2,7 @@
 // on failure (to stderr) saying what to do next. main.cpp only parses flags and calls these.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@ namespace samband::broker {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;  // the command ran and found a problem
 inline constexpr int kExitUsage = 2;    // bad flags, config or input
+inline constexpr int kExitReadinessProblem = 3;  // a provider is missing, late or failing
 
 struct InitOptions {
   std::string dir;
@@ -37,5 +39,28 @@ int runRosterImport(const std::string& configPath, const std::string& file, bool
 int runRosterExport(const std::string& configPath, const std::string& file);
 int runPlanTakeover(const std::string& configPath, const PlanCommandOptions& options);
 int runPlanContingency(const std::string& configPath, const PlanCommandOptions& options);
+
+// Readiness checks and directives (city_commands.cpp).
+struct ReadinessRunOptions {
+  std::string deadline = "60m";
+  bool wait = false;
+  bool requireConfirmation = false;
+  std::string mode = "actual";
+  std::string format = "text";  // for --wait
+};
+int runReadinessRun(const std::string& configPath, const ReadinessRunOptions& options);
+int runReadinessReport(const std::string& configPath, const std::optional<std::string>& checkId,
+                       const std::optional<std::string>& date, const std::string& format);
+struct DirectiveSendOptions {
+  std::string to = "all";  // all | ORGNR[,ORGNR...]
+  std::string text;
+  std::string level = "unchanged";
+  bool requireAck = false;
+  std::string expires = "24h";
+  std::string mode = "actual";
+};
+int runDirectiveSend(const std::string& configPath, const DirectiveSendOptions& options);
+int runDirectiveStatus(const std::string& configPath, const std::optional<std::string>& id,
+                       bool json);
 
 }  // namespace samband::broker

@@ -4,6 +4,8 @@
 
 #include <SQLiteCpp/Exception.h>
 
+#include "broker/directives.h"
+#include "broker/readiness.h"
 #include "common/codec.h"
 #include "common/log.h"
 #include "common/vocabulary.h"
@@ -97,7 +99,7 @@ void Committer::refuse(const std::string& routingId, const Refusal& r, std::vect
 }
 
 void Committer::handleHeartbeat(const std::string& routingId, const VerifiedFrame& f,
-                                 std::vector<Reply>& out) {
+                                std::vector<Reply>& out) {
   const auto& m = f.message();
   int64_t& last = lastHeartbeatFor(f.keyIdHex());
   if (m.sentAt <= last) {
@@ -113,6 +115,7 @@ void Committer::handleHeartbeat(const std::string& routingId, const VerifiedFram
   lastSeenInBatch_[m.senderId] = f.receivedAt();
   const Head& h = headFor(m.senderId, f.keyIdHex());
   out.push_back({routingId, encode(common::HeadMsg{h.seq, h.hash, clock_.nowMs()})});
+  deliverOutbound(routingId, m.senderId, out);
 }
 
 void Committer::handleFrame(const std::string& routingId, const VerifiedFrame& f,
@@ -278,9 +281,38 @@ void Committer::applyToView(const VerifiedFrame& f, int64_t frameId) {
     q.bind(4, kr->newCurvePublic.data(), 32);
     q.bind(5, f.receivedAt());
     q.exec();
+  } else if (auto* ra = std::get_if<common::ReadinessAnswerMsg>(&m.payload)) {
+    recordReadinessAnswer(db, m.senderId, *ra, m.sentAt, f.receivedAt(), frameId);
+  } else if (auto* da = std::get_if<common::DirectiveAckMsg>(&m.payload)) {
+    recordDirectiveAck(db, m.senderId, *da, f.receivedAt());
   }
-  // Readiness answers and directive acknowledgements are archived; their views come with the
-  // readiness-check and directive features.
+}
+
+void Committer::deliverOutbound(const std::string& routingId, const std::string& provider,
+                                std::vector<Reply>& out) {
+  // City messages queued for this provider go out behind the heartbeat's reply; one not yet
+  // answered is sent again after kOutboundResendMs (the agent ignores copies it has).
+  const int64_t now = clock_.nowMs();
+  SQLite::Statement q(store_.db(),
+                      "SELECT id, envelope FROM outbound WHERE provider_id=? AND delivered_at IS "
+                      "NULL AND (last_sent_at IS NULL OR last_sent_at<?) ORDER BY id LIMIT 32");
+  q.bind(1, provider);
+  q.bind(2, now - kOutboundResendMs);
+  std::vector<int64_t> sent;
+  while (q.executeStep()) {
+    auto c = q.getColumn(1);
+    auto* p = static_cast<const uint8_t*>(c.getBlob());
+    out.push_back({routingId, encode(common::CityEnvelopeMsg{Bytes(p, p + c.getBytes())})});
+    sent.push_back(q.getColumn(0).getInt64());
+  }
+  if (sent.empty()) return;
+  SQLite::Statement u(store_.db(), "UPDATE outbound SET last_sent_at=? WHERE id=?");
+  for (int64_t id : sent) {
+    u.reset();
+    u.bind(1, now);
+    u.bind(2, id);
+    u.exec();
+  }
 }
 
 void Committer::flushCounters() {
@@ -297,7 +329,8 @@ void Committer::flushCounters() {
     }
   }
   if (!lastSeenInBatch_.empty()) {
-    SQLite::Statement q(db, "UPDATE providers SET last_seen=max(coalesce(last_seen,0), ?) WHERE id=?");
+    SQLite::Statement q(db,
+                        "UPDATE providers SET last_seen=max(coalesce(last_seen,0), ?) WHERE id=?");
     for (const auto& [provider, at] : lastSeenInBatch_) {
       q.reset();
       q.bind(1, at);

@@ -27,6 +27,9 @@ struct Reply {
   common::Bytes downlink;  // an encoded common::Downlink
 };
 
+// How long a delivered-but-unanswered city message waits before it is sent again.
+inline constexpr int64_t kOutboundResendMs = 30'000;
+
 class Committer {
  public:
   Committer(Store& store, const common::Clock& clock, Metrics& metrics);
@@ -51,6 +54,8 @@ class Committer {
   void storeFrame(const VerifiedFrame& f, int64_t* frameId);
   void applyToView(const VerifiedFrame& f, int64_t frameId);
   void refuse(const std::string& routingId, const Refusal& r, std::vector<Reply>& out);
+  void deliverOutbound(const std::string& routingId, const std::string& provider,
+                       std::vector<Reply>& out);
   void flushCounters();
 
   Store& store_;

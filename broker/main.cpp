@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   InitOptions init;
-  auto* initCmd = app.add_subcommand("init", "Create a broker directory: config, city keys, database");
+  auto* initCmd =
+      app.add_subcommand("init", "Create a broker directory: config, city keys, database");
   initCmd->add_option("--dir", init.dir, "Directory to create")->required();
   initCmd->add_option("--listen", init.listen, "ZeroMQ endpoint for agents");
   initCmd->add_option("--board-listen", init.boardListen, "HTTP address of the board");
@@ -46,7 +47,8 @@ int main(int argc, char** argv) {
   revokeCmd->add_option("--config", config, "Path to broker.toml")->required();
   revokeCmd->add_option("--key", keyId, "Key id (hex, as printed by enroll)")->required();
 
-  auto* rosterCmd = app.add_subcommand("roster", "Import or export the roster of school units (CSV)");
+  auto* rosterCmd =
+      app.add_subcommand("roster", "Import or export the roster of school units (CSV)");
   rosterCmd->require_subcommand(1);
   std::string rosterFile;
   auto* rosterImport = rosterCmd->add_subcommand("import", "Load unit metadata from a CSV file");
@@ -94,6 +96,51 @@ int main(int argc, char** argv) {
   userRemove->add_option("--config", config, "Path to broker.toml")->required();
   userRemove->add_option("--name", userName, "User name")->required();
 
+  ReadinessRunOptions readinessRun;
+  std::optional<std::string> checkId, date, directiveId;
+  std::string format = "text";
+  auto* readinessCmd = app.add_subcommand("readiness", "Readiness checks of every provider");
+  readinessCmd->require_subcommand(1);
+  auto* readinessRunCmd = readinessCmd->add_subcommand("run", "Send a readiness check now");
+  readinessRunCmd->add_option("--config", config, "Path to broker.toml")->required();
+  readinessRunCmd->add_option("--deadline", readinessRun.deadline, "Time to answer, e.g. 10m");
+  readinessRunCmd->add_flag("--wait", readinessRun.wait,
+                            "Wait for the answers (or the deadline) and print the report");
+  readinessRunCmd->add_flag("--require-confirmation", readinessRun.requireConfirmation,
+                            "A person must confirm with 'samband-agent confirm'");
+  readinessRunCmd->add_option("--mode", readinessRun.mode, "actual or exercise")
+      ->check(CLI::IsMember({"actual", "exercise", "test", "system"}));
+  readinessRunCmd->add_option("--format", readinessRun.format, "Report format with --wait")
+      ->check(CLI::IsMember({"text", "json", "csv"}));
+  auto* readinessReportCmd =
+      readinessCmd->add_subcommand("report", "Who answered, late, missing; exit 3 if not all OK");
+  readinessReportCmd->add_option("--config", config, "Path to broker.toml")->required();
+  readinessReportCmd->add_option("--check", checkId, "Check id (default: the newest)");
+  readinessReportCmd->add_option("--date", date, "The newest check of this day (YYYY-MM-DD)");
+  readinessReportCmd->add_option("--format", format, "text, json or csv")
+      ->check(CLI::IsMember({"text", "json", "csv"}));
+
+  DirectiveSendOptions directive;
+  auto* directiveCmd = app.add_subcommand("directive", "Signed city directives to providers");
+  directiveCmd->require_subcommand(1);
+  auto* directiveSendCmd = directiveCmd->add_subcommand("send", "Send a directive");
+  directiveSendCmd->add_option("--config", config, "Path to broker.toml")->required();
+  directiveSendCmd->add_option("--to", directive.to, "all, or ORGNR[,ORGNR...]")->required();
+  directiveSendCmd->add_option("--text", directive.text, "What providers must know or do")
+      ->required();
+  directiveSendCmd->add_option("--level", directive.level, "Set the readiness level")
+      ->check(CLI::IsMember({"unchanged", "normal", "heightened", "highest"}));
+  directiveSendCmd->add_flag("--require-ack", directive.requireAck,
+                             "A person at each provider must acknowledge it");
+  directiveSendCmd->add_option("--expires", directive.expires, "Validity, e.g. 24h or 7d");
+  directiveSendCmd->add_option("--mode", directive.mode, "actual or exercise")
+      ->check(CLI::IsMember({"actual", "exercise", "test", "system"}));
+  auto* directiveStatusCmd =
+      directiveCmd->add_subcommand("status", "Delivered to, acknowledged by, still missing");
+  directiveStatusCmd->add_option("--config", config, "Path to broker.toml")->required();
+  directiveStatusCmd->add_option("--id", directiveId, "Directive id (default: all)");
+  directiveStatusCmd->add_flag("--json", json, "Print JSON");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -108,6 +155,10 @@ int main(int argc, char** argv) {
   if (*userAdd) return runUserAdd(config, userName, userRole);
   if (*userList) return runUserList(config, json);
   if (*userRemove) return runUserRemove(config, userName);
+  if (*readinessRunCmd) return runReadinessRun(config, readinessRun);
+  if (*readinessReportCmd) return runReadinessReport(config, checkId, date, format);
+  if (*directiveSendCmd) return runDirectiveSend(config, directive);
+  if (*directiveStatusCmd) return runDirectiveStatus(config, directiveId, json);
   if (*rosterImport) return runRosterImport(config, rosterFile, transfer);
   if (*rosterExport) return runRosterExport(config, rosterFile);
   if (*takeoverCmd) return runPlanTakeover(config, plan);

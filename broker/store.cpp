@@ -174,6 +174,55 @@ CREATE TABLE whatif_failing (
 -- A provider's history on the board, newest first, without sorting its whole archive.
 CREATE INDEX frames_sender_id ON frames(sender, id);
 )sql",
+    // 3: readiness checks and their answers; city directives and their acknowledgements.
+    R"sql(
+CREATE TABLE readiness_checks (
+  id TEXT PRIMARY KEY,
+  issued_at INTEGER NOT NULL,
+  deadline INTEGER NOT NULL,
+  mode TEXT NOT NULL,
+  require_confirmation INTEGER NOT NULL,
+  scheduled_for TEXT UNIQUE,      -- local date of a scheduled check (NULL when run by hand)
+  frame_id INTEGER,               -- the city-signed check in the archive
+  closed_at INTEGER,              -- when the report was written at the deadline
+  summary TEXT                    -- JSON summary written at the deadline
+);
+CREATE TABLE readiness_recipients (
+  check_id TEXT NOT NULL REFERENCES readiness_checks(id),
+  provider_id TEXT NOT NULL,
+  PRIMARY KEY (check_id, provider_id)
+);
+CREATE TABLE readiness_answers (
+  check_id TEXT NOT NULL,
+  provider_id TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  answered_at INTEGER NOT NULL,   -- sentAt of the first answer (agent clock)
+  results TEXT NOT NULL,          -- JSON list of self-test results
+  failed INTEGER NOT NULL,        -- how many self-tests failed
+  confirmed_at INTEGER,           -- when a person confirmed (receipt time)
+  frame_id INTEGER NOT NULL,
+  PRIMARY KEY (check_id, provider_id)
+);
+CREATE TABLE directives (
+  id TEXT PRIMARY KEY,
+  number INTEGER NOT NULL UNIQUE,
+  text TEXT NOT NULL,
+  level TEXT NOT NULL,
+  require_ack INTEGER NOT NULL,
+  mode TEXT NOT NULL,
+  issued_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  frame_id INTEGER
+);
+CREATE TABLE directive_recipients (
+  directive_id TEXT NOT NULL REFERENCES directives(id),
+  provider_id TEXT NOT NULL,
+  delivered_at INTEGER,
+  acknowledged_at INTEGER,
+  PRIMARY KEY (directive_id, provider_id)
+);
+CREATE INDEX outbound_ref ON outbound(ref, provider_id);
+)sql",
 };
 
 common::PublicKey blobKey(const SQLite::Column& c) {
@@ -358,6 +407,22 @@ std::unordered_map<std::string, std::string> Store::loadUnitOwners() {
   SQLite::Statement q(*db_, "SELECT code, provider_id FROM units");
   while (q.executeStep()) out[q.getColumn(0).getString()] = q.getColumn(1).getString();
   return out;
+}
+
+std::optional<std::string> Store::meta(const std::string& key) {
+  SQLite::Statement q(*db_, "SELECT value FROM meta WHERE key=?");
+  q.bind(1, key);
+  if (!q.executeStep()) return std::nullopt;
+  return q.getColumn(0).getString();
+}
+
+void Store::setMeta(const std::string& key, const std::string& value) {
+  SQLite::Statement q(*db_,
+                      "INSERT INTO meta(key, value) VALUES(?,?) "
+                      "ON CONFLICT(key) DO UPDATE SET value=excluded.value");
+  q.bind(1, key);
+  q.bind(2, value);
+  q.exec();
 }
 
 std::vector<std::pair<std::string, int64_t>> Store::rejectionCounts() {

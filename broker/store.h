@@ -60,10 +60,14 @@ class Store {
   // unit code -> provider id
   std::unordered_map<std::string, std::string> loadUnitOwners();
 
+  // Small named values (the city's public signing key, the readiness level, counters).
+  std::optional<std::string> meta(const std::string& key);
+  void setMeta(const std::string& key, const std::string& value);
+
   // Persistent counters of refused frames, by reason name.
   std::vector<std::pair<std::string, int64_t>> rejectionCounts();
 
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
  private:
   Store() = default;
