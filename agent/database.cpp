@@ -76,6 +76,28 @@ const std::vector<std::vector<const char*>>& migrations() {
           "  received_at INTEGER NOT NULL,"
           "  handled_at INTEGER)",
       },
+      // 3: what became of each city message, the readiness level and the last directive
+      // applied, and when each unit last had a status report queued (for the self-tests).
+      {
+          // applied | refused | answered | confirmed | acknowledged; NULL = not yet handled
+          "ALTER TABLE inbox ADD COLUMN state TEXT",
+          "ALTER TABLE inbox ADD COLUMN reason TEXT",   // why it was refused ("expired: ...")
+          "ALTER TABLE inbox ADD COLUMN results TEXT",  // JSON self-test results sent for a check
+          "ALTER TABLE inbox ADD COLUMN acted_at INTEGER",  // when a person confirmed or acked
+          // 0: failed verification (forged or malformed); kind and ref are only what it claimed
+          "ALTER TABLE inbox ADD COLUMN verified INTEGER NOT NULL DEFAULT 1",
+          "CREATE TABLE city_state ("
+          "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+          "  level TEXT NOT NULL,"                 // the readiness level the agent applies
+          "  level_directive TEXT,"                // the directive that set it
+          "  directive_number INTEGER NOT NULL)",  // highest directive number applied
+          "INSERT INTO city_state VALUES (1, 'normal', NULL, 0)",
+          "CREATE TABLE unit_reports ("
+          "  unit TEXT PRIMARY KEY,"
+          "  last_status_at INTEGER NOT NULL)",  // queued_at of the newest actual unit_status
+          "INSERT INTO unit_reports SELECT unit, MAX(queued_at) FROM outbox WHERE kind = "
+          "'unit_status' AND mode = 'actual' GROUP BY unit",
+      },
   };
   return kMigrations;
 }

@@ -104,6 +104,11 @@ Result<std::vector<QueuedMessage>> Outbox::append(const std::vector<OutboxDraft>
     SQLite::Statement ins(db_,
                           "INSERT INTO outbox (seq, kind, unit, mode, sent_at, prev_hash, body, "
                           "body_hash, envelope, queued_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    // The status_age self-test asks when each unit last had a real status report queued.
+    SQLite::Statement reported(db_,
+                               "INSERT INTO unit_reports (unit, last_status_at) VALUES (?, ?) "
+                               "ON CONFLICT (unit) DO UPDATE SET last_status_at = "
+                               "MAX(last_status_at, excluded.last_status_at)");
     for (const auto& d : drafts) {
       if (std::holds_alternative<common::HeartbeatMsg>(d.payload)) {
         return common::invalidInput("heartbeats are never queued in the outbox");
@@ -135,6 +140,12 @@ Result<std::vector<QueuedMessage>> Outbox::append(const std::vector<OutboxDraft>
       bindBlob(ins, 9, f.envelope);
       ins.bind(10, nowMs);
       ins.exec();
+      if (q.kind == "unit_status" && m.mode == common::Mode::ACTUAL) {
+        reported.reset();
+        reported.bind(1, q.unit);
+        reported.bind(2, nowMs);
+        reported.exec();
+      }
       h = ChainHead{m.seq, f.bodyHash};
       queued.push_back(std::move(q));
     }

@@ -44,8 +44,9 @@ namespace samband::agent {
 
 class AgentSession;
 
-// The hook for city messages. Full handling (answers, acknowledgements, readiness levels) is a
-// later issue; today the session verifies and stores them in the inbox, then calls this.
+// The hook for city messages: the session verifies and stores them in the inbox, then calls
+// this (agent/city_actions.h answers checks and applies directives). Messages that fail
+// verification never reach it; the session records them in the inbox as refused.
 class CityMessageHandler {
  public:
   virtual ~CityMessageHandler() = default;
@@ -107,8 +108,16 @@ class AgentSession : private LinkListener {
   const SessionCounters& counters() const { return counters_; }
   const AgentConfig& config() const { return config_; }
   const common::Identity& identity() const { return *identity_; }
+  const common::Clock& clock() const { return clock_; }
   Outbox& outbox() { return *outbox_; }
   Inbox& inbox() { return *inbox_; }
+  // outbox.db, for a CityMessageHandler's own tables; same thread rules as the session.
+  SQLite::Database& database() { return *db_; }
+  common::ReadinessLevel level() const { return level_; }
+  // Shows `message` as last_error until a newer error replaces it (a refused directive).
+  void setStickyError(const std::string& message, int64_t nowMs) {
+    setError(message, nowMs, ErrorClass::sticky);
+  }
 
   // Closes the link and records a clean stop (connected = false, running = false).
   void shutdown();
