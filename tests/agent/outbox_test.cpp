@@ -286,20 +286,47 @@ TEST_F(OutboxTest, MigratesAFreshFile) {
 }
 
 TEST_F(OutboxTest, MigratesAnExistingVersionOneFileKeepingItsRows) {
+  // A file as the first release wrote it: schema 1 with one pending row, written with plain SQL
+  // (today's Outbox writes today's schema).
+  common::Message m;
+  m.senderId = identity->id();
+  m.keyId = identity->keyId();
+  m.seq = 1;
+  m.sentAt = 1700000000000;
+  m.payload = status("12345678", 5);
+  common::SealedFrame f = common::seal(*identity, m);
   {
     SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     ASSERT_TRUE(migrateAgentDatabase(db, 1).ok());
     EXPECT_EQ(schemaVersionOf(db), 1);
     EXPECT_FALSE(db.tableExists("link_state"));
-    Outbox outbox(db, *identity);
-    ASSERT_TRUE(outbox.append({draft(5)}, 1).ok());
+    SQLite::Statement ins(db,
+                          "INSERT INTO outbox (seq, kind, unit, mode, sent_at, prev_hash, body, "
+                          "body_hash, envelope, queued_at) VALUES (1, 'unit_status', '12345678', "
+                          "'actual', ?, x'', ?, ?, ?, 1)");
+    ins.bind(1, m.sentAt);
+    bindBlob(ins, 2, f.body);
+    bindBlob(ins, 3, f.bodyHash);
+    bindBlob(ins, 4, f.envelope);
+    ins.exec();
+    SQLite::Statement head(db, "UPDATE chain SET key_id = ?, head_seq = 1, head_hash = ?");
+    bindBlob(head, 1, identity->keyId());
+    bindBlob(head, 2, f.bodyHash);
+    head.exec();
   }
   auto db = openDb(path);
   EXPECT_EQ(schemaVersionOf(*db), kSchemaVersion);
   EXPECT_TRUE(db->tableExists("link_state"));
   EXPECT_TRUE(db->tableExists("inbox"));
   Outbox outbox(*db, *identity);
-  EXPECT_EQ(outbox.pendingRange()->second, 1u);
+  auto rows = outbox.pendingFrom(0, 10);
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].envelope, f.envelope);
+  // The chain continues from the migrated row.
+  auto next = outbox.append({draft(6)}, 1);
+  ASSERT_TRUE(next.ok()) << next.error().message;
+  EXPECT_EQ(next->front().seq, 2u);
+  expectValidChain(outbox, *identity, ChainHead{});
   // Opening again does not migrate twice.
   auto again = openDb(path);
   EXPECT_EQ(schemaVersionOf(*again), kSchemaVersion);
