@@ -13,6 +13,21 @@ namespace samband::tools {
 
 namespace {
 
+// Most providers name a duty contact in agent.toml (a role, never a person); every twentieth
+// does not, so the daily readiness check has a failing self-test to show. The line replaced is
+// the commented example that `samband-agent init` writes; if it is not there, nothing changes.
+common::Status setDutyContact(const std::string& configPath, size_t providerIndex) {
+  if (providerIndex % 20 == 7) return {};
+  auto text = common::readFile(configPath);
+  if (!text) return text.error();
+  const std::string example = "# duty_contact = ";
+  const size_t at = text->find(example);
+  if (at == std::string::npos) return {};
+  const size_t end = text->find('\n', at);
+  text->replace(at, end - at, "duty_contact = \"IT-jouren hos huvudmannen (simulerad)\"");
+  return common::writeFileAtomic(configPath, *text, 0644);
+}
+
 std::string simTomlText(const CityOptions& o, const std::string& broker) {
   std::ostringstream out;
   out << "# Written by `samband-sim init`. `samband-sim run` regenerates the same city from\n"
@@ -47,7 +62,8 @@ common::Status createSimDirectory(const City& city, const std::string& dir,
   if (ec) return common::unavailable("cannot create " + dir + "/agents: " + ec.message());
 
   std::string requests;
-  for (const auto& p : city.providers) {
+  for (size_t i = 0; i < city.providers.size(); ++i) {
+    const SimProvider& p = city.providers[i];
     agent::InitRequest r;
     r.dir = agentDirOf(dir, p.id);
     r.provider = p.id;
@@ -57,6 +73,7 @@ common::Status createSimDirectory(const City& city, const std::string& dir,
     for (size_t u : p.units) r.units.push_back(city.units[u].code);
     auto made = agent::initAgentDirectory(r, nowMs);
     if (!made) return common::Error{made.error().kind, p.id + ": " + made.error().message};
+    if (auto st = setDutyContact(made->configPath, i); !st) return st;
     requests += made->requestPath + "\n";
   }
   if (auto s = common::writeFileAtomic(dir + "/roster.csv", rosterCsv(city)); !s) return s;
