@@ -72,6 +72,7 @@ class CityRun {
  private:
   void queueInitialReports(int64_t wallMs);
   void emitDueReports(int64_t nowMs);
+  void followLevel(int64_t elapsedMs);
   void runStorm(int64_t elapsedMs, int64_t nowMs);
   void add(size_t unit, common::Mode mode, common::Payload payload, int64_t wallMs);
   void addProvider(size_t provider, common::Payload payload, int64_t wallMs);
@@ -95,6 +96,8 @@ class CityRun {
   int64_t nextPrintMs_ = 0;
   int64_t nextBackupCheckMs_ = 0;
   int stormStage_ = 0;  // 0 before, 1 power cut, 2 provider at risk, 3 provider gave up
+  common::ReadinessLevel level_ = common::ReadinessLevel::NORMAL;  // highest any agent applies
+  double levelFactor_ = 1.0;
   uint64_t queueErrors_ = 0;
 };
 
@@ -161,9 +164,24 @@ void CityRun::emitDueReports(int64_t nowMs) {
       }
     }
     // Poisson arrivals: exponential gaps with mean 1/rate.
-    const double gapS = -std::log(1.0 - rng_.unit()) / options_.rate;
+    const double gapS = -std::log(1.0 - rng_.unit()) / (options_.rate * levelFactor_);
     nextReportMs_ += std::max<int64_t>(1, std::llround(gapS * 1000.0));
   }
+}
+
+// Agents report more often at higher readiness levels (DESIGN.md), which the city sets with a
+// directive: the flow doubles at heightened and doubles again at highest.
+void CityRun::followLevel(int64_t elapsedMs) {
+  common::ReadinessLevel level = common::ReadinessLevel::NORMAL;
+  for (size_t i = 0; i < fleet_.size(); ++i) level = std::max(level, fleet_.session(i).level());
+  if (level == level_) return;
+  level_ = level;
+  levelFactor_ = level == common::ReadinessLevel::HIGHEST      ? 4.0
+                 : level == common::ReadinessLevel::HEIGHTENED ? 2.0
+                                                               : 1.0;
+  out_ << "[" << clockText(elapsedMs) << "] readiness level " << common::levelName(level)
+       << " (city directive): reports now come at " << options_.rate * levelFactor_ << "/s\n"
+       << std::flush;
 }
 
 void CityRun::runStorm(int64_t elapsedMs, int64_t nowMs) {
@@ -275,6 +293,7 @@ int CityRun::run(const volatile std::sig_atomic_t& stop) {
   while (stop == 0) {
     const int64_t now = common::monotonicMs();
     if (now >= endMs) break;
+    followLevel(now - startMs_);
     emitDueReports(now);
     runStorm(now - startMs_, now);
     flush(now);
