@@ -182,6 +182,22 @@ Result<AgentConfig> loadAgentConfig(const std::string& path) {
   if (!rmax) return rmax.error();
   c.reconnectMaxMs = *rmax;
 
+  auto skew = file.integer("selftest", "clock_skew_max_s", 60, 1, 86400);
+  if (!skew) return skew.error();
+  c.selfTest.clockSkewMaxMs = *skew * 1000;
+  auto disk = file.integer("selftest", "disk_free_min_mb", 100, 0, 10'000'000);
+  if (!disk) return disk.error();
+  c.selfTest.diskFreeMinBytes = *disk << 20;
+  auto depth = file.integer("selftest", "outbox_max_pending", 1000, 1, 100'000'000);
+  if (!depth) return depth.error();
+  c.selfTest.outboxMaxPending = *depth;
+  auto age = file.integer("selftest", "outbox_max_age_s", 3600, 1, 30 * 86400);
+  if (!age) return age.error();
+  c.selfTest.outboxMaxAgeMs = *age * 1000;
+  auto statusAge = file.integer("selftest", "status_max_age_h", 26, 1, 24 * 365);
+  if (!statusAge) return statusAge.error();
+  c.selfTest.statusMaxAgeMs = *statusAge * 3'600'000;
+
   if (Status s = checkAgentConfig(c, path); !s) return s.error();
   return c;
 }

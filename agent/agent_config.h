@@ -14,6 +14,15 @@
 
 namespace samband::agent {
 
+// [selftest]: the limits of the readiness self-tests (agent/selftest.h).
+struct SelfTestLimits {
+  int64_t clockSkewMaxMs = 60'000;            // |broker clock - ours| at most
+  int64_t diskFreeMinBytes = 100LL << 20;     // free space in the outbox's directory at least
+  int64_t outboxMaxPending = 1000;            // unacknowledged messages at most
+  int64_t outboxMaxAgeMs = 3'600'000;         // age of the oldest unacknowledged one at most
+  int64_t statusMaxAgeMs = 26LL * 3'600'000;  // every unit has a status report at least this new
+};
+
 struct AgentConfig {
   std::string configPath;  // the file this was read from ("" when built in code)
 
@@ -40,6 +49,9 @@ struct AgentConfig {
   int64_t ackTimeoutMs = 10000;
   int64_t reconnectMinMs = 200;
   int64_t reconnectMaxMs = 30000;
+
+  // [selftest]
+  SelfTestLimits selfTest;
 
   bool ownsUnit(const std::string& unit) const;
   // The heartbeat interval that applies at `level` (unchanged and normal use the normal one).

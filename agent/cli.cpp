@@ -1,5 +1,6 @@
-// The samband-agent command line (CLI11): init, run, report, status. Each command turns its flags
-// into a request for the code that does the work and prints one clear sentence on failure.
+// The samband-agent command line (CLI11): init, run, report, status, inbox, confirm, ack. Each
+// command turns its flags into a request for the code that does the work and prints one clear
+// sentence on failure.
 #include "agent/cli.h"
 
 #include <CLI/CLI.hpp>
@@ -14,6 +15,7 @@
 #include "agent/agent_status.h"
 #include "agent/daemon.h"
 #include "agent/database.h"
+#include "agent/inbox_commands.h"
 #include "agent/link_state.h"
 #include "agent/outbox.h"
 #include "agent/report_request.h"
@@ -167,6 +169,18 @@ int runStatus(const std::string& configPath, bool json, std::ostream& out) {
   return kExitOk;
 }
 
+// inbox, confirm, ack: load the config, run, print what to tell the person.
+template <typename Command>
+int runInboxCommand(const std::string& configPath, std::ostream& out, Command command) {
+  auto config = loadAgentConfig(configPath);
+  if (!config) return fail(config.error());
+  common::SystemClock clock;
+  auto text = command(*config, clock.nowMs());
+  if (!text) return fail(text.error());
+  out << *text;
+  return kExitOk;
+}
+
 }  // namespace
 
 int runAgentCli(int argc, char** argv) {
@@ -253,6 +267,26 @@ int runAgentCli(int argc, char** argv) {
   statusCmd->add_option("--config", statusConfig, "Path to agent.toml")->required();
   statusCmd->add_flag("--json", json, "Print JSON");
 
+  // inbox, confirm, ack
+  std::string inboxConfig;
+  bool inboxJson = false;
+  auto* inboxCmd = app.add_subcommand(
+      "inbox", "List the city's readiness checks and directives and what became of them");
+  inboxCmd->add_option("--config", inboxConfig, "Path to agent.toml")->required();
+  inboxCmd->add_flag("--json", inboxJson, "Print JSON");
+  std::string confirmConfig, confirmId;
+  auto* confirmCmd = app.add_subcommand(
+      "confirm", "Confirm a readiness check as a person (when the city asks for it)");
+  confirmCmd->add_option("CHECK_ID", confirmId, "The check's id (samband-agent inbox lists them)")
+      ->required();
+  confirmCmd->add_option("--config", confirmConfig, "Path to agent.toml")->required();
+  std::string ackConfig, ackId;
+  auto* ackCmd =
+      app.add_subcommand("ack", "Acknowledge a directive as a person: you read it and act on it");
+  ackCmd->add_option("ID", ackId, "The directive's id (samband-agent inbox lists them)")
+      ->required();
+  ackCmd->add_option("--config", ackConfig, "Path to agent.toml")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -289,6 +323,21 @@ int runAgentCli(int argc, char** argv) {
       return runReport(reportConfig, std::move(report), counts, std::cout);
     }
     if (statusCmd->parsed()) return runStatus(statusConfig, json, std::cout);
+    if (inboxCmd->parsed()) {
+      return runInboxCommand(inboxConfig, std::cout, [&](const AgentConfig& c, int64_t now) {
+        return inboxListing(c, inboxJson, now);
+      });
+    }
+    if (confirmCmd->parsed()) {
+      return runInboxCommand(confirmConfig, std::cout, [&](const AgentConfig& c, int64_t now) {
+        return confirmCheck(c, confirmId, now);
+      });
+    }
+    if (ackCmd->parsed()) {
+      return runInboxCommand(ackConfig, std::cout, [&](const AgentConfig& c, int64_t now) {
+        return acknowledgeDirective(c, ackId, now);
+      });
+    }
   } catch (const std::exception& e) {
     // Library exceptions are turned into results at their adapters; this is the last net.
     return fail(common::internalError(std::string("unexpected failure: ") + e.what() +

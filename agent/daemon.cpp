@@ -15,6 +15,7 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "agent/city_actions.h"
 #include "agent/session.h"
 #include "common/clock.h"
 #include "common/log.h"
@@ -79,6 +80,9 @@ common::Status runDaemon(const AgentConfig& config) {
     return session.error();
   }
   AgentSession& s = **session;
+  CityActions cityActions;
+  s.setCityMessageHandler(&cityActions);
+  cityActions.resume(s, common::monotonicMs());
   common::logInfo("agent", "samband-agent running for " + config.provider + " (" +
                                std::to_string(config.units.size()) + " unit(s)), broker " +
                                config.endpoint);

@@ -388,6 +388,14 @@ void AgentSession::handleCity(const common::CityEnvelopeMsg& city, int64_t nowMs
   auto verified = verifyCityMessage(city.envelope, config_.citySignPublic);
   if (!verified) {
     ++counters_.cityRefused;
+    // Kept in the inbox with the reason, so the person on duty sees what was refused and why.
+    const char* code =
+        verified.error().kind == common::ErrorKind::unauthorised ? "forged: " : "malformed: ";
+    if (auto stored =
+            inbox_->storeRefused(city.envelope, code + verified.error().message, clock_.nowMs());
+        !stored) {
+      common::logWarn("agent", stored.error().message);
+    }
     setError("refused a message relayed as from the city: " + verified.error().message, nowMs,
              ErrorClass::sticky);
     uint64_t suppressed = 0;
