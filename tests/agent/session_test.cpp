@@ -49,7 +49,10 @@ class SessionTest : public ::testing::Test {
     options.seed = seed;
     options.outboxPollMs = 20;
     auto s = AgentSession::open(context, agent.config, clock, options);
-    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
+    if (!s.ok()) {
+      std::fprintf(stderr, "AgentSession::open: %s\n", s.error().message.c_str());
+      std::abort();
+    }
     return std::move(s).value();
   }
 

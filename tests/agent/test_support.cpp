@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -49,7 +50,10 @@ AgentFixture makeAgent(const std::string& dir, const std::string& endpoint) {
   AgentFixture f;
   f.city = common::Identity::generate("city");
   f.cityPubPath = dir + "/city.pub";
-  if (!f.city->publicPart().save(f.cityPubPath).ok()) std::abort();
+  if (common::Status s = f.city->publicPart().save(f.cityPubPath); !s) {
+    std::fprintf(stderr, "cannot write city.pub: %s\n", s.error().message.c_str());
+    std::abort();
+  }
   InitRequest r;
   r.dir = dir + "/agent";
   r.provider = "556677-8899";
@@ -65,12 +69,18 @@ AgentFixture makeAgent(const std::string& dir, const std::string& endpoint) {
   }
   f.agentDir = r.dir;
   auto config = loadAgentConfig(made->configPath);
-  if (!config) std::abort();
+  if (!config) {
+    std::fprintf(stderr, "agent.toml does not load: %s\n", config.error().message.c_str());
+    std::abort();
+  }
   f.config = *config;
   useFastTimings(&f.config);
   auto text = common::readFile(made->requestPath);
   auto request = common::parseEnrollRequest(*text, made->requestPath);
-  if (!request) std::abort();
+  if (!request) {
+    std::fprintf(stderr, "enroll request invalid: %s\n", request.error().message.c_str());
+    std::abort();
+  }
   f.agentKeys =
       common::PublicIdentity{request->provider, request->signPublic, request->curvePublic};
   return f;
