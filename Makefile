@@ -9,16 +9,20 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBIAN_PACKAGES := build-essential cmake pkg-config \
   libzmq3-dev cppzmq-dev capnproto libcapnp-dev libsqlitecpp-dev libsqlite3-dev sqlite3 \
   libsodium-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libtomlplusplus-dev \
-  nlohmann-json3-dev libcpp-httplib-dev liblemon-dev mosquitto python3
+  nlohmann-json3-dev libcpp-httplib-dev liblemon-dev mosquitto python3 \
+  chromium nodejs npm
 
 .PHONY: all deps build test demo asan bench soak fuzz clean format
 
 all: build
 
 # Installs only what is missing, so a second run costs a dpkg query and nothing else.
+# npm counts as present when the command exists: NodeSource's nodejs bundles it and conflicts
+# with Debian's npm package.
 deps:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || \
+	  { [ $$p = npm ] && command -v npm >/dev/null; } || echo $$p; \
 	done); \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing: $$missing"; \
@@ -27,10 +31,12 @@ deps:
 	fi
 
 build: deps
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
 test: build
+	@# The board's browser test (tests/browser): playwright-core, pinned by package-lock.json.
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
 	cd $(BUILD) && ctest --output-on-failure -j 2 --timeout 300
 
 demo: build
