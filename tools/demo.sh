@@ -177,6 +177,21 @@ cat << EOF
                $build/bin/samband-broker status --config $config --json
                $build/bin/samband-broker audit  --config $config
  One agent     $build/bin/samband-agent status --config $data/sim/agents/212000-0142/agent.toml
+EOF
+broker_help=$("$broker_bin" --help 2>&1 || true)
+if grep -q '^ *directive ' <<< "$broker_help"; then
+  cat << EOF
+ Try           $build/bin/samband-broker directive send --config $config --to all \\
+                 --level heightened --text "Höjd beredskap: rapportera oftare."
+               (reaches each agent with its next heartbeat; the city then reports twice as often)
+EOF
+fi
+if grep -q '^ *readiness ' <<< "$broker_help"; then
+  cat << EOF
+               $build/bin/samband-broker readiness run --config $config --deadline 2m --wait
+EOF
+fi
+cat << EOF
 
  Press Ctrl-C to stop everything.
 ==========================================================================================
@@ -200,6 +215,11 @@ done
 [ "$interrupted" = 1 ] || sleep 1 || true
 [ "$interrupted" = 1 ] && exit 0
 if ! kill -0 "$broker_pid" 2> /dev/null; then
+  # A signal meant for the demo (e.g. to its process group) may reach the broker first.
+  if tail -n 1 "$data/broker.log" | grep -q 'stopping on signal'; then
+    say "The broker was stopped by a signal; stopping the simulator too."
+    exit 0
+  fi
   tail -n 20 "$data/broker.log" >&2
   die "the broker stopped unexpectedly; its log is above"
 fi

@@ -38,6 +38,19 @@ uint64_t pendingOf(agent::AgentSession& s) {
   return range->second - range->first + 1;
 }
 
+// Seqs are consecutive per agent key, so the chain head counts what was signed into the outbox
+// (reports, and the answers and acknowledgements CityActions queues) and the acknowledged seq
+// counts what the broker stored.
+uint64_t headSeqOf(agent::AgentSession& s) {
+  auto head = s.outbox().head();
+  return head ? head->seq : 0;
+}
+
+uint64_t ackedSeqOf(agent::AgentSession& s) {
+  auto acked = s.outbox().acked();
+  return acked ? acked->seq : 0;
+}
+
 }  // namespace
 
 common::Result<std::unique_ptr<Fleet>> Fleet::open(zmq::context_t& context,
@@ -56,8 +69,12 @@ common::Result<std::unique_ptr<Fleet>> Fleet::open(zmq::context_t& context,
       return common::Error{session.error().kind,
                            "agent " + configs[i].provider + ": " + session.error().message};
     }
-    fleet->pendingAtOpen_.push_back(pendingOf(**session));
-    fleet->queued_.push_back(0);
+    // Answers readiness checks and applies directives as `samband-agent run` does; first it
+    // finishes what an earlier run left half done.
+    (*session)->setCityMessageHandler(&fleet->cityActions_);
+    fleet->cityActions_.resume(**session, common::monotonicMs());
+    fleet->headAtOpen_.push_back(headSeqOf(**session));
+    fleet->ackedAtOpen_.push_back(ackedSeqOf(**session));
     fleet->sessions_.push_back(std::move(session).value());
   }
   return fleet;
@@ -106,7 +123,6 @@ common::Status Fleet::queue(size_t index, const std::vector<agent::OutboxDraft>&
                             int64_t nowMs) {
   auto queued = sessions_[index]->queue(drafts, nowMs);
   if (!queued) return queued.error();
-  queued_[index] += queued->size();
   return {};
 }
 
@@ -115,16 +131,15 @@ FleetTotals Fleet::totals() {
   t.agents = sessions_.size();
   for (size_t i = 0; i < sessions_.size(); ++i) {
     agent::AgentSession& s = *sessions_[i];
-    const uint64_t pending = pendingOf(s);
     t.connected += s.isConnected() ? 1 : 0;
-    t.queued += queued_[i];
-    t.pending += pending;
+    t.pending += pendingOf(s);
+    // A realign onto the broker's head (a restored outbox) can move both; never count below 0.
+    const uint64_t head = headSeqOf(s);
+    const uint64_t acked = ackedSeqOf(s);
+    t.queued += head > headAtOpen_[i] ? head - headAtOpen_[i] : 0;
+    t.acked += acked > ackedAtOpen_[i] ? acked - ackedAtOpen_[i] : 0;
     t.deadLetters += s.counters().deadLetters;
     t.rejects += s.counters().rejects;
-    // Rows leave the outbox when acknowledged (or, rarely, dead-lettered).
-    const uint64_t before = pendingAtOpen_[i] + queued_[i];
-    const uint64_t gone = before > pending ? before - pending : 0;
-    t.acked += gone - std::min(gone, s.counters().deadLetters);
   }
   return t;
 }

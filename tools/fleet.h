@@ -1,7 +1,8 @@
 // Fleet: many agents in one process. Owns one AgentSession per provider and drives them all
 // from the calling thread with one zmq::poll, following the driver contract in agent/session.h.
 // This is what lets the simulator (and the benchmarks) run a whole city of agents, each with its
-// own identity, outbox and CURVE connection, without a thread per agent.
+// own identity, outbox and CURVE connection, without a thread per agent. Like `samband-agent
+// run`, each agent answers readiness checks and applies city directives (agent/city_actions.h).
 //
 // Threads: everything, construction included, happens on one thread.
 #pragma once
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "agent/agent_config.h"
+#include "agent/city_actions.h"
 #include "agent/outbox.h"
 #include "agent/session.h"
 #include "common/clock.h"
@@ -25,9 +27,9 @@ namespace samband::tools {
 struct FleetTotals {
   size_t agents = 0;
   size_t connected = 0;
-  uint64_t queued = 0;   // messages queued by this process (all agents)
-  uint64_t pending = 0;  // messages in the outboxes not yet acknowledged
-  uint64_t acked = 0;    // messages acknowledged since the fleet opened
+  uint64_t queued = 0;   // messages signed into the outboxes since the fleet opened
+  uint64_t pending = 0;  // messages in the outboxes not yet acknowledged (older ones included)
+  uint64_t acked = 0;    // messages the broker acknowledged since the fleet opened
   uint64_t deadLetters = 0;
   uint64_t rejects = 0;
 };
@@ -65,10 +67,11 @@ class Fleet {
  private:
   Fleet() = default;
 
-  std::vector<int> lockFds_;  // released after the sessions are gone
+  std::vector<int> lockFds_;        // released after the sessions are gone
+  agent::CityActions cityActions_;  // stateless; serves every session; outlives them
   std::vector<std::unique_ptr<agent::AgentSession>> sessions_;
-  std::vector<uint64_t> pendingAtOpen_;
-  std::vector<uint64_t> queued_;
+  std::vector<uint64_t> headAtOpen_;
+  std::vector<uint64_t> ackedAtOpen_;
   std::vector<zmq::pollitem_t> items_;
   std::vector<size_t> owners_;
 };
