@@ -141,6 +141,12 @@ common::Status Board::start() {
   }
   const size_t threads = static_cast<size_t>(options_.threads);
   http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // httplib's default also sets SO_REUSEPORT, which would let a second broker share the port
+  // and take half the requests; a busy port must be a startup error instead.
+  http_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   http_->set_payload_max_length(kMaxBodyBytes);
   http_->set_keep_alive_timeout(2);
   http_->set_read_timeout(10);

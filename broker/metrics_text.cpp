@@ -19,12 +19,14 @@ void single(std::ostringstream& out, const char* name, const char* type, const c
   out << name << ' ' << value << '\n';
 }
 
+// Milliseconds as seconds in Prometheus' usual spelling: 0.001, 0.01, 0.5, 12.345.
 std::string seconds(uint64_t ms) {
-  std::ostringstream s;
-  s << ms / 1000 << '.';
+  std::string s = std::to_string(ms / 1000);
   uint64_t frac = ms % 1000;
-  s << (frac < 100 ? "0" : "") << (frac < 10 ? "0" : "") << frac;
-  return s.str();
+  if (frac == 0) return s;
+  std::string digits = std::to_string(1000 + frac).substr(1);  // three digits, leading zeros
+  while (digits.back() == '0') digits.pop_back();
+  return s + "." + digits;
 }
 
 }  // namespace

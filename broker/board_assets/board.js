@@ -1,5 +1,5 @@
 // Samband board: renders the JSON API of docs/api.md and follows /api/events (SSE) to stay live.
-// Rules: every piece of provider-supplied text is set with textContent (never innerHTML);
+// Rules: every piece of provider-supplied text is set with textContent, never parsed as markup;
 // state is always shown as a word and a shape, colour only repeats it; no inline script or
 // style (the Content-Security-Policy forbids both).
 'use strict';
@@ -53,6 +53,7 @@
       exerciseTitle: 'Övnings- och testtrafik',
       exerciseExplain: 'Rapporter skickade som övning, test eller system. De ingår aldrig i lägesbilden.',
       exerciseNote: '{n} enheter har rapporterat övnings- eller testtrafik. Den visas bara under fliken "Övning och test".',
+      exerciseNote1: 'En enhet har rapporterat övnings- eller testtrafik. Den visas bara under fliken "Övning och test".',
       mode_exercise: 'Övning', mode_test: 'Test', mode_system: 'System', mode_actual: 'Skarp',
       noExercise: 'Ingen övnings- eller testtrafik.',
       whatIfMark: 'Markera som fallerande', whatIfUnmark: 'Ta bort markering',
@@ -109,6 +110,7 @@
       exerciseTitle: 'Exercise and test traffic',
       exerciseExplain: 'Reports sent as exercise, test or system traffic. They are never part of the picture.',
       exerciseNote: '{n} units have reported exercise or test traffic. It is shown only under "Exercise and test".',
+      exerciseNote1: 'One unit has reported exercise or test traffic. It is shown only under "Exercise and test".',
       mode_exercise: 'Exercise', mode_test: 'Test', mode_system: 'System', mode_actual: 'Actual',
       noExercise: 'No exercise or test traffic.',
       whatIfMark: 'Mark as failing', whatIfUnmark: 'Remove mark',
@@ -291,6 +293,7 @@
     $('level').hidden = true;
     $('live-banner').hidden = true;
     $('live-state').textContent = '';
+    $('live-state').className = 'live-state';
     $('login-error').textContent = message || '';
     $('login-name').focus();
   }
@@ -359,7 +362,7 @@
   function unitColumns(withProvider) {
     const cols = [
       { key: 'unit', head: 'colUnit', sort: (u) => (u.name || u.code).toLowerCase(),
-        cell: (u) => el('td', { cls: 'c-unit' }, el('span', { text: u.name || u.code }), el('span', { cls: 'sub', text: u.code })) },
+        cell: (u) => el('td', { cls: 'c-unit' }, el('span', { text: u.name || u.code }), u.name ? el('span', { cls: 'sub', text: u.code }) : null) },
     ];
     if (withProvider) {
       cols.push({ key: 'provider', head: 'colProvider', sort: (u) => (u.provider_name || '').toLowerCase(),
@@ -396,12 +399,17 @@
         cell: (u) => {
           const td = el('td', { cls: 'c-resources' });
           if (!u.reported_at) { td.textContent = '–'; return td; }
-          const bad = RESOURCES.filter((r) => u.resources[r] !== 'ok');
-          if (!bad.length) td.append(el('span', { text: t('allOk') }));
+          const bad = RESOURCES.filter((r) => u.resources[r] === 'degraded' || u.resources[r] === 'down');
+          const unknown = RESOURCES.filter((r) => !['ok', 'degraded', 'down'].includes(u.resources[r]));
+          if (!bad.length && !unknown.length) td.append(el('span', { text: t('allOk') }));
+          if (!bad.length && unknown.length === RESOURCES.length) td.append(el('span', { cls: 'sub', text: t('sup_unknown') }));
           for (const r of bad) {
             const v = u.resources[r];
             td.append(el('span', { cls: 'sub ' + (v === 'down' ? 'res-bad' : v === 'degraded' ? 'res-warn' : ''),
               text: t('res_' + r) + ': ' + t('sup_' + v) }));
+          }
+          if (unknown.length && unknown.length < RESOURCES.length) {
+            td.append(el('span', { cls: 'sub', text: unknown.map((r) => t('res_' + r)).join(', ') + ': ' + t('sup_unknown') }));
           }
           if (u.food_days !== null && u.food_days !== undefined) td.append(el('span', { cls: 'sub', text: t('foodDays', { d: u.food_days }) }));
           return td;
@@ -520,7 +528,7 @@
     $('unit-count').textContent = t('unitsShown', { n: shown.length, t: units.length });
     const ex = state.picture ? state.picture.exercise.length : 0;
     $('exercise-note').hidden = ex === 0;
-    $('exercise-note').textContent = t('exerciseNote', { n: ex });
+    $('exercise-note').textContent = t(ex === 1 ? 'exerciseNote1' : 'exerciseNote', { n: ex });
   }
 
   function renderProviders() {
@@ -707,6 +715,7 @@
     state.live = live;
     const badge = $('live-state');
     if (!state.session) { badge.textContent = ''; return; }
+    badge.className = 'live-state ' + (live ? 'is-live' : 'is-down');
     badge.replaceChildren(icon(live ? 'online' : 'offline'), ' ' + (live ? t('live') : t('notLive')));
     const banner = $('live-banner');
     banner.hidden = live;

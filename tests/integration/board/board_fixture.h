@@ -1,0 +1,65 @@
+// BoardFixture: a real Board on a free loopback port over a real temporary database, seeded
+// with providers, units, reports (as signed frames in the archive) and two accounts, and a
+// FakeClock so session expiry and login slow-down are tested without sleeping.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "broker/board.h"
+#include "broker/metrics.h"
+#include "broker/store.h"
+#include "common/clock.h"
+#include "common/identity.h"
+
+namespace samband::broker::testing {
+
+inline constexpr const char* kViewer = "olle.viewer";
+inline constexpr const char* kOperator = "anna.operator";
+inline constexpr const char* kPassword = "korrekt häst batteri";
+inline constexpr const char* kProvider = "556677-8899";
+inline constexpr const char* kOtherProvider = "112233-4455";
+inline constexpr int64_t kStartMs = 1'795'000'000'000;  // 2026-11-18
+
+struct LoggedIn {
+  std::string cookie;  // "samband_session=..."
+  std::string csrf;
+  nlohmann::json body;
+};
+
+class BoardFixture : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // A fresh client for the board (no cookies are kept between calls).
+  httplib::Client client();
+  LoggedIn login(const std::string& name, const std::string& password = kPassword);
+  httplib::Headers as(const LoggedIn& who, bool withCsrf = false);
+  // A read-write connection for the test to play the committer or the CLI.
+  Store& db() { return *store_; }
+
+  // Archives a signed unit report from kProvider (real envelope) and updates the picture as
+  // the committer would.
+  void report(const std::string& unit, const std::string& operational, const std::string& note,
+              const std::string& mode = "actual");
+  // A capacity row (the picture table only).
+  void capacity(const std::string& unit, const std::string& form, int year, int enrolled,
+                int seatsNow, int seats72h);
+
+  std::string dir_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<common::Identity> identity_;
+  common::FakeClock clock_{kStartMs};
+  Metrics metrics_;
+  std::unique_ptr<Board> board_;
+  BoardOptions options_;
+  uint64_t seq_ = 0;
+  common::Bytes prevHash_;
+};
+
+}  // namespace samband::broker::testing

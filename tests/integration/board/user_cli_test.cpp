@@ -1,0 +1,117 @@
+// `samband-broker user add|list|remove` as a real process: the password comes from stdin, never
+// from argv; bad names, roles and short passwords are refused with a sentence saying what to do.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace {
+
+struct Shell {
+  int exitCode = -1;
+  std::string output;  // stdout and stderr
+};
+
+// Runs a shell command line (test-controlled text only) and captures its output.
+Shell sh(const std::string& command) {
+  Shell r;
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  if (p == nullptr) return r;
+  std::array<char, 4096> buf{};
+  size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
+  int status = ::pclose(p);
+  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+class UserCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "samband-user-cli-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    Shell init = sh(std::string(SAMBAND_BROKER_BIN) + " init --dir " + dir_ + "/b");
+    ASSERT_EQ(init.exitCode, 0) << init.output;
+    config_ = dir_ + "/b/broker.toml";
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  std::string broker(const std::string& args) {
+    return std::string(SAMBAND_BROKER_BIN) + " " + args + " --config " + config_;
+  }
+  std::string dir_;
+  std::string config_;
+};
+
+TEST_F(UserCli, AddsListsAndRemovesAccountsWithThePasswordFromStdin) {
+  Shell add =
+      sh("printf 'ett långt lösenord\\n' | " + broker("user add --name anna --role operator"));
+  ASSERT_EQ(add.exitCode, 0) << add.output;
+  EXPECT_NE(add.output.find("Added operator anna"), std::string::npos) << add.output;
+  Shell viewer =
+      sh("printf 'ett annat lösenord\\n' | " + broker("user add --name olle --role viewer"));
+  ASSERT_EQ(viewer.exitCode, 0) << viewer.output;
+
+  Shell list = sh(broker("user list --json"));
+  ASSERT_EQ(list.exitCode, 0) << list.output;
+  auto users = nlohmann::json::parse(list.output);
+  ASSERT_EQ(users.size(), 2u);
+  EXPECT_EQ(users[0]["name"], "anna");
+  EXPECT_EQ(users[0]["role"], "operator");
+  EXPECT_EQ(users[1]["role"], "viewer");
+  EXPECT_EQ(list.output.find("argon2"), std::string::npos) << "never print hashes";
+
+  Shell again =
+      sh("printf 'ett långt lösenord\\n' | " + broker("user add --name anna --role viewer"));
+  EXPECT_NE(again.exitCode, 0);
+  EXPECT_NE(again.output.find("already exists"), std::string::npos) << again.output;
+
+  Shell remove = sh(broker("user remove --name olle"));
+  ASSERT_EQ(remove.exitCode, 0) << remove.output;
+  Shell gone = sh(broker("user remove --name olle"));
+  EXPECT_NE(gone.exitCode, 0);
+  EXPECT_NE(gone.output.find("user list"), std::string::npos) << gone.output;
+  Shell text = sh(broker("user list"));
+  EXPECT_NE(text.output.find("anna"), std::string::npos);
+  EXPECT_EQ(text.output.find("olle"), std::string::npos);
+}
+
+TEST_F(UserCli, StoresOnlyAnArgon2idHash) {
+  Shell add =
+      sh("printf 'hemligt-lösenord-123\\n' | " + broker("user add --name anna --role viewer"));
+  ASSERT_EQ(add.exitCode, 0) << add.output;
+  Shell dump = sh("sqlite3 " + dir_ + "/b/samband.db 'SELECT password_hash FROM users'");
+  if (dump.exitCode != 0) GTEST_SKIP() << "sqlite3 CLI not installed";
+  EXPECT_EQ(dump.output.rfind("$argon2id$", 0), 0u) << dump.output;
+  EXPECT_EQ(dump.output.find("hemligt"), std::string::npos);
+}
+
+TEST_F(UserCli, RefusesBadInputWithAHint) {
+  Shell noPassword = sh(broker("user add --name anna --role viewer") + " < /dev/null");
+  EXPECT_NE(noPassword.exitCode, 0);
+  EXPECT_NE(noPassword.output.find("standard input"), std::string::npos) << noPassword.output;
+  Shell shortPassword = sh("printf 'kort\\n' | " + broker("user add --name anna --role viewer"));
+  EXPECT_NE(shortPassword.exitCode, 0);
+  EXPECT_NE(shortPassword.output.find("at least 10"), std::string::npos) << shortPassword.output;
+  Shell badRole =
+      sh("printf 'ett långt lösenord\\n' | " + broker("user add --name anna --role admin"));
+  EXPECT_NE(badRole.exitCode, 0);
+  EXPECT_NE(badRole.output.find("viewer or operator"), std::string::npos) << badRole.output;
+  Shell badName =
+      sh("printf 'ett långt lösenord\\n' | " + broker("user add --name 'a b<' --role viewer"));
+  EXPECT_NE(badName.exitCode, 0);
+  EXPECT_NE(badName.output.find("not a valid user name"), std::string::npos) << badName.output;
+  // There is no way to pass a password on the command line.
+  Shell argv = sh(broker("user add --name anna --role viewer --password secret123456"));
+  EXPECT_NE(argv.exitCode, 0);
+}
+
+}  // namespace
