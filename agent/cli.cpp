@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "agent/agent_config.h"
+#include "agent/agent_identity.h"
 #include "agent/agent_init.h"
 #include "agent/agent_status.h"
 #include "agent/daemon.h"
@@ -124,14 +125,8 @@ int runReport(const std::string& configPath, ReportRequest request, const CountF
   common::SystemClock clock;
   auto drafts = buildReportDrafts(request, *config, clock.nowMs());
   if (!drafts) return fail(drafts.error());
-  auto identity = common::Identity::load(config->identityPath);
+  auto identity = loadAgentIdentity(*config);
   if (!identity) return fail(identity.error());
-  if ((*identity)->id() != config->provider) {
-    return fail(common::invalidInput("the identity " + config->identityPath + " belongs to '" +
-                                     (*identity)->id() + "' but [agent] provider is '" +
-                                     config->provider + "'; fix [agent] identity in " +
-                                     configPath));
-  }
   auto db = openAgentDatabase(config->outboxPath, OpenMode::createIfMissing);
   if (!db) return fail(db.error());
   Outbox outbox(**db, **identity);

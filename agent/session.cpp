@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <climits>
 
+#include "agent/agent_identity.h"
 #include "agent/city_message.h"
 #include "agent/database.h"
 #include "common/codec.h"
@@ -36,14 +37,8 @@ Result<std::unique_ptr<AgentSession>> AgentSession::open(zmq::context_t& context
                                                          const common::Clock& clock,
                                                          SessionOptions options) {
   if (common::Status s = checkAgentConfig(config, config.configPath); !s) return s.error();
-  auto identity = common::Identity::load(config.identityPath);
+  auto identity = loadAgentIdentity(config);
   if (!identity) return identity.error();
-  if ((*identity)->id() != config.provider) {
-    return common::invalidInput("the identity " + config.identityPath + " belongs to '" +
-                                (*identity)->id() + "' but [agent] provider in " +
-                                config.configPath + " is '" + config.provider +
-                                "'; point [agent] identity at this provider's identity");
-  }
   auto db = openAgentDatabase(config.outboxPath, OpenMode::createIfMissing);
   if (!db) return db.error();
   std::unique_ptr<AgentSession> session(new AgentSession(

@@ -272,6 +272,18 @@ TEST_F(CliTest, ReportQueuesOfflineAndStatusShowsIt) {
   EXPECT_NE(text.out.find("3 waiting"), std::string::npos) << text.out;
 }
 
+TEST_F(CliTest, ReportWithoutAUsableIdentitySaysWhatToDo) {
+  ASSERT_EQ(init("A").exitCode, 0);
+  std::string identity = dir.file("A") + "/agent.identity";
+  std::vector<std::string> args = {"report",   "--config",      config("A"), "--unit",
+                                   "12345678", "--operational", "normal"};
+  ASSERT_EQ(::chmod(identity.c_str(), 0644), 0);
+  expectRefused(agent(args), "chmod 600");
+  ASSERT_EQ(::rename(identity.c_str(), (identity + ".moved").c_str()), 0);
+  expectRefused(agent(args), "restore it from your backup");
+  EXPECT_EQ(statusJson("A")["outbox_pending"], 0);
+}
+
 TEST_F(CliTest, StatusOfAMissingAgentSaysWhatToDo) {
   expectRefused(agent({"status", "--config", dir.file("nowhere/agent.toml")}), "init");
 }
