@@ -31,7 +31,7 @@ deps:
 	fi
 
 build: deps
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSAMBAND_BENCH=OFF >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
 test: build
@@ -48,8 +48,12 @@ asan: deps
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j 2 --timeout 600
 
-bench: build
-	./bench/run.sh $(BUILD)
+# Benchmarks build in their own directory, so `make test` never compiles them.
+BENCH_BUILD ?= build-bench
+bench: deps
+	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DSAMBAND_BENCH=ON >/dev/null
+	cmake --build $(BENCH_BUILD) -j $(JOBS)
+	./bench/run.sh $(BENCH_BUILD)
 
 soak: build
 	./tools/soak.sh $(BUILD)
