@@ -102,8 +102,8 @@ void AgentSession::onLinkUp(int64_t nowMs) {
   pendingAck_ = 0;
   sent_.clear();
   cursor_ = 0;
+  refreshRange();  // before the heartbeat, which reports how many are pending
   sendHeartbeat(nowMs);
-  refreshRange();
   resendFromFirstUnacked(nowMs);
   writeState(nowMs, true);
 }
@@ -259,19 +259,18 @@ void AgentSession::handleReject(const common::RejectMsg& r, int64_t nowMs) {
   // A head at or below what this connection already saw acknowledged is older news.
   bool headIsStale = r.headSeq < connAckedSeq_;
 
-  if (r.seq == 0) {
+  if (r.seq == 0 && (r.reason == common::RejectReason::MALFORMED ||
+                     r.reason == common::RejectReason::OVERSIZED)) {
     // Nothing in the frame could be trusted (oversized or not decodable): we cannot tell which
     // frame it was. Every frame we send passed the same codec, so this means the two sides
     // disagree about the format; resending waits for the ack timeout.
-    if (r.reason != common::RejectReason::REPLAY &&
-        r.reason != common::RejectReason::OUT_OF_ORDER) {
-      setError("the broker could not read a frame from this agent (" + reason +
-                   "); update samband-agent to the version the city's broker runs",
-               nowMs);
-    }
+    setError("the broker could not read a frame from this agent (" + reason +
+                 "); update samband-agent to the version the city's broker runs",
+             nowMs);
     return;
   }
-
+  // Seq 0 with any other reason refuses a heartbeat: identity reasons are handled below; a
+  // replayed heartbeat (its sentAt not newer than the last) has no row to act on.
   std::optional<SentFrame> frame = takeSent(r.seq);
   switch (r.reason) {
     case common::RejectReason::REPLAY:

@@ -250,6 +250,21 @@ TEST_F(SessionTest, ZapRefusalSurfacesAsLastErrorAndKeepsRetrying) {
   EXPECT_TRUE(seen->running);
 }
 
+TEST_F(SessionTest, AnUnknownSigningKeyIsReportedFromTheHeartbeatsRefusal) {
+  // The transport key is admitted, but the broker knows another signing key for the provider.
+  auto broker2 = std::make_unique<FakeBroker>(*agent.city);
+  common::PublicIdentity other = agent.agentKeys;
+  other.signPublic = common::Identity::generate("556677-8899")->signPublic();
+  broker2->allow(other);
+  agent.config.endpoint = broker2->endpoint();
+  auto s = open();
+  ASSERT_TRUE(test::driveUntil(
+      *s, [&] { return errorContains(*s, "does not know this agent's signing key"); },
+      kDeadlineMs));
+  EXPECT_TRUE(s->isConnected());
+  EXPECT_TRUE(broker2->stored().empty());
+}
+
 TEST_F(SessionTest, AWrongPinnedCityKeyMeansNoHandshake) {
   agent.config.cityCurvePublic = common::Identity::generate("city")->curvePublic();
   auto s = open();
