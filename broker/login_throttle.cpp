@@ -54,7 +54,8 @@ void LoginThrottle::fail(const std::string& subject, int freeFailures, int64_t n
 }
 
 void LoginThrottle::recordFailure(const std::string& name, const std::string& addr, int64_t nowMs) {
-  SQLite::Transaction tx(store_.db());
+  // IMMEDIATE: two failed logins at once must both count, not race on the read.
+  SQLite::Transaction tx(store_.db(), SQLite::TransactionBehavior::IMMEDIATE);
   fail(userSubject(name), rules_.freeUserFailures, nowMs);
   fail(addrSubject(addr), rules_.freeAddrFailures, nowMs);
   // Guessed names must not grow the table for ever.

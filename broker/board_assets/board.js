@@ -126,6 +126,7 @@
   const HEADLINE_STATES = ['normal', 'reduced', 'remote', 'closed', 'relocated', 'unknown'];
   const LIVENESS = ['online', 'stale', 'offline', 'never'];
   const RESOURCES = ['heating', 'water', 'food', 'it', 'telephony'];
+  const NO_DISTRICT = '\u2205';  // the filter value for units without a district
   const FORMS = ['forskola', 'forskoleklass', 'grundskola', 'gymnasieskola', 'fritidshem',
     'anpassad_grundskola', 'anpassad_gymnasieskola'];
 
@@ -253,7 +254,7 @@
     if (m < 60) return m + ' min';
     const h = Math.floor(m / 60);
     if (h < 48) return h + ' h ' + (m % 60) + ' min';
-    return Math.floor(h / 24) + (lang === 'en' ? ' d' : ' d') + ' ' + (h % 24) + ' h';
+    return Math.floor(h / 24) + ' d ' + (h % 24) + ' h';
   }
   const ageNow = (ageS) => (ageS === null || ageS === undefined) ? null
     : ageS + (Date.now() - state.fetchedAt) / 1000;
@@ -490,8 +491,8 @@
   }
 
   function renderFilters(units) {
-    const districts = [...new Set(units.map((u) => u.district || ''))].sort((a, b) => a.localeCompare(b, 'sv'));
-    fillSelect('f-district', districts, (d) => d || t('noDistrict'));
+    const districts = [...new Set(units.map((u) => u.district || NO_DISTRICT))].sort((a, b) => a.localeCompare(b, 'sv'));
+    fillSelect('f-district', districts, (d) => (d === NO_DISTRICT ? t('noDistrict') : d));
     const providers = new Map(units.map((u) => [u.provider_id, u.provider_name]));
     const ids = [...providers.keys()].sort((a, b) => (providers.get(a) || '').localeCompare(providers.get(b) || '', 'sv'));
     fillSelect('f-provider', ids, (id) => (providers.get(id) || id) + ' (' + id + ')');
@@ -504,9 +505,8 @@
   function filteredUnits(units) {
     const q = $('f-query').value.trim().toLowerCase();
     const d = $('f-district').value, pr = $('f-provider').value, s = $('f-state').value, f = $('f-form').value;
-    const districtActive = $('f-district').selectedIndex > 0;
     return units.filter((u) => {
-      if (districtActive && (u.district || '') !== d) return false;
+      if (d && (u.district || NO_DISTRICT) !== d) return false;
       if (pr && u.provider_id !== pr) return false;
       if (s && u.operational !== s) return false;
       if (f && !(u.school_forms || []).includes(f)) return false;
@@ -764,7 +764,7 @@
     }
   }, 5000);
   // Ages move on between events.
-  setInterval(() => { if (state.session && state.picture) { renderUnits(); if (state.provider) renderProviderDetail(true); } }, 30000);
+  setInterval(() => { if (state.session && state.picture) { renderUnits(); if (state.provider) renderProviderDetail(false); } }, 30000);
   // A full refresh once a minute, whatever the stream says.
   setInterval(() => { if (state.session) refresh(); }, 60000);
 

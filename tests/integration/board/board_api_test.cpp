@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -339,6 +340,41 @@ TEST_F(BoardFixture, ABusyPortIsAClearStartupError) {
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().message.find("[board] listen"), std::string::npos) << s.error().message;
   EXPECT_NE(s.error().message.find(busy.listen), std::string::npos) << s.error().message;
+}
+
+TEST_F(BoardFixture, WithTlsTheBoardServesHttpsWithSecureCookiesAndHsts) {
+  const std::string cert = dir_ + "/board.crt", key = dir_ + "/board.key";
+  const std::string make =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+      "-nodes -days 1 -subj /CN=127.0.0.1 -keyout " +
+      key + " -out " + cert + " >/dev/null 2>&1";
+  if (std::system(make.c_str()) != 0) GTEST_SKIP() << "the openssl command is not installed";
+  board_->stop();
+  options_.tlsCert = cert;
+  options_.tlsKey = key;
+  options_.secureCookies = true;  // as loadBoardOptions() sets it with TLS
+  board_ = std::make_unique<Board>(options_, metrics_, clock_);
+  auto started = board_->start();
+  ASSERT_TRUE(started.ok()) << started.error().message;
+  httplib::SSLClient tls("127.0.0.1", board_->port());
+  tls.enable_server_certificate_verification(false);
+  json body{{"name", kViewer}, {"password", kPassword}};
+  auto r = tls.Post("/api/login", body.dump(), "application/json");
+  ASSERT_TRUE(r) << "no TLS answer";
+  EXPECT_EQ(r->status, 200);
+  EXPECT_NE(r->get_header_value("Set-Cookie").find("; Secure"), std::string::npos);
+  EXPECT_EQ(r->get_header_value("Strict-Transport-Security"), "max-age=31536000");
+  EXPECT_FALSE(client().Get("/healthz")) << "plain HTTP must not be served on the TLS port";
+}
+
+TEST_F(BoardFixture, UnreadableTlsFilesAreAClearStartupError) {
+  BoardOptions bad = options_;
+  bad.tlsCert = dir_ + "/missing.crt";
+  bad.tlsKey = dir_ + "/missing.key";
+  Board board(bad, metrics_, clock_);
+  auto s = board.start();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("[board] tls_cert"), std::string::npos) << s.error().message;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "broker/sessions.h"
@@ -140,6 +141,20 @@ TEST_F(BoardFixture, RepeatedFailedLoginsAreSlowedDownPerUser) {
   // Success clears the count: the next failure is free again.
   EXPECT_EQ(statusOf(attempt("wrong again")), 401);
   EXPECT_EQ(statusOf(attempt(kPassword)), 200);
+}
+
+TEST_F(BoardFixture, ConcurrentFailedLoginsAllCount) {
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 3; ++i) {
+    threads.emplace_back([&, i] {
+      json body{{"name", kOperator}, {"password", "wrong " + std::to_string(i)}};
+      auto r = client().Post("/api/login", body.dump(), "application/json");
+      EXPECT_TRUE(r && (r->status == 401 || r->status == 429)) << statusOf(r);
+    });
+  }
+  for (auto& t : threads) t.join();
+  json body{{"name", kOperator}, {"password", kPassword}};
+  EXPECT_EQ(statusOf(client().Post("/api/login", body.dump(), "application/json")), 429);
 }
 
 TEST_F(BoardFixture, ManyFailuresFromOneAddressSlowDownEveryName) {

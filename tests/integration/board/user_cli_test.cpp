@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "board_test_paths.h"
+
 namespace {
 
 struct Shell {

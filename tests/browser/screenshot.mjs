@@ -1,0 +1,40 @@
+// Takes the screenshot for docs/board.md from a running board (e.g. `make demo`), with Debian's
+// chromium headless. Not a test; run by hand:
+//   node tests/browser/screenshot.mjs http://127.0.0.1:8080 demo PASSWORD docs/img/board.png
+// Reads the password from $SAMBAND_PASSWORD instead when the third argument is "-".
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const [url, user, passwordArg, out] = process.argv.slice(2);
+if (!url || !user || !passwordArg || !out) {
+  console.error('usage: node screenshot.mjs BOARD_URL USER PASSWORD|- OUT.png');
+  process.exit(2);
+}
+const password = passwordArg === '-' ? process.env.SAMBAND_PASSWORD : passwordArg;
+const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'samband-shot-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  viewport: { width: 1600, height: 1000 },
+  locale: 'sv-SE',
+  timezoneId: 'Europe/Stockholm',
+});
+try {
+  const page = context.pages()[0] || await context.newPage();
+  await page.goto(url + '/');
+  await page.waitForSelector('#login-form', { state: 'visible' });
+  await page.fill('#login-name', user);
+  await page.fill('#login-password', password);
+  await page.click('#login-submit');
+  await page.waitForSelector('#units-body tr', { timeout: 30000 });
+  await page.waitForTimeout(1500);
+  await page.screenshot({ path: out });
+  console.log('saved', out, fs.statSync(out).size, 'bytes');
+} finally {
+  await context.close();
+  fs.rmSync(profile, { recursive: true, force: true });
+}
