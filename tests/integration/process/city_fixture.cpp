@@ -41,6 +41,9 @@ void CityFixture::SetUp() {
   setTomlKey(brokerConfig(), "liveness", "stale_after_s", "5");
   setTomlKey(brokerConfig(), "liveness", "offline_after_s", "15");
   setTomlKey(brokerConfig(), "ingest", "roster_refresh_ms", "200");
+  // No scheduled readiness check: a test running after 07:30 on a weekday would otherwise get
+  // one at start, and its agents would answer it into their chains. Tests issue their own.
+  setTomlKey(brokerConfig(), "readiness", "enabled", "false");
 }
 
 void CityFixture::TearDown() {

@@ -1,0 +1,1093 @@
+// ingest_bench: the broker's signed status path under load (issue 2, "Performance"). Runs a
+// real `samband-broker serve` as a separate process on loopback and drives it with K simulated
+// agents in this process: each an enrolled provider with its own identity and CURVE key, a
+// DEALER socket, and a chain of unit-status reports signed before the timed window.
+//
+//   ingest_bench verify  --seconds S --json FILE
+//       raw single-core crypto_sign_verify_detached rate over a real report body
+//   ingest_bench ingest  --broker BIN --work DIR --agents K --verify-threads 0,1,2 --json FILE
+//       per verify_threads setting: a fresh broker, light load (paced) then saturation; checks
+//       that the database holds exactly what was acknowledged
+//   ingest_bench connect --broker BIN --work DIR --agents 10000 --json FILE
+//       K agents connecting at once, each with one queued report
+//
+// Results are appended to FILE as one JSON object per line; bench/summary.py reads them.
+#include <signal.h>
+#include <sodium.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+#include <zmq.hpp>
+
+#include "bench/bench_process.h"
+#include "broker/store.h"
+#include "common/clock.h"
+#include "common/codec.h"
+#include "common/enrollment.h"
+#include "common/identity.h"
+#include "common/vocabulary.h"
+#include "tools/chain_signer.h"
+#include "tools/city_model.h"
+#include "tools/report_model.h"
+
+namespace samband::bench {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+constexpr int64_t kMaxMessageBytes = 1024 * 1024;
+
+void appendJson(const std::string& path, const Json& j) {
+  std::ofstream out(path, std::ios::app);
+  out << j.dump() << "\n";
+}
+
+double ms(double ns) { return ns / 1e6; }
+
+// ---------------------------------------------------------------------------------------------
+// The simulated providers: identity, units and the chain of reports, signed up front.
+//
+// The identity itself is dropped once everything is signed: each Identity holds its secrets in
+// sodium_malloc'd guarded pages (three memory mappings each), and 10,000 of them would exceed
+// vm.max_map_count. A simulated agent keeps only what its socket needs; the keys are throwaway.
+
+struct BenchAgent {
+  std::string id;  // provider id
+  std::string name;
+  std::vector<std::string> units;
+  common::PublicKey signPublic{};
+  common::PublicKey curvePublic{};
+  std::array<uint8_t, 32> curveSecret{};
+  common::EnrollRequest enrollRequest;  // signed by the agent's own key
+  common::Bytes heartbeat;              // a signed heartbeat envelope (seq 0)
+  std::vector<common::Bytes> chain;     // envelopes of seq 1, 2, ...
+};
+
+struct Fleet {
+  tools::City city;
+  std::vector<BenchAgent> agents;
+  size_t frames = 0;
+  size_t envelopeBytes = 0;  // sum over all frames
+  size_t bodyBytes = 0;
+  double signSeconds = 0;
+};
+
+// Fills the report's note (clean text, within the codec's bound) so the encoded body is about
+// `targetBodyBytes`: the model's reports are ~250 bytes, a unit status with a note 400-600.
+void padNote(common::UnitStatusMsg& status, size_t noteBytes) {
+  static const std::string kFiller =
+      "Lägesbild: verksamheten följer plan, personal och elever informerade, "
+      "nästa rapport vid förändring. ";
+  while (status.note.size() < noteBytes) status.note += kFiller;
+  // Cut on a character boundary (never inside a multi-byte UTF-8 sequence).
+  size_t cut = std::min(noteBytes, status.note.size());
+  while (cut > 0 && (static_cast<unsigned char>(status.note[cut]) & 0xC0) == 0x80) --cut;
+  status.note.resize(cut);
+}
+
+// The encoded size of a unit-status body as ChainSigner would produce it.
+size_t bodySize(const common::Identity& identity, const common::UnitStatusMsg& status) {
+  common::Message m;
+  m.senderId = identity.id();
+  m.keyId = identity.keyId();
+  m.seq = 2;
+  m.prevHash = common::Bytes(32, 0);
+  m.sentAt = common::SystemClock().nowMs();
+  m.payload = status;
+  return common::encodeBody(m).size();
+}
+
+// A Stockholm-like city of `k` providers (the city model's realistic names, codes and unit
+// reports), one agent per provider, each with `reports` unit-status reports signed as its chain,
+// notes padded so bodies are about `targetBodyBytes` (0: as the model makes them).
+Fleet makeFleet(int k, int unitsPerProvider, size_t reports, uint64_t seed,
+                size_t targetBodyBytes = 500) {
+  Fleet fleet;
+  tools::CityOptions options;
+  options.providers = k;
+  options.units = std::max(k, k * unitsPerProvider);
+  options.seed = seed;
+  auto city = tools::generateCity(options);
+  if (!city) {
+    std::cerr << "ingest_bench: cannot generate the city: " << city.error().message << "\n";
+    std::exit(2);
+  }
+  fleet.city = std::move(*city);
+  fleet.agents.resize(static_cast<size_t>(k));
+  const int64_t start = common::SystemClock().nowMs();
+  const int64_t t0 = bench::nowNs();
+  const size_t threads = std::max(1u, std::min(2u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> workers;
+  std::vector<size_t> bytes(threads, 0), bodies(threads, 0);
+  for (size_t w = 0; w < threads; ++w) {
+    workers.emplace_back([&, w] {
+      tools::ReportModel model(fleet.city, seed + 17 * w);
+      for (size_t i = w; i < fleet.agents.size(); i += threads) {
+        const auto& provider = fleet.city.providers[i];
+        BenchAgent& a = fleet.agents[i];
+        auto identity = common::Identity::generate(provider.id);
+        a.id = provider.id;
+        a.name = provider.name;
+        for (size_t u : provider.units) a.units.push_back(fleet.city.units[u].code);
+        a.signPublic = identity->signPublic();
+        a.curvePublic = identity->curvePublic();
+        std::memcpy(a.curveSecret.data(), identity->curveSecret(), a.curveSecret.size());
+        a.enrollRequest = common::makeEnrollRequest(*identity, a.name, a.units, start);
+        tools::ChainSigner signer(*identity);
+        a.heartbeat = signer.heartbeat(start).envelope;
+        a.chain.reserve(reports);
+        for (size_t j = 0; j < reports; ++j) {
+          size_t u = provider.units[j % provider.units.size()];
+          int64_t at = start + static_cast<int64_t>(j);
+          model.drift(u, at);
+          auto status = model.status(u, at);
+          if (targetBodyBytes > 0) {
+            size_t plain = bodySize(*identity, status);
+            if (plain < targetBodyBytes) {
+              padNote(status,
+                      std::min(common::kMaxNoteText, status.note.size() + targetBodyBytes - plain));
+            }
+          }
+          auto frame = signer.next(std::move(status), at);
+          bytes[w] += frame.envelope.size();
+          bodies[w] += frame.body.size();
+          a.chain.push_back(std::move(frame.envelope));
+        }
+      }
+    });
+  }
+  for (auto& t : workers) t.join();
+  for (size_t w = 0; w < threads; ++w) {
+    fleet.envelopeBytes += bytes[w];
+    fleet.bodyBytes += bodies[w];
+  }
+  fleet.frames = static_cast<size_t>(k) * reports;
+  fleet.signSeconds = static_cast<double>(bench::nowNs() - t0) / 1e9;
+  return fleet;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw verify rate.
+
+int runVerify(double seconds, const std::string& jsonPath) {
+  Fleet fleet = makeFleet(1, 1, 64, 7);
+  const auto& agent = fleet.agents[0];
+  // Take a real body and signature, and verify exactly what the broker verifies:
+  // "samband/v1/body" NUL || body.
+  auto parts = common::decodeEnvelope(agent.chain[10]);
+  if (!parts) {
+    std::cerr << "ingest_bench: own envelope does not decode\n";
+    return 2;
+  }
+  common::Bytes message(sizeof common::kBodySignDomain + parts->body.size());
+  std::memcpy(message.data(), common::kBodySignDomain, sizeof common::kBodySignDomain);
+  std::memcpy(message.data() + sizeof common::kBodySignDomain, parts->body.data(),
+              parts->body.size());
+  const auto& pk = agent.signPublic;
+  uint64_t n = 0;
+  int failures = 0;
+  timespec cpu0{}, cpu1{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu0);
+  const int64_t t0 = nowNs();
+  const int64_t end = t0 + static_cast<int64_t>(seconds * 1e9);
+  int64_t now = t0;
+  while (now < end) {
+    for (int i = 0; i < 256; ++i) {
+      failures += crypto_sign_verify_detached(parts->signature.data(), message.data(),
+                                              message.size(), pk.data()) != 0;
+    }
+    n += 256;
+    now = nowNs();
+  }
+  const double elapsed = static_cast<double>(now - t0) / 1e9;
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu1);
+  const double cpu = static_cast<double>(cpu1.tv_sec - cpu0.tv_sec) +
+                     static_cast<double>(cpu1.tv_nsec - cpu0.tv_nsec) / 1e9;
+  if (failures) {
+    std::cerr << "ingest_bench: signature did not verify\n";
+    return 2;
+  }
+  const double rate = static_cast<double>(n) / elapsed;
+  Json j{{"bench", "verify"},
+         {"verifies", n},
+         {"seconds", elapsed},
+         {"rate", rate},
+         {"cpu_seconds", cpu},
+         {"rate_per_cpu_second", static_cast<double>(n) / cpu},
+         {"signed_bytes", message.size()},
+         {"body_bytes", parts->body.size()},
+         {"envelope_bytes", agent.chain[10].size()},
+         {"load1", loadAverage1()}};
+  appendJson(jsonPath, j);
+  std::printf(
+      "raw crypto_sign_verify_detached: %.0f /s on one core (%.0f per CPU-second; "
+      "%zu-byte signed message, %zu-byte envelope)\n",
+      rate, static_cast<double>(n) / cpu, message.size(), agent.chain[10].size());
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A broker under test: a fresh directory made by `samband-broker init`, the fleet enrolled
+// straight into its database (Store::enroll with the agents' own signed requests: the real
+// enrollment path minus the request file), and `samband-broker serve` as a child process.
+
+struct BrokerUnderTest {
+  std::string dir;
+  std::string config;
+  std::string database;
+  int port = 0;
+  int boardPort = 0;
+  common::PublicIdentity city;
+  ChildProcess process;
+};
+
+bool runToCompletion(const std::vector<std::string>& argv, const std::string& log) {
+  ChildProcess p;
+  std::string error;
+  if (!p.start(argv, log, &error)) {
+    std::cerr << "ingest_bench: " << error << "\n";
+    return false;
+  }
+  for (int i = 0; i < 3000 && p.isRunning(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return p.stop(1000) == 0;
+}
+
+void replaceLine(std::string& text, const std::string& from, const std::string& to) {
+  auto at = text.find(from);
+  if (at == std::string::npos) {
+    std::cerr << "ingest_bench: broker.toml from init has no line \"" << from << "\"\n";
+    std::exit(2);
+  }
+  text.replace(at, from.size(), to);
+}
+
+std::unique_ptr<BrokerUnderTest> prepareBroker(const std::string& brokerBin, const std::string& dir,
+                                               int verifyThreads, const Fleet& fleet,
+                                               int batchDelayMs = -1) {
+  auto b = std::make_unique<BrokerUnderTest>();
+  b->dir = dir;
+  fs::remove_all(dir);
+  fs::create_directories(fs::path(dir).parent_path());
+  b->port = freeLoopbackPort();
+  b->boardPort = freeLoopbackPort();
+  while (b->boardPort == b->port) b->boardPort = freeLoopbackPort();
+  const std::string log = dir + ".log";
+  fs::remove(log);
+  if (!runToCompletion({brokerBin, "init", "--dir", dir, "--listen",
+                        "tcp://127.0.0.1:" + std::to_string(b->port), "--board-listen",
+                        "127.0.0.1:" + std::to_string(b->boardPort)},
+                       log)) {
+    std::cerr << "ingest_bench: samband-broker init failed; see " << log << "\n";
+    return nullptr;
+  }
+  b->config = dir + "/broker.toml";
+  b->database = dir + "/samband.db";
+  std::string text;
+  {
+    std::ifstream in(b->config);
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  replaceLine(text, "verify_threads = 1", "verify_threads = " + std::to_string(verifyThreads));
+  replaceLine(text, "log_level = \"info\"", "log_level = \"warn\"");
+  if (batchDelayMs >= 0) {
+    replaceLine(text, "batch_delay_ms = 0", "batch_delay_ms = " + std::to_string(batchDelayMs));
+  }
+  {
+    std::ofstream out(b->config, std::ios::trunc);
+    out << text;
+  }
+  auto city = common::PublicIdentity::load(dir + "/city.pub");
+  if (!city) {
+    std::cerr << "ingest_bench: " << city.error().message << "\n";
+    return nullptr;
+  }
+  b->city = *city;
+
+  auto store = broker::Store::open(b->database, broker::Store::Access::readWrite);
+  if (!store) {
+    std::cerr << "ingest_bench: " << store.error().message << "\n";
+    return nullptr;
+  }
+  // Setup, not measured: the serving broker opens its own connection with synchronous=FULL.
+  (*store)->db().exec("PRAGMA synchronous=OFF");
+  const int64_t now = common::SystemClock().nowMs();
+  for (const auto& a : fleet.agents) {
+    auto outcome = (*store)->enroll(a.enrollRequest, false, now);
+    if (!outcome) {
+      std::cerr << "ingest_bench: enroll " << a.id << ": " << outcome.error().message << "\n";
+      return nullptr;
+    }
+  }
+  (*store)->db().exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  return b;
+}
+
+// Sums of the broker's batch counters from its /metrics (Prometheus text); -1 if unavailable.
+struct CommitCounters {
+  double batches = -1;
+  double batchFrames = -1;
+  double commitSeconds = -1;
+};
+
+CommitCounters commitCounters(int boardPort) {
+  CommitCounters c;
+  const std::string body = httpGet(boardPort, "/metrics", 2000);
+  auto value = [&](const std::string& name) -> double {
+    auto at = body.find("\n" + name + " ");
+    return at == std::string::npos ? -1 : std::stod(body.substr(at + name.size() + 2));
+  };
+  c.batches = value("samband_commit_batch_frames_count");
+  c.batchFrames = value("samband_commit_batch_frames_sum");
+  c.commitSeconds = value("samband_commit_latency_seconds_sum");
+  return c;
+}
+
+bool startBroker(BrokerUnderTest& b, const std::string& brokerBin) {
+  std::string error;
+  if (!b.process.start({brokerBin, "serve", "--config", b.config}, b.dir + ".log", &error)) {
+    std::cerr << "ingest_bench: " << error << "\n";
+    return false;
+  }
+  // Ready when the ingest socket accepts connections or the board answers.
+  for (int i = 0; i < 500; ++i) {
+    if (!b.process.isRunning()) {
+      std::cerr << "ingest_bench: the broker exited at startup; see " << b.dir << ".log\n";
+      return false;
+    }
+    if (!httpGet(b.boardPort, "/healthz", 500).empty() || tcpAccepts(b.port)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::cerr << "ingest_bench: the broker did not come up within 10 s; see " << b.dir << ".log\n";
+  return false;
+}
+
+struct StoredCheck {
+  int64_t frames = -1;
+  bool chainsComplete = false;  // every sender's count and max(seq) equal what it sent
+  int64_t rejected = -1;
+  std::string problem;
+};
+
+// Reads the archive after the broker stopped: exactly `sent[i]` frames for agent i, seq 1..n.
+StoredCheck checkStored(const std::string& database, const Fleet& fleet,
+                        const std::vector<size_t>& sent) {
+  StoredCheck c;
+  try {
+    SQLite::Database db(database, SQLite::OPEN_READONLY);
+    c.frames = db.execAndGet("SELECT count(*) FROM frames").getInt64();
+    c.rejected = db.execAndGet("SELECT coalesce(sum(count), 0) FROM rejections").getInt64();
+    std::map<std::string, std::pair<int64_t, int64_t>> bySender;
+    SQLite::Statement q(db, "SELECT sender, count(*), max(seq) FROM frames GROUP BY sender");
+    while (q.executeStep()) {
+      bySender[q.getColumn(0).getString()] = {q.getColumn(1).getInt64(), q.getColumn(2).getInt64()};
+    }
+    c.chainsComplete = true;
+    for (size_t i = 0; i < fleet.agents.size(); ++i) {
+      auto it = bySender.find(fleet.agents[i].id);
+      auto want = static_cast<int64_t>(sent[i]);
+      auto got = it == bySender.end() ? std::make_pair<int64_t, int64_t>(0, 0) : it->second;
+      if (got.first != want || got.second != want) {
+        c.chainsComplete = false;
+        if (c.problem.empty()) {
+          c.problem = fleet.agents[i].id + ": sent " + std::to_string(want) + ", stored " +
+                      std::to_string(got.first) + " (max seq " + std::to_string(got.second) + ")";
+        }
+      }
+    }
+  } catch (const std::exception& e) {
+    c.problem = e.what();
+  }
+  return c;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The client side: one DEALER per agent, all driven from one thread with one zmq::poll, the way
+// the simulator drives its fleet. Each agent keeps at most `window` reports unacknowledged.
+
+struct Link {
+  std::unique_ptr<zmq::socket_t> socket;
+  size_t next = 0;   // index into chain of the next frame to send
+  size_t acked = 0;  // frames acknowledged (= highest acked seq)
+  size_t limit = 0;  // frames this phase may send (exclusive index)
+  std::vector<int64_t> sentNs;
+  bool gotHead = false;
+};
+
+struct Counters {
+  uint64_t acks = 0;
+  uint64_t duplicates = 0;
+  uint64_t rejects = 0;
+  std::map<std::string, uint64_t> rejectReasons;
+  int64_t lastAckNs = 0;
+};
+
+class Driver {
+ public:
+  Driver(zmq::context_t& context, Fleet& fleet, const BrokerUnderTest& broker, int window)
+      : fleet_(fleet), window_(static_cast<size_t>(window)) {
+    links_.resize(fleet.agents.size());
+    for (size_t i = 0; i < links_.size(); ++i) {
+      auto& l = links_[i];
+      const auto& agent = fleet.agents[i];
+      l.socket = std::make_unique<zmq::socket_t>(context, zmq::socket_type::dealer);
+      l.socket->set(zmq::sockopt::linger, 0);
+      l.socket->set(zmq::sockopt::maxmsgsize, kMaxMessageBytes);
+      l.socket->set(zmq::sockopt::sndhwm, 4 * window + 16);
+      l.socket->set(zmq::sockopt::rcvhwm, 4 * window + 16);
+      l.socket->set(zmq::sockopt::curve_serverkey,
+                    zmq::const_buffer(broker.city.curvePublic.data(), 32));
+      l.socket->set(zmq::sockopt::curve_publickey, zmq::const_buffer(agent.curvePublic.data(), 32));
+      l.socket->set(zmq::sockopt::curve_secretkey, zmq::const_buffer(agent.curveSecret.data(), 32));
+      l.socket->connect("tcp://127.0.0.1:" + std::to_string(broker.port));
+      l.sentNs.assign(fleet.agents[i].chain.size(), 0);
+      items_.push_back({l.socket->handle(), 0, ZMQ_POLLIN, 0});
+    }
+  }
+
+  // Sends one heartbeat per agent and waits for every `head` answer: all sessions are then
+  // authenticated (CURVE + ZAP) and the broker knows every key.
+  bool connectAll(int timeoutMs) {
+    for (size_t i = 0; i < links_.size(); ++i) {
+      links_[i].socket->send(zmq::buffer(fleet_.agents[i].heartbeat), zmq::send_flags::none);
+    }
+    const int64_t deadline = nowNs() + static_cast<int64_t>(timeoutMs) * 1000000;
+    auto allHeads = [&] {
+      return std::all_of(links_.begin(), links_.end(), [](const Link& l) { return l.gotHead; });
+    };
+    while (!allHeads() && nowNs() < deadline) pollOnce(100, [](size_t) {});
+    return allHeads();
+  }
+
+  // Light load: `rate` reports per second in total, round robin over the agents, `perAgent`
+  // each; then waits for the last ack. Returns the send-to-ack latencies (ns).
+  std::vector<int64_t> paced(double rate, size_t perAgent, int timeoutMs) {
+    samples_.clear();
+    for (auto& l : links_) l.limit = std::min(l.next + perAgent, l.sentNs.size());
+    const int64_t interval = static_cast<int64_t>(1e9 / rate);
+    int64_t due = nowNs();
+    size_t agent = 0;
+    size_t remaining = 0;
+    for (auto& l : links_) remaining += l.limit - l.next;
+    const size_t expected = acksTotal() + remaining;
+    const int64_t deadline = nowNs() + static_cast<int64_t>(timeoutMs) * 1000000;
+    while (acksTotal() < expected && nowNs() < deadline) {
+      int64_t now = nowNs();
+      while (remaining > 0 && now >= due) {
+        for (size_t tries = 0; tries < links_.size(); ++tries) {
+          Link& l = links_[agent];
+          agent = (agent + 1) % links_.size();
+          if (l.next < l.limit) {
+            sendNext(l);
+            --remaining;
+            break;
+          }
+        }
+        due += interval;
+      }
+      int waitMs =
+          remaining > 0 ? static_cast<int>(std::max<int64_t>(0, (due - now) / 1000000)) : 50;
+      pollOnce(waitMs, [](size_t) {});
+    }
+    return samples_;
+  }
+
+  // Saturation: every agent sends the rest of its chain keeping `window` unacknowledged.
+  std::vector<int64_t> saturate(int timeoutMs, int64_t* startNs) {
+    samples_.clear();
+    size_t expected = acksTotal();
+    for (auto& l : links_) {
+      l.limit = l.sentNs.size();
+      expected += l.limit - l.next;
+    }
+    *startNs = nowNs();
+    for (auto& l : links_) topUp(l);
+    const int64_t deadline = *startNs + static_cast<int64_t>(timeoutMs) * 1000000;
+    while (acksTotal() < expected && nowNs() < deadline) {
+      pollOnce(100, [&](size_t i) { topUp(links_[i]); });
+    }
+    return samples_;
+  }
+
+  uint64_t acksTotal() const { return counters_.acks; }
+  const Counters& counters() const { return counters_; }
+  std::vector<size_t> sentPerAgent() const {
+    std::vector<size_t> s;
+    for (const auto& l : links_) s.push_back(l.next);
+    return s;
+  }
+  size_t sentTotal() const {
+    size_t n = 0;
+    for (const auto& l : links_) n += l.next;
+    return n;
+  }
+
+ private:
+  void sendNext(Link& l) {
+    size_t i = static_cast<size_t>(&l - links_.data());
+    const auto& frame = fleet_.agents[i].chain[l.next];
+    l.sentNs[l.next] = nowNs();
+    l.socket->send(zmq::buffer(frame), zmq::send_flags::none);
+    ++l.next;
+  }
+
+  void topUp(Link& l) {
+    while (l.next < l.limit && l.next - l.acked < window_) sendNext(l);
+  }
+
+  template <typename OnReadable>
+  void pollOnce(int timeoutMs, OnReadable&& onReadable) {
+    zmq::poll(items_.data(), items_.size(), std::chrono::milliseconds(timeoutMs));
+    for (size_t i = 0; i < items_.size(); ++i) {
+      if (!(items_[i].revents & ZMQ_POLLIN)) continue;
+      Link& l = links_[i];
+      zmq::message_t msg;
+      while (l.socket->recv(msg, zmq::recv_flags::dontwait)) handle(l, msg);
+      onReadable(i);
+    }
+  }
+
+  void handle(Link& l, const zmq::message_t& msg) {
+    auto d = common::decodeDownlink(static_cast<const uint8_t*>(msg.data()), msg.size());
+    if (!d) {
+      counters_.rejects++;
+      counters_.rejectReasons["undecodable downlink"]++;
+      return;
+    }
+    const int64_t now = nowNs();
+    if (auto* ack = std::get_if<common::AckMsg>(&*d)) {
+      if (ack->duplicate) counters_.duplicates++;
+      while (l.acked < ack->seq && l.acked < l.next) {
+        samples_.push_back(now - l.sentNs[l.acked]);
+        ++l.acked;
+        counters_.acks++;
+      }
+      counters_.lastAckNs = now;
+    } else if (auto* reject = std::get_if<common::RejectMsg>(&*d)) {
+      counters_.rejects++;
+      counters_.rejectReasons[common::rejectReasonName(reject->reason)]++;
+    } else if (std::holds_alternative<common::HeadMsg>(*d)) {
+      l.gotHead = true;
+    }
+  }
+
+  Fleet& fleet_;
+  size_t window_;
+  std::vector<Link> links_;
+  std::vector<zmq::pollitem_t> items_;
+  std::vector<int64_t> samples_;
+  Counters counters_;
+};
+
+Json latencyJson(std::vector<int64_t> samples) {
+  const size_t n = samples.size();
+  return Json{{"samples", n},
+              {"p50_ms", ms(percentile(samples, 50))},
+              {"p90_ms", ms(percentile(samples, 90))},
+              {"p99_ms", ms(percentile(samples, 99))},
+              {"max_ms", ms(percentile(samples, 100))}};
+}
+
+std::vector<int> parseList(const std::string& text) {
+  std::vector<int> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) out.push_back(std::stoi(item));
+  return out;
+}
+
+struct IngestOptions {
+  std::string brokerBin;
+  std::string work;
+  std::string json;
+  int agents = 50;
+  std::string verifyThreads = "0,1,2";
+  int window = 64;
+  size_t reportsPerAgent = 0;  // 0: derived from --total
+  size_t total = 120000;       // saturation reports per run
+  double lightRate = 100;
+  double lightSeconds = 6;
+  int timeoutS = 120;
+  int batchDelayMs = -1;  // -1: as `samband-broker init` writes it
+};
+
+int runIngest(const IngestOptions& o) {
+  const size_t lightTotal = static_cast<size_t>(o.lightRate * o.lightSeconds);
+  const size_t lightPerAgent =
+      (lightTotal + static_cast<size_t>(o.agents) - 1) / static_cast<size_t>(o.agents);
+  const size_t saturatedPerAgent =
+      o.reportsPerAgent ? o.reportsPerAgent
+                        : std::max<size_t>(1, o.total / static_cast<size_t>(o.agents));
+  std::printf("ingest: %d agents, window %d, signing %zu reports each before the timed window...\n",
+              o.agents, o.window, lightPerAgent + saturatedPerAgent);
+  std::fflush(stdout);
+  Fleet fleet = makeFleet(o.agents, 3, lightPerAgent + saturatedPerAgent, 11);
+  const double envelopeMean =
+      static_cast<double>(fleet.envelopeBytes) / static_cast<double>(fleet.frames);
+  std::printf("  signed %zu frames in %.1f s (mean envelope %.0f bytes, body %.0f bytes)\n",
+              fleet.frames, fleet.signSeconds, envelopeMean,
+              static_cast<double>(fleet.bodyBytes) / static_cast<double>(fleet.frames));
+  int failures = 0;
+  for (int vt : parseList(o.verifyThreads)) {
+    const std::string dir =
+        o.work + "/broker-k" + std::to_string(o.agents) + "-v" + std::to_string(vt);
+    auto broker = prepareBroker(o.brokerBin, dir, vt, fleet, o.batchDelayMs);
+    if (!broker || !startBroker(*broker, o.brokerBin)) return 2;
+    Json result{{"bench", "ingest"},
+                {"agents", o.agents},
+                {"verify_threads", vt},
+                {"window", o.window},
+                {"batch_delay_ms", o.batchDelayMs},
+                {"envelope_bytes", envelopeMean},
+                {"load1_before", loadAverage1()},
+                {"broker", "samband-broker serve (separate process)"}};
+    zmq::context_t context(1);
+    {
+      Driver driver(context, fleet, *broker, o.window);
+      if (!driver.connectAll(30000)) {
+        std::cerr << "ingest_bench: not every agent got a head answer within 30 s\n";
+        return 2;
+      }
+      auto light = driver.paced(o.lightRate, lightPerAgent, o.timeoutS * 1000);
+      result["light"] = latencyJson(light);
+      result["light"]["rate"] = o.lightRate;
+      const uint64_t ackedBefore = driver.acksTotal();
+      const CommitCounters commits0 = commitCounters(broker->boardPort);
+      const double brokerCpu0 = processCpuSeconds(broker->process.pid());
+      const double selfCpu0 = selfCpuSeconds();
+      int64_t start = 0;
+      auto saturated = driver.saturate(o.timeoutS * 1000, &start);
+      const double brokerCpu1 = processCpuSeconds(broker->process.pid());
+      const double selfCpu1 = selfCpuSeconds();
+      const CommitCounters commits1 = commitCounters(broker->boardPort);
+      if (commits0.batches >= 0 && commits1.batches > commits0.batches) {
+        const double batches = commits1.batches - commits0.batches;
+        result["mean_batch_frames"] = (commits1.batchFrames - commits0.batchFrames) / batches;
+        result["mean_commit_ms"] =
+            1000 * (commits1.commitSeconds - commits0.commitSeconds) / batches;
+      }
+      const uint64_t acked = driver.acksTotal() - ackedBefore;
+      const double seconds = static_cast<double>(driver.counters().lastAckNs - start) / 1e9;
+      result["saturated"] = latencyJson(saturated);
+      result["saturated"]["acked"] = acked;
+      result["saturated"]["seconds"] = seconds;
+      result["saturated"]["rate"] = seconds > 0 ? static_cast<double>(acked) / seconds : 0;
+      result["broker_cores"] = seconds > 0 ? (brokerCpu1 - brokerCpu0) / seconds : 0;
+      result["client_cores"] = seconds > 0 ? (selfCpu1 - selfCpu0) / seconds : 0;
+      result["broker_cpu_us_per_report"] =
+          acked ? 1e6 * (brokerCpu1 - brokerCpu0) / static_cast<double>(acked) : 0;
+      result["client_cpu_us_per_report"] =
+          acked ? 1e6 * (selfCpu1 - selfCpu0) / static_cast<double>(acked) : 0;
+      result["sent"] = driver.sentTotal();
+      result["acked"] = driver.acksTotal();
+      result["duplicates"] = driver.counters().duplicates;
+      result["rejects"] = driver.counters().rejects;
+      result["reject_reasons"] = driver.counters().rejectReasons;
+      result["load1_after"] = loadAverage1();
+      broker->process.stop();
+      auto check = checkStored(broker->database, fleet, driver.sentPerAgent());
+      result["stored"] = check.frames;
+      result["stored_rejections"] = check.rejected;
+      const bool ok = check.chainsComplete &&
+                      check.frames == static_cast<int64_t>(driver.sentTotal()) &&
+                      driver.acksTotal() == driver.sentTotal() && driver.counters().rejects == 0;
+      result["stored_ok"] = ok;
+      if (!check.problem.empty()) result["problem"] = check.problem;
+      if (!ok) ++failures;
+      std::printf(
+          "  verify_threads=%d: %.0f acked reports/s at saturation (%.2f s), p50 %.1f ms p99 "
+          "%.1f ms; light (%.0f/s) p50 %.2f ms p99 %.2f ms; broker %.2f cores (%.0f us/report), "
+          "client %.2f cores; batches of %.0f; stored %lld of %zu sent%s\n",
+          vt, result["saturated"]["rate"].get<double>(), seconds,
+          result["saturated"]["p50_ms"].get<double>(), result["saturated"]["p99_ms"].get<double>(),
+          o.lightRate, result["light"]["p50_ms"].get<double>(),
+          result["light"]["p99_ms"].get<double>(), result["broker_cores"].get<double>(),
+          result["broker_cpu_us_per_report"].get<double>(), result["client_cores"].get<double>(),
+          result.value("mean_batch_frames", -1.0), static_cast<long long>(check.frames),
+          driver.sentTotal(), ok ? " (exact)" : "  <-- MISMATCH");
+      if (!check.problem.empty()) std::printf("    problem: %s\n", check.problem.c_str());
+      std::fflush(stdout);
+    }
+    appendJson(o.json, result);
+    fs::remove_all(dir);  // the archive is large; the log stays
+  }
+  return failures ? 1 : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Many agents connecting at once.
+
+struct ConnectOptions {
+  std::string brokerBin;
+  std::string work;
+  std::string json;
+  int agents = 10000;
+  int timeoutS = 180;
+  int verifyThreads = 1;
+};
+
+int64_t connectedGauge(int boardPort) {
+  std::string body = httpGet(boardPort, "/metrics", 2000);
+  const std::string key = "\nsamband_connected_agents ";
+  auto at = body.find(key);
+  if (at == std::string::npos) return -1;
+  return std::stoll(body.substr(at + key.size()));
+}
+
+// One agent of the storm: its DEALER and the PAIR reading the DEALER's monitor, which reports
+// the client's view of the CURVE handshake (ZMQ_EVENT_HANDSHAKE_SUCCEEDED).
+struct StormAgent {
+  std::unique_ptr<zmq::socket_t> socket;
+  std::unique_ptr<zmq::socket_t> monitor;
+  int64_t connectedNs = 0;  // since t0; 0: not yet
+  int64_t ackedNs = 0;      // since t0; 0: not yet, -1: refused
+  uint64_t handshakeFailures = 0;
+};
+
+// What one storm process reports per agent.
+struct StormOutcome {
+  int64_t connectedNs = 0;
+  int64_t ackedNs = 0;
+  uint64_t handshakeFailures = 0;
+};
+
+// Runs agents [begin, end) of the storm in this process: creates their sockets, each with its
+// report queued, and waits until every one is connected and answered or `timeoutNs` after t0.
+// File descriptors per agent: the TCP connection, the DEALER's and the two monitor sockets'
+// mailboxes; hence several processes when RLIMIT_NOFILE (hard) is too low for all in one.
+std::vector<StormOutcome> runStormSlice(const Fleet& fleet, size_t begin, size_t end,
+                                        const BrokerUnderTest& broker, int64_t t0,
+                                        int64_t timeoutNs, int handshakeMs,
+                                        double* socketsCreatedS) {
+  const size_t n = end - begin;
+  zmq::context_t context(1, static_cast<int>(3 * n + 64));  // ZMQ_MAX_SOCKETS above 1023
+  std::vector<StormAgent> agents(n);
+  const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(broker.port);
+  for (size_t k = 0; k < n; ++k) {
+    const auto& a = fleet.agents[begin + k];
+    auto& st = agents[k];
+    st.socket = std::make_unique<zmq::socket_t>(context, zmq::socket_type::dealer);
+    auto& s = *st.socket;
+    s.set(zmq::sockopt::linger, 0);
+    s.set(zmq::sockopt::sndhwm, 16);
+    s.set(zmq::sockopt::rcvhwm, 16);
+    s.set(zmq::sockopt::handshake_ivl, handshakeMs);
+    s.set(zmq::sockopt::curve_serverkey, zmq::const_buffer(broker.city.curvePublic.data(), 32));
+    s.set(zmq::sockopt::curve_publickey, zmq::const_buffer(a.curvePublic.data(), 32));
+    s.set(zmq::sockopt::curve_secretkey, zmq::const_buffer(a.curveSecret.data(), 32));
+    const std::string monitorName = "inproc://storm-monitor-" + std::to_string(begin + k);
+    zmq_socket_monitor(s.handle(), monitorName.c_str(),
+                       ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                           ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
+    st.monitor = std::make_unique<zmq::socket_t>(context, zmq::socket_type::pair);
+    st.monitor->set(zmq::sockopt::linger, 0);
+    st.monitor->connect(monitorName);
+    s.connect(endpoint);
+    // Queued in the socket until its handshake completes (ZMQ_IMMEDIATE is off).
+    s.send(zmq::buffer(a.chain[0]), zmq::send_flags::none);
+  }
+  *socketsCreatedS = static_cast<double>(nowNs() - t0) / 1e9;
+
+  // Wait with epoll on each socket's ZMQ_FD (zmq::poll over thousands of sockets costs O(n) per
+  // wake and would starve the broker on the same cores). ZMQ_FD only says "look at
+  // ZMQ_EVENTS"; drain until ZMQ_EVENTS has no POLLIN. Key: agent * 2 (+1 for the monitor).
+  int ep = ::epoll_create1(EPOLL_CLOEXEC);
+  auto watch = [&](zmq::socket_t& sock, uint64_t key) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = key;
+    ::epoll_ctl(ep, EPOLL_CTL_ADD, sock.get(zmq::sockopt::fd), &ev);
+  };
+  auto unwatch = [&](zmq::socket_t& sock) {
+    ::epoll_ctl(ep, EPOLL_CTL_DEL, sock.get(zmq::sockopt::fd), nullptr);
+  };
+  for (size_t k = 0; k < n; ++k) {
+    watch(*agents[k].socket, 2 * k);
+    watch(*agents[k].monitor, 2 * k + 1);
+  }
+  size_t remaining = 2 * n;  // sockets still watched
+  auto drain = [&](size_t k, bool isMonitor) {
+    auto& st = agents[k];
+    zmq::socket_t& sock = isMonitor ? *st.monitor : *st.socket;
+    if (isMonitor ? st.connectedNs != 0 : st.ackedNs != 0) return;
+    zmq::message_t msg;
+    while (sock.get(zmq::sockopt::events) & ZMQ_POLLIN) {
+      if (!sock.recv(msg, zmq::recv_flags::dontwait)) break;
+      if (isMonitor) {
+        // Two-part event: [event id (2 bytes), value (4 bytes)], then the endpoint.
+        if (!msg.more() || msg.size() < 2) continue;
+        uint16_t event = 0;
+        std::memcpy(&event, msg.data(), 2);
+        if (event != ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+          st.handshakeFailures++;
+        } else if (!st.connectedNs) {
+          st.connectedNs = nowNs() - t0;
+        }
+      } else {
+        auto d = common::decodeDownlink(static_cast<const uint8_t*>(msg.data()), msg.size());
+        if (d && std::holds_alternative<common::AckMsg>(*d)) {
+          st.ackedNs = nowNs() - t0;
+        } else if (d && std::holds_alternative<common::RejectMsg>(*d)) {
+          st.ackedNs = -1;
+        }
+      }
+    }
+    if (isMonitor ? st.connectedNs != 0 : st.ackedNs != 0) {
+      unwatch(sock);
+      --remaining;
+    }
+  };
+  for (size_t k = 0; k < n; ++k) {  // anything that happened before the sockets were watched
+    drain(k, true);
+    drain(k, false);
+  }
+  std::vector<epoll_event> events(1024);
+  while (remaining > 0 && nowNs() - t0 < timeoutNs) {
+    int ready = ::epoll_wait(ep, events.data(), static_cast<int>(events.size()), 100);
+    for (int i = 0; i < ready; ++i) {
+      drain(static_cast<size_t>(events[i].data.u64 / 2), events[i].data.u64 % 2 == 1);
+    }
+  }
+  ::close(ep);
+  std::vector<StormOutcome> out(n);
+  for (size_t k = 0; k < n; ++k) {
+    out[k] = {agents[k].connectedNs, agents[k].ackedNs, agents[k].handshakeFailures};
+    agents[k].monitor->close();
+    agents[k].socket->close();
+  }
+  return out;
+}
+
+int runConnect(const ConnectOptions& o) {
+  const uint64_t files = raiseFileLimit(static_cast<uint64_t>(o.agents) * 4 + 4096);
+  // Storm processes: each needs ~4 descriptors per agent under the (hard) limit.
+  const size_t perProcess = std::max<size_t>(100, (files - 256) / 4);
+  const size_t processes = (static_cast<size_t>(o.agents) + perProcess - 1) / perProcess;
+  std::printf(
+      "connect: %d agents at once from %zu client process(es) (RLIMIT_NOFILE %llu); "
+      "generating identities...\n",
+      o.agents, processes, static_cast<unsigned long long>(files));
+  std::fflush(stdout);
+  Fleet fleet = makeFleet(o.agents, 1, 1, 23);
+  const std::string dir = o.work + "/broker-connect-k" + std::to_string(o.agents);
+  const int64_t enrollStart = nowNs();
+  auto broker = prepareBroker(o.brokerBin, dir, o.verifyThreads, fleet);
+  if (!broker) return 2;
+  const double enrollSeconds = static_cast<double>(nowNs() - enrollStart) / 1e9;
+  if (!startBroker(*broker, o.brokerBin)) return 2;
+  std::printf("  %d providers enrolled in %.1f s; broker up; connecting...\n", o.agents,
+              enrollSeconds);
+  std::fflush(stdout);
+
+  const int64_t timeoutNs = static_cast<int64_t>(o.timeoutS) * 1000000000LL;
+  const int64_t t0 = nowNs();  // CLOCK_MONOTONIC: the same clock in every storm process
+  std::vector<pid_t> pids;
+  std::vector<std::string> outputs;
+  const size_t slice = (static_cast<size_t>(o.agents) + processes - 1) / processes;
+  for (size_t p = 0; p < processes; ++p) {
+    const size_t begin = p * slice;
+    const size_t end = std::min(fleet.agents.size(), begin + slice);
+    outputs.push_back(dir + ".storm-" + std::to_string(p));
+    std::fflush(stdout);
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      // A storm process ends with _exit only: the parent's destructors (which stop the broker)
+      // must never run here, not even when something throws.
+      try {
+        double created = 0;
+        auto outcome =
+            runStormSlice(fleet, begin, end, *broker, t0, timeoutNs, o.timeoutS * 1000, &created);
+        std::ofstream out(outputs.back());
+        out << created << "\n";
+        for (const auto& r : outcome) {
+          out << r.connectedNs << " " << r.ackedNs << " " << r.handshakeFailures << "\n";
+        }
+        out.close();
+        ::_exit(out ? 0 : 1);
+      } catch (const std::exception& e) {
+        std::cerr << "ingest_bench: storm process " << p << ": " << e.what() << "\n";
+        ::_exit(3);
+      }
+    }
+    if (pid < 0) {
+      std::perror("fork");
+      return 2;
+    }
+    pids.push_back(pid);
+  }
+
+  // The broker's own view, sampled from its /metrics while the storm runs.
+  std::vector<std::pair<double, int64_t>> gauge;  // (seconds since t0, connected agents)
+  size_t running = pids.size();
+  double clientCpu = 0;
+  while (running > 0) {
+    gauge.emplace_back(static_cast<double>(nowNs() - t0) / 1e9, connectedGauge(broker->boardPort));
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    for (auto& pid : pids) {
+      int status = 0;
+      rusage usage{};
+      if (pid > 0 && ::wait4(pid, &status, WNOHANG, &usage) == pid) {
+        clientCpu += static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                     static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+        pid = -1;
+        --running;
+      }
+    }
+    if (nowNs() - t0 > timeoutNs + 60000000000LL) {  // a storm process hangs: stop it
+      for (auto& pid : pids) {
+        if (pid > 0) ::kill(pid, SIGKILL);
+      }
+    }
+  }
+  const double wave = static_cast<double>(nowNs() - t0) / 1e9;
+  const double brokerCpu = processCpuSeconds(broker->process.pid());
+
+  std::vector<int64_t> connected, acked;
+  uint64_t handshakeFailures = 0, refused = 0;
+  double socketsCreatedS = 0;
+  for (const auto& path : outputs) {
+    std::ifstream in(path);
+    double created = 0;
+    if (in >> created) socketsCreatedS = std::max(socketsCreatedS, created);
+    int64_t c = 0, a = 0;
+    uint64_t f = 0;
+    while (in >> c >> a >> f) {
+      if (c > 0) connected.push_back(c);
+      if (a > 0) acked.push_back(a);
+      if (a < 0) ++refused;
+      handshakeFailures += f;
+    }
+    fs::remove(path);
+  }
+  const size_t connectedCount = connected.size();
+  const size_t ackedCount = acked.size();
+  int64_t maxGauge = -1;
+  for (const auto& [t, v] : gauge) maxGauge = std::max(maxGauge, v);
+  Json timeline = Json::array();
+  for (const auto& [t, v] : gauge) timeline.push_back({t, v});
+  auto seconds = [](std::vector<int64_t>& v, double p) { return percentile(v, p) / 1e9; };
+  const bool allConnected = connectedCount == fleet.agents.size();
+  const bool allAcked = ackedCount == fleet.agents.size();
+  Json result{{"bench", "connect"},
+              {"agents", o.agents},
+              {"client_processes", processes},
+              {"verify_threads", o.verifyThreads},
+              {"timeout_s", o.timeoutS},
+              {"file_limit", files},
+              {"max_sockets", 3 * slice + 64},
+              {"enroll_seconds", enrollSeconds},
+              {"sockets_created_s", socketsCreatedS},
+              {"connected", connectedCount},
+              {"connected_p50_s", seconds(connected, 50)},
+              {"connected_p90_s", seconds(connected, 90)},
+              {"all_connected_s", allConnected ? seconds(connected, 100) : -1},
+              {"handshake_failures", handshakeFailures},
+              {"acked", ackedCount},
+              {"refused", refused},
+              {"ack_p50_s", seconds(acked, 50)},
+              {"ack_p90_s", seconds(acked, 90)},
+              {"all_acked_s", allAcked ? seconds(acked, 100) : -1},
+              {"wave_seconds", wave},
+              {"load1", loadAverage1()},
+              {"broker_cpu_s", brokerCpu},
+              {"client_cpu_s", clientCpu},
+              {"broker_gauge_max", maxGauge},
+              {"broker_gauge_timeline", timeline}};
+  broker->process.stop();
+  std::vector<size_t> sent(fleet.agents.size(), 1);
+  auto check = checkStored(broker->database, fleet, sent);
+  result["stored"] = check.frames;
+  result["stored_ok"] = check.chainsComplete;
+  if (!check.problem.empty()) result["problem"] = check.problem;
+  appendJson(o.json, result);
+  std::printf(
+      "  sockets created after %.1f s; handshakes done (client monitors): %zu of %d, p50 %.1f s, "
+      "all by %.1f s; reports acknowledged: %zu, all by %.1f s; stored %lld%s; CPU: broker "
+      "%.1f s, clients %.1f s\n",
+      socketsCreatedS, connectedCount, o.agents, result["connected_p50_s"].get<double>(),
+      result["all_connected_s"].get<double>(), ackedCount, result["all_acked_s"].get<double>(),
+      static_cast<long long>(check.frames), check.chainsComplete ? " (exact)" : "  <-- incomplete",
+      brokerCpu, clientCpu);
+  if (!check.problem.empty()) std::printf("    first gap: %s\n", check.problem.c_str());
+  fs::remove_all(dir);
+  return check.chainsComplete && allAcked ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace samband::bench
+
+int main(int argc, char** argv) {
+  using namespace samband::bench;
+  samband::common::initSodium();
+  CLI::App app{"ingest_bench: load benchmarks of the broker's signed status path"};
+  app.require_subcommand(1);
+
+  double verifySeconds = 3;
+  std::string json = "bench-results.jsonl";
+  auto* verifyCmd = app.add_subcommand("verify", "Raw crypto_sign_verify_detached rate");
+  verifyCmd->add_option("--seconds", verifySeconds, "How long to verify");
+  verifyCmd->add_option("--json", json, "Append the result to this JSON-lines file");
+
+  IngestOptions ingest;
+  auto* ingestCmd = app.add_subcommand("ingest", "K agents against samband-broker serve");
+  ingestCmd->add_option("--broker", ingest.brokerBin, "Path to samband-broker")->required();
+  ingestCmd->add_option("--work", ingest.work, "Scratch directory (on the disk under test)")
+      ->required();
+  ingestCmd->add_option("--json", ingest.json, "Append results to this JSON-lines file")
+      ->required();
+  ingestCmd->add_option("--agents", ingest.agents, "Simulated agents (providers)");
+  ingestCmd->add_option("--verify-threads", ingest.verifyThreads,
+                        "Comma-separated [ingest] verify_threads settings, one run each");
+  ingestCmd->add_option("--window", ingest.window, "Unacknowledged reports per agent at most");
+  ingestCmd->add_option("--total", ingest.total, "Reports per saturation run (all agents)");
+  ingestCmd->add_option("--reports-per-agent", ingest.reportsPerAgent,
+                        "Reports per agent per saturation run (overrides --total)");
+  ingestCmd->add_option("--light-rate", ingest.lightRate, "Reports per second at light load");
+  ingestCmd->add_option("--light-seconds", ingest.lightSeconds, "Duration of the light load");
+  ingestCmd->add_option("--timeout-s", ingest.timeoutS, "Give up a phase after this long");
+  ingestCmd->add_option("--batch-delay-ms", ingest.batchDelayMs,
+                        "[ingest] batch_delay_ms (default: as init writes it)");
+
+  ConnectOptions connect;
+  auto* connectCmd = app.add_subcommand("connect", "K agents connecting at once");
+  connectCmd->add_option("--broker", connect.brokerBin, "Path to samband-broker")->required();
+  connectCmd->add_option("--work", connect.work, "Scratch directory")->required();
+  connectCmd->add_option("--json", connect.json, "Append results to this JSON-lines file")
+      ->required();
+  connectCmd->add_option("--agents", connect.agents, "Agents connecting at once");
+  connectCmd->add_option("--timeout-s", connect.timeoutS, "Give up after this long");
+  connectCmd->add_option("--verify-threads", connect.verifyThreads, "[ingest] verify_threads");
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (*verifyCmd) return runVerify(verifySeconds, json);
+    if (*ingestCmd) return runIngest(ingest);
+    return runConnect(connect);
+  } catch (const std::exception& e) {
+    // Unwinding stops the broker under test (ChildProcess's destructor).
+    std::cerr << "ingest_bench: " << e.what() << "\n";
+    return 2;
+  }
+}

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# `make bench` runs this as ./bench/run.sh BUILD_DIR. Bounded (each step has a timeout; about 7
+# minutes in all on a 2-core box), loopback only, free ports only (never 7700/8080); every
+# broker it starts stops by itself. Writes BUILD_DIR/bench-results/{results.jsonl, planner.json,
+# summary.txt, *.log} and prints the summary. docs/performance.md explains the numbers.
+#
+# Knobs (environment):
+#   BENCH_AGENTS="50 200"        simulated agents per ingest run (and MQTT publishers)
+#   BENCH_VERIFY_THREADS=0,1,2   [ingest] verify_threads settings, one broker run each
+#   BENCH_WINDOW=64              unacknowledged reports per agent
+#   BENCH_TOTAL=120000           reports per saturation run
+#   BENCH_LIGHT_RATE=100 BENCH_LIGHT_SECONDS=6
+#   BENCH_CONNECT_AGENTS=10000   agents connecting at once (0 skips)
+#   BENCH_CONNECT_TIMEOUT=180    seconds
+#   BENCH_PLANNER=1              0 skips planner_bench
+#   BENCH_QUICK=1                a small smoke run (seconds, not minutes)
+set -uo pipefail
+
+BUILD=${1:-build}
+HERE=$(cd "$(dirname "$0")" && pwd)
+OUT="$BUILD/bench-results"
+BIN="$BUILD/bench"
+BROKER="$BUILD/bin/samband-broker"
+
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+  : "${BENCH_AGENTS:=20}" "${BENCH_TOTAL:=5000}" "${BENCH_LIGHT_SECONDS:=2}"
+  : "${BENCH_CONNECT_AGENTS:=500}" "${BENCH_PLANNER:=0}" "${BENCH_VERIFY_SECONDS:=1}"
+fi
+AGENTS=${BENCH_AGENTS:-"50 200"}
+VERIFY_THREADS=${BENCH_VERIFY_THREADS:-0,1,2}
+WINDOW=${BENCH_WINDOW:-64}
+TOTAL=${BENCH_TOTAL:-120000}
+LIGHT_RATE=${BENCH_LIGHT_RATE:-100}
+LIGHT_SECONDS=${BENCH_LIGHT_SECONDS:-6}
+CONNECT_AGENTS=${BENCH_CONNECT_AGENTS:-10000}
+CONNECT_TIMEOUT=${BENCH_CONNECT_TIMEOUT:-180}
+PLANNER=${BENCH_PLANNER:-1}
+VERIFY_SECONDS=${BENCH_VERIFY_SECONDS:-3}
+
+for f in "$BIN/ingest_bench" "$BROKER"; do
+  [ -x "$f" ] || { echo "bench/run.sh: $f is missing; build first (make bench builds it)" >&2; exit 2; }
+done
+
+# Results are per run: start clean. Broker directories go under the build tree, on the same disk
+# as a real deployment's database would be (not tmpfs: fsync must cost what it costs).
+rm -rf "$OUT"
+mkdir -p "$OUT/work"
+RESULTS="$OUT/results.jsonl"
+: >"$RESULTS"
+failures=0
+step() {  # step NAME TIMEOUT_S command...: runs with a timeout, logs to OUT/NAME.log, counts failures
+  local name=$1 limit=$2
+  shift 2
+  echo "== $name"
+  timeout --kill-after=10 "$limit" "$@" 2>&1 | tee -a "$OUT/$name.log"
+  local rc=${PIPESTATUS[0]}
+  if [ "$rc" != 0 ]; then
+    echo "!! $name failed (exit $rc); see $OUT/$name.log"
+    failures=$((failures + 1))
+  fi
+}
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+cpu="$cpu (family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | tr -d ' '), model \
+$(grep -m1 '^model[[:space:]]*:' /proc/cpuinfo | cut -d: -f2 | tr -d ' '), \
+$(grep -m1 'cpu MHz' /proc/cpuinfo | cut -d: -f2 | tr -d ' ' | cut -d. -f1) MHz\
+$(grep -q ' hypervisor' /proc/cpuinfo && echo ', virtual machine'))"
+mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
+python3 - "$RESULTS" "$(nproc)" "$cpu" "$mem" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'EOF'
+import json, sys, datetime
+path, nproc, cpu, mem, load = sys.argv[1:]
+with open(path, "a") as f:
+    f.write(json.dumps({"bench": "machine", "nproc": int(nproc), "cpu": cpu, "ram": mem,
+                        "loadavg_at_start": load,
+                        "started": datetime.datetime.now().astimezone().isoformat(timespec="seconds")}) + "\n")
+EOF
+echo "Machine: $(nproc) cores, $cpu, $mem RAM; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+
+step verify 60 "$BIN/ingest_bench" verify --seconds "$VERIFY_SECONDS" --json "$RESULTS"
+
+for k in $AGENTS; do
+  step "ingest-k$k" 420 "$BIN/ingest_bench" ingest --broker "$BROKER" --work "$OUT/work" \
+    --json "$RESULTS" --agents "$k" --verify-threads "$VERIFY_THREADS" --window "$WINDOW" \
+    --total "$TOTAL" --light-rate "$LIGHT_RATE" --light-seconds "$LIGHT_SECONDS"
+done
+
+# MQTT in the same run, with the same load shape and our mean envelope size as payload.
+mosquitto=$(command -v mosquitto || { [ -x /usr/sbin/mosquitto ] && echo /usr/sbin/mosquitto; } || true)
+if [ -x "$BIN/mqtt_bench" ] && [ -n "$mosquitto" ]; then
+  payload=$(python3 -c '
+import json, sys
+sizes = [json.loads(l)["envelope_bytes"] for l in open(sys.argv[1]) if "\"bench\": \"ingest\"" in l]
+print(round(sum(sizes) / len(sizes)) if sizes else 560)' "$RESULTS")
+  for k in $AGENTS; do
+    for mode in "" --queued-subscriber; do
+      step "mqtt-k$k${mode:+-queued}" 300 "$BIN/mqtt_bench" --mosquitto "$mosquitto" \
+        --work "$OUT/work" --json "$RESULTS" --publishers "$k" --window "$WINDOW" \
+        --payload-bytes "$payload" --total "$TOTAL" --light-rate "$LIGHT_RATE" \
+        --light-seconds "$LIGHT_SECONDS" $mode
+    done
+  done
+else
+  echo "== mqtt: skipped (mqtt_bench or mosquitto missing: apt-get install mosquitto libmosquitto-dev)"
+fi
+
+if [ "$CONNECT_AGENTS" -gt 0 ]; then
+  step "connect-k$CONNECT_AGENTS" $((CONNECT_TIMEOUT + 240)) "$BIN/ingest_bench" connect \
+    --broker "$BROKER" --work "$OUT/work" --json "$RESULTS" --agents "$CONNECT_AGENTS" \
+    --timeout-s "$CONNECT_TIMEOUT"
+fi
+
+planner=$(find "$BUILD" -name planner_bench -type f -perm -u+x 2>/dev/null | head -1)
+if [ "$PLANNER" = 1 ] && [ -n "$planner" ]; then
+  # The command docs/planning.md records (plain ./planner_bench), plus JSON for the summary.
+  step planner 400 "$planner" --benchmark_out="$OUT/planner.json" --benchmark_out_format=json
+elif [ "$PLANNER" = 1 ]; then
+  echo "== planner: planner_bench not built"
+fi
+
+rm -rf "$OUT/work"
+python3 "$HERE/summary.py" "$RESULTS" "$OUT/planner.json" | tee "$OUT/summary.txt"
+echo "Results: $OUT (results.jsonl, summary.txt, logs)"
+[ "$failures" = 0 ] || { echo "$failures step(s) failed"; exit 1; }

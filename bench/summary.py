@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""Summary of one `make bench` run: reads bench-results/results.jsonl (written by ingest_bench and
+mqtt_bench) and planner.json (Google Benchmark), prints the tables docs/performance.md records and
+which targets are met. Usage: summary.py RESULTS.jsonl [PLANNER.json]"""
+import json
+import os
+import sys
+
+
+def load(path):
+    rows = []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                rows.append(json.loads(line))
+    return rows
+
+
+def fmt(x, digits=0):
+    return "-" if x is None else f"{x:,.{digits}f}"
+
+
+def main():
+    rows = load(sys.argv[1])
+    planner_path = sys.argv[2] if len(sys.argv) > 2 else ""
+    by = lambda kind: [r for r in rows if r.get("bench") == kind]
+    targets = []  # (description, value text, met)
+
+    for m in by("machine"):
+        print(f"Machine: {m['nproc']} cores, {m['cpu']}, {m['ram']} RAM; "
+              f"load average at start {m['loadavg_at_start']}; started {m['started']}")
+
+    raw = None
+    for v in by("verify"):
+        raw = v["rate"]
+        print(f"\n(a) Raw crypto_sign_verify_detached, one core: {fmt(raw)} /s "
+              f"({v['signed_bytes']}-byte signed message = domain + {v['body_bytes']}-byte body; "
+              f"envelope {v['envelope_bytes']} bytes)")
+
+    ingest = by("ingest")
+    if ingest:
+        print("\n(b)-(d) Ingest: samband-broker serve (separate process), loopback, CURVE, "
+              "synchronous=FULL, acknowledged after commit")
+        print(f"{'agents':>6} {'verify':>6} {'acked/s':>9} {'ratio':>6} {'sat p50':>8} "
+              f"{'sat p99':>8} {'light p50':>9} {'light p99':>9} {'broker':>7} {'client':>7} "
+              f"{'us/rep':>6} {'batch':>5} {'stored':>9}")
+        for r in ingest:
+            s, l = r["saturated"], r["light"]
+            ratio = s["rate"] / raw if raw else None
+            r["ratio"] = ratio
+            print(f"{r['agents']:>6} {r['verify_threads']:>6} {fmt(s['rate']):>9} "
+                  f"{fmt(ratio, 2):>6} {fmt(s['p50_ms'], 1):>6}ms {fmt(s['p99_ms'], 1):>6}ms "
+                  f"{fmt(l['p50_ms'], 2):>7}ms {fmt(l['p99_ms'], 2):>7}ms "
+                  f"{fmt(r['broker_cores'], 2):>7} {fmt(r['client_cores'], 2):>7} "
+                  f"{fmt(r.get('broker_cpu_us_per_report')):>6} "
+                  f"{fmt(r.get('mean_batch_frames')):>5} "
+                  f"{'exact' if r['stored_ok'] else 'LOST ' + str(r['sent'] - r['stored']):>9}")
+        print("  (ratio = acked/s divided by the raw one-core verify rate; p50/p99 = send to ack; "
+              "broker/client = CPU cores used during saturation; us/rep = broker CPU "
+              "microseconds per report; batch = mean frames per commit; stored = the database "
+              "holds exactly what was sent, checked after every run)")
+        for r in ingest:
+            if r["verify_threads"] == 1 and r.get("ratio") is not None:
+                targets.append((f"ratio >= 0.8 with one verify thread ({r['agents']} agents)",
+                                f"{r['ratio']:.2f}", r["ratio"] >= 0.8))
+        for k in sorted({r["agents"] for r in ingest}):
+            spread = [r for r in ingest if r["agents"] == k and r["verify_threads"] >= 2]
+            if spread and raw:
+                best = max(spread, key=lambda r: r["saturated"]["rate"])
+                targets.append((f"ratio > 1.2 spreading verification ({k} agents, "
+                                f"verify_threads={best['verify_threads']})",
+                                f"{best['ratio']:.2f}", best["ratio"] > 1.2))
+        for r in ingest:
+            targets.append((f"light-load p99 < 10 ms ({r['agents']} agents, verify_threads="
+                            f"{r['verify_threads']})", f"{r['light']['p99_ms']:.2f} ms",
+                            r["light"]["p99_ms"] < 10))
+        targets.append(("no report lost or duplicated (database checked after every run)",
+                        f"{sum(1 for r in ingest if r['stored_ok'])}/{len(ingest)} runs exact",
+                        all(r["stored_ok"] for r in ingest)))
+
+    mqtt = by("mqtt")
+    if mqtt:
+        print("\nMQTT: mosquitto (persistence on, QoS 1, same publishers, window and payload; no "
+              "signature verification, no per-message fsync, no encryption)")
+        print(f"{'pubs':>6} {'subscriber':>18} {'PUBACK/s':>9} {'sat p50':>8} {'sat p99':>8} "
+              f"{'light p99':>9} {'mosq':>6} {'client':>7} {'ours v1':>8} {'ours best':>9}")
+        for m in mqtt:
+            s = m["saturated"]
+            ours = [r for r in ingest if r["agents"] == m["publishers"]]
+            v1 = next((r for r in ours if r["verify_threads"] == 1), None)
+            best = max(ours, key=lambda r: r["saturated"]["rate"]) if ours else None
+            r1 = v1["saturated"]["rate"] / s["rate"] if v1 and s["rate"] else None
+            rb = best["saturated"]["rate"] / s["rate"] if best and s["rate"] else None
+            print(f"{m['publishers']:>6} {'offline durable' if m['queued_subscriber'] else 'none':>18} "
+                  f"{fmt(s['rate']):>9} {fmt(s['p50_ms'], 1):>6}ms {fmt(s['p99_ms'], 1):>6}ms "
+                  f"{fmt(m['light']['p99_ms'], 2):>7}ms {fmt(m['broker_cores'], 2):>6} "
+                  f"{fmt(m['client_cores'], 2):>7} {fmt(r1, 2):>8} {fmt(rb, 2):>9}")
+            if not m["queued_subscriber"] and rb is not None:
+                targets.append((f"ours / mosquitto PUBACK rate >= 1.0 ({m['publishers']} "
+                                f"publishers, best verify_threads={best['verify_threads']})",
+                                f"{rb:.2f}", rb >= 1.0))
+        print("  (ours v1 / ours best = our acked/s with verify_threads=1 / with the best setting, "
+              "divided by mosquitto's PUBACK/s)")
+
+    for c in by("connect"):
+        print(f"\nConnect storm: {c['agents']} agents connecting at once, one queued report each "
+              f"({c['client_processes']} client process(es) under RLIMIT_NOFILE {c['file_limit']}, "
+              f"ZMQ_MAX_SOCKETS {c['max_sockets']} each, timeout {c['timeout_s']} s)")
+        done = lambda v: f"all by {v:.1f} s" if v >= 0 else "not all within the timeout"
+        print(f"  sockets created and connecting after {c['sockets_created_s']:.1f} s")
+        print(f"  CURVE handshakes done (client-side HANDSHAKE_SUCCEEDED monitors): "
+              f"{c['connected']} of {c['agents']}, p50 {c['connected_p50_s']:.1f} s, "
+              f"p90 {c['connected_p90_s']:.1f} s, {done(c['all_connected_s'])}; "
+              f"handshake failures {c['handshake_failures']}")
+        print(f"  reports acknowledged: {c['acked']} of {c['agents']}, p50 {c['ack_p50_s']:.1f} s, "
+              f"p90 {c['ack_p90_s']:.1f} s, {done(c['all_acked_s'])}; stored {c['stored']} "
+              f"({'exact' if c['stored_ok'] else 'incomplete'})")
+        print(f"  CPU: broker {c['broker_cpu_s']:.1f} s "
+              f"({1000 * c['broker_cpu_s'] / max(1, c['agents']):.2f} ms per agent: handshake, "
+              f"ZAP, verify, commit), client processes {c['client_cpu_s']:.1f} s")
+        targets.append((f"{c['agents']} agents connected and their reports stored",
+                        f"{c['acked']} acked, {c['stored']} stored, "
+                        f"{done(c['all_acked_s'])}",
+                        c["stored_ok"] and c["acked"] == c["agents"]))
+
+    if planner_path and os.path.exists(planner_path):
+        with open(planner_path) as f:
+            bench = json.load(f)
+        print("\nPlanner (bench/planner_bench, Google Benchmark, real time per iteration)")
+        for b in bench.get("benchmarks", []):
+            if b.get("run_type") == "aggregate":
+                continue
+            unit = b.get("time_unit", "ns")
+            scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[unit]
+            seconds = b["real_time"] * scale
+            extras = {k: v for k, v in b.items()
+                      if k in ("failing_units", "pupils", "unplaced", "scenarios",
+                               "worst_unplaced", "all_threads_cpu_s")}
+            extras = {("CPU all threads s" if k == "all_threads_cpu_s" else k):
+                      (round(v, 2) if k == "all_threads_cpu_s" else v)
+                      for k, v in extras.items()}
+            extra = ", ".join(f"{k} {v:,}" if isinstance(v, float) and v != int(v)
+                              else f"{k} {v:,.0f}" for k, v in extras.items())
+            err = f"  ERROR: {b['error_message']}" if b.get("error_occurred") else ""
+            print(f"  {b['name']:<55} {seconds:>9.3f} s  {extra}{err}")
+            name = b["name"]
+            if "StockholmContingency" in name:
+                targets.append((f"Stockholm N-1 < 5 s ({name})", f"{seconds:.2f} s", seconds < 5))
+            if "NationalContingency" in name:
+                targets.append((f"national N-1 < 2 min ({name})", f"{seconds:.1f} s",
+                                seconds < 120))
+            if "NationalPlan" in name:
+                targets.append((f"national one plan < 2 min ({name})", f"{seconds:.2f} s",
+                                seconds < 120))
+
+    if targets:
+        print("\nTargets")
+        for desc, value, met in targets:
+            print(f"  [{'met' if met else 'MISSED'}] {desc}: {value}")
+
+
+if __name__ == "__main__":
+    main()
