@@ -116,14 +116,7 @@ class CityActionsTest : public ::testing::Test {
 
   Bytes cityMessage(const common::Identity& signer, common::Payload payload,
                     common::Mode mode = common::Mode::ACTUAL) {
-    common::Message m;
-    m.senderId = common::kCitySenderId;
-    m.keyId = signer.keyId();
-    m.seq = ++citySeq;
-    m.sentAt = clock.nowMs();
-    m.mode = mode;
-    m.payload = std::move(payload);
-    return common::seal(signer, m).envelope;
+    return cityChain.next(signer, std::move(payload), mode, clock.nowMs());
   }
 
   // Bodies the fake broker stored of `kind`, decoded.
@@ -155,7 +148,7 @@ class CityActionsTest : public ::testing::Test {
   test::AgentFixture agent;
   std::unique_ptr<FakeBroker> broker;
   CityActions actions;
-  uint64_t citySeq = 0;
+  test::CityChainWriter cityChain;
 };
 
 TEST_F(CityActionsTest, AnswersACheckWithSignedSelfTestsInTheChecksMode) {

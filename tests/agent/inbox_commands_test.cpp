@@ -28,14 +28,7 @@ class InboxCommandsTest : public ::testing::Test {
   void SetUp() override { agent = test::makeAgent(dir.path(), "tcp://127.0.0.1:1"); }
 
   Bytes cityEnvelope(const common::Identity& signer, common::Payload payload, common::Mode mode) {
-    common::Message m;
-    m.senderId = common::kCitySenderId;
-    m.keyId = signer.keyId();
-    m.seq = ++seq;
-    m.sentAt = now;
-    m.mode = mode;
-    m.payload = std::move(payload);
-    return common::seal(signer, m).envelope;
+    return cityChain.next(signer, std::move(payload), mode, now);
   }
 
   // Stores a city-signed message as `run` does and records `state` ("" = not yet handled).
@@ -104,7 +97,7 @@ class InboxCommandsTest : public ::testing::Test {
   test::TempDir dir;
   test::AgentFixture agent;
   const int64_t now = common::SystemClock().nowMs();
-  uint64_t seq = 0;
+  test::CityChainWriter cityChain;
 };
 
 TEST_F(InboxCommandsTest, ConfirmQueuesASecondAnswerWithTheFirstResultsInTheChecksMode) {

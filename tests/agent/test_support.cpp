@@ -18,6 +18,8 @@
 
 #include "agent/agent_init.h"
 #include "common/clock.h"
+#include "common/codec.h"
+#include "common/ids.h"
 #include "common/config.h"
 #include "common/enrollment.h"
 
@@ -207,6 +209,21 @@ int unusedPort() {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   ::close(fd);
   return ntohs(addr.sin_port);
+}
+
+common::Bytes CityChainWriter::next(const common::Identity& signer, common::Payload payload,
+                                    common::Mode mode, int64_t sentAtMs) {
+  common::Message m;
+  m.senderId = common::kCitySenderId;
+  m.keyId = signer.keyId();
+  m.seq = ++seq_;
+  m.prevHash = prevHash_;
+  m.sentAt = sentAtMs;
+  m.mode = mode;
+  m.payload = std::move(payload);
+  auto sealed = common::seal(signer, m);
+  prevHash_ = sealed.bodyHash;
+  return sealed.envelope;
 }
 
 }  // namespace samband::agent::test

@@ -12,6 +12,7 @@
 #include "agent/agent_config.h"
 #include "agent/session.h"
 #include "common/identity.h"
+#include "common/messages.h"
 
 namespace samband::agent::test {
 
@@ -74,6 +75,19 @@ class ChildProcess {
   int pid_ = -1;
   bool reaped_ = false;
   std::string errPath_;
+};
+
+// Signs city messages as the broker's city chain does: seq counts up from 1 and each body
+// names the hash of the one before. A message signed by another key (a forgery) takes the next
+// seq too, so a test can interleave genuine and forged ones.
+class CityChainWriter {
+ public:
+  common::Bytes next(const common::Identity& signer, common::Payload payload, common::Mode mode,
+                     int64_t sentAtMs);
+
+ private:
+  uint64_t seq_ = 0;
+  common::Bytes prevHash_;
 };
 
 // The samband-agent binary under test.

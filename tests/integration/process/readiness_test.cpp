@@ -220,7 +220,8 @@ TEST_F(Readiness, StoppedAgentIsMissingAndCountsLateWhenItAnswersAfterTheDeadlin
   EXPECT_TRUE(everyTestPassed(rowOf(report, kP1))) << rowOf(report, kP1).dump(2);
   EXPECT_TRUE(everyTestPassed(rowOf(report, kP2))) << rowOf(report, kP2).dump(2);
   std::set<std::string> names;
-  for (const auto& t : rowOf(report, kP1)["self_tests"]) names.insert(t["name"].get<std::string>());
+  const nlohmann::json rowP1 = rowOf(report, kP1);  // a named copy: a temporary would dangle
+  for (const auto& t : rowP1["self_tests"]) names.insert(t["name"].get<std::string>());
   EXPECT_EQ(names, (std::set<std::string>{"broker_link", "clock_skew", "disk_free", "outbox_depth",
                                           "key_file_mode", "status_age", "duty_contact"}));
 

@@ -75,18 +75,27 @@ TEST_F(Schedule, IsDueFrom0730StockholmTimeNotBefore) {
   EXPECT_EQ(checks(), 1);
 }
 
+TEST_F(Schedule, ABrokerBackWithinTheDeadlineStillSendsTodaysCheckButNotLater) {
+  auto s = scheduler();
+  clock_.setMs(utc("2026-11-25T07:30:00"));  // 08:30 CET: the 60-minute window has passed
+  EXPECT_FALSE(s->tick().has_value());
+  clock_.setMs(utc("2026-11-26T06:45:00"));  // 07:45 CET the next day: back in time
+  EXPECT_TRUE(s->tick().has_value());
+  EXPECT_EQ(checks(), 1);
+}
+
 TEST_F(Schedule, SkipsWeekendsAndDisabledSchedules) {
   auto s = scheduler();
-  clock_.setMs(utc("2026-11-28T09:00:00"));  // Saturday
+  clock_.setMs(utc("2026-11-28T06:40:00"));  // Saturday 07:40 CET, inside the window of a school day
   EXPECT_FALSE(s->tick().has_value());
-  clock_.setMs(utc("2026-11-29T09:00:00"));  // Sunday
+  clock_.setMs(utc("2026-11-29T06:40:00"));  // Sunday
   EXPECT_FALSE(s->tick().has_value());
   EXPECT_EQ(checks(), 0);
 
   ReadinessSchedule off;
   off.enabled = false;
   auto disabled = scheduler(off);
-  clock_.setMs(utc("2026-11-30T09:00:00"));  // Monday
+  clock_.setMs(utc("2026-11-30T06:40:00"));  // Monday 07:40 CET
   EXPECT_FALSE(disabled->tick().has_value());
   EXPECT_EQ(checks(), 0);
   EXPECT_TRUE(s->tick().has_value());
@@ -96,15 +105,15 @@ TEST_F(Schedule, SkipsHolidayRangesInclusively) {
   ReadinessSchedule schedule;
   schedule.skip = {{"2026-12-21", "2027-01-06"}, {"2027-04-02", "2027-04-02"}};
   auto s = scheduler(schedule);
-  for (const char* day : {"2026-12-21T08:00:00", "2026-12-30T08:00:00", "2027-01-06T08:00:00",
-                          "2027-04-02T08:00:00"}) {
+  for (const char* day : {"2026-12-21T06:40:00", "2026-12-30T06:40:00", "2027-01-06T06:40:00",
+                          "2027-04-02T06:40:00"}) {
     clock_.setMs(utc(day));
     EXPECT_FALSE(s->tick().has_value()) << day;
   }
   EXPECT_EQ(checks(), 0);
-  clock_.setMs(utc("2027-01-07T08:00:00"));  // Thursday after the break
+  clock_.setMs(utc("2027-01-07T06:40:00"));  // Thursday after the break
   EXPECT_TRUE(s->tick().has_value());
-  clock_.setMs(utc("2026-12-18T08:00:00"));  // Friday before it
+  clock_.setMs(utc("2026-12-18T06:40:00"));  // Friday before it
   EXPECT_TRUE(s->tick().has_value());
 }
 
