@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBIAN_PACKAGES := build-essential cmake pkg-config \
   libzmq3-dev cppzmq-dev capnproto libcapnp-dev libsqlitecpp-dev libsqlite3-dev sqlite3 \
   libsodium-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libtomlplusplus-dev \
-  nlohmann-json3-dev libcpp-httplib-dev liblemon-dev mosquitto python3 \
+  nlohmann-json3-dev libcpp-httplib-dev liblemon-dev mosquitto libmosquitto-dev python3 \
   chromium nodejs npm
 
 .PHONY: all deps build test demo asan bench soak fuzz clean format
@@ -51,7 +51,7 @@ asan: deps
 # Benchmarks build in their own directory, so `make test` never compiles them.
 BENCH_BUILD ?= build-bench
 bench: deps
-	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DSAMBAND_BENCH=ON >/dev/null
+	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DSAMBAND_BENCH=ON -DSAMBAND_TESTS=OFF >/dev/null
 	cmake --build $(BENCH_BUILD) -j $(JOBS)
 	./bench/run.sh $(BENCH_BUILD)
 

@@ -121,6 +121,7 @@ void Committer::handleHeartbeat(const std::string& routingId, const VerifiedFram
 void Committer::handleFrame(const std::string& routingId, const VerifiedFrame& f,
                             std::vector<Reply>& out) {
   const auto& m = f.message();
+  noteRoute(m.senderId, routingId);
   if (m.isHeartbeat()) {
     handleHeartbeat(routingId, f, out);
     return;
@@ -313,6 +314,54 @@ void Committer::deliverOutbound(const std::string& routingId, const std::string&
     u.bind(2, id);
     u.exec();
   }
+}
+
+void Committer::noteRoute(const std::string& provider, const std::string& routingId) {
+  if (routingId.empty()) return;
+  Route& r = routes_[provider];
+  r.routingId = routingId;
+  r.lastFrameMs = clock_.nowMs();
+}
+
+std::vector<Reply> Committer::pushNewOutbound() {
+  std::vector<Reply> out;
+  auto& db = store_.db();
+  try {
+    const int64_t newest = db.execAndGet("SELECT coalesce(max(id), 0) FROM outbound").getInt64();
+    if (pushedOutboundId_ < 0) pushedOutboundId_ = newest;  // older rows: the heartbeat path
+    if (newest <= pushedOutboundId_) return out;
+    const int64_t now = clock_.nowMs();
+    db.exec("BEGIN IMMEDIATE");
+    SQLite::Statement q(db,
+                        "SELECT id, provider_id, envelope FROM outbound WHERE id>? AND id<=? AND "
+                        "delivered_at IS NULL AND last_sent_at IS NULL ORDER BY id");
+    q.bind(1, pushedOutboundId_);
+    q.bind(2, newest);
+    SQLite::Statement u(db, "UPDATE outbound SET last_sent_at=? WHERE id=?");
+    while (q.executeStep()) {
+      auto route = routes_.find(q.getColumn(1).getString());
+      if (route == routes_.end() || now - route->second.lastFrameMs > kRouteFreshMs) continue;
+      auto c = q.getColumn(2);
+      auto* p = static_cast<const uint8_t*>(c.getBlob());
+      out.push_back(
+          {route->second.routingId, encode(common::CityEnvelopeMsg{Bytes(p, p + c.getBytes())})});
+      u.reset();
+      u.bind(1, now);
+      u.bind(2, q.getColumn(0).getInt64());
+      u.exec();
+    }
+    db.exec("COMMIT");
+    pushedOutboundId_ = newest;
+  } catch (const std::exception& e) {
+    try {
+      db.exec("ROLLBACK");
+    } catch (const std::exception&) {
+      // No transaction was open; nothing to undo.
+    }
+    out.clear();  // nothing marked as sent, so nothing is promised; heartbeats deliver it
+    common::logWarn("commit", std::string("cannot push queued city messages: ") + e.what());
+  }
+  return out;
 }
 
 void Committer::flushCounters() {

@@ -29,6 +29,8 @@ struct Reply {
 
 // How long a delivered-but-unanswered city message waits before it is sent again.
 inline constexpr int64_t kOutboundResendMs = 30'000;
+// A provider whose agent sent a frame this recently counts as connected for pushing.
+inline constexpr int64_t kRouteFreshMs = 120'000;
 
 class Committer {
  public:
@@ -40,6 +42,14 @@ class Committer {
   // when the commit succeeded; if it failed, nothing is acknowledged (agents resend after their
   // ack timeout), the in-memory heads are dropped and the error is logged.
   std::vector<Reply> apply(std::vector<WorkItem>& batch);
+
+  // City messages queued since the last call (by `readiness run`, `directive send`, the board
+  // or the scheduler, on other connections) go out at once to providers whose agent sent a
+  // frame within kRouteFreshMs, instead of waiting for that agent's next heartbeat. Providers
+  // not connected get theirs behind their first heartbeat, as before. Cheap when nothing was
+  // queued (one lookup of the newest rowid). Errors are logged; the heartbeat path still
+  // delivers everything.
+  std::vector<Reply> pushNewOutbound();
 
  private:
   struct Head {
@@ -57,12 +67,20 @@ class Committer {
   void deliverOutbound(const std::string& routingId, const std::string& provider,
                        std::vector<Reply>& out);
   void flushCounters();
+  void noteRoute(const std::string& provider, const std::string& routingId);
 
   Store& store_;
   const common::Clock& clock_;
   Metrics& metrics_;
   std::unordered_map<std::string, Head> heads_;
   std::unordered_map<std::string, int64_t> lastHeartbeat_;
+  // The ROUTER identity of each provider's newest connection and when it last sent a frame.
+  struct Route {
+    std::string routingId;
+    int64_t lastFrameMs = 0;
+  };
+  std::unordered_map<std::string, Route> routes_;
+  int64_t pushedOutboundId_ = -1;  // outbound rows up to this id were considered for pushing
   // Per-batch accumulators.
   std::unordered_map<std::string, int64_t> rejectedInBatch_;
   std::unordered_map<std::string, int64_t> lastSeenInBatch_;

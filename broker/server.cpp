@@ -23,6 +23,8 @@ constexpr const char* kReplyEndpoint = "inproc://samband-replies";
 constexpr const char* kMonitorEndpoint = "inproc://samband-router-monitor";
 constexpr const char* kZapEndpoint = "inproc://zeromq.zap.01";
 constexpr int kPollMs = 100;
+// How often the database thread looks for newly queued city messages to push.
+constexpr int64_t kPushOutboundMs = 250;
 constexpr int64_t kMaxMessageBytes = 1024 * 1024;
 
 std::string toString(const zmq::message_t& m) {
@@ -50,8 +52,7 @@ common::Status Server::start() {
   auto router = std::make_shared<zmq::socket_t>(context_, zmq::socket_type::router);
   router->set(zmq::sockopt::linger, 0);
   router->set(zmq::sockopt::curve_server, 1);
-  router->set(zmq::sockopt::curve_secretkey,
-              zmq::const_buffer(city_.curveSecret(), 32));
+  router->set(zmq::sockopt::curve_secretkey, zmq::const_buffer(city_.curveSecret(), 32));
   router->set(zmq::sockopt::zap_domain, "samband");
   router->set(zmq::sockopt::maxmsgsize, kMaxMessageBytes);
   router->set(zmq::sockopt::rcvhwm, 100000);
@@ -74,8 +75,8 @@ common::Status Server::start() {
   started_ = true;
   zapThread_ = std::thread([this, zap] { zapLoop(zap); });
   for (size_t i = 0; i < workers; ++i) verifyThreads_.emplace_back([this, i] { verifyLoop(i); });
-  commitThread_ = std::thread(
-      [this, s = std::move(store).value()]() mutable { commitLoop(std::move(s)); });
+  commitThread_ =
+      std::thread([this, s = std::move(store).value()]() mutable { commitLoop(std::move(s)); });
   socketThread_ = std::thread([this, router] { socketLoop(router); });
   return {};
 }
@@ -143,9 +144,9 @@ void Server::zapLoop(std::shared_ptr<zmq::socket_t> zap) {
 
 void Server::dispatch(InboundFrame&& frame) {
   if (commitQueue_.size() > options_.maxQueuedFrames) {
-    commitQueue_.push(WorkItem{std::move(frame.routingId),
-                               Refusal{common::RejectReason::OVERLOADED,
-                                       "broker overloaded; resend later", "", "", 0}});
+    commitQueue_.push(WorkItem{
+        std::move(frame.routingId),
+        Refusal{common::RejectReason::OVERLOADED, "broker overloaded; resend later", "", "", 0}});
     return;
   }
   if (verifyQueues_.empty()) {
@@ -179,6 +180,7 @@ void Server::commitLoop(std::unique_ptr<Store> store) {
   push.connect(kReplyEndpoint);
   std::vector<WorkItem> batch;
   int64_t lastRefresh = common::monotonicMs();
+  int64_t lastPush = 0;
   while (true) {
     batch.clear();
     bool open = commitQueue_.popBatch(batch, options_.batchMax, std::chrono::milliseconds(kPollMs));
@@ -186,12 +188,17 @@ void Server::commitLoop(std::unique_ptr<Store> store) {
       commitQueue_.popBatch(batch, options_.batchMax,
                             std::chrono::milliseconds(options_.batchDelayMs));
     }
-    if (!batch.empty()) {
-      for (auto& reply : committer.apply(batch)) {
+    auto send = [&](const std::vector<Reply>& replies) {
+      for (const auto& reply : replies) {
         std::array<zmq::const_buffer, 2> parts{zmq::buffer(reply.routingId),
                                                zmq::buffer(reply.downlink)};
         zmq::send_multipart(push, parts, zmq::send_flags::dontwait);
       }
+    };
+    if (!batch.empty()) send(committer.apply(batch));
+    if (common::monotonicMs() - lastPush >= kPushOutboundMs) {
+      send(committer.pushNewOutbound());
+      lastPush = common::monotonicMs();
     }
     if (common::monotonicMs() - lastRefresh > options_.rosterRefreshMs) {
       roster_->refreshIfOlder(options_.rosterRefreshMs);
@@ -234,10 +241,10 @@ void Server::socketLoop(std::shared_ptr<zmq::socket_t> router) {
         frame.routingId = toString(id);
         frame.receivedAt = clock_.nowMs();
         if (rest.size() != 1) {
-          commitQueue_.push(WorkItem{std::move(frame.routingId),
-                                     Refusal{common::RejectReason::MALFORMED,
-                                             "a frame must be exactly one message part", "", "",
-                                             0}});
+          commitQueue_.push(
+              WorkItem{std::move(frame.routingId),
+                       Refusal{common::RejectReason::MALFORMED,
+                               "a frame must be exactly one message part", "", "", 0}});
           continue;
         }
         const char* user = rest[0].gets("User-Id");

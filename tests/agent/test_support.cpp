@@ -19,9 +19,9 @@
 #include "agent/agent_init.h"
 #include "common/clock.h"
 #include "common/codec.h"
-#include "common/ids.h"
 #include "common/config.h"
 #include "common/enrollment.h"
+#include "common/ids.h"
 
 namespace samband::agent::test {
 

@@ -4,6 +4,8 @@
 // temporary SQLite file.
 #include "broker/committer.h"
 
+#include "broker/city_chain.h"
+
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 #include <gtest/gtest.h>
@@ -696,4 +698,35 @@ TEST_F(CommitterTest, KeyRotationEnrollsNewKeyForSameProvider) {
 }
 
 }  // namespace
+// A city message queued while the agent is connected goes out at once (not behind its next
+// heartbeat), to the connection the agent last used; one for a provider never seen waits for
+// that provider's first heartbeat.
+TEST_F(CommitterTest, PushesNewCityMessagesToConnectedProvidersOnly) {
+  EXPECT_TRUE(committer_->pushNewOutbound().empty());  // nothing queued yet
+  std::vector<WorkItem> batch;
+  batch.push_back(item(alphaChain_.heartbeat(kNow).envelope, *alpha_, "alpha-connection"));
+  ASSERT_FALSE(committer_->apply(batch).empty());
+
+  auto city = common::Identity::generate("city");
+  auto& db = store_->db();
+  db.exec("BEGIN IMMEDIATE");
+  CityChain chain(*store_, *city);
+  chain.issue(common::ReadinessCheckMsg{"rc-1", kNow, kNow + 60000, false}, common::Mode::ACTUAL,
+              kNow, {alpha_->id(), beta_->id()}, "readiness_check", "rc-1");
+  db.exec("COMMIT");
+
+  clock_.setMs(kNow + 500);
+  auto pushed = committer_->pushNewOutbound();
+  ASSERT_EQ(pushed.size(), 1u);
+  EXPECT_EQ(pushed[0].routingId, "alpha-connection");
+  auto d = common::decodeDownlink(pushed[0].downlink.data(), pushed[0].downlink.size());
+  ASSERT_TRUE(d.ok());
+  EXPECT_NE(std::get_if<common::CityEnvelopeMsg>(&*d), nullptr);
+  EXPECT_EQ(scalar("SELECT last_sent_at FROM outbound WHERE provider_id='556677-0001'"),
+            kNow + 500);
+  EXPECT_TRUE(
+      db.execAndGet("SELECT last_sent_at FROM outbound WHERE provider_id='556677-0002'").isNull());
+  EXPECT_TRUE(committer_->pushNewOutbound().empty());  // each row is pushed once
+}
+
 }  // namespace samband::broker

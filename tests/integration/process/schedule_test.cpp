@@ -86,7 +86,8 @@ TEST_F(Schedule, ABrokerBackWithinTheDeadlineStillSendsTodaysCheckButNotLater) {
 
 TEST_F(Schedule, SkipsWeekendsAndDisabledSchedules) {
   auto s = scheduler();
-  clock_.setMs(utc("2026-11-28T06:40:00"));  // Saturday 07:40 CET, inside the window of a school day
+  clock_.setMs(
+      utc("2026-11-28T06:40:00"));  // Saturday 07:40 CET, inside the window of a school day
   EXPECT_FALSE(s->tick().has_value());
   clock_.setMs(utc("2026-11-29T06:40:00"));  // Sunday
   EXPECT_FALSE(s->tick().has_value());
