@@ -106,28 +106,16 @@ while IFS= read -r r; do requests+=(--request "$r"); done < "$data/sim/requests.
   die "enrollment failed; see $data/enroll.log"
 say "   $((${#requests[@]} / 2)) providers enrolled (details in $data/enroll.log)"
 
-# (An older CLI answers `roster --help` with its own help and exit 0: look for the sub-verb.)
-roster_help=$("$broker_bin" roster --help 2>&1 || true)
-if grep -q '^ *import ' <<< "$roster_help"; then
-  say "== Importing the roster (names, districts, positions, school forms)"
-  "$broker_bin" roster import --config "$config" "$data/sim/roster.csv" > "$data/roster.log" 2>&1 ||
-    die "roster import failed; see $data/roster.log"
-fi
+say "== Importing the roster (names, districts, positions, school forms)"
+"$broker_bin" roster import --config "$config" "$data/sim/roster.csv" > "$data/roster.log" 2>&1 ||
+  die "roster import failed; see $data/roster.log"
 
-login=""
-user_help=$("$broker_bin" user --help 2>&1 || true)
-if grep -q '^ *add ' <<< "$user_help"; then
-  password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(12))')
-  user_flags=(--config "$config" --name demo --role operator)
-  add_help=$("$broker_bin" user add --help 2>&1 || true)
-  if grep -q -- '--password-stdin' <<< "$add_help"; then
-    user_flags+=(--password-stdin)
-  fi
-  printf '%s\n' "$password" | "$broker_bin" user add "${user_flags[@]}" > "$data/user.log" 2>&1 ||
-    die "could not create the demo operator; see $data/user.log"
-  (umask 077 && printf 'user: demo\npassword: %s\n' "$password" > "$data/demo-login.txt")
-  login="demo / $password   (also in $data/demo-login.txt)"
-fi
+password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(12))')
+printf '%s\n' "$password" |
+  "$broker_bin" user add --config "$config" --name demo --role operator \
+    > "$data/user.log" 2>&1 || die "could not create the demo operator; see $data/user.log"
+(umask 077 && printf 'user: demo\npassword: %s\n' "$password" > "$data/demo-login.txt")
+login="demo / $password   (also in $data/demo-login.txt)"
 
 say "== Starting samband-broker serve (log: $data/broker.log)"
 "$broker_bin" serve --config "$config" >> "$data/broker.log" 2>&1 &
@@ -149,11 +137,6 @@ while time.monotonic() < deadline:
 sys.exit(1)
 EOF
 
-board_up=0
-if python3 -c "import socket; socket.create_connection(('127.0.0.1', $board_port), timeout=1).close()" 2> /dev/null; then
-  board_up=1
-fi
-
 cat << EOF
 
 ==========================================================================================
@@ -166,32 +149,19 @@ cat << EOF
                  sim/       roster.csv, agents/<orgnr>/ (agent.toml, agent.identity, outbox.db)
                  broker.log, sim.log
 EOF
-if [ "$board_up" = 1 ]; then
-  say " Board         http://$board/"
-  [ -n "$login" ] && say " Login         $login"
-else
-  say " Board         (this broker build serves no board yet; it will be at http://$board/)"
-fi
+say " Board         http://$board/"
+say " Login         $login"
 cat << EOF
  Look at it    $build/bin/samband-broker status --config $config
                $build/bin/samband-broker status --config $config --json
                $build/bin/samband-broker audit  --config $config
  One agent     $build/bin/samband-agent status --config $data/sim/agents/212000-0142/agent.toml
 EOF
-broker_help=$("$broker_bin" --help 2>&1 || true)
-if grep -q '^ *directive ' <<< "$broker_help"; then
-  cat << EOF
+cat << EOF
  Try           $build/bin/samband-broker directive send --config $config --to all \\
                  --level heightened --text "Höjd beredskap: rapportera oftare."
-               (reaches each agent with its next heartbeat; the city then reports twice as often)
-EOF
-fi
-if grep -q '^ *readiness ' <<< "$broker_help"; then
-  cat << EOF
+               (connected agents get it at once; the city then reports more often)
                $build/bin/samband-broker readiness run --config $config --deadline 2m --wait
-EOF
-fi
-cat << EOF
 
  Press Ctrl-C to stop everything.
 ==========================================================================================
