@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "broker/board_assets.h"
+#include "broker/board_http.h"
 #include "broker/board_view.h"
 #include "broker/login_throttle.h"
 #include "broker/metrics_text.h"
@@ -25,27 +26,8 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kJson = "application/json; charset=utf-8";
 constexpr size_t kMaxBodyBytes = 16 * 1024;
 constexpr int kMaxConcurrentVerifications = 2;
-
-void reply(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  res.set_header("Cache-Control", "no-store");
-  res.set_content(body.dump(), kJson);
-}
-
-void problem(httplib::Response& res, int status, const std::string& code,
-             const std::string& message) {
-  reply(res, status, {{"error", code}, {"message", message}});
-}
-
-void unavailable(httplib::Response& res, const std::string& what) {
-  res.set_header("Retry-After", "5");
-  problem(res, 503, "unavailable",
-          "The database could not be read (" + what +
-              "); the board retries by itself, check the broker's log if this persists");
-}
 
 std::string cookieValue(const httplib::Request& req, const std::string& name) {
   for (size_t i = 0; i < req.get_header_value_count("Cookie"); ++i) {
@@ -71,22 +53,6 @@ bool equalSecret(const std::string& a, const std::string& b) {
   return a.size() == b.size() && !a.empty() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-bool isJsonRequest(const httplib::Request& req) {
-  std::string type = req.get_header_value("Content-Type");
-  return type.rfind("application/json", 0) == 0;
-}
-
-int64_t clampParam(const httplib::Request& req, const char* name, int64_t fallback, int64_t min,
-                   int64_t max) {
-  if (!req.has_param(name)) return fallback;
-  try {
-    int64_t v = std::stoll(req.get_param_value(name));
-    return std::clamp(v, min, max);
-  } catch (const std::exception&) {
-    return fallback;
-  }
-}
-
 std::string compactStamp(int64_t ms) {
   // "2026-11-25T10:46:20.123Z" -> "20261125-1046"
   std::string t = common::formatRfc3339(ms);
@@ -105,6 +71,12 @@ common::RateLimiter& loginLogLimiter() {
 }
 
 }  // namespace
+
+Board::Board(BoardOptions options, Metrics& metrics, const common::Clock& clock,
+             const common::Identity& city)
+    : Board(std::move(options), metrics, clock) {
+  city_ = &city;
+}
 
 Board::Board(BoardOptions options, Metrics& metrics, const common::Clock& clock)
     : options_(std::move(options)),
@@ -405,6 +377,7 @@ void Board::routes() {
                  BoardView(**lease, {options_.liveness, options_.reportOldAfterMs}, clock_.nowMs())
                      .whatIf());
          }));
+  cityRoutes();
   // Unknown API paths: 401 before login (nothing about the API leaks), 404 after.
   auto notFound =
       guarded(Need::viewer, [](const httplib::Request&, httplib::Response& res, const Session&) {

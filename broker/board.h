@@ -3,6 +3,7 @@
 // viewer/operator, the JSON API of docs/api.md, Server-Sent Events, CSV export, /metrics and
 // /healthz, and the page itself from assets embedded in the binary. Reads the database through
 // its own connections (one per request thread at a time) and never touches the ingest path.
+// The city's work — readiness checks, directives, takeover planning — is in board_city.cpp.
 #pragma once
 
 #include <atomic>
@@ -14,11 +15,13 @@
 #include <thread>
 
 #include "broker/board_config.h"
+#include "broker/board_planning.h"
 #include "broker/change_watch.h"
 #include "broker/metrics.h"
 #include "broker/sessions.h"
 #include "broker/store_pool.h"
 #include "common/clock.h"
+#include "common/identity.h"
 #include "common/result.h"
 
 namespace httplib {
@@ -31,7 +34,11 @@ namespace samband::broker {
 
 class Board {
  public:
-  // `metrics` and `clock` must outlive the board.
+  // `metrics`, `clock` and `city` must outlive the board. `city` signs the directives operators
+  // send from the board (the identity `serve` loads from [broker] identity).
+  Board(BoardOptions options, Metrics& metrics, const common::Clock& clock,
+        const common::Identity& city);
+  // A board without the city identity: everything but sending directives, which answers 503.
   Board(BoardOptions options, Metrics& metrics, const common::Clock& clock);
   ~Board();
   Board(const Board&) = delete;
@@ -54,6 +61,8 @@ class Board {
   enum class Need { viewer, viewerPost, operatorPost };
 
   void routes();
+  // Readiness checks, directives and takeover planning (board_city.cpp).
+  void cityRoutes();
   // Wraps a data endpoint: 401 without a live session, 403 when the role is not enough or a
   // state-changing request lacks the CSRF token or comes from another origin.
   std::function<void(const httplib::Request&, httplib::Response&)> guarded(Need need,
@@ -71,9 +80,11 @@ class Board {
   BoardOptions options_;
   Metrics& metrics_;
   const common::Clock& clock_;
+  const common::Identity* city_ = nullptr;  // not owned; null: directives cannot be sent
   StorePool readPool_;
   StorePool writePool_;
   ChangeWatch watch_;
+  ContingencyCache contingency_;
   std::unique_ptr<httplib::Server> http_;
   std::thread thread_;
   int port_ = 0;
