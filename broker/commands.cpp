@@ -99,7 +99,7 @@ int runServe(const std::string& configPath) {
   if (auto s = server.start(); !s) return fail(s.error().message, kExitFailure);
   common::logInfo("broker", "listening on " + server.endpoint() + ", database " +
                                 cfg->databasePath);
-  Board board(std::move(*boardOptions), metrics, clock);
+  Board board(std::move(*boardOptions), metrics, clock, **city);
   if (auto s = board.start(); !s) {
     server.stop();
     return fail(s.error().message, kExitFailure);
