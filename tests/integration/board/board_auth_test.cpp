@@ -15,9 +15,25 @@ namespace {
 
 using nlohmann::json;
 
-const std::vector<std::string> kDataGets{
-    "/api/session",  "/api/picture", "/api/units",  "/api/providers",  "/api/providers/556677-8899",
-    "/api/capacity", "/api/whatif",  "/api/events", "/api/export.csv", "/api/no-such-endpoint"};
+const std::vector<std::string> kDataGets{"/api/session",
+                                         "/api/picture",
+                                         "/api/units",
+                                         "/api/providers",
+                                         "/api/providers/556677-8899",
+                                         "/api/capacity",
+                                         "/api/whatif",
+                                         "/api/events",
+                                         "/api/export.csv",
+                                         "/api/readiness",
+                                         "/api/readiness?check=rc-2026-11-18-abcdef",
+                                         "/api/readiness/history",
+                                         "/api/readiness/history?rates=1",
+                                         "/api/directives",
+                                         "/api/directives/D-000001",
+                                         "/api/plan",
+                                         "/api/plan?horizon=72h&what_if=0",
+                                         "/api/contingency",
+                                         "/api/no-such-endpoint"};
 
 int statusOf(const httplib::Result& r) { return r ? r->status : -1; }
 
@@ -34,6 +50,9 @@ TEST_F(BoardFixture, EveryDataEndpointAnswers401WithoutASession) {
       statusOf(c.Post("/api/units/12345678/what-if", R"({"failing":true})", "application/json")),
       401);
   EXPECT_EQ(statusOf(c.Post("/api/logout", "{}", "application/json")), 401);
+  EXPECT_EQ(statusOf(c.Post("/api/directives", R"({"to":"all","text":"Stäng skolorna"})",
+                            "application/json")),
+            401);
 }
 
 TEST_F(BoardFixture, AForgedOrMalformedCookieIsNotASession) {

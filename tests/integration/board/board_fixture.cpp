@@ -59,6 +59,7 @@ void BoardFixture::SetUp() {
   addUser(*store_, kViewer, "viewer");
   addUser(*store_, kOperator, "operator");
   identity_ = common::Identity::generate(kProvider);
+  city_ = common::Identity::generate("city");
 
   options_.listen = "127.0.0.1:0";
   options_.host = "127.0.0.1";
@@ -67,7 +68,7 @@ void BoardFixture::SetUp() {
   options_.databasePath = path;
   options_.threads = 8;
   options_.sessionTtlMs = 3600 * 1000;
-  board_ = std::make_unique<Board>(options_, metrics_, clock_);
+  board_ = std::make_unique<Board>(options_, metrics_, clock_, *city_);
   auto started = board_->start();
   ASSERT_TRUE(started.ok()) << started.error().message;
 }

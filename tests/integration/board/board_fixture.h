@@ -1,6 +1,7 @@
 // BoardFixture: a real Board on a free loopback port over a real temporary database, seeded
-// with providers, units, reports (as signed frames in the archive) and two accounts, and a
-// FakeClock so session expiry and login slow-down are tested without sleeping.
+// with providers, units, reports (as signed frames in the archive) and two accounts, a city
+// identity for the directives the board signs, and a FakeClock so session expiry and login
+// slow-down are tested without sleeping.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -54,6 +55,7 @@ class BoardFixture : public ::testing::Test {
   std::string dir_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<common::Identity> identity_;
+  std::unique_ptr<common::Identity> city_;  // signs directives and readiness checks
   common::FakeClock clock_{kStartMs};
   Metrics metrics_;
   std::unique_ptr<Board> board_;
