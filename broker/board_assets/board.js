@@ -63,6 +63,64 @@
       form_gymnasieskola: 'Gymnasieskola', form_fritidshem: 'Fritidshem',
       form_anpassad_grundskola: 'Anpassad grundskola', form_anpassad_gymnasieskola: 'Anpassad gymnasieskola',
       oldReports: 'Gamla rapporter', pupilsPresent: 'Elever närvarande',
+      tabReadiness: 'Beredskapskontroll', tabDirectives: 'Direktiv', tabPlanning: 'Planering',
+      loadFailed: 'Kunde inte hämtas: {m}', cancel: 'Avbryt', yes: 'Ja', no: 'Nej',
+      readinessToday: 'Dagens beredskapskontroll', readinessLatest: 'Senaste beredskapskontrollen',
+      readinessTitle: 'Beredskapskontroll', readinessHistory: 'Tidigare kontroller',
+      noCheck: 'Ingen beredskapskontroll har skickats ännu.',
+      checkIssued: 'skickad {t}', checkDeadline: 'svar senast {t}',
+      checkOpen: 'pågår, {left} kvar', checkClosed: 'avslutad', checkConfirm: 'en person ska bekräfta',
+      checkProgress: '{n} av {t} huvudmän har svarat',
+      out_answered: 'Svarade i tid', out_late: 'Svarade sent', out_missing: 'Saknas', out_pending: 'Väntar på svar',
+      sum_answered: 'Svarade i tid', sum_late: 'Sena svar', sum_missing: 'Saknas', sum_pending: 'Väntar',
+      sum_failed: 'Misslyckade självtester', sum_unconfirmed: 'Ej bekräftade',
+      colOutcome: 'Utfall', colAnswerTime: 'Svarstid', colSelfTests: 'Självtester', colConfirmed: 'Bekräftad',
+      colRate: 'Svar i tid (senaste 30)', colCheck: 'Kontroll', colAnswered: 'I tid', colLate: 'Sena',
+      colMissing: 'Saknas', colPending: 'Väntar', colFailed: 'Misslyckade test', colResult: 'Resultat',
+      allTestsPassed: 'Alla godkända', rateOf: '{p} % av {n}', noHistoryChecks: 'Inga tidigare kontroller.',
+      resultGood: 'Alla svarade, inga fel', resultBad: 'Brister', resultOpen: 'Pågår',
+      test_broker_link: 'Anslutning till brokern', test_clock_skew: 'Klockan', test_disk_free: 'Diskutrymme',
+      test_outbox_depth: 'Kö att skicka', test_key_file_mode: 'Nyckelfilens rättigheter',
+      test_status_age: 'Lägesrapportens ålder', test_duty_contact: 'Jourkontakt',
+      directiveNew: 'Skicka direktiv', directiveTo: 'Mottagare', directiveToAll: 'Alla anslutna huvudmän',
+      directiveToSome: 'Valda huvudmän', directiveText: 'Text till huvudmännen',
+      directiveLevel: 'Stadens beredskapsnivå', directiveExpires: 'Giltigt', directiveMode: 'Trafik',
+      directiveAck: 'En person hos varje huvudman ska kvittera', directiveReview: 'Granska och skicka …',
+      directiveSend: 'Skicka direktivet', directiveList: 'Skickade direktiv',
+      levelUnchanged: 'Oförändrad', expiresIn: '{d}', exp_1h: '1 timme', exp_8h: '8 timmar',
+      exp_24h: '24 timmar', exp_3d: '3 dygn', exp_7d: '7 dygn',
+      directiveNeedText: 'Skriv vad huvudmännen ska veta eller göra.',
+      directiveNeedRecipients: 'Välj minst en huvudman, eller Alla.',
+      directiveConfirm: 'Skicka {mode}direktiv till {n} huvudmän? Nivå: {level}. Giltigt {exp}.{ack} Direktivet signeras av staden och kan inte dras tillbaka.',
+      directiveConfirmExercise: 'övnings', directiveConfirmAck: ' Kvittens krävs.',
+      directiveSent: 'Direktiv {id} är skickat till {n} huvudmän.', directiveFailed: 'Direktivet skickades inte: {m}',
+      noDirectives: 'Inga direktiv har skickats.', directivesShown: 'Visar {n} av {t} direktiv.',
+      directiveOperatorOnly: 'Bara operatörer kan skicka direktiv; du kan se vilka som har fått och kvitterat dem.',
+      colDirective: 'Direktiv', colText: 'Text', colLevel: 'Nivå', colExpires: 'Giltigt till',
+      colDelivered: 'Levererat', colAcked: 'Kvitterat', colStillMissing: 'Saknas',
+      ofN: '{n} av {t}', ackNotRequired: 'krävs inte', notDelivered: 'Ej levererat: {list}',
+      notAcked: 'Ej kvitterat: {list}', everyoneHasIt: 'Alla har fått det', everyoneAcked: 'alla har kvitterat',
+      planHorizon: 'Lediga platser', hz_now: 'nu', hz_72h: 'inom 72 h',
+      planIncludeWhatIf: 'Räkna med enheter markerade som fallerande (planering)',
+      planTitle: 'Övertagandeplan', planFailing: 'Fallerande enheter', planPlacements: 'Placeringar',
+      planUnplaced: 'Kan inte placeras', planNoFailing: 'Inga enheter faller just nu.',
+      planNoPlacements: 'Inga elever att placera.', planNothingUnplaced: 'Alla elever kan placeras.',
+      planWhatIfHint: 'Operatörer markerar enheter som fallerande under fliken Enheter.',
+      sum_failingUnits: 'Fallerande enheter', sum_toPlace: 'Elever att placera', sum_placed: 'Placerade',
+      sum_unplaced: 'Kan inte placeras', sum_pupilKm: 'Elevkilometer',
+      why_closed: 'Stängd', why_cannot_continue: 'Huvudmannen kan inte fortsätta',
+      why_what_if: 'Markerad (planering)', noCapacityReport: 'ingen kapacitetsrapport: elevantal okänt',
+      colFrom: 'Från', colTo: 'Till', colClass: 'Skolform och årskurs', colPupilsN: 'Elever',
+      colKm: 'Avstånd', colReason: 'Orsak', colWhy: 'Varför', yearN: 'år {y}',
+      reason_no_coordinates: 'enheten saknar koordinater', reason_no_seats: 'inga platser inom räckhåll',
+      reason_seats_taken: 'för få platser inom räckhåll',
+      contingencyTitle: 'Sårbarhet: om en huvudman eller stadsdel faller bort',
+      contingencyComputed: 'Beräknad {t} ({ms} ms), {n} scenarier.', noContingency: 'Inga scenarier (inga enheter i registret).',
+      colRank: 'Rang', colScope: 'Omfattning', colName: 'Namn', colAffected: 'Berörda elever',
+      colPlaced: 'Placerade', colUnplacedN: 'Kan inte placeras', colMissingSeats: 'Saknade platser per skolform',
+      scope_provider: 'Huvudman', scope_district: 'Stadsdel', allPlaced: 'alla placeras',
+      planExplain: 'Elever från stängda enheter, från huvudmän som inte kan fortsätta och från enheter markerade för planering, placerade på lediga platser i samma skolform och årskurs, närmast först. Planen ändrar inga rapporter.',
+      contingencyExplain: 'Samma plan för varje huvudman ensam och för varje hel stadsdel, rangordnad efter elever som inte kan placeras.',
     },
     en: {
       title: 'Samband – status board', largeText: 'Large text', normalText: 'Normal text',
@@ -120,6 +178,64 @@
       form_gymnasieskola: 'Upper secondary', form_fritidshem: 'After-school centre',
       form_anpassad_grundskola: 'Adapted compulsory school', form_anpassad_gymnasieskola: 'Adapted upper secondary',
       oldReports: 'Old reports', pupilsPresent: 'Pupils present',
+      tabReadiness: 'Readiness check', tabDirectives: 'Directives', tabPlanning: 'Planning',
+      loadFailed: 'Could not be loaded: {m}', cancel: 'Cancel', yes: 'Yes', no: 'No',
+      readinessToday: "Today's readiness check", readinessLatest: 'Latest readiness check',
+      readinessTitle: 'Readiness check', readinessHistory: 'Earlier checks',
+      noCheck: 'No readiness check has been sent yet.',
+      checkIssued: 'sent {t}', checkDeadline: 'answers due {t}',
+      checkOpen: 'running, {left} left', checkClosed: 'closed', checkConfirm: 'a person must confirm',
+      checkProgress: '{n} of {t} providers have answered',
+      out_answered: 'Answered in time', out_late: 'Answered late', out_missing: 'Missing', out_pending: 'Awaiting answer',
+      sum_answered: 'Answered in time', sum_late: 'Late answers', sum_missing: 'Missing', sum_pending: 'Awaiting',
+      sum_failed: 'Failed self-tests', sum_unconfirmed: 'Not confirmed',
+      colOutcome: 'Outcome', colAnswerTime: 'Time to answer', colSelfTests: 'Self-tests', colConfirmed: 'Confirmed',
+      colRate: 'In time (last 30)', colCheck: 'Check', colAnswered: 'In time', colLate: 'Late',
+      colMissing: 'Missing', colPending: 'Awaiting', colFailed: 'Failed tests', colResult: 'Result',
+      allTestsPassed: 'All passed', rateOf: '{p} % of {n}', noHistoryChecks: 'No earlier checks.',
+      resultGood: 'All answered, no failures', resultBad: 'Shortcomings', resultOpen: 'Running',
+      test_broker_link: 'Link to the broker', test_clock_skew: 'Clock', test_disk_free: 'Disk space',
+      test_outbox_depth: 'Queue to send', test_key_file_mode: 'Key file permissions',
+      test_status_age: 'Age of status report', test_duty_contact: 'Duty contact',
+      directiveNew: 'Send a directive', directiveTo: 'Recipients', directiveToAll: 'All enrolled providers',
+      directiveToSome: 'Selected providers', directiveText: 'Text to the providers',
+      directiveLevel: "City's readiness level", directiveExpires: 'Valid for', directiveMode: 'Traffic',
+      directiveAck: 'A person at each provider must acknowledge', directiveReview: 'Review and send …',
+      directiveSend: 'Send the directive', directiveList: 'Directives sent',
+      levelUnchanged: 'Unchanged', expiresIn: '{d}', exp_1h: '1 hour', exp_8h: '8 hours',
+      exp_24h: '24 hours', exp_3d: '3 days', exp_7d: '7 days',
+      directiveNeedText: 'Write what the providers must know or do.',
+      directiveNeedRecipients: 'Choose at least one provider, or All.',
+      directiveConfirm: 'Send this {mode}directive to {n} providers? Level: {level}. Valid for {exp}.{ack} It is signed by the city and cannot be withdrawn.',
+      directiveConfirmExercise: 'exercise ', directiveConfirmAck: ' Acknowledgement required.',
+      directiveSent: 'Directive {id} was sent to {n} providers.', directiveFailed: 'The directive was not sent: {m}',
+      noDirectives: 'No directives have been sent.', directivesShown: 'Showing {n} of {t} directives.',
+      directiveOperatorOnly: 'Only operators can send directives; you can see who received and acknowledged them.',
+      colDirective: 'Directive', colText: 'Text', colLevel: 'Level', colExpires: 'Valid until',
+      colDelivered: 'Delivered', colAcked: 'Acknowledged', colStillMissing: 'Missing',
+      ofN: '{n} of {t}', ackNotRequired: 'not required', notDelivered: 'Not delivered: {list}',
+      notAcked: 'Not acknowledged: {list}', everyoneHasIt: 'Everyone has it', everyoneAcked: 'all acknowledged',
+      planHorizon: 'Free seats', hz_now: 'now', hz_72h: 'within 72 h',
+      planIncludeWhatIf: 'Include units marked as failing (planning)',
+      planTitle: 'Takeover plan', planFailing: 'Failing units', planPlacements: 'Placements',
+      planUnplaced: 'Cannot be placed', planNoFailing: 'No units are failing right now.',
+      planNoPlacements: 'No pupils to place.', planNothingUnplaced: 'Every pupil can be placed.',
+      planWhatIfHint: 'Operators mark units as failing in the Units tab.',
+      sum_failingUnits: 'Failing units', sum_toPlace: 'Pupils to place', sum_placed: 'Placed',
+      sum_unplaced: 'Cannot be placed', sum_pupilKm: 'Pupil-kilometres',
+      why_closed: 'Closed', why_cannot_continue: 'Provider cannot continue',
+      why_what_if: 'Marked (planning)', noCapacityReport: 'no capacity report: pupils unknown',
+      colFrom: 'From', colTo: 'To', colClass: 'School form and year', colPupilsN: 'Pupils',
+      colKm: 'Distance', colReason: 'Reason', colWhy: 'Why', yearN: 'year {y}',
+      reason_no_coordinates: 'the unit has no coordinates', reason_no_seats: 'no seats within reach',
+      reason_seats_taken: 'not enough seats within reach',
+      contingencyTitle: 'Vulnerability: if one provider or district drops out',
+      contingencyComputed: 'Computed {t} ({ms} ms), {n} scenarios.', noContingency: 'No scenarios (no units in the roster).',
+      colRank: 'Rank', colScope: 'Scope', colName: 'Name', colAffected: 'Pupils affected',
+      colPlaced: 'Placed', colUnplacedN: 'Cannot be placed', colMissingSeats: 'Missing seats per school form',
+      scope_provider: 'Provider', scope_district: 'District', allPlaced: 'all placed',
+      planExplain: 'Pupils of closed units, of providers that cannot continue and of units marked for planning, placed into free seats of the same school form and year, nearest first. The plan changes no report.',
+      contingencyExplain: 'The same plan for each provider alone and for each whole district, ranked by pupils who cannot be placed.',
     },
   };
   const STATES = ['closed', 'relocated', 'remote', 'reduced', 'unknown', 'normal'];
@@ -155,6 +271,21 @@
     lastEventAt: 0,
     refreshing: false,
     refreshAgain: false,
+    tab: 'units',
+    readiness: null,
+    readinessHistory: null,
+    readinessAt: 0,
+    historyAt: 0,
+    deadlineTimer: 0,
+    directives: null,
+    pendingDirective: null,
+    plan: null,
+    contingency: null,
+    contingencyAt: 0,
+    contingencyHorizon: null,
+    cityBusy: false,
+    cityAgain: false,
+    cityError: null,
   };
 
   const $ = (id) => document.getElementById(id);
@@ -690,6 +821,376 @@
     state.previousStates = new Map(allUnits().map((u) => [u.code, u.operational]));
   }
 
+  // ---------------------------------------------------------------- the city's work: readiness
+  // checks, directives, takeover planning. Fetched only for the tab on screen, again on each
+  // change event (a readiness answer, a directive acknowledgement, a report are all frames).
+  const CITY_TABS = ['readiness', 'directives', 'planning'];
+  const OUTCOME_ORDER = { missing: 0, late: 1, pending: 2, answered: 3 };
+  const OUTCOME_SHAPE = { answered: 'normal', late: 'reduced', missing: 'closed', pending: 'clock' };
+  const LEVELS = ['unchanged', 'normal', 'heightened', 'highest'];
+  const EXPIRIES = ['1h', '8h', '24h', '3d', '7d'];
+  const CONTINGENCY_EVERY_MS = 10000;  // the ranking is heavy: at most this often per page
+  const HISTORY_EVERY_MS = 15000;
+  const REASONS = {
+    'sending unit has no coordinates': 'reason_no_coordinates',
+    'no seats within max-km': 'reason_no_seats',
+    'not enough seats within max-km': 'reason_seats_taken',
+  };
+
+  function outcomeBadge(o) {
+    const s = OUTCOME_SHAPE[o] ? o : 'missing';
+    return el('span', { cls: 'badge o-' + s }, icon(OUTCOME_SHAPE[s]), t('out_' + s));
+  }
+  function okBadge(ok, text) {
+    return el('span', { cls: 'badge ' + (ok ? 's-normal' : 's-closed') }, icon(ok ? 'normal' : 'closed'), text);
+  }
+  function warnBadge(text) { return el('span', { cls: 'badge s-reduced' }, icon('reduced'), text); }
+  const testName = (name) => (TEXT[lang]['test_' + name] ? t('test_' + name) : name);
+  const levelName = (l) => (l === 'unchanged' || !l ? t('levelUnchanged') : t('level_' + l));
+  const providerLabel = (id, names) => (names && names[id] ? names[id] + ' (' + id + ')' : id);
+  const classLabel = (form, year) => formName(form) + (year ? ' ' + t('yearN', { y: year }) : '');
+  function headRow(rowId, keys) {
+    $(rowId).replaceChildren(...keys.map((k) => el('th', { text: t(k), attrs: { scope: 'col' } })));
+  }
+  function emptyRow(body, cols, text) {
+    body.replaceChildren(el('tr', {}, el('td', { text, attrs: { colspan: String(cols) } })));
+  }
+  function simpleTable(table, keys, rows, emptyText) {
+    const body = el('tbody');
+    if (!rows.length) body.append(el('tr', {}, el('td', { text: emptyText, attrs: { colspan: String(keys.length) } })));
+    for (const r of rows) body.append(r);
+    table.replaceChildren(el('thead', {}, el('tr', {}, ...keys.map((k) => el('th', { text: t(k), attrs: { scope: 'col' } })))), body);
+  }
+
+  async function refreshCity(force) {
+    if (!state.session || !CITY_TABS.includes(state.tab)) return;
+    if (state.cityBusy) { state.cityAgain = state.cityAgain || force || 'soft'; return; }
+    state.cityBusy = true;
+    const tab = state.tab;
+    try {
+      if (tab === 'readiness') {
+        // The history recomputes every listed check: fetched when the tab opens and at most every
+        // HISTORY_EVERY_MS; its newest row is kept current from the live check in between.
+        const wantHistory = force || !state.readinessHistory || Date.now() - state.historyAt > HISTORY_EVERY_MS;
+        const [r, h] = await Promise.all([api('/api/readiness'),
+          wantHistory ? api('/api/readiness/history?limit=14&rates=1') : Promise.resolve(state.readinessHistory)]);
+        state.readiness = r;
+        state.readinessHistory = h;
+        if (wantHistory) state.historyAt = Date.now();
+        state.readinessAt = Date.now();
+        state.cityError = null;
+        renderReadiness();
+        scheduleDeadline();
+      } else if (tab === 'directives') {
+        state.directives = await api('/api/directives');
+        state.cityError = null;
+        renderDirectives();
+      } else if (tab === 'planning') {
+        const q = '?horizon=' + $('p-horizon').value + '&what_if=' + ($('p-whatif').checked ? '1' : '0');
+        const wantRanking = force || !state.contingency || Date.now() - state.contingencyAt > CONTINGENCY_EVERY_MS ||
+          state.contingencyHorizon !== $('p-horizon').value;
+        const [plan, ranking] = await Promise.all([api('/api/plan' + q),
+          wantRanking ? api('/api/contingency?horizon=' + $('p-horizon').value) : Promise.resolve(state.contingency)]);
+        state.plan = plan;
+        if (wantRanking) {
+          state.contingency = ranking;
+          state.contingencyAt = Date.now();
+          state.contingencyHorizon = $('p-horizon').value;
+        }
+        state.cityError = null;
+        renderPlanning();
+      }
+    } catch (e) {
+      if (!(e instanceof HttpError && e.status === 401)) {
+        state.cityError = t('loadFailed', { m: e.message });
+        renderCityError(tab);
+      }
+    } finally {
+      state.cityBusy = false;
+      if (state.cityAgain) { const again = state.cityAgain === true; state.cityAgain = false; refreshCity(again); }
+    }
+  }
+
+  function renderCityError(tab) {
+    const where = { readiness: 'readiness-facts', directives: 'directives-note', planning: 'plan-note' }[tab];
+    if (where) { $(where).textContent = state.cityError; $(where).classList.add('error'); }
+  }
+
+  // A check that is still running changes by itself at its deadline: pending becomes missing.
+  function scheduleDeadline() {
+    clearTimeout(state.deadlineTimer);
+    const c = state.readiness && state.readiness.check;
+    if (!c || c.deadline_passed) return;
+    state.deadlineTimer = setTimeout(() => refreshCity(true), c.seconds_left * 1000 + 1500);
+  }
+
+  function renderReadiness() {
+    const r = state.readiness;
+    if (!r) return;
+    const c = r.check;
+    $('readiness-facts').classList.remove('error');
+    $('readiness-title').textContent = !c ? t('readinessTitle') : c.is_today ? t('readinessToday') : t('readinessLatest');
+    const summary = $('readiness-summary');
+    summary.replaceChildren();
+    const body = $('readiness-body');
+    const cols = ['colProvider', 'colOutcome', 'colAnswerTime', 'colSelfTests'];
+    if (c && c.require_confirmation) cols.push('colConfirmed');
+    cols.push('colRate');
+    headRow('readiness-head', cols);
+    if (!c) {
+      $('readiness-facts').textContent = t('noCheck');
+      $('readiness-progress-wrap').hidden = true;
+      emptyRow(body, cols.length, t('noCheck'));
+    } else {
+      const left = Math.max(0, c.seconds_left - (Date.now() - state.readinessAt) / 1000);
+      const open = !c.deadline_passed && left > 0;
+      const facts = $('readiness-facts');
+      facts.replaceChildren(el('span', { text: c.check_id }));
+      if (c.mode !== 'actual') facts.append(' ', modeBadge(c.mode));
+      facts.append(' · ' + t('checkIssued', { t: fmtTime(c.issued_at) }) + ' · ' + t('checkDeadline', { t: fmtTime(c.deadline) }) + ' · ');
+      facts.append(open ? el('span', { cls: 'badge', data: { open: '1' } }, icon('clock'), t('checkOpen', { left: fmtAge(left) }))
+        : el('span', { cls: 'badge' }, t('checkClosed')));
+      if (c.require_confirmation) facts.append(' · ' + t('checkConfirm'));
+      const sm = c.summary;
+      $('readiness-progress-wrap').hidden = false;
+      $('readiness-progress').max = Math.max(1, sm.providers);
+      $('readiness-progress').value = sm.responded;
+      $('readiness-progress-text').textContent = t('checkProgress', { n: sm.responded, t: sm.providers });
+      summary.append(tile('s-normal', sm.answered, 'normal', t('sum_answered')));
+      if (sm.pending || open) summary.append(tile('o-pending', sm.pending, 'clock', t('sum_pending')));
+      summary.append(tile(sm.missing ? 's-closed' : '', sm.missing, 'closed', t('sum_missing')));
+      summary.append(tile(sm.late ? 's-reduced' : '', sm.late, 'reduced', t('sum_late')));
+      summary.append(tile(sm.failed_self_tests ? 's-reduced' : '', sm.failed_self_tests, 'old', t('sum_failed')));
+      if (c.require_confirmation) summary.append(tile(sm.unconfirmed ? 's-reduced' : '', sm.unconfirmed, 'reduced', t('sum_unconfirmed')));
+      const rates = new Map();
+      const h = state.readinessHistory;
+      if (h && h.rates && h.rates.check_id === c.check_id) for (const p of h.rates.providers) rates.set(p.provider, p);
+      const rows = c.providers.slice().sort((a, b) => (OUTCOME_ORDER[a.outcome] - OUTCOME_ORDER[b.outcome]) ||
+        (b.failed_self_tests.length - a.failed_self_tests.length) || a.name.localeCompare(b.name, 'sv'));
+      body.replaceChildren();
+      if (!rows.length) emptyRow(body, cols.length, t('none'));
+      for (const p of rows) {
+        const tests = el('td', { cls: 'c-tests' });
+        if (p.outcome === 'pending' || p.outcome === 'missing') tests.textContent = '–';
+        else if (!p.failed_self_tests.length) tests.append(okBadge(true, t('allTestsPassed')));
+        for (const st of (Array.isArray(p.self_tests) ? p.self_tests : []).filter((x) => !x.passed)) {
+          tests.append(el('span', { cls: 'sub res-bad' }, icon('reduced'), ' ' + testName(st.name) + (st.detail ? ': ' + st.detail : '')));
+        }
+        const tr = el('tr', { data: { provider: p.provider, outcome: p.outcome } },
+          el('td', {}, el('span', { text: p.name }), el('span', { cls: 'sub', text: p.provider })),
+          el('td', { cls: 'c-outcome' }, outcomeBadge(p.outcome)),
+          el('td', { cls: 'num', text: p.seconds_to_answer === null ? '–' : fmtAge(p.seconds_to_answer) }),
+          tests);
+        if (c.require_confirmation) {
+          tr.append(el('td', {}, p.confirmed ? okBadge(true, t('yes')) : warnBadge(t('no'))));
+        }
+        const rate = rates.get(p.provider);
+        tr.append(el('td', { cls: 'num', text: rate ? t('rateOf', { p: Math.round(rate.answer_rate_30 * 100), n: rate.checks_counted }) : '–' }));
+        body.append(tr);
+      }
+    }
+    renderReadinessHistory();
+  }
+
+  function renderReadinessHistory() {
+    const h = state.readinessHistory;
+    const cols = ['colCheck', 'colMode', 'colAnswered', 'colLate', 'colMissing', 'colPending', 'colFailed', 'colResult'];
+    headRow('readiness-history-head', cols);
+    const body = $('readiness-history-body');
+    body.replaceChildren();
+    if (!h || !h.checks.length) { emptyRow(body, cols.length, t('noHistoryChecks')); return; }
+    const live = state.readiness && state.readiness.check;
+    for (const listed of h.checks) {
+      const c = live && live.check_id === listed.check_id ? live : listed;
+      const sm = c.summary;
+      const open = !c.deadline_passed;
+      const result = open ? el('span', { cls: 'badge' }, icon('clock'), t('resultOpen'))
+        : okBadge(sm.all_good, sm.all_good ? t('resultGood') : t('resultBad'));
+      body.append(el('tr', { data: { check: c.check_id } },
+        el('td', {}, el('span', { text: fmtTime(c.issued_at) }), el('span', { cls: 'sub', text: c.check_id })),
+        el('td', {}, modeBadge(c.mode)),
+        el('td', { cls: 'num', text: sm.answered + ' / ' + sm.providers }),
+        el('td', { cls: 'num', text: sm.late }),
+        el('td', { cls: 'num' + (sm.missing ? ' res-bad' : ''), text: sm.missing }),
+        el('td', { cls: 'num', text: sm.pending }),
+        el('td', { cls: 'num' + (sm.failed_self_tests ? ' res-warn' : ''), text: sm.failed_self_tests }),
+        el('td', {}, result)));
+    }
+  }
+
+  // ------------------------------------------------------------------ directives
+  function fillCitySelects() {
+    const fill = (id, values, label, fallback) => {
+      const sel = $(id);
+      const current = sel.value || fallback;
+      sel.replaceChildren(...values.map((v) => el('option', { text: label(v), attrs: { value: v } })));
+      sel.value = values.includes(current) ? current : fallback;
+    };
+    fill('d-level', LEVELS, levelName, 'unchanged');
+    fill('d-expires', EXPIRIES, (e) => t('exp_' + e), '24h');
+    fill('d-mode', ['actual', 'exercise'], (m) => t('mode_' + m), 'actual');
+    fill('p-horizon', ['now', '72h'], (h) => t('hz_' + h), 'now');
+  }
+
+  function renderDirectives() {
+    const d = state.directives;
+    const isOperator = state.session && state.session.role === 'operator';
+    $('directive-form').hidden = !isOperator;
+    const note = $('directives-note');
+    note.classList.remove('error');
+    note.textContent = isOperator ? '' : t('directiveOperatorOnly');
+    if (!d) return;
+    if (isOperator) {
+      const sel = $('d-recipients');
+      const chosen = new Set([...sel.selectedOptions].map((o) => o.value));
+      sel.replaceChildren(...d.enrolled.map((p) => {
+        const o = el('option', { text: p.name + ' (' + p.id + ')', attrs: { value: p.id } });
+        o.selected = chosen.has(p.id);
+        return o;
+      }));
+    }
+    if (d.total > d.directives.length) note.textContent = (note.textContent ? note.textContent + ' ' : '') + t('directivesShown', { n: d.directives.length, t: d.total });
+    const cols = ['colDirective', 'colText', 'colLevel', 'colExpires', 'colDelivered', 'colAcked', 'colStillMissing'];
+    headRow('directives-head', cols);
+    const body = $('directives-body');
+    body.replaceChildren();
+    if (!d.directives.length) { emptyRow(body, cols.length, t('noDirectives')); return; }
+    const names = (ids) => ids.map((id) => providerLabel(id, d.providers)).join(', ');
+    for (const x of d.directives) {
+      const first = el('td', {}, el('span', { cls: 'strong', text: x.id }), el('span', { cls: 'sub', text: fmtTime(x.issued_at) }));
+      if (x.mode !== 'actual') first.append(' ', modeBadge(x.mode));
+      const expires = el('td', {}, el('span', { text: fmtTime(x.expires_at) }));
+      if (x.expired) expires.append(el('span', { cls: 'old-mark sub' }, icon('old'), ' ' + t('expired')));
+      const delivered = x.delivered_to.length;
+      const deliveredCell = el('td', {}, delivered === x.recipients ? okBadge(true, t('ofN', { n: delivered, t: x.recipients }))
+        : warnBadge(t('ofN', { n: delivered, t: x.recipients })));
+      const acked = x.acknowledged_by.length;
+      const ackCell = el('td', {});
+      if (!x.require_ack) ackCell.append(el('span', { cls: 'sub', text: t('ackNotRequired') }));
+      else ackCell.append(acked === x.recipients ? okBadge(true, t('ofN', { n: acked, t: x.recipients }))
+        : warnBadge(t('ofN', { n: acked, t: x.recipients })));
+      const missing = el('td', { cls: 'c-missing' });
+      if (x.missing.length) missing.append(el('span', { cls: 'sub', text: t('notDelivered', { list: names(x.missing) }) }));
+      if (x.require_ack && x.not_acknowledged.length) missing.append(el('span', { cls: 'sub', text: t('notAcked', { list: names(x.not_acknowledged) }) }));
+      if (!missing.childNodes.length) missing.append(okBadge(true, x.require_ack ? t('everyoneAcked') : t('everyoneHasIt')));
+      body.append(el('tr', { data: { directive: x.id } }, first,
+        el('td', { cls: 'note c-text', text: x.text }),
+        el('td', { text: levelName(x.level) }), expires, deliveredCell, ackCell, missing));
+    }
+  }
+
+  function directiveRequest() {
+    const some = $('d-to-some').checked;
+    const to = some ? [...$('d-recipients').selectedOptions].map((o) => o.value) : 'all';
+    const body = { to, text: $('d-text').value, require_ack: $('d-ack').checked, expires: $('d-expires').value, mode: $('d-mode').value };
+    if ($('d-level').value !== 'unchanged') body.level = $('d-level').value;
+    return body;
+  }
+
+  function reviewDirective(ev) {
+    ev.preventDefault();
+    const result = $('d-result');
+    result.className = '';
+    result.textContent = '';
+    const body = directiveRequest();
+    if (!body.text.trim()) { result.className = 'error'; result.textContent = t('directiveNeedText'); return; }
+    if (Array.isArray(body.to) && !body.to.length) { result.className = 'error'; result.textContent = t('directiveNeedRecipients'); return; }
+    const n = Array.isArray(body.to) ? body.to.length : (state.directives ? state.directives.enrolled.length : 0);
+    $('d-confirm-text').textContent = t('directiveConfirm', {
+      mode: body.mode === 'exercise' ? t('directiveConfirmExercise') : '', n, level: levelName(body.level || 'unchanged'),
+      exp: t('exp_' + body.expires), ack: body.require_ack ? t('directiveConfirmAck') : '' });
+    state.pendingDirective = body;
+    $('d-confirm').hidden = false;
+    $('d-send').focus();
+  }
+
+  async function sendDirective() {
+    const body = state.pendingDirective;
+    if (!body) return;
+    $('d-send').disabled = true;
+    const result = $('d-result');
+    try {
+      const answer = await api('/api/directives', { method: 'POST', body });
+      const d = answer.directive;
+      result.className = 'ok-text';
+      result.textContent = t('directiveSent', { id: d.id, n: d.recipients });
+      $('d-text').value = '';
+      state.pendingDirective = null;
+      $('d-confirm').hidden = true;
+      refreshCity(true);
+    } catch (e) {
+      if (!(e instanceof HttpError && e.status === 401)) {
+        result.className = 'error';
+        result.textContent = t('directiveFailed', { m: e.message });
+      }
+    } finally {
+      $('d-send').disabled = false;
+    }
+  }
+
+  // ------------------------------------------------------------------ takeover planning
+  function renderPlanning() {
+    const p = state.plan;
+    $('plan-note').classList.remove('error');
+    $('plan-note').textContent = state.session && state.session.role === 'operator' ? t('planWhatIfHint') : '';
+    if (p) {
+      const tt = p.totals;
+      const summary = $('plan-summary');
+      summary.replaceChildren(
+        tile(p.failing_units.length ? 's-closed' : '', p.failing_units.length, 'closed', t('sum_failingUnits')),
+        tile('', tt.pupils_to_place, null, t('sum_toPlace')),
+        tile('s-normal', tt.placed, 'normal', t('sum_placed')),
+        tile(tt.unplaced ? 's-closed' : '', tt.unplaced, tt.unplaced ? 'closed' : 'normal', t('sum_unplaced')),
+        tile('', Math.round(tt.pupil_km), null, t('sum_pupilKm')));
+      const names = new Map(p.failing_units.map((u) => [u.code, u.name]));
+      const unitCell = (code, name) => el('td', {}, el('span', { text: name || code }), name ? el('span', { cls: 'sub', text: code }) : null);
+      simpleTable($('plan-failing'), ['colUnit', 'colWhy'], p.failing_units.map((u) => {
+        const why = el('td', {});
+        if (u.closed) why.append(el('span', { cls: 'sub' }, stateBadge('closed')));
+        if (u.provider_cannot_continue) why.append(el('span', { cls: 'sub res-bad', text: t('why_cannot_continue') }));
+        if (u.what_if) why.append(el('span', { cls: 'sub whatif-on', text: t('why_what_if') }));
+        if (!u.has_capacity_report) why.append(el('span', { cls: 'sub' }, icon('unknown'), ' ' + t('noCapacityReport')));
+        return el('tr', { data: { code: u.code } }, unitCell(u.code, u.name), why);
+      }), t('planNoFailing'));
+      simpleTable($('plan-placements'), ['colFrom', 'colClass', 'colTo', 'colPupilsN', 'colKm'], p.placements.map((x) =>
+        el('tr', { data: { from: x.from_unit, to: x.to_unit } }, unitCell(x.from_unit, names.get(x.from_unit)),
+          el('td', { text: classLabel(x.form, x.year) }), unitCell(x.to_unit, x.to_name),
+          el('td', { cls: 'num', text: x.pupils }), el('td', { cls: 'num', text: x.km.toFixed(1) + ' km' }))),
+      t('planNoPlacements'));
+      simpleTable($('plan-unplaced'), ['colFrom', 'colClass', 'colPupilsN', 'colReason'], p.unplaced.map((x) =>
+        el('tr', { data: { from: x.from_unit } }, unitCell(x.from_unit, names.get(x.from_unit)),
+          el('td', { text: classLabel(x.form, x.year) }), el('td', { cls: 'num res-bad', text: x.pupils }),
+          el('td', {}, icon('closed'), ' ' + (REASONS[x.reason] ? t(REASONS[x.reason]) : x.reason)))),
+      t('planNothingUnplaced'));
+    }
+    const c = state.contingency;
+    const cols = ['colRank', 'colScope', 'colName', 'colAffected', 'colPlaced', 'colUnplacedN', 'colMissingSeats'];
+    headRow('contingency-head', cols);
+    const body = $('contingency-body');
+    body.replaceChildren();
+    if (!c) return;
+    $('contingency-facts').textContent = t('contingencyComputed', { t: fmtTime(c.computed_at), ms: c.computed_ms, n: c.rows.length });
+    if (!c.rows.length) { emptyRow(body, cols.length, t('noContingency')); return; }
+    for (const r of c.rows) {
+      const missing = Object.entries(r.missing_seats_by_form || {}).map(([f, k]) => formName(f) + ' ' + k).join(', ');
+      body.append(el('tr', { data: { scope: r.scope, id: r.id } },
+        el('td', { cls: 'num', text: r.rank }),
+        el('td', { text: t('scope_' + r.scope) }),
+        el('td', {}, el('span', { text: r.name || r.id || t('noDistrict') }), r.name ? el('span', { cls: 'sub', text: r.id }) : null),
+        el('td', { cls: 'num', text: r.pupils_affected }),
+        el('td', { cls: 'num', text: r.placed }),
+        el('td', { cls: 'num' }, r.unplaced ? okBadge(false, String(r.unplaced)) : okBadge(true, '0')),
+        el('td', { text: missing || t('allPlaced') })));
+    }
+  }
+
+  function renderCity() {
+    fillCitySelects();
+    renderReadiness();
+    renderDirectives();
+    renderPlanning();
+  }
+
   // ---------------------------------------------------------------- refresh and live events
   async function refresh() {
     if (!state.session) return;
@@ -702,6 +1203,7 @@
       state.fetchedAt = Date.now();
       state.lastGood = Date.now();
       renderAll();
+      refreshCity(false);
       if (state.provider) await loadProvider(state.provider, false);
     } catch (e) {
       if (!(e instanceof HttpError && e.status === 401)) setLive(false);
@@ -764,7 +1266,10 @@
     }
   }, 5000);
   // Ages move on between events.
-  setInterval(() => { if (state.session && state.picture) { renderUnits(); if (state.provider) renderProviderDetail(false); } }, 30000);
+  setInterval(() => {
+    if (state.session && state.picture) { renderUnits(); if (state.provider) renderProviderDetail(false); }
+    if (state.session && state.tab === 'readiness') renderReadiness();  // the time left counts down
+  }, 30000);
   // A full refresh once a minute, whatever the stream says.
   setInterval(() => { if (state.session) refresh(); }, 60000);
 
@@ -780,6 +1285,7 @@
   }
 
   // ---------------------------------------------------------------- routing
+  const TABS = ['units', 'providers', 'capacity', 'exercise', 'readiness', 'directives', 'planning'];
   function route() {
     const hash = decodeURIComponent(location.hash.replace(/^#/, ''));
     let tab = 'units';
@@ -787,10 +1293,11 @@
     if (hash.startsWith('provider/')) {
       tab = 'providers';
       state.provider = hash.slice('provider/'.length);
-    } else if (['units', 'providers', 'capacity', 'exercise'].includes(hash)) {
+    } else if (TABS.includes(hash)) {
       tab = hash;
     }
-    for (const name of ['units', 'providers', 'capacity', 'exercise']) {
+    state.tab = tab;
+    for (const name of TABS) {
       $('tab-' + name).hidden = name !== tab;
       const link = document.querySelector('[data-tab="' + name + '"]');
       if (name === tab) link.setAttribute('aria-current', 'page'); else link.removeAttribute('aria-current');
@@ -804,6 +1311,7 @@
       $('timeline').replaceChildren();
       loadProvider(state.provider, false).catch(() => {});
     }
+    if (CITY_TABS.includes(tab) && state.session) refreshCity(true);
   }
 
   // ---------------------------------------------------------------- language and size
@@ -818,6 +1326,7 @@
     if (state.session) {
       $('who').textContent = state.session.name + ' (' + t(state.session.role) + ')';
       renderAll();
+      renderCity();
       setLive(state.live);
     }
   }
@@ -839,6 +1348,14 @@
     for (const id of ['f-query', 'f-district', 'f-provider', 'f-state', 'f-form']) {
       $(id).addEventListener(id === 'f-query' ? 'input' : 'change', renderUnits);
     }
+    fillCitySelects();
+    $('directive-form').addEventListener('submit', reviewDirective);
+    $('directive-form').addEventListener('input', () => { $('d-confirm').hidden = true; state.pendingDirective = null; });
+    $('directive-form').addEventListener('change', () => { $('d-recipients').disabled = !$('d-to-some').checked; });
+    $('d-send').addEventListener('click', sendDirective);
+    $('d-cancel').addEventListener('click', () => { $('d-confirm').hidden = true; state.pendingDirective = null; $('d-review').focus(); });
+    $('p-horizon').addEventListener('change', () => refreshCity(true));
+    $('p-whatif').addEventListener('change', () => refreshCity(true));
     $('timeline-more').addEventListener('click', () => { if (state.provider) loadProvider(state.provider, true).catch(() => {}); });
     window.addEventListener('hashchange', route);
     $('logout').addEventListener('click', async () => {
