@@ -3,7 +3,9 @@
 // fed by real `samband-agent run` processes, all on 127.0.0.1 with free ports in a temporary
 // directory. Checks: login through the page, the units appear, an agent's `closed` report
 // changes its row within 2 s without a reload, provider markup renders as text, exercise
-// traffic stays apart, the "not live" banner during a broker restart and the reconnect, logout.
+// traffic stays apart, the readiness, directive and planning tabs (an operator sends a directive
+// from the page and sees it delivered), the "not live" banner during a broker restart and the
+// reconnect, logout.
 // Saves screenshots to $SAMBAND_SCREENSHOT_DIR. Stops every process it started, also on failure.
 //
 // Environment: SAMBAND_BROKER_BIN, SAMBAND_AGENT_BIN (required), SAMBAND_SCREENSHOT_DIR,
@@ -233,6 +235,42 @@ async function main() {
     const timeline = await page.$$eval('#timeline li .what', (items) => items.map((i) => i.textContent));
     check(timeline.length >= 3 && timeline[0].includes(UNIT_A) && timeline[0].includes('Stängd'),
       'the provider view shows its reports newest first');
+    await page.click('a[data-tab="units"]');
+
+    // The city's tabs: readiness check, directives (sent from the page), takeover planning.
+    await page.click('a[data-tab="readiness"]');
+    await page.waitForFunction(() => !document.querySelector('#tab-readiness').hidden &&
+      document.querySelector('#readiness-facts').textContent.length > 0 &&
+      document.querySelector('#readiness-history-body tr') !== null, null, { timeout: 10000 });
+    check(await page.textContent('#readiness-title') !== '', 'the readiness tab renders');
+    run(BROKER, ['readiness', 'run', '--config', config, '--deadline', '10m']);
+    await page.waitForFunction(() => document.querySelectorAll('#readiness-body tr[data-outcome="answered"]').length === 2,
+      null, { timeout: 15000 });
+    check((await page.textContent('#readiness-progress-text')).includes('2 av 2'),
+      "a check issued by the CLI shows both agents' answers live");
+    await page.screenshot({ path: path.join(SHOTS, 'board-readiness.png'), fullPage: true });
+    await page.click('a[data-tab="directives"]');
+    await page.waitForSelector('#directive-form', { state: 'visible', timeout: 10000 });
+    await page.waitForFunction(() => document.querySelectorAll('#d-recipients option').length === 2, null, { timeout: 10000 });
+    const directiveText = '<b>Övning</b>: rapportera läget';
+    await page.fill('#d-text', directiveText);
+    await page.selectOption('#d-mode', 'exercise');
+    await page.click('#d-review');
+    await page.waitForSelector('#d-confirm', { state: 'visible', timeout: 5000 });
+    await page.click('#d-send');
+    const sent = '#directives-body tr[data-directive="D-000001"]';
+    await page.waitForSelector(sent, { timeout: 10000 });
+    check(await page.$eval(`${sent} .c-text`, (td) => td.textContent) === directiveText &&
+      await page.$eval(`${sent} .c-text`, (td) => td.children.length) === 0, 'an operator sends a directive from the page; its text renders as text');
+    await page.waitForFunction((sel) => document.querySelector(sel + ' td:nth-child(5)').textContent.includes('2 av 2'),
+      sent, { timeout: 15000 });
+    check(true, 'the directive shows as delivered to both agents, live');
+    await page.screenshot({ path: path.join(SHOTS, 'board-directives.png'), fullPage: true });
+    await page.click('a[data-tab="planning"]');
+    await page.waitForSelector(`#plan-failing tr[data-code="${UNIT_A}"]`, { timeout: 10000 });
+    await page.waitForSelector('#contingency-body tr[data-scope="provider"]', { timeout: 15000 });
+    check(true, 'the planning tab lists the closed unit as failing and ranks the contingency scenarios');
+    await page.screenshot({ path: path.join(SHOTS, 'board-planning.png'), fullPage: true });
     await page.click('a[data-tab="units"]');
 
     // Broker restart: the page says it is not live, then reconnects by itself.
