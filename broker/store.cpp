@@ -223,7 +223,15 @@ CREATE TABLE directive_recipients (
 );
 CREATE INDEX outbound_ref ON outbound(ref, provider_id);
 )sql",
+    // 4: indexes for the readiness history (the board lists recent checks, and each
+    // provider's answer rate looks at its last 30 checks).
+    R"sql(
+CREATE INDEX readiness_checks_issued ON readiness_checks(mode, issued_at);
+CREATE INDEX readiness_recipients_provider ON readiness_recipients(provider_id, check_id);
+)sql",
 };
+static_assert(sizeof kMigrations / sizeof kMigrations[0] == Store::kSchemaVersion,
+              "every migration raises kSchemaVersion by one");
 
 common::PublicKey blobKey(const SQLite::Column& c) {
   common::PublicKey k{};

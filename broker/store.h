@@ -67,7 +67,7 @@ class Store {
   // Persistent counters of refused frames, by reason name.
   std::vector<std::pair<std::string, int64_t>> rejectionCounts();
 
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
  private:
   Store() = default;
