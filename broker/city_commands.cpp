@@ -68,7 +68,8 @@ int runReadinessRun(const std::string& configPath, const ReadinessRunOptions& o)
   auto deadline = parseDuration(o.deadline);
   if (!deadline || *deadline <= 0) return fail("--deadline must be a duration like 10m or 1h");
   common::Mode mode;
-  if (!common::parseMode(o.mode, &mode)) return fail("--mode must be actual or exercise");
+  if (!common::parseMode(o.mode, &mode))
+    return fail("--mode must be actual, exercise, system or test");
   auto ctx = openCity(configPath, true);
   if (!ctx) return fail(ctx.error().message);
   common::SystemClock clock;
@@ -120,7 +121,8 @@ int runDirectiveSend(const std::string& configPath, const DirectiveSendOptions& 
   auto expires = parseDuration(o.expires);
   if (!expires || *expires <= 0) return fail("--expires must be a duration like 24h or 7d");
   d.expiresInMs = *expires;
-  if (!common::parseMode(o.mode, &d.mode)) return fail("--mode must be actual or exercise");
+  if (!common::parseMode(o.mode, &d.mode))
+    return fail("--mode must be actual, exercise, system or test");
   auto ctx = openCity(configPath, true);
   if (!ctx) return fail(ctx.error().message);
   common::SystemClock clock;
