@@ -141,7 +141,7 @@ void Committer::handleFrame(const std::string& routingId, const VerifiedFrame& f
     findFrame_->reset();
     if (same) {
       metrics_.duplicates++;
-      lastSeenInBatch_[m.senderId] = f.receivedAt();
+      if (f.channel() == Channel::network) lastSeenInBatch_[m.senderId] = f.receivedAt();
       out.push_back({routingId, encode(common::AckMsg{m.seq, true})});
     } else {
       refuse(routingId,
@@ -167,7 +167,8 @@ void Committer::handleFrame(const std::string& routingId, const VerifiedFrame& f
   head.seq = m.seq;
   head.hash = f.bodyHash();
   metrics_.framesAccepted++;
-  lastSeenInBatch_[m.senderId] = f.receivedAt();
+  // A frame from an offline file says nothing about the link: the provider is not "seen".
+  if (f.channel() == Channel::network) lastSeenInBatch_[m.senderId] = f.receivedAt();
   out.push_back({routingId, encode(common::AckMsg{m.seq, false})});
 }
 
@@ -407,6 +408,14 @@ std::vector<Reply> Committer::apply(std::vector<WorkItem>& batch) {
   int64_t started = common::monotonicMs();
   try {
     store_.db().exec("BEGIN IMMEDIATE");
+    // Inside the write lock: if another connection stored frames since our last batch (an
+    // offline import while serving), the cached chain heads may be behind the database.
+    const int64_t version = store_.db().execAndGet("PRAGMA data_version").getInt64();
+    if (version != dataVersion_) {
+      heads_.clear();
+      lastHeartbeat_.clear();
+      dataVersion_ = version;
+    }
     for (auto& item : batch) {
       metrics_.framesReceived++;
       if (auto* f = std::get_if<VerifiedFrame>(&item.admission)) {

@@ -74,6 +74,10 @@ class Committer {
   Metrics& metrics_;
   std::unordered_map<std::string, Head> heads_;
   std::unordered_map<std::string, int64_t> lastHeartbeat_;
+  // PRAGMA data_version when the caches above were last known to match the database. Another
+  // connection's commit (`samband-broker import` storing frames while `serve` runs) changes it,
+  // and then the cached heads are dropped and read again.
+  int64_t dataVersion_ = -1;
   // The ROUTER identity of each provider's newest connection and when it last sent a frame.
   struct Route {
     std::string routingId;

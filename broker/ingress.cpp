@@ -71,7 +71,7 @@ Admission Ingress::admit(InboundFrame&& in) {
   if (!common::verifyBody(key->second.signPublic, parts->body, parts->signature)) {
     return fail(RejectReason::BAD_SIGNATURE, "signature does not verify");
   }
-  if (in.transportProvider != m.senderId) {
+  if (in.channel == Channel::network && in.transportProvider != m.senderId) {
     return fail(RejectReason::KEY_MISMATCH, "signed by " + m.senderId +
                                                 " but the transport session belongs to " +
                                                 in.transportProvider);
@@ -81,6 +81,9 @@ Admission Ingress::admit(InboundFrame&& in) {
   }
   if (m.isFromCityOnly() || m.senderId == common::kCitySenderId) {
     return fail(RejectReason::FORBIDDEN, "only the city sends readiness checks and directives");
+  }
+  if (in.channel == Channel::file && m.isHeartbeat()) {
+    return fail(RejectReason::FORBIDDEN, "a heartbeat cannot travel in an offline file");
   }
   if (const std::string* unit = unitOf(m.payload)) {
     auto owner = snap->unitOwner.find(*unit);
@@ -102,6 +105,7 @@ Admission Ingress::admit(InboundFrame&& in) {
   v.body_ = std::move(parts->body);
   v.envelope_ = std::move(in.data);
   v.receivedAt_ = in.receivedAt;
+  v.channel_ = in.channel;
   return v;
 }
 

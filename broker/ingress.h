@@ -14,12 +14,20 @@
 
 namespace samband::broker {
 
-// One frame as read from the ROUTER socket.
+// How a frame reached the broker. `network`: on a CURVE session, whose transport key (the ZAP
+// User-Id) must belong to the signer (step 5). `file`: from an offline file (`samband-broker
+// import`): there is no session, so the signature alone ties the frame to its sender; heartbeats
+// are refused (liveness cannot travel on a USB stick) and the frame does not count as the
+// provider being seen. Every other step is the same.
+enum class Channel { network, file };
+
+// One frame as read from the ROUTER socket (or from an offline file).
 struct InboundFrame {
   std::string routingId;          // ZeroMQ routing id of the connection
   std::string transportProvider;  // ZAP User-Id: the provider whose CURVE key opened the session
   common::Bytes data;
   int64_t receivedAt = 0;
+  Channel channel = Channel::network;
 };
 
 class VerifiedFrame {
@@ -30,6 +38,7 @@ class VerifiedFrame {
   const common::Bytes& envelope() const { return envelope_; }
   const std::string& keyIdHex() const { return keyIdHex_; }
   int64_t receivedAt() const { return receivedAt_; }
+  Channel channel() const { return channel_; }
 
  private:
   friend class Ingress;
@@ -40,6 +49,7 @@ class VerifiedFrame {
   common::Bytes envelope_;
   std::string keyIdHex_;
   int64_t receivedAt_ = 0;
+  Channel channel_ = Channel::network;
 };
 
 struct Refusal {

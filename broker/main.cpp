@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "broker/commands.h"
+#include "broker/offline_import.h"
 #include "broker/user_commands.h"
 #include "common/bytes.h"
 
@@ -41,6 +42,13 @@ int main(int argc, char** argv) {
   auto* auditCmd = app.add_subcommand("audit", "Re-verify the whole archive");
   auditCmd->add_option("--config", config, "Path to broker.toml")->required();
   auditCmd->add_flag("--json", json, "Print JSON");
+
+  std::string importFile;
+  auto* importCmd = app.add_subcommand(
+      "import", "Import an offline file written by samband-agent export (USB transfer)");
+  importCmd->add_option("--config", config, "Path to broker.toml")->required();
+  importCmd->add_option("file", importFile, "The offline file")->required();
+  importCmd->add_flag("--json", json, "Print the summary as JSON");
 
   std::string keyId;
   auto* revokeCmd = app.add_subcommand("revoke", "Revoke a provider key from now on");
@@ -108,7 +116,10 @@ int main(int argc, char** argv) {
                             "Wait for the answers (or the deadline) and print the report");
   readinessRunCmd->add_flag("--require-confirmation", readinessRun.requireConfirmation,
                             "A person must confirm with 'samband-agent confirm'");
-  readinessRunCmd->add_option("--mode", readinessRun.mode, "actual or exercise")
+  readinessRunCmd
+      ->add_option("--mode", readinessRun.mode,
+                   "actual (default), exercise, system or test: only actual traffic changes the "
+                   "real picture")
       ->check(CLI::IsMember({"actual", "exercise", "test", "system"}));
   readinessRunCmd->add_option("--format", readinessRun.format, "Report format with --wait")
       ->check(CLI::IsMember({"text", "json", "csv"}));
@@ -133,7 +144,10 @@ int main(int argc, char** argv) {
   directiveSendCmd->add_flag("--require-ack", directive.requireAck,
                              "A person at each provider must acknowledge it");
   directiveSendCmd->add_option("--expires", directive.expires, "Validity, e.g. 24h or 7d");
-  directiveSendCmd->add_option("--mode", directive.mode, "actual or exercise")
+  directiveSendCmd
+      ->add_option("--mode", directive.mode,
+                   "actual (default), exercise, system or test: only actual traffic changes the "
+                   "real picture")
       ->check(CLI::IsMember({"actual", "exercise", "test", "system"}));
   auto* directiveStatusCmd =
       directiveCmd->add_subcommand("status", "Delivered to, acknowledged by, still missing");
@@ -152,6 +166,7 @@ int main(int argc, char** argv) {
   if (*statusCmd) return runStatus(config, json);
   if (*auditCmd) return runAudit(config, json);
   if (*revokeCmd) return runRevoke(config, keyId);
+  if (*importCmd) return runImport(config, importFile, json);
   if (*userAdd) return runUserAdd(config, userName, userRole);
   if (*userList) return runUserList(config, json);
   if (*userRemove) return runUserRemove(config, userName);

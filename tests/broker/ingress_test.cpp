@@ -411,5 +411,50 @@ TEST_F(IngressTest, AdmitsReportForUnitTransferredAfterRosterWasLoaded) {
   EXPECT_EQ(std::get<Refusal>(b).reason, RejectReason::UNIT_NOT_OWNED);
 }
 
+// The `file` channel (samband-broker import): no transport session, otherwise the same gate.
+Admission admitFromFile(Ingress& ingress, Bytes data, int64_t at) {
+  InboundFrame in;
+  in.routingId = "offline-file/0";
+  in.data = std::move(data);
+  in.receivedAt = at;
+  in.channel = Channel::file;
+  return ingress.admit(std::move(in));
+}
+
+TEST_F(IngressTest, AdmitsSignedReportFromFileWithoutTransportSession) {
+  common::SealedFrame f = common::seal(*alpha_, unitStatus(*alpha_, kAlphaUnit));
+  Admission a = admitFromFile(*ingress_, f.envelope, kNow);
+  auto* v = std::get_if<VerifiedFrame>(&a);
+  ASSERT_NE(v, nullptr) << std::get<Refusal>(a).detail;
+  EXPECT_EQ(v->channel(), Channel::file);
+  EXPECT_EQ(v->envelope(), f.envelope);
+}
+
+TEST_F(IngressTest, RefusesHeartbeatFromFileAsForbidden) {
+  Bytes hb = common::seal(*alpha_, withPayload(*alpha_, common::HeartbeatMsg{})).envelope;
+  Admission a = admitFromFile(*ingress_, hb, kNow);
+  ASSERT_TRUE(std::holds_alternative<Refusal>(a));
+  EXPECT_EQ(std::get<Refusal>(a).reason, RejectReason::FORBIDDEN);
+}
+
+TEST_F(IngressTest, FileChannelKeepsEveryOtherStep) {
+  common::SealedFrame f = common::seal(*alpha_, unitStatus(*alpha_, kAlphaUnit));
+  auto parts = common::decodeEnvelope(f.envelope);
+  ASSERT_TRUE(parts.ok());
+  parts->signature[17] ^= 0x01;
+  auto bad = admitFromFile(*ingress_, common::encodeEnvelope(parts->body, parts->signature), kNow);
+  ASSERT_TRUE(std::holds_alternative<Refusal>(bad));
+  EXPECT_EQ(std::get<Refusal>(bad).reason, RejectReason::BAD_SIGNATURE);
+  auto foreign = admitFromFile(
+      *ingress_, common::seal(*alpha_, unitStatus(*alpha_, kBetaUnit)).envelope, kNow);
+  ASSERT_TRUE(std::holds_alternative<Refusal>(foreign));
+  EXPECT_EQ(std::get<Refusal>(foreign).reason, RejectReason::UNIT_NOT_OWNED);
+  ASSERT_TRUE(store_->revokeKey(common::toHex(alpha_->keyId()), kNow).ok());
+  roster_->refreshIfOlder(0);
+  auto revoked = admitFromFile(*ingress_, f.envelope, kNow + 1);
+  ASSERT_TRUE(std::holds_alternative<Refusal>(revoked));
+  EXPECT_EQ(std::get<Refusal>(revoked).reason, RejectReason::REVOKED);
+}
+
 }  // namespace
 }  // namespace samband::broker
