@@ -38,6 +38,10 @@ common::Result<AgentStatus> readAgentStatus(const AgentConfig& config, int64_t w
   st.lastAckedSeq = summary->ackedSeq;
   if (summary->pending > 0) st.oldestPendingAt = summary->oldestQueuedAt;
   st.deadLetterCount = summary->deadLetters;
+  st.keyId = common::toHex(summary->keyId);
+  auto rotation = readKeyRotation(**db);
+  if (!rotation) return rotation.error();
+  st.keyRotation = std::move(rotation).value();
   LinkStateStore store(**db);
   auto link = store.read();
   if (!link) return link.error();
@@ -91,6 +95,19 @@ std::string agentStatusJson(const AgentStatus& st) {
   j["recent_dead_letters"] = dead;
   j["inbox"] = st.inboxTotal;
   j["inbox_unhandled"] = st.inboxUnhandled;
+  j["key_id"] = st.keyId;
+  if (st.keyRotation) {
+    const KeyRotationRecord& r = *st.keyRotation;
+    j["key_rotation"] = {
+        {"state", rotationStateName(r.state)},
+        {"old_key_id", common::toHex(r.oldKeyId)},
+        {"new_key_id", common::toHex(r.newKeyId)},
+        {"started_at", timeOrNull(r.startedAt)},
+        {"changed_at", timeOrNull(r.changedAt)},
+        {"detail", r.detail.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.detail)}};
+  } else {
+    j["key_rotation"] = nullptr;
+  }
   return j.dump(2) + "\n";
 }
 
@@ -122,6 +139,29 @@ std::string agentStatusText(const AgentStatus& st) {
   }
   if (st.inboxUnhandled > 0) {
     out << "from the city   " << st.inboxUnhandled << " message(s) not yet handled\n";
+  }
+  out << "signing key     " << (st.keyId.empty() ? "(not used yet)" : st.keyId) << "\n";
+  if (st.keyRotation) {
+    const KeyRotationRecord& r = *st.keyRotation;
+    out << "key rotation    " << rotationStateName(r.state) << " (key " << common::toHex(r.oldKeyId)
+        << " -> " << common::toHex(r.newKeyId) << ", since " << timeOrNever(r.changedAt) << ")";
+    switch (r.state) {
+      case RotationState::announced:
+        out << ": waits for the broker's acknowledgement (run connected, or export/import)";
+        break;
+      case RotationState::acknowledged:
+      case RotationState::switched:
+        out << ": the running agent switches to the new key when next connected";
+        break;
+      case RotationState::done:
+        out << ": ask the city to revoke the old key " << common::toHex(r.oldKeyId)
+            << " if not done yet";
+        break;
+      case RotationState::refused:
+        out << ": the broker refused it (" << r.detail << "); run rotate-key again";
+        break;
+    }
+    out << "\n";
   }
   return out.str();
 }

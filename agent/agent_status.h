@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "agent/agent_config.h"
+#include "agent/key_rotation.h"
 #include "agent/outbox.h"
 #include "common/result.h"
 
@@ -32,6 +33,8 @@ struct AgentStatus {
   std::vector<DeadLetter> deadLetters;
   size_t inboxTotal = 0;
   size_t inboxUnhandled = 0;
+  std::string keyId;                             // hex; the key the outbox signs with
+  std::optional<KeyRotationRecord> keyRotation;  // the current or last rotation
 };
 
 // Errors: invalidInput when the outbox does not exist (init not run), unavailable on I/O.

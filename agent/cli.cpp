@@ -1,6 +1,6 @@
-// The samband-agent command line (CLI11): init, run, report, status, inbox, confirm, ack. Each
-// command turns its flags into a request for the code that does the work and prints one clear
-// sentence on failure.
+// The samband-agent command line (CLI11): init, run, report, status, inbox, confirm, ack,
+// export, rotate-key. Each command turns its flags into a request for the code that does the
+// work and prints one clear sentence on failure.
 #include "agent/cli.h"
 
 #include <CLI/CLI.hpp>
@@ -17,7 +17,9 @@
 #include "agent/daemon.h"
 #include "agent/database.h"
 #include "agent/inbox_commands.h"
+#include "agent/key_rotation.h"
 #include "agent/link_state.h"
+#include "agent/offline_export.h"
 #include "agent/outbox.h"
 #include "agent/report_request.h"
 #include "common/clock.h"
@@ -125,10 +127,11 @@ int runReport(const std::string& configPath, ReportRequest request, const CountF
   common::SystemClock clock;
   auto drafts = buildReportDrafts(request, *config, clock.nowMs());
   if (!drafts) return fail(drafts.error());
-  auto identity = loadAgentIdentity(*config);
-  if (!identity) return fail(identity.error());
   auto db = openAgentDatabase(config->outboxPath, OpenMode::createIfMissing);
   if (!db) return fail(db.error());
+  if (common::Status s = finishKeyRotation(*config, **db); !s) return fail(s.error());
+  auto identity = loadAgentIdentity(*config);
+  if (!identity) return fail(identity.error());
   Outbox outbox(**db, **identity);
   auto queued = outbox.append(*drafts, clock.nowMs());
   if (!queued) return fail(queued.error());
@@ -161,6 +164,45 @@ int runStatus(const std::string& configPath, bool json, std::ostream& out) {
   auto status = readAgentStatus(*config, clock.nowMs());
   if (!status) return fail(status.error());
   out << (json ? agentStatusJson(*status) : agentStatusText(*status));
+  return kExitOk;
+}
+
+int runExport(const std::string& configPath, const std::string& outPath, std::ostream& out) {
+  auto config = loadAgentConfig(configPath);
+  if (!config) return fail(config.error());
+  common::SystemClock clock;
+  auto summary = exportOutbox(*config, outPath, clock.nowMs());
+  if (!summary) return fail(summary.error());
+  if (summary->envelopes == 0) {
+    out << "Wrote " << summary->path
+        << " with no messages: the outbox holds nothing the broker has not acknowledged.\n";
+    return kExitOk;
+  }
+  out << "Wrote " << summary->envelopes << " signed message(s), seq " << summary->firstSeq << " to "
+      << summary->lastSeq << " (key " << summary->keyId << ", " << summary->bytes << " bytes), to "
+      << summary->path << ".\n"
+      << "Next: carry the file to the city; they run: samband-broker import --config "
+         "broker.toml FILE\n"
+      << "The messages stay in the outbox until the broker acknowledges them; when the link is "
+         "back, the agent sends them again and the broker recognises them as duplicates.\n";
+  return kExitOk;
+}
+
+int runRotateKey(const std::string& configPath, std::ostream& out) {
+  auto config = loadAgentConfig(configPath);
+  if (!config) return fail(config.error());
+  common::SystemClock clock;
+  auto started = startKeyRotation(*config, clock.nowMs());
+  if (!started) return fail(started.error());
+  out << "Queued the key rotation as seq " << started->seq << ": new key " << started->newKeyId
+      << " (in " << started->nextPath << "), announced under the current key " << started->oldKeyId
+      << ".\n"
+      << "The agent keeps signing with the current key until the broker acknowledges the "
+         "rotation; then 'samband-agent run' switches to the new key by itself (samband-agent "
+         "status shows key_rotation). Offline, carry it with samband-agent export.\n"
+      << "Once status shows the rotation done: back up agent.identity again (it then holds the "
+         "new key), and ask the city to revoke the old key: samband-broker revoke --key "
+      << started->oldKeyId << "\n";
   return kExitOk;
 }
 
@@ -282,6 +324,20 @@ int runAgentCli(int argc, char** argv) {
       ->required();
   ackCmd->add_option("--config", ackConfig, "Path to agent.toml")->required();
 
+  // export, rotate-key
+  std::string exportConfig, exportOut;
+  auto* exportCmd = app.add_subcommand(
+      "export",
+      "Write every pending signed message to a file for the city to import (no network needed)");
+  exportCmd->add_option("--config", exportConfig, "Path to agent.toml")->required();
+  exportCmd->add_option("--out", exportOut, "The file to write (e.g. on a USB stick)")->required();
+  std::string rotateConfig;
+  auto* rotateCmd = app.add_subcommand(
+      "rotate-key",
+      "Create a new key and announce it to the broker under the current one; the agent "
+      "switches once the broker acknowledges it");
+  rotateCmd->add_option("--config", rotateConfig, "Path to agent.toml")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -318,6 +374,8 @@ int runAgentCli(int argc, char** argv) {
       return runReport(reportConfig, std::move(report), counts, std::cout);
     }
     if (statusCmd->parsed()) return runStatus(statusConfig, json, std::cout);
+    if (exportCmd->parsed()) return runExport(exportConfig, exportOut, std::cout);
+    if (rotateCmd->parsed()) return runRotateKey(rotateConfig, std::cout);
     if (inboxCmd->parsed()) {
       return runInboxCommand(inboxConfig, std::cout, [&](const AgentConfig& c, int64_t now) {
         return inboxListing(c, inboxJson, now);

@@ -1,5 +1,5 @@
 // The samband-agent command line: parses argv with CLI11 and runs init, run, report, status,
-// inbox, confirm or ack.
+// inbox, confirm, ack, export or rotate-key.
 // Exit status: 0 done, 1 the environment failed (disk, I/O), 2 bad input or config (the message
 // says what to fix).
 #pragma once

@@ -72,48 +72,56 @@ common::Status runDaemon(const AgentConfig& config) {
   }
   common::SystemClock clock;
   zmq::context_t context(1);
-  SessionOptions options;
-  randombytes_buf(&options.seed, sizeof options.seed);
-  auto session = AgentSession::open(context, config, clock, options);
-  if (!session) {
-    ::close(signalFd);
-    return session.error();
-  }
-  AgentSession& s = **session;
-  CityActions cityActions;
-  s.setCityMessageHandler(&cityActions);
-  cityActions.resume(s, common::monotonicMs());
-  common::logInfo("agent", "samband-agent running for " + config.provider + " (" +
-                               std::to_string(config.units.size()) + " unit(s)), broker " +
-                               config.endpoint);
   bool stop = false;
+  bool first = true;
+  // One session per key: after a key rotation the session asks to be replaced, and the new one
+  // loads the new identity (and its transport key) from disk.
   while (!stop) {
-    int64_t now = common::monotonicMs();
-    auto linkItems = s.pollItems();
-    std::vector<zmq::pollitem_t> items(linkItems.begin(), linkItems.end());
-    items.push_back({nullptr, signalFd, ZMQ_POLLIN, 0});
-    int64_t timeout = std::clamp<int64_t>(s.nextWakeMs() - now, 0, 1000);
-    try {
-      zmq::poll(items.data(), items.size(), std::chrono::milliseconds(timeout));
-    } catch (const zmq::error_t& e) {
-      if (e.num() != EINTR) common::logWarn("agent", std::string("poll failed: ") + e.what());
+    SessionOptions options;
+    randombytes_buf(&options.seed, sizeof options.seed);
+    auto session = AgentSession::open(context, config, clock, options);
+    if (!session) {
+      ::close(signalFd);
+      return session.error();
     }
-    now = common::monotonicMs();
-    if (items.back().revents & ZMQ_POLLIN) {
-      signalfd_siginfo info{};
-      if (::read(signalFd, &info, sizeof info) == sizeof info) {
-        common::logInfo("agent", std::string("stopping on ") + strsignal(info.ssi_signo));
+    AgentSession& s = **session;
+    CityActions cityActions;
+    s.setCityMessageHandler(&cityActions);
+    cityActions.resume(s, common::monotonicMs());
+    if (first) {
+      common::logInfo("agent", "samband-agent running for " + config.provider + " (" +
+                                   std::to_string(config.units.size()) + " unit(s)), broker " +
+                                   config.endpoint);
+      first = false;
+    }
+    while (!stop && !s.wantsRestart()) {
+      int64_t now = common::monotonicMs();
+      auto linkItems = s.pollItems();
+      std::vector<zmq::pollitem_t> items(linkItems.begin(), linkItems.end());
+      items.push_back({nullptr, signalFd, ZMQ_POLLIN, 0});
+      int64_t timeout = std::clamp<int64_t>(s.nextWakeMs() - now, 0, 1000);
+      try {
+        zmq::poll(items.data(), items.size(), std::chrono::milliseconds(timeout));
+      } catch (const zmq::error_t& e) {
+        if (e.num() != EINTR) common::logWarn("agent", std::string("poll failed: ") + e.what());
       }
-      stop = true;
+      now = common::monotonicMs();
+      if (items.back().revents & ZMQ_POLLIN) {
+        signalfd_siginfo info{};
+        if (::read(signalFd, &info, sizeof info) == sizeof info) {
+          common::logInfo("agent", std::string("stopping on ") + strsignal(info.ssi_signo));
+        }
+        stop = true;
+      }
+      bool readable = false;
+      for (size_t i = 0; i < AgentSession::kPollItems; ++i) {
+        if (items[i].revents & ZMQ_POLLIN) readable = true;
+      }
+      if (readable) s.onReadable(now);
+      s.onTimer(now);
     }
-    bool readable = false;
-    for (size_t i = 0; i < AgentSession::kPollItems; ++i) {
-      if (items[i].revents & ZMQ_POLLIN) readable = true;
-    }
-    if (readable) s.onReadable(now);
-    s.onTimer(now);
+    s.shutdown();
   }
-  s.shutdown();
   ::close(signalFd);
   common::logInfo("agent", "stopped");
   return {};

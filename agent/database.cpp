@@ -98,6 +98,20 @@ const std::vector<std::vector<const char*>>& migrations() {
           "INSERT INTO unit_reports SELECT unit, MAX(queued_at) FROM outbox WHERE kind = "
           "'unit_status' AND mode = 'actual' GROUP BY unit",
       },
+      // 4: the agent's key rotation (agent/key_rotation.h has the state table). No row: never
+      // rotated.
+      {
+          "CREATE TABLE key_rotation ("
+          "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+          // announced | acknowledged | switched | done | refused
+          "  state TEXT NOT NULL,"
+          "  old_key_id BLOB NOT NULL,"
+          "  new_key_id BLOB NOT NULL,"
+          "  row_id INTEGER NOT NULL,"  // outbox row of the keyRotation body (kept when re-signed)
+          "  started_at INTEGER NOT NULL,"
+          "  changed_at INTEGER NOT NULL,"
+          "  detail TEXT)",  // why the broker refused it
+      },
   };
   return kMigrations;
 }

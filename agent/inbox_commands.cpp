@@ -8,6 +8,7 @@
 
 #include "agent/database.h"
 #include "agent/inbox.h"
+#include "agent/key_rotation.h"
 #include "agent/link_state.h"
 #include "agent/outbox.h"
 #include "agent/selftest.h"
@@ -138,6 +139,10 @@ struct Signer {
 };
 
 common::Result<Signer> openSigner(const AgentConfig& config) {
+  auto db = openAgentDatabase(config.outboxPath, OpenMode::mustExist);
+  if (!db) return db.error();
+  // A key rotation whose outbox switch is committed is finished before the identity is read.
+  if (common::Status s = finishKeyRotation(config, **db); !s) return s.error();
   auto identity = common::Identity::load(config.identityPath);
   if (!identity) return identity.error();
   if ((*identity)->id() != config.provider) {
@@ -146,8 +151,6 @@ common::Result<Signer> openSigner(const AgentConfig& config) {
                                 config.provider + "'; fix [agent] identity in " +
                                 config.configPath);
   }
-  auto db = openAgentDatabase(config.outboxPath, OpenMode::mustExist);
-  if (!db) return db.error();
   return Signer{std::move(identity).value(), std::move(db).value()};
 }
 

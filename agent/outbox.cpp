@@ -73,6 +73,18 @@ Status Outbox::checkKey() {
     return {};
   }
   if (stored != keyId_) {
+    SQLite::Statement r(db_,
+                        "SELECT 1 FROM key_rotation WHERE old_key_id = ? AND new_key_id = ? AND "
+                        "state IN ('switched', 'done')");
+    bindBlob(r, 1, keyId_);
+    bindBlob(r, 2, stored);
+    if (r.executeStep()) {
+      return Status(common::Error{
+          common::ErrorKind::conflict,
+          "the agent switched from key " + common::toHex(keyId_) + " to its new key " +
+              common::toHex(stored) +
+              " (key rotation) while this command ran; nothing was queued: run it again"});
+    }
     return common::invalidInput(
         "the outbox " + db_.getFilename() + " belongs to signing key " + common::toHex(stored) +
         " but agent.identity has key " + common::toHex(keyId_) +
@@ -93,7 +105,8 @@ Status Outbox::verifyKey() {
 }
 
 Result<std::vector<QueuedMessage>> Outbox::append(const std::vector<OutboxDraft>& drafts,
-                                                  int64_t nowMs) {
+                                                  int64_t nowMs,
+                                                  const InTransaction& inTransaction) {
   std::vector<QueuedMessage> queued;
   try {
     SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
@@ -127,7 +140,7 @@ Result<std::vector<QueuedMessage>> Outbox::append(const std::vector<OutboxDraft>
                                     s.error().message);
       }
       common::SealedFrame f = common::seal(identity_, m);
-      QueuedMessage q{m.seq, common::payloadKindName(m.payload), unitOf(m.payload)};
+      QueuedMessage q{0, m.seq, common::payloadKindName(m.payload), unitOf(m.payload)};
       ins.reset();
       ins.bind(1, static_cast<int64_t>(m.seq));
       ins.bind(2, q.kind);
@@ -140,6 +153,7 @@ Result<std::vector<QueuedMessage>> Outbox::append(const std::vector<OutboxDraft>
       bindBlob(ins, 9, f.envelope);
       ins.bind(10, nowMs);
       ins.exec();
+      q.rowId = db_.getLastInsertRowid();
       if (q.kind == "unit_status" && m.mode == common::Mode::ACTUAL) {
         reported.reset();
         reported.bind(1, q.unit);
@@ -150,6 +164,9 @@ Result<std::vector<QueuedMessage>> Outbox::append(const std::vector<OutboxDraft>
       queued.push_back(std::move(q));
     }
     writeHead(db_, h);
+    if (inTransaction) {
+      if (Status s = inTransaction(queued); !s) return s.error();
+    }
     tx.commit();
   } catch (const std::exception& e) {
     return storageError(db_, "queue the message", e);
@@ -203,6 +220,15 @@ Result<size_t> Outbox::ack(uint64_t seq) {
       bindBlob(u, 2, *ackedHash);
       u.exec();
     }
+    {
+      // The broker now holds the announced key rotation: it has enrolled the new key.
+      SQLite::Statement r(db_,
+                          "UPDATE key_rotation SET state = 'acknowledged', changed_at = "
+                          "CAST(strftime('%s', 'now') AS INTEGER) * 1000 WHERE state = "
+                          "'announced' AND row_id IN (SELECT id FROM outbox WHERE seq <= ?)");
+      r.bind(1, static_cast<int64_t>(seq));
+      r.exec();
+    }
     SQLite::Statement del(db_, "DELETE FROM outbox WHERE seq <= ?");
     del.bind(1, static_cast<int64_t>(seq));
     size_t deleted = static_cast<size_t>(del.exec());
@@ -247,6 +273,15 @@ Result<RealignOutcome> Outbox::deadLetter(int64_t rowId, const std::string& reas
     move.bind(3, nowMs);
     move.bind(4, rowId);
     if (move.exec() == 0) return RealignOutcome{};  // no longer pending: a stale refusal
+    {
+      SQLite::Statement r(db_,
+                          "UPDATE key_rotation SET state = 'refused', changed_at = ?, detail = ? "
+                          "WHERE state = 'announced' AND row_id = ?");
+      r.bind(1, nowMs);
+      r.bind(2, reason + (detail.empty() ? "" : ": " + detail));
+      r.bind(3, rowId);
+      r.exec();
+    }
     SQLite::Statement del(db_, "DELETE FROM outbox WHERE id = ?");
     del.bind(1, rowId);
     del.exec();
@@ -349,6 +384,82 @@ Result<RealignOutcome> Outbox::realignLocked(uint64_t headSeq, const Bytes& head
   return out;
 }
 
+Result<size_t> Outbox::rekey(const common::Identity& next, const ChainHead& oldHead,
+                             const InTransaction& inTransaction) {
+  try {
+    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+    if (Status s = checkKey(); !s) return s.error();
+    if (oldHead.seq > 0) {
+      // Only when the broker's head is one of our rows do we know that it and everything before
+      // it are the broker's; otherwise (a fork) nothing is dropped and all is re-signed.
+      SQLite::Statement at(db_, "SELECT body_hash FROM outbox WHERE seq = ?");
+      at.bind(1, static_cast<int64_t>(oldHead.seq));
+      if (at.executeStep() && columnBytes(at.getColumn(0)) == oldHead.hash) {
+        at.reset();
+        SQLite::Statement del(db_, "DELETE FROM outbox WHERE seq <= ?");
+        del.bind(1, static_cast<int64_t>(oldHead.seq));
+        del.exec();
+      }
+    }
+    std::vector<OutboxRow> rows;
+    {
+      SQLite::Statement q(db_, std::string("SELECT ") + kRowColumns + " FROM outbox ORDER BY seq");
+      while (q.executeStep()) rows.push_back(readRow(q));
+    }
+    SQLite::Statement park(db_, "UPDATE outbox SET seq = -id WHERE id = ?");
+    for (const auto& r : rows) {
+      park.reset();
+      park.bind(1, r.id);
+      park.exec();
+    }
+    SQLite::Statement body(db_, "SELECT body FROM outbox WHERE id = ?");
+    SQLite::Statement upd(db_,
+                          "UPDATE outbox SET seq = ?, prev_hash = ?, body = ?, body_hash = ?, "
+                          "envelope = ?, resigned = resigned + 1 WHERE id = ?");
+    ChainHead h;
+    const Bytes nextKeyId = next.keyId();
+    for (const auto& r : rows) {
+      body.reset();
+      body.bind(1, r.id);
+      if (!body.executeStep()) return common::internalError("outbox row vanished in rekey");
+      auto decoded = common::decodeBody(columnBytes(body.getColumn(0)));
+      if (!decoded) {
+        return common::internalError("outbox row " + std::to_string(r.id) +
+                                     " does not decode: " + decoded.error().message);
+      }
+      common::Message m = std::move(decoded).value();
+      m.senderId = next.id();
+      m.keyId = nextKeyId;
+      m.seq = h.seq + 1;
+      m.prevHash = m.seq == 1 ? Bytes() : h.hash;
+      common::SealedFrame f = common::seal(next, m);
+      upd.reset();
+      upd.bind(1, static_cast<int64_t>(m.seq));
+      bindBlob(upd, 2, m.prevHash);
+      bindBlob(upd, 3, f.body);
+      bindBlob(upd, 4, f.bodyHash);
+      bindBlob(upd, 5, f.envelope);
+      upd.bind(6, r.id);
+      upd.exec();
+      h = ChainHead{m.seq, f.bodyHash};
+    }
+    SQLite::Statement chain(db_,
+                            "UPDATE chain SET key_id = ?, head_seq = ?, head_hash = ?, "
+                            "acked_seq = 0, acked_hash = x'' WHERE id = 1");
+    bindBlob(chain, 1, nextKeyId);
+    chain.bind(2, static_cast<int64_t>(h.seq));
+    bindBlob(chain, 3, h.hash);
+    chain.exec();
+    if (inTransaction) {
+      if (Status s = inTransaction({}); !s) return s.error();
+    }
+    tx.commit();
+    return rows.size();
+  } catch (const std::exception& e) {
+    return storageError(db_, "move the outbox to the new key", e);
+  }
+}
+
 Result<ChainHead> Outbox::head() {
   try {
     return readHead(db_);
@@ -425,11 +536,13 @@ Result<OutboxSummary> Outbox::summarize(SQLite::Database& db) {
       s.lastPendingSeq = static_cast<uint64_t>(q.getColumn(2).getInt64());
       s.oldestQueuedAt = q.getColumn(3).getInt64();
     }
-    SQLite::Statement c(db, "SELECT head_seq, head_hash, acked_seq FROM chain WHERE id = 1");
+    SQLite::Statement c(db,
+                        "SELECT head_seq, head_hash, acked_seq, key_id FROM chain WHERE id = 1");
     if (c.executeStep()) {
       s.head =
           ChainHead{static_cast<uint64_t>(c.getColumn(0).getInt64()), columnBytes(c.getColumn(1))};
       s.ackedSeq = static_cast<uint64_t>(c.getColumn(2).getInt64());
+      s.keyId = columnBytes(c.getColumn(3));
     }
     s.deadLetters =
         static_cast<size_t>(db.execAndGet("SELECT COUNT(*) FROM dead_letter").getInt64());

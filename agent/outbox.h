@@ -12,6 +12,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,6 +32,7 @@ struct OutboxDraft {
 };
 
 struct QueuedMessage {
+  int64_t rowId = 0;  // the outbox row (stable when re-signed)
   uint64_t seq = 0;
   std::string kind;  // payloadKindName
   std::string unit;  // "" for provider-level bodies
@@ -82,6 +84,7 @@ struct OutboxSummary {
   ChainHead head;
   uint64_t ackedSeq = 0;
   size_t deadLetters = 0;
+  common::Bytes keyId;  // the signing key the chain belongs to (empty before first use)
 };
 
 class Outbox {
@@ -95,10 +98,15 @@ class Outbox {
   // outbox written under another key is refused with what to do.
   common::Status verifyKey();
 
+  // Runs inside an outbox write transaction; an error rolls the whole transaction back.
+  using InTransaction = std::function<common::Status(const std::vector<QueuedMessage>&)>;
+
   // Queues `drafts` as consecutive seqs in ONE transaction: all are queued or none. Heartbeats
-  // are refused (they are never queued). `nowMs` is recorded as queued_at.
+  // are refused (they are never queued). `nowMs` is recorded as queued_at. `inTransaction`, if
+  // given, runs after the inserts in the same transaction (rotate-key records its state there).
   common::Result<std::vector<QueuedMessage>> append(const std::vector<OutboxDraft>& drafts,
-                                                    int64_t nowMs);
+                                                    int64_t nowMs,
+                                                    const InTransaction& inTransaction = nullptr);
 
   // Pending rows with seq >= `fromSeq`, in seq order, at most `limit`.
   common::Result<std::vector<OutboxRow>> pendingFrom(uint64_t fromSeq, size_t limit);
@@ -107,7 +115,8 @@ class Outbox {
 
   // The broker stored everything up to `seq`: deletes those rows (cumulative) and records the
   // acknowledged seq. Returns how many rows were deleted. An ack above the chain head is
-  // ignored (returns 0): the agent never signed such a seq.
+  // ignored (returns 0): the agent never signed such a seq. When the rows include an announced
+  // key rotation, it becomes `acknowledged` in the same transaction (agent/key_rotation.h).
   common::Result<size_t> ack(uint64_t seq);
 
   // Rebuilds the pending chain on the broker's head (headSeq, headHash), in one transaction:
@@ -118,10 +127,21 @@ class Outbox {
 
   // Moves the pending row `rowId` to the dead letters (the broker refused it permanently), then
   // realigns the rest on (headSeq, headHash), all in one transaction. A row that is no longer
-  // pending is left alone (the outcome reports no change).
+  // pending is left alone (the outcome reports no change). A refused key rotation becomes
+  // `refused` in the same transaction.
   common::Result<RealignOutcome> deadLetter(int64_t rowId, const std::string& reason,
                                             const std::string& detail, int64_t nowMs,
                                             uint64_t headSeq, const common::Bytes& headHash);
+
+  // Moves the outbox to the key `next` once the broker acknowledged the rotation to it, in one
+  // transaction: pending rows the broker holds under the old key (up to `oldHead`, when a pending
+  // row has exactly that seq and hash) are deleted; the rest are re-signed by `next` as seq 1,
+  // 2, … of its new chain, keeping payload, mode and sentAt; the chain row is bound to `next`
+  // with head and ack at 0. `inTransaction` runs last inside the same transaction. Returns how
+  // many rows were re-signed. After this, this Outbox object (bound to the old identity) must
+  // not be used to sign again: open one with `next`.
+  common::Result<size_t> rekey(const common::Identity& next, const ChainHead& oldHead,
+                               const InTransaction& inTransaction);
 
   common::Result<ChainHead> head();
   // The highest seq the broker acknowledged and the hash of that body ({0, empty} at first).

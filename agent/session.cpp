@@ -10,6 +10,7 @@
 #include "agent/agent_identity.h"
 #include "agent/city_message.h"
 #include "agent/database.h"
+#include "agent/key_rotation.h"
 #include "common/codec.h"
 #include "common/vocabulary.h"
 
@@ -37,15 +38,18 @@ Result<std::unique_ptr<AgentSession>> AgentSession::open(zmq::context_t& context
                                                          const common::Clock& clock,
                                                          SessionOptions options) {
   if (common::Status s = checkAgentConfig(config, config.configPath); !s) return s.error();
-  auto identity = loadAgentIdentity(config);
-  if (!identity) return identity.error();
   auto db = openAgentDatabase(config.outboxPath, OpenMode::createIfMissing);
   if (!db) return db.error();
+  // A rotation whose outbox switch is committed is finished before the identity is read.
+  if (common::Status s = finishKeyRotation(config, **db); !s) return s.error();
+  auto identity = loadAgentIdentity(config);
+  if (!identity) return identity.error();
   std::unique_ptr<AgentSession> session(new AgentSession(
       context, config, clock, options, std::move(identity).value(), std::move(db).value()));
   // Refuse an outbox written under another key now, not at the first realign.
   if (common::Status s = session->outbox_->verifyKey(); !s) return s.error();
   session->refreshRange();
+  session->refreshRotation();
   session->writeState(common::monotonicMs(), true);
   return session;
 }
@@ -102,6 +106,7 @@ void AgentSession::onLinkUp(int64_t nowMs) {
   pendingAck_ = 0;
   sent_.clear();
   cursor_ = 0;
+  switchHeartbeatSent_ = false;
   refreshRange();  // before the heartbeat, which reports how many are pending
   sendHeartbeat(nowMs);
   resendFromFirstUnacked(nowMs);
@@ -113,6 +118,7 @@ void AgentSession::onLinkDown(int64_t nowMs, LinkFailure failure, const std::str
   state_.connected = false;
   sent_.clear();
   sendBlocked_ = false;
+  switchHeartbeatSent_ = false;
   std::string message;
   switch (failure) {
     case LinkFailure::handshakeRefused:
@@ -193,6 +199,14 @@ void AgentSession::flushAcks(int64_t nowMs) {
                              [seq](const SentFrame& f) { return f.seq <= seq; }),
               sent_.end());
   if (*deleted > 0) {
+    if (!rotationAcknowledged_) {
+      refreshRotation();
+      if (rotationAcknowledged_) {
+        common::logInfo("agent", config_.provider +
+                                     ": the broker acknowledged the key rotation; switching to "
+                                     "the new key once nothing is in flight");
+      }
+    }
     state_.lastAckAt = clock_.nowMs();
     // A problem that is not about the connection is over once the broker stores frames again.
     clearError(ErrorClass::transient);
@@ -374,6 +388,12 @@ void AgentSession::handleHead(const common::HeadMsg& h, int64_t nowMs) {
   if (h.headSeq < connAckedSeq_) return;  // older than an ack we already have
   // While frames are on the wire their own replies tell more than this head does.
   if (hasInFlight()) return;
+  if (rotationAcknowledged_) {
+    // The old chain is never realigned now; the head answering the switch heartbeat (sent
+    // after every frame on the wire was answered) says what the broker holds under the old key.
+    if (switchHeartbeatSent_) switchKey(ChainHead{h.headSeq, h.headHash}, nowMs);
+    return;
+  }
   applyRealign(outbox_->realign(h.headSeq, h.headHash),
                "the broker's chain is at seq " + std::to_string(h.headSeq), nowMs);
 }
@@ -428,6 +448,30 @@ void AgentSession::refreshRange() {
   if (cursor_ < firstPending_) cursor_ = firstPending_;
 }
 
+void AgentSession::refreshRotation() {
+  auto record = readKeyRotation(*db_);
+  if (!record) {
+    setError(record.error().message, common::monotonicMs());
+    return;
+  }
+  rotationAcknowledged_ = *record && (*record)->state == RotationState::acknowledged;
+}
+
+void AgentSession::switchKey(const ChainHead& oldHead, int64_t nowMs) {
+  if (common::Status s = switchToNextKey(config_, *db_, *outbox_, oldHead, clock_.nowMs()); !s) {
+    // The old key keeps working; the next switch heartbeat tries again.
+    setError("cannot switch to the new key: " + s.error().message, nowMs, ErrorClass::sticky);
+    common::logWarn("agent",
+                    config_.provider + ": cannot switch to the new key: " + s.error().message);
+    switchHeartbeatSent_ = false;
+    return;
+  }
+  restartWanted_ = true;
+  rotationAcknowledged_ = false;
+  sent_.clear();
+  common::logInfo("agent", config_.provider + ": reconnecting with the new key");
+}
+
 void AgentSession::resendFromFirstUnacked(int64_t nowMs) {
   ++epoch_;
   if (hasInFlight()) ++counters_.resends;
@@ -437,7 +481,13 @@ void AgentSession::resendFromFirstUnacked(int64_t nowMs) {
 }
 
 void AgentSession::pump(int64_t nowMs) {
-  if (!link_->isConnected() || firstPending_ == 0) return;
+  if (!link_->isConnected() || restartWanted_) return;
+  if (rotationAcknowledged_) {
+    // Nothing more under the old key: what is pending will be re-signed by the new one.
+    if (!hasInFlight() && !switchHeartbeatSent_) sendHeartbeat(nowMs);
+    return;
+  }
+  if (firstPending_ == 0) return;
   sendBlocked_ = false;
   if (cursor_ < firstPending_) cursor_ = firstPending_;
   const uint64_t window = static_cast<uint64_t>(config_.window);
@@ -466,6 +516,8 @@ void AgentSession::pump(int64_t nowMs) {
 
 void AgentSession::sendHeartbeat(int64_t nowMs) {
   nextHeartbeatMs_ = nowMs + config_.heartbeatIntervalFor(level_);
+  if (restartWanted_) return;
+  if (rotationAcknowledged_ && !hasInFlight()) switchHeartbeatSent_ = true;
   auto head = outbox_->head();
   if (!head) {
     setError(head.error().message, nowMs);

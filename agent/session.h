@@ -16,6 +16,8 @@
 //     and must not be moved between threads while in use.
 //   - The poll items change when the link reconnects: fetch them again every iteration.
 //   - shutdown() (also run by the destructor) closes the socket and records a clean stop.
+//   - wantsRestart(): the session switched to a rotated key (agent/key_rotation.h) and sends
+//     nothing more; the driver must destroy it and open a new one, which loads the new key.
 #pragma once
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -104,6 +106,7 @@ class AgentSession : private LinkListener {
   void setCityMessageHandler(CityMessageHandler* handler) { cityHandler_ = handler; }
 
   bool isConnected() const { return link_->isConnected(); }
+  bool wantsRestart() const { return restartWanted_; }
   const std::optional<std::string>& lastError() const { return state_.lastError; }
   const SessionCounters& counters() const { return counters_; }
   const AgentConfig& config() const { return config_; }
@@ -149,6 +152,8 @@ class AgentSession : private LinkListener {
   void pump(int64_t nowMs);
   void resendFromFirstUnacked(int64_t nowMs);
   void refreshRange();
+  void refreshRotation();
+  void switchKey(const ChainHead& oldHead, int64_t nowMs);
   bool hasInFlight() const { return firstPending_ != 0 && cursor_ > firstPending_; }
   std::optional<SentFrame> takeSent(uint64_t seq);
 
@@ -192,6 +197,12 @@ class AgentSession : private LinkListener {
   bool sendBlocked_ = false;
   uint64_t connAckedSeq_ = 0;  // highest ack seen on this connection
   uint64_t pendingAck_ = 0;    // acks seen in this read, applied in one transaction
+
+  // Key rotation: once the broker acknowledged it, nothing more is sent under the old key; a
+  // heartbeat sent with nothing in flight asks for the old chain's head, and its reply switches.
+  bool rotationAcknowledged_ = false;
+  bool switchHeartbeatSent_ = false;
+  bool restartWanted_ = false;
 
   int64_t nextHeartbeatMs_ = 0;
   int64_t lastHeartbeatSentAt_ = 0;
