@@ -1,13 +1,14 @@
 // Takes the screenshot for docs/board.md from a running board (e.g. `make demo`), with Debian's
 // chromium headless. Not a test; run by hand:
-//   node tests/browser/screenshot.mjs http://127.0.0.1:8080 demo PASSWORD docs/img/board.png
+//   node tests/browser/screenshot.mjs http://127.0.0.1:8080 demo PASSWORD docs/img/board.png [TAB]
+// TAB (units, readiness, directives, planning, ...) opens that tab of the board first.
 // Reads the password from $SAMBAND_PASSWORD instead when the third argument is "-".
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
-const [url, user, passwordArg, out] = process.argv.slice(2);
+const [url, user, passwordArg, out, tab] = process.argv.slice(2);
 if (!url || !user || !passwordArg || !out) {
   console.error('usage: node screenshot.mjs BOARD_URL USER PASSWORD|- OUT.png');
   process.exit(2);
@@ -31,7 +32,8 @@ try {
   await page.fill('#login-password', password);
   await page.click('#login-submit');
   await page.waitForSelector('#units-body tr', { timeout: 30000 });
-  await page.waitForTimeout(1500);
+  if (tab) await page.click(`[data-tab="${tab}"]`);
+  await page.waitForTimeout(tab === 'planning' ? 4000 : 1500);
   await page.screenshot({ path: out });
   console.log('saved', out, fs.statSync(out).size, 'bytes');
 } finally {
