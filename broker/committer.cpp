@@ -325,6 +325,10 @@ void Committer::noteRoute(const std::string& provider, const std::string& routin
 }
 
 std::vector<Reply> Committer::pushNewOutbound() {
+  // The push is opportunistic: the route may belong to an agent that stopped a moment ago, so
+  // a pushed row is not marked as sent. The heartbeat path (deliverOutbound) stays the
+  // guarantee: an agent that reconnects gets it behind its first heartbeat, and one that was
+  // connected gets at most one more copy, which it ignores.
   std::vector<Reply> out;
   auto& db = store_.db();
   try {
@@ -332,34 +336,22 @@ std::vector<Reply> Committer::pushNewOutbound() {
     if (pushedOutboundId_ < 0) pushedOutboundId_ = newest;  // older rows: the heartbeat path
     if (newest <= pushedOutboundId_) return out;
     const int64_t now = clock_.nowMs();
-    db.exec("BEGIN IMMEDIATE");
     SQLite::Statement q(db,
-                        "SELECT id, provider_id, envelope FROM outbound WHERE id>? AND id<=? AND "
-                        "delivered_at IS NULL AND last_sent_at IS NULL ORDER BY id");
+                        "SELECT provider_id, envelope FROM outbound WHERE id>? AND id<=? AND "
+                        "delivered_at IS NULL ORDER BY id");
     q.bind(1, pushedOutboundId_);
     q.bind(2, newest);
-    SQLite::Statement u(db, "UPDATE outbound SET last_sent_at=? WHERE id=?");
     while (q.executeStep()) {
-      auto route = routes_.find(q.getColumn(1).getString());
+      auto route = routes_.find(q.getColumn(0).getString());
       if (route == routes_.end() || now - route->second.lastFrameMs > kRouteFreshMs) continue;
-      auto c = q.getColumn(2);
+      auto c = q.getColumn(1);
       auto* p = static_cast<const uint8_t*>(c.getBlob());
       out.push_back(
           {route->second.routingId, encode(common::CityEnvelopeMsg{Bytes(p, p + c.getBytes())})});
-      u.reset();
-      u.bind(1, now);
-      u.bind(2, q.getColumn(0).getInt64());
-      u.exec();
     }
-    db.exec("COMMIT");
     pushedOutboundId_ = newest;
   } catch (const std::exception& e) {
-    try {
-      db.exec("ROLLBACK");
-    } catch (const std::exception&) {
-      // No transaction was open; nothing to undo.
-    }
-    out.clear();  // nothing marked as sent, so nothing is promised; heartbeats deliver it
+    out.clear();  // heartbeats deliver it
     common::logWarn("commit", std::string("cannot push queued city messages: ") + e.what());
   }
   return out;

@@ -46,9 +46,9 @@ class Committer {
   // City messages queued since the last call (by `readiness run`, `directive send`, the board
   // or the scheduler, on other connections) go out at once to providers whose agent sent a
   // frame within kRouteFreshMs, instead of waiting for that agent's next heartbeat. Providers
-  // not connected get theirs behind their first heartbeat, as before. Cheap when nothing was
-  // queued (one lookup of the newest rowid). Errors are logged; the heartbeat path still
-  // delivers everything.
+  // not connected get theirs behind their first heartbeat, as before; a pushed row is not
+  // marked as sent, so that path stays the guarantee. Cheap when nothing was queued (one lookup
+  // of the newest rowid). Errors are logged; the heartbeat path still delivers everything.
   std::vector<Reply> pushNewOutbound();
 
  private:
