@@ -3,6 +3,8 @@
 // only its own script and renders provider text with textContent.
 #include "broker/board.h"
 
+#include <chrono>
+
 #include <SQLiteCpp/Statement.h>
 #include <httplib.h>
 #include <sodium.h>
@@ -157,6 +159,20 @@ common::Status Board::start() {
   }
   watch_.start();
   thread_ = std::thread([this] { http_->listen_after_bind(); });
+  // httplib's stop() does nothing until the listening thread has marked itself running, and a
+  // stop() that came earlier would leave that thread accepting forever (and join() hanging).
+  // Wait for it; this version of httplib has no wait_until_ready().
+  const auto readyBy = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!http_->is_running() && std::chrono::steady_clock::now() < readyBy) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (!http_->is_running()) {
+    http_->stop();
+    if (thread_.joinable()) thread_.join();
+    watch_.stop();
+    return common::unavailable("the board's HTTP server did not start on " + where +
+                               "; check the address in [board] listen and start again");
+  }
   started_ = true;
   common::logInfo("board",
                   std::string("serving the board on ") +
