@@ -23,6 +23,7 @@
 #include "common/codec.h"
 #include "common/enrollment.h"
 #include "common/identity.h"
+#include "tests/common/temp_dir.h"
 
 namespace samband::broker {
 namespace {
@@ -31,23 +32,7 @@ using common::Bytes;
 
 constexpr int64_t kNow = 1764067580123;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "samband-audit-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using common::testing::TempDir;
 
 bool mentions(const AuditReport& r, const std::string& text) {
   return std::any_of(r.problems.begin(), r.problems.end(),

@@ -27,6 +27,7 @@
 #include "common/codec.h"
 #include "common/enrollment.h"
 #include "common/identity.h"
+#include "tests/common/temp_dir.h"
 
 namespace samband::broker {
 namespace {
@@ -38,23 +39,7 @@ constexpr int64_t kNow = 1764067580123;
 constexpr const char* kUnitA = "10000001";
 constexpr const char* kUnitB = "10000002";
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "samband-committer-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using common::testing::TempDir;
 
 common::UnitStatusMsg status(const std::string& unit, common::OperationalState state,
                              int32_t pupilsPresent = 100) {

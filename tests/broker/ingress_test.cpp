@@ -25,6 +25,7 @@
 #include "common/enrollment.h"
 #include "common/identity.h"
 #include "common/ids.h"
+#include "tests/common/temp_dir.h"
 
 namespace samband::broker {
 namespace {
@@ -36,23 +37,7 @@ constexpr int64_t kNow = 1764067580123;
 constexpr const char* kAlphaUnit = "10000001";
 constexpr const char* kBetaUnit = "20000001";
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "samband-ingress-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using common::testing::TempDir;
 
 common::Message unitStatus(const common::Identity& signer, const std::string& unit,
                            uint64_t seq = 1, int64_t sentAt = kNow) {

@@ -26,6 +26,7 @@
 #include "common/enrollment.h"
 #include "common/identity.h"
 #include "common/offline_file.h"
+#include "tests/common/temp_dir.h"
 
 namespace samband::broker {
 namespace {
@@ -35,23 +36,7 @@ using common::Bytes;
 constexpr int64_t kNow = 1764067580123;
 constexpr const char* kUnit = "10000001";
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "samband-import-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using common::testing::TempDir;
 
 // One signer's chain, as an agent's outbox keeps it.
 class Chain {

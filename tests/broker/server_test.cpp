@@ -29,6 +29,7 @@
 #include "common/enrollment.h"
 #include "common/identity.h"
 #include "common/ids.h"
+#include "tests/common/temp_dir.h"
 
 namespace samband::broker {
 namespace {
@@ -42,23 +43,7 @@ constexpr const char* kGoodUnit = "10000001";
 constexpr const char* kHostileUnit = "20000001";
 constexpr const char* kThirdUnit = "30000001";
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "samband-server-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using common::testing::TempDir;
 
 // Polls `condition` until it holds or the deadline passes; for effects that have no reply to
 // wait on (a refused handshake, a counter).

@@ -15,29 +15,14 @@
 #include "common/bytes.h"
 #include "common/enrollment.h"
 #include "common/identity.h"
+#include "tests/common/temp_dir.h"
 
 namespace samband::broker {
 namespace {
 
 constexpr int64_t kNow = 1764067580123;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "samband-store-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using common::testing::TempDir;
 
 std::unique_ptr<Store> openOrFail(const std::string& path,
                                   Store::Access access = Store::Access::readWrite) {

@@ -22,6 +22,7 @@
 #include "common/enrollment.h"
 #include "common/identity.h"
 #include "common/vocabulary.h"
+#include "tests/common/temp_dir.h"
 
 namespace samband::broker {
 namespace {
@@ -30,22 +31,7 @@ using nlohmann::json;
 
 constexpr int64_t kNow = 1764067580123;  // 2025-11-25T10:46:20.123Z
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "samband-view-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using common::testing::TempDir;
 
 // "YYYY-MM-DDTHH:MM:SS", optional fraction, then "Z" or an offset. (Not std::regex: GCC 12
 // warns inside it under the sanitizer build.)
