@@ -51,8 +51,9 @@ int runInit(const InitOptions& o) {
   const std::string identity = o.dir + "/city.identity";
   struct stat st {};
   if (::stat(config.c_str(), &st) == 0 || ::stat(identity.c_str(), &st) == 0) {
-    return fail(o.dir + " already holds a broker (broker.toml or city.identity); refusing to "
-                        "overwrite it. Use another --dir");
+    return fail(o.dir +
+                " already holds a broker (broker.toml or city.identity); refusing to "
+                "overwrite it. Use another --dir");
   }
   auto city = common::Identity::generate(common::kCitySenderId);
   if (auto s = city->save(identity); !s) return fail(s.error().message);
@@ -97,8 +98,8 @@ int runServe(const std::string& configPath) {
   Metrics metrics;
   Server server(cfg->server, **city, clock, metrics);
   if (auto s = server.start(); !s) return fail(s.error().message, kExitFailure);
-  common::logInfo("broker", "listening on " + server.endpoint() + ", database " +
-                                cfg->databasePath);
+  common::logInfo("broker",
+                  "listening on " + server.endpoint() + ", database " + cfg->databasePath);
   Board board(std::move(*boardOptions), metrics, clock, **city);
   if (auto s = board.start(); !s) {
     server.stop();

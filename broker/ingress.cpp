@@ -22,11 +22,14 @@ const std::string* unitOf(const common::Payload& p) {
   return nullptr;
 }
 
-Refusal refuse(RejectReason r, std::string detail) { return Refusal{r, std::move(detail), {}, {}, 0}; }
+Refusal refuse(RejectReason r, std::string detail) {
+  return Refusal{r, std::move(detail), {}, {}, 0};
+}
 
 }  // namespace
 
-Ingress::Ingress(RosterCache& roster, const common::Clock& clock) : roster_(roster), clock_(clock) {}
+Ingress::Ingress(RosterCache& roster, const common::Clock& clock)
+    : roster_(roster), clock_(clock) {}
 
 Admission Ingress::admit(InboundFrame&& in) {
   if (in.data.size() > common::kMaxFrameBytes) {
@@ -65,8 +68,8 @@ Admission Ingress::admit(InboundFrame&& in) {
     key = snap->keys.find(known.keyIdHex);
   }
   if (key == snap->keys.end() || key->second.providerId != m.senderId) {
-    return fail(RejectReason::UNKNOWN_SENDER, "no enrolled key " + known.keyIdHex + " for sender " +
-                                                  m.senderId);
+    return fail(RejectReason::UNKNOWN_SENDER,
+                "no enrolled key " + known.keyIdHex + " for sender " + m.senderId);
   }
   if (!common::verifyBody(key->second.signPublic, parts->body, parts->signature)) {
     return fail(RejectReason::BAD_SIGNATURE, "signature does not verify");

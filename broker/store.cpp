@@ -321,8 +321,9 @@ Result<EnrollOutcome> Store::enroll(const common::EnrollRequest& r, bool allowTr
         }
         if (!q.getColumn(1).isNull()) {
           return Error{common::ErrorKind::conflict,
-                       "key " + keyId + " was revoked and cannot be enrolled again; the "
-                                        "provider must create a new identity"};
+                       "key " + keyId +
+                           " was revoked and cannot be enrolled again; the "
+                           "provider must create a new identity"};
         }
         out.keyAlreadyEnrolled = true;
       }
@@ -353,9 +354,8 @@ Result<EnrollOutcome> Store::enroll(const common::EnrollRequest& r, bool allowTr
         if (owner == r.provider) continue;
         if (!allowTransfer) {
           return Error{common::ErrorKind::conflict,
-                       "unit " + unit + " belongs to provider " + owner +
-                           "; to move it to " + r.provider +
-                           " run enroll again with --transfer (nothing was changed)"};
+                       "unit " + unit + " belongs to provider " + owner + "; to move it to " +
+                           r.provider + " run enroll again with --transfer (nothing was changed)"};
         }
         SQLite::Statement u(*db_, "UPDATE units SET provider_id=? WHERE code=?");
         u.bind(1, r.provider);
