@@ -301,6 +301,49 @@ Result<RealignOutcome> Outbox::deadLetter(int64_t rowId, const std::string& reas
 // prevHash = its hash. The first row that is not gets re-signed, and so do all after it.
 // Re-signing a row whose seq and prevHash do not change would give identical bytes, so the
 // rebuild is idempotent: stale heads and duplicated refusals change nothing.
+Result<ChainHead> Outbox::resignRows(const std::vector<OutboxRow>& rows, size_t first,
+                                     const common::Identity& signer, const Bytes& signerKeyId,
+                                     ChainHead head) {
+  // Park the rows to be re-signed on negative seqs first, so the UNIQUE(seq) constraint holds
+  // while they are renumbered.
+  SQLite::Statement park(db_, "UPDATE outbox SET seq = -id WHERE id = ?");
+  for (size_t i = first; i < rows.size(); ++i) {
+    park.reset();
+    park.bind(1, rows[i].id);
+    park.exec();
+  }
+  SQLite::Statement body(db_, "SELECT body FROM outbox WHERE id = ?");
+  SQLite::Statement upd(db_,
+                        "UPDATE outbox SET seq = ?, prev_hash = ?, body = ?, body_hash = ?, "
+                        "envelope = ?, resigned = resigned + 1 WHERE id = ?");
+  for (size_t i = first; i < rows.size(); ++i) {
+    body.reset();
+    body.bind(1, rows[i].id);
+    if (!body.executeStep()) return common::internalError("outbox row vanished while re-signing");
+    auto decoded = common::decodeBody(columnBytes(body.getColumn(0)));
+    if (!decoded) {
+      return common::internalError("outbox row " + std::to_string(rows[i].id) +
+                                   " does not decode: " + decoded.error().message);
+    }
+    common::Message m = std::move(decoded).value();
+    m.senderId = signer.id();
+    m.keyId = signerKeyId;
+    m.seq = head.seq + 1;
+    m.prevHash = m.seq == 1 ? Bytes() : head.hash;
+    common::SealedFrame f = common::seal(signer, m);
+    upd.reset();
+    upd.bind(1, static_cast<int64_t>(m.seq));
+    bindBlob(upd, 2, m.prevHash);
+    bindBlob(upd, 3, f.body);
+    bindBlob(upd, 4, f.bodyHash);
+    bindBlob(upd, 5, f.envelope);
+    upd.bind(6, rows[i].id);
+    upd.exec();
+    head = ChainHead{m.seq, f.bodyHash};
+  }
+  return head;
+}
+
 Result<RealignOutcome> Outbox::realignLocked(uint64_t headSeq, const Bytes& headHash) {
   std::vector<OutboxRow> rows;
   {
@@ -332,44 +375,10 @@ Result<RealignOutcome> Outbox::realignLocked(uint64_t headSeq, const Bytes& head
   }
 
   if (firstBroken < rows.size()) {
-    // Park the rows to be re-signed on negative seqs first, so the UNIQUE(seq) constraint
-    // holds while they are renumbered.
-    SQLite::Statement park(db_, "UPDATE outbox SET seq = -id WHERE id = ?");
-    for (size_t i = firstBroken; i < rows.size(); ++i) {
-      park.reset();
-      park.bind(1, rows[i].id);
-      park.exec();
-    }
-    SQLite::Statement body(db_, "SELECT body FROM outbox WHERE id = ?");
-    SQLite::Statement upd(db_,
-                          "UPDATE outbox SET seq = ?, prev_hash = ?, body = ?, body_hash = ?, "
-                          "envelope = ?, resigned = resigned + 1 WHERE id = ?");
-    for (size_t i = firstBroken; i < rows.size(); ++i) {
-      body.reset();
-      body.bind(1, rows[i].id);
-      if (!body.executeStep()) return common::internalError("outbox row vanished in realign");
-      auto decoded = common::decodeBody(columnBytes(body.getColumn(0)));
-      if (!decoded) {
-        return common::internalError("outbox row " + std::to_string(rows[i].id) +
-                                     " does not decode: " + decoded.error().message);
-      }
-      common::Message m = std::move(decoded).value();
-      m.senderId = identity_.id();
-      m.keyId = keyId_;
-      m.seq = expected.seq + 1;
-      m.prevHash = m.seq == 1 ? Bytes() : expected.hash;
-      common::SealedFrame f = common::seal(identity_, m);
-      upd.reset();
-      upd.bind(1, static_cast<int64_t>(m.seq));
-      bindBlob(upd, 2, m.prevHash);
-      bindBlob(upd, 3, f.body);
-      bindBlob(upd, 4, f.bodyHash);
-      bindBlob(upd, 5, f.envelope);
-      upd.bind(6, rows[i].id);
-      upd.exec();
-      expected = ChainHead{m.seq, f.bodyHash};
-      ++out.resigned;
-    }
+    auto resigned = resignRows(rows, firstBroken, identity_, keyId_, expected);
+    if (!resigned) return resigned.error();
+    expected = *resigned;
+    out.resigned += rows.size() - firstBroken;
     out.changed = true;
   }
 
@@ -406,43 +415,10 @@ Result<size_t> Outbox::rekey(const common::Identity& next, const ChainHead& oldH
       SQLite::Statement q(db_, std::string("SELECT ") + kRowColumns + " FROM outbox ORDER BY seq");
       while (q.executeStep()) rows.push_back(readRow(q));
     }
-    SQLite::Statement park(db_, "UPDATE outbox SET seq = -id WHERE id = ?");
-    for (const auto& r : rows) {
-      park.reset();
-      park.bind(1, r.id);
-      park.exec();
-    }
-    SQLite::Statement body(db_, "SELECT body FROM outbox WHERE id = ?");
-    SQLite::Statement upd(db_,
-                          "UPDATE outbox SET seq = ?, prev_hash = ?, body = ?, body_hash = ?, "
-                          "envelope = ?, resigned = resigned + 1 WHERE id = ?");
-    ChainHead h;
     const Bytes nextKeyId = next.keyId();
-    for (const auto& r : rows) {
-      body.reset();
-      body.bind(1, r.id);
-      if (!body.executeStep()) return common::internalError("outbox row vanished in rekey");
-      auto decoded = common::decodeBody(columnBytes(body.getColumn(0)));
-      if (!decoded) {
-        return common::internalError("outbox row " + std::to_string(r.id) +
-                                     " does not decode: " + decoded.error().message);
-      }
-      common::Message m = std::move(decoded).value();
-      m.senderId = next.id();
-      m.keyId = nextKeyId;
-      m.seq = h.seq + 1;
-      m.prevHash = m.seq == 1 ? Bytes() : h.hash;
-      common::SealedFrame f = common::seal(next, m);
-      upd.reset();
-      upd.bind(1, static_cast<int64_t>(m.seq));
-      bindBlob(upd, 2, m.prevHash);
-      bindBlob(upd, 3, f.body);
-      bindBlob(upd, 4, f.bodyHash);
-      bindBlob(upd, 5, f.envelope);
-      upd.bind(6, r.id);
-      upd.exec();
-      h = ChainHead{m.seq, f.bodyHash};
-    }
+    auto resigned = resignRows(rows, 0, next, nextKeyId, ChainHead{});
+    if (!resigned) return resigned.error();
+    const ChainHead h = *resigned;
     SQLite::Statement chain(db_,
                             "UPDATE chain SET key_id = ?, head_seq = ?, head_hash = ?, "
                             "acked_seq = 0, acked_hash = x'' WHERE id = 1");

@@ -160,6 +160,11 @@ class Outbox {
  private:
   common::Status checkKey();
   common::Result<RealignOutcome> realignLocked(uint64_t headSeq, const common::Bytes& headHash);
+  // Re-signs rows[first..] in order with `signer` as the chain continuing from `head`, in the
+  // caller's write transaction; returns the new head. Throws SQLite::Exception.
+  common::Result<ChainHead> resignRows(const std::vector<OutboxRow>& rows, size_t first,
+                                       const common::Identity& signer,
+                                       const common::Bytes& signerKeyId, ChainHead head);
 
   SQLite::Database& db_;
   const common::Identity& identity_;
