@@ -227,41 +227,18 @@ TEST_F(BoardFixture, ThePageIsServedFromTheBinaryWithAStrictPolicy) {
 TEST_F(BoardFixture, EventsPushAChangeWithinASecondOfACommitAndBeatRegularly) {
   board_->setStreamHeartbeatMs(300);
   auto who = login(kViewer);
-  std::mutex mutex;
-  std::string received;
-  std::atomic<bool> done{false};
-  std::thread reader([&] {
-    auto c = client();
-    c.Get("/api/events", as(who), [&](const char* data, size_t size) {
-      std::lock_guard<std::mutex> lock(mutex);
-      received.append(data, size);
-      return !done.load();
-    });
-  });
-  auto has = [&](const std::string& what) {
-    std::lock_guard<std::mutex> lock(mutex);
-    return received.find(what) != std::string::npos;
-  };
-  auto waitFor = [&](const std::string& what, std::chrono::milliseconds limit) {
-    auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-      if (has(what)) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return has(what);
-  };
-  ASSERT_TRUE(waitFor("event: hello", std::chrono::seconds(5)));
-  EXPECT_TRUE(waitFor(": keepalive", std::chrono::seconds(3)));
+  auto events = std::make_unique<EventStream>(client(), as(who));
+  ASSERT_TRUE(events->waitFor("event: hello", std::chrono::seconds(5)));
+  EXPECT_TRUE(events->waitFor(": keepalive", std::chrono::seconds(3)));
   EXPECT_EQ(metrics_.sseClients.load(), 1);
   auto committed = std::chrono::steady_clock::now();
   report("12345678", "closed", "");
-  EXPECT_TRUE(waitFor("event: change", std::chrono::seconds(1)))
+  EXPECT_TRUE(events->waitFor("event: change", std::chrono::seconds(1)))
       << "no change event within a second of the commit";
   auto latency = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - committed);
   EXPECT_LT(latency.count(), 1000);
-  done = true;
-  reader.join();
+  events.reset();  // the client closes the stream
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (metrics_.sseClients.load() != 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -171,36 +171,13 @@ TEST_F(BoardCity, IssuingACheckIsALiveChangeOnTheEventStream) {
   enrollBoth();
   board_->setStreamHeartbeatMs(300);
   auto who = login(kViewer);
-  std::mutex mutex;
-  std::string received;
-  std::atomic<bool> done{false};
-  std::thread reader([&] {
-    auto c = client();
-    c.Get("/api/events", as(who), [&](const char* data, size_t size) {
-      std::lock_guard<std::mutex> lock(mutex);
-      received.append(data, size);
-      return !done.load();
-    });
-  });
-  auto waitFor = [&](const std::string& what, std::chrono::milliseconds limit) {
-    auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-      {
-        std::lock_guard<std::mutex> lock(mutex);
-        if (received.find(what) != std::string::npos) return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return false;
-  };
-  ASSERT_TRUE(waitFor("event: hello", std::chrono::seconds(5)));
-  ASSERT_TRUE(waitFor(": keepalive", std::chrono::seconds(3)));
+  EventStream events(client(), as(who));
+  ASSERT_TRUE(events.waitFor("event: hello", std::chrono::seconds(5)));
+  ASSERT_TRUE(events.waitFor(": keepalive", std::chrono::seconds(3)));
   auto id = issueCheck(db(), *city_, CheckOptions{}, clock_.nowMs());
   ASSERT_TRUE(id.ok()) << id.error().message;
-  EXPECT_TRUE(waitFor("event: change", std::chrono::seconds(2)))
+  EXPECT_TRUE(events.waitFor("event: change", std::chrono::seconds(2)))
       << "the page would not know a check started";
-  done = true;
-  reader.join();
 }
 
 TEST_F(BoardCity, AnOperatorSendsTheSameSignedDirectiveAsTheCli) {

@@ -13,6 +13,34 @@
 
 namespace samband::broker::testing {
 
+EventStream::EventStream(httplib::Client client, httplib::Headers headers)
+    : reader_([this, c = std::move(client), h = std::move(headers)]() mutable {
+        c.Get("/api/events", h, [this](const char* data, size_t size) {
+          std::lock_guard<std::mutex> lock(mutex_);
+          received_.append(data, size);
+          return !done_.load();
+        });
+      }) {}
+
+EventStream::~EventStream() {
+  done_ = true;
+  reader_.join();
+}
+
+bool EventStream::has(const std::string& what) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return received_.find(what) != std::string::npos;
+}
+
+bool EventStream::waitFor(const std::string& what, std::chrono::milliseconds limit) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (has(what)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return has(what);
+}
+
 namespace {
 
 // argon2id is slow on purpose; hash the test password once per process.

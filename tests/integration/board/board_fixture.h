@@ -7,9 +7,13 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <atomic>
+#include <chrono>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 
 #include "broker/board.h"
 #include "broker/metrics.h"
@@ -30,6 +34,27 @@ struct LoggedIn {
   std::string cookie;  // "samband_session=..."
   std::string csrf;
   nlohmann::json body;
+};
+
+// Reads /api/events on its own thread and keeps what arrived, so a test can wait for a line.
+// The stream is closed when the object goes away.
+class EventStream {
+ public:
+  EventStream(httplib::Client client, httplib::Headers headers);
+  ~EventStream();
+  EventStream(const EventStream&) = delete;
+  EventStream& operator=(const EventStream&) = delete;
+
+  // True as soon as `what` has arrived, false if it has not within `limit`.
+  bool waitFor(const std::string& what, std::chrono::milliseconds limit);
+
+ private:
+  bool has(const std::string& what);
+
+  std::mutex mutex_;
+  std::string received_;
+  std::atomic<bool> done_{false};
+  std::thread reader_;
 };
 
 class BoardFixture : public ::testing::Test {
