@@ -57,6 +57,8 @@ namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
 constexpr int64_t kMaxMessageBytes = 1024 * 1024;
+// Raw verify measured right before and right after each saturation window.
+constexpr double kBracketVerifySeconds = 2.0;
 
 void appendJson(const std::string& path, const Json& j) {
   std::ofstream out(path, std::ios::app);
@@ -190,22 +192,27 @@ Fleet makeFleet(int k, int unitsPerProvider, size_t reports, uint64_t seed,
 // ---------------------------------------------------------------------------------------------
 // Raw verify rate.
 
-int runVerify(double seconds, const std::string& jsonPath) {
-  Fleet fleet = makeFleet(1, 1, 64, 7);
-  const auto& agent = fleet.agents[0];
-  // Take a real body and signature, and verify exactly what the broker verifies:
-  // "samband/v1/body" NUL || body.
-  auto parts = common::decodeEnvelope(agent.chain[10]);
-  if (!parts) {
-    std::cerr << "ingest_bench: own envelope does not decode\n";
-    return 2;
-  }
+struct VerifyRate {
+  uint64_t verifies = 0;
+  double seconds = 0;
+  double cpuSeconds = 0;
+  size_t signedBytes = 0;
+  size_t bodyBytes = 0;
+  bool ok = false;  // every signature verified
+  double rate() const { return seconds > 0 ? static_cast<double>(verifies) / seconds : 0; }
+};
+
+// Verifies exactly what the broker verifies ("samband/v1/body" NUL || body, under the signer's
+// key) for `seconds` on this thread.
+VerifyRate measureVerify(const BenchAgent& agent, const common::Bytes& envelope, double seconds) {
+  VerifyRate out;
+  auto parts = common::decodeEnvelope(envelope);
+  if (!parts) return out;
   common::Bytes message(sizeof common::kBodySignDomain + parts->body.size());
   std::memcpy(message.data(), common::kBodySignDomain, sizeof common::kBodySignDomain);
   std::memcpy(message.data() + sizeof common::kBodySignDomain, parts->body.data(),
               parts->body.size());
   const auto& pk = agent.signPublic;
-  uint64_t n = 0;
   int failures = 0;
   timespec cpu0{}, cpu1{};
   ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu0);
@@ -217,33 +224,63 @@ int runVerify(double seconds, const std::string& jsonPath) {
       failures += crypto_sign_verify_detached(parts->signature.data(), message.data(),
                                               message.size(), pk.data()) != 0;
     }
-    n += 256;
+    out.verifies += 256;
     now = nowNs();
   }
-  const double elapsed = static_cast<double>(now - t0) / 1e9;
+  out.seconds = static_cast<double>(now - t0) / 1e9;
   ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu1);
-  const double cpu = static_cast<double>(cpu1.tv_sec - cpu0.tv_sec) +
-                     static_cast<double>(cpu1.tv_nsec - cpu0.tv_nsec) / 1e9;
-  if (failures) {
+  out.cpuSeconds = static_cast<double>(cpu1.tv_sec - cpu0.tv_sec) +
+                   static_cast<double>(cpu1.tv_nsec - cpu0.tv_nsec) / 1e9;
+  out.signedBytes = message.size();
+  out.bodyBytes = parts->body.size();
+  out.ok = failures == 0;
+  return out;
+}
+
+int runVerify(double seconds, const std::string& jsonPath) {
+  Fleet fleet = makeFleet(1, 1, 64, 7);
+  const auto& agent = fleet.agents[0];
+  VerifyRate v = measureVerify(agent, agent.chain[10], seconds);
+  if (!v.ok) {
     std::cerr << "ingest_bench: signature did not verify\n";
     return 2;
   }
+  const uint64_t n = v.verifies;
+  const double elapsed = v.seconds;
+  const double cpu = v.cpuSeconds;
   const double rate = static_cast<double>(n) / elapsed;
+  // The same on every core at once: how far verification can spread on this machine at all.
+  // Cores of a virtual machine are not always independent (a shared physical core, frequency).
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<VerifyRate> each(cores);
+  {
+    std::vector<std::thread> threads;
+    for (unsigned c = 0; c < cores; ++c) {
+      threads.emplace_back([&, c] { each[c] = measureVerify(agent, agent.chain[10], seconds); });
+    }
+    for (auto& t : threads) t.join();
+  }
+  double allCores = 0;
+  for (const auto& e : each) allCores += e.rate();
   Json j{{"bench", "verify"},
          {"verifies", n},
          {"seconds", elapsed},
          {"rate", rate},
          {"cpu_seconds", cpu},
          {"rate_per_cpu_second", static_cast<double>(n) / cpu},
-         {"signed_bytes", message.size()},
-         {"body_bytes", parts->body.size()},
+         {"signed_bytes", v.signedBytes},
+         {"body_bytes", v.bodyBytes},
          {"envelope_bytes", agent.chain[10].size()},
+         {"cores", cores},
+         {"rate_all_cores", allCores},
          {"load1", loadAverage1()}};
   appendJson(jsonPath, j);
   std::printf(
       "raw crypto_sign_verify_detached: %.0f /s on one core (%.0f per CPU-second; "
-      "%zu-byte signed message, %zu-byte envelope)\n",
-      rate, static_cast<double>(n) / cpu, message.size(), agent.chain[10].size());
+      "%zu-byte signed message, %zu-byte envelope); %.0f /s on all %u cores at once (%.2f x one "
+      "core)\n",
+      rate, static_cast<double>(n) / cpu, v.signedBytes, agent.chain[10].size(), allCores, cores,
+      rate > 0 ? allCores / rate : 0);
   return 0;
 }
 
@@ -350,6 +387,8 @@ struct CommitCounters {
   double batches = -1;
   double batchFrames = -1;
   double commitSeconds = -1;
+  double verifySamples = -1;  // sampled signature checks inside the broker, and their CPU time
+  double verifySampleSeconds = -1;
 };
 
 CommitCounters commitCounters(int boardPort) {
@@ -362,6 +401,8 @@ CommitCounters commitCounters(int boardPort) {
   c.batches = value("samband_commit_batch_frames_count");
   c.batchFrames = value("samband_commit_batch_frames_sum");
   c.commitSeconds = value("samband_commit_latency_seconds_sum");
+  c.verifySamples = value("samband_verify_sample_seconds_count");
+  c.verifySampleSeconds = value("samband_verify_sample_seconds_sum");
   return c;
 }
 
@@ -673,6 +714,11 @@ int runIngest(const IngestOptions& o) {
       auto light = driver.paced(o.lightRate, lightPerAgent, o.timeoutS * 1000);
       result["light"] = latencyJson(light);
       result["light"]["rate"] = o.lightRate;
+      // This machine's speed drifts (a virtual machine: by up to a third within minutes), so the
+      // raw verify rate is also taken right before and right after the timed window, with the
+      // broker idle, and the ratio is computed against their mean (docs/performance.md).
+      const VerifyRate verifyBefore =
+          measureVerify(fleet.agents[0], fleet.agents[0].chain[0], kBracketVerifySeconds);
       const uint64_t ackedBefore = driver.acksTotal();
       const CommitCounters commits0 = commitCounters(broker->boardPort);
       const double brokerCpu0 = processCpuSeconds(broker->process.pid());
@@ -688,6 +734,18 @@ int runIngest(const IngestOptions& o) {
         result["mean_commit_ms"] =
             1000 * (commits1.commitSeconds - commits0.commitSeconds) / batches;
       }
+      const double sampledCpu = commits1.verifySampleSeconds - commits0.verifySampleSeconds;
+      if (commits0.verifySamples >= 0 && sampledCpu > 0) {
+        // How fast crypto_sign_verify_detached ran inside the broker during the window.
+        result["verify_rate_in_broker"] =
+            (commits1.verifySamples - commits0.verifySamples) / sampledCpu;
+      }
+      const VerifyRate verifyAfter =
+          measureVerify(fleet.agents[0], fleet.agents[0].chain[0], kBracketVerifySeconds);
+      result["verify_rate_before"] = verifyBefore.rate();
+      result["verify_rate_after"] = verifyAfter.rate();
+      const double verifyAround = (verifyBefore.rate() + verifyAfter.rate()) / 2;
+      result["verify_rate_around"] = verifyAround;
       const uint64_t acked = driver.acksTotal() - ackedBefore;
       const double seconds = static_cast<double>(driver.counters().lastAckNs - start) / 1e9;
       result["saturated"] = latencyJson(saturated);
@@ -717,16 +775,19 @@ int runIngest(const IngestOptions& o) {
       if (!check.problem.empty()) result["problem"] = check.problem;
       if (!ok) ++failures;
       std::printf(
-          "  verify_threads=%d: %.0f acked reports/s at saturation (%.2f s), p50 %.1f ms p99 "
+          "  verify_threads=%d: %.0f acked reports/s at saturation (%.2f s; raw verify %.0f/s "
+          "around it, ratio %.2f; %.0f/s per core inside the broker), p50 %.1f ms p99 "
           "%.1f ms; light (%.0f/s) p50 %.2f ms p99 %.2f ms; broker %.2f cores (%.0f us/report), "
           "client %.2f cores; batches of %.0f; stored %lld of %zu sent%s\n",
-          vt, result["saturated"]["rate"].get<double>(), seconds,
-          result["saturated"]["p50_ms"].get<double>(), result["saturated"]["p99_ms"].get<double>(),
-          o.lightRate, result["light"]["p50_ms"].get<double>(),
-          result["light"]["p99_ms"].get<double>(), result["broker_cores"].get<double>(),
-          result["broker_cpu_us_per_report"].get<double>(), result["client_cores"].get<double>(),
-          result.value("mean_batch_frames", -1.0), static_cast<long long>(check.frames),
-          driver.sentTotal(), ok ? " (exact)" : "  <-- MISMATCH");
+          vt, result["saturated"]["rate"].get<double>(), seconds, verifyAround,
+          verifyAround > 0 ? result["saturated"]["rate"].get<double>() / verifyAround : 0,
+          result.value("verify_rate_in_broker", 0.0), result["saturated"]["p50_ms"].get<double>(),
+          result["saturated"]["p99_ms"].get<double>(), o.lightRate,
+          result["light"]["p50_ms"].get<double>(), result["light"]["p99_ms"].get<double>(),
+          result["broker_cores"].get<double>(), result["broker_cpu_us_per_report"].get<double>(),
+          result["client_cores"].get<double>(), result.value("mean_batch_frames", -1.0),
+          static_cast<long long>(check.frames), driver.sentTotal(),
+          ok ? " (exact)" : "  <-- MISMATCH");
       if (!check.problem.empty()) std::printf("    problem: %s\n", check.problem.c_str());
       std::fflush(stdout);
     }

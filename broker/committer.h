@@ -41,6 +41,9 @@ class Committer {
   // Applies `batch` in one transaction and returns the replies to send. Acks are returned only
   // when the commit succeeded; if it failed, nothing is acknowledged (agents resend after their
   // ack timeout), the in-memory heads are dropped and the error is logged.
+  // Consecutive acks to the same connection within a batch are sent as one: the ack for the
+  // highest seq (an ack covers every earlier seq under that key, docs/protocol.md). That is one
+  // CURVE message per agent per commit instead of one per report.
   std::vector<Reply> apply(std::vector<WorkItem>& batch);
 
   // City messages queued since the last call (by `readiness run`, `directive send`, the board
@@ -52,27 +55,45 @@ class Committer {
   std::vector<Reply> pushNewOutbound();
 
  private:
+  // The replies of one batch, in order, with consecutive acks to one connection merged.
+  class Replies {
+   public:
+    void add(const std::string& routingId, common::Bytes downlink);
+    // Merged into the connection's previous reply when that is an ack under the same key.
+    void ack(const std::string& routingId, const std::string& keyId, uint64_t seq, bool duplicate);
+    std::vector<Reply> finish();
+
+   private:
+    std::vector<Reply> out_;
+    struct PendingAck {
+      size_t reply;  // index into out_
+      std::string keyId;
+      common::AckMsg ack;
+    };
+    std::vector<PendingAck> acks_;                     // encoded by finish()
+    std::unordered_map<std::string, size_t> openAck_;  // connection -> index into acks_
+  };
+
   struct Head {
     uint64_t seq = 0;
     common::Bytes hash;
   };
   Head& headFor(const std::string& sender, const std::string& keyId);
   int64_t& lastHeartbeatFor(const std::string& keyId);
-  void handleFrame(const std::string& routingId, const VerifiedFrame& f, std::vector<Reply>& out);
-  void handleHeartbeat(const std::string& routingId, const VerifiedFrame& f,
-                       std::vector<Reply>& out);
+  void handleFrame(const std::string& routingId, const VerifiedFrame& f, Replies& out);
+  void handleHeartbeat(const std::string& routingId, const VerifiedFrame& f, Replies& out);
   void storeFrame(const VerifiedFrame& f, int64_t* frameId);
   void applyToView(const VerifiedFrame& f, int64_t frameId);
-  void refuse(const std::string& routingId, const Refusal& r, std::vector<Reply>& out);
-  void deliverOutbound(const std::string& routingId, const std::string& provider,
-                       std::vector<Reply>& out);
+  void refuse(const std::string& routingId, const Refusal& r, Replies& out);
+  void deliverOutbound(const std::string& routingId, const std::string& provider, Replies& out);
   void flushCounters();
   void noteRoute(const std::string& provider, const std::string& routingId);
 
   Store& store_;
   const common::Clock& clock_;
   Metrics& metrics_;
-  std::unordered_map<std::string, Head> heads_;
+  std::unordered_map<std::string, Head> heads_;  // by "sender/keyId"
+  std::string headKey_;
   std::unordered_map<std::string, int64_t> lastHeartbeat_;
   // PRAGMA data_version when the caches above were last known to match the database. Another
   // connection's commit (`samband-broker import` storing frames while `serve` runs) changes it,

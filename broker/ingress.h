@@ -65,13 +65,18 @@ using Admission = std::variant<VerifiedFrame, Refusal>;
 
 class Ingress {
  public:
-  Ingress(RosterCache& roster, const common::Clock& clock);
+  // `metrics`, when given, receives the sampled verify timings (Metrics::verifySamples).
+  Ingress(RosterCache& roster, const common::Clock& clock, Metrics* metrics = nullptr);
   // Checks one frame. Never throws; every refusal carries its reason.
   Admission admit(InboundFrame&& frame);
 
  private:
+  bool verify(const common::PublicKey& key, const common::Bytes& body,
+              const common::Bytes& signature);
+
   RosterCache& roster_;
   const common::Clock& clock_;
+  Metrics* metrics_;
 };
 
 }  // namespace samband::broker

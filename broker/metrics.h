@@ -9,6 +9,7 @@
 namespace samband::broker {
 
 inline constexpr size_t kRejectReasons = 12;  // wire::RejectReason enumerants
+inline constexpr uint32_t kVerifySampleEvery = 64;
 // Upper bounds (ms) of the commit-latency histogram buckets; the last bucket is +Inf.
 inline constexpr std::array<int64_t, 8> kLatencyBucketsMs{1, 2, 5, 10, 25, 50, 100, 500};
 
@@ -19,10 +20,14 @@ struct Metrics {
   std::atomic<uint64_t> heartbeats{0};
   std::array<std::atomic<uint64_t>, kRejectReasons> rejected{};
   std::atomic<uint64_t> batches{0};
-  std::atomic<uint64_t> batchFrames{0};     // sum of batch sizes
+  std::atomic<uint64_t> batchFrames{0};  // sum of batch sizes
   std::atomic<uint64_t> commitFailures{0};
   std::array<std::atomic<uint64_t>, kLatencyBucketsMs.size() + 1> commitLatency{};
   std::atomic<uint64_t> commitLatencySumMs{0};
+  // Every kVerifySampleEvery-th signature check on each thread is timed (thread CPU time): the
+  // rate crypto_sign_verify_detached actually runs at inside the broker, under its load.
+  std::atomic<uint64_t> verifySamples{0};
+  std::atomic<uint64_t> verifySampleNanos{0};
   std::atomic<int64_t> connectedAgents{0};  // gauge
   std::atomic<int64_t> sseClients{0};       // gauge
 

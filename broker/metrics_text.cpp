@@ -64,6 +64,12 @@ std::string renderMetrics(const Metrics& m, const std::optional<DatabaseGauges>&
   out << "samband_commit_latency_seconds_bucket{le=\"+Inf\"} " << cumulative << '\n'
       << "samband_commit_latency_seconds_sum " << seconds(m.commitLatencySumMs.load()) << '\n'
       << "samband_commit_latency_seconds_count " << cumulative << '\n';
+  const std::string verifyHelp = "Thread CPU time of sampled signature checks (one in " +
+                                 std::to_string(kVerifySampleEvery) + " on each thread).";
+  family(out, "samband_verify_sample_seconds", "summary", verifyHelp.c_str());
+  out << "samband_verify_sample_seconds_sum "
+      << static_cast<double>(m.verifySampleNanos.load()) / 1e9 << '\n'
+      << "samband_verify_sample_seconds_count " << m.verifySamples.load() << '\n';
   family(out, "samband_connected_agents", "gauge", "Agents with an open connection now.");
   out << "samband_connected_agents " << m.connectedAgents.load() << '\n';
   family(out, "samband_board_sse_clients", "gauge", "Browsers following /api/events now.");

@@ -23,9 +23,9 @@ namespace samband::broker {
 struct ServerOptions {
   std::string listen = "tcp://127.0.0.1:7700";
   std::string databasePath;
-  size_t batchMax = 1024;         // frames per transaction at most
-  int batchDelayMs = 0;           // extra wait to fill a batch (0: commit what is there)
-  int verifyThreads = 1;          // 0: verify on the socket thread
+  size_t batchMax = 1024;           // frames per transaction at most
+  int batchDelayMs = 0;             // extra wait to fill a batch (0: commit what is there)
+  int verifyThreads = 1;            // 0: verify on the socket thread
   size_t maxQueuedFrames = 200000;  // above this, frames are refused as overloaded
   int64_t rosterRefreshMs = 2000;   // how often enrollments/revocations are re-read
 };
@@ -51,7 +51,13 @@ class Server {
   void zapLoop(std::shared_ptr<zmq::socket_t> zap);
   void verifyLoop(size_t index);
   void commitLoop(std::unique_ptr<Store> store);
-  void dispatch(InboundFrame&& frame);
+  // Frames read in one burst of the socket thread, handed on in one push per queue.
+  struct Burst {
+    std::vector<WorkItem> toCommit;
+    std::vector<std::vector<InboundFrame>> toVerify;  // one per verify thread
+  };
+  void dispatch(InboundFrame&& frame, Burst& burst);
+  void flush(Burst& burst);
 
   ServerOptions options_;
   const common::Identity& city_;

@@ -241,6 +241,12 @@ common::PublicKey blobKey(const SQLite::Column& c) {
 
 }  // namespace
 
+// A Store is used by one thread at a time (docs/architecture.md; StorePool hands a connection
+// to one HTTP worker at a time), so SQLite's per-call connection mutex (its default,
+// "serialized" mode) buys nothing: NOMUTEX is SQLite's "multi-thread" mode.
+const int kReadOnly = SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX;
+const int kReadWrite = SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX;
+
 Result<std::unique_ptr<Store>> Store::open(const std::string& path, Access access) {
   std::unique_ptr<Store> store(new Store());
   store->path_ = path;
@@ -251,10 +257,9 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, Access acces
         return invalidInput("database " + path +
                             " does not exist; create it with 'samband-broker init --dir DIR'");
       }
-      store->db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY, 5000);
+      store->db_ = std::make_unique<SQLite::Database>(path, kReadOnly, 5000);
     } else {
-      store->db_ = std::make_unique<SQLite::Database>(
-          path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 5000);
+      store->db_ = std::make_unique<SQLite::Database>(path, kReadWrite, 5000);
       store->db_->exec("PRAGMA journal_mode=WAL");
       store->db_->exec("PRAGMA synchronous=FULL");
       store->db_->exec("PRAGMA foreign_keys=ON");

@@ -24,6 +24,23 @@ class WorkQueue {
     return true;
   }
 
+  // Adds all of `items` under one lock and one wake-up (a burst read from a socket), then
+  // clears it. Returns false once the queue is closed.
+  bool pushAll(std::vector<T>& items) {
+    if (items.empty()) return true;
+    bool open;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      open = !closed_;
+      if (open) {
+        for (auto& item : items) items_.push_back(std::move(item));
+      }
+    }
+    items.clear();
+    if (open) ready_.notify_one();
+    return open;
+  }
+
   // Waits up to `timeout` for at least one item, then moves up to `max` items into `out`.
   // Returns false when the queue is closed and empty.
   bool popBatch(std::vector<T>& out, size_t max, std::chrono::milliseconds timeout) {

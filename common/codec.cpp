@@ -15,6 +15,10 @@ namespace samband::common {
 
 namespace {
 
+// An ack, reject or head fits in a few words; capnp's default first segment is 8 KiB, allocated
+// and zeroed for every downlink. A city envelope simply grows the message.
+constexpr unsigned kDownlinkFirstSegmentWords = 32;
+
 capnp::ReaderOptions readerOptions(size_t frameBytes) {
   capnp::ReaderOptions o;
   // Every legal message is read exactly once; twice the frame size in words is ample and
@@ -191,8 +195,8 @@ Result<Payload> readPayload(wire::Body::Reader r) {
       auto entries = c.getEntries();
       if (entries.size() > kMaxCapacityEntries) return invalidInput("too many capacity entries");
       for (auto e : entries) {
-        m.entries.push_back({e.getForm(), e.getYear(), e.getEnrolled(), e.getSeatsNow(),
-                             e.getSeats72h()});
+        m.entries.push_back(
+            {e.getForm(), e.getYear(), e.getEnrolled(), e.getSeatsNow(), e.getSeats72h()});
       }
       return Payload(std::move(m));
     }
@@ -471,8 +475,8 @@ bool verifyBody(const PublicKey& signPublic, const Bytes& body, const Bytes& sig
   Bytes buf(sizeof kBodySignDomain + body.size());
   std::memcpy(buf.data(), kBodySignDomain, sizeof kBodySignDomain);
   if (!body.empty()) std::memcpy(buf.data() + sizeof kBodySignDomain, body.data(), body.size());
-  return crypto_sign_verify_detached(signature.data(), buf.data(), buf.size(),
-                                     signPublic.data()) == 0;
+  return crypto_sign_verify_detached(signature.data(), buf.data(), buf.size(), signPublic.data()) ==
+         0;
 }
 
 SealedFrame seal(const Identity& identity, const Message& message) {
@@ -484,7 +488,7 @@ SealedFrame seal(const Identity& identity, const Message& message) {
 }
 
 Bytes encodeDownlink(const Downlink& d) {
-  capnp::MallocMessageBuilder builder;
+  capnp::MallocMessageBuilder builder(kDownlinkFirstSegmentWords);
   auto b = builder.initRoot<wire::Downlink>();
   if (auto* a = std::get_if<AckMsg>(&d)) {
     auto x = b.initAck();
@@ -530,8 +534,8 @@ Result<Downlink> decodeDownlink(const uint8_t* data, size_t size) {
         }
         std::string detail = readText(x.getDetail());
         if (!isCleanText(detail) || detail.size() > kMaxShortText) detail = "(unreadable detail)";
-        return Downlink(RejectMsg{x.getSeq(), x.getReason(), x.getHeadSeq(),
-                                  toBytes(x.getHeadHash()), detail});
+        return Downlink(
+            RejectMsg{x.getSeq(), x.getReason(), x.getHeadSeq(), toBytes(x.getHeadHash()), detail});
       }
       case wire::Downlink::HEAD: {
         auto x = r.getHead();
@@ -552,15 +556,24 @@ Result<Downlink> decodeDownlink(const uint8_t* data, size_t size) {
 
 const char* payloadKindName(const Payload& p) {
   switch (p.index()) {
-    case 0: return "heartbeat";
-    case 1: return "unit_status";
-    case 2: return "capacity";
-    case 3: return "continuity";
-    case 4: return "readiness_answer";
-    case 5: return "directive_ack";
-    case 6: return "readiness_check";
-    case 7: return "directive";
-    case 8: return "key_rotation";
+    case 0:
+      return "heartbeat";
+    case 1:
+      return "unit_status";
+    case 2:
+      return "capacity";
+    case 3:
+      return "continuity";
+    case 4:
+      return "readiness_answer";
+    case 5:
+      return "directive_ack";
+    case 6:
+      return "readiness_check";
+    case 7:
+      return "directive";
+    case 8:
+      return "key_rotation";
   }
   return "unknown";
 }

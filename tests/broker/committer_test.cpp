@@ -715,4 +715,97 @@ TEST_F(CommitterTest, PushesNewCityMessagesToConnectedProvidersOnly) {
   EXPECT_TRUE(committer_->pushNewOutbound().empty());  // each row is pushed once
 }
 
+TEST_F(CommitterTest, SendsOneCumulativeAckPerConnectionPerBatch) {
+  // Two agents' frames interleaved in one batch, as two verify threads hand them on.
+  std::vector<WorkItem> batch;
+  for (int i = 0; i < 4; ++i) {
+    batch.push_back(item(
+        alphaChain_.next(status(kUnitA, common::OperationalState::NORMAL, i), kNow + i).envelope,
+        *alpha_, "alpha-connection"));
+    batch.push_back(item(
+        betaChain_.next(status("20000001", common::OperationalState::NORMAL, i), kNow + i).envelope,
+        *beta_, "beta-connection"));
+  }
+  std::vector<Reply> replies = committer_->apply(batch);
+  ASSERT_EQ(replies.size(), 2u);
+  EXPECT_EQ(replies[0].routingId, "alpha-connection");
+  EXPECT_EQ(replies[1].routingId, "beta-connection");
+  auto downlinks = decode(replies);
+  expectAck(downlinks[0], 4, false);  // covers seq 1-4: every one of them is stored
+  expectAck(downlinks[1], 4, false);
+  EXPECT_EQ(frameCount(), 8);
+  EXPECT_EQ(metrics_.framesAccepted.load(), 8u);
+}
+
+TEST_F(CommitterTest, CumulativeAckNeverJumpsOverAnotherReplyToTheSameConnection) {
+  auto f1 = alphaChain_.next(status(kUnitA, common::OperationalState::NORMAL), kNow);
+  Chain forkPoint = alphaChain_;
+  auto f2 = alphaChain_.next(status(kUnitA, common::OperationalState::NORMAL), kNow + 1);
+  auto forged = forkPoint.next(status(kUnitA, common::OperationalState::CLOSED), kNow + 2);
+  auto f3 = alphaChain_.next(status(kUnitA, common::OperationalState::NORMAL), kNow + 3);
+  auto f4 = alphaChain_.next(status(kUnitA, common::OperationalState::NORMAL), kNow + 4);
+  std::vector<WorkItem> batch;
+  for (const Bytes* e :
+       {&f1.envelope, &f2.envelope, &forged.envelope, &f3.envelope, &f4.envelope}) {
+    batch.push_back(item(*e, *alpha_, "alpha-connection"));
+  }
+  auto replies = applyItems(std::move(batch));
+  // ack 2 (for 1-2), the refusal of the forged seq 2, then ack 4 (for 3-4): in that order.
+  ASSERT_EQ(replies.size(), 3u);
+  expectAck(replies[0], 2, false);
+  EXPECT_EQ(rejectOf(replies[1]).reason, RejectReason::REPLAY);
+  expectAck(replies[2], 4, false);
+  EXPECT_EQ(frameCount(), 4);
+}
+
+TEST_F(CommitterTest, MergedAckCarriesTheDuplicateFlagOfItsHighestFrame) {
+  auto f1 = alphaChain_.next(status(kUnitA, common::OperationalState::NORMAL), kNow);
+  auto f2 = alphaChain_.next(status(kUnitA, common::OperationalState::NORMAL), kNow + 1);
+  ASSERT_EQ(applyBatch({f1.envelope, f2.envelope}, *alpha_).size(), 2u);
+  // A resend after a lost ack: 1 and 2 again (duplicates), then the new 3.
+  auto f3 = alphaChain_.next(status(kUnitA, common::OperationalState::NORMAL), kNow + 2);
+  std::vector<WorkItem> batch;
+  batch.push_back(item(f1.envelope, *alpha_, "alpha-connection"));
+  batch.push_back(item(f2.envelope, *alpha_, "alpha-connection"));
+  auto onlyDuplicates = applyItems(batch);
+  ASSERT_EQ(onlyDuplicates.size(), 1u);
+  expectAck(onlyDuplicates[0], 2, true);
+  batch.clear();
+  batch.push_back(item(f2.envelope, *alpha_, "alpha-connection"));
+  batch.push_back(item(f3.envelope, *alpha_, "alpha-connection"));
+  auto mixed = applyItems(batch);
+  ASSERT_EQ(mixed.size(), 1u);
+  expectAck(mixed[0], 3, false);
+  EXPECT_EQ(frameCount(), 3);
+  EXPECT_EQ(metrics_.duplicates.load(), 3u);
+}
+
+TEST_F(CommitterTest, AcksUnderTwoKeysOnOneConnectionStayApart) {
+  // During a key rotation one connection carries the old key's chain and the new key's.
+  auto next = common::Identity::generate(alpha_->id());
+  common::KeyRotationMsg rotation;
+  rotation.newKeyId = next->keyId();
+  rotation.newSignPublic.assign(next->signPublic().begin(), next->signPublic().end());
+  rotation.newCurvePublic.assign(next->curvePublic().begin(), next->curvePublic().end());
+  expectAck(applyOne(alphaChain_.next(rotation, kNow).envelope, *alpha_), 1, false);
+  roster_->refreshIfOlder(0);
+  Chain nextChain(*next);
+  std::vector<WorkItem> batch;
+  for (int i = 0; i < 2; ++i) {
+    batch.push_back(item(
+        alphaChain_.next(status(kUnitA, common::OperationalState::NORMAL), kNow + 1 + i).envelope,
+        *alpha_, "alpha-connection"));
+  }
+  for (int i = 0; i < 2; ++i) {
+    batch.push_back(item(
+        nextChain.next(status(kUnitA, common::OperationalState::NORMAL), kNow + 3 + i).envelope,
+        *alpha_, "alpha-connection"));
+  }
+  auto replies = applyItems(std::move(batch));
+  ASSERT_EQ(replies.size(), 2u);
+  expectAck(replies[0], 3, false);  // old key: seq 2-3
+  expectAck(replies[1], 2, false);  // new key: seq 1-2, not swallowed by the old key's 3
+  EXPECT_EQ(frameCount(), 5);
+}
+
 }  // namespace samband::broker

@@ -441,5 +441,28 @@ TEST_F(IngressTest, FileChannelKeepsEveryOtherStep) {
   EXPECT_EQ(std::get<Refusal>(revoked).reason, RejectReason::REVOKED);
 }
 
+TEST(IngressMetricsTest, TimesOneSignatureCheckInEverySixtyFour) {
+  TempDir dir;
+  common::FakeClock clock{kNow};
+  auto store = Store::open(dir.file("samband.db"), Store::Access::readWrite);
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  auto alpha = common::Identity::generate("556677-0001");
+  ASSERT_TRUE(
+      (*store)
+          ->enroll(common::makeEnrollRequest(*alpha, "Huvudman", {kAlphaUnit}, kNow), false, kNow)
+          .ok());
+  RosterCache roster(dir.file("samband.db"), clock);
+  Metrics metrics;
+  Ingress ingress(roster, clock, &metrics);
+  const Bytes envelope = common::seal(*alpha, unitStatus(*alpha, kAlphaUnit)).envelope;
+  // Any 2 x 64 checks in a row on one thread hold exactly two sampled ones.
+  for (uint32_t i = 0; i < 2 * kVerifySampleEvery; ++i) {
+    InboundFrame in{"route-1", alpha->id(), envelope, kNow};
+    ASSERT_TRUE(std::holds_alternative<VerifiedFrame>(ingress.admit(std::move(in))));
+  }
+  EXPECT_EQ(metrics.verifySamples.load(), 2u);
+  EXPECT_GT(metrics.verifySampleNanos.load(), 0u);  // an Ed25519 check takes tens of microseconds
+}
+
 }  // namespace
 }  // namespace samband::broker

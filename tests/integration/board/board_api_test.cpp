@@ -269,6 +269,8 @@ TEST_F(BoardFixture, MetricsSpeakPrometheusAndHealthzReadsTheDatabase) {
   metrics_.observeCommit(3, 5);
   metrics_.observeCommit(700, 1);
   metrics_.connectedAgents = 4;
+  metrics_.verifySamples = 3;
+  metrics_.verifySampleNanos = 1'500'000'000;
   report("12345678", "closed", "");
   auto r = client().Get("/metrics");
   ASSERT_TRUE(r);
@@ -284,6 +286,7 @@ TEST_F(BoardFixture, MetricsSpeakPrometheusAndHealthzReadsTheDatabase) {
         "samband_commit_latency_seconds_bucket{le=\"+Inf\"} 2\n",
         "samband_commit_latency_seconds_sum 0.703\n", "samband_connected_agents 4\n",
         "samband_board_sse_clients 0\n", "samband_board_database_up 1\n",
+        "samband_verify_sample_seconds_sum 1.5\n", "samband_verify_sample_seconds_count 3\n",
         "samband_units{state=\"closed\"} 1\n", "samband_providers{liveness=\"online\"} 1\n",
         "# TYPE samband_commit_latency_seconds histogram\n"}) {
     EXPECT_NE(m.find(line), std::string::npos) << "missing: " << line;
