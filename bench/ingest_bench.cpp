@@ -312,13 +312,15 @@ bool runToCompletion(const std::vector<std::string>& argv, const std::string& lo
   return p.stop(1000) == 0;
 }
 
+// Replaces the line of broker.toml that starts with `from` (up to its end) by `to`.
 void replaceLine(std::string& text, const std::string& from, const std::string& to) {
   auto at = text.find(from);
   if (at == std::string::npos) {
     std::cerr << "ingest_bench: broker.toml from init has no line \"" << from << "\"\n";
     std::exit(2);
   }
-  text.replace(at, from.size(), to);
+  const auto end = text.find('\n', at);
+  text.replace(at, (end == std::string::npos ? text.size() : end) - at, to);
 }
 
 std::unique_ptr<BrokerUnderTest> prepareBroker(const std::string& brokerBin, const std::string& dir,
@@ -347,10 +349,10 @@ std::unique_ptr<BrokerUnderTest> prepareBroker(const std::string& brokerBin, con
     std::ifstream in(b->config);
     text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
-  replaceLine(text, "verify_threads = 1", "verify_threads = " + std::to_string(verifyThreads));
-  replaceLine(text, "log_level = \"info\"", "log_level = \"warn\"");
+  replaceLine(text, "verify_threads = ", "verify_threads = " + std::to_string(verifyThreads));
+  replaceLine(text, "log_level = ", "log_level = \"warn\"");
   if (batchDelayMs >= 0) {
-    replaceLine(text, "batch_delay_ms = 0", "batch_delay_ms = " + std::to_string(batchDelayMs));
+    replaceLine(text, "batch_delay_ms = ", "batch_delay_ms = " + std::to_string(batchDelayMs));
   }
   {
     std::ofstream out(b->config, std::ios::trunc);

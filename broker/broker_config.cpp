@@ -1,6 +1,9 @@
 // See broker_config.h.
 #include "broker/broker_config.h"
 
+#include <algorithm>
+#include <thread>
+
 #include "common/config.h"
 
 namespace samband::broker {
@@ -48,6 +51,10 @@ common::Result<BrokerConfig> loadBrokerConfig(const std::string& path) {
   return c;
 }
 
+int defaultVerifyThreads() {
+  return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
+}
+
 std::string defaultBrokerConfigText(const std::string& listen, const std::string& boardListen) {
   return "# Samband broker configuration. Every key is explained in config/broker.example.toml.\n"
          "[broker]\n"
@@ -60,7 +67,9 @@ std::string defaultBrokerConfigText(const std::string& listen, const std::string
          "[ingest]\n"
          "batch_max = 1024\n"
          "batch_delay_ms = 0\n"
-         "verify_threads = 1\n"
+         "verify_threads = " +
+         std::to_string(defaultVerifyThreads()) +
+         "\n"
          "max_queued_frames = 200000\n"
          "roster_refresh_ms = 2000\n\n"
          "[liveness]\n"

@@ -28,6 +28,10 @@ struct BrokerConfig {
 
 common::Result<BrokerConfig> loadBrokerConfig(const std::string& path);
 
+// verify_threads for a new broker.toml: one per core of this machine, 1 to 8. Spreading the
+// signature checks is the fastest setting measured (docs/performance.md).
+int defaultVerifyThreads();
+
 // The text of a new broker.toml (used by `samband-broker init`).
 std::string defaultBrokerConfigText(const std::string& listen, const std::string& boardListen);
 

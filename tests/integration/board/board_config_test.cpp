@@ -2,9 +2,11 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "broker/board_config.h"
 #include "broker/broker_config.h"
@@ -94,6 +96,16 @@ TEST_F(BoardConfig, ErrorsNameTheKey) {
   auto good = load("metrics_token_file = \"good.token\"");
   ASSERT_TRUE(good.ok()) << good.error().message;
   EXPECT_EQ(good->metricsToken, "0123456789abcdef0123");
+}
+
+TEST_F(BoardConfig, NewBrokerConfigVerifiesOnEveryCore) {
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  EXPECT_EQ(defaultVerifyThreads(), std::clamp(cores, 1, 8));
+  const std::string path = dir_ + "/broker.toml";
+  std::ofstream(path) << defaultBrokerConfigText("tcp://127.0.0.1:7700", "127.0.0.1:8080");
+  auto cfg = loadBrokerConfig(path);
+  ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+  EXPECT_EQ(cfg->server.verifyThreads, defaultVerifyThreads());
 }
 
 }  // namespace
