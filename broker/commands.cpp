@@ -1,6 +1,7 @@
 // Implementations of the broker's CLI verbs (see commands.h).
 #include "broker/commands.h"
 
+#include <SQLiteCpp/Statement.h>
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -193,6 +194,71 @@ int runRevoke(const std::string& configPath, const std::string& keyId) {
   common::SystemClock clock;
   if (auto s = (*store)->revokeKey(keyId, clock.nowMs()); !s) return fail(s.error().message);
   std::cout << "Revoked key " << keyId << "; the running broker refuses it within seconds.\n";
+  return kExitOk;
+}
+
+int runKeys(const std::string& configPath, const std::optional<std::string>& provider, bool json) {
+  auto cfg = loadBrokerConfig(configPath);
+  if (!cfg) return fail(cfg.error().message);
+  auto store = Store::open(cfg->databasePath, Store::Access::readOnly);
+  if (!store) return fail(store.error().message);
+  nlohmann::json keys = nlohmann::json::array();
+  try {
+    SQLite::Statement q(
+        (*store)->db(),
+        "SELECT k.key_id, k.provider_id, coalesce(p.name, ''), k.enrolled_at, "
+        "k.revoked_at, k.last_heartbeat_sent_at, "
+        "(SELECT count(*) FROM frames f WHERE f.sender=k.provider_id AND "
+        "f.key_id=k.key_id), "
+        "(SELECT max(seq) FROM frames f WHERE f.sender=k.provider_id AND "
+        "f.key_id=k.key_id) "
+        "FROM keys k LEFT JOIN providers p ON p.id=k.provider_id "
+        "WHERE ?1 IS NULL OR k.provider_id=?1 ORDER BY k.provider_id, k.enrolled_at");
+    if (provider) {
+      q.bind(1, *provider);
+    } else {
+      q.bind(1);
+    }
+    auto time = [&](int column) {
+      auto c = q.getColumn(column);
+      return c.isNull() || c.getInt64() == 0 ? nlohmann::json(nullptr)
+                                             : nlohmann::json(common::formatRfc3339(c.getInt64()));
+    };
+    while (q.executeStep()) {
+      keys.push_back({{"key_id", q.getColumn(0).getString()},
+                      {"provider", q.getColumn(1).getString()},
+                      {"name", q.getColumn(2).getString()},
+                      {"enrolled_at", time(3)},
+                      {"revoked_at", time(4)},
+                      {"revoked", !q.getColumn(4).isNull()},
+                      {"last_heartbeat", time(5)},
+                      {"frames", q.getColumn(6).getInt64()},
+                      {"last_seq", q.getColumn(7).isNull() ? 0 : q.getColumn(7).getInt64()}});
+    }
+  } catch (const std::exception& e) {
+    return fail(std::string("cannot read the keys: ") + e.what(), kExitFailure);
+  }
+  if (provider && keys.empty()) {
+    return fail("no key is enrolled for provider " + *provider +
+                "; check the organisation number with 'samband-broker status'");
+  }
+  if (json) {
+    std::cout << nlohmann::json{{"keys", keys}}.dump(2) << "\n";
+    return kExitOk;
+  }
+  for (const auto& k : keys) {
+    std::cout << k["key_id"].get<std::string>() << "  " << k["provider"].get<std::string>() << "  "
+              << (k["revoked"].get<bool>() ? "revoked " + k["revoked_at"].get<std::string>()
+                                           : std::string("valid"))
+              << "  enrolled " << k["enrolled_at"].get<std::string>() << "  frames "
+              << k["frames"].get<int64_t>() << " (last seq " << k["last_seq"].get<int64_t>()
+              << ")  last heartbeat "
+              << (k["last_heartbeat"].is_null() ? std::string("never")
+                                                : k["last_heartbeat"].get<std::string>())
+              << "  " << k["name"].get<std::string>() << "\n";
+  }
+  if (keys.empty())
+    std::cout << "No keys enrolled yet; enroll a provider with 'samband-broker enroll'.\n";
   return kExitOk;
 }
 

@@ -10,8 +10,8 @@ namespace samband::broker {
 
 // Exit statuses shared by all verbs.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;  // the command ran and found a problem
-inline constexpr int kExitUsage = 2;    // bad flags, config or input
+inline constexpr int kExitFailure = 1;           // the command ran and found a problem
+inline constexpr int kExitUsage = 2;             // bad flags, config or input
 inline constexpr int kExitReadinessProblem = 3;  // a provider is missing, late or failing
 
 struct InitOptions {
@@ -26,6 +26,9 @@ int runEnroll(const std::string& configPath, const std::vector<std::string>& req
 int runStatus(const std::string& configPath, bool json);
 int runAudit(const std::string& configPath, bool json);
 int runRevoke(const std::string& configPath, const std::string& keyId);
+// Every enrolled key (or one provider's): id, provider, enrolled/revoked, last heartbeat, and
+// how much of the archive it signed. How an operator finds the key id to revoke.
+int runKeys(const std::string& configPath, const std::optional<std::string>& provider, bool json);
 
 // Roster file and takeover planning (plan_commands.cpp).
 struct PlanCommandOptions {

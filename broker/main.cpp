@@ -55,6 +55,12 @@ int main(int argc, char** argv) {
   revokeCmd->add_option("--config", config, "Path to broker.toml")->required();
   revokeCmd->add_option("--key", keyId, "Key id (hex, as printed by enroll)")->required();
 
+  std::optional<std::string> keysProvider;
+  auto* keysCmd = app.add_subcommand("keys", "List enrolled provider keys (to find one to revoke)");
+  keysCmd->add_option("--config", config, "Path to broker.toml")->required();
+  keysCmd->add_option("--provider", keysProvider, "Only this provider (organisation number)");
+  keysCmd->add_flag("--json", json, "Print JSON");
+
   auto* rosterCmd =
       app.add_subcommand("roster", "Import or export the roster of school units (CSV)");
   rosterCmd->require_subcommand(1);
@@ -166,6 +172,7 @@ int main(int argc, char** argv) {
   if (*statusCmd) return runStatus(config, json);
   if (*auditCmd) return runAudit(config, json);
   if (*revokeCmd) return runRevoke(config, keyId);
+  if (*keysCmd) return runKeys(config, keysProvider, json);
   if (*importCmd) return runImport(config, importFile, json);
   if (*userAdd) return runUserAdd(config, userName, userRole);
   if (*userList) return runUserList(config, json);

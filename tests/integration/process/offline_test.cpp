@@ -228,6 +228,29 @@ TEST_F(Offline, RotatedKeySignsLaterReportsAndAuditStaysIntact) {
   // Old chain: report, rotation; new chain: report.
   expectAuditIntact(3, 2);
 
+  // `keys` shows both keys and what each signed, which is how the operator picks the one to
+  // revoke; after `revoke` it shows the old one revoked.
+  auto keysOf = [&] {
+    auto k = runCommand(
+        {brokerBin(), "keys", "--config", brokerConfig(), "--provider", kProvider, "--json"});
+    EXPECT_EQ(k.exitCode, 0) << k.err;
+    return nlohmann::json::parse(k.out, nullptr, false);
+  };
+  auto keys = keysOf();
+  ASSERT_TRUE(keys.is_object() && keys["keys"].size() == 2u) << keys.dump(2);
+  for (const auto& k : keys["keys"]) {
+    EXPECT_EQ(k["provider"], kProvider);
+    EXPECT_EQ(k["revoked"], false);
+    EXPECT_EQ(k["frames"], k["key_id"] == oldKey ? 2 : 1) << k.dump();
+  }
+  ASSERT_EQ(
+      runCommand({brokerBin(), "revoke", "--config", brokerConfig(), "--key", oldKey}).exitCode, 0);
+  for (const auto& k : keysOf()["keys"]) EXPECT_EQ(k["revoked"], k["key_id"] == oldKey) << k;
+  auto unknown =
+      runCommand({brokerBin(), "keys", "--config", brokerConfig(), "--provider", "000000-0000"});
+  EXPECT_EQ(unknown.exitCode, 2);
+  EXPECT_NE(unknown.err.find("samband-broker status"), std::string::npos) << unknown.err;
+
   // A restart keeps the new key.
   run->terminate();
   run = runAgent(agent);
