@@ -245,7 +245,8 @@ TEST_F(Offline, RotatedKeySignsLaterReportsAndAuditStaysIntact) {
   }
   ASSERT_EQ(
       runCommand({brokerBin(), "revoke", "--config", brokerConfig(), "--key", oldKey}).exitCode, 0);
-  for (const auto& k : keysOf()["keys"]) EXPECT_EQ(k["revoked"], k["key_id"] == oldKey) << k;
+  const nlohmann::json afterRevoke = keysOf();  // named: a temporary would dangle in the loop
+  for (const auto& k : afterRevoke["keys"]) EXPECT_EQ(k["revoked"], k["key_id"] == oldKey) << k;
   auto unknown =
       runCommand({brokerBin(), "keys", "--config", brokerConfig(), "--provider", "000000-0000"});
   EXPECT_EQ(unknown.exitCode, 2);
