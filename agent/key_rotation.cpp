@@ -14,6 +14,7 @@
 #include "agent/agent_identity.h"
 #include "agent/database.h"
 #include "common/clock.h"
+#include "common/codec.h"
 #include "common/log.h"
 
 namespace samband::agent {
@@ -182,10 +183,7 @@ Result<RotationStarted> startKeyRotation(const AgentConfig& config, int64_t wall
   if (Status s = fresh->save(next); !s) return s.error();
   syncDirectoryOf(next);
 
-  common::KeyRotationMsg announce;
-  announce.newKeyId = fresh->keyId();
-  announce.newSignPublic.assign(fresh->signPublic().begin(), fresh->signPublic().end());
-  announce.newCurvePublic.assign(fresh->curvePublic().begin(), fresh->curvePublic().end());
+  const common::KeyRotationMsg announce = common::keyRotationTo(*fresh);
   const Bytes oldKeyId = (*identity)->keyId();
   const Bytes newKeyId = fresh->keyId();
   auto queued = outbox.append({OutboxDraft{common::Mode::SYSTEM, wallNowMs, announce}}, wallNowMs,

@@ -208,14 +208,10 @@ VerifyRate measureVerify(const BenchAgent& agent, const common::Bytes& envelope,
   VerifyRate out;
   auto parts = common::decodeEnvelope(envelope);
   if (!parts) return out;
-  common::Bytes message(sizeof common::kBodySignDomain + parts->body.size());
-  std::memcpy(message.data(), common::kBodySignDomain, sizeof common::kBodySignDomain);
-  std::memcpy(message.data() + sizeof common::kBodySignDomain, parts->body.data(),
-              parts->body.size());
+  const common::Bytes message = common::bodySigningInput(parts->body);
   const auto& pk = agent.signPublic;
   int failures = 0;
-  timespec cpu0{}, cpu1{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu0);
+  const int64_t cpu0 = common::threadCpuNs();
   const int64_t t0 = nowNs();
   const int64_t end = t0 + static_cast<int64_t>(seconds * 1e9);
   int64_t now = t0;
@@ -228,9 +224,7 @@ VerifyRate measureVerify(const BenchAgent& agent, const common::Bytes& envelope,
     now = nowNs();
   }
   out.seconds = static_cast<double>(now - t0) / 1e9;
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu1);
-  out.cpuSeconds = static_cast<double>(cpu1.tv_sec - cpu0.tv_sec) +
-                   static_cast<double>(cpu1.tv_nsec - cpu0.tv_nsec) / 1e9;
+  out.cpuSeconds = static_cast<double>(common::threadCpuNs() - cpu0) / 1e9;
   out.signedBytes = message.size();
   out.bodyBytes = parts->body.size();
   out.ok = failures == 0;

@@ -1,8 +1,6 @@
 // See ingress.h; the order of checks is the table in docs/protocol.md.
 #include "broker/ingress.h"
 
-#include <time.h>
-
 #include <algorithm>
 
 #include "common/codec.h"
@@ -24,12 +22,6 @@ const std::string* unitOf(const common::Payload& p) {
   return nullptr;
 }
 
-int64_t threadCpuNs() {
-  timespec t{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
-}
-
 Refusal refuse(RejectReason r, std::string detail) {
   return Refusal{r, std::move(detail), {}, {}, 0};
 }
@@ -45,9 +37,9 @@ bool Ingress::verify(const common::PublicKey& key, const common::Bytes& body,
   if (metrics_ == nullptr || ++count % kVerifySampleEvery != 0) {
     return common::verifyBody(key, body, signature);
   }
-  const int64_t t0 = threadCpuNs();
+  const int64_t t0 = common::threadCpuNs();
   const bool ok = common::verifyBody(key, body, signature);
-  const int64_t t1 = threadCpuNs();
+  const int64_t t1 = common::threadCpuNs();
   metrics_->verifySamples++;
   metrics_->verifySampleNanos += static_cast<uint64_t>(std::max<int64_t>(0, t1 - t0));
   return ok;

@@ -17,6 +17,12 @@ int64_t monotonicMs() {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
+int64_t threadCpuNs() {
+  timespec t{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
+}
+
 std::string formatRfc3339(int64_t ms) {
   int64_t secs = ms / 1000;
   int64_t frac = ms % 1000;

@@ -37,4 +37,7 @@ std::string formatRfc3339(int64_t ms);
 // Monotonic milliseconds, for timeouts and latency (never for timestamps that are stored).
 int64_t monotonicMs();
 
+// CPU time this thread has used, in nanoseconds (CLOCK_THREAD_CPUTIME_ID).
+int64_t threadCpuNs();
+
 }  // namespace samband::common

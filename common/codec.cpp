@@ -463,20 +463,31 @@ Result<EnvelopeParts> decodeEnvelope(const uint8_t* data, size_t size) {
   }
 }
 
-Bytes signBody(const Identity& identity, const Bytes& body) {
+Bytes bodySigningInput(const Bytes& body) {
   Bytes buf(sizeof kBodySignDomain + body.size());
   std::memcpy(buf.data(), kBodySignDomain, sizeof kBodySignDomain);
   if (!body.empty()) std::memcpy(buf.data() + sizeof kBodySignDomain, body.data(), body.size());
+  return buf;
+}
+
+Bytes signBody(const Identity& identity, const Bytes& body) {
+  const Bytes buf = bodySigningInput(body);
   return identity.sign(buf.data(), buf.size());
 }
 
 bool verifyBody(const PublicKey& signPublic, const Bytes& body, const Bytes& signature) {
   if (signature.size() != crypto_sign_BYTES) return false;
-  Bytes buf(sizeof kBodySignDomain + body.size());
-  std::memcpy(buf.data(), kBodySignDomain, sizeof kBodySignDomain);
-  if (!body.empty()) std::memcpy(buf.data() + sizeof kBodySignDomain, body.data(), body.size());
+  const Bytes buf = bodySigningInput(body);
   return crypto_sign_verify_detached(signature.data(), buf.data(), buf.size(), signPublic.data()) ==
          0;
+}
+
+KeyRotationMsg keyRotationTo(const Identity& next) {
+  KeyRotationMsg k;
+  k.newKeyId = next.keyId();
+  k.newSignPublic.assign(next.signPublic().begin(), next.signPublic().end());
+  k.newCurvePublic.assign(next.curvePublic().begin(), next.curvePublic().end());
+  return k;
 }
 
 SealedFrame seal(const Identity& identity, const Message& message) {

@@ -15,10 +15,10 @@ namespace samband::common {
 // Largest frame the broker reads; anything bigger is refused as oversized before decoding.
 inline constexpr size_t kMaxFrameBytes = 64 * 1024;
 // Text bounds (bytes of UTF-8).
-inline constexpr size_t kMaxShortText = 200;   // reasons, self-test details
-inline constexpr size_t kMaxNoteText = 1000;   // unit notes, continuity notes
+inline constexpr size_t kMaxShortText = 200;  // reasons, self-test details
+inline constexpr size_t kMaxNoteText = 1000;  // unit notes, continuity notes
 inline constexpr size_t kMaxDirectiveText = 8000;
-inline constexpr size_t kMaxIdText = 64;       // check and directive ids, self-test names
+inline constexpr size_t kMaxIdText = 64;  // check and directive ids, self-test names
 inline constexpr size_t kMaxCapacityEntries = 64;
 inline constexpr size_t kMaxSelfTests = 32;
 inline constexpr size_t kMaxRecipients = 1000;
@@ -46,6 +46,7 @@ inline Result<EnvelopeParts> decodeEnvelope(const Bytes& b) {
 }
 
 // Ed25519 over kBodySignDomain || body.
+Bytes bodySigningInput(const Bytes& body);  // kBodySignDomain || body: the bytes signed
 Bytes signBody(const Identity& identity, const Bytes& body);
 bool verifyBody(const PublicKey& signPublic, const Bytes& body, const Bytes& signature);
 
@@ -57,6 +58,9 @@ struct SealedFrame {
   Bytes envelope;
 };
 SealedFrame seal(const Identity& identity, const Message& message);
+
+// The body that announces `next` as its provider's new key (signed under the current key).
+KeyRotationMsg keyRotationTo(const Identity& next);
 
 Bytes encodeDownlink(const Downlink& downlink);
 Result<Downlink> decodeDownlink(const uint8_t* data, size_t size);

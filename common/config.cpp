@@ -5,11 +5,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <toml++/toml.h>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
-#include <toml++/toml.h>
 
 namespace samband::common {
 
@@ -92,8 +92,7 @@ Result<bool> ConfigFile::boolean(const std::string& table, const std::string& ke
 }
 
 Result<std::vector<std::string>> ConfigFile::textList(const std::string& table,
-                                                      const std::string& key,
-                                                      bool required) const {
+                                                      const std::string& key, bool required) const {
   const toml::node* n = lookup(*root_, table, key);
   std::vector<std::string> out;
   if (n == nullptr) {

@@ -59,7 +59,8 @@ std::string enrollRequestToJson(const EnrollRequest& r) {
 Result<EnrollRequest> parseEnrollRequest(const std::string& text, const std::string& source) {
   nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
-    return invalidInput(source + " is not valid JSON; use the enroll-request.json that "
+    return invalidInput(source +
+                        " is not valid JSON; use the enroll-request.json that "
                         "'samband-agent init' wrote");
   }
   // Compare as JSON: json::value() would throw for a "kind" that is not a string.
@@ -97,7 +98,8 @@ Result<EnrollRequest> parseEnrollRequest(const std::string& text, const std::str
   Bytes msg = signedBytes(r);
   if (crypto_sign_verify_detached(r.signature.data(), msg.data(), msg.size(),
                                   r.signPublic.data()) != 0) {
-    return unauthorised(source + ": the signature does not match the key in the request; it was "
+    return unauthorised(source +
+                        ": the signature does not match the key in the request; it was "
                         "altered or not made by the key's owner. Ask the provider to send the "
                         "file again");
   }

@@ -146,7 +146,8 @@ Status PublicIdentity::save(const std::string& path) const {
   return writeFileExclusive(path, toText(), 0644);
 }
 
-Identity::Identity() : signSecret_(crypto_sign_SECRETKEYBYTES), curveSecret_(crypto_box_SECRETKEYBYTES) {}
+Identity::Identity()
+    : signSecret_(crypto_sign_SECRETKEYBYTES), curveSecret_(crypto_box_SECRETKEYBYTES) {}
 
 std::unique_ptr<Identity> Identity::generate(const std::string& id) {
   std::unique_ptr<Identity> ident(new Identity());
@@ -233,10 +234,11 @@ Status Identity::save(const std::string& path) const {
   const size_t cap = 1024;
   SecretBytes text(cap);
   char* out = reinterpret_cast<char*>(text.data());
-  std::string header = "# Samband identity: SECRET. Keep this file private (mode 0600) and backed up.\n"
-                       "version = 1\nid = " + id_ + "\nkey_id = " + toHex(keyId()) +
-                       "\nsign_public = " + toHex(signPublic_.data(), 32) +
-                       "\ncurve_public = " + toHex(curvePublic_.data(), 32) + "\nsign_secret = ";
+  std::string header =
+      "# Samband identity: SECRET. Keep this file private (mode 0600) and backed up.\n"
+      "version = 1\nid = " +
+      id_ + "\nkey_id = " + toHex(keyId()) + "\nsign_public = " + toHex(signPublic_.data(), 32) +
+      "\ncurve_public = " + toHex(curvePublic_.data(), 32) + "\nsign_secret = ";
   size_t n = 0;
   std::memcpy(out, header.data(), header.size());
   n += header.size();

@@ -112,15 +112,15 @@ struct KeyRotationMsg {
   Bytes newCurvePublic;
 };
 
-using Payload = std::variant<HeartbeatMsg, UnitStatusMsg, CapacityMsg, ContinuityMsg,
-                             ReadinessAnswerMsg, DirectiveAckMsg, ReadinessCheckMsg, DirectiveMsg,
-                             KeyRotationMsg>;
+using Payload =
+    std::variant<HeartbeatMsg, UnitStatusMsg, CapacityMsg, ContinuityMsg, ReadinessAnswerMsg,
+                 DirectiveAckMsg, ReadinessCheckMsg, DirectiveMsg, KeyRotationMsg>;
 
 struct Message {
   std::string senderId;
-  Bytes keyId;        // 8 bytes
-  uint64_t seq = 0;   // 0 for heartbeats
-  Bytes prevHash;     // empty for seq 1 and heartbeats, else 32 bytes
+  Bytes keyId;       // 8 bytes
+  uint64_t seq = 0;  // 0 for heartbeats
+  Bytes prevHash;    // empty for seq 1 and heartbeats, else 32 bytes
   int64_t sentAt = 0;
   Mode mode = Mode::ACTUAL;
   Payload payload;

@@ -30,9 +30,13 @@ constexpr std::array<const char*, 6> kOperational{"unknown", "normal", "reduced"
 constexpr std::array<const char*, 4> kSupply{"unknown", "ok", "degraded", "down"};
 constexpr std::array<const char*, 4> kElectricity{"unknown", "grid", "backup", "none"};
 constexpr std::array<const char*, 3> kOffered{"unknown", "no", "yes"};
-constexpr std::array<const char*, 7> kForms{"forskola",           "forskoleklass", "grundskola",
-                                            "gymnasieskola",      "fritidshem",
-                                            "anpassad_grundskola", "anpassad_gymnasieskola"};
+constexpr std::array<const char*, 7> kForms{"forskola",
+                                            "forskoleklass",
+                                            "grundskola",
+                                            "gymnasieskola",
+                                            "fritidshem",
+                                            "anpassad_grundskola",
+                                            "anpassad_gymnasieskola"};
 constexpr std::array<const char*, 3> kContinuity{"ok", "at_risk", "cannot_continue"};
 constexpr std::array<const char*, 4> kLevels{"unchanged", "normal", "heightened", "highest"};
 constexpr std::array<const char*, 12> kReasons{

@@ -662,11 +662,8 @@ TEST_F(CommitterTest, RecordsLastSeenOnlyForAcceptedFrames) {
 
 TEST_F(CommitterTest, KeyRotationEnrollsNewKeyForSameProvider) {
   auto next = common::Identity::generate(alpha_->id());
-  common::KeyRotationMsg rotation;
-  rotation.newKeyId = next->keyId();
-  rotation.newSignPublic.assign(next->signPublic().begin(), next->signPublic().end());
-  rotation.newCurvePublic.assign(next->curvePublic().begin(), next->curvePublic().end());
-  expectAck(applyOne(alphaChain_.next(rotation, kNow).envelope, *alpha_), 1, false);
+  expectAck(applyOne(alphaChain_.next(common::keyRotationTo(*next), kNow).envelope, *alpha_), 1,
+            false);
 
   auto keys = store_->loadKeys();
   ASSERT_EQ(keys.size(), 3u);
@@ -783,11 +780,8 @@ TEST_F(CommitterTest, MergedAckCarriesTheDuplicateFlagOfItsHighestFrame) {
 TEST_F(CommitterTest, AcksUnderTwoKeysOnOneConnectionStayApart) {
   // During a key rotation one connection carries the old key's chain and the new key's.
   auto next = common::Identity::generate(alpha_->id());
-  common::KeyRotationMsg rotation;
-  rotation.newKeyId = next->keyId();
-  rotation.newSignPublic.assign(next->signPublic().begin(), next->signPublic().end());
-  rotation.newCurvePublic.assign(next->curvePublic().begin(), next->curvePublic().end());
-  expectAck(applyOne(alphaChain_.next(rotation, kNow).envelope, *alpha_), 1, false);
+  expectAck(applyOne(alphaChain_.next(common::keyRotationTo(*next), kNow).envelope, *alpha_), 1,
+            false);
   roster_->refreshIfOlder(0);
   Chain nextChain(*next);
   std::vector<WorkItem> batch;

@@ -232,10 +232,8 @@ TEST_F(IngressTest, RefusesKeyRotationWhoseKeyIdIsNotOfItsKeyAsMalformed) {
   // of the sender's own: stored as given, it would claim that id and block the other's enrollment.
   auto next = common::Identity::generate(alpha_->id());
   auto victim = common::Identity::generate("556677-0004");
-  common::KeyRotationMsg rotation;
+  common::KeyRotationMsg rotation = common::keyRotationTo(*next);
   rotation.newKeyId = victim->keyId();
-  rotation.newSignPublic.assign(next->signPublic().begin(), next->signPublic().end());
-  rotation.newCurvePublic.assign(next->curvePublic().begin(), next->curvePublic().end());
   Refusal r = refused(common::seal(*alpha_, withPayload(*alpha_, rotation)).envelope, alpha_->id());
   EXPECT_EQ(r.reason, RejectReason::MALFORMED);
   EXPECT_TRUE(r.sender.empty());
@@ -243,10 +241,7 @@ TEST_F(IngressTest, RefusesKeyRotationWhoseKeyIdIsNotOfItsKeyAsMalformed) {
 
 TEST_F(IngressTest, AdmitsKeyRotationToSendersOwnNewKey) {
   auto next = common::Identity::generate(alpha_->id());
-  common::KeyRotationMsg rotation;
-  rotation.newKeyId = next->keyId();
-  rotation.newSignPublic.assign(next->signPublic().begin(), next->signPublic().end());
-  rotation.newCurvePublic.assign(next->curvePublic().begin(), next->curvePublic().end());
+  const common::KeyRotationMsg rotation = common::keyRotationTo(*next);
   Admission a = admit(common::seal(*alpha_, withPayload(*alpha_, rotation)).envelope, alpha_->id());
   EXPECT_TRUE(std::holds_alternative<VerifiedFrame>(a)) << std::get<Refusal>(a).detail;
 }

@@ -212,10 +212,7 @@ TEST_F(OfflineImportTest, ServingCommitterSeesWhatTheImportStored) {
 
 TEST_F(OfflineImportTest, FramesOfAKeyRotatedEarlierInTheSameFileAreAccepted) {
   auto next = common::Identity::generate(alpha_->id());
-  common::KeyRotationMsg rotation;
-  rotation.newKeyId = next->keyId();
-  rotation.newSignPublic.assign(next->signPublic().begin(), next->signPublic().end());
-  rotation.newCurvePublic.assign(next->curvePublic().begin(), next->curvePublic().end());
+  const common::KeyRotationMsg rotation = common::keyRotationTo(*next);
   Chain oldChain(*alpha_);
   Chain newChain(*next);
   std::vector<Bytes> env{oldChain.next(status(kUnit, 1), kNow), oldChain.next(rotation, kNow + 1),

@@ -260,22 +260,15 @@ TEST_F(BoardCity, AnOperatorSendsTheSameSignedDirectiveAsTheCli) {
 TEST_F(BoardCity, OnlyAnOperatorOnTheBoardItselfCanSendADirective) {
   enrollBoth();
   auto viewer = login(kViewer);
-  auto r = post(viewer, "/api/directives", kDirective);
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 403);
-  EXPECT_EQ(json::parse(r->body)["error"], "forbidden");
+  EXPECT_EQ(errorOf(post(viewer, "/api/directives", kDirective), 403), "forbidden");
 
   auto op = login(kOperator);
   auto noToken = client().Post("/api/directives", as(op, false), kDirective, "application/json");
-  ASSERT_TRUE(noToken);
-  EXPECT_EQ(noToken->status, 403);
-  EXPECT_EQ(json::parse(noToken->body)["error"], "csrf");
+  EXPECT_EQ(errorOf(noToken, 403), "csrf");
   auto evil = as(op, true);
   evil.emplace("Origin", "https://evil.example");
   auto crossOrigin = client().Post("/api/directives", evil, kDirective, "application/json");
-  ASSERT_TRUE(crossOrigin);
-  EXPECT_EQ(crossOrigin->status, 403);
-  EXPECT_EQ(json::parse(crossOrigin->body)["error"], "cross_origin");
+  EXPECT_EQ(errorOf(crossOrigin, 403), "cross_origin");
   auto site = as(op, true);
   site.emplace("Sec-Fetch-Site", "cross-site");
   EXPECT_EQ(client().Post("/api/directives", site, kDirective, "application/json")->status, 403);
@@ -342,10 +335,7 @@ TEST_F(BoardCity, ABoardWithoutTheCityIdentityCannotSignDirectives) {
   ASSERT_TRUE(board_->start().ok());
   enrollBoth();
   auto op = login(kOperator);
-  auto r = post(op, "/api/directives", kDirective);
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 503);
-  EXPECT_EQ(json::parse(r->body)["error"], "unavailable");
+  EXPECT_EQ(errorOf(post(op, "/api/directives", kDirective), 503), "unavailable");
   EXPECT_EQ(count("SELECT count(*) FROM directives"), 0);
   EXPECT_TRUE(get(op, "/api/directives")["directives"].empty());
 }
@@ -396,10 +386,7 @@ TEST_F(BoardCity, ThePlanTakesOverAUnitMarkedWhatIfAndPlacesItsPupils) {
 
   for (const char* bad : {"/api/plan?horizon=tomorrow", "/api/plan?max_km=0",
                           "/api/plan?max_km=abc", "/api/plan?max_km=5km", "/api/plan?what_if=2"}) {
-    auto r = client().Get(bad, as(viewer));
-    ASSERT_TRUE(r) << bad;
-    EXPECT_EQ(r->status, 400) << bad;
-    EXPECT_EQ(json::parse(r->body)["error"], "invalid_input") << bad;
+    EXPECT_EQ(errorOf(client().Get(bad, as(viewer)), 400), "invalid_input") << bad;
   }
 }
 

@@ -132,6 +132,20 @@ LoggedIn BoardFixture::login(const std::string& name, const std::string& passwor
   return out;
 }
 
+std::string BoardFixture::errorOf(const httplib::Result& r, int status) {
+  if (!r) {
+    ADD_FAILURE() << "no answer from the board";
+    return "";
+  }
+  EXPECT_EQ(r->status, status) << r->body;
+  auto body = nlohmann::json::parse(r->body, nullptr, false);
+  if (!body.is_object() || !body["error"].is_string()) {
+    ADD_FAILURE() << "not an error answer: " << r->body;
+    return "";
+  }
+  return body["error"].get<std::string>();
+}
+
 httplib::Headers BoardFixture::as(const LoggedIn& who, bool withCsrf) {
   httplib::Headers h{{"Cookie", who.cookie}};
   if (withCsrf) h.emplace("X-CSRF-Token", who.csrf);

@@ -66,6 +66,9 @@ class BoardFixture : public ::testing::Test {
   httplib::Client client();
   LoggedIn login(const std::string& name, const std::string& password = kPassword);
   httplib::Headers as(const LoggedIn& who, bool withCsrf = false);
+  // Checks that `r` is an answer with `status` and returns its JSON "error" code ("" and a
+  // test failure when there is no answer or no such code).
+  static std::string errorOf(const httplib::Result& r, int status);
   // A read-write connection for the test to play the committer or the CLI.
   Store& db() { return *store_; }
 
