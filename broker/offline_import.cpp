@@ -10,7 +10,6 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <unordered_map>
 #include <vector>
 
 #include "broker/broker_config.h"
@@ -30,6 +29,8 @@ namespace {
 // Frames per SQLite transaction; the same order of size as the server's batches.
 constexpr size_t kImportBatch = 256;
 
+// Each envelope gets its own reply route: the committer merges consecutive acks to one route
+// into one (cumulative) ack, and the summary counts every envelope's own answer.
 std::string routeOf(size_t index) { return "offline-file/" + std::to_string(index); }
 
 }  // namespace
@@ -121,8 +122,6 @@ common::Result<ImportSummary> OfflineImport::importFile(const std::string& path)
 
   auto commit = [&]() -> common::Status {
     if (batch.empty()) return {};
-    std::unordered_map<std::string, size_t> index;
-    for (size_t i = 0; i < batch.size(); ++i) index[batch[i].routingId] = batchStart + i;
     const size_t count = batch.size();
     std::vector<Reply> replies = committer.apply(batch);
     batch.clear();
@@ -134,7 +133,6 @@ common::Result<ImportSummary> OfflineImport::importFile(const std::string& path)
           "the database is writable: what is stored already counts as duplicate");
     }
     for (const Reply& reply : replies) {
-      if (index.find(reply.routingId) == index.end()) continue;
       auto downlink = common::decodeDownlink(reply.downlink.data(), reply.downlink.size());
       if (!downlink) continue;
       if (auto* ack = std::get_if<common::AckMsg>(&*downlink)) {
