@@ -40,7 +40,7 @@
 #include <zmq.hpp>
 
 #include "bench/bench_process.h"
-#include "broker/store.h"
+#include "broker/store/store.h"
 #include "common/clock.h"
 #include "common/codec.h"
 #include "common/enrollment.h"

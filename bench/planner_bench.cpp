@@ -12,7 +12,7 @@
 #include <variant>
 #include <vector>
 
-#include "broker/planner.h"
+#include "broker/planning/planner.h"
 
 namespace samband::broker {
 namespace {

@@ -3,9 +3,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "broker/commands.h"
-#include "broker/offline_import.h"
-#include "broker/user_commands.h"
+#include "broker/cli/commands.h"
+#include "broker/cli/user_commands.h"
 #include "common/bytes.h"
 
 int main(int argc, char** argv) {

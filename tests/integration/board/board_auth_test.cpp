@@ -6,8 +6,8 @@
 #include <thread>
 #include <vector>
 
-#include "broker/sessions.h"
-#include "broker/users.h"
+#include "broker/accounts/sessions.h"
+#include "broker/accounts/users.h"
 #include "tests/integration/board/board_fixture.h"
 
 namespace samband::broker::testing {

@@ -13,8 +13,8 @@
 #include <variant>
 #include <vector>
 
-#include "broker/directives.h"
-#include "broker/readiness.h"
+#include "broker/city/directives.h"
+#include "broker/city/readiness.h"
 #include "common/bytes.h"
 #include "common/clock.h"
 #include "common/codec.h"

@@ -8,8 +8,8 @@
 #include <string>
 #include <thread>
 
-#include "broker/board_config.h"
-#include "broker/broker_config.h"
+#include "broker/board/board_config.h"
+#include "broker/cli/broker_config.h"
 
 namespace samband::broker {
 namespace {

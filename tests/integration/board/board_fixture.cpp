@@ -6,7 +6,7 @@
 
 #include <filesystem>
 
-#include "broker/users.h"
+#include "broker/accounts/users.h"
 #include "common/bytes.h"
 #include "common/codec.h"
 #include "common/vocabulary.h"

@@ -15,9 +15,9 @@
 #include <string>
 #include <thread>
 
-#include "broker/board.h"
-#include "broker/metrics.h"
-#include "broker/store.h"
+#include "broker/board/board.h"
+#include "broker/metrics/metrics.h"
+#include "broker/store/store.h"
 #include "common/clock.h"
 #include "common/identity.h"
 

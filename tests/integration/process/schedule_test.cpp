@@ -9,9 +9,9 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
-#include "broker/readiness.h"
-#include "broker/scheduler.h"
-#include "broker/store.h"
+#include "broker/city/readiness.h"
+#include "broker/city/scheduler.h"
+#include "broker/store/store.h"
 #include "common/clock.h"
 #include "common/enrollment.h"
 #include "common/identity.h"

@@ -1,0 +1,74 @@
+// Users: the board's accounts (name, role, argon2id password hash) in the broker database.
+// Managed with `samband-broker user add|list|remove`; read by the board at login. Passwords
+// are hashed with libsodium's crypto_pwhash (argon2id, interactive limits) and never stored.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "broker/store/store.h"
+#include "common/result.h"
+
+namespace samband::broker {
+
+// viewer: reads everything on the board. operator: also the operator actions (docs/board.md).
+enum class Role { viewer, operator_ };
+
+const char* roleName(Role role);  // "viewer" | "operator"
+bool parseRole(const std::string& text, Role* out);
+
+inline constexpr size_t kMinPasswordChars = 10;
+inline constexpr size_t kMaxPasswordBytes = 1024;
+
+// 1-64 characters of [A-Za-z0-9._@-], starting with a letter or digit.
+bool isUserName(const std::string& name);
+// Length bounds, printable text; the error says what a good password looks like.
+common::Status checkPasswordPolicy(const std::string& password);
+
+// argon2id hash in the PHC string form ("$argon2id$v=19$m=...") with a random salt.
+// Errors: out of memory (unavailable). Takes about 0.1 s and 64 MiB.
+common::Result<std::string> hashPassword(const std::string& password);
+// Constant-time verification against a stored hash. False for any malformed hash.
+bool verifyPassword(const std::string& hash, const std::string& password);
+// True when `hash` was made with other parameters than hashPassword() uses today.
+bool passwordNeedsRehash(const std::string& hash);
+
+struct UserRecord {
+  int64_t id = 0;
+  std::string name;
+  Role role = Role::viewer;
+  int64_t createdAt = 0;
+  std::optional<int64_t> lastLoginAt;
+  int64_t activeSessions = 0;
+};
+
+struct Credentials {
+  int64_t id = 0;
+  std::string name;
+  Role role = Role::viewer;
+  std::string passwordHash;
+};
+
+// Queries on one connection; use from the thread that holds it.
+class Users {
+ public:
+  explicit Users(Store& store) : store_(store) {}
+
+  // Adds an account. Errors: invalid name or password (invalidInput), name taken (conflict),
+  // database (unavailable).
+  common::Status add(const std::string& name, Role role, const std::string& password,
+                     int64_t nowMs);
+  // Deletes the account and ends all its sessions. Errors: no such user (notFound).
+  common::Status remove(const std::string& name);
+  std::vector<UserRecord> list(int64_t nowMs);
+  std::optional<Credentials> find(const std::string& name);
+  // Records a successful login; replaces the hash when `newHash` is given (parameter upgrade).
+  void recordLogin(int64_t userId, int64_t nowMs, const std::optional<std::string>& newHash);
+
+ private:
+  Store& store_;
+};
+
+}  // namespace samband::broker

@@ -1,0 +1,102 @@
+// Board: the education office's live status board, served by `samband-broker serve` over HTTP
+// (cpp-httplib; HTTPS when [board] tls_cert/tls_key are set). Login with sessions, roles
+// viewer/operator, the JSON API of docs/api.md, Server-Sent Events, CSV export, /metrics and
+// /healthz, and the page itself from assets embedded in the binary. Reads the database through
+// its own connections (one per request thread at a time) and never touches the ingest path.
+// The city's work — readiness checks, directives, takeover planning — is in board_city.cpp.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "broker/accounts/sessions.h"
+#include "broker/board/board_config.h"
+#include "broker/board/board_planning.h"
+#include "broker/metrics/metrics.h"
+#include "broker/picture/change_watch.h"
+#include "broker/store/store_pool.h"
+#include "common/clock.h"
+#include "common/identity.h"
+#include "common/result.h"
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace samband::broker {
+
+class Board {
+ public:
+  // `metrics`, `clock` and `city` must outlive the board. `city` signs the directives operators
+  // send from the board (the identity `serve` loads from [broker] identity).
+  Board(BoardOptions options, Metrics& metrics, const common::Clock& clock,
+        const common::Identity& city);
+  // A board without the city identity: everything but sending directives, which answers 503.
+  Board(BoardOptions options, Metrics& metrics, const common::Clock& clock);
+  ~Board();
+  Board(const Board&) = delete;
+  Board& operator=(const Board&) = delete;
+
+  // Binds [board] listen and starts serving on a thread of its own. Errors (address in use,
+  // TLS files unreadable, database missing) name the config key to fix.
+  common::Status start();
+  // Ends live streams, stops accepting, joins the threads. Idempotent.
+  void stop();
+  // The bound TCP port (useful with port 0 in tests).
+  int port() const { return port_; }
+
+  // Test hook: the heartbeat interval of /api/events (default 15 s).
+  void setStreamHeartbeatMs(int64_t ms) { heartbeatMs_ = ms; }
+
+ private:
+  using SessionHandler =
+      std::function<void(const httplib::Request&, httplib::Response&, const Session&)>;
+  enum class Need { viewer, viewerPost, operatorPost };
+
+  void routes();
+  // Readiness checks, directives and takeover planning (board_city.cpp).
+  void cityRoutes();
+  // Wraps a data endpoint: 401 without a live session, 403 when the role is not enough or a
+  // state-changing request lacks the CSRF token or comes from another origin.
+  std::function<void(const httplib::Request&, httplib::Response&)> guarded(Need need,
+                                                                           SessionHandler handler);
+  void login(const httplib::Request& req, httplib::Response& res);
+  void logout(const httplib::Request& req, httplib::Response& res);
+  void events(const httplib::Request& req, httplib::Response& res);
+  void metricsPage(const httplib::Request& req, httplib::Response& res);
+  void health(const httplib::Request& req, httplib::Response& res);
+  void asset(const httplib::Request& req, httplib::Response& res, const std::string& path);
+  bool isSameOrigin(const httplib::Request& req) const;
+  std::string sessionCookie(const std::string& token, int64_t maxAgeS) const;
+  const std::string& dummyHash();
+
+  BoardOptions options_;
+  Metrics& metrics_;
+  const common::Clock& clock_;
+  const common::Identity* city_ = nullptr;  // not owned; null: directives cannot be sent
+  StorePool readPool_;
+  StorePool writePool_;
+  ChangeWatch watch_;
+  ContingencyCache contingency_;
+  std::unique_ptr<httplib::Server> http_;
+  std::thread thread_;
+  int port_ = 0;
+  std::atomic<int64_t> heartbeatMs_{15000};
+  bool started_ = false;
+
+  // argon2id needs 64 MiB per verification: at most two at a time.
+  std::mutex verifyMutex_;
+  std::condition_variable verifyFree_;
+  int verifying_ = 0;
+  std::once_flag dummyOnce_;
+  std::string dummyHash_;
+};
+
+}  // namespace samband::broker

@@ -1,0 +1,32 @@
+// BoardOptions: the [board] table of broker.toml (HTTP address, sessions, TLS, limits), read once
+// at startup by `serve`. Every key is documented in config/broker.example.toml and docs/board.md.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "broker/picture/liveness.h"
+#include "common/result.h"
+
+namespace samband::broker {
+
+struct BoardOptions {
+  std::string listen = "127.0.0.1:8080";  // as written in the config, for messages
+  std::string host = "127.0.0.1";
+  int port = 8080;         // 0: any free port (tests)
+  std::string configPath;  // names the file in messages
+  std::string databasePath;
+  LivenessRules liveness;
+  int64_t sessionTtlMs = 12 * 3600 * 1000LL;      // absolute lifetime of a login
+  int64_t reportOldAfterMs = 12 * 3600 * 1000LL;  // a unit report older than this is "old"
+  bool secureCookies = false;                     // forced on when TLS is configured
+  std::string tlsCert;                            // PEM paths; both or neither
+  std::string tlsKey;
+  std::string metricsToken;  // empty: /metrics needs no token
+  int threads = 32;          // HTTP worker threads; SSE streams may use at most half of them
+};
+
+// Splits "host:port" or "[v6]:port". Port 0 means any free port. Errors say what to write.
+common::Result<std::pair<std::string, int>> parseHostPort(const std::string& listen);
+
+}  // namespace samband::broker

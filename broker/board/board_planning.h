@@ -1,0 +1,54 @@
+// Takeover planning on the board (GET /api/plan and /api/contingency): the current plan for the
+// units that fail now — closed, of a provider that cannot continue, and (unless left out) those
+// an operator marked for a what-if run — and the N-1 contingency ranking. Both run the same
+// Planner as `samband-broker plan takeover --what-if` and `plan contingency` and answer the same
+// JSON (planToJson, contingencyToJson of planning_data.h). The ranking runs one plan per
+// provider and district, so ContingencyCache computes it at most once per planning input.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "broker/planning/planner.h"
+#include "broker/planning/planning_data.h"
+#include "common/result.h"
+
+namespace samband::broker {
+
+// The takeover plan for `data`: failingUnits() plus the what-if marks when `includeWhatIf`.
+// Errors: internal when the roster or capacity data cannot be planned with (the message says
+// what is wrong), invalidInput for bad options. Pure.
+common::Result<nlohmann::json> boardPlan(const PlanningData& data, const PlanOptions& options,
+                                         bool includeWhatIf);
+
+class ContingencyCache {
+ public:
+  // `threads`: planner threads per computation (the board shares the machine with ingest).
+  explicit ContingencyCache(unsigned threads = 2) : threads_(threads) {}
+  ContingencyCache(const ContingencyCache&) = delete;
+  ContingencyCache& operator=(const ContingencyCache&) = delete;
+
+  // contingencyToJson() of the ranking for `data` and `options`, plus "computed_at". Answers
+  // from the cache when the planning input (units, positions, capacity, provider names) and
+  // the options are the same as for an earlier answer; otherwise computes it. One computation
+  // runs at a time, so a room of pages refreshing together costs one. Thread-safe. Errors: as
+  // boardPlan().
+  common::Result<nlohmann::json> ranking(const PlanningData& data, const PlanOptions& options,
+                                         int64_t nowMs);
+
+ private:
+  struct Entry {
+    std::string key;
+    nlohmann::json body;
+  };
+  static constexpr size_t kEntries = 4;  // now/72h and a few max-km values
+
+  unsigned threads_;
+  std::mutex mutex_;
+  std::vector<Entry> entries_;  // most recently used last
+};
+
+}  // namespace samband::broker

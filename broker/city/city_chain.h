@@ -1,0 +1,50 @@
+// CityChain: the city's own signed messages (readiness checks, directives). Each is the next
+// body of the city's hash chain, archived in `frames` like any provider's, and queued in
+// `outbound` for each recipient; the broker delivers queued messages when the agent is
+// connected (see Committer). Used by the CLI processes and by the scheduler in `serve`.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "broker/store/store.h"
+#include "common/identity.h"
+#include "common/messages.h"
+
+namespace samband::broker {
+
+// Meta keys under which the city's public signing key is kept, so `audit` can verify the
+// city's own chain without the secret identity file.
+inline constexpr const char* kMetaCityKeyId = "city_key_id";
+inline constexpr const char* kMetaCitySignPublic = "city_sign_public";
+
+struct IssuedMessage {
+  int64_t frameId = 0;
+  uint64_t seq = 0;
+  common::Bytes envelope;
+};
+
+class CityChain {
+ public:
+  // `store` and `city` must outlive this object; `city` is the city's identity.
+  CityChain(Store& store, const common::Identity& city);
+
+  // Records the city's public key in meta (idempotent).
+  void publishKey();
+  // Signs `payload` as the next body of the city's chain, archives it and queues it for every
+  // provider in `recipients` (kind/ref name it in the outbound queue). The caller holds a write
+  // transaction (BEGIN IMMEDIATE), so CLI and broker never take the same seq. Throws
+  // SQLite::Exception on database errors.
+  IssuedMessage issue(const common::Payload& payload, common::Mode mode, int64_t nowMs,
+                      const std::vector<std::string>& recipients, const std::string& kind,
+                      const std::string& ref);
+
+ private:
+  Store& store_;
+  const common::Identity& city_;
+};
+
+// Enrolled providers (with at least one unrevoked key), sorted.
+std::vector<std::string> enrolledProviders(Store& store);
+
+}  // namespace samband::broker

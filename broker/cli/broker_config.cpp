@@ -1,0 +1,154 @@
+// See broker_config.h.
+#include "broker/cli/broker_config.h"
+
+#include <algorithm>
+#include <cctype>
+#include <thread>
+
+#include "common/config.h"
+
+namespace samband::broker {
+
+common::Result<BrokerConfig> loadBrokerConfig(const std::string& path) {
+  auto file = common::ConfigFile::load(path);
+  if (!file) return file.error();
+  const auto& f = **file;
+  BrokerConfig c;
+  c.configPath = path;
+#define SAMBAND_TAKE(dst, expr)  \
+  do {                           \
+    auto r_ = (expr);            \
+    if (!r_) return r_.error();  \
+    dst = std::move(r_).value(); \
+  } while (0)
+  SAMBAND_TAKE(c.server.listen, f.text("broker", "listen", "tcp://127.0.0.1:7700"));
+  SAMBAND_TAKE(c.identityPath, f.path("broker", "identity", "city.identity"));
+  SAMBAND_TAKE(c.databasePath, f.path("broker", "database", "samband.db"));
+  SAMBAND_TAKE(c.logLevel, f.text("broker", "log_level", "info"));
+  int64_t v = 0;
+  SAMBAND_TAKE(v, f.integer("ingest", "batch_max", 1024, 1, 100000));
+  c.server.batchMax = static_cast<size_t>(v);
+  SAMBAND_TAKE(v, f.integer("ingest", "batch_delay_ms", 0, 0, 1000));
+  c.server.batchDelayMs = static_cast<int>(v);
+  SAMBAND_TAKE(v, f.integer("ingest", "verify_threads", 1, 0, 64));
+  c.server.verifyThreads = static_cast<int>(v);
+  SAMBAND_TAKE(v, f.integer("ingest", "max_queued_frames", 200000, 100, 10000000));
+  c.server.maxQueuedFrames = static_cast<size_t>(v);
+  SAMBAND_TAKE(v, f.integer("ingest", "roster_refresh_ms", 2000, 100, 600000));
+  c.server.rosterRefreshMs = v;
+  SAMBAND_TAKE(v, f.integer("liveness", "stale_after_s", 90, 1, 86400));
+  c.liveness.staleAfterMs = v * 1000;
+  SAMBAND_TAKE(v, f.integer("liveness", "offline_after_s", 300, 1, 86400 * 30));
+  c.liveness.offlineAfterMs = v * 1000;
+  if (c.liveness.offlineAfterMs <= c.liveness.staleAfterMs) {
+    return common::invalidInput(path +
+                                ": [liveness] offline_after_s must be larger than "
+                                "stale_after_s");
+  }
+  SAMBAND_TAKE(c.boardListen, f.text("board", "listen", "127.0.0.1:8080"));
+  SAMBAND_TAKE(c.readiness, loadReadinessSchedule(f));
+#undef SAMBAND_TAKE
+  c.server.databasePath = c.databasePath;
+  return c;
+}
+
+int defaultVerifyThreads() {
+  return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
+}
+
+std::string defaultBrokerConfigText(const std::string& listen, const std::string& boardListen) {
+  return "# Samband broker configuration. Every key is explained in config/broker.example.toml.\n"
+         "[broker]\n"
+         "listen = \"" +
+         listen +
+         "\"\n"
+         "identity = \"city.identity\"\n"
+         "database = \"samband.db\"\n"
+         "log_level = \"info\"\n\n"
+         "[ingest]\n"
+         "batch_max = 1024\n"
+         "batch_delay_ms = 0\n"
+         "verify_threads = " +
+         std::to_string(defaultVerifyThreads()) +
+         "\n"
+         "max_queued_frames = 200000\n"
+         "roster_refresh_ms = 2000\n\n"
+         "[liveness]\n"
+         "stale_after_s = 90\n"
+         "offline_after_s = 300\n\n"
+         "[readiness]\n"
+         "enabled = true\n"
+         "time = \"07:30\"\n"
+         "weekdays = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]\n"
+         "skip = []\n"
+         "deadline_minutes = 60\n"
+         "time_zone = \"Europe/Stockholm\"\n"
+         "require_confirmation = false\n\n"
+         "[board]\n"
+         "listen = \"" +
+         boardListen + "\"\n";
+}
+
+common::Result<BoardOptions> loadBoardOptions(const BrokerConfig& broker) {
+  BoardOptions o;
+  o.configPath = broker.configPath;
+  o.databasePath = broker.databasePath;
+  o.liveness = broker.liveness;
+  o.listen = broker.boardListen;
+  auto hostPort = parseHostPort(broker.boardListen);
+  if (!hostPort) {
+    return common::invalidInput(broker.configPath + ": [board] listen " + hostPort.error().message);
+  }
+  o.host = hostPort->first;
+  o.port = hostPort->second;
+
+  auto file = common::ConfigFile::load(broker.configPath);
+  if (!file) return file.error();
+  const auto& f = **file;
+  auto ttl = f.integer("board", "session_ttl_s", 12 * 3600, 60, 30 * 86400);
+  if (!ttl) return ttl.error();
+  o.sessionTtlMs = *ttl * 1000;
+  auto old = f.integer("board", "report_old_after_s", 12 * 3600, 60, 30 * 86400);
+  if (!old) return old.error();
+  o.reportOldAfterMs = *old * 1000;
+  auto threads = f.integer("board", "threads", 32, 4, 1024);
+  if (!threads) return threads.error();
+  o.threads = static_cast<int>(*threads);
+  auto secure = f.boolean("board", "secure_cookies", false);
+  if (!secure) return secure.error();
+  o.secureCookies = *secure;
+  auto cert = f.text("board", "tls_cert", "");
+  if (!cert) return cert.error();
+  if (!cert->empty()) o.tlsCert = f.resolve(*cert);
+  auto key = f.text("board", "tls_key", "");
+  if (!key) return key.error();
+  if (!key->empty()) o.tlsKey = f.resolve(*key);
+  if (o.tlsCert.empty() != o.tlsKey.empty()) {
+    return common::invalidInput(broker.configPath +
+                                ": [board] tls_cert and tls_key go together; set both (PEM "
+                                "files) or neither (then terminate TLS in a reverse proxy)");
+  }
+  if (!o.tlsCert.empty()) o.secureCookies = true;
+  auto tokenFile = f.text("board", "metrics_token_file", "");
+  if (!tokenFile) return tokenFile.error();
+  if (!tokenFile->empty()) {
+    std::string path = f.resolve(*tokenFile);
+    auto token = common::readFile(path, 4096);
+    if (!token) {
+      return common::invalidInput(broker.configPath +
+                                  ": [board] metrics_token_file: " + token.error().message +
+                                  "; create the file with one random line or remove the key");
+    }
+    std::string t = *token;
+    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.pop_back();
+    if (t.size() < 16) {
+      return common::invalidInput(broker.configPath + ": [board] metrics_token_file " + path +
+                                  " must hold a token of at least 16 characters (e.g. from "
+                                  "'openssl rand -hex 32')");
+    }
+    o.metricsToken = t;
+  }
+  return o;
+}
+
+}  // namespace samband::broker

@@ -1,0 +1,39 @@
+// BrokerConfig: broker.toml, read once at startup. Every key is documented in
+// config/broker.example.toml; errors name the file, table and key.
+#pragma once
+
+#include <string>
+
+#include "broker/board/board_config.h"
+#include "broker/city/readiness.h"
+#include "broker/ingest/server.h"
+#include "broker/picture/liveness.h"
+#include "common/result.h"
+
+namespace samband::broker {
+
+struct BrokerConfig {
+  std::string configPath;
+  std::string identityPath;  // city.identity
+  std::string databasePath;  // samband.db
+  ServerOptions server;
+  LivenessRules liveness;
+  std::string boardListen = "127.0.0.1:8080";
+  std::string logLevel = "info";
+  ReadinessSchedule readiness;
+};
+
+common::Result<BrokerConfig> loadBrokerConfig(const std::string& path);
+
+// Reads the [board] table of `broker.configPath` on top of what loadBrokerConfig() read
+// (boardListen, databasePath, liveness). Errors name the file, table and key.
+common::Result<BoardOptions> loadBoardOptions(const BrokerConfig& broker);
+
+// verify_threads for a new broker.toml: one per core of this machine, 1 to 8. Spreading the
+// signature checks is the fastest setting measured (docs/performance.md).
+int defaultVerifyThreads();
+
+// The text of a new broker.toml (used by `samband-broker init`).
+std::string defaultBrokerConfigText(const std::string& listen, const std::string& boardListen);
+
+}  // namespace samband::broker

@@ -1,0 +1,74 @@
+// The broker's CLI verbs. Each returns the process exit status and prints one clear sentence
+// on failure (to stderr) saying what to do next. main.cpp only parses flags and calls these.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace samband::broker {
+
+// Exit statuses shared by all verbs.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;           // the command ran and found a problem
+inline constexpr int kExitUsage = 2;             // bad flags, config or input
+inline constexpr int kExitReadinessProblem = 3;  // a provider is missing, late or failing
+
+struct InitOptions {
+  std::string dir;
+  std::string listen = "tcp://127.0.0.1:7700";
+  std::string boardListen = "127.0.0.1:8080";
+};
+int runInit(const InitOptions& o);
+int runServe(const std::string& configPath);
+int runEnroll(const std::string& configPath, const std::vector<std::string>& requests,
+              bool allowTransfer);
+int runStatus(const std::string& configPath, bool json);
+int runAudit(const std::string& configPath, bool json);
+int runRevoke(const std::string& configPath, const std::string& keyId);
+// Every enrolled key (or one provider's): id, provider, enrolled/revoked, last heartbeat, and
+// how much of the archive it signed. How an operator finds the key id to revoke.
+int runKeys(const std::string& configPath, const std::optional<std::string>& provider, bool json);
+
+// Roster file and takeover planning (plan_commands.cpp).
+struct PlanCommandOptions {
+  std::vector<std::string> failing;  // organisation numbers or unit codes
+  double maxKm = 30.0;
+  std::string horizon = "now";  // now | 72h
+  std::string format = "text";  // text | json | csv
+  bool includeWhatIf = false;   // also the units marked failing on the board
+};
+int runRosterImport(const std::string& configPath, const std::string& file, bool allowTransfer);
+int runRosterExport(const std::string& configPath, const std::string& file);
+int runPlanTakeover(const std::string& configPath, const PlanCommandOptions& options);
+int runPlanContingency(const std::string& configPath, const PlanCommandOptions& options);
+
+// Readiness checks and directives (city_commands.cpp).
+struct ReadinessRunOptions {
+  std::string deadline = "60m";
+  bool wait = false;
+  bool requireConfirmation = false;
+  std::string mode = "actual";
+  std::string format = "text";  // for --wait
+};
+int runReadinessRun(const std::string& configPath, const ReadinessRunOptions& options);
+int runReadinessReport(const std::string& configPath, const std::optional<std::string>& checkId,
+                       const std::optional<std::string>& date, const std::string& format);
+struct DirectiveSendOptions {
+  std::string to = "all";  // all | ORGNR[,ORGNR...]
+  std::string text;
+  std::string level = "unchanged";
+  bool requireAck = false;
+  std::string expires = "24h";
+  std::string mode = "actual";
+};
+int runDirectiveSend(const std::string& configPath, const DirectiveSendOptions& options);
+int runDirectiveStatus(const std::string& configPath, const std::optional<std::string>& id,
+                       bool json);
+
+// Offline transfer (import_command.cpp).
+// The CLI verb: prints the summary (text or JSON). Exit 0 when every envelope was accepted or a
+// duplicate, 1 when any was refused or the database failed, 2 when the file or config is bad.
+int runImport(const std::string& configPath, const std::string& file, bool json);
+
+}  // namespace samband::broker

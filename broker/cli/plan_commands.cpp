@@ -1,0 +1,144 @@
+// CLI verbs for the roster file and takeover planning (see commands.h).
+#include <iostream>
+#include <thread>
+
+#include "broker/cli/broker_config.h"
+#include "broker/cli/commands.h"
+#include "broker/picture/planning_source.h"
+#include "broker/planning/planning_data.h"
+#include "broker/planning/roster_csv.h"
+#include "broker/store/store.h"
+#include "common/clock.h"
+#include "common/config.h"
+
+namespace samband::broker {
+
+namespace {
+
+int fail(const std::string& message, int code = kExitUsage) {
+  std::cerr << "samband-broker: " << message << "\n";
+  return code;
+}
+
+common::Result<std::unique_ptr<Store>> openStore(const std::string& configPath,
+                                                 Store::Access access) {
+  auto cfg = loadBrokerConfig(configPath);
+  if (!cfg) return cfg.error();
+  return Store::open(cfg->databasePath, access);
+}
+
+bool parseOptions(const PlanCommandOptions& o, PlanOptions* out, std::string* error) {
+  if (!(o.maxKm > 0)) {
+    *error = "--max-km must be a positive number of kilometres";
+    return false;
+  }
+  out->maxKm = o.maxKm;
+  if (o.horizon == "now") {
+    out->horizon = Horizon::kNow;
+  } else if (o.horizon == "72h") {
+    out->horizon = Horizon::kWithin72h;
+  } else {
+    *error = "--horizon must be 'now' or '72h'";
+    return false;
+  }
+  if (o.format != "text" && o.format != "json" && o.format != "csv") {
+    *error = "--format must be text, json or csv";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int runRosterImport(const std::string& configPath, const std::string& file, bool allowTransfer) {
+  auto store = openStore(configPath, Store::Access::readWrite);
+  if (!store) return fail(store.error().message);
+  auto text = common::readFile(file, 64 * 1024 * 1024);
+  if (!text) return fail(text.error().message);
+  auto parsed = parseRosterCsv(*text);
+  if (auto* errors = std::get_if<std::vector<RosterError>>(&parsed)) {
+    std::cerr << "samband-broker: " << file << " has " << errors->size()
+              << " problem(s); nothing was imported:\n";
+    for (const auto& e : *errors) std::cerr << "  " << e.message << "\n";
+    return kExitUsage;
+  }
+  const auto& rows = std::get<std::vector<RosterRow>>(parsed);
+  common::SystemClock clock;
+  if (auto s = importRoster(**store, rows, allowTransfer, clock.nowMs()); !s) {
+    return fail(s.error().message);
+  }
+  std::cout << "Imported " << rows.size() << " unit(s) from " << file << ".\n";
+  return kExitOk;
+}
+
+int runRosterExport(const std::string& configPath, const std::string& file) {
+  auto store = openStore(configPath, Store::Access::readOnly);
+  if (!store) return fail(store.error().message);
+  std::string csv;
+  try {
+    csv = writeRosterCsv(exportRoster(**store));
+  } catch (const std::exception& e) {
+    return fail(std::string("cannot read the roster: ") + e.what(), kExitFailure);
+  }
+  if (file.empty() || file == "-") {
+    std::cout << csv;
+    return kExitOk;
+  }
+  if (auto s = common::writeFileAtomic(file, csv); !s) return fail(s.error().message);
+  return kExitOk;
+}
+
+int runPlanTakeover(const std::string& configPath, const PlanCommandOptions& o) {
+  PlanOptions options;
+  std::string error;
+  if (!parseOptions(o, &options, &error)) return fail(error);
+  auto store = openStore(configPath, Store::Access::readOnly);
+  if (!store) return fail(store.error().message);
+  auto data = loadPlanningData(**store);
+  if (!data) return fail(data.error().message, kExitFailure);
+  auto named = resolveFailing(*data, o.failing);
+  if (!named) return fail(named.error().message);
+  auto failing = failingUnits(*data, *named, o.includeWhatIf);
+  auto planner = Planner::create(data->input);
+  if (auto* e = std::get_if<PlanError>(&planner)) {
+    return fail("the roster or capacity data cannot be planned with: " + e->message, kExitFailure);
+  }
+  auto plan = std::get<Planner>(planner).plan({failing.begin(), failing.end()}, options);
+  if (auto* e = std::get_if<PlanError>(&plan)) return fail(e->message);
+  const Plan& p = std::get<Plan>(plan);
+  if (o.format == "json") {
+    std::cout << planToJson(p, *data, failing, options).dump(2) << "\n";
+  } else if (o.format == "csv") {
+    std::cout << planToCsv(p);
+  } else {
+    std::cout << planToText(p, *data, failing);
+  }
+  return kExitOk;
+}
+
+int runPlanContingency(const std::string& configPath, const PlanCommandOptions& o) {
+  PlanOptions options;
+  std::string error;
+  if (!parseOptions(o, &options, &error)) return fail(error);
+  auto store = openStore(configPath, Store::Access::readOnly);
+  if (!store) return fail(store.error().message);
+  auto data = loadPlanningData(**store);
+  if (!data) return fail(data.error().message, kExitFailure);
+  auto planner = Planner::create(data->input);
+  if (auto* e = std::get_if<PlanError>(&planner)) {
+    return fail("the roster or capacity data cannot be planned with: " + e->message, kExitFailure);
+  }
+  auto rows = std::get<Planner>(planner).contingency(options, 0);
+  if (auto* e = std::get_if<PlanError>(&rows)) return fail(e->message);
+  const auto& r = std::get<std::vector<ContingencyRow>>(rows);
+  if (o.format == "json") {
+    std::cout << contingencyToJson(r, *data, options).dump(2) << "\n";
+  } else if (o.format == "csv") {
+    std::cout << contingencyToCsv(r);
+  } else {
+    std::cout << contingencyToText(r, *data);
+  }
+  return kExitOk;
+}
+
+}  // namespace samband::broker

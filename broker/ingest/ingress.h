@@ -1,0 +1,82 @@
+// Ingress: the one gate untrusted uplink bytes pass, in order: size cap, decode with limits,
+// enrolled key, signature over the exact bytes, key/transport/unit authorisation. Only this gate
+// constructs a VerifiedFrame. Sequence and chain rules follow in the Committer (they need the
+// database). Stateless apart from the roster snapshot: safe to run on many threads at once.
+#pragma once
+
+#include <string>
+#include <variant>
+
+#include "broker/ingest/roster_cache.h"
+#include "broker/metrics/metrics.h"
+#include "common/clock.h"
+#include "common/messages.h"
+
+namespace samband::broker {
+
+// How a frame reached the broker. `network`: on a CURVE session, whose transport key (the ZAP
+// User-Id) must belong to the signer (step 5). `file`: from an offline file (`samband-broker
+// import`): there is no session, so the signature alone ties the frame to its sender; heartbeats
+// are refused (liveness cannot travel on a USB stick) and the frame does not count as the
+// provider being seen. Every other step is the same.
+enum class Channel { network, file };
+
+// One frame as read from the ROUTER socket (or from an offline file).
+struct InboundFrame {
+  std::string routingId;          // ZeroMQ routing id of the connection
+  std::string transportProvider;  // ZAP User-Id: the provider whose CURVE key opened the session
+  common::Bytes data;
+  int64_t receivedAt = 0;
+  Channel channel = Channel::network;
+};
+
+class VerifiedFrame {
+ public:
+  const common::Message& message() const { return message_; }
+  const common::Bytes& body() const { return body_; }
+  const common::Bytes& bodyHash() const { return bodyHash_; }
+  const common::Bytes& envelope() const { return envelope_; }
+  const std::string& keyIdHex() const { return keyIdHex_; }
+  int64_t receivedAt() const { return receivedAt_; }
+  Channel channel() const { return channel_; }
+
+ private:
+  friend class Ingress;
+  VerifiedFrame() = default;
+  common::Message message_;
+  common::Bytes body_;
+  common::Bytes bodyHash_;
+  common::Bytes envelope_;
+  std::string keyIdHex_;
+  int64_t receivedAt_ = 0;
+  Channel channel_ = Channel::network;
+};
+
+struct Refusal {
+  common::RejectReason reason;
+  std::string detail;
+  // Known when the frame decoded far enough (steps 3 and later); used to report the head.
+  std::string sender;
+  std::string keyIdHex;
+  uint64_t seq = 0;
+};
+
+using Admission = std::variant<VerifiedFrame, Refusal>;
+
+class Ingress {
+ public:
+  // `metrics`, when given, receives the sampled verify timings (Metrics::verifySamples).
+  Ingress(RosterCache& roster, const common::Clock& clock, Metrics* metrics = nullptr);
+  // Checks one frame. Never throws; every refusal carries its reason.
+  Admission admit(InboundFrame&& frame);
+
+ private:
+  bool verify(const common::PublicKey& key, const common::Bytes& body,
+              const common::Bytes& signature);
+
+  RosterCache& roster_;
+  const common::Clock& clock_;
+  Metrics* metrics_;
+};
+
+}  // namespace samband::broker

@@ -1,0 +1,46 @@
+// Metrics: lock-free counters the ingest threads bump and the board's /metrics reads.
+// Owned by main(); shared by reference. Counters only grow (Prometheus counters) except gauges.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+#include "common/vocabulary.h"
+
+namespace samband::broker {
+
+inline constexpr size_t kRejectReasons = common::kRejectReasonCount;
+inline constexpr uint32_t kVerifySampleEvery = 64;
+// Upper bounds (ms) of the commit-latency histogram buckets; the last bucket is +Inf.
+inline constexpr std::array<int64_t, 8> kLatencyBucketsMs{1, 2, 5, 10, 25, 50, 100, 500};
+
+struct Metrics {
+  std::atomic<uint64_t> framesReceived{0};
+  std::atomic<uint64_t> framesAccepted{0};  // stored in the archive
+  std::atomic<uint64_t> duplicates{0};      // re-acknowledged, not stored again
+  std::atomic<uint64_t> heartbeats{0};
+  std::array<std::atomic<uint64_t>, kRejectReasons> rejected{};
+  std::atomic<uint64_t> batches{0};
+  std::atomic<uint64_t> batchFrames{0};  // sum of batch sizes
+  std::atomic<uint64_t> commitFailures{0};
+  std::array<std::atomic<uint64_t>, kLatencyBucketsMs.size() + 1> commitLatency{};
+  std::atomic<uint64_t> commitLatencySumMs{0};
+  // Every kVerifySampleEvery-th signature check on each thread is timed (thread CPU time): the
+  // rate crypto_sign_verify_detached actually runs at inside the broker, under its load.
+  std::atomic<uint64_t> verifySamples{0};
+  std::atomic<uint64_t> verifySampleNanos{0};
+  std::atomic<int64_t> connectedAgents{0};  // gauge
+  std::atomic<int64_t> sseClients{0};       // gauge
+
+  void observeCommit(int64_t ms, size_t frames) {
+    batches++;
+    batchFrames += frames;
+    commitLatencySumMs += static_cast<uint64_t>(ms < 0 ? 0 : ms);
+    size_t i = 0;
+    while (i < kLatencyBucketsMs.size() && ms > kLatencyBucketsMs[i]) ++i;
+    commitLatency[i]++;
+  }
+};
+
+}  // namespace samband::broker

@@ -1,0 +1,24 @@
+// PlanningSource: the planner's input read from the picture in the database (roster metadata,
+// capacity, closures, what-if marks), and the roster file's import and export.
+#pragma once
+
+#include <vector>
+
+#include "broker/planning/planning_data.h"
+#include "broker/planning/roster_csv.h"
+#include "broker/store/store.h"
+#include "common/result.h"
+
+namespace samband::broker {
+
+// Reads everything in one read transaction. Errors are `unavailable` with the database error.
+common::Result<PlanningData> loadPlanningData(Store& store);
+
+// Replaces the roster metadata of the units in `rows` in one transaction (units of providers
+// not yet enrolled are added under a placeholder provider record). A unit that belongs to
+// another provider is an error unless `allowTransfer`. Nothing is written on any error.
+common::Status importRoster(Store& store, const std::vector<RosterRow>& rows, bool allowTransfer,
+                            int64_t nowMs);
+std::vector<RosterRow> exportRoster(Store& store);
+
+}  // namespace samband::broker

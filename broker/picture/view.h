@@ -1,0 +1,20 @@
+// View: the current picture read from the database — providers, their liveness, units and
+// their latest actual status, and the refusal counters. Used by `status` and by the board.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "broker/picture/liveness.h"
+#include "broker/store/store.h"
+
+namespace samband::broker {
+
+// The picture as one JSON object (see docs/api.md and README for the keys). Reads only.
+nlohmann::json currentPicture(Store& store, const LivenessRules& rules, int64_t nowMs);
+
+// A compact human-readable rendering of currentPicture().
+std::string pictureText(const nlohmann::json& picture);
+
+}  // namespace samband::broker

@@ -1,0 +1,600 @@
+// End-to-end tests of the broker's Server in this process: real CURVE DEALER sockets on
+// 127.0.0.1 against the ROUTER and ZAP handler, real keys, a real SQLite file. Every hostile
+// input of the gate table is refused with its reason and counted in the database while a
+// well-behaved agent on the same broker keeps getting acks. Waits are deadlines, never sleeps.
+#include "broker/ingest/server.h"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+#include <zmq.hpp>
+
+#include "broker/metrics/metrics.h"
+#include "broker/store/store.h"
+#include "common/bytes.h"
+#include "common/clock.h"
+#include "common/codec.h"
+#include "common/enrollment.h"
+#include "common/identity.h"
+#include "common/ids.h"
+#include "tests/common/temp_dir.h"
+
+namespace samband::broker {
+namespace {
+
+using common::Bytes;
+using common::RejectReason;
+using namespace std::chrono_literals;
+
+constexpr auto kDeadline = 5s;
+constexpr const char* kGoodUnit = "10000001";
+constexpr const char* kHostileUnit = "20000001";
+constexpr const char* kThirdUnit = "30000001";
+
+using common::testing::TempDir;
+
+// Polls `condition` until it holds or the deadline passes; for effects that have no reply to
+// wait on (a refused handshake, a counter).
+bool waitUntil(const std::function<bool()>& condition,
+               std::chrono::milliseconds deadline = kDeadline) {
+  auto end = std::chrono::steady_clock::now() + deadline;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    std::this_thread::sleep_for(5ms);
+  }
+  return true;
+}
+
+// An agent's transport: a DEALER socket authenticated with `transport`'s CURVE key.
+class AgentSocket {
+ public:
+  // Connects at once unless `deferConnect` (then call connect(), e.g. after attaching a monitor).
+  AgentSocket(zmq::context_t& context, const std::string& endpoint,
+              const common::PublicKey& cityCurve, const common::Identity& transport,
+              bool deferConnect = false)
+      : socket_(context, zmq::socket_type::dealer), endpoint_(endpoint) {
+    socket_.set(zmq::sockopt::linger, 0);
+    socket_.set(zmq::sockopt::curve_serverkey, zmq::const_buffer(cityCurve.data(), 32));
+    socket_.set(zmq::sockopt::curve_publickey,
+                zmq::const_buffer(transport.curvePublic().data(), 32));
+    socket_.set(zmq::sockopt::curve_secretkey, zmq::const_buffer(transport.curveSecret(), 32));
+    if (!deferConnect) connect();
+  }
+
+  void connect() { socket_.connect(endpoint_); }
+
+  zmq::socket_t& socket() { return socket_; }
+
+  void send(const Bytes& frame) { socket_.send(zmq::buffer(frame), zmq::send_flags::none); }
+  void sendParts(const std::vector<Bytes>& parts) {
+    for (size_t i = 0; i < parts.size(); ++i) {
+      socket_.send(zmq::buffer(parts[i]),
+                   i + 1 < parts.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
+    }
+  }
+
+  // The next downlink, or nothing when none arrives within `timeout`.
+  std::optional<common::Downlink> receive(std::chrono::milliseconds timeout = kDeadline) {
+    zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
+    zmq::poll(items, 1, timeout);
+    if (!(items[0].revents & ZMQ_POLLIN)) return std::nullopt;
+    zmq::message_t m;
+    if (!socket_.recv(m, zmq::recv_flags::dontwait)) return std::nullopt;
+    EXPECT_FALSE(m.more()) << "a downlink is one part";
+    auto d = common::decodeDownlink(static_cast<const uint8_t*>(m.data()), m.size());
+    if (!d) {
+      ADD_FAILURE() << "downlink does not decode: " << d.error().message;
+      return std::nullopt;
+    }
+    return *d;
+  }
+
+  // Sends `frame` and returns the reply, failing the test when none comes before the deadline.
+  common::Downlink exchange(const Bytes& frame) {
+    send(frame);
+    auto reply = receive();
+    if (!reply) {
+      ADD_FAILURE() << "no reply within the deadline";
+      return common::RejectMsg{0, RejectReason::INTERNAL, 0, {}, "no reply"};
+    }
+    return *reply;
+  }
+
+ private:
+  zmq::socket_t socket_;
+  std::string endpoint_;
+};
+
+// One sender's chain as an agent keeps it.
+class Chain {
+ public:
+  explicit Chain(const common::Identity& id) : id_(id) {}
+
+  common::Message draft(common::Payload payload) const {
+    common::Message m;
+    m.senderId = id_.id();
+    m.keyId = id_.keyId();
+    m.seq = seq_ + 1;
+    m.prevHash = prevHash_;
+    m.sentAt = clock_.nowMs();
+    m.payload = std::move(payload);
+    return m;
+  }
+  common::SealedFrame next(common::Payload payload) {
+    common::SealedFrame f = common::seal(id_, draft(std::move(payload)));
+    seq_++;
+    prevHash_ = f.bodyHash;
+    return f;
+  }
+  // Heartbeats must be strictly newer than the last one: never reuse a sentAt.
+  common::SealedFrame heartbeat() {
+    common::Message m;
+    m.senderId = id_.id();
+    m.keyId = id_.keyId();
+    lastHeartbeat_ = std::max(lastHeartbeat_ + 1, clock_.nowMs());
+    m.sentAt = lastHeartbeat_;
+    m.payload = common::HeartbeatMsg{seq_, 0, common::ReadinessLevel::NORMAL};
+    return common::seal(id_, m);
+  }
+  uint64_t seq() const { return seq_; }
+
+ private:
+  const common::Identity& id_;
+  common::SystemClock clock_;
+  uint64_t seq_ = 0;
+  Bytes prevHash_;
+  int64_t lastHeartbeat_ = 0;
+};
+
+common::UnitStatusMsg status(const std::string& unit) {
+  common::UnitStatusMsg s;
+  s.unitCode = unit;
+  s.operational = common::OperationalState::NORMAL;
+  s.pupilsPresent = 250;
+  s.staffAvailable = 30;
+  return s;
+}
+
+void expectAck(const common::Downlink& d, uint64_t seq, bool duplicate = false) {
+  auto* a = std::get_if<common::AckMsg>(&d);
+  ASSERT_NE(a, nullptr) << "not an ack; downlink kind " << d.index()
+                        << (std::holds_alternative<common::RejectMsg>(d)
+                                ? ", reject: " + std::get<common::RejectMsg>(d).detail
+                                : std::string());
+  EXPECT_EQ(a->seq, seq);
+  EXPECT_EQ(a->duplicate, duplicate);
+}
+
+common::RejectMsg rejectOf(const common::Downlink& d) {
+  if (auto* r = std::get_if<common::RejectMsg>(&d)) return *r;
+  ADD_FAILURE() << "not a reject; downlink kind " << d.index();
+  return {};
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = Store::open(dbPath(), Store::Access::readWrite);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    store_ = std::move(store).value();
+    enroll(*good_, {kGoodUnit});
+    enroll(*hostile_, {kHostileUnit});
+    enroll(*third_, {kThirdUnit});
+    startServer();
+  }
+
+  std::string dbPath() const { return dir_.file("samband.db"); }
+
+  void enroll(const common::Identity& id, const std::vector<std::string>& units) {
+    auto r =
+        store_->enroll(common::makeEnrollRequest(id, "Huvudman " + id.id(), units, clock_.nowMs()),
+                       false, clock_.nowMs());
+    ASSERT_TRUE(r.ok()) << r.error().message;
+  }
+
+  void startServer(int verifyThreads = 1) {
+    ServerOptions options;
+    options.listen = "tcp://127.0.0.1:*";
+    options.databasePath = dbPath();
+    options.rosterRefreshMs = 50;
+    options.verifyThreads = verifyThreads;
+    server_ = std::make_unique<Server>(options, *city_, clock_, metrics_);
+    common::Status started = server_->start();
+    ASSERT_TRUE(started.ok()) << started.error().message;
+    ASSERT_NE(server_->endpoint().find("tcp://127.0.0.1:"), std::string::npos);
+  }
+
+  std::unique_ptr<AgentSocket> connect(const common::Identity& transport,
+                                       bool deferConnect = false) {
+    return std::make_unique<AgentSocket>(context_, server_->endpoint(), city_->curvePublic(),
+                                         transport, deferConnect);
+  }
+
+  // Watches the handshakes of `agent` (created with deferConnect), connects it, runs `trigger` and
+  // returns the first outcome (ZMQ_EVENT_HANDSHAKE_SUCCEEDED or ZMQ_EVENT_HANDSHAKE_FAILED_AUTH),
+  // or nothing before the deadline.
+  std::optional<uint16_t> handshakeOutcome(AgentSocket& agent,
+                                           const std::function<void()>& trigger) {
+    const std::string endpoint = "inproc://handshake-monitor-" + std::to_string(monitors_++);
+    EXPECT_EQ(zmq_socket_monitor(agent.socket().handle(), endpoint.c_str(),
+                                 ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH),
+              0);
+    zmq::socket_t monitor(context_, zmq::socket_type::pair);
+    monitor.set(zmq::sockopt::linger, 0);
+    monitor.connect(endpoint);
+    agent.connect();
+    trigger();
+    std::optional<uint16_t> event;
+    zmq::pollitem_t items[] = {{monitor.handle(), 0, ZMQ_POLLIN, 0}};
+    zmq::poll(items, 1, std::chrono::milliseconds(kDeadline));
+    if (items[0].revents & ZMQ_POLLIN) {
+      zmq::message_t head;
+      zmq::message_t address;
+      if (monitor.recv(head) && monitor.recv(address) && head.size() >= 2) {
+        uint16_t e = 0;
+        std::memcpy(&e, head.data(), sizeof e);
+        event = e;
+      }
+    }
+    zmq_socket_monitor(agent.socket().handle(), nullptr, 0);
+    return event;
+  }
+
+  // The persistent refusal counter for `reason`, read with a connection of our own.
+  int64_t rejections(const std::string& reason) {
+    SQLite::Database db(dbPath(), SQLite::OPEN_READONLY);
+    return db
+        .execAndGet("SELECT coalesce((SELECT count FROM rejections WHERE reason='" + reason +
+                    "'), 0)")
+        .getInt64();
+  }
+  int64_t scalar(const std::string& sql) {
+    SQLite::Database db(dbPath(), SQLite::OPEN_READONLY);
+    return db.execAndGet(sql).getInt64();
+  }
+
+  TempDir dir_;
+  common::SystemClock clock_;
+  Metrics metrics_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<common::Identity> city_ = common::Identity::generate(common::kCitySenderId);
+  std::unique_ptr<common::Identity> good_ = common::Identity::generate("556677-0001");
+  std::unique_ptr<common::Identity> hostile_ = common::Identity::generate("556677-0002");
+  std::unique_ptr<common::Identity> third_ = common::Identity::generate("556677-0003");
+  zmq::context_t context_{1};
+  int monitors_ = 0;
+  std::unique_ptr<Server> server_;
+  Chain goodChain_{*good_};
+  Chain hostileChain_{*hostile_};
+};
+
+TEST_F(ServerTest, AcksGoodReportAfterStoringIt) {
+  auto agent = connect(*good_);
+  common::SealedFrame f = goodChain_.next(status(kGoodUnit));
+  expectAck(agent->exchange(f.envelope), 1);
+
+  // The ack came after the commit: another connection sees the frame and the picture.
+  SQLite::Database db(dbPath(), SQLite::OPEN_READONLY);
+  SQLite::Statement q(db, "SELECT sender, seq, envelope FROM frames");
+  ASSERT_TRUE(q.executeStep());
+  EXPECT_EQ(q.getColumn(0).getString(), good_->id());
+  EXPECT_EQ(q.getColumn(1).getInt64(), 1);
+  auto* p = static_cast<const uint8_t*>(q.getColumn(2).getBlob());
+  EXPECT_EQ(Bytes(p, p + q.getColumn(2).getBytes()), f.envelope);
+  EXPECT_FALSE(q.executeStep());
+  EXPECT_EQ(db.execAndGet("SELECT pupils_present FROM unit_status WHERE code='10000001' AND "
+                          "mode='actual'")
+                .getInt(),
+            250);
+}
+
+TEST_F(ServerTest, AnswersHeartbeatWithChainHead) {
+  auto agent = connect(*good_);
+  common::SealedFrame f = goodChain_.next(status(kGoodUnit));
+  expectAck(agent->exchange(f.envelope), 1);
+  int64_t before = clock_.nowMs();
+  common::Downlink reply = agent->exchange(goodChain_.heartbeat().envelope);
+  auto* head = std::get_if<common::HeadMsg>(&reply);
+  ASSERT_NE(head, nullptr);
+  EXPECT_EQ(head->headSeq, 1u);
+  EXPECT_EQ(head->headHash, f.bodyHash);
+  EXPECT_GE(head->serverTime, before);
+  EXPECT_LE(head->serverTime, clock_.nowMs());
+}
+
+TEST_F(ServerTest, RefusesEveryHostileInputWhileWellBehavedAgentKeepsGettingAcks) {
+  auto good = connect(*good_);
+  auto hostile = connect(*hostile_);
+  auto goodKeepsGoing = [&] {
+    SCOPED_TRACE("well-behaved agent");
+    Bytes next = goodChain_.next(status(kGoodUnit)).envelope;
+    expectAck(good->exchange(next), goodChain_.seq());
+  };
+  goodKeepsGoing();
+
+  // 1. oversized: over 64 KiB, under the 1 MiB transport limit.
+  common::RejectMsg r = rejectOf(hostile->exchange(Bytes(100 * 1024, 0x42)));
+  EXPECT_EQ(r.reason, RejectReason::OVERSIZED);
+  EXPECT_EQ(r.seq, 0u);
+  goodKeepsGoing();
+
+  // 2. malformed: garbage, and a message of two parts.
+  EXPECT_EQ(rejectOf(hostile->exchange(Bytes(80, 0xee))).reason, RejectReason::MALFORMED);
+  goodKeepsGoing();
+  Bytes valid = common::seal(*hostile_, hostileChain_.draft(status(kHostileUnit))).envelope;
+  hostile->sendParts({valid, valid});
+  auto multipart = hostile->receive();
+  ASSERT_TRUE(multipart.has_value());
+  EXPECT_EQ(rejectOf(*multipart).reason, RejectReason::MALFORMED);
+  goodKeepsGoing();
+
+  // 3. unknown_sender: the session is enrolled, the signing key is not.
+  auto stranger = common::Identity::generate(hostile_->id());
+  Chain strangerChain(*stranger);
+  r = rejectOf(hostile->exchange(strangerChain.next(status(kHostileUnit)).envelope));
+  EXPECT_EQ(r.reason, RejectReason::UNKNOWN_SENDER);
+  EXPECT_EQ(r.seq, 1u);
+  goodKeepsGoing();
+
+  // 4. bad_signature: one flipped bit in the signature.
+  auto parts = common::decodeEnvelope(valid);
+  ASSERT_TRUE(parts.ok());
+  parts->signature[31] ^= 0x04;
+  EXPECT_EQ(
+      rejectOf(hostile->exchange(common::encodeEnvelope(parts->body, parts->signature))).reason,
+      RejectReason::BAD_SIGNATURE);
+  goodKeepsGoing();
+
+  // 5. key_mismatch: a frame validly signed by another provider's key over this session.
+  Chain thirdChain(*third_);
+  EXPECT_EQ(rejectOf(hostile->exchange(thirdChain.next(status(kThirdUnit)).envelope)).reason,
+            RejectReason::KEY_MISMATCH);
+  goodKeepsGoing();
+
+  // 7. forbidden: an agent sending a directive.
+  common::DirectiveMsg directive;
+  directive.directiveId = "fake-1";
+  directive.number = 1;
+  directive.text = "Alla skolor stänger";
+  Chain forbiddenChain(*hostile_);
+  EXPECT_EQ(rejectOf(hostile->exchange(forbiddenChain.next(directive).envelope)).reason,
+            RejectReason::FORBIDDEN);
+  goodKeepsGoing();
+
+  // 8. unit_not_owned: a report on the well-behaved agent's unit.
+  Chain grabChain(*hostile_);
+  EXPECT_EQ(rejectOf(hostile->exchange(grabChain.next(status(kGoodUnit)).envelope)).reason,
+            RejectReason::UNIT_NOT_OWNED);
+  goodKeepsGoing();
+
+  // 9. replay: seq 1 is stored, then a different body claims seq 1.
+  common::SealedFrame first = hostileChain_.next(status(kHostileUnit));
+  expectAck(hostile->exchange(first.envelope), 1);
+  common::UnitStatusMsg changed = status(kHostileUnit);
+  changed.operational = common::OperationalState::CLOSED;
+  Chain fork(*hostile_);
+  r = rejectOf(hostile->exchange(fork.next(changed).envelope));
+  EXPECT_EQ(r.reason, RejectReason::REPLAY);
+  EXPECT_EQ(r.headSeq, 1u);
+  EXPECT_EQ(r.headHash, first.bodyHash);
+  goodKeepsGoing();
+
+  // 10. out_of_order: seq 3 after head 1.
+  common::Message gap = hostileChain_.draft(status(kHostileUnit));
+  gap.seq = 3;
+  r = rejectOf(hostile->exchange(common::seal(*hostile_, gap).envelope));
+  EXPECT_EQ(r.reason, RejectReason::OUT_OF_ORDER);
+  EXPECT_EQ(r.headSeq, 1u);
+  goodKeepsGoing();
+
+  // Each refusal was counted, persistently; only the good frames and the hostile seq 1 stored.
+  EXPECT_EQ(rejections("oversized"), 1);
+  EXPECT_EQ(rejections("malformed"), 2);
+  EXPECT_EQ(rejections("unknown_sender"), 1);
+  EXPECT_EQ(rejections("bad_signature"), 1);
+  EXPECT_EQ(rejections("key_mismatch"), 1);
+  EXPECT_EQ(rejections("forbidden"), 1);
+  EXPECT_EQ(rejections("unit_not_owned"), 1);
+  EXPECT_EQ(rejections("replay"), 1);
+  EXPECT_EQ(rejections("out_of_order"), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM frames WHERE sender='" + good_->id() + "'"),
+            static_cast<int64_t>(goodChain_.seq()));
+  EXPECT_EQ(scalar("SELECT count(*) FROM frames WHERE sender<>'" + good_->id() + "'"), 1);
+}
+
+TEST_F(ServerTest, RefusesFramesOfRevokedKeyOnOpenSession) {
+  auto good = connect(*good_);
+  auto hostile = connect(*hostile_);
+  ASSERT_TRUE(std::holds_alternative<common::HeadMsg>(
+      hostile->exchange(hostileChain_.heartbeat().envelope)));
+
+  // Revoked by the operator's CLI (another connection) while the session stays open; the running
+  // broker learns it at its next roster refresh.
+  ASSERT_TRUE(store_->revokeKey(common::toHex(hostile_->keyId()), clock_.nowMs()).ok());
+  common::RejectMsg refused{};
+  bool revoked = waitUntil([&] {
+    common::Downlink d = hostile->exchange(hostileChain_.heartbeat().envelope);
+    if (auto* r = std::get_if<common::RejectMsg>(&d)) {
+      refused = *r;
+      return true;
+    }
+    return false;
+  });
+  ASSERT_TRUE(revoked) << "the revocation never reached the broker";
+  EXPECT_EQ(refused.reason, RejectReason::REVOKED);
+  EXPECT_EQ(rejectOf(hostile->exchange(hostileChain_.next(status(kHostileUnit)).envelope)).reason,
+            RejectReason::REVOKED);
+  expectAck(good->exchange(goodChain_.next(status(kGoodUnit)).envelope), 1);
+  EXPECT_EQ(rejections("revoked"), 2);
+  EXPECT_EQ(scalar("SELECT count(*) FROM frames WHERE sender='" + hostile_->id() + "'"), 0);
+
+  // The broker knows the revocation now (it refused a frame for it): a new session with the
+  // revoked transport key is refused at the handshake and counted as unknown_sender.
+  const int64_t unknownBefore = rejections("unknown_sender");
+  auto again = connect(*hostile_, /*deferConnect=*/true);
+  auto outcome = handshakeOutcome(*again, [&] { again->send(hostileChain_.heartbeat().envelope); });
+  ASSERT_TRUE(outcome.has_value());
+  EXPECT_EQ(*outcome, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
+  EXPECT_TRUE(waitUntil([&] { return rejections("unknown_sender") > unknownBefore; }));
+}
+
+TEST_F(ServerTest, UnenrolledCurveKeyNeverCompletesHandshakeAndIsCountedAsUnknownSender) {
+  auto stranger = common::Identity::generate("556677-0009");
+  auto intruder = connect(*stranger, /*deferConnect=*/true);
+  Chain strangerChain(*stranger);
+  // The client learns that authentication failed; it never sees a successful handshake.
+  auto outcome = handshakeOutcome(
+      *intruder, [&] { intruder->send(strangerChain.next(status(kGoodUnit)).envelope); });
+  ASSERT_TRUE(outcome.has_value()) << "no handshake event within the deadline";
+  EXPECT_EQ(*outcome, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
+
+  EXPECT_TRUE(waitUntil([&] { return rejections("unknown_sender") >= 1; }));
+  EXPECT_FALSE(intruder->receive(200ms).has_value());
+  EXPECT_EQ(scalar("SELECT count(*) FROM frames"), 0);
+
+  auto good = connect(*good_);
+  expectAck(good->exchange(goodChain_.next(status(kGoodUnit)).envelope), 1);
+}
+
+TEST_F(ServerTest, RefusesMultipartMessageAsMalformed) {
+  auto agent = connect(*good_);
+  common::SealedFrame f = goodChain_.next(status(kGoodUnit));
+  agent->sendParts({f.envelope, Bytes{}});
+  auto reply = agent->receive();
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(rejectOf(*reply).reason, RejectReason::MALFORMED);
+  EXPECT_EQ(rejections("malformed"), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM frames"), 0);
+  // The same frame sent properly is stored: nothing of the refused message was kept.
+  expectAck(agent->exchange(f.envelope), 1);
+}
+
+TEST_F(ServerTest, CountsFrameBetween64KiBAnd1MiBAsOversized) {
+  auto agent = connect(*good_);
+  common::RejectMsg r = rejectOf(agent->exchange(Bytes(common::kMaxFrameBytes + 8, 0x00)));
+  EXPECT_EQ(r.reason, RejectReason::OVERSIZED);
+  r = rejectOf(agent->exchange(Bytes(1000 * 1024, 0x00)));
+  EXPECT_EQ(r.reason, RejectReason::OVERSIZED);
+  EXPECT_EQ(rejections("oversized"), 2);
+  expectAck(agent->exchange(goodChain_.next(status(kGoodUnit)).envelope), 1);
+}
+
+TEST_F(ServerTest, FrameOverTransportLimitDropsOnlyThatConnection) {
+  auto good = connect(*good_);
+  auto hostile = connect(*hostile_);
+  expectAck(good->exchange(goodChain_.next(status(kGoodUnit)).envelope), 1);
+  hostile->send(Bytes(2 * 1024 * 1024, 0x00));
+  expectAck(good->exchange(goodChain_.next(status(kGoodUnit)).envelope), 2);
+  // The hostile DEALER reconnects by itself; once it has, it is served again.
+  bool served = waitUntil([&] {
+    hostile->send(hostileChain_.heartbeat().envelope);
+    return hostile->receive(100ms).has_value();
+  });
+  EXPECT_TRUE(served);
+}
+
+TEST_F(ServerTest, VerifyingOnSocketThreadGivesSameAnswers) {
+  server_->stop();
+  startServer(/*verifyThreads=*/0);
+  auto agent = connect(*good_);
+  expectAck(agent->exchange(goodChain_.next(status(kGoodUnit)).envelope), 1);
+  Chain grab(*good_);
+  EXPECT_EQ(rejectOf(agent->exchange(grab.next(status(kHostileUnit)).envelope)).reason,
+            RejectReason::UNIT_NOT_OWNED);
+  EXPECT_EQ(rejectOf(agent->exchange(Bytes(80, 0xee))).reason, RejectReason::MALFORMED);
+}
+
+TEST_F(ServerTest, PipelinedFramesOfSeveralAgentsAreAllAckedInOrder) {
+  server_->stop();
+  startServer(/*verifyThreads=*/2);
+  constexpr uint64_t kFrames = 200;
+  struct Sender {
+    const common::Identity* id;
+    const char* unit;
+    std::unique_ptr<AgentSocket> socket;
+    std::unique_ptr<Chain> chain;
+  };
+  std::vector<Sender> senders;
+  senders.push_back({good_.get(), kGoodUnit, connect(*good_), std::make_unique<Chain>(*good_)});
+  senders.push_back(
+      {hostile_.get(), kHostileUnit, connect(*hostile_), std::make_unique<Chain>(*hostile_)});
+  senders.push_back({third_.get(), kThirdUnit, connect(*third_), std::make_unique<Chain>(*third_)});
+  // Every agent sends its whole window without waiting, as the agent's link does.
+  for (uint64_t i = 0; i < kFrames; ++i) {
+    for (auto& s : senders) s.socket->send(s.chain->next(status(s.unit)).envelope);
+  }
+  // Acks are cumulative (one per connection per committed batch): each names a higher seq than
+  // the one before, and the last names the last frame.
+  for (auto& s : senders) {
+    SCOPED_TRACE(s.id->id());
+    uint64_t acked = 0;
+    while (acked < kFrames) {
+      auto reply = s.socket->receive();
+      ASSERT_TRUE(reply.has_value()) << "no ack after seq " << acked;
+      auto* a = std::get_if<common::AckMsg>(&*reply);
+      ASSERT_NE(a, nullptr) << "not an ack; downlink kind " << reply->index();
+      EXPECT_FALSE(a->duplicate);
+      ASSERT_GT(a->seq, acked);
+      ASSERT_LE(a->seq, kFrames);
+      acked = a->seq;
+    }
+  }
+  EXPECT_EQ(scalar("SELECT count(*) FROM frames"), static_cast<int64_t>(3 * kFrames));
+  EXPECT_EQ(scalar("SELECT coalesce(sum(count), 0) FROM rejections"), 0);
+}
+
+TEST_F(ServerTest, SecondServerOnTakenAddressFailsToStartNamingTheAddress) {
+  ServerOptions options;
+  options.listen = server_->endpoint();
+  options.databasePath = dbPath();
+  Metrics metrics;
+  {
+    Server second(options, *city_, clock_, metrics);
+    common::Status started = second.start();
+    ASSERT_FALSE(started.ok());
+    EXPECT_NE(started.error().message.find(options.listen), std::string::npos)
+        << started.error().message;
+  }  // and is destroyed without hanging
+  auto agent = connect(*good_);
+  expectAck(agent->exchange(goodChain_.next(status(kGoodUnit)).envelope), 1);
+}
+
+TEST_F(ServerTest, ChainContinuesAfterRestartOnSameDatabase) {
+  auto agent = connect(*good_);
+  common::SealedFrame f1 = goodChain_.next(status(kGoodUnit));
+  common::SealedFrame f2 = goodChain_.next(status(kGoodUnit));
+  expectAck(agent->exchange(f1.envelope), 1);
+  expectAck(agent->exchange(f2.envelope), 2);
+  common::SealedFrame hb = goodChain_.heartbeat();
+  ASSERT_TRUE(std::holds_alternative<common::HeadMsg>(agent->exchange(hb.envelope)));
+
+  server_->stop();
+  server_->stop();  // idempotent
+  agent.reset();
+  startServer();
+  agent = connect(*good_);
+
+  expectAck(agent->exchange(f1.envelope), 1, true);
+  expectAck(agent->exchange(f2.envelope), 2, true);
+  expectAck(agent->exchange(goodChain_.next(status(kGoodUnit)).envelope), 3);
+  EXPECT_EQ(rejectOf(agent->exchange(hb.envelope)).reason, RejectReason::REPLAY);
+  common::Downlink head = agent->exchange(goodChain_.heartbeat().envelope);
+  ASSERT_TRUE(std::holds_alternative<common::HeadMsg>(head));
+  EXPECT_EQ(std::get<common::HeadMsg>(head).headSeq, 3u);
+  EXPECT_EQ(scalar("SELECT count(*) FROM frames"), 3);
+}
+
+}  // namespace
+}  // namespace samband::broker
