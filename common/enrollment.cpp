@@ -27,6 +27,15 @@ Bytes signedBytes(const EnrollRequest& r) {
 
 }  // namespace
 
+bool isSmallOrderCurveKey(const PublicKey& curvePublic) {
+  // X25519 clamps every scalar to a multiple of the cofactor 8, so any scalar times a point of
+  // order 1, 2, 4 or 8 gives the all-zero output, which crypto_scalarmult reports as -1. Such a
+  // "public key" gives a shared secret that anyone can compute: the handshake proves nothing.
+  unsigned char scalar[crypto_scalarmult_SCALARBYTES] = {9};
+  unsigned char out[crypto_scalarmult_BYTES];
+  return crypto_scalarmult(out, scalar, curvePublic.data()) != 0;
+}
+
 EnrollRequest makeEnrollRequest(const Identity& identity, const std::string& name,
                                 const std::vector<std::string>& units, int64_t createdAt) {
   EnrollRequest r;
@@ -94,6 +103,12 @@ Result<EnrollRequest> parseEnrollRequest(const std::string& text, const std::str
   }
   for (const auto& u : r.units) {
     if (!isUnitCode(u)) return invalidInput(source + ": unit '" + u + "' is not 8 digits");
+  }
+  if (isSmallOrderCurveKey(r.curvePublic)) {
+    return invalidInput(source +
+                        ": curve_public is a weak X25519 key (all zero or of small order) that "
+                        "would let anyone open the provider's connection; run 'samband-agent "
+                        "init' again to make proper keys and send the new request");
   }
   Bytes msg = signedBytes(r);
   if (crypto_sign_verify_detached(r.signature.data(), msg.data(), msg.size(),

@@ -22,6 +22,10 @@ struct EnrollRequest {
   Bytes keyId() const { return keyIdOf(signPublic); }
 };
 
+// True for an X25519 public key of small order (the all-zero key among them): a key that gives a
+// shared secret anyone can compute. Such keys are refused wherever a transport key is enrolled.
+bool isSmallOrderCurveKey(const PublicKey& curvePublic);
+
 // Builds and signs a request with `identity` (whose id is the provider).
 EnrollRequest makeEnrollRequest(const Identity& identity, const std::string& name,
                                 const std::vector<std::string>& units, int64_t createdAt);

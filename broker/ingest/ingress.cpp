@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "common/codec.h"
+#include "common/enrollment.h"
 #include "common/ids.h"
 
 namespace samband::broker {
@@ -63,6 +64,12 @@ Admission Ingress::admit(InboundFrame&& in) {
     if (kr->newKeyId != common::keyIdOf(newKey)) {
       return refuse(RejectReason::MALFORMED,
                     "key_rotation.newKeyId is not the key id of newSignPublic");
+    }
+    common::PublicKey newCurve{};
+    std::copy(kr->newCurvePublic.begin(), kr->newCurvePublic.end(), newCurve.begin());
+    if (common::isSmallOrderCurveKey(newCurve)) {
+      return refuse(RejectReason::MALFORMED,
+                    "key_rotation.newCurvePublic is a weak (small-order) X25519 key");
     }
   }
 

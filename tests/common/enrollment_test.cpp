@@ -219,5 +219,47 @@ TEST_F(Enrollment, NameOfExactlyTwoHundredBytesIsAccepted) {
   EXPECT_EQ(parsed->name, name);
 }
 
+// The signed bytes of a request, written out as docs/protocol.md fixes them, so a test can sign a
+// request whose transport key no Identity would ever hold.
+Bytes requestBytes(const EnrollRequest& r) {
+  std::string s("samband/v1/enroll", sizeof "samband/v1/enroll");
+  s += r.provider + "\n" + r.name + "\n";
+  for (size_t i = 0; i < r.units.size(); ++i) s += (i ? "," : "") + r.units[i];
+  s += "\n" + toHex(r.signPublic.data(), 32) + "\n" + toHex(r.curvePublic.data(), 32) + "\n" +
+       std::to_string(r.createdAt);
+  return Bytes(s.begin(), s.end());
+}
+
+TEST_F(Enrollment, SmallOrderTransportKeysAreRefusedThoughSigned) {
+  // The small-order u-coordinates libsodium lists: 0, 1, two points of order 8, and p - 1.
+  const char* weak[] = {
+      "0000000000000000000000000000000000000000000000000000000000000000",
+      "0100000000000000000000000000000000000000000000000000000000000000",
+      "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+      "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+      "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+  };
+  for (const char* hex : weak) {
+    EnrollRequest r = request_;
+    ASSERT_TRUE(fromHex(hex, r.curvePublic.data(), 32));
+    Bytes msg = requestBytes(r);
+    r.signature = identity_->sign(msg.data(), msg.size());
+    auto parsed = parseEnrollRequest(enrollRequestToJson(r), "requests/enroll-request.json");
+    ASSERT_FALSE(parsed.ok()) << hex;
+    EXPECT_EQ(parsed.error().kind, ErrorKind::invalidInput);
+    EXPECT_NE(parsed.error().message.find("weak X25519 key"), std::string::npos)
+        << parsed.error().message;
+  }
+}
+
+TEST_F(Enrollment, ResignedRequestWithItsOwnTransportKeyIsStillAccepted) {
+  // The test's own signing path is faithful: the same bytes with the real key verify.
+  EnrollRequest r = request_;
+  Bytes msg = requestBytes(r);
+  r.signature = identity_->sign(msg.data(), msg.size());
+  EXPECT_TRUE(parseEnrollRequest(enrollRequestToJson(r), "x.json").ok());
+  EXPECT_FALSE(isSmallOrderCurveKey(identity_->curvePublic()));
+}
+
 }  // namespace
 }  // namespace samband::common
