@@ -6,6 +6,8 @@
 #include "broker/cli/commands.h"
 #include "broker/cli/user_commands.h"
 #include "common/bytes.h"
+#include "common/log.h"
+#include "common/process.h"
 
 int main(int argc, char** argv) {
   using namespace samband::broker;
@@ -166,7 +168,12 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? kExitOk : kExitUsage;
   }
   if (*initCmd) return runInit(init);
-  if (*serveCmd) return runServe(config);
+  if (*serveCmd) {
+    // One descriptor per connected agent: take what the system allows before listening.
+    samband::common::logInfo(
+        "broker", "open-file limit " + std::to_string(samband::common::raiseOpenFileLimit()));
+    return runServe(config);
+  }
   if (*enrollCmd) return runEnroll(config, requests, transfer);
   if (*statusCmd) return runStatus(config, json);
   if (*auditCmd) return runAudit(config, json);

@@ -61,6 +61,7 @@ common::Status Server::start() {
   router->set(zmq::sockopt::rcvhwm, 100000);
   router->set(zmq::sockopt::sndhwm, 100000);
   router->set(zmq::sockopt::backlog, 4096);
+  router->set(zmq::sockopt::handshake_ivl, options_.handshakeTimeoutMs);
   try {
     router->bind(options_.listen);
   } catch (const zmq::error_t& e) {

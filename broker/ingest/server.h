@@ -28,6 +28,9 @@ struct ServerOptions {
   int verifyThreads = 1;            // 0: verify on the socket thread
   size_t maxQueuedFrames = 200000;  // above this, frames are refused as overloaded
   int64_t rosterRefreshMs = 2000;   // how often enrollments/revocations are re-read
+  // A connection that has not finished its CURVE handshake by then is closed, so idle raw TCP
+  // connections (no key needed to open one) cannot pile up and lock agents out.
+  int handshakeTimeoutMs = 5000;
 };
 
 class Server {
