@@ -13,13 +13,14 @@
 #include "common/identity.h"
 #include "tests/agent/fake_broker.h"
 #include "tests/agent/test_support.h"
+#include "tests/support/process.h"
 
 namespace samband::agent {
 namespace {
 
-using test::ProcessResult;
+using ProcessResult = samband::testing::CommandResult;
 
-constexpr int64_t kDeadlineMs = 15000;
+constexpr std::chrono::milliseconds kDeadline(15000);
 
 size_t lines(const std::string& s) {
   return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
@@ -35,7 +36,7 @@ class CliTest : public ::testing::Test {
 
   ProcessResult agent(std::vector<std::string> args) {
     args.insert(args.begin(), test::agentBinary());
-    return test::runProcess(args);
+    return samband::testing::runCommand(args);
   }
 
   ProcessResult init(const std::string& name, const std::string& broker = "tcp://127.0.0.1:7700",
@@ -304,22 +305,23 @@ TEST_F(CliTest, RunDeliversReportsReportsStatusAndStopsCleanlyOnSigterm) {
       agent({"report", "--config", config("A"), "--unit", "12345678", "--operational", "normal"})
           .exitCode,
       0);
-  test::ChildProcess run({test::agentBinary(), "run", "--config", config("A")}, dir.path());
-  ASSERT_TRUE(test::waitUntil([&] { return broker.stored().size() == 1; }, kDeadlineMs))
-      << run.stderrText();
+  samband::testing::Process run({test::agentBinary(), "run", "--config", config("A")},
+                                dir.file("run.log"));
+  ASSERT_TRUE(test::waitUntil([&] { return broker.stored().size() == 1; }, kDeadline))
+      << run.output();
   ASSERT_TRUE(test::waitUntil(
       [&] {
         auto j = statusJson("A");
         return j["connected"] == true && j["outbox_pending"] == 0 && j["last_acked_seq"] == 1;
       },
-      kDeadlineMs))
+      kDeadline))
       << statusJson("A").dump();
 
   // A report while running goes out without a restart.
   ProcessResult r = agent({"report", "--config", config("A"), "--unit", "87654321", "--operational",
                            "closed", "--reason", "Vattenläcka"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
-  ASSERT_TRUE(test::waitUntil([&] { return broker.stored().size() == 2; }, kDeadlineMs));
+  ASSERT_TRUE(test::waitUntil([&] { return broker.stored().size() == 2; }, kDeadline));
   EXPECT_EQ(broker.stored()[1].unit, "87654321");
 
   // A second `run` on the same directory is refused.
@@ -327,8 +329,7 @@ TEST_F(CliTest, RunDeliversReportsReportsStatusAndStopsCleanlyOnSigterm) {
   EXPECT_EQ(second.exitCode, 2);
   EXPECT_NE(second.err.find("already"), std::string::npos) << second.err;
 
-  run.signal(SIGTERM);
-  EXPECT_EQ(run.waitExit(kDeadlineMs), 0) << run.stderrText();
+  EXPECT_EQ(run.terminate(kDeadline), 0) << run.output();
   auto j = statusJson("A");
   EXPECT_EQ(j["connected"], false);
   EXPECT_EQ(j["running"], false);

@@ -17,6 +17,7 @@
 #include "common/codec.h"
 #include "common/ids.h"
 #include "tests/agent/test_support.h"
+#include "tests/support/process.h"
 
 namespace samband::agent {
 namespace {
@@ -228,15 +229,18 @@ TEST_F(InboxCommandsTest, InboxListsEveryMessageWithItsStateAndReason) {
 TEST_F(InboxCommandsTest, TheBinaryExitsTwoWithOneSentenceForWhatCannotBeDone) {
   store(directive("D-000002", 2), "refused", "expired: it expired yesterday");
   const std::string config = agent.config.configPath;
-  auto confirm = test::runProcess({test::agentBinary(), "confirm", "rc-x", "--config", config});
+  auto confirm =
+      samband::testing::runCommand({test::agentBinary(), "confirm", "rc-x", "--config", config});
   EXPECT_EQ(confirm.exitCode, 2);
   EXPECT_NE(confirm.err.find("no readiness check 'rc-x'"), std::string::npos) << confirm.err;
-  auto ack = test::runProcess({test::agentBinary(), "ack", "D-000002", "--config", config});
+  auto ack =
+      samband::testing::runCommand({test::agentBinary(), "ack", "D-000002", "--config", config});
   EXPECT_EQ(ack.exitCode, 2);
   EXPECT_NE(ack.err.find("was refused (expired"), std::string::npos) << ack.err;
-  auto noId = test::runProcess({test::agentBinary(), "ack", "--config", config});
+  auto noId = samband::testing::runCommand({test::agentBinary(), "ack", "--config", config});
   EXPECT_EQ(noId.exitCode, 2);
-  auto list = test::runProcess({test::agentBinary(), "inbox", "--config", config, "--json"});
+  auto list =
+      samband::testing::runCommand({test::agentBinary(), "inbox", "--config", config, "--json"});
   EXPECT_EQ(list.exitCode, 0) << list.err;
   auto j = nlohmann::json::parse(list.out, nullptr, false);
   ASSERT_TRUE(j.is_array()) << list.out;

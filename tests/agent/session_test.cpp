@@ -14,6 +14,7 @@
 #include "common/codec.h"
 #include "tests/agent/fake_broker.h"
 #include "tests/agent/test_support.h"
+#include "tests/support/process.h"
 
 namespace samband::agent {
 namespace {
@@ -275,7 +276,7 @@ TEST_F(SessionTest, AWrongPinnedCityKeyMeansNoHandshake) {
 }
 
 TEST_F(SessionTest, AnUnreachableBrokerIsReportedAndRetried) {
-  agent.config.endpoint = "tcp://127.0.0.1:" + std::to_string(test::unusedPort());
+  agent.config.endpoint = "tcp://127.0.0.1:" + std::to_string(samband::testing::freePort());
   auto s = open();
   ASSERT_TRUE(test::driveUntil(
       *s, [&] { return errorContains(*s, "cannot reach the broker"); }, kDeadlineMs));

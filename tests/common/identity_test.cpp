@@ -11,15 +11,15 @@
 
 #include "common/bytes.h"
 #include "common/codec.h"
-#include "tests/common/temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 namespace samband::common {
 namespace {
 
-using testing::permissionBits;
-using testing::readWhole;
-using testing::ScopedUmask;
-using testing::TempDir;
+using samband::testing::permissionBits;
+using samband::testing::readWhole;
+using samband::testing::ScopedUmask;
+using samband::testing::TempDir;
 
 constexpr const char* kProvider = "556677-8899";
 

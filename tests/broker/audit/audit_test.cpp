@@ -23,7 +23,7 @@
 #include "common/codec.h"
 #include "common/enrollment.h"
 #include "common/identity.h"
-#include "tests/common/temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 namespace samband::broker {
 namespace {
@@ -32,7 +32,7 @@ using common::Bytes;
 
 constexpr int64_t kNow = 1764067580123;
 
-using common::testing::TempDir;
+using samband::testing::TempDir;
 
 bool mentions(const AuditReport& r, const std::string& text) {
   return std::any_of(r.problems.begin(), r.problems.end(),

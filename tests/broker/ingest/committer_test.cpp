@@ -27,7 +27,7 @@
 #include "common/codec.h"
 #include "common/enrollment.h"
 #include "common/identity.h"
-#include "tests/common/temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 namespace samband::broker {
 namespace {
@@ -39,7 +39,7 @@ constexpr int64_t kNow = 1764067580123;
 constexpr const char* kUnitA = "10000001";
 constexpr const char* kUnitB = "10000002";
 
-using common::testing::TempDir;
+using samband::testing::TempDir;
 
 common::UnitStatusMsg status(const std::string& unit, common::OperationalState state,
                              int32_t pupilsPresent = 100) {

@@ -25,7 +25,7 @@
 #include "common/enrollment.h"
 #include "common/identity.h"
 #include "common/ids.h"
-#include "tests/common/temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 namespace samband::broker {
 namespace {
@@ -37,7 +37,7 @@ constexpr int64_t kNow = 1764067580123;
 constexpr const char* kAlphaUnit = "10000001";
 constexpr const char* kBetaUnit = "20000001";
 
-using common::testing::TempDir;
+using samband::testing::TempDir;
 
 common::Message unitStatus(const common::Identity& signer, const std::string& unit,
                            uint64_t seq = 1, int64_t sentAt = kNow) {

@@ -26,7 +26,7 @@
 #include "common/enrollment.h"
 #include "common/identity.h"
 #include "common/offline_file.h"
-#include "tests/common/temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 namespace samband::broker {
 namespace {
@@ -36,7 +36,7 @@ using common::Bytes;
 constexpr int64_t kNow = 1764067580123;
 constexpr const char* kUnit = "10000001";
 
-using common::testing::TempDir;
+using samband::testing::TempDir;
 
 // One signer's chain, as an agent's outbox keeps it.
 class Chain {

@@ -29,7 +29,8 @@
 #include "common/enrollment.h"
 #include "common/identity.h"
 #include "common/ids.h"
-#include "tests/common/temp_dir.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/wait.h"
 
 namespace samband::broker {
 namespace {
@@ -43,19 +44,10 @@ constexpr const char* kGoodUnit = "10000001";
 constexpr const char* kHostileUnit = "20000001";
 constexpr const char* kThirdUnit = "30000001";
 
-using common::testing::TempDir;
+using samband::testing::TempDir;
 
-// Polls `condition` until it holds or the deadline passes; for effects that have no reply to
-// wait on (a refused handshake, a counter).
-bool waitUntil(const std::function<bool()>& condition,
-               std::chrono::milliseconds deadline = kDeadline) {
-  auto end = std::chrono::steady_clock::now() + deadline;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > end) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
+// For effects that have no reply to wait on (a refused handshake, a counter).
+using samband::testing::waitUntil;
 
 // An agent's transport: a DEALER socket authenticated with `transport`'s CURVE key.
 class AgentSocket {
@@ -204,12 +196,14 @@ class ServerTest : public ::testing::Test {
     ASSERT_TRUE(r.ok()) << r.error().message;
   }
 
-  void startServer(int verifyThreads = 1) {
+  void startServer(int verifyThreads = 1,
+                   const std::function<void(ServerOptions&)>& adjust = nullptr) {
     ServerOptions options;
     options.listen = "tcp://127.0.0.1:*";
     options.databasePath = dbPath();
     options.rosterRefreshMs = 50;
     options.verifyThreads = verifyThreads;
+    if (adjust) adjust(options);
     server_ = std::make_unique<Server>(options, *city_, clock_, metrics_);
     common::Status started = server_->start();
     ASSERT_TRUE(started.ok()) << started.error().message;
@@ -424,14 +418,16 @@ TEST_F(ServerTest, RefusesFramesOfRevokedKeyOnOpenSession) {
   // broker learns it at its next roster refresh.
   ASSERT_TRUE(store_->revokeKey(common::toHex(hostile_->keyId()), clock_.nowMs()).ok());
   common::RejectMsg refused{};
-  bool revoked = waitUntil([&] {
-    common::Downlink d = hostile->exchange(hostileChain_.heartbeat().envelope);
-    if (auto* r = std::get_if<common::RejectMsg>(&d)) {
-      refused = *r;
-      return true;
-    }
-    return false;
-  });
+  bool revoked = waitUntil(
+      [&] {
+        common::Downlink d = hostile->exchange(hostileChain_.heartbeat().envelope);
+        if (auto* r = std::get_if<common::RejectMsg>(&d)) {
+          refused = *r;
+          return true;
+        }
+        return false;
+      },
+      kDeadline);
   ASSERT_TRUE(revoked) << "the revocation never reached the broker";
   EXPECT_EQ(refused.reason, RejectReason::REVOKED);
   EXPECT_EQ(rejectOf(hostile->exchange(hostileChain_.next(status(kHostileUnit)).envelope)).reason,
@@ -447,7 +443,7 @@ TEST_F(ServerTest, RefusesFramesOfRevokedKeyOnOpenSession) {
   auto outcome = handshakeOutcome(*again, [&] { again->send(hostileChain_.heartbeat().envelope); });
   ASSERT_TRUE(outcome.has_value());
   EXPECT_EQ(*outcome, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
-  EXPECT_TRUE(waitUntil([&] { return rejections("unknown_sender") > unknownBefore; }));
+  EXPECT_TRUE(waitUntil([&] { return rejections("unknown_sender") > unknownBefore; }, kDeadline));
 }
 
 TEST_F(ServerTest, UnenrolledCurveKeyNeverCompletesHandshakeAndIsCountedAsUnknownSender) {
@@ -460,12 +456,61 @@ TEST_F(ServerTest, UnenrolledCurveKeyNeverCompletesHandshakeAndIsCountedAsUnknow
   ASSERT_TRUE(outcome.has_value()) << "no handshake event within the deadline";
   EXPECT_EQ(*outcome, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
 
-  EXPECT_TRUE(waitUntil([&] { return rejections("unknown_sender") >= 1; }));
+  EXPECT_TRUE(waitUntil([&] { return rejections("unknown_sender") >= 1; }, kDeadline));
   EXPECT_FALSE(intruder->receive(200ms).has_value());
   EXPECT_EQ(scalar("SELECT count(*) FROM frames"), 0);
 
   auto good = connect(*good_);
   expectAck(good->exchange(goodChain_.next(status(kGoodUnit)).envelope), 1);
+}
+
+// Above ServerOptions::maxQueuedFrames the socket thread refuses a frame as OVERLOADED instead
+// of queueing it. The test stalls the committer on the database's write lock, and sends on one
+// connection three multipart messages (each refused as malformed by the socket thread itself,
+// in order, into the commit queue) and then a frame: whether or not the socket thread reads
+// them in one burst, at least two refusals wait ahead of the frame when it is judged.
+TEST_F(ServerTest, RefusesFramesAsOverloadedAboveTheQueueLimitAndServesThemOnceItDrains) {
+  server_.reset();
+  startServer(1, [](ServerOptions& o) {
+    o.maxQueuedFrames = 1;  // refuse a frame while two or more items wait
+    o.batchMax = 1;         // the stalled committer holds at most one item
+  });
+  auto good = connect(*good_);
+  expectAck(good->exchange(goodChain_.next(status(kGoodUnit)).envelope), 1);
+
+  // Our own write transaction: the committer's next BEGIN IMMEDIATE waits on it (5 s busy
+  // timeout, far longer than this test holds it).
+  SQLite::Database blocker(dbPath(), SQLite::OPEN_READWRITE);
+  blocker.exec("BEGIN IMMEDIATE");
+  for (int i = 0; i < 3; ++i) good->sendParts({Bytes{1}, Bytes{2}});
+  common::SealedFrame held = goodChain_.next(status(kGoodUnit));
+  good->send(held.envelope);
+  // The lock may go only once the socket thread has judged the frame. Its next observable
+  // step: a new session's handshake, which it records by setting the connected-agents gauge
+  // (overwriting our sentinel). That session starts after the frame was written on an open
+  // connection (one I/O thread on each side, in order), and needs a full CURVE handshake; the
+  // socket thread reads the ROUTER before the monitor in each turn.
+  metrics_.connectedAgents = -1;
+  auto probe = connect(*third_);
+  ASSERT_TRUE(waitUntil([&] { return metrics_.connectedAgents.load() != -1; }, kDeadline))
+      << "the socket thread never saw the probe's handshake";
+  blocker.exec("ROLLBACK");
+
+  for (int i = 0; i < 3; ++i) {
+    auto malformed = good->receive();
+    ASSERT_TRUE(malformed.has_value()) << "no reply to multipart message " << i;
+    EXPECT_EQ(rejectOf(*malformed).reason, RejectReason::MALFORMED);
+  }
+  auto refused = good->receive();
+  ASSERT_TRUE(refused.has_value()) << "no reply to the frame sent while the queue was full";
+  EXPECT_EQ(rejectOf(*refused).reason, RejectReason::OVERLOADED);
+  EXPECT_EQ(rejections("overloaded"), 1);
+  EXPECT_EQ(metrics_.rejected[static_cast<size_t>(RejectReason::OVERLOADED)].load(), 1u);
+  EXPECT_EQ(scalar("SELECT count(*) FROM frames"), 1);
+
+  // Once the queue has drained, the agent's resend of the same frame is stored and acked.
+  expectAck(good->exchange(held.envelope), 2);
+  EXPECT_EQ(scalar("SELECT count(*) FROM frames"), 2);
 }
 
 TEST_F(ServerTest, RefusesMultipartMessageAsMalformed) {
@@ -498,10 +543,12 @@ TEST_F(ServerTest, FrameOverTransportLimitDropsOnlyThatConnection) {
   hostile->send(Bytes(2 * 1024 * 1024, 0x00));
   expectAck(good->exchange(goodChain_.next(status(kGoodUnit)).envelope), 2);
   // The hostile DEALER reconnects by itself; once it has, it is served again.
-  bool served = waitUntil([&] {
-    hostile->send(hostileChain_.heartbeat().envelope);
-    return hostile->receive(100ms).has_value();
-  });
+  bool served = waitUntil(
+      [&] {
+        hostile->send(hostileChain_.heartbeat().envelope);
+        return hostile->receive(100ms).has_value();
+      },
+      kDeadline);
   EXPECT_TRUE(served);
 }
 

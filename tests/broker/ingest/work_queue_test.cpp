@@ -1,18 +1,28 @@
 // Tests of WorkQueue, the hand-off between the broker's threads: order, batches, pushAll (one
-// lock and one wake-up for a burst), and closing.
+// lock and one wake-up for a burst), a sleeping consumer woken by push and pushAll, and closing.
 #include "broker/ingest/work_queue.h"
 
 #include <gtest/gtest.h>
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
+#include <fstream>
+#include <functional>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "tests/support/wait.h"
 
 namespace samband::broker {
 namespace {
 
 using namespace std::chrono_literals;
+using samband::testing::waitUntil;
 
 TEST(WorkQueueTest, PushAllKeepsOrderAndEmptiesTheBurst) {
   WorkQueue<std::string> q;
@@ -29,16 +39,57 @@ TEST(WorkQueueTest, PushAllKeepsOrderAndEmptiesTheBurst) {
   EXPECT_EQ(q.size(), 0u);
 }
 
+// The scheduling state of thread `tid` of this process as /proc shows it: 'S' while it sleeps
+// (in popBatch: the condition variable's futex wait), 'R' while it runs; '?' if unreadable.
+char threadState(pid_t tid) {
+  std::ifstream in("/proc/self/task/" + std::to_string(tid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // "tid (name) S ...": the name may hold spaces and parentheses, the state follows the last ')'.
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos || close + 2 >= stat.size()) return '?';
+  return stat[close + 2];
+}
+
+// Starts a consumer in popBatch (30 s timeout) on an empty queue, runs `push` only once the
+// consumer is provably asleep inside popBatch, and expects it back with `expected` within
+// seconds: a push that did not wake it would leave it asleep for the full 30 s.
+void expectPushWakesBlockedConsumer(WorkQueue<int>& q, const std::function<void()>& push,
+                                    const std::vector<int>& expected) {
+  std::atomic<pid_t> tid{0};
+  std::atomic<bool> returned{false};
+  std::vector<int> got;
+  std::thread consumer([&] {
+    tid = static_cast<pid_t>(::syscall(SYS_gettid));
+    q.popBatch(got, 100, 30s);
+    returned = true;
+  });
+  // Between publishing its id and returning, the consumer's only blocking call is the wait.
+  const bool blocked =
+      waitUntil([&] { return tid.load() != 0 && threadState(tid.load()) == 'S'; }, 5s);
+  const bool returnedEarly = returned.load();
+  if (blocked && !returnedEarly) push();
+  const bool woken = waitUntil([&] { return returned.load(); }, 5s);
+  if (!woken) q.close();  // ends the consumer so the test reports instead of hanging
+  consumer.join();
+  ASSERT_TRUE(blocked) << "the consumer never went to sleep in popBatch";
+  ASSERT_FALSE(returnedEarly) << "popBatch returned from an empty queue before any push";
+  EXPECT_TRUE(woken) << "the push did not wake the sleeping consumer";
+  EXPECT_EQ(got, expected);
+}
+
 TEST(WorkQueueTest, PushAllWakesAWaitingConsumer) {
   WorkQueue<int> q;
-  std::vector<int> got;
-  std::thread consumer([&] { q.popBatch(got, 100, 10s); });
-  std::this_thread::sleep_for(50ms);
-  std::vector<int> burst{1, 2, 3};
-  ASSERT_TRUE(q.pushAll(burst));
-  consumer.join();  // would take 10 s if the push did not wake it
-  ASSERT_FALSE(got.empty());
-  EXPECT_EQ(got.front(), 1);
+  expectPushWakesBlockedConsumer(q,
+                                 [&] {
+                                   std::vector<int> burst{1, 2, 3};
+                                   ASSERT_TRUE(q.pushAll(burst));
+                                 },
+                                 {1, 2, 3});
+}
+
+TEST(WorkQueueTest, PushWakesAWaitingConsumer) {
+  WorkQueue<int> q;
+  expectPushWakesBlockedConsumer(q, [&] { ASSERT_TRUE(q.push(1)); }, {1});
 }
 
 TEST(WorkQueueTest, ClosedQueueRefusesPushesAndEndsConsumers) {

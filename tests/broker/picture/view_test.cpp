@@ -22,7 +22,7 @@
 #include "common/enrollment.h"
 #include "common/identity.h"
 #include "common/vocabulary.h"
-#include "tests/common/temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 namespace samband::broker {
 namespace {
@@ -31,7 +31,7 @@ using nlohmann::json;
 
 constexpr int64_t kNow = 1764067580123;  // 2025-11-25T10:46:20.123Z
 
-using common::testing::TempDir;
+using samband::testing::TempDir;
 
 // "YYYY-MM-DDTHH:MM:SS", optional fraction, then "Z" or an offset. (Not std::regex: GCC 12
 // warns inside it under the sanitizer build.)

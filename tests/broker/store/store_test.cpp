@@ -15,14 +15,14 @@
 #include "common/bytes.h"
 #include "common/enrollment.h"
 #include "common/identity.h"
-#include "tests/common/temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 namespace samband::broker {
 namespace {
 
 constexpr int64_t kNow = 1764067580123;
 
-using common::testing::TempDir;
+using samband::testing::TempDir;
 
 std::unique_ptr<Store> openOrFail(const std::string& path,
                                   Store::Access access = Store::Access::readWrite) {

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "tests/integration/board/board_fixture.h"
+#include "tests/support/wait.h"
 
 namespace samband::broker::testing {
 namespace {
@@ -239,28 +240,23 @@ TEST_F(BoardFixture, EventsPushAChangeWithinASecondOfACommitAndBeatRegularly) {
       std::chrono::steady_clock::now() - committed);
   EXPECT_LT(latency.count(), 1000);
   events.reset();  // the client closes the stream
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (metrics_.sseClients.load() != 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  EXPECT_EQ(metrics_.sseClients.load(), 0);
+  EXPECT_TRUE(samband::testing::waitUntil([&] { return metrics_.sseClients.load() == 0; },
+                                          std::chrono::seconds(5)))
+      << metrics_.sseClients.load() << " streams still counted";
 }
 
 TEST_F(BoardFixture, AStreamEndsWithALogoutEventWhenTheSessionEnds) {
   board_->setStreamHeartbeatMs(200);
   auto who = login(kViewer);
-  std::string received;
-  std::thread reader([&] {
-    auto c = client();
-    c.Get("/api/events", as(who), [&](const char* data, size_t size) {
-      received.append(data, size);
-      return true;
-    });
-  });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EventStream events(client(), as(who));
+  // The hello is the stream's first event: once it has arrived the board serves this stream.
+  ASSERT_TRUE(events.waitFor("event: hello", std::chrono::seconds(5)));
+  ASSERT_EQ(metrics_.sseClients.load(), 1);
   ASSERT_EQ(client().Post("/api/logout", as(who, true), "{}", "application/json")->status, 200);
-  reader.join();  // the board ends the stream itself
-  EXPECT_NE(received.find("event: logout"), std::string::npos) << received;
+  EXPECT_TRUE(events.waitFor("event: logout", std::chrono::seconds(5)));
+  // The board ends the stream itself: its count drops while our reader is still listening.
+  EXPECT_TRUE(samband::testing::waitUntil([&] { return metrics_.sseClients.load() == 0; },
+                                          std::chrono::seconds(5)));
 }
 
 TEST_F(BoardFixture, MetricsSpeakPrometheusAndHealthzReadsTheDatabase) {

@@ -10,22 +10,13 @@
 
 #include "broker/board/board_config.h"
 #include "broker/cli/broker_config.h"
+#include "tests/support/temp_dir.h"
 
 namespace samband::broker {
 namespace {
 
 class BoardConfig : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "samband-board-config-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
   // Loads a broker.toml whose [board] table is `board`.
   common::Result<BoardOptions> load(const std::string& board) {
     const std::string path = dir_ + "/broker.toml";
@@ -36,7 +27,8 @@ class BoardConfig : public ::testing::Test {
     if (!cfg) return cfg.error();
     return loadBoardOptions(*cfg);
   }
-  std::string dir_;
+  samband::testing::TempDir tmp_;
+  std::string dir_ = tmp_.path();
 };
 
 TEST(BoardListen, ParsesHostAndPort) {

@@ -10,6 +10,7 @@
 #include "common/bytes.h"
 #include "common/codec.h"
 #include "common/vocabulary.h"
+#include "tests/support/wait.h"
 
 namespace samband::broker::testing {
 
@@ -33,12 +34,7 @@ bool EventStream::has(const std::string& what) {
 }
 
 bool EventStream::waitFor(const std::string& what, std::chrono::milliseconds limit) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (has(what)) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return has(what);
+  return samband::testing::waitUntil([&] { return has(what); }, limit);
 }
 
 namespace {
@@ -66,10 +62,7 @@ void addUser(Store& store, const std::string& name, const std::string& role) {
 
 void BoardFixture::SetUp() {
   common::initSodium();
-  std::string pattern =
-      (std::filesystem::temp_directory_path() / "samband-board-test-XXXXXX").string();
-  ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-  dir_ = pattern;
+  dir_ = tmp_.path();
   const std::string path = dir_ + "/samband.db";
   auto store = Store::open(path, Store::Access::readWrite);
   ASSERT_TRUE(store.ok()) << store.error().message;
@@ -105,8 +98,6 @@ void BoardFixture::TearDown() {
   if (board_) board_->stop();
   board_.reset();
   store_.reset();
-  std::error_code ignored;
-  std::filesystem::remove_all(dir_, ignored);
 }
 
 httplib::Client BoardFixture::client() {

@@ -20,6 +20,7 @@
 #include "broker/store/store.h"
 #include "common/clock.h"
 #include "common/identity.h"
+#include "tests/support/temp_dir.h"
 
 namespace samband::broker::testing {
 
@@ -80,7 +81,8 @@ class BoardFixture : public ::testing::Test {
   void capacity(const std::string& unit, const std::string& form, int year, int enrolled,
                 int seatsNow, int seats72h);
 
-  std::string dir_;
+  samband::testing::TempDir tmp_;
+  std::string dir_;  // tmp_.path()
   std::unique_ptr<Store> store_;
   std::unique_ptr<common::Identity> identity_;
   std::unique_ptr<common::Identity> city_;  // signs directives and readiness checks

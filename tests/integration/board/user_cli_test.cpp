@@ -10,6 +10,7 @@
 #include <string>
 
 #include "board_test_paths.h"
+#include "tests/support/temp_dir.h"
 
 namespace {
 
@@ -34,22 +35,15 @@ Shell sh(const std::string& command) {
 class UserCli : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "samband-user-cli-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
     Shell init = sh(std::string(SAMBAND_BROKER_BIN) + " init --dir " + dir_ + "/b");
     ASSERT_EQ(init.exitCode, 0) << init.output;
     config_ = dir_ + "/b/broker.toml";
   }
-  void TearDown() override {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
   std::string broker(const std::string& args) {
     return std::string(SAMBAND_BROKER_BIN) + " " + args + " --config " + config_;
   }
-  std::string dir_;
+  samband::testing::TempDir tmp_;
+  std::string dir_ = tmp_.path();
   std::string config_;
 };
 

@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "tests/integration/process/harness.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/wait.h"
 
 namespace samband::testing {
 

@@ -180,7 +180,8 @@ class Readiness : public CityFixture {
         if (first < 0) first = v;
         seen.insert(v);
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // sampling, not syncing
+      // The sampling rate, not a synchronisation: real time passing is what this measures.
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     seen.erase(first);
     return static_cast<int>(seen.size());

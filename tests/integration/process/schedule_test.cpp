@@ -15,7 +15,9 @@
 #include "common/clock.h"
 #include "common/enrollment.h"
 #include "common/identity.h"
-#include "tests/integration/process/harness.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/wait.h"
 
 namespace samband::testing {
 namespace {

@@ -1,5 +1,5 @@
 // See harness.h.
-#include "tests/integration/process/harness.h"
+#include "tests/support/process.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -13,8 +13,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
-#include <thread>
+
+#include "tests/support/wait.h"
 
 namespace samband::testing {
 
@@ -29,7 +32,8 @@ std::vector<char*> toArgv(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-Process::Process(const std::vector<std::string>& argv, const std::string& logPath) {
+Process::Process(const std::vector<std::string>& argv, const std::string& logPath)
+    : logPath_(logPath) {
   auto args = toArgv(argv);
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
@@ -68,13 +72,16 @@ void Process::kill9() {
 int Process::terminate(std::chrono::milliseconds timeout) {
   if (reaped_) return WIFEXITED(status_) ? WEXITSTATUS(status_) : -1;
   ::kill(pid_, SIGTERM);
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (!running()) return WIFEXITED(status_) ? WEXITSTATUS(status_) : -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (waitUntil([&] { return !running(); }, timeout)) {
+    return WIFEXITED(status_) ? WEXITSTATUS(status_) : -1;
   }
   kill9();
   return -1;
+}
+
+std::string Process::output() const {
+  std::ifstream in(logPath_, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 CommandResult runCommand(const std::vector<std::string>& argv, const std::string& input,
@@ -147,28 +154,6 @@ int freePort() {
     if (port != 7700 && port != 8080) return port;
   }
   throw std::runtime_error("no free port");
-}
-
-TempDir::TempDir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base ? base : "/tmp") + "/samband-test-XXXXXX";
-  if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = tmpl;
-}
-
-TempDir::~TempDir() {
-  if (std::getenv("SAMBAND_KEEP_TEST_DIRS") != nullptr) return;
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
-bool waitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (true) {
-    if (condition()) return true;
-    if (std::chrono::steady_clock::now() >= deadline) return condition();
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
 }
 
 }  // namespace samband::testing
