@@ -1,6 +1,7 @@
 // The agent's protocol engine: one function per event of the table "Agent session" in
 // docs/protocol.md; the state changes are in agent/session_state.cpp, the send window's
-// bookkeeping in agent/send_window.cpp, the texts for the person on duty in session_messages.cpp.
+// bookkeeping in agent/send_window.cpp, the status row in session_status.cpp, the texts for the
+// person on duty in session_messages.cpp. About 540 lines: what is left is the events themselves.
 #include "agent/session.h"
 
 #include <unistd.h>
@@ -22,9 +23,6 @@ namespace {
 
 using common::Bytes;
 using common::Result;
-
-// `status` trusts a link_state row for this many refresh periods.
-constexpr int64_t kStaleAfterRefreshes = 3;
 
 }  // namespace
 
@@ -58,10 +56,10 @@ AgentSession::AgentSession(zmq::context_t& context, AgentConfig config, const co
       options_(options),
       identity_(std::move(identity)),
       db_(std::move(db)),
+      status_(*db_, clock_, logLimiter_, options_.recordLinkState),
       window_(static_cast<uint64_t>(config_.window)) {
   outbox_ = std::make_unique<Outbox>(*db_, *identity_);
   inbox_ = std::make_unique<Inbox>(*db_);
-  stateStore_ = std::make_unique<LinkStateStore>(*db_);
   LinkSettings ls;
   ls.endpoint = config_.endpoint;
   ls.serverKey = config_.cityCurvePublic;
@@ -74,9 +72,9 @@ AgentSession::AgentSession(zmq::context_t& context, AgentConfig config, const co
   ls.sendHighWater = static_cast<int>(std::max<int64_t>(1000, config_.window * 2 + 16));
   LinkListener& listener = *this;
   link_ = std::make_unique<Link>(context_, ls, listener, options_.seed);
-  status_.running = true;
-  status_.pid = static_cast<int>(::getpid());
-  status_.level = common::levelName(level_);
+  status_.row().running = true;
+  status_.row().pid = static_cast<int>(::getpid());
+  status_.row().level = common::levelName(level_);
 }
 
 AgentSession::~AgentSession() { shutdown(); }
@@ -85,8 +83,8 @@ void AgentSession::shutdown() {
   if (machine_.state() == SessionState::stopped) return;
   machine_.onShutdown();
   link_->stop();
-  status_.running = false;
-  status_.connected = false;
+  status_.row().running = false;
+  status_.row().connected = false;
   writeState(common::monotonicMs(), true);
 }
 
@@ -96,8 +94,8 @@ void AgentSession::onLinkUp(int64_t nowMs) {
   machine_.onLinkUp();
   ++counters_.connects;
   common::logInfo("agent", config_.provider + ": connected to the broker at " + config_.endpoint);
-  status_.connected = true;
-  status_.lastConnectedAt = clock_.nowMs();
+  status_.row().connected = true;
+  status_.row().lastConnectedAt = clock_.nowMs();
   clearError(ErrorClass::link);
   pendingAck_ = 0;
   window_.onConnect();
@@ -109,12 +107,12 @@ void AgentSession::onLinkUp(int64_t nowMs) {
 
 void AgentSession::onLinkDown(int64_t nowMs, LinkFailure failure, const std::string& detail) {
   machine_.onLinkDown();
-  bool wasConnected = status_.connected;
-  status_.connected = false;
+  bool wasConnected = status_.row().connected;
+  status_.row().connected = false;
   window_.onDisconnect();
   const std::string message = linkFailureMessage(config_, failure);
   // Log each new kind of failure once, not every retry of the backoff.
-  if (wasConnected || !status_.lastError || *status_.lastError != message) {
+  if (wasConnected || !status_.row().lastError || *status_.row().lastError != message) {
     common::logWarn("agent", config_.provider + ": " + message + " (" + detail + ")");
   }
   setError(message, nowMs, ErrorClass::link);
@@ -178,10 +176,10 @@ void AgentSession::flushAcks(int64_t nowMs) {
                                      "the new key once nothing is in flight");
       }
     }
-    status_.lastAckAt = clock_.nowMs();
+    status_.row().lastAckAt = clock_.nowMs();
     // A problem that is not about the connection is over once the broker stores frames again.
     clearError(ErrorClass::transient);
-    stateDirty_ = true;
+    status_.markChanged();
   }
   refreshRange();
   pump(nowMs);
@@ -483,8 +481,8 @@ common::Result<std::vector<QueuedMessage>> AgentSession::queue(
 void AgentSession::setLevel(common::ReadinessLevel level, int64_t nowMs) {
   if (level == common::ReadinessLevel::UNCHANGED || level == level_) return;
   level_ = level;
-  status_.level = common::levelName(level_);
-  stateDirty_ = true;
+  status_.row().level = common::levelName(level_);
+  status_.markChanged();
   nextHeartbeatMs_ = std::min(nextHeartbeatMs_, nowMs + config_.heartbeatIntervalFor(level_));
 }
 
@@ -522,8 +520,8 @@ void AgentSession::onTimer(int64_t nowMs) {
 
 int64_t AgentSession::nextWakeMs() const {
   if (machine_.state() == SessionState::stopped) return INT64_MAX;
-  int64_t wake = std::min({link_->nextWakeMs(), nextOutboxPollMs_,
-                           options_.recordLinkState ? nextStateWriteMs() : INT64_MAX});
+  int64_t wake =
+      std::min({link_->nextWakeMs(), nextOutboxPollMs_, status_.nextWriteMs(stateRefreshMs())});
   if (link_->isConnected()) {
     wake = std::min(wake, nextHeartbeatMs_);
     if (window_.hasInFlight()) wake = std::min(wake, window_.ackDeadlineMs(config_.ackTimeoutMs));
@@ -536,40 +534,6 @@ int64_t AgentSession::nextWakeMs() const {
 
 int64_t AgentSession::stateRefreshMs() const {
   return std::min<int64_t>(config_.heartbeatIntervalFor(level_), 10000);
-}
-
-void AgentSession::setError(const std::string& message, int64_t nowMs, ErrorClass errorClass) {
-  (void)nowMs;
-  errorClass_ = errorClass;
-  if (status_.lastError && *status_.lastError == message) return;
-  status_.lastError = message;
-  status_.lastErrorAt = clock_.nowMs();
-  stateDirty_ = true;
-}
-
-void AgentSession::clearError(ErrorClass errorClass) {
-  if (!status_.lastError || errorClass_ != errorClass) return;
-  status_.lastError.reset();
-  stateDirty_ = true;
-}
-
-void AgentSession::writeState(int64_t nowMs, bool force) {
-  if (!options_.recordLinkState) return;
-  if (!force && nowMs < nextStateWriteMs()) return;
-  status_.updatedAt = clock_.nowMs();
-  status_.staleAfterMs = kStaleAfterRefreshes * stateRefreshMs() + 2000;
-  if (common::Status s = stateStore_->write(status_); !s) {
-    uint64_t suppressed = 0;
-    if (logLimiter_.allow(nowMs, &suppressed)) common::logWarn("agent", s.error().message);
-  }
-  stateDirty_ = false;
-  lastStateWriteMs_ = nowMs;
-}
-
-int64_t AgentSession::nextStateWriteMs() const {
-  // Changes are written at most once a second (acks come by the hundred); otherwise the row is
-  // refreshed every refresh period so `status` can tell a live agent from a dead one.
-  return lastStateWriteMs_ + (stateDirty_ ? 1000 : stateRefreshMs());
 }
 
 }  // namespace samband::agent

@@ -38,6 +38,7 @@
 #include "agent/outbox.h"
 #include "agent/send_window.h"
 #include "agent/session_state.h"
+#include "agent/session_status.h"
 #include "common/clock.h"
 #include "common/identity.h"
 #include "common/log.h"
@@ -114,7 +115,7 @@ class AgentSession : private LinkListener {
     machine_.setObserver(std::move(observer));
   }
   bool wantsRestart() const { return machine_.state() == SessionState::switched; }
-  const std::optional<std::string>& lastError() const { return status_.lastError; }
+  const std::optional<std::string>& lastError() const { return status_.row().lastError; }
   const SessionCounters& counters() const { return counters_; }
   const AgentConfig& config() const { return config_; }
   const common::Identity& identity() const { return *identity_; }
@@ -156,16 +157,15 @@ class AgentSession : private LinkListener {
   void refreshRotation();
   void switchKey(const ChainHead& oldHead, int64_t nowMs);
 
-  // How a last_error goes away: link errors when a connection succeeds, transient ones when the
-  // broker stores frames again; sticky ones (dead letters, forged city messages) stay until a
-  // newer error replaces them, so the person on duty sees them.
-  enum class ErrorClass { link, transient, sticky };
-  void setError(const std::string& message, int64_t nowMs,
-                ErrorClass errorClass = ErrorClass::transient);
-  void clearError(ErrorClass errorClass);
-  void writeState(int64_t nowMs, bool force);
+  using ErrorClass = SessionStatus::ErrorClass;
+  // `nowMs` is unused: last_error carries the wall time of the clock given at open().
+  void setError(const std::string& message, int64_t /*nowMs*/,
+                ErrorClass errorClass = ErrorClass::transient) {
+    status_.setError(message, errorClass);
+  }
+  void clearError(ErrorClass errorClass) { status_.clearError(errorClass); }
+  void writeState(int64_t nowMs, bool force) { status_.write(nowMs, force, stateRefreshMs()); }
   int64_t stateRefreshMs() const;
-  int64_t nextStateWriteMs() const;
 
   zmq::context_t& context_;
   AgentConfig config_;
@@ -175,15 +175,12 @@ class AgentSession : private LinkListener {
   std::unique_ptr<SQLite::Database> db_;
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<Inbox> inbox_;
-  std::unique_ptr<LinkStateStore> stateStore_;
   std::unique_ptr<Link> link_;
   CityMessageHandler* cityHandler_ = nullptr;
 
   common::ReadinessLevel level_ = common::ReadinessLevel::NORMAL;
-  LinkState status_;  // the link_state row `status` reads
-  ErrorClass errorClass_ = ErrorClass::transient;
-  bool stateDirty_ = true;
-  int64_t lastStateWriteMs_ = 0;
+  common::RateLimiter logLimiter_{5};
+  SessionStatus status_;  // the link_state row `status` reads
 
   SessionStateMachine machine_;
   SendWindow window_;
@@ -195,7 +192,6 @@ class AgentSession : private LinkListener {
   int64_t lastDataVersion_ = -1;
 
   SessionCounters counters_;
-  common::RateLimiter logLimiter_{5};
 };
 
 }  // namespace samband::agent
