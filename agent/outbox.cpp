@@ -1,5 +1,7 @@
 // The outbox's SQL. Every write is one BEGIN IMMEDIATE transaction so that `report` and `run`
 // (separate processes) never interleave a half-built chain.
+// Over 500 lines on purpose: it is all one table group's SQL (outbox, chain, dead_letter) and the
+// realign/rekey rule that must see all of it inside one transaction; splitting would spread it.
 #include "agent/outbox.h"
 
 #include <optional>

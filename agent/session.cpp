@@ -1,5 +1,7 @@
-// The agent's protocol engine. The state table it implements is in docs/agent.md ("How the agent
-// talks to the broker"); the rules come from docs/protocol.md.
+// The agent's protocol engine: one function per event of the table "Agent session" in
+// docs/protocol.md; the state changes are in agent/session_state.cpp, the send window's
+// bookkeeping in agent/send_window.cpp, the status row in session_status.cpp, the texts for the
+// person on duty in session_messages.cpp. About 540 lines: what is left is the events themselves.
 #include "agent/session.h"
 
 #include <unistd.h>
@@ -11,6 +13,7 @@
 #include "agent/city_message.h"
 #include "agent/database.h"
 #include "agent/key_rotation.h"
+#include "agent/session_messages.h"
 #include "common/codec.h"
 #include "common/vocabulary.h"
 
@@ -20,16 +23,6 @@ namespace {
 
 using common::Bytes;
 using common::Result;
-
-constexpr size_t kMaxSentRecords = 4096;
-// `status` trusts a link_state row for this many refresh periods.
-constexpr int64_t kStaleAfterRefreshes = 3;
-
-std::string configDir(const AgentConfig& c) {
-  auto slash = c.configPath.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  return c.configPath.substr(0, slash == 0 ? 1 : slash);
-}
 
 }  // namespace
 
@@ -62,10 +55,11 @@ AgentSession::AgentSession(zmq::context_t& context, AgentConfig config, const co
       clock_(clock),
       options_(options),
       identity_(std::move(identity)),
-      db_(std::move(db)) {
+      db_(std::move(db)),
+      status_(*db_, clock_, logLimiter_, options_.recordLinkState),
+      window_(static_cast<uint64_t>(config_.window)) {
   outbox_ = std::make_unique<Outbox>(*db_, *identity_);
   inbox_ = std::make_unique<Inbox>(*db_);
-  stateStore_ = std::make_unique<LinkStateStore>(*db_);
   LinkSettings ls;
   ls.endpoint = config_.endpoint;
   ls.serverKey = config_.cityCurvePublic;
@@ -78,35 +72,33 @@ AgentSession::AgentSession(zmq::context_t& context, AgentConfig config, const co
   ls.sendHighWater = static_cast<int>(std::max<int64_t>(1000, config_.window * 2 + 16));
   LinkListener& listener = *this;
   link_ = std::make_unique<Link>(context_, ls, listener, options_.seed);
-  state_.running = true;
-  state_.pid = static_cast<int>(::getpid());
-  state_.level = common::levelName(level_);
+  status_.row().running = true;
+  status_.row().pid = static_cast<int>(::getpid());
+  status_.row().level = common::levelName(level_);
 }
 
 AgentSession::~AgentSession() { shutdown(); }
 
 void AgentSession::shutdown() {
-  if (shutDown_) return;
-  shutDown_ = true;
+  if (machine_.state() == SessionState::stopped) return;
+  machine_.onShutdown();
   link_->stop();
-  state_.running = false;
-  state_.connected = false;
+  status_.row().running = false;
+  status_.row().connected = false;
   writeState(common::monotonicMs(), true);
 }
 
 // ---- link events ---------------------------------------------------------------------------
 
 void AgentSession::onLinkUp(int64_t nowMs) {
+  machine_.onLinkUp();
   ++counters_.connects;
   common::logInfo("agent", config_.provider + ": connected to the broker at " + config_.endpoint);
-  state_.connected = true;
-  state_.lastConnectedAt = clock_.nowMs();
+  status_.row().connected = true;
+  status_.row().lastConnectedAt = clock_.nowMs();
   clearError(ErrorClass::link);
-  connAckedSeq_ = 0;
   pendingAck_ = 0;
-  sent_.clear();
-  cursor_ = 0;
-  switchHeartbeatSent_ = false;
+  window_.onConnect();
   refreshRange();  // before the heartbeat, which reports how many are pending
   sendHeartbeat(nowMs);
   resendFromFirstUnacked(nowMs);
@@ -114,34 +106,13 @@ void AgentSession::onLinkUp(int64_t nowMs) {
 }
 
 void AgentSession::onLinkDown(int64_t nowMs, LinkFailure failure, const std::string& detail) {
-  bool wasConnected = state_.connected;
-  state_.connected = false;
-  sent_.clear();
-  sendBlocked_ = false;
-  switchHeartbeatSent_ = false;
-  std::string message;
-  switch (failure) {
-    case LinkFailure::handshakeRefused:
-      message =
-          "the broker refused this agent's key: it is not enrolled or was revoked; ask the "
-          "city to run samband-broker enroll with " +
-          configDir(config_) + "/enroll-request.json";
-      break;
-    case LinkFailure::handshakeFailed:
-      message = "no CURVE handshake with the broker at " + config_.endpoint +
-                ": check [broker] city_curve_public in agent.toml and that the broker is running";
-      break;
-    case LinkFailure::unreachable:
-      message = "cannot reach the broker at " + config_.endpoint +
-                ": check [broker] endpoint in agent.toml, the network, and that the broker is "
-                "running";
-      break;
-    case LinkFailure::lost:
-      message = "lost the connection to the broker at " + config_.endpoint + "; reconnecting";
-      break;
-  }
+  machine_.onLinkDown();
+  bool wasConnected = status_.row().connected;
+  status_.row().connected = false;
+  window_.onDisconnect();
+  const std::string message = linkFailureMessage(config_, failure);
   // Log each new kind of failure once, not every retry of the backoff.
-  if (wasConnected || !state_.lastError || *state_.lastError != message) {
+  if (wasConnected || !status_.row().lastError || *status_.row().lastError != message) {
     common::logWarn("agent", config_.provider + ": " + message + " (" + detail + ")");
   }
   setError(message, nowMs, ErrorClass::link);
@@ -191,40 +162,27 @@ void AgentSession::flushAcks(int64_t nowMs) {
     setError(deleted.error().message, nowMs);
     return;
   }
-  if (seq > connAckedSeq_) {
-    connAckedSeq_ = seq;
-    waitingSinceMs_ = nowMs;
-  }
-  sent_.erase(std::remove_if(sent_.begin(), sent_.end(),
-                             [seq](const SentFrame& f) { return f.seq <= seq; }),
-              sent_.end());
+  window_.onAck(seq, nowMs);
   if (*deleted > 0) {
-    if (!rotationAcknowledged_) {
+    // Only the old key's rows can acknowledge a rotation (connecting: a frame read before the
+    // socket monitor reported the handshake).
+    if (machine_.state() == SessionState::streaming ||
+        machine_.state() == SessionState::connecting) {
       refreshRotation();
-      if (rotationAcknowledged_) {
+      if (machine_.state() == SessionState::draining ||
+          machine_.state() == SessionState::reconnectingToSwitch) {
         common::logInfo("agent", config_.provider +
                                      ": the broker acknowledged the key rotation; switching to "
                                      "the new key once nothing is in flight");
       }
     }
-    state_.lastAckAt = clock_.nowMs();
+    status_.row().lastAckAt = clock_.nowMs();
     // A problem that is not about the connection is over once the broker stores frames again.
     clearError(ErrorClass::transient);
-    stateDirty_ = true;
+    status_.markChanged();
   }
   refreshRange();
   pump(nowMs);
-}
-
-std::optional<AgentSession::SentFrame> AgentSession::takeSent(uint64_t seq) {
-  for (auto it = sent_.begin(); it != sent_.end(); ++it) {
-    if (it->seq == seq) {
-      SentFrame f = *it;
-      sent_.erase(it);
-      return f;
-    }
-  }
-  return std::nullopt;
 }
 
 void AgentSession::applyRealign(const Result<RealignOutcome>& outcome, const std::string& why,
@@ -271,7 +229,7 @@ void AgentSession::handleReject(const common::RejectMsg& r, int64_t nowMs) {
     }
   }
   // A head at or below what this connection already saw acknowledged is older news.
-  bool headIsStale = r.headSeq < connAckedSeq_;
+  bool headIsStale = window_.isOlderThanAcked(r.headSeq);
 
   if (r.seq == 0 && (r.reason == common::RejectReason::MALFORMED ||
                      r.reason == common::RejectReason::OVERSIZED)) {
@@ -285,11 +243,11 @@ void AgentSession::handleReject(const common::RejectMsg& r, int64_t nowMs) {
   }
   // Seq 0 with any other reason refuses a heartbeat: identity reasons are handled below; a
   // replayed heartbeat (its sentAt not newer than the last) has no row to act on.
-  std::optional<SentFrame> frame = takeSent(r.seq);
+  std::optional<SentFrame> frame = window_.takeSent(r.seq);
   switch (r.reason) {
     case common::RejectReason::REPLAY:
     case common::RejectReason::OUT_OF_ORDER: {
-      if (!frame || frame->epoch != epoch_ || headIsStale) return;  // answered already
+      if (!frame || frame->epoch != window_.epoch() || headIsStale) return;  // answered already
       auto outcome = outbox_->realign(r.headSeq, r.headHash);
       if (outcome && !outcome->changed) {
         // Our chain fits the broker's head; a frame before this one got lost. Start over from
@@ -321,15 +279,7 @@ void AgentSession::handleReject(const common::RejectMsg& r, int64_t nowMs) {
       }
       if (!outcome->changed) return;
       ++counters_.deadLetters;
-      std::string advice;
-      if (r.reason == common::RejectReason::UNIT_NOT_OWNED) {
-        advice = "the city's roster does not list that unit for provider " + config_.provider +
-                 "; check [agent] units in agent.toml with the city";
-      } else if (r.reason == common::RejectReason::FORBIDDEN) {
-        advice = "agents may not send that kind of message; report this as a bug";
-      } else {
-        advice = "the broker could not read it; update samband-agent to the broker's version";
-      }
+      const std::string advice = deadLetterAdvice(config_, r.reason);
       setError("the broker refused message seq " + std::to_string(r.seq) + " (" + reason + detail +
                    ") for good; it was moved to the dead letters (samband-agent status "
                    "shows them): " +
@@ -343,59 +293,39 @@ void AgentSession::handleReject(const common::RejectMsg& r, int64_t nowMs) {
       return;
     }
     case common::RejectReason::BAD_SIGNATURE:
-      setError(
-          "the broker says this agent's signatures do not verify: agent.identity is not the "
-          "key the city enrolled; restore the enrolled identity from backup, or ask the city "
-          "to enroll this one (" +
-              configDir(config_) + "/enroll-request.json)",
-          nowMs);
-      return;
     case common::RejectReason::UNKNOWN_SENDER:
-      setError("the broker does not know this agent's signing key (key id " +
-                   common::toHex(identity_->keyId()) +
-                   "); ask the city to run samband-broker "
-                   "enroll with " +
-                   configDir(config_) + "/enroll-request.json",
-               nowMs);
-      return;
     case common::RejectReason::KEY_MISMATCH:
-      setError(
-          "the broker says this agent's signing key does not belong to the provider whose "
-          "transport key opened the connection; agent.identity is inconsistent with the "
-          "enrollment: restore it from backup or enroll again",
-          nowMs);
-      return;
     case common::RejectReason::REVOKED:
-      setError(
-          "the city revoked this agent's key; create a new identity (samband-agent init in a "
-          "new directory) and have it enrolled; pending reports stay in the outbox",
-          nowMs);
-      return;
     case common::RejectReason::OVERLOADED:
-      setError("the broker is overloaded; the agent resends after [link] ack_timeout_ms", nowMs);
-      return;
     case common::RejectReason::OVERSIZED:
     case common::RejectReason::INTERNAL:
-      setError("the broker refused seq " + std::to_string(r.seq) + " (" + reason + detail +
-                   "); the agent resends after [link] ack_timeout_ms; tell the city if it persists",
-               nowMs);
+      setError(refusalMessage(config_, identity_->keyId(), r), nowMs);
       return;
   }
 }
 
 void AgentSession::handleHead(const common::HeadMsg& h, int64_t nowMs) {
   counters_.clockSkewMs = h.serverTime - clock_.nowMs();
-  if (h.headSeq < connAckedSeq_) return;  // older than an ack we already have
+  if (window_.isOlderThanAcked(h.headSeq)) return;  // older than an ack we already have
   // While frames are on the wire their own replies tell more than this head does.
-  if (hasInFlight()) return;
-  if (rotationAcknowledged_) {
-    // The old chain is never realigned now; the head answering the switch heartbeat (sent
-    // after every frame on the wire was answered) says what the broker holds under the old key.
-    if (switchHeartbeatSent_) switchKey(ChainHead{h.headSeq, h.headHash}, nowMs);
-    return;
+  if (window_.hasInFlight()) return;
+  switch (machine_.state()) {
+    case SessionState::streaming:
+    case SessionState::connecting:  // read before the socket monitor reported the handshake
+    case SessionState::switched:    // the outbox, now on the new key, refuses the old chain's head
+    case SessionState::stopped:     // no socket: cannot happen
+      applyRealign(outbox_->realign(h.headSeq, h.headHash),
+                   "the broker's chain is at seq " + std::to_string(h.headSeq), nowMs);
+      return;
+    case SessionState::draining:
+    case SessionState::reconnectingToSwitch:
+      return;  // the old chain is never realigned now; wait for the switch heartbeat's head
+    case SessionState::switchingKey:
+      // The head answering the switch heartbeat (sent after every frame on the wire was
+      // answered) says what the broker holds under the old key.
+      switchKey(ChainHead{h.headSeq, h.headHash}, nowMs);
+      return;
   }
-  applyRealign(outbox_->realign(h.headSeq, h.headHash),
-               "the broker's chain is at seq " + std::to_string(h.headSeq), nowMs);
 }
 
 void AgentSession::handleCity(const common::CityEnvelopeMsg& city, int64_t nowMs) {
@@ -441,11 +371,7 @@ void AgentSession::handleCity(const common::CityEnvelopeMsg& city, int64_t nowMs
 void AgentSession::refreshRange() {
   auto range = outbox_->pendingRange();
   if (!range) return;
-  firstPending_ = range->first;
-  lastPending_ = range->second;
-  // Nothing pending means nothing in flight; a realign may have moved seqs down.
-  if (firstPending_ == 0) cursor_ = 0;
-  if (cursor_ < firstPending_) cursor_ = firstPending_;
+  window_.setPending(range->first, range->second);
 }
 
 void AgentSession::refreshRotation() {
@@ -454,7 +380,7 @@ void AgentSession::refreshRotation() {
     setError(record.error().message, common::monotonicMs());
     return;
   }
-  rotationAcknowledged_ = *record && (*record)->state == RotationState::acknowledged;
+  if (*record && (*record)->state == RotationState::acknowledged) machine_.onRotationAcknowledged();
 }
 
 void AgentSession::switchKey(const ChainHead& oldHead, int64_t nowMs) {
@@ -463,37 +389,41 @@ void AgentSession::switchKey(const ChainHead& oldHead, int64_t nowMs) {
     setError("cannot switch to the new key: " + s.error().message, nowMs, ErrorClass::sticky);
     common::logWarn("agent",
                     config_.provider + ": cannot switch to the new key: " + s.error().message);
-    switchHeartbeatSent_ = false;
+    machine_.onSwitchFailed();
     return;
   }
-  restartWanted_ = true;
-  rotationAcknowledged_ = false;
-  sent_.clear();
+  machine_.onSwitchCompleted();
+  window_.forgetSent();
   common::logInfo("agent", config_.provider + ": reconnecting with the new key");
 }
 
 void AgentSession::resendFromFirstUnacked(int64_t nowMs) {
-  ++epoch_;
-  if (hasInFlight()) ++counters_.resends;
-  cursor_ = firstPending_;
-  waitingSinceMs_ = nowMs;
+  if (window_.restartFromFirstUnacked(nowMs)) ++counters_.resends;
   pump(nowMs);
 }
 
 void AgentSession::pump(int64_t nowMs) {
-  if (!link_->isConnected() || restartWanted_) return;
-  if (rotationAcknowledged_) {
-    // Nothing more under the old key: what is pending will be re-signed by the new one.
-    if (!hasInFlight() && !switchHeartbeatSent_) sendHeartbeat(nowMs);
-    return;
+  if (!link_->isConnected()) return;
+  switch (machine_.state()) {
+    case SessionState::streaming:
+      break;
+    case SessionState::draining:
+      // Nothing more under the old key: what is pending will be re-signed by the new one.
+      if (!window_.hasInFlight()) sendHeartbeat(nowMs);
+      return;
+    case SessionState::switchingKey:
+    case SessionState::switched:
+      return;
+    case SessionState::connecting:
+    case SessionState::reconnectingToSwitch:
+    case SessionState::stopped:
+      return;  // not connected
   }
-  if (firstPending_ == 0) return;
-  sendBlocked_ = false;
-  if (cursor_ < firstPending_) cursor_ = firstPending_;
-  const uint64_t window = static_cast<uint64_t>(config_.window);
-  while (cursor_ <= lastPending_ && cursor_ - firstPending_ < window) {
-    size_t room = static_cast<size_t>(window - (cursor_ - firstPending_));
-    auto rows = outbox_->pendingFrom(cursor_, std::min<size_t>(room, 64));
+  if (window_.firstPending() == 0) return;
+  window_.beginRound();
+  while (uint64_t room = window_.room()) {
+    auto rows =
+        outbox_->pendingFrom(window_.cursor(), static_cast<size_t>(std::min<uint64_t>(room, 64)));
     if (!rows) {
       setError(rows.error().message, nowMs);
       return;
@@ -502,22 +432,23 @@ void AgentSession::pump(int64_t nowMs) {
     for (const auto& row : *rows) {
       Link::SendResult r = link_->send(row.envelope);
       if (r != Link::SendResult::sent) {
-        sendBlocked_ = r == Link::SendResult::wouldBlock;
+        window_.setBlocked(r == Link::SendResult::wouldBlock);
         return;
       }
-      if (!hasInFlight()) waitingSinceMs_ = nowMs;
       ++counters_.framesSent;
-      sent_.push_back({row.seq, row.id, epoch_});
-      if (sent_.size() > kMaxSentRecords) sent_.pop_front();
-      cursor_ = row.seq + 1;
+      window_.recordSent(row.seq, row.id, nowMs);
     }
   }
 }
 
 void AgentSession::sendHeartbeat(int64_t nowMs) {
   nextHeartbeatMs_ = nowMs + config_.heartbeatIntervalFor(level_);
-  if (restartWanted_) return;
-  if (rotationAcknowledged_ && !hasInFlight()) switchHeartbeatSent_ = true;
+  if (machine_.state() == SessionState::switched) return;
+  if ((machine_.state() == SessionState::draining ||
+       machine_.state() == SessionState::switchingKey) &&
+      !window_.hasInFlight()) {
+    machine_.onSwitchHeartbeatSent();
+  }
   auto head = outbox_->head();
   if (!head) {
     setError(head.error().message, nowMs);
@@ -531,7 +462,7 @@ void AgentSession::sendHeartbeat(int64_t nowMs) {
   m.sentAt = std::max(clock_.nowMs(), lastHeartbeatSentAt_ + 1);
   lastHeartbeatSentAt_ = m.sentAt;
   m.mode = common::Mode::ACTUAL;
-  uint64_t pending = firstPending_ == 0 ? 0 : lastPending_ - firstPending_ + 1;
+  uint64_t pending = window_.pendingCount();
   m.payload = common::HeartbeatMsg{
       head->seq, static_cast<uint32_t>(std::min<uint64_t>(pending, UINT32_MAX)), level_};
   common::SealedFrame f = common::seal(*identity_, m);
@@ -550,15 +481,15 @@ common::Result<std::vector<QueuedMessage>> AgentSession::queue(
 void AgentSession::setLevel(common::ReadinessLevel level, int64_t nowMs) {
   if (level == common::ReadinessLevel::UNCHANGED || level == level_) return;
   level_ = level;
-  state_.level = common::levelName(level_);
-  stateDirty_ = true;
+  status_.row().level = common::levelName(level_);
+  status_.markChanged();
   nextHeartbeatMs_ = std::min(nextHeartbeatMs_, nowMs + config_.heartbeatIntervalFor(level_));
 }
 
 // ---- timers --------------------------------------------------------------------------------
 
 void AgentSession::onTimer(int64_t nowMs) {
-  if (shutDown_) return;
+  if (machine_.state() == SessionState::stopped) return;
   link_->onTimer(nowMs);
   if (nowMs >= nextOutboxPollMs_) {
     nextOutboxPollMs_ = nowMs + options_.outboxPollMs;
@@ -571,16 +502,16 @@ void AgentSession::onTimer(int64_t nowMs) {
   }
   if (link_->isConnected()) {
     if (nowMs >= nextHeartbeatMs_) sendHeartbeat(nowMs);
-    if (hasInFlight() && nowMs - waitingSinceMs_ >= config_.ackTimeoutMs) {
+    if (window_.isAckOverdue(nowMs, config_.ackTimeoutMs)) {
       uint64_t suppressed = 0;
       if (logLimiter_.allow(nowMs, &suppressed)) {
-        common::logInfo("agent", config_.provider + ": no ack for " +
-                                     std::to_string(config_.ackTimeoutMs) +
-                                     " ms; resending from seq " + std::to_string(firstPending_));
+        common::logInfo("agent",
+                        config_.provider + ": no ack for " + std::to_string(config_.ackTimeoutMs) +
+                            " ms; resending from seq " + std::to_string(window_.firstPending()));
       }
-      sent_.clear();
+      window_.forgetSent();
       resendFromFirstUnacked(nowMs);
-    } else if (sendBlocked_) {
+    } else if (window_.isBlocked()) {
       pump(nowMs);
     }
   }
@@ -588,13 +519,13 @@ void AgentSession::onTimer(int64_t nowMs) {
 }
 
 int64_t AgentSession::nextWakeMs() const {
-  if (shutDown_) return INT64_MAX;
-  int64_t wake = std::min({link_->nextWakeMs(), nextOutboxPollMs_,
-                           options_.recordLinkState ? nextStateWriteMs() : INT64_MAX});
+  if (machine_.state() == SessionState::stopped) return INT64_MAX;
+  int64_t wake =
+      std::min({link_->nextWakeMs(), nextOutboxPollMs_, status_.nextWriteMs(stateRefreshMs())});
   if (link_->isConnected()) {
     wake = std::min(wake, nextHeartbeatMs_);
-    if (hasInFlight()) wake = std::min(wake, waitingSinceMs_ + config_.ackTimeoutMs);
-    if (sendBlocked_) wake = std::min(wake, nextOutboxPollMs_);
+    if (window_.hasInFlight()) wake = std::min(wake, window_.ackDeadlineMs(config_.ackTimeoutMs));
+    if (window_.isBlocked()) wake = std::min(wake, nextOutboxPollMs_);
   }
   return wake;
 }
@@ -603,40 +534,6 @@ int64_t AgentSession::nextWakeMs() const {
 
 int64_t AgentSession::stateRefreshMs() const {
   return std::min<int64_t>(config_.heartbeatIntervalFor(level_), 10000);
-}
-
-void AgentSession::setError(const std::string& message, int64_t nowMs, ErrorClass errorClass) {
-  (void)nowMs;
-  errorClass_ = errorClass;
-  if (state_.lastError && *state_.lastError == message) return;
-  state_.lastError = message;
-  state_.lastErrorAt = clock_.nowMs();
-  stateDirty_ = true;
-}
-
-void AgentSession::clearError(ErrorClass errorClass) {
-  if (!state_.lastError || errorClass_ != errorClass) return;
-  state_.lastError.reset();
-  stateDirty_ = true;
-}
-
-void AgentSession::writeState(int64_t nowMs, bool force) {
-  if (!options_.recordLinkState) return;
-  if (!force && nowMs < nextStateWriteMs()) return;
-  state_.updatedAt = clock_.nowMs();
-  state_.staleAfterMs = kStaleAfterRefreshes * stateRefreshMs() + 2000;
-  if (common::Status s = stateStore_->write(state_); !s) {
-    uint64_t suppressed = 0;
-    if (logLimiter_.allow(nowMs, &suppressed)) common::logWarn("agent", s.error().message);
-  }
-  stateDirty_ = false;
-  lastStateWriteMs_ = nowMs;
-}
-
-int64_t AgentSession::nextStateWriteMs() const {
-  // Changes are written at most once a second (acks come by the hundred); otherwise the row is
-  // refreshed every refresh period so `status` can tell a live agent from a dead one.
-  return lastStateWriteMs_ + (stateDirty_ ? 1000 : stateRefreshMs());
 }
 
 }  // namespace samband::agent

@@ -26,7 +26,6 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +36,9 @@
 #include "agent/link.h"
 #include "agent/link_state.h"
 #include "agent/outbox.h"
+#include "agent/send_window.h"
+#include "agent/session_state.h"
+#include "agent/session_status.h"
 #include "common/clock.h"
 #include "common/identity.h"
 #include "common/log.h"
@@ -106,8 +108,14 @@ class AgentSession : private LinkListener {
   void setCityMessageHandler(CityMessageHandler* handler) { cityHandler_ = handler; }
 
   bool isConnected() const { return link_->isConnected(); }
-  bool wantsRestart() const { return restartWanted_; }
-  const std::optional<std::string>& lastError() const { return state_.lastError; }
+  // The protocol state (docs/protocol.md, "Agent session").
+  SessionState state() const { return machine_.state(); }
+  // Called after every state change, on the session's thread (tests record the path).
+  void setStateObserver(SessionStateMachine::Observer observer) {
+    machine_.setObserver(std::move(observer));
+  }
+  bool wantsRestart() const { return machine_.state() == SessionState::switched; }
+  const std::optional<std::string>& lastError() const { return status_.row().lastError; }
   const SessionCounters& counters() const { return counters_; }
   const AgentConfig& config() const { return config_; }
   const common::Identity& identity() const { return *identity_; }
@@ -126,12 +134,6 @@ class AgentSession : private LinkListener {
   void shutdown();
 
  private:
-  struct SentFrame {
-    uint64_t seq;
-    int64_t rowId;
-    uint64_t epoch;
-  };
-
   AgentSession(zmq::context_t& context, AgentConfig config, const common::Clock& clock,
                SessionOptions options, std::unique_ptr<common::Identity> identity,
                std::unique_ptr<SQLite::Database> db);
@@ -154,19 +156,16 @@ class AgentSession : private LinkListener {
   void refreshRange();
   void refreshRotation();
   void switchKey(const ChainHead& oldHead, int64_t nowMs);
-  bool hasInFlight() const { return firstPending_ != 0 && cursor_ > firstPending_; }
-  std::optional<SentFrame> takeSent(uint64_t seq);
 
-  // How a last_error goes away: link errors when a connection succeeds, transient ones when the
-  // broker stores frames again; sticky ones (dead letters, forged city messages) stay until a
-  // newer error replaces them, so the person on duty sees them.
-  enum class ErrorClass { link, transient, sticky };
-  void setError(const std::string& message, int64_t nowMs,
-                ErrorClass errorClass = ErrorClass::transient);
-  void clearError(ErrorClass errorClass);
-  void writeState(int64_t nowMs, bool force);
+  using ErrorClass = SessionStatus::ErrorClass;
+  // `nowMs` is unused: last_error carries the wall time of the clock given at open().
+  void setError(const std::string& message, int64_t /*nowMs*/,
+                ErrorClass errorClass = ErrorClass::transient) {
+    status_.setError(message, errorClass);
+  }
+  void clearError(ErrorClass errorClass) { status_.clearError(errorClass); }
+  void writeState(int64_t nowMs, bool force) { status_.write(nowMs, force, stateRefreshMs()); }
   int64_t stateRefreshMs() const;
-  int64_t nextStateWriteMs() const;
 
   zmq::context_t& context_;
   AgentConfig config_;
@@ -176,33 +175,16 @@ class AgentSession : private LinkListener {
   std::unique_ptr<SQLite::Database> db_;
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<Inbox> inbox_;
-  std::unique_ptr<LinkStateStore> stateStore_;
   std::unique_ptr<Link> link_;
   CityMessageHandler* cityHandler_ = nullptr;
 
   common::ReadinessLevel level_ = common::ReadinessLevel::NORMAL;
-  LinkState state_;
-  ErrorClass errorClass_ = ErrorClass::transient;
-  bool stateDirty_ = true;
-  bool shutDown_ = false;
-  int64_t lastStateWriteMs_ = 0;
+  common::RateLimiter logLimiter_{5};
+  SessionStatus status_;  // the link_state row `status` reads
 
-  // Sending. Pending seqs are contiguous: firstPending_..lastPending_ (0 when none).
-  uint64_t firstPending_ = 0;
-  uint64_t lastPending_ = 0;
-  uint64_t cursor_ = 0;  // next seq to put on the wire in this epoch
-  uint64_t epoch_ = 0;   // bumped whenever sending restarts from the first unacknowledged row
-  std::deque<SentFrame> sent_;  // frames on the wire without a reply, oldest first
-  int64_t waitingSinceMs_ = 0;  // start of the current wait for an ack (ack timeout)
-  bool sendBlocked_ = false;
-  uint64_t connAckedSeq_ = 0;  // highest ack seen on this connection
-  uint64_t pendingAck_ = 0;    // acks seen in this read, applied in one transaction
-
-  // Key rotation: once the broker acknowledged it, nothing more is sent under the old key; a
-  // heartbeat sent with nothing in flight asks for the old chain's head, and its reply switches.
-  bool rotationAcknowledged_ = false;
-  bool switchHeartbeatSent_ = false;
-  bool restartWanted_ = false;
+  SessionStateMachine machine_;
+  SendWindow window_;
+  uint64_t pendingAck_ = 0;  // acks seen in this read, applied in one transaction
 
   int64_t nextHeartbeatMs_ = 0;
   int64_t lastHeartbeatSentAt_ = 0;
@@ -210,7 +192,6 @@ class AgentSession : private LinkListener {
   int64_t lastDataVersion_ = -1;
 
   SessionCounters counters_;
-  common::RateLimiter logLimiter_{5};
 };
 
 }  // namespace samband::agent
