@@ -157,6 +157,12 @@ void AgentSession::flushAcks(int64_t nowMs) {
   if (pendingAck_ == 0) return;
   uint64_t seq = pendingAck_;
   pendingAck_ = 0;
+  // Acks carry no key id. Once the outbox is on the new key, an ack still on the wire belongs to
+  // an old-key frame and must not delete the new key's rows of the same numbers (never sent).
+  if (machine_.state() == SessionState::switched) {
+    ++counters_.acksIgnoredAfterSwitch;
+    return;
+  }
   auto deleted = outbox_->ack(seq);
   if (!deleted) {
     setError(deleted.error().message, nowMs);

@@ -64,7 +64,8 @@ struct SessionCounters {
   uint64_t connects = 0;
   uint64_t framesSent = 0;  // outbox frames put on the wire (resends included)
   uint64_t heartbeatsSent = 0;
-  uint64_t acks = 0;  // ack downlinks received
+  uint64_t acks = 0;                    // ack downlinks received
+  uint64_t acksIgnoredAfterSwitch = 0;  // old-key acks read after the outbox moved on
   uint64_t rejects = 0;
   uint64_t resends = 0;   // times sending restarted from the first unacknowledged row
   uint64_t realigns = 0;  // realigns that changed the outbox

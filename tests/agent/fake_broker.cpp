@@ -66,8 +66,12 @@ void FakeBroker::refuseUnit(const std::string& unit) {
 }
 
 void FakeBroker::sendCity(const common::Bytes& envelope) {
+  sendDownlink(common::CityEnvelopeMsg{envelope});
+}
+
+void FakeBroker::sendDownlink(const common::Downlink& downlink) {
   std::lock_guard<std::mutex> lock(mutex_);
-  cityQueue_.push_back(envelope);
+  cityQueue_.push_back(downlink);
 }
 
 std::vector<FakeBroker::Frame> FakeBroker::stored() const {
@@ -153,16 +157,16 @@ void FakeBroker::serve() {
         handle(id, frame);
       }
     }
-    std::vector<common::Bytes> city;
+    std::vector<common::Downlink> city;
     std::string peer;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (!lastPeer_.empty()) city.swap(cityQueue_);
       peer = lastPeer_;
     }
-    for (auto& envelope : city) {
+    for (auto& downlink : city) {
       zmq::message_t id(peer.data(), peer.size());
-      reply(id, common::CityEnvelopeMsg{envelope});
+      reply(id, downlink);
     }
   }
 }

@@ -48,6 +48,8 @@ class FakeBroker {
   void setHead(uint64_t seq, const common::Bytes& hash);
   void refuseUnit(const std::string& unit);
   // Sends a `city { envelope }` downlink to the agent that spoke last.
+  // Sends any downlink to the last connected peer (queued until there is one).
+  void sendDownlink(const common::Downlink& downlink);
   void sendCity(const common::Bytes& envelope);
 
   std::vector<Frame> stored() const;
@@ -85,7 +87,7 @@ class FakeBroker {
   std::vector<int64_t> heartbeatTimes_;
   size_t zapRefusals_ = 0;
   size_t rejects_ = 0;
-  std::vector<common::Bytes> cityQueue_;
+  std::vector<common::Downlink> cityQueue_;  // sent to the last peer as soon as there is one
   std::string lastPeer_;
 };
 

@@ -325,6 +325,33 @@ TEST_F(SessionStateTest, ARotationAcknowledgedBeforeOpenAsksForTheHeadAtTheFirst
   EXPECT_TRUE(broker->arrivals().empty());  // the pending row waits for the new key
 }
 
+TEST_F(SessionStateTest, AnOldKeyAckReadAfterTheSwitchDeletesNoRowOfTheNewKey) {
+  ASSERT_TRUE(startKeyRotation(agent.config, 2000).ok());
+  report({2});
+  {
+    auto identity = loadAgentIdentity(agent.config);
+    auto db = openAgentDatabase(agent.config.outboxPath, OpenMode::mustExist);
+    Outbox outbox(**db, **identity);
+    ASSERT_TRUE(outbox.ack(1).ok());
+  }
+  auto s = open();
+  ASSERT_TRUE(test::driveUntil(
+      *s, [&] { return s->wantsRestart(); }, kDeadlineMs));
+  // The pending report is now seq 1 of the new key, never sent. An ack of the old key's seq 1
+  // (late on the wire) must not take it away.
+  broker->sendDownlink(common::AckMsg{1, false});
+  ASSERT_TRUE(test::driveUntil(
+      *s, [&] { return s->counters().acks >= 1; }, kDeadlineMs));
+  EXPECT_EQ(s->counters().acksIgnoredAfterSwitch, 1u);
+  auto identity = loadAgentIdentity(agent.config);
+  auto db = openAgentDatabase(agent.config.outboxPath, OpenMode::mustExist);
+  Outbox outbox(**db, **identity);
+  auto range = outbox.pendingRange();
+  ASSERT_TRUE(range.ok());
+  EXPECT_EQ(range->first, 1u);
+  EXPECT_EQ(range->second, 1u);
+}
+
 TEST_F(SessionStateTest, AFailedSwitchDrainsAgainAndKeepsTheOldKey) {
   ASSERT_TRUE(startKeyRotation(agent.config, 2000).ok());
   {
