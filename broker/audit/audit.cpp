@@ -1,24 +1,16 @@
 // See audit.h. Uses only the archive's bytes and the enrolled public keys.
 #include "broker/audit/audit.h"
 
-#include <SQLiteCpp/Statement.h>
-
 #include <cstring>
 #include <optional>
 #include <set>
 #include <sstream>
 
 #include "broker/city/city_chain.h"
+#include "broker/store/archive_store.h"
 #include "common/codec.h"
 
 namespace samband::broker {
-
-namespace {
-common::Bytes blob(const SQLite::Column& c) {
-  auto* p = static_cast<const uint8_t*>(c.getBlob());
-  return common::Bytes(p, p + c.getBytes());
-}
-}  // namespace
 
 nlohmann::json AuditReport::toJson() const {
   return {{"frames", frames},
@@ -55,22 +47,16 @@ AuditReport auditArchive(Store& store) {
       common::PublicKey pk{};
       if (common::fromHex(*hex, pk.data(), pk.size())) cityKey = pk;
     }
-    SQLite::Statement q(store.db(),
-                        "SELECT f.sender, f.key_id, f.seq, f.body_hash, f.envelope, k.sign_public "
-                        "FROM frames f LEFT JOIN keys k ON k.key_id=f.key_id "
-                        "ORDER BY f.sender, f.key_id, f.seq");
     std::string chainSender, chainKey;
     uint64_t prevSeq = 0;
     common::Bytes prevHash;
     std::set<std::string> senders;
     std::set<common::Bytes> seenBodies;
-    while (q.executeStep()) {
+    auto walked = ArchiveStore(store).forEachFrame([&](const ArchivedFrame& f) {
       r.frames++;
-      std::string sender = q.getColumn(0).getString();
-      std::string keyId = q.getColumn(1).getString();
-      auto seq = static_cast<uint64_t>(q.getColumn(2).getInt64());
-      common::Bytes storedHash = blob(q.getColumn(3));
-      common::Bytes envelope = blob(q.getColumn(4));
+      const std::string& sender = f.sender;
+      const std::string& keyId = f.keyId;
+      const uint64_t seq = f.seq;
       std::string where = sender + " key " + keyId + " seq " + std::to_string(seq);
       senders.insert(sender);
       if (sender != chainSender || keyId != chainKey) {
@@ -80,11 +66,11 @@ AuditReport auditArchive(Store& store) {
         prevHash.clear();
         r.chains++;
       }
-      auto parts = common::decodeEnvelope(envelope);
+      auto parts = common::decodeEnvelope(f.envelope);
       if (!parts) {
         r.undecodable++;
         note(where + ": envelope does not decode");
-        continue;
+        return;
       }
       common::Bytes bodyHash = common::hash256(parts->body);
       if (keyId == cityKeyId && cityKey) {
@@ -92,12 +78,12 @@ AuditReport auditArchive(Store& store) {
           r.badSignatures++;
           note(where + ": signature does not verify");
         }
-      } else if (q.getColumn(5).isNull() || q.getColumn(5).getBytes() != 32) {
+      } else if (!f.signPublic || f.signPublic->size() != 32) {
         r.badSignatures++;
         note(where + ": no enrolled key to verify it");
       } else {
         common::PublicKey pk{};
-        std::memcpy(pk.data(), q.getColumn(5).getBlob(), 32);
+        std::memcpy(pk.data(), f.signPublic->data(), 32);
         if (!common::verifyBody(pk, parts->body, parts->signature)) {
           r.badSignatures++;
           note(where + ": signature does not verify");
@@ -105,7 +91,7 @@ AuditReport auditArchive(Store& store) {
       }
       auto body = common::decodeBody(parts->body);
       if (!body || body->senderId != sender || common::toHex(body->keyId) != keyId ||
-          body->seq != seq || bodyHash != storedHash) {
+          body->seq != seq || bodyHash != f.bodyHash) {
         r.undecodable++;
         note(where + ": stored columns disagree with the signed body");
       } else if (seq != prevSeq + 1 || body->prevHash != prevHash) {
@@ -119,6 +105,10 @@ AuditReport auditArchive(Store& store) {
       }
       prevSeq = seq;
       prevHash = bodyHash;
+    });
+    if (!walked) {
+      r.undecodable++;
+      note("database error: " + walked.error().message);
     }
     r.senders = static_cast<int64_t>(senders.size());
   } catch (const std::exception& e) {

@@ -144,7 +144,9 @@ void Board::cityRoutes() {
            }
            auto lease = writePool_.acquire();
            if (!lease) return unavailable(res, lease.error().message);
-           auto options = parseDirectiveRequest(body, enrolledProviders(**lease));
+           auto enrolled = enrolledProviders(**lease);
+           if (!enrolled) return unavailable(res, enrolled.error().message);
+           auto options = parseDirectiveRequest(body, *enrolled);
            if (!options) return problem(res, 400, "invalid_input", options.error().message);
            if (city_ == nullptr) {
              res.set_header("Retry-After", "60");

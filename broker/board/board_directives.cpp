@@ -1,12 +1,11 @@
 // See board_directives.h.
 #include "broker/board/board_directives.h"
 
-#include <SQLiteCpp/Statement.h>
-
 #include <algorithm>
 #include <set>
 
 #include "broker/city/city_chain.h"
+#include "broker/store/city_store.h"
 #include "common/clock.h"
 #include "common/codec.h"
 #include "common/ids.h"
@@ -27,16 +26,19 @@ bool isBlank(const std::string& s) { return s.find_first_not_of(" \t\n") == std:
 common::Result<json> boardDirectives(Store& store, int limit, int64_t nowMs) {
   auto status = directiveStatus(store, std::nullopt, nowMs);
   if (!status) return status.error();
+  auto providerNames = CityStore(store).providerNames();
+  if (!providerNames) {
+    return common::unavailable("cannot read providers: " + providerNames.error().message);
+  }
+  auto enrolledIds = enrolledProviders(store);
+  if (!enrolledIds) {
+    return common::unavailable("cannot read providers: " + enrolledIds.error().message);
+  }
   json names = json::object();
+  for (const auto& [id, name] : *providerNames) names[id] = name;
   json enrolled = json::array();
-  try {
-    SQLite::Statement q(store.db(), "SELECT id, name FROM providers ORDER BY id");
-    while (q.executeStep()) names[q.getColumn(0).getString()] = q.getColumn(1).getString();
-    for (const auto& id : enrolledProviders(store)) {
-      enrolled.push_back({{"id", id}, {"name", names.value(id, id)}});
-    }
-  } catch (const std::exception& e) {
-    return common::unavailable(std::string("cannot read providers: ") + e.what());
+  for (const auto& id : *enrolledIds) {
+    enrolled.push_back({{"id", id}, {"name", names.value(id, id)}});
   }
   const size_t total = status->size();
   json directives = json::array();

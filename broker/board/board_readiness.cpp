@@ -1,13 +1,12 @@
 // See board_readiness.h.
 #include "broker/board/board_readiness.h"
 
-#include <SQLiteCpp/Statement.h>
-
 #include <algorithm>
 #include <utility>
 #include <vector>
 
 #include "broker/city/readiness.h"
+#include "broker/store/city_store.h"
 #include "common/clock.h"
 
 namespace samband::broker {
@@ -52,23 +51,11 @@ common::Result<json> boardReadiness(Store& store, const std::optional<std::strin
 }
 
 common::Result<json> boardReadinessHistory(Store& store, int limit, bool withRates, int64_t nowMs) {
-  std::vector<std::pair<std::string, std::optional<std::string>>> ids;  // id, scheduled_for
-  try {
-    SQLite::Statement q(store.db(),
-                        "SELECT id, scheduled_for FROM readiness_checks "
-                        "ORDER BY issued_at DESC, id DESC LIMIT ?");
-    q.bind(1, std::clamp(limit, 1, 60));
-    while (q.executeStep()) {
-      std::optional<std::string> scheduled;
-      if (!q.getColumn(1).isNull()) scheduled = q.getColumn(1).getString();
-      ids.emplace_back(q.getColumn(0).getString(), std::move(scheduled));
-    }
-  } catch (const std::exception& e) {
-    return common::unavailable(std::string("cannot read readiness checks: ") + e.what());
-  }
+  auto ids = CityStore(store).recentChecks(std::clamp(limit, 1, 60));
+  if (!ids) return common::unavailable("cannot read readiness checks: " + ids.error().message);
   json checks = json::array();
   json rates = nullptr;
-  for (const auto& [id, scheduled] : ids) {
+  for (const auto& [id, scheduled] : *ids) {
     auto report = readinessReport(store, id, std::nullopt, nowMs);
     if (!report) return report.error();
     json j = checkJson(*report, nowMs);

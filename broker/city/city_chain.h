@@ -10,6 +10,7 @@
 #include "broker/store/store.h"
 #include "common/identity.h"
 #include "common/messages.h"
+#include "common/result.h"
 
 namespace samband::broker {
 
@@ -33,18 +34,18 @@ class CityChain {
   void publishKey();
   // Signs `payload` as the next body of the city's chain, archives it and queues it for every
   // provider in `recipients` (kind/ref name it in the outbound queue). The caller holds a write
-  // transaction (BEGIN IMMEDIATE), so CLI and broker never take the same seq. Throws
-  // SQLite::Exception on database errors.
-  IssuedMessage issue(const common::Payload& payload, common::Mode mode, int64_t nowMs,
-                      const std::vector<std::string>& recipients, const std::string& kind,
-                      const std::string& ref);
+  // transaction (WriteTransaction), so CLI and broker never take the same seq. Errors:
+  // unavailable (the caller rolls back).
+  common::Result<IssuedMessage> issue(const common::Payload& payload, common::Mode mode,
+                                      int64_t nowMs, const std::vector<std::string>& recipients,
+                                      const std::string& kind, const std::string& ref);
 
  private:
   Store& store_;
   const common::Identity& city_;
 };
 
-// Enrolled providers (with at least one unrevoked key), sorted.
-std::vector<std::string> enrolledProviders(Store& store);
+// Enrolled providers (with at least one unrevoked key), sorted. Errors: unavailable.
+common::Result<std::vector<std::string>> enrolledProviders(Store& store);
 
 }  // namespace samband::broker

@@ -1,13 +1,13 @@
 // See directives.h.
 #include "broker/city/directives.h"
 
-#include <SQLiteCpp/Statement.h>
-
 #include <cstdio>
 #include <set>
 #include <sstream>
 
 #include "broker/city/city_chain.h"
+#include "broker/store/city_store.h"
+#include "broker/store/write_transaction.h"
 #include "common/clock.h"
 #include "common/codec.h"
 #include "common/ids.h"
@@ -47,158 +47,103 @@ common::Result<std::string> sendDirective(Store& store, const common::Identity& 
     return common::invalidInput("--text must be 1 to 8000 bytes of plain text");
   }
   if (o.expiresInMs <= 0) return common::invalidInput("--expires must be a positive duration");
-  auto& db = store.db();
-  std::string id;
-  try {
-    db.exec("BEGIN IMMEDIATE");
-    try {
-      auto enrolled = enrolledProviders(store);
-      std::vector<std::string> recipients;
-      if (o.to.empty()) {
-        recipients = enrolled;
-      } else {
-        std::set<std::string> known(enrolled.begin(), enrolled.end());
-        for (const auto& p : o.to) {
-          if (!common::isProviderId(p) || known.count(p) == 0) {
-            db.exec("ROLLBACK");
-            return common::invalidInput("--to " + p +
-                                        " is not an enrolled provider; list them with "
-                                        "'samband-broker status'");
-          }
-        }
-        std::set<std::string> unique(o.to.begin(), o.to.end());
-        recipients.assign(unique.begin(), unique.end());
+  auto fail = [](const common::Error& e) {
+    return common::unavailable("directive not sent: " + e.message);
+  };
+  auto tx = WriteTransaction::begin(store);
+  if (!tx) return fail(tx.error());
+  CityStore cityStore(store);
+  auto enrolled = cityStore.enrolledProviders();
+  if (!enrolled) return fail(enrolled.error());
+  std::vector<std::string> recipients;
+  if (o.to.empty()) {
+    recipients = *enrolled;
+  } else {
+    std::set<std::string> known(enrolled->begin(), enrolled->end());
+    for (const auto& p : o.to) {
+      if (!common::isProviderId(p) || known.count(p) == 0) {
+        return common::invalidInput("--to " + p +
+                                    " is not an enrolled provider; list them with "
+                                    "'samband-broker status'");
       }
-      int64_t number =
-          db.execAndGet("SELECT coalesce(max(number), 0) + 1 FROM directives").getInt64();
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "D-%06lld", static_cast<long long>(number));
-      id = buf;
-      common::DirectiveMsg d;
-      d.directiveId = id;
-      d.number = static_cast<uint64_t>(number);
-      d.text = o.text;
-      d.level = o.level;
-      d.requireAck = o.requireAck;
-      d.expiresAt = nowMs + o.expiresInMs;
-      if (!o.to.empty()) d.recipients = recipients;
-      CityChain chain(store, city);
-      auto issued = chain.issue(d, o.mode, nowMs, recipients, "directive", id);
-      SQLite::Statement ins(db,
-                            "INSERT INTO directives(id, number, text, level, require_ack, mode, "
-                            "issued_at, expires_at, frame_id) VALUES(?,?,?,?,?,?,?,?,?)");
-      ins.bind(1, id);
-      ins.bind(2, number);
-      ins.bind(3, o.text);
-      ins.bind(4, common::levelName(o.level));
-      ins.bind(5, o.requireAck ? 1 : 0);
-      ins.bind(6, common::modeName(o.mode));
-      ins.bind(7, nowMs);
-      ins.bind(8, d.expiresAt);
-      ins.bind(9, issued.frameId);
-      ins.exec();
-      SQLite::Statement rec(
-          db, "INSERT INTO directive_recipients(directive_id, provider_id) VALUES(?,?)");
-      for (const auto& p : recipients) {
-        rec.reset();
-        rec.bind(1, id);
-        rec.bind(2, p);
-        rec.exec();
-      }
-      if (o.level != common::ReadinessLevel::UNCHANGED && o.mode == common::Mode::ACTUAL) {
-        store.setMeta(kMetaLevel, common::levelName(o.level));
-      }
-      db.exec("COMMIT");
-    } catch (...) {
-      db.exec("ROLLBACK");
-      throw;
     }
-  } catch (const std::exception& e) {
-    return common::unavailable(std::string("directive not sent: ") + e.what());
+    std::set<std::string> unique(o.to.begin(), o.to.end());
+    recipients.assign(unique.begin(), unique.end());
   }
+  auto number = cityStore.nextDirectiveNumber();
+  if (!number) return fail(number.error());
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "D-%06lld", static_cast<long long>(*number));
+  const std::string id = buf;
+  common::DirectiveMsg d;
+  d.directiveId = id;
+  d.number = static_cast<uint64_t>(*number);
+  d.text = o.text;
+  d.level = o.level;
+  d.requireAck = o.requireAck;
+  d.expiresAt = nowMs + o.expiresInMs;
+  if (!o.to.empty()) d.recipients = recipients;
+  auto issued = CityChain(store, city).issue(d, o.mode, nowMs, recipients, "directive", id);
+  if (!issued) return fail(issued.error());
+  DirectiveRow row;
+  row.id = id;
+  row.number = *number;
+  row.text = o.text;
+  row.level = common::levelName(o.level);
+  row.requireAck = o.requireAck;
+  row.mode = common::modeName(o.mode);
+  row.issuedAt = nowMs;
+  row.expiresAt = d.expiresAt;
+  row.frameId = issued->frameId;
+  if (auto s = cityStore.insertDirective(row, recipients); !s) return fail(s.error());
+  if (o.level != common::ReadinessLevel::UNCHANGED && o.mode == common::Mode::ACTUAL) {
+    try {
+      store.setMeta(kMetaLevel, common::levelName(o.level));
+    } catch (const std::exception& e) {
+      return common::unavailable(std::string("directive not sent: ") + e.what());
+    }
+  }
+  if (auto s = tx->commit(); !s) return fail(s.error());
   return id;
 }
 
-void recordDirectiveAck(SQLite::Database& db, const std::string& provider,
-                        const common::DirectiveAckMsg& ack, int64_t receivedAt) {
-  const char* column =
-      ack.kind == common::AckKind::ACKNOWLEDGED ? "acknowledged_at" : "delivered_at";
-  SQLite::Statement q(db, std::string("UPDATE directive_recipients SET ") + column + "=coalesce(" +
-                              column + ", ?) WHERE directive_id=? AND provider_id=?");
-  q.bind(1, receivedAt);
-  q.bind(2, ack.directiveId);
-  q.bind(3, provider);
-  q.exec();
-  // A person's acknowledgement implies delivery.
-  SQLite::Statement d(db,
-                      "UPDATE directive_recipients SET delivered_at=coalesce(delivered_at, ?) "
-                      "WHERE directive_id=? AND provider_id=?");
-  d.bind(1, receivedAt);
-  d.bind(2, ack.directiveId);
-  d.bind(3, provider);
-  d.exec();
-  SQLite::Statement o(db,
-                      "UPDATE outbound SET delivered_at=? WHERE provider_id=? AND ref=? AND "
-                      "delivered_at IS NULL");
-  o.bind(1, receivedAt);
-  o.bind(2, provider);
-  o.bind(3, ack.directiveId);
-  o.exec();
+common::Status recordDirectiveAck(Store& store, const std::string& provider,
+                                  const common::DirectiveAckMsg& ack, int64_t receivedAt) {
+  CityStore cityStore(store);
+  auto s = cityStore.recordDirectiveAck(provider, ack.directiveId,
+                                        ack.kind == common::AckKind::ACKNOWLEDGED, receivedAt);
+  if (!s) return s;
+  return cityStore.markOutboundDelivered(provider, ack.directiveId, receivedAt);
 }
 
 common::Result<json> directiveStatus(Store& store, const std::optional<std::string>& id,
                                      int64_t nowMs) {
+  auto rows = CityStore(store).directives(id);
+  if (!rows) return common::unavailable("cannot read directives: " + rows.error().message);
   json out = json::array();
-  try {
-    auto& db = store.db();
-    std::string sql =
-        "SELECT id, number, text, level, require_ack, mode, issued_at, expires_at FROM directives";
-    if (id) sql += " WHERE id=?";
-    sql += " ORDER BY number DESC";
-    SQLite::Statement q(db, sql);
-    if (id) q.bind(1, *id);
-    SQLite::Statement r(db,
-                        "SELECT provider_id, delivered_at, acknowledged_at FROM "
-                        "directive_recipients WHERE directive_id=? ORDER BY provider_id");
-    while (q.executeStep()) {
-      json d;
-      d["id"] = q.getColumn(0).getString();
-      d["number"] = q.getColumn(1).getInt64();
-      d["text"] = q.getColumn(2).getString();
-      d["level"] = q.getColumn(3).getString();
-      d["require_ack"] = q.getColumn(4).getInt() != 0;
-      d["mode"] = q.getColumn(5).getString();
-      d["issued_at"] = common::formatRfc3339(q.getColumn(6).getInt64());
-      d["expires_at"] = common::formatRfc3339(q.getColumn(7).getInt64());
-      d["expired"] = q.getColumn(7).getInt64() <= nowMs;
-      json delivered = json::array(), acknowledged = json::array(), missing = json::array(),
-           unacknowledged = json::array();
-      r.reset();
-      r.bind(1, d["id"].get<std::string>());
-      int recipients = 0;
-      while (r.executeStep()) {
-        ++recipients;
-        std::string p = r.getColumn(0).getString();
-        if (r.getColumn(1).isNull()) {
-          missing.push_back(p);
-        } else {
-          delivered.push_back(p);
-        }
-        if (!r.getColumn(2).isNull()) {
-          acknowledged.push_back(p);
-        } else {
-          unacknowledged.push_back(p);
-        }
-      }
-      d["recipients"] = recipients;
-      d["delivered_to"] = delivered;
-      d["acknowledged_by"] = acknowledged;
-      d["missing"] = missing;  // not yet delivered
-      d["not_acknowledged"] = unacknowledged;
-      out.push_back(std::move(d));
+  for (const auto& row : *rows) {
+    json d;
+    d["id"] = row.id;
+    d["number"] = row.number;
+    d["text"] = row.text;
+    d["level"] = row.level;
+    d["require_ack"] = row.requireAck;
+    d["mode"] = row.mode;
+    d["issued_at"] = common::formatRfc3339(row.issuedAt);
+    d["expires_at"] = common::formatRfc3339(row.expiresAt);
+    d["expired"] = row.expiresAt <= nowMs;
+    json delivered = json::array(), acknowledged = json::array(), missing = json::array(),
+         unacknowledged = json::array();
+    for (const auto& r : row.recipients) {
+      (r.deliveredAt ? delivered : missing).push_back(r.provider);
+      (r.acknowledgedAt ? acknowledged : unacknowledged).push_back(r.provider);
     }
-  } catch (const std::exception& e) {
-    return common::unavailable(std::string("cannot read directives: ") + e.what());
+    d["recipients"] = static_cast<int>(row.recipients.size());
+    d["delivered_to"] = delivered;
+    d["acknowledged_by"] = acknowledged;
+    d["missing"] = missing;  // not yet delivered
+    d["not_acknowledged"] = unacknowledged;
+    out.push_back(std::move(d));
   }
   if (id && out.empty()) {
     return common::Error{

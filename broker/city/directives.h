@@ -32,8 +32,9 @@ common::Result<std::string> sendDirective(Store& store, const common::Identity& 
                                           const DirectiveOptions& options, int64_t nowMs);
 
 // Records a provider's delivery or acknowledgement (called by the committer in its transaction).
-void recordDirectiveAck(SQLite::Database& db, const std::string& provider,
-                        const common::DirectiveAckMsg& ack, int64_t receivedAt);
+// Errors: unavailable.
+common::Status recordDirectiveAck(Store& store, const std::string& provider,
+                                  const common::DirectiveAckMsg& ack, int64_t receivedAt);
 
 // Per directive: delivered to, acknowledged by, still missing. `id` empty = every directive,
 // newest first. notFound for an unknown id.

@@ -35,10 +35,8 @@ std::optional<std::string> Scheduler::tick() {
       common::logError("scheduler", id.error().message);
     }
   }
-  try {
-    closeDueChecks(*store_, now);
-  } catch (const std::exception& e) {
-    common::logError("scheduler", std::string("cannot close due checks: ") + e.what());
+  if (auto closed = closeDueChecks(*store_, now); !closed) {
+    common::logError("scheduler", "cannot close due checks: " + closed.error().message);
   }
   return issued;
 }

@@ -1,19 +1,22 @@
-// Committer: the last steps of the gate (heartbeat freshness, sequence and hash chain) and the
-// durable write. Applies a batch of admitted frames in one SQLite transaction (WAL,
-// synchronous=FULL) and only then yields the acknowledgements. Owned by the database thread.
+// Committer: the last steps of the gate (heartbeat freshness, the chain rule) and the durable
+// write. Applies a batch of admitted frames in one SQLite transaction (WAL, synchronous=FULL)
+// and only then yields the acknowledgements. Owned by the database thread.
 #pragma once
-
-#include <SQLiteCpp/Statement.h>
 
 #include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "broker/ingest/city_delivery.h"
 #include "broker/ingest/ingress.h"
+#include "broker/ingest/picture_projection.h"
+#include "broker/ingest/replies.h"
 #include "broker/metrics/metrics.h"
+#include "broker/store/archive_store.h"
 #include "broker/store/store.h"
 #include "common/clock.h"
+#include "common/result.h"
 
 namespace samband::broker {
 
@@ -21,16 +24,6 @@ struct WorkItem {
   std::string routingId;  // empty: nothing to answer (e.g. a handshake refused by ZAP)
   Admission admission;
 };
-
-struct Reply {
-  std::string routingId;
-  common::Bytes downlink;  // an encoded common::Downlink
-};
-
-// How long a delivered-but-unanswered city message waits before it is sent again.
-inline constexpr int64_t kOutboundResendMs = 30'000;
-// A provider whose agent sent a frame this recently counts as connected for pushing.
-inline constexpr int64_t kRouteFreshMs = 120'000;
 
 class Committer {
  public:
@@ -42,8 +35,7 @@ class Committer {
   // when the commit succeeded; if it failed, nothing is acknowledged (agents resend after their
   // ack timeout), the in-memory heads are dropped and the error is logged.
   // Consecutive acks to the same connection within a batch are sent as one: the ack for the
-  // highest seq (an ack covers every earlier seq under that key, docs/protocol.md). That is one
-  // CURVE message per agent per commit instead of one per report.
+  // highest seq (see Replies). Never throws.
   std::vector<Reply> apply(std::vector<WorkItem>& batch);
 
   // City messages queued since the last call (by `readiness run`, `directive send`, the board
@@ -55,66 +47,32 @@ class Committer {
   std::vector<Reply> pushNewOutbound();
 
  private:
-  // The replies of one batch, in order, with consecutive acks to one connection merged.
-  class Replies {
-   public:
-    void add(const std::string& routingId, common::Bytes downlink);
-    // Merged into the connection's previous reply when that is an ack under the same key.
-    void ack(const std::string& routingId, const std::string& keyId, uint64_t seq, bool duplicate);
-    std::vector<Reply> finish();
-
-   private:
-    std::vector<Reply> out_;
-    struct PendingAck {
-      size_t reply;  // index into out_
-      std::string keyId;
-      common::AckMsg ack;
-    };
-    std::vector<PendingAck> acks_;                     // encoded by finish()
-    std::unordered_map<std::string, size_t> openAck_;  // connection -> index into acks_
-  };
-
-  struct Head {
-    uint64_t seq = 0;
-    common::Bytes hash;
-  };
-  Head& headFor(const std::string& sender, const std::string& keyId);
-  int64_t& lastHeartbeatFor(const std::string& keyId);
-  void handleFrame(const std::string& routingId, const VerifiedFrame& f, Replies& out);
-  void handleHeartbeat(const std::string& routingId, const VerifiedFrame& f, Replies& out);
-  void storeFrame(const VerifiedFrame& f, int64_t* frameId);
-  void applyToView(const VerifiedFrame& f, int64_t frameId);
-  void refuse(const std::string& routingId, const Refusal& r, Replies& out);
-  void deliverOutbound(const std::string& routingId, const std::string& provider, Replies& out);
-  void flushCounters();
-  void noteRoute(const std::string& provider, const std::string& routingId);
+  common::Result<ChainHead*> headFor(const std::string& sender, const std::string& keyId);
+  common::Result<int64_t*> lastHeartbeatFor(const std::string& keyId);
+  common::Status applyBatch(std::vector<WorkItem>& batch, Replies& out);
+  common::Status handleFrame(const std::string& routingId, const VerifiedFrame& f, Replies& out);
+  common::Status handleHeartbeat(const std::string& routingId, const VerifiedFrame& f,
+                                 Replies& out);
+  common::Status refuse(const std::string& routingId, const Refusal& r, Replies& out);
+  common::Status flushCounters();
 
   Store& store_;
   const common::Clock& clock_;
   Metrics& metrics_;
-  std::unordered_map<std::string, Head> heads_;  // by "sender/keyId"
+  ArchiveStore archive_;
+  PictureProjection projection_;
+  CityDelivery delivery_;
+  std::unordered_map<std::string, ChainHead> heads_;  // by "sender/keyId"
   std::string headKey_;
   std::unordered_map<std::string, int64_t> lastHeartbeat_;
   // PRAGMA data_version when the caches above were last known to match the database. Another
   // connection's commit (`samband-broker import` storing frames while `serve` runs) changes it,
   // and then the cached heads are dropped and read again.
   int64_t dataVersion_ = -1;
-  // The ROUTER identity of each provider's newest connection and when it last sent a frame.
-  struct Route {
-    std::string routingId;
-    int64_t lastFrameMs = 0;
-  };
-  std::unordered_map<std::string, Route> routes_;
-  int64_t pushedOutboundId_ = -1;  // outbound rows up to this id were considered for pushing
   // Per-batch accumulators.
   std::unordered_map<std::string, int64_t> rejectedInBatch_;
   std::unordered_map<std::string, int64_t> lastSeenInBatch_;
   std::unordered_map<std::string, int64_t> heartbeatInBatch_;
-  // Prepared statements, reused across batches.
-  std::unique_ptr<SQLite::Statement> insertFrame_;
-  std::unique_ptr<SQLite::Statement> findFrame_;
-  std::unique_ptr<SQLite::Statement> findHead_;
-  std::unique_ptr<SQLite::Statement> upsertStatus_;
 };
 
 }  // namespace samband::broker

@@ -693,8 +693,10 @@ TEST_F(CommitterTest, PushesNewCityMessagesToConnectedProvidersOnly) {
   auto& db = store_->db();
   db.exec("BEGIN IMMEDIATE");
   CityChain chain(*store_, *city);
-  chain.issue(common::ReadinessCheckMsg{"rc-1", kNow, kNow + 60000, false}, common::Mode::ACTUAL,
-              kNow, {alpha_->id(), beta_->id()}, "readiness_check", "rc-1");
+  auto issued = chain.issue(common::ReadinessCheckMsg{"rc-1", kNow, kNow + 60000, false},
+                            common::Mode::ACTUAL, kNow, {alpha_->id(), beta_->id()},
+                            "readiness_check", "rc-1");
+  ASSERT_TRUE(issued.ok()) << issued.error().message;
   db.exec("COMMIT");
 
   clock_.setMs(kNow + 500);

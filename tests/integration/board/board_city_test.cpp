@@ -113,7 +113,8 @@ TEST_F(BoardCity, ReadinessShowsTheNewestCheckWhileItRunsAndAfterTheDeadline) {
   common::ReadinessAnswerMsg answer;
   answer.checkId = *id;
   answer.results = {{"clock_skew", true, "12 ms"}, {"disk", false, "<b>3 MB</b> free"}};
-  recordReadinessAnswer(db().db(), kProvider, answer, clock_.nowMs() - 300, clock_.nowMs(), 0);
+  ASSERT_TRUE(
+      recordReadinessAnswer(db(), kProvider, answer, clock_.nowMs() - 300, clock_.nowMs(), 0).ok());
   c = get(who, "/api/readiness")["check"];
   EXPECT_EQ(c["summary"]["answered"], 1);
   EXPECT_EQ(c["summary"]["responded"], 1);

@@ -1,0 +1,41 @@
+// Replies: the answers of one committed batch, in order, with consecutive acks to one connection
+// merged into one cumulative ack (an ack covers every earlier seq under that key,
+// docs/protocol.md): one CURVE message per agent per commit instead of one per report.
+#pragma once
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/messages.h"
+
+namespace samband::broker {
+
+struct Reply {
+  std::string routingId;
+  common::Bytes downlink;  // an encoded common::Downlink
+};
+
+class Replies {
+ public:
+  // Appends a reply; an empty routingId (nothing to answer) is dropped. An ack that follows it
+  // on the same connection is never merged into one before it.
+  void add(const std::string& routingId, common::Bytes downlink);
+  // Merged into the connection's previous reply when that is an ack under the same key.
+  void ack(const std::string& routingId, const std::string& keyId, uint64_t seq, bool duplicate);
+  // The replies in order, acks encoded; leaves this object empty.
+  std::vector<Reply> finish();
+
+ private:
+  std::vector<Reply> out_;
+  struct PendingAck {
+    size_t reply;  // index into out_
+    std::string keyId;
+    common::AckMsg ack;
+  };
+  std::vector<PendingAck> acks_;                     // encoded by finish()
+  std::unordered_map<std::string, size_t> openAck_;  // connection -> index into acks_
+};
+
+}  // namespace samband::broker

@@ -1,0 +1,110 @@
+// ArchiveStore: typed access to the frames archive (every signed frame as sent, per sender and
+// key a hash chain), the chain heads, heartbeat and last-seen times, refusal counters, and the
+// picture tables the committer projects accepted frames onto (unit status, capacity,
+// continuity, rotated keys). The only place with their SQL. Exceptions stay inside.
+#pragma once
+
+#include <SQLiteCpp/Statement.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "broker/store/store.h"
+#include "common/bytes.h"
+#include "common/messages.h"
+#include "common/result.h"
+
+namespace samband::broker {
+
+// The newest stored frame of one chain (sender, key): seq 0 and an empty hash when none.
+struct ChainHead {
+  uint64_t seq = 0;
+  common::Bytes hash;
+};
+
+// A frame to append. Every reference must outlive the appendFrame() call.
+struct NewFrame {
+  const std::string& sender;
+  const std::string& keyId;  // hex
+  uint64_t seq;
+  const char* kind;  // payload kind name
+  const char* mode;  // mode name
+  int64_t sentAt;
+  int64_t receivedAt;
+  const common::Bytes& bodyHash;
+  const common::Bytes& envelope;
+};
+
+// One archived frame with the signing key enrolled under its key id, as the audit reads it.
+struct ArchivedFrame {
+  std::string sender;
+  std::string keyId;
+  uint64_t seq = 0;
+  common::Bytes bodyHash;
+  common::Bytes envelope;
+  std::optional<common::Bytes> signPublic;  // absent when no enrolled key has that id
+};
+
+class ArchiveStore {
+ public:
+  // `store` must outlive this object; used only on the thread that owns `store`. Statements
+  // are prepared on first use, so construction never fails.
+  explicit ArchiveStore(Store& store);
+  ArchiveStore(const ArchiveStore&) = delete;
+  ArchiveStore& operator=(const ArchiveStore&) = delete;
+  ~ArchiveStore();
+
+  // Sets the connection's page cache (PRAGMA cache_size=-kib).
+  common::Status setCacheKiB(int kib);
+
+  // Errors of every call below: unavailable (I/O, busy, broken schema), with SQLite's message.
+  common::Result<ChainHead> head(const std::string& sender, const std::string& keyId);
+  // The body hash stored at `seq` of the chain, nullopt when that seq is not stored.
+  common::Result<std::optional<common::Bytes>> bodyHashAt(const std::string& sender,
+                                                          const std::string& keyId, uint64_t seq);
+  // Appends a frame; returns its row id (the frame id the picture tables refer to).
+  common::Result<int64_t> appendFrame(const NewFrame& frame);
+  // Every frame ordered by sender, key and seq; `visit` sees each in turn. An error ends the
+  // walk and is returned after the frames already visited.
+  common::Status forEachFrame(const std::function<void(const ArchivedFrame&)>& visit);
+
+  // sent_at of the newest heartbeat recorded for the key (0 when none).
+  common::Result<int64_t> lastHeartbeatSentAt(const std::string& keyId);
+  // Per key: the newest heartbeat's sent_at.
+  common::Status setLastHeartbeats(const std::unordered_map<std::string, int64_t>& byKey);
+  // Per provider: moves last_seen forward to the given time (never back).
+  common::Status noteLastSeen(const std::unordered_map<std::string, int64_t>& byProvider);
+  // Adds to the persistent refusal counters, by reason name.
+  common::Status addRejections(const std::unordered_map<std::string, int64_t>& byReason);
+
+  // The picture projection. Each moves only forward in the sender's sent_at, per mode.
+  common::Status upsertUnitStatus(const char* mode, const std::string& provider, int64_t frameId,
+                                  int64_t sentAt, int64_t receivedAt,
+                                  const common::UnitStatusMsg& status);
+  // Replaces the unit's capacity rows unless a newer report is stored.
+  common::Status replaceCapacity(const char* mode, int64_t frameId, int64_t sentAt,
+                                 const common::CapacityMsg& capacity);
+  common::Status upsertContinuity(const char* mode, const std::string& provider, int64_t frameId,
+                                  int64_t sentAt, const common::ContinuityMsg& continuity);
+  // Enrolls the rotated-to key for the provider (kept if already there).
+  common::Status addRotatedKey(const std::string& provider, const common::KeyRotationMsg& rotation,
+                               int64_t receivedAt);
+
+  // After a failed transaction: clears the error a prepared statement keeps until reset, so the
+  // next batch does not see it again. Never throws.
+  void clearStatementErrors();
+
+ private:
+  SQLite::Statement& prepared(std::unique_ptr<SQLite::Statement>& slot, const char* sql);
+
+  Store& store_;
+  std::unique_ptr<SQLite::Statement> insertFrame_;
+  std::unique_ptr<SQLite::Statement> findFrame_;
+  std::unique_ptr<SQLite::Statement> findHead_;
+  std::unique_ptr<SQLite::Statement> upsertStatus_;
+};
+
+}  // namespace samband::broker
