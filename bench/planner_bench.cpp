@@ -126,7 +126,7 @@ const Planner& plannerFor(const City& city) {
   auto it = planners.find(&city);
   if (it == planners.end()) {
     auto result = Planner::create(city.input);
-    it = planners.emplace(&city, std::move(std::get<Planner>(result))).first;
+    it = planners.emplace(&city, std::move(result).value()).first;
   }
   return it->second;
 }
@@ -139,11 +139,11 @@ void runPlan(benchmark::State& state, const City& city, const std::vector<std::s
   PlanTotals totals;
   for (auto _ : state) {
     auto result = planner.plan(failing, options);
-    if (auto* error = std::get_if<PlanError>(&result)) {
-      state.SkipWithError(error->message.c_str());
+    if (!result) {
+      state.SkipWithError(result.error().message.c_str());
       return;
     }
-    totals = std::get<Plan>(result).totals;
+    totals = result->totals;
   }
   state.counters["failing_units"] = static_cast<double>(failing.size());
   state.counters["pupils"] = static_cast<double>(totals.pupilsToPlace);
@@ -159,11 +159,11 @@ void runContingency(benchmark::State& state, const City& city) {
   const std::clock_t start = std::clock();
   for (auto _ : state) {
     auto result = planner.contingency(city.options, static_cast<unsigned>(state.range(0)));
-    if (auto* error = std::get_if<PlanError>(&result)) {
-      state.SkipWithError(error->message.c_str());
+    if (!result) {
+      state.SkipWithError(result.error().message.c_str());
       return;
     }
-    const auto& rows = std::get<std::vector<ContingencyRow>>(result);
+    const auto& rows = *result;
     scenarios = rows.size();
     worst = rows.empty() ? 0 : rows.front().unplaced;
   }

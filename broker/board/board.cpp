@@ -266,7 +266,7 @@ void Board::routes() {
       asset(req, res, "/index.html");
     });
   }
-  s.Get(R"(/(board\.js|board\.css|icon\.svg))",
+  s.Get(boardAssetRoute(),
         [this](const httplib::Request& req, httplib::Response& res) { asset(req, res, req.path); });
   s.Get("/healthz",
         [this](const httplib::Request& req, httplib::Response& res) { health(req, res); });

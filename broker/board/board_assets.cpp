@@ -14,4 +14,19 @@ const BoardAsset* findBoardAsset(const std::string& path) {
   return nullptr;
 }
 
+std::string boardAssetRoute() {
+  std::string names;
+  for (size_t i = 0; i < kBoardAssetCount; ++i) {
+    const std::string path = kBoardAssets[i].path;
+    if (path == "/index.html") continue;
+    if (!names.empty()) names += '|';
+    for (char c : path.substr(1)) {
+      // Asset names are letters, digits, '-', '_' and '.'; only the dot means something in a regex.
+      if (c == '.') names += '\\';
+      names += c;
+    }
+  }
+  return "/(" + names + ")";
+}
+
 }  // namespace samband::broker

@@ -1,6 +1,6 @@
-// The board's page (HTML, CSS, JavaScript, icon), embedded in the binary at build time from
-// broker/board_assets/ by broker/embed_assets.cmake: in a crisis the internet may be gone, so
-// the board loads nothing from anywhere else.
+// The board's page (HTML, CSS, JavaScript modules, icon), embedded in the binary at build time
+// from broker/board/assets/ by broker/board/embed_assets.cmake: in a crisis the internet may be
+// gone, so the board loads nothing from anywhere else.
 #pragma once
 
 #include <cstddef>
@@ -18,5 +18,9 @@ struct BoardAsset {
 
 // The asset served at `path`, or nullptr.
 const BoardAsset* findBoardAsset(const std::string& path);
+
+// The route (an httplib path regex) that matches the path of every embedded asset but the page
+// itself ("/index.html", served at "/" too): e.g. "/(board\.css|board\.js|icon\.svg)".
+std::string boardAssetRoute();
 
 }  // namespace samband::broker

@@ -5,7 +5,6 @@
 
 #include <cstdio>
 #include <set>
-#include <variant>
 
 #include "common/bytes.h"
 #include "common/clock.h"
@@ -84,10 +83,10 @@ common::Result<json> boardPlan(const PlanningData& data, const PlanOptions& opti
                                bool includeWhatIf) {
   const std::set<std::string> failing = failingUnits(data, {}, includeWhatIf);
   auto planner = Planner::create(data.input);
-  if (auto* e = std::get_if<PlanError>(&planner)) return cannotPlan(e->message);
-  auto plan = std::get<Planner>(planner).plan({failing.begin(), failing.end()}, options);
-  if (auto* e = std::get_if<PlanError>(&plan)) return common::invalidInput(e->message);
-  json j = planToJson(std::get<Plan>(plan), data, failing, options);
+  if (!planner) return cannotPlan(planner.error().message);
+  auto plan = planner->plan({failing.begin(), failing.end()}, options);
+  if (!plan) return plan.error();
+  json j = planToJson(*plan, data, failing, options);
   j["what_if_included"] = includeWhatIf;
   return j;
 }
@@ -105,11 +104,11 @@ common::Result<json> ContingencyCache::ranking(const PlanningData& data, const P
     }
   }
   auto planner = Planner::create(data.input);
-  if (auto* e = std::get_if<PlanError>(&planner)) return cannotPlan(e->message);
+  if (!planner) return cannotPlan(planner.error().message);
   const int64_t started = common::monotonicMs();
-  auto rows = std::get<Planner>(planner).contingency(options, threads_);
-  if (auto* e = std::get_if<PlanError>(&rows)) return common::invalidInput(e->message);
-  json body = contingencyToJson(std::get<std::vector<ContingencyRow>>(rows), data, options);
+  auto rows = planner->contingency(options, threads_);
+  if (!rows) return rows.error();
+  json body = contingencyToJson(*rows, data, options);
   body["computed_at"] = common::formatRfc3339(nowMs);
   body["computed_ms"] = common::monotonicMs() - started;
   if (entries_.size() >= kEntries) entries_.erase(entries_.begin());

@@ -20,7 +20,7 @@ namespace samband::broker {
 
 // The takeover plan for `data`: failingUnits() plus the what-if marks when `includeWhatIf`.
 // Errors: internal when the roster or capacity data cannot be planned with (the message says
-// what is wrong), invalidInput for bad options. Pure.
+// what is wrong), invalidInput for bad options, internal when the solver fails (a bug). Pure.
 common::Result<nlohmann::json> boardPlan(const PlanningData& data, const PlanOptions& options,
                                          bool includeWhatIf);
 

@@ -25,6 +25,10 @@ string(APPEND body "#include \"broker/board/board_assets.h\"\n\nnamespace samban
 set(table "")
 set(i 0)
 foreach(name IN LISTS FILES)
+  # boardAssetRoute() (board_assets.cpp) turns these names into a route regex: keep them plain.
+  if(NOT name MATCHES "^[A-Za-z0-9_-]+\\.[a-z]+$")
+    message(FATAL_ERROR "embed_assets: ${name}: asset names are letters, digits, '-' and '_' plus one extension")
+  endif()
   set(path "${SOURCE_DIR}/${name}")
   file(READ "${path}" hex HEX)
   file(SHA256 "${path}" sha)

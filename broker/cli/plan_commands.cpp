@@ -27,25 +27,30 @@ common::Result<std::unique_ptr<Store>> openStore(const std::string& configPath,
   return Store::open(cfg->databasePath, access);
 }
 
-bool parseOptions(const PlanCommandOptions& o, PlanOptions* out, std::string* error) {
+// The planner options of --max-km and --horizon, once --format is checked too. Errors:
+// invalidInput naming the flag.
+common::Result<PlanOptions> parseOptions(const PlanCommandOptions& o) {
   if (!(o.maxKm > 0)) {
-    *error = "--max-km must be a positive number of kilometres";
-    return false;
+    return common::invalidInput("--max-km must be a positive number of kilometres");
   }
-  out->maxKm = o.maxKm;
+  PlanOptions out;
+  out.maxKm = o.maxKm;
   if (o.horizon == "now") {
-    out->horizon = Horizon::kNow;
+    out.horizon = Horizon::kNow;
   } else if (o.horizon == "72h") {
-    out->horizon = Horizon::kWithin72h;
+    out.horizon = Horizon::kWithin72h;
   } else {
-    *error = "--horizon must be 'now' or '72h'";
-    return false;
+    return common::invalidInput("--horizon must be 'now' or '72h'");
   }
   if (o.format != "text" && o.format != "json" && o.format != "csv") {
-    *error = "--format must be text, json or csv";
-    return false;
+    return common::invalidInput("--format must be text, json or csv");
   }
-  return true;
+  return out;
+}
+
+// Planner::create()'s error as the CLI words it.
+int cannotPlan(const common::Error& error) {
+  return fail("the roster or capacity data cannot be planned with: " + error.message, kExitFailure);
 }
 
 }  // namespace
@@ -89,9 +94,9 @@ int runRosterExport(const std::string& configPath, const std::string& file) {
 }
 
 int runPlanTakeover(const std::string& configPath, const PlanCommandOptions& o) {
-  PlanOptions options;
-  std::string error;
-  if (!parseOptions(o, &options, &error)) return fail(error);
+  auto parsedOptions = parseOptions(o);
+  if (!parsedOptions) return fail(parsedOptions.error().message);
+  const PlanOptions& options = *parsedOptions;
   auto store = openStore(configPath, Store::Access::readOnly);
   if (!store) return fail(store.error().message);
   auto data = loadPlanningData(**store);
@@ -100,12 +105,10 @@ int runPlanTakeover(const std::string& configPath, const PlanCommandOptions& o) 
   if (!named) return fail(named.error().message);
   auto failing = failingUnits(*data, *named, o.includeWhatIf);
   auto planner = Planner::create(data->input);
-  if (auto* e = std::get_if<PlanError>(&planner)) {
-    return fail("the roster or capacity data cannot be planned with: " + e->message, kExitFailure);
-  }
-  auto plan = std::get<Planner>(planner).plan({failing.begin(), failing.end()}, options);
-  if (auto* e = std::get_if<PlanError>(&plan)) return fail(e->message);
-  const Plan& p = std::get<Plan>(plan);
+  if (!planner) return cannotPlan(planner.error());
+  auto plan = planner->plan({failing.begin(), failing.end()}, options);
+  if (!plan) return fail(plan.error().message);
+  const Plan& p = *plan;
   if (o.format == "json") {
     std::cout << planToJson(p, *data, failing, options).dump(2) << "\n";
   } else if (o.format == "csv") {
@@ -117,20 +120,18 @@ int runPlanTakeover(const std::string& configPath, const PlanCommandOptions& o) 
 }
 
 int runPlanContingency(const std::string& configPath, const PlanCommandOptions& o) {
-  PlanOptions options;
-  std::string error;
-  if (!parseOptions(o, &options, &error)) return fail(error);
+  auto parsedOptions = parseOptions(o);
+  if (!parsedOptions) return fail(parsedOptions.error().message);
+  const PlanOptions& options = *parsedOptions;
   auto store = openStore(configPath, Store::Access::readOnly);
   if (!store) return fail(store.error().message);
   auto data = loadPlanningData(**store);
   if (!data) return fail(data.error().message, kExitFailure);
   auto planner = Planner::create(data->input);
-  if (auto* e = std::get_if<PlanError>(&planner)) {
-    return fail("the roster or capacity data cannot be planned with: " + e->message, kExitFailure);
-  }
-  auto rows = std::get<Planner>(planner).contingency(options, 0);
-  if (auto* e = std::get_if<PlanError>(&rows)) return fail(e->message);
-  const auto& r = std::get<std::vector<ContingencyRow>>(rows);
+  if (!planner) return cannotPlan(planner.error());
+  auto rows = planner->contingency(options, 0);
+  if (!rows) return fail(rows.error().message);
+  const auto& r = *rows;
   if (o.format == "json") {
     std::cout << contingencyToJson(r, *data, options).dump(2) << "\n";
   } else if (o.format == "csv") {

@@ -32,21 +32,21 @@ Cohort cohort(const std::string& code, int enrolled, int seatsNow, int seatsWith
 
 Planner makePlanner(PlanningInput input) {
   auto result = Planner::create(std::move(input));
-  if (auto* error = std::get_if<PlanError>(&result)) {
-    ADD_FAILURE() << error->message;
-    return std::get<Planner>(Planner::create({}));
+  if (!result) {
+    ADD_FAILURE() << result.error().message;
+    return std::move(Planner::create({})).value();
   }
-  return std::move(std::get<Planner>(result));
+  return std::move(result).value();
 }
 
 Plan planOrFail(const Planner& planner, const std::vector<std::string>& failing,
                 const PlanOptions& options = {}) {
   auto result = planner.plan(failing, options);
-  if (auto* error = std::get_if<PlanError>(&result)) {
-    ADD_FAILURE() << error->message;
+  if (!result) {
+    ADD_FAILURE() << result.error().message;
     return {};
   }
-  return std::get<Plan>(result);
+  return *result;
 }
 
 std::int64_t metresBetween(GeoPoint a, GeoPoint b) {
@@ -232,8 +232,8 @@ TEST(Planner, HandlesEmptyInputAndZeroSeats) {
   EXPECT_TRUE(plan.unplaced.empty());
   EXPECT_EQ(plan.totals.pupilsToPlace, 0);
   auto rows = empty.contingency({});
-  ASSERT_TRUE(std::holds_alternative<std::vector<ContingencyRow>>(rows));
-  EXPECT_TRUE(std::get<std::vector<ContingencyRow>>(rows).empty());
+  ASSERT_TRUE(rows.ok());
+  EXPECT_TRUE(rows->empty());
 
   const Planner noSeats = makePlanner({{unitAt("11000001", 0.0), unitAt("11000002", 0.01)},
                                        {cohort("11000001", 3, 0), cohort("11000002", 0, 0)}});
@@ -245,8 +245,9 @@ TEST(Planner, HandlesEmptyInputAndZeroSeats) {
 TEST(Planner, RejectsInvalidInput) {
   const auto errorOf = [](PlanningInput input) {
     auto result = Planner::create(std::move(input));
-    return std::holds_alternative<PlanError>(result) ? std::get<PlanError>(result).message
-                                                     : std::string();
+    if (result) return std::string();
+    EXPECT_EQ(result.error().kind, common::ErrorKind::invalidInput);
+    return result.error().message;
   };
   EXPECT_NE(errorOf({{unitAt("12000001", 0)}, {cohort("12000001", -1, 0)}}).find("enrolled"),
             std::string::npos);
@@ -273,13 +274,14 @@ TEST(Planner, RejectsInvalidInput) {
 
   const Planner planner = makePlanner({{unitAt("12000001", 0)}, {cohort("12000001", 1, 0)}});
   auto unknown = planner.plan({"99999999"}, {});
-  ASSERT_TRUE(std::holds_alternative<PlanError>(unknown));
-  EXPECT_NE(std::get<PlanError>(unknown).message.find("99999999"), std::string::npos);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().kind, common::ErrorKind::invalidInput);
+  EXPECT_NE(unknown.error().message.find("99999999"), std::string::npos);
   PlanOptions options;
   options.maxKm = 0.0;
-  EXPECT_TRUE(std::holds_alternative<PlanError>(planner.plan({"12000001"}, options)));
+  EXPECT_FALSE(planner.plan({"12000001"}, options).ok());
   options.maxKm = std::nan("");
-  EXPECT_TRUE(std::holds_alternative<PlanError>(planner.contingency(options)));
+  EXPECT_FALSE(planner.contingency(options).ok());
 }
 
 // --- Cross-check against exhaustive search on tiny random instances ---------------------
@@ -545,8 +547,8 @@ TEST(Contingency, RanksScenariosByUnplacedPupils) {
   options.maxKm = 20.0;
   for (unsigned threads : {1u, 2u}) {
     auto result = planner.contingency(options, threads);
-    ASSERT_TRUE(std::holds_alternative<std::vector<ContingencyRow>>(result));
-    const auto& rows = std::get<std::vector<ContingencyRow>>(result);
+    ASSERT_TRUE(result.ok());
+    const auto& rows = *result;
     ASSERT_EQ(rows.size(), 6u);  // 3 providers + 3 districts
     EXPECT_EQ(rows[0].scope, ContingencyScope::kProvider);
     EXPECT_EQ(rows[0].id, "111111-0001");
@@ -581,8 +583,8 @@ TEST(Contingency, EveryRowEqualsThePlanOfItsScenario) {
   PlanOptions options;
   options.maxKm = 6.0;
   auto result = planner.contingency(options, 2);
-  ASSERT_TRUE(std::holds_alternative<std::vector<ContingencyRow>>(result));
-  const auto& rows = std::get<std::vector<ContingencyRow>>(result);
+  ASSERT_TRUE(result.ok());
+  const auto& rows = *result;
   EXPECT_EQ(rows.size(), 30u + 7u);
   for (std::size_t i = 1; i < rows.size(); ++i) EXPECT_GE(rows[i - 1].unplaced, rows[i].unplaced);
   for (const ContingencyRow& row : rows) {

@@ -9,8 +9,10 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/integration/board/board_fixture.h"
 #include "tests/support/wait.h"
@@ -223,6 +225,40 @@ TEST_F(BoardFixture, ThePageIsServedFromTheBinaryWithAStrictPolicy) {
   EXPECT_EQ(cached->status, 304);
   EXPECT_EQ(client().Get("/etc/passwd")->status, 404);
   EXPECT_EQ(client().Get("/../CMakeLists.txt")->status, 404);
+}
+
+TEST_F(BoardFixture, ServesEveryModuleThePageImportsAsScriptWithNoMarkupSinks) {
+  auto page = client().Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_NE(page->body.find("<script type=\"module\" src=\"/board.js\"></script>"),
+            std::string::npos);
+  // Walk the imports from the entry module: each is served by the broker itself, as JavaScript,
+  // and none builds markup from strings.
+  const std::regex importFrom(R"(import \{[^}]*\} from '([^']*)';)");
+  std::set<std::string> seen{"/board.js"};
+  std::vector<std::string> queue{"/board.js"};
+  while (!queue.empty()) {
+    const std::string path = queue.back();
+    queue.pop_back();
+    auto js = client().Get(path);
+    ASSERT_TRUE(js) << path;
+    ASSERT_EQ(js->status, 200) << path;
+    EXPECT_EQ(js->get_header_value("Content-Type"), "text/javascript; charset=utf-8") << path;
+    EXPECT_FALSE(js->get_header_value("ETag").empty()) << path;
+    for (const char* sink : {"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write",
+                             "eval(", "new Function", "import("}) {
+      EXPECT_EQ(js->body.find(sink), std::string::npos) << path << " uses " << sink;
+    }
+    for (auto it = std::sregex_iterator(js->body.begin(), js->body.end(), importFrom);
+         it != std::sregex_iterator(); ++it) {
+      const std::string spec = (*it)[1].str();
+      ASSERT_EQ(spec.rfind("./", 0), 0u) << path << " imports " << spec;
+      const std::string target = "/" + spec.substr(2);
+      if (seen.insert(target).second) queue.push_back(target);
+    }
+  }
+  EXPECT_GE(seen.size(), 10u);  // texts, API, state, helpers and one module per tab
+  EXPECT_TRUE(seen.count("/i18n.js") && seen.count("/api.js") && seen.count("/planning.js"));
 }
 
 TEST_F(BoardFixture, EventsPushAChangeWithinASecondOfACommitAndBeatRegularly) {

@@ -1,0 +1,131 @@
+// See message_rules.h.
+#include "common/message_rules.h"
+
+#include <cstdint>
+#include <string>
+
+#include "common/identity.h"
+#include "common/ids.h"
+#include "common/limits.h"
+#include "common/text_rules.h"
+
+namespace samband::common {
+
+namespace {
+
+template <typename E>
+bool enumInRange(E value, E max) {
+  return static_cast<uint16_t>(value) <= static_cast<uint16_t>(max);
+}
+
+// Collects the first validation problem; later checks are skipped once one is found.
+class Checker {
+ public:
+  void require(bool ok, const char* what) {
+    if (!ok && problem_.empty()) problem_ = what;
+  }
+  void text(const std::string& s, size_t max, const char* what) {
+    require(s.size() <= max && isCleanText(s), what);
+  }
+  void range(int64_t v, int64_t lo, int64_t hi, const char* what) {
+    require(v >= lo && v <= hi, what);
+  }
+  bool ok() const { return problem_.empty(); }
+  const std::string& problem() const { return problem_; }
+
+ private:
+  std::string problem_;
+};
+
+void checkStatus(Checker& c, const UnitStatusMsg& s) {
+  c.require(isUnitCode(s.unitCode), "unit_status.unitCode must be 8 digits");
+  c.require(enumInRange(s.operational, OperationalState::RELOCATED), "unit_status.operational");
+  c.text(s.reason, kMaxShortText, "unit_status.reason too long or not clean UTF-8");
+  c.range(s.expectedReopen, 0, INT64_MAX, "unit_status.expectedReopen");
+  c.range(s.pupilsEnrolled, -1, 100000, "unit_status.pupilsEnrolled out of range");
+  c.range(s.pupilsPresent, -1, 100000, "unit_status.pupilsPresent out of range");
+  c.range(s.staffTotal, -1, 10000, "unit_status.staffTotal out of range");
+  c.range(s.staffAvailable, -1, 10000, "unit_status.staffAvailable out of range");
+  c.require(enumInRange(s.criticalCare, Offered::YES), "unit_status.criticalCare");
+  c.require(enumInRange(s.specialSupport, Offered::YES), "unit_status.specialSupport");
+  c.require(enumInRange(s.electricity, Electricity::NONE), "unit_status.electricity");
+  c.range(s.backupHours, -1, 100000, "unit_status.backupHours out of range");
+  for (Supply x : {s.heating, s.water, s.food, s.it, s.telephony}) {
+    c.require(enumInRange(x, Supply::DOWN), "unit_status supply state out of range");
+  }
+  c.range(s.foodDays, -1, 3650, "unit_status.foodDays out of range");
+  c.text(s.note, kMaxNoteText, "unit_status.note too long or not clean UTF-8");
+  c.range(s.validUntil, 0, INT64_MAX, "unit_status.validUntil");
+}
+
+void checkPayload(Checker& c, const Payload& p) {
+  if (auto* hb = std::get_if<HeartbeatMsg>(&p)) {
+    c.require(enumInRange(hb->level, ReadinessLevel::HIGHEST), "heartbeat.level");
+  } else if (auto* s = std::get_if<UnitStatusMsg>(&p)) {
+    checkStatus(c, *s);
+  } else if (auto* cap = std::get_if<CapacityMsg>(&p)) {
+    c.require(isUnitCode(cap->unitCode), "capacity.unitCode must be 8 digits");
+    c.require(cap->entries.size() <= kMaxCapacityEntries, "capacity has too many entries");
+    for (const auto& e : cap->entries) {
+      c.require(enumInRange(e.form, SchoolForm::ANPASSAD_GYMNASIESKOLA), "capacity.form");
+      c.range(e.year, 0, 13, "capacity.year out of range");
+      c.range(e.enrolled, 0, 100000, "capacity.enrolled out of range");
+      c.range(e.seatsNow, 0, 100000, "capacity.seatsNow out of range");
+      c.range(e.seats72h, 0, 100000, "capacity.seats72h out of range");
+    }
+  } else if (auto* co = std::get_if<ContinuityMsg>(&p)) {
+    c.require(enumInRange(co->state, ContinuityState::CANNOT_CONTINUE), "continuity.state");
+    c.range(co->fromDate, 0, INT64_MAX, "continuity.fromDate");
+    c.text(co->note, kMaxNoteText, "continuity.note too long or not clean UTF-8");
+  } else if (auto* ra = std::get_if<ReadinessAnswerMsg>(&p)) {
+    c.text(ra->checkId, kMaxIdText, "readiness_answer.checkId");
+    c.require(!ra->checkId.empty(), "readiness_answer.checkId empty");
+    c.require(ra->results.size() <= kMaxSelfTests, "readiness_answer has too many results");
+    for (const auto& t : ra->results) {
+      c.text(t.name, kMaxIdText, "self-test name");
+      c.text(t.detail, kMaxShortText, "self-test detail");
+    }
+  } else if (auto* da = std::get_if<DirectiveAckMsg>(&p)) {
+    c.text(da->directiveId, kMaxIdText, "directive_ack.directiveId");
+    c.require(!da->directiveId.empty(), "directive_ack.directiveId empty");
+    c.require(enumInRange(da->kind, AckKind::ACKNOWLEDGED), "directive_ack.kind");
+  } else if (auto* rc = std::get_if<ReadinessCheckMsg>(&p)) {
+    c.text(rc->checkId, kMaxIdText, "readiness_check.checkId");
+    c.require(!rc->checkId.empty(), "readiness_check.checkId empty");
+  } else if (auto* d = std::get_if<DirectiveMsg>(&p)) {
+    c.text(d->directiveId, kMaxIdText, "directive.directiveId");
+    c.require(!d->directiveId.empty(), "directive.directiveId empty");
+    c.text(d->text, kMaxDirectiveText, "directive.text too long or not clean UTF-8");
+    c.require(enumInRange(d->level, ReadinessLevel::HIGHEST), "directive.level");
+    c.require(d->recipients.size() <= kMaxRecipients, "directive has too many recipients");
+    for (const auto& r : d->recipients) c.require(isProviderId(r), "directive.recipients");
+  } else if (auto* kr = std::get_if<KeyRotationMsg>(&p)) {
+    c.require(kr->newKeyId.size() == kKeyIdBytes, "key_rotation.newKeyId");
+    c.require(kr->newSignPublic.size() == 32, "key_rotation.newSignPublic");
+    c.require(kr->newCurvePublic.size() == 32, "key_rotation.newCurvePublic");
+  }
+}
+
+}  // namespace
+
+Status validate(const Message& m) {
+  Checker c;
+  c.require(m.senderId == kCitySenderId || isProviderId(m.senderId),
+            "senderId must be an organisation number NNNNNN-NNNN or 'city'");
+  c.require(m.keyId.size() == kKeyIdBytes, "keyId must be 8 bytes");
+  c.require(static_cast<uint16_t>(m.mode) <= static_cast<uint16_t>(Mode::TEST), "mode");
+  c.require(m.sentAt > 0, "sentAt must be set");
+  if (m.isHeartbeat()) {
+    c.require(m.seq == 0 && m.prevHash.empty(), "heartbeats carry seq 0 and no prevHash");
+  } else {
+    c.require(m.seq >= 1, "seq must be at least 1");
+    c.require(m.seq > INT64_MAX / 2 ? false : true, "seq out of range");
+    c.require(m.seq == 1 ? m.prevHash.empty() : m.prevHash.size() == 32,
+              "prevHash must be empty for seq 1 and 32 bytes after");
+  }
+  checkPayload(c, m.payload);
+  if (!c.ok()) return invalidInput(c.problem());
+  return {};
+}
+
+}  // namespace samband::common

@@ -1,0 +1,197 @@
+// See wire_payload.h.
+#include "common/wire_payload.h"
+
+#include <string>
+
+#include "common/limits.h"
+#include "common/wire_frame.h"
+
+namespace samband::common {
+
+namespace {
+
+UnitStatusMsg readStatus(wire::UnitStatus::Reader r) {
+  UnitStatusMsg s;
+  s.unitCode = readText(r.getUnitCode());
+  s.operational = r.getOperational();
+  s.reason = readText(r.getReason());
+  s.expectedReopen = r.getExpectedReopen();
+  s.pupilsEnrolled = r.getPupilsEnrolled();
+  s.pupilsPresent = r.getPupilsPresent();
+  s.staffTotal = r.getStaffTotal();
+  s.staffAvailable = r.getStaffAvailable();
+  s.criticalCare = r.getCriticalCare();
+  s.specialSupport = r.getSpecialSupport();
+  s.electricity = r.getElectricity();
+  s.backupHours = r.getBackupHours();
+  s.heating = r.getHeating();
+  s.water = r.getWater();
+  s.food = r.getFood();
+  s.it = r.getIt();
+  s.telephony = r.getTelephony();
+  s.foodDays = r.getFoodDays();
+  s.note = readText(r.getNote());
+  s.validUntil = r.getValidUntil();
+  return s;
+}
+
+void writeStatus(wire::UnitStatus::Builder b, const UnitStatusMsg& s) {
+  b.setUnitCode(s.unitCode);
+  b.setOperational(s.operational);
+  b.setReason(s.reason);
+  b.setExpectedReopen(s.expectedReopen);
+  b.setPupilsEnrolled(s.pupilsEnrolled);
+  b.setPupilsPresent(s.pupilsPresent);
+  b.setStaffTotal(s.staffTotal);
+  b.setStaffAvailable(s.staffAvailable);
+  b.setCriticalCare(s.criticalCare);
+  b.setSpecialSupport(s.specialSupport);
+  b.setElectricity(s.electricity);
+  b.setBackupHours(s.backupHours);
+  b.setHeating(s.heating);
+  b.setWater(s.water);
+  b.setFood(s.food);
+  b.setIt(s.it);
+  b.setTelephony(s.telephony);
+  b.setFoodDays(s.foodDays);
+  b.setNote(s.note);
+  b.setValidUntil(s.validUntil);
+}
+
+}  // namespace
+
+Result<Payload> readPayload(wire::Body::Reader r) {
+  switch (r.which()) {
+    case wire::Body::HEARTBEAT: {
+      auto h = r.getHeartbeat();
+      return Payload(HeartbeatMsg{h.getHeadSeq(), h.getOutboxPending(), h.getLevel()});
+    }
+    case wire::Body::UNIT_STATUS:
+      return Payload(readStatus(r.getUnitStatus()));
+    case wire::Body::CAPACITY: {
+      auto c = r.getCapacity();
+      CapacityMsg m;
+      m.unitCode = readText(c.getUnitCode());
+      auto entries = c.getEntries();
+      if (entries.size() > kMaxCapacityEntries) return invalidInput("too many capacity entries");
+      for (auto e : entries) {
+        m.entries.push_back(
+            {e.getForm(), e.getYear(), e.getEnrolled(), e.getSeatsNow(), e.getSeats72h()});
+      }
+      return Payload(std::move(m));
+    }
+    case wire::Body::CONTINUITY: {
+      auto c = r.getContinuity();
+      return Payload(ContinuityMsg{c.getState(), c.getFromDate(), readText(c.getNote())});
+    }
+    case wire::Body::READINESS_ANSWER: {
+      auto a = r.getReadinessAnswer();
+      ReadinessAnswerMsg m;
+      m.checkId = readText(a.getCheckId());
+      auto results = a.getResults();
+      if (results.size() > kMaxSelfTests) return invalidInput("too many self-test results");
+      for (auto t : results) {
+        m.results.push_back({readText(t.getName()), t.getPassed(), readText(t.getDetail())});
+      }
+      m.confirmed = a.getConfirmed();
+      m.receivedAt = a.getReceivedAt();
+      return Payload(std::move(m));
+    }
+    case wire::Body::DIRECTIVE_ACK: {
+      auto a = r.getDirectiveAck();
+      return Payload(DirectiveAckMsg{readText(a.getDirectiveId()), a.getKind()});
+    }
+    case wire::Body::READINESS_CHECK: {
+      auto c = r.getReadinessCheck();
+      return Payload(ReadinessCheckMsg{readText(c.getCheckId()), c.getIssuedAt(), c.getDeadline(),
+                                       c.getRequireConfirmation()});
+    }
+    case wire::Body::DIRECTIVE: {
+      auto d = r.getDirective();
+      DirectiveMsg m;
+      m.directiveId = readText(d.getDirectiveId());
+      m.number = d.getNumber();
+      m.text = readText(d.getText());
+      m.level = d.getLevel();
+      m.requireAck = d.getRequireAck();
+      m.expiresAt = d.getExpiresAt();
+      auto rec = d.getRecipients();
+      if (rec.size() > kMaxRecipients) return invalidInput("too many directive recipients");
+      for (auto t : rec) m.recipients.push_back(readText(t));
+      return Payload(std::move(m));
+    }
+    case wire::Body::KEY_ROTATION: {
+      auto k = r.getKeyRotation();
+      return Payload(KeyRotationMsg{toBytes(k.getNewKeyId()), toBytes(k.getNewSignPublic()),
+                                    toBytes(k.getNewCurvePublic())});
+    }
+  }
+  return invalidInput("unknown body kind (union tag " +
+                      std::to_string(static_cast<unsigned>(r.which())) + ")");
+}
+
+void writePayload(wire::Body::Builder b, const Payload& p) {
+  if (auto* hb = std::get_if<HeartbeatMsg>(&p)) {
+    auto h = b.initHeartbeat();
+    h.setHeadSeq(hb->headSeq);
+    h.setOutboxPending(hb->outboxPending);
+    h.setLevel(hb->level);
+  } else if (auto* s = std::get_if<UnitStatusMsg>(&p)) {
+    writeStatus(b.initUnitStatus(), *s);
+  } else if (auto* cap = std::get_if<CapacityMsg>(&p)) {
+    auto c = b.initCapacity();
+    c.setUnitCode(cap->unitCode);
+    auto entries = c.initEntries(static_cast<unsigned>(cap->entries.size()));
+    for (unsigned i = 0; i < entries.size(); ++i) {
+      const auto& e = cap->entries[i];
+      entries[i].setForm(e.form);
+      entries[i].setYear(e.year);
+      entries[i].setEnrolled(e.enrolled);
+      entries[i].setSeatsNow(e.seatsNow);
+      entries[i].setSeats72h(e.seats72h);
+    }
+  } else if (auto* co = std::get_if<ContinuityMsg>(&p)) {
+    auto c = b.initContinuity();
+    c.setState(co->state);
+    c.setFromDate(co->fromDate);
+    c.setNote(co->note);
+  } else if (auto* ra = std::get_if<ReadinessAnswerMsg>(&p)) {
+    auto a = b.initReadinessAnswer();
+    a.setCheckId(ra->checkId);
+    auto results = a.initResults(static_cast<unsigned>(ra->results.size()));
+    for (unsigned i = 0; i < results.size(); ++i) {
+      results[i].setName(ra->results[i].name);
+      results[i].setPassed(ra->results[i].passed);
+      results[i].setDetail(ra->results[i].detail);
+    }
+    a.setConfirmed(ra->confirmed);
+    a.setReceivedAt(ra->receivedAt);
+  } else if (auto* da = std::get_if<DirectiveAckMsg>(&p)) {
+    auto a = b.initDirectiveAck();
+    a.setDirectiveId(da->directiveId);
+    a.setKind(da->kind);
+  } else if (auto* rc = std::get_if<ReadinessCheckMsg>(&p)) {
+    auto c = b.initReadinessCheck();
+    c.setCheckId(rc->checkId);
+    c.setIssuedAt(rc->issuedAt);
+    c.setDeadline(rc->deadline);
+    c.setRequireConfirmation(rc->requireConfirmation);
+  } else if (auto* d = std::get_if<DirectiveMsg>(&p)) {
+    auto m = b.initDirective();
+    m.setDirectiveId(d->directiveId);
+    m.setNumber(d->number);
+    m.setText(d->text);
+    m.setLevel(d->level);
+    m.setRequireAck(d->requireAck);
+    m.setExpiresAt(d->expiresAt);
+    auto rec = m.initRecipients(static_cast<unsigned>(d->recipients.size()));
+    for (unsigned i = 0; i < rec.size(); ++i) rec.set(i, d->recipients[i]);
+  } else if (auto* kr = std::get_if<KeyRotationMsg>(&p)) {
+    auto k = b.initKeyRotation();
+    k.setNewKeyId(kj::arrayPtr(kr->newKeyId.data(), kr->newKeyId.size()));
+    k.setNewSignPublic(kj::arrayPtr(kr->newSignPublic.data(), kr->newSignPublic.size()));
+    k.setNewCurvePublic(kj::arrayPtr(kr->newCurvePublic.data(), kr->newCurvePublic.size()));
+  }
+}
+
+}  // namespace samband::common
