@@ -49,9 +49,13 @@ AuditReport auditArchive(Store& store) {
   };
   try {
     // The city's own chain (readiness checks, directives) verifies with the key `serve` records.
-    std::string cityKeyId = store.meta(kMetaCityKeyId).value_or("");
+    auto storedKeyId = store.meta(kMetaCityKeyId);
+    auto storedKey = store.meta(kMetaCitySignPublic);
+    if (!storedKeyId) throw std::runtime_error(storedKeyId.error().message);
+    if (!storedKey) throw std::runtime_error(storedKey.error().message);
+    std::string cityKeyId = storedKeyId->value_or("");
     std::optional<common::PublicKey> cityKey;
-    if (auto hex = store.meta(kMetaCitySignPublic)) {
+    if (const auto& hex = *storedKey) {
       common::PublicKey pk{};
       if (common::fromHex(*hex, pk.data(), pk.size())) cityKey = pk;
     }

@@ -12,8 +12,11 @@ namespace samband::broker {
 CityChain::CityChain(Store& store, const common::Identity& city) : store_(store), city_(city) {}
 
 void CityChain::publishKey() {
-  store_.setMeta(kMetaCityKeyId, common::toHex(city_.keyId()));
-  store_.setMeta(kMetaCitySignPublic, common::toHex(city_.signPublic().data(), 32));
+  for (const auto& [key, value] :
+       {std::pair<const char*, std::string>{kMetaCityKeyId, common::toHex(city_.keyId())},
+        {kMetaCitySignPublic, common::toHex(city_.signPublic().data(), 32)}}) {
+    if (auto s = store_.setMeta(key, value); !s) throw std::runtime_error(s.error().message);
+  }
 }
 
 IssuedMessage CityChain::issue(const common::Payload& payload, common::Mode mode, int64_t nowMs,

@@ -106,7 +106,9 @@ common::Result<std::string> sendDirective(Store& store, const common::Identity& 
         rec.exec();
       }
       if (o.level != common::ReadinessLevel::UNCHANGED && o.mode == common::Mode::ACTUAL) {
-        store.setMeta(kMetaLevel, common::levelName(o.level));
+        if (auto s = store.setMeta(kMetaLevel, common::levelName(o.level)); !s) {
+          throw std::runtime_error(s.error().message);
+        }
       }
       db.exec("COMMIT");
     } catch (...) {

@@ -127,7 +127,9 @@ json currentPicture(Store& store, const LivenessRules& rules, int64_t nowMs) {
   for (int r = 0; r < static_cast<int>(common::kRejectReasonCount); ++r) {
     rejected[common::rejectReasonName(static_cast<common::RejectReason>(r))] = 0;
   }
-  for (const auto& [reason, n] : store.rejectionCounts()) rejected[reason] = n;
+  auto counts = store.rejectionCounts();
+  if (!counts) throw std::runtime_error(counts.error().message);
+  for (const auto& [reason, n] : *counts) rejected[reason] = n;
   picture["rejected"] = std::move(rejected);
   picture["frames"] = db.execAndGet("SELECT count(*) FROM frames").getInt64();
   return picture;

@@ -16,6 +16,7 @@
 #include "broker/ingest/ingress.h"
 #include "broker/ingest/roster_cache.h"
 #include "broker/metrics/metrics.h"
+#include "broker/store/roster_store.h"
 #include "broker/store/store.h"
 #include "common/clock.h"
 #include "common/codec.h"
@@ -101,7 +102,8 @@ class ViewTest : public ::testing::Test {
 
   void enroll(const common::Identity& id, const std::string& name,
               const std::vector<std::string>& units) {
-    auto r = store_->enroll(common::makeEnrollRequest(id, name, units, kNow), false, kNow);
+    auto r =
+        RosterStore(*store_).enroll(common::makeEnrollRequest(id, name, units, kNow), false, kNow);
     ASSERT_TRUE(r.ok()) << r.error().message;
   }
 
