@@ -228,7 +228,9 @@ std::function<void(const httplib::Request&, httplib::Response&)> Board::guarded(
       {
         auto lease = readPool_.acquire();
         if (!lease) return unavailable(res, lease.error().message);
-        session = Sessions(**lease).find(cookieValue(req, kSessionCookie), clock_.nowMs());
+        auto found = Sessions(**lease).find(cookieValue(req, kSessionCookie), clock_.nowMs());
+        if (!found) return unavailable(res, found.error().message);
+        session = std::move(*found);
       }
       if (!session) {
         return problem(res, 401, "unauthorised",
@@ -475,7 +477,9 @@ void Board::metricsPage(const httplib::Request& req, httplib::Response& res) {
                           "GROUP BY 1");
       while (u.executeStep())
         g.unitsByState[u.getColumn(0).getString()] = u.getColumn(1).getInt64();
-      g.activeSessions = Sessions(**lease).countActive(now);
+      auto active = Sessions(**lease).countActive(now);
+      if (!active) throw std::runtime_error(active.error().message);
+      g.activeSessions = *active;
       g.archivedFrames = db.execAndGet("SELECT coalesce(max(id), 0) FROM frames").getInt64();
       gauges = std::move(g);
     }
@@ -505,7 +509,12 @@ void Board::login(const httplib::Request& req, httplib::Response& res) {
     auto lease = writePool_.acquire();
     if (!lease) return unavailable(res, lease.error().message);
     LoginThrottle throttle(**lease);
-    if (int64_t wait = throttle.waitMs(name, addr, clock_.nowMs()); wait > 0) {
+    auto waitMs = throttle.waitMs(name, addr, clock_.nowMs());
+    if (!waitMs) {
+      sodium_memzero(password.data(), password.size());
+      return unavailable(res, waitMs.error().message);
+    }
+    if (int64_t wait = *waitMs; wait > 0) {
       int64_t seconds = (wait + 999) / 1000;
       res.set_header("Retry-After", std::to_string(seconds));
       return reply(res, 429,
@@ -514,7 +523,12 @@ void Board::login(const httplib::Request& req, httplib::Response& res) {
                     {"message", "Too many failed logins. Wait " + std::to_string(seconds) +
                                     " s and try again"}});
     }
-    auto user = Users(**lease).find(name);
+    auto found = Users(**lease).find(name);
+    if (!found) {
+      sodium_memzero(password.data(), password.size());
+      return unavailable(res, found.error().message);
+    }
+    const std::optional<Credentials>& user = *found;
     bool ok = false;
     {
       std::unique_lock<std::mutex> lock(verifyMutex_);
@@ -530,7 +544,9 @@ void Board::login(const httplib::Request& req, httplib::Response& res) {
     const int64_t now = clock_.nowMs();
     if (!ok) {
       sodium_memzero(password.data(), password.size());
-      throttle.recordFailure(name, addr, now);
+      if (auto s = throttle.recordFailure(name, addr, now); !s) {
+        return unavailable(res, s.error().message);
+      }
       uint64_t suppressed = 0;
       if (loginLogLimiter().allow(now, &suppressed)) {
         common::logWarn("board", "failed login from " + addr +
@@ -541,13 +557,18 @@ void Board::login(const httplib::Request& req, httplib::Response& res) {
       return problem(res, 401, "wrong_credentials",
                      "Wrong user name or password. Check both and try again");
     }
-    throttle.recordSuccess(name, addr);
+    if (auto s = throttle.recordSuccess(name, addr); !s) {
+      sodium_memzero(password.data(), password.size());
+      return unavailable(res, s.error().message);
+    }
     std::optional<std::string> rehash;
     if (passwordNeedsRehash(user->passwordHash)) {
       if (auto h = hashPassword(password); h) rehash = *h;
     }
     sodium_memzero(password.data(), password.size());
-    Users(**lease).recordLogin(user->id, now, rehash);
+    if (auto s = Users(**lease).recordLogin(user->id, now, rehash); !s) {
+      return unavailable(res, s.error().message);
+    }
     auto created = Sessions(**lease).create(*user, addr, now, options_.sessionTtlMs);
     if (!created) return unavailable(res, created.error().message);
     res.set_header("Set-Cookie", sessionCookie(created->token, options_.sessionTtlMs / 1000));
@@ -567,7 +588,9 @@ void Board::login(const httplib::Request& req, httplib::Response& res) {
 void Board::logout(const httplib::Request& req, httplib::Response& res) {
   auto lease = writePool_.acquire();
   if (!lease) return unavailable(res, lease.error().message);
-  Sessions(**lease).end(cookieValue(req, kSessionCookie));
+  if (auto s = Sessions(**lease).end(cookieValue(req, kSessionCookie)); !s) {
+    return unavailable(res, s.error().message);
+  }
   res.set_header("Set-Cookie", sessionCookie("", 0));
   reply(res, 200, {{"ok", true}});
 }
@@ -621,7 +644,13 @@ void Board::events(const httplib::Request& req, httplib::Response& res) {
         bool live = false;
         try {
           auto lease = readPool_.acquire();
-          live = lease && Sessions(**lease).find(stream->token, clock_.nowMs()).has_value();
+          if (!lease) {
+            live = false;
+          } else if (auto found = Sessions(**lease).find(stream->token, clock_.nowMs()); !found) {
+            live = true;  // a database hiccup is not a logout; the next beat checks again
+          } else {
+            live = found->has_value();
+          }
         } catch (const std::exception&) {
           live = true;  // a database hiccup is not a logout; the next beat checks again
         }
