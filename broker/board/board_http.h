@@ -28,4 +28,9 @@ bool isJsonRequest(const httplib::Request& req);
 int64_t clampParam(const httplib::Request& req, const char* name, int64_t fallback, int64_t min,
                    int64_t max);
 
+// The value of cookie `name` in the request's Cookie headers; empty when absent.
+std::string cookieValue(const httplib::Request& req, const std::string& name);
+// Constant-time comparison of two secrets; false when either is empty or the sizes differ.
+bool equalSecret(const std::string& a, const std::string& b);
+
 }  // namespace samband::broker

@@ -159,15 +159,12 @@ int runStatus(const std::string& configPath, bool json) {
   auto store = Store::open(cfg->databasePath, Store::Access::readOnly);
   if (!store) return fail(store.error().message);
   common::SystemClock clock;
-  try {
-    auto picture = currentPicture(**store, cfg->liveness, clock.nowMs());
-    if (json) {
-      std::cout << picture.dump(2) << "\n";
-    } else {
-      std::cout << pictureText(picture);
-    }
-  } catch (const std::exception& e) {
-    return fail(std::string("cannot read the picture: ") + e.what(), kExitFailure);
+  auto picture = currentPicture(**store, cfg->liveness, clock.nowMs());
+  if (!picture) return fail("cannot read the picture: " + picture.error().message, kExitFailure);
+  if (json) {
+    std::cout << picture->dump(2) << "\n";
+  } else {
+    std::cout << pictureText(*picture);
   }
   return kExitOk;
 }

@@ -1,11 +1,10 @@
 // See planning_source.h.
 #include "broker/picture/planning_source.h"
 
-#include <SQLiteCpp/Statement.h>
-#include <SQLiteCpp/Transaction.h>
-
+#include <algorithm>
 #include <sstream>
 
+#include "broker/store/planning_store.h"
 #include "broker/store/roster_store.h"
 #include "common/ids.h"
 
@@ -42,71 +41,37 @@ std::vector<ClassKey> decodeClasses(const std::string& s) {
 }  // namespace
 
 common::Result<PlanningData> loadPlanningData(Store& store) {
+  auto rows = PlanningStore(store).read();
+  if (!rows) return common::unavailable("cannot read planning data: " + rows.error().message);
   PlanningData d;
-  try {
-    auto& db = store.db();
-    SQLite::Transaction tx(db);  // one consistent snapshot
-    {
-      SQLite::Statement q(db, "SELECT id, name FROM providers");
-      while (q.executeStep())
-        d.providerNames[q.getColumn(0).getString()] = q.getColumn(1).getString();
-    }
-    {
-      SQLite::Statement q(
-          db, "SELECT code, provider_id, name, district, lat, lon FROM units ORDER BY code");
-      while (q.executeStep()) {
-        Unit u;
-        u.code = q.getColumn(0).getString();
-        u.providerId = q.getColumn(1).getString();
-        u.name = q.getColumn(2).isNull() ? "" : q.getColumn(2).getString();
-        u.district = q.getColumn(3).isNull() ? "" : q.getColumn(3).getString();
-        if (!q.getColumn(4).isNull() && !q.getColumn(5).isNull()) {
-          u.position = GeoPoint{q.getColumn(4).getDouble(), q.getColumn(5).getDouble()};
-        }
-        d.unitsByProvider[u.providerId].push_back(u.code);
-        d.unitNames[u.code] = u.name;
-        d.input.units.push_back(std::move(u));
-      }
-    }
-    {
-      SQLite::Statement q(db,
-                          "SELECT c.code, c.form, c.year, c.enrolled, c.seats_now, c.seats_72h "
-                          "FROM capacity c JOIN units u ON u.code=c.code WHERE c.mode='actual' "
-                          "ORDER BY c.code, c.form, c.year");
-      while (q.executeStep()) {
-        Cohort c;
-        c.unitCode = q.getColumn(0).getString();
-        c.key = ClassKey{q.getColumn(1).getString(), q.getColumn(2).getInt()};
-        c.enrolled = q.getColumn(3).getInt();
-        c.seatsNow = q.getColumn(4).getInt();
-        // The wire's seats72h is what the unit can take within 72 h in all; never less than now.
-        c.seatsWithin72h = std::max(c.seatsNow, q.getColumn(5).getInt());
-        d.unitsWithCapacity.insert(c.unitCode);
-        d.input.cohorts.push_back(std::move(c));
-      }
-    }
-    {
-      SQLite::Statement q(
-          db, "SELECT code FROM unit_status WHERE mode='actual' AND operational='closed'");
-      while (q.executeStep()) d.closedUnits.insert(q.getColumn(0).getString());
-    }
-    {
-      SQLite::Statement q(db,
-                          "SELECT provider_id FROM continuity WHERE mode='actual' AND "
-                          "state='cannot_continue'");
-      while (q.executeStep()) {
-        for (const auto& code : d.unitsByProvider[q.getColumn(0).getString()]) {
-          d.cannotContinueUnits.insert(code);
-        }
-      }
-    }
-    {
-      SQLite::Statement q(db, "SELECT code FROM whatif_failing");
-      while (q.executeStep()) d.whatIfUnits.insert(q.getColumn(0).getString());
-    }
-  } catch (const std::exception& e) {
-    return common::unavailable(std::string("cannot read planning data: ") + e.what());
+  for (const auto& [id, name] : rows->providers) d.providerNames[id] = name;
+  for (const auto& row : rows->units) {
+    Unit u;
+    u.code = row.code;
+    u.providerId = row.providerId;
+    u.name = row.name;
+    u.district = row.district;
+    if (row.lat && row.lon) u.position = GeoPoint{*row.lat, *row.lon};
+    d.unitsByProvider[u.providerId].push_back(u.code);
+    d.unitNames[u.code] = u.name;
+    d.input.units.push_back(std::move(u));
   }
+  for (const auto& row : rows->capacity) {
+    Cohort c;
+    c.unitCode = row.code;
+    c.key = ClassKey{row.form, row.year};
+    c.enrolled = row.enrolled;
+    c.seatsNow = row.seatsNow;
+    // The wire's seats72h is what the unit can take within 72 h in all; never less than now.
+    c.seatsWithin72h = std::max(c.seatsNow, row.seats72h);
+    d.unitsWithCapacity.insert(c.unitCode);
+    d.input.cohorts.push_back(std::move(c));
+  }
+  d.closedUnits.insert(rows->closedUnits.begin(), rows->closedUnits.end());
+  for (const auto& provider : rows->cannotContinueProviders) {
+    for (const auto& code : d.unitsByProvider[provider]) d.cannotContinueUnits.insert(code);
+  }
+  d.whatIfUnits.insert(rows->whatIfUnits.begin(), rows->whatIfUnits.end());
   return d;
 }
 
