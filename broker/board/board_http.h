@@ -1,6 +1,6 @@
-// The board's HTTP answers, shared by its route files (board.cpp, board_city.cpp): JSON bodies
-// with the headers every API answer carries, the error shape of docs/api.md
-// ({"error": CODE, "message": "what to do"}), and the small request checks all routes use.
+// The board's HTTP answers, shared by its route files (board*.cpp): JSON bodies with the
+// headers every API answer carries, the error shape of docs/api.md ({"error": CODE, "message":
+// "what to do"}), and the small request checks all routes use (parameters, cookie, secrets).
 #pragma once
 
 #include <cstdint>
