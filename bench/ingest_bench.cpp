@@ -40,6 +40,7 @@
 #include <zmq.hpp>
 
 #include "bench/bench_process.h"
+#include "broker/store/roster_store.h"
 #include "broker/store/store.h"
 #include "common/clock.h"
 #include "common/codec.h"
@@ -368,7 +369,7 @@ std::unique_ptr<BrokerUnderTest> prepareBroker(const std::string& brokerBin, con
   (*store)->db().exec("PRAGMA synchronous=OFF");
   const int64_t now = common::SystemClock().nowMs();
   for (const auto& a : fleet.agents) {
-    auto outcome = (*store)->enroll(a.enrollRequest, false, now);
+    auto outcome = broker::RosterStore(**store).enroll(a.enrollRequest, false, now);
     if (!outcome) {
       std::cerr << "ingest_bench: enroll " << a.id << ": " << outcome.error().message << "\n";
       return nullptr;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "broker/store/store.h"
+#include "common/result.h"
 
 namespace samband::broker {
 
@@ -24,16 +25,14 @@ class LoginThrottle {
   explicit LoginThrottle(Store& store, ThrottleRules rules = {}) : store_(store), rules_(rules) {}
 
   // Milliseconds until a login for `name` from `addr` may be tried; 0: now.
-  int64_t waitMs(const std::string& name, const std::string& addr, int64_t nowMs);
-  // Counts a failed login for both subjects and sets their lock windows.
-  void recordFailure(const std::string& name, const std::string& addr, int64_t nowMs);
+  // Errors (all calls): database (unavailable).
+  common::Result<int64_t> waitMs(const std::string& name, const std::string& addr, int64_t nowMs);
+  // Counts a failed login for both subjects and sets their lock windows, in one transaction.
+  common::Status recordFailure(const std::string& name, const std::string& addr, int64_t nowMs);
   // Clears both counters.
-  void recordSuccess(const std::string& name, const std::string& addr);
+  common::Status recordSuccess(const std::string& name, const std::string& addr);
 
  private:
-  int64_t lockedUntil(const std::string& subject);
-  void fail(const std::string& subject, int freeFailures, int64_t nowMs);
-
   Store& store_;
   ThrottleRules rules_;
 };

@@ -1,10 +1,11 @@
 // See sessions.h.
 #include "broker/accounts/sessions.h"
 
-#include <SQLiteCpp/Statement.h>
 #include <sodium.h>
 
 #include <array>
+
+#include "broker/store/accounts_store.h"
 
 namespace samband::broker {
 
@@ -22,11 +23,11 @@ bool looksLikeToken(const std::string& token) {
   return true;
 }
 
-std::array<uint8_t, 32> tokenHash(const std::string& token) {
+std::string tokenHash(const std::string& token) {
   std::array<uint8_t, 32> h{};
   crypto_generichash(h.data(), h.size(), reinterpret_cast<const uint8_t*>(token.data()),
                      token.size(), nullptr, 0);
-  return h;
+  return std::string(reinterpret_cast<const char*>(h.data()), h.size());
 }
 
 }  // namespace
@@ -50,59 +51,40 @@ common::Result<NewSession> Sessions::create(const Credentials& user, const std::
   out.session.role = user.role;
   out.session.csrfToken = randomToken();
   out.session.expiresAt = nowMs + ttlMs;
-  try {
-    SQLite::Statement purge(store_.db(), "DELETE FROM sessions WHERE expires_at<=?");
-    purge.bind(1, nowMs);
-    purge.exec();
-    auto hash = tokenHash(out.token);
-    SQLite::Statement q(store_.db(),
-                        "INSERT INTO sessions(token_hash, user_id, csrf_token, created_at, "
-                        "expires_at, client_addr) VALUES(?,?,?,?,?,?)");
-    q.bind(1, hash.data(), static_cast<int>(hash.size()));
-    q.bind(2, user.id);
-    q.bind(3, out.session.csrfToken);
-    q.bind(4, nowMs);
-    q.bind(5, out.session.expiresAt);
-    q.bind(6, clientAddr);
-    q.exec();
-  } catch (const SQLite::Exception& e) {
-    return common::unavailable(std::string("the session was not stored: ") + e.what());
+  NewSessionRow row;
+  row.tokenHash = tokenHash(out.token);
+  row.userId = user.id;
+  row.csrfToken = out.session.csrfToken;
+  row.createdAt = nowMs;
+  row.expiresAt = out.session.expiresAt;
+  row.clientAddr = clientAddr;
+  if (auto s = AccountsStore(store_).createSession(row); !s) {
+    return common::unavailable("the session was not stored: " + s.error().message);
   }
   return out;
 }
 
-std::optional<Session> Sessions::find(const std::string& token, int64_t nowMs) {
-  if (!looksLikeToken(token)) return std::nullopt;
-  auto hash = tokenHash(token);
-  SQLite::Statement q(store_.db(),
-                      "SELECT s.user_id, u.name, u.role, s.csrf_token, s.expires_at "
-                      "FROM sessions s JOIN users u ON u.id=s.user_id "
-                      "WHERE s.token_hash=? AND s.expires_at>?");
-  q.bind(1, hash.data(), static_cast<int>(hash.size()));
-  q.bind(2, nowMs);
-  if (!q.executeStep()) return std::nullopt;
+common::Result<std::optional<Session>> Sessions::find(const std::string& token, int64_t nowMs) {
+  if (!looksLikeToken(token)) return std::optional<Session>();
+  auto row = AccountsStore(store_).findSession(tokenHash(token), nowMs);
+  if (!row) return row.error();
+  if (!*row) return std::optional<Session>();
   Session s;
-  s.userId = q.getColumn(0).getInt64();
-  s.userName = q.getColumn(1).getString();
-  if (!parseRole(q.getColumn(2).getString(), &s.role)) return std::nullopt;
-  s.csrfToken = q.getColumn(3).getString();
-  s.expiresAt = q.getColumn(4).getInt64();
-  return s;
+  s.userId = (*row)->userId;
+  s.userName = (*row)->userName;
+  if (!parseRole((*row)->role, &s.role)) return std::optional<Session>();
+  s.csrfToken = (*row)->csrfToken;
+  s.expiresAt = (*row)->expiresAt;
+  return std::optional<Session>(std::move(s));
 }
 
-void Sessions::end(const std::string& token) {
-  if (!looksLikeToken(token)) return;
-  auto hash = tokenHash(token);
-  SQLite::Statement q(store_.db(), "DELETE FROM sessions WHERE token_hash=?");
-  q.bind(1, hash.data(), static_cast<int>(hash.size()));
-  q.exec();
+common::Status Sessions::end(const std::string& token) {
+  if (!looksLikeToken(token)) return {};
+  return AccountsStore(store_).endSession(tokenHash(token));
 }
 
-int64_t Sessions::countActive(int64_t nowMs) {
-  SQLite::Statement q(store_.db(), "SELECT count(*) FROM sessions WHERE expires_at>?");
-  q.bind(1, nowMs);
-  q.executeStep();
-  return q.getColumn(0).getInt64();
+common::Result<int64_t> Sessions::countActive(int64_t nowMs) {
+  return AccountsStore(store_).countActiveSessions(nowMs);
 }
 
 }  // namespace samband::broker

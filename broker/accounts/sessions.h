@@ -38,11 +38,12 @@ class Sessions {
   common::Result<NewSession> create(const Credentials& user, const std::string& clientAddr,
                                     int64_t nowMs, int64_t ttlMs);
   // The live session for a cookie token, or nothing (unknown, malformed, expired, or the user
-  // was removed).
-  std::optional<Session> find(const std::string& token, int64_t nowMs);
-  // Ends the session of `token` (logout). Unknown tokens are ignored.
-  void end(const std::string& token);
-  int64_t countActive(int64_t nowMs);
+  // was removed). Errors: database (unavailable).
+  common::Result<std::optional<Session>> find(const std::string& token, int64_t nowMs);
+  // Ends the session of `token` (logout). Unknown tokens are ignored. Errors: unavailable.
+  common::Status end(const std::string& token);
+  // Sessions live at `nowMs`. Errors: database (unavailable).
+  common::Result<int64_t> countActive(int64_t nowMs);
 
  private:
   Store& store_;

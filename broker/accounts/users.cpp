@@ -1,11 +1,11 @@
 // See users.h.
 #include "broker/accounts/users.h"
 
-#include <SQLiteCpp/Statement.h>
-#include <SQLiteCpp/Transaction.h>
 #include <sodium.h>
 
 #include <cctype>
+
+#include "broker/store/accounts_store.h"
 
 namespace samband::broker {
 
@@ -96,95 +96,64 @@ common::Status Users::add(const std::string& name, Role role, const std::string&
   if (auto s = checkPasswordPolicy(password); !s) return s;
   auto hash = hashPassword(password);
   if (!hash) return hash.error();
-  try {
-    SQLite::Statement exists(store_.db(), "SELECT 1 FROM users WHERE name=?");
-    exists.bind(1, name);
-    if (exists.executeStep()) {
+  if (auto s = AccountsStore(store_).addUser(name, roleName(role), *hash, nowMs); !s) {
+    if (s.error().kind == common::ErrorKind::conflict) {
       return common::Error{common::ErrorKind::conflict,
                            "user " + name +
                                " already exists; to change the password or role run "
                                "'samband-broker user remove' and then 'user add' again"};
     }
-    SQLite::Statement q(store_.db(),
-                        "INSERT INTO users(name, role, password_hash, created_at) VALUES(?,?,?,?)");
-    q.bind(1, name);
-    q.bind(2, roleName(role));
-    q.bind(3, *hash);
-    q.bind(4, nowMs);
-    q.exec();
-  } catch (const SQLite::Exception& e) {
-    return common::unavailable(std::string("the user was not stored: ") + e.what() +
+    return common::unavailable("the user was not stored: " + s.error().message +
                                "; check that the database is writable and try again");
   }
   return {};
 }
 
 common::Status Users::remove(const std::string& name) {
-  try {
-    SQLite::Transaction tx(store_.db());
-    SQLite::Statement s(store_.db(),
-                        "DELETE FROM sessions WHERE user_id=(SELECT id FROM users WHERE name=?)");
-    s.bind(1, name);
-    s.exec();
-    SQLite::Statement q(store_.db(), "DELETE FROM users WHERE name=?");
-    q.bind(1, name);
-    if (q.exec() == 0) {
+  if (auto s = AccountsStore(store_).removeUser(name); !s) {
+    if (s.error().kind == common::ErrorKind::notFound) {
       return common::Error{
           common::ErrorKind::notFound,
           "there is no user " + name + "; see the accounts with 'samband-broker user list'"};
     }
-    tx.commit();
-  } catch (const SQLite::Exception& e) {
-    return common::unavailable(std::string("the user was not removed: ") + e.what() +
+    return common::unavailable("the user was not removed: " + s.error().message +
                                "; check that the database is writable and try again");
   }
   return {};
 }
 
-std::vector<UserRecord> Users::list(int64_t nowMs) {
+common::Result<std::vector<UserRecord>> Users::list(int64_t nowMs) {
+  auto rows = AccountsStore(store_).listUsers(nowMs);
+  if (!rows) return rows.error();
   std::vector<UserRecord> out;
-  SQLite::Statement q(store_.db(),
-                      "SELECT u.id, u.name, u.role, u.created_at, u.last_login_at, "
-                      "(SELECT count(*) FROM sessions s WHERE s.user_id=u.id AND s.expires_at>?) "
-                      "FROM users u ORDER BY u.name");
-  q.bind(1, nowMs);
-  while (q.executeStep()) {
+  for (const auto& row : *rows) {
     UserRecord r;
-    r.id = q.getColumn(0).getInt64();
-    r.name = q.getColumn(1).getString();
-    parseRole(q.getColumn(2).getString(), &r.role);
-    r.createdAt = q.getColumn(3).getInt64();
-    if (!q.getColumn(4).isNull()) r.lastLoginAt = q.getColumn(4).getInt64();
-    r.activeSessions = q.getColumn(5).getInt64();
+    r.id = row.id;
+    r.name = row.name;
+    parseRole(row.role, &r.role);
+    r.createdAt = row.createdAt;
+    r.lastLoginAt = row.lastLoginAt;
+    r.activeSessions = row.activeSessions;
     out.push_back(std::move(r));
   }
   return out;
 }
 
-std::optional<Credentials> Users::find(const std::string& name) {
-  SQLite::Statement q(store_.db(), "SELECT id, name, role, password_hash FROM users WHERE name=?");
-  q.bind(1, name);
-  if (!q.executeStep()) return std::nullopt;
+common::Result<std::optional<Credentials>> Users::find(const std::string& name) {
+  auto row = AccountsStore(store_).findUser(name);
+  if (!row) return row.error();
+  if (!*row) return std::optional<Credentials>();
   Credentials c;
-  c.id = q.getColumn(0).getInt64();
-  c.name = q.getColumn(1).getString();
-  if (!parseRole(q.getColumn(2).getString(), &c.role)) return std::nullopt;
-  c.passwordHash = q.getColumn(3).getString();
-  return c;
+  c.id = (*row)->id;
+  c.name = (*row)->name;
+  if (!parseRole((*row)->role, &c.role)) return std::optional<Credentials>();
+  c.passwordHash = (*row)->passwordHash;
+  return std::optional<Credentials>(std::move(c));
 }
 
-void Users::recordLogin(int64_t userId, int64_t nowMs, const std::optional<std::string>& newHash) {
-  SQLite::Statement q(store_.db(),
-                      "UPDATE users SET last_login_at=?, password_hash=coalesce(?, password_hash) "
-                      "WHERE id=?");
-  q.bind(1, nowMs);
-  if (newHash) {
-    q.bind(2, *newHash);
-  } else {
-    q.bind(2);
-  }
-  q.bind(3, userId);
-  q.exec();
+common::Status Users::recordLogin(int64_t userId, int64_t nowMs,
+                                  const std::optional<std::string>& newHash) {
+  return AccountsStore(store_).recordLogin(userId, nowMs, newHash);
 }
 
 }  // namespace samband::broker

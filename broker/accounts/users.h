@@ -62,10 +62,15 @@ class Users {
                      int64_t nowMs);
   // Deletes the account and ends all its sessions. Errors: no such user (notFound).
   common::Status remove(const std::string& name);
-  std::vector<UserRecord> list(int64_t nowMs);
-  std::optional<Credentials> find(const std::string& name);
+  // Every account by name, with its live sessions at `nowMs`. Errors: database (unavailable).
+  common::Result<std::vector<UserRecord>> list(int64_t nowMs);
+  // The account called `name`; nothing when there is none or its stored role is unknown.
+  // Errors: database (unavailable).
+  common::Result<std::optional<Credentials>> find(const std::string& name);
   // Records a successful login; replaces the hash when `newHash` is given (parameter upgrade).
-  void recordLogin(int64_t userId, int64_t nowMs, const std::optional<std::string>& newHash);
+  // Errors: database (unavailable).
+  common::Status recordLogin(int64_t userId, int64_t nowMs,
+                             const std::optional<std::string>& newHash);
 
  private:
   Store& store_;

@@ -39,11 +39,20 @@ AuditReport auditArchive(Store& store) {
   auto note = [&](const std::string& what) {
     if (r.problems.size() < 100) r.problems.push_back(what);
   };
-  try {
+  {
     // The city's own chain (readiness checks, directives) verifies with the key `serve` records.
-    std::string cityKeyId = store.meta(kMetaCityKeyId).value_or("");
+    auto storedKeyId = store.meta(kMetaCityKeyId);
+    auto storedKey = store.meta(kMetaCitySignPublic);
+    for (const auto* read : {&storedKeyId, &storedKey}) {
+      if (!read->ok()) {
+        r.undecodable++;
+        note("database error: " + read->error().message);
+        return r;
+      }
+    }
+    std::string cityKeyId = storedKeyId->value_or("");
     std::optional<common::PublicKey> cityKey;
-    if (auto hex = store.meta(kMetaCitySignPublic)) {
+    if (const auto& hex = *storedKey) {
       common::PublicKey pk{};
       if (common::fromHex(*hex, pk.data(), pk.size())) cityKey = pk;
     }
@@ -111,9 +120,6 @@ AuditReport auditArchive(Store& store) {
       note("database error: " + walked.error().message);
     }
     r.senders = static_cast<int64_t>(senders.size());
-  } catch (const std::exception& e) {
-    r.undecodable++;
-    note(std::string("database error: ") + e.what());
   }
   return r;
 }

@@ -3,7 +3,10 @@
 // viewer/operator, the JSON API of docs/api.md, Server-Sent Events, CSV export, /metrics and
 // /healthz, and the page itself from assets embedded in the binary. Reads the database through
 // its own connections (one per request thread at a time) and never touches the ingest path.
-// The city's work — readiness checks, directives, takeover planning — is in board_city.cpp.
+// Split by idea: startup and the route table (board.cpp), login and guarded() (board_auth.cpp),
+// live events (board_events.cpp), /healthz and /metrics (board_health.cpp), the picture's routes
+// (board_picture_routes.cpp), the CSV export (board_export.cpp); the city's work — readiness
+// checks, directives, takeover planning — is in board_city.cpp.
 #pragma once
 
 #include <atomic>
@@ -61,6 +64,8 @@ class Board {
   enum class Need { viewer, viewerPost, operatorPost };
 
   void routes();
+  // The picture's read endpoints and the what-if mark (board_picture_routes.cpp).
+  void pictureRoutes();
   // Readiness checks, directives and takeover planning (board_city.cpp).
   void cityRoutes();
   // Wraps a data endpoint: 401 without a live session, 403 when the role is not enough or a
@@ -70,6 +75,7 @@ class Board {
   void login(const httplib::Request& req, httplib::Response& res);
   void logout(const httplib::Request& req, httplib::Response& res);
   void events(const httplib::Request& req, httplib::Response& res);
+  void exportCsv(const httplib::Request& req, httplib::Response& res);
   void metricsPage(const httplib::Request& req, httplib::Response& res);
   void health(const httplib::Request& req, httplib::Response& res);
   void asset(const httplib::Request& req, httplib::Response& res, const std::string& path);

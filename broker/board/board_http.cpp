@@ -2,6 +2,7 @@
 #include "broker/board/board_http.h"
 
 #include <httplib.h>
+#include <sodium.h>
 
 #include <algorithm>
 
@@ -43,6 +44,30 @@ int64_t clampParam(const httplib::Request& req, const char* name, int64_t fallba
   } catch (const std::exception&) {
     return fallback;
   }
+}
+
+std::string cookieValue(const httplib::Request& req, const std::string& name) {
+  for (size_t i = 0; i < req.get_header_value_count("Cookie"); ++i) {
+    const std::string header = req.get_header_value("Cookie", i);
+    size_t pos = 0;
+    while (pos < header.size()) {
+      size_t end = header.find(';', pos);
+      if (end == std::string::npos) end = header.size();
+      std::string part = header.substr(pos, end - pos);
+      size_t start = part.find_first_not_of(' ');
+      if (start != std::string::npos) part = part.substr(start);
+      if (part.size() > name.size() && part.compare(0, name.size(), name) == 0 &&
+          part[name.size()] == '=') {
+        return part.substr(name.size() + 1);
+      }
+      pos = end + 1;
+    }
+  }
+  return "";
+}
+
+bool equalSecret(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && !a.empty() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace samband::broker

@@ -1,6 +1,6 @@
-// The board's HTTP answers, shared by its route files (board.cpp, board_city.cpp): JSON bodies
-// with the headers every API answer carries, the error shape of docs/api.md
-// ({"error": CODE, "message": "what to do"}), and the small request checks all routes use.
+// The board's HTTP answers, shared by its route files (board*.cpp): JSON bodies with the
+// headers every API answer carries, the error shape of docs/api.md ({"error": CODE, "message":
+// "what to do"}), and the small request checks all routes use (parameters, cookie, secrets).
 #pragma once
 
 #include <cstdint>
@@ -27,5 +27,10 @@ bool isJsonRequest(const httplib::Request& req);
 // number.
 int64_t clampParam(const httplib::Request& req, const char* name, int64_t fallback, int64_t min,
                    int64_t max);
+
+// The value of cookie `name` in the request's Cookie headers; empty when absent.
+std::string cookieValue(const httplib::Request& req, const std::string& name);
+// Constant-time comparison of two secrets; false when either is empty or the sizes differ.
+bool equalSecret(const std::string& a, const std::string& b);
 
 }  // namespace samband::broker

@@ -11,9 +11,13 @@ namespace samband::broker {
 
 CityChain::CityChain(Store& store, const common::Identity& city) : store_(store), city_(city) {}
 
-void CityChain::publishKey() {
-  store_.setMeta(kMetaCityKeyId, common::toHex(city_.keyId()));
-  store_.setMeta(kMetaCitySignPublic, common::toHex(city_.signPublic().data(), 32));
+common::Status CityChain::publishKey() {
+  for (const auto& [key, value] :
+       {std::pair<const char*, std::string>{kMetaCityKeyId, common::toHex(city_.keyId())},
+        {kMetaCitySignPublic, common::toHex(city_.signPublic().data(), 32)}}) {
+    if (auto s = store_.setMeta(key, value); !s) return s;
+  }
+  return {};
 }
 
 common::Result<IssuedMessage> CityChain::issue(const common::Payload& payload, common::Mode mode,
@@ -22,11 +26,7 @@ common::Result<IssuedMessage> CityChain::issue(const common::Payload& payload, c
                                                const std::string& kind, const std::string& ref) {
   const std::string keyId = common::toHex(city_.keyId());
   const std::string sender = common::kCitySenderId;
-  try {
-    publishKey();
-  } catch (const std::exception& e) {
-    return common::unavailable(e.what());
-  }
+  if (auto s = publishKey(); !s) return common::unavailable(s.error().message);
   ArchiveStore archive(store_);
   auto head = archive.head(sender, keyId);
   if (!head) return head.error();

@@ -30,8 +30,8 @@ class CityChain {
   // `store` and `city` must outlive this object; `city` is the city's identity.
   CityChain(Store& store, const common::Identity& city);
 
-  // Records the city's public key in meta (idempotent).
-  void publishKey();
+  // Records the city's public key in meta (idempotent). Errors: the database (unavailable).
+  common::Status publishKey();
   // Signs `payload` as the next body of the city's chain, archives it and queues it for every
   // provider in `recipients` (kind/ref name it in the outbound queue). The caller holds a write
   // transaction (WriteTransaction), so CLI and broker never take the same seq. Errors:

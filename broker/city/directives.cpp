@@ -97,11 +97,7 @@ common::Result<std::string> sendDirective(Store& store, const common::Identity& 
   row.frameId = issued->frameId;
   if (auto s = cityStore.insertDirective(row, recipients); !s) return fail(s.error());
   if (o.level != common::ReadinessLevel::UNCHANGED && o.mode == common::Mode::ACTUAL) {
-    try {
-      store.setMeta(kMetaLevel, common::levelName(o.level));
-    } catch (const std::exception& e) {
-      return common::unavailable(std::string("directive not sent: ") + e.what());
-    }
+    if (auto s = store.setMeta(kMetaLevel, common::levelName(o.level)); !s) return fail(s.error());
   }
   if (auto s = tx->commit(); !s) return fail(s.error());
   return id;

@@ -1,7 +1,6 @@
 // Implementations of the broker's CLI verbs (see commands.h).
 #include "broker/cli/commands.h"
 
-#include <SQLiteCpp/Statement.h>
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -17,6 +16,7 @@
 #include "broker/cli/broker_config.h"
 #include "broker/ingest/server.h"
 #include "broker/picture/view.h"
+#include "broker/store/roster_store.h"
 #include "broker/store/store.h"
 #include "common/clock.h"
 #include "common/config.h"
@@ -93,7 +93,9 @@ int runServe(const std::string& configPath) {
     // Publish the city's public key for `audit`, and migrate the database before threads start.
     auto store = Store::open(cfg->databasePath, Store::Access::readWrite);
     if (!store) return fail(store.error().message, kExitFailure);
-    CityChain(**store, **city).publishKey();
+    if (auto s = CityChain(**store, **city).publishKey(); !s) {
+      return fail(s.error().message, kExitFailure);
+    }
   }
   common::SystemClock clock;
   Metrics metrics;
@@ -136,7 +138,7 @@ int runEnroll(const std::string& configPath, const std::vector<std::string>& req
       status = fail(request.error().message);
       continue;
     }
-    auto outcome = (*store)->enroll(*request, allowTransfer, clock.nowMs());
+    auto outcome = RosterStore(**store).enroll(*request, allowTransfer, clock.nowMs());
     if (!outcome) {
       status = fail(path + ": " + outcome.error().message);
       continue;
@@ -159,15 +161,12 @@ int runStatus(const std::string& configPath, bool json) {
   auto store = Store::open(cfg->databasePath, Store::Access::readOnly);
   if (!store) return fail(store.error().message);
   common::SystemClock clock;
-  try {
-    auto picture = currentPicture(**store, cfg->liveness, clock.nowMs());
-    if (json) {
-      std::cout << picture.dump(2) << "\n";
-    } else {
-      std::cout << pictureText(picture);
-    }
-  } catch (const std::exception& e) {
-    return fail(std::string("cannot read the picture: ") + e.what(), kExitFailure);
+  auto picture = currentPicture(**store, cfg->liveness, clock.nowMs());
+  if (!picture) return fail("cannot read the picture: " + picture.error().message, kExitFailure);
+  if (json) {
+    std::cout << picture->dump(2) << "\n";
+  } else {
+    std::cout << pictureText(*picture);
   }
   return kExitOk;
 }
@@ -192,7 +191,8 @@ int runRevoke(const std::string& configPath, const std::string& keyId) {
   auto store = Store::open(cfg->databasePath, Store::Access::readWrite);
   if (!store) return fail(store.error().message);
   common::SystemClock clock;
-  if (auto s = (*store)->revokeKey(keyId, clock.nowMs()); !s) return fail(s.error().message);
+  if (auto s = RosterStore(**store).revokeKey(keyId, clock.nowMs()); !s)
+    return fail(s.error().message);
   std::cout << "Revoked key " << keyId << "; the running broker refuses it within seconds.\n";
   return kExitOk;
 }
@@ -202,41 +202,22 @@ int runKeys(const std::string& configPath, const std::optional<std::string>& pro
   if (!cfg) return fail(cfg.error().message);
   auto store = Store::open(cfg->databasePath, Store::Access::readOnly);
   if (!store) return fail(store.error().message);
+  auto listed = RosterStore(**store).listKeys(provider);
+  if (!listed) return fail("cannot read the keys: " + listed.error().message, kExitFailure);
+  auto time = [](int64_t ms) {
+    return ms == 0 ? nlohmann::json(nullptr) : nlohmann::json(common::formatRfc3339(ms));
+  };
   nlohmann::json keys = nlohmann::json::array();
-  try {
-    SQLite::Statement q(
-        (*store)->db(),
-        "SELECT k.key_id, k.provider_id, coalesce(p.name, ''), k.enrolled_at, "
-        "k.revoked_at, k.last_heartbeat_sent_at, "
-        "(SELECT count(*) FROM frames f WHERE f.sender=k.provider_id AND "
-        "f.key_id=k.key_id), "
-        "(SELECT max(seq) FROM frames f WHERE f.sender=k.provider_id AND "
-        "f.key_id=k.key_id) "
-        "FROM keys k LEFT JOIN providers p ON p.id=k.provider_id "
-        "WHERE ?1 IS NULL OR k.provider_id=?1 ORDER BY k.provider_id, k.enrolled_at");
-    if (provider) {
-      q.bind(1, *provider);
-    } else {
-      q.bind(1);
-    }
-    auto time = [&](int column) {
-      auto c = q.getColumn(column);
-      return c.isNull() || c.getInt64() == 0 ? nlohmann::json(nullptr)
-                                             : nlohmann::json(common::formatRfc3339(c.getInt64()));
-    };
-    while (q.executeStep()) {
-      keys.push_back({{"key_id", q.getColumn(0).getString()},
-                      {"provider", q.getColumn(1).getString()},
-                      {"name", q.getColumn(2).getString()},
-                      {"enrolled_at", time(3)},
-                      {"revoked_at", time(4)},
-                      {"revoked", !q.getColumn(4).isNull()},
-                      {"last_heartbeat", time(5)},
-                      {"frames", q.getColumn(6).getInt64()},
-                      {"last_seq", q.getColumn(7).isNull() ? 0 : q.getColumn(7).getInt64()}});
-    }
-  } catch (const std::exception& e) {
-    return fail(std::string("cannot read the keys: ") + e.what(), kExitFailure);
+  for (const auto& k : *listed) {
+    keys.push_back({{"key_id", k.keyId},
+                    {"provider", k.providerId},
+                    {"name", k.providerName},
+                    {"enrolled_at", time(k.enrolledAt)},
+                    {"revoked_at", time(k.revokedAt.value_or(0))},
+                    {"revoked", k.revokedAt.has_value()},
+                    {"last_heartbeat", time(k.lastHeartbeatSentAt)},
+                    {"frames", k.frames},
+                    {"last_seq", k.lastSeq}});
   }
   if (provider && keys.empty()) {
     return fail("no key is enrolled for provider " + *provider +

@@ -79,12 +79,9 @@ int runRosterImport(const std::string& configPath, const std::string& file, bool
 int runRosterExport(const std::string& configPath, const std::string& file) {
   auto store = openStore(configPath, Store::Access::readOnly);
   if (!store) return fail(store.error().message);
-  std::string csv;
-  try {
-    csv = writeRosterCsv(exportRoster(**store));
-  } catch (const std::exception& e) {
-    return fail(std::string("cannot read the roster: ") + e.what(), kExitFailure);
-  }
+  auto rows = exportRoster(**store);
+  if (!rows) return fail("cannot read the roster: " + rows.error().message, kExitFailure);
+  std::string csv = writeRosterCsv(*rows);
   if (file.empty() || file == "-") {
     std::cout << csv;
     return kExitOk;

@@ -109,12 +109,9 @@ int runUserList(const std::string& configPath, bool json) {
   auto store = Store::open(cfg->databasePath, Store::Access::readOnly);
   if (!store) return fail(store.error().message, kExitFailure);
   common::SystemClock clock;
-  std::vector<UserRecord> users;
-  try {
-    users = Users(**store).list(clock.nowMs());
-  } catch (const std::exception& e) {
-    return fail(std::string("cannot read the accounts: ") + e.what(), kExitFailure);
-  }
+  auto listed = Users(**store).list(clock.nowMs());
+  if (!listed) return fail("cannot read the accounts: " + listed.error().message, kExitFailure);
+  const std::vector<UserRecord>& users = *listed;
   if (json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& u : users) {

@@ -35,16 +35,18 @@ void RosterCache::reload() {
     snapshot_ = copy;
     return;
   }
-  try {
-    for (auto& k : (*store)->loadKeys()) {
-      snap->keyByCurve[common::toHex(k.curvePublic.data(), 32)] = k.keyId;
-      snap->keys[k.keyId] = std::move(k);
-    }
-    snap->unitOwner = (*store)->loadUnitOwners();
-  } catch (const std::exception& e) {
-    common::logError("roster", std::string("cannot reload roster: ") + e.what());
+  auto keys = RosterStore(**store).loadKeys();
+  auto owners = RosterStore(**store).loadUnitOwners();
+  if (!keys || !owners) {
+    common::logError("roster", "cannot reload roster: " +
+                                   (keys ? owners.error().message : keys.error().message));
     return;
   }
+  for (auto& k : *keys) {
+    snap->keyByCurve[common::toHex(k.curvePublic.data(), 32)] = k.keyId;
+    snap->keys[k.keyId] = std::move(k);
+  }
+  snap->unitOwner = std::move(*owners);
   std::lock_guard<std::mutex> lock(mutex_);
   snapshot_ = std::move(snap);
 }

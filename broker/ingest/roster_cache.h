@@ -7,7 +7,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "broker/store/store.h"
+#include "broker/store/roster_store.h"
 #include "common/clock.h"
 
 namespace samband::broker {

@@ -2,15 +2,15 @@
 // summary, capacity or CSV; it is listed under "exercise" only.
 #include "broker/picture/board_view.h"
 
-#include <SQLiteCpp/Statement.h>
-
 #include <algorithm>
 #include <map>
 #include <set>
 #include <sstream>
 #include <type_traits>
 
+#include "broker/picture/payload_json.h"
 #include "broker/picture/view.h"
+#include "broker/store/picture_store.h"
 #include "common/bytes.h"
 #include "common/clock.h"
 #include "common/codec.h"
@@ -32,8 +32,9 @@ json countOrNull(int64_t n) {
   return n;
 }
 
-std::string textOr(const SQLite::Column& c, const std::string& fallback = "") {
-  return c.isNull() ? fallback : c.getString();
+json textOrNull(const std::optional<std::string>& text) {
+  if (!text) return nullptr;
+  return *text;
 }
 
 std::string lower(std::string s) {
@@ -69,139 +70,33 @@ std::vector<std::string> sortedForms(const std::set<std::string>& forms) {
 
 std::string jsonText(const json& j) { return j.is_string() ? j.get<std::string>() : ""; }
 
-std::string jsonCount(const json& j) {
-  return j.is_number_integer() ? std::to_string(j.get<int64_t>()) : "";
-}
-
-template <typename... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <typename... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
-
-json payloadJson(const common::Payload& payload) {
-  return std::visit(
-      Overloaded{
-          [](const common::HeartbeatMsg& m) {
-            return json{{"head_seq", m.headSeq}, {"level", common::levelName(m.level)}};
-          },
-          [](const common::UnitStatusMsg& m) {
-            return json{{"unit", m.unitCode},
-                        {"operational", common::operationalName(m.operational)},
-                        {"reason", m.reason},
-                        {"expected_reopen", timeOrNull(m.expectedReopen)},
-                        {"pupils_enrolled", countOrNull(m.pupilsEnrolled)},
-                        {"pupils_present", countOrNull(m.pupilsPresent)},
-                        {"staff_total", countOrNull(m.staffTotal)},
-                        {"staff_available", countOrNull(m.staffAvailable)},
-                        {"critical_care", common::offeredName(m.criticalCare)},
-                        {"special_support", common::offeredName(m.specialSupport)},
-                        {"electricity", common::electricityName(m.electricity)},
-                        {"backup_hours", countOrNull(m.backupHours)},
-                        {"resources",
-                         {{"heating", common::supplyName(m.heating)},
-                          {"water", common::supplyName(m.water)},
-                          {"food", common::supplyName(m.food)},
-                          {"it", common::supplyName(m.it)},
-                          {"telephony", common::supplyName(m.telephony)}}},
-                        {"food_days", countOrNull(m.foodDays)},
-                        {"note", m.note},
-                        {"valid_until", timeOrNull(m.validUntil)}};
-          },
-          [](const common::CapacityMsg& m) {
-            json entries = json::array();
-            for (const auto& e : m.entries) {
-              entries.push_back({{"form", common::schoolFormName(e.form)},
-                                 {"year", e.year},
-                                 {"enrolled", e.enrolled},
-                                 {"seats_now", e.seatsNow},
-                                 {"seats_72h", e.seats72h}});
-            }
-            return json{{"unit", m.unitCode}, {"entries", entries}};
-          },
-          [](const common::ContinuityMsg& m) {
-            return json{{"state", common::continuityName(m.state)},
-                        {"from", timeOrNull(m.fromDate)},
-                        {"note", m.note}};
-          },
-          [](const common::ReadinessAnswerMsg& m) {
-            json results = json::array();
-            for (const auto& r : m.results) {
-              results.push_back({{"name", r.name}, {"passed", r.passed}, {"detail", r.detail}});
-            }
-            return json{{"check_id", m.checkId},
-                        {"confirmed", m.confirmed},
-                        {"received_at", timeOrNull(m.receivedAt)},
-                        {"results", results}};
-          },
-          [](const common::DirectiveAckMsg& m) {
-            return json{
-                {"directive_id", m.directiveId},
-                {"kind", m.kind == common::AckKind::ACKNOWLEDGED ? "acknowledged" : "delivered"}};
-          },
-          [](const common::ReadinessCheckMsg& m) {
-            return json{{"check_id", m.checkId}, {"deadline", timeOrNull(m.deadline)}};
-          },
-          [](const common::DirectiveMsg& m) {
-            return json{{"directive_id", m.directiveId}, {"number", m.number}, {"text", m.text}};
-          },
-          [](const common::KeyRotationMsg& m) {
-            return json{{"new_key_id", common::toHex(m.newKeyId)}};
-          },
-      },
-      payload);
-}
-
 }  // namespace
 
-std::string csvField(const std::string& text) {
-  std::string t = text;
-  if (!t.empty() &&
-      (t[0] == '=' || t[0] == '+' || t[0] == '-' || t[0] == '@' || t[0] == '\t' || t[0] == '\r')) {
-    t.insert(t.begin(), '\'');
-  }
-  if (t.find_first_of(",\"\r\n;") == std::string::npos) return t;
-  std::string out = "\"";
-  for (char c : t) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
-
-json BoardView::picture() {
-  auto& db = store_.db();
-  json p = currentPicture(store_, rules_.liveness, nowMs_);
+common::Result<json> BoardView::picture() {
+  PictureStore rows(store_);
+  auto current = currentPicture(store_, rules_.liveness, nowMs_);
+  if (!current) return current.error();
+  json p = std::move(*current);
+  auto unitRows = rows.units();
+  if (!unitRows) return unitRows.error();
+  auto capacityForms = rows.capacityForms("actual");
+  if (!capacityForms) return capacityForms.error();
+  auto markRows = rows.whatIfMarks();
+  if (!markRows) return markRows.error();
+  auto level = store_.meta("level");
+  if (!level) return level.error();
+  auto otherRows = rows.otherModes();
+  if (!otherRows) return otherRows.error();
 
   std::map<std::string, std::set<std::string>> forms;
-  {
-    SQLite::Statement q(db, "SELECT code, school_forms FROM units");
-    while (q.executeStep()) addFormsOf(textOr(q.getColumn(1)), &forms[q.getColumn(0).getString()]);
-    SQLite::Statement c(db, "SELECT DISTINCT code, form FROM capacity WHERE mode='actual'");
-    while (c.executeStep()) forms[c.getColumn(0).getString()].insert(c.getColumn(1).getString());
+  std::map<std::string, UnitStatusRow> timing;  // unit code -> its actual status
+  for (const auto& u : *unitRows) {
+    addFormsOf(u.schoolForms, &forms[u.code]);
+    if (u.status) timing[u.code] = *u.status;
   }
-  struct Timing {
-    int64_t sentAt = 0;
-    int64_t receivedAt = 0;
-    int64_t validUntil = 0;
-  };
-  std::map<std::string, Timing> timing;
-  {
-    SQLite::Statement q(db,
-                        "SELECT code, sent_at, received_at, valid_until FROM unit_status WHERE "
-                        "mode='actual'");
-    while (q.executeStep()) {
-      timing[q.getColumn(0).getString()] = {q.getColumn(1).getInt64(), q.getColumn(2).getInt64(),
-                                            q.getColumn(3).getInt64()};
-    }
-  }
+  for (const auto& [code, form] : *capacityForms) forms[code].insert(form);
   std::set<std::string> marks;
-  {
-    SQLite::Statement q(db, "SELECT code FROM whatif_failing");
-    while (q.executeStep()) marks.insert(q.getColumn(0).getString());
-  }
+  for (const auto& m : *markRows) marks.insert(m.code);
 
   std::map<std::string, int64_t> unitStates{{"normal", 0}, {"reduced", 0},   {"remote", 0},
                                             {"closed", 0}, {"relocated", 0}, {"unknown", 0}};
@@ -249,44 +144,35 @@ json BoardView::picture() {
                   {"whatif_failing", marks.size()}};
   p["newest_report_at"] = timeOrNull(newest);
   p["report_old_after_s"] = rules_.reportOldAfterMs / 1000;
-  {
-    SQLite::Statement q(db, "SELECT value FROM meta WHERE key='level'");
-    p["level"] = q.executeStep() ? q.getColumn(0).getString() : std::string("normal");
-  }
+  p["level"] = level->value_or("normal");
 
   json exercise = json::array();
-  {
-    SQLite::Statement q(
-        db,
-        "SELECT s.mode, s.code, u.name, s.provider_id, pr.name, u.district, s.operational, "
-        "s.reason, s.pupils_present, s.pupils_enrolled, s.staff_available, s.staff_total, s.note, "
-        "s.sent_at FROM unit_status s LEFT JOIN units u ON u.code=s.code LEFT JOIN providers pr "
-        "ON pr.id=s.provider_id WHERE s.mode<>'actual' ORDER BY s.mode, s.code");
-    while (q.executeStep()) {
-      exercise.push_back(
-          {{"mode", q.getColumn(0).getString()},
-           {"code", q.getColumn(1).getString()},
-           {"name", q.getColumn(2).isNull() ? json(nullptr) : json(q.getColumn(2).getString())},
-           {"provider_id", q.getColumn(3).getString()},
-           {"provider_name", textOr(q.getColumn(4))},
-           {"district", q.getColumn(5).isNull() ? json(nullptr) : json(q.getColumn(5).getString())},
-           {"operational", q.getColumn(6).getString()},
-           {"reason", q.getColumn(7).getString()},
-           {"pupils_present", countOrNull(q.getColumn(8).getInt64())},
-           {"pupils_enrolled", countOrNull(q.getColumn(9).getInt64())},
-           {"staff_available", countOrNull(q.getColumn(10).getInt64())},
-           {"staff_total", countOrNull(q.getColumn(11).getInt64())},
-           {"note", q.getColumn(12).getString()},
-           {"reported_at", timeOrNull(q.getColumn(13).getInt64())},
-           {"age_s", std::max<int64_t>(0, nowMs_ - q.getColumn(13).getInt64()) / 1000}});
-    }
+  for (const auto& r : *otherRows) {
+    const UnitStatusRow& s = r.status;
+    exercise.push_back({{"mode", r.mode},
+                        {"code", r.code},
+                        {"name", textOrNull(r.unitName)},
+                        {"provider_id", r.providerId},
+                        {"provider_name", r.providerName},
+                        {"district", textOrNull(r.district)},
+                        {"operational", s.operational},
+                        {"reason", s.reason},
+                        {"pupils_present", countOrNull(s.pupilsPresent)},
+                        {"pupils_enrolled", countOrNull(s.pupilsEnrolled)},
+                        {"staff_available", countOrNull(s.staffAvailable)},
+                        {"staff_total", countOrNull(s.staffTotal)},
+                        {"note", s.note},
+                        {"reported_at", timeOrNull(s.sentAt)},
+                        {"age_s", std::max<int64_t>(0, nowMs_ - s.sentAt) / 1000}});
   }
   p["exercise"] = std::move(exercise);
   return p;
 }
 
-json BoardView::units(const UnitFilter& filter) {
-  json p = picture();
+common::Result<json> BoardView::units(const UnitFilter& filter) {
+  auto picked = picture();
+  if (!picked) return picked.error();
+  json& p = *picked;
   json out = json::array();
   const std::string query = lower(filter.query);
   for (const auto& provider : p["providers"]) {
@@ -307,11 +193,13 @@ json BoardView::units(const UnitFilter& filter) {
       out.push_back(u);
     }
   }
-  return {{"generated_at", p["generated_at"]}, {"units", out}};
+  return json{{"generated_at", p["generated_at"]}, {"units", out}};
 }
 
-json BoardView::providers() {
-  json p = picture();
+common::Result<json> BoardView::providers() {
+  auto picked = picture();
+  if (!picked) return picked.error();
+  json& p = *picked;
   json out = json::array();
   for (auto& provider : p["providers"]) {
     json states = json::object();
@@ -325,75 +213,69 @@ json BoardView::providers() {
     item.erase("units");
     out.push_back(std::move(item));
   }
-  return {{"generated_at", p["generated_at"]}, {"providers", out}};
+  return json{{"generated_at", p["generated_at"]}, {"providers", out}};
 }
 
-std::optional<json> BoardView::provider(const std::string& id, int64_t before, int limit) {
-  auto& db = store_.db();
-  json p = picture();
+common::Result<std::optional<json>> BoardView::provider(const std::string& id, int64_t before,
+                                                        int limit) {
+  auto picked = picture();
+  if (!picked) return picked.error();
+  json& p = *picked;
   json found;
   for (auto& provider : p["providers"]) {
     if (provider["id"] == id) found = std::move(provider);
   }
-  if (found.is_null()) return std::nullopt;
+  if (found.is_null()) return std::optional<json>();
   json units = std::move(found["units"]);
   found.erase("units");
 
+  PictureStore rows(store_);
+  auto frames = rows.framesOf(id, before, limit);
+  if (!frames) return frames.error();
+  auto total = rows.frameCountOf(id);
+  if (!total) return total.error();
   json items = json::array();
   int64_t last = 0;
-  {
-    SQLite::Statement q(db,
-                        "SELECT id, seq, kind, mode, sent_at, received_at, key_id, envelope "
-                        "FROM frames WHERE sender=? AND id<? ORDER BY id DESC LIMIT ?");
-    q.bind(1, id);
-    q.bind(2, before > 0 ? before : INT64_MAX);
-    q.bind(3, limit);
-    while (q.executeStep()) {
-      json item{{"frame_id", q.getColumn(0).getInt64()},
-                {"seq", q.getColumn(1).getInt64()},
-                {"kind", q.getColumn(2).getString()},
-                {"mode", q.getColumn(3).getString()},
-                {"sent_at", timeOrNull(q.getColumn(4).getInt64())},
-                {"received_at", timeOrNull(q.getColumn(5).getInt64())},
-                {"key_id", q.getColumn(6).getString()}};
-      last = q.getColumn(0).getInt64();
-      const auto& c = q.getColumn(7);
-      auto envelope = common::decodeEnvelope(static_cast<const uint8_t*>(c.getBlob()),
-                                             static_cast<size_t>(c.getBytes()));
-      if (!envelope) {
-        item["payload"] = nullptr;
-        item["error"] = "the archived envelope does not decode; run 'samband-broker audit'";
-      } else if (auto body = common::decodeBody(envelope->body); !body) {
-        item["payload"] = nullptr;
-        item["error"] = "the archived body does not decode; run 'samband-broker audit'";
-      } else {
-        item["payload"] = payloadJson(body->payload);
-      }
-      items.push_back(std::move(item));
+  for (const auto& f : *frames) {
+    json item{{"frame_id", f.id},
+              {"seq", f.seq},
+              {"kind", f.kind},
+              {"mode", f.mode},
+              {"sent_at", timeOrNull(f.sentAt)},
+              {"received_at", timeOrNull(f.receivedAt)},
+              {"key_id", f.keyId}};
+    last = f.id;
+    auto envelope = common::decodeEnvelope(f.envelope.data(), f.envelope.size());
+    if (!envelope) {
+      item["payload"] = nullptr;
+      item["error"] = "the archived envelope does not decode; run 'samband-broker audit'";
+    } else if (auto body = common::decodeBody(envelope->body); !body) {
+      item["payload"] = nullptr;
+      item["error"] = "the archived body does not decode; run 'samband-broker audit'";
+    } else {
+      item["payload"] = payloadJson(body->payload);
     }
-  }
-  int64_t total = 0;
-  {
-    SQLite::Statement q(db, "SELECT count(*) FROM frames WHERE sender=?");
-    q.bind(1, id);
-    q.executeStep();
-    total = q.getColumn(0).getInt64();
+    items.push_back(std::move(item));
   }
   json next = nullptr;
   if (static_cast<int>(items.size()) == limit && last > 0) {
-    SQLite::Statement q(db, "SELECT 1 FROM frames WHERE sender=? AND id<? LIMIT 1");
-    q.bind(1, id);
-    q.bind(2, last);
-    if (q.executeStep()) next = last;
+    auto older = rows.hasFramesBelow(id, last);
+    if (!older) return older.error();
+    if (*older) next = last;
   }
-  return json{{"generated_at", p["generated_at"]},
-              {"provider", found},
-              {"units", units},
-              {"history", {{"items", items}, {"total", total}, {"next_before", next}}}};
+  return std::optional<json>(
+      json{{"generated_at", p["generated_at"]},
+           {"provider", found},
+           {"units", units},
+           {"history", {{"items", items}, {"total", *total}, {"next_before", next}}}});
 }
 
-json BoardView::capacity(const std::string& mode) {
-  auto& db = store_.db();
+common::Result<json> BoardView::capacity(const std::string& mode) {
+  PictureStore rows(store_);
+  auto cells = rows.capacityCells(mode);
+  if (!cells) return cells.error();
+  auto excluded = rows.capacityExcludedUnits(mode);
+  if (!excluded) return excluded.error();
   struct Cell {
     int64_t enrolled = 0, seatsNow = 0, seats72h = 0, units = 0;
   };
@@ -406,30 +288,20 @@ json BoardView::capacity(const std::string& mode) {
   };
   std::map<Key, Cell, decltype(keyLess)> city(keyLess);
   std::map<std::string, std::map<Key, Cell, decltype(keyLess)>> districts;
-  {
-    SQLite::Statement q(
-        db,
-        "SELECT coalesce(u.district, ''), c.form, c.year, sum(c.enrolled), sum(c.seats_now), "
-        "sum(c.seats_72h), count(*) FROM capacity c LEFT JOIN units u ON u.code=c.code "
-        "LEFT JOIN unit_status s ON s.mode=c.mode AND s.code=c.code WHERE c.mode=? AND "
-        "coalesce(s.operational, 'unknown') NOT IN ('closed', 'remote') GROUP BY 1, 2, 3");
-    q.bind(1, mode);
-    while (q.executeStep()) {
-      Key k{q.getColumn(1).getString(), q.getColumn(2).getInt()};
-      Cell cell{q.getColumn(3).getInt64(), q.getColumn(4).getInt64(), q.getColumn(5).getInt64(),
-                q.getColumn(6).getInt64()};
-      auto& d = districts.try_emplace(q.getColumn(0).getString(), keyLess).first->second;
-      d[k] = cell;
-      auto& c = city[k];
-      c.enrolled += cell.enrolled;
-      c.seatsNow += cell.seatsNow;
-      c.seats72h += cell.seats72h;
-      c.units += cell.units;
-    }
+  for (const auto& row : *cells) {
+    Key k{row.form, row.year};
+    Cell cell{row.enrolled, row.seatsNow, row.seats72h, row.units};
+    auto& d = districts.try_emplace(row.district, keyLess).first->second;
+    d[k] = cell;
+    auto& c = city[k];
+    c.enrolled += cell.enrolled;
+    c.seatsNow += cell.seatsNow;
+    c.seats72h += cell.seats72h;
+    c.units += cell.units;
   }
-  auto rows = [](const auto& cells) {
+  auto tableRows = [](const auto& table) {
     json out = json::array();
-    for (const auto& [k, c] : cells) {
+    for (const auto& [k, c] : table) {
       out.push_back({{"form", k.first},
                      {"year", k.second},
                      {"enrolled", c.enrolled},
@@ -440,115 +312,39 @@ json BoardView::capacity(const std::string& mode) {
     return out;
   };
   json perDistrict = json::array();
-  for (const auto& [name, cells] : districts) {
+  for (const auto& [name, table] : districts) {
     perDistrict.push_back(
-        {{"district", name.empty() ? json(nullptr) : json(name)}, {"rows", rows(cells)}});
+        {{"district", name.empty() ? json(nullptr) : json(name)}, {"rows", tableRows(table)}});
   }
-  int64_t excluded = 0;
-  {
-    SQLite::Statement q(db,
-                        "SELECT count(DISTINCT c.code) FROM capacity c JOIN unit_status s ON "
-                        "s.mode=c.mode AND s.code=c.code WHERE c.mode=? AND s.operational IN "
-                        "('closed', 'remote')");
-    q.bind(1, mode);
-    q.executeStep();
-    excluded = q.getColumn(0).getInt64();
-  }
-  return {{"generated_at", common::formatRfc3339(nowMs_)},
-          {"mode", mode},
-          {"city", rows(city)},
-          {"districts", perDistrict},
-          {"excluded_units", excluded}};
+  return json{{"generated_at", common::formatRfc3339(nowMs_)},
+              {"mode", mode},
+              {"city", tableRows(city)},
+              {"districts", perDistrict},
+              {"excluded_units", *excluded}};
 }
 
-std::string BoardView::csv() {
-  json p = picture();
-  std::ostringstream out;
-  out << "unit_code,unit_name,provider_id,provider_name,district,school_forms,state,reason,"
-         "pupils_present,pupils_enrolled,staff_available,staff_total,electricity,backup_hours,"
-         "heating,water,food,it,telephony,food_days,critical_care,special_support,note,"
-         "reported_at,age_s,old,provider_liveness,whatif_failing\r\n";
-  for (const auto& provider : p["providers"]) {
-    for (const auto& u : provider["units"]) {
-      std::string forms;
-      for (const auto& f : u["school_forms"]) forms += (forms.empty() ? "" : " ") + jsonText(f);
-      const auto& r = u["resources"];
-      const std::vector<std::string> fields{u["code"].get<std::string>(),
-                                            jsonText(u["name"]),
-                                            jsonText(u["provider_id"]),
-                                            jsonText(u["provider_name"]),
-                                            jsonText(u["district"]),
-                                            forms,
-                                            jsonText(u["operational"]),
-                                            jsonText(u["reason"]),
-                                            jsonCount(u["pupils_present"]),
-                                            jsonCount(u["pupils_enrolled"]),
-                                            jsonCount(u["staff_available"]),
-                                            jsonCount(u["staff_total"]),
-                                            jsonText(u["electricity"]),
-                                            jsonCount(u["backup_hours"]),
-                                            jsonText(r["heating"]),
-                                            jsonText(r["water"]),
-                                            jsonText(r["food"]),
-                                            jsonText(r["it"]),
-                                            jsonText(r["telephony"]),
-                                            jsonCount(u["food_days"]),
-                                            jsonText(u["critical_care"]),
-                                            jsonText(u["special_support"]),
-                                            jsonText(u["note"]),
-                                            jsonText(u["reported_at"]),
-                                            jsonCount(u["age_s"]),
-                                            u["old"].get<bool>() ? "yes" : "no",
-                                            jsonText(u["liveness"]),
-                                            u["whatif_failing"].get<bool>() ? "yes" : "no"};
-      for (size_t i = 0; i < fields.size(); ++i) out << (i ? "," : "") << csvField(fields[i]);
-      out << "\r\n";
-    }
-  }
-  return out.str();
-}
-
-json BoardView::whatIf() {
+common::Result<json> BoardView::whatIf() {
+  auto marks = PictureStore(store_).whatIfMarks();
+  if (!marks) return marks.error();
   json out = json::array();
-  SQLite::Statement q(store_.db(),
-                      "SELECT w.code, u.name, u.provider_id, w.marked_by, w.marked_at FROM "
-                      "whatif_failing w LEFT JOIN units u ON u.code=w.code ORDER BY w.code");
-  while (q.executeStep()) {
-    out.push_back(
-        {{"code", q.getColumn(0).getString()},
-         {"name", q.getColumn(1).isNull() ? json(nullptr) : json(q.getColumn(1).getString())},
-         {"provider_id", textOr(q.getColumn(2))},
-         {"marked_by", q.getColumn(3).getString()},
-         {"marked_at", timeOrNull(q.getColumn(4).getInt64())}});
+  for (const auto& m : *marks) {
+    out.push_back({{"code", m.code},
+                   {"name", textOrNull(m.unitName)},
+                   {"provider_id", m.providerId},
+                   {"marked_by", m.markedBy},
+                   {"marked_at", timeOrNull(m.markedAt)}});
   }
-  return {{"generated_at", common::formatRfc3339(nowMs_)}, {"failing", out}};
+  return json{{"generated_at", common::formatRfc3339(nowMs_)}, {"failing", out}};
 }
 
 common::Status setWhatIfFailing(Store& store, const std::string& code, bool failing,
                                 const std::string& byUser, int64_t nowMs) {
-  try {
-    SQLite::Statement exists(store.db(), "SELECT 1 FROM units WHERE code=?");
-    exists.bind(1, code);
-    if (!exists.executeStep()) {
+  if (auto s = PictureStore(store).setWhatIf(code, failing, byUser, nowMs); !s) {
+    if (s.error().kind == common::ErrorKind::notFound) {
       return common::Error{common::ErrorKind::notFound,
                            "there is no unit " + code + " in the roster; check the code"};
     }
-    if (failing) {
-      SQLite::Statement q(store.db(),
-                          "INSERT INTO whatif_failing(code, marked_by, marked_at) VALUES(?,?,?) "
-                          "ON CONFLICT(code) DO UPDATE SET marked_by=excluded.marked_by, "
-                          "marked_at=excluded.marked_at");
-      q.bind(1, code);
-      q.bind(2, byUser);
-      q.bind(3, nowMs);
-      q.exec();
-    } else {
-      SQLite::Statement q(store.db(), "DELETE FROM whatif_failing WHERE code=?");
-      q.bind(1, code);
-      q.exec();
-    }
-  } catch (const SQLite::Exception& e) {
-    return common::unavailable(std::string("the what-if mark was not stored: ") + e.what() +
+    return common::unavailable("the what-if mark was not stored: " + s.error().message +
                                "; try again");
   }
   return {};

@@ -29,25 +29,27 @@ struct UnitFilter {
   std::string query;     // case-insensitive substring of code, names, district or note
 };
 
-// Reads only. All calls throw SQLite::Exception on database errors (the caller answers 503).
+// Reads only. Every call's errors are `unavailable` with the database's message (the board
+// answers 503). csv() is in board_view_csv.cpp.
 class BoardView {
  public:
   BoardView(Store& store, BoardViewRules rules, int64_t nowMs)
       : store_(store), rules_(rules), nowMs_(nowMs) {}
 
   // currentPicture() plus: level, newest_report_at, summary, per-unit extras, exercise.
-  nlohmann::json picture();
+  common::Result<nlohmann::json> picture();
   // Every unit of the real picture as one flat list, filtered.
-  nlohmann::json units(const UnitFilter& filter);
-  nlohmann::json providers();
+  common::Result<nlohmann::json> units(const UnitFilter& filter);
+  common::Result<nlohmann::json> providers();
   // One provider: its units and its archived reports, newest first, `limit` per page, starting
   // below frame id `before` (0: from the newest). Nothing when the provider is unknown.
-  std::optional<nlohmann::json> provider(const std::string& id, int64_t before, int limit);
+  common::Result<std::optional<nlohmann::json>> provider(const std::string& id, int64_t before,
+                                                         int limit);
   // Free seats per school form and year for `mode`, city-wide and per district.
-  nlohmann::json capacity(const std::string& mode);
+  common::Result<nlohmann::json> capacity(const std::string& mode);
   // The real picture as CSV (RFC 4180, one row per unit, formula-safe).
-  std::string csv();
-  nlohmann::json whatIf();
+  common::Result<std::string> csv();
+  common::Result<nlohmann::json> whatIf();
 
  private:
   Store& store_;

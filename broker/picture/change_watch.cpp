@@ -1,13 +1,13 @@
 // See change_watch.h.
 #include "broker/picture/change_watch.h"
 
-#include <SQLiteCpp/Statement.h>
-
 #include <memory>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
 #include "broker/picture/view.h"
+#include "broker/store/picture_store.h"
 #include "broker/store/store.h"
 #include "common/log.h"
 
@@ -64,37 +64,18 @@ void ChangeWatch::loop() {
         if (!opened) throw std::runtime_error(opened.error().message);
         store = std::move(*opened);
       }
-      auto& db = store->db();
-      int64_t dv = db.execAndGet("PRAGMA data_version").getInt64();
+      PictureStore rows(*store);
+      auto dv = rows.dataVersion();
+      if (!dv) throw std::runtime_error(dv.error().message);
       bool changed = false;
-      if (dv != dataVersion) {
-        dataVersion = dv;
-        int64_t maxFrame = 0;
-        {
-          SQLite::Statement q(db, "SELECT coalesce(max(id), 0) FROM frames");
-          q.executeStep();
-          maxFrame = q.getColumn(0).getInt64();
-        }
-        std::string print = std::to_string(maxFrame);
-        SQLite::Statement roster(db, "SELECT count(*) FROM units");
-        roster.executeStep();
-        print += "|" + roster.getColumn(0).getString();
-        SQLite::Statement level(db,
-                                "SELECT coalesce((SELECT value FROM meta WHERE key='level'), '')");
-        level.executeStep();
-        print += "|" + level.getColumn(0).getString();
-        SQLite::Statement marks(db,
-                                "SELECT coalesce(group_concat(code), '') FROM "
-                                "(SELECT code FROM whatif_failing ORDER BY code)");
-        marks.executeStep();
-        print += "|" + marks.getColumn(0).getString();
-        lastSeen.clear();
-        SQLite::Statement q(db, "SELECT id, coalesce(last_seen, 0) FROM providers ORDER BY id");
-        while (q.executeStep())
-          lastSeen.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getInt64());
-        if (print != dataPrint) {
-          dataPrint = print;
-          lastFrameId_ = maxFrame;
+      if (*dv != dataVersion) {
+        dataVersion = *dv;
+        auto print = rows.fingerprint();
+        if (!print) throw std::runtime_error(print.error().message);
+        lastSeen = std::move(print->lastSeen);
+        if (print->print != dataPrint) {
+          dataPrint = print->print;
+          lastFrameId_ = print->maxFrameId;
           changed = true;
         }
       }

@@ -1,11 +1,11 @@
 // See planning_source.h.
 #include "broker/picture/planning_source.h"
 
-#include <SQLiteCpp/Statement.h>
-#include <SQLiteCpp/Transaction.h>
-
+#include <algorithm>
 #include <sstream>
 
+#include "broker/store/planning_store.h"
+#include "broker/store/roster_store.h"
 #include "common/ids.h"
 
 namespace samband::broker {
@@ -41,150 +41,75 @@ std::vector<ClassKey> decodeClasses(const std::string& s) {
 }  // namespace
 
 common::Result<PlanningData> loadPlanningData(Store& store) {
+  auto rows = PlanningStore(store).read();
+  if (!rows) return common::unavailable("cannot read planning data: " + rows.error().message);
   PlanningData d;
-  try {
-    auto& db = store.db();
-    SQLite::Transaction tx(db);  // one consistent snapshot
-    {
-      SQLite::Statement q(db, "SELECT id, name FROM providers");
-      while (q.executeStep())
-        d.providerNames[q.getColumn(0).getString()] = q.getColumn(1).getString();
-    }
-    {
-      SQLite::Statement q(
-          db, "SELECT code, provider_id, name, district, lat, lon FROM units ORDER BY code");
-      while (q.executeStep()) {
-        Unit u;
-        u.code = q.getColumn(0).getString();
-        u.providerId = q.getColumn(1).getString();
-        u.name = q.getColumn(2).isNull() ? "" : q.getColumn(2).getString();
-        u.district = q.getColumn(3).isNull() ? "" : q.getColumn(3).getString();
-        if (!q.getColumn(4).isNull() && !q.getColumn(5).isNull()) {
-          u.position = GeoPoint{q.getColumn(4).getDouble(), q.getColumn(5).getDouble()};
-        }
-        d.unitsByProvider[u.providerId].push_back(u.code);
-        d.unitNames[u.code] = u.name;
-        d.input.units.push_back(std::move(u));
-      }
-    }
-    {
-      SQLite::Statement q(db,
-                          "SELECT c.code, c.form, c.year, c.enrolled, c.seats_now, c.seats_72h "
-                          "FROM capacity c JOIN units u ON u.code=c.code WHERE c.mode='actual' "
-                          "ORDER BY c.code, c.form, c.year");
-      while (q.executeStep()) {
-        Cohort c;
-        c.unitCode = q.getColumn(0).getString();
-        c.key = ClassKey{q.getColumn(1).getString(), q.getColumn(2).getInt()};
-        c.enrolled = q.getColumn(3).getInt();
-        c.seatsNow = q.getColumn(4).getInt();
-        // The wire's seats72h is what the unit can take within 72 h in all; never less than now.
-        c.seatsWithin72h = std::max(c.seatsNow, q.getColumn(5).getInt());
-        d.unitsWithCapacity.insert(c.unitCode);
-        d.input.cohorts.push_back(std::move(c));
-      }
-    }
-    {
-      SQLite::Statement q(
-          db, "SELECT code FROM unit_status WHERE mode='actual' AND operational='closed'");
-      while (q.executeStep()) d.closedUnits.insert(q.getColumn(0).getString());
-    }
-    {
-      SQLite::Statement q(db,
-                          "SELECT provider_id FROM continuity WHERE mode='actual' AND "
-                          "state='cannot_continue'");
-      while (q.executeStep()) {
-        for (const auto& code : d.unitsByProvider[q.getColumn(0).getString()]) {
-          d.cannotContinueUnits.insert(code);
-        }
-      }
-    }
-    {
-      SQLite::Statement q(db, "SELECT code FROM whatif_failing");
-      while (q.executeStep()) d.whatIfUnits.insert(q.getColumn(0).getString());
-    }
-  } catch (const std::exception& e) {
-    return common::unavailable(std::string("cannot read planning data: ") + e.what());
+  for (const auto& [id, name] : rows->providers) d.providerNames[id] = name;
+  for (const auto& row : rows->units) {
+    Unit u;
+    u.code = row.code;
+    u.providerId = row.providerId;
+    u.name = row.name;
+    u.district = row.district;
+    if (row.lat && row.lon) u.position = GeoPoint{*row.lat, *row.lon};
+    d.unitsByProvider[u.providerId].push_back(u.code);
+    d.unitNames[u.code] = u.name;
+    d.input.units.push_back(std::move(u));
   }
+  for (const auto& row : rows->capacity) {
+    Cohort c;
+    c.unitCode = row.code;
+    c.key = ClassKey{row.form, row.year};
+    c.enrolled = row.enrolled;
+    c.seatsNow = row.seatsNow;
+    // The wire's seats72h is what the unit can take within 72 h in all; never less than now.
+    c.seatsWithin72h = std::max(c.seatsNow, row.seats72h);
+    d.unitsWithCapacity.insert(c.unitCode);
+    d.input.cohorts.push_back(std::move(c));
+  }
+  d.closedUnits.insert(rows->closedUnits.begin(), rows->closedUnits.end());
+  for (const auto& provider : rows->cannotContinueProviders) {
+    for (const auto& code : d.unitsByProvider[provider]) d.cannotContinueUnits.insert(code);
+  }
+  d.whatIfUnits.insert(rows->whatIfUnits.begin(), rows->whatIfUnits.end());
   return d;
 }
 
 common::Status importRoster(Store& store, const std::vector<RosterRow>& rows, bool allowTransfer,
                             int64_t nowMs) {
-  auto& db = store.db();
-  try {
-    SQLite::Transaction tx(db);
-    std::vector<std::string> conflicts;
-    for (const auto& row : rows) {
-      SQLite::Statement owner(db, "SELECT provider_id FROM units WHERE code=?");
-      owner.bind(1, row.unit.code);
-      if (owner.executeStep() && owner.getColumn(0).getString() != row.unit.providerId &&
-          !allowTransfer) {
-        conflicts.push_back("unit " + row.unit.code + " belongs to " +
-                            owner.getColumn(0).getString() + ", the file says " +
-                            row.unit.providerId);
-      }
+  (void)nowMs;
+  std::vector<UnitRosterRow> units;
+  units.reserve(rows.size());
+  for (const auto& row : rows) {
+    UnitRosterRow u;
+    u.code = row.unit.code;
+    u.providerId = row.unit.providerId;
+    u.name = row.unit.name;
+    u.district = row.unit.district;
+    if (row.unit.position) {
+      u.lat = row.unit.position->lat;
+      u.lon = row.unit.position->lon;
     }
-    if (!conflicts.empty()) {
-      std::string msg = "nothing imported: ";
-      for (size_t i = 0; i < conflicts.size() && i < 20; ++i) msg += (i ? "; " : "") + conflicts[i];
-      msg += ". Fix the file, or pass --transfer to move these units";
-      return common::invalidInput(msg);
-    }
-    SQLite::Statement provider(db,
-                               "INSERT OR IGNORE INTO providers(id, name, enrolled_at) "
-                               "VALUES(?, ?, 0)");
-    SQLite::Statement unit(db,
-                           "INSERT INTO units(code, provider_id, name, district, lat, lon, "
-                           "school_forms) VALUES(?,?,?,?,?,?,?) ON CONFLICT(code) DO UPDATE SET "
-                           "provider_id=excluded.provider_id, name=excluded.name, "
-                           "district=excluded.district, lat=excluded.lat, lon=excluded.lon, "
-                           "school_forms=excluded.school_forms");
-    for (const auto& row : rows) {
-      provider.reset();
-      provider.bind(1, row.unit.providerId);
-      provider.bind(2, row.unit.providerId + " (not enrolled)");
-      provider.exec();
-      unit.reset();
-      unit.bind(1, row.unit.code);
-      unit.bind(2, row.unit.providerId);
-      unit.bind(3, row.unit.name);
-      unit.bind(4, row.unit.district);
-      if (row.unit.position) {
-        unit.bind(5, row.unit.position->lat);
-        unit.bind(6, row.unit.position->lon);
-      } else {
-        unit.bind(5);
-        unit.bind(6);
-      }
-      unit.bind(7, encodeClasses(row.classes));
-      unit.exec();
-    }
-    (void)nowMs;
-    tx.commit();
-  } catch (const std::exception& e) {
-    return common::unavailable(std::string("roster not imported: ") + e.what());
+    u.schoolForms = encodeClasses(row.classes);
+    units.push_back(std::move(u));
   }
-  return {};
+  return RosterStore(store).importUnits(units, allowTransfer);
 }
 
-std::vector<RosterRow> exportRoster(Store& store) {
+common::Result<std::vector<RosterRow>> exportRoster(Store& store) {
+  auto units = RosterStore(store).exportUnits();
+  if (!units) return units.error();
   std::vector<RosterRow> out;
-  SQLite::Statement q(store.db(),
-                      "SELECT code, provider_id, name, district, lat, lon, school_forms FROM "
-                      "units ORDER BY code");
-  while (q.executeStep()) {
+  for (auto& u : *units) {
     RosterRow r;
-    r.unit.code = q.getColumn(0).getString();
-    r.unit.providerId = q.getColumn(1).getString();
-    r.unit.name = q.getColumn(2).isNull() ? "" : q.getColumn(2).getString();
+    r.unit.code = u.code;
+    r.unit.providerId = u.providerId;
+    r.unit.name = u.name;
     // Units enrolled before any roster import have no name; the CSV requires one.
     if (r.unit.name.empty()) r.unit.name = "Enhet " + r.unit.code;
-    r.unit.district = q.getColumn(3).isNull() ? "" : q.getColumn(3).getString();
-    if (!q.getColumn(4).isNull() && !q.getColumn(5).isNull()) {
-      r.unit.position = GeoPoint{q.getColumn(4).getDouble(), q.getColumn(5).getDouble()};
-    }
-    if (!q.getColumn(6).isNull()) r.classes = decodeClasses(q.getColumn(6).getString());
+    r.unit.district = u.district;
+    if (u.lat && u.lon) r.unit.position = GeoPoint{*u.lat, *u.lon};
+    if (!u.schoolForms.empty()) r.classes = decodeClasses(u.schoolForms);
     out.push_back(std::move(r));
   }
   return out;

@@ -19,6 +19,7 @@ common::Result<PlanningData> loadPlanningData(Store& store);
 // another provider is an error unless `allowTransfer`. Nothing is written on any error.
 common::Status importRoster(Store& store, const std::vector<RosterRow>& rows, bool allowTransfer,
                             int64_t nowMs);
-std::vector<RosterRow> exportRoster(Store& store);
+// Every unit of the roster, by code. Errors: unavailable.
+common::Result<std::vector<RosterRow>> exportRoster(Store& store);
 
 }  // namespace samband::broker

@@ -2,11 +2,10 @@
 // mixed into the units' real state.
 #include "broker/picture/view.h"
 
-#include <SQLiteCpp/Statement.h>
-
 #include <map>
 #include <sstream>
 
+#include "broker/store/picture_store.h"
 #include "common/clock.h"
 #include "common/vocabulary.h"
 
@@ -16,110 +15,92 @@ using nlohmann::json;
 
 namespace {
 
-json timeOrNull(const SQLite::Column& c) {
-  if (c.isNull()) return nullptr;
-  return common::formatRfc3339(c.getInt64());
+json timeOrNull(int64_t ms) { return common::formatRfc3339(ms); }
+
+json countOrNull(int64_t n) {
+  if (n < 0) return nullptr;
+  return n;
 }
 
-json countOrNull(const SQLite::Column& c) {
-  if (c.isNull() || c.getInt64() < 0) return nullptr;
-  return c.getInt64();
-}
-
-json textOrNull(const SQLite::Column& c) {
-  if (c.isNull()) return nullptr;
-  return c.getString();
+json textOrNull(const std::optional<std::string>& text) {
+  if (!text) return nullptr;
+  return *text;
 }
 
 }  // namespace
 
-json currentPicture(Store& store, const LivenessRules& rules, int64_t nowMs) {
-  auto& db = store.db();
+common::Result<json> currentPicture(Store& store, const LivenessRules& rules, int64_t nowMs) {
+  PictureStore rows(store);
+  auto providerRows = rows.providers();
+  if (!providerRows) return providerRows.error();
+  auto unitRows = rows.units();
+  if (!unitRows) return unitRows.error();
+  auto otherRows = rows.otherModes();
+  if (!otherRows) return otherRows.error();
+  auto counts = store.rejectionCounts();
+  if (!counts) return counts.error();
+  auto frames = rows.frameCount();
+  if (!frames) return frames.error();
+
   json picture;
   picture["generated_at"] = common::formatRfc3339(nowMs);
   std::map<std::string, json> providers;
-  {
-    SQLite::Statement q(db,
-                        "SELECT p.id, p.name, p.last_seen, "
-                        "(SELECT max(seq) FROM frames f WHERE f.sender=p.id), "
-                        "c.state, c.from_date, c.note "
-                        "FROM providers p LEFT JOIN continuity c "
-                        "ON c.provider_id=p.id AND c.mode='actual' ORDER BY p.id");
-    while (q.executeStep()) {
-      json p;
-      p["id"] = q.getColumn(0).getString();
-      p["name"] = q.getColumn(1).getString();
-      std::optional<int64_t> seen;
-      if (!q.getColumn(2).isNull()) seen = q.getColumn(2).getInt64();
-      p["liveness"] = livenessOf(seen, nowMs, rules);
-      p["last_seen"] = timeOrNull(q.getColumn(2));
-      p["last_seq"] = q.getColumn(3).isNull() ? 0 : q.getColumn(3).getInt64();
-      p["continuity"] = q.getColumn(4).isNull() ? "ok" : q.getColumn(4).getString();
-      p["continuity_from"] = q.getColumn(5).isNull() || q.getColumn(5).getInt64() == 0
-                                 ? json(nullptr)
-                                 : timeOrNull(q.getColumn(5));
-      p["units"] = json::array();
-      std::string id = p["id"].get<std::string>();  // before p is moved from
-      providers[id] = std::move(p);
-    }
+  for (const auto& row : *providerRows) {
+    json p;
+    p["id"] = row.id;
+    p["name"] = row.name;
+    p["liveness"] = livenessOf(row.lastSeen, nowMs, rules);
+    p["last_seen"] = row.lastSeen ? timeOrNull(*row.lastSeen) : json(nullptr);
+    p["last_seq"] = row.lastSeq;
+    p["continuity"] = row.continuity.value_or("ok");
+    p["continuity_from"] = row.continuityFrom == 0 ? json(nullptr) : timeOrNull(row.continuityFrom);
+    p["units"] = json::array();
+    providers[row.id] = std::move(p);
   }
-  {
-    SQLite::Statement q(
-        db,
-        "SELECT u.code, u.provider_id, u.name, u.district, s.operational, s.pupils_present, "
-        "s.pupils_enrolled, s.staff_available, s.staff_total, s.electricity, s.backup_hours, "
-        "s.heating, s.water, s.food, s.it, s.telephony, s.food_days, s.critical_care, "
-        "s.special_support, s.reason, s.note, s.sent_at, s.received_at, s.expected_reopen, "
-        "s.valid_until FROM units u LEFT JOIN unit_status s ON s.code=u.code AND "
-        "s.mode='actual' ORDER BY u.code");
-    while (q.executeStep()) {
-      json u;
-      u["code"] = q.getColumn(0).getString();
-      u["name"] = textOrNull(q.getColumn(2));
-      u["district"] = textOrNull(q.getColumn(3));
-      bool reported = !q.getColumn(4).isNull();
-      u["operational"] = reported ? q.getColumn(4).getString() : "unknown";
-      u["pupils_present"] = countOrNull(q.getColumn(5));
-      u["pupils_enrolled"] = countOrNull(q.getColumn(6));
-      u["staff_available"] = countOrNull(q.getColumn(7));
-      u["staff_total"] = countOrNull(q.getColumn(8));
-      u["electricity"] = reported ? q.getColumn(9).getString() : "unknown";
-      u["backup_hours"] = countOrNull(q.getColumn(10));
-      json res;
-      const char* names[] = {"heating", "water", "food", "it", "telephony"};
-      for (int i = 0; i < 5; ++i)
-        res[names[i]] = reported ? q.getColumn(11 + i).getString() : "unknown";
-      u["resources"] = res;
-      u["food_days"] = countOrNull(q.getColumn(16));
-      u["critical_care"] = reported ? q.getColumn(17).getString() : "unknown";
-      u["special_support"] = reported ? q.getColumn(18).getString() : "unknown";
-      u["reason"] = reported ? q.getColumn(19).getString() : "";
-      u["note"] = reported ? q.getColumn(20).getString() : "";
-      u["reported_at"] = timeOrNull(q.getColumn(21));
-      u["received_at"] = timeOrNull(q.getColumn(22));
-      u["expected_reopen"] =
-          reported && q.getColumn(23).getInt64() > 0 ? timeOrNull(q.getColumn(23)) : json(nullptr);
-      u["valid_until"] =
-          reported && q.getColumn(24).getInt64() > 0 ? timeOrNull(q.getColumn(24)) : json(nullptr);
-      auto it = providers.find(q.getColumn(1).getString());
-      if (it != providers.end()) it->second["units"].push_back(std::move(u));
-    }
+  for (const auto& row : *unitRows) {
+    json u;
+    u["code"] = row.code;
+    u["name"] = textOrNull(row.name);
+    u["district"] = textOrNull(row.district);
+    const bool reported = row.status.has_value();
+    const UnitStatusRow s = row.status.value_or(UnitStatusRow{});
+    u["operational"] = reported ? s.operational : "unknown";
+    u["pupils_present"] = reported ? countOrNull(s.pupilsPresent) : json(nullptr);
+    u["pupils_enrolled"] = reported ? countOrNull(s.pupilsEnrolled) : json(nullptr);
+    u["staff_available"] = reported ? countOrNull(s.staffAvailable) : json(nullptr);
+    u["staff_total"] = reported ? countOrNull(s.staffTotal) : json(nullptr);
+    u["electricity"] = reported ? s.electricity : "unknown";
+    u["backup_hours"] = reported ? countOrNull(s.backupHours) : json(nullptr);
+    json res;
+    res["heating"] = reported ? s.heating : "unknown";
+    res["water"] = reported ? s.water : "unknown";
+    res["food"] = reported ? s.food : "unknown";
+    res["it"] = reported ? s.it : "unknown";
+    res["telephony"] = reported ? s.telephony : "unknown";
+    u["resources"] = res;
+    u["food_days"] = reported ? countOrNull(s.foodDays) : json(nullptr);
+    u["critical_care"] = reported ? s.criticalCare : "unknown";
+    u["special_support"] = reported ? s.specialSupport : "unknown";
+    u["reason"] = reported ? s.reason : "";
+    u["note"] = reported ? s.note : "";
+    u["reported_at"] = reported ? timeOrNull(s.sentAt) : json(nullptr);
+    u["received_at"] = reported ? timeOrNull(s.receivedAt) : json(nullptr);
+    u["expected_reopen"] =
+        reported && s.expectedReopen > 0 ? timeOrNull(s.expectedReopen) : json(nullptr);
+    u["valid_until"] = reported && s.validUntil > 0 ? timeOrNull(s.validUntil) : json(nullptr);
+    auto it = providers.find(row.providerId);
+    if (it != providers.end()) it->second["units"].push_back(std::move(u));
   }
   picture["providers"] = json::array();
   for (auto& [id, p] : providers) picture["providers"].push_back(std::move(p));
 
   json other = json::array();
-  {
-    SQLite::Statement q(db,
-                        "SELECT mode, code, provider_id, operational, sent_at FROM unit_status "
-                        "WHERE mode<>'actual' ORDER BY mode, code");
-    while (q.executeStep()) {
-      other.push_back({{"mode", q.getColumn(0).getString()},
-                       {"code", q.getColumn(1).getString()},
-                       {"provider", q.getColumn(2).getString()},
-                       {"operational", q.getColumn(3).getString()},
-                       {"reported_at", timeOrNull(q.getColumn(4))}});
-    }
+  for (const auto& row : *otherRows) {
+    other.push_back({{"mode", row.mode},
+                     {"code", row.code},
+                     {"provider", row.providerId},
+                     {"operational", row.status.operational},
+                     {"reported_at", timeOrNull(row.status.sentAt)}});
   }
   picture["other_modes"] = std::move(other);
 
@@ -127,9 +108,9 @@ json currentPicture(Store& store, const LivenessRules& rules, int64_t nowMs) {
   for (int r = 0; r < static_cast<int>(common::kRejectReasonCount); ++r) {
     rejected[common::rejectReasonName(static_cast<common::RejectReason>(r))] = 0;
   }
-  for (const auto& [reason, n] : store.rejectionCounts()) rejected[reason] = n;
+  for (const auto& [reason, n] : *counts) rejected[reason] = n;
   picture["rejected"] = std::move(rejected);
-  picture["frames"] = db.execAndGet("SELECT count(*) FROM frames").getInt64();
+  picture["frames"] = *frames;
   return picture;
 }
 

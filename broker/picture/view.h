@@ -8,11 +8,14 @@
 
 #include "broker/picture/liveness.h"
 #include "broker/store/store.h"
+#include "common/result.h"
 
 namespace samband::broker {
 
 // The picture as one JSON object (see docs/api.md and README for the keys). Reads only.
-nlohmann::json currentPicture(Store& store, const LivenessRules& rules, int64_t nowMs);
+// Errors: database (unavailable).
+common::Result<nlohmann::json> currentPicture(Store& store, const LivenessRules& rules,
+                                              int64_t nowMs);
 
 // A compact human-readable rendering of currentPicture().
 std::string pictureText(const nlohmann::json& picture);

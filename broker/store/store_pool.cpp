@@ -19,7 +19,11 @@ common::Result<StorePool::Lease> StorePool::acquire() {
   if (!store) return store.error();
   if (access_ == Store::Access::readOnly) {
     // Belt and braces: the data endpoints can never write, whatever a query says.
-    (*store)->db().exec("PRAGMA query_only=ON");
+    try {
+      (*store)->db().exec("PRAGMA query_only=ON");
+    } catch (const SQLite::Exception& e) {
+      return common::unavailable("cannot open database " + path_ + ": " + e.what());
+    }
   }
   return Lease(this, std::move(*store));
 }

@@ -17,6 +17,7 @@
 #include "broker/ingest/ingress.h"
 #include "broker/ingest/roster_cache.h"
 #include "broker/metrics/metrics.h"
+#include "broker/store/roster_store.h"
 #include "broker/store/store.h"
 #include "common/bytes.h"
 #include "common/clock.h"
@@ -46,10 +47,10 @@ class AuditTest : public ::testing::Test {
     ASSERT_TRUE(store.ok()) << store.error().message;
     store_ = std::move(store).value();
     for (auto* id : {alpha_.get(), beta_.get()}) {
-      auto r =
-          store_->enroll(common::makeEnrollRequest(
-                             *id, "Huvudman", {id == alpha_.get() ? "10000001" : "20000001"}, kNow),
-                         false, kNow);
+      auto r = RosterStore(*store_).enroll(
+          common::makeEnrollRequest(*id, "Huvudman", {id == alpha_.get() ? "10000001" : "20000001"},
+                                    kNow),
+          false, kNow);
       ASSERT_TRUE(r.ok()) << r.error().message;
     }
     RosterCache roster(dir_.file("samband.db"), clock_);

@@ -10,10 +10,11 @@
 #include <string>
 
 #include "broker/store/city_store.h"
+#include "broker/store/roster_store.h"
 #include "broker/store/store.h"
 #include "common/enrollment.h"
 #include "common/identity.h"
-#include "tests/common/temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 namespace samband::broker {
 namespace {
@@ -29,7 +30,7 @@ class DirectivesTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(s).value();
     for (const auto* id : {alpha_.get(), beta_.get()}) {
-      auto r = store_->enroll(
+      auto r = RosterStore(*store_).enroll(
           common::makeEnrollRequest(*id, "Huvudman " + id->id(),
                                     {id == alpha_.get() ? "10000001" : "20000001"}, kNow),
           false, kNow);
@@ -60,7 +61,7 @@ class DirectivesTest : public ::testing::Test {
     return s.ok() && !s->empty() ? (*s)[0] : json();
   }
 
-  common::testing::TempDir dir_;
+  samband::testing::TempDir dir_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<common::Identity> city_ = common::Identity::generate("city");
   std::unique_ptr<common::Identity> alpha_ = common::Identity::generate("556677-0001");

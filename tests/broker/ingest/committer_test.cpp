@@ -21,6 +21,7 @@
 #include "broker/ingest/ingress.h"
 #include "broker/ingest/roster_cache.h"
 #include "broker/metrics/metrics.h"
+#include "broker/store/roster_store.h"
 #include "broker/store/store.h"
 #include "common/bytes.h"
 #include "common/clock.h"
@@ -133,8 +134,8 @@ class CommitterTest : public ::testing::Test {
   }
 
   void enroll(const common::Identity& id, const std::vector<std::string>& units) {
-    auto r = store_->enroll(common::makeEnrollRequest(id, "Huvudman " + id.id(), units, kNow),
-                            false, kNow);
+    auto r = RosterStore(*store_).enroll(
+        common::makeEnrollRequest(id, "Huvudman " + id.id(), units, kNow), false, kNow);
     ASSERT_TRUE(r.ok()) << r.error().message;
   }
 
@@ -440,7 +441,9 @@ TEST_F(CommitterTest, CountsRefusalsPersistentlyByReason) {
   committer_.reset();
   store_ = openStore();
   std::map<std::string, int64_t> counts;
-  for (const auto& [reason, n] : store_->rejectionCounts()) counts[reason] = n;
+  auto stored = store_->rejectionCounts();
+  ASSERT_TRUE(stored.ok());
+  for (const auto& [reason, n] : *stored) counts[reason] = n;
   EXPECT_EQ(
       counts,
       (std::map<std::string, int64_t>{
@@ -665,7 +668,7 @@ TEST_F(CommitterTest, KeyRotationEnrollsNewKeyForSameProvider) {
   expectAck(applyOne(alphaChain_.next(common::keyRotationTo(*next), kNow).envelope, *alpha_), 1,
             false);
 
-  auto keys = store_->loadKeys();
+  auto keys = RosterStore(*store_).loadKeys().value();
   ASSERT_EQ(keys.size(), 3u);
   bool found = false;
   for (const auto& k : keys) {

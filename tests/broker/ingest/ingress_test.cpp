@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "broker/ingest/roster_cache.h"
+#include "broker/store/roster_store.h"
 #include "broker/store/store.h"
 #include "common/bytes.h"
 #include "common/clock.h"
@@ -102,8 +103,8 @@ class IngressTest : public ::testing::Test {
   }
 
   void enroll(const common::Identity& id, const std::vector<std::string>& units) {
-    auto r = store_->enroll(common::makeEnrollRequest(id, "Huvudman " + id.id(), units, kNow),
-                            false, kNow);
+    auto r = RosterStore(*store_).enroll(
+        common::makeEnrollRequest(id, "Huvudman " + id.id(), units, kNow), false, kNow);
     ASSERT_TRUE(r.ok()) << r.error().message;
   }
 
@@ -306,7 +307,7 @@ TEST_F(IngressTest, RefusesFrameOverAnotherProvidersSessionAsKeyMismatch) {
 
 // Step 6: the key is not revoked.
 TEST_F(IngressTest, RefusesRevokedKey) {
-  ASSERT_TRUE(store_->revokeKey(common::toHex(alpha_->keyId()), kNow - 1).ok());
+  ASSERT_TRUE(RosterStore(*store_).revokeKey(common::toHex(alpha_->keyId()), kNow - 1).ok());
   RosterCache fresh(dir_.file("samband.db"), clock_);
   Ingress ingress(fresh, clock_);
   InboundFrame in{"route-1", alpha_->id(),
@@ -317,7 +318,7 @@ TEST_F(IngressTest, RefusesRevokedKey) {
 }
 
 TEST_F(IngressTest, AdmitsFrameReceivedBeforeRevocationTakesEffect) {
-  ASSERT_TRUE(store_->revokeKey(common::toHex(alpha_->keyId()), kNow + 1000).ok());
+  ASSERT_TRUE(RosterStore(*store_).revokeKey(common::toHex(alpha_->keyId()), kNow + 1000).ok());
   RosterCache fresh(dir_.file("samband.db"), clock_);
   Ingress ingress(fresh, clock_);
   InboundFrame early{"route-1", alpha_->id(),
@@ -380,8 +381,8 @@ TEST_F(IngressTest, AdmitsKeyEnrolledAfterRosterWasLoaded) {
 }
 
 TEST_F(IngressTest, AdmitsReportForUnitTransferredAfterRosterWasLoaded) {
-  auto r =
-      store_->enroll(common::makeEnrollRequest(*alpha_, "Alpha", {kBetaUnit}, kNow), true, kNow);
+  auto r = RosterStore(*store_).enroll(
+      common::makeEnrollRequest(*alpha_, "Alpha", {kBetaUnit}, kNow), true, kNow);
   ASSERT_TRUE(r.ok()) << r.error().message;
   clock_.advanceMs(1000);
   Admission a = admit(common::seal(*alpha_, unitStatus(*alpha_, kBetaUnit)).envelope, alpha_->id());
@@ -429,7 +430,7 @@ TEST_F(IngressTest, FileChannelKeepsEveryOtherStep) {
       *ingress_, common::seal(*alpha_, unitStatus(*alpha_, kBetaUnit)).envelope, kNow);
   ASSERT_TRUE(std::holds_alternative<Refusal>(foreign));
   EXPECT_EQ(std::get<Refusal>(foreign).reason, RejectReason::UNIT_NOT_OWNED);
-  ASSERT_TRUE(store_->revokeKey(common::toHex(alpha_->keyId()), kNow).ok());
+  ASSERT_TRUE(RosterStore(*store_).revokeKey(common::toHex(alpha_->keyId()), kNow).ok());
   roster_->refreshIfOlder(0);
   auto revoked = admitFromFile(*ingress_, f.envelope, kNow + 1);
   ASSERT_TRUE(std::holds_alternative<Refusal>(revoked));
@@ -443,8 +444,8 @@ TEST(IngressMetricsTest, TimesOneSignatureCheckInEverySixtyFour) {
   ASSERT_TRUE(store.ok()) << store.error().message;
   auto alpha = common::Identity::generate("556677-0001");
   ASSERT_TRUE(
-      (*store)
-          ->enroll(common::makeEnrollRequest(*alpha, "Huvudman", {kAlphaUnit}, kNow), false, kNow)
+      RosterStore(**store)
+          .enroll(common::makeEnrollRequest(*alpha, "Huvudman", {kAlphaUnit}, kNow), false, kNow)
           .ok());
   RosterCache roster(dir.file("samband.db"), clock);
   Metrics metrics;

@@ -20,6 +20,7 @@
 #include "broker/ingest/ingress.h"
 #include "broker/ingest/roster_cache.h"
 #include "broker/metrics/metrics.h"
+#include "broker/store/roster_store.h"
 #include "broker/store/store.h"
 #include "common/clock.h"
 #include "common/codec.h"
@@ -91,8 +92,8 @@ class OfflineImportTest : public ::testing::Test {
     auto store = Store::open(dbPath(), Store::Access::readWrite);
     ASSERT_TRUE(store.ok()) << store.error().message;
     store_ = std::move(store).value();
-    auto r =
-        store_->enroll(common::makeEnrollRequest(*alpha_, "Huvudman", {kUnit}, kNow), false, kNow);
+    auto r = RosterStore(*store_).enroll(
+        common::makeEnrollRequest(*alpha_, "Huvudman", {kUnit}, kNow), false, kNow);
     ASSERT_TRUE(r.ok()) << r.error().message;
     roster_ = std::make_unique<RosterCache>(dbPath(), clock_);
     importer_ = std::make_unique<OfflineImport>(*store_, *roster_, clock_);

@@ -22,6 +22,7 @@
 #include <zmq.hpp>
 
 #include "broker/metrics/metrics.h"
+#include "broker/store/roster_store.h"
 #include "broker/store/store.h"
 #include "common/bytes.h"
 #include "common/clock.h"
@@ -190,9 +191,9 @@ class ServerTest : public ::testing::Test {
   std::string dbPath() const { return dir_.file("samband.db"); }
 
   void enroll(const common::Identity& id, const std::vector<std::string>& units) {
-    auto r =
-        store_->enroll(common::makeEnrollRequest(id, "Huvudman " + id.id(), units, clock_.nowMs()),
-                       false, clock_.nowMs());
+    auto r = RosterStore(*store_).enroll(
+        common::makeEnrollRequest(id, "Huvudman " + id.id(), units, clock_.nowMs()), false,
+        clock_.nowMs());
     ASSERT_TRUE(r.ok()) << r.error().message;
   }
 
@@ -416,7 +417,8 @@ TEST_F(ServerTest, RefusesFramesOfRevokedKeyOnOpenSession) {
 
   // Revoked by the operator's CLI (another connection) while the session stays open; the running
   // broker learns it at its next roster refresh.
-  ASSERT_TRUE(store_->revokeKey(common::toHex(hostile_->keyId()), clock_.nowMs()).ok());
+  ASSERT_TRUE(
+      RosterStore(*store_).revokeKey(common::toHex(hostile_->keyId()), clock_.nowMs()).ok());
   common::RejectMsg refused{};
   bool revoked = waitUntil(
       [&] {

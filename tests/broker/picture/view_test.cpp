@@ -16,6 +16,7 @@
 #include "broker/ingest/ingress.h"
 #include "broker/ingest/roster_cache.h"
 #include "broker/metrics/metrics.h"
+#include "broker/store/roster_store.h"
 #include "broker/store/store.h"
 #include "common/clock.h"
 #include "common/codec.h"
@@ -101,7 +102,8 @@ class ViewTest : public ::testing::Test {
 
   void enroll(const common::Identity& id, const std::string& name,
               const std::vector<std::string>& units) {
-    auto r = store_->enroll(common::makeEnrollRequest(id, name, units, kNow), false, kNow);
+    auto r =
+        RosterStore(*store_).enroll(common::makeEnrollRequest(id, name, units, kNow), false, kNow);
     ASSERT_TRUE(r.ok()) << r.error().message;
   }
 
@@ -167,7 +169,7 @@ TEST_F(ViewTest, StatusJsonHasContractKeysAndValues) {
       "r", ingress_->admit(InboundFrame{"r", alpha_->id(), common::Bytes(64, 0xee), kNow})});
   ASSERT_EQ(committer_->apply(batch).size(), 1u);
 
-  json picture = currentPicture(*store_, LivenessRules{}, kNow + 100'000);
+  json picture = currentPicture(*store_, LivenessRules{}, kNow + 100'000).value();
   ASSERT_TRUE(picture["providers"].is_array());
   ASSERT_EQ(picture["providers"].size(), 3u);
   for (const auto& p : picture["providers"]) {
@@ -229,7 +231,7 @@ TEST_F(ViewTest, StatusJsonHasContractKeysAndValues) {
 }
 
 TEST_F(ViewTest, ProvidersAreListedInIdOrderWithTheirOwnUnits) {
-  json picture = currentPicture(*store_, LivenessRules{}, kNow);
+  json picture = currentPicture(*store_, LivenessRules{}, kNow).value();
   std::vector<std::string> ids;
   for (const auto& p : picture["providers"]) ids.push_back(p["id"]);
   EXPECT_EQ(ids, (std::vector<std::string>{alpha_->id(), beta_->id(), gamma_->id()}));
@@ -242,7 +244,7 @@ TEST_F(ViewTest, ExerciseReportsAreListedApartFromTheRealPicture) {
   s.operational = common::OperationalState::CLOSED;
   send(*beta_, 1, {}, s, kNow, common::Mode::EXERCISE);
 
-  json picture = currentPicture(*store_, LivenessRules{}, kNow);
+  json picture = currentPicture(*store_, LivenessRules{}, kNow).value();
   const json* beta = provider(picture, beta_->id());
   ASSERT_NE(beta, nullptr);
   EXPECT_EQ((*beta)["units"][0]["operational"], "unknown");
@@ -254,7 +256,7 @@ TEST_F(ViewTest, ExerciseReportsAreListedApartFromTheRealPicture) {
 
 TEST_F(ViewTest, TextRenderingNamesProvidersAndRefusals) {
   store_->db().exec("INSERT INTO rejections(reason, count) VALUES('bad_signature', 4)");
-  std::string text = pictureText(currentPicture(*store_, LivenessRules{}, kNow));
+  std::string text = pictureText(currentPicture(*store_, LivenessRules{}, kNow).value());
   EXPECT_NE(text.find(alpha_->id()), std::string::npos) << text;
   EXPECT_NE(text.find("[never]"), std::string::npos) << text;
   EXPECT_NE(text.find("bad_signature 4"), std::string::npos) << text;

@@ -9,11 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "broker/store/roster_store.h"
 #include "broker/store/store.h"
 #include "broker/store/write_transaction.h"
 #include "common/enrollment.h"
 #include "common/identity.h"
-#include "tests/common/temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 namespace samband::broker {
 namespace {
@@ -28,8 +29,8 @@ class ArchiveStoreTest : public ::testing::Test {
     auto s = Store::open(dir_.file("samband.db"), Store::Access::readWrite);
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(s).value();
-    auto r = store_->enroll(common::makeEnrollRequest(*alpha_, "Huvudman", {"10000001"}, kNow),
-                            false, kNow);
+    auto r = RosterStore(*store_).enroll(
+        common::makeEnrollRequest(*alpha_, "Huvudman", {"10000001"}, kNow), false, kNow);
     ASSERT_TRUE(r.ok()) << r.error().message;
     archive_ = std::make_unique<ArchiveStore>(*store_);
   }
@@ -45,7 +46,7 @@ class ArchiveStoreTest : public ::testing::Test {
 
   int64_t scalar(const std::string& sql) { return store_->db().execAndGet(sql).getInt64(); }
 
-  common::testing::TempDir dir_;
+  samband::testing::TempDir dir_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<common::Identity> alpha_ = common::Identity::generate("556677-0001");
   std::unique_ptr<ArchiveStore> archive_;

@@ -9,10 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "broker/store/roster_store.h"
 #include "broker/store/store.h"
 #include "common/enrollment.h"
 #include "common/identity.h"
-#include "tests/common/temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 namespace samband::broker {
 namespace {
@@ -28,7 +29,7 @@ class CityStoreTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(s).value();
     for (const auto* id : {alpha_.get(), beta_.get()}) {
-      auto r = store_->enroll(
+      auto r = RosterStore(*store_).enroll(
           common::makeEnrollRequest(*id, "Huvudman " + id->id(),
                                     {id == alpha_.get() ? "10000001" : "20000001"}, kNow),
           false, kNow);
@@ -37,7 +38,7 @@ class CityStoreTest : public ::testing::Test {
     city_ = std::make_unique<CityStore>(*store_);
   }
 
-  common::testing::TempDir dir_;
+  samband::testing::TempDir dir_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<common::Identity> alpha_ = common::Identity::generate("556677-0001");
   std::unique_ptr<common::Identity> beta_ = common::Identity::generate("556677-0002");
@@ -48,7 +49,7 @@ TEST_F(CityStoreTest, EnrolledProvidersLeaveOutThoseWithOnlyRevokedKeys) {
   auto all = city_->enrolledProviders();
   ASSERT_TRUE(all.ok()) << all.error().message;
   EXPECT_EQ(*all, (std::vector<std::string>{alpha_->id(), beta_->id()}));
-  ASSERT_TRUE(store_->revokeKey(common::toHex(beta_->keyId()), kNow).ok());
+  ASSERT_TRUE(RosterStore(*store_).revokeKey(common::toHex(beta_->keyId()), kNow).ok());
   all = city_->enrolledProviders();
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(*all, std::vector<std::string>{alpha_->id()});

@@ -1,6 +1,7 @@
 // Tests of the broker's Store: schema migration on a real SQLite file, and the roster operations
 // (enroll, transfer, copied keys, revocation) with real keys.
 #include "broker/store/store.h"
+#include "broker/store/roster_store.h"
 
 #include <SQLiteCpp/Statement.h>
 #include <gtest/gtest.h>
@@ -52,8 +53,8 @@ class StoreTest : public ::testing::Test {
 
   EnrollOutcome enrollOrFail(const common::Identity& id, const std::vector<std::string>& units,
                              bool allowTransfer = false) {
-    auto r = store_->enroll(common::makeEnrollRequest(id, "Skolbolaget " + id.id(), units, kNow),
-                            allowTransfer, kNow);
+    auto r = RosterStore(*store_).enroll(
+        common::makeEnrollRequest(id, "Skolbolaget " + id.id(), units, kNow), allowTransfer, kNow);
     if (!r) {
       ADD_FAILURE() << r.error().message;
       return {};
@@ -108,7 +109,7 @@ TEST_F(StoreTest, EnrollAddsProviderKeyAndUnits) {
   EXPECT_EQ(out.unitsAdded, (std::vector<std::string>{"10000001", "10000002"}));
   EXPECT_TRUE(out.unitsTransferred.empty());
 
-  auto keys = store_->loadKeys();
+  auto keys = RosterStore(*store_).loadKeys().value();
   ASSERT_EQ(keys.size(), 1u);
   EXPECT_EQ(keys[0].keyId, common::toHex(alpha_->keyId()));
   EXPECT_EQ(keys[0].providerId, alpha_->id());
@@ -148,8 +149,9 @@ TEST_F(StoreTest, RefusesUnitOfAnotherProviderWithoutTransferAndChangesNothing) 
   enrollOrFail(*alpha_, {"10000001"});
   auto before = unitsTable(*store_);
 
-  auto r = store_->enroll(common::makeEnrollRequest(*beta_, "Beta", {"10000002", "10000001"}, kNow),
-                          /*allowTransfer=*/false, kNow);
+  auto r = RosterStore(*store_).enroll(
+      common::makeEnrollRequest(*beta_, "Beta", {"10000002", "10000001"}, kNow),
+      /*allowTransfer=*/false, kNow);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, common::ErrorKind::conflict);
   EXPECT_NE(r.error().message.find("--transfer"), std::string::npos) << r.error().message;
@@ -167,7 +169,7 @@ TEST_F(StoreTest, MovesUnitToAnotherProviderWithTransfer) {
   EXPECT_TRUE(out.unitsAdded.empty());
   EXPECT_EQ(unitsTable(*store_), (std::map<std::string, std::string>{{"10000001", beta_->id()},
                                                                      {"10000002", alpha_->id()}}));
-  EXPECT_EQ(store_->loadUnitOwners().at("10000001"), beta_->id());
+  EXPECT_EQ(RosterStore(*store_).loadUnitOwners().value().at("10000001"), beta_->id());
 }
 
 TEST_F(StoreTest, RefusesCopiedTransportKey) {
@@ -175,7 +177,7 @@ TEST_F(StoreTest, RefusesCopiedTransportKey) {
   // Beta's own signing key, but alpha's CURVE public key: one transport key for two signers.
   auto request = common::makeEnrollRequest(*beta_, "Beta", {"10000002"}, kNow);
   request.curvePublic = alpha_->curvePublic();
-  auto r = store_->enroll(request, false, kNow);
+  auto r = RosterStore(*store_).enroll(request, false, kNow);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, common::ErrorKind::conflict);
   EXPECT_NE(r.error().message.find("copied"), std::string::npos) << r.error().message;
@@ -188,47 +190,47 @@ TEST_F(StoreTest, RefusesSigningKeyEnrolledForAnotherProvider) {
   enrollOrFail(*alpha_, {"10000001"});
   auto request = common::makeEnrollRequest(*alpha_, "Beta", {"10000002"}, kNow);
   request.provider = beta_->id();
-  auto r = store_->enroll(request, false, kNow);
+  auto r = RosterStore(*store_).enroll(request, false, kNow);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, common::ErrorKind::conflict);
   EXPECT_EQ(count(*store_, "providers"), 1);
-  EXPECT_EQ(store_->loadKeys().at(0).providerId, alpha_->id());
+  EXPECT_EQ(RosterStore(*store_).loadKeys().value().at(0).providerId, alpha_->id());
 }
 
 TEST_F(StoreTest, RevokeKeyRecordsTimeAndCannotBeRepeated) {
   enrollOrFail(*alpha_, {"10000001"});
   const std::string keyId = common::toHex(alpha_->keyId());
-  ASSERT_TRUE(store_->revokeKey(keyId, kNow + 5).ok());
-  auto keys = store_->loadKeys();
+  ASSERT_TRUE(RosterStore(*store_).revokeKey(keyId, kNow + 5).ok());
+  auto keys = RosterStore(*store_).loadKeys().value();
   ASSERT_EQ(keys.size(), 1u);
   ASSERT_TRUE(keys[0].revokedAt.has_value());
   EXPECT_EQ(*keys[0].revokedAt, kNow + 5);
 
-  common::Status again = store_->revokeKey(keyId, kNow + 10);
+  common::Status again = RosterStore(*store_).revokeKey(keyId, kNow + 10);
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().kind, common::ErrorKind::notFound);
-  EXPECT_EQ(*store_->loadKeys().at(0).revokedAt, kNow + 5);
+  EXPECT_EQ(*RosterStore(*store_).loadKeys().value().at(0).revokedAt, kNow + 5);
 }
 
 TEST_F(StoreTest, RevokeUnknownKeyIsNotFound) {
-  common::Status s = store_->revokeKey(common::toHex(alpha_->keyId()), kNow);
+  common::Status s = RosterStore(*store_).revokeKey(common::toHex(alpha_->keyId()), kNow);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().kind, common::ErrorKind::notFound);
 }
 
 TEST_F(StoreTest, RefusesReenrollingRevokedKey) {
   enrollOrFail(*alpha_, {"10000001"});
-  ASSERT_TRUE(store_->revokeKey(common::toHex(alpha_->keyId()), kNow).ok());
-  auto r =
-      store_->enroll(common::makeEnrollRequest(*alpha_, "Alpha", {"10000001"}, kNow), false, kNow);
+  ASSERT_TRUE(RosterStore(*store_).revokeKey(common::toHex(alpha_->keyId()), kNow).ok());
+  auto r = RosterStore(*store_).enroll(
+      common::makeEnrollRequest(*alpha_, "Alpha", {"10000001"}, kNow), false, kNow);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, common::ErrorKind::conflict);
-  EXPECT_TRUE(store_->loadKeys().at(0).revokedAt.has_value());
+  EXPECT_TRUE(RosterStore(*store_).loadKeys().value().at(0).revokedAt.has_value());
 }
 
 TEST_F(StoreTest, RejectionCountsAreReadByReason) {
   store_->db().exec("INSERT INTO rejections(reason, count) VALUES('replay', 3), ('malformed', 7)");
-  auto counts = store_->rejectionCounts();
+  auto counts = store_->rejectionCounts().value();
   EXPECT_EQ(counts,
             (std::vector<std::pair<std::string, int64_t>>{{"malformed", 7}, {"replay", 3}}));
 }

@@ -11,6 +11,7 @@
 
 #include "broker/city/readiness.h"
 #include "broker/city/scheduler.h"
+#include "broker/store/roster_store.h"
 #include "broker/store/store.h"
 #include "common/clock.h"
 #include "common/enrollment.h"
@@ -46,7 +47,7 @@ class Schedule : public ::testing::Test {
     ASSERT_TRUE(store.ok()) << store.error().message;
     auto provider = common::Identity::generate("556677-8899");
     auto request = common::makeEnrollRequest(*provider, "Skolbolaget", {"12345678"}, 1);
-    ASSERT_TRUE((*store)->enroll(request, false, 1).ok());
+    ASSERT_TRUE(broker::RosterStore(**store).enroll(request, false, 1).ok());
   }
 
   // A scheduler as `serve` runs it, on the same database each time (a "restart").

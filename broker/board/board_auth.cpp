@@ -1,0 +1,208 @@
+// See board.h: who may do what on the board. Login (argon2id verification, at most two at a
+// time, throttled per name and address), logout, the session cookie, and guarded(), which every
+// data endpoint passes through (session, role, same origin, CSRF token).
+#include <httplib.h>
+#include <sodium.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "broker/accounts/login_throttle.h"
+#include "broker/accounts/users.h"
+#include "broker/board/board.h"
+#include "broker/board/board_http.h"
+#include "common/clock.h"
+#include "common/log.h"
+
+namespace samband::broker {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr int kMaxConcurrentVerifications = 2;
+
+common::RateLimiter& loginLogLimiter() {
+  // Shared by all boards of the process; only rate-limits log lines.
+  static common::RateLimiter limiter(5);
+  return limiter;
+}
+
+}  // namespace
+
+const std::string& Board::dummyHash() {
+  // Verifying against this for unknown names makes them take as long as known ones.
+  std::call_once(dummyOnce_, [this] {
+    auto h = hashPassword(randomToken());
+    dummyHash_ = h ? *h : std::string();
+  });
+  return dummyHash_;
+}
+
+bool Board::isSameOrigin(const httplib::Request& req) const {
+  // Browsers send Sec-Fetch-Site and Origin on POST; a request from another site is refused.
+  // Non-browser clients send neither and must still present the session's CSRF token.
+  std::string site = req.get_header_value("Sec-Fetch-Site");
+  if (!site.empty() && site != "same-origin" && site != "none") return false;
+  std::string origin = req.get_header_value("Origin");
+  if (origin.empty()) return true;
+  auto scheme = origin.find("://");
+  if (scheme == std::string::npos) return false;
+  return origin.substr(scheme + 3) == req.get_header_value("Host");
+}
+
+std::string Board::sessionCookie(const std::string& token, int64_t maxAgeS) const {
+  std::string c = std::string(kSessionCookie) + "=" + token +
+                  "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(maxAgeS);
+  if (options_.secureCookies) c += "; Secure";
+  return c;
+}
+
+std::function<void(const httplib::Request&, httplib::Response&)> Board::guarded(
+    Need need, SessionHandler handler) {
+  return [this, need, handler = std::move(handler)](const httplib::Request& req,
+                                                    httplib::Response& res) {
+    try {
+      std::optional<Session> session;
+      {
+        auto lease = readPool_.acquire();
+        if (!lease) return unavailable(res, lease.error().message);
+        auto found = Sessions(**lease).find(cookieValue(req, kSessionCookie), clock_.nowMs());
+        if (!found) return unavailable(res, found.error().message);
+        session = std::move(*found);
+      }
+      if (!session) {
+        return problem(res, 401, "unauthorised",
+                       "Not logged in, or the session has expired: log in on the board's start "
+                       "page (or POST /api/login) and send the session cookie");
+      }
+      if (need != Need::viewer) {
+        if (need == Need::operatorPost && session->role != Role::operator_) {
+          return problem(res, 403, "forbidden",
+                         "This action needs the operator role; your account is a viewer. Ask "
+                         "an administrator to give you an operator account");
+        }
+        if (!isSameOrigin(req)) {
+          return problem(res, 403, "cross_origin",
+                         "Refused: the request came from another site. Use the board itself");
+        }
+        if (!equalSecret(req.get_header_value("X-CSRF-Token"), session->csrfToken)) {
+          return problem(res, 403, "csrf",
+                         "Missing or wrong X-CSRF-Token header; read csrf_token from "
+                         "GET /api/session and send it with every POST");
+        }
+      }
+      res.set_header("Cache-Control", "no-store");
+      handler(req, res, *session);
+    } catch (const std::exception& e) {
+      unavailable(res, e.what());
+    }
+  };
+}
+
+void Board::login(const httplib::Request& req, httplib::Response& res) {
+  if (!isSameOrigin(req)) {
+    return problem(res, 403, "cross_origin",
+                   "Refused: the login came from another site. Log in on the board itself");
+  }
+  json body = json::parse(req.body, nullptr, false);
+  if (!isJsonRequest(req) || !body.is_object() || !body.contains("name") ||
+      !body.contains("password") || !body["name"].is_string() || !body["password"].is_string()) {
+    return problem(res, 400, "invalid_input",
+                   "Send Content-Type: application/json with {\"name\": ..., \"password\": ...}");
+  }
+  std::string name = body["name"].get<std::string>();
+  std::string password = body["password"].get<std::string>();
+  body = json();
+  const std::string addr = req.remote_addr;
+  try {
+    auto lease = writePool_.acquire();
+    if (!lease) return unavailable(res, lease.error().message);
+    LoginThrottle throttle(**lease);
+    auto waitMs = throttle.waitMs(name, addr, clock_.nowMs());
+    if (!waitMs) {
+      sodium_memzero(password.data(), password.size());
+      return unavailable(res, waitMs.error().message);
+    }
+    if (int64_t wait = *waitMs; wait > 0) {
+      int64_t seconds = (wait + 999) / 1000;
+      res.set_header("Retry-After", std::to_string(seconds));
+      return reply(res, 429,
+                   {{"error", "too_many_attempts"},
+                    {"retry_after_s", seconds},
+                    {"message", "Too many failed logins. Wait " + std::to_string(seconds) +
+                                    " s and try again"}});
+    }
+    auto found = Users(**lease).find(name);
+    if (!found) {
+      sodium_memzero(password.data(), password.size());
+      return unavailable(res, found.error().message);
+    }
+    const std::optional<Credentials>& user = *found;
+    bool ok = false;
+    {
+      std::unique_lock<std::mutex> lock(verifyMutex_);
+      verifyFree_.wait(lock, [&] { return verifying_ < kMaxConcurrentVerifications; });
+      ++verifying_;
+    }
+    ok = verifyPassword(user ? user->passwordHash : dummyHash(), password) && user.has_value();
+    {
+      std::lock_guard<std::mutex> lock(verifyMutex_);
+      --verifying_;
+    }
+    verifyFree_.notify_one();
+    const int64_t now = clock_.nowMs();
+    if (!ok) {
+      sodium_memzero(password.data(), password.size());
+      if (auto s = throttle.recordFailure(name, addr, now); !s) {
+        return unavailable(res, s.error().message);
+      }
+      uint64_t suppressed = 0;
+      if (loginLogLimiter().allow(now, &suppressed)) {
+        common::logWarn("board", "failed login from " + addr +
+                                     (suppressed ? " (" + std::to_string(suppressed) +
+                                                       " earlier lines suppressed)"
+                                                 : std::string()));
+      }
+      return problem(res, 401, "wrong_credentials",
+                     "Wrong user name or password. Check both and try again");
+    }
+    if (auto s = throttle.recordSuccess(name, addr); !s) {
+      sodium_memzero(password.data(), password.size());
+      return unavailable(res, s.error().message);
+    }
+    std::optional<std::string> rehash;
+    if (passwordNeedsRehash(user->passwordHash)) {
+      if (auto h = hashPassword(password); h) rehash = *h;
+    }
+    sodium_memzero(password.data(), password.size());
+    if (auto s = Users(**lease).recordLogin(user->id, now, rehash); !s) {
+      return unavailable(res, s.error().message);
+    }
+    auto created = Sessions(**lease).create(*user, addr, now, options_.sessionTtlMs);
+    if (!created) return unavailable(res, created.error().message);
+    res.set_header("Set-Cookie", sessionCookie(created->token, options_.sessionTtlMs / 1000));
+    common::logInfo("board",
+                    "login by " + user->name + " (" + roleName(user->role) + ") from " + addr);
+    reply(res, 200,
+          {{"name", created->session.userName},
+           {"role", roleName(created->session.role)},
+           {"csrf_token", created->session.csrfToken},
+           {"expires_at", common::formatRfc3339(created->session.expiresAt)}});
+  } catch (const std::exception& e) {
+    sodium_memzero(password.data(), password.size());
+    unavailable(res, e.what());
+  }
+}
+
+void Board::logout(const httplib::Request& req, httplib::Response& res) {
+  auto lease = writePool_.acquire();
+  if (!lease) return unavailable(res, lease.error().message);
+  if (auto s = Sessions(**lease).end(cookieValue(req, kSessionCookie)); !s) {
+    return unavailable(res, s.error().message);
+  }
+  res.set_header("Set-Cookie", sessionCookie("", 0));
+  reply(res, 200, {{"ok", true}});
+}
+
+}  // namespace samband::broker

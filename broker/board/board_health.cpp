@@ -1,0 +1,69 @@
+// See board.h: /healthz (the database answers, its schema and archive size) and /metrics
+// (Prometheus text: the process counters plus gauges read from the database).
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "broker/board/board.h"
+#include "broker/board/board_http.h"
+#include "broker/metrics/metrics_text.h"
+#include "broker/store/picture_store.h"
+#include "common/clock.h"
+#include "common/log.h"
+
+namespace samband::broker {
+
+void Board::health(const httplib::Request&, httplib::Response& res) {
+  auto lease = readPool_.acquire();
+  if (!lease) return unavailable(res, lease.error().message);
+  auto row = PictureStore(**lease).health();
+  if (!row) {
+    res.set_header("Retry-After", "5");
+    return reply(res, 503, {{"status", "unavailable"}, {"message", row.error().message}});
+  }
+  reply(res, 200,
+        {{"status", "ok"},
+         {"time", common::formatRfc3339(clock_.nowMs())},
+         {"schema_version", row->schemaVersion},
+         {"archived_frames", row->archivedFrames},
+         {"connected_agents", metrics_.connectedAgents.load()}});
+}
+
+void Board::metricsPage(const httplib::Request& req, httplib::Response& res) {
+  if (!options_.metricsToken.empty()) {
+    const std::string expected = "Bearer " + options_.metricsToken;
+    if (!equalSecret(req.get_header_value("Authorization"), expected)) {
+      res.set_header("WWW-Authenticate", "Bearer realm=\"samband-metrics\"");
+      return problem(res, 401, "unauthorised",
+                     "Send Authorization: Bearer <token from [board] metrics_token_file>");
+    }
+  }
+  // Nothing when the database cannot be read: reported as samband_board_database_up 0.
+  auto readGauges = [this]() -> std::optional<DatabaseGauges> {
+    auto lease = readPool_.acquire();
+    if (!lease) return std::nullopt;
+    auto counts = PictureStore(**lease).counts();
+    const int64_t now = clock_.nowMs();
+    auto active = Sessions(**lease).countActive(now);
+    if (!counts || !active) return std::nullopt;
+    DatabaseGauges g;
+    for (const char* state : {"online", "stale", "offline", "never"}) {
+      g.providersByLiveness[state] = 0;
+    }
+    for (const auto& seen : counts->providerLastSeen) {
+      g.providersByLiveness[livenessOf(seen, now, options_.liveness)]++;
+    }
+    for (const char* state : {"normal", "reduced", "remote", "closed", "relocated", "unknown"}) {
+      g.unitsByState[state] = 0;
+    }
+    for (const auto& [state, n] : counts->unitsByState) g.unitsByState[state] = n;
+    g.activeSessions = *active;
+    g.archivedFrames = counts->archivedFrames;
+    return g;
+  };
+  const std::optional<DatabaseGauges> gauges = readGauges();
+  res.set_header("Cache-Control", "no-store");
+  res.set_content(renderMetrics(metrics_, gauges), "text/plain; version=0.0.4; charset=utf-8");
+}
+
+}  // namespace samband::broker

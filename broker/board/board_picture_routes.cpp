@@ -1,0 +1,117 @@
+// See board.h: the picture's read endpoints (/api/picture, units, providers, a provider's
+// history, capacity, what-if marks) and the operator's what-if mark, all rendered by BoardView.
+#include <httplib.h>
+
+#include <functional>
+#include <nlohmann/json.hpp>
+
+#include "broker/board/board.h"
+#include "broker/board/board_http.h"
+#include "broker/picture/board_view.h"
+#include "common/log.h"
+
+namespace samband::broker {
+
+using nlohmann::json;
+
+void Board::pictureRoutes() {
+  auto& s = *http_;
+  const BoardViewRules rules{options_.liveness, options_.reportOldAfterMs};
+  // Runs `body` with a read-only connection and answers 200 with its JSON.
+  auto readJson =
+      [this, rules](std::function<common::Result<json>(BoardView&, const httplib::Request&)> body) {
+        return guarded(Need::viewer,
+                       [this, rules, body = std::move(body)](
+                           const httplib::Request& req, httplib::Response& res, const Session&) {
+                         auto lease = readPool_.acquire();
+                         if (!lease) return unavailable(res, lease.error().message);
+                         BoardView view(**lease, rules, clock_.nowMs());
+                         auto answer = body(view, req);
+                         if (!answer) return unavailable(res, answer.error().message);
+                         reply(res, 200, *answer);
+                       });
+      };
+  s.Get("/api/picture",
+        readJson([](BoardView& v, const httplib::Request&) { return v.picture(); }));
+  s.Get("/api/units", readJson([](BoardView& v, const httplib::Request& req) {
+          UnitFilter f{req.get_param_value("district"), req.get_param_value("provider"),
+                       req.get_param_value("state"), req.get_param_value("form"),
+                       req.get_param_value("q")};
+          return v.units(f);
+        }));
+  s.Get("/api/providers",
+        readJson([](BoardView& v, const httplib::Request&) { return v.providers(); }));
+  s.Get("/api/whatif", readJson([](BoardView& v, const httplib::Request&) { return v.whatIf(); }));
+  s.Get("/api/capacity",
+        guarded(Need::viewer, [this, rules](const httplib::Request& req, httplib::Response& res,
+                                            const Session&) {
+          std::string mode = req.has_param("mode") ? req.get_param_value("mode") : "actual";
+          if (mode != "actual" && mode != "exercise" && mode != "system" && mode != "test") {
+            return problem(res, 400, "invalid_input",
+                           "mode must be actual, exercise, system or test");
+          }
+          auto lease = readPool_.acquire();
+          if (!lease) return unavailable(res, lease.error().message);
+          auto answer = BoardView(**lease, rules, clock_.nowMs()).capacity(mode);
+          if (!answer) return unavailable(res, answer.error().message);
+          reply(res, 200, *answer);
+        }));
+  s.Get(R"(/api/providers/([^/]+))",
+        guarded(Need::viewer, [this, rules](const httplib::Request& req, httplib::Response& res,
+                                            const Session&) {
+          const std::string id = req.matches[1];
+          int64_t before = clampParam(req, "before", 0, 0, INT64_MAX);
+          int limit = static_cast<int>(clampParam(req, "limit", 50, 1, 500));
+          auto lease = readPool_.acquire();
+          if (!lease) return unavailable(res, lease.error().message);
+          auto detail = BoardView(**lease, rules, clock_.nowMs()).provider(id, before, limit);
+          if (!detail) return unavailable(res, detail.error().message);
+          if (!*detail) {
+            return problem(res, 404, "not_found",
+                           "No provider with that id; list them with GET /api/providers");
+          }
+          reply(res, 200, **detail);
+        }));
+  s.Get("/api/export.csv",
+        guarded(Need::viewer, [this](const httplib::Request& req, httplib::Response& res,
+                                     const Session&) { exportCsv(req, res); }));
+  s.Get("/api/events",
+        guarded(Need::viewer, [this](const httplib::Request& req, httplib::Response& res,
+                                     const Session&) { events(req, res); }));
+  s.Post(R"(/api/units/([0-9]{8})/what-if)",
+         guarded(Need::operatorPost, [this](const httplib::Request& req, httplib::Response& res,
+                                            const Session& session) {
+           json body = json::parse(req.body, nullptr, false);
+           if (!isJsonRequest(req) || !body.is_object() || !body.contains("failing") ||
+               !body["failing"].is_boolean()) {
+             return problem(res, 400, "invalid_input",
+                            "Send Content-Type: application/json with {\"failing\": true} or "
+                            "{\"failing\": false}");
+           }
+           const std::string code = req.matches[1];
+           const bool failing = body["failing"].get<bool>();
+           {
+             auto lease = writePool_.acquire();
+             if (!lease) return unavailable(res, lease.error().message);
+             auto st = setWhatIfFailing(**lease, code, failing, session.userName, clock_.nowMs());
+             if (!st) {
+               if (st.error().kind == common::ErrorKind::notFound) {
+                 return problem(res, 404, "not_found", st.error().message);
+               }
+               return unavailable(res, st.error().message);
+             }
+           }
+           common::logInfo("board", session.userName + (failing ? " marked" : " unmarked") +
+                                        " unit " + code + " as failing (what-if)");
+           watch_.poke();
+           auto lease = readPool_.acquire();
+           if (!lease) return unavailable(res, lease.error().message);
+           auto marks =
+               BoardView(**lease, {options_.liveness, options_.reportOldAfterMs}, clock_.nowMs())
+                   .whatIf();
+           if (!marks) return unavailable(res, marks.error().message);
+           reply(res, 200, *marks);
+         }));
+}
+
+}  // namespace samband::broker

@@ -1,0 +1,252 @@
+// See accounts_store.h.
+#include "broker/store/accounts_store.h"
+
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+
+namespace samband::broker {
+
+using common::Result;
+using common::Status;
+
+namespace {
+
+Status failed(const SQLite::Exception& e) { return common::unavailable(e.what()); }
+
+}  // namespace
+
+Status AccountsStore::addUser(const std::string& name, const std::string& role,
+                              const std::string& passwordHash, int64_t nowMs) {
+  try {
+    SQLite::Statement exists(store_.db(), "SELECT 1 FROM users WHERE name=?");
+    exists.bind(1, name);
+    if (exists.executeStep()) {
+      return common::Error{common::ErrorKind::conflict, "user " + name + " already exists"};
+    }
+    SQLite::Statement q(store_.db(),
+                        "INSERT INTO users(name, role, password_hash, created_at) VALUES(?,?,?,?)");
+    q.bind(1, name);
+    q.bind(2, role);
+    q.bind(3, passwordHash);
+    q.bind(4, nowMs);
+    q.exec();
+  } catch (const SQLite::Exception& e) {
+    return failed(e);
+  }
+  return {};
+}
+
+Status AccountsStore::removeUser(const std::string& name) {
+  try {
+    SQLite::Transaction tx(store_.db());
+    SQLite::Statement s(store_.db(),
+                        "DELETE FROM sessions WHERE user_id=(SELECT id FROM users WHERE name=?)");
+    s.bind(1, name);
+    s.exec();
+    SQLite::Statement q(store_.db(), "DELETE FROM users WHERE name=?");
+    q.bind(1, name);
+    if (q.exec() == 0) {
+      return common::Error{common::ErrorKind::notFound, "there is no user " + name};
+    }
+    tx.commit();
+  } catch (const SQLite::Exception& e) {
+    return failed(e);
+  }
+  return {};
+}
+
+Result<std::vector<UserRow>> AccountsStore::listUsers(int64_t nowMs) {
+  std::vector<UserRow> out;
+  try {
+    SQLite::Statement q(store_.db(),
+                        "SELECT u.id, u.name, u.role, u.created_at, u.last_login_at, "
+                        "(SELECT count(*) FROM sessions s WHERE s.user_id=u.id AND s.expires_at>?) "
+                        "FROM users u ORDER BY u.name");
+    q.bind(1, nowMs);
+    while (q.executeStep()) {
+      UserRow r;
+      r.id = q.getColumn(0).getInt64();
+      r.name = q.getColumn(1).getString();
+      r.role = q.getColumn(2).getString();
+      r.createdAt = q.getColumn(3).getInt64();
+      if (!q.getColumn(4).isNull()) r.lastLoginAt = q.getColumn(4).getInt64();
+      r.activeSessions = q.getColumn(5).getInt64();
+      out.push_back(std::move(r));
+    }
+  } catch (const SQLite::Exception& e) {
+    return failed(e).error();
+  }
+  return out;
+}
+
+Result<std::optional<UserRow>> AccountsStore::findUser(const std::string& name) {
+  try {
+    SQLite::Statement q(store_.db(),
+                        "SELECT id, name, role, password_hash, created_at, last_login_at FROM "
+                        "users WHERE name=?");
+    q.bind(1, name);
+    if (!q.executeStep()) return std::optional<UserRow>();
+    UserRow r;
+    r.id = q.getColumn(0).getInt64();
+    r.name = q.getColumn(1).getString();
+    r.role = q.getColumn(2).getString();
+    r.passwordHash = q.getColumn(3).getString();
+    r.createdAt = q.getColumn(4).getInt64();
+    if (!q.getColumn(5).isNull()) r.lastLoginAt = q.getColumn(5).getInt64();
+    return std::optional<UserRow>(std::move(r));
+  } catch (const SQLite::Exception& e) {
+    return failed(e).error();
+  }
+}
+
+Status AccountsStore::recordLogin(int64_t userId, int64_t nowMs,
+                                  const std::optional<std::string>& newHash) {
+  try {
+    SQLite::Statement q(store_.db(),
+                        "UPDATE users SET last_login_at=?, password_hash=coalesce(?, "
+                        "password_hash) WHERE id=?");
+    q.bind(1, nowMs);
+    if (newHash) {
+      q.bind(2, *newHash);
+    } else {
+      q.bind(2);
+    }
+    q.bind(3, userId);
+    q.exec();
+  } catch (const SQLite::Exception& e) {
+    return failed(e);
+  }
+  return {};
+}
+
+Status AccountsStore::createSession(const NewSessionRow& row) {
+  try {
+    SQLite::Statement purge(store_.db(), "DELETE FROM sessions WHERE expires_at<=?");
+    purge.bind(1, row.createdAt);
+    purge.exec();
+    SQLite::Statement q(store_.db(),
+                        "INSERT INTO sessions(token_hash, user_id, csrf_token, created_at, "
+                        "expires_at, client_addr) VALUES(?,?,?,?,?,?)");
+    q.bind(1, row.tokenHash.data(), static_cast<int>(row.tokenHash.size()));
+    q.bind(2, row.userId);
+    q.bind(3, row.csrfToken);
+    q.bind(4, row.createdAt);
+    q.bind(5, row.expiresAt);
+    q.bind(6, row.clientAddr);
+    q.exec();
+  } catch (const SQLite::Exception& e) {
+    return failed(e);
+  }
+  return {};
+}
+
+Result<std::optional<SessionRow>> AccountsStore::findSession(const std::string& tokenHash,
+                                                             int64_t nowMs) {
+  try {
+    SQLite::Statement q(store_.db(),
+                        "SELECT s.user_id, u.name, u.role, s.csrf_token, s.expires_at "
+                        "FROM sessions s JOIN users u ON u.id=s.user_id "
+                        "WHERE s.token_hash=? AND s.expires_at>?");
+    q.bind(1, tokenHash.data(), static_cast<int>(tokenHash.size()));
+    q.bind(2, nowMs);
+    if (!q.executeStep()) return std::optional<SessionRow>();
+    SessionRow s;
+    s.userId = q.getColumn(0).getInt64();
+    s.userName = q.getColumn(1).getString();
+    s.role = q.getColumn(2).getString();
+    s.csrfToken = q.getColumn(3).getString();
+    s.expiresAt = q.getColumn(4).getInt64();
+    return std::optional<SessionRow>(std::move(s));
+  } catch (const SQLite::Exception& e) {
+    return failed(e).error();
+  }
+}
+
+Status AccountsStore::endSession(const std::string& tokenHash) {
+  try {
+    SQLite::Statement q(store_.db(), "DELETE FROM sessions WHERE token_hash=?");
+    q.bind(1, tokenHash.data(), static_cast<int>(tokenHash.size()));
+    q.exec();
+  } catch (const SQLite::Exception& e) {
+    return failed(e);
+  }
+  return {};
+}
+
+Result<int64_t> AccountsStore::countActiveSessions(int64_t nowMs) {
+  try {
+    SQLite::Statement q(store_.db(), "SELECT count(*) FROM sessions WHERE expires_at>?");
+    q.bind(1, nowMs);
+    q.executeStep();
+    return q.getColumn(0).getInt64();
+  } catch (const SQLite::Exception& e) {
+    return failed(e).error();
+  }
+}
+
+Result<int64_t> AccountsStore::lockedUntil(const std::string& subject) {
+  try {
+    SQLite::Statement q(store_.db(), "SELECT locked_until FROM login_failures WHERE subject=?");
+    q.bind(1, subject);
+    return q.executeStep() ? q.getColumn(0).getInt64() : int64_t{0};
+  } catch (const SQLite::Exception& e) {
+    return failed(e).error();
+  }
+}
+
+Status AccountsStore::recordLoginFailures(
+    const std::vector<std::string>& subjects, int64_t forgetBefore,
+    const std::function<LoginFailureRow(const std::string&, const std::optional<LoginFailureRow>&)>&
+        next) {
+  try {
+    auto& db = store_.db();
+    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+    for (const auto& subject : subjects) {
+      std::optional<LoginFailureRow> current;
+      {
+        SQLite::Statement q(db,
+                            "SELECT failures, last_failure_at, locked_until FROM login_failures "
+                            "WHERE subject=?");
+        q.bind(1, subject);
+        if (q.executeStep()) {
+          current = LoginFailureRow{q.getColumn(0).getInt64(), q.getColumn(1).getInt64(),
+                                    q.getColumn(2).getInt64()};
+        }
+      }
+      const LoginFailureRow row = next(subject, current);
+      SQLite::Statement q(db,
+                          "INSERT INTO login_failures(subject, failures, last_failure_at, "
+                          "locked_until) VALUES(?,?,?,?) ON CONFLICT(subject) DO UPDATE SET "
+                          "failures=excluded.failures, last_failure_at=excluded.last_failure_at, "
+                          "locked_until=excluded.locked_until");
+      q.bind(1, subject);
+      q.bind(2, row.failures);
+      q.bind(3, row.lastFailureAt);
+      q.bind(4, row.lockedUntil);
+      q.exec();
+    }
+    SQLite::Statement purge(db, "DELETE FROM login_failures WHERE last_failure_at<?");
+    purge.bind(1, forgetBefore);
+    purge.exec();
+    tx.commit();
+  } catch (const SQLite::Exception& e) {
+    return failed(e);
+  }
+  return {};
+}
+
+Status AccountsStore::clearLoginFailures(const std::vector<std::string>& subjects) {
+  try {
+    SQLite::Statement q(store_.db(), "DELETE FROM login_failures WHERE subject=?");
+    for (const auto& subject : subjects) {
+      q.reset();
+      q.bind(1, subject);
+      q.exec();
+    }
+  } catch (const SQLite::Exception& e) {
+    return failed(e);
+  }
+  return {};
+}
+
+}  // namespace samband::broker

@@ -1,0 +1,92 @@
+// AccountsStore: the board's account tables (users, sessions, login_failures) as typed calls.
+// The rules (password policy, token hashing, lock-out times) live in broker/accounts/; this
+// file only reads and writes rows. Typed calls over one Store.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "broker/store/store.h"
+#include "common/result.h"
+
+namespace samband::broker {
+
+struct UserRow {
+  int64_t id = 0;
+  std::string name;
+  std::string role;  // as stored: "viewer" | "operator"
+  std::string passwordHash;
+  int64_t createdAt = 0;
+  std::optional<int64_t> lastLoginAt;
+  int64_t activeSessions = 0;  // filled by listUsers() only
+};
+
+struct SessionRow {
+  int64_t userId = 0;
+  std::string userName;
+  std::string role;
+  std::string csrfToken;
+  int64_t expiresAt = 0;
+};
+
+struct NewSessionRow {
+  std::string tokenHash;  // raw bytes of the token's hash; never the token itself
+  int64_t userId = 0;
+  std::string csrfToken;
+  int64_t createdAt = 0;
+  int64_t expiresAt = 0;
+  std::string clientAddr;
+};
+
+// One subject's ("user:NAME", "addr:ADDR") failed-login count.
+struct LoginFailureRow {
+  int64_t failures = 0;
+  int64_t lastFailureAt = 0;
+  int64_t lockedUntil = 0;
+};
+
+// Calls on the connection of `store`; use from the thread that holds it. Every call catches the
+// database's exceptions; errors are `unavailable` with the database's message unless stated.
+class AccountsStore {
+ public:
+  explicit AccountsStore(Store& store) : store_(store) {}
+
+  // Errors: the name is taken (conflict).
+  common::Status addUser(const std::string& name, const std::string& role,
+                         const std::string& passwordHash, int64_t nowMs);
+  // Deletes the user and its sessions in one transaction. Errors: no such user (notFound).
+  common::Status removeUser(const std::string& name);
+  // Every user by name, with its sessions still live at `nowMs`.
+  common::Result<std::vector<UserRow>> listUsers(int64_t nowMs);
+  common::Result<std::optional<UserRow>> findUser(const std::string& name);
+  // Sets last_login_at, and the hash when `newHash` is given.
+  common::Status recordLogin(int64_t userId, int64_t nowMs,
+                             const std::optional<std::string>& newHash);
+
+  // Deletes sessions expired at `row.createdAt`, then stores `row`.
+  common::Status createSession(const NewSessionRow& row);
+  // The session with this token hash, live at `nowMs`, joined with its user.
+  common::Result<std::optional<SessionRow>> findSession(const std::string& tokenHash,
+                                                        int64_t nowMs);
+  common::Status endSession(const std::string& tokenHash);
+  common::Result<int64_t> countActiveSessions(int64_t nowMs);
+
+  // The lock window's end for `subject`; 0 when it has none.
+  common::Result<int64_t> lockedUntil(const std::string& subject);
+  // In one IMMEDIATE transaction (two failures at once both count): for each subject, stores
+  // what `next` makes of its current row (nothing when it has none), then deletes rows whose
+  // last failure is before `forgetBefore`.
+  common::Status recordLoginFailures(
+      const std::vector<std::string>& subjects, int64_t forgetBefore,
+      const std::function<LoginFailureRow(const std::string& subject,
+                                          const std::optional<LoginFailureRow>& current)>& next);
+  common::Status clearLoginFailures(const std::vector<std::string>& subjects);
+
+ private:
+  Store& store_;
+};
+
+}  // namespace samband::broker

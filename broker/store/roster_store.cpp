@@ -1,0 +1,283 @@
+// See roster_store.h.
+#include "broker/store/roster_store.h"
+
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include <cstring>
+
+#include "common/bytes.h"
+
+namespace samband::broker {
+
+using common::Error;
+using common::Result;
+using common::Status;
+
+namespace {
+
+common::PublicKey blobKey(const SQLite::Column& c) {
+  common::PublicKey k{};
+  if (c.getBytes() == 32) std::memcpy(k.data(), c.getBlob(), 32);
+  return k;
+}
+
+}  // namespace
+
+Result<EnrollOutcome> RosterStore::enroll(const common::EnrollRequest& r, bool allowTransfer,
+                                          int64_t nowMs) {
+  auto& db = store_.db();
+  EnrollOutcome out;
+  const std::string keyId = common::toHex(r.keyId());
+  try {
+    SQLite::Transaction tx(db);
+    {
+      SQLite::Statement q(db, "SELECT name FROM providers WHERE id=?");
+      q.bind(1, r.provider);
+      out.newProvider = !q.executeStep();
+    }
+    {
+      SQLite::Statement q(db,
+                          "INSERT INTO providers(id, name, enrolled_at) VALUES(?,?,?) "
+                          "ON CONFLICT(id) DO UPDATE SET name=excluded.name, "
+                          "enrolled_at=CASE WHEN enrolled_at=0 THEN excluded.enrolled_at "
+                          "ELSE enrolled_at END");
+      q.bind(1, r.provider);
+      q.bind(2, r.name);
+      q.bind(3, nowMs);
+      q.exec();
+    }
+    {
+      SQLite::Statement q(db, "SELECT provider_id, revoked_at FROM keys WHERE key_id=?");
+      q.bind(1, keyId);
+      if (q.executeStep()) {
+        if (q.getColumn(0).getString() != r.provider) {
+          return Error{common::ErrorKind::conflict,
+                       "key " + keyId + " is already enrolled for provider " +
+                           q.getColumn(0).getString() + "; every provider needs its own key"};
+        }
+        if (!q.getColumn(1).isNull()) {
+          return Error{common::ErrorKind::conflict,
+                       "key " + keyId +
+                           " was revoked and cannot be enrolled again; the "
+                           "provider must create a new identity"};
+        }
+        out.keyAlreadyEnrolled = true;
+      }
+    }
+    if (!out.keyAlreadyEnrolled) {
+      SQLite::Statement c(db, "SELECT key_id FROM keys WHERE curve_public=?");
+      c.bind(1, r.curvePublic.data(), 32);
+      if (c.executeStep()) {
+        return Error{common::ErrorKind::conflict,
+                     "the transport key in this request is already enrolled under key " +
+                         c.getColumn(0).getString() + "; refusing a copied key"};
+      }
+      SQLite::Statement q(db,
+                          "INSERT INTO keys(key_id, provider_id, sign_public, curve_public, "
+                          "enrolled_at) VALUES(?,?,?,?,?)");
+      q.bind(1, keyId);
+      q.bind(2, r.provider);
+      q.bind(3, r.signPublic.data(), 32);
+      q.bind(4, r.curvePublic.data(), 32);
+      q.bind(5, nowMs);
+      q.exec();
+    }
+    for (const auto& unit : r.units) {
+      SQLite::Statement q(db, "SELECT provider_id FROM units WHERE code=?");
+      q.bind(1, unit);
+      if (q.executeStep()) {
+        std::string owner = q.getColumn(0).getString();
+        if (owner == r.provider) continue;
+        if (!allowTransfer) {
+          return Error{common::ErrorKind::conflict,
+                       "unit " + unit + " belongs to provider " + owner + "; to move it to " +
+                           r.provider + " run enroll again with --transfer (nothing was changed)"};
+        }
+        SQLite::Statement u(db, "UPDATE units SET provider_id=? WHERE code=?");
+        u.bind(1, r.provider);
+        u.bind(2, unit);
+        u.exec();
+        out.unitsTransferred.push_back(unit);
+      } else {
+        SQLite::Statement u(db, "INSERT INTO units(code, provider_id) VALUES(?,?)");
+        u.bind(1, unit);
+        u.bind(2, r.provider);
+        u.exec();
+        out.unitsAdded.push_back(unit);
+      }
+    }
+    tx.commit();
+  } catch (const SQLite::Exception& e) {
+    return common::unavailable(std::string("enrollment not stored: ") + e.what());
+  }
+  return out;
+}
+
+Status RosterStore::revokeKey(const std::string& keyIdHex, int64_t atMs) {
+  try {
+    auto& db = store_.db();
+    SQLite::Statement q(db, "UPDATE keys SET revoked_at=? WHERE key_id=? AND revoked_at IS NULL");
+    q.bind(1, atMs);
+    q.bind(2, keyIdHex);
+    if (q.exec() == 0) {
+      return Error{common::ErrorKind::notFound,
+                   "no active key " + keyIdHex + "; list keys with 'samband-broker status'"};
+    }
+  } catch (const SQLite::Exception& e) {
+    return common::unavailable(std::string("revocation not stored: ") + e.what());
+  }
+  return {};
+}
+
+Result<std::vector<KeyRecord>> RosterStore::loadKeys() {
+  std::vector<KeyRecord> out;
+  try {
+    SQLite::Statement q(store_.db(),
+                        "SELECT key_id, provider_id, sign_public, curve_public, enrolled_at, "
+                        "revoked_at FROM keys");
+    while (q.executeStep()) {
+      KeyRecord k;
+      k.keyId = q.getColumn(0).getString();
+      k.providerId = q.getColumn(1).getString();
+      k.signPublic = blobKey(q.getColumn(2));
+      k.curvePublic = blobKey(q.getColumn(3));
+      k.enrolledAt = q.getColumn(4).getInt64();
+      if (!q.getColumn(5).isNull()) k.revokedAt = q.getColumn(5).getInt64();
+      out.push_back(std::move(k));
+    }
+  } catch (const SQLite::Exception& e) {
+    return common::unavailable(std::string("cannot read the enrolled keys: ") + e.what());
+  }
+  return out;
+}
+
+Result<std::unordered_map<std::string, std::string>> RosterStore::loadUnitOwners() {
+  std::unordered_map<std::string, std::string> out;
+  try {
+    SQLite::Statement q(store_.db(), "SELECT code, provider_id FROM units");
+    while (q.executeStep()) out[q.getColumn(0).getString()] = q.getColumn(1).getString();
+  } catch (const SQLite::Exception& e) {
+    return common::unavailable(std::string("cannot read the units' owners: ") + e.what());
+  }
+  return out;
+}
+
+Result<std::vector<KeyListing>> RosterStore::listKeys(const std::optional<std::string>& provider) {
+  std::vector<KeyListing> out;
+  try {
+    SQLite::Statement q(
+        store_.db(),
+        "SELECT k.key_id, k.provider_id, coalesce(p.name, ''), k.enrolled_at, "
+        "k.revoked_at, k.last_heartbeat_sent_at, "
+        "(SELECT count(*) FROM frames f WHERE f.sender=k.provider_id AND "
+        "f.key_id=k.key_id), "
+        "(SELECT max(seq) FROM frames f WHERE f.sender=k.provider_id AND "
+        "f.key_id=k.key_id) "
+        "FROM keys k LEFT JOIN providers p ON p.id=k.provider_id "
+        "WHERE ?1 IS NULL OR k.provider_id=?1 ORDER BY k.provider_id, k.enrolled_at");
+    if (provider) {
+      q.bind(1, *provider);
+    } else {
+      q.bind(1);
+    }
+    while (q.executeStep()) {
+      KeyListing k;
+      k.keyId = q.getColumn(0).getString();
+      k.providerId = q.getColumn(1).getString();
+      k.providerName = q.getColumn(2).getString();
+      k.enrolledAt = q.getColumn(3).isNull() ? 0 : q.getColumn(3).getInt64();
+      if (!q.getColumn(4).isNull()) k.revokedAt = q.getColumn(4).getInt64();
+      k.lastHeartbeatSentAt = q.getColumn(5).isNull() ? 0 : q.getColumn(5).getInt64();
+      k.frames = q.getColumn(6).getInt64();
+      k.lastSeq = q.getColumn(7).isNull() ? 0 : q.getColumn(7).getInt64();
+      out.push_back(std::move(k));
+    }
+  } catch (const SQLite::Exception& e) {
+    return common::unavailable(e.what());
+  }
+  return out;
+}
+
+Status RosterStore::importUnits(const std::vector<UnitRosterRow>& rows, bool allowTransfer) {
+  auto& db = store_.db();
+  try {
+    SQLite::Transaction tx(db);
+    std::vector<std::string> conflicts;
+    for (const auto& row : rows) {
+      SQLite::Statement owner(db, "SELECT provider_id FROM units WHERE code=?");
+      owner.bind(1, row.code);
+      if (owner.executeStep() && owner.getColumn(0).getString() != row.providerId &&
+          !allowTransfer) {
+        conflicts.push_back("unit " + row.code + " belongs to " + owner.getColumn(0).getString() +
+                            ", the file says " + row.providerId);
+      }
+    }
+    if (!conflicts.empty()) {
+      std::string msg = "nothing imported: ";
+      for (size_t i = 0; i < conflicts.size() && i < 20; ++i) msg += (i ? "; " : "") + conflicts[i];
+      msg += ". Fix the file, or pass --transfer to move these units";
+      return common::invalidInput(msg);
+    }
+    SQLite::Statement providerRow(db,
+                                  "INSERT OR IGNORE INTO providers(id, name, enrolled_at) "
+                                  "VALUES(?, ?, 0)");
+    SQLite::Statement unit(db,
+                           "INSERT INTO units(code, provider_id, name, district, lat, lon, "
+                           "school_forms) VALUES(?,?,?,?,?,?,?) ON CONFLICT(code) DO UPDATE SET "
+                           "provider_id=excluded.provider_id, name=excluded.name, "
+                           "district=excluded.district, lat=excluded.lat, lon=excluded.lon, "
+                           "school_forms=excluded.school_forms");
+    for (const auto& row : rows) {
+      providerRow.reset();
+      providerRow.bind(1, row.providerId);
+      providerRow.bind(2, row.providerId + " (not enrolled)");
+      providerRow.exec();
+      unit.reset();
+      unit.bind(1, row.code);
+      unit.bind(2, row.providerId);
+      unit.bind(3, row.name);
+      unit.bind(4, row.district);
+      if (row.lat && row.lon) {
+        unit.bind(5, *row.lat);
+        unit.bind(6, *row.lon);
+      } else {
+        unit.bind(5);
+        unit.bind(6);
+      }
+      unit.bind(7, row.schoolForms);
+      unit.exec();
+    }
+    tx.commit();
+  } catch (const std::exception& e) {
+    return common::unavailable(std::string("roster not imported: ") + e.what());
+  }
+  return {};
+}
+
+Result<std::vector<UnitRosterRow>> RosterStore::exportUnits() {
+  std::vector<UnitRosterRow> out;
+  try {
+    SQLite::Statement q(store_.db(),
+                        "SELECT code, provider_id, name, district, lat, lon, school_forms FROM "
+                        "units ORDER BY code");
+    while (q.executeStep()) {
+      UnitRosterRow r;
+      r.code = q.getColumn(0).getString();
+      r.providerId = q.getColumn(1).getString();
+      r.name = q.getColumn(2).isNull() ? "" : q.getColumn(2).getString();
+      r.district = q.getColumn(3).isNull() ? "" : q.getColumn(3).getString();
+      if (!q.getColumn(4).isNull() && !q.getColumn(5).isNull()) {
+        r.lat = q.getColumn(4).getDouble();
+        r.lon = q.getColumn(5).getDouble();
+      }
+      r.schoolForms = q.getColumn(6).isNull() ? "" : q.getColumn(6).getString();
+      out.push_back(std::move(r));
+    }
+  } catch (const SQLite::Exception& e) {
+    return common::unavailable(e.what());
+  }
+  return out;
+}
+
+}  // namespace samband::broker

@@ -1,0 +1,92 @@
+// RosterStore: the roster tables (providers, keys, units): enrollment, revocation, the keys and
+// unit owners the ingest gate checks against, the operator's key listing, and the roster file's
+// unit metadata (names, districts, positions, school forms). Typed calls over one Store.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "broker/store/store.h"
+#include "common/enrollment.h"
+#include "common/identity.h"
+#include "common/result.h"
+
+namespace samband::broker {
+
+struct KeyRecord {
+  std::string keyId;  // hex
+  std::string providerId;
+  common::PublicKey signPublic{};
+  common::PublicKey curvePublic{};
+  int64_t enrolledAt = 0;
+  std::optional<int64_t> revokedAt;
+};
+
+struct EnrollOutcome {
+  bool newProvider = false;
+  bool keyAlreadyEnrolled = false;
+  std::vector<std::string> unitsAdded;
+  std::vector<std::string> unitsTransferred;
+};
+
+// One enrolled key as `samband-broker keys` lists it.
+struct KeyListing {
+  std::string keyId;
+  std::string providerId;
+  std::string providerName;  // empty when the provider row has none
+  int64_t enrolledAt = 0;
+  std::optional<int64_t> revokedAt;
+  int64_t lastHeartbeatSentAt = 0;  // 0: never
+  int64_t frames = 0;               // archived frames signed with this key
+  int64_t lastSeq = 0;              // 0: none
+};
+
+// A unit's roster metadata as stored. `schoolForms` is the stored text
+// ("grundskola:1;grundskola:2"); picture/planning_source.cpp maps it to planning classes.
+struct UnitRosterRow {
+  std::string code;
+  std::string providerId;
+  std::string name;      // empty: none
+  std::string district;  // empty: none
+  std::optional<double> lat;
+  std::optional<double> lon;
+  std::string schoolForms;
+};
+
+// Calls on the connection of `store`; use from the thread that holds it. Every call catches the
+// database's exceptions: errors are `unavailable` unless stated otherwise.
+class RosterStore {
+ public:
+  explicit RosterStore(Store& store) : store_(store) {}
+
+  // Adds a verified enrollment request to the roster in one transaction. A unit owned by another
+  // provider is refused (conflict) unless `allowTransfer`. A key of another provider, a revoked
+  // key, or a transport key already used by another key is refused (conflict).
+  common::Result<EnrollOutcome> enroll(const common::EnrollRequest& request, bool allowTransfer,
+                                       int64_t nowMs);
+  // Revokes a key from `atMs` on. Errors: no such active key (notFound).
+  common::Status revokeKey(const std::string& keyIdHex, int64_t atMs);
+
+  common::Result<std::vector<KeyRecord>> loadKeys();
+  // unit code -> provider id
+  common::Result<std::unordered_map<std::string, std::string>> loadUnitOwners();
+
+  // Every key (or those of `provider`), by provider and enrollment time.
+  common::Result<std::vector<KeyListing>> listKeys(const std::optional<std::string>& provider);
+
+  // Replaces the metadata of the units in `rows` in one transaction (units of providers not yet
+  // enrolled are added under a placeholder provider record). A unit that belongs to another
+  // provider is refused (invalidInput, naming up to 20 units) unless `allowTransfer`. Nothing is
+  // written on any error.
+  common::Status importUnits(const std::vector<UnitRosterRow>& rows, bool allowTransfer);
+  // Every unit, by code.
+  common::Result<std::vector<UnitRosterRow>> exportUnits();
+
+ private:
+  Store& store_;
+};
+
+}  // namespace samband::broker

@@ -1,0 +1,246 @@
+// See schema.h. The migrations are SQL text kept in one array, in the order they were added.
+#include "broker/store/schema.h"
+
+#include <SQLiteCpp/Transaction.h>
+
+#include <string>
+
+namespace samband::broker {
+
+namespace {
+
+// Migration N brings the schema from user_version N-1 to N. Only ever append.
+const char* const kMigrations[] = {
+    // 1: roster, archive, current picture, counters, outbound queue.
+    R"sql(
+CREATE TABLE providers (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  enrolled_at INTEGER NOT NULL,
+  last_seen INTEGER
+);
+CREATE TABLE keys (
+  key_id TEXT PRIMARY KEY,
+  provider_id TEXT NOT NULL REFERENCES providers(id),
+  sign_public BLOB NOT NULL,
+  curve_public BLOB NOT NULL UNIQUE,
+  enrolled_at INTEGER NOT NULL,
+  revoked_at INTEGER,
+  last_heartbeat_sent_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE units (
+  code TEXT PRIMARY KEY,
+  provider_id TEXT NOT NULL REFERENCES providers(id),
+  name TEXT,
+  district TEXT,
+  lat REAL,
+  lon REAL,
+  school_forms TEXT
+);
+CREATE INDEX units_provider ON units(provider_id);
+-- The archive: every accepted signed frame, as sent. Never updated or deleted.
+CREATE TABLE frames (
+  id INTEGER PRIMARY KEY,
+  sender TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  mode TEXT NOT NULL,
+  sent_at INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  body_hash BLOB NOT NULL,
+  envelope BLOB NOT NULL,
+  UNIQUE (sender, key_id, seq)
+);
+-- The current picture, per mode so exercise traffic never touches the real one.
+CREATE TABLE unit_status (
+  mode TEXT NOT NULL,
+  code TEXT NOT NULL,
+  provider_id TEXT NOT NULL,
+  frame_id INTEGER NOT NULL,
+  sent_at INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  operational TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  expected_reopen INTEGER NOT NULL,
+  pupils_enrolled INTEGER NOT NULL,
+  pupils_present INTEGER NOT NULL,
+  staff_total INTEGER NOT NULL,
+  staff_available INTEGER NOT NULL,
+  critical_care TEXT NOT NULL,
+  special_support TEXT NOT NULL,
+  electricity TEXT NOT NULL,
+  backup_hours INTEGER NOT NULL,
+  heating TEXT NOT NULL,
+  water TEXT NOT NULL,
+  food TEXT NOT NULL,
+  it TEXT NOT NULL,
+  telephony TEXT NOT NULL,
+  food_days INTEGER NOT NULL,
+  note TEXT NOT NULL,
+  valid_until INTEGER NOT NULL,
+  PRIMARY KEY (mode, code)
+);
+CREATE TABLE capacity (
+  mode TEXT NOT NULL,
+  code TEXT NOT NULL,
+  form TEXT NOT NULL,
+  year INTEGER NOT NULL,
+  enrolled INTEGER NOT NULL,
+  seats_now INTEGER NOT NULL,
+  seats_72h INTEGER NOT NULL,
+  sent_at INTEGER NOT NULL,
+  frame_id INTEGER NOT NULL,
+  PRIMARY KEY (mode, code, form, year)
+);
+CREATE TABLE capacity_reports (
+  mode TEXT NOT NULL,
+  code TEXT NOT NULL,
+  sent_at INTEGER NOT NULL,
+  PRIMARY KEY (mode, code)
+);
+CREATE TABLE continuity (
+  mode TEXT NOT NULL,
+  provider_id TEXT NOT NULL,
+  state TEXT NOT NULL,
+  from_date INTEGER NOT NULL,
+  note TEXT NOT NULL,
+  sent_at INTEGER NOT NULL,
+  frame_id INTEGER NOT NULL,
+  PRIMARY KEY (mode, provider_id)
+);
+CREATE TABLE rejections (
+  reason TEXT PRIMARY KEY,
+  count INTEGER NOT NULL
+);
+-- City -> provider messages waiting for delivery.
+CREATE TABLE outbound (
+  id INTEGER PRIMARY KEY,
+  provider_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  ref TEXT NOT NULL,
+  envelope BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_sent_at INTEGER,
+  delivered_at INTEGER
+);
+CREATE INDEX outbound_pending ON outbound(provider_id, delivered_at);
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)sql",
+    // 2: board accounts (argon2id hashes), sessions (only the token's hash), login throttling,
+    // what-if marks for takeover planning (never change a report). See docs/board.md.
+    R"sql(
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL CHECK (role IN ('viewer', 'operator')),
+  password_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_login_at INTEGER
+);
+CREATE TABLE sessions (
+  token_hash BLOB PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  csrf_token TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  client_addr TEXT NOT NULL
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+CREATE INDEX sessions_expiry ON sessions(expires_at);
+CREATE TABLE login_failures (
+  subject TEXT PRIMARY KEY,
+  failures INTEGER NOT NULL,
+  last_failure_at INTEGER NOT NULL,
+  locked_until INTEGER NOT NULL
+);
+CREATE TABLE whatif_failing (
+  code TEXT PRIMARY KEY,
+  marked_by TEXT NOT NULL,
+  marked_at INTEGER NOT NULL
+);
+-- A provider's history on the board, newest first, without sorting its whole archive.
+CREATE INDEX frames_sender_id ON frames(sender, id);
+)sql",
+    // 3: readiness checks and their answers; city directives and their acknowledgements.
+    R"sql(
+CREATE TABLE readiness_checks (
+  id TEXT PRIMARY KEY,
+  issued_at INTEGER NOT NULL,
+  deadline INTEGER NOT NULL,
+  mode TEXT NOT NULL,
+  require_confirmation INTEGER NOT NULL,
+  scheduled_for TEXT UNIQUE,      -- local date of a scheduled check (NULL when run by hand)
+  frame_id INTEGER,               -- the city-signed check in the archive
+  closed_at INTEGER,              -- when the report was written at the deadline
+  summary TEXT                    -- JSON summary written at the deadline
+);
+CREATE TABLE readiness_recipients (
+  check_id TEXT NOT NULL REFERENCES readiness_checks(id),
+  provider_id TEXT NOT NULL,
+  PRIMARY KEY (check_id, provider_id)
+);
+CREATE TABLE readiness_answers (
+  check_id TEXT NOT NULL,
+  provider_id TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  answered_at INTEGER NOT NULL,   -- sentAt of the first answer (agent clock)
+  results TEXT NOT NULL,          -- JSON list of self-test results
+  failed INTEGER NOT NULL,        -- how many self-tests failed
+  confirmed_at INTEGER,           -- when a person confirmed (receipt time)
+  frame_id INTEGER NOT NULL,
+  PRIMARY KEY (check_id, provider_id)
+);
+CREATE TABLE directives (
+  id TEXT PRIMARY KEY,
+  number INTEGER NOT NULL UNIQUE,
+  text TEXT NOT NULL,
+  level TEXT NOT NULL,
+  require_ack INTEGER NOT NULL,
+  mode TEXT NOT NULL,
+  issued_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  frame_id INTEGER
+);
+CREATE TABLE directive_recipients (
+  directive_id TEXT NOT NULL REFERENCES directives(id),
+  provider_id TEXT NOT NULL,
+  delivered_at INTEGER,
+  acknowledged_at INTEGER,
+  PRIMARY KEY (directive_id, provider_id)
+);
+CREATE INDEX outbound_ref ON outbound(ref, provider_id);
+)sql",
+    // 4: indexes for the readiness history (the board lists recent checks, and each
+    // provider's answer rate looks at its last 30 checks).
+    R"sql(
+CREATE INDEX readiness_checks_issued ON readiness_checks(mode, issued_at);
+CREATE INDEX readiness_recipients_provider ON readiness_recipients(provider_id, check_id);
+)sql",
+};
+static_assert(sizeof kMigrations / sizeof kMigrations[0] == kSchemaVersion,
+              "every migration raises kSchemaVersion by one");
+
+}  // namespace
+
+int schemaVersion(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
+
+common::Status migrateSchema(SQLite::Database& db) {
+  try {
+    for (int v = schemaVersion(db); v < kSchemaVersion; ++v) {
+      SQLite::Transaction tx(db);
+      db.exec(kMigrations[v]);
+      db.exec("PRAGMA user_version=" + std::to_string(v + 1));
+      tx.commit();
+    }
+  } catch (const SQLite::Exception& e) {
+    // Store::open names the file around this message.
+    return common::unavailable(e.what());
+  }
+  return {};
+}
+
+}  // namespace samband::broker

@@ -1,0 +1,76 @@
+// Tests of PictureStore's rows on a real SQLite file: the change fingerprint moves with what the
+// board shows, and the health and metrics counts.
+#include "broker/store/picture_store.h"
+
+#include <gtest/gtest.h>
+
+#include "broker/store/roster_store.h"
+#include "tests/broker/store/store_fixture.h"
+
+namespace samband::broker {
+namespace {
+
+constexpr int64_t kNow = 1764067580123;
+
+using PictureStoreTest = testing::StoreFixture;
+
+UnitRosterRow unit(const std::string& code) {
+  UnitRosterRow u;
+  u.code = code;
+  u.providerId = "556677-0001";
+  u.name = "Skola " + code;
+  return u;
+}
+
+TEST_F(PictureStoreTest, FingerprintMovesWithRosterLevelAndWhatIfMarks) {
+  PictureStore rows(*store_);
+  auto empty = rows.fingerprint();
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->print, "0|0||");
+  ASSERT_TRUE(RosterStore(*store_).importUnits({unit("10000001")}, false).ok());
+  ASSERT_TRUE(store_->setMeta("level", "heightened").ok());
+  ASSERT_TRUE(rows.setWhatIf("10000001", true, "anna", kNow).ok());
+  auto print = rows.fingerprint();
+  ASSERT_TRUE(print.ok());
+  EXPECT_EQ(print->print, "0|1|heightened|10000001");
+  ASSERT_EQ(print->lastSeen.size(), 1u);
+  EXPECT_EQ(print->lastSeen[0], (std::pair<std::string, int64_t>{"556677-0001", 0}));
+}
+
+TEST_F(PictureStoreTest, SetWhatIfRefusesAUnitOutsideTheRoster) {
+  auto s = PictureStore(*store_).setWhatIf("99999999", true, "anna", kNow);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().kind, common::ErrorKind::notFound);
+  EXPECT_TRUE(PictureStore(*store_).whatIfMarks()->empty());
+}
+
+TEST_F(PictureStoreTest, CountsAndHealthDescribeTheDatabase) {
+  ASSERT_TRUE(RosterStore(*store_).importUnits({unit("10000001"), unit("10000002")}, false).ok());
+  auto counts = PictureStore(*store_).counts();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->providerLastSeen.size(), 1u);
+  EXPECT_FALSE(counts->providerLastSeen[0].has_value());
+  EXPECT_EQ(counts->unitsByState.at("unknown"), 2);
+  EXPECT_EQ(counts->archivedFrames, 0);
+  auto health = PictureStore(*store_).health();
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->schemaVersion, kSchemaVersion);
+  EXPECT_EQ(health->archivedFrames, 0);
+}
+
+TEST_F(PictureStoreTest, UnitsWithoutAReportHaveNoStatus) {
+  ASSERT_TRUE(RosterStore(*store_).importUnits({unit("10000001")}, false).ok());
+  auto units = PictureStore(*store_).units();
+  ASSERT_TRUE(units.ok());
+  ASSERT_EQ(units->size(), 1u);
+  EXPECT_EQ((*units)[0].name, "Skola 10000001");
+  EXPECT_FALSE((*units)[0].status.has_value());
+  auto providers = PictureStore(*store_).providers();
+  ASSERT_TRUE(providers.ok());
+  ASSERT_EQ(providers->size(), 1u);
+  EXPECT_EQ((*providers)[0].lastSeq, 0);
+  EXPECT_FALSE((*providers)[0].continuity.has_value());
+}
+
+}  // namespace
+}  // namespace samband::broker
