@@ -12,6 +12,8 @@
 //       K agents connecting at once, each with one queued report
 //
 // Results are appended to FILE as one JSON object per line; bench/summary.py reads them.
+// Over 500 lines on purpose: one benchmark program (load generator, broker process, saturation
+// search and report) kept whole so a run is one file to read.
 #include <signal.h>
 #include <sodium.h>
 #include <sys/epoll.h>

@@ -1,6 +1,8 @@
 // Generation of the simulated city. The figures are plausible, not real: district centres and
 // population weights follow Stockholm's stadsdelsområden; sizes, staffing and free seats follow
 // typical Swedish school units. See docs/simulator.md.
+// Over 500 lines on purpose: one generator of one city (districts, providers, units, seats) whose
+// parts share its random stream.
 #include "tools/city_model.h"
 
 #include <algorithm>

@@ -1,5 +1,7 @@
 // The decoding gate: frame shape and every validation rule of decodeBody, each exercised with a
 // hostile value just past its limit and a legal value at it. validate() must agree with decodeBody.
+// Over 500 lines on purpose: one test per decoding rule, each with its limit and one past it;
+// split, the rules would lose their single index.
 #include "common/codec.h"
 
 #include <gtest/gtest.h>

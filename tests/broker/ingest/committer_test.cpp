@@ -2,6 +2,8 @@
 // with acks only after commit, persistent refusal counters, and the current picture (unit status,
 // capacity, continuity per mode). Frames pass the real Ingress with real keys; the database is a
 // temporary SQLite file.
+// Over 500 lines on purpose: one fixture walked through every chain, heartbeat, durability and
+// projection rule of the commit.
 #include "broker/ingest/committer.h"
 
 #include "broker/city/city_chain.h"

@@ -2,6 +2,8 @@
 // 127.0.0.1 against the ROUTER and ZAP handler, real keys, a real SQLite file. Every hostile
 // input of the gate table is refused with its reason and counted in the database while a
 // well-behaved agent on the same broker keeps getting acks. Waits are deadlines, never sleeps.
+// Over 500 lines on purpose: one fixture (a live server with CURVE clients) walked through every
+// row of the gate table.
 #include "broker/ingest/server.h"
 
 #include <SQLiteCpp/Database.h>

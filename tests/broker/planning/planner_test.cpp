@@ -1,5 +1,7 @@
 // Tests of the takeover planner: hand-worked optima, an exhaustive-search cross-check on
 // tiny random instances, column generation against the dense network, and contingency.
+// Over 500 lines on purpose: the planner's hand-worked optima and its cross-checks share the
+// instance builders above them.
 #include "broker/planning/planner.h"
 
 #include <gtest/gtest.h>
