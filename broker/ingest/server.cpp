@@ -70,7 +70,7 @@ common::Status Server::start() {
   }
   endpoint_ = router->get(zmq::sockopt::last_endpoint);
   zmq_socket_monitor(router->handle(), kMonitorEndpoint,
-                     ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED);
+                     ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED);
 
   size_t workers = static_cast<size_t>(std::max(0, options_.verifyThreads));
   for (size_t i = 0; i < workers; ++i) {
@@ -300,8 +300,12 @@ void Server::socketLoop(std::shared_ptr<zmq::socket_t> router) {
         uint32_t value;
         std::memcpy(&event, ev[0].data(), 2);
         std::memcpy(&value, static_cast<const char*>(ev[0].data()) + 2, 4);
-        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) connected.insert(value);
+        // ACCEPTED and DISCONNECTED carry the connection's descriptor; HANDSHAKE_SUCCEEDED
+        // carries 0, so the gauge counts open connections (one still in its handshake counts
+        // for at most handshakeTimeoutMs) and handshakes are counted on their own.
+        if (event == ZMQ_EVENT_ACCEPTED) connected.insert(value);
         if (event == ZMQ_EVENT_DISCONNECTED) connected.erase(value);
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) metrics_.handshakes++;
         metrics_.connectedAgents = static_cast<int64_t>(connected.size());
       }
     }

@@ -30,7 +30,8 @@ struct Metrics {
   // rate crypto_sign_verify_detached actually runs at inside the broker, under its load.
   std::atomic<uint64_t> verifySamples{0};
   std::atomic<uint64_t> verifySampleNanos{0};
-  std::atomic<int64_t> connectedAgents{0};  // gauge
+  std::atomic<int64_t> connectedAgents{0};  // gauge: open connections on the agent port
+  std::atomic<uint64_t> handshakes{0};      // CURVE handshakes completed
   std::atomic<int64_t> sseClients{0};       // gauge
 
   void observeCommit(int64_t ms, size_t frames) {

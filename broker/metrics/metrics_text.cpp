@@ -70,8 +70,12 @@ std::string renderMetrics(const Metrics& m, const std::optional<DatabaseGauges>&
   out << "samband_verify_sample_seconds_sum "
       << static_cast<double>(m.verifySampleNanos.load()) / 1e9 << '\n'
       << "samband_verify_sample_seconds_count " << m.verifySamples.load() << '\n';
-  family(out, "samband_connected_agents", "gauge", "Agents with an open connection now.");
+  family(out, "samband_connected_agents", "gauge",
+         "Open connections on the agent port (one still in its CURVE handshake counts for at most "
+         "5 s).");
   out << "samband_connected_agents " << m.connectedAgents.load() << '\n';
+  family(out, "samband_handshakes_total", "counter", "CURVE handshakes completed by agents.");
+  out << "samband_handshakes_total " << m.handshakes.load() << '\n';
   family(out, "samband_board_sse_clients", "gauge", "Browsers following /api/events now.");
   out << "samband_board_sse_clients " << m.sseClients.load() << '\n';
   family(out, "samband_board_database_up", "gauge",

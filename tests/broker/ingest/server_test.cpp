@@ -297,6 +297,21 @@ TEST_F(ServerTest, AcksGoodReportAfterStoringIt) {
             250);
 }
 
+TEST_F(ServerTest, CountsEveryOpenAgentConnectionAndEachHandshake) {
+  auto first = connect(*good_);
+  auto second = connect(*third_);
+  // Both sessions are live: each gets its report acknowledged.
+  expectAck(first->exchange(goodChain_.next(status(kGoodUnit)).envelope), 1);
+  Chain thirdChain(*third_);
+  expectAck(second->exchange(thirdChain.next(status(kThirdUnit)).envelope), 1);
+  ASSERT_TRUE(waitUntil([&] { return metrics_.connectedAgents.load() == 2; }, kDeadline))
+      << "gauge " << metrics_.connectedAgents.load();
+  EXPECT_EQ(metrics_.handshakes.load(), 2u);
+  second.reset();  // closes the connection
+  EXPECT_TRUE(waitUntil([&] { return metrics_.connectedAgents.load() == 1; }, kDeadline))
+      << "gauge " << metrics_.connectedAgents.load();
+}
+
 TEST_F(ServerTest, AnswersHeartbeatWithChainHead) {
   auto agent = connect(*good_);
   common::SealedFrame f = goodChain_.next(status(kGoodUnit));
@@ -490,13 +505,12 @@ TEST_F(ServerTest, RefusesFramesAsOverloadedAboveTheQueueLimitAndServesThemOnceI
   common::SealedFrame held = goodChain_.next(status(kGoodUnit));
   good->send(held.envelope);
   // The lock may go only once the socket thread has judged the frame. Its next observable
-  // step: a new session's handshake, which it records by setting the connected-agents gauge
-  // (overwriting our sentinel). That session starts after the frame was written on an open
-  // connection (one I/O thread on each side, in order), and needs a full CURVE handshake; the
-  // socket thread reads the ROUTER before the monitor in each turn.
-  metrics_.connectedAgents = -1;
+  // step: a new session's handshake, which it counts. That session starts after the frame was
+  // written on an open connection (one I/O thread on each side, in order), and needs a full
+  // CURVE handshake; the socket thread reads the ROUTER before the monitor in each turn.
+  const uint64_t handshakesBefore = metrics_.handshakes.load();
   auto probe = connect(*third_);
-  ASSERT_TRUE(waitUntil([&] { return metrics_.connectedAgents.load() != -1; }, kDeadline))
+  ASSERT_TRUE(waitUntil([&] { return metrics_.handshakes.load() > handshakesBefore; }, kDeadline))
       << "the socket thread never saw the probe's handshake";
   blocker.exec("ROLLBACK");
 
