@@ -266,6 +266,8 @@ void AgentSession::handleReject(const common::RejectMsg& r, int64_t nowMs) {
     }
     case common::RejectReason::FORBIDDEN:
     case common::RejectReason::UNIT_NOT_OWNED:
+    case common::RejectReason::CLOCK_SKEW:
+    case common::RejectReason::PERSONAL_DATA:
     case common::RejectReason::MALFORMED: {
       if (!frame) return;  // not a frame we have on record: stale
       ChainHead anchor{r.headSeq, r.headHash};

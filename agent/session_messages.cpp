@@ -39,6 +39,14 @@ std::string deadLetterAdvice(const AgentConfig& config, common::RejectReason rea
   if (reason == common::RejectReason::FORBIDDEN) {
     return "agents may not send that kind of message; report this as a bug";
   }
+  if (reason == common::RejectReason::CLOCK_SKEW) {
+    return "this server's clock was more than 30 days off when the report was signed; fix time "
+           "synchronisation (timedatectl, chrony) and report again";
+  }
+  if (reason == common::RejectReason::PERSONAL_DATA) {
+    return "its text holds a personal identity number; reports carry counts and states only: "
+           "report again without it";
+  }
   return "the broker could not read it; update samband-agent to the broker's version";
 }
 

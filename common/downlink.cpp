@@ -63,7 +63,8 @@ Result<Downlink> decodeDownlink(const uint8_t* data, size_t size) {
         return Downlink(AckMsg{r.getAck().getSeq(), r.getAck().getDuplicate()});
       case wire::Downlink::REJECT: {
         auto x = r.getReject();
-        if (static_cast<uint16_t>(x.getReason()) > static_cast<uint16_t>(RejectReason::INTERNAL)) {
+        if (static_cast<uint16_t>(x.getReason()) >
+            static_cast<uint16_t>(RejectReason::PERSONAL_DATA)) {
           return invalidInput("reject reason out of range");
         }
         std::string detail = readText(x.getDetail());

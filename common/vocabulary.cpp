@@ -39,9 +39,10 @@ constexpr std::array<const char*, 7> kForms{"forskola",
                                             "anpassad_gymnasieskola"};
 constexpr std::array<const char*, 3> kContinuity{"ok", "at_risk", "cannot_continue"};
 constexpr std::array<const char*, 4> kLevels{"unchanged", "normal", "heightened", "highest"};
-constexpr std::array<const char*, 12> kReasons{
-    "malformed",      "oversized", "bad_signature", "unknown_sender", "key_mismatch", "revoked",
-    "unit_not_owned", "replay",    "out_of_order",  "forbidden",      "overloaded",   "internal"};
+constexpr std::array<const char*, 14> kReasons{
+    "malformed",  "oversized",      "bad_signature", "unknown_sender", "key_mismatch",
+    "revoked",    "unit_not_owned", "replay",        "out_of_order",   "forbidden",
+    "overloaded", "internal",       "clock_skew",    "personal_data"};
 
 }  // namespace
 

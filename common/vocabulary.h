@@ -27,6 +27,6 @@ bool parseLevel(const std::string& s, ReadinessLevel* out);
 // snake_case reason as used in `status --json` "rejected" ("bad_signature", "unit_not_owned").
 const char* rejectReasonName(RejectReason r);
 // How many RejectReason enumerants the schema has (they run 0 .. kRejectReasonCount - 1).
-inline constexpr size_t kRejectReasonCount = 12;
+inline constexpr size_t kRejectReasonCount = 14;
 
 }  // namespace samband::common

@@ -62,6 +62,9 @@ struct Heartbeat {
   # Messages in the agent's outbox not yet acknowledged.
   level @2 :ReadinessLevel;
   # The level the agent currently applies.
+  counter @3 :UInt64;
+  # Strictly increasing per key, across restarts; 0 = not sent (an older agent). The broker
+  # judges a heartbeat's freshness by it, never by the sender's clock.
 }
 
 enum OperationalState {
@@ -212,6 +215,8 @@ enum RejectReason {
   forbidden @9;
   overloaded @10;
   internal @11;
+  clockSkew @12;         # sentAt more than 30 days from the broker's clock, either way
+  personalData @13;      # free text holds a personal identity or coordination number
 }
 
 struct Ack {

@@ -94,13 +94,14 @@ TEST(Vocabulary, ReadinessLevelNames) {
 
 TEST(Vocabulary, RejectReasonNamesAreSnakeCaseInSchemaOrder) {
   const std::vector<std::string> names = {
-      "malformed",      "oversized", "bad_signature", "unknown_sender", "key_mismatch", "revoked",
-      "unit_not_owned", "replay",    "out_of_order",  "forbidden",      "overloaded",   "internal"};
+      "malformed",  "oversized",      "bad_signature", "unknown_sender", "key_mismatch",
+      "revoked",    "unit_not_owned", "replay",        "out_of_order",   "forbidden",
+      "overloaded", "internal",       "clock_skew",    "personal_data"};
   for (size_t i = 0; i < names.size(); ++i) {
     EXPECT_EQ(rejectReasonName(static_cast<RejectReason>(i)), names[i]);
   }
-  EXPECT_EQ(static_cast<size_t>(RejectReason::INTERNAL) + 1, names.size());
-  EXPECT_STREQ(rejectReasonName(static_cast<RejectReason>(12)), "unknown");
+  EXPECT_EQ(static_cast<size_t>(RejectReason::PERSONAL_DATA) + 1, names.size());
+  EXPECT_STREQ(rejectReasonName(static_cast<RejectReason>(14)), "unknown");
 }
 
 TEST(Vocabulary, TablesCoverEveryEnumerantOfTheSchema) {
@@ -113,7 +114,7 @@ TEST(Vocabulary, TablesCoverEveryEnumerantOfTheSchema) {
   EXPECT_STREQ(schoolFormName(SchoolForm::ANPASSAD_GYMNASIESKOLA), "anpassad_gymnasieskola");
   EXPECT_STREQ(continuityName(ContinuityState::CANNOT_CONTINUE), "cannot_continue");
   EXPECT_STREQ(levelName(ReadinessLevel::HIGHEST), "highest");
-  EXPECT_STREQ(rejectReasonName(RejectReason::INTERNAL), "internal");
+  EXPECT_STREQ(rejectReasonName(RejectReason::PERSONAL_DATA), "personal_data");
 }
 
 }  // namespace
