@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 
+#include "common/csv.h"
 #include "common/vocabulary.h"
 #include "tools/sim_random.h"
 
@@ -309,16 +310,6 @@ std::vector<int> privateUnitCounts(SimRandom& rng, int count, int total) {
   return counts;
 }
 
-std::string csvField(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 }  // namespace
 
 const std::vector<District>& stockholmDistricts() {
@@ -538,9 +529,9 @@ std::string rosterCsv(const City& city) {
   char pos[64];
   for (const auto& u : city.units) {
     std::snprintf(pos, sizeof pos, "%.5f,%.5f", u.lat, u.lon);
-    out += u.code + "," + csvField(u.name) + "," + city.providers[u.provider].id + "," +
-           csvField(stockholmDistricts()[u.district].name) + "," + pos + "," +
-           csvField(schoolFormsText(u)) + "\n";
+    out += u.code + "," + common::csvField(u.name) + "," + city.providers[u.provider].id + "," +
+           common::csvField(stockholmDistricts()[u.district].name) + "," + pos + "," +
+           common::csvField(schoolFormsText(u)) + "\n";
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // CLI verbs for the roster file and takeover planning (see commands.h).
 #include <iostream>
 #include <thread>
+#include <variant>
 
 #include "broker/cli/broker_config.h"
 #include "broker/cli/commands.h"
@@ -53,6 +54,24 @@ int cannotPlan(const common::Error& error) {
   return fail("the roster or capacity data cannot be planned with: " + error.message, kExitFailure);
 }
 
+// What both plan verbs work from: the checked options and the city's planning data.
+struct PlanSetup {
+  PlanOptions options;
+  PlanningData data;
+};
+
+// Checks the verb's options, then reads the planning data from the database. On failure it has
+// printed why and holds the exit code to return.
+std::variant<PlanSetup, int> setUpPlan(const std::string& configPath, const PlanCommandOptions& o) {
+  auto options = parseOptions(o);
+  if (!options) return fail(options.error().message);
+  auto store = openStore(configPath, Store::Access::readOnly);
+  if (!store) return fail(store.error().message);
+  auto data = loadPlanningData(**store);
+  if (!data) return fail(data.error().message, kExitFailure);
+  return PlanSetup{*options, std::move(*data)};
+}
+
 }  // namespace
 
 int runRosterImport(const std::string& configPath, const std::string& file, bool allowTransfer) {
@@ -91,50 +110,42 @@ int runRosterExport(const std::string& configPath, const std::string& file) {
 }
 
 int runPlanTakeover(const std::string& configPath, const PlanCommandOptions& o) {
-  auto parsedOptions = parseOptions(o);
-  if (!parsedOptions) return fail(parsedOptions.error().message);
-  const PlanOptions& options = *parsedOptions;
-  auto store = openStore(configPath, Store::Access::readOnly);
-  if (!store) return fail(store.error().message);
-  auto data = loadPlanningData(**store);
-  if (!data) return fail(data.error().message, kExitFailure);
-  auto named = resolveFailing(*data, o.failing);
+  auto setup = setUpPlan(configPath, o);
+  if (auto* code = std::get_if<int>(&setup)) return *code;
+  const auto& [options, data] = std::get<PlanSetup>(setup);
+  auto named = resolveFailing(data, o.failing);
   if (!named) return fail(named.error().message);
-  auto failing = failingUnits(*data, *named, o.includeWhatIf);
-  auto planner = Planner::create(data->input);
+  auto failing = failingUnits(data, *named, o.includeWhatIf);
+  auto planner = Planner::create(data.input);
   if (!planner) return cannotPlan(planner.error());
   auto plan = planner->plan({failing.begin(), failing.end()}, options);
   if (!plan) return fail(plan.error().message);
   const Plan& p = *plan;
   if (o.format == "json") {
-    std::cout << planToJson(p, *data, failing, options).dump(2) << "\n";
+    std::cout << planToJson(p, data, failing, options).dump(2) << "\n";
   } else if (o.format == "csv") {
     std::cout << planToCsv(p);
   } else {
-    std::cout << planToText(p, *data, failing);
+    std::cout << planToText(p, data, failing);
   }
   return kExitOk;
 }
 
 int runPlanContingency(const std::string& configPath, const PlanCommandOptions& o) {
-  auto parsedOptions = parseOptions(o);
-  if (!parsedOptions) return fail(parsedOptions.error().message);
-  const PlanOptions& options = *parsedOptions;
-  auto store = openStore(configPath, Store::Access::readOnly);
-  if (!store) return fail(store.error().message);
-  auto data = loadPlanningData(**store);
-  if (!data) return fail(data.error().message, kExitFailure);
-  auto planner = Planner::create(data->input);
+  auto setup = setUpPlan(configPath, o);
+  if (auto* code = std::get_if<int>(&setup)) return *code;
+  const auto& [options, data] = std::get<PlanSetup>(setup);
+  auto planner = Planner::create(data.input);
   if (!planner) return cannotPlan(planner.error());
   auto rows = planner->contingency(options, 0);
   if (!rows) return fail(rows.error().message);
   const auto& r = *rows;
   if (o.format == "json") {
-    std::cout << contingencyToJson(r, *data, options).dump(2) << "\n";
+    std::cout << contingencyToJson(r, data, options).dump(2) << "\n";
   } else if (o.format == "csv") {
     std::cout << contingencyToCsv(r);
   } else {
-    std::cout << contingencyToText(r, *data);
+    std::cout << contingencyToText(r, data);
   }
   return kExitOk;
 }

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <type_traits>
 
+#include "broker/picture/json_or_null.h"
 #include "broker/picture/payload_json.h"
 #include "broker/picture/view.h"
 #include "broker/store/picture_store.h"
@@ -21,21 +22,6 @@ namespace samband::broker {
 using nlohmann::json;
 
 namespace {
-
-json timeOrNull(int64_t ms) {
-  if (ms <= 0) return nullptr;
-  return common::formatRfc3339(ms);
-}
-
-json countOrNull(int64_t n) {
-  if (n < 0) return nullptr;
-  return n;
-}
-
-json textOrNull(const std::optional<std::string>& text) {
-  if (!text) return nullptr;
-  return *text;
-}
 
 std::string lower(std::string s) {
   for (char& c : s) {

@@ -4,6 +4,7 @@
 #include <type_traits>
 #include <variant>
 
+#include "broker/picture/json_or_null.h"
 #include "common/bytes.h"
 #include "common/clock.h"
 #include "common/vocabulary.h"
@@ -13,16 +14,6 @@ namespace samband::broker {
 using nlohmann::json;
 
 namespace {
-
-json timeOrNull(int64_t ms) {
-  if (ms <= 0) return nullptr;
-  return common::formatRfc3339(ms);
-}
-
-json countOrNull(int64_t n) {
-  if (n < 0) return nullptr;
-  return n;
-}
 
 template <typename... Ts>
 struct Overloaded : Ts... {

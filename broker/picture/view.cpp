@@ -5,6 +5,7 @@
 #include <map>
 #include <sstream>
 
+#include "broker/picture/json_or_null.h"
 #include "broker/store/picture_store.h"
 #include "common/clock.h"
 #include "common/vocabulary.h"
@@ -15,17 +16,9 @@ using nlohmann::json;
 
 namespace {
 
-json timeOrNull(int64_t ms) { return common::formatRfc3339(ms); }
-
-json countOrNull(int64_t n) {
-  if (n < 0) return nullptr;
-  return n;
-}
-
-json textOrNull(const std::optional<std::string>& text) {
-  if (!text) return nullptr;
-  return *text;
-}
+// RFC 3339 text, never null: unlike timeOrNull, a zero time still formats, so the status
+// picture reads as it always has.
+json rfc3339(int64_t ms) { return common::formatRfc3339(ms); }
 
 }  // namespace
 
@@ -50,10 +43,10 @@ common::Result<json> currentPicture(Store& store, const LivenessRules& rules, in
     p["id"] = row.id;
     p["name"] = row.name;
     p["liveness"] = livenessOf(row.lastSeen, nowMs, rules);
-    p["last_seen"] = row.lastSeen ? timeOrNull(*row.lastSeen) : json(nullptr);
+    p["last_seen"] = row.lastSeen ? rfc3339(*row.lastSeen) : json(nullptr);
     p["last_seq"] = row.lastSeq;
     p["continuity"] = row.continuity.value_or("ok");
-    p["continuity_from"] = row.continuityFrom == 0 ? json(nullptr) : timeOrNull(row.continuityFrom);
+    p["continuity_from"] = row.continuityFrom == 0 ? json(nullptr) : rfc3339(row.continuityFrom);
     p["units"] = json::array();
     providers[row.id] = std::move(p);
   }
@@ -83,11 +76,11 @@ common::Result<json> currentPicture(Store& store, const LivenessRules& rules, in
     u["special_support"] = reported ? s.specialSupport : "unknown";
     u["reason"] = reported ? s.reason : "";
     u["note"] = reported ? s.note : "";
-    u["reported_at"] = reported ? timeOrNull(s.sentAt) : json(nullptr);
-    u["received_at"] = reported ? timeOrNull(s.receivedAt) : json(nullptr);
+    u["reported_at"] = reported ? rfc3339(s.sentAt) : json(nullptr);
+    u["received_at"] = reported ? rfc3339(s.receivedAt) : json(nullptr);
     u["expected_reopen"] =
-        reported && s.expectedReopen > 0 ? timeOrNull(s.expectedReopen) : json(nullptr);
-    u["valid_until"] = reported && s.validUntil > 0 ? timeOrNull(s.validUntil) : json(nullptr);
+        reported && s.expectedReopen > 0 ? rfc3339(s.expectedReopen) : json(nullptr);
+    u["valid_until"] = reported && s.validUntil > 0 ? rfc3339(s.validUntil) : json(nullptr);
     auto it = providers.find(row.providerId);
     if (it != providers.end()) it->second["units"].push_back(std::move(u));
   }
@@ -100,7 +93,7 @@ common::Result<json> currentPicture(Store& store, const LivenessRules& rules, in
                      {"code", row.code},
                      {"provider", row.providerId},
                      {"operational", row.status.operational},
-                     {"reported_at", timeOrNull(row.status.sentAt)}});
+                     {"reported_at", rfc3339(row.status.sentAt)}});
   }
   picture["other_modes"] = std::move(other);
 

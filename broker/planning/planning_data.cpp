@@ -5,6 +5,7 @@
 #include <iomanip>
 #include <sstream>
 
+#include "common/csv.h"
 #include "common/ids.h"
 
 namespace samband::broker {
@@ -22,16 +23,6 @@ std::string km(double v) {
 std::string unitLabel(const PlanningData& d, const std::string& code) {
   auto it = d.unitNames.find(code);
   return it == d.unitNames.end() || it->second.empty() ? code : code + " " + it->second;
-}
-
-std::string csvField(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
 }
 
 }  // namespace
@@ -154,7 +145,7 @@ std::string planToCsv(const Plan& plan) {
   }
   for (const auto& u : plan.unplaced) {
     out << u.fromUnit << "," << u.form << "," << u.year << ",," << u.pupils << ",,"
-        << csvField(u.reason) << "\n";
+        << common::csvField(u.reason) << "\n";
   }
   return out.str();
 }
@@ -216,7 +207,7 @@ std::string contingencyToCsv(const std::vector<ContingencyRow>& rows) {
     for (const auto& [form, n] : row.missingSeatsByForm) {
       missing += (missing.empty() ? "" : ";") + form + ":" + std::to_string(n);
     }
-    out << ++rank << "," << scopeName(row.scope) << "," << csvField(row.id) << ","
+    out << ++rank << "," << scopeName(row.scope) << "," << common::csvField(row.id) << ","
         << row.pupilsAffected << "," << row.placed << "," << row.unplaced << "," << km(row.pupilKm)
         << "," << missing << "\n";
   }

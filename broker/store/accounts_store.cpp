@@ -1,6 +1,8 @@
 // See accounts_store.h.
 #include "broker/store/accounts_store.h"
 
+#include "broker/store/columns.h"
+
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
@@ -8,12 +10,6 @@ namespace samband::broker {
 
 using common::Result;
 using common::Status;
-
-namespace {
-
-Status failed(const SQLite::Exception& e) { return common::unavailable(e.what()); }
-
-}  // namespace
 
 Status AccountsStore::addUser(const std::string& name, const std::string& role,
                               const std::string& passwordHash, int64_t nowMs) {
@@ -31,7 +27,7 @@ Status AccountsStore::addUser(const std::string& name, const std::string& role,
     q.bind(4, nowMs);
     q.exec();
   } catch (const SQLite::Exception& e) {
-    return failed(e);
+    return columns::failure(e);
   }
   return {};
 }
@@ -50,7 +46,7 @@ Status AccountsStore::removeUser(const std::string& name) {
     }
     tx.commit();
   } catch (const SQLite::Exception& e) {
-    return failed(e);
+    return columns::failure(e);
   }
   return {};
 }
@@ -69,12 +65,12 @@ Result<std::vector<UserRow>> AccountsStore::listUsers(int64_t nowMs) {
       r.name = q.getColumn(1).getString();
       r.role = q.getColumn(2).getString();
       r.createdAt = q.getColumn(3).getInt64();
-      if (!q.getColumn(4).isNull()) r.lastLoginAt = q.getColumn(4).getInt64();
+      r.lastLoginAt = columns::optionalInt(q.getColumn(4));
       r.activeSessions = q.getColumn(5).getInt64();
       out.push_back(std::move(r));
     }
   } catch (const SQLite::Exception& e) {
-    return failed(e).error();
+    return columns::failure(e);
   }
   return out;
 }
@@ -92,10 +88,10 @@ Result<std::optional<UserRow>> AccountsStore::findUser(const std::string& name) 
     r.role = q.getColumn(2).getString();
     r.passwordHash = q.getColumn(3).getString();
     r.createdAt = q.getColumn(4).getInt64();
-    if (!q.getColumn(5).isNull()) r.lastLoginAt = q.getColumn(5).getInt64();
+    r.lastLoginAt = columns::optionalInt(q.getColumn(5));
     return std::optional<UserRow>(std::move(r));
   } catch (const SQLite::Exception& e) {
-    return failed(e).error();
+    return columns::failure(e);
   }
 }
 
@@ -106,15 +102,11 @@ Status AccountsStore::recordLogin(int64_t userId, int64_t nowMs,
                         "UPDATE users SET last_login_at=?, password_hash=coalesce(?, "
                         "password_hash) WHERE id=?");
     q.bind(1, nowMs);
-    if (newHash) {
-      q.bind(2, *newHash);
-    } else {
-      q.bind(2);
-    }
+    columns::bindOptional(q, 2, newHash);
     q.bind(3, userId);
     q.exec();
   } catch (const SQLite::Exception& e) {
-    return failed(e);
+    return columns::failure(e);
   }
   return {};
 }
@@ -135,7 +127,7 @@ Status AccountsStore::createSession(const NewSessionRow& row) {
     q.bind(6, row.clientAddr);
     q.exec();
   } catch (const SQLite::Exception& e) {
-    return failed(e);
+    return columns::failure(e);
   }
   return {};
 }
@@ -158,7 +150,7 @@ Result<std::optional<SessionRow>> AccountsStore::findSession(const std::string& 
     s.expiresAt = q.getColumn(4).getInt64();
     return std::optional<SessionRow>(std::move(s));
   } catch (const SQLite::Exception& e) {
-    return failed(e).error();
+    return columns::failure(e);
   }
 }
 
@@ -168,7 +160,7 @@ Status AccountsStore::endSession(const std::string& tokenHash) {
     q.bind(1, tokenHash.data(), static_cast<int>(tokenHash.size()));
     q.exec();
   } catch (const SQLite::Exception& e) {
-    return failed(e);
+    return columns::failure(e);
   }
   return {};
 }
@@ -180,7 +172,7 @@ Result<int64_t> AccountsStore::countActiveSessions(int64_t nowMs) {
     q.executeStep();
     return q.getColumn(0).getInt64();
   } catch (const SQLite::Exception& e) {
-    return failed(e).error();
+    return columns::failure(e);
   }
 }
 
@@ -190,7 +182,7 @@ Result<int64_t> AccountsStore::lockedUntil(const std::string& subject) {
     q.bind(1, subject);
     return q.executeStep() ? q.getColumn(0).getInt64() : int64_t{0};
   } catch (const SQLite::Exception& e) {
-    return failed(e).error();
+    return columns::failure(e);
   }
 }
 
@@ -230,7 +222,7 @@ Status AccountsStore::recordLoginFailures(
     purge.exec();
     tx.commit();
   } catch (const SQLite::Exception& e) {
-    return failed(e);
+    return columns::failure(e);
   }
   return {};
 }
@@ -244,7 +236,7 @@ Status AccountsStore::clearLoginFailures(const std::vector<std::string>& subject
       q.exec();
     }
   } catch (const SQLite::Exception& e) {
-    return failed(e);
+    return columns::failure(e);
   }
   return {};
 }

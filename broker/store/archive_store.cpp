@@ -3,6 +3,8 @@
 // it.
 #include "broker/store/archive_store.h"
 
+#include "broker/store/columns.h"
+
 #include "common/bytes.h"
 #include "common/codec.h"
 #include "common/vocabulary.h"
@@ -12,13 +14,6 @@ namespace samband::broker {
 using common::Bytes;
 
 namespace {
-
-Bytes blob(const SQLite::Column& c) {
-  auto* p = static_cast<const uint8_t*>(c.getBlob());
-  return Bytes(p, p + c.getBytes());
-}
-
-common::Error failure(const std::exception& e) { return common::unavailable(e.what()); }
 
 constexpr const char* kInsertFrame =
     "INSERT INTO frames(sender, key_id, seq, kind, mode, sent_at, received_at, body_hash, "
@@ -61,7 +56,7 @@ common::Status ArchiveStore::setCacheKiB(int kib) {
   try {
     store_.db().exec("PRAGMA cache_size=" + std::to_string(-kib));
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
   return {};
 }
@@ -74,12 +69,12 @@ common::Result<ChainHead> ArchiveStore::head(const std::string& sender, const st
     ChainHead h;
     if (q.executeStep()) {
       h.seq = static_cast<uint64_t>(q.getColumn(0).getInt64());
-      h.hash = blob(q.getColumn(1));
+      h.hash = columns::blob(q.getColumn(1));
     }
     q.reset();
     return h;
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
 }
 
@@ -92,11 +87,11 @@ common::Result<std::optional<Bytes>> ArchiveStore::bodyHashAt(const std::string&
     q.bind(2, keyId);
     q.bind(3, static_cast<int64_t>(seq));
     std::optional<Bytes> out;
-    if (q.executeStep()) out = blob(q.getColumn(0));
+    if (q.executeStep()) out = columns::blob(q.getColumn(0));
     q.reset();
     return out;
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
 }
 
@@ -115,7 +110,7 @@ common::Result<int64_t> ArchiveStore::appendFrame(const NewFrame& f) {
     q.exec();
     return store_.db().getLastInsertRowid();
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
 }
 
@@ -130,14 +125,14 @@ common::Status ArchiveStore::forEachFrame(const std::function<void(const Archive
       row.sender = q.getColumn(0).getString();
       row.keyId = q.getColumn(1).getString();
       row.seq = static_cast<uint64_t>(q.getColumn(2).getInt64());
-      row.bodyHash = blob(q.getColumn(3));
-      row.envelope = blob(q.getColumn(4));
+      row.bodyHash = columns::blob(q.getColumn(3));
+      row.envelope = columns::blob(q.getColumn(4));
       row.signPublic.reset();
-      if (!q.getColumn(5).isNull()) row.signPublic = blob(q.getColumn(5));
+      if (!q.getColumn(5).isNull()) row.signPublic = columns::blob(q.getColumn(5));
       visit(row);
     }
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
   return {};
 }
@@ -150,7 +145,7 @@ common::Result<int64_t> ArchiveStore::lastHeartbeatSentAt(const std::string& key
     if (q.executeStep()) last = q.getColumn(0).getInt64();
     return last;
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
 }
 
@@ -166,7 +161,7 @@ common::Status ArchiveStore::setLastHeartbeats(
       q.exec();
     }
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
   return {};
 }
@@ -184,7 +179,7 @@ common::Status ArchiveStore::noteLastSeen(
       q.exec();
     }
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
   return {};
 }
@@ -203,7 +198,7 @@ common::Status ArchiveStore::addRejections(
       q.exec();
     }
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
   return {};
 }
@@ -241,7 +236,7 @@ common::Status ArchiveStore::upsertUnitStatus(const char* mode, const std::strin
     q.bind(i++, s.validUntil);
     q.exec();
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
   return {};
 }
@@ -282,7 +277,7 @@ common::Status ArchiveStore::replaceCapacity(const char* mode, int64_t frameId, 
     rep.bind(3, sentAt);
     rep.exec();
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
   return {};
 }
@@ -307,7 +302,7 @@ common::Status ArchiveStore::upsertContinuity(const char* mode, const std::strin
     q.bind(7, frameId);
     q.exec();
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
   return {};
 }
@@ -325,7 +320,7 @@ common::Status ArchiveStore::addRotatedKey(const std::string& provider,
     q.bind(5, receivedAt);
     q.exec();
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
   return {};
 }

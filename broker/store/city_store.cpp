@@ -1,25 +1,11 @@
 // See city_store.h.
 #include "broker/store/city_store.h"
 
+#include "broker/store/columns.h"
+
 namespace samband::broker {
 
 using common::Bytes;
-
-namespace {
-
-Bytes blob(const SQLite::Column& c) {
-  auto* p = static_cast<const uint8_t*>(c.getBlob());
-  return Bytes(p, p + c.getBytes());
-}
-
-std::optional<int64_t> optionalInt(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  return c.getInt64();
-}
-
-common::Error failure(const std::exception& e) { return common::unavailable(e.what()); }
-
-}  // namespace
 
 common::Result<std::vector<std::string>> CityStore::enrolledProviders() {
   try {
@@ -30,7 +16,7 @@ common::Result<std::vector<std::string>> CityStore::enrolledProviders() {
     while (q.executeStep()) out.push_back(q.getColumn(0).getString());
     return out;
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
 }
 
@@ -41,7 +27,7 @@ common::Result<std::map<std::string, std::string>> CityStore::providerNames() {
     while (q.executeStep()) out[q.getColumn(0).getString()] = q.getColumn(1).getString();
     return out;
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
 }
 
@@ -62,7 +48,7 @@ common::Status CityStore::queueOutbound(const std::vector<std::string>& provider
       q.exec();
     }
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
   return {};
 }
@@ -78,11 +64,11 @@ common::Result<std::vector<QueuedMessage>> CityStore::dueOutbound(const std::str
     q.bind(2, resendBefore);
     q.bind(3, limit);
     while (q.executeStep()) {
-      out.push_back({q.getColumn(0).getInt64(), provider, blob(q.getColumn(1))});
+      out.push_back({q.getColumn(0).getInt64(), provider, columns::blob(q.getColumn(1))});
     }
     return out;
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
 }
 
@@ -97,7 +83,7 @@ common::Status CityStore::markOutboundSent(const std::vector<int64_t>& ids, int6
       u.exec();
     }
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
   return {};
 }
@@ -106,7 +92,7 @@ common::Result<int64_t> CityStore::newestOutboundId() {
   try {
     return store_.db().execAndGet("SELECT coalesce(max(id), 0) FROM outbound").getInt64();
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
 }
 
@@ -120,11 +106,12 @@ common::Result<std::vector<QueuedMessage>> CityStore::undeliveredOutbound(int64_
     q.bind(1, afterId);
     q.bind(2, upToId);
     while (q.executeStep()) {
-      out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getString(), blob(q.getColumn(2))});
+      out.push_back(
+          {q.getColumn(0).getInt64(), q.getColumn(1).getString(), columns::blob(q.getColumn(2))});
     }
     return out;
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
 }
 
@@ -139,7 +126,7 @@ common::Status CityStore::markOutboundDelivered(const std::string& provider, con
     d.bind(3, ref);
     d.exec();
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
   return {};
 }
@@ -152,7 +139,7 @@ common::Result<std::optional<std::string>> CityStore::checkScheduledFor(const st
     if (q.executeStep()) out = q.getColumn(0).getString();
     return out;
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
 }
 
@@ -168,11 +155,7 @@ common::Status CityStore::insertCheck(const ReadinessCheckRow& c,
     ins.bind(3, c.deadline);
     ins.bind(4, c.mode);
     ins.bind(5, c.requireConfirmation ? 1 : 0);
-    if (c.scheduledFor) {
-      ins.bind(6, *c.scheduledFor);
-    } else {
-      ins.bind(6);
-    }
+    columns::bindOptional(ins, 6, c.scheduledFor);
     ins.bind(7, c.frameId);
     ins.exec();
     SQLite::Statement rec(db,
@@ -184,7 +167,7 @@ common::Status CityStore::insertCheck(const ReadinessCheckRow& c,
       rec.exec();
     }
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
   return {};
 }
@@ -204,15 +187,11 @@ common::Status CityStore::recordAnswer(const ReadinessAnswerRow& a) {
     q.bind(4, a.answeredAt);
     q.bind(5, a.results);
     q.bind(6, a.failed);
-    if (a.confirmedAt) {
-      q.bind(7, *a.confirmedAt);
-    } else {
-      q.bind(7);
-    }
+    columns::bindOptional(q, 7, a.confirmedAt);
     q.bind(8, a.frameId);
     q.exec();
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
   return {};
 }
@@ -235,13 +214,13 @@ common::Result<std::vector<ReadinessCheckRow>> CityStore::checksNewestFirst(
       c.deadline = q.getColumn(2).getInt64();
       c.mode = q.getColumn(3).getString();
       c.requireConfirmation = q.getColumn(4).getInt() != 0;
-      if (!q.getColumn(5).isNull()) c.scheduledFor = q.getColumn(5).getString();
-      c.frameId = q.getColumn(6).isNull() ? 0 : q.getColumn(6).getInt64();
+      c.scheduledFor = columns::optionalText(q.getColumn(5));
+      c.frameId = columns::optionalInt(q.getColumn(6)).value_or(0);
       out.push_back(std::move(c));
     }
     return out;
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
 }
 
@@ -268,9 +247,9 @@ common::Result<std::vector<RecipientAnswer>> CityStore::answersTo(const std::str
       RecipientAnswer r;
       r.provider = p.getColumn(0).getString();
       r.name = p.getColumn(1).getString();
-      r.receivedAt = optionalInt(p.getColumn(2));
+      r.receivedAt = columns::optionalInt(p.getColumn(2));
       if (r.receivedAt) r.results = p.getColumn(3).getString();
-      r.confirmedAt = optionalInt(p.getColumn(4));
+      r.confirmedAt = columns::optionalInt(p.getColumn(4));
       rate.reset();
       rate.bind(1, r.provider);
       rate.bind(2, mode);
@@ -283,7 +262,7 @@ common::Result<std::vector<RecipientAnswer>> CityStore::answersTo(const std::str
     }
     return out;
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
 }
 
@@ -296,7 +275,7 @@ common::Result<std::vector<std::string>> CityStore::checksDueForClosing(int64_t 
     while (q.executeStep()) due.push_back(q.getColumn(0).getString());
     return due;
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
 }
 
@@ -310,7 +289,7 @@ common::Status CityStore::closeCheck(const std::string& id, int64_t atMs,
     u.bind(3, id);
     u.exec();
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
   return {};
 }
@@ -324,13 +303,11 @@ CityStore::recentChecks(int limit) {
                         "ORDER BY issued_at DESC, id DESC LIMIT ?");
     q.bind(1, limit);
     while (q.executeStep()) {
-      std::optional<std::string> scheduled;
-      if (!q.getColumn(1).isNull()) scheduled = q.getColumn(1).getString();
-      out.emplace_back(q.getColumn(0).getString(), std::move(scheduled));
+      out.emplace_back(q.getColumn(0).getString(), columns::optionalText(q.getColumn(1)));
     }
     return out;
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
 }
 
@@ -338,7 +315,7 @@ common::Result<int64_t> CityStore::nextDirectiveNumber() {
   try {
     return store_.db().execAndGet("SELECT coalesce(max(number), 0) + 1 FROM directives").getInt64();
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
 }
 
@@ -368,7 +345,7 @@ common::Status CityStore::insertDirective(const DirectiveRow& d,
       rec.exec();
     }
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
   return {};
 }
@@ -395,7 +372,7 @@ common::Status CityStore::recordDirectiveAck(const std::string& provider,
     d.bind(3, provider);
     d.exec();
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
   return {};
 }
@@ -425,18 +402,18 @@ common::Result<std::vector<DirectiveRow>> CityStore::directives(
       d.mode = q.getColumn(5).getString();
       d.issuedAt = q.getColumn(6).getInt64();
       d.expiresAt = q.getColumn(7).getInt64();
-      d.frameId = q.getColumn(8).isNull() ? 0 : q.getColumn(8).getInt64();
+      d.frameId = columns::optionalInt(q.getColumn(8)).value_or(0);
       r.reset();
       r.bind(1, d.id);
       while (r.executeStep()) {
-        d.recipients.push_back(
-            {r.getColumn(0).getString(), optionalInt(r.getColumn(1)), optionalInt(r.getColumn(2))});
+        d.recipients.push_back({r.getColumn(0).getString(), columns::optionalInt(r.getColumn(1)),
+                                columns::optionalInt(r.getColumn(2))});
       }
       out.push_back(std::move(d));
     }
     return out;
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
 }
 

@@ -1,6 +1,8 @@
 // See picture_store.h.
 #include "broker/store/picture_store.h"
 
+#include "broker/store/columns.h"
+
 #include <SQLiteCpp/Statement.h>
 
 #include <climits>
@@ -11,18 +13,6 @@ using common::Result;
 using common::Status;
 
 namespace {
-
-common::Error failed(const std::exception& e) { return common::unavailable(e.what()); }
-
-std::optional<std::string> optText(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  return c.getString();
-}
-
-std::optional<int64_t> optInt(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  return c.getInt64();
-}
 
 int64_t count(SQLite::Statement& q) {
   q.executeStep();
@@ -44,14 +34,14 @@ Result<std::vector<ProviderRow>> PictureStore::providers() {
       ProviderRow p;
       p.id = q.getColumn(0).getString();
       p.name = q.getColumn(1).getString();
-      p.lastSeen = optInt(q.getColumn(2));
-      p.lastSeq = q.getColumn(3).isNull() ? 0 : q.getColumn(3).getInt64();
-      p.continuity = optText(q.getColumn(4));
-      p.continuityFrom = q.getColumn(5).isNull() ? 0 : q.getColumn(5).getInt64();
+      p.lastSeen = columns::optionalInt(q.getColumn(2));
+      p.lastSeq = columns::optionalInt(q.getColumn(3)).value_or(0);
+      p.continuity = columns::optionalText(q.getColumn(4));
+      p.continuityFrom = columns::optionalInt(q.getColumn(5)).value_or(0);
       out.push_back(std::move(p));
     }
   } catch (const std::exception& e) {
-    return failed(e);
+    return columns::failure(e);
   }
   return out;
 }
@@ -71,9 +61,9 @@ Result<std::vector<UnitPictureRow>> PictureStore::units() {
       UnitPictureRow u;
       u.code = q.getColumn(0).getString();
       u.providerId = q.getColumn(1).getString();
-      u.name = optText(q.getColumn(2));
-      u.district = optText(q.getColumn(3));
-      u.schoolForms = optText(q.getColumn(25)).value_or("");
+      u.name = columns::optionalText(q.getColumn(2));
+      u.district = columns::optionalText(q.getColumn(3));
+      u.schoolForms = columns::optionalText(q.getColumn(25)).value_or("");
       if (!q.getColumn(4).isNull()) {
         UnitStatusRow s;
         s.operational = q.getColumn(4).getString();
@@ -102,7 +92,7 @@ Result<std::vector<UnitPictureRow>> PictureStore::units() {
       out.push_back(std::move(u));
     }
   } catch (const std::exception& e) {
-    return failed(e);
+    return columns::failure(e);
   }
   return out;
 }
@@ -120,10 +110,10 @@ Result<std::vector<OtherModeRow>> PictureStore::otherModes() {
       OtherModeRow r;
       r.mode = q.getColumn(0).getString();
       r.code = q.getColumn(1).getString();
-      r.unitName = optText(q.getColumn(2));
+      r.unitName = columns::optionalText(q.getColumn(2));
       r.providerId = q.getColumn(3).getString();
-      r.providerName = optText(q.getColumn(4)).value_or("");
-      r.district = optText(q.getColumn(5));
+      r.providerName = columns::optionalText(q.getColumn(4)).value_or("");
+      r.district = columns::optionalText(q.getColumn(5));
       r.status.operational = q.getColumn(6).getString();
       r.status.reason = q.getColumn(7).getString();
       r.status.pupilsPresent = q.getColumn(8).getInt64();
@@ -135,7 +125,7 @@ Result<std::vector<OtherModeRow>> PictureStore::otherModes() {
       out.push_back(std::move(r));
     }
   } catch (const std::exception& e) {
-    return failed(e);
+    return columns::failure(e);
   }
   return out;
 }
@@ -144,7 +134,7 @@ Result<int64_t> PictureStore::frameCount() {
   try {
     return store_.db().execAndGet("SELECT count(*) FROM frames").getInt64();
   } catch (const std::exception& e) {
-    return failed(e);
+    return columns::failure(e);
   }
 }
 
@@ -157,7 +147,7 @@ Result<std::vector<std::pair<std::string, std::string>>> PictureStore::capacityF
     while (q.executeStep())
       out.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getString());
   } catch (const std::exception& e) {
-    return failed(e);
+    return columns::failure(e);
   }
   return out;
 }
@@ -178,7 +168,7 @@ Result<std::vector<CapacityCellRow>> PictureStore::capacityCells(const std::stri
                      q.getColumn(5).getInt64(), q.getColumn(6).getInt64()});
     }
   } catch (const std::exception& e) {
-    return failed(e);
+    return columns::failure(e);
   }
   return out;
 }
@@ -192,7 +182,7 @@ Result<int64_t> PictureStore::capacityExcludedUnits(const std::string& mode) {
     q.bind(1, mode);
     return count(q);
   } catch (const std::exception& e) {
-    return failed(e);
+    return columns::failure(e);
   }
 }
 
@@ -203,12 +193,12 @@ Result<std::vector<WhatIfRow>> PictureStore::whatIfMarks() {
                         "SELECT w.code, u.name, u.provider_id, w.marked_by, w.marked_at FROM "
                         "whatif_failing w LEFT JOIN units u ON u.code=w.code ORDER BY w.code");
     while (q.executeStep()) {
-      out.push_back({q.getColumn(0).getString(), optText(q.getColumn(1)),
-                     optText(q.getColumn(2)).value_or(""), q.getColumn(3).getString(),
+      out.push_back({q.getColumn(0).getString(), columns::optionalText(q.getColumn(1)),
+                     columns::optionalText(q.getColumn(2)).value_or(""), q.getColumn(3).getString(),
                      q.getColumn(4).getInt64()});
     }
   } catch (const std::exception& e) {
-    return failed(e);
+    return columns::failure(e);
   }
   return out;
 }
@@ -236,7 +226,7 @@ Status PictureStore::setWhatIf(const std::string& code, bool failing, const std:
       q.exec();
     }
   } catch (const std::exception& e) {
-    return failed(e);
+    return columns::failure(e);
   }
   return {};
 }
@@ -260,13 +250,11 @@ Result<std::vector<FrameRow>> PictureStore::framesOf(const std::string& sender, 
       f.sentAt = q.getColumn(4).getInt64();
       f.receivedAt = q.getColumn(5).getInt64();
       f.keyId = q.getColumn(6).getString();
-      const auto& c = q.getColumn(7);
-      const auto* bytes = static_cast<const uint8_t*>(c.getBlob());
-      f.envelope.assign(bytes, bytes + c.getBytes());
+      f.envelope = columns::blob(q.getColumn(7));
       out.push_back(std::move(f));
     }
   } catch (const std::exception& e) {
-    return failed(e);
+    return columns::failure(e);
   }
   return out;
 }
@@ -277,7 +265,7 @@ Result<int64_t> PictureStore::frameCountOf(const std::string& sender) {
     q.bind(1, sender);
     return count(q);
   } catch (const std::exception& e) {
-    return failed(e);
+    return columns::failure(e);
   }
 }
 
@@ -288,7 +276,7 @@ Result<bool> PictureStore::hasFramesBelow(const std::string& sender, int64_t id)
     q.bind(2, id);
     return q.executeStep();
   } catch (const std::exception& e) {
-    return failed(e);
+    return columns::failure(e);
   }
 }
 
@@ -296,7 +284,7 @@ Result<int64_t> PictureStore::dataVersion() {
   try {
     return store_.db().execAndGet("PRAGMA data_version").getInt64();
   } catch (const std::exception& e) {
-    return failed(e);
+    return columns::failure(e);
   }
 }
 
@@ -325,7 +313,7 @@ Result<ChangeFingerprint> PictureStore::fingerprint() {
       f.lastSeen.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getInt64());
     }
   } catch (const std::exception& e) {
-    return failed(e);
+    return columns::failure(e);
   }
   return f;
 }
@@ -335,7 +323,7 @@ Result<DatabaseCounts> PictureStore::counts() {
   try {
     auto& db = store_.db();
     SQLite::Statement p(db, "SELECT last_seen FROM providers");
-    while (p.executeStep()) c.providerLastSeen.push_back(optInt(p.getColumn(0)));
+    while (p.executeStep()) c.providerLastSeen.push_back(columns::optionalInt(p.getColumn(0)));
     SQLite::Statement u(db,
                         "SELECT coalesce(s.operational, 'unknown'), count(*) FROM units u "
                         "LEFT JOIN unit_status s ON s.code=u.code AND s.mode='actual' "
@@ -343,7 +331,7 @@ Result<DatabaseCounts> PictureStore::counts() {
     while (u.executeStep()) c.unitsByState[u.getColumn(0).getString()] = u.getColumn(1).getInt64();
     c.archivedFrames = db.execAndGet("SELECT coalesce(max(id), 0) FROM frames").getInt64();
   } catch (const std::exception& e) {
-    return failed(e);
+    return columns::failure(e);
   }
   return c;
 }
@@ -355,7 +343,7 @@ Result<HealthRow> PictureStore::health() {
     h.schemaVersion = schemaVersion(store_.db());
     return h;
   } catch (const std::exception& e) {
-    return failed(e);
+    return columns::failure(e);
   }
 }
 

@@ -1,6 +1,8 @@
 // See planning_store.h.
 #include "broker/store/planning_store.h"
 
+#include "broker/store/columns.h"
+
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
@@ -23,8 +25,8 @@ common::Result<PlanningRows> PlanningStore::read() {
         PlanningUnitRow u;
         u.code = q.getColumn(0).getString();
         u.providerId = q.getColumn(1).getString();
-        u.name = q.getColumn(2).isNull() ? "" : q.getColumn(2).getString();
-        u.district = q.getColumn(3).isNull() ? "" : q.getColumn(3).getString();
+        u.name = columns::optionalText(q.getColumn(2)).value_or("");
+        u.district = columns::optionalText(q.getColumn(3)).value_or("");
         if (!q.getColumn(4).isNull() && !q.getColumn(5).isNull()) {
           u.lat = q.getColumn(4).getDouble();
           u.lon = q.getColumn(5).getDouble();
@@ -59,7 +61,7 @@ common::Result<PlanningRows> PlanningStore::read() {
       while (q.executeStep()) d.whatIfUnits.push_back(q.getColumn(0).getString());
     }
   } catch (const std::exception& e) {
-    return common::unavailable(e.what());
+    return columns::failure(e);
   }
   return d;
 }

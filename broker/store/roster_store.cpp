@@ -1,6 +1,8 @@
 // See roster_store.h.
 #include "broker/store/roster_store.h"
 
+#include "broker/store/columns.h"
+
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
@@ -143,7 +145,7 @@ Result<std::vector<KeyRecord>> RosterStore::loadKeys() {
       k.signPublic = blobKey(q.getColumn(2));
       k.curvePublic = blobKey(q.getColumn(3));
       k.enrolledAt = q.getColumn(4).getInt64();
-      if (!q.getColumn(5).isNull()) k.revokedAt = q.getColumn(5).getInt64();
+      k.revokedAt = columns::optionalInt(q.getColumn(5));
       out.push_back(std::move(k));
     }
   } catch (const SQLite::Exception& e) {
@@ -176,25 +178,21 @@ Result<std::vector<KeyListing>> RosterStore::listKeys(const std::optional<std::s
         "f.key_id=k.key_id) "
         "FROM keys k LEFT JOIN providers p ON p.id=k.provider_id "
         "WHERE ?1 IS NULL OR k.provider_id=?1 ORDER BY k.provider_id, k.enrolled_at");
-    if (provider) {
-      q.bind(1, *provider);
-    } else {
-      q.bind(1);
-    }
+    columns::bindOptional(q, 1, provider);
     while (q.executeStep()) {
       KeyListing k;
       k.keyId = q.getColumn(0).getString();
       k.providerId = q.getColumn(1).getString();
       k.providerName = q.getColumn(2).getString();
-      k.enrolledAt = q.getColumn(3).isNull() ? 0 : q.getColumn(3).getInt64();
-      if (!q.getColumn(4).isNull()) k.revokedAt = q.getColumn(4).getInt64();
-      k.lastHeartbeatSentAt = q.getColumn(5).isNull() ? 0 : q.getColumn(5).getInt64();
+      k.enrolledAt = columns::optionalInt(q.getColumn(3)).value_or(0);
+      k.revokedAt = columns::optionalInt(q.getColumn(4));
+      k.lastHeartbeatSentAt = columns::optionalInt(q.getColumn(5)).value_or(0);
       k.frames = q.getColumn(6).getInt64();
-      k.lastSeq = q.getColumn(7).isNull() ? 0 : q.getColumn(7).getInt64();
+      k.lastSeq = columns::optionalInt(q.getColumn(7)).value_or(0);
       out.push_back(std::move(k));
     }
   } catch (const SQLite::Exception& e) {
-    return common::unavailable(e.what());
+    return columns::failure(e);
   }
   return out;
 }
@@ -265,17 +263,17 @@ Result<std::vector<UnitRosterRow>> RosterStore::exportUnits() {
       UnitRosterRow r;
       r.code = q.getColumn(0).getString();
       r.providerId = q.getColumn(1).getString();
-      r.name = q.getColumn(2).isNull() ? "" : q.getColumn(2).getString();
-      r.district = q.getColumn(3).isNull() ? "" : q.getColumn(3).getString();
+      r.name = columns::optionalText(q.getColumn(2)).value_or("");
+      r.district = columns::optionalText(q.getColumn(3)).value_or("");
       if (!q.getColumn(4).isNull() && !q.getColumn(5).isNull()) {
         r.lat = q.getColumn(4).getDouble();
         r.lon = q.getColumn(5).getDouble();
       }
-      r.schoolForms = q.getColumn(6).isNull() ? "" : q.getColumn(6).getString();
+      r.schoolForms = columns::optionalText(q.getColumn(6)).value_or("");
       out.push_back(std::move(r));
     }
   } catch (const SQLite::Exception& e) {
-    return common::unavailable(e.what());
+    return columns::failure(e);
   }
   return out;
 }

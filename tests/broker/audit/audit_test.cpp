@@ -24,6 +24,7 @@
 #include "common/codec.h"
 #include "common/enrollment.h"
 #include "common/identity.h"
+#include "tests/broker/ingest/sender_chain.h"
 #include "tests/support/temp_dir.h"
 
 namespace samband::broker {
@@ -59,21 +60,13 @@ class AuditTest : public ::testing::Test {
     // Alpha: four reports; beta: two. Stored through the real gate and committer.
     std::vector<WorkItem> batch;
     auto chain = [&](const common::Identity& id, const std::string& unit, int n) {
-      Bytes prev;
+      testing::Chain frames(id);
       for (int i = 1; i <= n; ++i) {
-        common::Message m;
-        m.senderId = id.id();
-        m.keyId = id.keyId();
-        m.seq = static_cast<uint64_t>(i);
-        m.prevHash = prev;
-        m.sentAt = kNow + i;
         common::UnitStatusMsg s;
         s.unitCode = unit;
         s.operational = common::OperationalState::NORMAL;
         s.note = "AAAAAAAA";
-        m.payload = s;
-        common::SealedFrame f = common::seal(id, m);
-        prev = f.bodyHash;
+        common::SealedFrame f = frames.next(s, kNow + i);
         if (&id == alpha_.get()) alphaFrames_.push_back(f);
         InboundFrame in{"route-" + id.id(), id.id(), f.envelope, kNow + i};
         batch.push_back(WorkItem{"route-" + id.id(), ingress.admit(std::move(in))});

@@ -10,11 +10,9 @@
 #include <string>
 
 #include "broker/store/city_store.h"
-#include "broker/store/roster_store.h"
 #include "broker/store/store.h"
-#include "common/enrollment.h"
 #include "common/identity.h"
-#include "tests/support/temp_dir.h"
+#include "tests/broker/store/store_fixture.h"
 
 namespace samband::broker {
 namespace {
@@ -23,19 +21,12 @@ using nlohmann::json;
 
 constexpr int64_t kNow = 1764067580123;
 
-class DirectivesTest : public ::testing::Test {
+class DirectivesTest : public testing::StoreFixture {
  protected:
   void SetUp() override {
-    auto s = Store::open(dir_.file("samband.db"), Store::Access::readWrite);
-    ASSERT_TRUE(s.ok()) << s.error().message;
-    store_ = std::move(s).value();
-    for (const auto* id : {alpha_.get(), beta_.get()}) {
-      auto r = RosterStore(*store_).enroll(
-          common::makeEnrollRequest(*id, "Huvudman " + id->id(),
-                                    {id == alpha_.get() ? "10000001" : "20000001"}, kNow),
-          false, kNow);
-      ASSERT_TRUE(r.ok()) << r.error().message;
-    }
+    StoreFixture::SetUp();
+    enrollProvider(*alpha_, "10000001", kNow);
+    enrollProvider(*beta_, "20000001", kNow);
   }
 
   std::string send(DirectiveOptions o) {
@@ -61,8 +52,6 @@ class DirectivesTest : public ::testing::Test {
     return s.ok() && !s->empty() ? (*s)[0] : json();
   }
 
-  samband::testing::TempDir dir_;
-  std::unique_ptr<Store> store_;
   std::unique_ptr<common::Identity> city_ = common::Identity::generate("city");
   std::unique_ptr<common::Identity> alpha_ = common::Identity::generate("556677-0001");
   std::unique_ptr<common::Identity> beta_ = common::Identity::generate("556677-0002");

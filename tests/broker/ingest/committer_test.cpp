@@ -30,6 +30,7 @@
 #include "common/codec.h"
 #include "common/enrollment.h"
 #include "common/identity.h"
+#include "tests/broker/ingest/sender_chain.h"
 #include "tests/support/temp_dir.h"
 
 namespace samband::broker {
@@ -37,6 +38,7 @@ namespace {
 
 using common::Bytes;
 using common::RejectReason;
+using testing::Chain;
 
 constexpr int64_t kNow = 1764067580123;
 constexpr const char* kUnitA = "10000001";
@@ -57,47 +59,6 @@ common::UnitStatusMsg status(const std::string& unit, common::OperationalState s
 common::CapacityMsg capacity(const std::string& unit, std::vector<common::CapacityEntryMsg> e) {
   return common::CapacityMsg{unit, std::move(e)};
 }
-
-// One sender's chain as an agent keeps it: seq and prevHash of the next body.
-class Chain {
- public:
-  explicit Chain(const common::Identity& id) : id_(id) {}
-
-  // The next body, unsigned, for tests that then bend a field.
-  common::Message draft(common::Payload payload, int64_t sentAt,
-                        common::Mode mode = common::Mode::ACTUAL) const {
-    common::Message m;
-    m.senderId = id_.id();
-    m.keyId = id_.keyId();
-    m.seq = seq_ + 1;
-    m.prevHash = prevHash_;
-    m.sentAt = sentAt;
-    m.mode = mode;
-    m.payload = std::move(payload);
-    return m;
-  }
-  // Signs the next body and advances the chain.
-  common::SealedFrame next(common::Payload payload, int64_t sentAt,
-                           common::Mode mode = common::Mode::ACTUAL) {
-    common::SealedFrame f = common::seal(id_, draft(std::move(payload), sentAt, mode));
-    seq_++;
-    prevHash_ = f.bodyHash;
-    return f;
-  }
-  common::SealedFrame heartbeat(int64_t sentAt) const {
-    common::Message m;
-    m.senderId = id_.id();
-    m.keyId = id_.keyId();
-    m.sentAt = sentAt;
-    m.payload = common::HeartbeatMsg{seq_, 0, common::ReadinessLevel::NORMAL};
-    return common::seal(id_, m);
-  }
-
- private:
-  const common::Identity& id_;
-  uint64_t seq_ = 0;
-  Bytes prevHash_;
-};
 
 void expectAck(const common::Downlink& d, uint64_t seq, bool duplicate) {
   auto* a = std::get_if<common::AckMsg>(&d);

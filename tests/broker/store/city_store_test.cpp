@@ -11,9 +11,9 @@
 
 #include "broker/store/roster_store.h"
 #include "broker/store/store.h"
-#include "common/enrollment.h"
+#include "common/bytes.h"
 #include "common/identity.h"
-#include "tests/support/temp_dir.h"
+#include "tests/broker/store/store_fixture.h"
 
 namespace samband::broker {
 namespace {
@@ -22,24 +22,16 @@ using common::Bytes;
 
 constexpr int64_t kNow = 1764067580123;
 
-class CityStoreTest : public ::testing::Test {
+class CityStoreTest : public testing::StoreFixture {
  protected:
   void SetUp() override {
-    auto s = Store::open(dir_.file("samband.db"), Store::Access::readWrite);
-    ASSERT_TRUE(s.ok()) << s.error().message;
-    store_ = std::move(s).value();
-    for (const auto* id : {alpha_.get(), beta_.get()}) {
-      auto r = RosterStore(*store_).enroll(
-          common::makeEnrollRequest(*id, "Huvudman " + id->id(),
-                                    {id == alpha_.get() ? "10000001" : "20000001"}, kNow),
-          false, kNow);
-      ASSERT_TRUE(r.ok()) << r.error().message;
-    }
+    StoreFixture::SetUp();
+    if (HasFatalFailure()) return;
+    enrollProvider(*alpha_, "10000001", kNow);
+    enrollProvider(*beta_, "20000001", kNow);
     city_ = std::make_unique<CityStore>(*store_);
   }
 
-  samband::testing::TempDir dir_;
-  std::unique_ptr<Store> store_;
   std::unique_ptr<common::Identity> alpha_ = common::Identity::generate("556677-0001");
   std::unique_ptr<common::Identity> beta_ = common::Identity::generate("556677-0002");
   std::unique_ptr<CityStore> city_;
