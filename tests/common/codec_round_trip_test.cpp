@@ -1,6 +1,7 @@
 // Encoding and decoding round trips of bodies, envelopes and downlinks: every field of every
 // payload kind survives, and the kind-level predicates (city-only, names) hold.
 #include "common/codec.h"
+#include "common/vocabulary.h"
 
 #include <gtest/gtest.h>
 
@@ -219,7 +220,7 @@ TEST(DownlinkCodec, RejectRoundTripsEveryReason) {
 }
 
 TEST(DownlinkCodec, RejectReasonOutOfRangeIsRefused) {
-  auto d = roundTripDownlink(RejectMsg{1, static_cast<RejectReason>(12), 0, {}, ""});
+  auto d = roundTripDownlink(RejectMsg{1, static_cast<RejectReason>(kRejectReasonCount), 0, {}, ""});
   ASSERT_FALSE(d.ok());
   EXPECT_NE(d.error().message.find("reject reason"), std::string::npos);
 }
