@@ -26,10 +26,7 @@
 #include "common/identity.h"
 #include "common/log.h"
 #include "common/process.h"
-
-#ifndef SAMBAND_VERSION
-#define SAMBAND_VERSION "dev"
-#endif
+#include "common/version.h"
 
 namespace samband::agent {
 
@@ -226,7 +223,7 @@ int runAgentCli(int argc, char** argv) {
       "units and delivers them to the city's broker.",
       "samband-agent"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", SAMBAND_VERSION);
+  app.set_version_flag("--version", std::string("samband-agent ") + common::versionText());
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "Log debug details to stderr");
 

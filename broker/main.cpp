@@ -8,12 +8,15 @@
 #include "common/bytes.h"
 #include "common/log.h"
 #include "common/process.h"
+#include "common/version.h"
 
 int main(int argc, char** argv) {
   using namespace samband::broker;
   samband::common::initSodium();
   ::umask(077);  // the database and logs hold the aggregate picture: private by default
   CLI::App app{"samband-broker: the city's end of Samband (ingest, archive, status)"};
+  app.set_version_flag("--version",
+                       std::string("samband-broker ") + samband::common::versionText());
   app.require_subcommand(1);
 
   InitOptions init;
