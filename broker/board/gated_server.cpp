@@ -207,6 +207,15 @@ void GatedServer::stopServing() {
   }
 }
 
+void GatedServer::logRefusal(const std::string& ip, const std::string& why) {
+  uint64_t suppressed = 0;
+  if (!refusalLog_.allow(common::monotonicMs(), &suppressed)) return;
+  common::logWarn("board",
+                  why + " from " + ip +
+                      (suppressed ? " (" + std::to_string(suppressed) + " earlier lines suppressed)"
+                                  : std::string()));
+}
+
 void GatedServer::wake() {
   const uint64_t one = 1;
   [[maybe_unused]] ssize_t n = ::write(wakeFd_, &one, sizeof one);
@@ -250,6 +259,7 @@ void GatedServer::admit(std::shared_ptr<Waiting> conn, bool fresh) {
   }
   if (refusal == Refusal::total) {
     counters_.connectionsRefusedTotal++;
+    logRefusal(conn->ip, "refused a connection (too many waiting in all)");
     return answerAndClose(
         conn->sock,
         plainAnswer(503, "Service Unavailable", "too_many_connections",
@@ -258,6 +268,7 @@ void GatedServer::admit(std::shared_ptr<Waiting> conn, bool fresh) {
   }
   if (refusal == Refusal::perAddress) {
     counters_.connectionsRefusedPerAddress++;
+    logRefusal(conn->ip, "refused a connection ([board] max_waiting_per_address reached)");
     return answerAndClose(
         conn->sock,
         plainAnswer(429, "Too Many Requests", "too_many_connections",
@@ -353,6 +364,7 @@ void GatedServer::pollLoop() {
       }
       if (conn->buf.size() > limits_.maxHeadBytes) {
         counters_.headsTooLarge++;
+        logRefusal(conn->ip, "closed a connection (request head too large)");
         release(*conn);
         answerAndClose(conn->sock,
                        plainAnswer(431, "Request Header Fields Too Large", "head_too_large",
@@ -368,6 +380,7 @@ void GatedServer::pollLoop() {
           continue;
         }
         counters_.requestTimeouts++;
+        logRefusal(conn->ip, "closed a connection (request not sent within request_timeout_s)");
         answerAndClose(conn->sock, plainAnswer(408, "Request Timeout", "request_timeout",
                                                "The request did not arrive in time ([board] "
                                                "request_timeout_s); send it again in one piece"));

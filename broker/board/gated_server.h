@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "broker/board/board_counters.h"
+#include "common/log.h"
 
 namespace samband::broker {
 
@@ -62,9 +63,12 @@ class GatedServer : public httplib::Server {
   void serve(const std::shared_ptr<Waiting>& conn);
   void release(const Waiting& conn);
   void wake();
+  // A refused or timed-out connection, logged at most a few times a second.
+  void logRefusal(const std::string& ip, const std::string& why);
 
   GateLimits limits_;
   BoardCounters& counters_;
+  common::RateLimiter refusalLog_{5};
 
   std::mutex mutex_;  // guards the fields below
   std::vector<std::shared_ptr<Waiting>> incoming_;
