@@ -11,6 +11,7 @@
 
 #include "broker/board/board_assets.h"
 #include "broker/board/board_http.h"
+#include "broker/board/gated_server.h"
 #include "common/log.h"
 
 namespace samband::broker {
@@ -59,11 +60,16 @@ common::Status Board::start() {
                                   "and that the key matches the certificate");
     }
     http_ = std::move(ssl);
+    const size_t threads = static_cast<size_t>(options_.threads);
+    http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   } else {
-    http_ = std::make_unique<httplib::Server>();
+    // Request heads are collected without holding worker threads (gated_server.h).
+    GateLimits limits;
+    limits.workers = static_cast<size_t>(options_.threads);
+    limits.requestTimeoutMs = options_.requestTimeoutMs;
+    limits.maxWaitingPerAddress = options_.maxWaitingPerAddress;
+    http_ = std::make_unique<GatedServer>(limits, counters_);
   }
-  const size_t threads = static_cast<size_t>(options_.threads);
-  http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   // httplib's default also sets SO_REUSEPORT, which would let a second broker share the port
   // and take half the requests; a busy port must be a startup error instead.
   http_->set_socket_options([](socket_t sock) {
@@ -106,6 +112,7 @@ common::Status Board::start() {
     }
     port_ = options_.port;
   }
+  if (auto* gated = dynamic_cast<GatedServer*>(http_.get())) gated->widenBacklog();
   watch_.start();
   thread_ = std::thread([this] { http_->listen_after_bind(); });
   // httplib's stop() does nothing until the listening thread has marked itself running, and a

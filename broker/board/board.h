@@ -12,6 +12,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -19,6 +20,7 @@
 
 #include "broker/accounts/sessions.h"
 #include "broker/board/board_config.h"
+#include "broker/board/board_counters.h"
 #include "broker/board/board_planning.h"
 #include "broker/metrics/metrics.h"
 #include "broker/picture/change_watch.h"
@@ -57,6 +59,8 @@ class Board {
 
   // Test hook: the heartbeat interval of /api/events (default 15 s).
   void setStreamHeartbeatMs(int64_t ms) { heartbeatMs_ = ms; }
+  // What the board refused to protect itself (also on /metrics). Read from any thread.
+  const BoardCounters& counters() const { return counters_; }
 
  private:
   using SessionHandler =
@@ -96,6 +100,13 @@ class Board {
   int port_ = 0;
   std::atomic<int64_t> heartbeatMs_{15000};
   bool started_ = false;
+  BoardCounters counters_;
+
+  // Live streams by session token hash and by client address (board_events.cpp).
+  std::mutex streamsMutex_;
+  std::map<std::string, int> streamsBySession_;
+  std::map<std::string, int> streamsByAddress_;
+  int streams_ = 0;
 
   // argon2id needs 64 MiB per verification: at most two at a time.
   std::mutex verifyMutex_;

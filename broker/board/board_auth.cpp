@@ -1,6 +1,7 @@
 // See board.h: who may do what on the board. Login (argon2id verification, at most two at a
-// time, throttled per name and address), logout, the session cookie, and guarded(), which every
-// data endpoint passes through (session, role, same origin, CSRF token).
+// time, each attempt reserved with the throttle before the password is checked), logout, the
+// session cookie, and guarded(), which every data endpoint passes through (session, role, same
+// origin, CSRF token).
 #include <httplib.h>
 #include <sodium.h>
 
@@ -116,36 +117,67 @@ void Board::login(const httplib::Request& req, httplib::Response& res) {
   body = json();
   const std::string addr = req.remote_addr;
   try {
-    auto lease = writePool_.acquire();
-    if (!lease) return unavailable(res, lease.error().message);
-    LoginThrottle throttle(**lease);
-    auto waitMs = throttle.waitMs(name, addr, clock_.nowMs());
-    if (!waitMs) {
-      sodium_memzero(password.data(), password.size());
-      return unavailable(res, waitMs.error().message);
+    // The attempt is reserved (counted as a failure) before the password is checked, in one
+    // transaction, so a burst of concurrent guesses cannot all pass the throttle.
+    std::optional<LoginAdmission> admission;
+    {
+      auto lease = writePool_.acquire();
+      if (!lease) {
+        sodium_memzero(password.data(), password.size());
+        return unavailable(res, lease.error().message);
+      }
+      auto admitted = LoginThrottle(**lease).admit(name, addr, clock_.nowMs());
+      if (!admitted) {
+        sodium_memzero(password.data(), password.size());
+        return unavailable(res, admitted.error().message);
+      }
+      admission = *admitted;
     }
-    if (int64_t wait = *waitMs; wait > 0) {
+    for (LockScope scope : admission->lockoutsBegun) {
+      if (scope == LockScope::nameAddress) counters_.lockoutsNameAddress++;
+      if (scope == LockScope::address) counters_.lockoutsAddress++;
+      if (scope == LockScope::name) counters_.lockoutsName++;
+    }
+    if (int64_t wait = admission->waitMs; wait > 0) {
+      sodium_memzero(password.data(), password.size());
+      counters_.loginsThrottled++;
       int64_t seconds = (wait + 999) / 1000;
+      const char* why = admission->lockedBy == LockScope::address
+                            ? "Too many failed logins from your address. "
+                        : admission->lockedBy == LockScope::name
+                            ? "Too many failed logins for this name from addresses that have been "
+                              "failing. "
+                            : "Too many failed logins for this name from your address. ";
       res.set_header("Retry-After", std::to_string(seconds));
-      return reply(res, 429,
-                   {{"error", "too_many_attempts"},
-                    {"retry_after_s", seconds},
-                    {"message", "Too many failed logins. Wait " + std::to_string(seconds) +
-                                    " s and try again"}});
+      return reply(
+          res, 429,
+          {{"error", "too_many_attempts"},
+           {"retry_after_s", seconds},
+           {"scope", lockScopeName(admission->lockedBy)},
+           {"message", std::string(why) + "Wait " + std::to_string(seconds) + " s and try again"}});
     }
-    auto found = Users(**lease).find(name);
-    if (!found) {
-      sodium_memzero(password.data(), password.size());
-      return unavailable(res, found.error().message);
+    std::optional<Credentials> user;
+    {
+      auto lease = readPool_.acquire();
+      if (!lease) {
+        sodium_memzero(password.data(), password.size());
+        return unavailable(res, lease.error().message);
+      }
+      auto found = Users(**lease).find(name);
+      if (!found) {
+        sodium_memzero(password.data(), password.size());
+        return unavailable(res, found.error().message);
+      }
+      user = *found;
     }
-    const std::optional<Credentials>& user = *found;
-    bool ok = false;
     {
       std::unique_lock<std::mutex> lock(verifyMutex_);
       verifyFree_.wait(lock, [&] { return verifying_ < kMaxConcurrentVerifications; });
       ++verifying_;
     }
-    ok = verifyPassword(user ? user->passwordHash : dummyHash(), password) && user.has_value();
+    counters_.passwordChecks++;
+    const bool ok =
+        verifyPassword(user ? user->passwordHash : dummyHash(), password) && user.has_value();
     {
       std::lock_guard<std::mutex> lock(verifyMutex_);
       --verifying_;
@@ -153,10 +185,8 @@ void Board::login(const httplib::Request& req, httplib::Response& res) {
     verifyFree_.notify_one();
     const int64_t now = clock_.nowMs();
     if (!ok) {
+      // Already counted by admit().
       sodium_memzero(password.data(), password.size());
-      if (auto s = throttle.recordFailure(name, addr, now); !s) {
-        return unavailable(res, s.error().message);
-      }
       uint64_t suppressed = 0;
       if (loginLogLimiter().allow(now, &suppressed)) {
         common::logWarn("board", "failed login from " + addr +
@@ -167,15 +197,16 @@ void Board::login(const httplib::Request& req, httplib::Response& res) {
       return problem(res, 401, "wrong_credentials",
                      "Wrong user name or password. Check both and try again");
     }
-    if (auto s = throttle.recordSuccess(name, addr); !s) {
-      sodium_memzero(password.data(), password.size());
-      return unavailable(res, s.error().message);
-    }
     std::optional<std::string> rehash;
     if (passwordNeedsRehash(user->passwordHash)) {
       if (auto h = hashPassword(password); h) rehash = *h;
     }
     sodium_memzero(password.data(), password.size());
+    auto lease = writePool_.acquire();
+    if (!lease) return unavailable(res, lease.error().message);
+    if (auto s = LoginThrottle(**lease).succeeded(name, addr, now); !s) {
+      return unavailable(res, s.error().message);
+    }
     if (auto s = Users(**lease).recordLogin(user->id, now, rehash); !s) {
       return unavailable(res, s.error().message);
     }

@@ -24,6 +24,14 @@ struct BoardOptions {
   std::string tlsKey;
   std::string metricsToken;  // empty: /metrics needs no token
   int threads = 32;          // HTTP worker threads; SSE streams may use at most half of them
+  // Plain HTTP: a request (head and body) must arrive within this of the connection opening
+  // (or of the previous answer on a kept-alive connection); then it is closed with 408.
+  int64_t requestTimeoutMs = 5000;
+  // Plain HTTP: connections of one client address waiting to send a request; more are refused
+  // at once (429). They hold no worker thread while they wait.
+  int maxWaitingPerAddress = 32;
+  int streamsPerSession = 4;   // live streams (/api/events) one session may hold
+  int streamsPerAddress = 16;  // live streams one client address may hold
 };
 
 // Splits "host:port" or "[v6]:port". Port 0 means any free port. Errors say what to write.

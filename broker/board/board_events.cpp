@@ -1,6 +1,7 @@
 // See board.h: /api/events, the live stream (Server-Sent Events). Each stream waits on the
 // ChangeWatch, sends "change" when the picture moved and a ping at every heartbeat, and ends
-// with "logout" when its session is gone.
+// with "logout" when its session is gone. Streams are capped per session, per client address and
+// in all (half the worker threads), so one session or one address cannot hold every slot.
 #include <httplib.h>
 #include <sodium.h>
 
@@ -17,13 +18,55 @@ namespace samband::broker {
 using nlohmann::json;
 
 void Board::events(const httplib::Request& req, httplib::Response& res) {
-  const int64_t maxStreams = options_.threads / 2;
-  if (metrics_.sseClients.load() >= maxStreams) {
-    res.set_header("Retry-After", "10");
-    return problem(res, 503, "too_many_streams",
-                   "Too many live board pages are open (" + std::to_string(maxStreams) +
-                       "); close some, or raise [board] threads");
+  // One reservation under one lock, so that simultaneous requests cannot all pass the caps.
+  const std::string token = cookieValue(req, kSessionCookie);
+  std::string sessionKey(crypto_generichash_BYTES, '\0');
+  crypto_generichash(reinterpret_cast<unsigned char*>(sessionKey.data()), sessionKey.size(),
+                     reinterpret_cast<const unsigned char*>(token.data()), token.size(), nullptr,
+                     0);
+  const std::string addr = req.remote_addr;
+  const int maxStreams = std::max(1, options_.threads / 2);
+  auto countOf = [](const std::map<std::string, int>& m, const std::string& key) {
+    auto it = m.find(key);
+    return it == m.end() ? 0 : it->second;
+  };
+  {
+    std::lock_guard<std::mutex> lock(streamsMutex_);
+    if (countOf(streamsBySession_, sessionKey) >= options_.streamsPerSession) {
+      counters_.streamsRefusedPerSession++;
+      res.set_header("Retry-After", "10");
+      return problem(res, 429, "too_many_streams",
+                     "This login already has " + std::to_string(options_.streamsPerSession) +
+                         " live board pages open ([board] streams_per_session); close one of "
+                         "them, or log in separately on the other screen");
+    }
+    if (countOf(streamsByAddress_, addr) >= options_.streamsPerAddress) {
+      counters_.streamsRefusedPerAddress++;
+      res.set_header("Retry-After", "10");
+      return problem(res, 429, "too_many_streams",
+                     "Your address already has " + std::to_string(options_.streamsPerAddress) +
+                         " live board pages open ([board] streams_per_address); close some, or "
+                         "ask the administrator to raise the limit (needed behind a proxy)");
+    }
+    if (streams_ >= maxStreams) {
+      counters_.streamsRefusedTotal++;
+      res.set_header("Retry-After", "10");
+      return problem(res, 503, "too_many_streams",
+                     "Too many live board pages are open (" + std::to_string(maxStreams) +
+                         "); close some, or raise [board] threads");
+    }
+    streamsBySession_[sessionKey]++;
+    streamsByAddress_[addr]++;
+    streams_++;
   }
+  metrics_.sseClients++;
+  auto releaseSlot = [this, sessionKey, addr](bool) {
+    metrics_.sseClients--;
+    std::lock_guard<std::mutex> lock(streamsMutex_);
+    if (--streamsBySession_[sessionKey] <= 0) streamsBySession_.erase(sessionKey);
+    if (--streamsByAddress_[addr] <= 0) streamsByAddress_.erase(addr);
+    streams_--;
+  };
   struct Stream {
     uint64_t seen = 0;
     int64_t lastBeatMs = 0;
@@ -31,9 +74,8 @@ void Board::events(const httplib::Request& req, httplib::Response& res) {
     std::string token;
   };
   auto stream = std::make_shared<Stream>();
-  stream->token = cookieValue(req, kSessionCookie);
+  stream->token = token;
   stream->lastBeatMs = common::monotonicMs();
-  metrics_.sseClients++;
   res.set_header("Cache-Control", "no-store");
   res.set_header("X-Accel-Buffering", "no");  // nginx: pass events through at once
   res.set_chunked_content_provider(
@@ -85,7 +127,7 @@ void Board::events(const httplib::Request& req, httplib::Response& res) {
         return send(": keepalive " + common::formatRfc3339(clock_.nowMs()) +
                     "\nevent: ping\ndata: {}\n\n");
       },
-      [this](bool) { metrics_.sseClients--; });
+      releaseSlot);
 }
 
 }  // namespace samband::broker

@@ -63,7 +63,8 @@ void Board::metricsPage(const httplib::Request& req, httplib::Response& res) {
   };
   const std::optional<DatabaseGauges> gauges = readGauges();
   res.set_header("Cache-Control", "no-store");
-  res.set_content(renderMetrics(metrics_, gauges), "text/plain; version=0.0.4; charset=utf-8");
+  res.set_content(renderMetrics(metrics_, gauges) + renderBoardCounters(counters_),
+                  "text/plain; version=0.0.4; charset=utf-8");
 }
 
 }  // namespace samband::broker

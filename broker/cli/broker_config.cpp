@@ -114,6 +114,18 @@ common::Result<BoardOptions> loadBoardOptions(const BrokerConfig& broker) {
   auto threads = f.integer("board", "threads", 32, 4, 1024);
   if (!threads) return threads.error();
   o.threads = static_cast<int>(*threads);
+  auto requestTimeout = f.integer("board", "request_timeout_s", 5, 1, 60);
+  if (!requestTimeout) return requestTimeout.error();
+  o.requestTimeoutMs = *requestTimeout * 1000;
+  auto waitingPerAddress = f.integer("board", "max_waiting_per_address", 32, 1, 10000);
+  if (!waitingPerAddress) return waitingPerAddress.error();
+  o.maxWaitingPerAddress = static_cast<int>(*waitingPerAddress);
+  auto perSession = f.integer("board", "streams_per_session", 4, 1, 1024);
+  if (!perSession) return perSession.error();
+  o.streamsPerSession = static_cast<int>(*perSession);
+  auto perAddress = f.integer("board", "streams_per_address", 16, 1, 1024);
+  if (!perAddress) return perAddress.error();
+  o.streamsPerAddress = static_cast<int>(*perAddress);
   auto secure = f.boolean("board", "secure_cookies", false);
   if (!secure) return secure.error();
   o.secureCookies = *secure;

@@ -227,6 +227,61 @@ Status AccountsStore::recordLoginFailures(
   return {};
 }
 
+Status AccountsStore::updateLoginFailures(
+    const std::vector<std::string>& subjects, int64_t forgetBefore,
+    const std::function<void(std::vector<std::optional<LoginFailureRow>>&)>& change) {
+  try {
+    auto& db = store_.db();
+    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+    std::vector<std::optional<LoginFailureRow>> rows;
+    for (const auto& subject : subjects) {
+      SQLite::Statement q(db,
+                          "SELECT failures, last_failure_at, locked_until FROM login_failures "
+                          "WHERE subject=?");
+      q.bind(1, subject);
+      rows.emplace_back();
+      if (q.executeStep()) {
+        rows.back() = LoginFailureRow{q.getColumn(0).getInt64(), q.getColumn(1).getInt64(),
+                                      q.getColumn(2).getInt64()};
+      }
+    }
+    const auto before = rows;
+    change(rows);
+    auto same = [](const std::optional<LoginFailureRow>& a,
+                   const std::optional<LoginFailureRow>& b) {
+      if (a.has_value() != b.has_value()) return false;
+      return !a || (a->failures == b->failures && a->lastFailureAt == b->lastFailureAt &&
+                    a->lockedUntil == b->lockedUntil);
+    };
+    for (size_t i = 0; i < subjects.size() && i < rows.size(); ++i) {
+      if (same(rows[i], before[i])) continue;
+      if (!rows[i] || rows[i]->failures <= 0) {
+        SQLite::Statement q(db, "DELETE FROM login_failures WHERE subject=?");
+        q.bind(1, subjects[i]);
+        q.exec();
+        continue;
+      }
+      SQLite::Statement q(db,
+                          "INSERT INTO login_failures(subject, failures, last_failure_at, "
+                          "locked_until) VALUES(?,?,?,?) ON CONFLICT(subject) DO UPDATE SET "
+                          "failures=excluded.failures, last_failure_at=excluded.last_failure_at, "
+                          "locked_until=excluded.locked_until");
+      q.bind(1, subjects[i]);
+      q.bind(2, rows[i]->failures);
+      q.bind(3, rows[i]->lastFailureAt);
+      q.bind(4, rows[i]->lockedUntil);
+      q.exec();
+    }
+    SQLite::Statement purge(db, "DELETE FROM login_failures WHERE last_failure_at<?");
+    purge.bind(1, forgetBefore);
+    purge.exec();
+    tx.commit();
+  } catch (const SQLite::Exception& e) {
+    return failed(e);
+  }
+  return {};
+}
+
 Status AccountsStore::clearLoginFailures(const std::vector<std::string>& subjects) {
   try {
     SQLite::Statement q(store_.db(), "DELETE FROM login_failures WHERE subject=?");

@@ -84,6 +84,14 @@ class AccountsStore {
       const std::function<LoginFailureRow(const std::string& subject,
                                           const std::optional<LoginFailureRow>& current)>& next);
   common::Status clearLoginFailures(const std::vector<std::string>& subjects);
+  // In one IMMEDIATE transaction, so that concurrent logins are decided one after the other:
+  // reads the rows of `subjects` (nothing for a subject without one), lets `change` rewrite them
+  // (same order as `subjects`), stores every row it changed (deletes one left without
+  // failures), then deletes rows whose last failure is before `forgetBefore`. `change` runs
+  // inside the transaction and must not touch the database.
+  common::Status updateLoginFailures(
+      const std::vector<std::string>& subjects, int64_t forgetBefore,
+      const std::function<void(std::vector<std::optional<LoginFailureRow>>& rows)>& change);
 
  private:
   Store& store_;

@@ -2,7 +2,12 @@
 #include "tests/integration/board/board_fixture.h"
 
 #include <SQLiteCpp/Statement.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -35,6 +40,96 @@ bool EventStream::has(const std::string& what) {
 
 bool EventStream::waitFor(const std::string& what, std::chrono::milliseconds limit) {
   return samband::testing::waitUntil([&] { return has(what); }, limit);
+}
+
+RawConnection::RawConnection(const std::string& source, int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  ::inet_pton(AF_INET, source.c_str(), &from.sin_addr);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(port));
+  ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0 ||
+      ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+    ::close(fd);
+    return;
+  }
+  fd_ = fd;
+}
+
+RawConnection::~RawConnection() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool RawConnection::send(const std::string& bytes) {
+  return fd_ >= 0 && ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+                         static_cast<ssize_t>(bytes.size());
+}
+
+bool RawConnection::readSome(std::chrono::steady_clock::time_point until) {
+  if (fd_ < 0 || closed_) return false;
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      until - std::chrono::steady_clock::now());
+  pollfd p{fd_, POLLIN, 0};
+  if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+  char buf[4096];
+  ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+  if (n <= 0) {
+    closed_ = true;  // closed by the board, or reset
+    return false;
+  }
+  received_.append(buf, static_cast<size_t>(n));
+  return true;
+}
+
+bool RawConnection::readUntil(const std::string& what, std::chrono::milliseconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (received_.find(what) == std::string::npos) {
+    if (!readSome(until)) return received_.find(what) != std::string::npos;
+  }
+  return true;
+}
+
+bool RawConnection::readToEnd(std::chrono::milliseconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (readSome(until)) {
+  }
+  return closed_;
+}
+
+std::string RawAnswer::header(const std::string& name) const {
+  const std::string key = "\r\n" + name + ": ";
+  auto at = head.find(key);
+  if (at == std::string::npos) return "";
+  at += key.size();
+  return head.substr(at, head.find("\r\n", at) - at);
+}
+
+RawAnswer rawRequest(const std::string& source, int port, const std::string& method,
+                     const std::string& path, const std::string& extraHeaders,
+                     const std::string& body, std::chrono::milliseconds limit) {
+  RawAnswer answer;
+  RawConnection c(source, port);
+  std::string request = method + " " + path +
+                        " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                        "\r\nConnection: close\r\n" + extraHeaders;
+  if (!body.empty()) {
+    request +=
+        "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  }
+  request += "\r\n" + body;
+  if (!c.send(request)) return answer;
+  c.readToEnd(limit);
+  const std::string& text = c.received();
+  auto end = text.find("\r\n\r\n");
+  if (text.rfind("HTTP/1.1 ", 0) != 0 || end == std::string::npos) return answer;
+  answer.status = std::atoi(text.c_str() + 9);
+  answer.head = text.substr(0, end + 2);
+  answer.body = text.substr(end + 4);
+  return answer;
 }
 
 namespace {
@@ -98,6 +193,22 @@ void BoardFixture::TearDown() {
   if (board_) board_->stop();
   board_.reset();
   store_.reset();
+}
+
+void BoardFixture::restartBoard() {
+  board_->stop();
+  board_ = std::make_unique<Board>(options_, metrics_, clock_, *city_);
+  auto started = board_->start();
+  ASSERT_TRUE(started.ok()) << started.error().message;
+}
+
+std::pair<std::string, RawAnswer> BoardFixture::loginFrom(const std::string& source,
+                                                          const std::string& name,
+                                                          const std::string& password) {
+  nlohmann::json body{{"name", name}, {"password", password}};
+  RawAnswer answer = rawRequest(source, board_->port(), "POST", "/api/login", "", body.dump());
+  std::string cookie = answer.header("Set-Cookie");
+  return {cookie.substr(0, cookie.find(';')), answer};
 }
 
 httplib::Client BoardFixture::client() {

@@ -58,6 +58,45 @@ class EventStream {
   std::thread reader_;
 };
 
+// A raw TCP connection to the board from `source` (any 127/8 address works on Linux loopback),
+// for tests that must choose the client's address or send a request a byte at a time, as an
+// attacker would. Closed when the object goes away.
+class RawConnection {
+ public:
+  RawConnection(const std::string& source, int port);
+  ~RawConnection();
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  bool isOpen() const { return fd_ >= 0; }
+  bool send(const std::string& bytes);
+  // Reads until `what` has arrived (true), or the board closed the connection or `limit` passed.
+  bool readUntil(const std::string& what, std::chrono::milliseconds limit);
+  // Reads until the board closes the connection (true) or `limit` passes (false).
+  bool readToEnd(std::chrono::milliseconds limit);
+  const std::string& received() const { return received_; }
+
+ private:
+  int fd_ = -1;
+  bool closed_ = false;
+  std::string received_;
+  bool readSome(std::chrono::steady_clock::time_point until);
+};
+
+// One HTTP answer, as read from a RawConnection.
+struct RawAnswer {
+  int status = -1;  // -1: no answer
+  std::string head;
+  std::string body;
+  std::string header(const std::string& name) const;  // first header of that name, or ""
+};
+
+// Sends one request with "Connection: close" from `source` and reads the whole answer.
+RawAnswer rawRequest(const std::string& source, int port, const std::string& method,
+                     const std::string& path, const std::string& extraHeaders = "",
+                     const std::string& body = "",
+                     std::chrono::milliseconds limit = std::chrono::seconds(10));
+
 class BoardFixture : public ::testing::Test {
  protected:
   void SetUp() override;
@@ -70,6 +109,11 @@ class BoardFixture : public ::testing::Test {
   // Checks that `r` is an answer with `status` and returns its JSON "error" code ("" and a
   // test failure when there is no answer or no such code).
   static std::string errorOf(const httplib::Result& r, int status);
+  // Stops the board and starts a new one with options_ (same database, clock and metrics).
+  void restartBoard();
+  // Logs in over a raw connection from `source`; the cookie ("" when refused) and the answer.
+  std::pair<std::string, RawAnswer> loginFrom(const std::string& source, const std::string& name,
+                                              const std::string& password = kPassword);
   // A read-write connection for the test to play the committer or the CLI.
   Store& db() { return *store_; }
 
