@@ -37,7 +37,7 @@ Result<std::vector<ProviderRow>> PictureStore::providers() {
     SQLite::Statement q(store_.db(),
                         "SELECT p.id, p.name, p.last_seen, "
                         "(SELECT max(seq) FROM frames f WHERE f.sender=p.id), "
-                        "c.state, c.from_date, c.note "
+                        "c.state, c.from_date, c.note, p.clock_offset_ms "
                         "FROM providers p LEFT JOIN continuity c "
                         "ON c.provider_id=p.id AND c.mode='actual' ORDER BY p.id");
     while (q.executeStep()) {
@@ -48,6 +48,7 @@ Result<std::vector<ProviderRow>> PictureStore::providers() {
       p.lastSeq = q.getColumn(3).isNull() ? 0 : q.getColumn(3).getInt64();
       p.continuity = optText(q.getColumn(4));
       p.continuityFrom = q.getColumn(5).isNull() ? 0 : q.getColumn(5).getInt64();
+      p.clockOffsetMs = optInt(q.getColumn(7));
       out.push_back(std::move(p));
     }
   } catch (const std::exception& e) {

@@ -9,6 +9,7 @@
 
 #include "common/identity.h"
 #include "common/ids.h"
+#include "common/vocabulary.h"
 #include "tests/common/sample_messages.h"
 
 namespace samband::common {
@@ -219,7 +220,8 @@ TEST(DownlinkCodec, RejectRoundTripsEveryReason) {
 }
 
 TEST(DownlinkCodec, RejectReasonOutOfRangeIsRefused) {
-  auto d = roundTripDownlink(RejectMsg{1, static_cast<RejectReason>(12), 0, {}, ""});
+  auto d =
+      roundTripDownlink(RejectMsg{1, static_cast<RejectReason>(kRejectReasonCount), 0, {}, ""});
   ASSERT_FALSE(d.ok());
   EXPECT_NE(d.error().message.find("reject reason"), std::string::npos);
 }
