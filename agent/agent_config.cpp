@@ -182,7 +182,7 @@ Result<AgentConfig> loadAgentConfig(const std::string& path) {
   if (!rmax) return rmax.error();
   c.reconnectMaxMs = *rmax;
 
-  auto skew = file.integer("selftest", "clock_skew_max_s", 60, 1, 86400);
+  auto skew = file.integer("selftest", "clock_skew_max_s", 120, 1, 86400);
   if (!skew) return skew.error();
   c.selfTest.clockSkewMaxMs = *skew * 1000;
   auto disk = file.integer("selftest", "disk_free_min_mb", 100, 0, 10'000'000);

@@ -16,7 +16,7 @@ namespace samband::agent {
 
 // [selftest]: the limits of the readiness self-tests (agent/selftest.h).
 struct SelfTestLimits {
-  int64_t clockSkewMaxMs = 60'000;            // |broker clock - ours| at most
+  int64_t clockSkewMaxMs = 120'000;           // |broker clock - ours| at most
   int64_t diskFreeMinBytes = 100LL << 20;     // free space in the outbox's directory at least
   int64_t outboxMaxPending = 1000;            // unacknowledged messages at most
   int64_t outboxMaxAgeMs = 3'600'000;         // age of the oldest unacknowledged one at most

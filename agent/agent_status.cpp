@@ -53,6 +53,8 @@ common::Result<AgentStatus> readAgentStatus(const AgentConfig& config, int64_t w
   st.lastConnectedAt = link->lastConnectedAt;
   st.lastAckAt = link->lastAckAt;
   if (link->updatedAt > 0) st.updatedAt = link->updatedAt;
+  st.clockOffsetMs = link->clockOffsetMs;
+  st.clockOffsetLimitMs = config.selfTest.clockSkewMaxMs;
   if (st.deadLetterCount > 0) {
     auto dead = Outbox::deadLetters(**db, 20);
     if (!dead) return dead.error();
@@ -81,6 +83,10 @@ std::string agentStatusJson(const AgentStatus& st) {
   j["last_connected_at"] = timeOrNull(st.lastConnectedAt);
   j["last_ack_at"] = timeOrNull(st.lastAckAt);
   j["updated_at"] = timeOrNull(st.updatedAt);
+  // Seconds, one decimal; positive when this server's clock is ahead of the broker's.
+  j["clock_offset_s"] = st.clockOffsetMs
+                            ? nlohmann::json(static_cast<double>(*st.clockOffsetMs / 100) / 10.0)
+                            : nlohmann::json(nullptr);
   j["dead_letters"] = st.deadLetterCount;
   nlohmann::json dead = nlohmann::json::array();
   for (const auto& d : st.deadLetters) {
@@ -126,6 +132,15 @@ std::string agentStatusText(const AgentStatus& st) {
       << st.lastAckedSeq << "\n"
       << "last connected  " << timeOrNever(st.lastConnectedAt) << "\n"
       << "last ack        " << timeOrNever(st.lastAckAt) << "\n";
+  if (st.clockOffsetMs) {
+    const int64_t off = *st.clockOffsetMs;
+    out << "clock           " << (off < 0 ? -off : off) / 1000 << " s "
+        << (off < 0 ? "behind" : "ahead of") << " the city's broker";
+    if ((off < 0 ? -off : off) > st.clockOffsetLimitMs) {
+      out << ": fix time synchronisation (timedatectl set-ntp true, or chrony)";
+    }
+    out << "\n";
+  }
   if (st.lastError) {
     out << "last error      " << *st.lastError << " (" << timeOrNever(st.lastErrorAt) << ")\n";
   }

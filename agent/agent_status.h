@@ -29,6 +29,9 @@ struct AgentStatus {
   std::optional<int64_t> lastConnectedAt;
   std::optional<int64_t> lastAckAt;
   std::optional<int64_t> updatedAt;  // when `run` last wrote its state
+  // Our clock minus the broker's as `run` last measured it (positive: ours is ahead).
+  std::optional<int64_t> clockOffsetMs;
+  int64_t clockOffsetLimitMs = 120'000;  // [selftest] clock_skew_max_s: beyond it, say so
   size_t deadLetterCount = 0;
   std::vector<DeadLetter> deadLetters;
   size_t inboxTotal = 0;

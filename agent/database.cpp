@@ -112,6 +112,16 @@ const std::vector<std::vector<const char*>>& migrations() {
           "  changed_at INTEGER NOT NULL,"
           "  detail TEXT)",  // why the broker refused it
       },
+      // 5: the heartbeat counter's boot epoch (agent/heartbeat_counter.h): each run of the
+      // session takes the next one, so counters rise across restarts whatever the clock says;
+      // and our clock's offset from the broker's as `run` last measured it (NULL: never).
+      {
+          "ALTER TABLE link_state ADD COLUMN clock_offset_ms INTEGER",
+          "CREATE TABLE heartbeat_epoch ("
+          "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+          "  epoch INTEGER NOT NULL)",
+          "INSERT INTO heartbeat_epoch VALUES (1, 0)",
+      },
   };
   return kMigrations;
 }

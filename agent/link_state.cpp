@@ -37,7 +37,8 @@ common::Status LinkStateStore::write(const LinkState& st) {
     SQLite::Statement u(db_,
                         "UPDATE link_state SET running = ?, pid = ?, connected = ?, level = ?, "
                         "last_error = ?, last_error_at = ?, last_connected_at = ?, "
-                        "last_ack_at = ?, stale_after_ms = ?, updated_at = ? WHERE id = 1");
+                        "last_ack_at = ?, stale_after_ms = ?, updated_at = ?, clock_offset_ms = ? "
+                        "WHERE id = 1");
     u.bind(1, st.running ? 1 : 0);
     u.bind(2, st.pid);
     u.bind(3, st.connected ? 1 : 0);
@@ -48,6 +49,7 @@ common::Status LinkStateStore::write(const LinkState& st) {
     bindOptional(u, 8, st.lastAckAt);
     u.bind(9, st.staleAfterMs);
     u.bind(10, st.updatedAt);
+    bindOptional(u, 11, st.clockOffsetMs);
     u.exec();
     return {};
   } catch (const std::exception& e) {
@@ -60,8 +62,8 @@ common::Result<LinkState> LinkStateStore::read() {
   try {
     SQLite::Statement q(db_,
                         "SELECT running, pid, connected, level, last_error, last_error_at, "
-                        "last_connected_at, last_ack_at, stale_after_ms, updated_at FROM "
-                        "link_state WHERE id = 1");
+                        "last_connected_at, last_ack_at, stale_after_ms, updated_at, "
+                        "clock_offset_ms FROM link_state WHERE id = 1");
     LinkState st;
     if (!q.executeStep()) return st;
     st.running = q.getColumn(0).getInt() != 0;
@@ -74,6 +76,7 @@ common::Result<LinkState> LinkStateStore::read() {
     st.lastAckAt = optionalInt(q.getColumn(7));
     st.staleAfterMs = q.getColumn(8).getInt64();
     st.updatedAt = q.getColumn(9).getInt64();
+    st.clockOffsetMs = optionalInt(q.getColumn(10));
     return st;
   } catch (const std::exception& e) {
     return common::unavailable("cannot read the link state from " + db_.getFilename() + ": " +

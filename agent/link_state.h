@@ -25,6 +25,8 @@ struct LinkState {
   std::optional<int64_t> lastAckAt;
   int64_t staleAfterMs = 0;
   int64_t updatedAt = 0;
+  // Our clock minus the broker's, from the newest heartbeat reply (positive: ours is ahead).
+  std::optional<int64_t> clockOffsetMs;
 
   // True when the writer was running at `nowMs`: the row says so, it is fresh, and the process
   // still exists (kill(pid, 0)).

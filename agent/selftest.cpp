@@ -44,8 +44,13 @@ common::SelfTestMsg clockSkew(const SelfTestInputs& in, const SelfTestLimits& li
   std::string detail =
       "broker clock " + seconds(magnitude) + (skew < 0 ? " behind ours" : " ahead of ours");
   if (magnitude <= limits.clockSkewMaxMs) return result("clock_skew", true, detail);
+  // Said from this server's side (the opposite sign of the skew), in minutes once that large.
+  const std::string amount =
+      magnitude >= 300'000 ? std::to_string(magnitude / 60'000) + " min" : seconds(magnitude);
   return result("clock_skew", false,
-                detail + " (limit " + seconds(limits.clockSkewMaxMs) + "): check NTP here");
+                "this server's clock is " + amount + (skew < 0 ? " ahead of" : " behind") +
+                    " the city's broker (limit " + seconds(limits.clockSkewMaxMs) +
+                    "): fix time synchronisation (timedatectl set-ntp true, or chrony)");
 }
 
 common::SelfTestMsg diskFree(const SelfTestInputs& in, const SelfTestLimits& limits) {

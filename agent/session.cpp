@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdlib>
 
 #include "agent/agent_identity.h"
 #include "agent/city_message.h"
@@ -41,6 +42,9 @@ Result<std::unique_ptr<AgentSession>> AgentSession::open(zmq::context_t& context
       context, config, clock, options, std::move(identity).value(), std::move(db).value()));
   // Refuse an outbox written under another key now, not at the first realign.
   if (common::Status s = session->outbox_->verifyKey(); !s) return s.error();
+  auto counter = HeartbeatCounter::start(*session->db_);
+  if (!counter) return counter.error();
+  session->heartbeatCounter_.emplace(*counter);
   session->refreshRange();
   session->refreshRotation();
   session->writeState(common::monotonicMs(), true);
@@ -314,6 +318,11 @@ void AgentSession::handleReject(const common::RejectMsg& r, int64_t nowMs) {
 
 void AgentSession::handleHead(const common::HeadMsg& h, int64_t nowMs) {
   counters_.clockSkewMs = h.serverTime - clock_.nowMs();
+  // `status` shows our offset (the other sign); rewritten early only when it moved a second.
+  const int64_t offset = -*counters_.clockSkewMs;
+  auto& shown = status_.row().clockOffsetMs;
+  if (!shown || std::abs(*shown - offset) >= 1000) status_.markChanged();
+  shown = offset;
   if (window_.isOlderThanAcked(h.headSeq)) return;  // older than an ack we already have
   // While frames are on the wire their own replies tell more than this head does.
   if (window_.hasInFlight()) return;
@@ -466,13 +475,15 @@ void AgentSession::sendHeartbeat(int64_t nowMs) {
   m.senderId = identity_->id();
   m.keyId = identity_->keyId();
   m.seq = 0;
-  // The broker believes a heartbeat only if it is newer than the last one.
-  m.sentAt = std::max(clock_.nowMs(), lastHeartbeatSentAt_ + 1);
-  lastHeartbeatSentAt_ = m.sentAt;
+  // The broker judges freshness by the counter, so sentAt is our clock as it is: forcing it to
+  // rise would carry one wrong reading (a clock stepped to year 9999) into every later heartbeat
+  // and hide the offset the broker measures from it.
+  m.sentAt = clock_.nowMs();
   m.mode = common::Mode::ACTUAL;
   uint64_t pending = window_.pendingCount();
-  m.payload = common::HeartbeatMsg{
-      head->seq, static_cast<uint32_t>(std::min<uint64_t>(pending, UINT32_MAX)), level_};
+  m.payload = common::HeartbeatMsg{head->seq,
+                                   static_cast<uint32_t>(std::min<uint64_t>(pending, UINT32_MAX)),
+                                   level_, heartbeatCounter_->next()};
   common::SealedFrame f = common::seal(*identity_, m);
   if (link_->send(f.envelope) == Link::SendResult::sent) ++counters_.heartbeatsSent;
 }

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "agent/agent_config.h"
+#include "agent/heartbeat_counter.h"
 #include "agent/inbox.h"
 #include "agent/link.h"
 #include "agent/link_state.h"
@@ -188,7 +189,7 @@ class AgentSession : private LinkListener {
   uint64_t pendingAck_ = 0;  // acks seen in this read, applied in one transaction
 
   int64_t nextHeartbeatMs_ = 0;
-  int64_t lastHeartbeatSentAt_ = 0;
+  std::optional<HeartbeatCounter> heartbeatCounter_;  // set by open()
   int64_t nextOutboxPollMs_ = 0;
   int64_t lastDataVersion_ = -1;
 

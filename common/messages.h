@@ -27,6 +27,9 @@ struct HeartbeatMsg {
   uint64_t headSeq = 0;
   uint32_t outboxPending = 0;
   ReadinessLevel level = ReadinessLevel::NORMAL;
+  // Strictly increasing per key across restarts; the broker judges freshness by it, never by
+  // sentAt. 0: not sent (an older agent), and the broker falls back to sentAt.
+  uint64_t counter = 0;
 };
 
 struct UnitStatusMsg {

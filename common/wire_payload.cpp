@@ -64,7 +64,8 @@ Result<Payload> readPayload(wire::Body::Reader r) {
   switch (r.which()) {
     case wire::Body::HEARTBEAT: {
       auto h = r.getHeartbeat();
-      return Payload(HeartbeatMsg{h.getHeadSeq(), h.getOutboxPending(), h.getLevel()});
+      return Payload(
+          HeartbeatMsg{h.getHeadSeq(), h.getOutboxPending(), h.getLevel(), h.getCounter()});
     }
     case wire::Body::UNIT_STATUS:
       return Payload(readStatus(r.getUnitStatus()));
@@ -136,6 +137,7 @@ void writePayload(wire::Body::Builder b, const Payload& p) {
     h.setHeadSeq(hb->headSeq);
     h.setOutboxPending(hb->outboxPending);
     h.setLevel(hb->level);
+    h.setCounter(hb->counter);
   } else if (auto* s = std::get_if<UnitStatusMsg>(&p)) {
     writeStatus(b.initUnitStatus(), *s);
   } else if (auto* cap = std::get_if<CapacityMsg>(&p)) {

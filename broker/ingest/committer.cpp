@@ -18,13 +18,16 @@ constexpr int kWriterCacheKiB = 64 * 1024;
 
 }  // namespace
 
-Committer::Committer(Store& store, const common::Clock& clock, Metrics& metrics)
+Committer::Committer(Store& store, const common::Clock& clock, Metrics& metrics,
+                     RefusalLog::Sink refusalLog)
     : store_(store),
       clock_(clock),
       metrics_(metrics),
       archive_(store),
       projection_(store, archive_),
-      delivery_(store, clock) {
+      delivery_(store, clock),
+      refusalLog_(refusalLog ? std::move(refusalLog)
+                             : [](const std::string& line) { common::logWarn("ingest", line); }) {
   // The write path's connection. A batch of a thousand reports dirties a few MiB of pages: with
   // SQLite's default 2 MiB cache it would spill them to the WAL mid-transaction and read them
   // back. (SQLite's default checkpoint interval, 1000 pages, measured better than 400 or 4000.)
@@ -42,16 +45,17 @@ common::Result<ChainHead*> Committer::headFor(const std::string& sender, const s
   return &heads_.emplace(headKey_, std::move(h).value()).first->second;
 }
 
-common::Result<int64_t*> Committer::lastHeartbeatFor(const std::string& keyId) {
+common::Result<HeartbeatMark*> Committer::lastHeartbeatFor(const std::string& keyId) {
   auto it = lastHeartbeat_.find(keyId);
   if (it != lastHeartbeat_.end()) return &it->second;
-  auto last = archive_.lastHeartbeatSentAt(keyId);
+  auto last = archive_.lastHeartbeat(keyId);
   if (!last) return last.error();
   return &lastHeartbeat_.emplace(keyId, *last).first->second;
 }
 
 common::Status Committer::refuse(const std::string& routingId, const Refusal& r, Replies& out) {
   rejectedInBatch_[common::rejectReasonName(r.reason)]++;
+  refusalLog_.note(common::rejectReasonName(r.reason), r.sender, clock_.nowMs());
   metrics_.rejected[static_cast<size_t>(r.reason) % kRejectReasons]++;
   if (routingId.empty()) return {};
   common::RejectMsg msg;
@@ -72,18 +76,30 @@ common::Status Committer::refuse(const std::string& routingId, const Refusal& r,
 common::Status Committer::handleHeartbeat(const std::string& routingId, const VerifiedFrame& f,
                                           Replies& out) {
   const auto& m = f.message();
-  auto last = lastHeartbeatFor(f.keyIdHex());
-  if (!last) return last.error();
-  if (m.sentAt <= **last) {
+  const auto& hb = std::get<common::HeartbeatMsg>(m.payload);
+  auto found = lastHeartbeatFor(f.keyIdHex());
+  if (!found) return found.error();
+  HeartbeatMark& last = **found;
+  // Freshness by the key's counter, never by the sender's clock: one heartbeat stamped days
+  // ahead must not make the correct ones after it replays. Only an agent that sends no
+  // counter (an older version) is still judged by sentAt.
+  const bool fresh = hb.counter > 0 ? hb.counter > last.counter : m.sentAt > last.sentAt;
+  if (!fresh) {
     return refuse(routingId,
-                  Refusal{RejectReason::REPLAY, "heartbeat not newer than the last one", m.senderId,
-                          f.keyIdHex(), 0},
+                  Refusal{RejectReason::REPLAY,
+                          hb.counter > 0 ? "heartbeat counter not above the last one accepted"
+                                         : "heartbeat not newer than the last one",
+                          m.senderId, f.keyIdHex(), 0},
                   out);
   }
-  **last = m.sentAt;
+  if (hb.counter > 0) last.counter = hb.counter;
+  last.sentAt = m.sentAt;
   metrics_.heartbeats++;
-  heartbeatInBatch_[f.keyIdHex()] = m.sentAt;
+  heartbeatInBatch_[f.keyIdHex()] = last;
   lastSeenInBatch_[m.senderId] = f.receivedAt();
+  // Heartbeats are sent the moment they are signed and never queued, so sentAt minus the
+  // receive time is the provider's clock offset (plus the one-way delay, milliseconds).
+  clockOffsetInBatch_[m.senderId] = ClockOffset{m.sentAt - f.receivedAt(), f.receivedAt()};
   auto h = headFor(m.senderId, f.keyIdHex());
   if (!h) return h.error();
   out.add(routingId,
@@ -154,6 +170,7 @@ std::vector<Reply> Committer::pushNewOutbound() {
 common::Status Committer::flushCounters() {
   if (auto s = archive_.addRejections(rejectedInBatch_); !s) return s;
   if (auto s = archive_.noteLastSeen(lastSeenInBatch_); !s) return s;
+  if (auto s = archive_.setClockOffsets(clockOffsetInBatch_); !s) return s;
   return archive_.setLastHeartbeats(heartbeatInBatch_);
 }
 
@@ -185,6 +202,7 @@ std::vector<Reply> Committer::apply(std::vector<WorkItem>& batch) {
   rejectedInBatch_.clear();
   lastSeenInBatch_.clear();
   heartbeatInBatch_.clear();
+  clockOffsetInBatch_.clear();
   int64_t started = common::monotonicMs();
   common::Status result;
   if (auto tx = WriteTransaction::begin(store_); !tx) {
@@ -205,6 +223,7 @@ std::vector<Reply> Committer::apply(std::vector<WorkItem>& batch) {
       tx->rollback();
     }
   }
+  refusalLog_.flush(clock_.nowMs());
   if (!result) {
     archive_.clearStatementErrors();
     heads_.clear();

@@ -11,6 +11,7 @@
 #include "broker/ingest/city_delivery.h"
 #include "broker/ingest/ingress.h"
 #include "broker/ingest/picture_projection.h"
+#include "broker/ingest/refusal_log.h"
 #include "broker/ingest/replies.h"
 #include "broker/metrics/metrics.h"
 #include "broker/store/archive_store.h"
@@ -27,7 +28,10 @@ struct WorkItem {
 
 class Committer {
  public:
-  Committer(Store& store, const common::Clock& clock, Metrics& metrics);
+  // Refusals are logged through `refusalLog` when given (tests pass their own sink), else to
+  // stderr as warnings.
+  Committer(Store& store, const common::Clock& clock, Metrics& metrics,
+            RefusalLog::Sink refusalLog = {});
   Committer(const Committer&) = delete;
   Committer& operator=(const Committer&) = delete;
 
@@ -48,7 +52,7 @@ class Committer {
 
  private:
   common::Result<ChainHead*> headFor(const std::string& sender, const std::string& keyId);
-  common::Result<int64_t*> lastHeartbeatFor(const std::string& keyId);
+  common::Result<HeartbeatMark*> lastHeartbeatFor(const std::string& keyId);
   common::Status applyBatch(std::vector<WorkItem>& batch, Replies& out);
   common::Status handleFrame(const std::string& routingId, const VerifiedFrame& f, Replies& out);
   common::Status handleHeartbeat(const std::string& routingId, const VerifiedFrame& f,
@@ -64,7 +68,8 @@ class Committer {
   CityDelivery delivery_;
   std::unordered_map<std::string, ChainHead> heads_;  // by "sender/keyId"
   std::string headKey_;
-  std::unordered_map<std::string, int64_t> lastHeartbeat_;
+  std::unordered_map<std::string, HeartbeatMark> lastHeartbeat_;
+  RefusalLog refusalLog_;
   // PRAGMA data_version when the caches above were last known to match the database. Another
   // connection's commit (`samband-broker import` storing frames while `serve` runs) changes it,
   // and then the cached heads are dropped and read again.
@@ -72,7 +77,8 @@ class Committer {
   // Per-batch accumulators.
   std::unordered_map<std::string, int64_t> rejectedInBatch_;
   std::unordered_map<std::string, int64_t> lastSeenInBatch_;
-  std::unordered_map<std::string, int64_t> heartbeatInBatch_;
+  std::unordered_map<std::string, HeartbeatMark> heartbeatInBatch_;
+  std::unordered_map<std::string, ClockOffset> clockOffsetInBatch_;
 };
 
 }  // namespace samband::broker

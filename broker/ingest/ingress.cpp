@@ -122,6 +122,17 @@ Admission Ingress::admit(InboundFrame&& in) {
     }
   }
 
+  // Checked on signed frames only, so the reject (and the agent's dead letter with its advice)
+  // reaches the sender that really stamped it. The receive time is the broker's clock.
+  if (m.sentAt > in.receivedAt + kMaxClockSkewMs || m.sentAt < in.receivedAt - kMaxClockSkewMs) {
+    const int64_t days = (m.sentAt - in.receivedAt) / (24 * 3600 * 1000);
+    return fail(RejectReason::CLOCK_SKEW,
+                "sentAt is " + std::to_string(days < 0 ? -days : days) + " days " +
+                    (days < 0 ? "behind" : "ahead of") +
+                    " the broker's clock (the limit is 30 days either way): fix the sender's "
+                    "time synchronisation and report again");
+  }
+
   VerifiedFrame v;
   v.keyIdHex_ = std::move(known.keyIdHex);
   v.message_ = std::move(message).value();

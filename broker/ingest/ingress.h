@@ -1,5 +1,6 @@
 // Ingress: the one gate untrusted uplink bytes pass, in order: size cap, decode with limits,
-// enrolled key, signature over the exact bytes, key/transport/unit authorisation. Only this gate
+// enrolled key, signature over the exact bytes, key/transport/unit authorisation, sentAt within
+// kMaxClockSkewMs of the broker's clock. Only this gate
 // constructs a VerifiedFrame. Sequence and chain rules follow in the Committer (they need the
 // database). Stateless apart from the roster snapshot: safe to run on many threads at once.
 #pragma once
@@ -13,6 +14,11 @@
 #include "common/messages.h"
 
 namespace samband::broker {
+
+// Step 9 of the gate: a frame whose sentAt is further than this from the broker's clock at
+// receipt (either way) is refused as clock_skew. Wide enough for reports queued through weeks
+// offline; a clock this far off is broken, and its reports must not enter the archive.
+inline constexpr int64_t kMaxClockSkewMs = 30LL * 24 * 3600 * 1000;
 
 // How a frame reached the broker. `network`: on a CURVE session, whose transport key (the ZAP
 // User-Id) must belong to the signer (step 5). `file`: from an offline file (`samband-broker

@@ -2,6 +2,7 @@
 // mixed into the units' real state.
 #include "broker/picture/view.h"
 
+#include <cmath>
 #include <map>
 #include <sstream>
 
@@ -19,6 +20,12 @@ namespace {
 // RFC 3339 text, never null: unlike timeOrNull, a zero time still formats, so the status
 // picture reads as it always has.
 json rfc3339(int64_t ms) { return common::formatRfc3339(ms); }
+
+// Seconds with one decimal: the offset includes the one-way network delay, so finer is noise.
+json secondsOrNull(const std::optional<int64_t>& ms) {
+  if (!ms) return nullptr;
+  return static_cast<double>(*ms / 100) / 10.0;
+}
 
 }  // namespace
 
@@ -47,6 +54,8 @@ common::Result<json> currentPicture(Store& store, const LivenessRules& rules, in
     p["last_seq"] = row.lastSeq;
     p["continuity"] = row.continuity.value_or("ok");
     p["continuity_from"] = row.continuityFrom == 0 ? json(nullptr) : rfc3339(row.continuityFrom);
+    // Positive when the provider's clock is ahead of the broker's; null until a heartbeat.
+    p["clock_offset_s"] = secondsOrNull(row.clockOffsetMs);
     p["units"] = json::array();
     providers[row.id] = std::move(p);
   }
@@ -118,6 +127,13 @@ std::string pictureText(const json& picture) {
         << (p["last_seen"].is_null() ? "never" : p["last_seen"].get<std::string>()) << "  seq "
         << p["last_seq"].get<int64_t>();
     if (p["continuity"] != "ok") out << "  continuity " << p["continuity"].get<std::string>();
+    if (p["clock_offset_s"].is_number()) {
+      const double offset = p["clock_offset_s"].get<double>();
+      if (std::abs(offset) * 1000 > static_cast<double>(kClockOffsetWarnMs)) {
+        out << "  CLOCK " << static_cast<int64_t>(std::abs(offset)) << " s "
+            << (offset > 0 ? "AHEAD" : "BEHIND") << " (the provider must fix its time sync)";
+      }
+    }
     out << "\n";
     for (const auto& u : p["units"]) {
       states[u["operational"].get<std::string>()]++;

@@ -12,6 +12,10 @@
 
 namespace samband::broker {
 
+// A provider whose measured clock offset is beyond this (either way) is flagged: in `status`
+// text, and on the board (broker/board/assets/providers.js holds the same 120 s).
+inline constexpr int64_t kClockOffsetWarnMs = 120'000;
+
 // The picture as one JSON object (see docs/api.md and README for the keys). Reads only.
 // Errors: database (unavailable).
 common::Result<nlohmann::json> currentPicture(Store& store, const LivenessRules& rules,

@@ -38,7 +38,7 @@ constexpr const char* kUpsertStatus =
     "backup_hours=excluded.backup_hours, heating=excluded.heating, water=excluded.water, "
     "food=excluded.food, it=excluded.it, telephony=excluded.telephony, "
     "food_days=excluded.food_days, note=excluded.note, valid_until=excluded.valid_until "
-    "WHERE excluded.sent_at >= unit_status.sent_at";
+    "WHERE excluded.frame_id > unit_status.frame_id";
 
 }  // namespace
 
@@ -137,12 +137,17 @@ common::Status ArchiveStore::forEachFrame(const std::function<void(const Archive
   return {};
 }
 
-common::Result<int64_t> ArchiveStore::lastHeartbeatSentAt(const std::string& keyId) {
+common::Result<HeartbeatMark> ArchiveStore::lastHeartbeat(const std::string& keyId) {
   try {
-    SQLite::Statement q(store_.db(), "SELECT last_heartbeat_sent_at FROM keys WHERE key_id=?");
+    SQLite::Statement q(store_.db(),
+                        "SELECT last_heartbeat_sent_at, last_heartbeat_counter FROM keys "
+                        "WHERE key_id=?");
     q.bind(1, keyId);
-    int64_t last = 0;
-    if (q.executeStep()) last = q.getColumn(0).getInt64();
+    HeartbeatMark last;
+    if (q.executeStep()) {
+      last.sentAt = q.getColumn(0).getInt64();
+      last.counter = static_cast<uint64_t>(q.getColumn(1).getInt64());
+    }
     return last;
   } catch (const std::exception& e) {
     return columns::failure(e);
@@ -150,14 +155,38 @@ common::Result<int64_t> ArchiveStore::lastHeartbeatSentAt(const std::string& key
 }
 
 common::Status ArchiveStore::setLastHeartbeats(
-    const std::unordered_map<std::string, int64_t>& byKey) {
+    const std::unordered_map<std::string, HeartbeatMark>& byKey) {
   if (byKey.empty()) return {};
   try {
-    SQLite::Statement q(store_.db(), "UPDATE keys SET last_heartbeat_sent_at=? WHERE key_id=?");
-    for (const auto& [key, at] : byKey) {
+    SQLite::Statement q(store_.db(),
+                        "UPDATE keys SET last_heartbeat_sent_at=?, last_heartbeat_counter=? "
+                        "WHERE key_id=?");
+    for (const auto& [key, mark] : byKey) {
       q.reset();
-      q.bind(1, at);
-      q.bind(2, key);
+      q.bind(1, mark.sentAt);
+      // SQLite integers are signed: a counter above INT64_MAX is stored as its two's complement
+      // and read back the same way, so comparisons happen in uint64_t, never in SQL.
+      q.bind(2, static_cast<int64_t>(mark.counter));
+      q.bind(3, key);
+      q.exec();
+    }
+  } catch (const std::exception& e) {
+    return failure(e);
+  }
+  return {};
+}
+
+common::Status ArchiveStore::setClockOffsets(
+    const std::unordered_map<std::string, ClockOffset>& byProvider) {
+  if (byProvider.empty()) return {};
+  try {
+    SQLite::Statement q(store_.db(),
+                        "UPDATE providers SET clock_offset_ms=?, clock_offset_at=? WHERE id=?");
+    for (const auto& [provider, offset] : byProvider) {
+      q.reset();
+      q.bind(1, offset.offsetMs);
+      q.bind(2, offset.measuredAt);
+      q.bind(3, provider);
       q.exec();
     }
   } catch (const std::exception& e) {
@@ -245,10 +274,10 @@ common::Status ArchiveStore::replaceCapacity(const char* mode, int64_t frameId, 
                                              const common::CapacityMsg& c) {
   try {
     auto& db = store_.db();
-    SQLite::Statement newer(db, "SELECT sent_at FROM capacity_reports WHERE mode=? AND code=?");
+    SQLite::Statement newer(db, "SELECT frame_id FROM capacity_reports WHERE mode=? AND code=?");
     newer.bind(1, mode);
     newer.bind(2, c.unitCode);
-    if (newer.executeStep() && newer.getColumn(0).getInt64() > sentAt) return {};
+    if (newer.executeStep() && newer.getColumn(0).getInt64() > frameId) return {};
     SQLite::Statement del(db, "DELETE FROM capacity WHERE mode=? AND code=?");
     del.bind(1, mode);
     del.bind(2, c.unitCode);
@@ -270,11 +299,13 @@ common::Status ArchiveStore::replaceCapacity(const char* mode, int64_t frameId, 
       ins.exec();
     }
     SQLite::Statement rep(db,
-                          "INSERT INTO capacity_reports(mode, code, sent_at) VALUES(?,?,?) "
-                          "ON CONFLICT(mode, code) DO UPDATE SET sent_at=excluded.sent_at");
+                          "INSERT INTO capacity_reports(mode, code, sent_at, frame_id) "
+                          "VALUES(?,?,?,?) ON CONFLICT(mode, code) DO UPDATE SET "
+                          "sent_at=excluded.sent_at, frame_id=excluded.frame_id");
     rep.bind(1, mode);
     rep.bind(2, c.unitCode);
     rep.bind(3, sentAt);
+    rep.bind(4, frameId);
     rep.exec();
   } catch (const std::exception& e) {
     return columns::failure(e);
@@ -292,7 +323,7 @@ common::Status ArchiveStore::upsertContinuity(const char* mode, const std::strin
                         "ON CONFLICT(mode, provider_id) DO UPDATE SET state=excluded.state, "
                         "from_date=excluded.from_date, note=excluded.note, "
                         "sent_at=excluded.sent_at, frame_id=excluded.frame_id "
-                        "WHERE excluded.sent_at >= continuity.sent_at");
+                        "WHERE excluded.frame_id > continuity.frame_id");
     q.bind(1, mode);
     q.bind(2, provider);
     q.bind(3, common::continuityName(co.state));

@@ -48,6 +48,20 @@ struct ArchivedFrame {
   std::optional<common::Bytes> signPublic;  // absent when no enrolled key has that id
 };
 
+// The newest heartbeat accepted for a key: its sentAt (sender's clock, shown, never compared
+// once counters are sent) and its counter (0: the key's agent sends none).
+struct HeartbeatMark {
+  int64_t sentAt = 0;
+  uint64_t counter = 0;
+};
+
+// A provider's clock offset as measured by the broker: sentAt minus receive time of its newest
+// heartbeat, in ms (positive: the provider's clock is ahead), and the broker time it was taken.
+struct ClockOffset {
+  int64_t offsetMs = 0;
+  int64_t measuredAt = 0;
+};
+
 class ArchiveStore {
  public:
   // `store` must outlive this object; used only on the thread that owns `store`. Statements
@@ -71,20 +85,24 @@ class ArchiveStore {
   // walk and is returned after the frames already visited.
   common::Status forEachFrame(const std::function<void(const ArchivedFrame&)>& visit);
 
-  // sent_at of the newest heartbeat recorded for the key (0 when none).
-  common::Result<int64_t> lastHeartbeatSentAt(const std::string& keyId);
-  // Per key: the newest heartbeat's sent_at.
-  common::Status setLastHeartbeats(const std::unordered_map<std::string, int64_t>& byKey);
+  // The newest heartbeat recorded for the key ({0, 0} when none, or no such key).
+  common::Result<HeartbeatMark> lastHeartbeat(const std::string& keyId);
+  // Per key: the newest accepted heartbeat's sent_at and counter.
+  common::Status setLastHeartbeats(const std::unordered_map<std::string, HeartbeatMark>& byKey);
+  // Per provider: replaces the measured clock offset.
+  common::Status setClockOffsets(const std::unordered_map<std::string, ClockOffset>& byProvider);
   // Per provider: moves last_seen forward to the given time (never back).
   common::Status noteLastSeen(const std::unordered_map<std::string, int64_t>& byProvider);
   // Adds to the persistent refusal counters, by reason name.
   common::Status addRejections(const std::unordered_map<std::string, int64_t>& byReason);
 
-  // The picture projection. Each moves only forward in the sender's sent_at, per mode.
+  // The picture projection, per mode. Each moves only forward in archive order (frame id):
+  // the chain rule admits each sender's frames strictly in seq order, so the newest accepted
+  // report wins whatever its sender's clock said (sentAt is stored, never compared).
   common::Status upsertUnitStatus(const char* mode, const std::string& provider, int64_t frameId,
                                   int64_t sentAt, int64_t receivedAt,
                                   const common::UnitStatusMsg& status);
-  // Replaces the unit's capacity rows unless a newer report is stored.
+  // Replaces the unit's capacity rows unless a later frame's report is stored.
   common::Status replaceCapacity(const char* mode, int64_t frameId, int64_t sentAt,
                                  const common::CapacityMsg& capacity);
   common::Status upsertContinuity(const char* mode, const std::string& provider, int64_t frameId,

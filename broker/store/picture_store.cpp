@@ -27,7 +27,7 @@ Result<std::vector<ProviderRow>> PictureStore::providers() {
     SQLite::Statement q(store_.db(),
                         "SELECT p.id, p.name, p.last_seen, "
                         "(SELECT max(seq) FROM frames f WHERE f.sender=p.id), "
-                        "c.state, c.from_date, c.note "
+                        "c.state, c.from_date, c.note, p.clock_offset_ms "
                         "FROM providers p LEFT JOIN continuity c "
                         "ON c.provider_id=p.id AND c.mode='actual' ORDER BY p.id");
     while (q.executeStep()) {
@@ -38,6 +38,7 @@ Result<std::vector<ProviderRow>> PictureStore::providers() {
       p.lastSeq = columns::optionalInt(q.getColumn(3)).value_or(0);
       p.continuity = columns::optionalText(q.getColumn(4));
       p.continuityFrom = columns::optionalInt(q.getColumn(5)).value_or(0);
+      p.clockOffsetMs = columns::optionalInt(q.getColumn(7));
       out.push_back(std::move(p));
     }
   } catch (const std::exception& e) {

@@ -24,6 +24,9 @@ struct ProviderRow {
   int64_t lastSeq = 0;                    // 0: no frame archived
   std::optional<std::string> continuity;  // nothing: never reported
   int64_t continuityFrom = 0;             // 0: none
+  // Its clock minus the broker's, from its newest heartbeat (positive: ahead); nothing: never
+  // measured.
+  std::optional<int64_t> clockOffsetMs;
 };
 
 // A unit's latest status in one mode (every column of unit_status the picture shows).

@@ -220,6 +220,17 @@ CREATE INDEX outbound_ref ON outbound(ref, provider_id);
 CREATE INDEX readiness_checks_issued ON readiness_checks(mode, issued_at);
 CREATE INDEX readiness_recipients_provider ON readiness_recipients(provider_id, check_id);
 )sql",
+    // 5: a sender's clock never orders anything (issue 10). Capacity follows archive order like
+    // unit status and continuity; a heartbeat's freshness is its per-key counter; each
+    // provider's clock offset as measured from its heartbeats (NULL: not measured yet).
+    R"sql(
+ALTER TABLE capacity_reports ADD COLUMN frame_id INTEGER NOT NULL DEFAULT 0;
+UPDATE capacity_reports SET frame_id = coalesce((SELECT max(c.frame_id) FROM capacity c
+  WHERE c.mode = capacity_reports.mode AND c.code = capacity_reports.code), 0);
+ALTER TABLE keys ADD COLUMN last_heartbeat_counter INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE providers ADD COLUMN clock_offset_ms INTEGER;
+ALTER TABLE providers ADD COLUMN clock_offset_at INTEGER;
+)sql",
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kSchemaVersion,
               "every migration raises kSchemaVersion by one");

@@ -91,10 +91,10 @@ size_t FakeBroker::heartbeats() const {
 
 bool FakeBroker::heartbeatsStrictlyIncreasing() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (size_t i = 1; i < heartbeatTimes_.size(); ++i) {
-    if (heartbeatTimes_[i] <= heartbeatTimes_[i - 1]) return false;
+  for (size_t i = 1; i < heartbeatCounters_.size(); ++i) {
+    if (heartbeatCounters_[i] <= heartbeatCounters_[i - 1]) return false;
   }
-  return true;
+  return heartbeatCounters_.empty() || heartbeatCounters_[0] > 0;
 }
 
 uint64_t FakeBroker::headSeq() const {
@@ -206,6 +206,7 @@ void FakeBroker::handle(const zmq::message_t& routingId, const zmq::message_t& f
   }
   if (body->isHeartbeat()) {
     heartbeatTimes_.push_back(body->sentAt);
+    heartbeatCounters_.push_back(std::get<common::HeartbeatMsg>(body->payload).counter);
     common::HeadMsg h{head_, headHash_, common::SystemClock().nowMs()};
     lock.unlock();
     reply(routingId, h);

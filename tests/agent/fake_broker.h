@@ -55,6 +55,7 @@ class FakeBroker {
   std::vector<Frame> stored() const;
   std::vector<uint64_t> arrivals() const;  // seq of every non-heartbeat frame, as it arrived
   size_t heartbeats() const;
+  // Every heartbeat so far (across the agent's restarts) carried a counter above the one before.
   bool heartbeatsStrictlyIncreasing() const;
   uint64_t headSeq() const;
   size_t zapRefusals() const;
@@ -85,6 +86,7 @@ class FakeBroker {
   std::vector<Frame> storedOrder_;
   std::vector<uint64_t> arrivals_;
   std::vector<int64_t> heartbeatTimes_;
+  std::vector<uint64_t> heartbeatCounters_;
   size_t zapRefusals_ = 0;
   size_t rejects_ = 0;
   std::vector<common::Downlink> cityQueue_;  // sent to the last peer as soon as there is one

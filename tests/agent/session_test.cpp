@@ -6,10 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "agent/agent_status.h"
 #include "agent/database.h"
 #include "agent/link_state.h"
+#include "agent/selftest.h"
 #include "common/clock.h"
 #include "common/codec.h"
 #include "tests/agent/fake_broker.h"
@@ -114,6 +116,64 @@ TEST_F(SessionTest, HeartbeatsAreRegularNeverQueuedAndStrictlyNewer) {
   EXPECT_TRUE(broker->arrivals().empty());
   EXPECT_EQ(pending(*s), 0u);
   EXPECT_TRUE(s->counters().clockSkewMs.has_value());
+}
+
+// The system clock moved by a fixed amount: a server whose time is off.
+class SkewedClock final : public common::Clock {
+ public:
+  explicit SkewedClock(int64_t offsetMs) : offsetMs_(offsetMs) {}
+  int64_t nowMs() const override { return common::SystemClock().nowMs() + offsetMs_; }
+
+ private:
+  int64_t offsetMs_;
+};
+
+TEST_F(SessionTest, HeartbeatCountersRiseAcrossRestartsWhateverTheClock) {
+  SkewedClock ahead(3LL * 86'400'000);
+  SessionOptions options;
+  options.outboxPollMs = 20;
+  {
+    auto s = AgentSession::open(context, agent.config, ahead, options);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    ASSERT_TRUE(test::driveUntil(
+        **s, [&] { return broker->heartbeats() >= 2; }, kDeadlineMs));
+  }
+  // Restarted with the clock put right: three days "earlier", but the counter goes on rising.
+  auto s = open();
+  ASSERT_TRUE(test::driveUntil(
+      *s, [&] { return broker->heartbeats() >= 4; }, kDeadlineMs));
+  EXPECT_TRUE(broker->heartbeatsStrictlyIncreasing());
+}
+
+TEST_F(SessionTest, StatusAndSelftestShowOurClockOffsetAgainstTheBroker) {
+  SkewedClock ahead(5 * 60'000);
+  SessionOptions options;
+  options.outboxPollMs = 20;
+  auto opened = AgentSession::open(context, agent.config, ahead, options);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  AgentSession& s = **opened;
+  // The offset reaches the status row (written at most once a second after a change).
+  common::Result<AgentStatus> st = common::internalError("not read yet");
+  ASSERT_TRUE(test::driveUntil(
+      s,
+      [&] {
+        st = readAgentStatus(agent.config, clock.nowMs());
+        return st.ok() && st->clockOffsetMs.has_value();
+      },
+      kDeadlineMs));
+  EXPECT_NEAR(static_cast<double>(*st->clockOffsetMs), 300'000.0, 5'000.0);
+  auto json = nlohmann::json::parse(agentStatusJson(*st));
+  EXPECT_NEAR(json["clock_offset_s"].get<double>(), 300.0, 5.0);
+  auto in = gatherSelfTestInputs(s, ahead.nowMs());
+  ASSERT_TRUE(in.ok()) << in.error().message;
+  for (const auto& r : evaluateSelfTests(*in, agent.config.selfTest)) {
+    if (r.name != "clock_skew") continue;
+    EXPECT_FALSE(r.passed);
+    EXPECT_NE(r.detail.find("this server's clock is 5 min ahead of the city's broker"),
+              std::string::npos)
+        << r.detail;
+    EXPECT_NE(r.detail.find("fix time synchronisation"), std::string::npos) << r.detail;
+  }
 }
 
 TEST_F(SessionTest, ResendsFromTheFirstUnackedWhenAcksAreLost) {

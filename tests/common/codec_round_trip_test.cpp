@@ -10,6 +10,7 @@
 
 #include "common/identity.h"
 #include "common/ids.h"
+#include "common/vocabulary.h"
 #include "tests/common/sample_messages.h"
 
 namespace samband::common {
@@ -220,7 +221,8 @@ TEST(DownlinkCodec, RejectRoundTripsEveryReason) {
 }
 
 TEST(DownlinkCodec, RejectReasonOutOfRangeIsRefused) {
-  auto d = roundTripDownlink(RejectMsg{1, static_cast<RejectReason>(kRejectReasonCount), 0, {}, ""});
+  auto d =
+      roundTripDownlink(RejectMsg{1, static_cast<RejectReason>(kRejectReasonCount), 0, {}, ""});
   ASSERT_FALSE(d.ok());
   EXPECT_NE(d.error().message.find("reject reason"), std::string::npos);
 }

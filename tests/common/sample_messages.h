@@ -29,7 +29,9 @@ inline Message envelopeFields(Payload payload, uint64_t seq = 1) {
   return m;
 }
 
-inline HeartbeatMsg sampleHeartbeat() { return {41, 7, ReadinessLevel::HEIGHTENED}; }
+inline HeartbeatMsg sampleHeartbeat() {
+  return {41, 7, ReadinessLevel::HEIGHTENED, (uint64_t{3} << 32) | 12};
+}
 
 inline UnitStatusMsg sampleUnitStatus() {
   UnitStatusMsg s;
@@ -102,7 +104,9 @@ inline KeyRotationMsg sampleKeyRotation() {
 }
 
 // Field tuples, so tests compare whole structs with EXPECT_EQ and see which field differs.
-inline auto fields(const HeartbeatMsg& m) { return std::tie(m.headSeq, m.outboxPending, m.level); }
+inline auto fields(const HeartbeatMsg& m) {
+  return std::tie(m.headSeq, m.outboxPending, m.level, m.counter);
+}
 inline auto fields(const UnitStatusMsg& m) {
   return std::tie(m.unitCode, m.operational, m.reason, m.expectedReopen, m.pupilsEnrolled,
                   m.pupilsPresent, m.staffTotal, m.staffAvailable, m.criticalCare, m.specialSupport,

@@ -7,6 +7,18 @@ import { fmtTime, n } from './format.js';
 import { api } from './api.js';
 import { LIVE_ORDER, renderHead, renderUnitRows, unitColumns } from './units.js';
 
+// Beyond this the provider's clock is flagged (broker/picture/view.h, kClockOffsetWarnMs).
+const CLOCK_OFFSET_WARN_S = 120;
+
+// A warning when the provider's measured clock offset is beyond two minutes, else null.
+function clockFlag(pr) {
+  const s = pr.clock_offset_s;
+  if (typeof s !== 'number' || Math.abs(s) <= CLOCK_OFFSET_WARN_S) return null;
+  const min = Math.round(Math.abs(s) / 60);
+  return el('span', { cls: 'res-bad clock-off', text: t(s > 0 ? 'clockAhead' : 'clockBehind', { m: min }),
+    attrs: { title: t('clockHint') } });
+}
+
 export function renderProviders() {
   const p = state.picture;
   if (!p) return;
@@ -23,11 +35,12 @@ export function renderProviders() {
     for (const s of STATES) if (counts[s]) unitsCell.append(el('span', { cls: 'sub' }, stateBadge(s), ' ' + counts[s]));
     if (!pr.units.length) unitsCell.textContent = '0';
     const cont = pr.continuity || 'ok';
+    const clock = clockFlag(pr);
     body.append(el('tr', { data: { provider: pr.id } },
       el('td', {}, el('a', { text: pr.name, attrs: { href: '#provider/' + encodeURIComponent(pr.id) } })),
       el('td', { text: pr.id }),
       el('td', {}, livenessBadge(pr.liveness)),
-      el('td', { text: pr.last_seen ? fmtTime(pr.last_seen) : t('never') }),
+      el('td', {}, pr.last_seen ? fmtTime(pr.last_seen) : t('never'), clock ? ' ' : null, clock),
       el('td', { cls: cont === 'ok' ? '' : 'res-bad', text: t('cont_' + cont) + (pr.continuity_from ? ' (' + fmtTime(pr.continuity_from) + ')' : '') }),
       unitsCell));
   }
@@ -92,6 +105,8 @@ export function renderProviderDetail(appendOnly) {
   const facts = $('provider-facts');
   facts.replaceChildren(livenessBadge(pr.liveness), ' · ' + t('colLastSeen') + ': ' +
     (pr.last_seen ? fmtTime(pr.last_seen) : t('never')) + ' · ' + t('colContinuity') + ': ' + t('cont_' + (pr.continuity || 'ok')));
+  const clock = clockFlag(pr);
+  if (clock) facts.append(' · ', clock);
   if (!appendOnly) {
     const cols = unitColumns(false);
     renderHead('provider-units-head', cols, () => renderProviderDetail(false));

@@ -366,6 +366,61 @@ TEST_F(CommitterTest, RefusesHeartbeatReplayedAfterRestart) {
   EXPECT_EQ(rejectOf(applyOne(hb.envelope, *alpha_)).reason, RejectReason::REPLAY);
 }
 
+TEST_F(CommitterTest, HeartbeatWithCounterIsJudgedByItsCounterNotItsClock) {
+  constexpr int64_t kThreeDays = 3 * 86'400'000;
+  ASSERT_TRUE(std::holds_alternative<common::HeadMsg>(
+      applyOne(alphaChain_.heartbeat(kNow + kThreeDays, 10).envelope, *alpha_)));
+  EXPECT_TRUE(std::holds_alternative<common::HeadMsg>(
+      applyOne(alphaChain_.heartbeat(kNow, 11).envelope, *alpha_)))
+      << "a heartbeat after one stamped days ahead is fresh by its counter";
+  EXPECT_EQ(rejectOf(applyOne(alphaChain_.heartbeat(kNow + 5, 11).envelope, *alpha_)).reason,
+            RejectReason::REPLAY);
+  EXPECT_EQ(
+      rejectOf(applyOne(alphaChain_.heartbeat(kNow + kThreeDays * 2, 9).envelope, *alpha_)).reason,
+      RejectReason::REPLAY);
+  // The counter survives a restart of the broker.
+  committer_.reset();
+  store_ = openStore();
+  committer_ = std::make_unique<Committer>(*store_, clock_, metrics_);
+  EXPECT_EQ(rejectOf(applyOne(alphaChain_.heartbeat(kNow + 6, 11).envelope, *alpha_)).reason,
+            RejectReason::REPLAY);
+  EXPECT_TRUE(std::holds_alternative<common::HeadMsg>(
+      applyOne(alphaChain_.heartbeat(kNow + 7, 12).envelope, *alpha_)));
+  EXPECT_EQ(
+      scalar("SELECT last_heartbeat_counter FROM keys WHERE provider_id='" + alpha_->id() + "'"),
+      12);
+}
+
+TEST_F(CommitterTest, MeasuresEachProvidersClockOffsetFromItsNewestHeartbeat) {
+  EXPECT_EQ(scalar("SELECT count(*) FROM providers WHERE clock_offset_ms IS NOT NULL"), 0);
+  applyOne(alphaChain_.heartbeat(kNow + 300'000, 1).envelope, *alpha_);
+  EXPECT_EQ(scalar("SELECT clock_offset_ms FROM providers WHERE id='" + alpha_->id() + "'"),
+            300'000);
+  clock_.advanceMs(1000);
+  applyOne(alphaChain_.heartbeat(kNow - 4000, 2).envelope, *alpha_);
+  EXPECT_EQ(scalar("SELECT clock_offset_ms FROM providers WHERE id='" + alpha_->id() + "'"), -5000)
+      << "positive when the provider's clock is ahead, from the newest heartbeat";
+  EXPECT_EQ(scalar("SELECT clock_offset_at FROM providers WHERE id='" + alpha_->id() + "'"),
+            kNow + 1000);
+}
+
+TEST_F(CommitterTest, LogsRefusalsByReasonAndProviderWithoutDetails) {
+  std::vector<std::string> lines;
+  committer_ = std::make_unique<Committer>(*store_, clock_, metrics_,
+                                           [&](const std::string& l) { lines.push_back(l); });
+  auto hb = alphaChain_.heartbeat(kNow + 100, 1);
+  applyOne(hb.envelope, *alpha_);
+  for (int i = 0; i < 5; ++i) applyOne(hb.envelope, *alpha_);
+  ASSERT_EQ(lines.size(), 1u) << "one line at once, the rest counted";
+  EXPECT_NE(lines[0].find("replay"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find(alpha_->id()), std::string::npos) << lines[0];
+  EXPECT_EQ(lines[0].find("counter"), std::string::npos) << "no detail text: " << lines[0];
+  clock_.advanceMs(10'000);
+  applyOne(hb.envelope, *alpha_);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[1].find("refused 5 frames more"), std::string::npos) << lines[1];
+}
+
 TEST_F(CommitterTest, HeartbeatsOfDifferentKeysAreIndependent) {
   ASSERT_TRUE(std::holds_alternative<common::HeadMsg>(
       applyOne(alphaChain_.heartbeat(kNow + 100).envelope, *alpha_)));
@@ -414,30 +469,31 @@ TEST_F(CommitterTest, CountsRefusalsPersistentlyByReason) {
   EXPECT_EQ(metrics_.rejected[static_cast<size_t>(RejectReason::BAD_SIGNATURE)].load(), 3u);
 }
 
-TEST_F(CommitterTest, UnitStatusMovesOnlyForwardInSentAt) {
+TEST_F(CommitterTest, UnitStatusFollowsTheSendersSequenceNotItsClock) {
+  constexpr int64_t kThreeDays = 3 * 86'400'000;
   expectAck(
-      applyOne(alphaChain_.next(status(kUnitA, common::OperationalState::CLOSED, 0), kNow + 10'000)
-                   .envelope,
-               *alpha_),
+      applyOne(
+          alphaChain_.next(status(kUnitA, common::OperationalState::CLOSED, 0), kNow + kThreeDays)
+              .envelope,
+          *alpha_),
       1, false);
-  // An older report arriving later (e.g. re-signed after a restore) is archived and acked, but
-  // does not overwrite the newer picture.
+  // Stamped three days earlier than the first by a clock put right since: the later seq wins,
+  // or one wrong clock reading would freeze the unit's picture for three days.
   expectAck(
       applyOne(
           alphaChain_.next(status(kUnitA, common::OperationalState::NORMAL, 300), kNow).envelope,
           *alpha_),
       2, false);
-  EXPECT_EQ(unitRow("actual", kUnitA),
-            std::make_tuple(std::string("closed"), kNow + 10'000, int64_t{0}));
+  EXPECT_EQ(unitRow("actual", kUnitA), std::make_tuple(std::string("normal"), kNow, int64_t{300}));
   EXPECT_EQ(frameCount(), 2);
 
   expectAck(
-      applyOne(alphaChain_.next(status(kUnitA, common::OperationalState::REMOTE, 5), kNow + 20'000)
+      applyOne(alphaChain_.next(status(kUnitA, common::OperationalState::REMOTE, 5), kNow + 1000)
                    .envelope,
                *alpha_),
       3, false);
   EXPECT_EQ(unitRow("actual", kUnitA),
-            std::make_tuple(std::string("remote"), kNow + 20'000, int64_t{5}));
+            std::make_tuple(std::string("remote"), kNow + 1000, int64_t{5}));
 }
 
 TEST_F(CommitterTest, ExerciseTrafficLeavesActualPictureAlone) {
@@ -485,7 +541,7 @@ TEST_F(CommitterTest, ExerciseTrafficLeavesActualPictureAlone) {
             1);
 }
 
-TEST_F(CommitterTest, CapacityReportReplacesEntriesAndIgnoresOlderReports) {
+TEST_F(CommitterTest, CapacityReportReplacesEntriesInSequenceWhateverItsSentAt) {
   applyOne(alphaChain_
                .next(capacity(kUnitA, {{common::SchoolForm::GRUNDSKOLA, 3, 25, 2, 4},
                                        {common::SchoolForm::GRUNDSKOLA, 4, 27, 1, 3}}),
@@ -509,13 +565,14 @@ TEST_F(CommitterTest, CapacityReportReplacesEntriesAndIgnoresOlderReports) {
       *alpha_);
   expectAck(late, 3, false);
   EXPECT_EQ(capacityRows("actual", kUnitA),
-            (std::vector<std::tuple<std::string, int, int>>{{"forskola", 0, 6}}));
+            (std::vector<std::tuple<std::string, int, int>>{{"grundskola", 9, 3}}))
+      << "the later seq wins although stamped earlier";
 
   applyOne(alphaChain_.next(capacity(kUnitA, {}), kNow + 2000).envelope, *alpha_);
   EXPECT_TRUE(capacityRows("actual", kUnitA).empty());
 }
 
-TEST_F(CommitterTest, ContinuityIsKeptPerProviderAndMovesOnlyForward) {
+TEST_F(CommitterTest, ContinuityIsKeptPerProviderAndFollowsTheSequence) {
   applyOne(alphaChain_
                .next(common::ContinuityMsg{common::ContinuityState::AT_RISK, kNow + 86'400'000,
                                            "personalbrist"},
@@ -525,17 +582,17 @@ TEST_F(CommitterTest, ContinuityIsKeptPerProviderAndMovesOnlyForward) {
   applyOne(
       betaChain_.next(common::ContinuityMsg{common::ContinuityState::OK, 0, ""}, kNow).envelope,
       *beta_);
-  applyOne(alphaChain_.next(common::ContinuityMsg{common::ContinuityState::OK, 0, "gammal"}, kNow)
+  applyOne(alphaChain_.next(common::ContinuityMsg{common::ContinuityState::OK, 0, "löst"}, kNow)
                .envelope,
            *alpha_);
   SQLite::Statement q(store_->db(),
-                      "SELECT provider_id, from_date, note, sent_at FROM continuity "
+                      "SELECT provider_id, state, note, sent_at FROM continuity "
                       "WHERE mode='actual' ORDER BY provider_id");
   ASSERT_TRUE(q.executeStep());
   EXPECT_EQ(q.getColumn(0).getString(), alpha_->id());
-  EXPECT_EQ(q.getColumn(1).getInt64(), kNow + 86'400'000);
-  EXPECT_EQ(q.getColumn(2).getString(), "personalbrist");
-  EXPECT_EQ(q.getColumn(3).getInt64(), kNow + 100);
+  EXPECT_EQ(q.getColumn(1).getString(), "ok");
+  EXPECT_EQ(q.getColumn(2).getString(), "löst");
+  EXPECT_EQ(q.getColumn(3).getInt64(), kNow);
   ASSERT_TRUE(q.executeStep());
   EXPECT_EQ(q.getColumn(0).getString(), beta_->id());
   EXPECT_FALSE(q.executeStep());

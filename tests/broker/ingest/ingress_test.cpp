@@ -418,6 +418,31 @@ TEST_F(IngressTest, RefusesHeartbeatFromFileAsForbidden) {
   EXPECT_EQ(std::get<Refusal>(a).reason, RejectReason::FORBIDDEN);
 }
 
+TEST_F(IngressTest, RefusesSentAtBeyondThirtyDaysEitherWayAsClockSkewOnEveryChannel) {
+  constexpr int64_t kDay = 86'400'000;
+  for (int64_t sentAt :
+       {kNow + 30 * kDay + 1, kNow - 30 * kDay - 1, int64_t{253'402'300'799'000}}) {
+    Bytes f = common::seal(*alpha_, unitStatus(*alpha_, kAlphaUnit, 1, sentAt)).envelope;
+    Refusal r = refused(f, alpha_->id());
+    EXPECT_EQ(r.reason, RejectReason::CLOCK_SKEW) << sentAt;
+    EXPECT_EQ(r.sender, alpha_->id()) << "said to the sender, with its seq";
+    EXPECT_EQ(r.seq, 1u);
+    Admission fromFile = admitFromFile(*ingress_, f, kNow);
+    ASSERT_TRUE(std::holds_alternative<Refusal>(fromFile));
+    EXPECT_EQ(std::get<Refusal>(fromFile).reason, RejectReason::CLOCK_SKEW);
+  }
+  EXPECT_NE(
+      refused(common::seal(*alpha_, unitStatus(*alpha_, kAlphaUnit, 1, kNow - 40 * kDay)).envelope,
+              alpha_->id())
+          .detail.find("40 days behind"),
+      std::string::npos);
+  for (int64_t sentAt : {kNow + 30 * kDay, kNow - 30 * kDay}) {
+    Admission a = admit(common::seal(*alpha_, unitStatus(*alpha_, kAlphaUnit, 1, sentAt)).envelope,
+                        alpha_->id());
+    EXPECT_TRUE(std::holds_alternative<VerifiedFrame>(a)) << "30 days is still within";
+  }
+}
+
 TEST_F(IngressTest, FileChannelKeepsEveryOtherStep) {
   common::SealedFrame f = common::seal(*alpha_, unitStatus(*alpha_, kAlphaUnit));
   auto parts = common::decodeEnvelope(f.envelope);

@@ -39,12 +39,13 @@ class Chain {
     prevHash_ = f.bodyHash;
     return f;
   }
-  common::SealedFrame heartbeat(int64_t sentAt) const {
+  // `counter` 0: as an agent that predates heartbeat counters sends it.
+  common::SealedFrame heartbeat(int64_t sentAt, uint64_t counter = 0) const {
     common::Message m;
     m.senderId = id_.id();
     m.keyId = id_.keyId();
     m.sentAt = sentAt;
-    m.payload = common::HeartbeatMsg{seq_, 0, common::ReadinessLevel::NORMAL};
+    m.payload = common::HeartbeatMsg{seq_, 0, common::ReadinessLevel::NORMAL, counter};
     return common::seal(id_, m);
   }
 

@@ -207,8 +207,10 @@ TEST_F(ViewTest, StatusJsonHasContractKeysAndValues) {
 
   const json* beta = provider(picture, beta_->id());
   ASSERT_NE(beta, nullptr);
-  EXPECT_EQ((*beta)["liveness"], "online");  // heartbeats count for liveness
-  EXPECT_EQ((*beta)["last_seq"], 0);         // but are outside the chain
+  EXPECT_EQ((*beta)["liveness"], "online");   // heartbeats count for liveness
+  EXPECT_EQ((*beta)["last_seq"], 0);          // but are outside the chain
+  EXPECT_EQ((*beta)["clock_offset_s"], 0.0);  // its heartbeat's sentAt was our time
+  EXPECT_TRUE((*alpha)["clock_offset_s"].is_null()) << "no heartbeat: not measured";
   ASSERT_EQ((*beta)["units"].size(), 1u);
   EXPECT_EQ((*beta)["units"][0]["operational"], "unknown");
   EXPECT_TRUE((*beta)["units"][0]["pupils_present"].is_null());
@@ -252,6 +254,22 @@ TEST_F(ViewTest, ExerciseReportsAreListedApartFromTheRealPicture) {
   EXPECT_EQ(picture["other_modes"][0]["mode"], "exercise");
   EXPECT_EQ(picture["other_modes"][0]["code"], "20000001");
   EXPECT_EQ(picture["other_modes"][0]["operational"], "closed");
+}
+
+TEST_F(ViewTest, ClockOffsetIsPositiveWhenTheProviderIsAheadAndFlaggedBeyondTwoMinutes) {
+  send(*beta_, 0, {}, common::HeartbeatMsg{0, 0, common::ReadinessLevel::NORMAL, 1},
+       kNow + 301'234);
+  json picture = currentPicture(*store_, LivenessRules{}, kNow).value();
+  const json* beta = provider(picture, beta_->id());
+  ASSERT_NE(beta, nullptr);
+  EXPECT_EQ((*beta)["clock_offset_s"], 301.2);
+  std::string text = pictureText(picture);
+  EXPECT_NE(text.find("CLOCK 301 s AHEAD"), std::string::npos) << text;
+  send(*beta_, 0, {}, common::HeartbeatMsg{0, 0, common::ReadinessLevel::NORMAL, 2},
+       kNow - 119'000);
+  picture = currentPicture(*store_, LivenessRules{}, kNow).value();
+  EXPECT_EQ((*provider(picture, beta_->id()))["clock_offset_s"], -119.0);
+  EXPECT_EQ(pictureText(picture).find("CLOCK"), std::string::npos) << "within two minutes";
 }
 
 TEST_F(ViewTest, TextRenderingNamesProvidersAndRefusals) {

@@ -103,43 +103,56 @@ TEST_F(ArchiveStoreTest, CountersAndTimesAccumulate) {
   ASSERT_TRUE(archive_->addRejections({{"replay", 3}, {"malformed", 1}}).ok());
   EXPECT_EQ(scalar("SELECT count FROM rejections WHERE reason='replay'"), 5);
   const std::string key = common::toHex(alpha_->keyId());
-  ASSERT_TRUE(archive_->setLastHeartbeats({{key, kNow}}).ok());
-  auto last = archive_->lastHeartbeatSentAt(key);
+  ASSERT_TRUE(archive_->setLastHeartbeats({{key, HeartbeatMark{kNow, UINT64_MAX - 1}}}).ok());
+  auto last = archive_->lastHeartbeat(key);
   ASSERT_TRUE(last.ok());
-  EXPECT_EQ(*last, kNow);
+  EXPECT_EQ(last->sentAt, kNow);
+  EXPECT_EQ(last->counter, UINT64_MAX - 1) << "counters above INT64_MAX survive the round trip";
+  ASSERT_TRUE(archive_->setClockOffsets({{"556677-0001", ClockOffset{-90'000, kNow}}}).ok());
+  EXPECT_EQ(scalar("SELECT clock_offset_ms FROM providers WHERE id='556677-0001'"), -90'000);
   ASSERT_TRUE(archive_->noteLastSeen({{"556677-0001", kNow}}).ok());
   ASSERT_TRUE(archive_->noteLastSeen({{"556677-0001", kNow - 1000}}).ok());
   EXPECT_EQ(scalar("SELECT last_seen FROM providers WHERE id='556677-0001'"), kNow)
       << "last seen never moves back";
 }
 
-TEST_F(ArchiveStoreTest, UnitStatusAndContinuityMoveOnlyForward) {
+TEST_F(ArchiveStoreTest, UnitStatusAndContinuityFollowArchiveOrderNotTheSendersClock) {
+  constexpr int64_t kThreeDays = 3 * 86'400'000;
   common::UnitStatusMsg s;
   s.unitCode = "10000001";
   s.pupilsPresent = 100;
-  ASSERT_TRUE(archive_->upsertUnitStatus("actual", "556677-0001", 1, kNow, kNow, s).ok());
+  ASSERT_TRUE(
+      archive_->upsertUnitStatus("actual", "556677-0001", 1, kNow + kThreeDays, kNow, s).ok());
   s.pupilsPresent = 50;
-  ASSERT_TRUE(archive_->upsertUnitStatus("actual", "556677-0001", 2, kNow - 1, kNow, s).ok());
-  EXPECT_EQ(scalar("SELECT pupils_present FROM unit_status WHERE code='10000001'"), 100);
+  ASSERT_TRUE(archive_->upsertUnitStatus("actual", "556677-0001", 2, kNow, kNow, s).ok());
+  EXPECT_EQ(scalar("SELECT pupils_present FROM unit_status WHERE code='10000001'"), 50)
+      << "a later frame wins although its sender's clock says it is older";
+  s.pupilsPresent = 7;
+  ASSERT_TRUE(archive_->upsertUnitStatus("actual", "556677-0001", 1, kNow, kNow, s).ok());
+  EXPECT_EQ(scalar("SELECT pupils_present FROM unit_status WHERE code='10000001'"), 50)
+      << "an earlier frame applied again never moves the picture back";
   common::ContinuityMsg c;
-  c.note = "first";
+  c.note = "stamped ahead";
+  ASSERT_TRUE(archive_->upsertContinuity("actual", "556677-0001", 1, kNow + kThreeDays, c).ok());
+  c.note = "later";
+  ASSERT_TRUE(archive_->upsertContinuity("actual", "556677-0001", 2, kNow, c).ok());
+  EXPECT_EQ(store_->db().execAndGet("SELECT note FROM continuity").getString(), "later");
+  c.note = "earlier frame";
   ASSERT_TRUE(archive_->upsertContinuity("actual", "556677-0001", 1, kNow, c).ok());
-  c.note = "older";
-  ASSERT_TRUE(archive_->upsertContinuity("actual", "556677-0001", 2, kNow - 1, c).ok());
-  EXPECT_EQ(store_->db().execAndGet("SELECT note FROM continuity").getString(), "first");
+  EXPECT_EQ(store_->db().execAndGet("SELECT note FROM continuity").getString(), "later");
 }
 
-TEST_F(ArchiveStoreTest, CapacityIsReplacedByANewerReportOnly) {
+TEST_F(ArchiveStoreTest, CapacityIsReplacedByALaterFrameOnly) {
   common::CapacityMsg c{"10000001",
                         {{common::SchoolForm::GRUNDSKOLA, 3, 25, 2, 4},
                          {common::SchoolForm::GRUNDSKOLA, 4, 25, 1, 1}}};
-  ASSERT_TRUE(archive_->replaceCapacity("actual", 1, kNow, c).ok());
+  ASSERT_TRUE(archive_->replaceCapacity("actual", 2, kNow + 86'400'000, c).ok());
   EXPECT_EQ(scalar("SELECT count(*) FROM capacity"), 2);
-  common::CapacityMsg older{"10000001", {{common::SchoolForm::GRUNDSKOLA, 3, 25, 9, 9}}};
-  ASSERT_TRUE(archive_->replaceCapacity("actual", 2, kNow - 1, older).ok());
-  EXPECT_EQ(scalar("SELECT count(*) FROM capacity"), 2);
-  common::CapacityMsg newer{"10000001", {{common::SchoolForm::GRUNDSKOLA, 3, 25, 7, 7}}};
-  ASSERT_TRUE(archive_->replaceCapacity("actual", 3, kNow + 1, newer).ok());
+  common::CapacityMsg earlier{"10000001", {{common::SchoolForm::GRUNDSKOLA, 3, 25, 9, 9}}};
+  ASSERT_TRUE(archive_->replaceCapacity("actual", 1, kNow + 2 * 86'400'000, earlier).ok());
+  EXPECT_EQ(scalar("SELECT count(*) FROM capacity"), 2) << "frame 1 is older than frame 2";
+  common::CapacityMsg later{"10000001", {{common::SchoolForm::GRUNDSKOLA, 3, 25, 7, 7}}};
+  ASSERT_TRUE(archive_->replaceCapacity("actual", 3, kNow, later).ok());
   EXPECT_EQ(scalar("SELECT count(*) FROM capacity"), 1);
   EXPECT_EQ(scalar("SELECT seats_now FROM capacity"), 7);
 }

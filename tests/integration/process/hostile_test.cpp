@@ -4,6 +4,7 @@
 
 #include <zmq.hpp>
 
+#include "common/clock.h"
 #include "common/codec.h"
 #include "common/identity.h"
 #include "tests/integration/process/city_fixture.h"
@@ -35,7 +36,8 @@ class Hostile : public CityFixture {
     m.keyId = id.keyId();
     m.seq = seq;
     m.prevHash = prev;
-    m.sentAt = 1'700'000'000'000 + static_cast<int64_t>(seq);
+    // Now: a sentAt more than 30 days off is refused as clock_skew before anything else.
+    m.sentAt = common::SystemClock().nowMs() + static_cast<int64_t>(seq);
     common::UnitStatusMsg s;
     s.unitCode = unit;
     s.operational = common::OperationalState::REDUCED;
