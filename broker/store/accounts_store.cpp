@@ -176,57 +176,6 @@ Result<int64_t> AccountsStore::countActiveSessions(int64_t nowMs) {
   }
 }
 
-Result<int64_t> AccountsStore::lockedUntil(const std::string& subject) {
-  try {
-    SQLite::Statement q(store_.db(), "SELECT locked_until FROM login_failures WHERE subject=?");
-    q.bind(1, subject);
-    return q.executeStep() ? q.getColumn(0).getInt64() : int64_t{0};
-  } catch (const SQLite::Exception& e) {
-    return columns::failure(e);
-  }
-}
-
-Status AccountsStore::recordLoginFailures(
-    const std::vector<std::string>& subjects, int64_t forgetBefore,
-    const std::function<LoginFailureRow(const std::string&, const std::optional<LoginFailureRow>&)>&
-        next) {
-  try {
-    auto& db = store_.db();
-    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
-    for (const auto& subject : subjects) {
-      std::optional<LoginFailureRow> current;
-      {
-        SQLite::Statement q(db,
-                            "SELECT failures, last_failure_at, locked_until FROM login_failures "
-                            "WHERE subject=?");
-        q.bind(1, subject);
-        if (q.executeStep()) {
-          current = LoginFailureRow{q.getColumn(0).getInt64(), q.getColumn(1).getInt64(),
-                                    q.getColumn(2).getInt64()};
-        }
-      }
-      const LoginFailureRow row = next(subject, current);
-      SQLite::Statement q(db,
-                          "INSERT INTO login_failures(subject, failures, last_failure_at, "
-                          "locked_until) VALUES(?,?,?,?) ON CONFLICT(subject) DO UPDATE SET "
-                          "failures=excluded.failures, last_failure_at=excluded.last_failure_at, "
-                          "locked_until=excluded.locked_until");
-      q.bind(1, subject);
-      q.bind(2, row.failures);
-      q.bind(3, row.lastFailureAt);
-      q.bind(4, row.lockedUntil);
-      q.exec();
-    }
-    SQLite::Statement purge(db, "DELETE FROM login_failures WHERE last_failure_at<?");
-    purge.bind(1, forgetBefore);
-    purge.exec();
-    tx.commit();
-  } catch (const SQLite::Exception& e) {
-    return columns::failure(e);
-  }
-  return {};
-}
-
 Status AccountsStore::updateLoginFailures(
     const std::vector<std::string>& subjects, int64_t forgetBefore,
     const std::function<void(std::vector<std::optional<LoginFailureRow>>&)>& change) {
@@ -276,20 +225,6 @@ Status AccountsStore::updateLoginFailures(
     purge.bind(1, forgetBefore);
     purge.exec();
     tx.commit();
-  } catch (const SQLite::Exception& e) {
-    return failed(e);
-  }
-  return {};
-}
-
-Status AccountsStore::clearLoginFailures(const std::vector<std::string>& subjects) {
-  try {
-    SQLite::Statement q(store_.db(), "DELETE FROM login_failures WHERE subject=?");
-    for (const auto& subject : subjects) {
-      q.reset();
-      q.bind(1, subject);
-      q.exec();
-    }
   } catch (const SQLite::Exception& e) {
     return columns::failure(e);
   }

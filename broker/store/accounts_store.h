@@ -74,16 +74,6 @@ class AccountsStore {
   common::Status endSession(const std::string& tokenHash);
   common::Result<int64_t> countActiveSessions(int64_t nowMs);
 
-  // The lock window's end for `subject`; 0 when it has none.
-  common::Result<int64_t> lockedUntil(const std::string& subject);
-  // In one IMMEDIATE transaction (two failures at once both count): for each subject, stores
-  // what `next` makes of its current row (nothing when it has none), then deletes rows whose
-  // last failure is before `forgetBefore`.
-  common::Status recordLoginFailures(
-      const std::vector<std::string>& subjects, int64_t forgetBefore,
-      const std::function<LoginFailureRow(const std::string& subject,
-                                          const std::optional<LoginFailureRow>& current)>& next);
-  common::Status clearLoginFailures(const std::vector<std::string>& subjects);
   // In one IMMEDIATE transaction, so that concurrent logins are decided one after the other:
   // reads the rows of `subjects` (nothing for a subject without one), lets `change` rewrite them
   // (same order as `subjects`), stores every row it changed (deletes one left without

@@ -171,7 +171,7 @@ common::Status ArchiveStore::setLastHeartbeats(
       q.exec();
     }
   } catch (const std::exception& e) {
-    return failure(e);
+    return columns::failure(e);
   }
   return {};
 }

@@ -29,25 +29,36 @@ TEST_F(AccountsStoreTest, SessionIsFoundWithItsUserUntilItExpires) {
   EXPECT_FALSE(accounts.findSession(std::string(32, 'x'), kNow)->has_value());
 }
 
-TEST_F(AccountsStoreTest, LoginFailuresSeeTheirCurrentRowAndOldRowsAreForgotten) {
+TEST_F(AccountsStoreTest, LoginFailuresAreRewrittenInOneTransactionAndOldRowsForgotten) {
   AccountsStore accounts(*store_);
-  auto bump = [](const std::string&, const std::optional<LoginFailureRow>& current) {
-    LoginFailureRow next = current.value_or(LoginFailureRow{});
-    next.failures++;
-    next.lastFailureAt = kNow;
-    next.lockedUntil = kNow + 1000 * next.failures;
-    return next;
+  auto bumpAll = [](std::vector<std::optional<LoginFailureRow>>& rows) {
+    for (auto& row : rows) {
+      LoginFailureRow next = row.value_or(LoginFailureRow{});
+      next.failures++;
+      next.lastFailureAt = kNow;
+      next.lockedUntil = kNow + 1000 * next.failures;
+      row = next;
+    }
   };
-  ASSERT_TRUE(accounts.recordLoginFailures({"user:a", "addr:x"}, 0, bump).ok());
-  ASSERT_TRUE(accounts.recordLoginFailures({"user:a"}, 0, bump).ok());
-  EXPECT_EQ(*accounts.lockedUntil("user:a"), kNow + 2000);
-  EXPECT_EQ(*accounts.lockedUntil("addr:x"), kNow + 1000);
-  EXPECT_EQ(*accounts.lockedUntil("user:nobody"), 0);
-  ASSERT_TRUE(accounts.clearLoginFailures({"user:a"}).ok());
-  EXPECT_EQ(*accounts.lockedUntil("user:a"), 0);
-  // A later failure elsewhere forgets rows whose last failure is older than the cut-off.
-  ASSERT_TRUE(accounts.recordLoginFailures({"user:b"}, kNow + 1, bump).ok());
-  EXPECT_EQ(*accounts.lockedUntil("addr:x"), 0);
+  std::vector<std::optional<LoginFailureRow>> seen;
+  auto look = [&](std::vector<std::optional<LoginFailureRow>>& rows) { seen = rows; };
+  ASSERT_TRUE(accounts.updateLoginFailures({"user:a", "addr:x"}, 0, bumpAll).ok());
+  ASSERT_TRUE(accounts.updateLoginFailures({"user:a"}, 0, bumpAll).ok());
+  ASSERT_TRUE(accounts.updateLoginFailures({"user:a", "addr:x", "user:nobody"}, 0, look).ok());
+  ASSERT_EQ(seen.size(), 3u);
+  ASSERT_TRUE(seen[0] && seen[1]);
+  EXPECT_EQ(seen[0]->lockedUntil, kNow + 2000);
+  EXPECT_EQ(seen[1]->lockedUntil, kNow + 1000);
+  EXPECT_FALSE(seen[2]);
+  // A row left without failures is deleted.
+  auto clear = [](std::vector<std::optional<LoginFailureRow>>& rows) { rows[0]->failures = 0; };
+  ASSERT_TRUE(accounts.updateLoginFailures({"user:a"}, 0, clear).ok());
+  ASSERT_TRUE(accounts.updateLoginFailures({"user:a"}, 0, look).ok());
+  EXPECT_FALSE(seen[0]);
+  // A later update forgets rows whose last failure is older than the cut-off.
+  ASSERT_TRUE(accounts.updateLoginFailures({"user:b"}, kNow + 1, bumpAll).ok());
+  ASSERT_TRUE(accounts.updateLoginFailures({"addr:x"}, 0, look).ok());
+  EXPECT_FALSE(seen[0]);
 }
 
 }  // namespace
