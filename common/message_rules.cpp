@@ -99,6 +99,10 @@ void checkPayload(Checker& c, const Payload& p) {
     c.require(enumInRange(d->level, ReadinessLevel::HIGHEST), "directive.level");
     c.require(d->recipients.size() <= kMaxRecipients, "directive has too many recipients");
     for (const auto& r : d->recipients) c.require(isProviderId(r), "directive.recipients");
+  } else if (auto* tb = std::get_if<TimeBeaconMsg>(&p)) {
+    c.require(enumInRange(tb->level, ReadinessLevel::HIGHEST), "time_beacon.level");
+    c.text(tb->checkId, kMaxIdText, "time_beacon.checkId");
+    c.range(tb->checkIssuedAt, 0, INT64_MAX, "time_beacon.checkIssuedAt");
   } else if (auto* kr = std::get_if<KeyRotationMsg>(&p)) {
     c.require(kr->newKeyId.size() == kKeyIdBytes, "key_rotation.newKeyId");
     c.require(kr->newSignPublic.size() == 32, "key_rotation.newSignPublic");
@@ -115,8 +119,9 @@ Status validate(const Message& m) {
   c.require(m.keyId.size() == kKeyIdBytes, "keyId must be 8 bytes");
   c.require(static_cast<uint16_t>(m.mode) <= static_cast<uint16_t>(Mode::TEST), "mode");
   c.require(m.sentAt > 0, "sentAt must be set");
-  if (m.isHeartbeat()) {
-    c.require(m.seq == 0 && m.prevHash.empty(), "heartbeats carry seq 0 and no prevHash");
+  if (m.isOutsideChain()) {
+    c.require(m.seq == 0 && m.prevHash.empty(),
+              "heartbeats and time beacons carry seq 0 and no prevHash");
   } else {
     c.require(m.seq >= 1, "seq must be at least 1");
     c.require(m.seq > INT64_MAX / 2 ? false : true, "seq out of range");
