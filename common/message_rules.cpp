@@ -7,6 +7,7 @@
 #include "common/identity.h"
 #include "common/ids.h"
 #include "common/limits.h"
+#include "common/personal_number.h"
 #include "common/text_rules.h"
 
 namespace samband::common {
@@ -121,7 +122,7 @@ Status validate(const Message& m) {
   c.require(m.sentAt > 0, "sentAt must be set");
   if (m.isOutsideChain()) {
     c.require(m.seq == 0 && m.prevHash.empty(),
-              "heartbeats and time beacons carry seq 0 and no prevHash");
+              "heartbeats carry seq 0 and no prevHash (time beacons too)");
   } else {
     c.require(m.seq >= 1, "seq must be at least 1");
     c.require(m.seq > INT64_MAX / 2 ? false : true, "seq out of range");
@@ -131,6 +132,29 @@ Status validate(const Message& m) {
   checkPayload(c, m.payload);
   if (!c.ok()) return invalidInput(c.problem());
   return {};
+}
+
+std::optional<PersonalDataFinding> findPersonalData(const Payload& p) {
+  std::optional<PersonalDataFinding> found;
+  auto check = [&](const std::string& text, const char* field) {
+    if (found) return;
+    if (auto number = findPersonalNumber(text)) found = PersonalDataFinding{field, *number};
+  };
+  if (auto* s = std::get_if<UnitStatusMsg>(&p)) {
+    check(s->reason, "unit_status.reason");
+    check(s->note, "unit_status.note");
+  } else if (auto* co = std::get_if<ContinuityMsg>(&p)) {
+    check(co->note, "continuity.note");
+  } else if (auto* ra = std::get_if<ReadinessAnswerMsg>(&p)) {
+    check(ra->checkId, "readiness_answer.checkId");
+    for (const auto& t : ra->results) {
+      check(t.name, "readiness_answer self-test name");
+      check(t.detail, "readiness_answer self-test detail");
+    }
+  } else if (auto* da = std::get_if<DirectiveAckMsg>(&p)) {
+    check(da->directiveId, "directive_ack.directiveId");
+  }
+  return found;
 }
 
 }  // namespace samband::common

@@ -57,6 +57,6 @@ int main(int argc, char** argv) {
   write(dir, "downlink-ack", encodeDownlink(AckMsg{7, false}));
   write(dir, "downlink-reject",
         encodeDownlink(RejectMsg{7, RejectReason::REPLAY, 6, Bytes(32, 1), "taken"}));
-  write(dir, "downlink-head", encodeDownlink(HeadMsg{6, Bytes(32, 2), 1}));
+  write(dir, "downlink-head", encodeDownlink(HeadMsg{6, Bytes(32, 2), 1, {}}));
   return 0;
 }
