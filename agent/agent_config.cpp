@@ -197,6 +197,9 @@ Result<AgentConfig> loadAgentConfig(const std::string& path) {
   auto statusAge = file.integer("selftest", "status_max_age_h", 26, 1, 24 * 365);
   if (!statusAge) return statusAge.error();
   c.selfTest.statusMaxAgeMs = *statusAge * 3'600'000;
+  auto citySignal = file.integer("selftest", "city_signal_max_age_s", 600, 1, 86400);
+  if (!citySignal) return citySignal.error();
+  c.selfTest.citySignalMaxAgeMs = *citySignal * 1000;
 
   if (Status s = checkAgentConfig(c, path); !s) return s.error();
   return c;

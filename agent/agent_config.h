@@ -21,6 +21,7 @@ struct SelfTestLimits {
   int64_t outboxMaxPending = 1000;            // unacknowledged messages at most
   int64_t outboxMaxAgeMs = 3'600'000;         // age of the oldest unacknowledged one at most
   int64_t statusMaxAgeMs = 26LL * 3'600'000;  // every unit has a status report at least this new
+  int64_t citySignalMaxAgeMs = 600'000;       // newest city-signed word at most this old
 };
 
 struct AgentConfig {

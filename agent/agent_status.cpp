@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "agent/city_signal.h"
+#include "agent/city_state.h"
 #include "agent/database.h"
 #include "agent/inbox.h"
 #include "agent/link_state.h"
@@ -64,6 +66,27 @@ common::Result<AgentStatus> readAgentStatus(const AgentConfig& config, int64_t w
   if (!inbox) return inbox.error();
   st.inboxTotal = inbox->first;
   st.inboxUnhandled = inbox->second;
+  CitySignalStore signals(**db);
+  auto signal = signals.read();
+  if (!signal) return signal.error();
+  auto city = CityState(**db).read();
+  if (!city) return city.error();
+  CitySignalInputs in;
+  in.nowMs = wallNowMs;
+  in.connected = st.connected;
+  in.connectedAt = link->lastConnectedAt;
+  in.row = *signal;
+  in.appliedDirective = city->directiveNumber;
+  in.maxAgeMs = config.selfTest.citySignalMaxAgeMs;
+  if (!signal->beacon.checkId.empty()) {
+    auto holds = signals.holdsCheck(signal->beacon.checkId);
+    if (!holds) return holds.error();
+    in.holdsNewestCheck = *holds;
+  }
+  CitySignalAssessment assessed = assessCitySignal(in);
+  if (signal->lastSignedAt > 0) st.cityLastSignedAt = signal->lastSignedAt;
+  st.citySilentForMs = assessed.silentForMs;
+  st.citySignalProblems = std::move(assessed.problems);
   return st;
 }
 
@@ -102,6 +125,12 @@ std::string agentStatusJson(const AgentStatus& st) {
   j["inbox"] = st.inboxTotal;
   j["inbox_unhandled"] = st.inboxUnhandled;
   j["key_id"] = st.keyId;
+  j["city_last_signed_at"] = timeOrNull(st.cityLastSignedAt);
+  j["city_signal"] = {
+      {"ok", st.citySignalProblems.empty()},
+      {"silent_for_s",
+       st.citySilentForMs ? nlohmann::json(*st.citySilentForMs / 1000) : nlohmann::json(nullptr)},
+      {"problems", st.citySignalProblems}};
   if (st.keyRotation) {
     const KeyRotationRecord& r = *st.keyRotation;
     j["key_rotation"] = {
@@ -155,6 +184,9 @@ std::string agentStatusText(const AgentStatus& st) {
   if (st.inboxUnhandled > 0) {
     out << "from the city   " << st.inboxUnhandled << " message(s) not yet handled\n";
   }
+  out << "city signal     last signed word from the city " << timeOrNever(st.cityLastSignedAt)
+      << "\n";
+  for (const auto& problem : st.citySignalProblems) out << "  WARNING: " << problem << "\n";
   out << "signing key     " << (st.keyId.empty() ? "(not used yet)" : st.keyId) << "\n";
   if (st.keyRotation) {
     const KeyRotationRecord& r = *st.keyRotation;

@@ -38,6 +38,11 @@ struct AgentStatus {
   size_t inboxUnhandled = 0;
   std::string keyId;                             // hex; the key the outbox signs with
   std::optional<KeyRotationRecord> keyRotation;  // the current or last rotation
+  // The newest city-signed time (beacon or message, city clock) and, when something is wrong
+  // with the city's signal (agent/city_signal.h), what to tell the person on duty.
+  std::optional<int64_t> cityLastSignedAt;
+  std::optional<int64_t> citySilentForMs;
+  std::vector<std::string> citySignalProblems;
 };
 
 // Errors: invalidInput when the outbox does not exist (init not run), unavailable on I/O.

@@ -21,6 +21,13 @@ struct VerifiedCityMessage {
 common::Result<VerifiedCityMessage> verifyCityMessage(const common::Bytes& envelope,
                                                       const common::PublicKey& citySign);
 
+// The city's time beacon from a heartbeat reply (Head.beacon), checked like a city message: the
+// pinned city key over the exact body bytes, "city" as sender, a TimeBeacon body. Returns the
+// body (its sentAt is the time the city signed it). Errors: unauthorised (not signed by
+// `citySign`), invalidInput (malformed, or not a time beacon from "city").
+common::Result<common::Message> verifyTimeBeacon(const common::Bytes& envelope,
+                                                 const common::PublicKey& citySign);
+
 // "readiness_check" / "directive" and the check or directive id.
 const char* cityMessageKind(const common::Message& message);
 std::string cityMessageRef(const common::Message& message);

@@ -122,6 +122,21 @@ const std::vector<std::vector<const char*>>& migrations() {
           "  epoch INTEGER NOT NULL)",
           "INSERT INTO heartbeat_epoch VALUES (1, 0)",
       },
+      // 6: the newest city-signed word and what the city's time beacon named (agent/city_signal.h).
+      {
+          "CREATE TABLE city_signal ("
+          "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+          "  last_signed_at INTEGER NOT NULL,"      // newest city-signed time (city clock, ms)
+          "  heard_at INTEGER NOT NULL,"            // our clock when it last moved forward
+          "  beacon_at INTEGER NOT NULL,"           // sentAt of the newest time beacon
+          "  first_beacon_at INTEGER NOT NULL,"     // sentAt of the first time beacon
+          "  baseline_directive INTEGER NOT NULL,"  // directive number the first beacon named
+          "  level TEXT NOT NULL,"                  // what the newest beacon named
+          "  directive_number INTEGER NOT NULL,"
+          "  check_id TEXT NOT NULL,"
+          "  check_issued_at INTEGER NOT NULL)",
+          "INSERT INTO city_signal VALUES (1, 0, 0, 0, 0, 0, 'normal', 0, '', 0)",
+      },
   };
   return kMigrations;
 }

@@ -106,6 +106,15 @@ bool hasStatusField(const ReportRequest& r) {
 
 constexpr const char* kSupplies = "ok, degraded, down, unknown";
 
+// The flag a person typed for a wire field findPersonalData() names.
+std::string flagOf(const char* field) {
+  const std::string f = field;
+  if (f == "unit_status.reason") return "--reason";
+  if (f == "unit_status.note") return "--note";
+  if (f == "continuity.note") return "the continuity note";
+  return f;
+}
+
 }  // namespace
 
 Result<std::vector<OutboxDraft>> buildReportDrafts(const ReportRequest& r,
@@ -274,6 +283,13 @@ Result<std::vector<OutboxDraft>> buildReportDrafts(const ReportRequest& r,
     }
     c.note = note.value_or("");
     drafts.push_back({mode, nowMs, std::move(c)});
+  }
+  for (const auto& d : drafts) {
+    if (auto found = common::findPersonalData(d.payload)) {
+      return common::invalidInput(
+          flagOf(found->field) + " holds what looks like a personal identity number (" +
+          found->number + "); reports carry counts and states only: remove it");
+    }
   }
   return drafts;
 }

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "agent/city_state.h"
 #include "agent/outbox.h"
 #include "agent/session.h"
 #include "common/codec.h"
@@ -114,12 +115,30 @@ common::SelfTestMsg dutyContact(const SelfTestInputs& in) {
   return result("duty_contact", false, "not configured: set [agent] duty_contact in agent.toml");
 }
 
+common::SelfTestMsg citySignal(const SelfTestInputs& in, const SelfTestLimits& limits) {
+  CitySignalInputs c;
+  c.nowMs = in.nowMs;
+  c.connected = in.connected;
+  c.connectedAt = in.connectedAt;
+  c.row = in.citySignal;
+  c.appliedDirective = in.appliedDirective;
+  c.holdsNewestCheck = in.holdsNewestCheck;
+  c.maxAgeMs = limits.citySignalMaxAgeMs;
+  CitySignalAssessment a = assessCitySignal(c);
+  if (!a.ok) return result("city_signal", false, a.problems.front());
+  if (!in.connected) return result("city_signal", true, "not connected: not judged");
+  if (!a.silentForMs) return result("city_signal", true, "connected just now");
+  return result("city_signal", true,
+                "newest signed word from the city " + seconds(*a.silentForMs) + " ago (limit " +
+                    seconds(limits.citySignalMaxAgeMs) + ")");
+}
+
 }  // namespace
 
 std::vector<common::SelfTestMsg> evaluateSelfTests(const SelfTestInputs& in,
                                                    const SelfTestLimits& limits) {
   return {brokerLink(in),  clockSkew(in, limits), diskFree(in, limits), outboxDepth(in, limits),
-          keyFileMode(in), statusAge(in, limits), dutyContact(in)};
+          keyFileMode(in), statusAge(in, limits), dutyContact(in),      citySignal(in, limits)};
 }
 
 std::optional<uint64_t> freeDiskBytes(const std::string& path) {
@@ -157,6 +176,16 @@ common::Result<SelfTestInputs> gatherSelfTestInputs(AgentSession& session, int64
                                e.what());
   }
   in.dutyContactConfigured = config.dutyContact.has_value() && !config.dutyContact->empty();
+  in.citySignal = session.citySignal();
+  in.connectedAt = session.connectedAt();
+  auto city = CityState(session.database()).read();
+  if (!city) return city.error();
+  in.appliedDirective = city->directiveNumber;
+  if (!in.citySignal.beacon.checkId.empty()) {
+    auto holds = CitySignalStore(session.database()).holdsCheck(in.citySignal.beacon.checkId);
+    if (!holds) return holds.error();
+    in.holdsNewestCheck = *holds;
+  }
   return in;
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "agent/agent_config.h"
+#include "agent/city_signal.h"
 #include "common/messages.h"
 #include "common/result.h"
 
@@ -38,12 +39,18 @@ struct SelfTestInputs {
   std::map<std::string, int64_t> lastStatusAt;
   // duty_contact
   bool dutyContactConfigured = false;
+  // city_signal: the newest city-signed word and what the time beacon named, when the current
+  // connection came up, the highest directive applied, whether the beacon's check arrived.
+  CitySignalRow citySignal;
+  std::optional<int64_t> connectedAt;
+  uint64_t appliedDirective = 0;
+  bool holdsNewestCheck = true;
 };
 
 // The self-test names, in the order they are reported.
 inline constexpr const char* kSelfTestNames[] = {"broker_link",  "clock_skew",    "disk_free",
                                                  "outbox_depth", "key_file_mode", "status_age",
-                                                 "duty_contact"};
+                                                 "duty_contact", "city_signal"};
 
 // One result per test, in kSelfTestNames order; each detail fits the wire's 200-byte bound and
 // holds no personal data (the duty contact itself is never sent).

@@ -47,6 +47,9 @@ Result<std::unique_ptr<AgentSession>> AgentSession::open(zmq::context_t& context
   session->heartbeatCounter_.emplace(*counter);
   session->refreshRange();
   session->refreshRotation();
+  auto signal = session->citySignalStore_->read();
+  if (!signal) return signal.error();
+  session->citySignal_ = std::move(signal).value();
   session->writeState(common::monotonicMs(), true);
   return session;
 }
@@ -64,6 +67,7 @@ AgentSession::AgentSession(zmq::context_t& context, AgentConfig config, const co
       window_(static_cast<uint64_t>(config_.window)) {
   outbox_ = std::make_unique<Outbox>(*db_, *identity_);
   inbox_ = std::make_unique<Inbox>(*db_);
+  citySignalStore_ = std::make_unique<CitySignalStore>(*db_);
   LinkSettings ls;
   ls.endpoint = config_.endpoint;
   ls.serverKey = config_.cityCurvePublic;
@@ -323,6 +327,7 @@ void AgentSession::handleHead(const common::HeadMsg& h, int64_t nowMs) {
   auto& shown = status_.row().clockOffsetMs;
   if (!shown || std::abs(*shown - offset) >= 1000) status_.markChanged();
   shown = offset;
+  if (!h.beacon.empty()) handleBeacon(h.beacon, nowMs);
   if (window_.isOlderThanAcked(h.headSeq)) return;  // older than an ack we already have
   // While frames are on the wire their own replies tell more than this head does.
   if (window_.hasInFlight()) return;
@@ -342,6 +347,46 @@ void AgentSession::handleHead(const common::HeadMsg& h, int64_t nowMs) {
       // answered) says what the broker holds under the old key.
       switchKey(ChainHead{h.headSeq, h.headHash}, nowMs);
       return;
+  }
+}
+
+void AgentSession::handleBeacon(const common::Bytes& envelope, int64_t nowMs) {
+  auto beacon = verifyTimeBeacon(envelope, config_.citySignPublic);
+  std::string refusal;
+  if (!beacon) {
+    refusal = beacon.error().message;
+  } else {
+    CitySignalRow row = citySignal_;
+    switch (noteBeacon(row, *beacon, clock_.nowMs())) {
+      case BeaconOutcome::same:
+        return;
+      case BeaconOutcome::older:
+        refusal =
+            "a time beacon relayed as from the city is older than the newest one this agent "
+            "holds (a rollback); it was refused: call the city's duty officer";
+        break;
+      case BeaconOutcome::newer:
+        ++counters_.beacons;
+        citySignal_ = row;
+        if (auto s = citySignalStore_->write(citySignal_); !s) {
+          uint64_t suppressed = 0;
+          if (logLimiter_.allow(nowMs, &suppressed)) common::logWarn("agent", s.error().message);
+        }
+        return;
+    }
+  }
+  ++counters_.beaconsRefused;
+  setError(refusal, nowMs, ErrorClass::sticky);
+  uint64_t suppressed = 0;
+  if (logLimiter_.allow(nowMs, &suppressed)) {
+    common::logWarn("agent", config_.provider + ": " + refusal);
+  }
+}
+
+void AgentSession::noteCitySigned(int64_t signedAt) {
+  if (!noteSigned(citySignal_, signedAt, clock_.nowMs())) return;
+  if (auto s = citySignalStore_->write(citySignal_); !s) {
+    common::logWarn("agent", s.error().message);
   }
 }
 
@@ -365,6 +410,7 @@ void AgentSession::handleCity(const common::CityEnvelopeMsg& city, int64_t nowMs
     }
     return;
   }
+  noteCitySigned(verified->message.sentAt);
   auto id = inbox_->store(*verified, clock_.nowMs());
   if (!id) {
     setError(id.error().message, nowMs);

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "agent/agent_config.h"
+#include "agent/city_signal.h"
 #include "agent/heartbeat_counter.h"
 #include "agent/inbox.h"
 #include "agent/link.h"
@@ -74,6 +75,8 @@ struct SessionCounters {
   uint64_t cityMessages = 0;           // verified and newly stored
   uint64_t cityRefused = 0;            // not signed by the city key, or malformed
   uint64_t badDownlinks = 0;           // downlinks that did not decode
+  uint64_t beacons = 0;                // newer city time beacons verified
+  uint64_t beaconsRefused = 0;         // not signed by the city key, malformed, or rolled back
   std::optional<int64_t> clockSkewMs;  // broker time minus ours, from the last head reply
 };
 
@@ -127,6 +130,13 @@ class AgentSession : private LinkListener {
   // outbox.db, for a CityMessageHandler's own tables; same thread rules as the session.
   SQLite::Database& database() { return *db_; }
   common::ReadinessLevel level() const { return level_; }
+  // The newest city-signed word and what the city's time beacon named (agent/city_signal.h).
+  const CitySignalRow& citySignal() const { return citySignal_; }
+  // Our wall time when the current connection came up; nullopt while not connected.
+  std::optional<int64_t> connectedAt() const {
+    if (!isConnected()) return std::nullopt;
+    return status_.row().lastConnectedAt;
+  }
   // Shows `message` as last_error until a newer error replaces it (a refused directive).
   void setStickyError(const std::string& message, int64_t nowMs) {
     setError(message, nowMs, ErrorClass::sticky);
@@ -148,6 +158,9 @@ class AgentSession : private LinkListener {
   void handleReject(const common::RejectMsg& reject, int64_t nowMs);
   void handleHead(const common::HeadMsg& head, int64_t nowMs);
   void handleCity(const common::CityEnvelopeMsg& city, int64_t nowMs);
+  void handleBeacon(const common::Bytes& envelope, int64_t nowMs);
+  // Records a verified city body signed at `signedAt` (city clock) in the city_signal row.
+  void noteCitySigned(int64_t signedAt);
   void flushAcks(int64_t nowMs);
   void applyRealign(const common::Result<RealignOutcome>& outcome, const std::string& why,
                     int64_t nowMs);
@@ -179,6 +192,8 @@ class AgentSession : private LinkListener {
   std::unique_ptr<Inbox> inbox_;
   std::unique_ptr<Link> link_;
   CityMessageHandler* cityHandler_ = nullptr;
+  std::unique_ptr<CitySignalStore> citySignalStore_;
+  CitySignalRow citySignal_;
 
   common::ReadinessLevel level_ = common::ReadinessLevel::NORMAL;
   common::RateLimiter logLimiter_{5};

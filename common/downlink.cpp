@@ -40,6 +40,13 @@ Bytes encodeDownlink(const Downlink& d) {
     x.setHeadSeq(h->headSeq);
     x.setHeadHash(kj::arrayPtr(h->headHash.data(), h->headHash.size()));
     x.setServerTime(h->serverTime);
+    if (!h->beacon.empty()) {
+      if (auto parts = decodeEnvelope(h->beacon)) {
+        auto e = x.initBeacon();
+        e.setBody(kj::arrayPtr(parts->body.data(), parts->body.size()));
+        e.setSignature(kj::arrayPtr(parts->signature.data(), parts->signature.size()));
+      }
+    }
   } else if (auto* c = std::get_if<CityEnvelopeMsg>(&d)) {
     // The city envelope is embedded as its decoded parts so the agent can verify them.
     auto parts = decodeEnvelope(c->envelope);
@@ -74,7 +81,13 @@ Result<Downlink> decodeDownlink(const uint8_t* data, size_t size) {
       }
       case wire::Downlink::HEAD: {
         auto x = r.getHead();
-        return Downlink(HeadMsg{x.getHeadSeq(), toBytes(x.getHeadHash()), x.getServerTime()});
+        HeadMsg h{x.getHeadSeq(), toBytes(x.getHeadHash()), x.getServerTime(), {}};
+        if (x.hasBeacon()) {
+          // Verified by the agent (agent/city_message.h), like any city envelope.
+          auto b = x.getBeacon();
+          h.beacon = encodeEnvelope(toBytes(b.getBody()), toBytes(b.getSignature()));
+        }
+        return Downlink(std::move(h));
       }
       case wire::Downlink::CITY: {
         auto x = r.getCity();

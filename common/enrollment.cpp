@@ -81,7 +81,15 @@ Result<EnrollRequest> parseEnrollRequest(const std::string& text, const std::str
     r.provider = j.at("provider").get<std::string>();
     r.name = j.at("name").get<std::string>();
     r.units = j.at("units").get<std::vector<std::string>>();
-    r.createdAt = j.at("created_at").get<int64_t>();
+    // A JSON number with a fraction or exponent (1.7e54) converted to int64 is undefined
+    // behaviour: only whole numbers are taken (found by the enroll_request fuzz target).
+    const nlohmann::json& created = j.at("created_at");
+    if (!created.is_number_integer()) {
+      return invalidInput(source +
+                          ": created_at must be a whole number of milliseconds; use the "
+                          "enroll-request.json that 'samband-agent init' wrote");
+    }
+    r.createdAt = created.get<int64_t>();
     if (!fromHex(j.at("sign_public").get<std::string>(), r.signPublic.data(), 32) ||
         !fromHex(j.at("curve_public").get<std::string>(), r.curvePublic.data(), 32) ||
         !fromHex(j.at("signature").get<std::string>(), &r.signature) ||

@@ -7,6 +7,7 @@
 #include "common/identity.h"
 #include "common/ids.h"
 #include "common/limits.h"
+#include "common/personal_number.h"
 #include "common/text_rules.h"
 
 namespace samband::common {
@@ -99,6 +100,10 @@ void checkPayload(Checker& c, const Payload& p) {
     c.require(enumInRange(d->level, ReadinessLevel::HIGHEST), "directive.level");
     c.require(d->recipients.size() <= kMaxRecipients, "directive has too many recipients");
     for (const auto& r : d->recipients) c.require(isProviderId(r), "directive.recipients");
+  } else if (auto* tb = std::get_if<TimeBeaconMsg>(&p)) {
+    c.require(enumInRange(tb->level, ReadinessLevel::HIGHEST), "time_beacon.level");
+    c.text(tb->checkId, kMaxIdText, "time_beacon.checkId");
+    c.range(tb->checkIssuedAt, 0, INT64_MAX, "time_beacon.checkIssuedAt");
   } else if (auto* kr = std::get_if<KeyRotationMsg>(&p)) {
     c.require(kr->newKeyId.size() == kKeyIdBytes, "key_rotation.newKeyId");
     c.require(kr->newSignPublic.size() == 32, "key_rotation.newSignPublic");
@@ -115,8 +120,9 @@ Status validate(const Message& m) {
   c.require(m.keyId.size() == kKeyIdBytes, "keyId must be 8 bytes");
   c.require(static_cast<uint16_t>(m.mode) <= static_cast<uint16_t>(Mode::TEST), "mode");
   c.require(m.sentAt > 0, "sentAt must be set");
-  if (m.isHeartbeat()) {
-    c.require(m.seq == 0 && m.prevHash.empty(), "heartbeats carry seq 0 and no prevHash");
+  if (m.isOutsideChain()) {
+    c.require(m.seq == 0 && m.prevHash.empty(),
+              "heartbeats carry seq 0 and no prevHash (time beacons too)");
   } else {
     c.require(m.seq >= 1, "seq must be at least 1");
     c.require(m.seq > INT64_MAX / 2 ? false : true, "seq out of range");
@@ -126,6 +132,29 @@ Status validate(const Message& m) {
   checkPayload(c, m.payload);
   if (!c.ok()) return invalidInput(c.problem());
   return {};
+}
+
+std::optional<PersonalDataFinding> findPersonalData(const Payload& p) {
+  std::optional<PersonalDataFinding> found;
+  auto check = [&](const std::string& text, const char* field) {
+    if (found) return;
+    if (auto number = findPersonalNumber(text)) found = PersonalDataFinding{field, *number};
+  };
+  if (auto* s = std::get_if<UnitStatusMsg>(&p)) {
+    check(s->reason, "unit_status.reason");
+    check(s->note, "unit_status.note");
+  } else if (auto* co = std::get_if<ContinuityMsg>(&p)) {
+    check(co->note, "continuity.note");
+  } else if (auto* ra = std::get_if<ReadinessAnswerMsg>(&p)) {
+    check(ra->checkId, "readiness_answer.checkId");
+    for (const auto& t : ra->results) {
+      check(t.name, "readiness_answer self-test name");
+      check(t.detail, "readiness_answer self-test detail");
+    }
+  } else if (auto* da = std::get_if<DirectiveAckMsg>(&p)) {
+    check(da->directiveId, "directive_ack.directiveId");
+  }
+  return found;
 }
 
 }  // namespace samband::common

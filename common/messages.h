@@ -115,9 +115,18 @@ struct KeyRotationMsg {
   Bytes newCurvePublic;
 };
 
+// The city's signed "still here" (schemas/samband.capnp, TimeBeacon); its time is the body's
+// sentAt.
+struct TimeBeaconMsg {
+  ReadinessLevel level = ReadinessLevel::NORMAL;
+  uint64_t directiveNumber = 0;  // newest directive to every provider; 0 = none
+  std::string checkId;           // newest readiness check; empty = none
+  int64_t checkIssuedAt = 0;
+};
+
 using Payload =
     std::variant<HeartbeatMsg, UnitStatusMsg, CapacityMsg, ContinuityMsg, ReadinessAnswerMsg,
-                 DirectiveAckMsg, ReadinessCheckMsg, DirectiveMsg, KeyRotationMsg>;
+                 DirectiveAckMsg, ReadinessCheckMsg, DirectiveMsg, KeyRotationMsg, TimeBeaconMsg>;
 
 struct Message {
   std::string senderId;
@@ -129,10 +138,13 @@ struct Message {
   Payload payload;
 
   bool isHeartbeat() const { return std::holds_alternative<HeartbeatMsg>(payload); }
-  // True for the bodies only the city may send (readiness checks, directives).
+  bool isTimeBeacon() const { return std::holds_alternative<TimeBeaconMsg>(payload); }
+  // Heartbeats and time beacons carry seq 0 and no prevHash: they are outside every chain.
+  bool isOutsideChain() const { return isHeartbeat() || isTimeBeacon(); }
+  // True for the bodies only the city may send (readiness checks, directives, time beacons).
   bool isFromCityOnly() const {
     return std::holds_alternative<ReadinessCheckMsg>(payload) ||
-           std::holds_alternative<DirectiveMsg>(payload);
+           std::holds_alternative<DirectiveMsg>(payload) || isTimeBeacon();
   }
 };
 
@@ -155,6 +167,7 @@ struct HeadMsg {
   uint64_t headSeq = 0;
   Bytes headHash;
   int64_t serverTime = 0;
+  Bytes beacon;  // the city's newest time beacon, a signed Envelope; empty = none
 };
 struct CityEnvelopeMsg {
   Bytes envelope;  // a city-signed Envelope, verified by the agent itself

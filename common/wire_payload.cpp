@@ -126,6 +126,11 @@ Result<Payload> readPayload(wire::Body::Reader r) {
       return Payload(KeyRotationMsg{toBytes(k.getNewKeyId()), toBytes(k.getNewSignPublic()),
                                     toBytes(k.getNewCurvePublic())});
     }
+    case wire::Body::TIME_BEACON: {
+      auto t = r.getTimeBeacon();
+      return Payload(TimeBeaconMsg{t.getLevel(), t.getDirectiveNumber(), readText(t.getCheckId()),
+                                   t.getCheckIssuedAt()});
+    }
   }
   return invalidInput("unknown body kind (union tag " +
                       std::to_string(static_cast<unsigned>(r.which())) + ")");
@@ -193,6 +198,12 @@ void writePayload(wire::Body::Builder b, const Payload& p) {
     k.setNewKeyId(kj::arrayPtr(kr->newKeyId.data(), kr->newKeyId.size()));
     k.setNewSignPublic(kj::arrayPtr(kr->newSignPublic.data(), kr->newSignPublic.size()));
     k.setNewCurvePublic(kj::arrayPtr(kr->newCurvePublic.data(), kr->newCurvePublic.size()));
+  } else if (auto* tb = std::get_if<TimeBeaconMsg>(&p)) {
+    auto t = b.initTimeBeacon();
+    t.setLevel(tb->level);
+    t.setDirectiveNumber(tb->directiveNumber);
+    t.setCheckId(tb->checkId);
+    t.setCheckIssuedAt(tb->checkIssuedAt);
   }
 }
 

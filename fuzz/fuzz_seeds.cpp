@@ -1,15 +1,22 @@
-// Writes a seed corpus of valid frames (every body kind, envelopes and downlinks) into the
-// directory given as the only argument, so the fuzzer starts from legal messages.
+// Writes seed corpora of valid inputs under the directory given as the only argument, one
+// folder per fuzz target (fuzz/targets.cmake): frame/ (every body kind, envelopes, downlinks),
+// offline_file/ and enroll_request/, so the fuzzer starts from legal input. The kept corpus in
+// fuzz/corpus/ was made with it; roster_csv/ and board_body/ seeds are written by hand there.
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <string>
 
 #include "common/codec.h"
+#include "common/enrollment.h"
 #include "common/identity.h"
+#include "common/ids.h"
+#include "common/offline_file.h"
 
 using namespace samband::common;
 
 namespace {
+Bytes toBytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
 void write(const std::string& dir, const std::string& name, const Bytes& b) {
   std::ofstream(dir + "/" + name, std::ios::binary)
       .write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
@@ -22,7 +29,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   initSodium();
-  std::string dir = argv[1];
+  const std::string root = argv[1];
+  const std::string dir = root + "/frame";
+  std::filesystem::create_directories(dir);
   auto id = Identity::generate("556677-8899");
   Message m;
   m.senderId = id->id();
@@ -57,6 +66,41 @@ int main(int argc, char** argv) {
   write(dir, "downlink-ack", encodeDownlink(AckMsg{7, false}));
   write(dir, "downlink-reject",
         encodeDownlink(RejectMsg{7, RejectReason::REPLAY, 6, Bytes(32, 1), "taken"}));
-  write(dir, "downlink-head", encodeDownlink(HeadMsg{6, Bytes(32, 2), 1}));
+  write(dir, "downlink-head", encodeDownlink(HeadMsg{6, Bytes(32, 2), 1, {}}));
+  auto city = Identity::generate(kCitySenderId);
+  Message beacon;
+  beacon.senderId = kCitySenderId;
+  beacon.keyId = city->keyId();
+  beacon.sentAt = 1'700'000'000'000;
+  beacon.payload = TimeBeaconMsg{ReadinessLevel::HEIGHTENED, 4, "rc-1", 1'699'999'000'000};
+  const Bytes beaconEnvelope = seal(*city, beacon).envelope;
+  write(dir, "time-beacon", beaconEnvelope);
+  write(dir, "downlink-head-beacon",
+        encodeDownlink(HeadMsg{6, Bytes(32, 2), 1'700'000'000'000, beaconEnvelope}));
+
+  const std::string offline = root + "/offline_file";
+  std::filesystem::create_directories(offline);
+  OfflineFile file;
+  file.header.provider = id->id();
+  file.header.keyIdHex = toHex(id->keyId());
+  file.header.exportedAtMs = 1'700'000'000'000;
+  write(offline, "empty", toBytes(encodeOfflineFile(file).value()));
+  m.seq = 1;
+  m.prevHash.clear();
+  m.payload = s;
+  auto first = seal(*id, m);
+  m.seq = 2;
+  m.prevHash = first.bodyHash;
+  auto second = seal(*id, m);
+  file.header.firstSeq = 1;
+  file.header.lastSeq = 2;
+  file.envelopes = {first.envelope, second.envelope};
+  write(offline, "two-reports", toBytes(encodeOfflineFile(file).value()));
+
+  const std::string enroll = root + "/enroll_request";
+  std::filesystem::create_directories(enroll);
+  auto request = makeEnrollRequest(*id, "Skolbolaget", {"12345678", "87654321"}, 1'700'000'000'000);
+  std::string json = enrollRequestToJson(request);
+  write(enroll, "request", Bytes(json.begin(), json.end()));
   return 0;
 }

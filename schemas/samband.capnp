@@ -52,6 +52,7 @@ struct Body {
     readinessCheck @12 :ReadinessCheck; # city -> agent
     directive @13 :Directive;           # city -> agent
     keyRotation @14 :KeyRotation;       # agent -> broker, signed by the old key
+    timeBeacon @15 :TimeBeacon;         # city -> agents, on every heartbeat reply (Head.beacon)
   }
 }
 
@@ -237,6 +238,24 @@ struct Head {
   headSeq @0 :UInt64;
   headHash @1 :Data;
   serverTime @2 :Int64;  # broker clock, ms since epoch (for the clock-skew self-test)
+  beacon @3 :Envelope;
+  # The city's newest time beacon (a city-signed Body holding a TimeBeacon), the same bytes for
+  # every agent until the next one; absent from a broker too old to make them.
+}
+
+struct TimeBeacon {
+  # The city's signed "still here", made at least once a minute and shared by every agent. Its
+  # Body comes from "city" with seq 0 and no prevHash (outside the city chain); sentAt is the
+  # time it was signed. An agent that stops receiving newer ones while connected knows the
+  # city's messages are being withheld; one naming a check or directive it lacks tells it which.
+  level @0 :ReadinessLevel;
+  # The city's readiness level when it was signed.
+  directiveNumber @1 :UInt64;
+  # The newest directive sent to every provider; 0 = none yet.
+  checkId @2 :Text;
+  # The newest readiness check (checks go to every enrolled provider); empty = none yet.
+  checkIssuedAt @3 :Int64;
+  # When that check was issued, ms since epoch; 0 = none.
 }
 
 struct Downlink {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "broker/city/city_chain.h"
+#include "broker/city/time_beacon.h"
 #include "broker/store/city_store.h"
 #include "broker/store/write_transaction.h"
 #include "common/clock.h"
@@ -96,6 +97,12 @@ common::Result<std::string> sendDirective(Store& store, const common::Identity& 
   row.expiresAt = d.expiresAt;
   row.frameId = issued->frameId;
   if (auto s = cityStore.insertDirective(row, recipients); !s) return fail(s.error());
+  if (o.to.empty()) {
+    // Every provider should hold it: the time beacon names it so a withheld one shows.
+    if (auto s = store.setMeta(kMetaDirectiveToAll, std::to_string(*number)); !s) {
+      return fail(s.error());
+    }
+  }
   if (o.level != common::ReadinessLevel::UNCHANGED && o.mode == common::Mode::ACTUAL) {
     if (auto s = store.setMeta(kMetaLevel, common::levelName(o.level)); !s) return fail(s.error());
   }

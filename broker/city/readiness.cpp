@@ -4,6 +4,7 @@
 #include <sodium.h>
 
 #include "broker/city/city_chain.h"
+#include "broker/city/time_beacon.h"
 #include "broker/store/city_store.h"
 #include "broker/store/write_transaction.h"
 #include "common/bytes.h"
@@ -55,6 +56,11 @@ common::Result<std::string> issueCheck(Store& store, const common::Identity& cit
   row.scheduledFor = o.scheduledFor;
   row.frameId = issued->frameId;
   if (auto s = cityStore.insertCheck(row, *recipients); !s) return fail(s.error());
+  // Checks go to every enrolled provider: the time beacon names the newest.
+  if (auto s = store.setMeta(kMetaNewestCheck, id); !s) return fail(s.error());
+  if (auto s = store.setMeta(kMetaNewestCheckAt, std::to_string(nowMs)); !s) {
+    return fail(s.error());
+  }
   if (auto s = tx->commit(); !s) return fail(s.error());
   return id;
 }

@@ -36,6 +36,8 @@ common::Result<BrokerConfig> loadBrokerConfig(const std::string& path) {
   c.server.maxQueuedFrames = static_cast<size_t>(v);
   SAMBAND_TAKE(v, f.integer("ingest", "roster_refresh_ms", 2000, 100, 600000));
   c.server.rosterRefreshMs = v;
+  SAMBAND_TAKE(v, f.integer("ingest", "beacon_interval_s", 60, 1, 60));
+  c.server.beaconPeriodMs = v * 1000;
   SAMBAND_TAKE(v, f.integer("liveness", "stale_after_s", 90, 1, 86400));
   c.liveness.staleAfterMs = v * 1000;
   SAMBAND_TAKE(v, f.integer("liveness", "offline_after_s", 300, 1, 86400 * 30));
@@ -72,7 +74,8 @@ std::string defaultBrokerConfigText(const std::string& listen, const std::string
          std::to_string(defaultVerifyThreads()) +
          "\n"
          "max_queued_frames = 200000\n"
-         "roster_refresh_ms = 2000\n\n"
+         "roster_refresh_ms = 2000\n"
+         "beacon_interval_s = 60\n\n"
          "[liveness]\n"
          "stale_after_s = 90\n"
          "offline_after_s = 300\n\n"

@@ -36,6 +36,13 @@ Committer::Committer(Store& store, const common::Clock& clock, Metrics& metrics,
   }
 }
 
+Committer::Committer(Store& store, const common::Clock& clock, Metrics& metrics,
+                     const common::Identity& city, int64_t beaconPeriodMs,
+                     RefusalLog::Sink refusalLog)
+    : Committer(store, clock, metrics, std::move(refusalLog)) {
+  beacon_ = std::make_unique<TimeBeaconMaker>(city, beaconPeriodMs);
+}
+
 common::Result<ChainHead*> Committer::headFor(const std::string& sender, const std::string& keyId) {
   headKey_.assign(sender).append("/").append(keyId);  // reuses its buffer: no allocation per frame
   auto it = heads_.find(headKey_);
@@ -102,8 +109,10 @@ common::Status Committer::handleHeartbeat(const std::string& routingId, const Ve
   clockOffsetInBatch_[m.senderId] = ClockOffset{m.sentAt - f.receivedAt(), f.receivedAt()};
   auto h = headFor(m.senderId, f.keyIdHex());
   if (!h) return h.error();
-  out.add(routingId,
-          common::encodeDownlink(common::HeadMsg{(*h)->seq, (*h)->hash, clock_.nowMs()}));
+  const int64_t now = clock_.nowMs();
+  common::HeadMsg head{(*h)->seq, (*h)->hash, now, {}};
+  if (beacon_) head.beacon = beacon_->current(store_, now);
+  out.add(routingId, common::encodeDownlink(head));
   // City messages queued for this provider go out behind the heartbeat's reply.
   return delivery_.deliverDue(routingId, m.senderId, out);
 }

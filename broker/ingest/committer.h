@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "broker/city/time_beacon.h"
 #include "broker/ingest/city_delivery.h"
 #include "broker/ingest/ingress.h"
 #include "broker/ingest/picture_projection.h"
@@ -32,6 +33,10 @@ class Committer {
   // stderr as warnings.
   Committer(Store& store, const common::Clock& clock, Metrics& metrics,
             RefusalLog::Sink refusalLog = {});
+  // Heartbeat replies also carry the city's time beacon, signed with `city` (which must outlive
+  // the committer) at most once per `beaconPeriodMs`.
+  Committer(Store& store, const common::Clock& clock, Metrics& metrics,
+            const common::Identity& city, int64_t beaconPeriodMs, RefusalLog::Sink refusalLog = {});
   Committer(const Committer&) = delete;
   Committer& operator=(const Committer&) = delete;
 
@@ -66,6 +71,7 @@ class Committer {
   ArchiveStore archive_;
   PictureProjection projection_;
   CityDelivery delivery_;
+  std::unique_ptr<TimeBeaconMaker> beacon_;           // null: heads carry no beacon
   std::unordered_map<std::string, ChainHead> heads_;  // by "sender/keyId"
   std::string headKey_;
   std::unordered_map<std::string, HeartbeatMark> lastHeartbeat_;

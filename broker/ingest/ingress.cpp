@@ -133,6 +133,14 @@ Admission Ingress::admit(InboundFrame&& in) {
                     "time synchronisation and report again");
   }
 
+  if (auto found = common::findPersonalData(m.payload)) {
+    // The number itself is never repeated: the detail is sent back, counted and may be logged.
+    return fail(RejectReason::PERSONAL_DATA,
+                std::string(found->field) +
+                    " holds what looks like a personal identity or coordination number; reports "
+                    "carry counts and states only: remove it and send again");
+  }
+
   VerifiedFrame v;
   v.keyIdHex_ = std::move(known.keyIdHex);
   v.message_ = std::move(message).value();

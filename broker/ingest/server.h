@@ -31,6 +31,8 @@ struct ServerOptions {
   // A connection that has not finished its CURVE handshake by then is closed, so idle raw TCP
   // connections (no key needed to open one) cannot pile up and lock agents out.
   int handshakeTimeoutMs = 5000;
+  // How old the city's time beacon on heartbeat replies may get before a new one is signed.
+  int64_t beaconPeriodMs = 60'000;
 };
 
 class Server {

@@ -93,6 +93,9 @@ json payloadJson(const common::Payload& payload) {
           [](const common::KeyRotationMsg& m) {
             return json{{"new_key_id", common::toHex(m.newKeyId)}};
           },
+          [](const common::TimeBeaconMsg& m) {
+            return json{{"directive_number", m.directiveNumber}, {"check_id", m.checkId}};
+          },
       },
       payload);
 }

@@ -190,8 +190,11 @@ class ClassSolver {
   // flow and costs favour receivers with room for the whole group.
   // GCC 12 reports a false maybe-uninitialized inside LEMON's SmartDigraph::addNode/addArc
   // when they are inlined here.
+#if defined(__GNUC__) && \
+    !defined(__clang__)  // clang has no such warning (make fuzz builds with it)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
   bool run(bool keepTogether) {
     Graph g;
     Graph::ArcMap<std::int64_t> cost(g);
@@ -271,7 +274,9 @@ class ClassSolver {
     return true;
   }
 
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 
   // Column generation step: adds arcs with negative reduced cost (kArcsAddedFirstRound per
   // sending unit, growing per round, more if it has unplaced pupils). Receivers outside the network

@@ -60,6 +60,11 @@ void FakeBroker::setHead(uint64_t seq, const common::Bytes& hash) {
   headHash_ = hash;
 }
 
+void FakeBroker::setBeacon(const common::Bytes& envelope) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  beacon_ = envelope;
+}
+
 void FakeBroker::refuseUnit(const std::string& unit) {
   std::lock_guard<std::mutex> lock(mutex_);
   refusedUnits_.insert(unit);
@@ -207,7 +212,7 @@ void FakeBroker::handle(const zmq::message_t& routingId, const zmq::message_t& f
   if (body->isHeartbeat()) {
     heartbeatTimes_.push_back(body->sentAt);
     heartbeatCounters_.push_back(std::get<common::HeartbeatMsg>(body->payload).counter);
-    common::HeadMsg h{head_, headHash_, common::SystemClock().nowMs()};
+    common::HeadMsg h{head_, headHash_, common::SystemClock().nowMs(), beacon_};
     lock.unlock();
     reply(routingId, h);
     return;

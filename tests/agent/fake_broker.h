@@ -47,6 +47,9 @@ class FakeBroker {
   // Pretends the chain for the agent already stands at (seq, hash).
   void setHead(uint64_t seq, const common::Bytes& hash);
   void refuseUnit(const std::string& unit);
+  // Heartbeat replies carry `envelope` as the city's time beacon (empty, the default: none, as
+  // a broker withholding the city's word would answer).
+  void setBeacon(const common::Bytes& envelope);
   // Sends a `city { envelope }` downlink to the agent that spoke last.
   // Sends any downlink to the last connected peer (queued until there is one).
   void sendDownlink(const common::Downlink& downlink);
@@ -83,6 +86,7 @@ class FakeBroker {
   common::Bytes headHash_;
   std::map<uint64_t, Frame> chain_;
   std::set<std::string> refusedUnits_;
+  common::Bytes beacon_;
   std::vector<Frame> storedOrder_;
   std::vector<uint64_t> arrivals_;
   std::vector<int64_t> heartbeatTimes_;

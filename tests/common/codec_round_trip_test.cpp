@@ -242,12 +242,36 @@ TEST(DownlinkCodec, LongRejectDetailIsCutOnACharacterBoundary) {
 }
 
 TEST(DownlinkCodec, HeadRoundTrips) {
-  auto d = roundTripDownlink(HeadMsg{41, Bytes(32, 0x3d), kSentAt});
+  auto d = roundTripDownlink(HeadMsg{41, Bytes(32, 0x3d), kSentAt, {}});
   ASSERT_TRUE(d.ok()) << d.error().message;
   const auto& h = std::get<HeadMsg>(*d);
   EXPECT_EQ(h.headSeq, 41u);
   EXPECT_EQ(h.headHash, Bytes(32, 0x3d));
   EXPECT_EQ(h.serverTime, kSentAt);
+  EXPECT_TRUE(h.beacon.empty());
+}
+
+TEST(DownlinkCodec, AHeadCarriesTheCitysTimeBeaconExactlyAsSigned) {
+  auto city = Identity::generate(kCitySenderId);
+  Message m;
+  m.senderId = kCitySenderId;
+  m.keyId = city->keyId();
+  m.sentAt = kSentAt;
+  m.payload = TimeBeaconMsg{ReadinessLevel::HEIGHTENED, 7, "rc-2026-11-25-ab", kSentAt - 1};
+  auto beacon = seal(*city, m);
+  auto d = roundTripDownlink(HeadMsg{41, Bytes(32, 0x3d), kSentAt, beacon.envelope});
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  const auto& h = std::get<HeadMsg>(*d);
+  EXPECT_EQ(h.beacon, beacon.envelope);
+  auto parts = decodeEnvelope(h.beacon);
+  ASSERT_TRUE(parts.ok());
+  EXPECT_TRUE(verifyBody(city->signPublic(), parts->body, parts->signature));
+  auto body = decodeBody(parts->body);
+  ASSERT_TRUE(body.ok()) << body.error().message;
+  EXPECT_EQ(std::get<TimeBeaconMsg>(body->payload).checkId, "rc-2026-11-25-ab");
+  // A beacon with a seq is not a beacon.
+  m.seq = 1;
+  EXPECT_FALSE(decodeBody(encodeBody(m)).ok());
 }
 
 TEST(DownlinkCodec, CityEnvelopeRoundTripsAndStillVerifies) {

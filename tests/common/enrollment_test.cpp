@@ -86,6 +86,21 @@ TEST_F(Enrollment, TamperedProviderOrTimeIsUnauthorised) {
   expectRefused(j, ErrorKind::unauthorised, "signature");
 }
 
+// Found by the enroll_request fuzz target: 1.7e54 converted to int64 was undefined behaviour.
+TEST_F(Enrollment, ACreationTimeThatIsNotAWholeNumberIsInvalidInput) {
+  for (const char* created : {"1.7e54", "1e300", "1700000000000.5", "-1e30"}) {
+    std::string text = json_.dump();
+    const std::string field = "\"created_at\":" + std::to_string(kCreatedAt);
+    ASSERT_NE(text.find(field), std::string::npos) << text;
+    text.replace(text.find(field), field.size(), std::string("\"created_at\":") + created);
+    auto r = parseEnrollRequest(text, "requests/enroll-request.json");
+    ASSERT_FALSE(r.ok()) << created;
+    EXPECT_EQ(r.error().kind, ErrorKind::invalidInput);
+    EXPECT_NE(r.error().message.find("created_at must be a whole number"), std::string::npos)
+        << r.error().message;
+  }
+}
+
 TEST_F(Enrollment, SwappedKeysAreUnauthorised) {
   auto other = Identity::generate(kProvider);
   nlohmann::json j = json_;

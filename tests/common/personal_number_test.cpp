@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/message_rules.h"
+
 namespace samband::common {
 namespace {
 
@@ -53,6 +55,37 @@ TEST(PersonalNumber, SurvivesEdgesOfTheText) {
   EXPECT_FALSE(findPersonalNumber("121212-"));
   EXPECT_FALSE(findPersonalNumber("121212-12"));
   EXPECT_EQ(findPersonalNumber("1212121212"), "1212121212");
+}
+
+}  // namespace
+}  // namespace samband::common
+
+namespace samband::common {
+namespace {
+
+TEST(PersonalData, FindsANumberInEveryFreeTextAnAgentSignsAndNamesTheField) {
+  UnitStatusMsg s;
+  s.reason = "vattenläcka";
+  s.note = "elev 19121212-1212";
+  auto found = findPersonalData(s);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_STREQ(found->field, "unit_status.note");
+  EXPECT_EQ(found->number, "19121212-1212");
+  s.reason = "701063-2391";
+  EXPECT_STREQ(findPersonalData(s)->field, "unit_status.reason");
+  EXPECT_STREQ(findPersonalData(ContinuityMsg{ContinuityState::AT_RISK, 0, "121212+1212"})->field,
+               "continuity.note");
+  ReadinessAnswerMsg answer;
+  answer.checkId = "rc-1";
+  answer.results.push_back({"duty_contact", true, "ring 191212121212"});
+  EXPECT_TRUE(findPersonalData(answer).has_value());
+}
+
+TEST(PersonalData, OrganisationAndPhoneNumbersPass) {
+  UnitStatusMsg s;
+  s.note = "huvudman 556677-8899, ring 08-123 456 78 eller 070-123 45 67";
+  EXPECT_FALSE(findPersonalData(s).has_value());
+  EXPECT_FALSE(findPersonalData(HeartbeatMsg{}).has_value());
 }
 
 }  // namespace

@@ -189,7 +189,7 @@ class Readiness : public CityFixture {
 };
 
 bool everyTestPassed(const nlohmann::json& row) {
-  if (!row.is_object() || !row["self_tests"].is_array() || row["self_tests"].size() != 7) {
+  if (!row.is_object() || !row["self_tests"].is_array() || row["self_tests"].size() != 8) {
     return false;
   }
   for (const auto& t : row["self_tests"]) {
@@ -223,8 +223,9 @@ TEST_F(Readiness, StoppedAgentIsMissingAndCountsLateWhenItAnswersAfterTheDeadlin
   std::set<std::string> names;
   const nlohmann::json rowP1 = rowOf(report, kP1);  // a named copy: a temporary would dangle
   for (const auto& t : rowP1["self_tests"]) names.insert(t["name"].get<std::string>());
-  EXPECT_EQ(names, (std::set<std::string>{"broker_link", "clock_skew", "disk_free", "outbox_depth",
-                                          "key_file_mode", "status_age", "duty_contact"}));
+  EXPECT_EQ(names,
+            (std::set<std::string>{"broker_link", "clock_skew", "disk_free", "outbox_depth",
+                                   "key_file_mode", "status_age", "duty_contact", "city_signal"}));
 
   // c starts after the deadline: it gets the check, answers it, and the answer counts as late.
   ASSERT_TRUE(waitUntil([&] { return checkReport(id)["deadline_passed"] == true; }));

@@ -1,5 +1,6 @@
-// libFuzzer target: every decoder that reads untrusted bytes (envelope, body, downlink) must
-// return an error or a message that validates — never crash, hang or read out of bounds.
+// Fuzz target `frame`: the wire decoders (envelope, body, downlink; the agent's and the broker's
+// gate) must return an error or a message that validates — never crash, hang or read out of
+// bounds. Built with libFuzzer (tools/fuzz.sh) and, without it, as the corpus regression test.
 #include <cstddef>
 #include <cstdint>
 

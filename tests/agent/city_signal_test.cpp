@@ -1,0 +1,224 @@
+// The city's signal (issue 10, §5): the pure rules of agent/city_signal.h (silence while
+// connected, rollback, a beacon naming a directive or check that never came), the city_signal
+// self-test, and a session against a fake broker that withholds beacons or relays forged ones.
+#include "agent/city_signal.h"
+
+#include <gtest/gtest.h>
+
+#include <zmq.hpp>
+
+#include "agent/agent_status.h"
+#include "agent/city_message.h"
+#include "agent/selftest.h"
+#include "agent/session.h"
+#include "common/clock.h"
+#include "common/codec.h"
+#include "common/ids.h"
+#include "tests/agent/fake_broker.h"
+#include "tests/agent/test_support.h"
+
+namespace samband::agent {
+namespace {
+
+constexpr int64_t kNow = 1795676400000;
+constexpr int64_t kMinute = 60'000;
+constexpr int64_t kDeadlineMs = 10000;
+const char kSilence[] = "no signed word from the city for 14 min although connected";
+
+common::Message beaconBody(int64_t sentAt, uint64_t directive = 0, std::string check = "",
+                           int64_t checkAt = 0) {
+  common::Message m;
+  m.senderId = common::kCitySenderId;
+  m.keyId = common::Bytes(8, 1);
+  m.sentAt = sentAt;
+  m.payload =
+      common::TimeBeaconMsg{common::ReadinessLevel::NORMAL, directive, std::move(check), checkAt};
+  return m;
+}
+
+common::Bytes signedBeacon(const common::Identity& signer, int64_t sentAt) {
+  common::Message m = beaconBody(sentAt);
+  m.keyId = signer.keyId();
+  return common::seal(signer, m).envelope;
+}
+
+TEST(CitySignal, SilenceWhileConnectedBeyondTheLimitIsReportedInWords) {
+  CitySignalRow row;
+  noteBeacon(row, beaconBody(kNow - 14 * kMinute), kNow - 14 * kMinute);
+  CitySignalInputs in;
+  in.nowMs = kNow;
+  in.connected = true;
+  in.connectedAt = kNow - 30 * kMinute;
+  in.row = row;
+  auto a = assessCitySignal(in);
+  ASSERT_FALSE(a.ok);
+  EXPECT_NE(a.problems.front().find(kSilence), std::string::npos) << a.problems.front();
+  EXPECT_NE(a.problems.front().find("call the city's duty officer"), std::string::npos);
+
+  in.connected = false;  // silence is judged only while connected
+  EXPECT_TRUE(assessCitySignal(in).ok);
+  in.connected = true;
+  in.row.heardAt = kNow - kMinute;  // heard a minute ago, but what it said was signed long ago
+  EXPECT_FALSE(assessCitySignal(in).ok);
+}
+
+TEST(CitySignal, AnAgentThatNeverHeardTheCityCountsFromItsConnection) {
+  CitySignalInputs in;
+  in.nowMs = kNow;
+  in.connected = true;
+  in.connectedAt = kNow - 5 * kMinute;
+  EXPECT_TRUE(assessCitySignal(in).ok);
+  in.connectedAt = kNow - 11 * kMinute;
+  EXPECT_FALSE(assessCitySignal(in).ok);
+}
+
+TEST(CitySignal, AnOlderBeaconIsARollbackAndChangesNothing) {
+  CitySignalRow row;
+  EXPECT_EQ(noteBeacon(row, beaconBody(kNow), kNow), BeaconOutcome::newer);
+  EXPECT_EQ(noteBeacon(row, beaconBody(kNow), kNow + 1000), BeaconOutcome::same);
+  EXPECT_EQ(noteBeacon(row, beaconBody(kNow - kMinute, 9), kNow + 2000), BeaconOutcome::older);
+  EXPECT_EQ(row.beaconAt, kNow);
+  EXPECT_EQ(row.lastSignedAt, kNow);
+  EXPECT_EQ(row.heardAt, kNow);
+  EXPECT_EQ(row.beacon.directiveNumber, 0u);
+}
+
+TEST(CitySignal, ABeaconNamingADirectiveOrCheckThatNeverCameSaysSo) {
+  CitySignalRow row;
+  noteBeacon(row, beaconBody(kNow - 10 * kMinute, 3), kNow - 10 * kMinute);  // baseline 3
+  noteBeacon(row, beaconBody(kNow, 5, "rc-2026-11-25-ab", kNow - 5 * kMinute), kNow);
+  CitySignalInputs in;
+  in.nowMs = kNow;
+  in.connected = true;
+  in.row = row;
+  in.appliedDirective = 3;
+  in.holdsNewestCheck = false;
+  auto a = assessCitySignal(in);
+  ASSERT_EQ(a.problems.size(), 2u);
+  EXPECT_NE(a.problems[0].find("directive number 5 but the newest this agent has is 3"),
+            std::string::npos);
+  EXPECT_NE(a.problems[1].find("readiness check rc-2026-11-25-ab, which never reached"),
+            std::string::npos);
+  in.appliedDirective = 5;
+  in.holdsNewestCheck = true;
+  EXPECT_TRUE(assessCitySignal(in).ok);
+}
+
+TEST(CitySignal, DirectivesAndChecksFromBeforeTheFirstBeaconAreNotClaimedMissing) {
+  CitySignalRow row;
+  noteBeacon(row, beaconBody(kNow, 7, "rc-old", kNow - 60 * kMinute), kNow);
+  CitySignalInputs in;
+  in.nowMs = kNow;
+  in.row = row;
+  in.appliedDirective = 0;  // a newly enrolled agent was never sent directive 7 or rc-old
+  in.holdsNewestCheck = false;
+  EXPECT_TRUE(assessCitySignal(in).ok);
+}
+
+TEST(CitySignal, TheSelfTestFailsWithTheSentenceWhenTheCityFellSilent) {
+  SelfTestInputs in;
+  in.nowMs = kNow;
+  in.connected = true;
+  in.connectedAt = kNow - 60 * kMinute;
+  noteBeacon(in.citySignal, beaconBody(kNow - 14 * kMinute), kNow - 14 * kMinute);
+  auto results = evaluateSelfTests(in, SelfTestLimits());
+  ASSERT_EQ(results.back().name, "city_signal");
+  EXPECT_FALSE(results.back().passed);
+  EXPECT_NE(results.back().detail.find(kSilence), std::string::npos) << results.back().detail;
+  EXPECT_LE(results.back().detail.size(), common::kMaxShortText);
+
+  noteBeacon(in.citySignal, beaconBody(kNow - kMinute), kNow - kMinute);
+  results = evaluateSelfTests(in, SelfTestLimits());
+  EXPECT_TRUE(results.back().passed) << results.back().detail;
+}
+
+TEST(CitySignal, OnlyATimeBeaconFromTheCityKeyVerifies) {
+  auto city = common::Identity::generate(common::kCitySenderId);
+  auto other = common::Identity::generate(common::kCitySenderId);
+  auto ok = verifyTimeBeacon(signedBeacon(*city, kNow), city->signPublic());
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->sentAt, kNow);
+  auto forged = verifyTimeBeacon(signedBeacon(*other, kNow), city->signPublic());
+  ASSERT_FALSE(forged.ok());
+  EXPECT_EQ(forged.error().kind, common::ErrorKind::unauthorised);
+  // A beacon is never taken for a message for the inbox.
+  EXPECT_FALSE(verifyCityMessage(signedBeacon(*city, kNow), city->signPublic()).ok());
+}
+
+class CitySignalSessionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    agent = test::makeAgent(dir.path(), "tcp://127.0.0.1:1");
+    broker = std::make_unique<test::FakeBroker>(*agent.city);
+    broker->allow(agent.agentKeys);
+    agent.config.endpoint = broker->endpoint();
+    agent.config.selfTest.citySignalMaxAgeMs = 1000;
+  }
+  std::unique_ptr<AgentSession> open() {
+    SessionOptions options;
+    options.outboxPollMs = 20;
+    return AgentSession::open(context, agent.config, clock, options).value();
+  }
+  bool selfTestFails(AgentSession& s, std::string* detail) {
+    auto in = gatherSelfTestInputs(s, clock.nowMs());
+    if (!in.ok()) return false;
+    auto results = evaluateSelfTests(*in, agent.config.selfTest);
+    *detail = results.back().detail;
+    return !results.back().passed;
+  }
+
+  test::TempDir dir;
+  zmq::context_t context{1};
+  common::SystemClock clock;
+  test::AgentFixture agent;
+  std::unique_ptr<test::FakeBroker> broker;
+};
+
+TEST_F(CitySignalSessionTest, ABeaconSignedByTheCityMovesCityLastSignedAt) {
+  const int64_t signedAt = clock.nowMs();
+  broker->setBeacon(signedBeacon(*agent.city, signedAt));
+  auto s = open();
+  ASSERT_TRUE(test::driveUntil(
+      *s, [&] { return s->citySignal().lastSignedAt == signedAt; }, kDeadlineMs));
+  broker->setBeacon(signedBeacon(*agent.city, signedAt + 500));
+  ASSERT_TRUE(test::driveUntil(
+      *s, [&] { return s->citySignal().lastSignedAt == signedAt + 500; }, kDeadlineMs));
+  EXPECT_EQ(s->counters().beaconsRefused, 0u);
+  // Kept in outbox.db for `status`, another process.
+  auto st = readAgentStatus(agent.config, clock.nowMs());
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->cityLastSignedAt, signedAt + 500);
+
+  // Rolled back to the older beacon: refused, and nothing moves.
+  broker->setBeacon(signedBeacon(*agent.city, signedAt));
+  ASSERT_TRUE(test::driveUntil(
+      *s, [&] { return s->counters().beaconsRefused > 0; }, kDeadlineMs));
+  EXPECT_EQ(s->citySignal().lastSignedAt, signedAt + 500);
+  ASSERT_TRUE(s->lastError().has_value());
+  EXPECT_NE(s->lastError()->find("rollback"), std::string::npos);
+}
+
+TEST_F(CitySignalSessionTest, ForgedBeaconsAreRefusedAndTheSelfTestFailsWhenTheCityIsSilent) {
+  auto other = common::Identity::generate(common::kCitySenderId);
+  broker->setBeacon(signedBeacon(*other, clock.nowMs()));
+  auto s = open();
+  ASSERT_TRUE(test::driveUntil(
+      *s, [&] { return s->counters().beaconsRefused >= 2; }, kDeadlineMs));
+  EXPECT_EQ(s->citySignal().lastSignedAt, 0);
+  ASSERT_TRUE(s->lastError().has_value());
+  EXPECT_NE(s->lastError()->find("not signed by the pinned city key"), std::string::npos);
+  std::string detail;
+  ASSERT_TRUE(test::driveUntil(
+      *s, [&] { return selfTestFails(*s, &detail); }, kDeadlineMs));
+  EXPECT_NE(detail.find("although connected: the broker or the network may be withholding the "
+                        "city's messages; call the city's duty officer"),
+            std::string::npos)
+      << detail;
+  // A well-behaved broker's beacon clears it.
+  broker->setBeacon(signedBeacon(*agent.city, clock.nowMs()));
+  ASSERT_TRUE(test::driveUntil(
+      *s, [&] { return !selfTestFails(*s, &detail); }, kDeadlineMs));
+}
+
+}  // namespace
+}  // namespace samband::agent
