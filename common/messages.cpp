@@ -23,6 +23,8 @@ const char* payloadKindName(const Payload& p) {
       return "directive";
     case 8:
       return "key_rotation";
+    case 9:
+      return "enrolment";
   }
   return "unknown";
 }

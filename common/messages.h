@@ -112,9 +112,22 @@ struct KeyRotationMsg {
   Bytes newCurvePublic;
 };
 
+using wire::EnrolmentAction;
+
+// A city-signed roster record (schemas/samband.capnp, Enrolment).
+struct EnrolmentMsg {
+  EnrolmentAction action = EnrolmentAction::ENROL;
+  std::string provider;
+  Bytes keyId;        // 8 bytes for enrol and revoke
+  Bytes signPublic;   // 32 bytes for enrol
+  Bytes curvePublic;  // 32 bytes for enrol
+  std::vector<std::string> units;
+  int64_t effectiveAt = 0;
+};
+
 using Payload =
     std::variant<HeartbeatMsg, UnitStatusMsg, CapacityMsg, ContinuityMsg, ReadinessAnswerMsg,
-                 DirectiveAckMsg, ReadinessCheckMsg, DirectiveMsg, KeyRotationMsg>;
+                 DirectiveAckMsg, ReadinessCheckMsg, DirectiveMsg, KeyRotationMsg, EnrolmentMsg>;
 
 struct Message {
   std::string senderId;
@@ -126,10 +139,11 @@ struct Message {
   Payload payload;
 
   bool isHeartbeat() const { return std::holds_alternative<HeartbeatMsg>(payload); }
-  // True for the bodies only the city may send (readiness checks, directives).
+  // True for the bodies only the city may send (readiness checks, directives, roster records).
   bool isFromCityOnly() const {
     return std::holds_alternative<ReadinessCheckMsg>(payload) ||
-           std::holds_alternative<DirectiveMsg>(payload);
+           std::holds_alternative<DirectiveMsg>(payload) ||
+           std::holds_alternative<EnrolmentMsg>(payload);
   }
 };
 
@@ -140,6 +154,7 @@ const char* payloadKindName(const Payload& payload);
 struct AckMsg {
   uint64_t seq = 0;
   bool duplicate = false;
+  Bytes receipt;  // encoded checkpoint receipt (common/checkpoint.h); empty when none
 };
 struct RejectMsg {
   uint64_t seq = 0;

@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "broker/city/checkpointer.h"
 #include "broker/ingest/city_delivery.h"
 #include "broker/ingest/ingress.h"
 #include "broker/ingest/picture_projection.h"
@@ -16,6 +17,7 @@
 #include "broker/store/archive_store.h"
 #include "broker/store/store.h"
 #include "common/clock.h"
+#include "common/identity.h"
 #include "common/result.h"
 
 namespace samband::broker {
@@ -27,7 +29,10 @@ struct WorkItem {
 
 class Committer {
  public:
-  Committer(Store& store, const common::Clock& clock, Metrics& metrics);
+  // With `city` (which must outlive this object), every batch that stores frames ends with the
+  // city's signed checkpoint and its acks carry receipts; without it (tests) neither.
+  Committer(Store& store, const common::Clock& clock, Metrics& metrics,
+            const common::Identity* city = nullptr);
   Committer(const Committer&) = delete;
   Committer& operator=(const Committer&) = delete;
 
@@ -62,6 +67,7 @@ class Committer {
   ArchiveStore archive_;
   PictureProjection projection_;
   CityDelivery delivery_;
+  std::unique_ptr<Checkpointer> checkpointer_;  // null without the city identity
   std::unordered_map<std::string, ChainHead> heads_;  // by "sender/keyId"
   std::string headKey_;
   std::unordered_map<std::string, int64_t> lastHeartbeat_;

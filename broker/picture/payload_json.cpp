@@ -102,6 +102,16 @@ json payloadJson(const common::Payload& payload) {
           [](const common::KeyRotationMsg& m) {
             return json{{"new_key_id", common::toHex(m.newKeyId)}};
           },
+          [](const common::EnrolmentMsg& m) {
+            const char* action = m.action == common::EnrolmentAction::ENROL    ? "enrol"
+                                 : m.action == common::EnrolmentAction::REVOKE ? "revoke"
+                                                                               : "units";
+            return json{{"action", action},
+                        {"provider", m.provider},
+                        {"key_id", common::toHex(m.keyId)},
+                        {"units", m.units},
+                        {"effective_at", timeOrNull(m.effectiveAt)}};
+          },
       },
       payload);
 }

@@ -220,6 +220,16 @@ CREATE INDEX outbound_ref ON outbound(ref, provider_id);
 CREATE INDEX readiness_checks_issued ON readiness_checks(mode, issued_at);
 CREATE INDEX readiness_recipients_provider ON readiness_recipients(provider_id, check_id);
 )sql",
+    // 5: the city's signed checkpoints (docs/protocol.md, "Checkpoints and receipts"): one per
+    // commit that stored frames, chained; header and signature exactly as signed.
+    R"sql(
+CREATE TABLE checkpoints (
+  number INTEGER PRIMARY KEY,
+  header BLOB NOT NULL,
+  signature BLOB NOT NULL,
+  last_frame_id INTEGER NOT NULL  -- the newest frame it covers (not signed: a local index)
+);
+)sql",
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kSchemaVersion,
               "every migration raises kSchemaVersion by one");
