@@ -112,6 +112,13 @@ const std::vector<std::vector<const char*>>& migrations() {
           "  changed_at INTEGER NOT NULL,"
           "  detail TEXT)",  // why the broker refused it
       },
+      // 5: the newest city-signed receipt an ack carried (agent/receipt_store.h).
+      {
+          "CREATE TABLE receipt ("
+          "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+          "  bytes BLOB NOT NULL,"
+          "  received_at INTEGER NOT NULL)",
+      },
   };
   return kMigrations;
 }

@@ -46,13 +46,12 @@ std::string AuditReport::toText() const {
   std::ostringstream out;
   out << "frames " << frames << ", senders " << senders << ", chains " << chains
       << "\nbad signatures " << badSignatures << ", chain breaks " << chainBreaks << ", duplicates "
-      << duplicates << ", undecodable " << undecodable << "\ncolumn mismatches "
-      << columnMismatches << ", picture mismatches " << pictureMismatches
-      << "\nkeys without a city record " << keysWithoutRecord << ", key mismatches "
-      << keyMismatches << "\ncheckpoints " << checkpoints << ", checkpoint problems "
-      << checkpointProblems << ", frames after the newest checkpoint " << uncoveredFrames
-      << "\nreceipts checked " << receiptsChecked << ", receipt problems " << receiptProblems
-      << "\n";
+      << duplicates << ", undecodable " << undecodable << "\ncolumn mismatches " << columnMismatches
+      << ", picture mismatches " << pictureMismatches << "\nkeys without a city record "
+      << keysWithoutRecord << ", key mismatches " << keyMismatches << "\ncheckpoints "
+      << checkpoints << ", checkpoint problems " << checkpointProblems
+      << ", frames after the newest checkpoint " << uncoveredFrames << "\nreceipts checked "
+      << receiptsChecked << ", receipt problems " << receiptProblems << "\n";
   for (const auto& p : problems) out << "  " << p << "\n";
   if (cityKeySource == "database") {
     out << "note: the city's key was read from the database itself; pass --city-keys city.pub to "
@@ -183,7 +182,8 @@ void Auditor::checkKeys() {
   for (const auto& [id, p] : proven_.keys) {
     if (seen.count(id) == 0) {
       r_.keyMismatches++;
-      note("key " + id + " (provider " + p.provider + ") is recorded but missing from the keys table");
+      note("key " + id + " (provider " + p.provider +
+           ") is recorded but missing from the keys table");
     }
   }
 }
@@ -236,8 +236,10 @@ void Auditor::closeCheckpoint() {
   const std::string name = "checkpoint " + std::to_string(b.number);
   if (digest_ != b.digest) {
     r_.checkpointProblems++;
-    note(name + ": the archive's frames up to it are not the frames it signed (deleted, inserted "
-                "or altered before frame " + std::to_string(count_ + 1) + ")");
+    note(name +
+         ": the archive's frames up to it are not the frames it signed (deleted, inserted "
+         "or altered before frame " +
+         std::to_string(count_ + 1) + ")");
     digest_ = b.digest;  // report each checkpoint once, not every later one again
   }
   std::vector<common::Bytes> leaves;
@@ -378,14 +380,16 @@ void Auditor::checkReceipts() {
   CheckpointStore checkpoints(store_);
   for (const auto& [file, text] : options_.receipts) {
     r_.receiptsChecked++;
+    bool counted = false;  // one problem per receipt, each reason noted
     auto fail = [&](const std::string& why) {
-      r_.receiptProblems++;
+      if (!counted) r_.receiptProblems++;
+      counted = true;
       note("receipt " + file + ": " + why);
     };
     auto j = nlohmann::json::parse(text, nullptr, false);
     common::Bytes bytes;
-    if (j.is_discarded() || !j.is_object() || !j.contains("receipt") ||
-        !j["receipt"].is_string() || !common::fromHex(j["receipt"].get<std::string>(), &bytes)) {
+    if (j.is_discarded() || !j.is_object() || !j.contains("receipt") || !j["receipt"].is_string() ||
+        !common::fromHex(j["receipt"].get<std::string>(), &bytes)) {
       fail("not a receipt (use the JSON of 'samband-agent receipt --json')");
       continue;
     }
