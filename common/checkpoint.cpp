@@ -217,8 +217,7 @@ Bytes signCheckpoint(const Identity& city, const Bytes& header) {
 bool verifyCheckpoint(const PublicKey& cityKey, const Bytes& header, const Bytes& signature) {
   if (signature.size() != crypto_sign_BYTES) return false;
   Bytes buf = signingInput(header);
-  return crypto_sign_verify_detached(signature.data(), buf.data(), buf.size(), cityKey.data()) ==
-         0;
+  return crypto_sign_verify_detached(signature.data(), buf.data(), buf.size(), cityKey.data()) == 0;
 }
 
 Bytes encodeReceipt(const Receipt& r) {
@@ -266,8 +265,9 @@ Status verifyReceipt(const Receipt& r, const PublicKey& cityKey) {
   }
   Bytes root = rootFromPath(headLeafHash(r.head), r.index, r.checkpoint.headCount, r.path);
   if (root.empty() || root != r.checkpoint.headsRoot) {
-    return invalidInput("the head is not in the signed checkpoint (Merkle path does not lead to "
-                        "its root)");
+    return invalidInput(
+        "the head is not in the signed checkpoint (Merkle path does not lead to "
+        "its root)");
   }
   return {};
 }

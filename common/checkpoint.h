@@ -24,20 +24,20 @@ inline constexpr size_t kMaxReceiptBytes = 1024;
 // One chain head a commit moved: the newest frame of (sender, key) in that commit.
 struct CheckpointHead {
   std::string sender;
-  Bytes keyId;     // 8 bytes
+  Bytes keyId;  // 8 bytes
   uint64_t seq = 0;
   Bytes bodyHash;  // 32 bytes
 };
 
 struct Checkpoint {
-  uint64_t number = 0;       // 1, 2, 3, … without gaps
-  Bytes prevHash;            // checkpointHash of number-1; 32 zero bytes for number 1
-  uint64_t frameCount = 0;   // frames in the archive, in frame-id order, covered so far
-  Bytes digest;              // running digest (below) over every covered frame's body hash
-  uint32_t headCount = 0;    // heads in this checkpoint's tree
-  Bytes headsRoot;           // Merkle root of the heads, sorted by (sender, key id)
-  int64_t signedAt = 0;      // broker clock, ms
-  Bytes cityKeyId;           // 8 bytes: the key that signs it
+  uint64_t number = 0;      // 1, 2, 3, … without gaps
+  Bytes prevHash;           // checkpointHash of number-1; 32 zero bytes for number 1
+  uint64_t frameCount = 0;  // frames in the archive, in frame-id order, covered so far
+  Bytes digest;             // running digest (below) over every covered frame's body hash
+  uint32_t headCount = 0;   // heads in this checkpoint's tree
+  Bytes headsRoot;          // Merkle root of the heads, sorted by (sender, key id)
+  int64_t signedAt = 0;     // broker clock, ms
+  Bytes cityKeyId;          // 8 bytes: the key that signs it
 };
 
 // 32 zero bytes: prevHash of checkpoint 1 and the digest before any frame.

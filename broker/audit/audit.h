@@ -28,18 +28,18 @@ struct AuditOptions {
 struct AuditReport {
   int64_t frames = 0;
   int64_t senders = 0;
-  int64_t chains = 0;                 // (sender, key) chains
-  int64_t badSignatures = 0;          // signature does not verify, or no proven key to verify it
-  int64_t chainBreaks = 0;            // gap, fork, first seq not 1, prevHash mismatch
-  int64_t duplicates = 0;             // the same body stored more than once
-  int64_t undecodable = 0;            // bytes that do not decode, or header fields that disagree
-  int64_t columnMismatches = 0;       // a stored column differs from the signed body
-  int64_t pictureMismatches = 0;      // a picture row differs from the archive's replay
-  int64_t keysWithoutRecord = 0;      // a `keys` row no city record (or rotation) proves
-  int64_t keyMismatches = 0;          // a key row contradicting its record, or a bad record
-  int64_t checkpoints = 0;            // city-signed checkpoints found
-  int64_t checkpointProblems = 0;     // a checkpoint missing, unsigned, unchained or not matching
-  int64_t uncoveredFrames = 0;        // frames after the newest checkpoint
+  int64_t chains = 0;              // (sender, key) chains
+  int64_t badSignatures = 0;       // signature does not verify, or no proven key to verify it
+  int64_t chainBreaks = 0;         // gap, fork, first seq not 1, prevHash mismatch
+  int64_t duplicates = 0;          // the same body stored more than once
+  int64_t undecodable = 0;         // bytes that do not decode, or header fields that disagree
+  int64_t columnMismatches = 0;    // a stored column differs from the signed body
+  int64_t pictureMismatches = 0;   // a picture row differs from the archive's replay
+  int64_t keysWithoutRecord = 0;   // a `keys` row no city record (or rotation) proves
+  int64_t keyMismatches = 0;       // a key row contradicting its record, or a bad record
+  int64_t checkpoints = 0;         // city-signed checkpoints found
+  int64_t checkpointProblems = 0;  // a checkpoint missing, unsigned, unchained or not matching
+  int64_t uncoveredFrames = 0;     // frames after the newest checkpoint
   int64_t receiptsChecked = 0;
   int64_t receiptProblems = 0;        // a receipt the archive does not honour
   std::string cityKeySource;          // "city.pub" or "database"

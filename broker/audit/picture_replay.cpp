@@ -15,8 +15,7 @@ common::Result<std::unique_ptr<PictureReplay>> PictureReplay::create() {
   return std::unique_ptr<PictureReplay>(new PictureReplay(std::move(store).value()));
 }
 
-common::Status PictureReplay::apply(const common::Message& m, int64_t frameId,
-                                    int64_t receivedAt) {
+common::Status PictureReplay::apply(const common::Message& m, int64_t frameId, int64_t receivedAt) {
   // The picture part of PictureProjection::apply, argument for argument.
   const char* mode = common::modeName(m.mode);
   if (auto* s = std::get_if<common::UnitStatusMsg>(&m.payload)) {

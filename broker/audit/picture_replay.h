@@ -24,8 +24,7 @@ class PictureReplay {
   common::Status apply(const common::Message& m, int64_t frameId, int64_t receivedAt);
   // One sentence per row that differs between `stored` and the replay (missing, extra, or
   // which columns differ); at most `limit` sentences, `count` gets the total.
-  common::Result<std::vector<std::string>> differences(Store& stored, size_t limit,
-                                                       int64_t& count);
+  common::Result<std::vector<std::string>> differences(Store& stored, size_t limit, int64_t& count);
 
  private:
   explicit PictureReplay(std::unique_ptr<Store> store);

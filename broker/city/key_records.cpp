@@ -31,8 +31,8 @@ common::Result<ArchiveKeys> keysFromArchive(Store& store, const common::PublicKe
     auto body = common::decodeBody(parts->body);
     if (!body) return;
     if (auto* kr = std::get_if<common::KeyRotationMsg>(&body->payload)) {
-      rotations.push_back({body->senderId, common::toHex(body->keyId), parts->body,
-                           parts->signature, *kr});
+      rotations.push_back(
+          {body->senderId, common::toHex(body->keyId), parts->body, parts->signature, *kr});
       return;
     }
     auto* rec = std::get_if<common::EnrolmentMsg>(&body->payload);

@@ -4,8 +4,8 @@
 #include <signal.h>
 #include <sys/stat.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -160,8 +160,8 @@ int runEnroll(const std::string& configPath, const std::vector<std::string>& req
       common::EnrolmentMsg e = enrolmentRecord(*request, now);
       if (o.keyAlreadyEnrolled) {
         if (o.unitsAdded.empty() && o.unitsTransferred.empty()) return {};
-        e = common::EnrolmentMsg{common::EnrolmentAction::UNITS, request->provider, {}, {}, {},
-                                 request->units, now};
+        e = common::EnrolmentMsg{
+            common::EnrolmentAction::UNITS, request->provider, {}, {}, {}, request->units, now};
       }
       auto issued = chain.record(e, now);
       if (!issued) return issued.error();
@@ -291,8 +291,8 @@ int runCertifyKeys(const std::string& configPath) {
       return fail(issued.error().message, kExitFailure);
     }
     if (k.revokedAt) {
-      common::EnrolmentMsg rev{common::EnrolmentAction::REVOKE, k.providerId, e.keyId, {}, {}, {},
-                               *k.revokedAt};
+      common::EnrolmentMsg rev{
+          common::EnrolmentAction::REVOKE, k.providerId, e.keyId, {}, {}, {}, *k.revokedAt};
       if (auto issued = chain.record(rev, now); !issued) {
         return fail(issued.error().message, kExitFailure);
       }

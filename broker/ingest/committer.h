@@ -67,7 +67,7 @@ class Committer {
   ArchiveStore archive_;
   PictureProjection projection_;
   CityDelivery delivery_;
-  std::unique_ptr<Checkpointer> checkpointer_;  // null without the city identity
+  std::unique_ptr<Checkpointer> checkpointer_;        // null without the city identity
   std::unordered_map<std::string, ChainHead> heads_;  // by "sender/keyId"
   std::string headKey_;
   std::unordered_map<std::string, int64_t> lastHeartbeat_;

@@ -187,7 +187,7 @@ void Server::verifyLoop(size_t index) {
 }
 
 void Server::commitLoop(std::unique_ptr<Store> store) {
-  Committer committer(*store, clock_, metrics_, &city_);
+  Committer committer(*store, clock_, metrics_, options_.checkpoints ? &city_ : nullptr);
   zmq::socket_t push(context_, zmq::socket_type::push);
   push.set(zmq::sockopt::linger, 0);
   push.set(zmq::sockopt::sndhwm, 0);

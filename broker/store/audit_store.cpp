@@ -39,8 +39,7 @@ const std::vector<std::string>& pictureTableNames() {
   return names;
 }
 
-common::Status AuditStore::forEachFrameById(
-    const std::function<void(const StoredFrame&)>& visit) {
+common::Status AuditStore::forEachFrameById(const std::function<void(const StoredFrame&)>& visit) {
   try {
     SQLite::Statement q(store_.db(),
                         "SELECT id, sender, key_id, seq, kind, mode, sent_at, received_at, "
@@ -99,7 +98,7 @@ common::Result<PictureTables> AuditStore::pictureTables() {
         for (int c = 0; c < q.getColumnCount(); ++c) {
           std::string name = q.getColumnName(c);
           auto col = q.getColumn(c);
-          std::string value = col.isNull() ? "NULL"
+          std::string value = col.isNull()   ? "NULL"
                               : col.isBlob() ? common::toHex(blob(col))
                                              : col.getString();
           row.emplace_back(name, value);

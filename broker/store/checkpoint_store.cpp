@@ -69,8 +69,8 @@ common::Status CheckpointStore::append(const StoredCheckpoint& c) {
   return {};
 }
 
-common::Status CheckpointStore::framesAfter(
-    int64_t afterId, const std::function<void(const CoveredFrame&)>& visit) {
+common::Status CheckpointStore::framesAfter(int64_t afterId,
+                                            const std::function<void(const CoveredFrame&)>& visit) {
   try {
     if (!framesAfter_) {
       framesAfter_ = std::make_unique<SQLite::Statement>(

@@ -48,7 +48,8 @@ class CheckpointStore {
   common::Result<std::optional<StoredCheckpoint>> byNumber(uint64_t number);
   common::Status append(const StoredCheckpoint& checkpoint);
   // Frames with id > `afterId`, in id order.
-  common::Status framesAfter(int64_t afterId, const std::function<void(const CoveredFrame&)>& visit);
+  common::Status framesAfter(int64_t afterId,
+                             const std::function<void(const CoveredFrame&)>& visit);
   // Every checkpoint by number.
   common::Status forEach(const std::function<void(const StoredCheckpoint&)>& visit);
   // After a failed transaction: clears a prepared statement's error. Never throws.

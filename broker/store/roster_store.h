@@ -71,7 +71,8 @@ class RosterStore {
   // signed roster record, broker/city/city_chain.h); its error undoes everything.
   using EnrollHook = std::function<common::Status(const EnrollOutcome&)>;
   common::Result<EnrollOutcome> enroll(const common::EnrollRequest& request, bool allowTransfer,
-                                       int64_t nowMs, const EnrollHook& alsoInTransaction = nullptr);
+                                       int64_t nowMs,
+                                       const EnrollHook& alsoInTransaction = nullptr);
   // Revokes a key from `atMs` on. Errors: no such active key (notFound). `alsoInTransaction`
   // (given the key's provider) runs in the same transaction; its error undoes the revocation.
   using RevokeHook = std::function<common::Status(const std::string& providerId)>;
