@@ -674,7 +674,7 @@ struct IngestOptions {
   double lightRate = 100;
   double lightSeconds = 6;
   int timeoutS = 120;
-  int batchDelayMs = -1;  // -1: as `samband-broker init` writes it
+  int batchDelayMs = -1;       // -1: as `samband-broker init` writes it
   bool noCheckpoints = false;  // [ingest] checkpoints = false: the cost of checkpoints/receipts
 };
 
