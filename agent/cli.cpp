@@ -1,6 +1,6 @@
 // The samband-agent command line (CLI11): init, run, report, status, inbox, confirm, ack,
-// export, rotate-key. Each command turns its flags into a request for the code that does the
-// work and prints one clear sentence on failure.
+// export, rotate-key, receipt. Each command turns its flags into a request for the code that does
+// the work and prints one clear sentence on failure.
 #include "agent/cli.h"
 
 #include <CLI/CLI.hpp>
@@ -21,6 +21,7 @@
 #include "agent/link_state.h"
 #include "agent/offline_export.h"
 #include "agent/outbox.h"
+#include "agent/receipt_store.h"
 #include "agent/report_request.h"
 #include "common/clock.h"
 #include "common/identity.h"
@@ -164,6 +165,22 @@ int runStatus(const std::string& configPath, bool json, std::ostream& out) {
   return kExitOk;
 }
 
+int runReceipt(const std::string& configPath, bool json, std::ostream& out) {
+  auto config = loadAgentConfig(configPath);
+  if (!config) return fail(config.error());
+  auto db = openAgentDatabase(config->outboxPath, OpenMode::mustExist);
+  if (!db) return fail(db.error());
+  auto kept = latestReceipt(**db);
+  if (!kept) return fail(kept.error());
+  if (!*kept) {
+    std::cerr << "samband-agent: no receipt yet: the broker has not acknowledged a report with "
+                 "one (it must be a broker that signs checkpoints)\n";
+    return kExitFailure;
+  }
+  out << (json ? receiptJson(**kept) : receiptText(**kept));
+  return kExitOk;
+}
+
 int runExport(const std::string& configPath, const std::string& outPath, std::ostream& out) {
   auto config = loadAgentConfig(configPath);
   if (!config) return fail(config.error());
@@ -301,6 +318,15 @@ int runAgentCli(int argc, char** argv) {
   statusCmd->add_option("--config", statusConfig, "Path to agent.toml")->required();
   statusCmd->add_flag("--json", json, "Print JSON");
 
+  // receipt
+  std::string receiptConfig;
+  bool receiptJsonFlag = false;
+  auto* receiptCmd = app.add_subcommand(
+      "receipt", "Print the city's newest signed receipt for this agent's reports");
+  receiptCmd->add_option("--config", receiptConfig, "Path to agent.toml")->required();
+  receiptCmd->add_flag("--json", receiptJsonFlag,
+                       "Print JSON (for samband-broker audit --receipt)");
+
   // inbox, confirm, ack
   std::string inboxConfig;
   bool inboxJson = false;
@@ -371,6 +397,7 @@ int runAgentCli(int argc, char** argv) {
       return runReport(reportConfig, std::move(report), counts, std::cout);
     }
     if (statusCmd->parsed()) return runStatus(statusConfig, json, std::cout);
+    if (receiptCmd->parsed()) return runReceipt(receiptConfig, receiptJsonFlag, std::cout);
     if (exportCmd->parsed()) return runExport(exportConfig, exportOut, std::cout);
     if (rotateCmd->parsed()) return runRotateKey(rotateConfig, std::cout);
     if (inboxCmd->parsed()) {

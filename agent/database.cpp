@@ -137,6 +137,13 @@ const std::vector<std::vector<const char*>>& migrations() {
           "  check_issued_at INTEGER NOT NULL)",
           "INSERT INTO city_signal VALUES (1, 0, 0, 0, 0, 0, 'normal', 0, '', 0)",
       },
+      // 7: the newest city-signed receipt an ack carried (agent/receipt_store.h).
+      {
+          "CREATE TABLE receipt ("
+          "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+          "  bytes BLOB NOT NULL,"
+          "  received_at INTEGER NOT NULL)",
+      },
   };
   return kMigrations;
 }

@@ -14,6 +14,7 @@
 #include "agent/city_message.h"
 #include "agent/database.h"
 #include "agent/key_rotation.h"
+#include "agent/receipt_store.h"
 #include "agent/session_messages.h"
 #include "common/codec.h"
 #include "common/vocabulary.h"
@@ -140,6 +141,11 @@ void AgentSession::onLinkFrame(const uint8_t* data, size_t size, int64_t nowMs) 
   if (auto* ack = std::get_if<common::AckMsg>(&*downlink)) {
     ++counters_.acks;
     pendingAck_ = std::max(pendingAck_, ack->seq);
+    if (!ack->receipt.empty()) {
+      // The city's proof that it holds this head; kept once the ack is applied.
+      auto kept = keepReceipt(*db_, ack->receipt, config_.citySignPublic, config_.provider, nowMs);
+      if (!kept) common::logWarn("agent", "receipt not kept: " + kept.error().message);
+    }
     return;
   }
   // Acks are applied in one transaction per read, but always before anything that may

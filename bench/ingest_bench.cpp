@@ -322,7 +322,7 @@ void replaceLine(std::string& text, const std::string& from, const std::string& 
 
 std::unique_ptr<BrokerUnderTest> prepareBroker(const std::string& brokerBin, const std::string& dir,
                                                int verifyThreads, const Fleet& fleet,
-                                               int batchDelayMs = -1) {
+                                               int batchDelayMs = -1, bool checkpoints = true) {
   auto b = std::make_unique<BrokerUnderTest>();
   b->dir = dir;
   fs::remove_all(dir);
@@ -350,6 +350,10 @@ std::unique_ptr<BrokerUnderTest> prepareBroker(const std::string& brokerBin, con
   replaceLine(text, "log_level = ", "log_level = \"warn\"");
   if (batchDelayMs >= 0) {
     replaceLine(text, "batch_delay_ms = ", "batch_delay_ms = " + std::to_string(batchDelayMs));
+  }
+  if (!checkpoints) {
+    const size_t at = text.find("[ingest]\n");
+    if (at != std::string::npos) text.insert(at + 9, "checkpoints = false\n");
   }
   {
     std::ofstream out(b->config, std::ios::trunc);
@@ -670,7 +674,8 @@ struct IngestOptions {
   double lightRate = 100;
   double lightSeconds = 6;
   int timeoutS = 120;
-  int batchDelayMs = -1;  // -1: as `samband-broker init` writes it
+  int batchDelayMs = -1;       // -1: as `samband-broker init` writes it
+  bool noCheckpoints = false;  // [ingest] checkpoints = false: the cost of checkpoints/receipts
 };
 
 int runIngest(const IngestOptions& o) {
@@ -691,13 +696,14 @@ int runIngest(const IngestOptions& o) {
               static_cast<double>(fleet.bodyBytes) / static_cast<double>(fleet.frames));
   int failures = 0;
   for (int vt : parseList(o.verifyThreads)) {
-    const std::string dir =
-        o.work + "/broker-k" + std::to_string(o.agents) + "-v" + std::to_string(vt);
-    auto broker = prepareBroker(o.brokerBin, dir, vt, fleet, o.batchDelayMs);
+    const std::string dir = o.work + "/broker-k" + std::to_string(o.agents) + "-v" +
+                            std::to_string(vt) + (o.noCheckpoints ? "-nocp" : "");
+    auto broker = prepareBroker(o.brokerBin, dir, vt, fleet, o.batchDelayMs, !o.noCheckpoints);
     if (!broker || !startBroker(*broker, o.brokerBin)) return 2;
     Json result{{"bench", "ingest"},
                 {"agents", o.agents},
                 {"verify_threads", vt},
+                {"checkpoints", !o.noCheckpoints},
                 {"window", o.window},
                 {"batch_delay_ms", o.batchDelayMs},
                 {"envelope_bytes", envelopeMean},
@@ -1129,6 +1135,8 @@ int main(int argc, char** argv) {
   ingestCmd->add_option("--timeout-s", ingest.timeoutS, "Give up a phase after this long");
   ingestCmd->add_option("--batch-delay-ms", ingest.batchDelayMs,
                         "[ingest] batch_delay_ms (default: as init writes it)");
+  ingestCmd->add_flag("--no-checkpoints", ingest.noCheckpoints,
+                      "[ingest] checkpoints = false (to measure what checkpoints cost)");
 
   ConnectOptions connect;
   auto* connectCmd = app.add_subcommand("connect", "K agents connecting at once");

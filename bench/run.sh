@@ -83,6 +83,14 @@ for k in $AGENTS; do
     --json "$RESULTS" --agents "$k" --verify-threads "$VERIFY_THREADS" --window "$WINDOW" \
     --total "$TOTAL" --light-rate "$LIGHT_RATE" --light-seconds "$LIGHT_SECONDS"
 done
+# The cost of the city's checkpoints and receipts: the same load without them (goal: at most
+# 10% of the throughput above). One agent count and one verify setting, to stay bounded.
+CP_AGENTS=${BENCH_CHECKPOINT_AGENTS:-${AGENTS##* }}
+CP_VERIFY=${BENCH_CHECKPOINT_VERIFY_THREADS:-${VERIFY_THREADS##*,}}
+step "ingest-nocp-k$CP_AGENTS" 420 "$BIN/ingest_bench" ingest --broker "$BROKER" \
+  --work "$OUT/work" --json "$RESULTS" --agents "$CP_AGENTS" --verify-threads "$CP_VERIFY" \
+  --window "$WINDOW" --total "$TOTAL" --light-rate "$LIGHT_RATE" \
+  --light-seconds "$LIGHT_SECONDS" --no-checkpoints
 
 # MQTT in the same run, with the same load shape and our mean envelope size as payload.
 mosquitto=$(command -v mosquitto || { [ -x /usr/sbin/mosquitto ] && echo /usr/sbin/mosquitto; } || true)

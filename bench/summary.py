@@ -42,7 +42,19 @@ def main():
                   f"= {v['rate_all_cores'] / raw:.2f} x one core (the ceiling of any spreading "
                   f"on this machine, before the broker does anything else)")
 
-    ingest = by("ingest")
+    ingest = [r for r in by("ingest") if r.get("checkpoints", True)]
+    nocp = [r for r in by("ingest") if not r.get("checkpoints", True)]
+    for r in nocp:
+        with_cp = next((w for w in ingest if w["agents"] == r["agents"]
+                        and w["verify_threads"] == r["verify_threads"]), None)
+        if with_cp:
+            on, off = with_cp["saturated"]["rate"], r["saturated"]["rate"]
+            cost = 100.0 * (off - on) / off if off else None
+            print(f"\nCheckpoints and receipts ({r['agents']} agents, verify_threads="
+                  f"{r['verify_threads']}): {fmt(on)} acked/s with, {fmt(off)} without: "
+                  f"cost {fmt(cost, 1)}% of throughput (goal <= 10%); saturated p99 "
+                  f"{fmt(with_cp['saturated']['p99_ms'], 1)} ms with, "
+                  f"{fmt(r['saturated']['p99_ms'], 1)} ms without")
     if ingest:
         print("\n(b)-(d) Ingest: samband-broker serve (separate process), loopback, CURVE, "
               "synchronous=FULL, acknowledged after commit")

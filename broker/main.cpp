@@ -43,9 +43,21 @@ int main(int argc, char** argv) {
   statusCmd->add_option("--config", config, "Path to broker.toml")->required();
   statusCmd->add_flag("--json", json, "Print JSON");
 
-  auto* auditCmd = app.add_subcommand("audit", "Re-verify the whole archive");
+  std::string cityKeys;
+  std::vector<std::string> receipts;
+  auto* auditCmd = app.add_subcommand(
+      "audit", "Re-verify the whole archive, its keys, checkpoints and the picture");
   auditCmd->add_option("--config", config, "Path to broker.toml")->required();
   auditCmd->add_flag("--json", json, "Print JSON");
+  auditCmd->add_option("--city-keys", cityKeys,
+                       "city.pub: prove every key from the city's public key alone");
+  auditCmd->add_option("--receipt", receipts,
+                       "A receipt from 'samband-agent receipt --json' (repeatable)");
+
+  auto* certifyCmd = app.add_subcommand(
+      "certify-keys",
+      "Sign city enrolment records for keys enrolled before records existed (check them first)");
+  certifyCmd->add_option("--config", config, "Path to broker.toml")->required();
 
   std::string importFile;
   auto* importCmd = app.add_subcommand(
@@ -179,7 +191,8 @@ int main(int argc, char** argv) {
   }
   if (*enrollCmd) return runEnroll(config, requests, transfer);
   if (*statusCmd) return runStatus(config, json);
-  if (*auditCmd) return runAudit(config, json);
+  if (*auditCmd) return runAudit(config, json, cityKeys, receipts);
+  if (*certifyCmd) return runCertifyKeys(config);
   if (*revokeCmd) return runRevoke(config, keyId);
   if (*keysCmd) return runKeys(config, keysProvider, json);
   if (*importCmd) return runImport(config, importFile, json);

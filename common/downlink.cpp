@@ -28,6 +28,7 @@ Bytes encodeDownlink(const Downlink& d) {
     auto x = b.initAck();
     x.setSeq(a->seq);
     x.setDuplicate(a->duplicate);
+    if (!a->receipt.empty()) x.setReceipt(kj::arrayPtr(a->receipt.data(), a->receipt.size()));
   } else if (auto* r = std::get_if<RejectMsg>(&d)) {
     auto x = b.initReject();
     x.setSeq(r->seq);
@@ -67,7 +68,8 @@ Result<Downlink> decodeDownlink(const uint8_t* data, size_t size) {
     auto r = reader.getRoot<wire::Downlink>();
     switch (r.which()) {
       case wire::Downlink::ACK:
-        return Downlink(AckMsg{r.getAck().getSeq(), r.getAck().getDuplicate()});
+        return Downlink(AckMsg{r.getAck().getSeq(), r.getAck().getDuplicate(),
+                               toBytes(r.getAck().getReceipt())});
       case wire::Downlink::REJECT: {
         auto x = r.getReject();
         if (static_cast<uint16_t>(x.getReason()) >

@@ -17,5 +17,6 @@ inline constexpr size_t kMaxIdText = 64;  // check and directive ids, self-test 
 inline constexpr size_t kMaxCapacityEntries = 64;
 inline constexpr size_t kMaxSelfTests = 32;
 inline constexpr size_t kMaxRecipients = 1000;
+inline constexpr size_t kMaxEnrolmentUnits = 2000;  // units named by one city roster record
 
 }  // namespace samband::common

@@ -108,6 +108,16 @@ void checkPayload(Checker& c, const Payload& p) {
     c.require(kr->newKeyId.size() == kKeyIdBytes, "key_rotation.newKeyId");
     c.require(kr->newSignPublic.size() == 32, "key_rotation.newSignPublic");
     c.require(kr->newCurvePublic.size() == 32, "key_rotation.newCurvePublic");
+  } else if (auto* en = std::get_if<EnrolmentMsg>(&p)) {
+    c.require(enumInRange(en->action, EnrolmentAction::UNITS), "enrolment.action");
+    c.require(isProviderId(en->provider), "enrolment.provider");
+    const bool enrol = en->action == EnrolmentAction::ENROL;
+    const bool units = en->action == EnrolmentAction::UNITS;
+    c.require(units ? en->keyId.empty() : en->keyId.size() == kKeyIdBytes, "enrolment.keyId");
+    c.require(en->signPublic.size() == (enrol ? 32u : 0u), "enrolment.signPublic");
+    c.require(en->curvePublic.size() == (enrol ? 32u : 0u), "enrolment.curvePublic");
+    c.require(en->units.size() <= kMaxEnrolmentUnits, "enrolment has too many units");
+    for (const auto& u : en->units) c.require(isUnitCode(u), "enrolment.units");
   }
 }
 

@@ -25,6 +25,8 @@ const char* payloadKindName(const Payload& p) {
       return "key_rotation";
     case 9:
       return "time_beacon";
+    case 10:
+      return "enrolment";
   }
   return "unknown";
 }

@@ -124,9 +124,22 @@ struct TimeBeaconMsg {
   int64_t checkIssuedAt = 0;
 };
 
-using Payload =
-    std::variant<HeartbeatMsg, UnitStatusMsg, CapacityMsg, ContinuityMsg, ReadinessAnswerMsg,
-                 DirectiveAckMsg, ReadinessCheckMsg, DirectiveMsg, KeyRotationMsg, TimeBeaconMsg>;
+using wire::EnrolmentAction;
+
+// A city-signed roster record (schemas/samband.capnp, Enrolment).
+struct EnrolmentMsg {
+  EnrolmentAction action = EnrolmentAction::ENROL;
+  std::string provider;
+  Bytes keyId;        // 8 bytes for enrol and revoke
+  Bytes signPublic;   // 32 bytes for enrol
+  Bytes curvePublic;  // 32 bytes for enrol
+  std::vector<std::string> units;
+  int64_t effectiveAt = 0;
+};
+
+using Payload = std::variant<HeartbeatMsg, UnitStatusMsg, CapacityMsg, ContinuityMsg,
+                             ReadinessAnswerMsg, DirectiveAckMsg, ReadinessCheckMsg, DirectiveMsg,
+                             KeyRotationMsg, TimeBeaconMsg, EnrolmentMsg>;
 
 struct Message {
   std::string senderId;
@@ -141,10 +154,12 @@ struct Message {
   bool isTimeBeacon() const { return std::holds_alternative<TimeBeaconMsg>(payload); }
   // Heartbeats and time beacons carry seq 0 and no prevHash: they are outside every chain.
   bool isOutsideChain() const { return isHeartbeat() || isTimeBeacon(); }
-  // True for the bodies only the city may send (readiness checks, directives, time beacons).
+  // True for the bodies only the city may send (readiness checks, directives, time beacons,
+  // roster records).
   bool isFromCityOnly() const {
     return std::holds_alternative<ReadinessCheckMsg>(payload) ||
-           std::holds_alternative<DirectiveMsg>(payload) || isTimeBeacon();
+           std::holds_alternative<DirectiveMsg>(payload) || isTimeBeacon() ||
+           std::holds_alternative<EnrolmentMsg>(payload);
   }
 };
 
@@ -155,6 +170,7 @@ const char* payloadKindName(const Payload& payload);
 struct AckMsg {
   uint64_t seq = 0;
   bool duplicate = false;
+  Bytes receipt;  // encoded checkpoint receipt (common/checkpoint.h); empty when none
 };
 struct RejectMsg {
   uint64_t seq = 0;

@@ -131,6 +131,20 @@ Result<Payload> readPayload(wire::Body::Reader r) {
       return Payload(TimeBeaconMsg{t.getLevel(), t.getDirectiveNumber(), readText(t.getCheckId()),
                                    t.getCheckIssuedAt()});
     }
+    case wire::Body::ENROLMENT: {
+      auto e = r.getEnrolment();
+      EnrolmentMsg m;
+      m.action = e.getAction();
+      m.provider = readText(e.getProvider());
+      m.keyId = toBytes(e.getKeyId());
+      m.signPublic = toBytes(e.getSignPublic());
+      m.curvePublic = toBytes(e.getCurvePublic());
+      auto units = e.getUnits();
+      if (units.size() > kMaxEnrolmentUnits) return invalidInput("too many enrolment units");
+      for (auto u : units) m.units.push_back(readText(u));
+      m.effectiveAt = e.getEffectiveAt();
+      return Payload(std::move(m));
+    }
   }
   return invalidInput("unknown body kind (union tag " +
                       std::to_string(static_cast<unsigned>(r.which())) + ")");
@@ -204,6 +218,16 @@ void writePayload(wire::Body::Builder b, const Payload& p) {
     t.setDirectiveNumber(tb->directiveNumber);
     t.setCheckId(tb->checkId);
     t.setCheckIssuedAt(tb->checkIssuedAt);
+  } else if (auto* en = std::get_if<EnrolmentMsg>(&p)) {
+    auto e = b.initEnrolment();
+    e.setAction(en->action);
+    e.setProvider(en->provider);
+    e.setKeyId(kj::arrayPtr(en->keyId.data(), en->keyId.size()));
+    e.setSignPublic(kj::arrayPtr(en->signPublic.data(), en->signPublic.size()));
+    e.setCurvePublic(kj::arrayPtr(en->curvePublic.data(), en->curvePublic.size()));
+    auto units = e.initUnits(static_cast<unsigned>(en->units.size()));
+    for (unsigned i = 0; i < units.size(); ++i) units.set(i, en->units[i]);
+    e.setEffectiveAt(en->effectiveAt);
   }
 }
 

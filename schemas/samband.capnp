@@ -53,6 +53,7 @@ struct Body {
     directive @13 :Directive;           # city -> agent
     keyRotation @14 :KeyRotation;       # agent -> broker, signed by the old key
     timeBeacon @15 :TimeBeacon;         # city -> agents, on every heartbeat reply (Head.beacon)
+    enrolment @16 :Enrolment;           # city -> archive only: a roster record (never sent)
   }
 }
 
@@ -203,6 +204,24 @@ struct KeyRotation {
   newCurvePublic @2 :Data;
 }
 
+enum EnrolmentAction {
+  enrol @0;      # the key (with its transport key) belongs to the provider, with these units
+  revoke @1;     # the key is revoked from effectiveAt on
+  units @2;      # these units now belong to the provider (a roster transfer)
+}
+
+struct Enrolment {
+  # A city-signed roster record, archived in the city's chain in the same transaction as the
+  # roster change, so the archive and the city's public key alone say which keys were valid.
+  action @0 :EnrolmentAction;
+  provider @1 :Text;      # organisation number
+  keyId @2 :Data;         # 8 bytes (enrol, revoke); empty for units
+  signPublic @3 :Data;    # 32 bytes (enrol); empty otherwise
+  curvePublic @4 :Data;   # 32 bytes (enrol); empty otherwise
+  units @5 :List(Text);   # unit codes (enrol, units)
+  effectiveAt @6 :Int64;  # ms since epoch: when the enrolment or revocation takes effect
+}
+
 enum RejectReason {
   malformed @0;
   oversized @1;
@@ -223,6 +242,8 @@ enum RejectReason {
 struct Ack {
   seq @0 :UInt64;        # this seq (and the sender's chain up to it) is durably stored
   duplicate @1 :Bool;    # it had been stored before
+  receipt @2 :Data;      # a city-signed checkpoint receipt for this head (docs/protocol.md,
+                         # "Checkpoints and receipts"); empty for a duplicate or an older broker
 }
 
 struct Reject {

@@ -1,14 +1,22 @@
-// See audit.h. Uses only the archive's bytes and the enrolled public keys.
+// See audit.h. Nothing stored is believed until it follows from the signed bytes: keys from the
+// city's roster records, columns and the picture from the bodies, completeness from the city's
+// checkpoints and the agents' receipts.
 #include "broker/audit/audit.h"
 
 #include <cstring>
-#include <optional>
+#include <map>
 #include <set>
 #include <sstream>
 
+#include "broker/audit/picture_replay.h"
 #include "broker/city/city_chain.h"
-#include "broker/store/archive_store.h"
+#include "broker/city/key_records.h"
+#include "broker/store/audit_store.h"
+#include "broker/store/checkpoint_store.h"
+#include "common/checkpoint.h"
 #include "common/codec.h"
+#include "common/ids.h"
+#include "common/vocabulary.h"
 
 namespace samband::broker {
 
@@ -20,6 +28,16 @@ nlohmann::json AuditReport::toJson() const {
           {"chain_breaks", chainBreaks},
           {"duplicates", duplicates},
           {"undecodable", undecodable},
+          {"column_mismatches", columnMismatches},
+          {"picture_mismatches", pictureMismatches},
+          {"keys_without_record", keysWithoutRecord},
+          {"key_mismatches", keyMismatches},
+          {"checkpoints", checkpoints},
+          {"checkpoint_problems", checkpointProblems},
+          {"uncovered_frames", uncoveredFrames},
+          {"receipts_checked", receiptsChecked},
+          {"receipt_problems", receiptProblems},
+          {"city_key_source", cityKeySource},
           {"intact", intact()},
           {"problems", problems}};
 }
@@ -28,99 +46,398 @@ std::string AuditReport::toText() const {
   std::ostringstream out;
   out << "frames " << frames << ", senders " << senders << ", chains " << chains
       << "\nbad signatures " << badSignatures << ", chain breaks " << chainBreaks << ", duplicates "
-      << duplicates << ", undecodable " << undecodable << "\n";
+      << duplicates << ", undecodable " << undecodable << "\ncolumn mismatches " << columnMismatches
+      << ", picture mismatches " << pictureMismatches << "\nkeys without a city record "
+      << keysWithoutRecord << ", key mismatches " << keyMismatches << "\ncheckpoints "
+      << checkpoints << ", checkpoint problems " << checkpointProblems
+      << ", frames after the newest checkpoint " << uncoveredFrames << "\nreceipts checked "
+      << receiptsChecked << ", receipt problems " << receiptProblems << "\n";
   for (const auto& p : problems) out << "  " << p << "\n";
+  if (cityKeySource == "database") {
+    out << "note: the city's key was read from the database itself; pass --city-keys city.pub to "
+           "prove keys from the city's public key alone\n";
+  }
   out << (intact() ? "archive intact\n" : "ARCHIVE NOT INTACT\n");
   return out.str();
 }
 
-AuditReport auditArchive(Store& store) {
-  AuditReport r;
-  auto note = [&](const std::string& what) {
-    if (r.problems.size() < 100) r.problems.push_back(what);
-  };
-  {
-    // The city's own chain (readiness checks, directives) verifies with the key `serve` records.
-    auto storedKeyId = store.meta(kMetaCityKeyId);
-    auto storedKey = store.meta(kMetaCitySignPublic);
-    for (const auto* read : {&storedKeyId, &storedKey}) {
-      if (!read->ok()) {
-        r.undecodable++;
-        note("database error: " + read->error().message);
-        return r;
-      }
-    }
-    std::string cityKeyId = storedKeyId->value_or("");
-    std::optional<common::PublicKey> cityKey;
-    if (const auto& hex = *storedKey) {
-      common::PublicKey pk{};
-      if (common::fromHex(*hex, pk.data(), pk.size())) cityKey = pk;
-    }
-    std::string chainSender, chainKey;
-    uint64_t prevSeq = 0;
-    common::Bytes prevHash;
-    std::set<std::string> senders;
-    std::set<common::Bytes> seenBodies;
-    auto walked = ArchiveStore(store).forEachFrame([&](const ArchivedFrame& f) {
-      r.frames++;
-      const std::string& sender = f.sender;
-      const std::string& keyId = f.keyId;
-      const uint64_t seq = f.seq;
-      std::string where = sender + " key " + keyId + " seq " + std::to_string(seq);
-      senders.insert(sender);
-      if (sender != chainSender || keyId != chainKey) {
-        chainSender = sender;
-        chainKey = keyId;
-        prevSeq = 0;
-        prevHash.clear();
-        r.chains++;
-      }
-      auto parts = common::decodeEnvelope(f.envelope);
-      if (!parts) {
-        r.undecodable++;
-        note(where + ": envelope does not decode");
-        return;
-      }
-      common::Bytes bodyHash = common::hash256(parts->body);
-      if (keyId == cityKeyId && cityKey) {
-        if (!common::verifyBody(*cityKey, parts->body, parts->signature)) {
-          r.badSignatures++;
-          note(where + ": signature does not verify");
-        }
-      } else if (!f.signPublic || f.signPublic->size() != 32) {
-        r.badSignatures++;
-        note(where + ": no enrolled key to verify it");
-      } else {
-        common::PublicKey pk{};
-        std::memcpy(pk.data(), f.signPublic->data(), 32);
-        if (!common::verifyBody(pk, parts->body, parts->signature)) {
-          r.badSignatures++;
-          note(where + ": signature does not verify");
-        }
-      }
-      auto body = common::decodeBody(parts->body);
-      if (!body || body->senderId != sender || common::toHex(body->keyId) != keyId ||
-          body->seq != seq || bodyHash != f.bodyHash) {
-        r.undecodable++;
-        note(where + ": stored columns disagree with the signed body");
-      } else if (seq != prevSeq + 1 || body->prevHash != prevHash) {
-        r.chainBreaks++;
-        note(where + (seq != prevSeq + 1 ? ": gap after seq " + std::to_string(prevSeq)
-                                         : ": prevHash does not match the previous body"));
-      }
-      if (!seenBodies.insert(bodyHash).second) {
-        r.duplicates++;
-        note(where + ": the same body is stored twice");
-      }
-      prevSeq = seq;
-      prevHash = bodyHash;
-    });
-    if (!walked) {
-      r.undecodable++;
-      note("database error: " + walked.error().message);
-    }
-    r.senders = static_cast<int64_t>(senders.size());
+namespace {
+
+struct Boundary {  // what a checkpoint says about the frames up to its count
+  uint64_t number = 0;
+  common::Bytes digest;
+  common::Bytes headsRoot;
+  uint32_t headCount = 0;
+};
+
+class Auditor {
+ public:
+  Auditor(Store& store, const AuditOptions& options, AuditReport& r)
+      : store_(store), options_(options), r_(r) {}
+
+  void run();
+
+ private:
+  void note(const std::string& what) {
+    if (r_.problems.size() < 100) r_.problems.push_back(what);
   }
+  bool loadCityKey();
+  void checkKeys();
+  void loadCheckpoints();
+  void walkFrames();
+  void visit(const StoredFrame& f);
+  void closeCheckpoint();
+  void checkReceipts();
+
+  Store& store_;
+  const AuditOptions& options_;
+  AuditReport& r_;
+  common::PublicKey cityKey_{};
+  std::string cityKeyId_;
+  ArchiveKeys proven_;
+  std::unique_ptr<PictureReplay> replay_;
+  std::map<uint64_t, Boundary> boundaries_;  // by frame count
+  uint64_t lastCovered_ = 0;
+  // The walk.
+  std::set<std::string> senders_;
+  std::map<std::string, std::pair<uint64_t, common::Bytes>> chains_;  // "sender/key" -> head
+  std::set<common::Bytes> bodies_;
+  common::Bytes digest_ = common::zeroHash();
+  uint64_t count_ = 0;
+  std::map<std::pair<std::string, std::string>, common::CheckpointHead> heads_;
+};
+
+bool Auditor::loadCityKey() {
+  auto storedKey = store_.meta(kMetaCitySignPublic);
+  if (!storedKey.ok()) {
+    r_.undecodable++;
+    note("database error: " + storedKey.error().message);
+    return false;
+  }
+  std::optional<common::PublicKey> fromDb;
+  if (const auto& hex = *storedKey) {
+    common::PublicKey pk{};
+    if (common::fromHex(*hex, pk.data(), pk.size())) fromDb = pk;
+  }
+  if (options_.cityKey) {
+    cityKey_ = *options_.cityKey;
+    r_.cityKeySource = "city.pub";
+    if (fromDb && *fromDb != cityKey_) {
+      r_.keyMismatches++;
+      note("the city key recorded in the database is not the one in city.pub");
+    }
+  } else if (fromDb) {
+    cityKey_ = *fromDb;
+    r_.cityKeySource = "database";
+  } else {
+    // Nothing can be proven without it; an empty archive with no keys is still intact.
+    r_.cityKeySource = "none";
+    note("no city key in the database (serve never ran): pass --city-keys city.pub");
+  }
+  cityKeyId_ = common::toHex(common::keyIdOf(cityKey_));
+  return true;
+}
+
+void Auditor::checkKeys() {
+  auto proven = keysFromArchive(store_, cityKey_);
+  if (!proven) {
+    r_.undecodable++;
+    note("database error: " + proven.error().message);
+    return;
+  }
+  proven_ = std::move(proven).value();
+  for (const auto& p : proven_.problems) {
+    r_.keyMismatches++;
+    note(p);
+  }
+  auto stored = AuditStore(store_).keys();
+  if (!stored) {
+    r_.undecodable++;
+    note("database error: " + stored.error().message);
+    return;
+  }
+  std::set<std::string> seen;
+  for (const auto& k : *stored) {
+    seen.insert(k.keyId);
+    auto it = proven_.keys.find(k.keyId);
+    if (it == proven_.keys.end()) {
+      r_.keysWithoutRecord++;
+      note("key " + k.keyId + " (provider " + k.providerId +
+           ") has no city-signed enrolment record: inserted into the database by hand, or "
+           "enrolled before records existed (check it with 'samband-broker keys', then run "
+           "'samband-broker certify-keys')");
+      continue;
+    }
+    const ProvenKey& p = it->second;
+    if (p.provider != k.providerId || p.signPublic != k.signPublic ||
+        p.curvePublic != k.curvePublic) {
+      r_.keyMismatches++;
+      note("key " + k.keyId + ": the keys table differs from its city record");
+    }
+    if (p.revokedAt && !k.revokedAt) {
+      r_.keyMismatches++;
+      note("key " + k.keyId + ": revoked by a city record, but not revoked in the keys table");
+    }
+  }
+  for (const auto& [id, p] : proven_.keys) {
+    if (seen.count(id) == 0) {
+      r_.keyMismatches++;
+      note("key " + id + " (provider " + p.provider +
+           ") is recorded but missing from the keys table");
+    }
+  }
+}
+
+void Auditor::loadCheckpoints() {
+  common::Bytes prevHash = common::zeroHash();
+  uint64_t expected = 1, lastCount = 0;
+  auto walked = CheckpointStore(store_).forEach([&](const StoredCheckpoint& c) {
+    r_.checkpoints++;
+    const std::string name = "checkpoint " + std::to_string(c.number);
+    auto cp = common::decodeCheckpoint(c.header);
+    if (!cp || cp->number != c.number) {
+      r_.checkpointProblems++;
+      note(name + ": header does not decode");
+      return;
+    }
+    if (!common::verifyCheckpoint(cityKey_, c.header, c.signature)) {
+      r_.checkpointProblems++;
+      note(name + ": signature does not verify with the city's key");
+    }
+    if (c.number != expected) {
+      r_.checkpointProblems++;
+      note(name + ": checkpoints " + std::to_string(expected) + " to " +
+           std::to_string(c.number - 1) + " are missing");
+    } else if (cp->prevHash != prevHash) {
+      r_.checkpointProblems++;
+      note(name + ": not chained to the checkpoint before it");
+    }
+    if (cp->frameCount <= lastCount) {
+      r_.checkpointProblems++;
+      note(name + ": frame count does not grow");
+    } else {
+      boundaries_[cp->frameCount] = Boundary{cp->number, cp->digest, cp->headsRoot, cp->headCount};
+    }
+    lastCount = std::max(lastCount, cp->frameCount);
+    prevHash = common::checkpointHash(c.header);
+    expected = c.number + 1;
+  });
+  if (!walked) {
+    r_.undecodable++;
+    note("database error: " + walked.error().message);
+  }
+  lastCovered_ = lastCount;
+}
+
+void Auditor::closeCheckpoint() {
+  auto it = boundaries_.find(count_);
+  if (it == boundaries_.end()) return;
+  const Boundary& b = it->second;
+  const std::string name = "checkpoint " + std::to_string(b.number);
+  if (digest_ != b.digest) {
+    r_.checkpointProblems++;
+    note(name +
+         ": the archive's frames up to it are not the frames it signed (deleted, inserted "
+         "or altered before frame " +
+         std::to_string(count_ + 1) + ")");
+    digest_ = b.digest;  // report each checkpoint once, not every later one again
+  }
+  std::vector<common::Bytes> leaves;
+  for (auto& [key, head] : heads_) leaves.push_back(common::headLeafHash(head));
+  if (leaves.size() != b.headCount || common::merkleRoot(leaves) != b.headsRoot) {
+    r_.checkpointProblems++;
+    note(name + ": the chain heads it signed are not the archive's");
+  }
+  heads_.clear();
+}
+
+void Auditor::visit(const StoredFrame& f) {
+  r_.frames++;
+  senders_.insert(f.sender);
+  const std::string where = f.sender + " key " + f.keyId + " seq " + std::to_string(f.seq);
+  count_++;
+  common::extendDigest(digest_, f.bodyHash);
+  auto& head = heads_[{f.sender, f.keyId}];
+  head.sender = f.sender;
+  if (!common::fromHex(f.keyId, &head.keyId)) head.keyId.assign(8, 0);
+  head.seq = f.seq;
+  head.bodyHash = f.bodyHash;
+  closeCheckpoint();
+
+  auto parts = common::decodeEnvelope(f.envelope);
+  if (!parts) {
+    r_.undecodable++;
+    note(where + ": envelope does not decode");
+    return;
+  }
+  auto body = common::decodeBody(parts->body);
+  if (!body) {
+    r_.undecodable++;
+    note(where + ": body does not decode");
+    return;
+  }
+  const std::string keyId = common::toHex(body->keyId);
+  // Signature, with a key the archive proves.
+  if (body->senderId == common::kCitySenderId && keyId == cityKeyId_) {
+    if (!common::verifyBody(cityKey_, parts->body, parts->signature)) {
+      r_.badSignatures++;
+      note(where + ": signature does not verify");
+    }
+  } else {
+    auto k = proven_.keys.find(keyId);
+    if (k == proven_.keys.end() || k->second.provider != body->senderId) {
+      r_.badSignatures++;
+      note(where + ": no key proven by a city record to verify it");
+    } else {
+      common::PublicKey pk{};
+      std::memcpy(pk.data(), k->second.signPublic.data(), 32);
+      if (!common::verifyBody(pk, parts->body, parts->signature)) {
+        r_.badSignatures++;
+        note(where + ": signature does not verify");
+      }
+    }
+  }
+  // Every derived column.
+  const common::Bytes bodyHash = common::hash256(parts->body);
+  bool headerDiffers = false;
+  auto column = [&](bool same, const std::string& name, bool header) {
+    if (same) return;
+    r_.columnMismatches++;
+    headerDiffers = headerDiffers || header;
+    note(where + " (frame " + std::to_string(f.id) + "): column " + name +
+         " differs from the signed body");
+  };
+  column(f.sender == body->senderId, "sender", true);
+  column(f.keyId == keyId, "key_id", true);
+  column(f.seq == body->seq, "seq", true);
+  column(f.bodyHash == bodyHash, "body_hash", true);
+  column(f.kind == common::payloadKindName(body->payload), "kind", false);
+  column(f.mode == common::modeName(body->mode), "mode", false);
+  column(f.sentAt == body->sentAt, "sent_at", false);
+  if (headerDiffers) r_.undecodable++;
+  // The chain, from the signed fields.
+  auto& chain = chains_[body->senderId + "/" + keyId];
+  if (chain.first == 0 && chain.second.empty()) r_.chains++;
+  if (body->seq != chain.first + 1) {
+    r_.chainBreaks++;
+    note(where + ": gap after seq " + std::to_string(chain.first));
+  } else if (body->prevHash != chain.second) {
+    r_.chainBreaks++;
+    note(where + ": prevHash does not match the previous body");
+  }
+  chain = {body->seq, bodyHash};
+  if (!bodies_.insert(bodyHash).second) {
+    r_.duplicates++;
+    note(where + ": the same body is stored twice");
+  }
+  if (replay_) {
+    if (auto s = replay_->apply(*body, f.id, f.receivedAt); !s) {
+      note("picture replay failed: " + s.error().message);
+      replay_.reset();
+    }
+  }
+}
+
+void Auditor::walkFrames() {
+  auto replay = PictureReplay::create();
+  if (replay) {
+    replay_ = std::move(replay).value();
+  } else {
+    r_.pictureMismatches++;
+    note("cannot rebuild the picture: " + replay.error().message);
+  }
+  auto walked = AuditStore(store_).forEachFrameById([&](const StoredFrame& f) { visit(f); });
+  if (!walked) {
+    r_.undecodable++;
+    note("database error: " + walked.error().message);
+  }
+  r_.senders = static_cast<int64_t>(senders_.size());
+  if (count_ < lastCovered_) {
+    r_.checkpointProblems++;
+    note("checkpoint covering " + std::to_string(lastCovered_) + " frames, but the archive holds " +
+         std::to_string(count_) + ": frames were deleted");
+  } else if (count_ > lastCovered_) {
+    r_.uncoveredFrames = static_cast<int64_t>(count_ - lastCovered_);
+    note(std::to_string(r_.uncoveredFrames) +
+         " frame(s) after the newest checkpoint: its successors were deleted, or the frames were "
+         "written before checkpoints existed (start 'samband-broker serve' once: it signs a "
+         "checkpoint over them)");
+  }
+  if (replay_) {
+    int64_t count = 0;
+    auto diff = replay_->differences(store_, 20, count);
+    if (!diff) {
+      r_.pictureMismatches++;
+      note("cannot compare the picture: " + diff.error().message);
+    } else {
+      r_.pictureMismatches += count;
+      for (const auto& d : *diff) note("picture: " + d);
+    }
+  }
+}
+
+void Auditor::checkReceipts() {
+  CheckpointStore checkpoints(store_);
+  for (const auto& [file, text] : options_.receipts) {
+    r_.receiptsChecked++;
+    bool counted = false;  // one problem per receipt, each reason noted
+    auto fail = [&](const std::string& why) {
+      if (!counted) r_.receiptProblems++;
+      counted = true;
+      note("receipt " + file + ": " + why);
+    };
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    common::Bytes bytes;
+    if (j.is_discarded() || !j.is_object() || !j.contains("receipt") || !j["receipt"].is_string() ||
+        !common::fromHex(j["receipt"].get<std::string>(), &bytes)) {
+      fail("not a receipt (use the JSON of 'samband-agent receipt --json')");
+      continue;
+    }
+    auto receipt = common::decodeReceipt(bytes);
+    if (!receipt) {
+      fail(receipt.error().message);
+      continue;
+    }
+    if (auto s = common::verifyReceipt(*receipt, cityKey_); !s) {
+      fail(s.error().message + " (not proof of anything)");
+      continue;
+    }
+    const uint64_t n = receipt->checkpoint.number;
+    auto stored = checkpoints.byNumber(n);
+    if (!stored) {
+      fail("database error: " + stored.error().message);
+      continue;
+    }
+    if (!*stored) {
+      fail("the city signed checkpoint " + std::to_string(n) +
+           ", which the archive no longer holds: the archive was truncated");
+    } else if ((*stored)->header != receipt->header) {
+      fail("checkpoint " + std::to_string(n) + " in the archive is not the one the city signed");
+    }
+    const auto& h = receipt->head;
+    auto hash = ArchiveStore(store_).bodyHashAt(h.sender, common::toHex(h.keyId), h.seq);
+    if (!hash) {
+      fail("database error: " + hash.error().message);
+    } else if (!*hash || **hash != h.bodyHash) {
+      fail("the acknowledged frame " + h.sender + " key " + common::toHex(h.keyId) + " seq " +
+           std::to_string(h.seq) + " is missing from the archive");
+    }
+  }
+}
+
+void Auditor::run() {
+  if (!loadCityKey()) return;
+  checkKeys();
+  loadCheckpoints();
+  walkFrames();
+  checkReceipts();
+}
+
+}  // namespace
+
+AuditReport auditArchive(Store& store, const AuditOptions& options) {
+  AuditReport r;
+  Auditor(store, options, r).run();
   return r;
 }
 

@@ -1,35 +1,62 @@
-// Audit: re-verifies the whole archive from the stored bytes alone — every signature, every
-// sender's sequence and hash chain — so the city can prove later what a provider said and when.
+// Audit: proves the archive and the picture from the stored signed bytes and the city's public
+// key alone: every signature (with keys proven by city-signed roster records, never the `keys`
+// table), every sender's sequence and hash chain, every derived column, the whole current
+// picture, the chain of city-signed checkpoints (nothing deleted after it was covered), and any
+// receipts agents hold (nothing deleted after it was acknowledged). docs/security.md says what
+// it can and cannot prove.
 #pragma once
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "broker/store/store.h"
+#include "common/identity.h"
 
 namespace samband::broker {
+
+struct AuditOptions {
+  // The city's public signing key from city.pub (`--city-keys`); without it the key recorded in
+  // the database is used, and the report says the keys were not proven independently.
+  std::optional<common::PublicKey> cityKey;
+  // Receipts agents kept (`samband-agent receipt --json` output), with the file each came from.
+  std::vector<std::pair<std::string, std::string>> receipts;  // (file name, JSON text)
+};
 
 struct AuditReport {
   int64_t frames = 0;
   int64_t senders = 0;
-  int64_t chains = 0;                 // (sender, key) chains
-  int64_t badSignatures = 0;          // signature does not verify, or no key to verify it
-  int64_t chainBreaks = 0;            // gap, fork, first seq not 1, prevHash mismatch
-  int64_t duplicates = 0;             // the same body stored more than once
-  int64_t undecodable = 0;            // bytes that do not decode, or header fields that disagree
+  int64_t chains = 0;              // (sender, key) chains
+  int64_t badSignatures = 0;       // signature does not verify, or no proven key to verify it
+  int64_t chainBreaks = 0;         // gap, fork, first seq not 1, prevHash mismatch
+  int64_t duplicates = 0;          // the same body stored more than once
+  int64_t undecodable = 0;         // bytes that do not decode, or header fields that disagree
+  int64_t columnMismatches = 0;    // a stored column differs from the signed body
+  int64_t pictureMismatches = 0;   // a picture row differs from the archive's replay
+  int64_t keysWithoutRecord = 0;   // a `keys` row no city record (or rotation) proves
+  int64_t keyMismatches = 0;       // a key row contradicting its record, or a bad record
+  int64_t checkpoints = 0;         // city-signed checkpoints found
+  int64_t checkpointProblems = 0;  // a checkpoint missing, unsigned, unchained or not matching
+  int64_t uncoveredFrames = 0;     // frames after the newest checkpoint
+  int64_t receiptsChecked = 0;
+  int64_t receiptProblems = 0;        // a receipt the archive does not honour
+  std::string cityKeySource;          // "city.pub" or "database"
   std::vector<std::string> problems;  // the first 100, human-readable
 
   bool intact() const {
-    return badSignatures == 0 && chainBreaks == 0 && duplicates == 0 && undecodable == 0;
+    return badSignatures == 0 && chainBreaks == 0 && duplicates == 0 && undecodable == 0 &&
+           columnMismatches == 0 && pictureMismatches == 0 && keysWithoutRecord == 0 &&
+           keyMismatches == 0 && checkpointProblems == 0 && uncoveredFrames == 0 &&
+           receiptProblems == 0;
   }
   nlohmann::json toJson() const;
   std::string toText() const;
 };
 
-// Reads every frame once, in (sender, key, seq) order. Throws nothing; database errors are
-// reported as problems.
-AuditReport auditArchive(Store& store);
+// Reads every frame twice (keys first, then everything else), in frame-id order. Throws nothing;
+// database errors are reported as problems.
+AuditReport auditArchive(Store& store, const AuditOptions& options = {});
 
 }  // namespace samband::broker

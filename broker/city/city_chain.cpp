@@ -1,6 +1,7 @@
 // See city_chain.h.
 #include "broker/city/city_chain.h"
 
+#include "broker/city/checkpointer.h"
 #include "broker/store/archive_store.h"
 #include "broker/store/city_store.h"
 #include "common/codec.h"
@@ -46,7 +47,27 @@ common::Result<IssuedMessage> CityChain::issue(const common::Payload& payload, c
   if (auto s = CityStore(store_).queueOutbound(recipients, kind, ref, sealed.envelope, nowMs); !s) {
     return s.error();
   }
+  // The city's checkpoint covers its own frames too, so none of them can go missing unnoticed.
+  Checkpointer checkpointer(store_, city_);
+  if (auto sealedCp = checkpointer.seal(nowMs); !sealedCp) return sealedCp.error();
   return IssuedMessage{*frameId, m.seq, sealed.envelope};
+}
+
+common::Result<IssuedMessage> CityChain::record(const common::EnrolmentMsg& record, int64_t nowMs) {
+  return issue(record, common::Mode::SYSTEM, nowMs, {}, "enrolment",
+               record.provider + "/" + common::toHex(record.keyId));
+}
+
+common::EnrolmentMsg enrolmentRecord(const common::EnrollRequest& request, int64_t effectiveAt) {
+  common::EnrolmentMsg e;
+  e.action = common::EnrolmentAction::ENROL;
+  e.provider = request.provider;
+  e.keyId = request.keyId();
+  e.signPublic.assign(request.signPublic.begin(), request.signPublic.end());
+  e.curvePublic.assign(request.curvePublic.begin(), request.curvePublic.end());
+  e.units = request.units;
+  e.effectiveAt = effectiveAt;
+  return e;
 }
 
 common::Result<std::vector<std::string>> enrolledProviders(Store& store) {

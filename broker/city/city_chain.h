@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "broker/store/store.h"
+#include "common/enrollment.h"
 #include "common/identity.h"
 #include "common/messages.h"
 #include "common/result.h"
@@ -39,11 +40,18 @@ class CityChain {
   common::Result<IssuedMessage> issue(const common::Payload& payload, common::Mode mode,
                                       int64_t nowMs, const std::vector<std::string>& recipients,
                                       const std::string& kind, const std::string& ref);
+  // Archives a city-signed roster record (an enrolment, a revocation, units moving) as the next
+  // body of the city's chain, mode `system`, sent to nobody. The caller holds the write
+  // transaction of the roster change it records. Errors: unavailable (the caller rolls back).
+  common::Result<IssuedMessage> record(const common::EnrolmentMsg& record, int64_t nowMs);
 
  private:
   Store& store_;
   const common::Identity& city_;
 };
+
+// The record of `request`'s key and units (action enrol).
+common::EnrolmentMsg enrolmentRecord(const common::EnrollRequest& request, int64_t effectiveAt);
 
 // Enrolled providers (with at least one unrevoked key), sorted. Errors: unavailable.
 common::Result<std::vector<std::string>> enrolledProviders(Store& store);

@@ -38,6 +38,7 @@ common::Result<BrokerConfig> loadBrokerConfig(const std::string& path) {
   c.server.rosterRefreshMs = v;
   SAMBAND_TAKE(v, f.integer("ingest", "beacon_interval_s", 60, 1, 60));
   c.server.beaconPeriodMs = v * 1000;
+  SAMBAND_TAKE(c.server.checkpoints, f.boolean("ingest", "checkpoints", true));
   SAMBAND_TAKE(v, f.integer("liveness", "stale_after_s", 90, 1, 86400));
   c.liveness.staleAfterMs = v * 1000;
   SAMBAND_TAKE(v, f.integer("liveness", "offline_after_s", 300, 1, 86400 * 30));

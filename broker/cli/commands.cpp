@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -11,18 +12,22 @@
 
 #include "broker/audit/audit.h"
 #include "broker/board/board.h"
+#include "broker/city/checkpointer.h"
 #include "broker/city/city_chain.h"
+#include "broker/city/key_records.h"
 #include "broker/city/scheduler.h"
 #include "broker/cli/broker_config.h"
 #include "broker/ingest/server.h"
 #include "broker/picture/view.h"
 #include "broker/store/roster_store.h"
 #include "broker/store/store.h"
+#include "broker/store/write_transaction.h"
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/enrollment.h"
 #include "common/identity.h"
 #include "common/ids.h"
+#include "common/limits.h"
 #include "common/log.h"
 #include "common/process.h"
 
@@ -96,6 +101,14 @@ int runServe(const std::string& configPath) {
     if (auto s = CityChain(**store, **city).publishKey(); !s) {
       return fail(s.error().message, kExitFailure);
     }
+    // Frames written without a checkpoint (before checkpoints existed) are covered now.
+    auto tx = WriteTransaction::begin(**store);
+    if (!tx) return fail(tx.error().message, kExitFailure);
+    common::SystemClock startClock;
+    auto sealed = Checkpointer(**store, **city).seal(startClock.nowMs());
+    if (!sealed) return fail(sealed.error().message, kExitFailure);
+    if (auto s = tx->commit(); !s) return fail(s.error().message, kExitFailure);
+    if (*sealed) common::logInfo("broker", "signed a checkpoint over frames no checkpoint covered");
   }
   common::SystemClock clock;
   Metrics metrics;
@@ -123,9 +136,12 @@ int runEnroll(const std::string& configPath, const std::vector<std::string>& req
               bool allowTransfer) {
   auto cfg = loadBrokerConfig(configPath);
   if (!cfg) return fail(cfg.error().message);
+  auto city = common::Identity::load(cfg->identityPath);
+  if (!city) return fail(city.error().message);
   auto store = Store::open(cfg->databasePath, Store::Access::readWrite);
   if (!store) return fail(store.error().message);
   common::SystemClock clock;
+  CityChain chain(**store, **city);
   int status = kExitOk;
   for (const auto& path : requests) {
     auto text = common::readFile(path, 1024 * 1024);
@@ -138,7 +154,20 @@ int runEnroll(const std::string& configPath, const std::vector<std::string>& req
       status = fail(request.error().message);
       continue;
     }
-    auto outcome = RosterStore(**store).enroll(*request, allowTransfer, clock.nowMs());
+    const int64_t now = clock.nowMs();
+    // The city's signed record of the change, in the same transaction (docs/protocol.md).
+    auto record = [&](const EnrollOutcome& o) -> common::Status {
+      common::EnrolmentMsg e = enrolmentRecord(*request, now);
+      if (o.keyAlreadyEnrolled) {
+        if (o.unitsAdded.empty() && o.unitsTransferred.empty()) return {};
+        e = common::EnrolmentMsg{
+            common::EnrolmentAction::UNITS, request->provider, {}, {}, {}, request->units, now};
+      }
+      auto issued = chain.record(e, now);
+      if (!issued) return issued.error();
+      return {};
+    };
+    auto outcome = RosterStore(**store).enroll(*request, allowTransfer, now, record);
     if (!outcome) {
       status = fail(path + ": " + outcome.error().message);
       continue;
@@ -171,12 +200,24 @@ int runStatus(const std::string& configPath, bool json) {
   return kExitOk;
 }
 
-int runAudit(const std::string& configPath, bool json) {
+int runAudit(const std::string& configPath, bool json, const std::string& cityKeysPath,
+             const std::vector<std::string>& receiptFiles) {
   auto cfg = loadBrokerConfig(configPath);
   if (!cfg) return fail(cfg.error().message);
   auto store = Store::open(cfg->databasePath, Store::Access::readOnly);
   if (!store) return fail(store.error().message);
-  AuditReport report = auditArchive(**store);
+  AuditOptions options;
+  if (!cityKeysPath.empty()) {
+    auto pub = common::PublicIdentity::load(cityKeysPath);
+    if (!pub) return fail(pub.error().message);
+    options.cityKey = pub->signPublic;
+  }
+  for (const auto& file : receiptFiles) {
+    auto text = common::readFile(file, 64 * 1024);
+    if (!text) return fail(text.error().message);
+    options.receipts.emplace_back(file, *text);
+  }
+  AuditReport report = auditArchive(**store, options);
   if (json) {
     std::cout << report.toJson().dump(2) << "\n";
   } else {
@@ -190,10 +231,78 @@ int runRevoke(const std::string& configPath, const std::string& keyId) {
   if (!cfg) return fail(cfg.error().message);
   auto store = Store::open(cfg->databasePath, Store::Access::readWrite);
   if (!store) return fail(store.error().message);
+  auto city = common::Identity::load(cfg->identityPath);
+  if (!city) return fail(city.error().message);
   common::SystemClock clock;
-  if (auto s = RosterStore(**store).revokeKey(keyId, clock.nowMs()); !s)
+  const int64_t now = clock.nowMs();
+  CityChain chain(**store, **city);
+  auto record = [&](const std::string& provider) -> common::Status {
+    common::EnrolmentMsg e;
+    e.action = common::EnrolmentAction::REVOKE;
+    e.provider = provider;
+    if (!common::fromHex(keyId, &e.keyId)) return common::invalidInput("bad key id " + keyId);
+    e.effectiveAt = now;
+    auto issued = chain.record(e, now);
+    if (!issued) return issued.error();
+    return {};
+  };
+  if (auto s = RosterStore(**store).revokeKey(keyId, now, record); !s)
     return fail(s.error().message);
   std::cout << "Revoked key " << keyId << "; the running broker refuses it within seconds.\n";
+  return kExitOk;
+}
+
+int runCertifyKeys(const std::string& configPath) {
+  auto cfg = loadBrokerConfig(configPath);
+  if (!cfg) return fail(cfg.error().message);
+  auto city = common::Identity::load(cfg->identityPath);
+  if (!city) return fail(city.error().message);
+  auto store = Store::open(cfg->databasePath, Store::Access::readWrite);
+  if (!store) return fail(store.error().message);
+  common::SystemClock clock;
+  const int64_t now = clock.nowMs();
+  auto tx = WriteTransaction::begin(**store);
+  if (!tx) return fail(tx.error().message, kExitFailure);
+  CityChain chain(**store, **city);
+  if (auto s = chain.publishKey(); !s) return fail(s.error().message, kExitFailure);
+  auto proven = keysFromArchive(**store, (*city)->signPublic());
+  if (!proven) return fail(proven.error().message, kExitFailure);
+  auto keys = RosterStore(**store).loadKeys();
+  if (!keys) return fail(keys.error().message, kExitFailure);
+  auto owners = RosterStore(**store).loadUnitOwners();
+  if (!owners) return fail(owners.error().message, kExitFailure);
+  int certified = 0;
+  for (const auto& k : *keys) {
+    if (proven->keys.count(k.keyId) != 0) continue;
+    common::EnrolmentMsg e;
+    e.action = common::EnrolmentAction::ENROL;
+    e.provider = k.providerId;
+    common::fromHex(k.keyId, &e.keyId);
+    e.signPublic.assign(k.signPublic.begin(), k.signPublic.end());
+    e.curvePublic.assign(k.curvePublic.begin(), k.curvePublic.end());
+    for (const auto& [unit, owner] : *owners) {
+      if (owner == k.providerId && e.units.size() < common::kMaxEnrolmentUnits) {
+        e.units.push_back(unit);
+      }
+    }
+    std::sort(e.units.begin(), e.units.end());
+    e.effectiveAt = k.enrolledAt;
+    if (auto issued = chain.record(e, now); !issued) {
+      return fail(issued.error().message, kExitFailure);
+    }
+    if (k.revokedAt) {
+      common::EnrolmentMsg rev{
+          common::EnrolmentAction::REVOKE, k.providerId, e.keyId, {}, {}, {}, *k.revokedAt};
+      if (auto issued = chain.record(rev, now); !issued) {
+        return fail(issued.error().message, kExitFailure);
+      }
+    }
+    std::cout << "Certified key " << k.keyId << " of " << k.providerId
+              << (k.revokedAt ? " (and its revocation)" : "") << ".\n";
+    certified++;
+  }
+  if (auto s = tx->commit(); !s) return fail(s.error().message, kExitFailure);
+  std::cout << certified << " key(s) certified; every enrolled key now has a city record.\n";
   return kExitOk;
 }
 

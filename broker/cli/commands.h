@@ -24,7 +24,13 @@ int runServe(const std::string& configPath);
 int runEnroll(const std::string& configPath, const std::vector<std::string>& requests,
               bool allowTransfer);
 int runStatus(const std::string& configPath, bool json);
-int runAudit(const std::string& configPath, bool json);
+// `cityKeysPath` (city.pub) may be empty: the key recorded in the database is used, and said.
+// Exit 0 only when every check holds.
+int runAudit(const std::string& configPath, bool json, const std::string& cityKeysPath = "",
+             const std::vector<std::string>& receiptFiles = {});
+// Signs an enrolment record (and a revocation record where revoked) for every key in the keys
+// table that no city record proves: keys enrolled before records existed. Exit 0 on success.
+int runCertifyKeys(const std::string& configPath);
 int runRevoke(const std::string& configPath, const std::string& keyId);
 // Every enrolled key (or one provider's): id, provider, enrolled/revoked, last heartbeat, and
 // how much of the archive it signed. How an operator finds the key id to revoke.

@@ -5,6 +5,7 @@
 #include "broker/cli/commands.h"
 #include "broker/ingest/offline_import.h"
 #include "common/clock.h"
+#include "common/identity.h"
 
 namespace samband::broker {
 
@@ -19,9 +20,14 @@ int runImport(const std::string& configPath, const std::string& path, bool json)
     std::cerr << "samband-broker: " << store.error().message << "\n";
     return kExitUsage;
   }
+  auto city = common::Identity::load(cfg->identityPath);
+  if (!city) {
+    std::cerr << "samband-broker: " << city.error().message << "\n";
+    return kExitUsage;
+  }
   common::SystemClock clock;
   RosterCache roster(cfg->databasePath, clock);
-  OfflineImport importer(**store, roster, clock);
+  OfflineImport importer(**store, roster, clock, city->get());
   auto summary = importer.importFile(path);
   if (!summary) {
     std::cerr << "samband-broker: " << summary.error().message << "\n";

@@ -18,7 +18,7 @@ constexpr int kWriterCacheKiB = 64 * 1024;
 
 }  // namespace
 
-Committer::Committer(Store& store, const common::Clock& clock, Metrics& metrics,
+Committer::Committer(Store& store, const common::Clock& clock, Metrics& metrics, CommitterCity city,
                      RefusalLog::Sink refusalLog)
     : store_(store),
       clock_(clock),
@@ -28,19 +28,18 @@ Committer::Committer(Store& store, const common::Clock& clock, Metrics& metrics,
       delivery_(store, clock),
       refusalLog_(refusalLog ? std::move(refusalLog)
                              : [](const std::string& line) { common::logWarn("ingest", line); }) {
+  if (city.identity != nullptr && city.checkpoints) {
+    checkpointer_ = std::make_unique<Checkpointer>(store, *city.identity);
+  }
+  if (city.identity != nullptr && city.beaconPeriodMs > 0) {
+    beacon_ = std::make_unique<TimeBeaconMaker>(*city.identity, city.beaconPeriodMs);
+  }
   // The write path's connection. A batch of a thousand reports dirties a few MiB of pages: with
   // SQLite's default 2 MiB cache it would spill them to the WAL mid-transaction and read them
   // back. (SQLite's default checkpoint interval, 1000 pages, measured better than 400 or 4000.)
   if (auto s = archive_.setCacheKiB(kWriterCacheKiB); !s) {
     common::logWarn("commit", "cannot size the page cache: " + s.error().message);
   }
-}
-
-Committer::Committer(Store& store, const common::Clock& clock, Metrics& metrics,
-                     const common::Identity& city, int64_t beaconPeriodMs,
-                     RefusalLog::Sink refusalLog)
-    : Committer(store, clock, metrics, std::move(refusalLog)) {
-  beacon_ = std::make_unique<TimeBeaconMaker>(city, beaconPeriodMs);
 }
 
 common::Result<ChainHead*> Committer::headFor(const std::string& sender, const std::string& keyId) {
@@ -191,6 +190,7 @@ common::Status Committer::applyBatch(std::vector<WorkItem>& batch, Replies& out)
   if (*version != dataVersion_) {
     heads_.clear();
     lastHeartbeat_.clear();
+    if (checkpointer_) checkpointer_->forget();
     dataVersion_ = *version;
   }
   for (auto& item : batch) {
@@ -203,7 +203,12 @@ common::Status Committer::applyBatch(std::vector<WorkItem>& batch, Replies& out)
     }
     if (!s) return s;
   }
-  return flushCounters();
+  if (auto s = flushCounters(); !s) return s;
+  // One signature for the whole batch: the checkpoint over every frame it stored.
+  if (checkpointer_) {
+    if (auto sealed = checkpointer_->seal(clock_.nowMs()); !sealed) return sealed.error();
+  }
+  return {};
 }
 
 std::vector<Reply> Committer::apply(std::vector<WorkItem>& batch) {
@@ -237,12 +242,19 @@ std::vector<Reply> Committer::apply(std::vector<WorkItem>& batch) {
     archive_.clearStatementErrors();
     heads_.clear();
     lastHeartbeat_.clear();
+    if (checkpointer_) {
+      checkpointer_->clearStatementErrors();
+      checkpointer_->forget();
+    }
     metrics_.commitFailures++;
     common::logError("commit", "batch not stored, nothing acknowledged: " + result.error().message);
     return {};
   }
   metrics_.observeCommit(common::monotonicMs() - started, batch.size());
-  return out.finish();
+  if (!checkpointer_) return out.finish();
+  return out.finish([this](const std::string& keyId, uint64_t seq) {
+    return checkpointer_->receiptFor(keyId, seq);
+  });
 }
 
 }  // namespace samband::broker

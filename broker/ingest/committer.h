@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "broker/city/checkpointer.h"
 #include "broker/city/time_beacon.h"
 #include "broker/ingest/city_delivery.h"
 #include "broker/ingest/ingress.h"
@@ -18,6 +19,7 @@
 #include "broker/store/archive_store.h"
 #include "broker/store/store.h"
 #include "common/clock.h"
+#include "common/identity.h"
 #include "common/result.h"
 
 namespace samband::broker {
@@ -27,16 +29,23 @@ struct WorkItem {
   Admission admission;
 };
 
+struct CommitterCity {
+  // The city's identity, which must outlive the committer; null (tests): no checkpoints and no
+  // time beacon.
+  const common::Identity* identity = nullptr;
+  // Every batch that stores frames ends with the city's signed checkpoint, and its acks carry
+  // receipts (docs/protocol.md).
+  bool checkpoints = true;
+  // Heartbeat replies carry the city's time beacon, signed at most once per this period; 0: none.
+  int64_t beaconPeriodMs = 0;
+};
+
 class Committer {
  public:
   // Refusals are logged through `refusalLog` when given (tests pass their own sink), else to
   // stderr as warnings.
-  Committer(Store& store, const common::Clock& clock, Metrics& metrics,
+  Committer(Store& store, const common::Clock& clock, Metrics& metrics, CommitterCity city = {},
             RefusalLog::Sink refusalLog = {});
-  // Heartbeat replies also carry the city's time beacon, signed with `city` (which must outlive
-  // the committer) at most once per `beaconPeriodMs`.
-  Committer(Store& store, const common::Clock& clock, Metrics& metrics,
-            const common::Identity& city, int64_t beaconPeriodMs, RefusalLog::Sink refusalLog = {});
   Committer(const Committer&) = delete;
   Committer& operator=(const Committer&) = delete;
 
@@ -72,6 +81,7 @@ class Committer {
   PictureProjection projection_;
   CityDelivery delivery_;
   std::unique_ptr<TimeBeaconMaker> beacon_;           // null: heads carry no beacon
+  std::unique_ptr<Checkpointer> checkpointer_;        // null without the city identity
   std::unordered_map<std::string, ChainHead> heads_;  // by "sender/keyId"
   std::string headKey_;
   std::unordered_map<std::string, HeartbeatMark> lastHeartbeat_;

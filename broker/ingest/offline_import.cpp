@@ -78,8 +78,9 @@ std::string ImportSummary::toText() const {
   return out.str();
 }
 
-OfflineImport::OfflineImport(Store& store, RosterCache& roster, const common::Clock& clock)
-    : store_(store), roster_(roster), clock_(clock) {}
+OfflineImport::OfflineImport(Store& store, RosterCache& roster, const common::Clock& clock,
+                             const common::Identity* city)
+    : store_(store), roster_(roster), clock_(clock), city_(city) {}
 
 common::Result<ImportSummary> OfflineImport::importFile(const std::string& path) {
   struct stat st {};
@@ -113,7 +114,7 @@ common::Result<ImportSummary> OfflineImport::importFile(const std::string& path)
   summary.envelopes = file->envelopes.size();
 
   Metrics metrics;  // the committer counts into it; this process reports through the summary
-  Committer committer(store_, clock_, metrics);
+  Committer committer(store_, clock_, metrics, CommitterCity{city_});
   Ingress ingress(roster_, clock_);
   std::vector<WorkItem> batch;
   size_t batchStart = 0;

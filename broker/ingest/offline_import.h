@@ -12,6 +12,7 @@
 #include "broker/ingest/roster_cache.h"
 #include "broker/store/store.h"
 #include "common/clock.h"
+#include "common/identity.h"
 #include "common/offline_file.h"
 #include "common/result.h"
 
@@ -33,7 +34,9 @@ struct ImportSummary {
 class OfflineImport {
  public:
   // `store` (read-write), `roster` and `clock` must outlive this object; one thread.
-  OfflineImport(Store& store, RosterCache& roster, const common::Clock& clock);
+  // With `city`, each batch ends with the city's signed checkpoint (as in `serve`).
+  OfflineImport(Store& store, RosterCache& roster, const common::Clock& clock,
+                const common::Identity* city = nullptr);
   OfflineImport(const OfflineImport&) = delete;
   OfflineImport& operator=(const OfflineImport&) = delete;
 
@@ -49,6 +52,7 @@ class OfflineImport {
   Store& store_;
   RosterCache& roster_;
   const common::Clock& clock_;
+  const common::Identity* city_;
 };
 
 }  // namespace samband::broker

@@ -19,16 +19,19 @@ void Replies::ack(const std::string& routingId, const std::string& keyId, uint64
   // carries two chains, whose acks must stay apart.
   if (open != openAck_.end() && acks_[open->second].keyId == keyId) {
     common::AckMsg& merged = acks_[open->second].ack;
-    if (seq >= merged.seq) merged = common::AckMsg{seq, duplicate};
+    if (seq >= merged.seq) merged = common::AckMsg{seq, duplicate, {}};
     return;
   }
   openAck_[routingId] = acks_.size();
-  acks_.push_back({out_.size(), keyId, common::AckMsg{seq, duplicate}});
+  acks_.push_back({out_.size(), keyId, common::AckMsg{seq, duplicate, {}}});
   out_.push_back({routingId, {}});
 }
 
-std::vector<Reply> Replies::finish() {
-  for (const auto& pending : acks_) {
+std::vector<Reply> Replies::finish(const ReceiptSource& receiptFor) {
+  for (auto& pending : acks_) {
+    if (receiptFor && !pending.ack.duplicate) {
+      pending.ack.receipt = receiptFor(pending.keyId, pending.ack.seq);
+    }
     out_[pending.reply].downlink = common::encodeDownlink(pending.ack);
   }
   acks_.clear();

@@ -3,6 +3,7 @@
 // docs/protocol.md): one CURVE message per agent per commit instead of one per report.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -24,8 +25,11 @@ class Replies {
   void add(const std::string& routingId, common::Bytes downlink);
   // Merged into the connection's previous reply when that is an ack under the same key.
   void ack(const std::string& routingId, const std::string& keyId, uint64_t seq, bool duplicate);
-  // The replies in order, acks encoded; leaves this object empty.
-  std::vector<Reply> finish();
+  // The receipt for the head (key id hex, seq) of a committed batch; empty bytes when none.
+  using ReceiptSource = std::function<common::Bytes(const std::string& keyId, uint64_t seq)>;
+  // The replies in order, acks encoded (a new frame's ack with the receipt `receiptFor` gives,
+  // when set); leaves this object empty.
+  std::vector<Reply> finish(const ReceiptSource& receiptFor = nullptr);
 
  private:
   std::vector<Reply> out_;

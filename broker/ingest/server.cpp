@@ -187,7 +187,8 @@ void Server::verifyLoop(size_t index) {
 }
 
 void Server::commitLoop(std::unique_ptr<Store> store) {
-  Committer committer(*store, clock_, metrics_, city_, options_.beaconPeriodMs);
+  Committer committer(*store, clock_, metrics_,
+                      CommitterCity{&city_, options_.checkpoints, options_.beaconPeriodMs});
   zmq::socket_t push(context_, zmq::socket_type::push);
   push.set(zmq::sockopt::linger, 0);
   push.set(zmq::sockopt::sndhwm, 0);

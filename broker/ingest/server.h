@@ -25,6 +25,8 @@ struct ServerOptions {
   std::string databasePath;
   size_t batchMax = 1024;           // frames per transaction at most
   int batchDelayMs = 0;             // extra wait to fill a batch (0: commit what is there)
+  bool checkpoints = true;          // sign a checkpoint per batch, receipts on acks (false: only
+                                    // to measure their cost; audit then reports the gap)
   int verifyThreads = 1;            // 0: verify on the socket thread
   size_t maxQueuedFrames = 200000;  // above this, frames are refused as overloaded
   int64_t rosterRefreshMs = 2000;   // how often enrollments/revocations are re-read

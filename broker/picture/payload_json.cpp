@@ -96,6 +96,16 @@ json payloadJson(const common::Payload& payload) {
           [](const common::TimeBeaconMsg& m) {
             return json{{"directive_number", m.directiveNumber}, {"check_id", m.checkId}};
           },
+          [](const common::EnrolmentMsg& m) {
+            const char* action = m.action == common::EnrolmentAction::ENROL    ? "enrol"
+                                 : m.action == common::EnrolmentAction::REVOKE ? "revoke"
+                                                                               : "units";
+            return json{{"action", action},
+                        {"provider", m.provider},
+                        {"key_id", common::toHex(m.keyId)},
+                        {"units", m.units},
+                        {"effective_at", timeOrNull(m.effectiveAt)}};
+          },
       },
       payload);
 }

@@ -27,7 +27,7 @@ common::PublicKey blobKey(const SQLite::Column& c) {
 }  // namespace
 
 Result<EnrollOutcome> RosterStore::enroll(const common::EnrollRequest& r, bool allowTransfer,
-                                          int64_t nowMs) {
+                                          int64_t nowMs, const EnrollHook& alsoInTransaction) {
   auto& db = store_.db();
   EnrollOutcome out;
   const std::string keyId = common::toHex(r.keyId());
@@ -109,6 +109,9 @@ Result<EnrollOutcome> RosterStore::enroll(const common::EnrollRequest& r, bool a
         out.unitsAdded.push_back(unit);
       }
     }
+    if (alsoInTransaction) {
+      if (auto s = alsoInTransaction(out); !s) return s.error();
+    }
     tx.commit();
   } catch (const SQLite::Exception& e) {
     return common::unavailable(std::string("enrollment not stored: ") + e.what());
@@ -116,9 +119,11 @@ Result<EnrollOutcome> RosterStore::enroll(const common::EnrollRequest& r, bool a
   return out;
 }
 
-Status RosterStore::revokeKey(const std::string& keyIdHex, int64_t atMs) {
+Status RosterStore::revokeKey(const std::string& keyIdHex, int64_t atMs,
+                              const RevokeHook& alsoInTransaction) {
   try {
     auto& db = store_.db();
+    SQLite::Transaction tx(db);
     SQLite::Statement q(db, "UPDATE keys SET revoked_at=? WHERE key_id=? AND revoked_at IS NULL");
     q.bind(1, atMs);
     q.bind(2, keyIdHex);
@@ -126,6 +131,13 @@ Status RosterStore::revokeKey(const std::string& keyIdHex, int64_t atMs) {
       return Error{common::ErrorKind::notFound,
                    "no active key " + keyIdHex + "; list keys with 'samband-broker status'"};
     }
+    if (alsoInTransaction) {
+      SQLite::Statement p(db, "SELECT provider_id FROM keys WHERE key_id=?");
+      p.bind(1, keyIdHex);
+      std::string provider = p.executeStep() ? p.getColumn(0).getString() : std::string();
+      if (auto s = alsoInTransaction(provider); !s) return s;
+    }
+    tx.commit();
   } catch (const SQLite::Exception& e) {
     return common::unavailable(std::string("revocation not stored: ") + e.what());
   }
@@ -197,16 +209,19 @@ Result<std::vector<KeyListing>> RosterStore::listKeys(const std::optional<std::s
   return out;
 }
 
-Status RosterStore::importUnits(const std::vector<UnitRosterRow>& rows, bool allowTransfer) {
+Status RosterStore::importUnits(const std::vector<UnitRosterRow>& rows, bool allowTransfer,
+                                const TransferHook& alsoInTransaction) {
   auto& db = store_.db();
   try {
     SQLite::Transaction tx(db);
     std::vector<std::string> conflicts;
+    std::map<std::string, std::vector<std::string>> transferred;
     for (const auto& row : rows) {
       SQLite::Statement owner(db, "SELECT provider_id FROM units WHERE code=?");
       owner.bind(1, row.code);
-      if (owner.executeStep() && owner.getColumn(0).getString() != row.providerId &&
-          !allowTransfer) {
+      const bool moves = owner.executeStep() && owner.getColumn(0).getString() != row.providerId;
+      if (moves) transferred[row.providerId].push_back(row.code);
+      if (moves && !allowTransfer) {
         conflicts.push_back("unit " + row.code + " belongs to " + owner.getColumn(0).getString() +
                             ", the file says " + row.providerId);
       }
@@ -245,6 +260,9 @@ Status RosterStore::importUnits(const std::vector<UnitRosterRow>& rows, bool all
       }
       unit.bind(7, row.schoolForms);
       unit.exec();
+    }
+    if (alsoInTransaction && !transferred.empty()) {
+      if (auto s = alsoInTransaction(transferred); !s) return s;
     }
     tx.commit();
   } catch (const std::exception& e) {

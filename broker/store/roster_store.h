@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -65,10 +67,17 @@ class RosterStore {
   // Adds a verified enrollment request to the roster in one transaction. A unit owned by another
   // provider is refused (conflict) unless `allowTransfer`. A key of another provider, a revoked
   // key, or a transport key already used by another key is refused (conflict).
+  // `alsoInTransaction`, when set, runs in the same transaction before it commits (the city's
+  // signed roster record, broker/city/city_chain.h); its error undoes everything.
+  using EnrollHook = std::function<common::Status(const EnrollOutcome&)>;
   common::Result<EnrollOutcome> enroll(const common::EnrollRequest& request, bool allowTransfer,
-                                       int64_t nowMs);
-  // Revokes a key from `atMs` on. Errors: no such active key (notFound).
-  common::Status revokeKey(const std::string& keyIdHex, int64_t atMs);
+                                       int64_t nowMs,
+                                       const EnrollHook& alsoInTransaction = nullptr);
+  // Revokes a key from `atMs` on. Errors: no such active key (notFound). `alsoInTransaction`
+  // (given the key's provider) runs in the same transaction; its error undoes the revocation.
+  using RevokeHook = std::function<common::Status(const std::string& providerId)>;
+  common::Status revokeKey(const std::string& keyIdHex, int64_t atMs,
+                           const RevokeHook& alsoInTransaction = nullptr);
 
   common::Result<std::vector<KeyRecord>> loadKeys();
   // unit code -> provider id
@@ -81,7 +90,12 @@ class RosterStore {
   // enrolled are added under a placeholder provider record). A unit that belongs to another
   // provider is refused (invalidInput, naming up to 20 units) unless `allowTransfer`. Nothing is
   // written on any error.
-  common::Status importUnits(const std::vector<UnitRosterRow>& rows, bool allowTransfer);
+  // `alsoInTransaction` gets the units that changed owner, by new provider, and runs in the same
+  // transaction; its error undoes the import.
+  using TransferHook =
+      std::function<common::Status(const std::map<std::string, std::vector<std::string>>&)>;
+  common::Status importUnits(const std::vector<UnitRosterRow>& rows, bool allowTransfer,
+                             const TransferHook& alsoInTransaction = nullptr);
   // Every unit, by code.
   common::Result<std::vector<UnitRosterRow>> exportUnits();
 

@@ -231,6 +231,16 @@ ALTER TABLE keys ADD COLUMN last_heartbeat_counter INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE providers ADD COLUMN clock_offset_ms INTEGER;
 ALTER TABLE providers ADD COLUMN clock_offset_at INTEGER;
 )sql",
+    // 6: the city's signed checkpoints (docs/protocol.md, "Checkpoints and receipts"): one per
+    // commit that stored frames, chained; header and signature exactly as signed.
+    R"sql(
+CREATE TABLE checkpoints (
+  number INTEGER PRIMARY KEY,
+  header BLOB NOT NULL,
+  signature BLOB NOT NULL,
+  last_frame_id INTEGER NOT NULL  -- the newest frame it covers (not signed: a local index)
+);
+)sql",
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kSchemaVersion,
               "every migration raises kSchemaVersion by one");

@@ -228,7 +228,7 @@ void FakeBroker::handle(const zmq::message_t& routingId, const zmq::message_t& f
     if (it != chain_.end() && it->second.body == parts->body) {
       bool drop = dropAcks_;
       lock.unlock();
-      if (!drop) reply(routingId, common::AckMsg{body->seq, true});
+      if (!drop) reply(routingId, common::AckMsg{body->seq, true, {}});
       return;
     }
     return refuse(common::RejectReason::REPLAY, "");
@@ -243,7 +243,7 @@ void FakeBroker::handle(const zmq::message_t& routingId, const zmq::message_t& f
   storedOrder_.push_back(f);
   bool drop = dropAcks_;
   lock.unlock();
-  if (!drop) reply(routingId, common::AckMsg{body->seq, false});
+  if (!drop) reply(routingId, common::AckMsg{body->seq, false, {}});
 }
 
 }  // namespace samband::agent::test

@@ -339,7 +339,7 @@ TEST_F(SessionStateTest, AnOldKeyAckReadAfterTheSwitchDeletesNoRowOfTheNewKey) {
       *s, [&] { return s->wantsRestart(); }, kDeadlineMs));
   // The pending report is now seq 1 of the new key, never sent. An ack of the old key's seq 1
   // (late on the wire) must not take it away.
-  broker->sendDownlink(common::AckMsg{1, false});
+  broker->sendDownlink(common::AckMsg{1, false, {}});
   ASSERT_TRUE(test::driveUntil(
       *s, [&] { return s->counters().acks >= 1; }, kDeadlineMs));
   EXPECT_EQ(s->counters().acksIgnoredAfterSwitch, 1u);

@@ -166,7 +166,7 @@ void setBodyUnionTag(wire::Body::Builder b, uint16_t tag) {
 }
 
 TEST(HostileBody, UnknownUnionTagIsRefused) {
-  // 9 is timeBeacon; 10 and up are taken by kinds added later, so far-off tags stand for unknown.
+  // 9 is timeBeacon, 10 the city's roster record; far-off tags stand for kinds never defined.
   for (uint16_t tag : {uint16_t{40}, uint16_t{41}, uint16_t{0x7fff}, uint16_t{0xffff}}) {
     OneSegmentBuilder builder;
     auto b = builder.initRoot<wire::Body>();

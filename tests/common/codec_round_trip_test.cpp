@@ -203,7 +203,7 @@ Result<Downlink> roundTripDownlink(const Downlink& d) {
 }
 
 TEST(DownlinkCodec, AckRoundTrips) {
-  auto d = roundTripDownlink(AckMsg{77, true});
+  auto d = roundTripDownlink(AckMsg{77, true, {}});
   ASSERT_TRUE(d.ok()) << d.error().message;
   EXPECT_EQ(std::get<AckMsg>(*d).seq, 77u);
   EXPECT_TRUE(std::get<AckMsg>(*d).duplicate);
@@ -290,7 +290,7 @@ TEST(DownlinkCodec, CityEnvelopeRoundTripsAndStillVerifies) {
 }
 
 TEST(DownlinkCodec, RefusesFramesOfBadShape) {
-  Bytes good = encodeDownlink(AckMsg{1, false});
+  Bytes good = encodeDownlink(AckMsg{1, false, {}});
   EXPECT_FALSE(decodeDownlink(nullptr, 0).ok());
   EXPECT_FALSE(decodeDownlink(good.data(), good.size() - 3).ok());
   Bytes huge(kMaxFrameBytes + 8, 0);

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/city/city_chain.h"
 #include "broker/ingest/committer.h"
 #include "broker/ingest/ingress.h"
 #include "broker/ingest/roster_cache.h"
@@ -47,16 +48,21 @@ class AuditTest : public ::testing::Test {
     auto store = Store::open(dir_.file("samband.db"), Store::Access::readWrite);
     ASSERT_TRUE(store.ok()) << store.error().message;
     store_ = std::move(store).value();
+    CityChain cityChain(*store_, *city_);
+    ASSERT_TRUE(cityChain.publishKey().ok());
     for (auto* id : {alpha_.get(), beta_.get()}) {
-      auto r = RosterStore(*store_).enroll(
-          common::makeEnrollRequest(*id, "Huvudman", {id == alpha_.get() ? "10000001" : "20000001"},
-                                    kNow),
-          false, kNow);
+      // As `samband-broker enroll` does: the city's signed record in the same transaction.
+      auto request = common::makeEnrollRequest(
+          *id, "Huvudman", {id == alpha_.get() ? "10000001" : "20000001"}, kNow);
+      auto r = RosterStore(*store_).enroll(request, false, kNow, [&](const EnrollOutcome&) {
+        auto issued = cityChain.record(enrolmentRecord(request, kNow), kNow);
+        return issued ? common::Status{} : common::Status{issued.error()};
+      });
       ASSERT_TRUE(r.ok()) << r.error().message;
     }
     RosterCache roster(dir_.file("samband.db"), clock_);
     Ingress ingress(roster, clock_);
-    Committer committer(*store_, clock_, metrics_);
+    Committer committer(*store_, clock_, metrics_, CommitterCity{city_.get()});
     // Alpha: four reports; beta: two. Stored through the real gate and committer.
     std::vector<WorkItem> batch;
     auto chain = [&](const common::Identity& id, const std::string& unit, int n) {
@@ -76,7 +82,7 @@ class AuditTest : public ::testing::Test {
     chain(*beta_, "20000001", 2);
     auto replies = committer.apply(batch);
     ASSERT_EQ(replies.size(), 2u);  // one cumulative ack per connection
-    ASSERT_EQ(store_->db().execAndGet("SELECT count(*) FROM frames").getInt64(), 6);
+    ASSERT_EQ(store_->db().execAndGet("SELECT count(*) FROM frames").getInt64(), 8);
   }
 
   void setEnvelope(const std::string& sender, uint64_t seq, const Bytes& envelope) {
@@ -91,6 +97,7 @@ class AuditTest : public ::testing::Test {
   common::FakeClock clock_{kNow};
   Metrics metrics_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<common::Identity> city_ = common::Identity::generate("city");
   std::unique_ptr<common::Identity> alpha_ = common::Identity::generate("556677-0001");
   std::unique_ptr<common::Identity> beta_ = common::Identity::generate("556677-0002");
   std::vector<common::SealedFrame> alphaFrames_;
@@ -99,9 +106,10 @@ class AuditTest : public ::testing::Test {
 TEST_F(AuditTest, ArchiveWrittenByIngestIsIntact) {
   AuditReport r = auditArchive(*store_);
   EXPECT_TRUE(r.intact()) << r.toText();
-  EXPECT_EQ(r.frames, 6);
-  EXPECT_EQ(r.senders, 2);
-  EXPECT_EQ(r.chains, 2);
+  EXPECT_EQ(r.frames, 8);  // six reports and the city's two enrolment records
+  EXPECT_EQ(r.senders, 3);
+  EXPECT_EQ(r.chains, 3);
+  EXPECT_EQ(r.checkpoints, 3);  // one per record, one for the batch
   EXPECT_TRUE(r.problems.empty());
   EXPECT_EQ(r.toJson()["intact"], true);
   EXPECT_NE(r.toText().find("archive intact"), std::string::npos);
@@ -188,7 +196,8 @@ TEST_F(AuditTest, StoredColumnsDisagreeingWithSignedBodyAreReported) {
   AuditReport r = auditArchive(*store_);
   EXPECT_FALSE(r.intact());
   EXPECT_EQ(r.undecodable, 1);
-  EXPECT_TRUE(mentions(r, "stored columns disagree with the signed body")) << r.toText();
+  EXPECT_EQ(r.columnMismatches, 1);
+  EXPECT_TRUE(mentions(r, "column body_hash differs from the signed body")) << r.toText();
 }
 
 TEST_F(AuditTest, FrameMovedToAnotherSenderIsReported) {
@@ -200,12 +209,23 @@ TEST_F(AuditTest, FrameMovedToAnotherSenderIsReported) {
   EXPECT_GE(r.undecodable, 1);
 }
 
-TEST_F(AuditTest, FrameWithoutEnrolledKeyCannotBeVerified) {
+TEST_F(AuditTest, DeletedKeyRowIsReportedWhileItsFramesStillVerifyFromTheCityRecord) {
   store_->db().exec("DELETE FROM keys WHERE provider_id='" + beta_->id() + "'");
   AuditReport r = auditArchive(*store_);
   EXPECT_FALSE(r.intact());
-  EXPECT_EQ(r.badSignatures, 2);
-  EXPECT_TRUE(mentions(r, "no enrolled key")) << r.toText();
+  EXPECT_EQ(r.badSignatures, 0);
+  EXPECT_EQ(r.keyMismatches, 1);
+  EXPECT_TRUE(mentions(r, "is recorded but missing from the keys table")) << r.toText();
+}
+
+TEST_F(AuditTest, FrameSignedByAKeyNoCityRecordProvesIsBadSignature) {
+  store_->db().exec(
+      "DELETE FROM frames WHERE kind='enrolment' AND id=(SELECT min(id) FROM frames)");
+  AuditReport r = auditArchive(*store_);
+  EXPECT_FALSE(r.intact());
+  EXPECT_EQ(r.badSignatures, 4);  // alpha's four reports
+  EXPECT_EQ(r.keysWithoutRecord, 1);
+  EXPECT_TRUE(mentions(r, "no key proven by a city record")) << r.toText();
 }
 
 }  // namespace

@@ -406,7 +406,7 @@ TEST_F(CommitterTest, MeasuresEachProvidersClockOffsetFromItsNewestHeartbeat) {
 
 TEST_F(CommitterTest, LogsRefusalsByReasonAndProviderWithoutDetails) {
   std::vector<std::string> lines;
-  committer_ = std::make_unique<Committer>(*store_, clock_, metrics_,
+  committer_ = std::make_unique<Committer>(*store_, clock_, metrics_, CommitterCity{},
                                            [&](const std::string& l) { lines.push_back(l); });
   auto hb = alphaChain_.heartbeat(kNow + 100, 1);
   applyOne(hb.envelope, *alpha_);

@@ -143,7 +143,8 @@ TEST_F(Hostile, RefusesAndCountsEveryKindWhileAWellBehavedAgentIsServed) {
   int code = -1;
   auto a = audit(&code);
   EXPECT_EQ(code, 0) << a.dump(2);
-  EXPECT_EQ(a["frames"], 2);  // the hostile provider's one good frame and the good report
+  EXPECT_EQ(a["frames"], 4);  // the hostile provider's one good frame, the good report and
+                              // the city's enrolment records of both agents
 }
 
 }  // namespace

@@ -1,0 +1,104 @@
+// See key_records.h.
+#include "broker/city/key_records.h"
+
+#include <cstring>
+
+#include "broker/store/audit_store.h"
+#include "common/codec.h"
+#include "common/ids.h"
+
+namespace samband::broker {
+
+namespace {
+
+struct Rotation {
+  std::string sender;
+  std::string signerKeyId;
+  common::Bytes body, signature;
+  common::KeyRotationMsg rotation;
+};
+
+}  // namespace
+
+common::Result<ArchiveKeys> keysFromArchive(Store& store, const common::PublicKey& cityKey) {
+  ArchiveKeys out;
+  const std::string cityKeyId = common::toHex(common::keyIdOf(cityKey));
+  std::vector<Rotation> rotations;
+  std::map<std::string, int64_t> revocations;  // applied once every key is known
+  auto walked = AuditStore(store).forEachFrameById([&](const StoredFrame& f) {
+    auto parts = common::decodeEnvelope(f.envelope);
+    if (!parts) return;
+    auto body = common::decodeBody(parts->body);
+    if (!body) return;
+    if (auto* kr = std::get_if<common::KeyRotationMsg>(&body->payload)) {
+      rotations.push_back(
+          {body->senderId, common::toHex(body->keyId), parts->body, parts->signature, *kr});
+      return;
+    }
+    auto* rec = std::get_if<common::EnrolmentMsg>(&body->payload);
+    if (rec == nullptr) return;
+    if (body->senderId != common::kCitySenderId || common::toHex(body->keyId) != cityKeyId ||
+        !common::verifyBody(cityKey, parts->body, parts->signature)) {
+      out.problems.push_back("frame " + std::to_string(f.id) +
+                             ": a roster record not signed by the city's key");
+      return;
+    }
+    out.records++;
+    const std::string keyId = common::toHex(rec->keyId);
+    if (rec->action == common::EnrolmentAction::ENROL) {
+      common::PublicKey pk{};
+      std::memcpy(pk.data(), rec->signPublic.data(), 32);
+      if (common::toHex(common::keyIdOf(pk)) != keyId) {
+        out.problems.push_back("frame " + std::to_string(f.id) +
+                               ": enrolment record whose key id is not its key's");
+        return;
+      }
+      auto& k = out.keys[keyId];
+      if (!k.provider.empty() && k.provider != rec->provider) {
+        out.problems.push_back("key " + keyId + " recorded for two providers");
+      }
+      k.provider = rec->provider;
+      k.signPublic = rec->signPublic;
+      k.curvePublic = rec->curvePublic;
+      k.provenBy = "record";
+    } else if (rec->action == common::EnrolmentAction::REVOKE) {
+      revocations.emplace(keyId, rec->effectiveAt);  // the first one counts
+    }
+  });
+  if (!walked) return walked.error();
+  // A rotation proves its new key once its signer is proven for the same provider; rotations
+  // may chain, so repeat until nothing changes.
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto& r : rotations) {
+      const std::string newKeyId = common::toHex(r.rotation.newKeyId);
+      if (out.keys.count(newKeyId) != 0) continue;
+      auto signer = out.keys.find(r.signerKeyId);
+      if (signer == out.keys.end() || signer->second.provider != r.sender ||
+          signer->second.signPublic.size() != 32) {
+        continue;
+      }
+      common::PublicKey pk{};
+      std::memcpy(pk.data(), signer->second.signPublic.data(), 32);
+      if (!common::verifyBody(pk, r.body, r.signature)) continue;
+      ProvenKey k;
+      k.provider = r.sender;
+      k.signPublic = r.rotation.newSignPublic;
+      k.curvePublic = r.rotation.newCurvePublic;
+      k.provenBy = "rotation";
+      out.keys.emplace(newKeyId, std::move(k));
+      changed = true;
+    }
+  }
+  for (const auto& [keyId, at] : revocations) {
+    auto it = out.keys.find(keyId);
+    if (it == out.keys.end()) {
+      out.problems.push_back("revocation record of key " + keyId + ", which no record enrolled");
+    } else {
+      it->second.revokedAt = at;
+    }
+  }
+  return out;
+}
+
+}  // namespace samband::broker

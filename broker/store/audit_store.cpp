@@ -1,0 +1,118 @@
+// See audit_store.h. Read-only queries; the picture tables are read column by column with their
+// names, so a column added later is compared without touching this file.
+#include "broker/store/audit_store.h"
+
+#include <SQLiteCpp/Statement.h>
+
+namespace samband::broker {
+
+namespace {
+
+common::Bytes blob(const SQLite::Column& c) {
+  auto* p = static_cast<const uint8_t*>(c.getBlob());
+  return common::Bytes(p, p + c.getBytes());
+}
+
+struct TableKey {
+  const char* table;
+  std::vector<std::string> key;  // primary-key columns
+};
+
+const std::vector<TableKey>& pictureTables() {
+  static const std::vector<TableKey> tables = {
+      {"unit_status", {"mode", "code"}},
+      {"capacity", {"mode", "code", "form", "year"}},
+      {"capacity_reports", {"mode", "code"}},
+      {"continuity", {"mode", "provider_id"}},
+  };
+  return tables;
+}
+
+}  // namespace
+
+const std::vector<std::string>& pictureTableNames() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& t : pictureTables()) out.emplace_back(t.table);
+    return out;
+  }();
+  return names;
+}
+
+common::Status AuditStore::forEachFrameById(const std::function<void(const StoredFrame&)>& visit) {
+  try {
+    SQLite::Statement q(store_.db(),
+                        "SELECT id, sender, key_id, seq, kind, mode, sent_at, received_at, "
+                        "body_hash, envelope FROM frames ORDER BY id");
+    StoredFrame f;
+    while (q.executeStep()) {
+      f.id = q.getColumn(0).getInt64();
+      f.sender = q.getColumn(1).getString();
+      f.keyId = q.getColumn(2).getString();
+      f.seq = static_cast<uint64_t>(q.getColumn(3).getInt64());
+      f.kind = q.getColumn(4).getString();
+      f.mode = q.getColumn(5).getString();
+      f.sentAt = q.getColumn(6).getInt64();
+      f.receivedAt = q.getColumn(7).getInt64();
+      f.bodyHash = blob(q.getColumn(8));
+      f.envelope = blob(q.getColumn(9));
+      visit(f);
+    }
+  } catch (const std::exception& e) {
+    return common::unavailable(e.what());
+  }
+  return {};
+}
+
+common::Result<std::vector<StoredKey>> AuditStore::keys() {
+  std::vector<StoredKey> out;
+  try {
+    SQLite::Statement q(store_.db(),
+                        "SELECT key_id, provider_id, sign_public, curve_public, revoked_at FROM "
+                        "keys ORDER BY key_id");
+    while (q.executeStep()) {
+      StoredKey k;
+      k.keyId = q.getColumn(0).getString();
+      k.providerId = q.getColumn(1).getString();
+      k.signPublic = blob(q.getColumn(2));
+      k.curvePublic = blob(q.getColumn(3));
+      if (!q.getColumn(4).isNull()) k.revokedAt = q.getColumn(4).getInt64();
+      out.push_back(std::move(k));
+    }
+  } catch (const std::exception& e) {
+    return common::unavailable(e.what());
+  }
+  return out;
+}
+
+common::Result<PictureTables> AuditStore::pictureTables() {
+  PictureTables out;
+  try {
+    for (const auto& t : broker::pictureTables()) {
+      TableRows& rows = out.tables[t.table];
+      // Table names come from the fixed list above, never from input.
+      SQLite::Statement q(store_.db(), std::string("SELECT * FROM ") + t.table);
+      while (q.executeStep()) {
+        std::string key;
+        TableRow row;
+        for (int c = 0; c < q.getColumnCount(); ++c) {
+          std::string name = q.getColumnName(c);
+          auto col = q.getColumn(c);
+          std::string value = col.isNull()   ? "NULL"
+                              : col.isBlob() ? common::toHex(blob(col))
+                                             : col.getString();
+          row.emplace_back(name, value);
+          for (const auto& k : t.key) {
+            if (k == name) key += (key.empty() ? "" : "/") + value;
+          }
+        }
+        rows[key] = row;
+      }
+    }
+  } catch (const std::exception& e) {
+    return common::unavailable(e.what());
+  }
+  return out;
+}
+
+}  // namespace samband::broker
