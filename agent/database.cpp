@@ -1,6 +1,8 @@
 // Opening outbox.db and its numbered migrations.
 #include "agent/database.h"
 
+#include <cassert>
+
 #include <sys/stat.h>
 
 #include <cstring>
@@ -153,6 +155,9 @@ const std::vector<std::vector<const char*>>& migrations() {
 int schemaVersionOf(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
 
 Status migrateAgentDatabase(SQLite::Database& db, int targetVersion) {
+  // A migration added without raising kSchemaVersion (or the reverse) is a bug of this build.
+  assert(migrations().size() == static_cast<size_t>(kSchemaVersion) &&
+         "every agent migration raises kSchemaVersion by one");
   try {
     // IMMEDIATE: two processes opening a fresh file at once must not both migrate it.
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
