@@ -3,6 +3,7 @@
 #include <thread>
 #include <variant>
 
+#include "broker/city/city_chain.h"
 #include "broker/cli/broker_config.h"
 #include "broker/cli/commands.h"
 #include "broker/picture/planning_source.h"
@@ -75,7 +76,12 @@ std::variant<PlanSetup, int> setUpPlan(const std::string& configPath, const Plan
 }  // namespace
 
 int runRosterImport(const std::string& configPath, const std::string& file, bool allowTransfer) {
-  auto store = openStore(configPath, Store::Access::readWrite);
+  auto cfg = loadBrokerConfig(configPath);
+  if (!cfg) return fail(cfg.error().message);
+  // A transfer is a roster change the city signs (docs/protocol.md, roster records).
+  auto city = common::Identity::load(cfg->identityPath);
+  if (!city) return fail(city.error().message);
+  auto store = Store::open(cfg->databasePath, Store::Access::readWrite);
   if (!store) return fail(store.error().message);
   auto text = common::readFile(file, 64 * 1024 * 1024);
   if (!text) return fail(text.error().message);
@@ -88,7 +94,17 @@ int runRosterImport(const std::string& configPath, const std::string& file, bool
   }
   const auto& rows = std::get<std::vector<RosterRow>>(parsed);
   common::SystemClock clock;
-  if (auto s = importRoster(**store, rows, allowTransfer, clock.nowMs()); !s) {
+  const int64_t now = clock.nowMs();
+  CityChain chain(**store, **city);
+  auto recordTransfers =
+      [&](const std::map<std::string, std::vector<std::string>>& byProvider) -> common::Status {
+    for (const auto& [provider, units] : byProvider) {
+      common::EnrolmentMsg e{common::EnrolmentAction::UNITS, provider, {}, {}, {}, units, now};
+      if (auto issued = chain.record(e, now); !issued) return issued.error();
+    }
+    return {};
+  };
+  if (auto s = importRoster(**store, rows, allowTransfer, now, recordTransfers); !s) {
     return fail(s.error().message);
   }
   std::cout << "Imported " << rows.size() << " unit(s) from " << file << ".\n";

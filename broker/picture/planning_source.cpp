@@ -76,7 +76,7 @@ common::Result<PlanningData> loadPlanningData(Store& store) {
 }
 
 common::Status importRoster(Store& store, const std::vector<RosterRow>& rows, bool allowTransfer,
-                            int64_t nowMs) {
+                            int64_t nowMs, const RosterStore::TransferHook& alsoInTransaction) {
   (void)nowMs;
   std::vector<UnitRosterRow> units;
   units.reserve(rows.size());
@@ -93,7 +93,7 @@ common::Status importRoster(Store& store, const std::vector<RosterRow>& rows, bo
     u.schoolForms = encodeClasses(row.classes);
     units.push_back(std::move(u));
   }
-  return RosterStore(store).importUnits(units, allowTransfer);
+  return RosterStore(store).importUnits(units, allowTransfer, alsoInTransaction);
 }
 
 common::Result<std::vector<RosterRow>> exportRoster(Store& store) {

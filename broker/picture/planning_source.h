@@ -6,6 +6,7 @@
 
 #include "broker/planning/planning_data.h"
 #include "broker/planning/roster_csv.h"
+#include "broker/store/roster_store.h"
 #include "broker/store/store.h"
 #include "common/result.h"
 
@@ -17,8 +18,11 @@ common::Result<PlanningData> loadPlanningData(Store& store);
 // Replaces the roster metadata of the units in `rows` in one transaction (units of providers
 // not yet enrolled are added under a placeholder provider record). A unit that belongs to
 // another provider is an error unless `allowTransfer`. Nothing is written on any error.
+// `alsoInTransaction` (the CLI: the city's signed record of each transfer) runs inside the same
+// transaction with the units that changed owner, by new provider.
 common::Status importRoster(Store& store, const std::vector<RosterRow>& rows, bool allowTransfer,
-                            int64_t nowMs);
+                            int64_t nowMs,
+                            const RosterStore::TransferHook& alsoInTransaction = nullptr);
 // Every unit of the roster, by code. Errors: unavailable.
 common::Result<std::vector<RosterRow>> exportRoster(Store& store);
 

@@ -163,6 +163,29 @@ TEST_F(Audit, KeyInsertedIntoTheDatabaseByHandIsReported) {
   EXPECT_NE(a.dump().find("00112233445566ff"), std::string::npos) << a.dump(2);
 }
 
+TEST_F(Audit, ARosterTransferIsACitySignedRecordTheAuditAccepts) {
+  auto count = [&] {
+    SQLite::Database db(brokerDir() + "/samband.db", SQLite::OPEN_READONLY);
+    return db.execAndGet("SELECT count(*) FROM frames WHERE kind='enrolment'").getInt();
+  };
+  const int before = count();
+  const std::string csv = tmp_.path() + "/units.csv";
+  std::ofstream(csv) << "unit_code,unit_name,provider_id,district,lat,lon,school_forms\n"
+                     << kAlphaUnit << ",Ängsskolan," << kBeta
+                     << ",Bromma,59.33,18.06,grundskola:1-9\n";
+  auto refused = runCommand({brokerBin(), "roster", "import", "--config", brokerConfig(), csv});
+  EXPECT_NE(refused.exitCode, 0) << "a transfer needs --transfer";
+  EXPECT_EQ(count(), before);
+  auto moved =
+      runCommand({brokerBin(), "roster", "import", "--config", brokerConfig(), "--transfer", csv});
+  ASSERT_EQ(moved.exitCode, 0) << moved.out << moved.err;
+  EXPECT_EQ(count(), before + 1) << "one city-signed record of the transfer";
+  int code = -1;
+  auto a = auditJson(&code);
+  EXPECT_EQ(code, 0) << a.dump(2);
+  EXPECT_EQ(a["keys_without_record"], 0);
+}
+
 TEST_F(Audit, KeysEnrolledBeforeRecordsAreCertifiedOnRequest) {
   // An installation from before records: no enrolment records in the city's chain. Removing
   // them (and the checkpoints, which covered them) leaves exactly that.
