@@ -17,6 +17,7 @@
 #include "broker/city/key_records.h"
 #include "broker/city/scheduler.h"
 #include "broker/cli/broker_config.h"
+#include "broker/cli/city_writer.h"
 #include "broker/ingest/server.h"
 #include "broker/picture/view.h"
 #include "broker/store/roster_store.h"
@@ -134,14 +135,12 @@ int runServe(const std::string& configPath) {
 
 int runEnroll(const std::string& configPath, const std::vector<std::string>& requests,
               bool allowTransfer) {
-  auto cfg = loadBrokerConfig(configPath);
-  if (!cfg) return fail(cfg.error().message);
-  auto city = common::Identity::load(cfg->identityPath);
-  if (!city) return fail(city.error().message);
-  auto store = Store::open(cfg->databasePath, Store::Access::readWrite);
-  if (!store) return fail(store.error().message);
+  auto writer = openCityWriter(configPath);
+  if (!writer) return fail(writer.error().message);
+  auto& store = writer->store;
+  auto& city = writer->city;
   common::SystemClock clock;
-  CityChain chain(**store, **city);
+  CityChain chain(*store, *city);
   int status = kExitOk;
   for (const auto& path : requests) {
     auto text = common::readFile(path, 1024 * 1024);
@@ -167,7 +166,7 @@ int runEnroll(const std::string& configPath, const std::vector<std::string>& req
       if (!issued) return issued.error();
       return {};
     };
-    auto outcome = RosterStore(**store).enroll(*request, allowTransfer, now, record);
+    auto outcome = RosterStore(*store).enroll(*request, allowTransfer, now, record);
     if (!outcome) {
       status = fail(path + ": " + outcome.error().message);
       continue;
@@ -227,15 +226,13 @@ int runAudit(const std::string& configPath, bool json, const std::string& cityKe
 }
 
 int runRevoke(const std::string& configPath, const std::string& keyId) {
-  auto cfg = loadBrokerConfig(configPath);
-  if (!cfg) return fail(cfg.error().message);
-  auto store = Store::open(cfg->databasePath, Store::Access::readWrite);
-  if (!store) return fail(store.error().message);
-  auto city = common::Identity::load(cfg->identityPath);
-  if (!city) return fail(city.error().message);
+  auto writer = openCityWriter(configPath);
+  if (!writer) return fail(writer.error().message);
+  auto& store = writer->store;
+  auto& city = writer->city;
   common::SystemClock clock;
   const int64_t now = clock.nowMs();
-  CityChain chain(**store, **city);
+  CityChain chain(*store, *city);
   auto record = [&](const std::string& provider) -> common::Status {
     common::EnrolmentMsg e;
     e.action = common::EnrolmentAction::REVOKE;
@@ -246,30 +243,28 @@ int runRevoke(const std::string& configPath, const std::string& keyId) {
     if (!issued) return issued.error();
     return {};
   };
-  if (auto s = RosterStore(**store).revokeKey(keyId, now, record); !s)
+  if (auto s = RosterStore(*store).revokeKey(keyId, now, record); !s)
     return fail(s.error().message);
   std::cout << "Revoked key " << keyId << "; the running broker refuses it within seconds.\n";
   return kExitOk;
 }
 
 int runCertifyKeys(const std::string& configPath) {
-  auto cfg = loadBrokerConfig(configPath);
-  if (!cfg) return fail(cfg.error().message);
-  auto city = common::Identity::load(cfg->identityPath);
-  if (!city) return fail(city.error().message);
-  auto store = Store::open(cfg->databasePath, Store::Access::readWrite);
-  if (!store) return fail(store.error().message);
+  auto writer = openCityWriter(configPath);
+  if (!writer) return fail(writer.error().message);
+  auto& store = writer->store;
+  auto& city = writer->city;
   common::SystemClock clock;
   const int64_t now = clock.nowMs();
-  auto tx = WriteTransaction::begin(**store);
+  auto tx = WriteTransaction::begin(*store);
   if (!tx) return fail(tx.error().message, kExitFailure);
-  CityChain chain(**store, **city);
+  CityChain chain(*store, *city);
   if (auto s = chain.publishKey(); !s) return fail(s.error().message, kExitFailure);
-  auto proven = keysFromArchive(**store, (*city)->signPublic());
+  auto proven = keysFromArchive(*store, city->signPublic());
   if (!proven) return fail(proven.error().message, kExitFailure);
-  auto keys = RosterStore(**store).loadKeys();
+  auto keys = RosterStore(*store).loadKeys();
   if (!keys) return fail(keys.error().message, kExitFailure);
-  auto owners = RosterStore(**store).loadUnitOwners();
+  auto owners = RosterStore(*store).loadUnitOwners();
   if (!owners) return fail(owners.error().message, kExitFailure);
   int certified = 0;
   for (const auto& k : *keys) {

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "broker/cli/broker_config.h"
+#include "broker/cli/city_writer.h"
 #include "broker/cli/commands.h"
 #include "broker/ingest/offline_import.h"
 #include "common/clock.h"
@@ -10,24 +11,17 @@
 namespace samband::broker {
 
 int runImport(const std::string& configPath, const std::string& path, bool json) {
-  auto cfg = loadBrokerConfig(configPath);
-  if (!cfg) {
-    std::cerr << "samband-broker: " << cfg.error().message << "\n";
+  auto writer = openCityWriter(configPath);
+  if (!writer) {
+    std::cerr << "samband-broker: " << writer.error().message << "\n";
     return kExitUsage;
   }
-  auto store = Store::open(cfg->databasePath, Store::Access::readWrite);
-  if (!store) {
-    std::cerr << "samband-broker: " << store.error().message << "\n";
-    return kExitUsage;
-  }
-  auto city = common::Identity::load(cfg->identityPath);
-  if (!city) {
-    std::cerr << "samband-broker: " << city.error().message << "\n";
-    return kExitUsage;
-  }
+  auto& cfg = writer->config;
+  auto& store = writer->store;
+  auto& city = writer->city;
   common::SystemClock clock;
-  RosterCache roster(cfg->databasePath, clock);
-  OfflineImport importer(**store, roster, clock, city->get());
+  RosterCache roster(cfg.databasePath, clock);
+  OfflineImport importer(*store, roster, clock, city.get());
   auto summary = importer.importFile(path);
   if (!summary) {
     std::cerr << "samband-broker: " << summary.error().message << "\n";

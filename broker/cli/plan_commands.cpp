@@ -5,6 +5,7 @@
 
 #include "broker/city/city_chain.h"
 #include "broker/cli/broker_config.h"
+#include "broker/cli/city_writer.h"
 #include "broker/cli/commands.h"
 #include "broker/picture/planning_source.h"
 #include "broker/planning/planning_data.h"
@@ -76,13 +77,11 @@ std::variant<PlanSetup, int> setUpPlan(const std::string& configPath, const Plan
 }  // namespace
 
 int runRosterImport(const std::string& configPath, const std::string& file, bool allowTransfer) {
-  auto cfg = loadBrokerConfig(configPath);
-  if (!cfg) return fail(cfg.error().message);
   // A transfer is a roster change the city signs (docs/protocol.md, roster records).
-  auto city = common::Identity::load(cfg->identityPath);
-  if (!city) return fail(city.error().message);
-  auto store = Store::open(cfg->databasePath, Store::Access::readWrite);
-  if (!store) return fail(store.error().message);
+  auto writer = openCityWriter(configPath);
+  if (!writer) return fail(writer.error().message);
+  auto& store = writer->store;
+  auto& city = writer->city;
   auto text = common::readFile(file, 64 * 1024 * 1024);
   if (!text) return fail(text.error().message);
   auto parsed = parseRosterCsv(*text);
@@ -95,7 +94,7 @@ int runRosterImport(const std::string& configPath, const std::string& file, bool
   const auto& rows = std::get<std::vector<RosterRow>>(parsed);
   common::SystemClock clock;
   const int64_t now = clock.nowMs();
-  CityChain chain(**store, **city);
+  CityChain chain(*store, *city);
   auto recordTransfers =
       [&](const std::map<std::string, std::vector<std::string>>& byProvider) -> common::Status {
     for (const auto& [provider, units] : byProvider) {
@@ -104,7 +103,7 @@ int runRosterImport(const std::string& configPath, const std::string& file, bool
     }
     return {};
   };
-  if (auto s = importRoster(**store, rows, allowTransfer, now, recordTransfers); !s) {
+  if (auto s = importRoster(*store, rows, allowTransfer, now, recordTransfers); !s) {
     return fail(s.error().message);
   }
   std::cout << "Imported " << rows.size() << " unit(s) from " << file << ".\n";
