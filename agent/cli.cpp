@@ -293,6 +293,9 @@ int runAgentCli(int argc, char** argv) {
   initCmd->add_option("--city-keys", init.cityKeysPath, "The city's city.pub file")->required();
   initCmd->add_option("--unit", init.units, "A school-unit code (8 digits); repeat for each unit")
       ->required();
+  initCmd->add_option("--duty-contact", init.dutyContact,
+                      "Who the city calls at the provider, e.g. \"IT on call, 08-123 456 78\" "
+                      "(kept in agent.toml, never sent)");
 
   // run
   std::string configPath;
