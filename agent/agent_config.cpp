@@ -225,7 +225,9 @@ std::string renderAgentConfig(const AgentConfig& c) {
       << "# The outbox: every report waits here, signed, until the broker acknowledges it.\n"
       << "outbox = \"outbox.db\"\n"
       << "# Who to call at the provider when something is wrong (used by the self-tests).\n"
-      << "# duty_contact = \"IT on call, 08-123 456 78\"\n\n"
+      << (c.dutyContact ? "duty_contact = " + tomlString(*c.dutyContact)
+                        : std::string("# duty_contact = \"IT on call, 08-123 456 78\""))
+      << "\n\n"
       << "[broker]\n"
       << "# Where the city's broker listens.\n"
       << "endpoint = " << tomlString(c.endpoint) << "\n"

@@ -61,12 +61,14 @@ common::Result<InitResult> initAgentDirectory(const InitRequest& r, int64_t nowM
   config.endpoint = r.broker;
   config.citySignPublic = city->signPublic;
   config.cityCurvePublic = city->curvePublic;
+  if (!r.dutyContact.empty()) config.dutyContact = r.dutyContact;
   if (common::Status s = checkAgentConfig(config, "the init flags"); !s) {
     // The flag names are what the person typed; translate the config key names back.
     std::string m = s.error().message;
     for (const auto& [key, flag] :
          {std::pair{"[agent] provider", "--provider"}, std::pair{"[agent] name", "--name"},
-          std::pair{"[agent] units", "--unit"}, std::pair{"[broker] endpoint", "--broker"}}) {
+          std::pair{"[agent] units", "--unit"}, std::pair{"[broker] endpoint", "--broker"},
+          std::pair{"[agent] duty_contact", "--duty-contact"}}) {
       auto pos = m.find(key);
       if (pos != std::string::npos) m.replace(pos, std::strlen(key), flag);
     }

@@ -17,6 +17,9 @@ struct InitRequest {
   std::string broker;        // endpoint, e.g. tcp://samband.stockholm.se:7700
   std::string cityKeysPath;  // city.pub (common::PublicIdentity text form)
   std::vector<std::string> units;
+  // Who to call at the provider (written as [agent] duty_contact; the readiness self-test
+  // duty_contact passes when it is set; the contact itself is never sent). Empty: not set.
+  std::string dutyContact;
 };
 
 struct InitResult {

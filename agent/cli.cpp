@@ -1,4 +1,4 @@
-// The samband-agent command line (CLI11): init, run, report, status, inbox, confirm, ack,
+// The samband-agent command line (CLI11): init, run, report, last, status, inbox, confirm, ack,
 // export, rotate-key, receipt. Each command turns its flags into a request for the code that does
 // the work and prints one clear sentence on failure.
 #include "agent/cli.h"
@@ -18,6 +18,8 @@
 #include "agent/database.h"
 #include "agent/inbox_commands.h"
 #include "agent/key_rotation.h"
+#include "agent/last_report.h"
+#include "agent/last_report_view.h"
 #include "agent/link_state.h"
 #include "agent/offline_export.h"
 #include "agent/outbox.h"
@@ -28,6 +30,7 @@
 #include "common/log.h"
 #include "common/process.h"
 #include "common/version.h"
+#include "common/vocabulary.h"
 
 namespace samband::agent {
 
@@ -50,9 +53,14 @@ int fail(const common::Error& error) {
   }
 }
 
-// "--pupils-present 180" as text, so that "-3" or "many" get a sentence of their own.
+// "--pupils-present 180" as text, so that "-3" or "many" get a sentence of their own; "unknown"
+// resets a count carried forward from the last report.
 common::Status parseCount(const std::string& text, const char* flag, std::optional<int64_t>* out) {
   if (text.empty()) return {};
+  if (text == "unknown") {
+    *out = kUnknownCount;
+    return {};
+  }
   size_t i = text[0] == '-' ? 1 : 0;
   if (i == text.size() || text.size() > 12) {
     return common::invalidInput(std::string(flag) + " '" + text + "' is not a whole number");
@@ -123,10 +131,17 @@ int runReport(const std::string& configPath, ReportRequest request, const CountF
   auto config = loadAgentConfig(configPath);
   if (!config) return fail(config.error());
   common::SystemClock clock;
-  auto drafts = buildReportDrafts(request, *config, clock.nowMs());
-  if (!drafts) return fail(drafts.error());
   auto db = openAgentDatabase(config->outboxPath, OpenMode::createIfMissing);
   if (!db) return fail(db.error());
+  // Reports carry forward: the flags change only what they name in the unit's last report.
+  LastReport last;
+  if (!request.unit.empty()) {
+    auto kept = readLastReport(**db, request.unit, request.mode);
+    if (!kept) return fail(kept.error());
+    last = std::move(*kept);
+  }
+  auto drafts = buildReportDrafts(request, *config, clock.nowMs(), last);
+  if (!drafts) return fail(drafts.error());
   if (common::Status s = finishKeyRotation(*config, **db); !s) return fail(s.error());
   auto identity = loadAgentIdentity(*config);
   if (!identity) return fail(identity.error());
@@ -152,6 +167,27 @@ int runReport(const std::string& configPath, ReportRequest request, const CountF
     out << pending << " message(s) in the outbox; 'samband-agent run' is not running: they go "
         << "out when it starts.\n";
   }
+  return kExitOk;
+}
+
+int runLast(const std::string& configPath, const std::string& unit, const std::string& mode,
+            bool json, std::ostream& out) {
+  auto config = loadAgentConfig(configPath);
+  if (!config) return fail(config.error());
+  if (!config->ownsUnit(unit)) {
+    return fail(common::invalidInput("unit '" + unit + "' is not one of this agent's units in " +
+                                     configPath));
+  }
+  common::Mode parsed;
+  if (!common::parseMode(mode, &parsed)) {
+    return fail(common::invalidInput("--mode '" + mode +
+                                     "' is not one of: actual, exercise, system, test"));
+  }
+  auto db = openAgentDatabase(config->outboxPath, OpenMode::mustExist);
+  if (!db) return fail(db.error());
+  auto last = readLastReport(**db, unit, mode);
+  if (!last) return fail(last.error());
+  out << (json ? lastReportJson(unit, mode, *last) : lastReportText(unit, mode, *last));
   return kExitOk;
 }
 
@@ -257,6 +293,9 @@ int runAgentCli(int argc, char** argv) {
   initCmd->add_option("--city-keys", init.cityKeysPath, "The city's city.pub file")->required();
   initCmd->add_option("--unit", init.units, "A school-unit code (8 digits); repeat for each unit")
       ->required();
+  initCmd->add_option("--duty-contact", init.dutyContact,
+                      "Who the city calls at the provider, e.g. \"IT on call, 08-123 456 78\" "
+                      "(kept in agent.toml, never sent)");
 
   // run
   std::string configPath;
@@ -280,36 +319,56 @@ int runAgentCli(int argc, char** argv) {
   auto* oReason = reportCmd->add_option("--reason", text.reason, "Why not normal (short text)");
   auto* oReopen = reportCmd->add_option("--expected-reopen", text.expectedReopen,
                                         "YYYY-MM-DD or RFC 3339 time");
-  reportCmd->add_option("--pupils-enrolled", counts.pupilsEnrolled, "Pupils enrolled");
-  reportCmd->add_option("--pupils-present", counts.pupilsPresent, "Pupils present");
-  reportCmd->add_option("--staff-total", counts.staffTotal, "Staff in total");
-  reportCmd->add_option("--staff-available", counts.staffAvailable, "Staff available");
+  reportCmd->add_option("--pupils-enrolled", counts.pupilsEnrolled, "Pupils enrolled (or unknown)");
+  reportCmd->add_option("--pupils-present", counts.pupilsPresent, "Pupils present (or unknown)");
+  reportCmd->add_option("--staff-total", counts.staffTotal, "Staff in total (or unknown)");
+  reportCmd->add_option("--staff-available", counts.staffAvailable, "Staff available (or unknown)");
   auto* oCritical = reportCmd->add_option("--critical-care", text.criticalCare,
                                           "Care for children of critical workers: yes|no|unknown");
   auto* oSpecial = reportCmd->add_option("--special-support", text.specialSupport,
                                          "Care for pupils needing special support: yes|no|unknown");
   auto* oElectricity =
       reportCmd->add_option("--electricity", text.electricity, "grid, backup, none, unknown");
-  reportCmd->add_option("--backup-hours", counts.backupHours, "Hours of backup power left");
+  reportCmd->add_option("--backup-hours", counts.backupHours,
+                        "Hours of backup power left (or unknown)");
   auto* oHeating = reportCmd->add_option("--heating", text.heating, "ok|degraded|down|unknown");
   auto* oWater = reportCmd->add_option("--water", text.water, "ok|degraded|down|unknown");
   auto* oFood = reportCmd->add_option("--food", text.food, "ok|degraded|down|unknown");
   auto* oIt = reportCmd->add_option("--it", text.it, "ok|degraded|down|unknown");
   auto* oTelephony =
       reportCmd->add_option("--telephony", text.telephony, "ok|degraded|down|unknown");
-  reportCmd->add_option("--food-days", counts.foodDays, "Days of food in stock");
+  reportCmd->add_option("--food-days", counts.foodDays, "Days of food in stock (or unknown)");
   auto* oNote = reportCmd->add_option("--note", text.note, "Short free text (no names)");
   auto* oValid = reportCmd->add_option("--valid-until", text.validUntil,
                                        "YYYY-MM-DD or RFC 3339 time; default: until the next "
                                        "report");
+  reportCmd->add_flag("--clear-reason", report.clearReason, "Empty the reason carried forward");
+  reportCmd->add_flag("--clear-note", report.clearNote, "Empty the note carried forward");
+  reportCmd->add_flag("--clear-expected-reopen", report.clearExpectedReopen,
+                      "Drop the expected reopening carried forward");
+  reportCmd->add_flag("--clear-valid-until", report.clearValidUntil,
+                      "Drop the valid-until time carried forward");
   reportCmd->add_option("--capacity", report.capacity,
-                        "FORM:YEAR:ENROLLED:NOW:72H, e.g. grundskola:4:52:3:6 (repeatable)");
+                        "FORM:YEAR:ENROLLED:NOW:72H, e.g. grundskola:4:52:3:6 (repeatable; "
+                        "replaces that form and year, keeps the others)");
   auto* oContinuity = reportCmd->add_option("--continuity", text.continuity,
                                             "Provider continuity: ok, at_risk, cannot_continue");
   auto* oContinuityFrom = reportCmd->add_option("--continuity-from", text.continuityFrom,
                                                 "YYYY-MM-DD or RFC 3339 time it applies from");
   auto* oContinuityNote =
       reportCmd->add_option("--continuity-note", text.continuityNote, "Short text");
+
+  // last
+  std::string lastConfig, lastUnit, lastMode = "actual";
+  bool lastJson = false;
+  auto* lastCmd = app.add_subcommand(
+      "last",
+      "Print a unit's last report as signed: every field, and when (what 'report' "
+      "carries forward)");
+  lastCmd->add_option("--config", lastConfig, "Path to agent.toml")->required();
+  lastCmd->add_option("--unit", lastUnit, "School-unit code")->required();
+  lastCmd->add_option("--mode", lastMode, "actual (default), exercise, system or test");
+  lastCmd->add_flag("--json", lastJson, "Print JSON (keys as in samband-broker status --json)");
 
   // status
   std::string statusConfig;
@@ -396,6 +455,7 @@ int runAgentCli(int argc, char** argv) {
       report.continuityNote = given(oContinuityNote, text.continuityNote);
       return runReport(reportConfig, std::move(report), counts, std::cout);
     }
+    if (lastCmd->parsed()) return runLast(lastConfig, lastUnit, lastMode, lastJson, std::cout);
     if (statusCmd->parsed()) return runStatus(statusConfig, json, std::cout);
     if (receiptCmd->parsed()) return runReceipt(receiptConfig, receiptJsonFlag, std::cout);
     if (exportCmd->parsed()) return runExport(exportConfig, exportOut, std::cout);

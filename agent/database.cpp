@@ -146,6 +146,21 @@ const std::vector<std::vector<const char*>>& migrations() {
           "  bytes BLOB NOT NULL,"
           "  received_at INTEGER NOT NULL)",
       },
+      // 8: the newest unit status and capacity signed per unit and mode (agent/last_report.h),
+      // seeded from the pending outbox rows; `report` carries their fields forward.
+      {
+          "CREATE TABLE last_report ("
+          "  unit TEXT NOT NULL,"
+          "  kind TEXT NOT NULL,"  // unit_status | capacity
+          "  mode TEXT NOT NULL,"
+          "  sent_at INTEGER NOT NULL,"    // the body's sentAt (ms)
+          "  queued_at INTEGER NOT NULL,"  // when it was signed into the outbox
+          "  body BLOB NOT NULL,"          // the signed body as first queued
+          "  PRIMARY KEY (unit, kind, mode))",
+          "INSERT INTO last_report SELECT unit, kind, mode, sent_at, queued_at, body FROM outbox o "
+          "WHERE kind IN ('unit_status', 'capacity') AND seq = (SELECT MAX(seq) FROM outbox i "
+          "WHERE i.unit = o.unit AND i.kind = o.kind AND i.mode = o.mode)",
+      },
   };
   return kMigrations;
 }

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "agent/database.h"
+#include "agent/last_report.h"
 #include "common/vocabulary.h"
 
 namespace samband::agent {
@@ -162,6 +163,8 @@ Result<std::vector<QueuedMessage>> Outbox::append(const std::vector<OutboxDraft>
         reported.bind(2, nowMs);
         reported.exec();
       }
+      // `report` carries the newest status and capacity forward, also once this row is acked.
+      recordLastReport(db_, q.unit, q.kind, common::modeName(m.mode), m.sentAt, nowMs, f.body);
       h = ChainHead{m.seq, f.bodyHash};
       queued.push_back(std::move(q));
     }

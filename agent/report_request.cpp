@@ -1,6 +1,7 @@
 // Turning report flags into wire bodies, with a clear refusal for every bad value.
 #include "agent/report_request.h"
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -16,7 +17,7 @@ using common::Result;
 using common::Status;
 
 Status checkCount(const std::optional<int64_t>& v, const char* flag, int64_t max) {
-  if (v && (*v < 0 || *v > max)) {
+  if (v && *v != kUnknownCount && (*v < 0 || *v > max)) {
     return common::invalidInput(std::string(flag) + " must be a whole number from 0 to " +
                                 std::to_string(max) + " (it is " + std::to_string(*v) + ")");
   }
@@ -101,7 +102,8 @@ std::string unitList(const AgentConfig& config) {
 bool hasStatusField(const ReportRequest& r) {
   return r.reason || r.expectedReopen || r.pupilsEnrolled || r.pupilsPresent || r.staffTotal ||
          r.staffAvailable || r.criticalCare || r.specialSupport || r.electricity || r.backupHours ||
-         r.heating || r.water || r.food || r.it || r.telephony || r.foodDays || r.validUntil;
+         r.heating || r.water || r.food || r.it || r.telephony || r.foodDays || r.validUntil ||
+         r.clearReason || r.clearNote || r.clearExpectedReopen || r.clearValidUntil;
 }
 
 constexpr const char* kSupplies = "ok, degraded, down, unknown";
@@ -118,18 +120,20 @@ std::string flagOf(const char* field) {
 }  // namespace
 
 Result<std::vector<OutboxDraft>> buildReportDrafts(const ReportRequest& r,
-                                                   const AgentConfig& config, int64_t nowMs) {
+                                                   const AgentConfig& config, int64_t nowMs,
+                                                   const LastReport& last) {
   common::Mode mode;
   if (!common::parseMode(r.mode, &mode)) {
     return common::invalidInput("--mode '" + r.mode +
                                 "' is not one of: actual, exercise, "
                                 "system, test");
   }
-  bool wantsStatus = r.operational.has_value();
-  if (!wantsStatus && hasStatusField(r)) {
+  bool wantsStatus = r.operational.has_value() || hasStatusField(r);
+  if (wantsStatus && !r.operational && !last.status) {
     return common::invalidInput(
         "a unit status needs --operational (normal, reduced, remote, "
-        "closed, relocated or unknown) besides the other status flags");
+        "closed, relocated or unknown) besides the other status flags: this unit has no "
+        "earlier status in this mode to carry forward");
   }
   bool wantsCapacity = !r.capacity.empty();
   bool wantsContinuity = r.continuity.has_value();
@@ -162,8 +166,10 @@ Result<std::vector<OutboxDraft>> buildReportDrafts(const ReportRequest& r,
 
   std::vector<OutboxDraft> drafts;
   if (wantsStatus) {
-    common::UnitStatusMsg s;
+    // Start from the last status: the flags change only what they name.
+    common::UnitStatusMsg s = last.status.value_or(common::UnitStatusMsg{});
     s.unitCode = r.unit;
+    if (s.validUntil != 0 && s.validUntil <= nowMs) s.validUntil = 0;
     if (Status st =
             parseEnum(r.operational, "--operational", common::parseOperational,
                       "normal, reduced, remote, closed, relocated, unknown", &s.operational);
@@ -178,16 +184,6 @@ Result<std::vector<OutboxDraft>> buildReportDrafts(const ReportRequest& r,
           std::tuple{&r.backupHours, "--backup-hours", int64_t{100000}},
           std::tuple{&r.foodDays, "--food-days", int64_t{3650}}}) {
       if (Status st = checkCount(*v, flag, max); !st) return st.error();
-    }
-    if (r.pupilsEnrolled && r.pupilsPresent && *r.pupilsPresent > *r.pupilsEnrolled) {
-      return common::invalidInput("--pupils-present (" + std::to_string(*r.pupilsPresent) +
-                                  ") cannot exceed --pupils-enrolled (" +
-                                  std::to_string(*r.pupilsEnrolled) + ")");
-    }
-    if (r.staffTotal && r.staffAvailable && *r.staffAvailable > *r.staffTotal) {
-      return common::invalidInput("--staff-available (" + std::to_string(*r.staffAvailable) +
-                                  ") cannot exceed --staff-total (" +
-                                  std::to_string(*r.staffTotal) + ")");
     }
     if (Status st = checkText(r.reason, "--reason", common::kMaxShortText); !st) return st.error();
     if (Status st = checkText(r.note, "--note", common::kMaxNoteText); !st) return st.error();
@@ -215,6 +211,8 @@ Result<std::vector<OutboxDraft>> buildReportDrafts(const ReportRequest& r,
         return st.error();
       }
     }
+    if (r.clearExpectedReopen) s.expectedReopen = 0;
+    if (r.clearValidUntil) s.validUntil = 0;
     if (r.expectedReopen) {
       auto t = parseTimeInput(*r.expectedReopen, "--expected-reopen");
       if (!t) return t.error();
@@ -230,22 +228,41 @@ Result<std::vector<OutboxDraft>> buildReportDrafts(const ReportRequest& r,
       }
       s.validUntil = *t;
     }
-    auto count = [](const std::optional<int64_t>& v) {
-      return v ? static_cast<int32_t>(*v) : int32_t{-1};
+    auto count = [](const std::optional<int64_t>& v, int32_t* out) {
+      if (v) *out = *v == kUnknownCount ? int32_t{-1} : static_cast<int32_t>(*v);
     };
-    s.pupilsEnrolled = count(r.pupilsEnrolled);
-    s.pupilsPresent = count(r.pupilsPresent);
-    s.staffTotal = count(r.staffTotal);
-    s.staffAvailable = count(r.staffAvailable);
-    s.backupHours = count(r.backupHours);
-    s.foodDays = count(r.foodDays);
-    s.reason = r.reason.value_or("");
-    s.note = r.note.value_or("");
+    count(r.pupilsEnrolled, &s.pupilsEnrolled);
+    count(r.pupilsPresent, &s.pupilsPresent);
+    count(r.staffTotal, &s.staffTotal);
+    count(r.staffAvailable, &s.staffAvailable);
+    count(r.backupHours, &s.backupHours);
+    count(r.foodDays, &s.foodDays);
+    if (r.clearReason) s.reason.clear();
+    if (r.reason) s.reason = *r.reason;
+    if (r.clearNote) s.note.clear();
+    if (r.note) s.note = *r.note;
+    // Checked on the merged snapshot: a count given now may meet one carried forward.
+    auto origin = [](const std::optional<int64_t>& given) {
+      return given ? std::string("") : std::string(" in the last report");
+    };
+    if (s.pupilsEnrolled >= 0 && s.pupilsPresent > s.pupilsEnrolled) {
+      return common::invalidInput("--pupils-present (" + std::to_string(s.pupilsPresent) +
+                                  origin(r.pupilsPresent) + ") cannot exceed --pupils-enrolled (" +
+                                  std::to_string(s.pupilsEnrolled) + origin(r.pupilsEnrolled) +
+                                  "); give both");
+    }
+    if (s.staffTotal >= 0 && s.staffAvailable > s.staffTotal) {
+      return common::invalidInput("--staff-available (" + std::to_string(s.staffAvailable) +
+                                  origin(r.staffAvailable) + ") cannot exceed --staff-total (" +
+                                  std::to_string(s.staffTotal) + origin(r.staffTotal) +
+                                  "); give both");
+    }
     drafts.push_back({mode, nowMs, std::move(s)});
   }
 
   if (wantsCapacity) {
-    common::CapacityMsg c;
+    // Start from the last capacity: each entry given replaces its (form, year) row or adds one.
+    common::CapacityMsg c = last.capacity.value_or(common::CapacityMsg{});
     c.unitCode = r.unit;
     if (r.capacity.size() > common::kMaxCapacityEntries) {
       return common::invalidInput("at most " + std::to_string(common::kMaxCapacityEntries) +
@@ -259,7 +276,20 @@ Result<std::vector<OutboxDraft>> buildReportDrafts(const ReportRequest& r,
         return common::invalidInput("--capacity '" + text +
                                     "' repeats a school form and year given before");
       }
-      c.entries.push_back(*e);
+      auto same = std::find_if(c.entries.begin(), c.entries.end(), [&](const auto& kept) {
+        return kept.form == e->form && kept.year == e->year;
+      });
+      if (same != c.entries.end()) {
+        *same = *e;
+      } else {
+        c.entries.push_back(*e);
+      }
+    }
+    if (c.entries.size() > common::kMaxCapacityEntries) {
+      return common::invalidInput(
+          "with the rows kept from the last capacity report this unit would have " +
+          std::to_string(c.entries.size()) + " capacity rows; at most " +
+          std::to_string(common::kMaxCapacityEntries) + " are allowed");
     }
     drafts.push_back({mode, nowMs, std::move(c)});
   }

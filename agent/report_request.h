@@ -1,6 +1,7 @@
 // ReportRequest: what a person on duty typed after `samband-agent report`, and its translation
-// into outbox drafts (a unit status, a capacity and/or a continuity body). Every value is
-// checked here with a message naming the flag, before anything is signed.
+// into outbox drafts (a unit status, a capacity and/or a continuity body). Reports carry forward:
+// fields not given keep the value of the unit's last report (agent/last_report.h), so each body
+// is still a full snapshot. Every value is checked here with a message naming the flag.
 #pragma once
 
 #include <cstdint>
@@ -9,10 +10,14 @@
 #include <vector>
 
 #include "agent/agent_config.h"
+#include "agent/last_report.h"
 #include "agent/outbox.h"
 #include "common/result.h"
 
 namespace samband::agent {
+
+// A count given as "unknown" (`--pupils-present unknown`): reset to not reported.
+inline constexpr int64_t kUnknownCount = INT64_MIN;
 
 struct ReportRequest {
   std::string unit;
@@ -37,6 +42,11 @@ struct ReportRequest {
   std::optional<int64_t> foodDays;
   std::optional<std::string> note;
   std::optional<std::string> validUntil;
+  // Reset a carried-forward text or time to empty (--clear-reason and the like).
+  bool clearReason = false;
+  bool clearNote = false;
+  bool clearExpectedReopen = false;
+  bool clearValidUntil = false;
   // Capacity entries "FORM:YEAR:ENROLLED:NOW:72H".
   std::vector<std::string> capacity;
   // Provider continuity.
@@ -45,10 +55,13 @@ struct ReportRequest {
   std::optional<std::string> continuityNote;
 };
 
-// Builds the drafts, in the order unit status, capacity, continuity. Errors are invalidInput with
-// one sentence that names the flag and the accepted values.
+// Builds the drafts, in the order unit status, capacity, continuity. `last` is the unit's last
+// report in the request's mode: a unit status starts from its status (a valid_until already past
+// is dropped) and changes only the fields given; a capacity replaces only the (form, year) rows
+// given and keeps the others. Without a last status, --operational is required. Errors are
+// invalidInput with one sentence that names the flag and the accepted values.
 common::Result<std::vector<OutboxDraft>> buildReportDrafts(const ReportRequest& request,
-                                                           const AgentConfig& config,
-                                                           int64_t nowMs);
+                                                           const AgentConfig& config, int64_t nowMs,
+                                                           const LastReport& last = {});
 
 }  // namespace samband::agent

@@ -63,12 +63,38 @@ std::string ReadinessReport::toText() const {
     if (requireConfirmation) out << (p.confirmed ? "  confirmed" : "  NOT confirmed");
     out << "  rate " << static_cast<int>(p.answerRate30 * 100 + 0.5) << "% of " << p.checksCounted
         << "  " << p.name << "\n";
+    // Why, in the agent's words (the JSON carries the same detail under self_tests).
+    if (p.results.is_array()) {
+      for (const auto& t : p.results) {
+        if (t.value("passed", false)) continue;
+        const std::string detail = t.value("detail", std::string());
+        out << "  " << std::setw(12) << p.provider << " failed: " << t.value("name", "?");
+        if (!detail.empty()) out << " (" << detail << ")";
+        out << "\n";
+      }
+    }
   }
   out << "\n"
       << providers.size() << " providers: " << answered << " answered in time, " << late
       << " late, " << missing << " missing, " << failed << " with failed self-tests";
   if (requireConfirmation) out << ", " << unconfirmed << " not confirmed";
   out << "\n" << (allGood() ? "OK: every provider answered in time\n" : "NOT OK\n");
+  return out.str();
+}
+
+std::string ReadinessReport::progressText(int64_t nowMs) const {
+  std::ostringstream out;
+  out << (answered + late) << "/" << providers.size() << " answered, " << failed << " failed, "
+      << missing << " waiting";
+  if (requireConfirmation) out << ", " << unconfirmed << " not confirmed";
+  const int64_t leftMs = deadline - nowMs;
+  if (leftMs <= 0) {
+    out << " \u2014 deadline passed";
+  } else if (leftMs < 60'000) {
+    out << " \u2014 " << (leftMs + 999) / 1000 << " s left";
+  } else {
+    out << " \u2014 " << (leftMs + 59'999) / 60'000 << " min left";
+  }
   return out.str();
 }
 

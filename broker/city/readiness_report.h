@@ -1,6 +1,6 @@
 // The readiness report of one check: per recipient answered / late / missing, time to answer,
-// failed self-tests, confirmation and the answer rate over its last 30 checks; as JSON, text
-// and CSV for the CLI and the board.
+// failed self-tests (and why), confirmation and the answer rate over its last 30 checks; as JSON,
+// text and CSV for the CLI and the board, and a progress line while the CLI waits.
 #pragma once
 
 #include <cstdint>
@@ -40,7 +40,11 @@ struct ReadinessReport {
   // Every provider answered in time, no self-test failed, confirmed where required.
   bool allGood() const;
   nlohmann::json toJson() const;
+  // For each failed self-test, a line naming the provider, the test and the agent's reason.
   std::string toText() const;
+  // One line on how the check stands while `readiness run --wait` waits, e.g. "12/40 answered,
+  // 0 failed, 28 waiting — 8 min left" (and "N not confirmed" when confirmation is required).
+  std::string progressText(int64_t nowMs) const;
   std::string toCsv() const;
 };
 

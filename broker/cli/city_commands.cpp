@@ -86,11 +86,25 @@ int runReadinessRun(const std::string& configPath, const ReadinessRunOptions& o)
               << " --check " << *id << "\n";
     return kExitOk;
   }
-  // Wait until every provider answered (and confirmed, if asked) or the deadline passed.
+  // Wait until every provider answered (and confirmed, if asked) or the deadline passed, with a
+  // line each time the counts change (or the minutes left do, so a quiet wait still shows life).
   const int64_t until = clock.nowMs() + *deadline;
+  std::string shown, shownCounts;
   while (clock.nowMs() < until) {
     auto r = readinessReport(*ctx->store, *id, std::nullopt, clock.nowMs());
-    if (r && r->missing == 0 && r->unconfirmed == 0) break;
+    if (r) {
+      const std::string line = r->progressText(clock.nowMs());
+      const std::string counts = line.substr(0, line.find(" \u2014 "));
+      // In the last minute the seconds tick too fast to print each: only counts get a line.
+      const bool minuteTick = line != shown && line.find(" s left") == std::string::npos;
+      if (counts != shownCounts || minuteTick) {
+        // JSON and CSV stay clean on stdout for scripts: their progress goes to stderr.
+        (o.format == "text" ? std::cout : std::cerr) << line << "\n" << std::flush;
+        shown = line;
+        shownCounts = counts;
+      }
+      if (r->missing == 0 && r->unconfirmed == 0) break;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   return printReport(*ctx->store, *id, std::nullopt, o.format);

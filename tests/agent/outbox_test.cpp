@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "agent/database.h"
+#include "agent/last_report.h"
 #include "common/codec.h"
 #include "tests/agent/test_support.h"
 
@@ -322,6 +323,8 @@ TEST_F(OutboxTest, MigratesAnExistingVersionOneFileKeepingItsRows) {
   auto rows = outbox.pendingFrom(0, 10);
   ASSERT_EQ(rows->size(), 1u);
   EXPECT_EQ((*rows)[0].envelope, f.envelope);
+  // The pending row became the unit's last report.
+  EXPECT_EQ(readLastReport(*db, "12345678", "actual")->status->pupilsPresent, 5);
   // The chain continues from the migrated row.
   auto next = outbox.append({draft(6)}, 1);
   ASSERT_TRUE(next.ok()) << next.error().message;
@@ -330,6 +333,25 @@ TEST_F(OutboxTest, MigratesAnExistingVersionOneFileKeepingItsRows) {
   // Opening again does not migrate twice.
   auto again = openDb(path);
   EXPECT_EQ(schemaVersionOf(*again), kSchemaVersion);
+}
+
+TEST_F(OutboxTest, KeepsTheLastStatusPerUnitAndModeAfterTheAck) {
+  auto db = openDb(path);
+  Outbox outbox(*db, *identity);
+  ASSERT_TRUE(outbox.append({draft(5, 1700000000000)}, 1).ok());
+  ASSERT_TRUE(outbox.append({draft(7, 1700000060000)}, 2).ok());
+  OutboxDraft exercise = draft(99);
+  exercise.mode = common::Mode::EXERCISE;
+  ASSERT_TRUE(outbox.append({exercise}, 3).ok());
+  ASSERT_EQ(*outbox.ack(3), 3u);
+  auto last = readLastReport(*db, "12345678", "actual");
+  ASSERT_TRUE(last.ok()) << last.error().message;
+  ASSERT_TRUE(last->status.has_value());
+  EXPECT_EQ(last->status->pupilsPresent, 7);
+  EXPECT_EQ(last->statusSentAt, 1700000060000);
+  EXPECT_FALSE(last->capacity.has_value());
+  EXPECT_EQ(readLastReport(*db, "12345678", "exercise")->status->pupilsPresent, 99);
+  EXPECT_FALSE(readLastReport(*db, "87654321", "actual")->status.has_value());
 }
 
 TEST_F(OutboxTest, RefusesAFileFromANewerVersion) {

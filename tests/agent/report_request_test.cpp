@@ -79,7 +79,7 @@ TEST(ReportRequest, EveryUnitStatusFieldIsCarried) {
   EXPECT_EQ(s.validUntil, 1795716000000);
 }
 
-TEST(ReportRequest, FieldsNotGivenStayUnknown) {
+TEST(ReportRequest, WithoutALastReportFieldsNotGivenStayUnknown) {
   auto d = buildReportDrafts(reduced(), config(), kNow);
   ASSERT_TRUE(d.ok());
   const auto& s = std::get<common::UnitStatusMsg>((*d)[0].payload);
@@ -179,6 +179,136 @@ TEST(ReportRequest, RefusesAnEmptyOrIncompleteReport) {
   ReportRequest noUnit;
   noUnit.operational = "normal";
   EXPECT_NE(errorOf(noUnit).find("--unit is required"), std::string::npos);
+}
+
+// A last report with every field set, as `report` finds it in last_report.
+LastReport lastReport() {
+  LastReport last;
+  common::UnitStatusMsg s;
+  s.unitCode = "12345678";
+  s.operational = common::OperationalState::REDUCED;
+  s.reason = "Strömavbrott";
+  s.expectedReopen = kNow + 86400000;
+  s.pupilsEnrolled = 200;
+  s.pupilsPresent = 150;
+  s.staffTotal = 20;
+  s.staffAvailable = 14;
+  s.criticalCare = common::Offered::YES;
+  s.specialSupport = common::Offered::NO;
+  s.electricity = common::Electricity::BACKUP;
+  s.backupHours = 18;
+  s.heating = common::Supply::DEGRADED;
+  s.water = common::Supply::OK;
+  s.food = common::Supply::DOWN;
+  s.it = common::Supply::OK;
+  s.telephony = common::Supply::OK;
+  s.foodDays = 3;
+  s.note = "Reservkraft";
+  s.validUntil = kNow + 3600000;
+  last.status = s;
+  last.statusSentAt = kNow - 60000;
+  common::CapacityMsg c;
+  c.unitCode = "12345678";
+  c.entries = {{common::SchoolForm::GRUNDSKOLA, 4, 52, 3, 6},
+               {common::SchoolForm::GRUNDSKOLA, 5, 48, 0, 2}};
+  last.capacity = c;
+  last.capacitySentAt = kNow - 60000;
+  return last;
+}
+
+const common::UnitStatusMsg& statusOf(const std::vector<OutboxDraft>& drafts) {
+  return std::get<common::UnitStatusMsg>(drafts.at(0).payload);
+}
+
+TEST(ReportRequest, CarriesForwardEveryFieldNotGiven) {
+  ReportRequest r = reduced();
+  r.pupilsPresent = 165;
+  auto d = buildReportDrafts(r, config(), kNow, lastReport());
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  common::UnitStatusMsg want = *lastReport().status;
+  want.pupilsPresent = 165;
+  const auto& s = statusOf(*d);
+  EXPECT_EQ(s.pupilsPresent, 165);
+  EXPECT_EQ(s.pupilsEnrolled, want.pupilsEnrolled);
+  EXPECT_EQ(s.electricity, want.electricity);
+  EXPECT_EQ(s.backupHours, want.backupHours);
+  EXPECT_EQ(s.heating, want.heating);
+  EXPECT_EQ(s.water, want.water);
+  EXPECT_EQ(s.food, want.food);
+  EXPECT_EQ(s.it, want.it);
+  EXPECT_EQ(s.telephony, want.telephony);
+  EXPECT_EQ(s.foodDays, want.foodDays);
+  EXPECT_EQ(s.criticalCare, want.criticalCare);
+  EXPECT_EQ(s.specialSupport, want.specialSupport);
+  EXPECT_EQ(s.reason, want.reason);
+  EXPECT_EQ(s.note, want.note);
+  EXPECT_EQ(s.expectedReopen, want.expectedReopen);
+  EXPECT_EQ(s.validUntil, want.validUntil);
+  EXPECT_EQ(s.staffTotal, want.staffTotal);
+  EXPECT_EQ(s.staffAvailable, want.staffAvailable);
+}
+
+TEST(ReportRequest, StatusFlagsWithoutOperationalChangeTheLastStatus) {
+  ReportRequest r;
+  r.unit = "12345678";
+  r.electricity = "grid";
+  auto d = buildReportDrafts(r, config(), kNow, lastReport());
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(statusOf(*d).operational, common::OperationalState::REDUCED);
+  EXPECT_EQ(statusOf(*d).electricity, common::Electricity::GRID);
+  EXPECT_EQ(statusOf(*d).pupilsPresent, 150);
+}
+
+TEST(ReportRequest, ResetsOnlyWhatIsSaidToBeReset) {
+  ReportRequest r = reduced();
+  r.electricity = "unknown";
+  r.backupHours = kUnknownCount;
+  r.clearNote = true;
+  r.clearReason = true;
+  r.clearExpectedReopen = true;
+  r.clearValidUntil = true;
+  auto d = buildReportDrafts(r, config(), kNow, lastReport());
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  const auto& s = statusOf(*d);
+  EXPECT_EQ(s.electricity, common::Electricity::UNKNOWN);
+  EXPECT_EQ(s.backupHours, -1);
+  EXPECT_EQ(s.note, "");
+  EXPECT_EQ(s.reason, "");
+  EXPECT_EQ(s.expectedReopen, 0);
+  EXPECT_EQ(s.validUntil, 0);
+  EXPECT_EQ(s.foodDays, 3);
+  EXPECT_EQ(s.heating, common::Supply::DEGRADED);
+}
+
+TEST(ReportRequest, DropsACarriedValidUntilThatHasPassed) {
+  auto d = buildReportDrafts(reduced(), config(), kNow + 7200000, lastReport());
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(statusOf(*d).validUntil, 0);
+}
+
+TEST(ReportRequest, ChecksAGivenCountAgainstOneCarriedForward) {
+  ReportRequest r = reduced();
+  r.pupilsPresent = 210;
+  auto d = buildReportDrafts(r, config(), kNow, lastReport());
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.error().message.find("--pupils-enrolled (200 in the last report)"), std::string::npos)
+      << d.error().message;
+}
+
+TEST(ReportRequest, CapacityReplacesOnlyTheRowsItNames) {
+  ReportRequest r;
+  r.unit = "12345678";
+  r.capacity = {"grundskola:5:48:4:4", "forskoleklass:0:30:1:1"};
+  auto d = buildReportDrafts(r, config(), kNow, lastReport());
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  ASSERT_EQ(d->size(), 1u);
+  const auto& c = std::get<common::CapacityMsg>((*d)[0].payload);
+  ASSERT_EQ(c.entries.size(), 3u);
+  EXPECT_EQ(c.entries[0].year, 4);  // kept as it was
+  EXPECT_EQ(c.entries[0].seatsNow, 3);
+  EXPECT_EQ(c.entries[1].year, 5);  // replaced
+  EXPECT_EQ(c.entries[1].seatsNow, 4);
+  EXPECT_EQ(c.entries[2].form, common::SchoolForm::FORSKOLEKLASS);  // added
 }
 
 }  // namespace

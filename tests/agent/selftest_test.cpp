@@ -11,6 +11,7 @@
 #include <zmq.hpp>
 
 #include "agent/agent_config.h"
+#include "agent/agent_init.h"
 #include "agent/database.h"
 #include "agent/outbox.h"
 #include "agent/session.h"
@@ -257,6 +258,37 @@ TEST(SelfTests, GathersInputsFromTheSessionAndItsOutbox) {
   auto loose = gatherSelfTestInputs(**session, clock.nowMs());
   EXPECT_FALSE(passes(*loose, "key_file_mode"));
   EXPECT_FALSE(passes(*loose, "status_age"));  // 87654321 had only an exercise report
+}
+
+TEST(SelfTests, AgentInitialisedWithADutyContactPassesDutyContact) {
+  test::TempDir dir;
+  auto city = common::Identity::generate("city");
+  ASSERT_TRUE(city->publicPart().save(dir.file("city.pub")).ok());
+  auto dutyOf = [&](const std::string& name, const std::string& contact) {
+    InitRequest r;
+    r.dir = dir.file(name);
+    r.provider = "556677-8899";
+    r.name = "Exempelskolan AB";
+    r.broker = "tcp://127.0.0.1:1";
+    r.cityKeysPath = dir.file("city.pub");
+    r.units = {"12345678"};
+    r.dutyContact = contact;
+    auto made = initAgentDirectory(r, kNow);
+    EXPECT_TRUE(made.ok()) << made.error().message;
+    auto config = loadAgentConfig(made->configPath);
+    EXPECT_TRUE(config.ok()) << config.error().message;
+    zmq::context_t context(1);
+    common::SystemClock clock;
+    auto session = AgentSession::open(context, *config, clock, SessionOptions());
+    EXPECT_TRUE(session.ok()) << session.error().message;
+    auto in = gatherSelfTestInputs(**session, clock.nowMs());
+    EXPECT_TRUE(in.ok()) << in.error().message;
+    return find(evaluateSelfTests(*in, SelfTestLimits()), "duty_contact");
+  };
+  auto with = dutyOf("with", "IT-jour 08-123 456 78");
+  EXPECT_TRUE(with.passed) << with.detail;
+  EXPECT_EQ(with.detail.find("08-123"), std::string::npos);  // the contact is never sent
+  EXPECT_FALSE(dutyOf("without", "").passed);
 }
 
 TEST(SelfTests, LimitsComeFromTheSelftestTableWithDefaults) {

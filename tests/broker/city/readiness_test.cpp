@@ -104,6 +104,31 @@ TEST_F(ReadinessTest, ReportSortsAnswersIntoAnsweredLateAndMissing) {
   EXPECT_FALSE(closed.allGood());
 }
 
+TEST_F(ReadinessTest, TextReportSaysWhyASelfTestFailed) {
+  CheckOptions o;
+  o.deadlineMs = 60'000;
+  const std::string id = issue(o);
+  answer(alpha_->id(), id, kNow + 42'000, /*diskPassed=*/false);
+  const std::string text = report(id, kNow + 50'000).toText();
+  EXPECT_NE(text.find(alpha_->id() + "  failed: disk (free)"), std::string::npos) << text;
+  EXPECT_EQ(text.find("failed: clock_skew"), std::string::npos) << text;
+}
+
+TEST_F(ReadinessTest, ProgressLineCountsAnsweredFailedWaitingAndTimeLeft) {
+  CheckOptions o;
+  o.deadlineMs = 600'000;
+  const std::string id = issue(o);
+  EXPECT_EQ(report(id, kNow).progressText(kNow),
+            "0/2 answered, 0 failed, 2 waiting \u2014 10 min left");
+  answer(alpha_->id(), id, kNow + 42'000, /*diskPassed=*/false);
+  EXPECT_EQ(report(id, kNow + 50'000).progressText(kNow + 50'000),
+            "1/2 answered, 1 failed, 1 waiting \u2014 10 min left");
+  EXPECT_EQ(report(id, kNow + 570'000).progressText(kNow + 570'000),
+            "1/2 answered, 1 failed, 1 waiting \u2014 30 s left");
+  EXPECT_EQ(report(id, kNow + 700'000).progressText(kNow + 700'000),
+            "1/2 answered, 1 failed, 1 waiting \u2014 deadline passed");
+}
+
 TEST_F(ReadinessTest, AnswerMarksTheQueuedCheckDelivered) {
   const std::string id = issue();
   answer(alpha_->id(), id, kNow + 1000);

@@ -238,6 +238,30 @@ TEST_F(Readiness, StoppedAgentIsMissingAndCountsLateWhenItAnswersAfterTheDeadlin
   EXPECT_EQ(inboxEntry(c, id)["state"], "answered");
 }
 
+TEST_F(Readiness, RunWaitShowsProgressThenTheReportSayingWhyATestFailed) {
+  startBroker();
+  std::string a = makeReadyAgent("a", kP1, "10000001");
+  std::string b = makeAgent("b", kP2, {"10000002"});     // no duty contact: duty_contact fails
+  std::string c = makeReadyAgent("c", kP3, "10000003");  // never runs: missing
+  auto runA = runAgent(a);
+  auto runB = runAgent(b);
+  waitConnected(a);
+  waitConnected(b);
+
+  auto r = broker({"readiness", "run", "--deadline", "6s", "--wait"});
+  EXPECT_EQ(r.exitCode, 3) << r.out << r.err;
+  // Progress while waiting: one line per change, the last before the deadline with both answers.
+  std::regex progress("[0-3]/3 answered, [0-3] failed, [0-3] waiting \u2014 [0-9]+ s left");
+  EXPECT_TRUE(std::regex_search(r.out, progress)) << r.out;
+  EXPECT_NE(r.out.find("2/3 answered, 1 failed, 1 waiting"), std::string::npos) << r.out;
+  // Then the report as before, now with the reason for each failed self-test.
+  EXPECT_NE(r.out.find("Readiness check rc-"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(std::string(kP2) + "  failed: duty_contact (not configured"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find(std::string(kP1) + "  failed:"), std::string::npos) << r.out;
+}
+
 TEST_F(Readiness, ConfirmationByAPersonIsRecordedEvenWhileTheAgentIsStopped) {
   startBroker();
   std::string a = makeReadyAgent("a", kP1, "10000001");
