@@ -12,7 +12,7 @@ DEBIAN_PACKAGES := build-essential cmake pkg-config \
   nlohmann-json3-dev libcpp-httplib-dev liblemon-dev mosquitto libmosquitto-dev python3 \
   chromium nodejs npm
 
-.PHONY: all deps build test demo asan bench soak fuzz clean format
+.PHONY: all deps build test demo install asan bench soak fuzz clean format
 
 all: build
 
@@ -41,6 +41,11 @@ test: build
 
 demo: build
 	./tools/demo.sh $(BUILD)
+
+# samband-broker, samband-agent and samband-sim into $(PREFIX)/bin (the README tour's commands).
+PREFIX ?= /usr/local
+install: build
+	$(SUDO) cmake --install $(BUILD) --prefix $(PREFIX)
 
 asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSAMBAND_SANITIZE=ON -DSAMBAND_BENCH=OFF >/dev/null
