@@ -5,6 +5,7 @@
 #include <cctype>
 #include <thread>
 
+#include "common/calendar_config.h"
 #include "common/config.h"
 
 namespace samband::broker {
@@ -50,6 +51,7 @@ common::Result<BrokerConfig> loadBrokerConfig(const std::string& path) {
   }
   SAMBAND_TAKE(c.boardListen, f.text("board", "listen", "127.0.0.1:8080"));
   SAMBAND_TAKE(c.readiness, loadReadinessSchedule(f));
+  SAMBAND_TAKE(c.holidays, common::loadCalendarHolidays(f));
 #undef SAMBAND_TAKE
   c.server.databasePath = c.databasePath;
   return c;
@@ -84,10 +86,18 @@ std::string defaultBrokerConfigText(const std::string& listen, const std::string
          "enabled = true\n"
          "time = \"07:30\"\n"
          "weekdays = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]\n"
+         "# Extra dates without a check, \"YYYY-MM-DD\" or \"FROM..TO\". Weekends, public\n"
+         "# holidays and the [calendar] holidays need no entry here.\n"
          "skip = []\n"
          "deadline_minutes = 60\n"
          "time_zone = \"Europe/Stockholm\"\n"
          "require_confirmation = false\n\n"
+         "[calendar]\n"
+         "# The city's school holidays, first and last day included. School days are Monday to\n"
+         "# Friday; Swedish public holidays and midsommar-, jul- and nyårsafton are built in.\n"
+         "# `samband-broker calendar import FILE.ics` adds ranges from an iCalendar file.\n"
+         "# holidays = [[\"2027-02-22\", \"2027-02-26\", \"sportlov\"],\n"
+         "#             [\"2027-03-29\", \"2027-04-02\", \"påsklov\"]]\n\n"
          "[board]\n"
          "listen = \"" +
          boardListen + "\"\n";
