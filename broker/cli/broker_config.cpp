@@ -87,7 +87,7 @@ std::string defaultBrokerConfigText(const std::string& listen, const std::string
          "time = \"07:30\"\n"
          "weekdays = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]\n"
          "# Extra dates without a check, \"YYYY-MM-DD\" or \"FROM..TO\". Weekends, public\n"
-         "# holidays and the [calendar] holidays need no entry here.\n"
+         "# holidays and the city's holidays (calendar table below) need no entry here.\n"
          "skip = []\n"
          "deadline_minutes = 60\n"
          "time_zone = \"Europe/Stockholm\"\n"
