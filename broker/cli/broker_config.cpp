@@ -108,6 +108,7 @@ common::Result<BoardOptions> loadBoardOptions(const BrokerConfig& broker) {
   o.configPath = broker.configPath;
   o.databasePath = broker.databasePath;
   o.liveness = broker.liveness;
+  o.holidays = broker.holidays;
   o.listen = broker.boardListen;
   auto hostPort = parseHostPort(broker.boardListen);
   if (!hostPort) {
@@ -122,7 +123,7 @@ common::Result<BoardOptions> loadBoardOptions(const BrokerConfig& broker) {
   auto ttl = f.integer("board", "session_ttl_s", 12 * 3600, 60, 30 * 86400);
   if (!ttl) return ttl.error();
   o.sessionTtlMs = *ttl * 1000;
-  auto old = f.integer("board", "report_old_after_s", 12 * 3600, 60, 30 * 86400);
+  auto old = f.integer("board", "report_old_after_s", 26 * 3600, 60, 30 * 86400);
   if (!old) return old.error();
   o.reportOldAfterMs = *old * 1000;
   auto threads = f.integer("board", "threads", 32, 4, 1024);
