@@ -52,6 +52,7 @@ common::Result<BrokerConfig> loadBrokerConfig(const std::string& path) {
   SAMBAND_TAKE(c.boardListen, f.text("board", "listen", "127.0.0.1:8080"));
   SAMBAND_TAKE(c.readiness, loadReadinessSchedule(f));
   SAMBAND_TAKE(c.holidays, common::loadCalendarHolidays(f));
+  c.readiness.holidays = c.holidays;
 #undef SAMBAND_TAKE
   c.server.databasePath = c.databasePath;
   return c;
