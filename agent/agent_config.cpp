@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "common/bytes.h"
+#include "common/calendar_config.h"
 #include "common/codec.h"
 #include "common/config.h"
 #include "common/ids.h"
@@ -201,6 +202,10 @@ Result<AgentConfig> loadAgentConfig(const std::string& path) {
   if (!citySignal) return citySignal.error();
   c.selfTest.citySignalMaxAgeMs = *citySignal * 1000;
 
+  auto holidays = common::loadCalendarHolidays(file);
+  if (!holidays) return holidays.error();
+  c.holidays = std::move(holidays).value();
+
   if (Status s = checkAgentConfig(c, path); !s) return s.error();
   return c;
 }
@@ -248,7 +253,12 @@ std::string renderAgentConfig(const AgentConfig& c) {
       << "# Reconnect backoff: each wait is drawn from half to all of the current step, which\n"
       << "# doubles from reconnect_min_ms up to reconnect_max_ms.\n"
       << "reconnect_min_ms = " << c.reconnectMinMs << "\n"
-      << "reconnect_max_ms = " << c.reconnectMaxMs << "\n";
+      << "reconnect_max_ms = " << c.reconnectMaxMs << "\n\n"
+      << "[calendar]\n"
+      << "# The city's school holidays, first and last day included (school days Monday-Friday\n"
+      << "# and the public holidays are built in). The status_age self-test counts only school\n"
+      << "# time, unless the city's level is heightened or higher.\n"
+      << "# holidays = [[\"2027-02-22\", \"2027-02-26\", \"sportlov\"]]\n";
   return out.str();
 }
 

@@ -11,6 +11,7 @@
 #include "common/identity.h"
 #include "common/messages.h"
 #include "common/result.h"
+#include "common/school_calendar.h"
 
 namespace samband::agent {
 
@@ -53,6 +54,9 @@ struct AgentConfig {
 
   // [selftest]
   SelfTestLimits selfTest;
+
+  // [calendar]: the city's school holidays; the status_age self-test counts school time.
+  std::vector<common::HolidayRange> holidays;
 
   bool ownsUnit(const std::string& unit) const;
   // The heartbeat interval that applies at `level` (unchanged and normal use the normal one).

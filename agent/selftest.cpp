@@ -11,7 +11,9 @@
 #include "agent/city_state.h"
 #include "agent/outbox.h"
 #include "agent/session.h"
+#include "common/calendar_config.h"
 #include "common/codec.h"
+#include "common/vocabulary.h"
 
 namespace samband::agent {
 
@@ -86,14 +88,21 @@ common::SelfTestMsg keyFileMode(const SelfTestInputs& in) {
 }
 
 common::SelfTestMsg statusAge(const SelfTestInputs& in, const SelfTestLimits& limits) {
+  // Friday's report still passes on Monday morning: weekends and holidays do not age it, until
+  // the city raises its level and a crisis no longer waits for Monday.
+  auto ageOf = [&](int64_t at) {
+    if (!in.calendarExcuses) return std::max<int64_t>(0, in.nowMs - at);
+    return in.calendar.schoolMillisBetween(at, in.nowMs, common::localUtcOffsetMs);
+  };
+  const std::string counted = in.calendarExcuses ? " of school time" : "";
   std::string stale;
   for (const auto& unit : in.units) {
     auto it = in.lastStatusAt.find(unit);
     std::string what;
     if (it == in.lastStatusAt.end()) {
       what = "never";
-    } else if (in.nowMs - it->second > limits.statusMaxAgeMs) {
-      what = hours(in.nowMs - it->second);
+    } else if (ageOf(it->second) > limits.statusMaxAgeMs) {
+      what = hours(ageOf(it->second));
     } else {
       continue;
     }
@@ -104,10 +113,10 @@ common::SelfTestMsg statusAge(const SelfTestInputs& in, const SelfTestLimits& li
                   "every unit (" + std::to_string(in.units.size()) +
                       ") has a status report "
                       "within " +
-                      hours(limits.statusMaxAgeMs));
+                      hours(limits.statusMaxAgeMs) + counted);
   }
   return result("status_age", false,
-                "no status report within " + hours(limits.statusMaxAgeMs) + ": " + stale);
+                "no status report within " + hours(limits.statusMaxAgeMs) + counted + ": " + stale);
 }
 
 common::SelfTestMsg dutyContact(const SelfTestInputs& in) {
@@ -181,6 +190,8 @@ common::Result<SelfTestInputs> gatherSelfTestInputs(AgentSession& session, int64
   auto city = CityState(session.database()).read();
   if (!city) return city.error();
   in.appliedDirective = city->directiveNumber;
+  in.calendar = common::SchoolCalendar(config.holidays);
+  in.calendarExcuses = common::calendarExcusesSilence(common::levelName(city->level));
   if (!in.citySignal.beacon.checkId.empty()) {
     auto holds = CitySignalStore(session.database()).holdsCheck(in.citySignal.beacon.checkId);
     if (!holds) return holds.error();

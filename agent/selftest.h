@@ -15,6 +15,7 @@
 #include "agent/city_signal.h"
 #include "common/messages.h"
 #include "common/result.h"
+#include "common/school_calendar.h"
 
 namespace samband::agent {
 
@@ -34,9 +35,13 @@ struct SelfTestInputs {
   std::optional<int64_t> oldestQueuedAt;
   // key_file_mode: permission bits of the identity file; nullopt when it cannot be read.
   std::optional<mode_t> identityMode;
-  // status_age: the units this agent reports on, and when each last had a status queued.
+  // status_age: the units this agent reports on, and when each last had a status queued; the
+  // age counts school time of `calendar` (local dates of the process's time zone) while
+  // `calendarExcuses` (the city's level is normal), wall time otherwise.
   std::vector<std::string> units;
   std::map<std::string, int64_t> lastStatusAt;
+  common::SchoolCalendar calendar;
+  bool calendarExcuses = true;
   // duty_contact
   bool dutyContactConfigured = false;
   // city_signal: the newest city-signed word and what the time beacon named, when the current

@@ -177,6 +177,21 @@ int main(int argc, char** argv) {
   directiveStatusCmd->add_option("--id", directiveId, "Directive id (default: all)");
   directiveStatusCmd->add_flag("--json", json, "Print JSON");
 
+  auto* calendarCmd = app.add_subcommand("calendar", "The school calendar the broker counts in");
+  calendarCmd->require_subcommand(1);
+  std::string calendarFile, calendarFrom, calendarTo;
+  auto* calendarImport = calendarCmd->add_subcommand(
+      "import", "Store the city's school holidays from an iCalendar (.ics) file");
+  calendarImport->add_option("--config", config, "Path to broker.toml")->required();
+  calendarImport->add_option("file", calendarFile, "iCalendar file, one VEVENT per holiday")
+      ->required();
+  auto* calendarShow =
+      calendarCmd->add_subcommand("show", "Each day of a period: school day, or why not");
+  calendarShow->add_option("--config", config, "Path to broker.toml")->required();
+  calendarShow->add_option("--from", calendarFrom, "First day, YYYY-MM-DD")->required();
+  calendarShow->add_option("--to", calendarTo, "Last day, YYYY-MM-DD")->required();
+  calendarShow->add_flag("--json", json, "Print JSON");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -203,6 +218,8 @@ int main(int argc, char** argv) {
   if (*readinessReportCmd) return runReadinessReport(config, checkId, date, format);
   if (*directiveSendCmd) return runDirectiveSend(config, directive);
   if (*directiveStatusCmd) return runDirectiveStatus(config, directiveId, json);
+  if (*calendarImport) return runCalendarImport(config, calendarFile);
+  if (*calendarShow) return runCalendarShow(config, calendarFrom, calendarTo, json);
   if (*rosterImport) return runRosterImport(config, rosterFile, transfer);
   if (*rosterExport) return runRosterExport(config, rosterFile);
   if (*takeoverCmd) return runPlanTakeover(config, plan);

@@ -109,6 +109,35 @@ Result<std::vector<std::string>> ConfigFile::textList(const std::string& table,
   return out;
 }
 
+Result<std::vector<std::vector<std::string>>> ConfigFile::textRows(const std::string& table,
+                                                                   const std::string& key,
+                                                                   size_t width,
+                                                                   const std::string& shape) const {
+  const toml::node* n = lookup(*root_, table, key);
+  std::vector<std::vector<std::string>> out;
+  if (n == nullptr) return out;
+  const std::string must = where(table, key) + " must be a list like [" + shape + ", ...]";
+  const toml::array* arr = n->as_array();
+  if (arr == nullptr) return invalidInput(must);
+  for (const auto& el : *arr) {
+    const toml::array* row = el.as_array();
+    if (row == nullptr || row->size() != width) {
+      return invalidInput(must + "; element " + std::to_string(out.size() + 1) + " is not");
+    }
+    std::vector<std::string> cells;
+    for (const auto& cell : *row) {
+      auto v = cell.value<std::string>();
+      if (!v || !cell.is_string()) {
+        return invalidInput(must + "; element " + std::to_string(out.size() + 1) +
+                            " holds something that is not a string in quotes");
+      }
+      cells.push_back(*v);
+    }
+    out.push_back(std::move(cells));
+  }
+  return out;
+}
+
 Result<std::string> ConfigFile::path(const std::string& table, const std::string& key,
                                      std::optional<std::string> fallback) const {
   auto t = text(table, key, std::move(fallback));

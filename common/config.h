@@ -41,15 +41,21 @@ class ConfigFile {
                        std::optional<bool> fallback) const;
   Result<std::vector<std::string>> textList(const std::string& table, const std::string& key,
                                             bool required) const;
+  // A list of lists of strings (`[["a", "b"], ["c", "d"]]`); each inner list must hold `width`
+  // strings. A missing key is an empty list. `shape` shows the operator one element.
+  Result<std::vector<std::vector<std::string>>> textRows(const std::string& table,
+                                                         const std::string& key, size_t width,
+                                                         const std::string& shape) const;
   // A path key, resolved against dir().
   Result<std::string> path(const std::string& table, const std::string& key,
                            std::optional<std::string> fallback = std::nullopt) const;
 
   std::string resolve(const std::string& p) const;
+  // "FILE: [table] key", for messages about a key.
+  std::string where(const std::string& table, const std::string& key) const;
 
  private:
   ConfigFile() = default;
-  std::string where(const std::string& table, const std::string& key) const;
   std::string path_;
   std::string dir_;
   std::unique_ptr<toml::table> root_;

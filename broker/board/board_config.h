@@ -4,9 +4,11 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "broker/picture/liveness.h"
 #include "common/result.h"
+#include "common/school_calendar.h"
 
 namespace samband::broker {
 
@@ -18,7 +20,8 @@ struct BoardOptions {
   std::string databasePath;
   LivenessRules liveness;
   int64_t sessionTtlMs = 12 * 3600 * 1000LL;      // absolute lifetime of a login
-  int64_t reportOldAfterMs = 12 * 3600 * 1000LL;  // a unit report older than this is "old"
+  int64_t reportOldAfterMs = 26 * 3600 * 1000LL;  // older than this (school time) is "old"
+  std::vector<common::HolidayRange> holidays;     // [calendar] holidays
   bool secureCookies = false;                     // forced on when TLS is configured
   std::string tlsCert;                            // PEM paths; both or neither
   std::string tlsKey;

@@ -25,7 +25,7 @@ std::string compactStamp(int64_t ms) {
 }  // namespace
 
 void Board::exportCsv(const httplib::Request& req, httplib::Response& res) {
-  const BoardViewRules rules{options_.liveness, options_.reportOldAfterMs};
+  const BoardViewRules rules{options_.liveness, options_.reportOldAfterMs, options_.holidays};
   auto lease = readPool_.acquire();
   if (!lease) return unavailable(res, lease.error().message);
   const int64_t now = clock_.nowMs();

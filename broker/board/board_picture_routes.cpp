@@ -16,7 +16,7 @@ using nlohmann::json;
 
 void Board::pictureRoutes() {
   auto& s = *http_;
-  const BoardViewRules rules{options_.liveness, options_.reportOldAfterMs};
+  const BoardViewRules rules{options_.liveness, options_.reportOldAfterMs, options_.holidays};
   // Runs `body` with a read-only connection and answers 200 with its JSON.
   auto readJson =
       [this, rules](std::function<common::Result<json>(BoardView&, const httplib::Request&)> body) {
@@ -107,7 +107,8 @@ void Board::pictureRoutes() {
            auto lease = readPool_.acquire();
            if (!lease) return unavailable(res, lease.error().message);
            auto marks =
-               BoardView(**lease, {options_.liveness, options_.reportOldAfterMs}, clock_.nowMs())
+               BoardView(**lease, {options_.liveness, options_.reportOldAfterMs, options_.holidays},
+                         clock_.nowMs())
                    .whatIf();
            if (!marks) return unavailable(res, marks.error().message);
            reply(res, 200, *marks);

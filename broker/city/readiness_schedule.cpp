@@ -93,18 +93,42 @@ std::string localDate(int64_t ms) {
   return buf;
 }
 
-std::optional<std::string> dueDate(const ReadinessSchedule& s, int64_t nowMs) {
+namespace {
+
+// Today's local date when the local time is inside today's check window.
+std::optional<std::string> inWindow(const ReadinessSchedule& s, int64_t nowMs) {
   if (!s.enabled) return std::nullopt;
   std::tm tm = localTm(nowMs);
-  if (s.weekdays.count(tm.tm_wday) == 0) return std::nullopt;
   // Due from the time of day until the deadline would have passed: a broker that was down at
   // 07:30 and is back at 07:45 still sends today's check; one started in the afternoon does not.
   const int minute = tm.tm_hour * 60 + tm.tm_min;
   if (minute < s.minuteOfDay || minute >= s.minuteOfDay + s.deadlineMs / 60000) return std::nullopt;
-  std::string date = localDate(nowMs);
+  return localDate(nowMs);
+}
+
+bool listedAndNotSkipped(const ReadinessSchedule& s, int64_t nowMs, const std::string& date) {
+  if (s.weekdays.count(localTm(nowMs).tm_wday) == 0) return false;
   for (const auto& [from, to] : s.skip) {
-    if (date >= from && date <= to) return std::nullopt;
+    if (date >= from && date <= to) return false;
   }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string> dueDate(const ReadinessSchedule& s, int64_t nowMs) {
+  auto date = inWindow(s, nowMs);
+  if (!date || !listedAndNotSkipped(s, nowMs, *date)) return std::nullopt;
+  return date;
+}
+
+std::optional<std::string> dueDate(const ReadinessSchedule& s, int64_t nowMs,
+                                   const common::SchoolCalendar& calendar, bool calendarExcuses) {
+  auto date = inWindow(s, nowMs);
+  if (!date || !calendarExcuses) return date;
+  if (!listedAndNotSkipped(s, nowMs, *date)) return std::nullopt;
+  auto civil = common::parseCivilDate(*date, "local date");
+  if (civil && !calendar.isSchoolDay(*civil)) return std::nullopt;
   return date;
 }
 

@@ -12,6 +12,7 @@
 
 #include "common/config.h"
 #include "common/result.h"
+#include "common/school_calendar.h"
 
 namespace samband::broker {
 
@@ -23,6 +24,8 @@ struct ReadinessSchedule {
   int64_t deadlineMs = 60 * 60 * 1000;
   std::string timeZone = "Europe/Stockholm";
   bool requireConfirmation = false;
+  // [calendar] holidays (copied here by loadBrokerConfig): no check on days without school.
+  std::vector<common::HolidayRange> holidays;
 };
 
 // Reads [readiness] from a broker config (defaults when the table is absent).
@@ -37,5 +40,11 @@ std::string localDate(int64_t ms);
 // day (weekday, not skipped) and the local time is between the check's time of day and that
 // time plus the deadline; otherwise nullopt.
 std::optional<std::string> dueDate(const ReadinessSchedule& schedule, int64_t nowMs);
+
+// The scheduler's rule: as above, and at normal level (`calendarExcuses`, see
+// common/calendar_config.h) only on school days of `calendar`. At heightened level and above
+// the check is due every day: weekdays, skip and the calendar do not hold a crisis back.
+std::optional<std::string> dueDate(const ReadinessSchedule& schedule, int64_t nowMs,
+                                   const common::SchoolCalendar& calendar, bool calendarExcuses);
 
 }  // namespace samband::broker

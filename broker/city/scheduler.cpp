@@ -1,6 +1,9 @@
 // See scheduler.h.
 #include "broker/city/scheduler.h"
 
+#include "broker/city/directives.h"
+#include "broker/store/calendar_store.h"
+#include "common/calendar_config.h"
 #include "common/log.h"
 
 namespace samband::broker {
@@ -22,7 +25,16 @@ std::optional<std::string> Scheduler::tick() {
   }
   const int64_t now = clock_.nowMs();
   std::optional<std::string> issued;
-  if (auto date = dueDate(schedule_, now)) {
+  // Read each round: an imported calendar or a new level counts without a restart.
+  auto calendar = schoolCalendarOf(*store_, schedule_.holidays);
+  auto level = store_->meta(kMetaLevel);
+  if (!calendar || !level) {
+    common::logError("scheduler", "cannot read the calendar or the level: " +
+                                      (calendar ? level.error() : calendar.error()).message);
+    return std::nullopt;
+  }
+  const bool excuses = common::calendarExcusesSilence(level->value_or(""));
+  if (auto date = dueDate(schedule_, now, *calendar, excuses)) {
     CheckOptions o;
     o.deadlineMs = schedule_.deadlineMs;
     o.requireConfirmation = schedule_.requireConfirmation;

@@ -1,6 +1,7 @@
-// Scheduler: issues the daily readiness check when it is due and writes each check's report at
-// its deadline. tick() does one round and is what tests drive with a FakeClock; start() runs it
-// every few seconds on its own thread with its own database connection.
+// Scheduler: issues the daily readiness check when it is due (on school days at normal level,
+// every day at heightened level and above) and writes each check's report at its deadline. tick()
+// does one round and is what tests drive with a FakeClock; start() runs it every few seconds on its
+// own thread with its own database connection.
 #pragma once
 
 #include <atomic>

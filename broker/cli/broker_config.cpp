@@ -5,6 +5,7 @@
 #include <cctype>
 #include <thread>
 
+#include "common/calendar_config.h"
 #include "common/config.h"
 
 namespace samband::broker {
@@ -50,6 +51,8 @@ common::Result<BrokerConfig> loadBrokerConfig(const std::string& path) {
   }
   SAMBAND_TAKE(c.boardListen, f.text("board", "listen", "127.0.0.1:8080"));
   SAMBAND_TAKE(c.readiness, loadReadinessSchedule(f));
+  SAMBAND_TAKE(c.holidays, common::loadCalendarHolidays(f));
+  c.readiness.holidays = c.holidays;
 #undef SAMBAND_TAKE
   c.server.databasePath = c.databasePath;
   return c;
@@ -84,10 +87,18 @@ std::string defaultBrokerConfigText(const std::string& listen, const std::string
          "enabled = true\n"
          "time = \"07:30\"\n"
          "weekdays = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]\n"
+         "# Extra dates without a check, \"YYYY-MM-DD\" or \"FROM..TO\". Weekends, public\n"
+         "# holidays and the city's holidays (calendar table below) need no entry here.\n"
          "skip = []\n"
          "deadline_minutes = 60\n"
          "time_zone = \"Europe/Stockholm\"\n"
          "require_confirmation = false\n\n"
+         "[calendar]\n"
+         "# The city's school holidays, first and last day included. School days are Monday to\n"
+         "# Friday; Swedish public holidays and midsommar-, jul- and nyårsafton are built in.\n"
+         "# `samband-broker calendar import FILE.ics` adds ranges from an iCalendar file.\n"
+         "# holidays = [[\"2027-02-22\", \"2027-02-26\", \"sportlov\"],\n"
+         "#             [\"2027-03-29\", \"2027-04-02\", \"påsklov\"]]\n\n"
          "[board]\n"
          "listen = \"" +
          boardListen + "\"\n";
@@ -98,6 +109,7 @@ common::Result<BoardOptions> loadBoardOptions(const BrokerConfig& broker) {
   o.configPath = broker.configPath;
   o.databasePath = broker.databasePath;
   o.liveness = broker.liveness;
+  o.holidays = broker.holidays;
   o.listen = broker.boardListen;
   auto hostPort = parseHostPort(broker.boardListen);
   if (!hostPort) {
@@ -112,7 +124,7 @@ common::Result<BoardOptions> loadBoardOptions(const BrokerConfig& broker) {
   auto ttl = f.integer("board", "session_ttl_s", 12 * 3600, 60, 30 * 86400);
   if (!ttl) return ttl.error();
   o.sessionTtlMs = *ttl * 1000;
-  auto old = f.integer("board", "report_old_after_s", 12 * 3600, 60, 30 * 86400);
+  auto old = f.integer("board", "report_old_after_s", 26 * 3600, 60, 30 * 86400);
   if (!old) return old.error();
   o.reportOldAfterMs = *old * 1000;
   auto threads = f.integer("board", "threads", 32, 4, 1024);

@@ -9,6 +9,7 @@
 #include "broker/ingest/server.h"
 #include "broker/picture/liveness.h"
 #include "common/result.h"
+#include "common/school_calendar.h"
 
 namespace samband::broker {
 
@@ -21,6 +22,9 @@ struct BrokerConfig {
   std::string boardListen = "127.0.0.1:8080";
   std::string logLevel = "info";
   ReadinessSchedule readiness;
+  // [calendar]: the city's school holidays from the config (calendar import adds to them in
+  // the database).
+  std::vector<common::HolidayRange> holidays;
 };
 
 common::Result<BrokerConfig> loadBrokerConfig(const std::string& path);

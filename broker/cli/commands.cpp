@@ -189,7 +189,8 @@ int runStatus(const std::string& configPath, bool json) {
   auto store = Store::open(cfg->databasePath, Store::Access::readOnly);
   if (!store) return fail(store.error().message);
   common::SystemClock clock;
-  auto picture = currentPicture(**store, cfg->liveness, clock.nowMs());
+  applyTimeZone(cfg->readiness.timeZone);  // school days are local dates
+  auto picture = currentPicture(**store, cfg->liveness, clock.nowMs(), cfg->holidays);
   if (!picture) return fail("cannot read the picture: " + picture.error().message, kExitFailure);
   if (json) {
     std::cout << picture->dump(2) << "\n";

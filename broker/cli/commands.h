@@ -49,6 +49,14 @@ int runRosterExport(const std::string& configPath, const std::string& file);
 int runPlanTakeover(const std::string& configPath, const PlanCommandOptions& options);
 int runPlanContingency(const std::string& configPath, const PlanCommandOptions& options);
 
+// The school calendar (calendar_commands.cpp). Import stores the holiday ranges of an
+// iCalendar file in the database (kept beside [calendar] holidays; a range already stored is
+// kept once) and says how many and which dates they cover. Show lists each day from `from` to
+// `to` (YYYY-MM-DD, both included) as a school day or why not.
+int runCalendarImport(const std::string& configPath, const std::string& file);
+int runCalendarShow(const std::string& configPath, const std::string& from, const std::string& to,
+                    bool json);
+
 // Readiness checks and directives (city_commands.cpp).
 struct ReadinessRunOptions {
   std::string deadline = "60m";

@@ -60,7 +60,7 @@ std::string jsonText(const json& j) { return j.is_string() ? j.get<std::string>(
 
 common::Result<json> BoardView::picture() {
   PictureStore rows(store_);
-  auto current = currentPicture(store_, rules_.liveness, nowMs_);
+  auto current = currentPicture(store_, rules_.liveness, nowMs_, rules_.holidays);
   if (!current) return current.error();
   json p = std::move(*current);
   auto unitRows = rows.units();
@@ -71,6 +71,8 @@ common::Result<json> BoardView::picture() {
   if (!markRows) return markRows.error();
   auto level = store_.meta("level");
   if (!level) return level.error();
+  auto ageRule = reportAgeRule(store_, rules_.holidays);
+  if (!ageRule) return ageRule.error();
   auto otherRows = rows.otherModes();
   if (!otherRows) return otherRows.error();
 
@@ -101,13 +103,18 @@ common::Result<json> BoardView::picture() {
       auto t = timing.find(code);
       if (t != timing.end()) {
         int64_t age = std::max<int64_t>(0, nowMs_ - t->second.sentAt);
+        // A report made Friday afternoon is not old on Monday morning: the limit counts school
+        // time while the level is normal (currentPicture's rule).
+        const int64_t schoolAge = ageRule->ageMs(t->second.sentAt, nowMs_);
         bool expired = t->second.validUntil > 0 && t->second.validUntil < nowMs_;
         u["age_s"] = age / 1000;
+        u["age_school_s"] = schoolAge / 1000;
         u["expired"] = expired;
-        u["old"] = expired || age > rules_.reportOldAfterMs;
+        u["old"] = expired || schoolAge > rules_.reportOldAfterMs;
         newest = std::max(newest, t->second.receivedAt);
       } else {
         u["age_s"] = nullptr;
+        u["age_school_s"] = nullptr;
         u["expired"] = false;
         u["old"] = false;
       }

@@ -13,12 +13,14 @@
 #include "broker/picture/liveness.h"
 #include "broker/store/store.h"
 #include "common/result.h"
+#include "common/school_calendar.h"
 
 namespace samband::broker {
 
 struct BoardViewRules {
   LivenessRules liveness;
-  int64_t reportOldAfterMs = 12 * 3600 * 1000LL;
+  int64_t reportOldAfterMs = 26 * 3600 * 1000LL;  // in school time (see currentPicture)
+  std::vector<common::HolidayRange> holidays;     // [calendar] holidays of broker.toml
 };
 
 struct UnitFilter {

@@ -2,12 +2,15 @@
 // mixed into the units' real state.
 #include "broker/picture/view.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <sstream>
 
 #include "broker/picture/json_or_null.h"
+#include "broker/store/calendar_store.h"
 #include "broker/store/picture_store.h"
+#include "common/calendar_config.h"
 #include "common/clock.h"
 #include "common/vocabulary.h"
 
@@ -29,7 +32,25 @@ json secondsOrNull(const std::optional<int64_t>& ms) {
 
 }  // namespace
 
-common::Result<json> currentPicture(Store& store, const LivenessRules& rules, int64_t nowMs) {
+int64_t ReportAge::ageMs(int64_t fromMs, int64_t toMs) const {
+  if (!schoolTime) return std::max<int64_t>(0, toMs - fromMs);
+  return calendar.schoolMillisBetween(fromMs, toMs, common::localUtcOffsetMs);
+}
+
+common::Result<ReportAge> reportAgeRule(Store& store,
+                                        const std::vector<common::HolidayRange>& holidays) {
+  auto calendar = schoolCalendarOf(store, holidays);
+  if (!calendar) return calendar.error();
+  auto level = store.meta("level");
+  if (!level) return level.error();
+  ReportAge rule;
+  rule.calendar = std::move(calendar).value();
+  rule.schoolTime = common::calendarExcusesSilence(level->value_or(""));
+  return rule;
+}
+
+common::Result<json> currentPicture(Store& store, const LivenessRules& rules, int64_t nowMs,
+                                    const std::vector<common::HolidayRange>& holidays) {
   PictureStore rows(store);
   auto providerRows = rows.providers();
   if (!providerRows) return providerRows.error();
@@ -41,9 +62,12 @@ common::Result<json> currentPicture(Store& store, const LivenessRules& rules, in
   if (!counts) return counts.error();
   auto frames = rows.frameCount();
   if (!frames) return frames.error();
+  auto age = reportAgeRule(store, holidays);
+  if (!age) return age.error();
 
   json picture;
   picture["generated_at"] = common::formatRfc3339(nowMs);
+  picture["age_counts"] = age->schoolTime ? "school_time" : "all_time";
   std::map<std::string, json> providers;
   for (const auto& row : *providerRows) {
     json p;
@@ -87,6 +111,14 @@ common::Result<json> currentPicture(Store& store, const LivenessRules& rules, in
     u["note"] = reported ? s.note : "";
     u["reported_at"] = reported ? rfc3339(s.sentAt) : json(nullptr);
     u["received_at"] = reported ? rfc3339(s.receivedAt) : json(nullptr);
+    if (reported) {
+      u["age_s"] = std::max<int64_t>(0, nowMs - s.sentAt) / 1000;
+      // Hours with one decimal: enough to compare with a limit counted in hours.
+      u["age_school_hours"] = static_cast<double>(age->ageMs(s.sentAt, nowMs) / 360'000) / 10.0;
+    } else {
+      u["age_s"] = nullptr;
+      u["age_school_hours"] = nullptr;
+    }
     u["expected_reopen"] =
         reported && s.expectedReopen > 0 ? rfc3339(s.expectedReopen) : json(nullptr);
     u["valid_until"] = reported && s.validUntil > 0 ? rfc3339(s.validUntil) : json(nullptr);

@@ -9,6 +9,7 @@
 #include "broker/picture/liveness.h"
 #include "broker/store/store.h"
 #include "common/result.h"
+#include "common/school_calendar.h"
 
 namespace samband::broker {
 
@@ -17,9 +18,25 @@ namespace samband::broker {
 inline constexpr int64_t kClockOffsetWarnMs = 120'000;
 
 // The picture as one JSON object (see docs/api.md and README for the keys). Reads only.
-// Errors: database (unavailable).
-common::Result<nlohmann::json> currentPicture(Store& store, const LivenessRules& rules,
-                                              int64_t nowMs);
+// Each reported unit's age is given in wall time (age_s) and in school time
+// (age_school_hours): time on days without school ([calendar] `holidays`, the imported ones,
+// weekends, public holidays) does not count while the city's level is normal; at heightened
+// and above all time counts ("age_counts" says which). Local dates are in the process's time
+// zone. Errors: database (unavailable).
+common::Result<nlohmann::json> currentPicture(
+    Store& store, const LivenessRules& rules, int64_t nowMs,
+    const std::vector<common::HolidayRange>& holidays = {});
+
+// How old a report made at `fromMs` is at `toMs` under the rule in force: school time while
+// the calendar excuses silence, wall time otherwise.
+struct ReportAge {
+  common::SchoolCalendar calendar;
+  bool schoolTime = true;  // false at heightened level and above
+  int64_t ageMs(int64_t fromMs, int64_t toMs) const;
+};
+// The calendar and level now in the database with `holidays` from the config. Errors: unavailable.
+common::Result<ReportAge> reportAgeRule(Store& store,
+                                        const std::vector<common::HolidayRange>& holidays);
 
 // A compact human-readable rendering of currentPicture().
 std::string pictureText(const nlohmann::json& picture);

@@ -241,6 +241,18 @@ CREATE TABLE checkpoints (
   last_frame_id INTEGER NOT NULL  -- the newest frame it covers (not signed: a local index)
 );
 )sql",
+    // 7: the city's school holidays imported from iCalendar files (issue 11); [calendar]
+    // holidays in broker.toml count beside them. Both ends included, "YYYY-MM-DD".
+    R"sql(
+CREATE TABLE calendar_holidays (
+  from_date TEXT NOT NULL,
+  to_date TEXT NOT NULL,
+  name TEXT NOT NULL,
+  source TEXT NOT NULL,        -- the file it came from
+  imported_at INTEGER NOT NULL,
+  PRIMARY KEY (from_date, to_date, name)
+);
+)sql",
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kSchemaVersion,
               "every migration raises kSchemaVersion by one");

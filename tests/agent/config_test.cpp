@@ -79,6 +79,20 @@ TEST_F(ConfigTest, TheExampleConfigLoads) {
   auto c = loadAgentConfig(std::string(SAMBAND_SOURCE_DIR) + "/config/agent.example.toml");
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->window, 256);
+  ASSERT_EQ(c->holidays.size(), 1u);
+  EXPECT_EQ(c->holidays[0].name, "sportlov");
+}
+
+TEST_F(ConfigTest, CalendarHolidaysAreReadAndMistakesNameTheKey) {
+  auto c = loadAgentConfig(
+      write(std::string(kGood) +
+            "\n[calendar]\nholidays = [[\"2027-11-01\", \"2027-11-05\", \"höstlov\"]]\n"));
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  ASSERT_EQ(c->holidays.size(), 1u);
+  EXPECT_EQ(common::formatCivilDate(c->holidays[0].to), "2027-11-05");
+  EXPECT_TRUE(loadAgentConfig(write(kGood))->holidays.empty());
+  std::string e = errorFor(std::string(kGood) + "\n[calendar]\nholidays = \"sportlov\"\n");
+  EXPECT_NE(e.find("agent.toml: [calendar] holidays must be a list like"), std::string::npos) << e;
 }
 
 TEST_F(ConfigTest, OptionalKeysHaveDefaults) {

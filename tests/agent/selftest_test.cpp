@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <zmq.hpp>
@@ -163,6 +164,61 @@ TEST(SelfTests, StatusAgeFailsForAUnitWithoutARecentReportAndNamesIt) {
   r = find(evaluateSelfTests(in, SelfTestLimits()), "status_age");
   EXPECT_FALSE(r.passed);
   EXPECT_NE(r.detail.find("87654321 never"), std::string::npos) << r.detail;
+}
+
+// Local dates in Stockholm for one test; the zone the test binary had before comes back after.
+class ScopedStockholmTime {
+ public:
+  ScopedStockholmTime() {
+    const char* old = std::getenv("TZ");
+    hadOld_ = old != nullptr;
+    if (hadOld_) old_ = old;
+    ::setenv("TZ", "Europe/Stockholm", 1);
+    ::tzset();
+  }
+  ~ScopedStockholmTime() {
+    if (hadOld_) {
+      ::setenv("TZ", old_.c_str(), 1);
+    } else {
+      ::unsetenv("TZ");
+    }
+    ::tzset();
+  }
+
+ private:
+  std::string old_;
+  bool hadOld_ = false;
+};
+
+constexpr int64_t kFridayAfternoon = 1802440800000;  // Fri 2027-02-12 15:00 in Stockholm
+constexpr int64_t kMondayMorning = 1802674800000;    // Mon 2027-02-15 08:00 in Stockholm
+
+TEST(SelfTests, StatusAgeCountsSchoolTimeSoFridaysReportPassesOnMonday) {
+  ScopedStockholmTime zone;
+  auto in = healthy();
+  in.nowMs = kMondayMorning;
+  in.lastStatusAt = {{"12345678", kFridayAfternoon}, {"87654321", kFridayAfternoon}};
+  auto r = find(evaluateSelfTests(in, SelfTestLimits()), "status_age");
+  EXPECT_TRUE(r.passed) << r.detail;  // 17 h of school time, 65 h of wall time
+  EXPECT_NE(r.detail.find("of school time"), std::string::npos) << r.detail;
+
+  // A holiday week from agent.toml [calendar] does not count either.
+  in.nowMs = kMondayMorning + 7 * 24 * kHour;
+  in.calendar = common::SchoolCalendar({{{2027, 2, 15}, {2027, 2, 19}, "sportlov"}});
+  EXPECT_TRUE(passes(in, "status_age"));
+  in.calendar = common::SchoolCalendar();
+  EXPECT_FALSE(passes(in, "status_age"));
+}
+
+TEST(SelfTests, StatusAgeCountsEveryHourAtHeightenedLevel) {
+  ScopedStockholmTime zone;
+  auto in = healthy();
+  in.nowMs = kMondayMorning;
+  in.lastStatusAt = {{"12345678", kFridayAfternoon}, {"87654321", kMondayMorning - kHour}};
+  in.calendarExcuses = false;
+  auto r = find(evaluateSelfTests(in, SelfTestLimits()), "status_age");
+  EXPECT_FALSE(r.passed);
+  EXPECT_NE(r.detail.find("12345678 65 h"), std::string::npos) << r.detail;
 }
 
 TEST(SelfTests, DetailsStayWithinTheWireBoundForManyUnits) {

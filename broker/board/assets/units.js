@@ -51,7 +51,8 @@ export function renderHeadline() {
   const lv = $('level');
   lv.hidden = false;
   lv.className = 'level ' + level;
-  lv.replaceChildren(icon('level'), ' ' + t('level_' + level));
+  lv.replaceChildren(icon('level'), ' ' + t('level_' + level),
+    el('span', { cls: 'age-rule', text: ' · ' + t(p.age_counts === 'all_time' ? 'ageRuleAllTime' : 'ageRuleSchoolTime') }));
 }
 
 // Columns of the unit table: key, header text key, sort value, cell renderer.
@@ -114,11 +115,15 @@ export function unitColumns(withProvider) {
       } },
     { key: 'note', head: 'colNote', sort: (u) => (u.note || '').toLowerCase(),
       cell: (u) => el('td', { cls: 'note c-note', text: u.note || '' }) },
-    { key: 'age', head: 'colAge', sort: (u) => u.age_s ?? Infinity,
+    { key: 'age', head: 'colAge', sort: (u) => u.age_school_s ?? u.age_s ?? Infinity,
       cell: (u) => {
         const td = el('td', { cls: 'c-age' });
         if (!u.reported_at) { td.append(el('span', { cls: 'sub', text: t('notReported') })); return td; }
-        td.append(el('span', { cls: 'age', text: fmtAge(ageNow(u.age_s)), title: fmtTime(u.reported_at) }));
+        // The age shown and the "old" mark count school time while the level is normal
+        // (picture.age_counts); the title gives the report's time and its wall-clock age.
+        const school = u.age_school_s ?? u.age_s;
+        td.append(el('span', { cls: 'age', text: fmtAge(ageNow(school)),
+          title: fmtTime(u.reported_at) + ' · ' + t('wallAge', { age: fmtAge(ageNow(u.age_s)) }) }));
         if (u.old) td.append(el('span', { cls: 'old-mark sub' }, icon('old'), ' ' + (u.expired ? t('expired') : t('old'))));
         return td;
       } },

@@ -6,6 +6,8 @@
 #include <SQLiteCpp/Statement.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "broker/store/roster_store.h"
 #include "tests/broker/store/store_fixture.h"
 
@@ -72,7 +74,7 @@ class BoardViewTest : public testing::StoreFixture {
 };
 
 TEST_F(BoardViewTest, PictureCountsStatesAndMarksOldAndExpiredReports) {
-  status("actual", "10000001", "556677-0001", "reduced", kNow - 13 * kHour);
+  status("actual", "10000001", "556677-0001", "reduced", kNow - 27 * kHour);
   status("actual", "10000002", "556677-0001", "normal", kNow - kHour, kNow - 1);
   auto p = view().picture();
   ASSERT_TRUE(p.ok()) << p.error().message;
@@ -87,10 +89,74 @@ TEST_F(BoardViewTest, PictureCountsStatesAndMarksOldAndExpiredReports) {
   EXPECT_EQ(first["code"], "10000001");
   EXPECT_EQ(first["old"], true);
   EXPECT_EQ(first["expired"], false);
-  EXPECT_EQ(first["age_s"], 13 * 3600);
+  EXPECT_EQ(first["age_s"], 27 * 3600);
   EXPECT_EQ(first["school_forms"], json({"grundskola"}));
   EXPECT_EQ((*p)["providers"][0]["units"][1]["expired"], true);
   EXPECT_TRUE((*p)["providers"][1]["units"][0]["age_s"].is_null());
+}
+
+// Local dates in Stockholm for one test; the zone the test binary had before comes back after.
+class ScopedStockholmTime {
+ public:
+  ScopedStockholmTime() {
+    const char* old = std::getenv("TZ");
+    if (old != nullptr) old_ = old;
+    hadOld_ = old != nullptr;
+    ::setenv("TZ", "Europe/Stockholm", 1);
+    ::tzset();
+  }
+  ~ScopedStockholmTime() {
+    if (hadOld_) {
+      ::setenv("TZ", old_.c_str(), 1);
+    } else {
+      ::unsetenv("TZ");
+    }
+    ::tzset();
+  }
+
+ private:
+  std::string old_;
+  bool hadOld_ = false;
+};
+
+constexpr int64_t kFridayAfternoon = 1802440800000;  // Fri 2027-02-12 15:00 in Stockholm
+constexpr int64_t kMondayMorning = 1802674800000;    // Mon 2027-02-15 08:00 in Stockholm
+
+TEST_F(BoardViewTest, FridayAfternoonReportIsNotOldOnMondayMorning) {
+  ScopedStockholmTime zone;
+  status("actual", "10000001", "556677-0001", "normal", kFridayAfternoon);
+  auto p = BoardView(*store_, BoardViewRules{}, kMondayMorning).picture();
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  const json& u = (*p)["providers"][0]["units"][0];
+  EXPECT_EQ(u["age_s"], 65 * 3600);         // wall clock: Friday 15:00 to Monday 08:00
+  EXPECT_EQ(u["age_school_s"], 17 * 3600);  // 9 h of Friday and 8 h of Monday
+  EXPECT_EQ(u["age_school_hours"], 17.0);
+  EXPECT_EQ(u["old"], false);
+  EXPECT_EQ((*p)["age_counts"], "school_time");
+}
+
+TEST_F(BoardViewTest, HolidayWeekOfTheConfigIsNotCountedEither) {
+  ScopedStockholmTime zone;
+  status("actual", "10000001", "556677-0001", "normal", kFridayAfternoon);
+  BoardViewRules rules;
+  rules.holidays = {{{2027, 2, 15}, {2027, 2, 19}, "sportlov"}};
+  auto p = BoardView(*store_, rules, kMondayMorning + 7 * 24 * kHour).picture();
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  const json& u = (*p)["providers"][0]["units"][0];
+  EXPECT_EQ(u["age_school_s"], 9 * 3600 + 8 * 3600);  // Friday, then the next Monday's morning
+  EXPECT_EQ(u["old"], false);
+}
+
+TEST_F(BoardViewTest, AtHeightenedLevelEveryHourCounts) {
+  ScopedStockholmTime zone;
+  ASSERT_TRUE(store_->setMeta("level", "heightened").ok());
+  status("actual", "10000001", "556677-0001", "normal", kFridayAfternoon);
+  auto p = BoardView(*store_, BoardViewRules{}, kMondayMorning).picture();
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  const json& u = (*p)["providers"][0]["units"][0];
+  EXPECT_EQ(u["age_school_hours"], 65.0);
+  EXPECT_EQ(u["old"], true);
+  EXPECT_EQ((*p)["age_counts"], "all_time");
 }
 
 TEST_F(BoardViewTest, ExerciseTrafficIsListedApartAndNeverInTheSummary) {

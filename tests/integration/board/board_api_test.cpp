@@ -54,7 +54,7 @@ TEST_F(BoardFixture, PictureCountsUnitsProvidersAndKeepsExerciseApart) {
 
 TEST_F(BoardFixture, UnitsAreFlatWithProviderDistrictAgeAndFilters) {
   report("12345678", "closed", "");
-  clock_.advanceMs(13LL * 3600 * 1000);  // older than report_old_after_s (12 h)
+  clock_.advanceMs(27LL * 3600 * 1000);  // older than report_old_after_s (26 h), school days
   report("23456789", "remote", "");
   auto who = login(kViewer);
   json all = getJson(client(), "/api/units", as(who))["units"];
@@ -64,7 +64,7 @@ TEST_F(BoardFixture, UnitsAreFlatWithProviderDistrictAgeAndFilters) {
       EXPECT_EQ(u["provider_name"], "Skolbolaget AB");
       EXPECT_EQ(u["district"], "Kungsholmen");
       EXPECT_EQ(u["school_forms"], json::array({"grundskola"}));
-      EXPECT_EQ(u["age_s"], 13 * 3600);
+      EXPECT_EQ(u["age_s"], 27 * 3600);
       EXPECT_TRUE(u["old"].get<bool>());
       EXPECT_EQ(u["electricity"], "backup");
       EXPECT_EQ(u["backup_hours"], 18);

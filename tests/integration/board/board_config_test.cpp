@@ -100,5 +100,34 @@ TEST_F(BoardConfig, NewBrokerConfigVerifiesOnEveryCore) {
   EXPECT_EQ(cfg->server.verifyThreads, defaultVerifyThreads());
 }
 
+TEST_F(BoardConfig, NewBrokerConfigShowsACommentedCalendarAndKeepsSkip) {
+  const std::string text = defaultBrokerConfigText("tcp://127.0.0.1:7700", "127.0.0.1:8080");
+  EXPECT_NE(text.find("[calendar]\n"), std::string::npos);
+  EXPECT_NE(text.find("# holidays = [[\"2027-02-22\", \"2027-02-26\", \"sportlov\"]"),
+            std::string::npos);
+  const std::string path = dir_ + "/broker.toml";
+  std::ofstream(path) << text;
+  auto cfg = loadBrokerConfig(path);
+  ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+  EXPECT_TRUE(cfg->holidays.empty());
+  EXPECT_TRUE(cfg->readiness.skip.empty());
+}
+
+TEST_F(BoardConfig, CalendarHolidaysAreReadBesideReadinessSkip) {
+  const std::string path = dir_ + "/broker.toml";
+  std::ofstream(path) << "[readiness]\nskip = [\"2027-04-02\"]\n\n[calendar]\n"
+                      << "holidays = [[\"2027-02-22\", \"2027-02-26\", \"sportlov\"]]\n";
+  auto cfg = loadBrokerConfig(path);
+  ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+  ASSERT_EQ(cfg->holidays.size(), 1u);
+  EXPECT_EQ(cfg->holidays[0].name, "sportlov");
+  ASSERT_EQ(cfg->readiness.skip.size(), 1u);
+
+  std::ofstream(path) << "[calendar]\nholidays = [[\"2027-02-22\", \"sportlov\"]]\n";
+  auto bad = loadBrokerConfig(path);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find(path + ": [calendar] holidays"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace samband::broker

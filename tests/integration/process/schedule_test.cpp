@@ -1,7 +1,8 @@
 // The daily readiness schedule under a FakeClock (no sleeping until 07:30): due from the
-// configured local time on school days only, never on skipped holidays, once per date across
-// scheduler restarts, the report written at the deadline, and daylight-saving days handled by
-// the time zone (Europe/Stockholm).
+// configured local time on school days only (weekends, public holidays and the city's holidays
+// excused at normal level, every day at heightened level), never on skipped holidays, once per date
+// across scheduler restarts, the report written at the deadline, and daylight-saving days handled
+// by the time zone (Europe/Stockholm).
 #include <gtest/gtest.h>
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -9,8 +10,10 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "broker/city/directives.h"
 #include "broker/city/readiness.h"
 #include "broker/city/scheduler.h"
+#include "broker/store/calendar_store.h"
 #include "broker/store/roster_store.h"
 #include "broker/store/store.h"
 #include "common/clock.h"
@@ -121,6 +124,56 @@ TEST_F(Schedule, SkipsHolidayRangesInclusively) {
   EXPECT_TRUE(s->tick().has_value());
 }
 
+TEST_F(Schedule, NoCheckOnPublicHolidaysOrTheCitysHolidaysAtNormalLevel) {
+  ReadinessSchedule schedule;
+  schedule.holidays = {{{2027, 2, 22}, {2027, 2, 26}, "sportlov"}};
+  {
+    auto store = broker::Store::open(dbPath_, broker::Store::Access::readWrite);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE(
+        broker::CalendarStore(**store).add({{{2027, 11, 1}, {2027, 11, 5}, "Höstlov"}}, "f", 1));
+  }
+  auto s = scheduler(schedule);
+  for (const char* day : {"2027-05-06T05:40:00",     // Kristi himmelfärds dag (Thursday)
+                          "2027-12-24T06:40:00",     // julafton (Friday)
+                          "2027-02-23T06:40:00",     // sportlov, from [calendar]
+                          "2027-11-03T06:40:00"}) {  // höstlov, imported
+    clock_.setMs(utc(day));
+    EXPECT_FALSE(s->tick().has_value()) << day;
+  }
+  EXPECT_EQ(checks(), 0);
+  clock_.setMs(utc("2027-05-07T05:40:00"));  // the Friday after Ascension is a school day
+  EXPECT_TRUE(s->tick().has_value());
+}
+
+TEST_F(Schedule, ReadinessRunByHandStillRunsOnADayWithoutSchool) {
+  auto s = scheduler();
+  clock_.setMs(utc("2026-11-28T06:40:00"));  // Saturday
+  EXPECT_FALSE(s->tick().has_value());
+  auto store = broker::Store::open(dbPath_, broker::Store::Access::readWrite);
+  ASSERT_TRUE(store.ok());
+  EXPECT_TRUE(broker::issueCheck(**store, *city_, broker::CheckOptions(), clock_.nowMs()).ok());
+  EXPECT_EQ(checks(), 1);
+}
+
+TEST_F(Schedule, AtHeightenedLevelTheCheckGoesOutOnSaturdaysAndHolidaysToo) {
+  {
+    auto store = broker::Store::open(dbPath_, broker::Store::Access::readWrite);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->setMeta(broker::kMetaLevel, "heightened").ok());
+  }
+  ReadinessSchedule schedule;
+  schedule.skip = {{"2027-05-06", "2027-05-06"}};
+  auto s = scheduler(schedule);
+  clock_.setMs(utc("2026-11-28T06:40:00"));  // Saturday
+  EXPECT_TRUE(s->tick().has_value());
+  clock_.setMs(utc("2027-05-06T05:40:00"));  // Ascension, and listed in skip
+  EXPECT_TRUE(s->tick().has_value());
+  clock_.setMs(utc("2027-05-06T05:20:00"));  // before 07:30 it is still not due
+  EXPECT_FALSE(s->tick().has_value());
+  EXPECT_EQ(checks(), 2);
+}
+
 TEST_F(Schedule, IssuesOncePerDateAcrossRestarts) {
   clock_.setMs(utc("2026-11-25T06:31:00"));
   {
@@ -202,9 +255,10 @@ TEST_F(Schedule, FollowsDaylightSavingTime) {
 
   // And the scheduler on the first school day after each change.
   auto s = scheduler();
-  clock_.setMs(utc("2027-03-29T05:29:00"));  // Monday 07:29 CEST
+  // (Monday 29 March 2027 is Easter Monday: no school, so Tuesday.)
+  clock_.setMs(utc("2027-03-30T05:29:00"));  // Tuesday 07:29 CEST
   EXPECT_FALSE(s->tick().has_value());
-  clock_.setMs(utc("2027-03-29T05:30:00"));
+  clock_.setMs(utc("2027-03-30T05:30:00"));
   EXPECT_TRUE(s->tick().has_value());
   clock_.setMs(utc("2026-10-26T06:29:00"));  // Monday 07:29 CET
   EXPECT_FALSE(s->tick().has_value());
