@@ -170,6 +170,7 @@ EOF
 
 # The simulator writes to its log only (a pipe could break on Ctrl-C before it has stopped);
 # tail shows the log here and ends with the simulator.
+: >> "$data/sim.log"  # exists before tail opens it (the simulator's redirect may come later)
 "$sim_bin" run --dir "$data/sim" --scenario storm >> "$data/sim.log" 2>&1 &
 sim_pid=$!
 tail -n +1 -f --pid="$sim_pid" "$data/sim.log" &
