@@ -57,10 +57,20 @@ class Planner {
   [[nodiscard]] common::Result<Plan> plan(const std::vector<std::string>& failingUnitCodes,
                                           const PlanOptions& options) const;
 
+  // As above, with units that offer no seats beyond the failing ones (scope.notReceiving).
+  // Objective, in order: most pupils placed; fewest (sending year group, receiving unit)
+  // pieces; least pupil-km (docs/planning.md). Each stage exact within options.timeLimitMs.
+  [[nodiscard]] common::Result<Plan> plan(const PlanScope& scope, const PlanOptions& options) const;
+
   // Runs plan() for every provider failing alone (all its units) and for every non-empty
   // district failing at once, on `threads` threads (0 = hardware concurrency). Rows are
   // ranked by unplaced desc, then pupilsAffected desc, then scope (provider first), then id.
   // Errors: as plan() for options; a scenario's internal error, prefixed with its scope and id.
+  // As contingency() below, on top of today's situation: `baseline.failing` units fail and
+  // `baseline.notReceiving` units offer no seats in every scenario; each scenario adds one
+  // provider (or district). Pupils of the baseline's failing units count in every row.
+  [[nodiscard]] common::Result<std::vector<ContingencyRow>> contingency(
+      const PlanOptions& options, const PlanScope& baseline, unsigned threads = 0) const;
   [[nodiscard]] common::Result<std::vector<ContingencyRow>> contingency(const PlanOptions& options,
                                                                         unsigned threads = 0) const;
 
