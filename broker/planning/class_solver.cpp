@@ -81,7 +81,8 @@ class ClassSolver {
       const int pupils = data_.enrolled[slot];
       if (!index_.units[unit].position) {
         plan.unplaced.push_back({index_.units[unit].code, data_.key.form, data_.key.year, pupils,
-                                 kReasonNoCoordinates});
+                                 kReasonNoCoordinates, UnplacedCode::kNoCoordinates,
+                                 std::nullopt, 0});
         continue;
       }
       Source s;
@@ -355,7 +356,10 @@ class ClassSolver {
       }
       if (s.overflow > 0) {
         plan.unplaced.push_back({from, data_.key.form, data_.key.year, static_cast<int>(s.overflow),
-                                 s.near.empty() ? kReasonNoSeatsInReach : kReasonSeatsTaken});
+                                 s.near.empty() ? kReasonNoSeatsInReach : kReasonSeatsTaken,
+                                 s.near.empty() ? UnplacedCode::kBeyondLimit
+                                                : UnplacedCode::kSeatsTaken,
+                                 std::nullopt, 0});
       }
     }
   }
