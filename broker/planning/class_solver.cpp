@@ -564,6 +564,8 @@ class ClassSolver {
       ps.supply = sources_[i].supply;
       ps.placeAll = !shortPart;
       ps.maxPieces = capPieces && !shortPart ? sources_[i].fewest : -1;
+      // Valid cuts: a group placed whole needs its fewest receivers, a short receiver a sender.
+      ps.minPieces = !shortPart && piece.ownsSource(i) ? sources_[i].fewest : 0;
       p.sources.push_back(ps);
     }
     for (int r : piece.receivers) {
@@ -572,6 +574,7 @@ class ClassSolver {
       pr.seats = receivers_[r].seats;
       pr.fill = shortPart;
       pr.maxPieces = capPieces && shortPart ? 1 : -1;
+      pr.minPieces = shortPart && piece.ownsReceiver(r) ? 1 : 0;
       p.receivers.push_back(pr);
     }
     for (const PartArc* a : piece.arcs) {
