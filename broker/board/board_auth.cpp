@@ -14,6 +14,7 @@
 #include "broker/board/board_http.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "web/page_security.h"
 
 namespace samband::broker {
 
@@ -40,23 +41,10 @@ const std::string& Board::dummyHash() {
   return dummyHash_;
 }
 
-bool Board::isSameOrigin(const httplib::Request& req) const {
-  // Browsers send Sec-Fetch-Site and Origin on POST; a request from another site is refused.
-  // Non-browser clients send neither and must still present the session's CSRF token.
-  std::string site = req.get_header_value("Sec-Fetch-Site");
-  if (!site.empty() && site != "same-origin" && site != "none") return false;
-  std::string origin = req.get_header_value("Origin");
-  if (origin.empty()) return true;
-  auto scheme = origin.find("://");
-  if (scheme == std::string::npos) return false;
-  return origin.substr(scheme + 3) == req.get_header_value("Host");
-}
+bool Board::isSameOrigin(const httplib::Request& req) const { return web::isSameOrigin(req); }
 
 std::string Board::sessionCookie(const std::string& token, int64_t maxAgeS) const {
-  std::string c = std::string(kSessionCookie) + "=" + token +
-                  "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(maxAgeS);
-  if (options_.secureCookies) c += "; Secure";
-  return c;
+  return web::sessionCookie(kSessionCookie, token, maxAgeS, options_.secureCookies);
 }
 
 std::function<void(const httplib::Request&, httplib::Response&)> Board::guarded(
