@@ -9,6 +9,7 @@
 #include "common/codec.h"
 #include "common/config.h"
 #include "common/ids.h"
+#include "web/listen_address.h"
 
 namespace samband::agent {
 
@@ -206,6 +207,28 @@ Result<AgentConfig> loadAgentConfig(const std::string& path) {
   if (!holidays) return holidays.error();
   c.holidays = std::move(holidays).value();
 
+  // The other [form] keys are checked even without listen, so a typo shows before it matters.
+  auto listen = file.text("form", "listen", std::string());
+  if (!listen) return listen.error();
+  auto secure = file.boolean("form", "secure_cookies", false);
+  if (!secure) return secure.error();
+  auto ttl = file.integer("form", "session_ttl_s", 12 * 3600, 60, 30 * 86400);
+  if (!ttl) return ttl.error();
+  if (!listen->empty()) {
+    auto hostPort = web::parseHostPort(*listen, 8090);
+    if (!hostPort) {
+      return common::invalidInput(where(path, "form", "listen") + ": " + hostPort.error().message +
+                                  ", or leave the key out to serve no reporting page");
+    }
+    FormSettings form;
+    form.listen = *listen;
+    form.host = hostPort->first;
+    form.port = hostPort->second;
+    form.secureCookies = *secure;
+    form.sessionTtlMs = *ttl * 1000;
+    c.form = std::move(form);
+  }
+
   if (Status s = checkAgentConfig(c, path); !s) return s.error();
   return c;
 }
@@ -258,7 +281,17 @@ std::string renderAgentConfig(const AgentConfig& c) {
       << "# The city's school holidays, first and last day included (school days Monday-Friday\n"
       << "# and the public holidays are built in). The status_age self-test counts only school\n"
       << "# time, unless the city's level is heightened or higher.\n"
-      << "# holidays = [[\"2027-02-22\", \"2027-02-26\", \"sportlov\"]]\n";
+      << "# holidays = [[\"2027-02-22\", \"2027-02-26\", \"sportlov\"]]\n\n"
+      << "[form]\n"
+      << "# The reporting page for staff on duty and POST /api/report for the provider's own\n"
+      << "# systems, served by 'samband-agent run' on this address (docs/agent.md, \"The reporting\n"
+      << "# page\"). Add accounts with 'samband-agent user add' and API tokens with\n"
+      << "# 'samband-agent token add'. Unset: neither is served.\n"
+      << "# listen = \"127.0.0.1:8090\"\n"
+      << "# Add the Secure flag to the session cookie; set it when a TLS proxy serves the page.\n"
+      << "# secure_cookies = false\n"
+      << "# Lifetime of a login in seconds (12 h: one long shift).\n"
+      << "# session_ttl_s = 43200\n";
   return out.str();
 }
 

@@ -22,8 +22,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int kMaxConcurrentVerifications = 2;
-
 common::RateLimiter& loginLogLimiter() {
   // Shared by all boards of the process; only rate-limits log lines.
   static common::RateLimiter limiter(5);
@@ -31,15 +29,6 @@ common::RateLimiter& loginLogLimiter() {
 }
 
 }  // namespace
-
-const std::string& Board::dummyHash() {
-  // Verifying against this for unknown names makes them take as long as known ones.
-  std::call_once(dummyOnce_, [this] {
-    auto h = hashPassword(randomToken());
-    dummyHash_ = h ? *h : std::string();
-  });
-  return dummyHash_;
-}
 
 bool Board::isSameOrigin(const httplib::Request& req) const { return web::isSameOrigin(req); }
 
@@ -126,23 +115,16 @@ void Board::login(const httplib::Request& req, httplib::Response& res) {
       if (scope == LockScope::address) counters_.lockoutsAddress++;
       if (scope == LockScope::name) counters_.lockoutsName++;
     }
-    if (int64_t wait = admission->waitMs; wait > 0) {
+    if (admission->waitMs > 0) {
       sodium_memzero(password.data(), password.size());
       counters_.loginsThrottled++;
-      int64_t seconds = (wait + 999) / 1000;
-      const char* why = admission->lockedBy == LockScope::address
-                            ? "Too many failed logins from your address. "
-                        : admission->lockedBy == LockScope::name
-                            ? "Too many failed logins for this name from addresses that have been "
-                              "failing. "
-                            : "Too many failed logins for this name from your address. ";
+      const int64_t seconds = web::retryAfterSeconds(*admission);
       res.set_header("Retry-After", std::to_string(seconds));
-      return reply(
-          res, 429,
-          {{"error", "too_many_attempts"},
-           {"retry_after_s", seconds},
-           {"scope", lockScopeName(admission->lockedBy)},
-           {"message", std::string(why) + "Wait " + std::to_string(seconds) + " s and try again"}});
+      return reply(res, 429,
+                   {{"error", "too_many_attempts"},
+                    {"retry_after_s", seconds},
+                    {"scope", lockScopeName(admission->lockedBy)},
+                    {"message", web::lockMessage(*admission)}});
     }
     std::optional<Credentials> user;
     {
@@ -158,19 +140,9 @@ void Board::login(const httplib::Request& req, httplib::Response& res) {
       }
       user = *found;
     }
-    {
-      std::unique_lock<std::mutex> lock(verifyMutex_);
-      verifyFree_.wait(lock, [&] { return verifying_ < kMaxConcurrentVerifications; });
-      ++verifying_;
-    }
     counters_.passwordChecks++;
-    const bool ok =
-        verifyPassword(user ? user->passwordHash : dummyHash(), password) && user.has_value();
-    {
-      std::lock_guard<std::mutex> lock(verifyMutex_);
-      --verifying_;
-    }
-    verifyFree_.notify_one();
+    const bool ok = passwordChecker_.check(
+        user ? std::optional<std::string>(user->passwordHash) : std::nullopt, password);
     const int64_t now = clock_.nowMs();
     if (!ok) {
       // Already counted by admit().
