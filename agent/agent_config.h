@@ -28,10 +28,10 @@ struct SelfTestLimits {
 // [form]: the reporting page for staff on duty and POST /api/report (agent/form_server.h),
 // served by `samband-agent run` when `listen` is set.
 struct FormSettings {
-  std::string listen;       // as written in the file, for messages ("127.0.0.1:8090")
-  std::string host;         // from listen
-  int port = 0;             // from listen; 0: any free port (tests)
-  bool secureCookies = false;          // Secure on the session cookie (behind a TLS proxy)
+  std::string listen;                     // as written in the file, for messages ("127.0.0.1:8090")
+  std::string host;                       // from listen
+  int port = 0;                           // from listen; 0: any free port (tests)
+  bool secureCookies = false;             // Secure on the session cookie (behind a TLS proxy)
   int64_t sessionTtlMs = 12 * 3'600'000;  // a login lasts this long (one long shift)
 };
 

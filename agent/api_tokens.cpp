@@ -11,7 +11,8 @@ namespace samband::agent {
 
 namespace {
 
-common::Error storage(const SQLite::Database& db, const std::string& what, const std::exception& e) {
+common::Error storage(const SQLite::Database& db, const std::string& what,
+                      const std::exception& e) {
   return common::unavailable("cannot " + what + " in " + db.getFilename() + ": " + e.what() +
                              "; check that the file is writable and try again");
 }
@@ -116,8 +117,7 @@ common::Result<std::optional<ApiToken>> ApiTokens::authenticate(const std::strin
   try {
     // The lookup is by hash: the token itself is never compared, so its time tells nothing.
     const std::string hash = web::tokenHash(bearer);
-    SQLite::Statement q(db_,
-                        "SELECT id, name, created_at FROM api_tokens WHERE token_hash = ?");
+    SQLite::Statement q(db_, "SELECT id, name, created_at FROM api_tokens WHERE token_hash = ?");
     q.bind(1, hash.data(), static_cast<int>(hash.size()));
     if (!q.executeStep()) return std::optional<ApiToken>();
     ApiToken t;

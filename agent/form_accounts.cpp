@@ -12,7 +12,8 @@ namespace samband::agent {
 
 namespace {
 
-common::Error storage(const SQLite::Database& db, const std::string& what, const std::exception& e) {
+common::Error storage(const SQLite::Database& db, const std::string& what,
+                      const std::exception& e) {
   return common::unavailable("cannot " + what + " in " + db.getFilename() + ": " + e.what() +
                              "; check that the file is writable and try again");
 }
@@ -84,8 +85,8 @@ common::Status FormAccounts::addUser(const std::string& name, const std::vector<
                                  "'samband-agent user remove' and then 'user add' again"};
       }
     }
-    SQLite::Statement ins(db_,
-                          "INSERT INTO form_users (name, password_hash, created_at) VALUES (?,?,?)");
+    SQLite::Statement ins(
+        db_, "INSERT INTO form_users (name, password_hash, created_at) VALUES (?,?,?)");
     ins.bind(1, name);
     ins.bind(2, *hash);
     ins.bind(3, nowMs);
@@ -309,13 +310,12 @@ common::Status FormAccounts::updateFailures(const std::string& name, const std::
 }
 
 common::Result<web::LoginAdmission> FormAccounts::admitLogin(const std::string& name,
-                                                             const std::string& addr,
-                                                             int64_t nowMs,
+                                                             const std::string& addr, int64_t nowMs,
                                                              const web::ThrottleRules& rules) {
   web::LoginAdmission out;
-  if (auto s = updateFailures(name, addr, nowMs, [&](web::FailureRows& rows) {
-        out = web::admitAttempt(rows, rules, nowMs);
-      });
+  if (auto s = updateFailures(
+          name, addr, nowMs,
+          [&](web::FailureRows& rows) { out = web::admitAttempt(rows, rules, nowMs); });
       !s) {
     return s.error();
   }

@@ -2,8 +2,8 @@
 // staff on duty with the units each may report for and an argon2id password hash, their login
 // sessions (the database keeps only the BLAKE2b hash of the cookie token, and the CSRF token the
 // page echoes), and the login throttle's counts. The rules are web/'s, the same as the board's:
-// passwords and names (web/passwords.h), tokens (web/tokens.h), throttle (web/login_throttle_rules.h).
-// Managed with `samband-agent user add|list|remove`.
+// passwords and names (web/passwords.h), tokens (web/tokens.h), throttle
+// (web/login_throttle_rules.h). Managed with `samband-agent user add|list|remove`.
 //
 // Threads: a FormAccounts uses one connection from the thread that holds it. Errors: SQLite
 // failures are `unavailable`; bad input is `invalidInput`, a taken name `conflict`, an unknown

@@ -44,10 +44,11 @@ void logQueuedReport(SQLite::Database& db, int64_t rowId, uint64_t seq, const st
 }
 
 void logDeliveredReports(SQLite::Database& db, uint64_t ackedSeq) {
-  SQLite::Statement u(db,
-                      "UPDATE report_log SET seq = (SELECT o.seq FROM outbox o WHERE o.id = "
-                      "report_log.row_id), acked_at = CAST((julianday('now') - 2440587.5) * "
-                      "86400000 AS INTEGER) WHERE row_id IN (SELECT id FROM outbox WHERE seq <= ?)");
+  SQLite::Statement u(
+      db,
+      "UPDATE report_log SET seq = (SELECT o.seq FROM outbox o WHERE o.id = "
+      "report_log.row_id), acked_at = CAST((julianday('now') - 2440587.5) * "
+      "86400000 AS INTEGER) WHERE row_id IN (SELECT id FROM outbox WHERE seq <= ?)");
   u.bind(1, static_cast<int64_t>(ackedSeq));
   u.exec();
 }
