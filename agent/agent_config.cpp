@@ -207,6 +207,10 @@ Result<AgentConfig> loadAgentConfig(const std::string& path) {
   if (!holidays) return holidays.error();
   c.holidays = std::move(holidays).value();
 
+  auto spool = file.text("spool", "dir", std::string());
+  if (!spool) return spool.error();
+  if (!spool->empty()) c.spoolDir = file.resolve(*spool);
+
   // The other [form] keys are checked even without listen, so a typo shows before it matters.
   auto listen = file.text("form", "listen", std::string());
   if (!listen) return listen.error();
@@ -282,6 +286,10 @@ std::string renderAgentConfig(const AgentConfig& c) {
       << "# and the public holidays are built in). The status_age self-test counts only school\n"
       << "# time, unless the city's level is heightened or higher.\n"
       << "# holidays = [[\"2027-02-22\", \"2027-02-26\", \"sportlov\"]]\n\n"
+      << "[spool]\n"
+      << "# A directory for the provider's own systems: every *.json report moved into it is\n"
+      << "# reported and moved to done/ or refused/ with a .reason file (docs/agent.md).\n"
+      << "# dir = \"spool\"\n\n"
       << "[form]\n"
       << "# The reporting page for staff on duty and POST /api/report for the provider's own\n"
       << "# systems, served by 'samband-agent run' on this address (docs/agent.md, \"The "

@@ -71,6 +71,9 @@ struct AgentConfig {
   // [form]: nothing when `listen` is not set (no page, no API).
   std::optional<FormSettings> form;
 
+  // [spool] dir: a directory whose *.json reports `run` picks up (agent/spool.h); absolute.
+  std::optional<std::string> spoolDir;
+
   bool ownsUnit(const std::string& unit) const;
   // The heartbeat interval that applies at `level` (unchanged and normal use the normal one).
   int64_t heartbeatIntervalFor(common::ReadinessLevel level) const;

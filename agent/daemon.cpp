@@ -19,6 +19,7 @@
 #include "agent/city_actions.h"
 #include "agent/form_server.h"
 #include "agent/session.h"
+#include "agent/spool.h"
 #include "common/clock.h"
 #include "common/log.h"
 
@@ -71,6 +72,12 @@ common::Status runDaemon(const AgentConfig& config) {
   if (signalFd < 0) {
     return common::internalError(std::string("cannot set up signal handling: ") +
                                  std::strerror(errno));
+  }
+  // The spool thread starts after the signal mask is set, so it never takes SIGTERM itself.
+  SpoolWatcher spool;
+  if (common::Status s = spool.start(config); !s) {
+    ::close(signalFd);
+    return s;
   }
   common::SystemClock clock;
   // The reporting page runs beside the session for the whole run (key rotations included), on
@@ -134,6 +141,7 @@ common::Status runDaemon(const AgentConfig& config) {
     }
     s.shutdown();
   }
+  spool.stop();
   if (form) form->stop();
   ::close(signalFd);
   common::logInfo("agent", "stopped");

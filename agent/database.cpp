@@ -161,7 +161,17 @@ const std::vector<std::vector<const char*>>& migrations() {
           "WHERE kind IN ('unit_status', 'capacity') AND seq = (SELECT MAX(seq) FROM outbox i "
           "WHERE i.unit = o.unit AND i.kind = o.kind AND i.mode = o.mode)",
       },
-      // 9: the reporting page and its API (agent/form_accounts.h, agent/api_tokens.h): accounts
+      // 9: files of the spool directory queued, by name and content hash (agent/spool.h), so
+      // a file found again after a crash is moved to done/ without being reported twice.
+      {
+          "CREATE TABLE spool_files ("
+          "  name TEXT NOT NULL,"
+          "  digest TEXT NOT NULL,"       // BLAKE2b-256 of the content, hex
+          "  outcome TEXT NOT NULL,"      // what done/NAME.reason says
+          "  handled_at INTEGER NOT NULL,"
+          "  PRIMARY KEY (name, digest))",
+      },
+      // 10: the reporting page and its API (agent/form_accounts.h, agent/api_tokens.h): accounts
       // of staff on duty and the units each may report for, their sessions (hashed cookie
       // tokens), the login throttle's counts, the API tokens of the provider's systems (hashed);
       // and a log of the reports queued, so the page can show each one's fate (agent/report_log.h).
