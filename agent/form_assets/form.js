@@ -252,7 +252,16 @@ async function start() {
   $('lang').addEventListener('click', async () => {
     setLanguage(language() === 'sv' ? 'en' : 'sv');
     applyLanguage();
-    if (session) await showUnits(session);  // rebuilt in the new language, values from the agent
+    if (!session) return;
+    // The forms are rebuilt in the new language; what the person has typed but not sent stays.
+    const typed = [...document.querySelectorAll('#units .changed')].map((e) => [e.id, e.value]);
+    await showUnits(session);
+    for (const [id, value] of typed) {
+      const input = $(id);
+      if (!input) continue;
+      input.value = value;
+      input.dispatchEvent(new Event('input'));
+    }
   });
   try {
     await showUnits(await api('/api/session'));

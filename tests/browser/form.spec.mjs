@@ -293,15 +293,19 @@ async function main() {
     await page.waitForSelector(`#unit-${UNIT_A} .outcome[data-state="delivered"]`, { timeout: 45000 });
     check(true, 'once the broker is back the same report shows delivered');
 
-    // English on request.
+    // English on request; what was typed but not sent stays.
+    await page.fill(f('note'), 'Skrivet men inte skickat');
     await page.click('#lang');
     await page.waitForFunction(() => document.documentElement.lang === 'en');
     await page.waitForSelector(`label[for="u${UNIT_A}-pupils_present"]`);
     check(await page.textContent(`label[for="u${UNIT_A}-pupils_present"]`) === 'Pupils present', 'English is switchable');
+    await page.waitForFunction((sel) => document.querySelector(sel).value === 'Skrivet men inte skickat', f('note'), { timeout: 10000 });
+    check(await page.$eval(f('note'), (e) => e.classList.contains('changed')), 'a value typed before the switch stays, marked changed');
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(SHOTS, 'form-phone-en.png') });
     await page.click('#lang');
     await page.waitForFunction(() => document.documentElement.lang === 'sv');
+    await page.click(`#unit-${UNIT_A} .actions button[type="button"]`);  // undo the note
 
     const outside = requests.filter((u) => !u.startsWith(form + '/'));
     check(requests.length > 5 && outside.length === 0,
