@@ -409,7 +409,7 @@ class Tour:
         log = open(log_path, "w")
         p = subprocess.Popen(["bash", "-c", "exec " + line], cwd=self.work, env=self.env,
                              stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                             start_new_session=True)
+                             start_new_session=True, preexec_fn=die_with_parent)
         log.close()
         self.background.append((command, argv, p, log_path))
         self.log.append(f"$ {command.text}   (background, pid {p.pid})\n  ran as: {line}")
@@ -537,6 +537,24 @@ def output_problem(stdout, stderr):
                 line = text[text.rfind("\n", 0, m.start()) + 1:].split("\n", 1)[0]
                 return f"{name} shows {what}: {line!r}"
     return None
+
+
+def die_with_parent():
+    """In the child before exec: SIGTERM when this test dies (e.g. killed by CTest's timeout),
+    so no daemon outlives it. Linux only; elsewhere the `finally` in main() has to do."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+class Stopped(Exception):
+    pass
+
+
+def raise_stopped(signum, _frame):
+    raise Stopped(f"stopped by signal {signum}")
 
 
 def accepts(port):
@@ -754,11 +772,12 @@ def main():
     shutil.copytree(os.path.join(args.source, "config"), os.path.join(work, "config"))
     started = time.monotonic()
     failure = None
+    signal.signal(signal.SIGTERM, raise_stopped)  # the `finally` below stops the daemons
     try:
         for command in commands:
             tour.run(command)
-    except TourFailure as e:
-        failure = str(e)
+    except (TourFailure, Stopped, KeyboardInterrupt) as e:
+        failure = str(e) or type(e).__name__
     except Exception as e:  # a bug in this test: still stop the daemons
         failure = f"{type(e).__name__}: {e}"
     finally:
