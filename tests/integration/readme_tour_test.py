@@ -23,7 +23,8 @@ directory; `D` and `A` are therefore temporary directories), with DIR first on P
 empty, and a time limit per command. The temporary directory holds a copy of the repository's
 `config/` folder, as a checkout would, so `config/units.csv` is found. Long-running commands
 (first verb `serve` or `run`) start in the background, must still be running at the end, and
-are stopped with SIGTERM then (also when the test fails).
+are stopped with SIGTERM then, the last started first, and must exit 0 (they are stopped too when
+the test fails, and die with it if it is killed).
 
 The only changes made to what the README says (substitutions), applied to each word:
   1. `/media/usb` becomes a temporary directory (created first).
@@ -41,7 +42,7 @@ The only changes made to what the README says (substitutions), applied to each w
 
 What must hold. Every command exits 0, unless its README comment says `exit N` (then N is
 accepted too); its output holds no failure: a line starting with `samband-broker: ` or
-`samband-agent: ` on stderr (how the programs report an error), `error:`, `NOT OK`, `FAILED`,
+`samband-agent: ` (how the programs report an error), `error:`, `NOT OK`, `FAILED`,
 a crash or sanitizer message, or a JSON `"ok": false` / `"intact": false`.
 
 Waits, as a person following the README would (each bounded, polling the agent's
@@ -275,9 +276,7 @@ PLACEHOLDERS = {
 
 
 class Tour:
-    def __init__(self, bin_dir, source, work):
-        self.bin_dir = bin_dir
-        self.source = source
+    def __init__(self, bin_dir, work):
         self.work = work
         self.usb = os.path.join(work, "media-usb")
         self.ports = {}  # port written in a config -> the free port that replaced it
@@ -687,7 +686,7 @@ def self_test():
     expect("words", words('a "b c" > f.json'), ["a", "b c", ">", "f.json"])
     expect("verbs", verbs(["samband-broker", "readiness", "run", "--wait"]), ("readiness", "run"))
 
-    tour = Tour("/nonexistent", "/nonexistent", "/tmp/w")
+    tour = Tour("/nonexistent", "/tmp/w")
     tour.ports = {7700: 40001}
     tour.json_outputs = [{"key_rotation": {"old_key_id": "k1"}}, [{"id": "D-1", "require_ack": True}],
                          {"check_id": "rc-1", "providers": [{"id": "p"}]}]
@@ -767,7 +766,7 @@ def main():
         return 1
 
     work = tempfile.mkdtemp(prefix="samband-tour-")
-    tour = Tour(bin_dir, args.source, work)
+    tour = Tour(bin_dir, work)
     os.makedirs(tour.usb)
     shutil.copytree(os.path.join(args.source, "config"), os.path.join(work, "config"))
     started = time.monotonic()
