@@ -6,12 +6,14 @@
 #include <SQLiteCpp/Statement.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "board_test_paths.h"
 #include "broker/city/checkpointer.h"
 #include "broker/city/city_chain.h"
 #include "broker/city/directives.h"
@@ -327,6 +329,34 @@ TEST_F(BoardOfficeMetrics, CheckpointsKeepUpAndTheirSignatureIsChecked) {
   // A signature that no longer matches (an altered archive or key) shows at once.
   db().db().exec("UPDATE checkpoints SET signature=zeroblob(64)");
   EXPECT_EQ(samples("samband_checkpoint_latest_signature_valid")[""], "0");
+}
+
+TEST_F(BoardOfficeMetrics, EveryMetricNameIsDocumentedInBoardMd) {
+  // With a check, a directive and a checkpoint every family of the office is on the page.
+  enroll(*identity_);
+  CheckOptions options;
+  ASSERT_TRUE(issueCheck(db(), *city_, options, clock_.nowMs()).ok());
+  DirectiveOptions d;
+  d.text = "Rapportera.";
+  d.requireAck = true;
+  ASSERT_TRUE(sendDirective(db(), *city_, d, clock_.nowMs()).ok());
+  ASSERT_TRUE(db().setMeta(kMetaCitySignPublic, common::toHex(city_->signPublic().data(), 32)).ok());
+  Checkpointer checkpointer(db(), *city_);
+  ASSERT_TRUE(checkpointer.seal(clock_.nowMs()).ok());
+  std::ifstream file(std::string(SAMBAND_SOURCE_DIR) + "/docs/board.md");
+  ASSERT_TRUE(file) << "docs/board.md not found";
+  const std::string doc((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  auto r = client().Get("/metrics");
+  ASSERT_TRUE(r && r->status == 200);
+  std::istringstream in(r->body);
+  int families = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("# TYPE ", 0) != 0) continue;
+    const std::string name = line.substr(7, line.find(' ', 7) - 7);
+    ++families;
+    EXPECT_NE(doc.find("`" + name), std::string::npos) << name << " is not in docs/board.md";
+  }
+  EXPECT_GT(families, 40);
 }
 
 }  // namespace
