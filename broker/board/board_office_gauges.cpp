@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "broker/city/readiness_report.h"
 #include "broker/city/city_chain.h"
 #include "broker/city/directives.h"
+#include "broker/city/readiness_report.h"
 #include "broker/picture/view.h"
 #include "broker/store/checkpoint_store.h"
 #include "broker/store/picture_store.h"
@@ -112,8 +112,7 @@ common::Result<OfficeGauges> officeGauges(Store& store, const BoardViewRules& ru
     if (!key) return key.error();
     common::PublicKey city{};
     if (*key && common::fromHex(**key, city.data(), city.size())) {
-      g.checkpoints.latestSignatureValid =
-          common::verifyCheckpoint(city, cp.header, cp.signature);
+      g.checkpoints.latestSignatureValid = common::verifyCheckpoint(city, cp.header, cp.signature);
     }
   } else {
     g.checkpoints.framesBehind = health->archivedFrames;

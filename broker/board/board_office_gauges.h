@@ -14,7 +14,6 @@
 namespace samband::broker {
 
 // Reads only; any connection. Errors: unavailable.
-common::Result<OfficeGauges> officeGauges(Store& store, const BoardViewRules& rules,
-                                          int64_t nowMs);
+common::Result<OfficeGauges> officeGauges(Store& store, const BoardViewRules& rules, int64_t nowMs);
 
 }  // namespace samband::broker

@@ -48,8 +48,8 @@ std::string renderOfficeMetrics(const OfficeGauges& g) {
     for (const char* outcome : {"answered", "late", "pending", "missing"}) {
       auto it = g.readiness->providersByOutcome.find(outcome);
       out << "samband_readiness_latest_providers{mode=\"" << g.readiness->mode << "\",outcome=\""
-          << outcome << "\"} "
-          << (it == g.readiness->providersByOutcome.end() ? 0 : it->second) << '\n';
+          << outcome << "\"} " << (it == g.readiness->providersByOutcome.end() ? 0 : it->second)
+          << '\n';
     }
     family(out, "samband_readiness_latest_failed_self_tests", "gauge",
            "Answers to the newest readiness check with at least one failed self-test.");
@@ -73,8 +73,7 @@ std::string renderOfficeMetrics(const OfficeGauges& g) {
   for (const auto& d : g.openDirectives) {
     if (d.requireAck && d.unacknowledged > 0) ++waiting;
   }
-  family(out, "samband_directives_open", "gauge",
-         "Actual directives not yet expired.");
+  family(out, "samband_directives_open", "gauge", "Actual directives not yet expired.");
   out << "samband_directives_open " << g.openDirectives.size() << '\n';
   family(out, "samband_directives_unacknowledged", "gauge",
          "Open directives that require acknowledgement and that some recipient has not "

@@ -47,7 +47,7 @@ struct OfficeGauges {
   struct Checkpoints {
     uint64_t latestNumber = 0;  // 0: none signed yet
     int64_t latestSignedAtMs = 0;
-    int64_t framesBehind = 0;                 // archived frames after the newest checkpoint
+    int64_t framesBehind = 0;                  // archived frames after the newest checkpoint
     std::optional<bool> latestSignatureValid;  // nothing: no checkpoint or no city key stored
   };
   Checkpoints checkpoints;

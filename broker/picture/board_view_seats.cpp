@@ -42,10 +42,19 @@ std::string swedishKey(const std::string& s) {
     if (c == 0xC3 && i + 1 < s.size()) {
       const unsigned char d = static_cast<unsigned char>(s[i + 1]);
       const char* mapped = nullptr;
-      if (d == 0xA5 || d == 0x85) mapped = "\x7f" "1";  // å Å
-      if (d == 0xA4 || d == 0x84) mapped = "\x7f" "2";  // ä Ä
-      if (d == 0xB6 || d == 0x96) mapped = "\x7f" "3";  // ö Ö
-      if (d == 0xA9 || d == 0x89) mapped = "e";         // é É
+      if (d == 0xA5 || d == 0x85)
+        mapped =
+            "\x7f"
+            "1";  // å Å
+      if (d == 0xA4 || d == 0x84)
+        mapped =
+            "\x7f"
+            "2";  // ä Ä
+      if (d == 0xB6 || d == 0x96)
+        mapped =
+            "\x7f"
+            "3";                                 // ö Ö
+      if (d == 0xA9 || d == 0x89) mapped = "e";  // é É
       if (mapped != nullptr) {
         out += mapped;
         ++i;
@@ -234,9 +243,8 @@ common::Result<json> BoardView::seats(const SeatsFilter& filter) {
   json formOptions = json::array();
   std::vector<std::string> formNames;
   for (const auto& [f, years] : forms) formNames.push_back(f);
-  std::stable_sort(formNames.begin(), formNames.end(), [](const auto& a, const auto& b) {
-    return formOrder(a) < formOrder(b);
-  });
+  std::stable_sort(formNames.begin(), formNames.end(),
+                   [](const auto& a, const auto& b) { return formOrder(a) < formOrder(b); });
   for (const auto& f : formNames) formOptions.push_back({{"form", f}, {"years", forms[f]}});
   json districtOptions = json::array();
   for (const auto& d : districts) districtOptions.push_back(districtJson(d));

@@ -8,7 +8,8 @@ namespace samband::broker {
 
 using nlohmann::json;
 
-DistrictScope::DistrictScope(std::vector<std::string> districts) : districts_(std::move(districts)) {
+DistrictScope::DistrictScope(std::vector<std::string> districts)
+    : districts_(std::move(districts)) {
   std::sort(districts_.begin(), districts_.end());
   districts_.erase(std::unique(districts_.begin(), districts_.end()), districts_.end());
 }
@@ -85,7 +86,8 @@ void DistrictScope::restrictPlanningData(PlanningData& data) const {
   }
   data.input.cohorts = std::move(cohorts);
   auto keepUnits = [&](std::set<std::string>& set) {
-    for (auto it = set.begin(); it != set.end();) it = kept.count(*it) ? std::next(it) : set.erase(it);
+    for (auto it = set.begin(); it != set.end();)
+      it = kept.count(*it) ? std::next(it) : set.erase(it);
   };
   keepUnits(data.closedUnits);
   keepUnits(data.cannotContinueUnits);

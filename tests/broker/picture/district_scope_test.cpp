@@ -51,7 +51,8 @@ TEST(DistrictScope, RestrictsAPictureAndDropsProvidersLeftWithoutUnits) {
   EXPECT_EQ(picture["other_modes"], json::parse(R"([{"code": "11111111"}])"));
   EXPECT_TRUE(DistrictScope::hasProvider(picture, "1"));
   EXPECT_FALSE(DistrictScope::hasProvider(picture, "2"));
-  json untouched = json::parse(R"({"providers": [{"id": "3", "units": [{"code": "4", "district": null}]}]})");
+  json untouched =
+      json::parse(R"({"providers": [{"id": "3", "units": [{"code": "4", "district": null}]}]})");
   const json before = untouched;
   DistrictScope().restrictPicture(untouched);
   EXPECT_EQ(untouched, before);
@@ -73,7 +74,8 @@ TEST(DistrictScope, RestrictsThePlannersInputToItsDistricts) {
     data.unitsWithCapacity.insert(u.code);
   }
   data.providerNames = {{"p1", "Ett"}, {"p2", "Två"}, {"p3", "Tre"}};
-  data.unitsByProvider = {{"p1", {"11111111", "22222222"}}, {"p2", {"33333333"}}, {"p3", {"44444444"}}};
+  data.unitsByProvider = {
+      {"p1", {"11111111", "22222222"}}, {"p2", {"33333333"}}, {"p3", {"44444444"}}};
   data.closedUnits = {"22222222", "11111111"};
   data.cannotContinueUnits = {"33333333"};
   data.whatIfUnits = {"44444444", "11111111"};

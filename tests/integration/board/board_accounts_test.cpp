@@ -81,8 +81,9 @@ TEST_F(BoardPassword, RefusesAShortOrUnchangedPasswordAndMalformedBodies) {
   EXPECT_EQ(errorOf(change(desk, {{"old_password", kPassword}, {"new_password", kPassword}}), 400),
             "invalid_input");
   EXPECT_EQ(errorOf(change(desk, {{"old_password", kPassword}}), 400), "invalid_input");
-  EXPECT_EQ(errorOf(change(desk, {{"old_password", kPassword}, {"new_password", 12345678901}}), 400),
-            "invalid_input");
+  EXPECT_EQ(
+      errorOf(change(desk, {{"old_password", kPassword}, {"new_password", 12345678901}}), 400),
+      "invalid_input");
   EXPECT_EQ(errorOf(change(desk, {{"old_password", kPassword},
                                   {"new_password", kNewPassword},
                                   {"name", kOperator}}),
@@ -152,12 +153,24 @@ class BoardDistricts : public BoardFixture {
 TEST_F(BoardDistricts, ALimitedUserSeesOnlyTheirDistrictOnEveryApiAndExport) {
   auto sara = login(kSoder);
   EXPECT_EQ(sara.body["districts"], json::array({"Södermalm"}));
-  const std::vector<std::string> paths = {
-      "/api/session", "/api/picture", "/api/units", "/api/units?district=Kungsholmen",
-      "/api/units?q=Ekskolan", "/api/providers", "/api/providers/556677-8899", "/api/capacity",
-      "/api/seats", "/api/seats?form=grundskola", "/api/seats.csv",
-      "/api/seats.csv?totals=1", "/api/export.csv", "/api/export.csv?excel=1", "/api/whatif",
-      "/api/plan", "/api/plan?what_if=1&horizon=72h", "/api/contingency"};
+  const std::vector<std::string> paths = {"/api/session",
+                                          "/api/picture",
+                                          "/api/units",
+                                          "/api/units?district=Kungsholmen",
+                                          "/api/units?q=Ekskolan",
+                                          "/api/providers",
+                                          "/api/providers/556677-8899",
+                                          "/api/capacity",
+                                          "/api/seats",
+                                          "/api/seats?form=grundskola",
+                                          "/api/seats.csv",
+                                          "/api/seats.csv?totals=1",
+                                          "/api/export.csv",
+                                          "/api/export.csv?excel=1",
+                                          "/api/whatif",
+                                          "/api/plan",
+                                          "/api/plan?what_if=1&horizon=72h",
+                                          "/api/contingency"};
   for (const auto& path : paths) expectNothingElsewhere(path, body(sara, path));
 
   auto units = json::parse(body(sara, "/api/units"));

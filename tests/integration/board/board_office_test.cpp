@@ -72,9 +72,9 @@ TEST_F(BoardSeats, ListsUnitsWithFreeSeatsByDistrictAndSeatsWithTotalsPerDistric
   json s = get("/api/seats");
   // Kungsholmen (most seats first), then Södermalm, then the unit without a district; the row
   // without free seats is not listed.
-  EXPECT_EQ(codes(s), (std::vector<std::string>{"12345678/grundskola/1", "34567890/grundskola/1",
-                                                "23456789/forskoleklass/0",
-                                                "45678901/grundskola/1"}));
+  EXPECT_EQ(codes(s),
+            (std::vector<std::string>{"12345678/grundskola/1", "34567890/grundskola/1",
+                                      "23456789/forskoleklass/0", "45678901/grundskola/1"}));
   const json& first = s["units"][0];
   EXPECT_EQ(first["district"], "Kungsholmen");
   EXPECT_EQ(first["name"], "Ekskolan");
@@ -147,7 +147,10 @@ TEST_F(BoardSeats, TheCsvHasTheSameRowsAndTotalsAndNeutralisesFormulas) {
       << totals;
   EXPECT_NE(totals.find("\r\nSödermalm,forskoleklass,4,6,1,0,"), std::string::npos) << totals;
   const std::string excel = text("/api/seats.csv?totals=1&excel=1");
-  EXPECT_EQ(excel.rfind("\xEF\xBB\xBF" "district;school_form;", 0), 0u);
+  EXPECT_EQ(excel.rfind("\xEF\xBB\xBF"
+                        "district;school_form;",
+                        0),
+            0u);
 }
 
 TEST_F(BoardSeats, SeatsFromReportsOlderThanTheCalendarAllowsSayHowOldTheyAre) {
@@ -248,7 +251,8 @@ TEST_F(BoardOfficeMetrics, TheNewestReadinessCheckByOutcome) {
   common::ReadinessAnswerMsg answer;
   answer.checkId = *id;
   answer.results = {{"clock_skew", true, "12 ms"}, {"disk", false, "3 MB free"}};
-  ASSERT_TRUE(recordReadinessAnswer(db(), kProvider, answer, clock_.nowMs(), clock_.nowMs(), 0).ok());
+  ASSERT_TRUE(
+      recordReadinessAnswer(db(), kProvider, answer, clock_.nowMs(), clock_.nowMs(), 0).ok());
   auto m = samples("samband_readiness_latest_providers");
   EXPECT_EQ(m["{mode=\"actual\",outcome=\"answered\"}"], "1");
   EXPECT_EQ(m["{mode=\"actual\",outcome=\"pending\"}"], "1");
@@ -291,8 +295,9 @@ TEST_F(BoardOfficeMetrics, OpenDirectivesAndWhoHasNotAcknowledged) {
   ASSERT_TRUE(recordDirectiveAck(db(), kProvider, ack, clock_.nowMs()).ok());
   ack.kind = common::AckKind::ACKNOWLEDGED;
   ASSERT_TRUE(recordDirectiveAck(db(), kProvider, ack, clock_.nowMs()).ok());
-  EXPECT_EQ(samples("samband_directive_recipients_unacknowledged")["{directive=\"" + *first + "\"}"],
-            "1");
+  EXPECT_EQ(
+      samples("samband_directive_recipients_unacknowledged")["{directive=\"" + *first + "\"}"],
+      "1");
   EXPECT_EQ(samples("samband_directive_recipients_undelivered")["{directive=\"" + *first + "\"}"],
             "1");
   clock_.advanceMs(25 * 3600 * 1000LL);  // both expired after the default 24 h
@@ -303,8 +308,9 @@ TEST_F(BoardOfficeMetrics, OpenDirectivesAndWhoHasNotAcknowledged) {
 TEST_F(BoardOfficeMetrics, ProvidersByClockOffset) {
   auto m = samples("samband_providers_clock_offset");
   EXPECT_EQ(m["{range=\"unmeasured\"}"], "2");
-  db().db().exec("UPDATE providers SET clock_offset_ms=-180000 WHERE id='556677-8899';"
-                 "UPDATE providers SET clock_offset_ms=300 WHERE id='112233-4455'");
+  db().db().exec(
+      "UPDATE providers SET clock_offset_ms=-180000 WHERE id='556677-8899';"
+      "UPDATE providers SET clock_offset_ms=300 WHERE id='112233-4455'");
   m = samples("samband_providers_clock_offset");
   EXPECT_EQ(m["{range=\"under_1s\"}"], "1");
   EXPECT_EQ(m["{range=\"over_2min\"}"], "1");
@@ -317,7 +323,8 @@ TEST_F(BoardOfficeMetrics, CheckpointsKeepUpAndTheirSignatureIsChecked) {
   EXPECT_EQ(samples("samband_checkpoint_latest_number")[""], "0");
   EXPECT_EQ(samples("samband_checkpoint_frames_behind")[""], "1");
   EXPECT_TRUE(samples("samband_checkpoint_latest_signature_valid").empty());
-  ASSERT_TRUE(db().setMeta(kMetaCitySignPublic, common::toHex(city_->signPublic().data(), 32)).ok());
+  ASSERT_TRUE(
+      db().setMeta(kMetaCitySignPublic, common::toHex(city_->signPublic().data(), 32)).ok());
   Checkpointer checkpointer(db(), *city_);
   auto sealed = checkpointer.seal(clock_.nowMs());
   ASSERT_TRUE(sealed.ok() && *sealed);
@@ -340,7 +347,8 @@ TEST_F(BoardOfficeMetrics, EveryMetricNameIsDocumentedInBoardMd) {
   d.text = "Rapportera.";
   d.requireAck = true;
   ASSERT_TRUE(sendDirective(db(), *city_, d, clock_.nowMs()).ok());
-  ASSERT_TRUE(db().setMeta(kMetaCitySignPublic, common::toHex(city_->signPublic().data(), 32)).ok());
+  ASSERT_TRUE(
+      db().setMeta(kMetaCitySignPublic, common::toHex(city_->signPublic().data(), 32)).ok());
   Checkpointer checkpointer(db(), *city_);
   ASSERT_TRUE(checkpointer.seal(clock_.nowMs()).ok());
   std::ifstream file(std::string(SAMBAND_SOURCE_DIR) + "/docs/board.md");
