@@ -276,8 +276,7 @@ void GatedServer::admit(std::shared_ptr<Waiting> conn, bool fresh) {
         plainAnswer(429, "Too Many Requests", "too_many_connections",
                     "Too many connections from your address are waiting to send a request "
                     "(limit " +
-                        std::to_string(limits_.maxWaitingPerAddress) +
-                        ", [" + limits_.configTable +
+                        std::to_string(limits_.maxWaitingPerAddress) + ", [" + limits_.configTable +
                         "] max_waiting_per_address); close idle connections and retry in a few "
                         "seconds"));
   }

@@ -8,8 +8,8 @@ namespace samband::web {
 common::Result<std::pair<std::string, int>> parseHostPort(const std::string& listen,
                                                           int examplePort) {
   const std::string p = std::to_string(examplePort);
-  const std::string hint = " is not an address; write it as \"127.0.0.1:" + p + "\", \"0.0.0.0:" +
-                           p + "\" or \"[::1]:" + p + "\"";
+  const std::string hint = " is not an address; write it as \"127.0.0.1:" + p +
+                           "\", \"0.0.0.0:" + p + "\" or \"[::1]:" + p + "\"";
   std::string host;
   std::string port;
   if (!listen.empty() && listen[0] == '[') {

@@ -24,6 +24,21 @@ std::array<std::string, 3> throttleSubjects(const std::string& name, const std::
   return {"pair:" + addr + "\n" + name, "addr:" + addr, "user:" + name};
 }
 
+int64_t retryAfterSeconds(const LoginAdmission& admission) {
+  return (admission.waitMs + 999) / 1000;
+}
+
+std::string lockMessage(const LoginAdmission& admission) {
+  const char* why = admission.lockedBy == LockScope::address
+                        ? "Too many failed logins from your address. "
+                    : admission.lockedBy == LockScope::name
+                        ? "Too many failed logins for this name from addresses that have been "
+                          "failing. "
+                        : "Too many failed logins for this name from your address. ";
+  return std::string(why) + "Wait " + std::to_string(retryAfterSeconds(admission)) +
+         " s and try again";
+}
+
 LoginAdmission admitAttempt(FailureRows& rows, const ThrottleRules& rules, int64_t nowMs) {
   LoginAdmission out;
   auto live = [&](const std::optional<FailureCount>& row) {

@@ -55,6 +55,11 @@ using FailureRows = std::array<std::optional<FailureCount>, 3>;
 // versions keep their meaning.)
 std::array<std::string, 3> throttleSubjects(const std::string& name, const std::string& addr);
 
+// What to tell a refused login: "Too many failed logins ... Wait N s and try again", and N
+// (the Retry-After), rounded up to whole seconds.
+std::string lockMessage(const LoginAdmission& admission);
+int64_t retryAfterSeconds(const LoginAdmission& admission);
+
 // Decides one login attempt at `nowMs` and updates `rows` to be written back: refused while a
 // lock applies (nothing counted), otherwise counted as a failure at once.
 LoginAdmission admitAttempt(FailureRows& rows, const ThrottleRules& rules, int64_t nowMs);

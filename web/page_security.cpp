@@ -31,8 +31,8 @@ bool isSameOrigin(const httplib::Request& req) {
 
 std::string sessionCookie(const std::string& name, const std::string& token, int64_t maxAgeS,
                           bool secure) {
-  std::string c = name + "=" + token + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
-                  std::to_string(maxAgeS);
+  std::string c = name + "=" + token +
+                  "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(maxAgeS);
   if (secure) c += "; Secure";
   return c;
 }

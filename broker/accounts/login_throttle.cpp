@@ -18,8 +18,8 @@ template <typename Decide>
 void onRules(std::vector<std::optional<LoginFailureRow>>& rows, Decide decide) {
   web::FailureRows view;
   for (size_t i = 0; i < view.size() && i < rows.size(); ++i) {
-    if (rows[i]) view[i] = web::FailureCount{rows[i]->failures, rows[i]->lastFailureAt,
-                                             rows[i]->lockedUntil};
+    if (rows[i])
+      view[i] = web::FailureCount{rows[i]->failures, rows[i]->lastFailureAt, rows[i]->lockedUntil};
   }
   decide(view);
   for (size_t i = 0; i < view.size() && i < rows.size(); ++i) {
@@ -40,9 +40,8 @@ common::Result<LoginAdmission> LoginThrottle::admit(const std::string& name,
   if (auto s = AccountsStore(store_).updateLoginFailures(
           subjects(name, addr), nowMs - web::kKeepFailureRowsMs,
           [&](std::vector<std::optional<LoginFailureRow>>& rows) {
-            onRules(rows, [&](web::FailureRows& view) {
-              out = web::admitAttempt(view, rules_, nowMs);
-            });
+            onRules(rows,
+                    [&](web::FailureRows& view) { out = web::admitAttempt(view, rules_, nowMs); });
           });
       !s) {
     return s.error();

@@ -20,8 +20,8 @@ namespace samband::broker {
 
 // The rules and their results are web/'s (web/login_throttle_rules.h), shared with the agent's
 // reporting page; the board names them as before.
-using web::lockScopeName;
 using web::LockScope;
+using web::lockScopeName;
 using web::LoginAdmission;
 using web::ThrottleRules;
 

@@ -23,8 +23,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int kMaxConcurrentVerifications = 2;
-
 common::RateLimiter& loginLogLimiter() {
   // Shared by all boards of the process; only rate-limits log lines.
   static common::RateLimiter limiter(5);
@@ -33,37 +31,12 @@ common::RateLimiter& loginLogLimiter() {
 
 }  // namespace
 
-const std::string& Board::dummyHash() {
-  // Verifying against this for unknown names makes them take as long as known ones.
-  std::call_once(dummyOnce_, [this] {
-    auto h = hashPassword(randomToken());
-    dummyHash_ = h ? *h : std::string();
-  });
-  return dummyHash_;
-}
-
 json sessionJson(const Session& session) {
   return {{"name", session.userName},
           {"role", roleName(session.role)},
           {"csrf_token", session.csrfToken},
           {"expires_at", common::formatRfc3339(session.expiresAt)},
           {"districts", session.districts}};
-}
-
-bool Board::verifyBounded(const std::string& hash, const std::string& password) {
-  {
-    std::unique_lock<std::mutex> lock(verifyMutex_);
-    verifyFree_.wait(lock, [&] { return verifying_ < kMaxConcurrentVerifications; });
-    ++verifying_;
-  }
-  counters_.passwordChecks++;
-  const bool ok = verifyPassword(hash, password);
-  {
-    std::lock_guard<std::mutex> lock(verifyMutex_);
-    --verifying_;
-  }
-  verifyFree_.notify_one();
-  return ok;
 }
 
 bool Board::isSameOrigin(const httplib::Request& req) const { return web::isSameOrigin(req); }
@@ -151,23 +124,16 @@ void Board::login(const httplib::Request& req, httplib::Response& res) {
       if (scope == LockScope::address) counters_.lockoutsAddress++;
       if (scope == LockScope::name) counters_.lockoutsName++;
     }
-    if (int64_t wait = admission->waitMs; wait > 0) {
+    if (admission->waitMs > 0) {
       sodium_memzero(password.data(), password.size());
       counters_.loginsThrottled++;
-      int64_t seconds = (wait + 999) / 1000;
-      const char* why = admission->lockedBy == LockScope::address
-                            ? "Too many failed logins from your address. "
-                        : admission->lockedBy == LockScope::name
-                            ? "Too many failed logins for this name from addresses that have been "
-                              "failing. "
-                            : "Too many failed logins for this name from your address. ";
+      const int64_t seconds = web::retryAfterSeconds(*admission);
       res.set_header("Retry-After", std::to_string(seconds));
-      return reply(
-          res, 429,
-          {{"error", "too_many_attempts"},
-           {"retry_after_s", seconds},
-           {"scope", lockScopeName(admission->lockedBy)},
-           {"message", std::string(why) + "Wait " + std::to_string(seconds) + " s and try again"}});
+      return reply(res, 429,
+                   {{"error", "too_many_attempts"},
+                    {"retry_after_s", seconds},
+                    {"scope", lockScopeName(admission->lockedBy)},
+                    {"message", web::lockMessage(*admission)}});
     }
     std::optional<Credentials> user;
     {
@@ -183,8 +149,9 @@ void Board::login(const httplib::Request& req, httplib::Response& res) {
       }
       user = *found;
     }
-    const bool ok =
-        verifyBounded(user ? user->passwordHash : dummyHash(), password) && user.has_value();
+    counters_.passwordChecks++;
+    const bool ok = passwordChecker_.check(
+        user ? std::optional<std::string>(user->passwordHash) : std::nullopt, password);
     const int64_t now = clock_.nowMs();
     if (!ok) {
       // Already counted by admit().
@@ -307,8 +274,9 @@ void Board::changePassword(const httplib::Request& req, httplib::Response& res,
       }
       user = *found;
     }
-    const bool ok = verifyBounded(user ? user->passwordHash : dummyHash(), oldPassword) &&
-                    user.has_value();
+    counters_.passwordChecks++;
+    const bool ok = passwordChecker_.check(
+        user ? std::optional<std::string>(user->passwordHash) : std::nullopt, oldPassword);
     sodium_memzero(oldPassword.data(), oldPassword.size());
     if (!ok) {
       sodium_memzero(newPassword.data(), newPassword.size());
