@@ -253,6 +253,16 @@ CREATE TABLE calendar_holidays (
   PRIMARY KEY (from_date, to_date, name)
 );
 )sql",
+    // 8: accounts as an office runs them (issue 13): a user limited to districts sees only their
+    // units (no rows: every district), and when a password was last changed.
+    R"sql(
+CREATE TABLE user_districts (
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  district TEXT NOT NULL,
+  PRIMARY KEY (user_id, district)
+);
+ALTER TABLE users ADD COLUMN password_changed_at INTEGER;
+)sql",
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kSchemaVersion,
               "every migration raises kSchemaVersion by one");
