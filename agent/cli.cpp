@@ -1,6 +1,6 @@
-// The samband-agent command line (CLI11): init, run, report, last, status, inbox, confirm, ack,
-// export, rotate-key, receipt. Each command turns its flags into a request for the code that does
-// the work and prints one clear sentence on failure.
+// The samband-agent command line (CLI11): init, setup, run, report, last, status, inbox, confirm,
+// ack, export, rotate-key, receipt, doctor. Each command turns its flags into a request for the
+// code that does the work and prints one clear sentence on failure.
 #include "agent/cli.h"
 
 #include <CLI/CLI.hpp>
@@ -19,6 +19,7 @@
 #include "agent/agent_status.h"
 #include "agent/daemon.h"
 #include "agent/database.h"
+#include "agent/doctor.h"
 #include "agent/inbox_commands.h"
 #include "agent/key_rotation.h"
 #include "agent/last_report.h"
@@ -30,6 +31,7 @@
 #include "agent/report_json.h"
 #include "agent/report_request.h"
 #include "agent/report_submit.h"
+#include "agent/setup.h"
 #include "common/clock.h"
 #include "common/identity.h"
 #include "common/log.h"
@@ -155,8 +157,8 @@ int runReport(const std::string& configPath, ReportRequest request, const CountF
     if (!body) return fail(body.error());
     auto parsed = parseReportJson(*body);
     if (!parsed) {
-      return fail(common::invalidInput(
-          (jsonPath == "-" ? std::string("stdin") : jsonPath) + ": " + parsed.error().message));
+      return fail(common::invalidInput((jsonPath == "-" ? std::string("stdin") : jsonPath) + ": " +
+                                       parsed.error().message));
     }
     request = std::move(*parsed);
   }
@@ -452,6 +454,12 @@ int runAgentCli(int argc, char** argv) {
       "switches once the broker acknowledges it");
   rotateCmd->add_option("--config", rotateConfig, "Path to agent.toml")->required();
 
+  // setup, doctor (agent/setup.h, agent/doctor.h)
+  SetupRequest setup;
+  auto* setupCmd = addSetupCommand(app, setup);
+  DoctorOptions doctor;
+  auto* doctorCmd = addDoctorCommand(app, doctor);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -467,6 +475,8 @@ int runAgentCli(int argc, char** argv) {
 
   try {
     if (initCmd->parsed()) return runInit(init);
+    if (setupCmd->parsed()) return runSetupCommand(setup, std::cin, std::cout, std::cerr);
+    if (doctorCmd->parsed()) return runDoctorCommand(doctor, std::cout);
     if (runCmd->parsed()) return runRun(configPath);
     if (reportCmd->parsed()) {
       report.operational = given(oOperational, text.operational);

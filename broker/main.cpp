@@ -23,6 +23,9 @@ int main(int argc, char** argv) {
   auto* initCmd =
       app.add_subcommand("init", "Create a broker directory: config, city keys, database");
   initCmd->add_option("--dir", init.dir, "Directory to create")->required();
+  initCmd->add_option("--config", init.config,
+                      "Write broker.toml here instead of into --dir (the packages: "
+                      "/etc/samband/broker.toml)");
   initCmd->add_option("--listen", init.listen, "ZeroMQ endpoint for agents");
   initCmd->add_option("--board-listen", init.boardListen, "HTTP address of the board");
 
