@@ -152,7 +152,9 @@ int main(int argc, char** argv) {
       readinessCmd->add_subcommand("report", "Who answered, late, missing; exit 3 if not all OK");
   readinessReportCmd->add_option("--config", config, "Path to broker.toml")->required();
   readinessReportCmd->add_option("--check", checkId, "Check id (default: the newest)");
-  readinessReportCmd->add_option("--date", date, "The newest check of this day (YYYY-MM-DD)");
+  readinessReportCmd->add_option("--date", date,
+                                 "The newest check of this day (YYYY-MM-DD, or today: a day "
+                                 "without a scheduled check then exits 0)");
   readinessReportCmd->add_option("--format", format, "text, json or csv")
       ->check(CLI::IsMember({"text", "json", "csv"}));
 
