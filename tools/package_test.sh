@@ -19,6 +19,7 @@ MIRROR=${SAMBAND_DEBIAN_MIRROR:-$(sed -n 's/^URIs: *\([^ ]*debian\)$/\1/p' \
   /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)}
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 OUT=build-packages
+LOGS=$CACHE/last-run  # the logs of the latest run, for a look after a failure
 
 step() { echo "== [$(( $(date +%s) - started )) s] $*"; }
 die() { echo "package-test: FAILED: $*" >&2; exit 1; }
@@ -44,6 +45,7 @@ if [ ! -s "$base" ]; then
   tar -C "$tmpbase" -cf "$base.partial" . && mv "$base.partial" "$base"
   rm -rf "$tmpbase"
 fi
+rm -rf "$LOGS" && mkdir -p "$LOGS"
 root=$(mktemp -d /var/tmp/samband-package-test.XXXXXX)
 pids=()
 cleanup() {
@@ -73,7 +75,7 @@ install_debs() {  # VERSION
   rm -f "$root"/tmp/debs/*.deb
   cp "$OUT"/samband-{agent,broker,tools}_"$1"_*.deb "$root/tmp/debs/"
   in_root sh -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /tmp/debs/*.deb' \
-    >"$root/../$(basename "$root").apt.log" 2>&1 || { cat "$root/../$(basename "$root").apt.log"; die "apt-get install of $1 failed"; }
+    >"$LOGS/apt-$1.log" 2>&1 || { cat "$LOGS/apt-$1.log"; die "apt-get install of $1 failed"; }
 }
 
 step "install the $version packages (Depends pull in the libraries)"
@@ -90,7 +92,7 @@ done
 # --- files, owners, modes ---------------------------------------------------------------------
 expect() {  # PATH OWNER:GROUP MODE
   local got
-  got=$(stat -c '%U:%G %a' "$root$1" 2>/dev/null) || die "$1 is missing"
+  got=$(in_root stat -c '%U:%G %a' "$1" 2>/dev/null) || die "$1 is missing"
   [ "$got" = "$2 $3" ] || die "$1 is $got, expected $2 $3"
 }
 step "check files, owners and modes"
@@ -135,8 +137,8 @@ in_root samband-broker init --dir /var/lib/samband --config /etc/samband/broker.
 sed -i 's/^enabled = true/enabled = false/' "$root/etc/samband/broker.toml"
 in_root samband-agent setup --no-input --provider 556677-8899 --name "Paketskolan AB" \
   --broker "127.0.0.1:$port" --city-keys /var/lib/samband/city.pub --unit 12345678 \
-  --duty-contact "IT-jour 08-123 456 78" | tee "$root.setup.log"
-grep -q "Enrolment request: /var/lib/samband/enroll-request.json" "$root.setup.log" \
+  --duty-contact "IT-jour 08-123 456 78" | tee "$LOGS/setup.log"
+grep -q "Enrolment request: /var/lib/samband/enroll-request.json" "$LOGS/setup.log" \
   || die "setup did not print the enrolment request path"
 expect /etc/samband/broker.toml root:root 644
 expect /etc/samband/agent.toml root:root 644
@@ -150,7 +152,7 @@ as_samband samband-broker enroll --config /etc/samband/broker.toml \
 
 exec_start() { sed -n 's/^ExecStart=//p' "$root/lib/systemd/system/$1"; }
 start_daemons() {
-  local log=$root/../$(basename "$root")
+  local log=$LOGS/run
   # shellcheck disable=SC2046
   as_samband $(exec_start samband-broker.service) >"$log.broker.log" 2>&1 &
   pids+=($!); broker_pid=$!
@@ -175,7 +177,7 @@ report_arrives() {  # NOTE
     fi
     sleep 0.2
   done
-  cat "$root/../$(basename "$root").agent.log"
+  cat "$LOGS/run.agent.log"
   die "the report '$1' did not arrive at the broker within 30 s"
 }
 
@@ -188,7 +190,7 @@ stop_daemons
 # --- upgrade ------------------------------------------------------------------------------------
 keep=(/etc/samband/agent.toml /etc/samband/broker.toml /var/lib/samband/agent.identity
       /var/lib/samband/city.identity /var/lib/samband/city.pub)
-sums() { (cd "$root" && for f in "${keep[@]}"; do sha256sum ".$f"; stat -c '%n %U:%G %a' ".$f"; done); }
+sums() { for f in "${keep[@]}"; do in_root sha256sum "$f"; in_root stat -c '%n %U:%G %a' "$f"; done; }
 before_upgrade=$(sums)
 step "rebuild as $upgrade_version and upgrade"
 DEB_VERSION=$upgrade_version LINTIAN=0 ./tools/deb.sh >/dev/null
