@@ -47,6 +47,6 @@ debs=("$out"/samband-agent_"$version"_*.deb "$out"/samband-broker_"$version"_*.d
 for d in "${debs[@]}"; do [ -f "$d" ] || { echo "deb.sh: $d was not built" >&2; exit 1; }; done
 if [ "${LINTIAN:-1}" != 0 ]; then
   echo "lintian ${debs[*]}"
-  lintian --fail-on error --info --no-tag-display-limit "${debs[@]}"
+  lintian --fail-on error --info --tag-display-limit 0 "${debs[@]}"
 fi
 ls -l "${debs[@]}"

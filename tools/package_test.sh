@@ -49,7 +49,7 @@ rm -rf "$LOGS" && mkdir -p "$LOGS"
 root=$(mktemp -d /var/tmp/samband-package-test.XXXXXX)
 pids=()
 cleanup() {
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
   for m in var/cache/apt/archives dev proc; do
     mountpoint -q "$root/$m" 2>/dev/null && umount -l "$root/$m" || true
   done
@@ -128,7 +128,10 @@ free_port() {
   done
 }
 port=$(free_port); board=$(free_port)
-as_samband() { chroot --userspec="$uid:$gid" "$root" env -i PATH=/usr/bin:/bin HOME=/var/lib/samband LANG=C.UTF-8 "$@"; }
+# The samband user's environment inside the root. An array, not a function, where the pid
+# matters: `chroot` and `env` exec, so $! of a background "${as_samband[@]}" CMD & is CMD's.
+as_samband=(chroot --userspec="$uid:$gid" "$root" env -i PATH=/usr/bin:/bin HOME=/var/lib/samband LANG=C.UTF-8)
+as_samband() { "${as_samband[@]}" "$@"; }
 
 step "samband-broker init and samband-agent setup (as root, as an administrator would)"
 in_root samband-broker init --dir /var/lib/samband --config /etc/samband/broker.toml \
@@ -154,12 +157,12 @@ exec_start() { sed -n 's/^ExecStart=//p' "$root/lib/systemd/system/$1"; }
 start_daemons() {
   local log=$LOGS/run
   # shellcheck disable=SC2046
-  as_samband $(exec_start samband-broker.service) >"$log.broker.log" 2>&1 &
+  "${as_samband[@]}" $(exec_start samband-broker.service) >"$log.broker.log" 2>&1 &
   pids+=($!); broker_pid=$!
   for _ in $(seq 100); do grep -q "listening on" "$log.broker.log" && break; sleep 0.1; done
   grep -q "listening on" "$log.broker.log" || { cat "$log.broker.log"; die "the broker did not start"; }
   # shellcheck disable=SC2046
-  as_samband $(exec_start samband-agent.service) >"$log.agent.log" 2>&1 &
+  "${as_samband[@]}" $(exec_start samband-agent.service) >"$log.agent.log" 2>&1 &
   pids+=($!); agent_pid=$!
 }
 stop_daemons() {
@@ -205,14 +208,17 @@ stop_daemons
 
 # --- remove, purge --------------------------------------------------------------------------------
 step "remove: programs gone, config, keys and data kept"
-in_root apt-get remove -y -q samband-agent samband-broker samband-tools >/dev/null
+in_root apt-get remove -y -q samband-agent samband-broker samband-tools >"$LOGS/remove.log" 2>&1 \
+  || { cat "$LOGS/remove.log"; die "apt-get remove failed"; }
 [ ! -e "$root/usr/bin/samband-broker" ] || die "remove left /usr/bin/samband-broker"
 for f in "${keep[@]}" /var/lib/samband/samband.db /var/lib/samband/outbox.db; do
   [ -e "$root$f" ] || die "remove deleted $f (only purge may)"
 done
 echo "an administrator's backup" > "$root/var/lib/samband/backup-2027-01-01.db"
 step "purge: what the packages made is gone, the administrator's file stays"
-in_root apt-get purge -y -q samband-agent samband-broker samband-tools >/dev/null
+# dpkg, not apt: samband-tools has no files left to purge, so apt no longer knows it.
+in_root dpkg --purge samband-agent samband-broker samband-tools >"$LOGS/purge.log" 2>&1 \
+  || { cat "$LOGS/purge.log"; die "dpkg --purge failed"; }
 for f in "${keep[@]}" /var/lib/samband/samband.db /var/lib/samband/outbox.db \
          /var/lib/samband/enroll-request.json /etc/samband /lib/systemd/system/samband-agent.service; do
   [ ! -e "$root$f" ] || die "purge left $f"
