@@ -23,6 +23,9 @@ int main(int argc, char** argv) {
   auto* initCmd =
       app.add_subcommand("init", "Create a broker directory: config, city keys, database");
   initCmd->add_option("--dir", init.dir, "Directory to create")->required();
+  initCmd->add_option("--config", init.config,
+                      "Write broker.toml here instead of into --dir (the packages: "
+                      "/etc/samband/broker.toml)");
   initCmd->add_option("--listen", init.listen, "ZeroMQ endpoint for agents");
   initCmd->add_option("--board-listen", init.boardListen, "HTTP address of the board");
 
@@ -161,7 +164,9 @@ int main(int argc, char** argv) {
       readinessCmd->add_subcommand("report", "Who answered, late, missing; exit 3 if not all OK");
   readinessReportCmd->add_option("--config", config, "Path to broker.toml")->required();
   readinessReportCmd->add_option("--check", checkId, "Check id (default: the newest)");
-  readinessReportCmd->add_option("--date", date, "The newest check of this day (YYYY-MM-DD)");
+  readinessReportCmd->add_option("--date", date,
+                                 "The newest check of this day (YYYY-MM-DD, or today: a day "
+                                 "without a scheduled check then exits 0)");
   readinessReportCmd->add_option("--format", format, "text, json or csv")
       ->check(CLI::IsMember({"text", "json", "csv"}));
 
