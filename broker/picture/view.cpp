@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iomanip>
 #include <map>
 #include <sstream>
 
@@ -173,6 +174,13 @@ std::string pictureText(const json& picture) {
       if (!u["pupils_present"].is_null()) out << "  pupils " << u["pupils_present"];
       if (!u["staff_available"].is_null()) out << "  staff " << u["staff_available"];
       if (!u["reported_at"].is_null()) out << "  at " << u["reported_at"].get<std::string>();
+      if (u["age_school_hours"].is_number()) {
+        // The age the board judges "old" by: school time while the calendar excuses silence.
+        std::ostringstream hours;
+        hours << std::fixed << std::setprecision(1) << u["age_school_hours"].get<double>();
+        out << "  age " << hours.str() << " h"
+            << (picture.value("age_counts", "") == "school_time" ? " of school time" : "");
+      }
       out << "\n";
     }
   }
