@@ -39,9 +39,13 @@ int main(int argc, char** argv) {
                       "Move units that belong to another provider to this one");
 
   bool json = false;
+  std::string asOf;
   auto* statusCmd = app.add_subcommand("status", "Print the current picture");
   statusCmd->add_option("--config", config, "Path to broker.toml")->required();
   statusCmd->add_flag("--json", json, "Print JSON");
+  statusCmd->add_option("--as-of", asOf,
+                        "The picture as it was at this moment, rebuilt from the archive "
+                        "(local time 2027-02-23T09:40, or RFC 3339 with an offset)");
 
   std::string cityKeys;
   std::vector<std::string> receipts;
@@ -205,7 +209,7 @@ int main(int argc, char** argv) {
     return runServe(config);
   }
   if (*enrollCmd) return runEnroll(config, requests, transfer);
-  if (*statusCmd) return runStatus(config, json);
+  if (*statusCmd) return runStatus(config, json, asOf);
   if (*auditCmd) return runAudit(config, json, cityKeys, receipts);
   if (*certifyCmd) return runCertifyKeys(config);
   if (*revokeCmd) return runRevoke(config, keyId);

@@ -19,6 +19,8 @@
 #include "broker/cli/broker_config.h"
 #include "broker/cli/city_writer.h"
 #include "broker/ingest/server.h"
+#include "broker/picture/as_of.h"
+#include "broker/picture/moment.h"
 #include "broker/picture/view.h"
 #include "broker/store/roster_store.h"
 #include "broker/store/store.h"
@@ -183,14 +185,28 @@ int runEnroll(const std::string& configPath, const std::vector<std::string>& req
   return status;
 }
 
-int runStatus(const std::string& configPath, bool json) {
+int runStatus(const std::string& configPath, bool json, const std::string& asOf) {
   auto cfg = loadBrokerConfig(configPath);
   if (!cfg) return fail(cfg.error().message);
   auto store = Store::open(cfg->databasePath, Store::Access::readOnly);
   if (!store) return fail(store.error().message);
   common::SystemClock clock;
   applyTimeZone(cfg->readiness.timeZone);  // school days are local dates
-  auto picture = currentPicture(**store, cfg->liveness, clock.nowMs(), cfg->holidays);
+  common::Result<nlohmann::json> picture = nlohmann::json();
+  if (asOf.empty()) {
+    picture = currentPicture(**store, cfg->liveness, clock.nowMs(), cfg->holidays);
+  } else {
+    auto moment = parseMoment(asOf, "--as-of");
+    if (!moment) return fail(moment.error().message);
+    auto past = pictureAsOf(**store, *moment, clock.nowMs());
+    if (!past) {
+      return fail("--as-of: " + past.error().message,
+                  past.error().kind == common::ErrorKind::invalidInput ? kExitUsage
+                                                                        : kExitFailure);
+    }
+    picture = currentPicture((*past)->store(), cfg->liveness, *moment, cfg->holidays,
+                             &(*past)->moment());
+  }
   if (!picture) return fail("cannot read the picture: " + picture.error().message, kExitFailure);
   if (json) {
     std::cout << picture->dump(2) << "\n";

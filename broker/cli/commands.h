@@ -23,7 +23,9 @@ int runInit(const InitOptions& o);
 int runServe(const std::string& configPath);
 int runEnroll(const std::string& configPath, const std::vector<std::string>& requests,
               bool allowTransfer);
-int runStatus(const std::string& configPath, bool json);
+// The picture now, or with `asOf` (a moment as parseMoment() reads it) the picture as it was
+// then, rebuilt from the archive (docs/inquiry.md).
+int runStatus(const std::string& configPath, bool json, const std::string& asOf = "");
 // `cityKeysPath` (city.pub) may be empty: the key recorded in the database is used, and said.
 // Exit 0 only when every check holds.
 int runAudit(const std::string& configPath, bool json, const std::string& cityKeysPath = "",

@@ -57,7 +57,9 @@ ALLOWED = {
     "broker/planning": ["schemas", "common"],
     "broker/city": ["schemas", "common", "broker/store"],
     "broker/accounts": ["schemas", "common", "broker/store"],
-    "broker/picture": ["schemas", "common", "broker/store", "broker/planning"],
+    # The picture at a past moment replays readiness answers and directive acknowledgements
+    # through the city's own calls (issue 13).
+    "broker/picture": ["schemas", "common", "broker/store", "broker/city", "broker/planning"],
     "broker/ingest": ["schemas", "common", "broker/store", "broker/city", "broker/metrics"],
     "broker/audit": ["schemas", "common", "broker/store", "broker/city"],
     "broker/board": ["schemas", "common", "broker/store", "broker/picture", "broker/city",
