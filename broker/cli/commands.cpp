@@ -21,6 +21,7 @@
 #include "broker/ingest/server.h"
 #include "broker/picture/as_of.h"
 #include "broker/picture/moment.h"
+#include "broker/picture/snapshotter.h"
 #include "broker/picture/view.h"
 #include "broker/store/roster_store.h"
 #include "broker/store/store.h"
@@ -126,8 +127,11 @@ int runServe(const std::string& configPath) {
   }
   Scheduler scheduler(cfg->databasePath, **city, clock, cfg->readiness);
   if (auto s = scheduler.start(); !s) return fail(s.error().message, kExitFailure);
+  Snapshotter snapshotter(cfg->databasePath, cfg->snapshotEveryFrames, clock);
+  if (auto s = snapshotter.start(); !s) return fail(s.error().message, kExitFailure);
   int sig = 0;
   sigwait(&stopSignals, &sig);
+  snapshotter.stop();
   scheduler.stop();
   common::logInfo("broker", "stopping on signal " + std::to_string(sig));
   board.stop();

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "broker/picture/liveness.h"
+#include "broker/picture/view.h"
 #include "broker/store/store.h"
 #include "common/result.h"
 #include "common/school_calendar.h"
@@ -35,8 +36,15 @@ struct UnitFilter {
 // answers 503). csv() is in board_view_csv.cpp.
 class BoardView {
  public:
-  BoardView(Store& store, BoardViewRules rules, int64_t nowMs)
-      : store_(store), rules_(rules), nowMs_(nowMs) {}
+  // With `moment` (must outlive the view), `store` is a picture rebuilt for that past moment
+  // (as_of.h): every answer is as of moment->asOfMs and says so ("as_of"), and a provider's
+  // history comes from moment->archive, up to the moment's newest frame.
+  BoardView(Store& store, BoardViewRules rules, int64_t nowMs,
+            const PictureMoment* moment = nullptr)
+      : store_(store),
+        rules_(rules),
+        nowMs_(moment != nullptr ? moment->asOfMs : nowMs),
+        moment_(moment) {}
 
   // currentPicture() plus: level, newest_report_at, summary, per-unit extras, exercise.
   common::Result<nlohmann::json> picture();
@@ -57,6 +65,7 @@ class BoardView {
   Store& store_;
   BoardViewRules rules_;
   int64_t nowMs_;
+  const PictureMoment* moment_;
 };
 
 // Marks (or unmarks) a unit as failing for what-if takeover planning. Changes no report.

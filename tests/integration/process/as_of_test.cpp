@@ -7,6 +7,7 @@
 // leaves out"): each provider's liveness, last_seen and clock_offset_s come from heartbeats,
 // which are not archived, and the refusal counters are counted, not archived. Everything else
 // must be equal, key for key, ages included (they are counted to the moment asked for).
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 
 #include <regex>
@@ -26,6 +27,18 @@ constexpr const char* kC = "556000-0002";
 
 class AsOf : public CityFixture {
  protected:
+  // Snapshots every few frames, so most moments are rebuilt from one (the rest replay from the
+  // first frame): both paths are compared with the live picture.
+  void SetUp() override {
+    CityFixture::SetUp();
+    setTomlKey(brokerConfig(), "picture", "snapshot_every_frames", "4");
+  }
+
+  int64_t snapshots() {
+    SQLite::Database db(brokerDir() + "/samband.db", SQLite::OPEN_READONLY);
+    return db.execAndGet("SELECT count(*) FROM picture_snapshots").getInt64();
+  }
+
   CommandResult broker(std::vector<std::string> args) {
     args.insert(args.begin(), brokerBin());
     args.push_back("--config");
@@ -144,6 +157,10 @@ TEST_F(AsOf, EveryRecordedLivePictureIsRebuiltFromTheArchive) {
   runB->terminate();
   report(a, "11111111", {"--operational", "normal", "--clear-reason"});
   drained({a});
+
+  const int64_t frames = recorded.back()["frames"];
+  ASSERT_TRUE(waitUntil([&] { return snapshots() >= frames / 4; }, std::chrono::seconds(20)))
+      << snapshots() << " snapshots for " << frames << " frames";
 
   ASSERT_EQ(recorded.size(), 5u);
   EXPECT_EQ(recorded[3]["level"], "heightened");
