@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include "broker/board/board.h"
+#include "broker/board/board_as_of.h"
 #include "broker/board/board_http.h"
 #include "broker/picture/board_view.h"
 #include "common/clock.h"
@@ -29,10 +30,14 @@ void Board::exportCsv(const httplib::Request& req, httplib::Response& res) {
   auto lease = readPool_.acquire();
   if (!lease) return unavailable(res, lease.error().message);
   const int64_t now = clock_.nowMs();
-  auto made = BoardView(**lease, rules, now).csv();
+  RequestedView requested;
+  if (!viewFor(req, res, **lease, rules, now, requested)) return;
+  auto made = requested.view->csv();
   if (!made) return unavailable(res, made.error().message);
   std::string csv = std::move(*made);
-  std::string name = "samband-" + compactStamp(now);
+  std::string name = "samband-" + compactStamp(requested.past ? requested.past->moment().asOfMs
+                                                              : now);
+  if (requested.past) name += "-as-of";
   if (req.get_param_value("excel") == "1") {
     // Swedish Excel expects semicolons and needs the BOM to read UTF-8.
     std::string out = "\xEF\xBB\xBF";

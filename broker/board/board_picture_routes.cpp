@@ -1,11 +1,13 @@
 // See board.h: the picture's read endpoints (/api/picture, units, providers, a provider's
-// history, capacity, what-if marks) and the operator's what-if mark, all rendered by BoardView.
+// history, capacity, what-if marks) and the operator's what-if mark, all rendered by BoardView;
+// each read takes `?as_of=MOMENT` for the picture at a past moment (board_as_of.h).
 #include <httplib.h>
 
 #include <functional>
 #include <nlohmann/json.hpp>
 
 #include "broker/board/board.h"
+#include "broker/board/board_as_of.h"
 #include "broker/board/board_http.h"
 #include "broker/picture/board_view.h"
 #include "common/log.h"
@@ -25,8 +27,9 @@ void Board::pictureRoutes() {
                            const httplib::Request& req, httplib::Response& res, const Session&) {
                          auto lease = readPool_.acquire();
                          if (!lease) return unavailable(res, lease.error().message);
-                         BoardView view(**lease, rules, clock_.nowMs());
-                         auto answer = body(view, req);
+                         RequestedView requested;
+                         if (!viewFor(req, res, **lease, rules, clock_.nowMs(), requested)) return;
+                         auto answer = body(*requested.view, req);
                          if (!answer) return unavailable(res, answer.error().message);
                          reply(res, 200, *answer);
                        });
@@ -52,7 +55,9 @@ void Board::pictureRoutes() {
           }
           auto lease = readPool_.acquire();
           if (!lease) return unavailable(res, lease.error().message);
-          auto answer = BoardView(**lease, rules, clock_.nowMs()).capacity(mode);
+          RequestedView requested;
+          if (!viewFor(req, res, **lease, rules, clock_.nowMs(), requested)) return;
+          auto answer = requested.view->capacity(mode);
           if (!answer) return unavailable(res, answer.error().message);
           reply(res, 200, *answer);
         }));
@@ -64,7 +69,9 @@ void Board::pictureRoutes() {
           int limit = static_cast<int>(clampParam(req, "limit", 50, 1, 500));
           auto lease = readPool_.acquire();
           if (!lease) return unavailable(res, lease.error().message);
-          auto detail = BoardView(**lease, rules, clock_.nowMs()).provider(id, before, limit);
+          RequestedView requested;
+          if (!viewFor(req, res, **lease, rules, clock_.nowMs(), requested)) return;
+          auto detail = requested.view->provider(id, before, limit);
           if (!detail) return unavailable(res, detail.error().message);
           if (!*detail) {
             return problem(res, 404, "not_found",
