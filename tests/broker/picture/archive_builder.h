@@ -4,9 +4,10 @@
 // export, and for the as-of benchmark (bench/asof_bench.cpp). Header-only.
 #pragma once
 
-#include <gtest/gtest.h>
 
 #include <map>
+#include <optional>
+#include <stdexcept>
 #include <memory>
 #include <string>
 #include <vector>
