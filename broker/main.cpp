@@ -58,6 +58,23 @@ int main(int argc, char** argv) {
   auditCmd->add_option("--receipt", receipts,
                        "A receipt from 'samband-agent receipt --json' (repeatable)");
 
+  std::string inquiryFrom, inquiryTo, inquiryOut, inquiryDir;
+  auto* inquiryCmd =
+      app.add_subcommand("inquiry", "Export a period for an inquiry, or verify such an export");
+  inquiryCmd->require_subcommand(1);
+  auto* inquiryExport = inquiryCmd->add_subcommand(
+      "export", "Write a self-contained, verifiable folder of a period of the archive");
+  inquiryExport->add_option("--config", config, "Path to broker.toml")->required();
+  inquiryExport->add_option("--from", inquiryFrom, "Start (local 2027-02-23T08:00, or RFC 3339)")
+      ->required();
+  inquiryExport->add_option("--to", inquiryTo, "End (local 2027-02-24T18:00, or RFC 3339)")
+      ->required();
+  inquiryExport->add_option("--out", inquiryOut, "A new folder to write")->required();
+  auto* inquiryVerify = inquiryCmd->add_subcommand(
+      "verify", "Check an inquiry export: every file, signature, chain, checkpoint and picture");
+  inquiryVerify->add_option("dir", inquiryDir, "The export's folder")->required();
+  inquiryVerify->add_flag("--json", json, "Print JSON");
+
   auto* certifyCmd = app.add_subcommand(
       "certify-keys",
       "Sign city enrolment records for keys enrolled before records existed (check them first)");
@@ -211,6 +228,8 @@ int main(int argc, char** argv) {
   if (*enrollCmd) return runEnroll(config, requests, transfer);
   if (*statusCmd) return runStatus(config, json, asOf);
   if (*auditCmd) return runAudit(config, json, cityKeys, receipts);
+  if (*inquiryExport) return runInquiryExport(config, inquiryFrom, inquiryTo, inquiryOut);
+  if (*inquiryVerify) return runInquiryVerify(inquiryDir, json);
   if (*certifyCmd) return runCertifyKeys(config);
   if (*revokeCmd) return runRevoke(config, keyId);
   if (*keysCmd) return runKeys(config, keysProvider, json);

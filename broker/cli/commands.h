@@ -82,6 +82,13 @@ int runDirectiveSend(const std::string& configPath, const DirectiveSendOptions& 
 int runDirectiveStatus(const std::string& configPath, const std::optional<std::string>& id,
                        bool json);
 
+// An inquiry (inquiry_commands.cpp, docs/inquiry.md). Export writes the folder for the period
+// from..to (moments as `status --as-of` reads them); exit 0 when written, 2 for a bad period or
+// folder. Verify checks a folder from its own files; exit 0 only when everything checks out.
+int runInquiryExport(const std::string& configPath, const std::string& from,
+                     const std::string& to, const std::string& out);
+int runInquiryVerify(const std::string& dir, bool json);
+
 // Offline transfer (import_command.cpp).
 // The CLI verb: prints the summary (text or JSON). Exit 0 when every envelope was accepted or a
 // duplicate, 1 when any was refused or the database failed, 2 when the file or config is bad.

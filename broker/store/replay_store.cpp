@@ -191,6 +191,47 @@ common::Status ReplayStore::dropChecksBefore(int64_t deadlineMs) {
   return {};
 }
 
+common::Result<std::vector<int64_t>> ReplayStore::stateFrameIds() {
+  std::vector<int64_t> out;
+  try {
+    SQLite::Statement q(store_.db(),
+                        "SELECT frame_id FROM unit_status UNION SELECT frame_id FROM "
+                        "capacity_reports UNION SELECT frame_id FROM continuity UNION SELECT "
+                        "frame_id FROM readiness_answers");
+    while (q.executeStep()) out.push_back(q.getColumn(0).getInt64());
+  } catch (const std::exception& e) {
+    return columns::failure(e);
+  }
+  return out;
+}
+
+common::Result<std::vector<int64_t>> ReplayStore::openCityFrameIds(int64_t atMs) {
+  std::vector<int64_t> out;
+  try {
+    SQLite::Statement q(store_.db(),
+                        "SELECT frame_id FROM readiness_checks WHERE deadline > ?1 AND frame_id "
+                        "IS NOT NULL UNION SELECT frame_id FROM directives WHERE expires_at > ?1 "
+                        "AND frame_id IS NOT NULL");
+    q.bind(1, atMs);
+    while (q.executeStep()) out.push_back(q.getColumn(0).getInt64());
+  } catch (const std::exception& e) {
+    return columns::failure(e);
+  }
+  return out;
+}
+
+common::Result<std::vector<std::string>> ReplayStore::providersWithRotations() {
+  std::vector<std::string> out;
+  try {
+    SQLite::Statement q(store_.db(),
+                        "SELECT provider_id FROM keys GROUP BY provider_id HAVING count(*) > 1");
+    while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+  } catch (const std::exception& e) {
+    return columns::failure(e);
+  }
+  return out;
+}
+
 common::Status ReplayStore::setLabels(const std::map<std::string, std::string>& providerNames,
                                       const std::vector<UnitRosterRow>& units) {
   try {

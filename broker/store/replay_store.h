@@ -57,6 +57,14 @@ class ReplayStore {
   // Drops the checks whose deadline is before `deadlineMs`, with recipients and answers.
   common::Status dropChecksBefore(int64_t deadlineMs);
 
+  // The frames the replayed state rests on: every unit status, capacity report, continuity and
+  // readiness answer it holds (what an inquiry export must carry from before its period).
+  common::Result<std::vector<int64_t>> stateFrameIds();
+  // The city's frames of checks whose deadline and directives whose expiry is after `atMs`.
+  common::Result<std::vector<int64_t>> openCityFrameIds(int64_t atMs);
+  // Providers with more than one key.
+  common::Result<std::vector<std::string>> providersWithRotations();
+
   // Labels from the live roster (names, districts, positions, school forms), which the archive
   // does not hold: providers' names by id, and the units' metadata; rows for units or
   // providers the replay does not know are ignored.
