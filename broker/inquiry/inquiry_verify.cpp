@@ -446,7 +446,8 @@ void Verifier::checkCheckpoints() {
     }
     if (next < cps.size() && cps[next].frameCount == count) {
       const auto& cp = cps[next];
-      if (digest != cp.digest) {
+      const bool same = digest == cp.digest;
+      if (!same) {
         problem(f.where + ": the frames up to here are not the ones checkpoint " +
                 std::to_string(cp.number) + " signed (removed, added, changed or reordered)");
         digest = cp.digest;  // report each checkpoint once
@@ -458,7 +459,7 @@ void Verifier::checkCheckpoints() {
                 " signed are not the export's");
       }
       // Every frame it covers was received before the city signed it.
-      for (size_t k = segmentStart; k <= i; ++k) {
+      for (size_t k = segmentStart; same && k <= i; ++k) {
         if (period_[k].receivedAt > cp.signedAt) {
           problem(period_[k].where + ": received after checkpoint " + std::to_string(cp.number) +
                   " that covers it was signed (its received time was changed)");
@@ -471,8 +472,9 @@ void Verifier::checkCheckpoints() {
   }
   if (next < cps.size()) {
     problem(std::string(kCheckpointsFile) + ": checkpoint " + std::to_string(cps[next].number) +
-            " covers " + std::to_string(cps[next].frameCount) + " frames, but the export ends at " +
-            std::to_string(count) + ": frames at the end were removed");
+            " covers " + std::to_string(cps[next].frameCount) +
+            " frames, but the export holds only " + std::to_string(count) +
+            ": frames were removed");
   }
   if (!meta_["checkpoint_after"].is_null()) {
     if (cps.empty() || cps.back().number != meta_["checkpoint_after"].get<uint64_t>()) {
@@ -515,10 +517,12 @@ void Verifier::checkPictures() {
     if (!labels.is_object()) {
       problem(std::string(kLabelsFile) + ": missing or not JSON; names in the pictures will differ");
     } else {
-      for (const auto& [id, name] : labels.value("providers", json::object()).items()) {
+      const json providers = labels.value("providers", json::object());
+      for (const auto& [id, name] : providers.items()) {
         if (name.is_string()) providerNames[id] = name;
       }
-      for (const auto& u : labels.value("units", json::array())) {
+      const json unitList = labels.value("units", json::array());
+      for (const auto& u : unitList) {
         if (!u.is_object()) continue;
         UnitRosterRow row;
         row.code = u.value("code", "");

@@ -28,7 +28,7 @@ using common::OperationalState;
 using nlohmann::json;
 using testing::ArchiveBuilder;
 
-constexpr int64_t kStart = 1'803'826'800'000;  // 2027-02-28T08:00:00+01:00
+constexpr int64_t kStart = 1'803'826'800'000;  // 2027-02-28, 16:00 in Stockholm
 
 std::string readAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -252,6 +252,7 @@ TEST_F(InquiryTest, AManifestRewrittenToMatchIsReportedByItsSignature) {
   const int py = python(dir, &out);
   if (py == -2) GTEST_SKIP() << "python3-nacl is not installed: verify.py not run";
   EXPECT_EQ(py, 1) << out;
+  EXPECT_NE(out.find(picture + " line"), std::string::npos) << "the picture itself: " << out;
 }
 
 TEST_F(InquiryTest, AReceivedTimeMovedLaterIsReported) {
@@ -265,6 +266,11 @@ TEST_F(InquiryTest, AReceivedTimeMovedLaterIsReported) {
   writeAll(dir + "/" + file, text);
   auto report = verifyInquiry(dir);
   EXPECT_TRUE(mentions(report, file + " line 1", "received after checkpoint")) << problems(report);
+  std::string out;
+  const int py = python(dir, &out);
+  if (py == -2) GTEST_SKIP() << "python3-nacl is not installed: verify.py not run";
+  EXPECT_EQ(py, 1) << out;
+  EXPECT_NE(out.find("received after checkpoint"), std::string::npos) << out;
 }
 
 TEST_F(InquiryTest, RefusesABadPeriodOrAFolderInUse) {
