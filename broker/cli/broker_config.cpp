@@ -88,7 +88,7 @@ std::string defaultBrokerConfigText(const std::string& listen, const std::string
          "[picture]\n"
          "# A snapshot of the picture every this many archived frames, so `status --as-of`\n"
          "# rebuilds any past moment quickly (0: none; then it replays from the first frame).\n"
-         "snapshot_every_frames = 50000\n\n"
+         "snapshot_every_frames = 20000\n\n"
          "[readiness]\n"
          "enabled = true\n"
          "time = \"07:30\"\n"

@@ -21,8 +21,9 @@
 namespace samband::broker {
 
 // [picture] snapshot_every_frames: a year of a Stockholm-sized city (35 M frames) makes about
-// 700 snapshots of some hundred KB each; a rebuild replays at most this many frames.
-inline constexpr int64_t kDefaultSnapshotEveryFrames = 50'000;
+// 1,750 snapshots of some hundred KB each; a rebuild replays at most this many frames
+// (docs/performance.md, "The picture at a past moment").
+inline constexpr int64_t kDefaultSnapshotEveryFrames = 20'000;
 
 // Stores the missing snapshots: resumes from the newest one (or the first frame) and stores one
 // each time the replay's frame count reaches a multiple of `everyFrames`. `stop`, when set,

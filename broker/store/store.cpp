@@ -58,7 +58,23 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, Access acces
   return store;
 }
 
-Result<std::unique_ptr<Store>> Store::openMemory() { return open(":memory:", Access::readWrite); }
+Result<std::unique_ptr<Store>> Store::openMemory() {
+  std::unique_ptr<Store> store(new Store());
+  store->path_ = ":memory:";
+  try {
+    store->db_ = std::make_unique<SQLite::Database>(":memory:", kReadWrite, 5000);
+    // Small pages: most of the schema's tables stay empty in a replay, and its image is stored
+    // once per snapshot.
+    store->db_->exec("PRAGMA page_size=1024");
+    store->db_->exec("PRAGMA foreign_keys=ON");
+    if (Status s = migrateSchema(*store->db_); !s) {
+      return common::unavailable("cannot make an in-memory database: " + s.error().message);
+    }
+  } catch (const SQLite::Exception& e) {
+    return common::unavailable(std::string("cannot make an in-memory database: ") + e.what());
+  }
+  return store;
+}
 
 Result<std::unique_ptr<Store>> Store::fromImage(const common::Bytes& image) {
   std::unique_ptr<Store> store(new Store());
