@@ -16,6 +16,7 @@
 
 #include "broker/store/archive_store.h"
 #include "broker/store/replay_store.h"
+#include "broker/store/schema.h"
 #include "broker/store/snapshot_store.h"
 #include "broker/store/store.h"
 #include "broker/store/write_transaction.h"
@@ -25,8 +26,9 @@
 namespace samband::broker {
 
 // The format of the replay database; snapshots of another format are ignored (and remade).
-// Raise it whenever what apply() writes changes.
-inline constexpr int kReplayFormat = 1;
+// Raise the first number whenever what apply() writes changes; the schema version is part of
+// it, since an image holds the schema it was made with.
+inline constexpr int kReplayFormat = 1 * 1000 + kSchemaVersion;
 
 // Readiness checks whose deadline is more than this before the newest check's issue are dropped
 // from the replay (their answers would otherwise grow every snapshot all year); the picture
