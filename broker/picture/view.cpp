@@ -34,12 +34,11 @@ json secondsOrNull(const std::optional<int64_t>& ms) {
 // Readiness checks whose deadline is after `nowMs`, newest first, with who answered.
 common::Result<json> openChecks(Store& store, int64_t nowMs) {
   CityStore city(store);
-  auto checks = city.checksNewestFirst(std::nullopt);
+  auto checks = city.checksOpenAt(nowMs);
   if (!checks) return checks.error();
   json out = json::array();
   for (const auto& c : *checks) {
-    if (c.deadline <= nowMs || c.issuedAt > nowMs) continue;
-    auto answers = city.answersTo(c.id, c.mode);
+    auto answers = city.recipientAnswers(c.id);
     if (!answers) return answers.error();
     json answered = json::array(), failed = json::array(), missing = json::array(),
          unconfirmed = json::array();
@@ -76,11 +75,10 @@ common::Result<json> openChecks(Store& store, int64_t nowMs) {
 // Directives not yet expired at `nowMs`, newest first, with their delivery and
 // acknowledgement.
 common::Result<json> openDirectives(Store& store, int64_t nowMs) {
-  auto rows = CityStore(store).directives(std::nullopt);
+  auto rows = CityStore(store).directivesInForceAt(nowMs);
   if (!rows) return rows.error();
   json out = json::array();
   for (const auto& d : *rows) {
-    if (d.expiresAt <= nowMs || d.issuedAt > nowMs) continue;
     json notDelivered = json::array(), notAcknowledged = json::array();
     int64_t delivered = 0, acknowledged = 0;
     for (const auto& r : d.recipients) {
