@@ -22,8 +22,8 @@
 #include "broker/picture/snapshotter.h"
 #include "broker/picture/view.h"
 #include "broker/store/snapshot_store.h"
-#include "common/clock.h"
 #include "common/bytes.h"
+#include "common/clock.h"
 #include "tests/broker/picture/archive_builder.h"
 
 namespace {
@@ -67,7 +67,8 @@ int main(int argc, char** argv) {
     char id[16];
     std::snprintf(id, sizeof id, "55%04d-%04d", p / 10000, p % 10000);
     std::vector<std::string> codes;
-    for (int u = 0; u < 5 && p * 5 + u < units; ++u) codes.push_back(std::to_string(30000000 + p * 5 + u));
+    for (int u = 0; u < 5 && p * 5 + u < units; ++u)
+      codes.push_back(std::to_string(30000000 + p * 5 + u));
     b.enrol(id, codes);
     ids.emplace_back(id);
   }
@@ -77,8 +78,8 @@ int main(int argc, char** argv) {
     b.advance(15 * 60'000);
     for (int p = 0; p < providers; ++p) {
       for (int u = 0; u < 5 && p * 5 + u < units; ++u) {
-        auto state = rng() % 20 == 0 ? common::OperationalState::REDUCED
-                                     : common::OperationalState::NORMAL;
+        auto state =
+            rng() % 20 == 0 ? common::OperationalState::REDUCED : common::OperationalState::NORMAL;
         b.report(ids[p], broker::testing::ArchiveBuilder::status(
                              std::to_string(30000000 + p * 5 + u), state,
                              static_cast<int32_t>(200 + rng() % 100)));
@@ -89,8 +90,8 @@ int main(int argc, char** argv) {
   const double writeMs = msSince(t0);
   auto frames = broker::SnapshotStore(b.store()).newestFrameId();
   const int64_t dbBytes = static_cast<int64_t>(std::filesystem::file_size(db));
-  std::cout << "archive: " << *frames << " frames (" << units << " units, " << days
-            << " days), " << dbBytes / (1 << 20) << " MiB, written in " << writeMs / 1000 << " s\n";
+  std::cout << "archive: " << *frames << " frames (" << units << " units, " << days << " days), "
+            << dbBytes / (1 << 20) << " MiB, written in " << writeMs / 1000 << " s\n";
 
   common::SystemClock clock;
   t0 = Clock::now();
@@ -147,15 +148,22 @@ int main(int argc, char** argv) {
               << " ms whatever the archive's length\n";
   }
   if (!jsonPath.empty()) {
-    nlohmann::json out{{"bench", "as_of"},        {"units", units},
-                       {"days", days},            {"frames", *frames},
-                       {"db_bytes", dbBytes},     {"write_s", writeMs / 1000},
-                       {"every", every},          {"snapshots", *stored},
-                       {"snapshot_bytes", list->empty() ? 0 : snapBytes / static_cast<int64_t>(list->size())},
-                       {"snapshots_s", snapMs / 1000},
-                       {"median_ms", median},     {"max_ms", worst},
-                       {"max_replayed", maxReplayed},
-                       {"full_ms", without},      {"replay_us_per_frame", perFrameUs}};
+    nlohmann::json out{
+        {"bench", "as_of"},
+        {"units", units},
+        {"days", days},
+        {"frames", *frames},
+        {"db_bytes", dbBytes},
+        {"write_s", writeMs / 1000},
+        {"every", every},
+        {"snapshots", *stored},
+        {"snapshot_bytes", list->empty() ? 0 : snapBytes / static_cast<int64_t>(list->size())},
+        {"snapshots_s", snapMs / 1000},
+        {"median_ms", median},
+        {"max_ms", worst},
+        {"max_replayed", maxReplayed},
+        {"full_ms", without},
+        {"replay_us_per_frame", perFrameUs}};
     std::ofstream(jsonPath, std::ios::app) << out.dump() << "\n";
   }
   return 0;

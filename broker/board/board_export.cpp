@@ -35,8 +35,8 @@ void Board::exportCsv(const httplib::Request& req, httplib::Response& res) {
   auto made = requested.view->csv();
   if (!made) return unavailable(res, made.error().message);
   std::string csv = std::move(*made);
-  std::string name = "samband-" + compactStamp(requested.past ? requested.past->moment().asOfMs
-                                                              : now);
+  std::string name =
+      "samband-" + compactStamp(requested.past ? requested.past->moment().asOfMs : now);
   if (requested.past) name += "-as-of";
   if (req.get_param_value("excel") == "1") {
     // Swedish Excel expects semicolons and needs the BOM to read UTF-8.

@@ -62,23 +62,23 @@ void Board::pictureRoutes() {
           reply(res, 200, *answer);
         }));
   s.Get(R"(/api/providers/([^/]+))",
-        guarded(Need::viewer, [this, rules](const httplib::Request& req, httplib::Response& res,
-                                            const Session&) {
-          const std::string id = req.matches[1];
-          int64_t before = clampParam(req, "before", 0, 0, INT64_MAX);
-          int limit = static_cast<int>(clampParam(req, "limit", 50, 1, 500));
-          auto lease = readPool_.acquire();
-          if (!lease) return unavailable(res, lease.error().message);
-          RequestedView requested;
-          if (!viewFor(req, res, **lease, rules, clock_.nowMs(), requested)) return;
-          auto detail = requested.view->provider(id, before, limit);
-          if (!detail) return unavailable(res, detail.error().message);
-          if (!*detail) {
-            return problem(res, 404, "not_found",
-                           "No provider with that id; list them with GET /api/providers");
-          }
-          reply(res, 200, **detail);
-        }));
+        guarded(Need::viewer,
+                [this, rules](const httplib::Request& req, httplib::Response& res, const Session&) {
+                  const std::string id = req.matches[1];
+                  int64_t before = clampParam(req, "before", 0, 0, INT64_MAX);
+                  int limit = static_cast<int>(clampParam(req, "limit", 50, 1, 500));
+                  auto lease = readPool_.acquire();
+                  if (!lease) return unavailable(res, lease.error().message);
+                  RequestedView requested;
+                  if (!viewFor(req, res, **lease, rules, clock_.nowMs(), requested)) return;
+                  auto detail = requested.view->provider(id, before, limit);
+                  if (!detail) return unavailable(res, detail.error().message);
+                  if (!*detail) {
+                    return problem(res, 404, "not_found",
+                                   "No provider with that id; list them with GET /api/providers");
+                  }
+                  reply(res, 200, **detail);
+                }));
   s.Get("/api/export.csv",
         guarded(Need::viewer, [this](const httplib::Request& req, httplib::Response& res,
                                      const Session&) { exportCsv(req, res); }));

@@ -50,7 +50,7 @@ common::Result<BrokerConfig> loadBrokerConfig(const std::string& path) {
                                 "stale_after_s");
   }
   SAMBAND_TAKE(c.snapshotEveryFrames, f.integer("picture", "snapshot_every_frames",
-                                               kDefaultSnapshotEveryFrames, 0, 100'000'000));
+                                                kDefaultSnapshotEveryFrames, 0, 100'000'000));
   SAMBAND_TAKE(c.boardListen, f.text("board", "listen", "127.0.0.1:8080"));
   SAMBAND_TAKE(c.readiness, loadReadinessSchedule(f));
   SAMBAND_TAKE(c.holidays, common::loadCalendarHolidays(f));

@@ -205,11 +205,10 @@ int runStatus(const std::string& configPath, bool json, const std::string& asOf)
     auto past = pictureAsOf(**store, *moment, clock.nowMs());
     if (!past) {
       return fail("--as-of: " + past.error().message,
-                  past.error().kind == common::ErrorKind::invalidInput ? kExitUsage
-                                                                        : kExitFailure);
+                  past.error().kind == common::ErrorKind::invalidInput ? kExitUsage : kExitFailure);
     }
-    picture = currentPicture((*past)->store(), cfg->liveness, *moment, cfg->holidays,
-                             &(*past)->moment());
+    picture =
+        currentPicture((*past)->store(), cfg->liveness, *moment, cfg->holidays, &(*past)->moment());
   }
   if (!picture) return fail("cannot read the picture: " + picture.error().message, kExitFailure);
   if (json) {

@@ -85,8 +85,8 @@ int runDirectiveStatus(const std::string& configPath, const std::optional<std::s
 // An inquiry (inquiry_commands.cpp, docs/inquiry.md). Export writes the folder for the period
 // from..to (moments as `status --as-of` reads them); exit 0 when written, 2 for a bad period or
 // folder. Verify checks a folder from its own files; exit 0 only when everything checks out.
-int runInquiryExport(const std::string& configPath, const std::string& from,
-                     const std::string& to, const std::string& out);
+int runInquiryExport(const std::string& configPath, const std::string& from, const std::string& to,
+                     const std::string& out);
 int runInquiryVerify(const std::string& dir, bool json);
 
 // Offline transfer (import_command.cpp).

@@ -21,8 +21,8 @@ int fail(const std::string& message, int code = kExitUsage) {
 
 }  // namespace
 
-int runInquiryExport(const std::string& configPath, const std::string& from,
-                     const std::string& to, const std::string& out) {
+int runInquiryExport(const std::string& configPath, const std::string& from, const std::string& to,
+                     const std::string& out) {
   auto cfg = loadBrokerConfig(configPath);
   if (!cfg) return fail(cfg.error().message);
   auto board = loadBoardOptions(*cfg);

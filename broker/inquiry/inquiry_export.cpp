@@ -91,8 +91,7 @@ class Writer {
   explicit Writer(std::string dir) : dir_(std::move(dir)) {}
   common::Status put(const std::string& rel, const std::string& text) {
     std::error_code ec;
-    std::filesystem::create_directories(
-        std::filesystem::path(dir_ + "/" + rel).parent_path(), ec);
+    std::filesystem::create_directories(std::filesystem::path(dir_ + "/" + rel).parent_path(), ec);
     if (ec) return common::unavailable("cannot create a folder in " + dir_ + ": " + ec.message());
     std::ofstream out(dir_ + "/" + rel, std::ios::binary | std::ios::trunc);
     out << text;
@@ -138,11 +137,12 @@ common::Result<ExportSummary> exportInquiry(Store& archive, const common::Identi
   json pictures = json::array();
   for (int64_t m : pictureMoments(o.fromMs, o.toMs)) {
     common::Status applied;
-    auto walked = SnapshotStore(archive).forEachFrameAfter(r.lastFrameId(), [&](const ReplayFrame& f) {
-      if (f.receivedAt > m) return false;
-      applied = r.apply(f);
-      return applied.ok();
-    });
+    auto walked =
+        SnapshotStore(archive).forEachFrameAfter(r.lastFrameId(), [&](const ReplayFrame& f) {
+          if (f.receivedAt > m) return false;
+          applied = r.apply(f);
+          return applied.ok();
+        });
     if (!walked) return walked.error();
     if (!applied) return applied.error();
     if (auto s = r.seal(); !s) return s.error();
@@ -176,8 +176,9 @@ common::Result<ExportSummary> exportInquiry(Store& archive, const common::Identi
   int64_t framesBefore = 0;
   if (*before) {
     auto cp = common::decodeCheckpoint((*before)->header);
-    if (!cp) return common::unavailable("checkpoint " + std::to_string((*before)->number) +
-                                        " does not decode; run 'samband-broker audit'");
+    if (!cp)
+      return common::unavailable("checkpoint " + std::to_string((*before)->number) +
+                                 " does not decode; run 'samband-broker audit'");
     framesBefore = static_cast<int64_t>(cp->frameCount);
   }
   const int64_t lastId = *after ? (*after)->lastFrameId : cutTo;
@@ -298,7 +299,8 @@ common::Result<ExportSummary> exportInquiry(Store& archive, const common::Identi
                           {"district", u.district},
                           {"school_forms", u.schoolForms}});
   }
-  if (auto s = w.put(kLabelsFile, json{{"providers", *names}, {"units", unitLabels}}.dump(2) + "\n");
+  if (auto s =
+          w.put(kLabelsFile, json{{"providers", *names}, {"units", unitLabels}}.dump(2) + "\n");
       !s) {
     return s.error();
   }
@@ -317,8 +319,9 @@ common::Result<ExportSummary> exportInquiry(Store& archive, const common::Identi
             {"exported_at", common::formatRfc3339(nowMs)},
             {"time_zone", o.rules.timeZone},
             {"city_key_id", common::toHex(city.keyId())},
-            {"liveness", {{"stale_after_ms", o.rules.liveness.staleAfterMs},
-                          {"offline_after_ms", o.rules.liveness.offlineAfterMs}}},
+            {"liveness",
+             {{"stale_after_ms", o.rules.liveness.staleAfterMs},
+              {"offline_after_ms", o.rules.liveness.offlineAfterMs}}},
             {"report_old_after_ms", o.rules.reportOldAfterMs},
             {"holidays_config", holidaysJson(o.rules.holidays)},
             {"holidays_imported", holidaysJson(*imported)},

@@ -10,19 +10,29 @@ std::string readmeText(const nlohmann::json& meta, int64_t periodFrames, int64_t
   const std::string pictures = std::to_string(meta["pictures"].size());
   return "# Samband – utdrag för granskning / export for an inquiry\n\n"
          "## Svenska\n\n"
-         "Den här mappen är ett utdrag ur kommunens Samband-arkiv för perioden " + from + " – " + to +
+         "Den här mappen är ett utdrag ur kommunens Samband-arkiv för perioden " +
+         from + " – " + to +
          ". Den innehåller varje signerat meddelande som kommunens server tog emot under perioden "
-         "(" + n + " st, i `frames/` per timme), de meddelanden före perioden som lägesbilden vid "
-         "periodens början vilar på (" + b + " st, `frames/before.jsonl`), kommunens publika nyckel "
-         "(`city.pub`, nyckel-id " + key + ") med kommunens signerade registerposter (anslutningar "
+         "(" +
+         n +
+         " st, i `frames/` per timme), de meddelanden före perioden som lägesbilden vid "
+         "periodens början vilar på (" +
+         b +
+         " st, `frames/before.jsonl`), kommunens publika nyckel "
+         "(`city.pub`, nyckel-id " +
+         key +
+         ") med kommunens signerade registerposter (anslutningar "
          "och spärrar av nycklar, bland meddelandena), kommunens signerade kontrollpunkter "
          "(`checkpoints.jsonl`), och lägesbilden vid början, varje hel timme och slutet (" +
-         pictures + " st, `pictures/`, som JSON och CSV).\n\n"
+         pictures +
+         " st, `pictures/`, som JSON och CSV).\n\n"
          "Varje meddelande finns med exakt de byte som avsändaren signerade (`envelope`, base64) "
          "och bredvid som läsbar JSON (`body`). Meddelandena innehåller antal och lägen, aldrig "
          "personuppgifter; fritext (orsak, anteckning) står som den rapporterades.\n\n"
          "### Så kontrollerar du mappen\n\n"
-         "1. Kontrollera att nyckel-id " + key + " i `city.pub` är kommunens nyckel (samma som "
+         "1. Kontrollera att nyckel-id " +
+         key +
+         " i `city.pub` är kommunens nyckel (samma som "
          "kommunen publicerat och som huvudmännen har i sina agenter).\n"
          "2. `python3 verify.py .` (Python 3 och PyNaCl, Debian-paketet `python3-nacl`). Skriptet "
          "kontrollerar kommunens signatur över `MANIFEST.sha256` och varje fils SHA-256, avkodar "
@@ -39,21 +49,27 @@ std::string readmeText(const nlohmann::json& meta, int64_t periodFrames, int64_t
          "kommer från kommunens register i dag och är inte signerade; mottagningstiden är "
          "kommunens servers klocka (kontrollpunkterna ger en signerad övre gräns); en huvudmans "
          "uppkoppling (online, inaktiv) i lägesbilden bygger bara på arkiverade meddelanden, "
-         "eftersom hjärtslag inte arkiveras; antalet avvisade meddelanden är inte känt i efterhand.\n\n"
+         "eftersom hjärtslag inte arkiveras; antalet avvisade meddelanden är inte känt i "
+         "efterhand.\n\n"
          "## English\n\n"
-         "This folder is an extract of the city's Samband archive for " + from + " to " + to +
+         "This folder is an extract of the city's Samband archive for " +
+         from + " to " + to +
          ". It holds every signed message the city's server received in the period (" + n +
          ", in `frames/` by hour), the messages before the period that the picture at its start "
-         "rests on (" + b + ", `frames/before.jsonl`), the city's public key (`city.pub`, key id " +
-         key + ") with the city's signed roster records (enrolments and revocations of keys, "
+         "rests on (" +
+         b + ", `frames/before.jsonl`), the city's public key (`city.pub`, key id " + key +
+         ") with the city's signed roster records (enrolments and revocations of keys, "
          "among the messages), the city's signed checkpoints (`checkpoints.jsonl`), and the "
-         "picture at the start, at every full hour and at the end (" + pictures +
+         "picture at the start, at every full hour and at the end (" +
+         pictures +
          ", `pictures/`, as JSON and CSV).\n\n"
          "Each message is given as the exact bytes its sender signed (`envelope`, base64) and, "
          "beside them, as readable JSON (`body`). Messages carry counts and states, never personal "
          "data; free text (reason, note) is as reported.\n\n"
          "### How to verify it\n\n"
-         "1. Check that key id " + key + " in `city.pub` is the city's key (the one the city "
+         "1. Check that key id " +
+         key +
+         " in `city.pub` is the city's key (the one the city "
          "publishes and providers pin in their agents).\n"
          "2. `python3 verify.py .` (Python 3 and PyNaCl, Debian package `python3-nacl`). It checks "
          "the city's signature over `MANIFEST.sha256` and every file's SHA-256, decodes every "

@@ -33,11 +33,10 @@ namespace samband::broker::inquiry {
 using nlohmann::json;
 
 nlohmann::json VerifyReport::toJson() const {
-  return {{"files", files},           {"frames", frames},
-          {"signatures_checked", signaturesChecked},
-          {"chains", chains},         {"checkpoints", checkpoints},
-          {"pictures", pictures},     {"intact", intact()},
-          {"problems", problems},     {"notes", notes}};
+  return {
+      {"files", files},     {"frames", frames},           {"signatures_checked", signaturesChecked},
+      {"chains", chains},   {"checkpoints", checkpoints}, {"pictures", pictures},
+      {"intact", intact()}, {"problems", problems},       {"notes", notes}};
 }
 
 std::string VerifyReport::toText() const {
@@ -47,8 +46,9 @@ std::string VerifyReport::toText() const {
       << "\n";
   for (const auto& p : problems) out << "  PROBLEM " << p << "\n";
   for (const auto& n : notes) out << "  note: " << n << "\n";
-  out << (intact() ? "export intact: every file, signature, chain, checkpoint and picture checks out\n"
-                   : "EXPORT NOT INTACT\n");
+  out << (intact()
+              ? "export intact: every file, signature, chain, checkpoint and picture checks out\n"
+              : "EXPORT NOT INTACT\n");
   return out.str();
 }
 
@@ -193,8 +193,9 @@ void Verifier::loadFrames() {
     listed.insert(file);
     auto text = read(file);
     if (!text) {
-      problem(file + ": missing; its frames cannot be checked (chains and checkpoints below "
-                     "show what is lost)");
+      problem(file +
+              ": missing; its frames cannot be checked (chains and checkpoints below "
+              "show what is lost)");
       continue;
     }
     std::istringstream in(*text);
@@ -219,12 +220,13 @@ void Verifier::loadFrames() {
         continue;
       }
       fr.envelope = *envelope;
-      if (fr.id <= lastId) problem(fr.where + ": frame id " + std::to_string(fr.id) +
-                                   " is not after the one before it (frames out of order)");
+      if (fr.id <= lastId)
+        problem(fr.where + ": frame id " + std::to_string(fr.id) +
+                " is not after the one before it (frames out of order)");
       lastId = std::max(lastId, fr.id);
       auto parts = common::decodeEnvelope(fr.envelope);
-      auto body = parts ? common::decodeBody(parts->body)
-                        : common::Result<common::Message>(parts.error());
+      auto body =
+          parts ? common::decodeBody(parts->body) : common::Result<common::Message>(parts.error());
       if (!parts || !body) {
         problem(fr.where + ": the signed bytes do not decode");
       } else {
@@ -278,10 +280,9 @@ void Verifier::checkSignatures() {
         if (!f.decoded) continue;
         const auto& m = f.message;
         const std::string keyId = common::toHex(m.keyId);
-        auto added = archive.appendFrame(NewFrame{m.senderId, keyId, m.seq,
-                                                  common::payloadKindName(m.payload),
-                                                  common::modeName(m.mode), m.sentAt, f.receivedAt,
-                                                  f.bodyHash, f.envelope});
+        auto added = archive.appendFrame(
+            NewFrame{m.senderId, keyId, m.seq, common::payloadKindName(m.payload),
+                     common::modeName(m.mode), m.sentAt, f.receivedAt, f.bodyHash, f.envelope});
         if (!added) problem(f.where + ": " + added.error().message);
       }
     }
@@ -441,7 +442,8 @@ void Verifier::checkCheckpoints() {
       problem(std::string(kCheckpointsFile) + ": checkpoint " + std::to_string(cps[next].number) +
               " covers " + std::to_string(cps[next].frameCount) +
               " frames, but the export passes that count at a different frame: frames were "
-              "removed or added before " + f.where);
+              "removed or added before " +
+              f.where);
       next++;
     }
     if (next < cps.size() && cps[next].frameCount == count) {
@@ -515,7 +517,8 @@ void Verifier::checkPictures() {
     auto text = read(kLabelsFile);
     auto labels = text ? json::parse(*text, nullptr, false) : json();
     if (!labels.is_object()) {
-      problem(std::string(kLabelsFile) + ": missing or not JSON; names in the pictures will differ");
+      problem(std::string(kLabelsFile) +
+              ": missing or not JSON; names in the pictures will differ");
     } else {
       const json providers = labels.value("providers", json::object());
       for (const auto& [id, name] : providers.items()) {

@@ -52,14 +52,15 @@ common::Result<std::unique_ptr<ArchiveReplay>> ArchiveReplay::create() {
   return r;
 }
 
-common::Result<std::unique_ptr<ArchiveReplay>> ArchiveReplay::fromImage(const common::Bytes& image) {
+common::Result<std::unique_ptr<ArchiveReplay>> ArchiveReplay::fromImage(
+    const common::Bytes& image) {
   auto store = Store::fromImage(image);
   if (!store) return store.error();
   auto format = metaInt(**store, kMetaFormat);
   if (!format) return format.error();
   if (*format != kReplayFormat) {
-    return common::invalidInput("a replay image of format " + std::to_string(*format) +
-                                ", not " + std::to_string(kReplayFormat));
+    return common::invalidInput("a replay image of format " + std::to_string(*format) + ", not " +
+                                std::to_string(kReplayFormat));
   }
   std::unique_ptr<ArchiveReplay> r(new ArchiveReplay(std::move(store).value()));
   if (auto s = r->load(); !s) return s.error();

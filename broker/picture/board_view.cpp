@@ -228,8 +228,7 @@ common::Result<std::optional<json>> BoardView::provider(const std::string& id, i
   found.erase("units");
 
   // A past picture's history is the archive's, up to the moment's newest frame.
-  PictureStore rows(moment_ != nullptr && moment_->archive != nullptr ? *moment_->archive
-                                                                      : store_);
+  PictureStore rows(moment_ != nullptr && moment_->archive != nullptr ? *moment_->archive : store_);
   const int64_t upTo = moment_ != nullptr ? moment_->lastFrameId : INT64_MAX;
   if (moment_ != nullptr && (before <= 0 || before > upTo + 1)) before = upTo + 1;
   auto frames = rows.framesOf(id, before, limit);

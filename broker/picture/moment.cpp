@@ -51,8 +51,8 @@ int64_t localReading(int y, int m, int d, int h, int mi, int s, int dst) {
   if (t == static_cast<std::time_t>(-1)) return -1;
   std::tm back{};
   localtime_r(&t, &back);
-  if (back.tm_year != y - 1900 || back.tm_mon != m - 1 || back.tm_mday != d ||
-      back.tm_hour != h || back.tm_min != mi || back.tm_sec != s) {
+  if (back.tm_year != y - 1900 || back.tm_mon != m - 1 || back.tm_mday != d || back.tm_hour != h ||
+      back.tm_min != mi || back.tm_sec != s) {
     return -1;
   }
   return static_cast<int64_t>(t);
@@ -68,8 +68,8 @@ common::Result<int64_t> parseMoment(const std::string& text, const std::string& 
         "as 2027-02-23T08:40:00Z or 2027-02-23T09:40:00+01:00");
   };
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, ms = 0;
-  if (!digits(text, 0, 4, &y) || text.size() < 16 || text[4] != '-' ||
-      !digits(text, 5, 2, &mo) || text[7] != '-' || !digits(text, 8, 2, &d) ||
+  if (!digits(text, 0, 4, &y) || text.size() < 16 || text[4] != '-' || !digits(text, 5, 2, &mo) ||
+      text[7] != '-' || !digits(text, 8, 2, &d) ||
       (text[10] != 'T' && text[10] != 't' && text[10] != ' ') || !digits(text, 11, 2, &h) ||
       text[13] != ':' || !digits(text, 14, 2, &mi)) {
     return bad("is not a date and time");
@@ -98,8 +98,9 @@ common::Result<int64_t> parseMoment(const std::string& text, const std::string& 
       return bad("does not exist in local time (the clocks skipped it); add the offset");
     }
     if (standard >= 0 && summer >= 0 && standard != summer) {
-      return bad("happened twice in local time (the clocks went back); add the offset, +01:00 "
-                 "or +02:00");
+      return bad(
+          "happened twice in local time (the clocks went back); add the offset, +01:00 "
+          "or +02:00");
     }
     return (standard >= 0 ? standard : summer) * 1000 + ms;
   }

@@ -72,8 +72,10 @@ common::Status Snapshotter::start(int64_t periodMs) {
       lock.unlock();
       auto made = catchUpSnapshots(*store_, everyFrames_, clock_, &stopping_);
       if (!made) {
-        common::logWarn("snapshots", "picture snapshots not stored (past pictures stay right, "
-                                     "only slower): " + made.error().message);
+        common::logWarn("snapshots",
+                        "picture snapshots not stored (past pictures stay right, "
+                        "only slower): " +
+                            made.error().message);
       } else if (*made > 0) {
         common::logInfo("snapshots", "stored " + std::to_string(*made) + " picture snapshot(s)");
       }

@@ -252,7 +252,8 @@ std::string pictureText(const json& picture) {
   } else {
     out << "Samband status at " << picture["generated_at"].get<std::string>() << "\n";
   }
-  if (picture.contains("level")) out << "City readiness level: " << picture["level"].get<std::string>() << "\n";
+  if (picture.contains("level"))
+    out << "City readiness level: " << picture["level"].get<std::string>() << "\n";
   std::map<std::string, int> states;
   for (const auto& p : picture["providers"]) {
     out << "\n"
@@ -281,17 +282,19 @@ std::string pictureText(const json& picture) {
   out << "\nUnits by state:";
   for (const auto& [s, n] : states) out << "  " << s << " " << n;
   for (const auto& c : picture.value("open_checks", json::array())) {
-    out << "\nOpen readiness check " << c["id"].get<std::string>() << " (" << c["mode"].get<std::string>()
-        << ", deadline " << c["deadline"].get<std::string>() << "): answered "
-        << c["answered"].size() << "/" << c["recipients"] << ", failed self-tests "
-        << c["failed_self_tests"].size() << ", missing " << c["missing"].size();
+    out << "\nOpen readiness check " << c["id"].get<std::string>() << " ("
+        << c["mode"].get<std::string>() << ", deadline " << c["deadline"].get<std::string>()
+        << "): answered " << c["answered"].size() << "/" << c["recipients"]
+        << ", failed self-tests " << c["failed_self_tests"].size() << ", missing "
+        << c["missing"].size();
   }
   for (const auto& d : picture.value("open_directives", json::array())) {
     out << "\nDirective " << d["id"].get<std::string>() << " (" << d["mode"].get<std::string>()
         << ", level " << d["level"].get<std::string>() << ", until "
         << d["expires_at"].get<std::string>() << "): delivered " << d["delivered"] << "/"
         << d["recipients"];
-    if (d["require_ack"].get<bool>()) out << ", acknowledged " << d["acknowledged"] << "/" << d["recipients"];
+    if (d["require_ack"].get<bool>())
+      out << ", acknowledged " << d["acknowledged"] << "/" << d["recipients"];
   }
   out << "\nFrames archived: " << picture["frames"] << "\nRefused:";
   bool any = false, unknown = false;

@@ -34,7 +34,7 @@ common::Status SnapshotStore::forEachFrameAfter(
       while (q.executeStep()) {
         ++n;
         ReplayFrame f{q.getColumn(0).getInt64(), q.getColumn(1).getInt64(),
-                        columns::blob(q.getColumn(2))};
+                      columns::blob(q.getColumn(2))};
         last = f.id;
         if (!visit(f)) return {};
       }
@@ -65,7 +65,7 @@ common::Result<int64_t> SnapshotStore::newestFrameId() {
 }
 
 common::Result<std::optional<SnapshotInfo>> SnapshotStore::latestReceivedBy(int64_t atMs,
-                                                                           int format) {
+                                                                            int format) {
   try {
     SQLite::Statement q(store_.db(), std::string("SELECT ") + kInfoColumns +
                                          " FROM picture_snapshots WHERE received_up_to <= ? AND "
@@ -81,7 +81,7 @@ common::Result<std::optional<SnapshotInfo>> SnapshotStore::latestReceivedBy(int6
 }
 
 common::Result<std::optional<SnapshotInfo>> SnapshotStore::latestUpToFrame(int64_t frameId,
-                                                                          int format) {
+                                                                           int format) {
   try {
     SQLite::Statement q(store_.db(), std::string("SELECT ") + kInfoColumns +
                                          " FROM picture_snapshots WHERE frame_id <= ? AND "

@@ -85,11 +85,10 @@ Result<std::unique_ptr<Store>> Store::fromImage(const common::Bytes& image) {
     if (copy == nullptr) return common::unavailable("out of memory loading a database image");
     std::memcpy(copy, image.data(), image.size());
     // SQLite owns `copy` from here on, also when the call fails.
-    const int rc = sqlite3_deserialize(store->db_->getHandle(), "main", copy,
-                                       static_cast<sqlite3_int64>(image.size()),
-                                       static_cast<sqlite3_int64>(image.size()),
-                                       SQLITE_DESERIALIZE_FREEONCLOSE |
-                                           SQLITE_DESERIALIZE_RESIZEABLE);
+    const int rc = sqlite3_deserialize(
+        store->db_->getHandle(), "main", copy, static_cast<sqlite3_int64>(image.size()),
+        static_cast<sqlite3_int64>(image.size()),
+        SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE);
     if (rc != SQLITE_OK) {
       return invalidInput(std::string("not a database image: ") + sqlite3_errstr(rc));
     }

@@ -77,13 +77,13 @@ class InquiryTest : public ::testing::Test {
     for (int round = 0; round < 15; ++round) {
       b.advance(20 * 60'000);
       b.report("556677-8899",
-               ArchiveBuilder::status("11111111", round < 7 ? OperationalState::NORMAL
-                                                            : OperationalState::REDUCED,
-                                      280 - round));
+               ArchiveBuilder::status(
+                   "11111111", round < 7 ? OperationalState::NORMAL : OperationalState::REDUCED,
+                   280 - round));
       b.report("556000-0001",
-               ArchiveBuilder::status("22222221", round == 9 ? OperationalState::CLOSED
-                                                             : OperationalState::NORMAL,
-                                      80 + round));
+               ArchiveBuilder::status(
+                   "22222221", round == 9 ? OperationalState::CLOSED : OperationalState::NORMAL,
+                   80 + round));
       b.commit();
       b.advance(60'000);
       if (round % 3 == 0) {
@@ -93,8 +93,9 @@ class InquiryTest : public ::testing::Test {
         b.commit();
       }
       if (round == 5) {
-        common::DirectiveMsg d{"D-000001", 1, "Höjd beredskap", common::ReadinessLevel::HEIGHTENED,
-                               true, b.now() + 86'400'000, {}};
+        common::DirectiveMsg d{
+            "D-000001",           1, "Höjd beredskap", common::ReadinessLevel::HEIGHTENED, true,
+            b.now() + 86'400'000, {}};
         b.city(d);
         b.advance(2'000);
         b.report("556677-8899", common::DirectiveAckMsg{"D-000001", common::AckKind::DELIVERED});
@@ -102,7 +103,8 @@ class InquiryTest : public ::testing::Test {
       }
       if (round == 8) {
         b.report("556000-0001", common::DirectiveAckMsg{"D-000001", common::AckKind::ACKNOWLEDGED});
-        b.report("556000-0002", common::ContinuityMsg{common::ContinuityState::AT_RISK, 0, "Brist"});
+        b.report("556000-0002",
+                 common::ContinuityMsg{common::ContinuityState::AT_RISK, 0, "Brist"});
         b.commit();
       }
     }
@@ -142,8 +144,8 @@ class InquiryTest : public ::testing::Test {
       }
       return -2;
     }
-    auto r = samband::testing::runCommand({py, dir + "/verify.py", dir}, "",
-                                          std::chrono::seconds(120));
+    auto r =
+        samband::testing::runCommand({py, dir + "/verify.py", dir}, "", std::chrono::seconds(120));
     if (output) *output = r.out + r.err;
     return r.exitCode;
   }

@@ -4,11 +4,10 @@
 // export, and for the as-of benchmark (bench/asof_bench.cpp). Header-only.
 #pragma once
 
-
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -79,10 +78,9 @@ class ArchiveBuilder {
     m.payload = payload;
     common::SealedFrame f = common::seal(*s.id, m);
     const std::string keyId = common::toHex(m.keyId);
-    auto id = archive_->appendFrame(NewFrame{provider, keyId, m.seq,
-                                             common::payloadKindName(m.payload),
-                                             common::modeName(mode), m.sentAt, nowMs_,
-                                             f.bodyHash, f.envelope});
+    auto id = archive_->appendFrame(
+        NewFrame{provider, keyId, m.seq, common::payloadKindName(m.payload), common::modeName(mode),
+                 m.sentAt, nowMs_, f.bodyHash, f.envelope});
     if (!id) throw std::runtime_error(id.error().message);
     s.seq = m.seq;
     s.prevHash = f.bodyHash;

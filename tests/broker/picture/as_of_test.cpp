@@ -71,18 +71,21 @@ class PastPictureTest : public ::testing::Test {
     b.enrol("556000-0002", {"33333331"});
     for (int round = 0; round < 6; ++round) {
       b.advance(60'000);
-      b.report("556677-8899", ArchiveBuilder::status("11111111", round < 3 ? OperationalState::NORMAL
-                                                                          : OperationalState::REDUCED,
-                                                     280 - round));
+      b.report("556677-8899",
+               ArchiveBuilder::status(
+                   "11111111", round < 3 ? OperationalState::NORMAL : OperationalState::REDUCED,
+                   280 - round));
       if (round <= 3) {  // then the unit moves to another provider
         b.report("556677-8899", ArchiveBuilder::status("11111112", OperationalState::NORMAL, 120));
       }
       b.commit();
       b.advance(20'000);
-      b.report("556000-0001", ArchiveBuilder::status("22222221", round == 4 ? OperationalState::CLOSED
-                                                                           : OperationalState::NORMAL,
-                                                     80 + round));
-      common::CapacityMsg c{"22222221", {{common::SchoolForm::GRUNDSKOLA, 4, 50, round, 2 * round}}};
+      b.report("556000-0001",
+               ArchiveBuilder::status(
+                   "22222221", round == 4 ? OperationalState::CLOSED : OperationalState::NORMAL,
+                   80 + round));
+      common::CapacityMsg c{"22222221",
+                            {{common::SchoolForm::GRUNDSKOLA, 4, 50, round, 2 * round}}};
       b.report("556000-0001", c);
       b.report("556000-0001", ArchiveBuilder::status("22222221", OperationalState::RELOCATED, 1),
                common::Mode::EXERCISE);
@@ -90,16 +93,16 @@ class PastPictureTest : public ::testing::Test {
       if (round == 1) {
         b.city(common::ReadinessCheckMsg{"rc-test-1", b.now(), b.now() + 3'600'000, true});
         b.advance(5'000);
-        b.report("556677-8899",
-                 common::ReadinessAnswerMsg{"rc-test-1", {{"disk_free", true, ""}}, false, b.now()});
-        b.report("556000-0002",
-                 common::ReadinessAnswerMsg{"rc-test-1", {{"clock_skew", false, "9 s"}}, true,
-                                            b.now()});
+        b.report("556677-8899", common::ReadinessAnswerMsg{
+                                    "rc-test-1", {{"disk_free", true, ""}}, false, b.now()});
+        b.report("556000-0002", common::ReadinessAnswerMsg{
+                                    "rc-test-1", {{"clock_skew", false, "9 s"}}, true, b.now()});
         b.commit();
       }
       if (round == 2) {
-        common::DirectiveMsg d{"D-000001", 1, "Höjd beredskap", common::ReadinessLevel::HEIGHTENED,
-                               true, b.now() + 86'400'000, {}};
+        common::DirectiveMsg d{
+            "D-000001",           1, "Höjd beredskap", common::ReadinessLevel::HEIGHTENED, true,
+            b.now() + 86'400'000, {}};
         b.city(d);
         b.advance(3'000);
         b.report("556677-8899", common::DirectiveAckMsg{"D-000001", common::AckKind::DELIVERED});
@@ -110,11 +113,12 @@ class PastPictureTest : public ::testing::Test {
         b.commit();
       }
       if (round == 3) {
-        b.report("556000-0002", common::ContinuityMsg{common::ContinuityState::AT_RISK, 0, "Brist"});
+        b.report("556000-0002",
+                 common::ContinuityMsg{common::ContinuityState::AT_RISK, 0, "Brist"});
         b.commit();
         // A roster transfer: the city signs that a unit moves.
-        common::EnrolmentMsg move{common::EnrolmentAction::UNITS, "556000-0002", {}, {}, {},
-                                  {"11111112"}, b.now()};
+        common::EnrolmentMsg move{
+            common::EnrolmentAction::UNITS, "556000-0002", {}, {}, {}, {"11111112"}, b.now()};
         b.city(move, common::Mode::SYSTEM);
         b.report("556000-0002", ArchiveBuilder::status("11111112", OperationalState::REMOTE, 40));
         b.commit();

@@ -111,23 +111,25 @@ TEST_F(AsOf, EveryRecordedLivePictureIsRebuiltFromTheArchive) {
   std::vector<nlohmann::json> recorded;
 
   // Morning: everyone reports normal operation.
-  report(a, "11111111", {"--operational", "normal", "--pupils-enrolled", "310",
-                         "--pupils-present", "295", "--staff-total", "40", "--staff-available",
-                         "38"});
+  report(a, "11111111",
+         {"--operational", "normal", "--pupils-enrolled", "310", "--pupils-present", "295",
+          "--staff-total", "40", "--staff-available", "38"});
   report(a, "11111112", {"--operational", "normal", "--pupils-present", "120"});
-  report(b, "22222221", {"--operational", "normal", "--pupils-present", "80",
-                         "--capacity", "grundskola:4:52:3:6"});
+  report(
+      b, "22222221",
+      {"--operational", "normal", "--pupils-present", "80", "--capacity", "grundskola:4:52:3:6"});
   report(c, "33333331", {"--operational", "normal", "--staff-available", "12"});
   drained({a, b, c});
   recorded.push_back(stablePicture());
 
   // The storm: reduced operation, a closure, free seats change.
-  report(a, "11111111", {"--operational", "reduced", "--reason", "Strömavbrott i området",
-                         "--electricity", "backup", "--backup-hours", "18", "--heating",
-                         "degraded", "--capacity", "grundskola:5:60:0:2"});
-  report(b, "22222221", {"--operational", "closed", "--reason", "Vattenläcka",
-                         "--expected-reopen", "2031-02-25", "--water", "down", "--note",
-                         "Elever hänvisas till fjärrundervisning"});
+  report(
+      a, "11111111",
+      {"--operational", "reduced", "--reason", "Strömavbrott i området", "--electricity", "backup",
+       "--backup-hours", "18", "--heating", "degraded", "--capacity", "grundskola:5:60:0:2"});
+  report(b, "22222221",
+         {"--operational", "closed", "--reason", "Vattenläcka", "--expected-reopen", "2031-02-25",
+          "--water", "down", "--note", "Elever hänvisas till fjärrundervisning"});
   drained({a, b});
   recorded.push_back(stablePicture());
 
@@ -143,9 +145,9 @@ TEST_F(AsOf, EveryRecordedLivePictureIsRebuiltFromTheArchive) {
   recorded.push_back(stablePicture());
 
   // The city raises its level; one provider acknowledges.
-  auto sent = broker({"directive", "send", "--to", "all", "--text",
-                      "Höjd beredskap: rapportera varje timme", "--level", "heightened",
-                      "--require-ack"});
+  auto sent =
+      broker({"directive", "send", "--to", "all", "--text",
+              "Höjd beredskap: rapportera varje timme", "--level", "heightened", "--require-ack"});
   ASSERT_EQ(sent.exitCode, 0) << sent.out << sent.err;
   std::smatch m;
   ASSERT_TRUE(std::regex_search(sent.out, m, std::regex("directive (D-[0-9]+)"))) << sent.out;
@@ -242,7 +244,8 @@ TEST_F(AsOf, EveryRecordedLivePictureIsRebuiltFromTheArchive) {
   auto meta = nlohmann::json::parse(readFile(out + "/inquiry.json"), nullptr, false);
   ASSERT_TRUE(meta.is_object());
   // The export's last picture is the live one at that moment, modulo heartbeats.
-  auto last = nlohmann::json::parse(readFile(out + "/" + meta["pictures"].back()["json"].get<std::string>()));
+  auto last = nlohmann::json::parse(
+      readFile(out + "/" + meta["pictures"].back()["json"].get<std::string>()));
   last.erase("as_of");
   EXPECT_EQ(archivable(last), archivable(recorded[4]));
   const std::string py = pythonWithNacl();
@@ -253,7 +256,7 @@ TEST_F(AsOf, EveryRecordedLivePictureIsRebuiltFromTheArchive) {
   {
     const std::string file = out + "/" + meta["frame_files"].back().get<std::string>();
     std::string text = readFile(file);
-    const size_t at = text.find("\"note\":\"") ;
+    const size_t at = text.find("\"note\":\"");
     ASSERT_NE(at, std::string::npos);
     text[at + 2] = 'N';  // "Note": the JSON no longer says what the signed bytes say
     std::ofstream(file, std::ios::binary | std::ios::trunc) << text;
