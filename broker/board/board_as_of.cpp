@@ -9,9 +9,10 @@
 namespace samband::broker {
 
 bool viewFor(const httplib::Request& req, httplib::Response& res, Store& store,
-             const BoardViewRules& rules, int64_t nowMs, RequestedView& out) {
+             const BoardViewRules& rules, int64_t nowMs, DistrictScope scope,
+             RequestedView& out) {
   if (!req.has_param("as_of") || req.get_param_value("as_of").empty()) {
-    out.view.emplace(store, rules, nowMs);
+    out.view.emplace(store, rules, nowMs, std::move(scope));
     return true;
   }
   auto moment = parseMoment(req.get_param_value("as_of"), "as_of");
@@ -29,7 +30,7 @@ bool viewFor(const httplib::Request& req, httplib::Response& res, Store& store,
     return false;
   }
   out.past = std::move(past).value();
-  out.view.emplace(out.past->store(), rules, nowMs, &out.past->moment());
+  out.view.emplace(out.past->store(), rules, nowMs, std::move(scope), &out.past->moment());
   return true;
 }
 

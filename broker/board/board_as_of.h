@@ -26,7 +26,9 @@ struct RequestedView {
 // Sets `out.view` over `store` (live) or over the picture as of the request's `as_of`. Returns
 // false after answering the request itself: 400 for a moment that does not parse or is before
 // the archive or in the future, 503 when the archive cannot be read.
+// `scope` limits the view to the session's districts as for the live picture.
 bool viewFor(const httplib::Request& req, httplib::Response& res, Store& store,
-             const BoardViewRules& rules, int64_t nowMs, RequestedView& out);
+             const BoardViewRules& rules, int64_t nowMs, DistrictScope scope,
+             RequestedView& out);
 
 }  // namespace samband::broker

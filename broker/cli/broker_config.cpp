@@ -64,14 +64,19 @@ int defaultVerifyThreads() {
   return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
 }
 
-std::string defaultBrokerConfigText(const std::string& listen, const std::string& boardListen) {
+std::string defaultBrokerConfigText(const std::string& listen, const std::string& boardListen,
+                                    const std::string& identity, const std::string& database) {
   return "# Samband broker configuration. Every key is explained in config/broker.example.toml.\n"
          "[broker]\n"
          "listen = \"" +
          listen +
          "\"\n"
-         "identity = \"city.identity\"\n"
-         "database = \"samband.db\"\n"
+         "identity = \"" +
+         identity +
+         "\"\n"
+         "database = \"" +
+         database +
+         "\"\n"
          "log_level = \"info\"\n\n"
          "[ingest]\n"
          "batch_max = 1024\n"

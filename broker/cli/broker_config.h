@@ -40,7 +40,10 @@ common::Result<BoardOptions> loadBoardOptions(const BrokerConfig& broker);
 // signature checks is the fastest setting measured (docs/performance.md).
 int defaultVerifyThreads();
 
-// The text of a new broker.toml (used by `samband-broker init`).
-std::string defaultBrokerConfigText(const std::string& listen, const std::string& boardListen);
+// The text of a new broker.toml (used by `samband-broker init`); `identity` and `database` as
+// written (relative ones resolve against the config's directory).
+std::string defaultBrokerConfigText(const std::string& listen, const std::string& boardListen,
+                                    const std::string& identity = "city.identity",
+                                    const std::string& database = "samband.db");
 
 }  // namespace samband::broker

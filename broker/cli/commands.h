@@ -16,6 +16,7 @@ inline constexpr int kExitReadinessProblem = 3;  // a provider is missing, late 
 
 struct InitOptions {
   std::string dir;
+  std::string config;  // where broker.toml goes; empty: DIR/broker.toml
   std::string listen = "tcp://127.0.0.1:7700";
   std::string boardListen = "127.0.0.1:8080";
 };

@@ -35,7 +35,9 @@ int runInquiryExport(const std::string& configPath, const std::string& from, con
   applyTimeZone(cfg->readiness.timeZone);
   auto fromMs = parseMoment(from, "--from");
   if (!fromMs) return fail(fromMs.error().message);
-  auto toMs = parseMoment(to, "--to");
+  common::SystemClock clock;
+  const int64_t now = clock.nowMs();
+  auto toMs = to == "now" ? common::Result<int64_t>(now) : parseMoment(to, "--to");
   if (!toMs) return fail(toMs.error().message);
   inquiry::ExportOptions o;
   o.fromMs = *fromMs;
@@ -45,14 +47,13 @@ int runInquiryExport(const std::string& configPath, const std::string& from, con
   o.rules.reportOldAfterMs = board->reportOldAfterMs;
   o.rules.holidays = cfg->holidays;
   o.rules.timeZone = cfg->readiness.timeZone;
-  common::SystemClock clock;
-  auto done = inquiry::exportInquiry(**store, **city, o, clock.nowMs());
+  auto done = inquiry::exportInquiry(**store, **city, o, now);
   if (!done) {
     return fail("inquiry export: " + done.error().message,
                 done.error().kind == common::ErrorKind::invalidInput ? kExitUsage : kExitFailure);
   }
   std::cout << "Wrote " << out << ": " << done->framesInPeriod << " signed frames of the period "
-            << formatLocalMoment(o.fromMs) << " to " << formatLocalMoment(o.toMs) << " (and "
+            << formatLocalMoment(done->fromMs) << " to " << formatLocalMoment(o.toMs) << " (and "
             << done->framesBefore << " from before it that its start rests on), "
             << done->checkpoints << " checkpoints, " << done->pictures << " pictures, "
             << done->files << " files; the city signed its manifest.\n";

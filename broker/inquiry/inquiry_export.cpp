@@ -110,8 +110,19 @@ class Writer {
 }  // namespace
 
 common::Result<ExportSummary> exportInquiry(Store& archive, const common::Identity& city,
-                                            const ExportOptions& o, int64_t nowMs) {
-  if (o.toMs <= o.fromMs) return common::invalidInput("--to must be after --from");
+                                            const ExportOptions& options, int64_t nowMs) {
+  ExportOptions o = options;
+  {
+    // A period that starts before the archive starts with the archive.
+    auto first = SnapshotStore(archive).firstFrame();
+    if (!first) return first.error();
+    if (!*first) return common::invalidInput("the archive is empty: there is nothing to export");
+    o.fromMs = std::max(o.fromMs, (*first)->second);
+  }
+  if (o.toMs <= o.fromMs) {
+    return common::invalidInput("--to must be after --from (and after the archive's start, " +
+                                formatLocalMoment(o.fromMs) + ")");
+  }
   if (o.toMs > nowMs) {
     return common::invalidInput("--to " + formatLocalMoment(o.toMs) +
                                 " is in the future; end the period at or before now");
@@ -126,6 +137,7 @@ common::Result<ExportSummary> exportInquiry(Store& archive, const common::Identi
     if (ec) return common::invalidInput("cannot create --out " + o.outDir + ": " + ec.message());
   }
   ExportSummary summary;
+  summary.fromMs = o.fromMs;
   Writer w(o.outDir);
   const BoardViewRules viewRules{o.rules.liveness, o.rules.reportOldAfterMs, o.rules.holidays};
 
@@ -150,7 +162,7 @@ common::Result<ExportSummary> exportInquiry(Store& archive, const common::Identi
     PictureMoment pm{m, r.frames(), r.lastFrameId(), &archive};
     auto picture = currentPicture(r.store(), o.rules.liveness, m, o.rules.holidays, &pm);
     if (!picture) return picture.error();
-    auto csv = BoardView(r.store(), viewRules, m, &pm).csv();
+    auto csv = BoardView(r.store(), viewRules, m, {}, &pm).csv();
     if (!csv) return csv.error();
     const std::string name = "pictures/" + localStamp(m, "%Y-%m-%dT%H%M%S%z");
     if (auto s = w.put(name + ".json", picture->dump(2) + "\n"); !s) return s.error();

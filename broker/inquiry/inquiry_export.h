@@ -36,6 +36,7 @@ struct ExportOptions {
 };
 
 struct ExportSummary {
+  int64_t fromMs = 0;          // the period's start: --from, or the archive's start if later
   int64_t framesBefore = 0;    // frames exported from before the period
   int64_t framesInPeriod = 0;  // frames of the period (to its covering checkpoints)
   int64_t pictures = 0;
@@ -44,8 +45,9 @@ struct ExportSummary {
   int64_t checkpoints = 0;
 };
 
-// Writes the folder (which must not exist, or be empty). `city` signs the manifest. The process
-// time zone must be rules.timeZone. Errors: invalidInput (period, folder), unavailable.
+// Writes the folder (which must not exist, or be empty). `city` signs the manifest. A period
+// starting before the archive starts at its first frame. The process time zone must be
+// rules.timeZone. Errors: invalidInput (period, folder), unavailable.
 common::Result<ExportSummary> exportInquiry(Store& archive, const common::Identity& city,
                                             const ExportOptions& options, int64_t nowMs);
 

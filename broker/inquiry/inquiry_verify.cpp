@@ -538,7 +538,7 @@ void Verifier::checkPictures() {
     }
   }
   if (!imported.empty()) {
-    if (auto s = CalendarStore(r.store()).add(imported, "inquiry.json", 0); !s) {
+    if (auto s = CalendarStore(r.store()).replacePeriod(imported, "inquiry.json", 0); !s) {
       problem("cannot rebuild the pictures: " + s.error().message);
     }
   }
@@ -572,7 +572,7 @@ void Verifier::checkPictures() {
     }
     PictureMoment pm{m, r.frames(), r.lastFrameId(), nullptr};
     auto picture = currentPicture(r.store(), liveness, m, configHolidays, &pm);
-    auto csv = BoardView(r.store(), rules, m, &pm).csv();
+    auto csv = BoardView(r.store(), rules, m, {}, &pm).csv();
     if (!picture || !csv) {
       problem("cannot rebuild the picture at " + at);
       continue;

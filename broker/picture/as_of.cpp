@@ -43,7 +43,7 @@ common::Status labelReplay(Store& archive, ArchiveReplay& replay, int64_t nowMs)
   auto holidays = CalendarStore(archive).holidays();
   if (!holidays) return holidays.error();
   if (!holidays->empty()) {
-    auto added = CalendarStore(replay.store()).add(*holidays, "samband.db", nowMs);
+    auto added = CalendarStore(replay.store()).replacePeriod(*holidays, "samband.db", nowMs);
     if (!added) return added.error();
   }
   return {};

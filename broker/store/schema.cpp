@@ -253,7 +253,17 @@ CREATE TABLE calendar_holidays (
   PRIMARY KEY (from_date, to_date, name)
 );
 )sql",
-    // 8: snapshots of the picture rebuilt from the archive (issue 13, `status --as-of`): each is
+    // 8: accounts as an office runs them (issue 13): a user limited to districts sees only their
+    // units (no rows: every district), and when a password was last changed.
+    R"sql(
+CREATE TABLE user_districts (
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  district TEXT NOT NULL,
+  PRIMARY KEY (user_id, district)
+);
+ALTER TABLE users ADD COLUMN password_changed_at INTEGER;
+)sql",
+    // 9: snapshots of the picture rebuilt from the archive (issue 13, `status --as-of`): each is
     // the replay database (broker/picture/archive_replay.h) after the frames up to frame_id, as
     // an SQLite image. Derived data: dropping every row loses speed, never history.
     R"sql(

@@ -139,7 +139,7 @@ class PastPictureTest : public ::testing::Test {
     auto tables = AuditStore(r.store()).pictureTables();
     EXPECT_TRUE(tables.ok());
     std::string out = p.ok() ? p->dump() : "";
-    BoardView view(r.store(), BoardViewRules{}, atMs, &moment);
+    BoardView view(r.store(), BoardViewRules{}, atMs, {}, &moment);
     auto capacity = view.capacity("actual");
     EXPECT_TRUE(capacity.ok());
     if (capacity.ok()) out += capacity->dump();
