@@ -9,8 +9,7 @@
 namespace samband::broker {
 
 bool viewFor(const httplib::Request& req, httplib::Response& res, Store& store,
-             const BoardViewRules& rules, int64_t nowMs, DistrictScope scope,
-             RequestedView& out) {
+             const BoardViewRules& rules, int64_t nowMs, DistrictScope scope, RequestedView& out) {
   if (!req.has_param("as_of") || req.get_param_value("as_of").empty()) {
     out.view.emplace(store, rules, nowMs, std::move(scope));
     return true;

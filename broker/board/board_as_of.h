@@ -28,7 +28,6 @@ struct RequestedView {
 // the archive or in the future, 503 when the archive cannot be read.
 // `scope` limits the view to the session's districts as for the live picture.
 bool viewFor(const httplib::Request& req, httplib::Response& res, Store& store,
-             const BoardViewRules& rules, int64_t nowMs, DistrictScope scope,
-             RequestedView& out);
+             const BoardViewRules& rules, int64_t nowMs, DistrictScope scope, RequestedView& out);
 
 }  // namespace samband::broker

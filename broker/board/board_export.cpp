@@ -44,8 +44,7 @@ void sendCsv(const httplib::Request& req, httplib::Response& res, std::string cs
 
 }  // namespace
 
-void Board::exportCsv(const httplib::Request& req, httplib::Response& res,
-                      const Session& session) {
+void Board::exportCsv(const httplib::Request& req, httplib::Response& res, const Session& session) {
   const BoardViewRules rules{options_.liveness, options_.reportOldAfterMs, options_.holidays};
   auto lease = readPool_.acquire();
   if (!lease) return unavailable(res, lease.error().message);
