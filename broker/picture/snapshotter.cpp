@@ -68,15 +68,18 @@ common::Status Snapshotter::start(int64_t periodMs) {
   store_ = std::move(store).value();
   thread_ = std::thread([this, periodMs] {
     std::unique_lock<std::mutex> lock(mutex_);
+    std::string lastError;  // logged once, until it changes or clears
     while (!stopping_) {
       lock.unlock();
       auto made = catchUpSnapshots(*store_, everyFrames_, clock_, &stopping_);
       if (!made) {
-        common::logWarn("snapshots",
-                        "picture snapshots not stored (past pictures stay right, "
-                        "only slower): " +
-                            made.error().message);
-      } else if (*made > 0) {
+        if (made.error().message != lastError) {
+          common::logWarn("snapshots",
+                          "picture snapshots not stored (past pictures stay right, only slower): " +
+                              made.error().message);
+        }
+        lastError = made.error().message;
+      } else if (lastError.clear(); *made > 0) {
         common::logInfo("snapshots", "stored " + std::to_string(*made) + " picture snapshot(s)");
       }
       lock.lock();
