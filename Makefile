@@ -10,7 +10,7 @@ DEBIAN_PACKAGES := build-essential cmake pkg-config \
   libzmq3-dev cppzmq-dev capnproto libcapnp-dev libsqlitecpp-dev libsqlite3-dev sqlite3 \
   libsodium-dev libsystemd-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libtomlplusplus-dev \
   nlohmann-json3-dev libcpp-httplib-dev liblemon-dev mosquitto libmosquitto-dev python3 \
-  chromium nodejs npm tzdata
+  chromium nodejs npm tzdata python3-nacl
 
 .PHONY: all deps build test demo install asan bench soak fuzz clean format deb deb-deps \
   package-test

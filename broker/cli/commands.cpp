@@ -19,6 +19,9 @@
 #include "broker/cli/broker_config.h"
 #include "broker/cli/city_writer.h"
 #include "broker/ingest/server.h"
+#include "broker/picture/as_of.h"
+#include "broker/picture/moment.h"
+#include "broker/picture/snapshotter.h"
 #include "broker/picture/view.h"
 #include "broker/store/roster_store.h"
 #include "broker/store/store.h"
@@ -141,6 +144,8 @@ int runServe(const std::string& configPath) {
   }
   Scheduler scheduler(cfg->databasePath, **city, clock, cfg->readiness);
   if (auto s = scheduler.start(); !s) return fail(s.error().message, kExitFailure);
+  Snapshotter snapshotter(cfg->databasePath, cfg->snapshotEveryFrames, clock);
+  if (auto s = snapshotter.start(); !s) return fail(s.error().message, kExitFailure);
   // The main thread waits for a stop signal and, meanwhile, tells systemd's watchdog that the
   // socket and commit threads still come round (Type=notify, WatchdogSec= in the unit).
   common::ServiceNotifier notifier;
@@ -166,6 +171,7 @@ int runServe(const std::string& configPath) {
     }
   }
   notifier.stopping();
+  snapshotter.stop();
   scheduler.stop();
   common::logInfo("broker", "stopping on signal " + std::to_string(sig));
   board.stop();
@@ -223,14 +229,27 @@ int runEnroll(const std::string& configPath, const std::vector<std::string>& req
   return status;
 }
 
-int runStatus(const std::string& configPath, bool json) {
+int runStatus(const std::string& configPath, bool json, const std::string& asOf) {
   auto cfg = loadBrokerConfig(configPath);
   if (!cfg) return fail(cfg.error().message);
   auto store = Store::open(cfg->databasePath, Store::Access::readOnly);
   if (!store) return fail(store.error().message);
   common::SystemClock clock;
   applyTimeZone(cfg->readiness.timeZone);  // school days are local dates
-  auto picture = currentPicture(**store, cfg->liveness, clock.nowMs(), cfg->holidays);
+  common::Result<nlohmann::json> picture = nlohmann::json();
+  if (asOf.empty()) {
+    picture = currentPicture(**store, cfg->liveness, clock.nowMs(), cfg->holidays);
+  } else {
+    auto moment = parseMoment(asOf, "--as-of");
+    if (!moment) return fail(moment.error().message);
+    auto past = pictureAsOf(**store, *moment, clock.nowMs());
+    if (!past) {
+      return fail("--as-of: " + past.error().message,
+                  past.error().kind == common::ErrorKind::invalidInput ? kExitUsage : kExitFailure);
+    }
+    picture =
+        currentPicture((*past)->store(), cfg->liveness, *moment, cfg->holidays, &(*past)->moment());
+  }
   if (!picture) return fail("cannot read the picture: " + picture.error().message, kExitFailure);
   if (json) {
     std::cout << picture->dump(2) << "\n";
