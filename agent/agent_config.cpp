@@ -9,6 +9,7 @@
 #include "common/codec.h"
 #include "common/config.h"
 #include "common/ids.h"
+#include "web/listen_address.h"
 
 namespace samband::agent {
 
@@ -206,9 +207,61 @@ Result<AgentConfig> loadAgentConfig(const std::string& path) {
   if (!holidays) return holidays.error();
   c.holidays = std::move(holidays).value();
 
+  auto spool = file.text("spool", "dir", std::string());
+  if (!spool) return spool.error();
+  if (!spool->empty()) c.spoolDir = file.resolve(*spool);
+
+  // The other [form] keys are checked even without listen, so a typo shows before it matters.
+  auto listen = file.text("form", "listen", std::string());
+  if (!listen) return listen.error();
+  auto secure = file.boolean("form", "secure_cookies", false);
+  if (!secure) return secure.error();
+  auto ttl = file.integer("form", "session_ttl_s", 12 * 3600, 60, 30 * 86400);
+  if (!ttl) return ttl.error();
+  if (!listen->empty()) {
+    auto hostPort = web::parseHostPort(*listen, 8090);
+    if (!hostPort) {
+      return common::invalidInput(where(path, "form", "listen") + ": " + hostPort.error().message +
+                                  ", or leave the key out to serve no reporting page");
+    }
+    FormSettings form;
+    form.listen = *listen;
+    form.host = hostPort->first;
+    form.port = hostPort->second;
+    form.secureCookies = *secure;
+    form.sessionTtlMs = *ttl * 1000;
+    c.form = std::move(form);
+  }
+
   if (Status s = checkAgentConfig(c, path); !s) return s.error();
   return c;
 }
+
+namespace {
+
+// The directory of `path`; a bare file name lives beside `configPath`.
+std::string directoryOf(const std::string& path, const std::string& configPath) {
+  const auto slash = path.rfind('/');
+  if (slash != std::string::npos) return slash == 0 ? "/" : path.substr(0, slash);
+  const auto configSlash = configPath.rfind('/');
+  return configSlash == std::string::npos ? "." : configPath.substr(0, configSlash);
+}
+
+// How agent.toml names `path`: its bare name when it sits beside the config (an agent directory
+// stays movable), else as given (the packaged layout: /var/lib/samband/...). `fallback` when
+// `path` is empty.
+std::string asWritten(const std::string& configPath, const std::string& path,
+                      const std::string& fallback) {
+  if (path.empty()) return fallback;
+  const auto slash = path.rfind('/');
+  if (slash == std::string::npos) return path;
+  if (directoryOf(path, configPath) == directoryOf(configPath, configPath)) {
+    return path.substr(slash + 1);
+  }
+  return path;
+}
+
+}  // namespace
 
 std::string renderAgentConfig(const AgentConfig& c) {
   std::ostringstream out;
@@ -226,9 +279,10 @@ std::string renderAgentConfig(const AgentConfig& c) {
   for (size_t i = 0; i < c.units.size(); ++i) out << (i ? ", " : "") << tomlString(c.units[i]);
   out << "]\n"
       << "# The agent's secret identity (mode 0600). Back it up; it cannot be recreated.\n"
-      << "identity = \"agent.identity\"\n"
+      << "identity = " << tomlString(asWritten(c.configPath, c.identityPath, "agent.identity"))
+      << "\n"
       << "# The outbox: every report waits here, signed, until the broker acknowledges it.\n"
-      << "outbox = \"outbox.db\"\n"
+      << "outbox = " << tomlString(asWritten(c.configPath, c.outboxPath, "outbox.db")) << "\n"
       << "# Who to call at the provider when something is wrong (used by the self-tests).\n"
       << (c.dutyContact ? "duty_contact = " + tomlString(*c.dutyContact)
                         : std::string("# duty_contact = \"IT on call, 08-123 456 78\""))
@@ -258,7 +312,25 @@ std::string renderAgentConfig(const AgentConfig& c) {
       << "# The city's school holidays, first and last day included (school days Monday-Friday\n"
       << "# and the public holidays are built in). The status_age self-test counts only school\n"
       << "# time, unless the city's level is heightened or higher.\n"
-      << "# holidays = [[\"2027-02-22\", \"2027-02-26\", \"sportlov\"]]\n";
+      << "# holidays = [[\"2027-02-22\", \"2027-02-26\", \"sportlov\"]]\n\n"
+      << "[spool]\n"
+      << "# A directory for the provider's own systems: every *.json report moved into it is\n"
+      << "# reported and moved to done/ or refused/ with a .reason file (docs/agent.md).\n"
+      << "# dir = "
+      << tomlString(
+             asWritten(c.configPath, directoryOf(c.outboxPath, c.configPath) + "/spool", "spool"))
+      << "\n\n"
+      << "[form]\n"
+      << "# The reporting page for staff on duty and POST /api/report for the provider's own\n"
+      << "# systems, served by 'samband-agent run' on this address (docs/agent.md, \"The "
+         "reporting\n"
+      << "# page\"). Add accounts with 'samband-agent user add' and API tokens with\n"
+      << "# 'samband-agent token add'. Unset: neither is served.\n"
+      << "# listen = \"127.0.0.1:8090\"\n"
+      << "# Add the Secure flag to the session cookie; set it when a TLS proxy serves the page.\n"
+      << "# secure_cookies = false\n"
+      << "# Lifetime of a login in seconds (12 h: one long shift).\n"
+      << "# session_ttl_s = 43200\n";
   return out.str();
 }
 

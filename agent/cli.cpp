@@ -1,10 +1,16 @@
-// The samband-agent command line (CLI11): init, run, report, last, status, inbox, confirm, ack,
-// export, rotate-key, receipt. Each command turns its flags into a request for the code that does
-// the work and prints one clear sentence on failure.
+// The samband-agent command line (CLI11): init, setup, run, report, last, status, inbox, confirm,
+// ack, export, rotate-key, receipt, doctor, and user/token (who may use the reporting page and
+// its API). Each command turns its flags into a request for the code that does the work and
+// prints one clear sentence on failure.
 #include "agent/cli.h"
 
+#include <sodium.h>
+
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -16,6 +22,9 @@
 #include "agent/agent_status.h"
 #include "agent/daemon.h"
 #include "agent/database.h"
+#include "agent/form_accounts.h"
+#include "agent/form_commands.h"
+#include "agent/doctor.h"
 #include "agent/inbox_commands.h"
 #include "agent/key_rotation.h"
 #include "agent/last_report.h"
@@ -24,13 +33,18 @@
 #include "agent/offline_export.h"
 #include "agent/outbox.h"
 #include "agent/receipt_store.h"
+#include "agent/report_json.h"
 #include "agent/report_request.h"
+#include "agent/report_submit.h"
+#include "agent/setup.h"
 #include "common/clock.h"
 #include "common/identity.h"
 #include "common/log.h"
 #include "common/process.h"
 #include "common/version.h"
 #include "common/vocabulary.h"
+#include "web/password_prompt.h"
+#include "web/passwords.h"
 
 namespace samband::agent {
 
@@ -117,8 +131,44 @@ int runRun(const std::string& configPath) {
   return kExitOk;
 }
 
+// Reads a JSON report from FILE or from stdin ("-"), at most kMaxReportJsonBytes.
+common::Result<std::string> readReportJsonFile(const std::string& path) {
+  std::string body;
+  std::istream* in = &std::cin;
+  std::ifstream file;
+  if (path != "-") {
+    file.open(path, std::ios::binary);
+    if (!file) {
+      return common::invalidInput("cannot read the JSON report " + path + ": " +
+                                  std::strerror(errno) + "; give a readable file or - for stdin");
+    }
+    in = &file;
+  }
+  char buf[4096];
+  while (*in) {
+    in->read(buf, sizeof buf);
+    body.append(buf, static_cast<size_t>(in->gcount()));
+    if (body.size() > kMaxReportJsonBytes) {
+      return common::invalidInput("the JSON report " + path + " is larger than " +
+                                  std::to_string(kMaxReportJsonBytes / 1024) +
+                                  " KiB; send one unit's report at a time");
+    }
+  }
+  return body;
+}
+
 int runReport(const std::string& configPath, ReportRequest request, const CountFlags& counts,
-              std::ostream& out) {
+              const std::string& jsonPath, std::ostream& out) {
+  if (!jsonPath.empty()) {
+    auto body = readReportJsonFile(jsonPath);
+    if (!body) return fail(body.error());
+    auto parsed = parseReportJson(*body);
+    if (!parsed) {
+      return fail(common::invalidInput((jsonPath == "-" ? std::string("stdin") : jsonPath) + ": " +
+                                       parsed.error().message));
+    }
+    request = std::move(*parsed);
+  }
   for (const auto& [text, flag, target] :
        {std::tuple{&counts.pupilsEnrolled, "--pupils-enrolled", &request.pupilsEnrolled},
         std::tuple{&counts.pupilsPresent, "--pupils-present", &request.pupilsPresent},
@@ -133,20 +183,7 @@ int runReport(const std::string& configPath, ReportRequest request, const CountF
   common::SystemClock clock;
   auto db = openAgentDatabase(config->outboxPath, OpenMode::createIfMissing);
   if (!db) return fail(db.error());
-  // Reports carry forward: the flags change only what they name in the unit's last report.
-  LastReport last;
-  if (!request.unit.empty()) {
-    auto kept = readLastReport(**db, request.unit, request.mode);
-    if (!kept) return fail(kept.error());
-    last = std::move(*kept);
-  }
-  auto drafts = buildReportDrafts(request, *config, clock.nowMs(), last);
-  if (!drafts) return fail(drafts.error());
-  if (common::Status s = finishKeyRotation(*config, **db); !s) return fail(s.error());
-  auto identity = loadAgentIdentity(*config);
-  if (!identity) return fail(identity.error());
-  Outbox outbox(**db, **identity);
-  auto queued = outbox.append(*drafts, clock.nowMs());
+  auto queued = submitReport(**db, *config, request, clock.nowMs());
   if (!queued) return fail(queued.error());
   for (const auto& q : *queued) {
     out << "queued seq " << q.seq << ": " << q.kind;
@@ -256,6 +293,41 @@ int runRotateKey(const std::string& configPath, std::ostream& out) {
   return kExitOk;
 }
 
+// user and token: load the config, run, print what to tell the administrator.
+template <typename Command>
+int runAccountCommand(const std::string& configPath, std::ostream& out, Command command) {
+  auto config = loadAgentConfig(configPath);
+  if (!config) return fail(config.error());
+  common::SystemClock clock;
+  auto text = command(*config, clock.nowMs());
+  if (!text) return fail(text.error());
+  out << *text;
+  return kExitOk;
+}
+
+int runUserAdd(const std::string& configPath, const std::string& name,
+               const std::vector<std::string>& units, std::ostream& out) {
+  auto config = loadAgentConfig(configPath);
+  if (!config) return fail(config.error());
+  // Checked before the password is asked for, so a typo does not cost the administrator a
+  // password twice.
+  if (!web::isUserName(name)) {
+    return fail(common::invalidInput("\"" + name +
+                                     "\" is not a valid user name; use 1-64 letters, digits and "
+                                     ". _ @ - (starting with a letter or digit)"));
+  }
+  if (common::Status s = checkAccountUnits(units, *config); !s) return fail(s.error());
+  auto password = web::readNewPassword(
+      name, "printf '%s\\n' \"$PASSWORD\" | samband-agent user add --config A --name N --unit U");
+  if (!password) return fail(password.error());
+  common::SystemClock clock;
+  auto text = addFormUser(*config, name, units, *password, clock.nowMs());
+  sodium_memzero(password->data(), password->size());
+  if (!text) return fail(text.error());
+  out << *text;
+  return kExitOk;
+}
+
 // inbox, confirm, ack: load the config, run, print what to tell the person.
 template <typename Command>
 int runInboxCommand(const std::string& configPath, std::ostream& out, Command command) {
@@ -309,9 +381,13 @@ int runAgentCli(int argc, char** argv) {
   CountFlags counts;
   TextFlags text;
   std::string reportConfig;
+  std::string reportJson;
   auto* reportCmd = app.add_subcommand(
       "report", "Sign a report into the outbox (works offline; 'run' delivers it)");
   reportCmd->add_option("--config", reportConfig, "Path to agent.toml")->required();
+  reportCmd->add_option("--json", reportJson,
+                        "Read the whole report as JSON from FILE, or from stdin with - (the "
+                        "fields of 'samband-agent last --json')");
   reportCmd->add_option("--unit", report.unit, "School-unit code the report is about");
   reportCmd->add_option("--mode", report.mode, "actual (default), exercise, system or test");
   auto* oOperational = reportCmd->add_option("--operational", text.operational,
@@ -420,6 +496,54 @@ int runAgentCli(int argc, char** argv) {
       "switches once the broker acknowledges it");
   rotateCmd->add_option("--config", rotateConfig, "Path to agent.toml")->required();
 
+  // user add|list|remove
+  auto* userCmd = app.add_subcommand(
+      "user", "Accounts of staff on duty for the reporting page ([form] listen)");
+  userCmd->require_subcommand(1);
+  std::string userConfig, userName;
+  std::vector<std::string> userUnits;
+  bool userJson = false;
+  auto* userAddCmd = userCmd->add_subcommand(
+      "add",
+      "Add an account that may report for the units named (password from standard input, or "
+      "asked twice)");
+  userAddCmd->add_option("--config", userConfig, "Path to agent.toml")->required();
+  userAddCmd->add_option("--name", userName, "The user's login name")->required();
+  userAddCmd->add_option("--unit", userUnits, "A unit they may report for; repeat for each")
+      ->required();
+  auto* userListCmd = userCmd->add_subcommand("list", "List the accounts");
+  userListCmd->add_option("--config", userConfig, "Path to agent.toml")->required();
+  userListCmd->add_flag("--json", userJson, "Print JSON");
+  auto* userRemoveCmd = userCmd->add_subcommand("remove", "Remove an account and end its sessions");
+  userRemoveCmd->add_option("--config", userConfig, "Path to agent.toml")->required();
+  userRemoveCmd->add_option("--name", userName, "The user's login name")->required();
+
+  // token add|list|remove
+  auto* tokenCmd = app.add_subcommand(
+      "token", "Tokens for the provider's systems to POST /api/report ([form] listen)");
+  tokenCmd->require_subcommand(1);
+  std::string tokenConfig, tokenName;
+  std::vector<std::string> tokenUnits;
+  bool tokenJson = false;
+  auto* tokenAddCmd = tokenCmd->add_subcommand(
+      "add", "Make a token that may report for the units named; it is printed once");
+  tokenAddCmd->add_option("--config", tokenConfig, "Path to agent.toml")->required();
+  tokenAddCmd->add_option("--name", tokenName, "A name for the system using it, e.g. skolsystem")
+      ->required();
+  tokenAddCmd->add_option("--unit", tokenUnits, "A unit it may report for; repeat for each")
+      ->required();
+  auto* tokenListCmd = tokenCmd->add_subcommand("list", "List the tokens (never the tokens)");
+  tokenListCmd->add_option("--config", tokenConfig, "Path to agent.toml")->required();
+  tokenListCmd->add_flag("--json", tokenJson, "Print JSON");
+  auto* tokenRemoveCmd = tokenCmd->add_subcommand("remove", "Remove a token; it stops working");
+  tokenRemoveCmd->add_option("--config", tokenConfig, "Path to agent.toml")->required();
+  tokenRemoveCmd->add_option("--name", tokenName, "The token's name")->required();
+  // setup, doctor (agent/setup.h, agent/doctor.h)
+  SetupRequest setup;
+  auto* setupCmd = addSetupCommand(app, setup);
+  DoctorOptions doctor;
+  auto* doctorCmd = addDoctorCommand(app, doctor);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -435,6 +559,8 @@ int runAgentCli(int argc, char** argv) {
 
   try {
     if (initCmd->parsed()) return runInit(init);
+    if (setupCmd->parsed()) return runSetupCommand(setup, std::cin, std::cout, std::cerr);
+    if (doctorCmd->parsed()) return runDoctorCommand(doctor, std::cout);
     if (runCmd->parsed()) return runRun(configPath);
     if (reportCmd->parsed()) {
       report.operational = given(oOperational, text.operational);
@@ -453,13 +579,57 @@ int runAgentCli(int argc, char** argv) {
       report.continuity = given(oContinuity, text.continuity);
       report.continuityFrom = given(oContinuityFrom, text.continuityFrom);
       report.continuityNote = given(oContinuityNote, text.continuityNote);
-      return runReport(reportConfig, std::move(report), counts, std::cout);
+      if (!reportJson.empty()) {
+        for (const CLI::Option* opt : reportCmd->get_options()) {
+          const std::string name = opt->get_name();
+          if (opt->count() > 0 && name != "--config" && name != "--json" && name != "--help") {
+            std::fprintf(stderr,
+                         "samband-agent: %s cannot be combined with --json: put every field of "
+                         "the report in the JSON (docs/agent.md, 'Reports as JSON')\n",
+                         name.c_str());
+            return kExitBadInput;
+          }
+        }
+      }
+      return runReport(reportConfig, std::move(report), counts, reportJson, std::cout);
     }
     if (lastCmd->parsed()) return runLast(lastConfig, lastUnit, lastMode, lastJson, std::cout);
     if (statusCmd->parsed()) return runStatus(statusConfig, json, std::cout);
     if (receiptCmd->parsed()) return runReceipt(receiptConfig, receiptJsonFlag, std::cout);
     if (exportCmd->parsed()) return runExport(exportConfig, exportOut, std::cout);
     if (rotateCmd->parsed()) return runRotateKey(rotateConfig, std::cout);
+    if (userAddCmd->parsed()) return runUserAdd(userConfig, userName, userUnits, std::cout);
+    if (userListCmd->parsed()) {
+      return runAccountCommand(userConfig, std::cout, [&](const AgentConfig& c, int64_t now) {
+        return listFormUsers(c, userJson, now);
+      });
+    }
+    if (userRemoveCmd->parsed()) {
+      return runAccountCommand(userConfig, std::cout, [&](const AgentConfig& c, int64_t) {
+        return removeFormUser(c, userName);
+      });
+    }
+    if (tokenAddCmd->parsed()) {
+      int rc = runAccountCommand(tokenConfig, std::cout, [&](const AgentConfig& c, int64_t now) {
+        return addApiToken(c, tokenName, tokenUnits, now);
+      });
+      if (rc == kExitOk) {
+        std::cerr << "This is the only time the token is shown (the agent keeps only its hash): "
+                     "give it to the system that posts reports, as the header "
+                     "'Authorization: Bearer TOKEN' of POST /api/report.\n";
+      }
+      return rc;
+    }
+    if (tokenListCmd->parsed()) {
+      return runAccountCommand(tokenConfig, std::cout, [&](const AgentConfig& c, int64_t) {
+        return listApiTokens(c, tokenJson);
+      });
+    }
+    if (tokenRemoveCmd->parsed()) {
+      return runAccountCommand(tokenConfig, std::cout, [&](const AgentConfig& c, int64_t) {
+        return removeApiToken(c, tokenName);
+      });
+    }
     if (inboxCmd->parsed()) {
       return runInboxCommand(inboxConfig, std::cout, [&](const AgentConfig& c, int64_t now) {
         return inboxListing(c, inboxJson, now);

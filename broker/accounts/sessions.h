@@ -1,15 +1,18 @@
 // Sessions: board logins. The browser holds a random 32-byte token in an HttpOnly cookie; the
-// database holds only its BLAKE2b hash, so a copy of the database cannot be used to log in.
+// database holds only its BLAKE2b hash (web/tokens.h), so a copy of the database cannot be used
+// to log in.
 // Each session has a CSRF token the page must echo in a header on every state-changing request.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "broker/accounts/users.h"
 #include "broker/store/store.h"
 #include "common/result.h"
+#include "web/tokens.h"
 
 namespace samband::broker {
 
@@ -21,6 +24,9 @@ struct Session {
   Role role = Role::viewer;
   std::string csrfToken;
   int64_t expiresAt = 0;
+  // The districts whose units the user may see (sorted); empty: every district. Every route
+  // that lists units applies it (broker/picture/district_scope.h).
+  std::vector<std::string> districts;
 };
 
 struct NewSession {
@@ -49,7 +55,7 @@ class Sessions {
   Store& store_;
 };
 
-// 32 random bytes, base64url without padding (43 characters).
-std::string randomToken();
+// 32 random bytes, base64url without padding (43 characters); web/tokens.h.
+using web::randomToken;
 
 }  // namespace samband::broker

@@ -1,7 +1,8 @@
 // See board.h: who may do what on the board. Login (argon2id verification, at most two at a
-// time, each attempt reserved with the throttle before the password is checked), logout, the
-// session cookie, and guarded(), which every data endpoint passes through (session, role, same
-// origin, CSRF token).
+// time, each attempt reserved with the throttle before the password is checked), logout, a
+// user changing their own password (the old one checked like a login; the user's other sessions
+// end), the session cookie, and guarded(), which every data endpoint passes through (session,
+// role, same origin, CSRF token).
 #include <httplib.h>
 #include <sodium.h>
 
@@ -14,14 +15,13 @@
 #include "broker/board/board_http.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "web/page_security.h"
 
 namespace samband::broker {
 
 using nlohmann::json;
 
 namespace {
-
-constexpr int kMaxConcurrentVerifications = 2;
 
 common::RateLimiter& loginLogLimiter() {
   // Shared by all boards of the process; only rate-limits log lines.
@@ -31,32 +31,18 @@ common::RateLimiter& loginLogLimiter() {
 
 }  // namespace
 
-const std::string& Board::dummyHash() {
-  // Verifying against this for unknown names makes them take as long as known ones.
-  std::call_once(dummyOnce_, [this] {
-    auto h = hashPassword(randomToken());
-    dummyHash_ = h ? *h : std::string();
-  });
-  return dummyHash_;
+json sessionJson(const Session& session) {
+  return {{"name", session.userName},
+          {"role", roleName(session.role)},
+          {"csrf_token", session.csrfToken},
+          {"expires_at", common::formatRfc3339(session.expiresAt)},
+          {"districts", session.districts}};
 }
 
-bool Board::isSameOrigin(const httplib::Request& req) const {
-  // Browsers send Sec-Fetch-Site and Origin on POST; a request from another site is refused.
-  // Non-browser clients send neither and must still present the session's CSRF token.
-  std::string site = req.get_header_value("Sec-Fetch-Site");
-  if (!site.empty() && site != "same-origin" && site != "none") return false;
-  std::string origin = req.get_header_value("Origin");
-  if (origin.empty()) return true;
-  auto scheme = origin.find("://");
-  if (scheme == std::string::npos) return false;
-  return origin.substr(scheme + 3) == req.get_header_value("Host");
-}
+bool Board::isSameOrigin(const httplib::Request& req) const { return web::isSameOrigin(req); }
 
 std::string Board::sessionCookie(const std::string& token, int64_t maxAgeS) const {
-  std::string c = std::string(kSessionCookie) + "=" + token +
-                  "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(maxAgeS);
-  if (options_.secureCookies) c += "; Secure";
-  return c;
+  return web::sessionCookie(kSessionCookie, token, maxAgeS, options_.secureCookies);
 }
 
 std::function<void(const httplib::Request&, httplib::Response&)> Board::guarded(
@@ -138,23 +124,16 @@ void Board::login(const httplib::Request& req, httplib::Response& res) {
       if (scope == LockScope::address) counters_.lockoutsAddress++;
       if (scope == LockScope::name) counters_.lockoutsName++;
     }
-    if (int64_t wait = admission->waitMs; wait > 0) {
+    if (admission->waitMs > 0) {
       sodium_memzero(password.data(), password.size());
       counters_.loginsThrottled++;
-      int64_t seconds = (wait + 999) / 1000;
-      const char* why = admission->lockedBy == LockScope::address
-                            ? "Too many failed logins from your address. "
-                        : admission->lockedBy == LockScope::name
-                            ? "Too many failed logins for this name from addresses that have been "
-                              "failing. "
-                            : "Too many failed logins for this name from your address. ";
+      const int64_t seconds = web::retryAfterSeconds(*admission);
       res.set_header("Retry-After", std::to_string(seconds));
-      return reply(
-          res, 429,
-          {{"error", "too_many_attempts"},
-           {"retry_after_s", seconds},
-           {"scope", lockScopeName(admission->lockedBy)},
-           {"message", std::string(why) + "Wait " + std::to_string(seconds) + " s and try again"}});
+      return reply(res, 429,
+                   {{"error", "too_many_attempts"},
+                    {"retry_after_s", seconds},
+                    {"scope", lockScopeName(admission->lockedBy)},
+                    {"message", web::lockMessage(*admission)}});
     }
     std::optional<Credentials> user;
     {
@@ -170,19 +149,9 @@ void Board::login(const httplib::Request& req, httplib::Response& res) {
       }
       user = *found;
     }
-    {
-      std::unique_lock<std::mutex> lock(verifyMutex_);
-      verifyFree_.wait(lock, [&] { return verifying_ < kMaxConcurrentVerifications; });
-      ++verifying_;
-    }
     counters_.passwordChecks++;
-    const bool ok =
-        verifyPassword(user ? user->passwordHash : dummyHash(), password) && user.has_value();
-    {
-      std::lock_guard<std::mutex> lock(verifyMutex_);
-      --verifying_;
-    }
-    verifyFree_.notify_one();
+    const bool ok = passwordChecker_.check(
+        user ? std::optional<std::string>(user->passwordHash) : std::nullopt, password);
     const int64_t now = clock_.nowMs();
     if (!ok) {
       // Already counted by admit().
@@ -215,11 +184,7 @@ void Board::login(const httplib::Request& req, httplib::Response& res) {
     res.set_header("Set-Cookie", sessionCookie(created->token, options_.sessionTtlMs / 1000));
     common::logInfo("board",
                     "login by " + user->name + " (" + roleName(user->role) + ") from " + addr);
-    reply(res, 200,
-          {{"name", created->session.userName},
-           {"role", roleName(created->session.role)},
-           {"csrf_token", created->session.csrfToken},
-           {"expires_at", common::formatRfc3339(created->session.expiresAt)}});
+    reply(res, 200, sessionJson(created->session));
   } catch (const std::exception& e) {
     sodium_memzero(password.data(), password.size());
     unavailable(res, e.what());
@@ -234,6 +199,117 @@ void Board::logout(const httplib::Request& req, httplib::Response& res) {
   }
   res.set_header("Set-Cookie", sessionCookie("", 0));
   reply(res, 200, {{"ok", true}});
+}
+
+}  // namespace samband::broker
+
+namespace samband::broker {
+
+void Board::changePassword(const httplib::Request& req, httplib::Response& res,
+                           const Session& session) {
+  json body = json::parse(req.body, nullptr, false);
+  if (!isJsonRequest(req) || !body.is_object() || body.size() != 2 ||
+      !body.contains("old_password") || !body.contains("new_password") ||
+      !body["old_password"].is_string() || !body["new_password"].is_string()) {
+    return problem(res, 400, "invalid_input",
+                   "Send Content-Type: application/json with {\"old_password\": ..., "
+                   "\"new_password\": ...}");
+  }
+  std::string oldPassword = body["old_password"].get<std::string>();
+  std::string newPassword = body["new_password"].get<std::string>();
+  body = json();
+  auto wipe = [&] {
+    sodium_memzero(oldPassword.data(), oldPassword.size());
+    sodium_memzero(newPassword.data(), newPassword.size());
+  };
+  // The cheap checks first, before the slow verification.
+  if (auto policy = checkPasswordPolicy(newPassword); !policy) {
+    wipe();
+    return problem(res, 400, "invalid_input", policy.error().message);
+  }
+  if (newPassword == oldPassword) {
+    wipe();
+    return problem(res, 400, "invalid_input",
+                   "The new password is the same as the old one; choose a new one");
+  }
+  const std::string addr = req.remote_addr;
+  try {
+    // The old password is guessed as slowly as at login, so a session left open on a shared
+    // screen does not become a way to find the password out.
+    {
+      auto lease = writePool_.acquire();
+      if (!lease) {
+        wipe();
+        return unavailable(res, lease.error().message);
+      }
+      auto admitted = LoginThrottle(**lease).admit(session.userName, addr, clock_.nowMs());
+      if (!admitted) {
+        wipe();
+        return unavailable(res, admitted.error().message);
+      }
+      if (int64_t wait = admitted->waitMs; wait > 0) {
+        wipe();
+        counters_.loginsThrottled++;
+        const int64_t seconds = (wait + 999) / 1000;
+        res.set_header("Retry-After", std::to_string(seconds));
+        return reply(res, 429,
+                     {{"error", "too_many_attempts"},
+                      {"retry_after_s", seconds},
+                      {"scope", lockScopeName(admitted->lockedBy)},
+                      {"message", "Too many wrong passwords. Wait " + std::to_string(seconds) +
+                                      " s and try again"}});
+      }
+    }
+    std::optional<Credentials> user;
+    {
+      auto lease = readPool_.acquire();
+      if (!lease) {
+        wipe();
+        return unavailable(res, lease.error().message);
+      }
+      auto found = Users(**lease).find(session.userName);
+      if (!found) {
+        wipe();
+        return unavailable(res, found.error().message);
+      }
+      user = *found;
+    }
+    counters_.passwordChecks++;
+    const bool ok = passwordChecker_.check(
+        user ? std::optional<std::string>(user->passwordHash) : std::nullopt, oldPassword);
+    sodium_memzero(oldPassword.data(), oldPassword.size());
+    if (!ok) {
+      sodium_memzero(newPassword.data(), newPassword.size());
+      // 403, not 401: the session is still good, only the old password was wrong.
+      return problem(res, 403, "wrong_password",
+                     "The old password is wrong; type your current password and try again");
+    }
+    auto lease = writePool_.acquire();
+    if (!lease) {
+      sodium_memzero(newPassword.data(), newPassword.size());
+      return unavailable(res, lease.error().message);
+    }
+    const int64_t now = clock_.nowMs();
+    if (auto s = LoginThrottle(**lease).succeeded(session.userName, addr, now); !s) {
+      sodium_memzero(newPassword.data(), newPassword.size());
+      return unavailable(res, s.error().message);
+    }
+    auto ended = Users(**lease).setPassword(session.userName, newPassword, now,
+                                            cookieValue(req, kSessionCookie));
+    sodium_memzero(newPassword.data(), newPassword.size());
+    if (!ended) {
+      if (ended.error().kind == common::ErrorKind::invalidInput) {
+        return problem(res, 400, "invalid_input", ended.error().message);
+      }
+      return unavailable(res, ended.error().message);
+    }
+    common::logInfo("board", session.userName + " changed their password from " + addr + "; " +
+                                 std::to_string(*ended) + " other session(s) ended");
+    reply(res, 200, {{"ok", true}, {"sessions_ended", *ended}});
+  } catch (const std::exception& e) {
+    wipe();
+    unavailable(res, e.what());
+  }
 }
 
 }  // namespace samband::broker

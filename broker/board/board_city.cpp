@@ -176,7 +176,8 @@ void Board::cityRoutes() {
 
   // ------------------------------------------------------------------ takeover planning
   s.Get("/api/plan", guarded(Need::viewer, [this](const httplib::Request& req,
-                                                  httplib::Response& res, const Session&) {
+                                                  httplib::Response& res,
+                                                  const Session& session) {
           auto options = planOptions(req);
           if (!options) return problem(res, 400, "invalid_input", options.error().message);
           const std::string whatIf =
@@ -193,6 +194,8 @@ void Board::cityRoutes() {
             data = loadPlanningData(**lease);
           }
           if (!data) return unavailable(res, data.error().message);
+          // A district-limited user plans within their districts: no other unit enters.
+          scopeOf(session).restrictPlanningData(*data);
           auto plan = boardPlan(*data, *options, whatIf == "1");
           if (!plan) return problem(res, 500, "internal", plan.error().message);
           json out = std::move(*plan);
@@ -200,7 +203,8 @@ void Board::cityRoutes() {
           reply(res, 200, out);
         }));
   s.Get("/api/contingency", guarded(Need::viewer, [this](const httplib::Request& req,
-                                                         httplib::Response& res, const Session&) {
+                                                         httplib::Response& res,
+                                                         const Session& session) {
           auto options = planOptions(req);
           if (!options) return problem(res, 400, "invalid_input", options.error().message);
           common::Result<PlanningData> data = common::unavailable("not read");
@@ -210,6 +214,7 @@ void Board::cityRoutes() {
             data = loadPlanningData(**lease);
           }
           if (!data) return unavailable(res, data.error().message);
+          scopeOf(session).restrictPlanningData(*data);
           // The database connection is back in the pool while the ranking is computed.
           const int64_t now = clock_.nowMs();
           auto ranking = contingency_.ranking(*data, *options, now);

@@ -1,11 +1,9 @@
 // See user_commands.h.
 #include "broker/cli/user_commands.h"
 
-#include <signal.h>
 #include <sodium.h>
-#include <termios.h>
-#include <unistd.h>
 
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -15,6 +13,7 @@
 #include "broker/cli/commands.h"
 #include "broker/store/store.h"
 #include "common/clock.h"
+#include "web/password_prompt.h"
 
 namespace samband::broker {
 
@@ -25,59 +24,10 @@ int fail(const std::string& message, int code = kExitUsage) {
   return code;
 }
 
-// The terminal settings to put back if the user presses Ctrl-C at the prompt.
-struct termios gSavedTerminal;
-
-extern "C" void restoreTerminalAndExit(int) {
-  ::tcsetattr(STDIN_FILENO, TCSANOW, &gSavedTerminal);
-  ::_exit(130);
-}
-
-bool readHiddenLine(const std::string& prompt, std::string* out) {
-  std::cerr << prompt << std::flush;
-  ::tcgetattr(STDIN_FILENO, &gSavedTerminal);
-  struct termios quiet = gSavedTerminal;
-  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-  struct sigaction onInterrupt {};
-  onInterrupt.sa_handler = restoreTerminalAndExit;
-  struct sigaction previous {};
-  ::sigaction(SIGINT, &onInterrupt, &previous);
-  ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-  bool ok = static_cast<bool>(std::getline(std::cin, *out));
-  ::tcsetattr(STDIN_FILENO, TCSANOW, &gSavedTerminal);
-  ::sigaction(SIGINT, &previous, nullptr);
-  std::cerr << "\n";
-  return ok;
-}
-
-common::Result<std::string> readNewPassword(const std::string& name) {
-  std::string password;
-  if (::isatty(STDIN_FILENO)) {
-    std::string again;
-    if (!readHiddenLine("Password for " + name + ": ", &password) ||
-        !readHiddenLine("Repeat the password: ", &again)) {
-      return common::invalidInput("no password was entered; run the command again");
-    }
-    bool same = password == again;
-    sodium_memzero(again.data(), again.size());
-    if (!same) {
-      sodium_memzero(password.data(), password.size());
-      return common::invalidInput("the two passwords differ; run the command again");
-    }
-  } else {
-    if (!std::getline(std::cin, password) || password.empty()) {
-      return common::invalidInput(
-          "no password on standard input; pipe one line in, e.g. "
-          "printf '%s\\n' \"$PASSWORD\" | samband-broker user add --config C --name N --role R");
-    }
-    if (!password.empty() && password.back() == '\r') password.pop_back();
-  }
-  return password;
-}
-
 }  // namespace
 
-int runUserAdd(const std::string& configPath, const std::string& name, const std::string& role) {
+int runUserAdd(const std::string& configPath, const std::string& name, const std::string& role,
+               const std::vector<std::string>& districts) {
   Role r{};
   if (!parseRole(role, &r)) return fail("--role must be viewer or operator");
   if (!isUserName(name)) {
@@ -85,21 +35,77 @@ int runUserAdd(const std::string& configPath, const std::string& name, const std
                 "\" is not a valid user name; use 1-64 letters, digits and . _ @ - "
                 "(starting with a letter or digit)");
   }
+  for (const auto& d : districts) {
+    if (!isDistrictName(d)) {
+      return fail("--district \"" + d +
+                  "\" is not a district name; give it as the roster writes it (1-100 characters, "
+                  "no control characters)");
+    }
+  }
   auto cfg = loadBrokerConfig(configPath);
   if (!cfg) return fail(cfg.error().message);
   auto store = Store::open(cfg->databasePath, Store::Access::readWrite);
   if (!store) return fail(store.error().message, kExitFailure);
-  auto password = readNewPassword(name);
+  auto password = web::readNewPassword(
+      name, "printf '%s\\n' \"$PASSWORD\" | samband-broker user add --config C --name N --role R");
   if (!password) return fail(password.error().message);
   common::SystemClock clock;
-  auto status = Users(**store).add(name, r, *password, clock.nowMs());
+  Users users(**store);
+  auto status = users.add(name, r, *password, clock.nowMs(), districts);
   sodium_memzero(password->data(), password->size());
   if (!status) {
     return fail(status.error().message,
                 status.error().kind == common::ErrorKind::unavailable ? kExitFailure : kExitUsage);
   }
-  std::cout << "Added " << roleName(r) << " " << name << ". They log in on the board at http://"
-            << cfg->boardListen << "/\n";
+  std::cout << "Added " << roleName(r) << " " << name;
+  if (!districts.empty()) {
+    std::cout << ", limited to the units of";
+    for (size_t i = 0; i < districts.size(); ++i) {
+      std::cout << (i == 0 ? " " : i + 1 == districts.size() ? " and " : ", ") << districts[i];
+    }
+  }
+  std::cout << ". They log in on the board at http://" << cfg->boardListen << "/\n";
+  // A district no unit has is allowed (the roster may come later) but shows nothing until then;
+  // most often it is a misspelling.
+  if (auto known = users.rosterDistricts(); known && !districts.empty()) {
+    for (const auto& d : districts) {
+      if (std::find(known->begin(), known->end(), d) == known->end()) {
+        std::cerr << "samband-broker: warning: no unit in the roster has the district \"" << d
+                  << "\"; the account sees no unit there until one has. Check the spelling "
+                     "against 'samband-broker roster export' (to correct it: user remove, then "
+                     "user add)\n";
+      }
+    }
+  }
+  return kExitOk;
+}
+
+int runUserPasswd(const std::string& configPath, const std::string& name) {
+  auto cfg = loadBrokerConfig(configPath);
+  if (!cfg) return fail(cfg.error().message);
+  auto store = Store::open(cfg->databasePath, Store::Access::readWrite);
+  if (!store) return fail(store.error().message, kExitFailure);
+  Users users(**store);
+  // Ask for no password for an account that does not exist.
+  auto found = users.find(name);
+  if (!found) return fail("cannot read the accounts: " + found.error().message, kExitFailure);
+  if (!*found) {
+    return fail("there is no user " + name + "; see the accounts with 'samband-broker user list'",
+                kExitFailure);
+  }
+  auto password = web::readNewPassword(
+      name, "printf '%s\\n' \"$PASSWORD\" | samband-broker user passwd --config C --name N");
+  if (!password) return fail(password.error().message);
+  common::SystemClock clock;
+  auto ended = users.setPassword(name, *password, clock.nowMs());
+  sodium_memzero(password->data(), password->size());
+  if (!ended) {
+    return fail(ended.error().message,
+                ended.error().kind == common::ErrorKind::invalidInput ? kExitUsage : kExitFailure);
+  }
+  std::cout << "Changed the password of " << name << " and ended " << *ended
+            << (*ended == 1 ? " session" : " sessions")
+            << "; they log in again with the new password.\n";
   return kExitOk;
 }
 
@@ -121,6 +127,10 @@ int runUserList(const std::string& configPath, bool json) {
            {"created_at", common::formatRfc3339(u.createdAt)},
            {"last_login_at", u.lastLoginAt ? nlohmann::json(common::formatRfc3339(*u.lastLoginAt))
                                            : nlohmann::json(nullptr)},
+           {"password_changed_at", u.passwordChangedAt
+                                       ? nlohmann::json(common::formatRfc3339(*u.passwordChangedAt))
+                                       : nlohmann::json(nullptr)},
+           {"districts", u.districts},
            {"active_sessions", u.activeSessions}});
     }
     std::cout << out.dump(2) << "\n";
@@ -133,12 +143,16 @@ int runUserList(const std::string& configPath, bool json) {
   }
   std::cout << std::left << std::setw(24) << "NAME" << std::setw(10) << "ROLE" << std::setw(26)
             << "CREATED" << std::setw(26) << "LAST LOGIN"
-            << "SESSIONS\n";
+            << std::setw(10) << "SESSIONS"
+            << "DISTRICTS\n";
   for (const auto& u : users) {
     std::cout << std::left << std::setw(24) << u.name << std::setw(10) << roleName(u.role)
               << std::setw(26) << common::formatRfc3339(u.createdAt) << std::setw(26)
               << (u.lastLoginAt ? common::formatRfc3339(*u.lastLoginAt) : std::string("never"))
-              << u.activeSessions << "\n";
+              << std::setw(10) << u.activeSessions;
+    if (u.districts.empty()) std::cout << "all";
+    for (size_t i = 0; i < u.districts.size(); ++i) std::cout << (i ? ", " : "") << u.districts[i];
+    std::cout << "\n";
   }
   return kExitOk;
 }

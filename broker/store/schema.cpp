@@ -253,6 +253,30 @@ CREATE TABLE calendar_holidays (
   PRIMARY KEY (from_date, to_date, name)
 );
 )sql",
+    // 8: accounts as an office runs them (issue 13): a user limited to districts sees only their
+    // units (no rows: every district), and when a password was last changed.
+    R"sql(
+CREATE TABLE user_districts (
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  district TEXT NOT NULL,
+  PRIMARY KEY (user_id, district)
+);
+ALTER TABLE users ADD COLUMN password_changed_at INTEGER;
+)sql",
+    // 9: snapshots of the picture rebuilt from the archive (issue 13, `status --as-of`): each is
+    // the replay database (broker/picture/archive_replay.h) after the frames up to frame_id, as
+    // an SQLite image. Derived data: dropping every row loses speed, never history.
+    R"sql(
+CREATE TABLE picture_snapshots (
+  frame_id INTEGER PRIMARY KEY,      -- the newest frame it includes
+  frames INTEGER NOT NULL,           -- how many frames it includes
+  received_up_to INTEGER NOT NULL,   -- the latest received_at among them
+  format INTEGER NOT NULL,           -- the replay's format; snapshots of another are ignored
+  made_at INTEGER NOT NULL,
+  image BLOB NOT NULL
+);
+CREATE INDEX picture_snapshots_received ON picture_snapshots(received_up_to, frame_id);
+)sql",
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kSchemaVersion,
               "every migration raises kSchemaVersion by one");
