@@ -72,7 +72,7 @@ MipResult solveMip(const MipModel& model, std::chrono::steady_clock::time_point 
     std::lock_guard<std::mutex> lock(cbcMutex());
     // Most of the planner's programs are all but solved by their LP and cuts, where CBC's
     // primal heuristics and preprocessing cost more than the search: a first run without them
-    // and with few nodes settles those about six times faster (docs/decisions/0005-cbc.md);
+    // and with few nodes settles those several times faster (docs/decisions/0007-cbc.md);
     // the rest get a second run with everything.
     for (const bool quick : {true, false}) {
       const double seconds =
