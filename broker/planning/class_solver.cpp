@@ -1,5 +1,7 @@
 // See class_solver.h. The stages, the minimum-cut split and the gap loop are explained in
-// docs/planning.md ("The model", "The exact stages"); comments here say why, not what.
+// docs/planning.md ("The model" and its sections); comments here say why, not what. One file on
+// purpose: every section works on the same state of one class (its groups, receivers, the
+// flow and its duals), and splitting it would only expose that state in a header.
 #include "broker/planning/class_solver.h"
 
 #include <lemon/network_simplex.h>
@@ -711,7 +713,6 @@ class ClassSolver {
     bool everything = false;
     int stuckRounds = 0;
     for (int round = 0;; ++round) {
-      ++report_.boundRounds;
       everything = everything || round >= kMaxGapRounds;
       const bool complete = extend(everything ? Wide(-1) : gap);
       std::vector<char> keep(arcs.size(), 0);
@@ -787,7 +788,6 @@ class ClassSolver {
 
   // Adds a part's outcome to the report.
   void record(const std::vector<int>& sources, const PartOutcome& outcome) {
-    report_.pieceBound += outcome.pieceBound;
     if (!outcome.piecesProven || !outcome.metresProven) report_.optimal = false;
     if (!outcome.piecesProven) report_.gapPieces += piecesOf(sources) - outcome.pieceBound;
   }

@@ -27,13 +27,11 @@ struct SolverScratch {
 // Scratch sized for `index`, all clear: no unit failing or excluded, no slot in use.
 SolverScratch makeSolverScratch(const PlannerIndex& index);
 
-// What solving classes adds up to, for SolverInfo and the benchmark.
+// What solving classes adds up to, for SolverInfo.
 struct SolveReport {
-  bool optimal = true;           // every stage of every class proven optimal
-  std::int64_t gapPieces = 0;    // pieces above the proven lower bound
-  std::int64_t pieceBound = 0;   // proven lower bound on pieces
+  bool optimal = true;               // every stage of every class proven optimal
+  std::int64_t gapPieces = 0;        // pieces above the proven lower bound
   std::int64_t integerPrograms = 0;  // integer programs solved
-  std::int64_t boundRounds = 0;      // rounds of the gap loop (see docs/planning.md)
 };
 
 struct ClassRequest {
