@@ -12,8 +12,11 @@
 
 namespace samband::broker {
 
-// Reasons given for pupils that cannot be placed.
+// The reason given for pupils of a unit without a position (UnplacedCode::kNoCoordinates).
 inline constexpr const char* kReasonNoCoordinates = "sending unit has no coordinates";
+// The words of issue 5, no longer written: since issue 12 Unplaced::reason carries the
+// numbers ("nearest free seat in grundskola year 4 is 34 km away (limit 30)") and
+// Unplaced::code the kind (docs/planning.md, "Unplaced pupils").
 inline constexpr const char* kReasonNoSeatsInReach = "no seats within max-km";
 inline constexpr const char* kReasonSeatsTaken = "not enough seats within max-km";
 
