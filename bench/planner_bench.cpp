@@ -176,8 +176,8 @@ void runContingency(benchmark::State& state, const City& city) {
     const auto& rows = *result;
     scenarios = rows.size();
     worst = rows.empty() ? 0 : rows.front().unplaced;
-    notOptimal = std::count_if(rows.begin(), rows.end(),
-                               [](const ContingencyRow& r) { return !r.optimal; });
+    notOptimal =
+        std::count_if(rows.begin(), rows.end(), [](const ContingencyRow& r) { return !r.optimal; });
   }
   const double cpuSeconds = static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC;
   state.counters["all_threads_cpu_s"] =

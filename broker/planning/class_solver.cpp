@@ -108,7 +108,6 @@ class Components {
   std::vector<std::size_t> parent_;
 };
 
-
 // Whether a node with `slack` spare capacity stays within it in every plan whose pupil-metres
 // exceed the bound by at most `gap` (< 0: any plan): each item is an arc that would bring
 // `extra` more pupils at a rise of at least `rise`, and the cheapest way to bring slack + 1,
@@ -120,9 +119,8 @@ bool cannotOverfill(std::vector<std::pair<Wide, std::int64_t>>& items, std::int6
   for (const auto& item : items) total += item.second;
   if (total <= slack) return true;
   if (gap < 0) return false;
-  std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) {
-    return a.first * b.second < b.first * a.second;
-  });
+  std::sort(items.begin(), items.end(),
+            [](const auto& a, const auto& b) { return a.first * b.second < b.first * a.second; });
   std::int64_t need = slack + 1;
   Wide cost = 0;
   for (const auto& [rise, extra] : items) {
@@ -219,8 +217,8 @@ class ClassSolver {
       if (pupils <= 0) continue;
       if (!index_.units[unit].position) {
         if (plan) {
-          plan->unplaced.push_back({index_.units[unit].code, data_.key.form, data_.key.year,
-                                    pupils, kReasonNoCoordinates, UnplacedCode::kNoCoordinates,
+          plan->unplaced.push_back({index_.units[unit].code, data_.key.form, data_.key.year, pupils,
+                                    kReasonNoCoordinates, UnplacedCode::kNoCoordinates,
                                     std::nullopt, 0});
         }
         continue;
@@ -534,8 +532,8 @@ class ClassSolver {
     for (std::size_t a = 0; a < arcs.size(); ++a) {
       if (!keep[a]) continue;
       const PartArc& arc = arcs[a];
-      const std::size_t node = sourceCouples[arc.source] ? nodeOfSource.at(arc.source)
-                                                          : nodeOfReceiver.at(arc.receiver);
+      const std::size_t node =
+          sourceCouples[arc.source] ? nodeOfSource.at(arc.source) : nodeOfReceiver.at(arc.receiver);
       byRoot[components.find(node)].arcs.push_back(&arc);
     }
     std::vector<Piece> pieces;
@@ -593,12 +591,13 @@ class ClassSolver {
     for (int i : sources) {
       Source& s = sources_[i];
       const bool owned = piece.ownsSource(i);
-      s.placed.erase(std::remove_if(s.placed.begin(), s.placed.end(),
-                                    [&](const std::pair<std::size_t, int>& entry) {
-                                      return owned || piece.ownsReceiver(scratch_.localSink
-                                                                             [s.near[entry.first].slot]);
-                                    }),
-                     s.placed.end());
+      s.placed.erase(
+          std::remove_if(s.placed.begin(), s.placed.end(),
+                         [&](const std::pair<std::size_t, int>& entry) {
+                           return owned ||
+                                  piece.ownsReceiver(scratch_.localSink[s.near[entry.first].slot]);
+                         }),
+          s.placed.end());
     }
     for (std::size_t a = 0; a < piece.arcs.size(); ++a) {
       if (flow[a] > 0) {
@@ -998,7 +997,8 @@ class ClassSolver {
           const std::int64_t from =
               std::max<std::int64_t>(s.near[s.scanned].metres - kOrderSlackMetres, 0);
           const std::int64_t beyond = table.boundWith(from, most);
-          if (gap >= 0 && (beyond == SourceTable::kNone || Wide(beyond) - table.best() > gap)) break;
+          if (gap >= 0 && (beyond == SourceTable::kNone || Wide(beyond) - table.best() > gap))
+            break;
           const int local = receiverOf(s.near[s.scanned].slot);
           if (!receivers_[local].isShort) s.ample.push_back(s.scanned);
         }
@@ -1007,7 +1007,8 @@ class ClassSolver {
           const int local = scratch_.localSink[s.near[k].slot];
           const std::int64_t with =
               table.boundWith(s.near[k].metres, std::min(receivers_[local].seats, s.supply));
-          const Wide rise = with == SourceTable::kNone ? Wide(kInfinity) : Wide(with) - table.best();
+          const Wide rise =
+              with == SourceTable::kNone ? Wide(kInfinity) : Wide(with) - table.best();
           arcs.push_back({i, k, local, std::max<Wide>(rise, 0)});
         }
       }
@@ -1031,8 +1032,7 @@ class ClassSolver {
         if (extra > 0) items[r].emplace_back(arcs[a].rise, extra);
       }
       for (std::size_t r = 0; r < receivers_.size(); ++r) {
-        coupling.receivers[r] =
-            !cannotOverfill(items[r], receivers_[r].seats - load[r], gap);
+        coupling.receivers[r] = !cannotOverfill(items[r], receivers_[r].seats - load[r], gap);
       }
       return coupling;
     };
@@ -1057,8 +1057,14 @@ class ClassSolver {
         placed += pupils;
       }
       if (placed < s.supply) {
-        Unplaced row{from, data_.key.form, data_.key.year, s.supply - placed, {},
-                     UnplacedCode::kSeatsTaken, std::nullopt, 0};
+        Unplaced row{from,
+                     data_.key.form,
+                     data_.key.year,
+                     s.supply - placed,
+                     {},
+                     UnplacedCode::kSeatsTaken,
+                     std::nullopt,
+                     0};
         if (request_.explain) describe(s, row);
         plan.unplaced.push_back(std::move(row));
       }
@@ -1079,8 +1085,8 @@ class ClassSolver {
     while (cursor.next(&slot, &squared)) {
       if (nearest && chordToKm(squared) > *nearest + 1e-3) break;
       if (!isEligible(slot)) continue;
-      const double km = haversineKm(*index_.units[s.unit].position,
-                                    *index_.units[data_.unitOf[slot]].position);
+      const double km =
+          haversineKm(*index_.units[s.unit].position, *index_.units[data_.unitOf[slot]].position);
       if (!nearest || km < *nearest) nearest = km;
     }
     if (nearest) {

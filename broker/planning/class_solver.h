@@ -48,8 +48,8 @@ struct ClassRequest {
 // when a solver fails in a way that is a bug. Not thread-safe on one `scratch`; any number of
 // calls may share `index`.
 [[nodiscard]] common::Status solveClass(const PlannerIndex& index, const ClassData& data,
-                                        const std::vector<int>& slots,
-                                        const ClassRequest& request, SolverScratch& scratch,
-                                        Plan& plan, std::int64_t& metreSum, SolveReport& report);
+                                        const std::vector<int>& slots, const ClassRequest& request,
+                                        SolverScratch& scratch, Plan& plan, std::int64_t& metreSum,
+                                        SolveReport& report);
 
 }  // namespace samband::broker

@@ -22,8 +22,8 @@ int MipModel::addColumn(double lo, double up, double c, bool isInteger) {
   return static_cast<int>(cost.size()) - 1;
 }
 
-void MipModel::addRow(const std::vector<int>& columns, const std::vector<double>& values,
-                      double lo, double up) {
+void MipModel::addRow(const std::vector<int>& columns, const std::vector<double>& values, double lo,
+                      double up) {
   index.insert(index.end(), columns.begin(), columns.end());
   value.insert(value.end(), values.begin(), values.end());
   rowStart.push_back(static_cast<int>(index.size()));
@@ -88,11 +88,14 @@ MipResult solveMip(const MipModel& model, std::chrono::steady_clock::time_point 
       cbc.messageHandler()->setLogLevel(0);
       const std::string secondsText = std::to_string(std::max(0.01, seconds));
       const std::string cutoffText = cutoff ? std::to_string(*cutoff) : std::string();
-      std::vector<const char*> argv{"samband", "-log", "0", "-slog", "0", "-timeMode", "elapsed",
-                                    "-sec", secondsText.c_str(), "-ratioGap", "0",
-                                    "-allowableGap", "1e-7"};
+      std::vector<const char*> argv{"samband",   "-log", "0",
+                                    "-slog",     "0",    "-timeMode",
+                                    "elapsed",   "-sec", secondsText.c_str(),
+                                    "-ratioGap", "0",    "-allowableGap",
+                                    "1e-7"};
       if (quick) {
-        for (const char* arg : {"-heuristicsOnOff", "off", "-preprocess", "off", "-maxNodes", "200"}) {
+        for (const char* arg :
+             {"-heuristicsOnOff", "off", "-preprocess", "off", "-maxNodes", "200"}) {
           argv.push_back(arg);
         }
       }

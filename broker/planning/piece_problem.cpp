@@ -94,7 +94,7 @@ PieceSolution finish(const PieceProblem& problem, const MipResult& mip, std::vec
     const auto value = [&](const PieceSolution& s) { return byPieces ? s.pieces : s.metres; };
     if (out.flow.empty() || value(given) < value(out)) {
       given.status = out.status == MipResult::Status::kOptimal ? MipResult::Status::kOptimal
-                                                                : MipResult::Status::kFeasible;
+                                                               : MipResult::Status::kFeasible;
       given.bound = out.bound;
       out = std::move(given);
     }
@@ -116,8 +116,8 @@ PieceSolution solveAssignment(const PieceProblem& problem,
     const PieceProblem::Arc& arc = problem.arcs[a];
     const int seats = problem.receivers[arc.receiver].seats;
     const bool fits = seats <= problem.sources[arc.source].supply;
-    model.addColumn(0.0, fits ? 1.0 : 0.0,
-                    byPieces ? 1.0 : static_cast<double>(arc.metres) * seats, true);
+    model.addColumn(0.0, fits ? 1.0 : 0.0, byPieces ? 1.0 : static_cast<double>(arc.metres) * seats,
+                    true);
     ofSource[arc.source].push_back(static_cast<int>(a));
     ofReceiver[arc.receiver].push_back(static_cast<int>(a));
   }

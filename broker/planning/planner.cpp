@@ -47,8 +47,7 @@ common::Status validateOptions(const PlanOptions& options) {
 }
 
 common::Result<std::vector<int>> unitsOf(const PlannerIndex& index,
-                                         const std::vector<std::string>& codes,
-                                         const char* what) {
+                                         const std::vector<std::string>& codes, const char* what) {
   std::vector<int> units;
   units.reserve(codes.size());
   for (const std::string& code : codes) {
@@ -257,7 +256,8 @@ common::Result<std::vector<ContingencyRow>> Planner::contingency(const PlanOptio
       try {
         std::vector<int> failing = *baseFailing;
         failing.insert(failing.end(), scenarios[i].units.begin(), scenarios[i].units.end());
-        auto result = planUnits(*index_, std::move(failing), *notReceiving, options, false, scratch);
+        auto result =
+            planUnits(*index_, std::move(failing), *notReceiving, options, false, scratch);
         if (result.ok()) {
           rows[i] = summarise(scenarios[i], *result);
         } else {

@@ -23,7 +23,7 @@ struct ClassData {
   std::vector<int> enrolled;
   std::vector<int> seatsNow;
   std::vector<int> seatsWithin72h;
-  GeoIndex receivers;  // slots with a position and seats at either horizon
+  GeoIndex receivers;    // slots with a position and seats at either horizon
   int mostSeatsNow = 0;  // the largest seatsNow of any slot
   int mostSeatsWithin72h = 0;
 

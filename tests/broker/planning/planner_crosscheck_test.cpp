@@ -80,8 +80,7 @@ std::vector<ClassCase> classesOf(const Instance& t) {
           from.push_back(*u.position);
         }
       } else if (!closed.count(c->unitCode)) {
-        const int free =
-            t.options.horizon == Horizon::kNow ? c->seatsNow : c->seatsWithin72h;
+        const int free = t.options.horizon == Horizon::kNow ? c->seatsNow : c->seatsWithin72h;
         const int seats = usable(free, t.options.fill);
         if (seats > 0) {
           k.seats.push_back(seats);
@@ -92,7 +91,8 @@ std::vector<ClassCase> classesOf(const Instance& t) {
     for (std::size_t i = 0; i < from.size(); ++i) {
       for (std::size_t j = 0; j < to.size(); ++j) {
         if (haversineKm(from[i], to[j]) <= t.options.maxKm) {
-          k.arcs.push_back({static_cast<int>(i), static_cast<int>(j), metresBetween(from[i], to[j])});
+          k.arcs.push_back(
+              {static_cast<int>(i), static_cast<int>(j), metresBetween(from[i], to[j])});
         }
       }
     }

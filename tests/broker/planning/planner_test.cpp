@@ -115,11 +115,10 @@ TEST(Planner, TheIssuesSmallestCaseUsesThreePieces) {
 TEST(Planner, SplitsAGroupExactlyOnceWhenNoReceiverHoldsIt) {
   // 20 pupils; receivers of 12, 12 and 5 seats at one address: 12 + 8 is the only way with two
   // pieces; 5 + ... would need three.
-  const Planner planner = makePlanner(
-      {{unitAt("20000001", 0.0), unitAt("20000002", 0.02), unitAt("20000003", 0.02),
-        unitAt("20000004", 0.02)},
-       {cohort("20000001", 20, 0), cohort("20000002", 0, 12), cohort("20000003", 0, 12),
-        cohort("20000004", 0, 5)}});
+  const Planner planner = makePlanner({{unitAt("20000001", 0.0), unitAt("20000002", 0.02),
+                                        unitAt("20000003", 0.02), unitAt("20000004", 0.02)},
+                                       {cohort("20000001", 20, 0), cohort("20000002", 0, 12),
+                                        cohort("20000003", 0, 12), cohort("20000004", 0, 5)}});
   const Plan plan = planOrFail(planner, {"20000001"});
   EXPECT_EQ(plan.totals.placed, 20);
   EXPECT_EQ(plan.totals.pieces, 2);
@@ -145,11 +144,10 @@ TEST(Planner, PrefersFewerPiecesOverFewerKilometres) {
 TEST(Planner, PlacesMorePupilsBeforeAnythingElse) {
   // A's nearest receiver (27.8 km) is the only one B can reach, so A goes to its second (28.9
   // km) and both are placed.
-  const Planner planner = makePlanner(
-      {{unitAt("22000001", 0.0), unitAt("22000002", 0.5), unitAt("22000003", 0.25),
-        unitAt("22000004", -0.26)},
-       {cohort("22000001", 5, 0), cohort("22000002", 5, 0), cohort("22000003", 0, 5),
-        cohort("22000004", 0, 5)}});
+  const Planner planner = makePlanner({{unitAt("22000001", 0.0), unitAt("22000002", 0.5),
+                                        unitAt("22000003", 0.25), unitAt("22000004", -0.26)},
+                                       {cohort("22000001", 5, 0), cohort("22000002", 5, 0),
+                                        cohort("22000003", 0, 5), cohort("22000004", 0, 5)}});
   const Plan plan = planOrFail(planner, {"22000001", "22000002"});
   EXPECT_EQ(plan.totals.placed, 10);
   EXPECT_EQ(plan.totals.unplaced, 0);
@@ -185,8 +183,8 @@ TEST(Planner, KeepsTheHeadroomOfEveryReceiver) {
   // 0.5 it takes 10, at 1 it takes 20.
   const Planner planner = makePlanner({{unitAt("24000001", 0.0), unitAt("24000002", 0.01)},
                                        {cohort("24000001", 30, 0), cohort("24000002", 0, 20)}});
-  for (const auto& [fill, placed] : std::vector<std::pair<double, int>>{
-           {0.95, 19}, {0.5, 10}, {1.0, 20}, {0.04, 0}}) {
+  for (const auto& [fill, placed] :
+       std::vector<std::pair<double, int>>{{0.95, 19}, {0.5, 10}, {1.0, 20}, {0.04, 0}}) {
     PlanOptions options;
     options.fill = fill;
     const Plan plan = planOrFail(planner, {"24000001"}, options);
@@ -212,10 +210,10 @@ TEST(Planner, UnitsThatDoNotReceiveOfferNoSeats) {
 TEST(Planner, CountsFritidshemChildrenApart) {
   // The same children are in grundskola year 3 and in fritidshem: 20 pupils to place, and 15
   // fritidshem places on their own line; both are planned.
-  const Planner planner = makePlanner(
-      {{unitAt("26000001", 0.0), unitAt("26000002", 0.01)},
-       {cohort("26000001", 20, 0), cohort("26000001", 15, 0, 0, "fritidshem", 0),
-        cohort("26000002", 0, 18), cohort("26000002", 0, 40, 40, "fritidshem", 0)}});
+  const Planner planner =
+      makePlanner({{unitAt("26000001", 0.0), unitAt("26000002", 0.01)},
+                   {cohort("26000001", 20, 0), cohort("26000001", 15, 0, 0, "fritidshem", 0),
+                    cohort("26000002", 0, 18), cohort("26000002", 0, 40, 40, "fritidshem", 0)}});
   const Plan plan = planOrFail(planner, {"26000001"});
   EXPECT_EQ(plan.totals.pupilsToPlace, 20);
   EXPECT_EQ(plan.totals.placed, 18);
@@ -234,9 +232,11 @@ TEST(Planner, SaysWhyPupilsStayUnplacedInWordsAndNumbers) {
   lost.position.reset();
   const Planner planner = makePlanner(
       {{unitAt("27000001", 0.0), unitAt("27000002", 0.30578), unitAt("27000003", 0.01), lost},
-       {cohort("27000001", 10, 0, 0, "grundskola", 4), cohort("27000002", 0, 40, 40, "grundskola", 4),
+       {cohort("27000001", 10, 0, 0, "grundskola", 4),
+        cohort("27000002", 0, 40, 40, "grundskola", 4),
         cohort("27000001", 7, 0, 0, "grundskola", 5), cohort("27000002", 0, 0, 0, "grundskola", 5),
-        cohort("27000001", 25, 0, 0, "grundskola", 6), cohort("27000003", 0, 3, 21, "grundskola", 6),
+        cohort("27000001", 25, 0, 0, "grundskola", 6),
+        cohort("27000003", 0, 3, 21, "grundskola", 6),
         cohort("27000009", 4, 0, 0, "grundskola", 6)}});
   const Plan plan = planOrFail(planner, {"27000001", "27000009"});
   ASSERT_EQ(plan.unplaced.size(), 4u);
@@ -309,8 +309,8 @@ TEST(Planner, FailingUnitsOfferNoSeats) {
 TEST(Planner, UnitsWithoutCoordinatesNeverReceive) {
   Unit hidden = unitAt("90000003", 0.0);
   hidden.position.reset();
-  const Planner planner = makePlanner({{unitAt("90000002", 0.01), hidden},
-                                       {cohort("90000002", 2, 0), cohort("90000003", 0, 50)}});
+  const Planner planner = makePlanner(
+      {{unitAt("90000002", 0.01), hidden}, {cohort("90000002", 2, 0), cohort("90000003", 0, 50)}});
   const Plan plan = planOrFail(planner, {"90000002"});
   EXPECT_TRUE(plan.placements.empty());
   ASSERT_EQ(plan.unplaced.size(), 1u);
@@ -478,14 +478,14 @@ TEST(Contingency, RanksScenariosByUnplacedPupils) {
 TEST(Contingency, StartsFromTodaysSituation) {
   // Today 16000004 is closed (baseline failing) and 16000005 is on reduced operation (does
   // not receive). Provider 444444-0004's unit 16000002 fails on top in its scenario.
-  const Planner planner = makePlanner(
-      {{unitAt("16000001", 0.00, "111111-0001", "Norr"),
-        unitAt("16000002", 0.01, "444444-0004", "Norr"),
-        unitAt("16000003", 0.02, "333333-0003", "Syd"),
-        unitAt("16000004", 0.03, "555555-0005", "Syd"),
-        unitAt("16000005", 0.04, "666666-0006", "Syd")},
-       {cohort("16000001", 0, 4), cohort("16000002", 6, 0), cohort("16000003", 0, 3),
-        cohort("16000004", 5, 20), cohort("16000005", 0, 20)}});
+  const Planner planner =
+      makePlanner({{unitAt("16000001", 0.00, "111111-0001", "Norr"),
+                    unitAt("16000002", 0.01, "444444-0004", "Norr"),
+                    unitAt("16000003", 0.02, "333333-0003", "Syd"),
+                    unitAt("16000004", 0.03, "555555-0005", "Syd"),
+                    unitAt("16000005", 0.04, "666666-0006", "Syd")},
+                   {cohort("16000001", 0, 4), cohort("16000002", 6, 0), cohort("16000003", 0, 3),
+                    cohort("16000004", 5, 20), cohort("16000005", 0, 20)}});
   PlanOptions options = allSeats();
   const PlanScope today{{"16000004"}, {"16000005"}};
   auto result = planner.contingency(options, today, 2);

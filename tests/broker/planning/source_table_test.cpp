@@ -49,11 +49,11 @@ TEST(SourceTable, MatchesEnumerationOfEverySubset) {
     const int n = 1 + static_cast<int>(rng() % 7);
     std::vector<SourceCandidate> c;
     for (int t = 0; t < n; ++t) {
-      c.push_back({static_cast<std::int64_t>(rng() % 5000),
-                   1 + static_cast<int>(rng() % 9)});
+      c.push_back({static_cast<std::int64_t>(rng() % 5000), 1 + static_cast<int>(rng() % 9)});
     }
-    std::sort(c.begin(), c.end(),
-              [](const SourceCandidate& a, const SourceCandidate& b) { return a.metres < b.metres; });
+    std::sort(c.begin(), c.end(), [](const SourceCandidate& a, const SourceCandidate& b) {
+      return a.metres < b.metres;
+    });
     const int supply = 1 + static_cast<int>(rng() % 20);
     const int fewest = SourceTable::fewestReceivers(supply, c);
     const int most = fewest == 0 ? 1 : fewest + static_cast<int>(rng() % 2);
