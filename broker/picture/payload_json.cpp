@@ -51,7 +51,9 @@ json payloadJson(const common::Payload& payload) {
                           {"telephony", common::supplyName(m.telephony)}}},
                         {"food_days", countOrNull(m.foodDays)},
                         {"note", m.note},
-                        {"valid_until", timeOrNull(m.validUntil)}};
+                        {"valid_until", timeOrNull(m.validUntil)},
+                        {"closed_until", m.closedUntil.empty() ? json(nullptr)
+                                                                : json(m.closedUntil)}};
           },
           [](const common::CapacityMsg& m) {
             json entries = json::array();

@@ -47,7 +47,7 @@ class BoardViewTest : public testing::StoreFixture {
               const std::string& note = "") {
     SQLite::Statement q(store_->db(),
                         "INSERT OR REPLACE INTO unit_status VALUES(?,?,?,1,?,?,?,'',0,100,90,10,"
-                        "9,'no','no','grid',-1,'ok','ok','ok','ok','ok',-1,?,?)");
+                        "9,'no','no','grid',-1,'ok','ok','ok','ok','ok',-1,?,?,'')");
     q.bind(1, mode);
     q.bind(2, code);
     q.bind(3, provider);
