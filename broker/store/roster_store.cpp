@@ -296,4 +296,39 @@ Result<std::vector<UnitRosterRow>> RosterStore::exportUnits() {
   return out;
 }
 
+Status RosterStore::setDutyContact(const std::string& provider, const std::string& contact) {
+  try {
+    SQLite::Statement q(store_.db(), "UPDATE providers SET duty_contact=? WHERE id=?");
+    if (contact.empty()) {
+      q.bind(1);
+    } else {
+      q.bind(1, contact);
+    }
+    q.bind(2, provider);
+    if (q.exec() == 0) {
+      return Error{common::ErrorKind::notFound,
+                   "no provider " + provider +
+                       " in the roster; enroll it or import the roster first"};
+    }
+  } catch (const SQLite::Exception& e) {
+    return columns::failure(e);
+  }
+  return {};
+}
+
+Result<std::vector<std::tuple<std::string, std::string, std::string>>> RosterStore::dutyContacts() {
+  std::vector<std::tuple<std::string, std::string, std::string>> out;
+  try {
+    SQLite::Statement q(store_.db(),
+                        "SELECT id, name, coalesce(duty_contact, '') FROM providers ORDER BY id");
+    while (q.executeStep()) {
+      out.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getString(),
+                       q.getColumn(2).getString());
+    }
+  } catch (const SQLite::Exception& e) {
+    return columns::failure(e);
+  }
+  return out;
+}
+
 }  // namespace samband::broker
