@@ -206,6 +206,10 @@ Result<AgentConfig> loadAgentConfig(const std::string& path) {
   if (!holidays) return holidays.error();
   c.holidays = std::move(holidays).value();
 
+  auto spool = file.text("spool", "dir", std::string());
+  if (!spool) return spool.error();
+  if (!spool->empty()) c.spoolDir = file.resolve(*spool);
+
   if (Status s = checkAgentConfig(c, path); !s) return s.error();
   return c;
 }
@@ -258,7 +262,11 @@ std::string renderAgentConfig(const AgentConfig& c) {
       << "# The city's school holidays, first and last day included (school days Monday-Friday\n"
       << "# and the public holidays are built in). The status_age self-test counts only school\n"
       << "# time, unless the city's level is heightened or higher.\n"
-      << "# holidays = [[\"2027-02-22\", \"2027-02-26\", \"sportlov\"]]\n";
+      << "# holidays = [[\"2027-02-22\", \"2027-02-26\", \"sportlov\"]]\n\n"
+      << "[spool]\n"
+      << "# A directory for the provider's own systems: every *.json report moved into it is\n"
+      << "# reported and moved to done/ or refused/ with a .reason file (docs/agent.md).\n"
+      << "# dir = \"spool\"\n";
   return out.str();
 }
 

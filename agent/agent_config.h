@@ -58,6 +58,9 @@ struct AgentConfig {
   // [calendar]: the city's school holidays; the status_age self-test counts school time.
   std::vector<common::HolidayRange> holidays;
 
+  // [spool] dir: a directory whose *.json reports `run` picks up (agent/spool.h); absolute.
+  std::optional<std::string> spoolDir;
+
   bool ownsUnit(const std::string& unit) const;
   // The heartbeat interval that applies at `level` (unchanged and normal use the normal one).
   int64_t heartbeatIntervalFor(common::ReadinessLevel level) const;

@@ -4,7 +4,10 @@
 #include "agent/cli.h"
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -24,7 +27,9 @@
 #include "agent/offline_export.h"
 #include "agent/outbox.h"
 #include "agent/receipt_store.h"
+#include "agent/report_json.h"
 #include "agent/report_request.h"
+#include "agent/report_submit.h"
 #include "common/clock.h"
 #include "common/identity.h"
 #include "common/log.h"
@@ -117,8 +122,44 @@ int runRun(const std::string& configPath) {
   return kExitOk;
 }
 
+// Reads a JSON report from FILE or from stdin ("-"), at most kMaxReportJsonBytes.
+common::Result<std::string> readReportJsonFile(const std::string& path) {
+  std::string body;
+  std::istream* in = &std::cin;
+  std::ifstream file;
+  if (path != "-") {
+    file.open(path, std::ios::binary);
+    if (!file) {
+      return common::invalidInput("cannot read the JSON report " + path + ": " +
+                                  std::strerror(errno) + "; give a readable file or - for stdin");
+    }
+    in = &file;
+  }
+  char buf[4096];
+  while (*in) {
+    in->read(buf, sizeof buf);
+    body.append(buf, static_cast<size_t>(in->gcount()));
+    if (body.size() > kMaxReportJsonBytes) {
+      return common::invalidInput("the JSON report " + path + " is larger than " +
+                                  std::to_string(kMaxReportJsonBytes / 1024) +
+                                  " KiB; send one unit's report at a time");
+    }
+  }
+  return body;
+}
+
 int runReport(const std::string& configPath, ReportRequest request, const CountFlags& counts,
-              std::ostream& out) {
+              const std::string& jsonPath, std::ostream& out) {
+  if (!jsonPath.empty()) {
+    auto body = readReportJsonFile(jsonPath);
+    if (!body) return fail(body.error());
+    auto parsed = parseReportJson(*body);
+    if (!parsed) {
+      return fail(common::invalidInput(
+          (jsonPath == "-" ? std::string("stdin") : jsonPath) + ": " + parsed.error().message));
+    }
+    request = std::move(*parsed);
+  }
   for (const auto& [text, flag, target] :
        {std::tuple{&counts.pupilsEnrolled, "--pupils-enrolled", &request.pupilsEnrolled},
         std::tuple{&counts.pupilsPresent, "--pupils-present", &request.pupilsPresent},
@@ -133,20 +174,7 @@ int runReport(const std::string& configPath, ReportRequest request, const CountF
   common::SystemClock clock;
   auto db = openAgentDatabase(config->outboxPath, OpenMode::createIfMissing);
   if (!db) return fail(db.error());
-  // Reports carry forward: the flags change only what they name in the unit's last report.
-  LastReport last;
-  if (!request.unit.empty()) {
-    auto kept = readLastReport(**db, request.unit, request.mode);
-    if (!kept) return fail(kept.error());
-    last = std::move(*kept);
-  }
-  auto drafts = buildReportDrafts(request, *config, clock.nowMs(), last);
-  if (!drafts) return fail(drafts.error());
-  if (common::Status s = finishKeyRotation(*config, **db); !s) return fail(s.error());
-  auto identity = loadAgentIdentity(*config);
-  if (!identity) return fail(identity.error());
-  Outbox outbox(**db, **identity);
-  auto queued = outbox.append(*drafts, clock.nowMs());
+  auto queued = submitReport(**db, *config, request, clock.nowMs());
   if (!queued) return fail(queued.error());
   for (const auto& q : *queued) {
     out << "queued seq " << q.seq << ": " << q.kind;
@@ -309,9 +337,13 @@ int runAgentCli(int argc, char** argv) {
   CountFlags counts;
   TextFlags text;
   std::string reportConfig;
+  std::string reportJson;
   auto* reportCmd = app.add_subcommand(
       "report", "Sign a report into the outbox (works offline; 'run' delivers it)");
   reportCmd->add_option("--config", reportConfig, "Path to agent.toml")->required();
+  reportCmd->add_option("--json", reportJson,
+                        "Read the whole report as JSON from FILE, or from stdin with - (the "
+                        "fields of 'samband-agent last --json')");
   reportCmd->add_option("--unit", report.unit, "School-unit code the report is about");
   reportCmd->add_option("--mode", report.mode, "actual (default), exercise, system or test");
   auto* oOperational = reportCmd->add_option("--operational", text.operational,
@@ -459,7 +491,19 @@ int runAgentCli(int argc, char** argv) {
       report.continuity = given(oContinuity, text.continuity);
       report.continuityFrom = given(oContinuityFrom, text.continuityFrom);
       report.continuityNote = given(oContinuityNote, text.continuityNote);
-      return runReport(reportConfig, std::move(report), counts, std::cout);
+      if (!reportJson.empty()) {
+        for (const CLI::Option* opt : reportCmd->get_options()) {
+          const std::string name = opt->get_name();
+          if (opt->count() > 0 && name != "--config" && name != "--json" && name != "--help") {
+            std::fprintf(stderr,
+                         "samband-agent: %s cannot be combined with --json: put every field of "
+                         "the report in the JSON (docs/agent.md, 'Reports as JSON')\n",
+                         name.c_str());
+            return kExitBadInput;
+          }
+        }
+      }
+      return runReport(reportConfig, std::move(report), counts, reportJson, std::cout);
     }
     if (lastCmd->parsed()) return runLast(lastConfig, lastUnit, lastMode, lastJson, std::cout);
     if (statusCmd->parsed()) return runStatus(statusConfig, json, std::cout);

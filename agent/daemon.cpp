@@ -17,6 +17,7 @@
 
 #include "agent/city_actions.h"
 #include "agent/session.h"
+#include "agent/spool.h"
 #include "common/clock.h"
 #include "common/log.h"
 
@@ -70,6 +71,12 @@ common::Status runDaemon(const AgentConfig& config) {
     return common::internalError(std::string("cannot set up signal handling: ") +
                                  std::strerror(errno));
   }
+  // The spool thread starts after the signal mask is set, so it never takes SIGTERM itself.
+  SpoolWatcher spool;
+  if (common::Status s = spool.start(config); !s) {
+    ::close(signalFd);
+    return s;
+  }
   common::SystemClock clock;
   zmq::context_t context(1);
   bool stop = false;
@@ -122,6 +129,7 @@ common::Status runDaemon(const AgentConfig& config) {
     }
     s.shutdown();
   }
+  spool.stop();
   ::close(signalFd);
   common::logInfo("agent", "stopped");
   return {};

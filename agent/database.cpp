@@ -161,6 +161,16 @@ const std::vector<std::vector<const char*>>& migrations() {
           "WHERE kind IN ('unit_status', 'capacity') AND seq = (SELECT MAX(seq) FROM outbox i "
           "WHERE i.unit = o.unit AND i.kind = o.kind AND i.mode = o.mode)",
       },
+      // 9: files of the spool directory queued, by name and content hash (agent/spool.h), so
+      // a file found again after a crash is moved to done/ without being reported twice.
+      {
+          "CREATE TABLE spool_files ("
+          "  name TEXT NOT NULL,"
+          "  digest TEXT NOT NULL,"       // BLAKE2b-256 of the content, hex
+          "  outcome TEXT NOT NULL,"      // what done/NAME.reason says
+          "  handled_at INTEGER NOT NULL,"
+          "  PRIMARY KEY (name, digest))",
+      },
   };
   return kMigrations;
 }

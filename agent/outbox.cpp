@@ -110,10 +110,19 @@ Status Outbox::verifyKey() {
 Result<std::vector<QueuedMessage>> Outbox::append(const std::vector<OutboxDraft>& drafts,
                                                   int64_t nowMs,
                                                   const InTransaction& inTransaction) {
+  return append([&drafts]() -> Result<std::vector<OutboxDraft>> { return drafts; }, nowMs,
+                inTransaction);
+}
+
+Result<std::vector<QueuedMessage>> Outbox::append(const DraftBuilder& build, int64_t nowMs,
+                                                  const InTransaction& inTransaction) {
   std::vector<QueuedMessage> queued;
   try {
     SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
     if (Status s = checkKey(); !s) return s.error();
+    auto built = build();
+    if (!built) return built.error();
+    const std::vector<OutboxDraft>& drafts = *built;
     auto head = readHead(db_);
     if (!head) return head.error();
     ChainHead h = *head;

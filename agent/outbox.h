@@ -108,6 +108,13 @@ class Outbox {
                                                     int64_t nowMs,
                                                     const InTransaction& inTransaction = nullptr);
 
+  // Builds the drafts inside the write transaction, then queues them as append() does. What
+  // `build` reads (the unit's last report) cannot change before the drafts are queued, so two
+  // concurrent reports never both build on the same last report.
+  using DraftBuilder = std::function<common::Result<std::vector<OutboxDraft>>()>;
+  common::Result<std::vector<QueuedMessage>> append(const DraftBuilder& build, int64_t nowMs,
+                                                    const InTransaction& inTransaction = nullptr);
+
   // Pending rows with seq >= `fromSeq`, in seq order, at most `limit`.
   common::Result<std::vector<OutboxRow>> pendingFrom(uint64_t fromSeq, size_t limit);
   // The row with stable id `id`, if it is still pending.

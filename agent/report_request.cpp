@@ -130,7 +130,9 @@ Result<std::vector<OutboxDraft>> buildReportDrafts(const ReportRequest& r,
                                 "' is not one of: actual, exercise, "
                                 "system, test");
   }
-  bool wantsStatus = r.operational.has_value() || hasStatusField(r);
+  // A note alone belongs to the unit status, unless the report is a continuity report.
+  bool wantsStatus = r.operational.has_value() || hasStatusField(r) ||
+                     (r.note.has_value() && !r.continuity.has_value() && !r.unit.empty());
   if (wantsStatus && !r.operational && !last.status) {
     return common::invalidInput(
         "a unit status needs --operational (normal, reduced, remote, "

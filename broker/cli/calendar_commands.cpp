@@ -41,19 +41,32 @@ int runCalendarImport(const std::string& configPath, const std::string& file) {
   auto store = Store::open(cfg->databasePath, Store::Access::readWrite);
   if (!store) return fail(store.error().message);
   common::SystemClock clock;
-  auto added = CalendarStore(**store).add(*ranges, file, clock.nowMs());
-  if (!added) return fail("cannot store the holidays: " + added.error().message, kExitFailure);
+  // The file is the school administration's word for the period it covers: a range imported
+  // earlier inside that period and missing from the file was moved or cancelled.
+  auto replaced = CalendarStore(**store).replacePeriod(*ranges, file, clock.nowMs());
+  if (!replaced) {
+    return fail("cannot store the holidays: " + replaced.error().message, kExitFailure);
+  }
   common::CivilDate first = ranges->front().from, last = ranges->front().to;
   for (const auto& r : *ranges) {
     if (r.from < first) first = r.from;
     if (last < r.to) last = r.to;
   }
   std::cout << "Imported " << ranges->size() << " holiday range" << (ranges->size() == 1 ? "" : "s")
-            << " from " << file << " (" << *added << " new), covering "
+            << " from " << file << " (" << replaced->added << " new), covering "
             << common::formatCivilDate(first) << " to " << common::formatCivilDate(last) << ":\n";
   for (const auto& r : *ranges) {
     std::cout << "  " << common::formatCivilDate(r.from) << " .. " << common::formatCivilDate(r.to)
               << "  " << r.name << "\n";
+  }
+  if (!replaced->removed.empty()) {
+    std::cout << "Removed " << replaced->removed.size() << " range"
+              << (replaced->removed.size() == 1 ? "" : "s")
+              << " imported earlier for this period that the file no longer has:\n";
+    for (const auto& r : replaced->removed) {
+      std::cout << "  " << common::formatCivilDate(r.from) << " .. "
+                << common::formatCivilDate(r.to) << "  " << r.name << "\n";
+    }
   }
   return kExitOk;
 }

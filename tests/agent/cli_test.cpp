@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "common/config.h"
 #include "common/enrollment.h"
@@ -160,6 +161,112 @@ TEST_F(CliTest, InitRefusesBadInputWithOneSentence) {
   expectRefused(with({"--provider", "556677-8899", "--city-keys", cityPub}), "--unit is required");
   struct stat st {};
   EXPECT_NE(::stat((dir.file("B") + "/agent.identity").c_str(), &st), 0);
+}
+
+TEST_F(CliTest, ReportJsonFromAFileOrStdinCarriesForwardLikeTheFlags) {
+  ASSERT_EQ(init("J").exitCode, 0);
+  ProcessResult r = agent({"report", "--config", config("J"), "--unit", "12345678",
+                           "--operational", "reduced", "--pupils-present", "180", "--note",
+                           "Strömavbrott", "--heating", "degraded"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  // Stdin: two fields change, the rest carries forward.
+  r = samband::testing::runCommand(
+      {test::agentBinary(), "report", "--config", config("J"), "--json", "-"},
+      R"({"unit": "12345678", "pupils_present": 150, "resources": {"water": "down"}})");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find("queued seq 2: unit_status for unit 12345678"), std::string::npos)
+      << r.out;
+  ProcessResult last = agent({"last", "--config", config("J"), "--unit", "12345678", "--json"});
+  ASSERT_EQ(last.exitCode, 0) << last.err;
+  auto j = nlohmann::json::parse(last.out);
+  EXPECT_EQ(j["operational"], "reduced");
+  EXPECT_EQ(j["pupils_present"], 150);
+  EXPECT_EQ(j["note"], "Strömavbrott");
+  EXPECT_EQ(j["resources"]["heating"], "degraded");
+  EXPECT_EQ(j["resources"]["water"], "down");
+  // A file: the output of `last --json` is itself a report (a round trip changes nothing).
+  const std::string file = dir.file("last.json");
+  std::ofstream(file) << last.out;
+  r = agent({"report", "--config", config("J"), "--json", file});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  ProcessResult again = agent({"last", "--config", config("J"), "--unit", "12345678", "--json"});
+  auto k = nlohmann::json::parse(again.out);
+  k.erase("reported_at");
+  j.erase("reported_at");
+  EXPECT_EQ(k, j);
+}
+
+TEST_F(CliTest, ReportJsonRefusalsNameTheFieldAndQueueNothing) {
+  ASSERT_EQ(init("K").exitCode, 0);
+  auto json = [&](const std::string& body) {
+    return samband::testing::runCommand(
+        {test::agentBinary(), "report", "--config", config("K"), "--json", "-"}, body);
+  };
+  expectRefused(json(R"({"unit": "12345678", "operational": "normal", "pupils": 3})"),
+                "stdin: field 'pupils': is not a report field");
+  expectRefused(json(R"({"unit": "12345678", "operational": "normal", "food_days": "x"})"),
+                "field 'food_days': must be a whole number");
+  expectRefused(json("not json"), "stdin: the report is not valid JSON");
+  expectRefused(agent({"report", "--config", config("K"), "--json", dir.file("missing.json")}),
+                "cannot read the JSON report");
+  expectRefused(agent({"report", "--config", config("K"), "--json", "-", "--unit", "12345678"}),
+                "--unit cannot be combined with --json");
+  auto status = statusJson("K");
+  EXPECT_EQ(status["outbox_pending"], 0) << status.dump();
+  EXPECT_EQ(status["head_seq"], 0) << status.dump();
+}
+
+TEST_F(CliTest, ConcurrentReportsEachKeepTheOthersFields) {
+  ASSERT_EQ(init("C").exitCode, 0);
+  ASSERT_EQ(agent({"report", "--config", config("C"), "--unit", "12345678", "--operational",
+                   "normal"})
+                .exitCode,
+            0);
+  // Each process changes one field at the same moment; every change must survive, because
+  // each builds on the last report inside the transaction that queues its own.
+  const std::vector<std::pair<std::string, std::string>> changes = {
+      {"--pupils-enrolled", "300"}, {"--pupils-present", "200"}, {"--staff-total", "40"},
+      {"--staff-available", "30"},  {"--backup-hours", "12"},    {"--food-days", "5"},
+      {"--heating", "down"},        {"--water", "degraded"},     {"--it", "down"},
+      {"--electricity", "backup"}};
+  std::vector<std::thread> threads;
+  std::vector<ProcessResult> results(changes.size());
+  for (size_t i = 0; i < changes.size(); ++i) {
+    threads.emplace_back([&, i] {
+      results[i] = agent({"report", "--config", config("C"), "--unit", "12345678",
+                          changes[i].first, changes[i].second});
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& r : results) ASSERT_EQ(r.exitCode, 0) << r.err;
+  ProcessResult last = agent({"last", "--config", config("C"), "--unit", "12345678", "--json"});
+  auto j = nlohmann::json::parse(last.out);
+  EXPECT_EQ(j["pupils_enrolled"], 300);
+  EXPECT_EQ(j["pupils_present"], 200);
+  EXPECT_EQ(j["staff_total"], 40);
+  EXPECT_EQ(j["staff_available"], 30);
+  EXPECT_EQ(j["backup_hours"], 12);
+  EXPECT_EQ(j["food_days"], 5);
+  EXPECT_EQ(j["resources"]["heating"], "down");
+  EXPECT_EQ(j["resources"]["water"], "degraded");
+  EXPECT_EQ(j["resources"]["it"], "down");
+  EXPECT_EQ(j["electricity"], "backup");
+}
+
+TEST_F(CliTest, ANoteAloneUpdatesTheUnitStatus) {
+  ASSERT_EQ(init("N").exitCode, 0);
+  ASSERT_EQ(agent({"report", "--config", config("N"), "--unit", "12345678", "--operational",
+                   "reduced", "--pupils-present", "90"})
+                .exitCode,
+            0);
+  ProcessResult r = agent({"report", "--config", config("N"), "--unit", "12345678", "--note",
+                           "Reservkraft till 14:00"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  auto j = nlohmann::json::parse(
+      agent({"last", "--config", config("N"), "--unit", "12345678", "--json"}).out);
+  EXPECT_EQ(j["note"], "Reservkraft till 14:00");
+  EXPECT_EQ(j["operational"], "reduced");
+  EXPECT_EQ(j["pupils_present"], 90);
 }
 
 TEST_F(CliTest, ReportRefusesBadFlagsAndQueuesNothing) {

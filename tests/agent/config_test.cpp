@@ -75,6 +75,17 @@ TEST_F(ConfigTest, LoadsAGoodConfigAndResolvesPathsAgainstItsDirectory) {
   EXPECT_FALSE(c->ownsUnit("11111111"));
 }
 
+TEST_F(ConfigTest, TheSpoolDirectoryIsOffUnlessSetAndResolvesAgainstTheFile) {
+  auto c = loadAgentConfig(write(kGood));
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_FALSE(c->spoolDir.has_value());
+  c = loadAgentConfig(write(std::string(kGood) + "\n[spool]\ndir = \"drop\"\n"));
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->spoolDir.value_or(""), dir.path() + "/drop");
+  EXPECT_NE(errorFor(std::string(kGood) + "\n[spool]\ndir = 3\n").find("[spool] dir"),
+            std::string::npos);
+}
+
 TEST_F(ConfigTest, TheExampleConfigLoads) {
   auto c = loadAgentConfig(std::string(SAMBAND_SOURCE_DIR) + "/config/agent.example.toml");
   ASSERT_TRUE(c.ok()) << c.error().message;

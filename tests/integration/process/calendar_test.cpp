@@ -54,6 +54,25 @@ TEST_F(Calendar, ImportStoresTheFilesHolidaysAndSaysWhichDatesTheyCover) {
   EXPECT_EQ(days["school_days"], 4);
 }
 
+TEST_F(Calendar, ACorrectedFileReplacesTheRangesOfItsSchoolYear) {
+  ASSERT_EQ(broker({"calendar", "import", "--config", brokerConfig(),
+                    tmp_.write("lov.ics", kHostlov)})
+                .exitCode,
+            0);
+  // The study day moves from 12 to 19 November.
+  std::string corrected = kHostlov;
+  corrected.replace(corrected.find("20271112"), 8, "20271119");
+  auto r = broker(
+      {"calendar", "import", "--config", brokerConfig(), tmp_.write("lov2.ics", corrected)});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find("(1 new)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Removed 1 range imported earlier"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2027-11-12 .. 2027-11-12  Studiedag"), std::string::npos) << r.out;
+  auto days = show("2027-11-12", "2027-11-19");
+  EXPECT_EQ(days["days"][0]["school_day"], true);
+  EXPECT_EQ(days["days"][7]["reason"], "Studiedag");
+}
+
 TEST_F(Calendar, ShowCountsConfigHolidaysAndPublicHolidaysTogether) {
   setTomlKey(brokerConfig(), "calendar", "holidays",
              "[[\"2027-02-22\", \"2027-02-26\", \"sportlov\"]]");

@@ -130,8 +130,9 @@ TEST_F(Schedule, NoCheckOnPublicHolidaysOrTheCitysHolidaysAtNormalLevel) {
   {
     auto store = broker::Store::open(dbPath_, broker::Store::Access::readWrite);
     ASSERT_TRUE(store.ok());
-    ASSERT_TRUE(
-        broker::CalendarStore(**store).add({{{2027, 11, 1}, {2027, 11, 5}, "Höstlov"}}, "f", 1));
+    ASSERT_TRUE(broker::CalendarStore(**store)
+                    .replacePeriod({{{2027, 11, 1}, {2027, 11, 5}, "Höstlov"}}, "f", 1)
+                    .ok());
   }
   auto s = scheduler(schedule);
   for (const char* day : {"2027-05-06T05:40:00",     // Kristi himmelfärds dag (Thursday)
