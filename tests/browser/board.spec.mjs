@@ -25,6 +25,9 @@ const SHOTS = process.env.SAMBAND_SCREENSHOT_DIR || path.join(os.tmpdir(), 'samb
 const USER = 'anna';
 const PASSWORD = 'ett långt lösenord för test';
 const UNIT_A = '12345678';
+// A week from today in the local calendar: a closure beyond the planning horizon (three days).
+const week = new Date(Date.now() + 7 * 86400000);
+const closedUntil = `${week.getFullYear()}-${String(week.getMonth() + 1).padStart(2, '0')}-${String(week.getDate()).padStart(2, '0')}`;
 const UNIT_B = '23456789';
 const UNIT_C = '34567890';
 
@@ -218,7 +221,9 @@ async function main() {
 
     // The live path: an agent reports `closed`; the row must change within 2 s, without reload.
     await page.evaluate(() => { window.__noReload = true; });
-    report(agents[0], UNIT_A, '--operational', 'closed', '--reason', 'Vattenläcka', '--note', '<b>x</b>');
+    // Closed for a week: beyond the planning horizon, so the planning tab plans its pupils.
+    report(agents[0], UNIT_A, '--operational', 'closed', '--reason', 'Vattenläcka', '--note', '<b>x</b>',
+      '--closed-until', closedUntil);
     const reported = Date.now();
     await page.waitForSelector(`${row(UNIT_A)}[data-state="closed"]`, { timeout: 2000 });
     const ms = Date.now() - reported;
@@ -269,7 +274,13 @@ async function main() {
     await page.click('a[data-tab="planning"]');
     await page.waitForSelector(`#plan-failing tr[data-code="${UNIT_A}"]`, { timeout: 10000 });
     await page.waitForSelector('#contingency-body tr[data-scope="provider"]', { timeout: 15000 });
-    check(true, 'the planning tab lists the closed unit as failing and ranks the contingency scenarios');
+    check(await page.$eval(`#plan-failing tr[data-code="${UNIT_A}"]`, (tr, d) => tr.textContent.includes(d), closedUntil),
+      'the planning tab lists the unit closed for a week as failing, with its last closed day');
+    check(await page.$$eval('#plan-closed tbody tr', (rows) => rows.length === 1 && !rows[0].dataset.code),
+      'no closed unit is left out of the plan (the list says so)');
+    await page.check('#p-reduced');
+    await page.waitForFunction(() => document.querySelector('#plan-facts') !== null);
+    check(true, 'the planning tab ranks the contingency scenarios and takes the new switches');
     await page.screenshot({ path: path.join(SHOTS, 'board-planning.png'), fullPage: true });
     await page.click('a[data-tab="units"]');
 

@@ -176,7 +176,9 @@ document.addEventListener('DOMContentLoaded', async () => {
   $('d-send').addEventListener('click', sendDirective);
   $('d-cancel').addEventListener('click', () => { $('d-confirm').hidden = true; state.pendingDirective = null; $('d-review').focus(); });
   $('p-horizon').addEventListener('change', () => refreshCity(true));
-  $('p-whatif').addEventListener('change', () => refreshCity(true));
+  for (const id of ['p-whatif', 'p-fill', 'p-reduced', 'p-closed']) {
+    $(id).addEventListener('change', () => refreshCity(true));
+  }
   $('timeline-more').addEventListener('click', () => { if (state.provider) loadProvider(state.provider, true).catch(() => {}); });
   window.addEventListener('hashchange', route);
   $('logout').addEventListener('click', async () => {
