@@ -78,6 +78,7 @@ export function unitColumns(withProvider) {
         const td = el('td', { cls: 'c-state' }, stateBadge(u.operational));
         if (u.reason) td.append(el('span', { cls: 'sub', text: u.reason }));
         if (u.expected_reopen) td.append(el('span', { cls: 'sub', text: '→ ' + fmtTime(u.expected_reopen) }));
+        if (u.closed_until) td.append(el('span', { cls: 'sub', text: t('closedUntil', { d: u.closed_until }) }));
         return td;
       } },
     { key: 'pupils', head: 'colPupils', sort: (u) => u.pupils_present ?? -1,
