@@ -9,19 +9,23 @@
 namespace samband::broker {
 
 // A report's time is when the broker received it (a sender's clock orders nothing); a report
-// stored without its frame (never by ingest) falls back to the time it says it was sent.
+// stored without its frame (never by ingest) falls back to the time it says it was sent. Each
+// table is joined to the other on its primary key (no CTE is read twice, which SQLite would
+// materialise without an index).
 const char* const kCapacityFiguresCte =
-    "WITH reported AS (SELECT c.code, c.form, c.year, c.enrolled, c.seats_now, c.seats_72h, "
-    "coalesce(f.received_at, c.sent_at) AS at, 'report' AS source, '' AS file FROM capacity c "
-    "LEFT JOIN frames f ON f.id = c.frame_id WHERE c.mode = :mode), "
-    "imported AS (SELECT code, form, year, enrolled, seats_now, seats_72h, imported_at AS at, "
-    "'import' AS source, source AS file FROM capacity_imports WHERE :mode = 'actual'), "
-    "figures AS ("
-    "SELECT * FROM reported r WHERE NOT EXISTS (SELECT 1 FROM imported i WHERE i.code = r.code "
-    "AND i.form = r.form AND i.year = r.year AND i.at >= r.at) "
+    "WITH figures AS ("
+    "SELECT c.code AS code, c.form AS form, c.year AS year, c.enrolled AS enrolled, "
+    "c.seats_now AS seats_now, c.seats_72h AS seats_72h, coalesce(f.received_at, c.sent_at) AS at, "
+    "'report' AS source, '' AS file FROM capacity c LEFT JOIN frames f ON f.id = c.frame_id "
+    "LEFT JOIN capacity_imports i ON :mode = 'actual' AND i.code = c.code AND i.form = c.form AND "
+    "i.year = c.year WHERE c.mode = :mode AND (i.code IS NULL OR "
+    "i.imported_at < coalesce(f.received_at, c.sent_at)) "
     "UNION ALL "
-    "SELECT * FROM imported i WHERE NOT EXISTS (SELECT 1 FROM reported r WHERE r.code = i.code "
-    "AND r.form = i.form AND r.year = i.year AND r.at > i.at)) ";
+    "SELECT i.code, i.form, i.year, i.enrolled, i.seats_now, i.seats_72h, i.imported_at, 'import', "
+    "i.source FROM capacity_imports i LEFT JOIN capacity c ON c.mode = :mode AND c.code = i.code "
+    "AND c.form = i.form AND c.year = i.year LEFT JOIN frames f ON f.id = c.frame_id "
+    "WHERE :mode = 'actual' AND (c.code IS NULL OR coalesce(f.received_at, c.sent_at) <= "
+    "i.imported_at)) ";
 
 common::Status CapacityStore::importFigures(const std::vector<CapacityImportRow>& rows,
                                             const std::string& source, int64_t nowMs) {
