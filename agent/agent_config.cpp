@@ -9,6 +9,7 @@
 #include "common/codec.h"
 #include "common/config.h"
 #include "common/ids.h"
+#include "web/listen_address.h"
 
 namespace samband::agent {
 
@@ -210,6 +211,28 @@ Result<AgentConfig> loadAgentConfig(const std::string& path) {
   if (!spool) return spool.error();
   if (!spool->empty()) c.spoolDir = file.resolve(*spool);
 
+  // The other [form] keys are checked even without listen, so a typo shows before it matters.
+  auto listen = file.text("form", "listen", std::string());
+  if (!listen) return listen.error();
+  auto secure = file.boolean("form", "secure_cookies", false);
+  if (!secure) return secure.error();
+  auto ttl = file.integer("form", "session_ttl_s", 12 * 3600, 60, 30 * 86400);
+  if (!ttl) return ttl.error();
+  if (!listen->empty()) {
+    auto hostPort = web::parseHostPort(*listen, 8090);
+    if (!hostPort) {
+      return common::invalidInput(where(path, "form", "listen") + ": " + hostPort.error().message +
+                                  ", or leave the key out to serve no reporting page");
+    }
+    FormSettings form;
+    form.listen = *listen;
+    form.host = hostPort->first;
+    form.port = hostPort->second;
+    form.secureCookies = *secure;
+    form.sessionTtlMs = *ttl * 1000;
+    c.form = std::move(form);
+  }
+
   if (Status s = checkAgentConfig(c, path); !s) return s.error();
   return c;
 }
@@ -266,7 +289,18 @@ std::string renderAgentConfig(const AgentConfig& c) {
       << "[spool]\n"
       << "# A directory for the provider's own systems: every *.json report moved into it is\n"
       << "# reported and moved to done/ or refused/ with a .reason file (docs/agent.md).\n"
-      << "# dir = \"spool\"\n";
+      << "# dir = \"spool\"\n\n"
+      << "[form]\n"
+      << "# The reporting page for staff on duty and POST /api/report for the provider's own\n"
+      << "# systems, served by 'samband-agent run' on this address (docs/agent.md, \"The "
+         "reporting\n"
+      << "# page\"). Add accounts with 'samband-agent user add' and API tokens with\n"
+      << "# 'samband-agent token add'. Unset: neither is served.\n"
+      << "# listen = \"127.0.0.1:8090\"\n"
+      << "# Add the Secure flag to the session cookie; set it when a TLS proxy serves the page.\n"
+      << "# secure_cookies = false\n"
+      << "# Lifetime of a login in seconds (12 h: one long shift).\n"
+      << "# session_ttl_s = 43200\n";
   return out.str();
 }
 

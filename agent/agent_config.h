@@ -25,6 +25,16 @@ struct SelfTestLimits {
   int64_t citySignalMaxAgeMs = 600'000;       // newest city-signed word at most this old
 };
 
+// [form]: the reporting page for staff on duty and POST /api/report (agent/form_server.h),
+// served by `samband-agent run` when `listen` is set.
+struct FormSettings {
+  std::string listen;                     // as written in the file, for messages ("127.0.0.1:8090")
+  std::string host;                       // from listen
+  int port = 0;                           // from listen; 0: any free port (tests)
+  bool secureCookies = false;             // Secure on the session cookie (behind a TLS proxy)
+  int64_t sessionTtlMs = 12 * 3'600'000;  // a login lasts this long (one long shift)
+};
+
 struct AgentConfig {
   std::string configPath;  // the file this was read from ("" when built in code)
 
@@ -57,6 +67,9 @@ struct AgentConfig {
 
   // [calendar]: the city's school holidays; the status_age self-test counts school time.
   std::vector<common::HolidayRange> holidays;
+
+  // [form]: nothing when `listen` is not set (no page, no API).
+  std::optional<FormSettings> form;
 
   // [spool] dir: a directory whose *.json reports `run` picks up (agent/spool.h); absolute.
   std::optional<std::string> spoolDir;

@@ -1,7 +1,10 @@
 // The samband-agent command line (CLI11): init, run, report, last, status, inbox, confirm, ack,
-// export, rotate-key, receipt. Each command turns its flags into a request for the code that does
-// the work and prints one clear sentence on failure.
+// export, rotate-key, receipt, and user/token (who may use the reporting page and its API). Each
+// command turns its flags into a request for the code that does the work and prints one clear
+// sentence on failure.
 #include "agent/cli.h"
+
+#include <sodium.h>
 
 #include <CLI/CLI.hpp>
 #include <cerrno>
@@ -19,6 +22,8 @@
 #include "agent/agent_status.h"
 #include "agent/daemon.h"
 #include "agent/database.h"
+#include "agent/form_accounts.h"
+#include "agent/form_commands.h"
 #include "agent/inbox_commands.h"
 #include "agent/key_rotation.h"
 #include "agent/last_report.h"
@@ -36,6 +41,8 @@
 #include "common/process.h"
 #include "common/version.h"
 #include "common/vocabulary.h"
+#include "web/password_prompt.h"
+#include "web/passwords.h"
 
 namespace samband::agent {
 
@@ -155,8 +162,8 @@ int runReport(const std::string& configPath, ReportRequest request, const CountF
     if (!body) return fail(body.error());
     auto parsed = parseReportJson(*body);
     if (!parsed) {
-      return fail(common::invalidInput(
-          (jsonPath == "-" ? std::string("stdin") : jsonPath) + ": " + parsed.error().message));
+      return fail(common::invalidInput((jsonPath == "-" ? std::string("stdin") : jsonPath) + ": " +
+                                       parsed.error().message));
     }
     request = std::move(*parsed);
   }
@@ -281,6 +288,41 @@ int runRotateKey(const std::string& configPath, std::ostream& out) {
       << "Once status shows the rotation done: back up agent.identity again (it then holds the "
          "new key), and ask the city to revoke the old key: samband-broker revoke --key "
       << started->oldKeyId << "\n";
+  return kExitOk;
+}
+
+// user and token: load the config, run, print what to tell the administrator.
+template <typename Command>
+int runAccountCommand(const std::string& configPath, std::ostream& out, Command command) {
+  auto config = loadAgentConfig(configPath);
+  if (!config) return fail(config.error());
+  common::SystemClock clock;
+  auto text = command(*config, clock.nowMs());
+  if (!text) return fail(text.error());
+  out << *text;
+  return kExitOk;
+}
+
+int runUserAdd(const std::string& configPath, const std::string& name,
+               const std::vector<std::string>& units, std::ostream& out) {
+  auto config = loadAgentConfig(configPath);
+  if (!config) return fail(config.error());
+  // Checked before the password is asked for, so a typo does not cost the administrator a
+  // password twice.
+  if (!web::isUserName(name)) {
+    return fail(common::invalidInput("\"" + name +
+                                     "\" is not a valid user name; use 1-64 letters, digits and "
+                                     ". _ @ - (starting with a letter or digit)"));
+  }
+  if (common::Status s = checkAccountUnits(units, *config); !s) return fail(s.error());
+  auto password = web::readNewPassword(
+      name, "printf '%s\\n' \"$PASSWORD\" | samband-agent user add --config A --name N --unit U");
+  if (!password) return fail(password.error());
+  common::SystemClock clock;
+  auto text = addFormUser(*config, name, units, *password, clock.nowMs());
+  sodium_memzero(password->data(), password->size());
+  if (!text) return fail(text.error());
+  out << *text;
   return kExitOk;
 }
 
@@ -457,6 +499,49 @@ int runAgentCli(int argc, char** argv) {
       "switches once the broker acknowledges it");
   rotateCmd->add_option("--config", rotateConfig, "Path to agent.toml")->required();
 
+  // user add|list|remove
+  auto* userCmd = app.add_subcommand(
+      "user", "Accounts of staff on duty for the reporting page ([form] listen)");
+  userCmd->require_subcommand(1);
+  std::string userConfig, userName;
+  std::vector<std::string> userUnits;
+  bool userJson = false;
+  auto* userAddCmd = userCmd->add_subcommand(
+      "add",
+      "Add an account that may report for the units named (password from standard input, or "
+      "asked twice)");
+  userAddCmd->add_option("--config", userConfig, "Path to agent.toml")->required();
+  userAddCmd->add_option("--name", userName, "The user's login name")->required();
+  userAddCmd->add_option("--unit", userUnits, "A unit they may report for; repeat for each")
+      ->required();
+  auto* userListCmd = userCmd->add_subcommand("list", "List the accounts");
+  userListCmd->add_option("--config", userConfig, "Path to agent.toml")->required();
+  userListCmd->add_flag("--json", userJson, "Print JSON");
+  auto* userRemoveCmd = userCmd->add_subcommand("remove", "Remove an account and end its sessions");
+  userRemoveCmd->add_option("--config", userConfig, "Path to agent.toml")->required();
+  userRemoveCmd->add_option("--name", userName, "The user's login name")->required();
+
+  // token add|list|remove
+  auto* tokenCmd = app.add_subcommand(
+      "token", "Tokens for the provider's systems to POST /api/report ([form] listen)");
+  tokenCmd->require_subcommand(1);
+  std::string tokenConfig, tokenName;
+  std::vector<std::string> tokenUnits;
+  bool tokenJson = false;
+  auto* tokenAddCmd = tokenCmd->add_subcommand(
+      "add", "Make a token that may report for the units named; it is printed once");
+  tokenAddCmd->add_option("--config", tokenConfig, "Path to agent.toml")->required();
+  tokenAddCmd->add_option("--name", tokenName, "A name for the system using it, e.g. skolsystem")
+      ->required();
+  tokenAddCmd->add_option("--unit", tokenUnits, "A unit it may report for; repeat for each")
+      ->required();
+  auto* tokenListCmd = tokenCmd->add_subcommand("list", "List the tokens (never the tokens)");
+  tokenListCmd->add_option("--config", tokenConfig, "Path to agent.toml")->required();
+  tokenListCmd->add_flag("--json", tokenJson, "Print JSON");
+  auto* tokenRemoveCmd = tokenCmd->add_subcommand("remove", "Remove a token; it stops working");
+  tokenRemoveCmd->add_option("--config", tokenConfig, "Path to agent.toml")->required();
+  tokenRemoveCmd->add_option("--name", tokenName, "The token's name")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -510,6 +595,38 @@ int runAgentCli(int argc, char** argv) {
     if (receiptCmd->parsed()) return runReceipt(receiptConfig, receiptJsonFlag, std::cout);
     if (exportCmd->parsed()) return runExport(exportConfig, exportOut, std::cout);
     if (rotateCmd->parsed()) return runRotateKey(rotateConfig, std::cout);
+    if (userAddCmd->parsed()) return runUserAdd(userConfig, userName, userUnits, std::cout);
+    if (userListCmd->parsed()) {
+      return runAccountCommand(userConfig, std::cout, [&](const AgentConfig& c, int64_t now) {
+        return listFormUsers(c, userJson, now);
+      });
+    }
+    if (userRemoveCmd->parsed()) {
+      return runAccountCommand(userConfig, std::cout, [&](const AgentConfig& c, int64_t) {
+        return removeFormUser(c, userName);
+      });
+    }
+    if (tokenAddCmd->parsed()) {
+      int rc = runAccountCommand(tokenConfig, std::cout, [&](const AgentConfig& c, int64_t now) {
+        return addApiToken(c, tokenName, tokenUnits, now);
+      });
+      if (rc == kExitOk) {
+        std::cerr << "This is the only time the token is shown (the agent keeps only its hash): "
+                     "give it to the system that posts reports, as the header "
+                     "'Authorization: Bearer TOKEN' of POST /api/report.\n";
+      }
+      return rc;
+    }
+    if (tokenListCmd->parsed()) {
+      return runAccountCommand(tokenConfig, std::cout, [&](const AgentConfig& c, int64_t) {
+        return listApiTokens(c, tokenJson);
+      });
+    }
+    if (tokenRemoveCmd->parsed()) {
+      return runAccountCommand(tokenConfig, std::cout, [&](const AgentConfig& c, int64_t) {
+        return removeApiToken(c, tokenName);
+      });
+    }
     if (inboxCmd->parsed()) {
       return runInboxCommand(inboxConfig, std::cout, [&](const AgentConfig& c, int64_t now) {
         return inboxListing(c, inboxJson, now);

@@ -12,10 +12,12 @@
 #include <chrono>
 #include <climits>
 #include <cstring>
+#include <memory>
 #include <vector>
 #include <zmq.hpp>
 
 #include "agent/city_actions.h"
+#include "agent/form_server.h"
 #include "agent/session.h"
 #include "agent/spool.h"
 #include "common/clock.h"
@@ -78,6 +80,16 @@ common::Status runDaemon(const AgentConfig& config) {
     return s;
   }
   common::SystemClock clock;
+  // The reporting page runs beside the session for the whole run (key rotations included), on
+  // threads started after SIGTERM/SIGINT were blocked, so the signals still come to the loop.
+  std::unique_ptr<FormServer> form;
+  if (config.form) {
+    form = std::make_unique<FormServer>(config, clock);
+    if (common::Status s = form->start(); !s) {
+      ::close(signalFd);
+      return s;
+    }
+  }
   zmq::context_t context(1);
   bool stop = false;
   bool first = true;
@@ -130,6 +142,7 @@ common::Status runDaemon(const AgentConfig& config) {
     s.shutdown();
   }
   spool.stop();
+  if (form) form->stop();
   ::close(signalFd);
   common::logInfo("agent", "stopped");
   return {};

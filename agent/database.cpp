@@ -171,6 +171,57 @@ const std::vector<std::vector<const char*>>& migrations() {
           "  handled_at INTEGER NOT NULL,"
           "  PRIMARY KEY (name, digest))",
       },
+      // 10: the reporting page and its API (agent/form_accounts.h, agent/api_tokens.h): accounts
+      // of staff on duty and the units each may report for, their sessions (hashed cookie
+      // tokens), the login throttle's counts, the API tokens of the provider's systems (hashed);
+      // and a log of the reports queued, so the page can show each one's fate (agent/report_log.h).
+      {
+          "CREATE TABLE form_users ("
+          "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+          "  name TEXT NOT NULL UNIQUE,"
+          "  password_hash TEXT NOT NULL,"  // argon2id, PHC string form
+          "  created_at INTEGER NOT NULL,"
+          "  last_login_at INTEGER)",
+          "CREATE TABLE form_user_units ("
+          "  user_id INTEGER NOT NULL REFERENCES form_users (id) ON DELETE CASCADE,"
+          "  unit TEXT NOT NULL,"
+          "  PRIMARY KEY (user_id, unit))",
+          "CREATE TABLE form_sessions ("
+          "  token_hash BLOB PRIMARY KEY,"  // BLAKE2b of the cookie token; the token is not kept
+          "  user_id INTEGER NOT NULL REFERENCES form_users (id) ON DELETE CASCADE,"
+          "  csrf_token TEXT NOT NULL,"
+          "  created_at INTEGER NOT NULL,"
+          "  expires_at INTEGER NOT NULL,"
+          "  client_addr TEXT NOT NULL)",
+          "CREATE TABLE form_login_failures ("
+          "  subject TEXT PRIMARY KEY,"  // web/login_throttle_rules.h throttleSubjects()
+          "  failures INTEGER NOT NULL,"
+          "  last_failure_at INTEGER NOT NULL,"
+          "  locked_until INTEGER NOT NULL)",
+          "CREATE TABLE api_tokens ("
+          "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+          "  name TEXT NOT NULL UNIQUE,"
+          "  token_hash BLOB NOT NULL UNIQUE,"  // BLAKE2b of the token; the token is not kept
+          "  created_at INTEGER NOT NULL,"
+          "  last_used_at INTEGER)",
+          "CREATE TABLE api_token_units ("
+          "  token_id INTEGER NOT NULL REFERENCES api_tokens (id) ON DELETE CASCADE,"
+          "  unit TEXT NOT NULL,"
+          "  PRIMARY KEY (token_id, unit))",
+          "CREATE TABLE report_log ("
+          "  row_id INTEGER PRIMARY KEY,"  // the outbox row (its id survives re-signing)
+          "  seq INTEGER NOT NULL,"        // as queued; the acknowledged seq once acked
+          "  kind TEXT NOT NULL,"
+          "  unit TEXT NOT NULL,"  // "" for provider-level reports (continuity)
+          "  mode TEXT NOT NULL,"
+          "  sent_at INTEGER NOT NULL,"
+          "  queued_at INTEGER NOT NULL,"
+          "  source TEXT,"  // "form:NAME" | "api:TOKEN" | NULL (the command line, the spool)
+          "  acked_at INTEGER)",
+          "CREATE INDEX report_log_unit ON report_log (unit, row_id)",
+          // The outbox row a dead letter came from, to tell a logged report's fate.
+          "ALTER TABLE dead_letter ADD COLUMN row_id INTEGER",
+      },
   };
   return kMigrations;
 }

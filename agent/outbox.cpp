@@ -8,6 +8,7 @@
 
 #include "agent/database.h"
 #include "agent/last_report.h"
+#include "agent/report_log.h"
 #include "common/vocabulary.h"
 
 namespace samband::agent {
@@ -174,6 +175,9 @@ Result<std::vector<QueuedMessage>> Outbox::append(const DraftBuilder& build, int
       }
       // `report` carries the newest status and capacity forward, also once this row is acked.
       recordLastReport(db_, q.unit, q.kind, common::modeName(m.mode), m.sentAt, nowMs, f.body);
+      // The reporting page shows what became of each report (agent/report_log.h).
+      logQueuedReport(db_, q.rowId, q.seq, q.kind, q.unit, common::modeName(m.mode), m.sentAt,
+                      nowMs);
       h = ChainHead{m.seq, f.bodyHash};
       queued.push_back(std::move(q));
     }
@@ -243,6 +247,7 @@ Result<size_t> Outbox::ack(uint64_t seq) {
       r.bind(1, static_cast<int64_t>(seq));
       r.exec();
     }
+    logDeliveredReports(db_, seq);
     SQLite::Statement del(db_, "DELETE FROM outbox WHERE seq <= ?");
     del.bind(1, static_cast<int64_t>(seq));
     size_t deleted = static_cast<size_t>(del.exec());
@@ -280,8 +285,8 @@ Result<RealignOutcome> Outbox::deadLetter(int64_t rowId, const std::string& reas
     if (Status s = checkKey(); !s) return s.error();
     SQLite::Statement move(db_,
                            "INSERT INTO dead_letter (seq, kind, unit, mode, sent_at, body, "
-                           "envelope, reason, detail, dead_at) SELECT seq, kind, unit, mode, "
-                           "sent_at, body, envelope, ?, ?, ? FROM outbox WHERE id = ?");
+                           "envelope, reason, detail, dead_at, row_id) SELECT seq, kind, unit, "
+                           "mode, sent_at, body, envelope, ?, ?, ?, id FROM outbox WHERE id = ?");
     move.bind(1, reason);
     move.bind(2, detail);
     move.bind(3, nowMs);

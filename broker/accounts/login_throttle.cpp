@@ -1,7 +1,6 @@
-// See login_throttle.h.
+// See login_throttle.h. The rules decide (web/login_throttle_rules.h); the store keeps the three
+// rows of an attempt and runs the decision inside its write transaction.
 #include "broker/accounts/login_throttle.h"
-
-#include <algorithm>
 
 #include "broker/store/accounts_store.h"
 
@@ -9,75 +8,41 @@ namespace samband::broker {
 
 namespace {
 
-// Subjects of login_failures; "user:" and "addr:" rows written by earlier versions keep their
-// meaning. An address never contains a newline, so the pair cannot be forged by a name.
-std::string pairSubject(const std::string& name, const std::string& addr) {
-  return "pair:" + addr + "\n" + name;
+std::vector<std::string> subjects(const std::string& name, const std::string& addr) {
+  const auto s = web::throttleSubjects(name, addr);
+  return {s.begin(), s.end()};
 }
-std::string addrSubject(const std::string& addr) { return "addr:" + addr; }
-std::string userSubject(const std::string& name) { return "user:" + name; }
-constexpr int64_t kKeepRowsMs = 24 * 3600 * 1000LL;
+
+// Runs `decide` on the rules' view of the store's rows and writes its result back.
+template <typename Decide>
+void onRules(std::vector<std::optional<LoginFailureRow>>& rows, Decide decide) {
+  web::FailureRows view;
+  for (size_t i = 0; i < view.size() && i < rows.size(); ++i) {
+    if (rows[i])
+      view[i] = web::FailureCount{rows[i]->failures, rows[i]->lastFailureAt, rows[i]->lockedUntil};
+  }
+  decide(view);
+  for (size_t i = 0; i < view.size() && i < rows.size(); ++i) {
+    if (view[i]) {
+      rows[i] = LoginFailureRow{view[i]->failures, view[i]->lastFailureAt, view[i]->lockedUntil};
+    } else {
+      rows[i].reset();
+    }
+  }
+}
 
 }  // namespace
-
-const char* lockScopeName(LockScope scope) {
-  switch (scope) {
-    case LockScope::nameAddress:
-      return "name_address";
-    case LockScope::address:
-      return "address";
-    case LockScope::name:
-      return "name";
-    case LockScope::none:
-      break;
-  }
-  return "none";
-}
 
 common::Result<LoginAdmission> LoginThrottle::admit(const std::string& name,
                                                     const std::string& addr, int64_t nowMs) {
   LoginAdmission out;
-  auto decide = [&](std::vector<std::optional<LoginFailureRow>>& rows) {
-    auto live = [&](const std::optional<LoginFailureRow>& row) {
-      return row && nowMs - row->lastFailureAt < rules_.forgetAfterMs ? *row : LoginFailureRow{};
-    };
-    const LoginFailureRow pair = live(rows[0]);
-    const LoginFailureRow address = live(rows[1]);
-    const LoginFailureRow user = live(rows[2]);
-    auto left = [&](const LoginFailureRow& r) {
-      return r.lockedUntil > nowMs ? r.lockedUntil - nowMs : 0;
-    };
-    const bool addressFailing = address.failures > 0;
-    const std::pair<int64_t, LockScope> locks[] = {
-        {left(pair), LockScope::nameAddress},
-        {left(address), LockScope::address},
-        {addressFailing ? left(user) : 0, LockScope::name}};
-    for (const auto& [wait, scope] : locks) {
-      if (wait > out.waitMs) {
-        out.waitMs = wait;
-        out.lockedBy = scope;
-      }
-    }
-    if (out.waitMs > 0) return;  // refused: nothing is counted while locked
-    auto reserve = [&](LoginFailureRow r, int freeFailures, LockScope scope) {
-      const bool wasLocked = r.lockedUntil > nowMs;
-      r.failures++;
-      r.lastFailureAt = nowMs;
-      if (r.failures >= freeFailures) {
-        const int64_t shift = std::min<int64_t>(r.failures - freeFailures, 30);
-        r.lockedUntil = nowMs + std::min<int64_t>(int64_t{1000} << shift, rules_.maxLockMs);
-        if (!wasLocked) out.lockoutsBegun.push_back(scope);
-      }
-      return r;
-    };
-    rows[0] = reserve(pair, rules_.freePairFailures, LockScope::nameAddress);
-    rows[1] = reserve(address, rules_.freeAddressFailures, LockScope::address);
-    rows[2] = reserve(user, rules_.freeNameFailures, LockScope::name);
-  };
   // Guessed names must not grow the table for ever: old rows go in the same transaction.
   if (auto s = AccountsStore(store_).updateLoginFailures(
-          {pairSubject(name, addr), addrSubject(addr), userSubject(name)}, nowMs - kKeepRowsMs,
-          decide);
+          subjects(name, addr), nowMs - web::kKeepFailureRowsMs,
+          [&](std::vector<std::optional<LoginFailureRow>>& rows) {
+            onRules(rows,
+                    [&](web::FailureRows& view) { out = web::admitAttempt(view, rules_, nowMs); });
+          });
       !s) {
     return s.error();
   }
@@ -87,16 +52,9 @@ common::Result<LoginAdmission> LoginThrottle::admit(const std::string& name,
 common::Status LoginThrottle::succeeded(const std::string& name, const std::string& addr,
                                         int64_t nowMs) {
   return AccountsStore(store_).updateLoginFailures(
-      {pairSubject(name, addr), addrSubject(addr), userSubject(name)}, nowMs - kKeepRowsMs,
+      subjects(name, addr), nowMs - web::kKeepFailureRowsMs,
       [this](std::vector<std::optional<LoginFailureRow>>& rows) {
-        // The name's failures from this address were this user's own: forgiven with the rest.
-        // Failures from other addresses stay, and so does a lock they caused.
-        if (rows[2]) {
-          rows[2]->failures -= rows[0] ? rows[0]->failures : 1;
-          if (rows[2]->failures < rules_.freeNameFailures) rows[2]->lockedUntil = 0;
-        }
-        rows[0].reset();
-        rows[1].reset();
+        onRules(rows, [this](web::FailureRows& view) { web::forgiveAttempt(view, rules_); });
       });
 }
 

@@ -4,7 +4,8 @@
 // counted per name from one address, per address, and per name (persisted in login_failures, so
 // a restart does not reset them); past a few free failures each further one locks that scope for
 // 1 s, 2 s, 4 s, ... up to 15 min. The lock on a name binds only addresses that have been
-// failing: a correct password from an address with no recent failures is always checked.
+// failing: a correct password from an address with no recent failures is always checked. The
+// decisions are web/login_throttle_rules.h; this class keeps the counts in the broker database.
 #pragma once
 
 #include <cstdint>
@@ -13,29 +14,16 @@
 
 #include "broker/store/store.h"
 #include "common/result.h"
+#include "web/login_throttle_rules.h"
 
 namespace samband::broker {
 
-struct ThrottleRules {
-  int freePairFailures = 3;     // one name from one address (someone guessing one account)
-  int freeAddressFailures = 5;  // one address, any names (an office behind NAT shares it)
-  int freeNameFailures = 5;     // one name from all addresses together (many guessing machines)
-  int64_t maxLockMs = 15 * 60 * 1000;
-  int64_t forgetAfterMs = 60 * 60 * 1000;  // failures older than this start the count afresh
-};
-
-// What a lock applies to.
-enum class LockScope { none, nameAddress, address, name };
-// "name_address" | "address" | "name" | "none" (the /metrics label).
-const char* lockScopeName(LockScope scope);
-
-struct LoginAdmission {
-  // > 0: refused, the password must not be checked; this long until the lock ends.
-  int64_t waitMs = 0;
-  LockScope lockedBy = LockScope::none;  // the lock that refused it (the longest)
-  // Locks this attempt started (it counts as a failure until succeeded() says otherwise).
-  std::vector<LockScope> lockoutsBegun;
-};
+// The rules and their results are web/'s (web/login_throttle_rules.h), shared with the agent's
+// reporting page; the board names them as before.
+using web::LockScope;
+using web::lockScopeName;
+using web::LoginAdmission;
+using web::ThrottleRules;
 
 // Queries on one connection; use from the thread that holds it. Errors (all calls): database
 // (unavailable). Concurrent callers on other connections of the same database are serialised by

@@ -1,5 +1,6 @@
 // Sessions: board logins. The browser holds a random 32-byte token in an HttpOnly cookie; the
-// database holds only its BLAKE2b hash, so a copy of the database cannot be used to log in.
+// database holds only its BLAKE2b hash (web/tokens.h), so a copy of the database cannot be used
+// to log in.
 // Each session has a CSRF token the page must echo in a header on every state-changing request.
 #pragma once
 
@@ -10,6 +11,7 @@
 #include "broker/accounts/users.h"
 #include "broker/store/store.h"
 #include "common/result.h"
+#include "web/tokens.h"
 
 namespace samband::broker {
 
@@ -49,7 +51,7 @@ class Sessions {
   Store& store_;
 };
 
-// 32 random bytes, base64url without padding (43 characters).
-std::string randomToken();
+// 32 random bytes, base64url without padding (43 characters); web/tokens.h.
+using web::randomToken;
 
 }  // namespace samband::broker

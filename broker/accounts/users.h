@@ -1,6 +1,7 @@
 // Users: the board's accounts (name, role, argon2id password hash) in the broker database.
 // Managed with `samband-broker user add|list|remove`; read by the board at login. Passwords
-// are hashed with libsodium's crypto_pwhash (argon2id, interactive limits) and never stored.
+// are hashed with libsodium's crypto_pwhash (argon2id, interactive limits; web/passwords.h) and
+// never stored.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 
 #include "broker/store/store.h"
 #include "common/result.h"
+#include "web/passwords.h"
 
 namespace samband::broker {
 
@@ -19,21 +21,14 @@ enum class Role { viewer, operator_ };
 const char* roleName(Role role);  // "viewer" | "operator"
 bool parseRole(const std::string& text, Role* out);
 
-inline constexpr size_t kMinPasswordChars = 10;
-inline constexpr size_t kMaxPasswordBytes = 1024;
-
-// 1-64 characters of [A-Za-z0-9._@-], starting with a letter or digit.
-bool isUserName(const std::string& name);
-// Length bounds, printable text; the error says what a good password looks like.
-common::Status checkPasswordPolicy(const std::string& password);
-
-// argon2id hash in the PHC string form ("$argon2id$v=19$m=...") with a random salt.
-// Errors: out of memory (unavailable). Takes about 0.1 s and 64 MiB.
-common::Result<std::string> hashPassword(const std::string& password);
-// Constant-time verification against a stored hash. False for any malformed hash.
-bool verifyPassword(const std::string& hash, const std::string& password);
-// True when `hash` was made with other parameters than hashPassword() uses today.
-bool passwordNeedsRehash(const std::string& hash);
+// The password and user-name rules are web/'s, shared with the agent's reporting page.
+using web::checkPasswordPolicy;
+using web::hashPassword;
+using web::isUserName;
+using web::kMaxPasswordBytes;
+using web::kMinPasswordChars;
+using web::passwordNeedsRehash;
+using web::verifyPassword;
 
 struct UserRecord {
   int64_t id = 0;

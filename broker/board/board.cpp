@@ -11,8 +11,9 @@
 
 #include "broker/board/board_assets.h"
 #include "broker/board/board_http.h"
-#include "broker/board/gated_server.h"
 #include "common/log.h"
+#include "web/gated_server.h"
+#include "web/page_security.h"
 
 namespace samband::broker {
 
@@ -64,11 +65,11 @@ common::Status Board::start() {
     http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   } else {
     // Request heads are collected without holding worker threads (gated_server.h).
-    GateLimits limits;
+    web::GateLimits limits;
     limits.workers = static_cast<size_t>(options_.threads);
     limits.requestTimeoutMs = options_.requestTimeoutMs;
     limits.maxWaitingPerAddress = options_.maxWaitingPerAddress;
-    http_ = std::make_unique<GatedServer>(limits, counters_);
+    http_ = std::make_unique<web::GatedServer>(limits, counters_);
   }
   // httplib's default also sets SO_REUSEPORT, which would let a second broker share the port
   // and take half the requests; a busy port must be a startup error instead.
@@ -80,21 +81,7 @@ common::Status Board::start() {
   http_->set_keep_alive_timeout(2);
   http_->set_read_timeout(10);
   http_->set_write_timeout(10);
-  httplib::Headers headers{
-      {"Content-Security-Policy",
-       "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
-       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
-       "form-action 'self'; frame-ancestors 'none'"},
-      {"X-Frame-Options", "DENY"},
-      {"X-Content-Type-Options", "nosniff"},
-      {"Referrer-Policy", "no-referrer"},
-      {"Cross-Origin-Opener-Policy", "same-origin"},
-      {"Cross-Origin-Resource-Policy", "same-origin"},
-      {"Permissions-Policy", "camera=(), microphone=(), geolocation=()"}};
-  if (!options_.tlsCert.empty()) {
-    headers.emplace("Strict-Transport-Security", "max-age=31536000");
-  }
-  http_->set_default_headers(headers);
+  http_->set_default_headers(web::securityHeaders(!options_.tlsCert.empty()));
   routes();
 
   if (options_.port == 0) {
@@ -112,7 +99,7 @@ common::Status Board::start() {
     }
     port_ = options_.port;
   }
-  if (auto* gated = dynamic_cast<GatedServer*>(http_.get())) gated->widenBacklog();
+  if (auto* gated = dynamic_cast<web::GatedServer*>(http_.get())) gated->widenBacklog();
   watch_.start();
   thread_ = std::thread([this] { http_->listen_after_bind(); });
   // httplib's stop() does nothing until the listening thread has marked itself running, and a
@@ -190,18 +177,7 @@ void Board::routes() {
 }
 
 void Board::asset(const httplib::Request& req, httplib::Response& res, const std::string& path) {
-  const BoardAsset* a = findBoardAsset(path);
-  if (a == nullptr) {
-    res.status = 404;
-    return;
-  }
-  res.set_header("ETag", a->etag);
-  res.set_header("Cache-Control", "no-cache");
-  if (req.get_header_value("If-None-Match") == a->etag) {
-    res.status = 304;
-    return;
-  }
-  res.set_content(reinterpret_cast<const char*>(a->data), a->size, a->contentType);
+  web::serveEmbeddedAsset(req, res, findBoardAsset(path));
 }
 
 }  // namespace samband::broker

@@ -28,6 +28,7 @@
 #include "common/clock.h"
 #include "common/identity.h"
 #include "common/result.h"
+#include "web/password_checker.h"
 
 namespace httplib {
 class Server;
@@ -85,7 +86,6 @@ class Board {
   void asset(const httplib::Request& req, httplib::Response& res, const std::string& path);
   bool isSameOrigin(const httplib::Request& req) const;
   std::string sessionCookie(const std::string& token, int64_t maxAgeS) const;
-  const std::string& dummyHash();
 
   BoardOptions options_;
   Metrics& metrics_;
@@ -108,12 +108,8 @@ class Board {
   std::map<std::string, int> streamsByAddress_;
   int streams_ = 0;
 
-  // argon2id needs 64 MiB per verification: at most two at a time.
-  std::mutex verifyMutex_;
-  std::condition_variable verifyFree_;
-  int verifying_ = 0;
-  std::once_flag dummyOnce_;
-  std::string dummyHash_;
+  // argon2id needs 64 MiB per verification: at most two at a time (web/password_checker.h).
+  web::PasswordChecker passwordChecker_;
 };
 
 }  // namespace samband::broker

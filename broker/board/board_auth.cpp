@@ -14,14 +14,13 @@
 #include "broker/board/board_http.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "web/page_security.h"
 
 namespace samband::broker {
 
 using nlohmann::json;
 
 namespace {
-
-constexpr int kMaxConcurrentVerifications = 2;
 
 common::RateLimiter& loginLogLimiter() {
   // Shared by all boards of the process; only rate-limits log lines.
@@ -31,32 +30,10 @@ common::RateLimiter& loginLogLimiter() {
 
 }  // namespace
 
-const std::string& Board::dummyHash() {
-  // Verifying against this for unknown names makes them take as long as known ones.
-  std::call_once(dummyOnce_, [this] {
-    auto h = hashPassword(randomToken());
-    dummyHash_ = h ? *h : std::string();
-  });
-  return dummyHash_;
-}
-
-bool Board::isSameOrigin(const httplib::Request& req) const {
-  // Browsers send Sec-Fetch-Site and Origin on POST; a request from another site is refused.
-  // Non-browser clients send neither and must still present the session's CSRF token.
-  std::string site = req.get_header_value("Sec-Fetch-Site");
-  if (!site.empty() && site != "same-origin" && site != "none") return false;
-  std::string origin = req.get_header_value("Origin");
-  if (origin.empty()) return true;
-  auto scheme = origin.find("://");
-  if (scheme == std::string::npos) return false;
-  return origin.substr(scheme + 3) == req.get_header_value("Host");
-}
+bool Board::isSameOrigin(const httplib::Request& req) const { return web::isSameOrigin(req); }
 
 std::string Board::sessionCookie(const std::string& token, int64_t maxAgeS) const {
-  std::string c = std::string(kSessionCookie) + "=" + token +
-                  "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(maxAgeS);
-  if (options_.secureCookies) c += "; Secure";
-  return c;
+  return web::sessionCookie(kSessionCookie, token, maxAgeS, options_.secureCookies);
 }
 
 std::function<void(const httplib::Request&, httplib::Response&)> Board::guarded(
@@ -138,23 +115,16 @@ void Board::login(const httplib::Request& req, httplib::Response& res) {
       if (scope == LockScope::address) counters_.lockoutsAddress++;
       if (scope == LockScope::name) counters_.lockoutsName++;
     }
-    if (int64_t wait = admission->waitMs; wait > 0) {
+    if (admission->waitMs > 0) {
       sodium_memzero(password.data(), password.size());
       counters_.loginsThrottled++;
-      int64_t seconds = (wait + 999) / 1000;
-      const char* why = admission->lockedBy == LockScope::address
-                            ? "Too many failed logins from your address. "
-                        : admission->lockedBy == LockScope::name
-                            ? "Too many failed logins for this name from addresses that have been "
-                              "failing. "
-                            : "Too many failed logins for this name from your address. ";
+      const int64_t seconds = web::retryAfterSeconds(*admission);
       res.set_header("Retry-After", std::to_string(seconds));
-      return reply(
-          res, 429,
-          {{"error", "too_many_attempts"},
-           {"retry_after_s", seconds},
-           {"scope", lockScopeName(admission->lockedBy)},
-           {"message", std::string(why) + "Wait " + std::to_string(seconds) + " s and try again"}});
+      return reply(res, 429,
+                   {{"error", "too_many_attempts"},
+                    {"retry_after_s", seconds},
+                    {"scope", lockScopeName(admission->lockedBy)},
+                    {"message", web::lockMessage(*admission)}});
     }
     std::optional<Credentials> user;
     {
@@ -170,19 +140,9 @@ void Board::login(const httplib::Request& req, httplib::Response& res) {
       }
       user = *found;
     }
-    {
-      std::unique_lock<std::mutex> lock(verifyMutex_);
-      verifyFree_.wait(lock, [&] { return verifying_ < kMaxConcurrentVerifications; });
-      ++verifying_;
-    }
     counters_.passwordChecks++;
-    const bool ok =
-        verifyPassword(user ? user->passwordHash : dummyHash(), password) && user.has_value();
-    {
-      std::lock_guard<std::mutex> lock(verifyMutex_);
-      --verifying_;
-    }
-    verifyFree_.notify_one();
+    const bool ok = passwordChecker_.check(
+        user ? std::optional<std::string>(user->passwordHash) : std::nullopt, password);
     const int64_t now = clock_.nowMs();
     if (!ok) {
       // Already counted by admit().

@@ -9,6 +9,7 @@
 #include "broker/picture/liveness.h"
 #include "common/result.h"
 #include "common/school_calendar.h"
+#include "web/listen_address.h"
 
 namespace samband::broker {
 
@@ -37,7 +38,7 @@ struct BoardOptions {
   int streamsPerAddress = 16;  // live streams one client address may hold
 };
 
-// Splits "host:port" or "[v6]:port". Port 0 means any free port. Errors say what to write.
-common::Result<std::pair<std::string, int>> parseHostPort(const std::string& listen);
+// Splits "host:port" or "[v6]:port" (web/listen_address.h, shared with the agent's [form] listen).
+using web::parseHostPort;
 
 }  // namespace samband::broker

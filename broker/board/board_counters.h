@@ -1,25 +1,19 @@
 // BoardCounters: what the board refuses to protect itself (connections that never send their
 // request, live streams beyond their share, login guesses), counted for /metrics. The board owns
-// them; broker/metrics holds the process-wide counters, these are the board's own.
+// them; broker/metrics holds the process-wide counters, these are the board's own. The HTTP
+// gate's share is web::GateCounters (web/gate_counters.h).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <string>
 
+#include "web/gate_counters.h"
+
 namespace samband::broker {
 
-struct BoardCounters {
-  // Connections refused at accept: too many from one address waiting to send a request head
-  // (`per_address`), or too many waiting in all (`total`).
-  std::atomic<uint64_t> connectionsRefusedPerAddress{0};
-  std::atomic<uint64_t> connectionsRefusedTotal{0};
-  // Connections closed because their request (head and body) had not arrived in time.
-  std::atomic<uint64_t> requestTimeouts{0};
-  // Connections closed because the request head grew beyond its limit.
-  std::atomic<uint64_t> headsTooLarge{0};
-  // Gauge: connections waiting for a request head (new or kept alive between requests).
-  std::atomic<int64_t> connectionsWaiting{0};
+// The gate's counters (connections refused, timed out, heads too large, waiting) come first.
+struct BoardCounters : web::GateCounters {
   // Live streams refused: per session, per address, or because half the threads stream.
   std::atomic<uint64_t> streamsRefusedPerSession{0};
   std::atomic<uint64_t> streamsRefusedPerAddress{0};

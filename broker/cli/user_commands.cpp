@@ -1,10 +1,7 @@
 // See user_commands.h.
 #include "broker/cli/user_commands.h"
 
-#include <signal.h>
 #include <sodium.h>
-#include <termios.h>
-#include <unistd.h>
 
 #include <iomanip>
 #include <iostream>
@@ -15,6 +12,7 @@
 #include "broker/cli/commands.h"
 #include "broker/store/store.h"
 #include "common/clock.h"
+#include "web/password_prompt.h"
 
 namespace samband::broker {
 
@@ -23,56 +21,6 @@ namespace {
 int fail(const std::string& message, int code = kExitUsage) {
   std::cerr << "samband-broker: " << message << "\n";
   return code;
-}
-
-// The terminal settings to put back if the user presses Ctrl-C at the prompt.
-struct termios gSavedTerminal;
-
-extern "C" void restoreTerminalAndExit(int) {
-  ::tcsetattr(STDIN_FILENO, TCSANOW, &gSavedTerminal);
-  ::_exit(130);
-}
-
-bool readHiddenLine(const std::string& prompt, std::string* out) {
-  std::cerr << prompt << std::flush;
-  ::tcgetattr(STDIN_FILENO, &gSavedTerminal);
-  struct termios quiet = gSavedTerminal;
-  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-  struct sigaction onInterrupt {};
-  onInterrupt.sa_handler = restoreTerminalAndExit;
-  struct sigaction previous {};
-  ::sigaction(SIGINT, &onInterrupt, &previous);
-  ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-  bool ok = static_cast<bool>(std::getline(std::cin, *out));
-  ::tcsetattr(STDIN_FILENO, TCSANOW, &gSavedTerminal);
-  ::sigaction(SIGINT, &previous, nullptr);
-  std::cerr << "\n";
-  return ok;
-}
-
-common::Result<std::string> readNewPassword(const std::string& name) {
-  std::string password;
-  if (::isatty(STDIN_FILENO)) {
-    std::string again;
-    if (!readHiddenLine("Password for " + name + ": ", &password) ||
-        !readHiddenLine("Repeat the password: ", &again)) {
-      return common::invalidInput("no password was entered; run the command again");
-    }
-    bool same = password == again;
-    sodium_memzero(again.data(), again.size());
-    if (!same) {
-      sodium_memzero(password.data(), password.size());
-      return common::invalidInput("the two passwords differ; run the command again");
-    }
-  } else {
-    if (!std::getline(std::cin, password) || password.empty()) {
-      return common::invalidInput(
-          "no password on standard input; pipe one line in, e.g. "
-          "printf '%s\\n' \"$PASSWORD\" | samband-broker user add --config C --name N --role R");
-    }
-    if (!password.empty() && password.back() == '\r') password.pop_back();
-  }
-  return password;
 }
 
 }  // namespace
@@ -89,7 +37,8 @@ int runUserAdd(const std::string& configPath, const std::string& name, const std
   if (!cfg) return fail(cfg.error().message);
   auto store = Store::open(cfg->databasePath, Store::Access::readWrite);
   if (!store) return fail(store.error().message, kExitFailure);
-  auto password = readNewPassword(name);
+  auto password = web::readNewPassword(
+      name, "printf '%s\\n' \"$PASSWORD\" | samband-broker user add --config C --name N --role R");
   if (!password) return fail(password.error().message);
   common::SystemClock clock;
   auto status = Users(**store).add(name, r, *password, clock.nowMs());

@@ -119,6 +119,32 @@ TEST_F(ConfigTest, OptionalKeysHaveDefaults) {
   EXPECT_FALSE(c->dutyContact.has_value());
 }
 
+TEST_F(ConfigTest, FormIsServedOnlyWhenListenIsSetAndMistakesNameTheKey) {
+  auto none = loadAgentConfig(write(kGood));
+  ASSERT_TRUE(none.ok()) << none.error().message;
+  EXPECT_FALSE(none->form.has_value());
+  auto c = loadAgentConfig(write(std::string(kGood) +
+                                 "\n[form]\nlisten = \"[::1]:8090\"\nsecure_cookies = true\n"
+                                 "session_ttl_s = 3600\n"));
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  ASSERT_TRUE(c->form.has_value());
+  EXPECT_EQ(c->form->host, "::1");
+  EXPECT_EQ(c->form->port, 8090);
+  EXPECT_TRUE(c->form->secureCookies);
+  EXPECT_EQ(c->form->sessionTtlMs, 3'600'000);
+  std::string e = errorFor(std::string(kGood) + "\n[form]\nlisten = \"8090\"\n");
+  EXPECT_NE(e.find("agent.toml: [form] listen: \"8090\" is not an address; write it as "
+                   "\"127.0.0.1:8090\""),
+            std::string::npos)
+      << e;
+  e = errorFor(std::string(kGood) + "\n[form]\nlisten = \"127.0.0.1:99999\"\n");
+  EXPECT_NE(e.find("[form] listen: \"127.0.0.1:99999\": the port must be at most 65535"),
+            std::string::npos)
+      << e;
+  e = errorFor(std::string(kGood) + "\n[form]\nsession_ttl_s = 1\n");
+  EXPECT_NE(e.find("[form] session_ttl_s must be from 60"), std::string::npos) << e;
+}
+
 TEST_F(ConfigTest, MissingKeyNamesFileAndKey) {
   std::string m = errorFor(replaceLine(kGood, "city_sign_public", ""));
   EXPECT_NE(m.find(dir.file("agent.toml")), std::string::npos) << m;

@@ -1,9 +1,10 @@
-// GatedServer: the board's plain-HTTP server. Stock httplib gives every accepted connection a
-// worker thread that then blocks reading the request, so a few dozen clients that never finish
-// their request head hold every worker and the board (and /healthz) stops answering. Here one
-// poller thread collects request heads, with a deadline and a cap per client address, and only a
-// connection whose head has arrived gets a worker. With [board] tls_cert httplib's own SSLServer
-// serves instead (docs/board.md, "Limits", says to put a TLS proxy in front for this defence).
+// GatedServer: the plain-HTTP server of the board and of the agent's reporting page. Stock
+// httplib gives every accepted connection a worker thread that then blocks reading the request,
+// so a few dozen clients that never finish their request head hold every worker and the server
+// (and /healthz) stops answering. Here one poller thread collects request heads, with a deadline
+// and a cap per client address, and only a connection whose head has arrived gets a worker. With
+// [board] tls_cert httplib's own SSLServer serves instead (docs/board.md, "Limits", says to put a
+// TLS proxy in front for this defence).
 #pragma once
 
 #include <httplib.h>
@@ -17,10 +18,10 @@
 #include <unordered_set>
 #include <vector>
 
-#include "broker/board/board_counters.h"
 #include "common/log.h"
+#include "web/gate_counters.h"
 
-namespace samband::broker {
+namespace samband::web {
 
 struct GateLimits {
   size_t workers = 32;              // threads that run requests
@@ -32,6 +33,10 @@ struct GateLimits {
   size_t maxHeadBytes = 32 * 1024;  // request line and headers together
   int maxRequestsPerConnection = 100;
   int64_t writeTimeoutMs = 10000;  // one write to a client that does not read
+  // Who serves (the log component, and "The board has too many connections ...") and the config
+  // table of its limits, named in refusals ("[board] max_waiting_per_address").
+  std::string serverName = "board";
+  std::string configTable = "board";
 };
 
 class GatedServer : public httplib::Server {
@@ -39,7 +44,7 @@ class GatedServer : public httplib::Server {
   // `counters` must outlive the server. Routes and options are set as on httplib::Server;
   // new_task_queue is taken (do not replace it); read and keep-alive timeouts of httplib are
   // replaced by `limits`.
-  GatedServer(GateLimits limits, BoardCounters& counters);
+  GatedServer(GateLimits limits, GateCounters& counters);
   ~GatedServer() override;
   GatedServer(const GatedServer&) = delete;
   GatedServer& operator=(const GatedServer&) = delete;
@@ -67,7 +72,7 @@ class GatedServer : public httplib::Server {
   void logRefusal(const std::string& ip, const std::string& why);
 
   GateLimits limits_;
-  BoardCounters& counters_;
+  GateCounters& counters_;
   common::RateLimiter refusalLog_{5};
 
   std::mutex mutex_;  // guards the fields below
@@ -82,4 +87,4 @@ class GatedServer : public httplib::Server {
   std::unique_ptr<httplib::ThreadPool> workers_;
 };
 
-}  // namespace samband::broker
+}  // namespace samband::web

@@ -1,13 +1,15 @@
-// See board_config.h.
-#include "broker/board/board_config.h"
+// See listen_address.h.
+#include "web/listen_address.h"
 
 #include <cctype>
 
-namespace samband::broker {
+namespace samband::web {
 
-common::Result<std::pair<std::string, int>> parseHostPort(const std::string& listen) {
-  const std::string hint =
-      " is not an address; write it as \"127.0.0.1:8080\", \"0.0.0.0:8080\" or \"[::1]:8080\"";
+common::Result<std::pair<std::string, int>> parseHostPort(const std::string& listen,
+                                                          int examplePort) {
+  const std::string p = std::to_string(examplePort);
+  const std::string hint = " is not an address; write it as \"127.0.0.1:" + p +
+                           "\", \"0.0.0.0:" + p + "\" or \"[::1]:" + p + "\"";
   std::string host;
   std::string port;
   if (!listen.empty() && listen[0] == '[') {
@@ -33,9 +35,9 @@ common::Result<std::pair<std::string, int>> parseHostPort(const std::string& lis
       return common::invalidInput("\"" + listen + "\"" + hint);
     }
   }
-  int p = std::stoi(port);
-  if (p > 65535) return common::invalidInput("\"" + listen + "\": the port must be at most 65535");
-  return std::make_pair(host, p);
+  int n = std::stoi(port);
+  if (n > 65535) return common::invalidInput("\"" + listen + "\": the port must be at most 65535");
+  return std::make_pair(host, n);
 }
 
-}  // namespace samband::broker
+}  // namespace samband::web

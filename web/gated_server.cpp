@@ -2,7 +2,7 @@
 // or refuse, never blocking); the poller thread owns every waiting connection and reads request
 // heads without blocking; worker threads run one request each and hand a kept-alive connection
 // back to the poller, so a worker never waits for a client to start or finish a request.
-#include "broker/board/gated_server.h"
+#include "web/gated_server.h"
 
 #include <fcntl.h>
 #include <netdb.h>
@@ -19,7 +19,7 @@
 
 #include "common/clock.h"
 
-namespace samband::broker {
+namespace samband::web {
 
 namespace {
 
@@ -53,7 +53,7 @@ void closeSocket(int sock) {
   ::close(sock);
 }
 
-// A complete HTTP answer for a connection the board will not serve; the socket is closed after.
+// A complete HTTP answer for a connection the server will not serve; the socket is closed after.
 std::string plainAnswer(int status, const char* reason, const std::string& code,
                         const std::string& message) {
   const std::string body = nlohmann::json{{"error", code}, {"message", message}}.dump();
@@ -171,7 +171,7 @@ class GatedServer::Admission final : public httplib::TaskQueue {
   GatedServer& server_;
 };
 
-GatedServer::GatedServer(GateLimits limits, BoardCounters& counters)
+GatedServer::GatedServer(GateLimits limits, GateCounters& counters)
     : limits_(limits), counters_(counters) {
   wakeFd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   new_task_queue = [this] { return new Admission(*this); };
@@ -210,7 +210,7 @@ void GatedServer::stopServing() {
 void GatedServer::logRefusal(const std::string& ip, const std::string& why) {
   uint64_t suppressed = 0;
   if (!refusalLog_.allow(common::monotonicMs(), &suppressed)) return;
-  common::logWarn("board",
+  common::logWarn(limits_.serverName,
                   why + " from " + ip +
                       (suppressed ? " (" + std::to_string(suppressed) + " earlier lines suppressed)"
                                   : std::string()));
@@ -263,20 +263,22 @@ void GatedServer::admit(std::shared_ptr<Waiting> conn, bool fresh) {
     return answerAndClose(
         conn->sock,
         plainAnswer(503, "Service Unavailable", "too_many_connections",
-                    "The board has too many connections waiting to send a request; retry in a "
-                    "few seconds"));
+                    "The " + limits_.serverName +
+                        " has too many connections waiting to send a request; retry in a few "
+                        "seconds"));
   }
   if (refusal == Refusal::perAddress) {
     counters_.connectionsRefusedPerAddress++;
-    logRefusal(conn->ip, "refused a connection ([board] max_waiting_per_address reached)");
+    logRefusal(conn->ip, "refused a connection ([" + limits_.configTable +
+                             "] max_waiting_per_address reached)");
     return answerAndClose(
         conn->sock,
         plainAnswer(429, "Too Many Requests", "too_many_connections",
                     "Too many connections from your address are waiting to send a request "
                     "(limit " +
-                        std::to_string(limits_.maxWaitingPerAddress) +
-                        ", [board] max_waiting_per_address); close idle connections and retry in "
-                        "a few seconds"));
+                        std::to_string(limits_.maxWaitingPerAddress) + ", [" + limits_.configTable +
+                        "] max_waiting_per_address); close idle connections and retry in a few "
+                        "seconds"));
   }
   wake();
 }
@@ -381,9 +383,10 @@ void GatedServer::pollLoop() {
         }
         counters_.requestTimeouts++;
         logRefusal(conn->ip, "closed a connection (request not sent within request_timeout_s)");
-        answerAndClose(conn->sock, plainAnswer(408, "Request Timeout", "request_timeout",
-                                               "The request did not arrive in time ([board] "
-                                               "request_timeout_s); send it again in one piece"));
+        answerAndClose(conn->sock,
+                       plainAnswer(408, "Request Timeout", "request_timeout",
+                                   "The request did not arrive in time ([" + limits_.configTable +
+                                       "] request_timeout_s); send it again in one piece"));
         continue;
       }
       keep.push_back(conn);
@@ -437,4 +440,4 @@ void GatedServer::serve(const std::shared_ptr<Waiting>& conn) {
   admit(conn, false);
 }
 
-}  // namespace samband::broker
+}  // namespace samband::web
