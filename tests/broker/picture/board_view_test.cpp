@@ -257,6 +257,9 @@ TEST_F(BoardViewTest, CsvHasOneRowPerUnitAndNeutralisesFormulas) {
     ++rows;
   }
   EXPECT_EQ(rows, 4u);  // header and three units
+  EXPECT_EQ(csv->substr(0, csv->find("\r\n")).substr(csv->find("whatif_failing")),
+            "whatif_failing,closed_until")
+      << "closed_until is the last column";
   EXPECT_NE(csv->find("\"'=HYPERLINK(\"\"x\"\")\""), std::string::npos);
   EXPECT_EQ(csvField("a,b"), "\"a,b\"");
   EXPECT_EQ(csvField("@SUM"), "'@SUM");
