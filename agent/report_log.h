@@ -30,7 +30,7 @@ struct LoggedReport {
   std::string mode;
   int64_t sentAt = 0;
   int64_t queuedAt = 0;
-  std::string source;  // "form:NAME", "api:TOKEN", or "" (command line, spool)
+  std::string source;  // "form:NAME", "api:TOKEN", "spool:FILE", or "" (command line)
   ReportFate fate = ReportFate::queued;
   std::optional<int64_t> deliveredAt;  // when the ack was recorded (not known for every path)
   std::string refusal;                 // the broker's reason (a RejectReason name) when refused

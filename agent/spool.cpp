@@ -17,6 +17,7 @@
 
 #include "agent/database.h"
 #include "agent/report_json.h"
+#include "agent/report_log.h"
 #include "agent/report_submit.h"
 #include "common/bytes.h"
 #include "common/clock.h"
@@ -229,7 +230,13 @@ SpoolOutcome Spool::handle(const std::string& name, int64_t nowMs) {
       auto request = parseReportJson(body);
       common::Result<std::vector<QueuedMessage>> queued =
           request ? submitReport(db_, config_, *request, nowMs,
-                                 [&](const std::vector<QueuedMessage>& q) {
+                                 [&](const std::vector<QueuedMessage>& q) -> common::Status {
+                                   std::vector<int64_t> ids;
+                                   for (const auto& m : q) ids.push_back(m.rowId);
+                                   if (common::Status s = setReportSource(db_, ids, "spool:" + name);
+                                       !s) {
+                                     return s;
+                                   }
                                    return records.record(name, digest, describeQueued(q), nowMs);
                                  })
                   : common::Result<std::vector<QueuedMessage>>(request.error());

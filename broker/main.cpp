@@ -148,6 +148,7 @@ int main(int argc, char** argv) {
   contactList->add_flag("--json", json, "Print JSON");
 
   std::string userName, userRole;
+  std::vector<std::string> userDistricts;
   auto* userCmd = app.add_subcommand("user", "Accounts of the status board (viewer, operator)");
   userCmd->require_subcommand(1);
   auto* userAdd = userCmd->add_subcommand(
@@ -155,12 +156,23 @@ int main(int argc, char** argv) {
   userAdd->add_option("--config", config, "Path to broker.toml")->required();
   userAdd->add_option("--name", userName, "User name")->required();
   userAdd->add_option("--role", userRole, "viewer or operator")->required();
+  userAdd->add_option("--district", userDistricts,
+                      "Limit the account to this district's units (repeat for several; as the "
+                      "roster writes it). Without it: every district")
+      ->take_all()
+      ->allow_extra_args(false);
   auto* userList = userCmd->add_subcommand("list", "List the accounts");
   userList->add_option("--config", config, "Path to broker.toml")->required();
   userList->add_flag("--json", json, "Print JSON");
   auto* userRemove = userCmd->add_subcommand("remove", "Remove an account and end its sessions");
   userRemove->add_option("--config", config, "Path to broker.toml")->required();
   userRemove->add_option("--name", userName, "User name")->required();
+  auto* userPasswd = userCmd->add_subcommand(
+      "passwd",
+      "Set a new password (read from stdin or prompted, never from argv) and end every session "
+      "of the account");
+  userPasswd->add_option("--config", config, "Path to broker.toml")->required();
+  userPasswd->add_option("--name", userName, "User name")->required();
 
   ReadinessRunOptions readinessRun;
   std::optional<std::string> checkId, date, directiveId;
@@ -247,7 +259,8 @@ int main(int argc, char** argv) {
   if (*revokeCmd) return runRevoke(config, keyId);
   if (*keysCmd) return runKeys(config, keysProvider, json);
   if (*importCmd) return runImport(config, importFile, json);
-  if (*userAdd) return runUserAdd(config, userName, userRole);
+  if (*userAdd) return runUserAdd(config, userName, userRole, userDistricts);
+  if (*userPasswd) return runUserPasswd(config, userName);
   if (*userList) return runUserList(config, json);
   if (*userRemove) return runUserRemove(config, userName);
   if (*readinessRunCmd) return runReadinessRun(config, readinessRun);

@@ -17,6 +17,7 @@ common::Result<NewSession> Sessions::create(const Credentials& user, const std::
   out.session.role = user.role;
   out.session.csrfToken = randomToken();
   out.session.expiresAt = nowMs + ttlMs;
+  out.session.districts = user.districts;
   NewSessionRow row;
   row.tokenHash = tokenHash(out.token);
   row.userId = user.id;
@@ -41,6 +42,7 @@ common::Result<std::optional<Session>> Sessions::find(const std::string& token, 
   if (!parseRole((*row)->role, &s.role)) return std::optional<Session>();
   s.csrfToken = (*row)->csrfToken;
   s.expiresAt = (*row)->expiresAt;
+  s.districts = (*row)->districts;
   return std::optional<Session>(std::move(s));
 }
 

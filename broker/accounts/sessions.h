@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "broker/accounts/users.h"
 #include "broker/store/store.h"
@@ -23,6 +24,9 @@ struct Session {
   Role role = Role::viewer;
   std::string csrfToken;
   int64_t expiresAt = 0;
+  // The districts whose units the user may see (sorted); empty: every district. Every route
+  // that lists units applies it (broker/picture/district_scope.h).
+  std::vector<std::string> districts;
 };
 
 struct NewSession {

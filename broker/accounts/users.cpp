@@ -2,6 +2,8 @@
 #include "broker/accounts/users.h"
 
 #include "broker/store/accounts_store.h"
+#include "common/text_rules.h"
+#include "web/tokens.h"
 
 namespace samband::broker {
 
@@ -19,22 +21,36 @@ bool parseRole(const std::string& text, Role* out) {
   return false;
 }
 
+bool isDistrictName(const std::string& text) {
+  if (text.empty() || text.size() > 100) return false;
+  if (!common::isCleanText(text) || text.find_first_of("\t\n") != std::string::npos) return false;
+  return text.find_first_not_of(' ') != std::string::npos;
+}
+
 common::Status Users::add(const std::string& name, Role role, const std::string& password,
-                          int64_t nowMs) {
+                          int64_t nowMs, const std::vector<std::string>& districts) {
   if (!isUserName(name)) {
     return common::invalidInput("\"" + name +
                                 "\" is not a valid user name; use 1-64 letters, digits and "
                                 ". _ @ - (starting with a letter or digit)");
   }
+  for (const auto& d : districts) {
+    if (!isDistrictName(d)) {
+      return common::invalidInput("\"" + d +
+                                  "\" is not a district name; give it as the roster writes it "
+                                  "(1-100 characters, no control characters)");
+    }
+  }
   if (auto s = checkPasswordPolicy(password); !s) return s;
   auto hash = hashPassword(password);
   if (!hash) return hash.error();
-  if (auto s = AccountsStore(store_).addUser(name, roleName(role), *hash, nowMs); !s) {
+  if (auto s = AccountsStore(store_).addUser(name, roleName(role), *hash, nowMs, districts); !s) {
     if (s.error().kind == common::ErrorKind::conflict) {
       return common::Error{common::ErrorKind::conflict,
                            "user " + name +
-                               " already exists; to change the password or role run "
-                               "'samband-broker user remove' and then 'user add' again"};
+                               " already exists; to change the password run 'samband-broker "
+                               "user passwd', to change the role or districts run 'user remove' "
+                               "and then 'user add' again"};
     }
     return common::unavailable("the user was not stored: " + s.error().message +
                                "; check that the database is writable and try again");
@@ -55,6 +71,30 @@ common::Status Users::remove(const std::string& name) {
   return {};
 }
 
+common::Result<int64_t> Users::setPassword(const std::string& name, const std::string& password,
+                                           int64_t nowMs, const std::string& keepSessionToken) {
+  if (auto s = checkPasswordPolicy(password); !s) return s.error();
+  auto hash = hashPassword(password);
+  if (!hash) return hash.error();
+  const std::string keep =
+      web::looksLikeToken(keepSessionToken) ? web::tokenHash(keepSessionToken) : std::string();
+  auto ended = AccountsStore(store_).setPassword(name, *hash, nowMs, keep);
+  if (!ended) {
+    if (ended.error().kind == common::ErrorKind::notFound) {
+      return common::Error{
+          common::ErrorKind::notFound,
+          "there is no user " + name + "; see the accounts with 'samband-broker user list'"};
+    }
+    return common::unavailable("the password was not changed: " + ended.error().message +
+                               "; check that the database is writable and try again");
+  }
+  return *ended;
+}
+
+common::Result<std::vector<std::string>> Users::rosterDistricts() {
+  return AccountsStore(store_).rosterDistricts();
+}
+
 common::Result<std::vector<UserRecord>> Users::list(int64_t nowMs) {
   auto rows = AccountsStore(store_).listUsers(nowMs);
   if (!rows) return rows.error();
@@ -66,6 +106,8 @@ common::Result<std::vector<UserRecord>> Users::list(int64_t nowMs) {
     parseRole(row.role, &r.role);
     r.createdAt = row.createdAt;
     r.lastLoginAt = row.lastLoginAt;
+    r.passwordChangedAt = row.passwordChangedAt;
+    r.districts = row.districts;
     r.activeSessions = row.activeSessions;
     out.push_back(std::move(r));
   }
@@ -81,6 +123,7 @@ common::Result<std::optional<Credentials>> Users::find(const std::string& name) 
   c.name = (*row)->name;
   if (!parseRole((*row)->role, &c.role)) return std::optional<Credentials>();
   c.passwordHash = (*row)->passwordHash;
+  c.districts = (*row)->districts;
   return std::optional<Credentials>(std::move(c));
 }
 

@@ -1,5 +1,7 @@
-// Users: the board's accounts (name, role, argon2id password hash) in the broker database.
-// Managed with `samband-broker user add|list|remove`; read by the board at login. Passwords
+// Users: the board's accounts (name, role, districts, argon2id password hash) in the broker
+// database. Managed with `samband-broker user add|list|remove|passwd`; read by the board at
+// login, and a user changes their own password on the board. A user limited to districts sees
+// only those districts' units (docs/board.md, "Accounts and roles"). Passwords
 // are hashed with libsodium's crypto_pwhash (argon2id, interactive limits; web/passwords.h) and
 // never stored.
 #pragma once
@@ -30,12 +32,18 @@ using web::kMinPasswordChars;
 using web::passwordNeedsRehash;
 using web::verifyPassword;
 
+// A district name as `user add --district` takes it: 1-100 bytes of UTF-8 text without control
+// characters, not only blanks. It must match the roster's district exactly to show any unit.
+bool isDistrictName(const std::string& text);
+
 struct UserRecord {
   int64_t id = 0;
   std::string name;
   Role role = Role::viewer;
   int64_t createdAt = 0;
   std::optional<int64_t> lastLoginAt;
+  std::optional<int64_t> passwordChangedAt;
+  std::vector<std::string> districts;  // sorted; empty: every district
   int64_t activeSessions = 0;
 };
 
@@ -44,6 +52,7 @@ struct Credentials {
   std::string name;
   Role role = Role::viewer;
   std::string passwordHash;
+  std::vector<std::string> districts;  // sorted; empty: every district
 };
 
 // Queries on one connection; use from the thread that holds it.
@@ -51,10 +60,19 @@ class Users {
  public:
   explicit Users(Store& store) : store_(store) {}
 
-  // Adds an account. Errors: invalid name or password (invalidInput), name taken (conflict),
+  // Adds an account, limited to `districts` when any are given (empty: every district).
+  // Errors: invalid name, password or district name (invalidInput), name taken (conflict),
   // database (unavailable).
   common::Status add(const std::string& name, Role role, const std::string& password,
-                     int64_t nowMs);
+                     int64_t nowMs, const std::vector<std::string>& districts = {});
+  // Sets a new password for `name` (the password policy applies) and ends every session of that
+  // user except the one holding the cookie token `keepSessionToken` (all of them when it is
+  // empty: the CLI's reset). Returns how many sessions ended. Errors: policy (invalidInput), no
+  // such user (notFound), database (unavailable).
+  common::Result<int64_t> setPassword(const std::string& name, const std::string& password,
+                                      int64_t nowMs, const std::string& keepSessionToken = "");
+  // The districts named in the roster, to warn about a district no unit has. Errors: unavailable.
+  common::Result<std::vector<std::string>> rosterDistricts();
   // Deletes the account and ends all its sessions. Errors: no such user (notFound).
   common::Status remove(const std::string& name);
   // Every account by name, with its live sessions at `nowMs`. Errors: database (unavailable).

@@ -154,12 +154,13 @@ void Board::routes() {
                                           const Session&) { logout(req, res); }));
   s.Get("/api/session", guarded(Need::viewer, [](const httplib::Request&, httplib::Response& res,
                                                  const Session& session) {
-          reply(res, 200,
-                {{"name", session.userName},
-                 {"role", roleName(session.role)},
-                 {"csrf_token", session.csrfToken},
-                 {"expires_at", common::formatRfc3339(session.expiresAt)}});
+          reply(res, 200, sessionJson(session));
         }));
+  s.Post("/api/password",
+         guarded(Need::viewerPost, [this](const httplib::Request& req, httplib::Response& res,
+                                          const Session& session) {
+           changePassword(req, res, session);
+         }));
 
   pictureRoutes();
   cityRoutes();

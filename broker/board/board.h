@@ -5,8 +5,10 @@
 // its own connections (one per request thread at a time) and never touches the ingest path.
 // Split by idea: startup and the route table (board.cpp), login and guarded() (board_auth.cpp),
 // live events (board_events.cpp), /healthz and /metrics (board_health.cpp), the picture's routes
-// (board_picture_routes.cpp), the CSV export (board_export.cpp); the city's work — readiness
-// checks, directives, takeover planning — is in board_city.cpp.
+// (board_picture_routes.cpp), the CSV exports (board_export.cpp); the city's work — readiness
+// checks, directives, takeover planning — is in board_city.cpp; the office's gauges on /metrics
+// are gathered in board_office_gauges.cpp. A user limited to districts sees only their units on
+// every route (scopeOf() below).
 #pragma once
 
 #include <atomic>
@@ -15,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 
@@ -24,6 +27,7 @@
 #include "broker/board/board_planning.h"
 #include "broker/metrics/metrics.h"
 #include "broker/picture/change_watch.h"
+#include "broker/picture/district_scope.h"
 #include "broker/store/store_pool.h"
 #include "common/clock.h"
 #include "common/identity.h"
@@ -37,6 +41,19 @@ struct Response;
 }  // namespace httplib
 
 namespace samband::broker {
+
+// The districts a session's user may see, as every route that lists units applies them
+// (BoardView, the free seats, the CSV exports, the what-if marks, and the planner's input via
+// DistrictScope::restrictPlanningData). Empty: every district.
+inline DistrictScope scopeOf(const Session& session) { return DistrictScope(session.districts); }
+
+// The answer of login and GET /api/session: name, role, csrf_token, expires_at, districts.
+nlohmann::json sessionJson(const Session& session);
+
+struct SeatsFilter;
+// mode, form, year and district of GET /api/seats and /api/seats.csv (board_picture_routes.cpp).
+// Errors: invalidInput naming the parameter.
+common::Result<SeatsFilter> seatsFilter(const httplib::Request& req);
 
 class Board {
  public:
@@ -79,8 +96,14 @@ class Board {
                                                                            SessionHandler handler);
   void login(const httplib::Request& req, httplib::Response& res);
   void logout(const httplib::Request& req, httplib::Response& res);
+  // POST /api/password: the user changes their own password (board_auth.cpp).
+  void changePassword(const httplib::Request& req, httplib::Response& res,
+                      const Session& session);
   void events(const httplib::Request& req, httplib::Response& res);
-  void exportCsv(const httplib::Request& req, httplib::Response& res);
+  void exportCsv(const httplib::Request& req, httplib::Response& res, const Session& session);
+  // GET /api/seats.csv (board_export.cpp).
+  void exportSeatsCsv(const httplib::Request& req, httplib::Response& res,
+                      const Session& session);
   void metricsPage(const httplib::Request& req, httplib::Response& res);
   void health(const httplib::Request& req, httplib::Response& res);
   void asset(const httplib::Request& req, httplib::Response& res, const std::string& path);

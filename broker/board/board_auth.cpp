@@ -1,7 +1,8 @@
 // See board.h: who may do what on the board. Login (argon2id verification, at most two at a
-// time, each attempt reserved with the throttle before the password is checked), logout, the
-// session cookie, and guarded(), which every data endpoint passes through (session, role, same
-// origin, CSRF token).
+// time, each attempt reserved with the throttle before the password is checked), logout, a
+// user changing their own password (the old one checked like a login; the user's other sessions
+// end), the session cookie, and guarded(), which every data endpoint passes through (session,
+// role, same origin, CSRF token).
 #include <httplib.h>
 #include <sodium.h>
 
@@ -29,6 +30,14 @@ common::RateLimiter& loginLogLimiter() {
 }
 
 }  // namespace
+
+json sessionJson(const Session& session) {
+  return {{"name", session.userName},
+          {"role", roleName(session.role)},
+          {"csrf_token", session.csrfToken},
+          {"expires_at", common::formatRfc3339(session.expiresAt)},
+          {"districts", session.districts}};
+}
 
 bool Board::isSameOrigin(const httplib::Request& req) const { return web::isSameOrigin(req); }
 
@@ -175,11 +184,7 @@ void Board::login(const httplib::Request& req, httplib::Response& res) {
     res.set_header("Set-Cookie", sessionCookie(created->token, options_.sessionTtlMs / 1000));
     common::logInfo("board",
                     "login by " + user->name + " (" + roleName(user->role) + ") from " + addr);
-    reply(res, 200,
-          {{"name", created->session.userName},
-           {"role", roleName(created->session.role)},
-           {"csrf_token", created->session.csrfToken},
-           {"expires_at", common::formatRfc3339(created->session.expiresAt)}});
+    reply(res, 200, sessionJson(created->session));
   } catch (const std::exception& e) {
     sodium_memzero(password.data(), password.size());
     unavailable(res, e.what());
@@ -194,6 +199,117 @@ void Board::logout(const httplib::Request& req, httplib::Response& res) {
   }
   res.set_header("Set-Cookie", sessionCookie("", 0));
   reply(res, 200, {{"ok", true}});
+}
+
+}  // namespace samband::broker
+
+namespace samband::broker {
+
+void Board::changePassword(const httplib::Request& req, httplib::Response& res,
+                           const Session& session) {
+  json body = json::parse(req.body, nullptr, false);
+  if (!isJsonRequest(req) || !body.is_object() || body.size() != 2 ||
+      !body.contains("old_password") || !body.contains("new_password") ||
+      !body["old_password"].is_string() || !body["new_password"].is_string()) {
+    return problem(res, 400, "invalid_input",
+                   "Send Content-Type: application/json with {\"old_password\": ..., "
+                   "\"new_password\": ...}");
+  }
+  std::string oldPassword = body["old_password"].get<std::string>();
+  std::string newPassword = body["new_password"].get<std::string>();
+  body = json();
+  auto wipe = [&] {
+    sodium_memzero(oldPassword.data(), oldPassword.size());
+    sodium_memzero(newPassword.data(), newPassword.size());
+  };
+  // The cheap checks first, before the slow verification.
+  if (auto policy = checkPasswordPolicy(newPassword); !policy) {
+    wipe();
+    return problem(res, 400, "invalid_input", policy.error().message);
+  }
+  if (newPassword == oldPassword) {
+    wipe();
+    return problem(res, 400, "invalid_input",
+                   "The new password is the same as the old one; choose a new one");
+  }
+  const std::string addr = req.remote_addr;
+  try {
+    // The old password is guessed as slowly as at login, so a session left open on a shared
+    // screen does not become a way to find the password out.
+    {
+      auto lease = writePool_.acquire();
+      if (!lease) {
+        wipe();
+        return unavailable(res, lease.error().message);
+      }
+      auto admitted = LoginThrottle(**lease).admit(session.userName, addr, clock_.nowMs());
+      if (!admitted) {
+        wipe();
+        return unavailable(res, admitted.error().message);
+      }
+      if (int64_t wait = admitted->waitMs; wait > 0) {
+        wipe();
+        counters_.loginsThrottled++;
+        const int64_t seconds = (wait + 999) / 1000;
+        res.set_header("Retry-After", std::to_string(seconds));
+        return reply(res, 429,
+                     {{"error", "too_many_attempts"},
+                      {"retry_after_s", seconds},
+                      {"scope", lockScopeName(admitted->lockedBy)},
+                      {"message", "Too many wrong passwords. Wait " + std::to_string(seconds) +
+                                      " s and try again"}});
+      }
+    }
+    std::optional<Credentials> user;
+    {
+      auto lease = readPool_.acquire();
+      if (!lease) {
+        wipe();
+        return unavailable(res, lease.error().message);
+      }
+      auto found = Users(**lease).find(session.userName);
+      if (!found) {
+        wipe();
+        return unavailable(res, found.error().message);
+      }
+      user = *found;
+    }
+    counters_.passwordChecks++;
+    const bool ok = passwordChecker_.check(
+        user ? std::optional<std::string>(user->passwordHash) : std::nullopt, oldPassword);
+    sodium_memzero(oldPassword.data(), oldPassword.size());
+    if (!ok) {
+      sodium_memzero(newPassword.data(), newPassword.size());
+      // 403, not 401: the session is still good, only the old password was wrong.
+      return problem(res, 403, "wrong_password",
+                     "The old password is wrong; type your current password and try again");
+    }
+    auto lease = writePool_.acquire();
+    if (!lease) {
+      sodium_memzero(newPassword.data(), newPassword.size());
+      return unavailable(res, lease.error().message);
+    }
+    const int64_t now = clock_.nowMs();
+    if (auto s = LoginThrottle(**lease).succeeded(session.userName, addr, now); !s) {
+      sodium_memzero(newPassword.data(), newPassword.size());
+      return unavailable(res, s.error().message);
+    }
+    auto ended = Users(**lease).setPassword(session.userName, newPassword, now,
+                                            cookieValue(req, kSessionCookie));
+    sodium_memzero(newPassword.data(), newPassword.size());
+    if (!ended) {
+      if (ended.error().kind == common::ErrorKind::invalidInput) {
+        return problem(res, 400, "invalid_input", ended.error().message);
+      }
+      return unavailable(res, ended.error().message);
+    }
+    common::logInfo("board", session.userName + " changed their password from " + addr + "; " +
+                                 std::to_string(*ended) + " other session(s) ended");
+    reply(res, 200, {{"ok", true}, {"sessions_ended", *ended}});
+  } catch (const std::exception& e) {
+    wipe();
+    unavailable(res, e.what());
+  }
 }
 
 }  // namespace samband::broker

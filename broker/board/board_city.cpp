@@ -205,7 +205,8 @@ void Board::cityRoutes() {
 
   // ------------------------------------------------------------------ takeover planning
   s.Get("/api/plan", guarded(Need::viewer, [this](const httplib::Request& req,
-                                                  httplib::Response& res, const Session&) {
+                                                  httplib::Response& res,
+                                                  const Session& session) {
           auto options = planOptions(req);
           if (!options) return problem(res, 400, "invalid_input", options.error().message);
           auto rules = scopeRules(req);
@@ -226,6 +227,8 @@ void Board::cityRoutes() {
             data = loadPlanningData(**lease, now, options_.holidays);
           }
           if (!data) return unavailable(res, data.error().message);
+          // A district-limited user plans within their districts: no other unit enters.
+          scopeOf(session).restrictPlanningData(*data);
           auto plan = boardPlan(*data, *options, *rules);
           if (!plan) return problem(res, 500, "internal", plan.error().message);
           json out = std::move(*plan);
@@ -233,7 +236,8 @@ void Board::cityRoutes() {
           reply(res, 200, out);
         }));
   s.Get("/api/contingency", guarded(Need::viewer, [this](const httplib::Request& req,
-                                                         httplib::Response& res, const Session&) {
+                                                         httplib::Response& res,
+                                                         const Session& session) {
           auto options = planOptions(req);
           if (!options) return problem(res, 400, "invalid_input", options.error().message);
           auto rules = scopeRules(req);
@@ -246,6 +250,7 @@ void Board::cityRoutes() {
             data = loadPlanningData(**lease, now, options_.holidays);
           }
           if (!data) return unavailable(res, data.error().message);
+          scopeOf(session).restrictPlanningData(*data);
           // The database connection is back in the pool while the ranking is computed.
           auto ranking = contingency_.ranking(*data, *options, *rules, now);
           if (!ranking) return problem(res, 500, "internal", ranking.error().message);

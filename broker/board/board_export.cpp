@@ -1,5 +1,6 @@
-// See board.h: /api/export.csv, the real picture as a CSV file (semicolons and a BOM with
-// ?excel=1 for Swedish Excel), named after the time it was made.
+// See board.h: /api/export.csv, the real picture as a CSV file, and /api/seats.csv, the free
+// seats (semicolons and a BOM with ?excel=1 for Swedish Excel), named after the time they were
+// made, both within the session's districts.
 #include <httplib.h>
 
 #include "broker/board/board.h"
@@ -22,19 +23,11 @@ std::string compactStamp(int64_t ms) {
   return out;
 }
 
-}  // namespace
-
-void Board::exportCsv(const httplib::Request& req, httplib::Response& res) {
-  const BoardViewRules rules{options_.liveness, options_.reportOldAfterMs, options_.holidays};
-  auto lease = readPool_.acquire();
-  if (!lease) return unavailable(res, lease.error().message);
-  const int64_t now = clock_.nowMs();
-  auto made = BoardView(**lease, rules, now).csv();
-  if (!made) return unavailable(res, made.error().message);
-  std::string csv = std::move(*made);
-  std::string name = "samband-" + compactStamp(now);
+// Sends `csv` as a download called `name`.csv; with ?excel=1 in Swedish Excel's dialect:
+// semicolons and a BOM so it reads UTF-8 (fields holding a semicolon are already quoted).
+void sendCsv(const httplib::Request& req, httplib::Response& res, std::string csv,
+             std::string name) {
   if (req.get_param_value("excel") == "1") {
-    // Swedish Excel expects semicolons and needs the BOM to read UTF-8.
     std::string out = "\xEF\xBB\xBF";
     bool quoted = false;
     for (char c : csv) {
@@ -46,6 +39,40 @@ void Board::exportCsv(const httplib::Request& req, httplib::Response& res) {
   }
   res.set_header("Content-Disposition", "attachment; filename=\"" + name + ".csv\"");
   res.set_content(csv, "text/csv; charset=utf-8");
+}
+
+}  // namespace
+
+void Board::exportCsv(const httplib::Request& req, httplib::Response& res,
+                      const Session& session) {
+  const BoardViewRules rules{options_.liveness, options_.reportOldAfterMs, options_.holidays};
+  auto lease = readPool_.acquire();
+  if (!lease) return unavailable(res, lease.error().message);
+  const int64_t now = clock_.nowMs();
+  auto made = BoardView(**lease, rules, now, scopeOf(session)).csv();
+  if (!made) return unavailable(res, made.error().message);
+  sendCsv(req, res, std::move(*made), "samband-" + compactStamp(now));
+}
+
+void Board::exportSeatsCsv(const httplib::Request& req, httplib::Response& res,
+                           const Session& session) {
+  auto filter = seatsFilter(req);
+  if (!filter) return problem(res, 400, "invalid_input", filter.error().message);
+  const std::string totals = req.get_param_value("totals");
+  if (!totals.empty() && totals != "0" && totals != "1") {
+    return problem(res, 400, "invalid_input",
+                   "totals must be 1 (one row per district and school form) or 0 (one row per "
+                   "unit and class, the default)");
+  }
+  const BoardViewRules rules{options_.liveness, options_.reportOldAfterMs, options_.holidays};
+  auto lease = readPool_.acquire();
+  if (!lease) return unavailable(res, lease.error().message);
+  const int64_t now = clock_.nowMs();
+  auto made = BoardView(**lease, rules, now, scopeOf(session)).seatsCsv(*filter, totals == "1");
+  if (!made) return unavailable(res, made.error().message);
+  sendCsv(req, res, std::move(*made),
+          std::string(totals == "1" ? "samband-seats-totals-" : "samband-seats-") +
+              compactStamp(now));
 }
 
 }  // namespace samband::broker

@@ -1,11 +1,13 @@
 // See board.h: /healthz (the database answers, its schema and archive size) and /metrics
-// (Prometheus text: the process counters plus gauges read from the database).
+// (Prometheus text: the process counters plus gauges read from the database, the office's among
+// them: board_office_gauges.h).
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
 
 #include "broker/board/board.h"
 #include "broker/board/board_http.h"
+#include "broker/board/board_office_gauges.h"
 #include "broker/metrics/metrics_text.h"
 #include "broker/store/picture_store.h"
 #include "common/clock.h"
@@ -62,8 +64,28 @@ void Board::metricsPage(const httplib::Request& req, httplib::Response& res) {
     return g;
   };
   const std::optional<DatabaseGauges> gauges = readGauges();
+  // The office's gauges are left out (like the database gauges) when they cannot be read; the
+  // scrape still answers with the process counters.
+  std::string office;
+  if (gauges) {
+    try {
+      auto lease = readPool_.acquire();
+      if (lease) {
+        const BoardViewRules rules{options_.liveness, options_.reportOldAfterMs,
+                                   options_.holidays};
+        if (auto g = officeGauges(**lease, rules, clock_.nowMs()); g) {
+          office = renderOfficeMetrics(*g);
+        } else {
+          common::logWarn("board", "/metrics: the office's gauges could not be read: " +
+                                       g.error().message);
+        }
+      }
+    } catch (const std::exception& e) {
+      common::logWarn("board", std::string("/metrics: the office's gauges failed: ") + e.what());
+    }
+  }
   res.set_header("Cache-Control", "no-store");
-  res.set_content(renderMetrics(metrics_, gauges) + renderBoardCounters(counters_),
+  res.set_content(renderMetrics(metrics_, gauges) + office + renderBoardCounters(counters_),
                   "text/plain; version=0.0.4; charset=utf-8");
 }
 

@@ -1,5 +1,6 @@
 // See board.h: the picture's read endpoints (/api/picture, units, providers, a provider's
-// history, capacity, what-if marks) and the operator's what-if mark, all rendered by BoardView.
+// history, capacity, free seats, what-if marks) and the operator's what-if mark, all rendered by
+// BoardView within the session's districts (scopeOf()).
 #include <httplib.h>
 
 #include <functional>
@@ -9,10 +10,41 @@
 #include "broker/board/board_http.h"
 #include "broker/picture/board_view.h"
 #include "common/log.h"
+#include "common/vocabulary.h"
 
 namespace samband::broker {
 
 using nlohmann::json;
+
+// form, year and district of /api/seats and /api/seats.csv, plus mode. Errors name the parameter.
+common::Result<SeatsFilter> seatsFilter(const httplib::Request& req) {
+  SeatsFilter f;
+  if (req.has_param("mode")) {
+    f.mode = req.get_param_value("mode");
+    if (f.mode != "actual" && f.mode != "exercise" && f.mode != "system" && f.mode != "test") {
+      return common::invalidInput("mode must be actual, exercise, system or test");
+    }
+  }
+  f.form = req.get_param_value("form");
+  if (!f.form.empty()) {
+    common::SchoolForm parsed{};
+    if (!common::parseSchoolForm(f.form, &parsed)) {
+      return common::invalidInput(
+          "form must be a school form as the API names it (forskola, forskoleklass, grundskola, "
+          "gymnasieskola, fritidshem, anpassad_grundskola, anpassad_gymnasieskola)");
+    }
+  }
+  const std::string year = req.get_param_value("year");
+  if (!year.empty()) {
+    if (year.size() > 2 || year.find_first_not_of("0123456789") != std::string::npos) {
+      return common::invalidInput("year must be a number from 0 to 99 (0: förskoleklass)");
+    }
+    f.year = std::stoi(year);
+  }
+  f.district = req.get_param_value("district");
+  if (f.district.size() > 200) return common::invalidInput("district is too long (200 bytes)");
+  return f;
+}
 
 void Board::pictureRoutes() {
   auto& s = *http_;
@@ -20,12 +52,12 @@ void Board::pictureRoutes() {
   // Runs `body` with a read-only connection and answers 200 with its JSON.
   auto readJson =
       [this, rules](std::function<common::Result<json>(BoardView&, const httplib::Request&)> body) {
-        return guarded(Need::viewer,
-                       [this, rules, body = std::move(body)](
-                           const httplib::Request& req, httplib::Response& res, const Session&) {
+        return guarded(Need::viewer, [this, rules, body = std::move(body)](
+                                         const httplib::Request& req, httplib::Response& res,
+                                         const Session& session) {
                          auto lease = readPool_.acquire();
                          if (!lease) return unavailable(res, lease.error().message);
-                         BoardView view(**lease, rules, clock_.nowMs());
+                         BoardView view(**lease, rules, clock_.nowMs(), scopeOf(session));
                          auto answer = body(view, req);
                          if (!answer) return unavailable(res, answer.error().message);
                          reply(res, 200, *answer);
@@ -44,7 +76,7 @@ void Board::pictureRoutes() {
   s.Get("/api/whatif", readJson([](BoardView& v, const httplib::Request&) { return v.whatIf(); }));
   s.Get("/api/capacity",
         guarded(Need::viewer, [this, rules](const httplib::Request& req, httplib::Response& res,
-                                            const Session&) {
+                                            const Session& session) {
           std::string mode = req.has_param("mode") ? req.get_param_value("mode") : "actual";
           if (mode != "actual" && mode != "exercise" && mode != "system" && mode != "test") {
             return problem(res, 400, "invalid_input",
@@ -52,19 +84,35 @@ void Board::pictureRoutes() {
           }
           auto lease = readPool_.acquire();
           if (!lease) return unavailable(res, lease.error().message);
-          auto answer = BoardView(**lease, rules, clock_.nowMs()).capacity(mode);
+          auto answer =
+              BoardView(**lease, rules, clock_.nowMs(), scopeOf(session)).capacity(mode);
           if (!answer) return unavailable(res, answer.error().message);
           reply(res, 200, *answer);
         }));
+  s.Get("/api/seats", guarded(Need::viewer, [this, rules](const httplib::Request& req,
+                                                          httplib::Response& res,
+                                                          const Session& session) {
+          auto filter = seatsFilter(req);
+          if (!filter) return problem(res, 400, "invalid_input", filter.error().message);
+          auto lease = readPool_.acquire();
+          if (!lease) return unavailable(res, lease.error().message);
+          auto answer = BoardView(**lease, rules, clock_.nowMs(), scopeOf(session)).seats(*filter);
+          if (!answer) return unavailable(res, answer.error().message);
+          reply(res, 200, *answer);
+        }));
+  s.Get("/api/seats.csv",
+        guarded(Need::viewer, [this](const httplib::Request& req, httplib::Response& res,
+                                     const Session& session) { exportSeatsCsv(req, res, session); }));
   s.Get(R"(/api/providers/([^/]+))",
         guarded(Need::viewer, [this, rules](const httplib::Request& req, httplib::Response& res,
-                                            const Session&) {
+                                            const Session& session) {
           const std::string id = req.matches[1];
           int64_t before = clampParam(req, "before", 0, 0, INT64_MAX);
           int limit = static_cast<int>(clampParam(req, "limit", 50, 1, 500));
           auto lease = readPool_.acquire();
           if (!lease) return unavailable(res, lease.error().message);
-          auto detail = BoardView(**lease, rules, clock_.nowMs()).provider(id, before, limit);
+          auto detail = BoardView(**lease, rules, clock_.nowMs(), scopeOf(session))
+                            .provider(id, before, limit);
           if (!detail) return unavailable(res, detail.error().message);
           if (!*detail) {
             return problem(res, 404, "not_found",
@@ -74,7 +122,7 @@ void Board::pictureRoutes() {
         }));
   s.Get("/api/export.csv",
         guarded(Need::viewer, [this](const httplib::Request& req, httplib::Response& res,
-                                     const Session&) { exportCsv(req, res); }));
+                                     const Session& session) { exportCsv(req, res, session); }));
   s.Get("/api/events",
         guarded(Need::viewer, [this](const httplib::Request& req, httplib::Response& res,
                                      const Session&) { events(req, res); }));
@@ -90,6 +138,20 @@ void Board::pictureRoutes() {
            }
            const std::string code = req.matches[1];
            const bool failing = body["failing"].get<bool>();
+           const BoardViewRules rules{options_.liveness, options_.reportOldAfterMs,
+                                      options_.holidays};
+           {
+             // A district-limited operator marks only units they can see; others are unknown.
+             auto lease = readPool_.acquire();
+             if (!lease) return unavailable(res, lease.error().message);
+             auto visible =
+                 BoardView(**lease, rules, clock_.nowMs(), scopeOf(session)).unitVisible(code);
+             if (!visible) return unavailable(res, visible.error().message);
+             if (!*visible) {
+               return problem(res, 404, "not_found",
+                              "there is no unit " + code + " among your units; check the code");
+             }
+           }
            {
              auto lease = writePool_.acquire();
              if (!lease) return unavailable(res, lease.error().message);
@@ -106,10 +168,7 @@ void Board::pictureRoutes() {
            watch_.poke();
            auto lease = readPool_.acquire();
            if (!lease) return unavailable(res, lease.error().message);
-           auto marks =
-               BoardView(**lease, {options_.liveness, options_.reportOldAfterMs, options_.holidays},
-                         clock_.nowMs())
-                   .whatIf();
+           auto marks = BoardView(**lease, rules, clock_.nowMs(), scopeOf(session)).whatIf();
            if (!marks) return unavailable(res, marks.error().message);
            reply(res, 200, *marks);
          }));

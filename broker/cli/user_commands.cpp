@@ -3,6 +3,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -25,13 +26,21 @@ int fail(const std::string& message, int code = kExitUsage) {
 
 }  // namespace
 
-int runUserAdd(const std::string& configPath, const std::string& name, const std::string& role) {
+int runUserAdd(const std::string& configPath, const std::string& name, const std::string& role,
+               const std::vector<std::string>& districts) {
   Role r{};
   if (!parseRole(role, &r)) return fail("--role must be viewer or operator");
   if (!isUserName(name)) {
     return fail("\"" + name +
                 "\" is not a valid user name; use 1-64 letters, digits and . _ @ - "
                 "(starting with a letter or digit)");
+  }
+  for (const auto& d : districts) {
+    if (!isDistrictName(d)) {
+      return fail("--district \"" + d +
+                  "\" is not a district name; give it as the roster writes it (1-100 characters, "
+                  "no control characters)");
+    }
   }
   auto cfg = loadBrokerConfig(configPath);
   if (!cfg) return fail(cfg.error().message);
@@ -41,14 +50,62 @@ int runUserAdd(const std::string& configPath, const std::string& name, const std
       name, "printf '%s\\n' \"$PASSWORD\" | samband-broker user add --config C --name N --role R");
   if (!password) return fail(password.error().message);
   common::SystemClock clock;
-  auto status = Users(**store).add(name, r, *password, clock.nowMs());
+  Users users(**store);
+  auto status = users.add(name, r, *password, clock.nowMs(), districts);
   sodium_memzero(password->data(), password->size());
   if (!status) {
     return fail(status.error().message,
                 status.error().kind == common::ErrorKind::unavailable ? kExitFailure : kExitUsage);
   }
-  std::cout << "Added " << roleName(r) << " " << name << ". They log in on the board at http://"
-            << cfg->boardListen << "/\n";
+  std::cout << "Added " << roleName(r) << " " << name;
+  if (!districts.empty()) {
+    std::cout << ", limited to the units of";
+    for (size_t i = 0; i < districts.size(); ++i) {
+      std::cout << (i == 0 ? " " : i + 1 == districts.size() ? " and " : ", ") << districts[i];
+    }
+  }
+  std::cout << ". They log in on the board at http://" << cfg->boardListen << "/\n";
+  // A district no unit has is allowed (the roster may come later) but shows nothing until then;
+  // most often it is a misspelling.
+  if (auto known = users.rosterDistricts(); known && !districts.empty()) {
+    for (const auto& d : districts) {
+      if (std::find(known->begin(), known->end(), d) == known->end()) {
+        std::cerr << "samband-broker: warning: no unit in the roster has the district \"" << d
+                  << "\"; the account sees no unit there until one has. Check the spelling "
+                     "against 'samband-broker roster export' (to correct it: user remove, then "
+                     "user add)\n";
+      }
+    }
+  }
+  return kExitOk;
+}
+
+int runUserPasswd(const std::string& configPath, const std::string& name) {
+  auto cfg = loadBrokerConfig(configPath);
+  if (!cfg) return fail(cfg.error().message);
+  auto store = Store::open(cfg->databasePath, Store::Access::readWrite);
+  if (!store) return fail(store.error().message, kExitFailure);
+  Users users(**store);
+  // Ask for no password for an account that does not exist.
+  auto found = users.find(name);
+  if (!found) return fail("cannot read the accounts: " + found.error().message, kExitFailure);
+  if (!*found) {
+    return fail("there is no user " + name + "; see the accounts with 'samband-broker user list'",
+                kExitFailure);
+  }
+  auto password = web::readNewPassword(
+      name, "printf '%s\\n' \"$PASSWORD\" | samband-broker user passwd --config C --name N");
+  if (!password) return fail(password.error().message);
+  common::SystemClock clock;
+  auto ended = users.setPassword(name, *password, clock.nowMs());
+  sodium_memzero(password->data(), password->size());
+  if (!ended) {
+    return fail(ended.error().message,
+                ended.error().kind == common::ErrorKind::invalidInput ? kExitUsage : kExitFailure);
+  }
+  std::cout << "Changed the password of " << name << " and ended " << *ended
+            << (*ended == 1 ? " session" : " sessions")
+            << "; they log in again with the new password.\n";
   return kExitOk;
 }
 
@@ -70,6 +127,10 @@ int runUserList(const std::string& configPath, bool json) {
            {"created_at", common::formatRfc3339(u.createdAt)},
            {"last_login_at", u.lastLoginAt ? nlohmann::json(common::formatRfc3339(*u.lastLoginAt))
                                            : nlohmann::json(nullptr)},
+           {"password_changed_at", u.passwordChangedAt
+                                       ? nlohmann::json(common::formatRfc3339(*u.passwordChangedAt))
+                                       : nlohmann::json(nullptr)},
+           {"districts", u.districts},
            {"active_sessions", u.activeSessions}});
     }
     std::cout << out.dump(2) << "\n";
@@ -82,12 +143,16 @@ int runUserList(const std::string& configPath, bool json) {
   }
   std::cout << std::left << std::setw(24) << "NAME" << std::setw(10) << "ROLE" << std::setw(26)
             << "CREATED" << std::setw(26) << "LAST LOGIN"
-            << "SESSIONS\n";
+            << std::setw(10) << "SESSIONS"
+            << "DISTRICTS\n";
   for (const auto& u : users) {
     std::cout << std::left << std::setw(24) << u.name << std::setw(10) << roleName(u.role)
               << std::setw(26) << common::formatRfc3339(u.createdAt) << std::setw(26)
               << (u.lastLoginAt ? common::formatRfc3339(*u.lastLoginAt) : std::string("never"))
-              << u.activeSessions << "\n";
+              << std::setw(10) << u.activeSessions;
+    if (u.districts.empty()) std::cout << "all";
+    for (size_t i = 0; i < u.districts.size(); ++i) std::cout << (i ? ", " : "") << u.districts[i];
+    std::cout << "\n";
   }
   return kExitOk;
 }

@@ -63,6 +63,7 @@ common::Result<json> BoardView::picture() {
   auto current = currentPicture(store_, rules_.liveness, nowMs_, rules_.holidays);
   if (!current) return current.error();
   json p = std::move(*current);
+  scope_.restrictPicture(p);
   auto unitRows = rows.units();
   if (!unitRows) return unitRows.error();
   auto capacityForms = rows.capacityForms("actual");
@@ -141,6 +142,7 @@ common::Result<json> BoardView::picture() {
 
   json exercise = json::array();
   for (const auto& r : *otherRows) {
+    if (!scope_.allows(r.district)) continue;
     const UnitStatusRow& s = r.status;
     exercise.push_back({{"mode", r.mode},
                         {"code", r.code},
@@ -221,6 +223,10 @@ common::Result<std::optional<json>> BoardView::provider(const std::string& id, i
   if (found.is_null()) return std::optional<json>();
   json units = std::move(found["units"]);
   found.erase("units");
+  // A district-limited user sees the reports about their units and the provider's own messages
+  // (continuity, readiness answers, acknowledgements), not reports about its other units.
+  std::set<std::string> visible;
+  for (const auto& u : units) visible.insert(u["code"].get<std::string>());
 
   PictureStore rows(store_);
   auto frames = rows.framesOf(id, before, limit);
@@ -247,11 +253,16 @@ common::Result<std::optional<json>> BoardView::provider(const std::string& id, i
       item["error"] = "the archived body does not decode; run 'samband-broker audit'";
     } else {
       item["payload"] = payloadJson(body->payload);
+      const json& payload = item["payload"];
+      if (scope_.isLimited() && payload.is_object() && payload.contains("unit") &&
+          !visible.count(payload["unit"].is_string() ? payload["unit"].get<std::string>() : "")) {
+        continue;
+      }
     }
     items.push_back(std::move(item));
   }
   json next = nullptr;
-  if (static_cast<int>(items.size()) == limit && last > 0) {
+  if (static_cast<int>(frames->size()) == limit && last > 0) {
     auto older = rows.hasFramesBelow(id, last);
     if (!older) return older.error();
     if (*older) next = last;
@@ -263,64 +274,29 @@ common::Result<std::optional<json>> BoardView::provider(const std::string& id, i
            {"history", {{"items", items}, {"total", *total}, {"next_before", next}}}});
 }
 
-common::Result<json> BoardView::capacity(const std::string& mode) {
-  PictureStore rows(store_);
-  auto cells = rows.capacityCells(mode);
-  if (!cells) return cells.error();
-  auto excluded = rows.capacityExcludedUnits(mode);
-  if (!excluded) return excluded.error();
-  struct Cell {
-    int64_t enrolled = 0, seatsNow = 0, seats72h = 0, units = 0;
-  };
-  using Key = std::pair<std::string, int>;  // form, year
-  auto keyLess = [](const Key& a, const Key& b) {
-    int fa = formOrder(a.first), fb = formOrder(b.first);
-    if (fa != fb) return fa < fb;
-    if (a.first != b.first) return a.first < b.first;
-    return a.second < b.second;
-  };
-  std::map<Key, Cell, decltype(keyLess)> city(keyLess);
-  std::map<std::string, std::map<Key, Cell, decltype(keyLess)>> districts;
-  for (const auto& row : *cells) {
-    Key k{row.form, row.year};
-    Cell cell{row.enrolled, row.seatsNow, row.seats72h, row.units};
-    auto& d = districts.try_emplace(row.district, keyLess).first->second;
-    d[k] = cell;
-    auto& c = city[k];
-    c.enrolled += cell.enrolled;
-    c.seatsNow += cell.seatsNow;
-    c.seats72h += cell.seats72h;
-    c.units += cell.units;
+common::Result<bool> BoardView::unitVisible(const std::string& code) {
+  auto unitRows = PictureStore(store_).units();
+  if (!unitRows) return unitRows.error();
+  for (const auto& u : *unitRows) {
+    if (u.code == code) return scope_.allows(u.district);
   }
-  auto tableRows = [](const auto& table) {
-    json out = json::array();
-    for (const auto& [k, c] : table) {
-      out.push_back({{"form", k.first},
-                     {"year", k.second},
-                     {"enrolled", c.enrolled},
-                     {"seats_now", c.seatsNow},
-                     {"seats_72h", c.seats72h},
-                     {"units", c.units}});
-    }
-    return out;
-  };
-  json perDistrict = json::array();
-  for (const auto& [name, table] : districts) {
-    perDistrict.push_back(
-        {{"district", name.empty() ? json(nullptr) : json(name)}, {"rows", tableRows(table)}});
-  }
-  return json{{"generated_at", common::formatRfc3339(nowMs_)},
-              {"mode", mode},
-              {"city", tableRows(city)},
-              {"districts", perDistrict},
-              {"excluded_units", *excluded}};
+  return false;
 }
 
 common::Result<json> BoardView::whatIf() {
   auto marks = PictureStore(store_).whatIfMarks();
   if (!marks) return marks.error();
+  std::set<std::string> visible;
+  if (scope_.isLimited()) {
+    auto unitRows = PictureStore(store_).units();
+    if (!unitRows) return unitRows.error();
+    for (const auto& u : *unitRows) {
+      if (scope_.allows(u.district)) visible.insert(u.code);
+    }
+  }
   json out = json::array();
   for (const auto& m : *marks) {
+    if (scope_.isLimited() && !visible.count(m.code)) continue;
     out.push_back({{"code", m.code},
                    {"name", textOrNull(m.unitName)},
                    {"provider_id", m.providerId},

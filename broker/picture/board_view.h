@@ -2,7 +2,8 @@
 // connection. Builds on view.h's currentPicture() and adds what a person at the board needs:
 // the city's readiness level, headline counts, the age of each report, school forms, what-if
 // marks, exercise traffic apart, free seats per form and year, and a provider's report history
-// decoded from the signed archive. Shapes are documented in docs/api.md.
+// decoded from the signed archive. Everything is limited to the DistrictScope it is given (a
+// district-limited user's). Shapes are documented in docs/api.md.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "broker/picture/district_scope.h"
 #include "broker/picture/liveness.h"
 #include "broker/store/store.h"
 #include "common/result.h"
@@ -31,12 +33,22 @@ struct UnitFilter {
   std::string query;     // case-insensitive substring of code, names, district or note
 };
 
+// What the free-seats view lists (GET /api/seats); empty or 0: any.
+struct SeatsFilter {
+  std::string mode = "actual";
+  std::string form;      // school form, e.g. "grundskola"
+  int year = -1;         // year within the form; -1: any (0 is a year: förskoleklass, fritidshem)
+  std::string district;  // exact; kNoDistrict for units without one
+};
+inline constexpr const char* kNoDistrict = "-";
+
 // Reads only. Every call's errors are `unavailable` with the database's message (the board
-// answers 503). csv() is in board_view_csv.cpp.
+// answers 503). csv() is in board_view_csv.cpp; capacity() and the free seats are in
+// board_view_seats.cpp.
 class BoardView {
  public:
-  BoardView(Store& store, BoardViewRules rules, int64_t nowMs)
-      : store_(store), rules_(rules), nowMs_(nowMs) {}
+  BoardView(Store& store, BoardViewRules rules, int64_t nowMs, DistrictScope scope = {})
+      : store_(store), rules_(rules), nowMs_(nowMs), scope_(std::move(scope)) {}
 
   // currentPicture() plus: level, newest_report_at, summary, per-unit extras, exercise.
   common::Result<nlohmann::json> picture();
@@ -47,16 +59,26 @@ class BoardView {
   // below frame id `before` (0: from the newest). Nothing when the provider is unknown.
   common::Result<std::optional<nlohmann::json>> provider(const std::string& id, int64_t before,
                                                          int limit);
-  // Free seats per school form and year for `mode`, city-wide and per district.
+  // Free seats per school form and year for `mode`, city-wide and per district, each row with
+  // how many of its units' capacity reports are old and the oldest report's time.
   common::Result<nlohmann::json> capacity(const std::string& mode);
+  // The free-seats view: every unit with free seats now or within 72 h per school form and year
+  // (closed and remote units left out), sorted by district and seats, with totals per district
+  // and school form, each with the age of its capacity report.
+  common::Result<nlohmann::json> seats(const SeatsFilter& filter);
+  // seats() as CSV: one row per unit and class, or (`totals`) one per district and form.
+  common::Result<std::string> seatsCsv(const SeatsFilter& filter, bool totals);
   // The real picture as CSV (RFC 4180, one row per unit, formula-safe).
   common::Result<std::string> csv();
   common::Result<nlohmann::json> whatIf();
+  // Whether unit `code` is in the roster and in the scope.
+  common::Result<bool> unitVisible(const std::string& code);
 
  private:
   Store& store_;
   BoardViewRules rules_;
   int64_t nowMs_;
+  DistrictScope scope_;
 };
 
 // Marks (or unmarks) a unit as failing for what-if takeover planning. Changes no report.

@@ -11,9 +11,24 @@ namespace samband::broker {
 using common::Result;
 using common::Status;
 
+namespace {
+
+// The districts of user `userId`, sorted.
+std::vector<std::string> districtsOf(SQLite::Database& db, int64_t userId) {
+  std::vector<std::string> out;
+  SQLite::Statement q(db, "SELECT district FROM user_districts WHERE user_id=? ORDER BY district");
+  q.bind(1, userId);
+  while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+  return out;
+}
+
+}  // namespace
+
 Status AccountsStore::addUser(const std::string& name, const std::string& role,
-                              const std::string& passwordHash, int64_t nowMs) {
+                              const std::string& passwordHash, int64_t nowMs,
+                              const std::vector<std::string>& districts) {
   try {
+    SQLite::Transaction tx(store_.db());
     SQLite::Statement exists(store_.db(), "SELECT 1 FROM users WHERE name=?");
     exists.bind(1, name);
     if (exists.executeStep()) {
@@ -26,6 +41,15 @@ Status AccountsStore::addUser(const std::string& name, const std::string& role,
     q.bind(3, passwordHash);
     q.bind(4, nowMs);
     q.exec();
+    const int64_t id = store_.db().getLastInsertRowid();
+    for (const auto& district : districts) {
+      SQLite::Statement d(store_.db(),
+                          "INSERT OR IGNORE INTO user_districts(user_id, district) VALUES(?,?)");
+      d.bind(1, id);
+      d.bind(2, district);
+      d.exec();
+    }
+    tx.commit();
   } catch (const SQLite::Exception& e) {
     return columns::failure(e);
   }
@@ -35,10 +59,13 @@ Status AccountsStore::addUser(const std::string& name, const std::string& role,
 Status AccountsStore::removeUser(const std::string& name) {
   try {
     SQLite::Transaction tx(store_.db());
-    SQLite::Statement s(store_.db(),
-                        "DELETE FROM sessions WHERE user_id=(SELECT id FROM users WHERE name=?)");
-    s.bind(1, name);
-    s.exec();
+    for (const char* sql :
+         {"DELETE FROM sessions WHERE user_id=(SELECT id FROM users WHERE name=?)",
+          "DELETE FROM user_districts WHERE user_id=(SELECT id FROM users WHERE name=?)"}) {
+      SQLite::Statement s(store_.db(), sql);
+      s.bind(1, name);
+      s.exec();
+    }
     SQLite::Statement q(store_.db(), "DELETE FROM users WHERE name=?");
     q.bind(1, name);
     if (q.exec() == 0) {
@@ -56,8 +83,8 @@ Result<std::vector<UserRow>> AccountsStore::listUsers(int64_t nowMs) {
   try {
     SQLite::Statement q(store_.db(),
                         "SELECT u.id, u.name, u.role, u.created_at, u.last_login_at, "
-                        "(SELECT count(*) FROM sessions s WHERE s.user_id=u.id AND s.expires_at>?) "
-                        "FROM users u ORDER BY u.name");
+                        "(SELECT count(*) FROM sessions s WHERE s.user_id=u.id AND s.expires_at>?), "
+                        "u.password_changed_at FROM users u ORDER BY u.name");
     q.bind(1, nowMs);
     while (q.executeStep()) {
       UserRow r;
@@ -67,8 +94,10 @@ Result<std::vector<UserRow>> AccountsStore::listUsers(int64_t nowMs) {
       r.createdAt = q.getColumn(3).getInt64();
       r.lastLoginAt = columns::optionalInt(q.getColumn(4));
       r.activeSessions = q.getColumn(5).getInt64();
+      r.passwordChangedAt = columns::optionalInt(q.getColumn(6));
       out.push_back(std::move(r));
     }
+    for (auto& r : out) r.districts = districtsOf(store_.db(), r.id);
   } catch (const SQLite::Exception& e) {
     return columns::failure(e);
   }
@@ -78,8 +107,8 @@ Result<std::vector<UserRow>> AccountsStore::listUsers(int64_t nowMs) {
 Result<std::optional<UserRow>> AccountsStore::findUser(const std::string& name) {
   try {
     SQLite::Statement q(store_.db(),
-                        "SELECT id, name, role, password_hash, created_at, last_login_at FROM "
-                        "users WHERE name=?");
+                        "SELECT id, name, role, password_hash, created_at, last_login_at, "
+                        "password_changed_at FROM users WHERE name=?");
     q.bind(1, name);
     if (!q.executeStep()) return std::optional<UserRow>();
     UserRow r;
@@ -89,10 +118,55 @@ Result<std::optional<UserRow>> AccountsStore::findUser(const std::string& name) 
     r.passwordHash = q.getColumn(3).getString();
     r.createdAt = q.getColumn(4).getInt64();
     r.lastLoginAt = columns::optionalInt(q.getColumn(5));
+    r.passwordChangedAt = columns::optionalInt(q.getColumn(6));
+    r.districts = districtsOf(store_.db(), r.id);
     return std::optional<UserRow>(std::move(r));
   } catch (const SQLite::Exception& e) {
     return columns::failure(e);
   }
+}
+
+Result<int64_t> AccountsStore::setPassword(const std::string& name,
+                                           const std::string& passwordHash, int64_t nowMs,
+                                           const std::string& keepTokenHash) {
+  try {
+    SQLite::Transaction tx(store_.db(), SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement u(store_.db(),
+                        "UPDATE users SET password_hash=?, password_changed_at=? WHERE name=?");
+    u.bind(1, passwordHash);
+    u.bind(2, nowMs);
+    u.bind(3, name);
+    if (u.exec() == 0) {
+      return common::Error{common::ErrorKind::notFound, "there is no user " + name};
+    }
+    SQLite::Statement s(store_.db(),
+                        "DELETE FROM sessions WHERE user_id=(SELECT id FROM users WHERE name=?) "
+                        "AND token_hash IS NOT ?");
+    s.bind(1, name);
+    if (keepTokenHash.empty()) {
+      s.bind(2);  // NULL: IS NOT NULL holds for every row, so every session ends
+    } else {
+      s.bind(2, keepTokenHash.data(), static_cast<int>(keepTokenHash.size()));
+    }
+    const int64_t ended = s.exec();
+    tx.commit();
+    return ended;
+  } catch (const SQLite::Exception& e) {
+    return columns::failure(e);
+  }
+}
+
+Result<std::vector<std::string>> AccountsStore::rosterDistricts() {
+  std::vector<std::string> out;
+  try {
+    SQLite::Statement q(store_.db(),
+                        "SELECT DISTINCT district FROM units WHERE district IS NOT NULL AND "
+                        "district<>'' ORDER BY district");
+    while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+  } catch (const SQLite::Exception& e) {
+    return columns::failure(e);
+  }
+  return out;
 }
 
 Status AccountsStore::recordLogin(int64_t userId, int64_t nowMs,
@@ -148,6 +222,7 @@ Result<std::optional<SessionRow>> AccountsStore::findSession(const std::string& 
     s.role = q.getColumn(2).getString();
     s.csrfToken = q.getColumn(3).getString();
     s.expiresAt = q.getColumn(4).getInt64();
+    s.districts = districtsOf(store_.db(), s.userId);
     return std::optional<SessionRow>(std::move(s));
   } catch (const SQLite::Exception& e) {
     return columns::failure(e);

@@ -1,4 +1,5 @@
-// AccountsStore: the board's account tables (users, sessions, login_failures) as typed calls.
+// AccountsStore: the board's account tables (users, their districts, sessions, login_failures)
+// as typed calls.
 // The rules (password policy, token hashing, lock-out times) live in broker/accounts/; this
 // file only reads and writes rows. Typed calls over one Store.
 #pragma once
@@ -21,7 +22,9 @@ struct UserRow {
   std::string passwordHash;
   int64_t createdAt = 0;
   std::optional<int64_t> lastLoginAt;
-  int64_t activeSessions = 0;  // filled by listUsers() only
+  std::optional<int64_t> passwordChangedAt;  // nothing: never changed since the account was made
+  std::vector<std::string> districts;        // sorted; empty: every district
+  int64_t activeSessions = 0;                // filled by listUsers() only
 };
 
 struct SessionRow {
@@ -30,6 +33,7 @@ struct SessionRow {
   std::string role;
   std::string csrfToken;
   int64_t expiresAt = 0;
+  std::vector<std::string> districts;  // the user's, sorted; empty: every district
 };
 
 struct NewSessionRow {
@@ -54,14 +58,24 @@ class AccountsStore {
  public:
   explicit AccountsStore(Store& store) : store_(store) {}
 
-  // Errors: the name is taken (conflict).
+  // Adds the user and its `districts` (empty: every district) in one transaction. Errors: the
+  // name is taken (conflict).
   common::Status addUser(const std::string& name, const std::string& role,
-                         const std::string& passwordHash, int64_t nowMs);
+                         const std::string& passwordHash, int64_t nowMs,
+                         const std::vector<std::string>& districts = {});
   // Deletes the user and its sessions in one transaction. Errors: no such user (notFound).
   common::Status removeUser(const std::string& name);
   // Every user by name, with its sessions still live at `nowMs`.
   common::Result<std::vector<UserRow>> listUsers(int64_t nowMs);
   common::Result<std::optional<UserRow>> findUser(const std::string& name);
+  // Replaces the password hash of `name`, records `nowMs` as the time of the change and deletes
+  // every session of that user except the one whose token hash is `keepTokenHash` (none kept
+  // when empty), in one transaction. Returns how many sessions were ended. Errors: no such user
+  // (notFound).
+  common::Result<int64_t> setPassword(const std::string& name, const std::string& passwordHash,
+                                      int64_t nowMs, const std::string& keepTokenHash);
+  // Every district named in the roster (units.district), sorted.
+  common::Result<std::vector<std::string>> rosterDistricts();
   // Sets last_login_at, and the hash when `newHash` is given.
   common::Status recordLogin(int64_t userId, int64_t nowMs,
                              const std::optional<std::string>& newHash);

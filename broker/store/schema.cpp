@@ -253,7 +253,17 @@ CREATE TABLE calendar_holidays (
   PRIMARY KEY (from_date, to_date, name)
 );
 )sql",
-    // 8: takeover planning from what the city knows (issue 12). A closed unit's last closed day
+    // 8: accounts as an office runs them (issue 13): a user limited to districts sees only their
+    // units (no rows: every district), and when a password was last changed.
+    R"sql(
+CREATE TABLE user_districts (
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  district TEXT NOT NULL,
+  PRIMARY KEY (user_id, district)
+);
+ALTER TABLE users ADD COLUMN password_changed_at INTEGER;
+)sql",
+    // 9: takeover planning from what the city knows (issue 12). A closed unit's last closed day
     // ("YYYY-MM-DD", '' = not given); capacity figures imported from the city's registers (per
     // unit, form and year, the newest import; the planner takes the newer of it and the unit's
     // own report); each provider's duty contact as the city keeps it (never sent by an agent).

@@ -17,6 +17,7 @@
 #include "agent/last_report.h"
 #include "agent/outbox.h"
 #include "agent/report_json.h"
+#include "agent/report_log.h"
 #include "agent/report_submit.h"
 #include "common/clock.h"
 #include "common/config.h"
@@ -79,6 +80,10 @@ TEST_F(SpoolTest, AValidFileIsReportedAndMovedToDoneWithItsReason) {
   EXPECT_FALSE(fs::exists(spoolDir + "/a.json"));
   EXPECT_TRUE(fs::exists(spoolDir + "/done/a.json"));
   EXPECT_EQ(read(spoolDir + "/done/a.reason"), "queued seq 1 (unit_status for unit 12345678)\n");
+  auto logged = recentReports(*db, "12345678", 5);
+  ASSERT_TRUE(logged.ok());
+  ASSERT_EQ(logged->size(), 1u);
+  EXPECT_EQ((*logged)[0].source, "spool:a.json");
   auto last = readLastReport(*db, "12345678", "actual");
   ASSERT_TRUE(last.ok() && last->status);
   EXPECT_EQ(last->status->pupilsPresent, 120);

@@ -4,9 +4,13 @@
 // directory. Checks: login through the page, the units appear, an agent's `closed` report
 // changes its row within 2 s without a reload, provider markup renders as text, exercise
 // traffic stays apart, the readiness, directive and planning tabs (an operator sends a directive
-// from the page and sees it delivered), the "not live" banner during a broker restart and the
-// reconnect, logout.
-// Saves screenshots to $SAMBAND_SCREENSHOT_DIR. Stops every process it started, also on failure.
+// from the page and sees it delivered), the free seats per school form and year, every tab at
+// 1920×1080 in normal and large text with no table scrolling sideways and no word broken in the
+// middle (layout.mjs), the wall screen (/?view=wall) following a change live, changing one's own
+// password (another session of the user ends), the "not live" banner during a broker restart and
+// the reconnect, logout.
+// Saves screenshots of every tab to $SAMBAND_SCREENSHOT_DIR. Stops every process it started, also
+// on failure.
 //
 // Environment: SAMBAND_BROKER_BIN, SAMBAND_AGENT_BIN (required), SAMBAND_SCREENSHOT_DIR,
 // CHROMIUM (default /usr/bin/chromium), SAMBAND_KEEP=1 keeps the temporary directory.
@@ -17,6 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium } from 'playwright-core';
+import { layoutProblems } from './layout.mjs';
 
 const BROKER = process.env.SAMBAND_BROKER_BIN;
 const AGENT = process.env.SAMBAND_AGENT_BIN;
@@ -30,6 +35,8 @@ const week = new Date(Date.now() + 7 * 86400000);
 const closedUntil = `${week.getFullYear()}-${String(week.getMonth() + 1).padStart(2, '0')}-${String(week.getDate()).padStart(2, '0')}`;
 const UNIT_B = '23456789';
 const UNIT_C = '34567890';
+const TABS = ['units', 'providers', 'capacity', 'exercise', 'readiness', 'directives', 'planning'];
+const NEW_PASSWORD = 'ett annat långt lösenord för test';
 
 const started = [];  // every child process, stopped in finally
 let dir = '';
@@ -139,6 +146,13 @@ async function main() {
     a.config = toml;
   }
   const report = (a, unit, ...args) => run(AGENT, ['report', '--config', a.config, '--unit', unit, ...args]);
+  // Names and districts as long as Stockholm's, so the layout is tried with real lengths.
+  const roster = path.join(dir, 'units.csv');
+  fs.writeFileSync(roster, 'unit_code,unit_name,provider_id,district,lat,lon,school_forms\n' +
+    `${UNIT_A},Anpassad grundskola Enskededalen,556677-8899,Enskede-Årsta-Vantör,59.2900,18.0850,grundskola:1-9\n` +
+    `${UNIT_B},Förskolan Fågelsång Kärrtorp,556677-8899,Hässelby-Vällingby,59.3600,17.8700,forskola:0;forskoleklass:0\n` +
+    `${UNIT_C},Internationella Engelska Skolan Hägersten,112233-4455,Hägersten-Älvsjö,59.2950,17.9800,grundskola:1-9\n`);
+  run(BROKER, ['roster', 'import', '--config', config, roster]);
 
   let broker = start('broker', BROKER, ['serve', '--config', config]);
   await waitFor('the board to answer /healthz', async () => (await httpStatus(board + '/healthz')) === 200, 30000);
@@ -146,9 +160,11 @@ async function main() {
 
   report(agents[0], UNIT_A, '--operational', 'normal', '--pupils-enrolled', '240', '--pupils-present', '231',
     '--staff-total', '31', '--staff-available', '29', '--electricity', 'grid', '--note', '<b>x</b>');
-  report(agents[0], UNIT_B, '--operational', 'reduced', '--reason', 'Personalbrist',
-    '--electricity', 'backup', '--backup-hours', '18', '--note', '<img src=x onerror="window.__pwned=1">');
-  report(agents[1], UNIT_C, '--operational', 'remote', '--note', '<script>window.__pwned=2</script>');
+  report(agents[0], UNIT_B, '--operational', 'reduced', '--reason', 'Hög sjukfrånvaro bland personalen, vikarier underrättade',
+    '--electricity', 'backup', '--backup-hours', '18', '--telephony', 'down', '--note', '<img src=x onerror="window.__pwned=1">',
+    '--capacity', 'forskoleklass:0:24:3:5', '--capacity', 'forskola:0:60:6:9');
+  report(agents[1], UNIT_C, '--operational', 'remote', '--note', '<script>window.__pwned=2</script>',
+    '--reason', 'Lokalerna stängda efter vattenläcka, undervisning på distans', '--capacity', 'grundskola:1:25:2:4');
   report(agents[1], UNIT_C, '--mode', 'exercise', '--operational', 'closed', '--note', 'övningsrapport');
 
   const userDataDir = fs.mkdtempSync(path.join(dir, 'chromium-profile-'));
@@ -184,15 +200,17 @@ async function main() {
     log('logged in');
 
     const row = (code) => `#units-body tr[data-code="${code}"]`;
+    // What the main row leaves out (the note among it) is in the details row under it.
+    const details = (code) => `#units-body tr.details[data-for="${code}"]`;
     await page.waitForSelector(`${row(UNIT_A)}[data-state="normal"]`, { timeout: 30000 });
     await page.waitForSelector(`${row(UNIT_B)}[data-state="reduced"]`, { timeout: 30000 });
     await page.waitForSelector(`${row(UNIT_C)}[data-state="remote"]`, { timeout: 30000 });
     check(true, 'the units reported by the real agents are on the board');
     await page.waitForFunction(() => document.querySelector('#live-banner').hidden, null, { timeout: 10000 });
 
-    const noteA = await page.$eval(`${row(UNIT_A)} .c-note`, (td) => ({ text: td.textContent, elements: td.children.length }));
+    const noteA = await page.$eval(`${details(UNIT_A)} .c-note`, (td) => ({ text: td.textContent, elements: td.children.length }));
     check(noteA.text === '<b>x</b>' && noteA.elements === 0, 'a note with markup renders as text');
-    const noteB = await page.$eval(`${row(UNIT_B)} .c-note`, (td) => td.textContent);
+    const noteB = await page.$eval(`${details(UNIT_B)} .c-note`, (td) => td.textContent);
     check(noteB.includes('<img src=x'), 'an <img onerror> note renders as text');
     check(await page.evaluate(() => document.querySelectorAll('#units-table img, #units-table script, #units-table b').length) === 0,
       'no element was created from provider text');
@@ -229,8 +247,12 @@ async function main() {
     const ms = Date.now() - reported;
     check(await page.evaluate(() => window.__noReload === true), `the row changed to closed in ${ms} ms without a reload`);
     check(await page.$eval(`${row(UNIT_A)} .c-state`, (td) => td.textContent.includes('Stängd')), 'the row says Stängd');
-    check(await page.$eval(`${row(UNIT_A)} .c-note`, (td) => td.textContent === '<b>x</b>' && td.children.length === 0),
+    check(await page.$eval(`${details(UNIT_A)} .c-note`, (td) => td.textContent === '<b>x</b>' && td.children.length === 0),
       'the new note renders as text');
+    check(await page.$eval(details(UNIT_A), (tr) => tr.hidden), 'the details row is folded until asked for');
+    await page.click(`${row(UNIT_A)} .details-toggle`);
+    check(await page.$eval(details(UNIT_A), (tr) => !tr.hidden && tr.textContent.includes('Elnät')),
+      'the details button unfolds the row with electricity, resources and the note');
     await page.screenshot({ path: path.join(SHOTS, 'board.png'), fullPage: true });
     log('screenshot saved to', path.join(SHOTS, 'board.png'));
 
@@ -283,6 +305,117 @@ async function main() {
     check(true, 'the planning tab ranks the contingency scenarios and takes the new switches');
     await page.screenshot({ path: path.join(SHOTS, 'board-planning.png'), fullPage: true });
     await page.click('a[data-tab="units"]');
+
+    // The free seats: per school form and year the units that have them (a remote unit's seats
+    // are not available), filtered, and the same as CSV.
+    await page.click('a[data-tab="capacity"]');
+    await page.waitForSelector(`#seats-units tr[data-code="${UNIT_B}"][data-form="forskola"]`, { timeout: 10000 });
+    const seatRows = await page.$$eval('#seats-units tbody tr', (rows) => rows.map((r) => r.dataset.code + '/' + r.dataset.form));
+    check(seatRows.includes(`${UNIT_B}/forskoleklass`) && !seatRows.some((r) => r.startsWith(UNIT_C)),
+      'the free-seats tab lists the units with seats and leaves out the unit teaching remotely');
+    check(await page.$eval('#seats-totals tbody', (b) => b.textContent.includes('Hässelby-Vällingby')),
+      'the totals are per district and school form');
+    await page.selectOption('#s-form', 'forskola');
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('#seats-units tbody tr')];
+      return rows.length === 1 && rows[0].dataset.form === 'forskola';
+    }, null, { timeout: 5000 });
+    const seatsCsv = await page.evaluate(async () => (await fetch(document.querySelector('#seats-csv').href)).text());
+    check(seatsCsv.startsWith('district,unit_code,') && seatsCsv.includes(`,${UNIT_B},`) && !seatsCsv.includes('forskoleklass'),
+      'the filtered free seats are the same as CSV');
+    await page.selectOption('#s-form', '');
+    await page.waitForFunction(() => document.querySelectorAll('#seats-units tbody tr').length === 2, null, { timeout: 5000 });
+
+    // Every tab at 1920×1080, in normal and in large text: no table scrolls sideways, no word is
+    // broken in the middle. First the check itself must be able to fail.
+    await page.click('a[data-tab="units"]');
+    await page.waitForSelector('#tab-units', { state: 'visible', timeout: 5000 });
+    const selfTest = await page.evaluate((code) => {
+      const wrap = document.createElement('div');
+      wrap.className = 'table-wrap';
+      wrap.style.width = '9rem';
+      const table = document.createElement('table');
+      const tr = table.insertRow();
+      const broken = tr.insertCell();
+      broken.textContent = 'Personalbristsituationen';
+      broken.style.overflowWrap = 'anywhere';
+      broken.style.width = '4rem';
+      tr.insertCell().textContent = 'Vattenläcka' + code;
+      wrap.append(table);
+      document.querySelector('#tab-units').prepend(wrap);
+      return true;
+    }, UNIT_A);
+    const found = await page.evaluate(layoutProblems);
+    await page.evaluate(() => document.querySelector('#tab-units > .table-wrap').remove());
+    check(selfTest && found.problems.some((p) => p.includes('scrolls sideways')) && found.problems.some((p) => p.includes('broken')),
+      'the layout check finds a table that scrolls sideways and a broken word: ' + found.problems.join(' | '));
+    const ready = {
+      units: '#units-body tr', providers: '#providers-body tr', capacity: '#seats-units tbody tr',
+      exercise: '#exercise-body tr', readiness: '#readiness-body tr', directives: '#directives-body tr',
+      planning: '#contingency-body tr',
+    };
+    for (const large of [false, true]) {
+      const size = large ? 'large' : 'normal';
+      if (await page.evaluate(() => document.documentElement.classList.contains('large')) !== large) await page.click('#toggle-large');
+      for (const tab of TABS) {
+        await page.click(`a[data-tab="${tab}"]`);
+        await page.waitForFunction(([t, sel]) => !document.querySelector('#tab-' + t).hidden && document.querySelector(sel) !== null,
+          [tab, ready[tab]], { timeout: 15000 });
+        if (tab === 'units') await page.check('#f-details');  // the details rows must fit too
+        const r = await page.evaluate(layoutProblems);
+        check(r.words > 20 && r.problems.length === 0,
+          `${tab} at 1920×1080 in ${size} text: nothing scrolls sideways, no broken word among ${r.words} (${r.problems.join(' | ')})`);
+        await page.screenshot({ path: path.join(SHOTS, `board-${tab}-${size}.png`) });
+        if (tab === 'units') await page.uncheck('#f-details');
+      }
+    }
+    await page.click('#toggle-large');
+    await page.click('a[data-tab="units"]');
+
+    // The wall screen: no controls, large type, and a change shows without a reload.
+    const wall = await context.newPage();
+    await wall.goto(board + '/?view=wall');
+    await wall.waitForSelector(`#wall-units li[data-code="${UNIT_A}"][data-state="closed"]`, { timeout: 15000 });
+    check(await wall.evaluate(() => [...document.querySelectorAll('button, select, input, .tabs')].every((n) => n.offsetParent === null)),
+      'the wall screen shows no controls');
+    check(await wall.evaluate(() => parseFloat(getComputedStyle(document.documentElement).fontSize) >= 20),
+      'the wall screen is in large type');
+    check(await wall.$eval('#wall-silent-title', (h) => h.textContent.includes('0')), 'the wall screen counts silent providers');
+    await wall.evaluate(() => { window.__noReload = true; });
+    report(agents[1], UNIT_C, '--operational', 'closed', '--reason', 'Strömavbrott');
+    const wallReported = Date.now();
+    await wall.waitForSelector(`#wall-units li[data-code="${UNIT_C}"][data-state="closed"]`, { timeout: 5000 });
+    check(await wall.evaluate(() => window.__noReload === true),
+      `the wall screen showed the closure live in ${Date.now() - wallReported} ms, without a reload`);
+    check(await wall.$eval('#wall-tiles [data-state="closed"] .n', (n) => n.textContent) === '2', 'the wall counts follow');
+    const wallLayout = await wall.evaluate(layoutProblems);
+    check(wallLayout.problems.length === 0, 'the wall screen fits 1920×1080: ' + wallLayout.problems.join(' | '));
+    await wall.screenshot({ path: path.join(SHOTS, 'board-wall.png') });
+    await wall.close();
+
+    // Changing one's own password on the board: the old one is required, the user's other
+    // sessions end, this one stays.
+    const elsewhere = await fetch(board + '/api/login', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: USER, password: PASSWORD }) });
+    const elsewhereCookie = (elsewhere.headers.get('set-cookie') || '').split(';')[0];
+    check(elsewhere.status === 200 && elsewhereCookie.startsWith('samband_session='), 'the user is logged in elsewhere too');
+    await page.click('#account-open');
+    await page.waitForSelector('#account-view', { state: 'visible', timeout: 5000 });
+    await page.fill('#account-old', 'inte mitt lösenord');
+    await page.fill('#account-new', NEW_PASSWORD);
+    await page.fill('#account-repeat', NEW_PASSWORD);
+    await page.click('#account-submit');
+    await page.waitForSelector('#account-result.error', { timeout: 15000 });
+    check((await page.textContent('#account-result')).includes('stämmer inte'), 'a wrong current password is refused on the page');
+    await page.fill('#account-old', PASSWORD);
+    await page.click('#account-submit');
+    await page.waitForSelector('#account-result.ok-text', { timeout: 15000 });
+    await page.screenshot({ path: path.join(SHOTS, 'board-account.png') });
+    const elsewhereNow = await fetch(board + '/api/session', { headers: { Cookie: elsewhereCookie } });
+    check(elsewhereNow.status === 401, "the password change ended the user's other session");
+    check(await page.evaluate(async () => (await fetch('/api/session')).status) === 200, 'the session that changed it stays');
+    await page.click('#account-cancel');
+    await page.waitForSelector('#board-view', { state: 'visible', timeout: 5000 });
 
     // Broker restart: the page says it is not live, then reconnects by itself.
     await stop(broker);

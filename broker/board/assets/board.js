@@ -1,7 +1,8 @@
 // Samband board: renders the JSON API of docs/api.md and follows /api/events (SSE) to stay live.
 // The entry module (index.html loads it as type="module"): login, the refresh of the picture,
-// tab routing, language and text size. Texts are in i18n.js, requests and the stream in api.js,
-// each tab in its own module; modules call each other only after the page has started.
+// tab routing, language and text size, the wall screen (/?view=wall, wall.js) and the user's own
+// account (account.js). Texts are in i18n.js, requests and the stream in api.js, each tab in its
+// own module; modules call each other only after the page has started.
 // Rules: every piece of provider-supplied text is set with textContent, never parsed as markup;
 // state is always shown as a word and a shape, colour only repeats it; no inline script or
 // style (the Content-Security-Policy forbids both).
@@ -18,14 +19,21 @@ import { renderPlanning } from './planning.js';
 import { loadProvider, renderProviderDetail, renderProviders } from './providers.js';
 import { renderReadiness } from './readiness.js';
 import { allUnits, renderHeadline, renderUnits } from './units.js';
+import { loadSeats, renderSeats } from './seats.js';
+import { isWall, renderWall, tickWallClock } from './wall.js';
+import { showAccount, submitPassword, whoText } from './account.js';
 
 function showLogin(message) {
   state.session = null;
   stopEvents();
   $('board-view').hidden = true;
+  $('wall-view').hidden = true;
+  $('account-view').hidden = true;
+  state.account = false;
   $('login-view').hidden = false;
   $('who').hidden = true;
   $('logout').hidden = true;
+  $('account-open').hidden = true;
   $('level').hidden = true;
   $('live-banner').hidden = true;
   $('live-state').textContent = '';
@@ -36,20 +44,30 @@ function showLogin(message) {
 
 function showBoard() {
   $('login-view').hidden = true;
-  $('board-view').hidden = false;
-  $('who').hidden = false;
-  $('who').textContent = state.session.name + ' (' + t(state.session.role) + ')';
-  $('logout').hidden = false;
+  $('board-view').hidden = state.wall;
+  $('wall-view').hidden = !state.wall;
+  // The wall screen has no controls: nobody stands at it.
+  $('who').hidden = state.wall;
+  $('who').textContent = whoText();
+  $('logout').hidden = state.wall;
+  $('account-open').hidden = state.wall;
   route();
   refresh();
   connectEvents();
 }
 
 function renderAll() {
+  if (state.wall) {
+    renderHeadline();
+    renderWall();
+    if (state.picture) $('generated').textContent = t('generated', { t: fmtTime(state.picture.generated_at) });
+    return;
+  }
   renderHeadline();
   renderUnits();
   renderProviders();
   renderCapacity();
+  renderSeats();
   renderExercise();
   if (state.provider) renderProviderDetail(false);
   if (state.picture) $('generated').textContent = t('generated', { t: fmtTime(state.picture.generated_at) });
@@ -70,9 +88,12 @@ export async function refresh() {
   if (state.refreshing) { state.refreshAgain = true; return; }
   state.refreshing = true;
   try {
-    const [picture, capacity] = await Promise.all([api('/api/picture'), api('/api/capacity')]);
+    const [picture, capacity, seats] = await Promise.all([api('/api/picture'),
+      state.wall ? Promise.resolve(null) : api('/api/capacity'),
+      state.wall ? Promise.resolve(null) : api('/api/seats' + state.seatsQuery)]);
     state.picture = picture;
     state.capacity = capacity;
+    state.seats = seats;
     state.fetchedAt = Date.now();
     state.lastGood = Date.now();
     renderAll();
@@ -99,6 +120,7 @@ function setLive(live) {
 
 // Ages move on between events.
 setInterval(() => {
+  if (state.wall) { if (state.session && state.picture) renderWall(); else tickWallClock(); return; }
   if (state.session && state.picture) { renderUnits(); if (state.provider) renderProviderDetail(false); }
   if (state.session && state.tab === 'readiness') renderReadiness();  // the time left counts down
 }, 30000);
@@ -108,6 +130,8 @@ setInterval(() => { if (state.session) refresh(); }, 60000);
 // ---------------------------------------------------------------- routing
 const TABS = ['units', 'providers', 'capacity', 'exercise', 'readiness', 'directives', 'planning'];
 function route() {
+  if (state.account) showAccount(false);
+  if (state.wall) return;
   const hash = decodeURIComponent(location.hash.replace(/^#/, ''));
   let tab = 'units';
   state.provider = null;
@@ -145,9 +169,9 @@ function applyLanguage() {
   other.lang = lang === 'sv' ? 'en' : 'sv';
   $('toggle-large').textContent = document.documentElement.classList.contains('large') ? t('normalText') : t('largeText');
   if (state.session) {
-    $('who').textContent = state.session.name + ' (' + t(state.session.role) + ')';
+    $('who').textContent = whoText();
     renderAll();
-    renderCity();
+    if (!state.wall) renderCity();
     setLive(state.live);
   }
 }
@@ -155,7 +179,9 @@ function applyLanguage() {
 // ---------------------------------------------------------------- start
 onApiEvents({ sessionEnded: () => showLogin(t('sessionEnded')), live: setLive, changed: refresh });
 document.addEventListener('DOMContentLoaded', async () => {
-  if (localStorage.getItem('samband.large') === '1') document.documentElement.classList.add('large');
+  state.wall = isWall();
+  if (state.wall) document.documentElement.classList.add('wall');
+  else if (localStorage.getItem('samband.large') === '1') document.documentElement.classList.add('large');
   applyLanguage();
   $('toggle-lang').addEventListener('click', () => {
     setLang(lang === 'sv' ? 'en' : 'sv');
@@ -169,6 +195,18 @@ document.addEventListener('DOMContentLoaded', async () => {
   for (const id of ['f-query', 'f-district', 'f-provider', 'f-state', 'f-form']) {
     $(id).addEventListener(id === 'f-query' ? 'input' : 'change', renderUnits);
   }
+  $('f-details').addEventListener('change', () => { state.allDetails = $('f-details').checked; renderUnits(); });
+  for (const id of ['s-form', 's-year', 's-district']) {
+    $(id).addEventListener('change', () => {
+      if (id === 's-form') $('s-year').value = '';
+      loadSeats().catch(() => {});
+    });
+  }
+  $('account-open').addEventListener('click', () => showAccount(true));
+  $('account-cancel').addEventListener('click', () => showAccount(false));
+  $('account-form').addEventListener('submit', submitPassword);
+  // The wall screen shows the picture full screen and moves the clock on every 30 s.
+  if (state.wall) window.addEventListener('resize', () => { if (state.session) renderWall(); });
   fillCitySelects();
   $('directive-form').addEventListener('submit', reviewDirective);
   $('directive-form').addEventListener('input', () => { $('d-confirm').hidden = true; state.pendingDirective = null; });

@@ -8,6 +8,12 @@ export const state = {
   fetchedAt: 0,
   lastGood: 0,
   sort: { key: 'state', dir: 1 },
+  openDetails: new Set(),  // unit codes whose details row is open
+  allDetails: false,       // "show all details"
+  seats: null,             // GET /api/seats for the filters on screen
+  seatsQuery: '',
+  wall: false,             // the wall screen (/?view=wall)
+  account: false,          // the change-password panel is on screen
   previousStates: new Map(),
   provider: null,
   history: [],

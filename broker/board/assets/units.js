@@ -55,22 +55,16 @@ export function renderHeadline() {
     el('span', { cls: 'age-rule', text: ' · ' + t(p.age_counts === 'all_time' ? 'ageRuleAllTime' : 'ageRuleSchoolTime') }));
 }
 
-// Columns of the unit table: key, header text key, sort value, cell renderer.
+// Columns of the unit table: key, header text key, sort value, cell renderer. The columns that
+// matter come first and fit a 1920 px screen in large type; the rest of a unit (electricity,
+// other resources, the note, what-if marks) is folded into a details row under it, opened with
+// the last column's button, which says in a few words what is inside.
 const SEVERITY = Object.fromEntries(STATES.map((s, i) => [s, i]));
 export const LIVE_ORDER = { offline: 0, stale: 1, never: 2, online: 3 };
 export function unitColumns(withProvider) {
   const cols = [
     { key: 'unit', head: 'colUnit', sort: (u) => (u.name || u.code).toLowerCase(),
       cell: (u) => el('td', { cls: 'c-unit' }, el('span', { text: u.name || u.code }), u.name ? el('span', { cls: 'sub', text: u.code }) : null) },
-  ];
-  if (withProvider) {
-    cols.push({ key: 'provider', head: 'colProvider', sort: (u) => (u.provider_name || '').toLowerCase(),
-      cell: (u) => {
-        const a = el('a', { text: u.provider_name, attrs: { href: '#provider/' + encodeURIComponent(u.provider_id) } });
-        return el('td', { cls: 'c-provider' }, a, el('span', { cls: 'sub', text: u.provider_id }));
-      } });
-  }
-  cols.push(
     { key: 'district', head: 'colDistrict', sort: (u) => (u.district || '').toLowerCase(),
       cell: (u) => el('td', { cls: 'c-district', text: u.district || '–' }) },
     { key: 'state', head: 'colState', sort: (u) => SEVERITY[u.operational] ?? 9,
@@ -85,37 +79,6 @@ export function unitColumns(withProvider) {
       cell: (u) => el('td', { cls: 'num c-pupils', text: n(u.pupils_present) + ' / ' + n(u.pupils_enrolled) }) },
     { key: 'staff', head: 'colStaff', sort: (u) => u.staff_available ?? -1,
       cell: (u) => el('td', { cls: 'num c-staff', text: n(u.staff_available) + ' / ' + n(u.staff_total) }) },
-    { key: 'power', head: 'colPower', sort: (u) => u.electricity + (u.backup_hours ?? ''),
-      cell: (u) => {
-        const td = el('td', { cls: 'c-power' });
-        const e = ['grid', 'backup', 'none'].includes(u.electricity) ? u.electricity : 'unknown';
-        td.append(el('span', { cls: e === 'none' ? 'res-bad' : e === 'backup' ? 'res-warn' : '', text: t('el_' + e) }));
-        if (u.backup_hours !== null && u.backup_hours !== undefined && e !== 'grid') {
-          td.append(el('span', { cls: 'sub', text: t('backupHours', { h: u.backup_hours }) }));
-        }
-        return td;
-      } },
-    { key: 'resources', head: 'colResources', sort: (u) => RESOURCES.filter((r) => u.resources[r] === 'down').length,
-      cell: (u) => {
-        const td = el('td', { cls: 'c-resources' });
-        if (!u.reported_at) { td.textContent = '–'; return td; }
-        const bad = RESOURCES.filter((r) => u.resources[r] === 'degraded' || u.resources[r] === 'down');
-        const unknown = RESOURCES.filter((r) => !['ok', 'degraded', 'down'].includes(u.resources[r]));
-        if (!bad.length && !unknown.length) td.append(el('span', { text: t('allOk') }));
-        if (!bad.length && unknown.length === RESOURCES.length) td.append(el('span', { cls: 'sub', text: t('sup_unknown') }));
-        for (const r of bad) {
-          const v = u.resources[r];
-          td.append(el('span', { cls: 'sub ' + (v === 'down' ? 'res-bad' : v === 'degraded' ? 'res-warn' : ''),
-            text: t('res_' + r) + ': ' + t('sup_' + v) }));
-        }
-        if (unknown.length && unknown.length < RESOURCES.length) {
-          td.append(el('span', { cls: 'sub', text: unknown.map((r) => t('res_' + r)).join(', ') + ': ' + t('sup_unknown') }));
-        }
-        if (u.food_days !== null && u.food_days !== undefined) td.append(el('span', { cls: 'sub', text: t('foodDays', { d: u.food_days }) }));
-        return td;
-      } },
-    { key: 'note', head: 'colNote', sort: (u) => (u.note || '').toLowerCase(),
-      cell: (u) => el('td', { cls: 'note c-note', text: u.note || '' }) },
     { key: 'age', head: 'colAge', sort: (u) => u.age_school_s ?? u.age_s ?? Infinity,
       cell: (u) => {
         const td = el('td', { cls: 'c-age' });
@@ -128,27 +91,104 @@ export function unitColumns(withProvider) {
         if (u.old) td.append(el('span', { cls: 'old-mark sub' }, icon('old'), ' ' + (u.expired ? t('expired') : t('old'))));
         return td;
       } },
-    { key: 'liveness', head: 'colLiveness', sort: (u) => LIVE_ORDER[u.liveness] ?? 9,
-      cell: (u) => el('td', { cls: 'c-liveness' }, livenessBadge(u.liveness)) },
-  );
-  if (state.session && state.session.role === 'operator') {
-    cols.push({ key: 'whatif', head: 'colWhatIf', sort: (u) => (u.whatif_failing ? 0 : 1),
+  ];
+  if (withProvider) {
+    cols.push({ key: 'provider', head: 'colProvider', sort: (u) => (LIVE_ORDER[u.liveness] ?? 9) + (u.provider_name || '').toLowerCase(),
       cell: (u) => {
-        const td = el('td', { cls: 'whatif c-whatif' });
-        if (u.whatif_failing) td.append(el('span', { cls: 'whatif-on sub', text: t('whatIfOn') }));
-        const b = el('button', { text: u.whatif_failing ? t('whatIfUnmark') : t('whatIfMark'), attrs: { type: 'button' } });
-        b.addEventListener('click', () => toggleWhatIf(u.code, !u.whatif_failing, b));
-        td.append(b);
-        return td;
+        const a = el('a', { text: u.provider_name, attrs: { href: '#provider/' + encodeURIComponent(u.provider_id) } });
+        return el('td', { cls: 'c-provider' }, a, el('span', { cls: 'sub c-liveness' }, livenessBadge(u.liveness)));
       } });
   }
+  cols.push({ key: 'details', head: 'colDetails', sort: null, cell: (u) => detailsToggle(u) });
   return cols;
 }
+
+// What the details row holds, in a few words: problems with power and resources, a note, a mark.
+function detailsSummary(u) {
+  const parts = [];
+  if (u.electricity === 'backup' || u.electricity === 'none') parts.push(t('el_' + u.electricity));
+  const bad = RESOURCES.filter((r) => u.resources && (u.resources[r] === 'degraded' || u.resources[r] === 'down'));
+  if (bad.length === 1) parts.push(t('res_' + bad[0]) + ' ' + t('sup_' + u.resources[bad[0]]));
+  if (bad.length > 1) parts.push(t('resourcesBad', { n: bad.length }));
+  if (u.note) parts.push(t('colNote'));
+  if (u.whatif_failing) parts.push(t('whatIfShort'));
+  return parts;
+}
+
+function detailsToggle(u) {
+  const open = state.openDetails.has(u.code) || state.allDetails;
+  const parts = detailsSummary(u);
+  const b = el('button', { cls: 'details-toggle', attrs: { type: 'button', 'aria-expanded': String(open) } },
+    el('span', { cls: 'toggle-mark', text: open ? '▾' : '▸', attrs: { 'aria-hidden': 'true' } }), ' ' + t('details'));
+  b.addEventListener('click', () => {
+    if (state.openDetails.has(u.code)) state.openDetails.delete(u.code); else state.openDetails.add(u.code);
+    const row = b.closest('tr');
+    const details = row && row.nextElementSibling;
+    const nowOpen = state.openDetails.has(u.code) || state.allDetails;
+    if (details && details.classList.contains('details')) details.hidden = !nowOpen;
+    b.setAttribute('aria-expanded', String(nowOpen));
+    b.querySelector('.toggle-mark').textContent = nowOpen ? '▾' : '▸';
+  });
+  const td = el('td', { cls: 'c-details' }, b);
+  if (parts.length) td.append(el('span', { cls: 'sub details-summary', text: parts.join(' · ') }));
+  return td;
+}
+
+// The details row of a unit: everything the main row leaves out, as labelled items.
+function detailsRow(u, span) {
+  const item = (label, ...content) => el('div', { cls: 'detail' }, el('span', { cls: 'detail-label', text: t(label) }), ...content);
+  const box = el('div', { cls: 'detail-grid' });
+  // The note first, across the whole row: it is what people open the details for.
+  const note = el('div', { cls: 'detail detail-note' }, el('span', { cls: 'detail-label', text: t('colNote') }),
+    el('span', { cls: 'note c-note', text: u.note || '' }));
+  note.hidden = !u.note;
+  box.append(note);
+  const e = ['grid', 'backup', 'none'].includes(u.electricity) ? u.electricity : 'unknown';
+  const power = el('span', { cls: 'c-power' },
+    el('span', { cls: e === 'none' ? 'res-bad' : e === 'backup' ? 'res-warn' : '', text: t('el_' + e) }));
+  if (u.backup_hours !== null && u.backup_hours !== undefined && e !== 'grid') power.append(' · ' + t('backupHours', { h: u.backup_hours }));
+  box.append(item('colPower', power));
+  const res = el('span', { cls: 'c-resources' });
+  if (!u.reported_at) {
+    res.textContent = '–';
+  } else {
+    const words = RESOURCES.map((r) => {
+      const v = ['ok', 'degraded', 'down'].includes(u.resources[r]) ? u.resources[r] : 'unknown';
+      return el('span', { cls: 'resource ' + (v === 'down' ? 'res-bad' : v === 'degraded' ? 'res-warn' : ''), text: t('res_' + r) + ': ' + t('sup_' + v) });
+    });
+    for (const w of words) res.append(w, ' ');
+    if (u.food_days !== null && u.food_days !== undefined) res.append(el('span', { cls: 'resource', text: t('foodDays', { d: u.food_days }) }));
+  }
+  box.append(item('colResources', res));
+  box.append(item('colCare', el('span', { text: t('care_' + careWord(u.critical_care)) + ' · ' + t('support_' + careWord(u.special_support)) })));
+  if (u.valid_until) box.append(item('colValidUntil', el('span', { text: fmtTime(u.valid_until) })));
+  if (u.reported_at) box.append(item('colReported', el('span', { text: fmtTime(u.reported_at) })));
+  if (state.session && state.session.role === 'operator') {
+    const w = el('div', { cls: 'detail whatif c-whatif' }, el('span', { cls: 'detail-label', text: t('colWhatIf') }));
+    if (u.whatif_failing) w.append(el('span', { cls: 'whatif-on', text: t('whatIfOn') }), ' ');
+    const b = el('button', { text: u.whatif_failing ? t('whatIfUnmark') : t('whatIfMark'), attrs: { type: 'button' } });
+    b.addEventListener('click', () => toggleWhatIf(u.code, !u.whatif_failing, b));
+    w.append(b);
+    box.append(w);
+  } else if (u.whatif_failing) {
+    box.append(item('colWhatIf', el('span', { cls: 'whatif-on', text: t('whatIfOn') })));
+  }
+  const tr = el('tr', { cls: 'details', data: { for: u.code } }, el('td', { attrs: { colspan: String(span) } }, box));
+  tr.hidden = !(state.openDetails.has(u.code) || state.allDetails);
+  if (u.old) tr.classList.add('old');
+  return tr;
+}
+
+const careWord = (v) => (['yes', 'no'].includes(v) ? v : 'unknown');
 
 export function renderHead(rowId, cols, onSort) {
   const tr = $(rowId);
   tr.replaceChildren();
   for (const c of cols) {
+    if (!c.sort) {
+      tr.append(el('th', { text: t(c.head), attrs: { scope: 'col' } }));
+      continue;
+    }
     const th = el('th', { text: t(c.head), cls: 'sortable', attrs: { scope: 'col', tabindex: '0' } });
     if (state.sort.key === c.key) th.setAttribute('aria-sort', state.sort.dir > 0 ? 'ascending' : 'descending');
     const go = () => {
@@ -162,7 +202,7 @@ export function renderHead(rowId, cols, onSort) {
 }
 
 function sortUnits(units, cols) {
-  const col = cols.find((c) => c.key === state.sort.key) || cols[0];
+  const col = cols.find((c) => c.key === state.sort.key && c.sort) || cols.find((c) => c.key === 'state') || cols[0];
   const dir = state.sort.dir;
   return units.slice().sort((a, b) => {
     const x = col.sort(a), y = col.sort(b);
@@ -181,7 +221,7 @@ export function renderUnitRows(bodyId, units, cols) {
     const before = state.previousStates.get(u.code);
     if (before !== undefined && before !== u.operational) tr.classList.add('changed');
     for (const c of cols) tr.append(c.cell(u));
-    body.append(tr);
+    body.append(tr, detailsRow(u, cols.length));
   }
 }
 
@@ -229,6 +269,9 @@ export function renderUnits() {
   const shown = filteredUnits(units);
   renderUnitRows('units-body', shown, cols);
   $('unit-count').textContent = t('unitsShown', { n: shown.length, t: units.length });
+  const districts = (state.session && state.session.districts) || [];
+  $('scope-note').hidden = districts.length === 0;
+  $('scope-note').textContent = districts.length ? t('scopeNote', { d: districts.join(', ') }) : '';
   const ex = state.picture ? state.picture.exercise.length : 0;
   $('exercise-note').hidden = ex === 0;
   $('exercise-note').textContent = t(ex === 1 ? 'exerciseNote1' : 'exerciseNote', { n: ex });

@@ -9,8 +9,12 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include <httplib.h>
+
 #include "board_test_paths.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/wait.h"
 
 namespace {
 
@@ -108,6 +112,101 @@ TEST_F(UserCli, RefusesBadInputWithAHint) {
   // There is no way to pass a password on the command line.
   Shell argv = sh(broker("user add --name anna --role viewer --password secret123456"));
   EXPECT_NE(argv.exitCode, 0);
+}
+
+TEST_F(UserCli, AddLimitsAnAccountToDistrictsAndWarnsAboutOnesNoUnitHas) {
+  Shell add = sh("printf 'ett långt lösenord\\n' | " +
+                 broker("user add --name bodil --role viewer --district Bromma --district Farsta"));
+  ASSERT_EQ(add.exitCode, 0) << add.output;
+  EXPECT_NE(add.output.find("limited to the units of Bromma and Farsta"), std::string::npos)
+      << add.output;
+  // The fresh roster has no units: both names are unknown, most likely misspelt.
+  EXPECT_NE(add.output.find("no unit in the roster has the district \"Bromma\""),
+            std::string::npos)
+      << add.output;
+  Shell list = sh(broker("user list --json"));
+  ASSERT_EQ(list.exitCode, 0) << list.output;
+  auto users = nlohmann::json::parse(list.output);
+  ASSERT_EQ(users.size(), 1u);
+  EXPECT_EQ(users[0]["districts"], nlohmann::json::array({"Bromma", "Farsta"}));
+  Shell text = sh(broker("user list"));
+  EXPECT_NE(text.output.find("Bromma, Farsta"), std::string::npos) << text.output;
+
+  Shell bad = sh("printf 'ett långt lösenord\\n' | " +
+                 broker("user add --name olle --role viewer --district ''"));
+  EXPECT_NE(bad.exitCode, 0);
+  EXPECT_NE(bad.output.find("not a district name"), std::string::npos) << bad.output;
+}
+
+// The promise is about a running broker: a password reset from the CLI ends the sessions the
+// board holds, and only the new password logs in.
+TEST_F(UserCli, PasswdReadsStdinAndEndsEverySessionOnTheRunningBoard) {
+  const int zmqPort = samband::testing::freePort();
+  int boardPort = samband::testing::freePort();
+  while (boardPort == zmqPort) boardPort = samband::testing::freePort();
+  const std::string dir = dir_ + "/live";
+  Shell init = sh(std::string(SAMBAND_BROKER_BIN) + " init --dir " + dir +
+                  " --listen tcp://127.0.0.1:" + std::to_string(zmqPort) +
+                  " --board-listen 127.0.0.1:" + std::to_string(boardPort));
+  ASSERT_EQ(init.exitCode, 0) << init.output;
+  const std::string config = dir + "/broker.toml";
+  auto cli = [&](const std::string& args) {
+    return std::string(SAMBAND_BROKER_BIN) + " " + args + " --config " + config;
+  };
+  ASSERT_EQ(sh("printf 'det första lösenordet\\n' | " + cli("user add --name anna --role viewer"))
+                .exitCode,
+            0);
+  samband::testing::Process broker({SAMBAND_BROKER_BIN, "serve", "--config", config},
+                                   dir + "/serve.log");
+  httplib::Client board("127.0.0.1", boardPort);
+  board.set_connection_timeout(2);
+  ASSERT_TRUE(samband::testing::waitUntil(
+      [&] {
+        auto r = board.Get("/healthz");
+        return r && r->status == 200;
+      },
+      std::chrono::seconds(20)))
+      << broker.output();
+  auto login = [&](const std::string& password) {
+    nlohmann::json body{{"name", "anna"}, {"password", password}};
+    auto r = board.Post("/api/login", body.dump(), "application/json");
+    if (!r || r->status != 200) return std::string();
+    std::string cookie = r->get_header_value("Set-Cookie");
+    return cookie.substr(0, cookie.find(';'));
+  };
+  const std::string first = login("det första lösenordet");
+  const std::string second = login("det första lösenordet");
+  ASSERT_FALSE(first.empty());
+  ASSERT_FALSE(second.empty());
+  auto status = [&](const std::string& cookie) {
+    auto r = board.Get("/api/session", httplib::Headers{{"Cookie", cookie}});
+    return r ? r->status : -1;
+  };
+  ASSERT_EQ(status(first), 200);
+
+  Shell unknown = sh("printf 'ett nytt långt lösenord\\n' | " + cli("user passwd --name ingen"));
+  EXPECT_NE(unknown.exitCode, 0);
+  EXPECT_NE(unknown.output.find("user list"), std::string::npos) << unknown.output;
+  Shell tooShort = sh("printf 'kort\\n' | " + cli("user passwd --name anna"));
+  EXPECT_NE(tooShort.exitCode, 0);
+  EXPECT_NE(tooShort.output.find("at least 10"), std::string::npos) << tooShort.output;
+  EXPECT_EQ(status(first), 200) << "a refused reset changes nothing";
+  Shell empty = sh(cli("user passwd --name anna") + " < /dev/null");
+  EXPECT_NE(empty.exitCode, 0);
+  EXPECT_NE(empty.output.find("standard input"), std::string::npos) << empty.output;
+
+  Shell passwd = sh("printf 'ett nytt långt lösenord\\n' | " + cli("user passwd --name anna"));
+  ASSERT_EQ(passwd.exitCode, 0) << passwd.output;
+  EXPECT_NE(passwd.output.find("ended 2 sessions"), std::string::npos) << passwd.output;
+  EXPECT_EQ(status(first), 401);
+  EXPECT_EQ(status(second), 401);
+  EXPECT_TRUE(login("det första lösenordet").empty()) << "the old password no longer works";
+  EXPECT_FALSE(login("ett nytt långt lösenord").empty());
+  Shell list = sh(cli("user list --json"));
+  auto users = nlohmann::json::parse(list.output, nullptr, false);
+  ASSERT_TRUE(users.is_array()) << list.output;
+  EXPECT_TRUE(users[0]["password_changed_at"].is_string()) << list.output;
+  EXPECT_EQ(broker.terminate(), 0) << broker.output();
 }
 
 }  // namespace
