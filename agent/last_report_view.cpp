@@ -53,11 +53,10 @@ json toJson(const std::string& unit, const std::string& mode, const LastReport& 
   if (last.status) {
     j.update(statusJson(*last.status, last.statusSentAt));
   } else {
-    for (const char* key :
-         {"operational", "reason", "pupils_present", "pupils_enrolled", "staff_available",
-          "staff_total", "critical_care", "special_support", "electricity", "backup_hours",
-          "resources", "food_days", "note", "expected_reopen", "valid_until", "closed_until",
-          "reported_at"}) {
+    for (const char* key : {"operational", "reason", "pupils_present", "pupils_enrolled",
+                            "staff_available", "staff_total", "critical_care", "special_support",
+                            "electricity", "backup_hours", "resources", "food_days", "note",
+                            "expected_reopen", "valid_until", "closed_until", "reported_at"}) {
       j[key] = nullptr;
     }
   }

@@ -254,9 +254,10 @@ Result<std::vector<OutboxDraft>> buildReportDrafts(const ReportRequest& r,
                                     "' is too far ahead; give the last day the unit stays closed");
       }
       if (s.operational != common::OperationalState::CLOSED) {
-        return common::invalidInput("--closed-until is for a closed unit: give --operational "
-                                    "closed with it (the unit's status is " +
-                                    std::string(common::operationalName(s.operational)) + ")");
+        return common::invalidInput(
+            "--closed-until is for a closed unit: give --operational "
+            "closed with it (the unit's status is " +
+            std::string(common::operationalName(s.operational)) + ")");
       }
       s.closedUntil = common::formatCivilDate(*day);
     }

@@ -140,8 +140,9 @@ int main(int argc, char** argv) {
   auto* contactSet = contactCmd->add_subcommand("set", "Set (or clear) a provider's duty contact");
   contactSet->add_option("--config", config, "Path to broker.toml")->required();
   contactSet->add_option("--provider", contactProvider, "Organisation number")->required();
-  contactSet->add_option("--text", contactText,
-                         "Who to call, e.g. \"IT-jour 08-123 456 78\"; empty clears it")
+  contactSet
+      ->add_option("--text", contactText,
+                   "Who to call, e.g. \"IT-jour 08-123 456 78\"; empty clears it")
       ->required();
   auto* contactList = contactCmd->add_subcommand("list", "List every provider's duty contact");
   contactList->add_option("--config", config, "Path to broker.toml")->required();

@@ -205,8 +205,7 @@ void Board::cityRoutes() {
 
   // ------------------------------------------------------------------ takeover planning
   s.Get("/api/plan", guarded(Need::viewer, [this](const httplib::Request& req,
-                                                  httplib::Response& res,
-                                                  const Session& session) {
+                                                  httplib::Response& res, const Session& session) {
           auto options = planOptions(req);
           if (!options) return problem(res, 400, "invalid_input", options.error().message);
           auto rules = scopeRules(req);
@@ -235,9 +234,9 @@ void Board::cityRoutes() {
           out["generated_at"] = common::formatRfc3339(now);
           reply(res, 200, out);
         }));
-  s.Get("/api/contingency", guarded(Need::viewer, [this](const httplib::Request& req,
-                                                         httplib::Response& res,
-                                                         const Session& session) {
+  s.Get("/api/contingency",
+        guarded(Need::viewer, [this](const httplib::Request& req, httplib::Response& res,
+                                     const Session& session) {
           auto options = planOptions(req);
           if (!options) return problem(res, 400, "invalid_input", options.error().message);
           auto rules = scopeRules(req);

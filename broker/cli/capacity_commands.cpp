@@ -125,10 +125,10 @@ int runContactList(const std::string& configPath, bool json) {
   if (json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& [id, name, contact] : *rows) {
-      out.push_back({{"provider_id", id},
-                     {"name", name},
-                     {"duty_contact", contact.empty() ? nlohmann::json(nullptr)
-                                                      : nlohmann::json(contact)}});
+      out.push_back(
+          {{"provider_id", id},
+           {"name", name},
+           {"duty_contact", contact.empty() ? nlohmann::json(nullptr) : nlohmann::json(contact)}});
     }
     std::cout << nlohmann::json{{"providers", out}}.dump(2) << "\n";
     return kExitOk;

@@ -123,8 +123,7 @@ common::Result<json> currentPicture(Store& store, const LivenessRules& rules, in
         reported && s.expectedReopen > 0 ? rfc3339(s.expectedReopen) : json(nullptr);
     u["valid_until"] = reported && s.validUntil > 0 ? rfc3339(s.validUntil) : json(nullptr);
     // The last day a closed unit stays closed (local date, included), as the unit reported it.
-    u["closed_until"] =
-        reported && !s.closedUntil.empty() ? json(s.closedUntil) : json(nullptr);
+    u["closed_until"] = reported && !s.closedUntil.empty() ? json(s.closedUntil) : json(nullptr);
     auto it = providers.find(row.providerId);
     if (it != providers.end()) it->second["units"].push_back(std::move(u));
   }

@@ -17,8 +17,8 @@ namespace samband::broker {
 namespace {
 
 constexpr std::size_t kColumnCount = std::size(kCapacityColumns);
-constexpr int kMaxYear = 13;          // as the agent's --capacity and the wire
-constexpr int kMaxCount = 100000;     // as the agent's --capacity and the wire
+constexpr int kMaxYear = 13;       // as the agent's --capacity and the wire
+constexpr int kMaxCount = 100000;  // as the agent's --capacity and the wire
 
 enum Column { kUnit, kForm, kYear, kEnrolled, kSeatsNow, kSeats72h };
 
@@ -86,8 +86,8 @@ std::optional<std::array<std::size_t, kColumnCount>> readHeader(const CsvRecord&
     const auto* it = std::find_if(std::begin(kCapacityColumns), std::end(kCapacityColumns),
                                   [&](const char* c) { return name == c; });
     if (it == std::end(kCapacityColumns)) {
-      problems.add(header.line, "unknown column '" + std::string(name) + "' in the header" +
-                                    expected);
+      problems.add(header.line,
+                   "unknown column '" + std::string(name) + "' in the header" + expected);
       ok = false;
       continue;
     }
@@ -102,8 +102,8 @@ std::optional<std::array<std::size_t, kColumnCount>> readHeader(const CsvRecord&
   std::array<std::size_t, kColumnCount> positions{};
   for (std::size_t c = 0; c < kColumnCount; ++c) {
     if (!found[c]) {
-      problems.add(header.line, std::string("the header lacks column '") + kCapacityColumns[c] +
-                                    "'" + expected);
+      problems.add(header.line,
+                   std::string("the header lacks column '") + kCapacityColumns[c] + "'" + expected);
       ok = false;
     } else {
       positions[c] = *found[c];
@@ -168,10 +168,9 @@ CapacityParseResult parseCapacityCsv(std::string_view text,
       problems.add(line, "year '" + year + "' must be a whole number from 0 to " +
                              std::to_string(kMaxYear) + " (0 where the form has no years)");
     }
-    for (const auto& [column, name, out] :
-         {std::tuple{kEnrolled, "enrolled", &row.enrolled},
-          std::tuple{kSeatsNow, "seats_now", &row.seatsNow},
-          std::tuple{kSeats72h, "seats_72h", &row.seats72h}}) {
+    for (const auto& [column, name, out] : {std::tuple{kEnrolled, "enrolled", &row.enrolled},
+                                            std::tuple{kSeatsNow, "seats_now", &row.seatsNow},
+                                            std::tuple{kSeats72h, "seats_72h", &row.seats72h}}) {
       const std::string value = field(column);
       if (auto n = parseCount(value, kMaxCount)) {
         *out = *n;
@@ -183,9 +182,8 @@ CapacityParseResult parseCapacityCsv(std::string_view text,
     if (errors.size() != before) continue;
     auto [it, inserted] = lineOf.emplace(std::tuple{row.unit, row.form, row.year}, line);
     if (!inserted) {
-      problems.add(line, "unit " + row.unit + " " + row.form + " year " +
-                             std::to_string(row.year) + " is already on line " +
-                             std::to_string(it->second) +
+      problems.add(line, "unit " + row.unit + " " + row.form + " year " + std::to_string(row.year) +
+                             " is already on line " + std::to_string(it->second) +
                              "; keep one row per unit, school form and year");
       continue;
     }

@@ -38,7 +38,8 @@ struct CapacityCsvError {
   std::string message;
 };
 
-using CapacityParseResult = std::variant<std::vector<CapacityCsvRow>, std::vector<CapacityCsvError>>;
+using CapacityParseResult =
+    std::variant<std::vector<CapacityCsvRow>, std::vector<CapacityCsvError>>;
 
 // Parses a whole file. Returns every row, or, if anything is wrong, every problem found and no
 // rows: a header that is not exactly the six columns (any order), a malformed CSV record, a unit

@@ -199,15 +199,15 @@ json headroomLeft(int seatsBefore, int pupilsIn) {
 
 std::string percent(int seatsBefore, int pupilsIn) {
   if (seatsBefore <= 0) return "-";
-  return std::to_string(static_cast<int>(
-             std::floor(100.0 * (seatsBefore - pupilsIn) / seatsBefore + 1e-9))) +
+  return std::to_string(
+             static_cast<int>(std::floor(100.0 * (seatsBefore - pupilsIn) / seatsBefore + 1e-9))) +
          "%";
 }
 
 void addFigure(json& j, const PlanningData& d, const Figure& f) {
   j["source"] = f.known ? json(f.origin.imported ? "import" : "report") : json(nullptr);
-  j["as_of"] = f.known && f.origin.atMs > 0 ? json(common::formatRfc3339(f.origin.atMs))
-                                             : json(nullptr);
+  j["as_of"] =
+      f.known && f.origin.atMs > 0 ? json(common::formatRfc3339(f.origin.atMs)) : json(nullptr);
   j["age_s"] = f.known && f.origin.atMs > 0
                    ? json(std::max<int64_t>(0, d.nowMs - f.origin.atMs) / 1000)
                    : json(nullptr);
@@ -233,10 +233,9 @@ std::string whyText(const FailingUnit& f, const PlanningData& d) {
   if (f.whatIf) why.push_back("marked failing on the board (what-if)");
   if (f.cannotContinue) why.push_back("its provider cannot continue");
   auto s = d.situations.find(f.code);
-  const std::string until =
-      s != d.situations.end() && s->second.closedUntil
-          ? " until " + common::formatCivilDate(*s->second.closedUntil)
-          : "";
+  const std::string until = s != d.situations.end() && s->second.closedUntil
+                                ? " until " + common::formatCivilDate(*s->second.closedUntil)
+                                : "";
   if (f.closedBeyondHorizon) why.push_back("closed" + until);
   if (f.closedIncluded) why.push_back("closed" + until + " (--include-closed)");
   std::string out;
@@ -561,7 +560,8 @@ std::string planToText(const Plan& plan, const PlanningData& data, const PlanSel
 
   if (!reading.groups.empty()) out << "\nBy sending year group:\n";
   for (const auto& g : reading.groups) {
-    out << "\n" << unitLabel(data, g.fromUnit) << ", " << g.form << " year " << g.year << ": "
+    out << "\n"
+        << unitLabel(data, g.fromUnit) << ", " << g.form << " year " << g.year << ": "
         << (g.figure.known ? g.figure.enrolled : g.placed + g.unplaced) << " pupils ("
         << figureText(data, g.figure) << ")";
     if (g.split()) out << "  SPLIT over " << g.destinations.size() << " units";
@@ -575,12 +575,13 @@ std::string planToText(const Plan& plan, const PlanningData& data, const PlanSel
 
   if (!reading.receivers.empty()) out << "\nBy receiving unit:\n";
   for (const auto& r : reading.receivers) {
-    out << "\n" << unitLabel(data, r.code) << " (" << contactText(data, providerOf(data, r.code))
+    out << "\n"
+        << unitLabel(data, r.code) << " (" << contactText(data, providerOf(data, r.code))
         << "): receives " << r.pupilsIn() << " pupils\n";
     for (const auto& c : r.classes) {
       out << "  " << c.form << " year " << c.year << ": seats " << c.figure.seats << " -> "
-          << c.figure.seats - c.pupilsIn << " (" << percent(c.figure.seats, c.pupilsIn)
-          << " left; " << figureText(data, c.figure) << ")\n";
+          << c.figure.seats - c.pupilsIn << " (" << percent(c.figure.seats, c.pupilsIn) << " left; "
+          << figureText(data, c.figure) << ")\n";
       for (const auto& a : c.from) {
         out << "    " << std::setw(4) << a.pupils << " from " << unitLabel(data, a.fromUnit) << " ("
             << km(a.km) << " km)\n";
@@ -613,9 +614,8 @@ std::string planToText(const Plan& plan, const PlanningData& data, const PlanSel
   const PlanTotals& t = plan.totals;
   out << "\nTotal: " << t.pupilsToPlace << " to place, " << t.placed << " placed, " << t.unplaced
       << " unplaced, " << km(t.pupilKm) << " pupil-km\n";
-  out << "  fritidshem (the same children, counted apart): " << t.fritidshemToPlace
-      << " to place, " << t.fritidshemPlaced << " placed, " << t.fritidshemUnplaced
-      << " unplaced\n";
+  out << "  fritidshem (the same children, counted apart): " << t.fritidshemToPlace << " to place, "
+      << t.fritidshemPlaced << " placed, " << t.fritidshemUnplaced << " unplaced\n";
   out << "  " << t.pieces << " pieces, " << t.splitGroups << " year group(s) split; distance mean "
       << km(t.meanKm) << " km, max " << km(t.maxKm) << " km\n";
   if (anyUnknown) {
@@ -624,12 +624,12 @@ std::string planToText(const Plan& plan, const PlanningData& data, const PlanSel
                          [](const FailingUnit& f) { return f.unknownEnrolment; })
         << "\n";
   }
-  out << "Solver: " << (plan.solver.name.empty() ? "-" : plan.solver.name) << ", "
-      << std::fixed << std::setprecision(2) << plan.solver.seconds << " s, "
-      << (plan.solver.optimal ? "optimal"
-                              : "time limit reached: up to " +
-                                    std::to_string(plan.solver.gapPieces) +
-                                    " piece(s) more than the best possible")
+  out << "Solver: " << (plan.solver.name.empty() ? "-" : plan.solver.name) << ", " << std::fixed
+      << std::setprecision(2) << plan.solver.seconds << " s, "
+      << (plan.solver.optimal
+              ? "optimal"
+              : "time limit reached: up to " + std::to_string(plan.solver.gapPieces) +
+                    " piece(s) more than the best possible")
       << "\n";
   const auto counts = notReceivingCounts(selection);
   if (!counts.empty()) {
@@ -673,8 +673,8 @@ std::string planToCsv(const Plan& plan, const PlanningData& data, const PlanSele
     const Group* group = g == groups.end() ? nullptr : g->second;
     auto c = classes.find({p.toUnit, p.form, p.year});
     const std::string provider = providerOf(data, p.toUnit);
-    out << p.fromUnit << "," << p.form << "," << p.year << "," << p.toUnit << "," << p.pupils
-        << "," << km(p.km) << ",,placement," << field(valueOr(data.unitNames, p.fromUnit)) << ","
+    out << p.fromUnit << "," << p.form << "," << p.year << "," << p.toUnit << "," << p.pupils << ","
+        << km(p.km) << ",,placement," << field(valueOr(data.unitNames, p.fromUnit)) << ","
         << field(valueOr(data.unitNames, p.toUnit)) << "," << provider << ","
         << field(valueOr(data.providerNames, provider)) << ","
         << field(valueOr(data.dutyContacts, provider)) << ","
@@ -689,9 +689,9 @@ std::string planToCsv(const Plan& plan, const PlanningData& data, const PlanSele
   for (const auto& u : plan.unplaced) {
     auto g = groups.find({u.fromUnit, u.form, u.year});
     out << u.fromUnit << "," << u.form << "," << u.year << ",," << u.pupils << ",,"
-        << field(u.reason) << ",unplaced," << field(valueOr(data.unitNames, u.fromUnit))
-        << ",,,,,," << unplacedCodeName(u.code) << ","
-        << figureCells(g == groups.end() ? nullptr : g->second) << ",,\n";
+        << field(u.reason) << ",unplaced," << field(valueOr(data.unitNames, u.fromUnit)) << ",,,,,,"
+        << unplacedCodeName(u.code) << "," << figureCells(g == groups.end() ? nullptr : g->second)
+        << ",,\n";
   }
   for (const auto& f : selection.failing) {
     if (!f.unknownEnrolment) continue;

@@ -35,7 +35,7 @@ struct FigureOrigin {
 // A unit's latest actual status report, as far as planning needs it.
 struct UnitSituation {
   std::string operational = "unknown";  // normal | reduced | remote | closed | relocated | unknown
-  int64_t reportAgeMs = 0;  // age under the report-age rule (view.h ReportAge)
+  int64_t reportAgeMs = 0;              // age under the report-age rule (view.h ReportAge)
   std::optional<common::CivilDate> closedUntil;  // last day closed, included
   int pupilsEnrolledReported = -1;               // from the status report; -1: not given
 };
@@ -50,9 +50,9 @@ struct PlanningData {
   std::map<std::string, std::string> unitProviders;                 // code -> provider id
   std::map<std::string, std::string> dutyContacts;  // provider id -> contact (city-kept)
   std::set<std::string> closedUnits;                // actual status "closed"
-  std::set<std::string> cannotContinueUnits;  // units of providers that cannot continue
-  std::set<std::string> whatIfUnits;          // marked failing on the board (what-if)
-  std::set<std::string> unitsWithCapacity;    // units with at least one capacity figure
+  std::set<std::string> cannotContinueUnits;        // units of providers that cannot continue
+  std::set<std::string> whatIfUnits;                // marked failing on the board (what-if)
+  std::set<std::string> unitsWithCapacity;          // units with at least one capacity figure
   std::map<std::string, UnitSituation> situations;  // units that reported a status, by code
   std::map<FigureKey, FigureOrigin> figureOrigins;  // every cohort's figure
   int64_t nowMs = 0;                                // when it was read (broker clock)
@@ -70,9 +70,9 @@ struct ScopeRules {
 // A failing unit and every reason it fails (one or more are true).
 struct FailingUnit {
   std::string code;
-  bool named = false;           // --failing
-  bool whatIf = false;          // marked on the board, and what-if marks are included
-  bool cannotContinue = false;  // its provider reported cannot_continue
+  bool named = false;                // --failing
+  bool whatIf = false;               // marked on the board, and what-if marks are included
+  bool cannotContinue = false;       // its provider reported cannot_continue
   bool closedBeyondHorizon = false;  // closed, closed_until after the horizon's last day
   bool closedIncluded = false;       // closed otherwise, taken in by includeClosed
   bool unknownEnrolment = false;     // no capacity figure at all: its pupils are not counted
@@ -86,8 +86,8 @@ struct ClosedNotPlanned {
 
 struct PlanSelection {
   ScopeRules rules;
-  common::CivilDate horizonEnd;                   // today + horizonDays
-  std::vector<FailingUnit> failing;               // by code
+  common::CivilDate horizonEnd;                    // today + horizonDays
+  std::vector<FailingUnit> failing;                // by code
   std::vector<ClosedNotPlanned> closedNotPlanned;  // by code
   // Units that offer no seats and why: "reduced", "remote", "closed", "relocated", "unknown"
   // (the unit says so), "no_report", "old_report" (older than the horizon). Failing units are

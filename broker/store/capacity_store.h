@@ -47,8 +47,8 @@ class CapacityStore {
 
   // Stores every row in one transaction, each replacing an earlier import of the same (unit,
   // form, year); `source` names the file. Nothing is written on error.
-  common::Status importFigures(const std::vector<CapacityImportRow>& rows, const std::string& source,
-                               int64_t nowMs);
+  common::Status importFigures(const std::vector<CapacityImportRow>& rows,
+                               const std::string& source, int64_t nowMs);
 
   // The newest figure of every (unit, form, year) of the roster's units (actual mode), ordered by
   // unit, form, year. Runs no transaction of its own: call inside one for a snapshot.

@@ -57,8 +57,8 @@ Result<std::vector<UnitPictureRow>> PictureStore::units() {
         "s.pupils_enrolled, s.staff_available, s.staff_total, s.electricity, s.backup_hours, "
         "s.heating, s.water, s.food, s.it, s.telephony, s.food_days, s.critical_care, "
         "s.special_support, s.reason, s.note, s.sent_at, s.received_at, s.expected_reopen, "
-        "s.valid_until, u.school_forms, s.closed_until FROM units u LEFT JOIN unit_status s ON s.code=u.code AND "
-        "s.mode='actual' ORDER BY u.code");
+        "s.valid_until, u.school_forms, s.closed_until FROM units u LEFT JOIN unit_status s ON "
+        "s.code=u.code AND s.mode='actual' ORDER BY u.code");
     while (q.executeStep()) {
       UnitPictureRow u;
       u.code = q.getColumn(0).getString();
@@ -145,8 +145,8 @@ Result<std::vector<std::pair<std::string, std::string>>> PictureStore::capacityF
     const std::string& mode) {
   std::vector<std::pair<std::string, std::string>> out;
   try {
-    SQLite::Statement q(store_.db(), std::string(kCapacityFiguresCte) +
-                                         "SELECT DISTINCT code, form FROM figures");
+    SQLite::Statement q(
+        store_.db(), std::string(kCapacityFiguresCte) + "SELECT DISTINCT code, form FROM figures");
     q.bind(":mode", mode);
     while (q.executeStep())
       out.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getString());

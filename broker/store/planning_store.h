@@ -1,7 +1,7 @@
 // PlanningStore: the rows the takeover planner reads (providers and their duty contacts, units
 // with positions, the newest capacity figures, the units' actual statuses, providers that cannot
-// continue, what-if marks), all from one read transaction so they agree. picture/planning_source.cpp maps them to planning types; the store
-// does not know the planner.
+// continue, what-if marks), all from one read transaction so they agree.
+// picture/planning_source.cpp maps them to planning types; the store does not know the planner.
 #pragma once
 
 #include <cstdint>
@@ -33,7 +33,7 @@ struct PlanningStatusRow {
 };
 
 struct PlanningRows {
-  std::vector<std::pair<std::string, std::string>> providers;  // id, name
+  std::vector<std::pair<std::string, std::string>> providers;     // id, name
   std::vector<std::pair<std::string, std::string>> dutyContacts;  // provider id, contact
   std::vector<PlanningUnitRow> units;                             // by code
   std::vector<CapacityFigureRow> capacity;  // newest figure (report or import), by code, form, year

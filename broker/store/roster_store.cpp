@@ -306,9 +306,9 @@ Status RosterStore::setDutyContact(const std::string& provider, const std::strin
     }
     q.bind(2, provider);
     if (q.exec() == 0) {
-      return Error{common::ErrorKind::notFound,
-                   "no provider " + provider +
-                       " in the roster; enroll it or import the roster first"};
+      return Error{
+          common::ErrorKind::notFound,
+          "no provider " + provider + " in the roster; enroll it or import the roster first"};
     }
   } catch (const SQLite::Exception& e) {
     return columns::failure(e);

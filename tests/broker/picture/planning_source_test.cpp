@@ -99,7 +99,8 @@ class PlanningSource : public ::testing::Test {
     auto cap = BoardView(*store_, BoardViewRules{}, kNow).capacity("actual");
     EXPECT_TRUE(cap.ok()) << cap.error().message;
     for (const auto& cell : (*cap)["city"]) {
-      if (cell["form"] == "grundskola" && cell["year"] == 4) return cell["seats_now"].get<int64_t>();
+      if (cell["form"] == "grundskola" && cell["year"] == 4)
+        return cell["seats_now"].get<int64_t>();
     }
     return -1;
   }

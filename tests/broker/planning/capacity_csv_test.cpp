@@ -67,7 +67,8 @@ TEST(CapacityCsv, ReadsEveryRowOfAValidFile) {
 }
 
 TEST(CapacityCsv, ColumnsMayComeInAnyOrder) {
-  auto rows = rowsOf("seats_72h,unit,year,school_form,seats_now,enrolled\n6,10000001,4,grundskola,3,52\n");
+  auto rows =
+      rowsOf("seats_72h,unit,year,school_form,seats_now,enrolled\n6,10000001,4,grundskola,3,52\n");
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0], (CapacityCsvRow{"10000001", "grundskola", 4, 52, 3, 6, 0}));
 }
@@ -105,8 +106,8 @@ TEST(CapacityCsv, EachMalformedRowKindIsNamedWithItsLine) {
   EXPECT_TRUE(has(errorOfRow("10000001,grundskola,4,52,3,"), "line 2: seats_72h ''"));
   EXPECT_TRUE(has(errorOfRow("10000001,grundskola,4,100001,3,6"), "line 2: enrolled '100001'"));
   EXPECT_TRUE(has(errorOfRow("10000001,grundskola,4,52,3"), "line 2: expected 6 fields"));
-  EXPECT_TRUE(has(errorOfRow("10000001,grundskola,4,52,3,\"6"),
-                  "line 2: a quoted field is not closed"));
+  EXPECT_TRUE(
+      has(errorOfRow("10000001,grundskola,4,52,3,\"6"), "line 2: a quoted field is not closed"));
 }
 
 TEST(CapacityCsv, ADuplicateRowNamesBothLinesAndEveryProblemIsListed) {

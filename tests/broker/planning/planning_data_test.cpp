@@ -18,8 +18,7 @@ constexpr int64_t kHour = 3'600'000;
 const common::CivilDate kToday{2026, 11, 18};
 
 std::string day(int fromToday) {
-  return common::formatCivilDate(
-      common::civilFromDays(common::daysFromCivil(kToday) + fromToday));
+  return common::formatCivilDate(common::civilFromDays(common::daysFromCivil(kToday) + fromToday));
 }
 
 void addUnit(PlanningData& d, const std::string& code, const std::string& name,
@@ -136,7 +135,7 @@ TEST(SelectUnits, OnlyUnitsInNormalOperationWithAFreshReportReceive) {
   const PlanningData d = city();
   PlanSelection s = selectUnits(d, {}, ScopeRules{});
   const std::map<std::string, std::string> want = {
-      {"10000002", "closed"},   {"10000003", "closed"},     {"20000002", "reduced"},
+      {"10000002", "closed"},     {"10000003", "closed"},    {"20000002", "reduced"},
       {"20000003", "old_report"}, {"20000004", "no_report"}, {"20000005", "remote"}};
   EXPECT_EQ(s.notReceiving, want);
   const PlanScope scope = s.scope();
@@ -174,8 +173,9 @@ Plan handMadePlan() {
   u.form = "grundskola";
   u.year = 5;
   u.pupils = 5;
-  u.reason = "nearest free seat in grundskola year 5 is 34 km away (limit 30); the 72-hour "
-             "figures would place 3 more";
+  u.reason =
+      "nearest free seat in grundskola year 5 is 34 km away (limit 30); the 72-hour "
+      "figures would place 3 more";
   u.code = UnplacedCode::kBeyondLimit;
   u.nearestKm = 34.0;
   u.horizonWouldPlace = 3;
@@ -200,9 +200,9 @@ TEST(PlanJson, KeepsEveryEarlierKeyAndAddsTheNewSections) {
   PlanOptions o;
   o.fill = 0.9;
   const json j = planToJson(handMadePlan(), d, s, o);
-  for (const char* key : {"options", "failing_units", "placements", "unplaced", "totals",
-                          "groups", "receivers", "closed_not_planned", "unknown_enrolment",
-                          "not_receiving", "solver"}) {
+  for (const char* key :
+       {"options", "failing_units", "placements", "unplaced", "totals", "groups", "receivers",
+        "closed_not_planned", "unknown_enrolment", "not_receiving", "solver"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   EXPECT_EQ(j["options"]["max_km"], 30.0);
@@ -211,8 +211,8 @@ TEST(PlanJson, KeepsEveryEarlierKeyAndAddsTheNewSections) {
   EXPECT_EQ(j["options"]["include_reduced"], false);
   EXPECT_EQ(j["options"]["horizon_end"], day(3));
   const json& f = j["failing_units"][0];
-  for (const char* key : {"code", "name", "has_capacity_report", "closed",
-                          "provider_cannot_continue", "what_if"}) {
+  for (const char* key :
+       {"code", "name", "has_capacity_report", "closed", "provider_cannot_continue", "what_if"}) {
     EXPECT_TRUE(f.contains(key)) << key;
   }
   EXPECT_EQ(f["closed_until"], day(10));
@@ -256,8 +256,9 @@ TEST(PlanJson, KeepsEveryEarlierKeyAndAddsTheNewSections) {
   EXPECT_EQ(j["totals"]["split_groups"], 1);
   EXPECT_EQ(j["totals"]["mean_km"], 2.19);
   EXPECT_EQ(j["totals"]["max_km"], 6.0);
-  EXPECT_EQ(j["solver"],
-            json({{"name", "lemon+cbc"}, {"seconds", 0.25}, {"optimal", false}, {"gap_pieces", 2}}));
+  EXPECT_EQ(
+      j["solver"],
+      json({{"name", "lemon+cbc"}, {"seconds", 0.25}, {"optimal", false}, {"gap_pieces", 2}}));
 }
 
 TEST(PlanJson, SaysWhereEachSendingYearGroupGoesAndWhatEachReceiverTakes) {
@@ -312,8 +313,8 @@ TEST(PlanJson, SaysWhereEachSendingYearGroupGoesAndWhatEachReceiverTakes) {
   EXPECT_EQ(lonn["classes"][0]["seats_before"], 12) << "seats free now";
   PlanOptions later;
   later.horizon = Horizon::kWithin72h;
-  EXPECT_EQ(planToJson(handMadePlan(), d, selectUnits(d, {}, ScopeRules{}), later)["receivers"][1]
-                ["classes"][0]["seats_before"],
+  EXPECT_EQ(planToJson(handMadePlan(), d, selectUnits(d, {}, ScopeRules{}),
+                       later)["receivers"][1]["classes"][0]["seats_before"],
             14)
       << "seats free within 72 h";
 }
@@ -322,28 +323,34 @@ TEST(PlanText, HasEverySectionAPersonActsOn) {
   const PlanningData d = city();
   const std::string t =
       planToText(handMadePlan(), d, selectUnits(d, {}, ScopeRules{}), PlanOptions{});
-  for (const std::string& part : std::vector<std::string>{
-           "Takeover plan for 2 failing unit(s)", "10000001 Ekskolan (Alfa Skolor AB): closed until",
-        "30000001 Hasselskolan (Gamma Utbildning): its provider cannot continue; UNKNOWN "
-        "ENROLMENT",
-        "Closed, not planned (--include-closed plans them too):",
-        "10000002 Askskolan: closed until " + day(1) + " (within the horizon)",
-        "10000003 Aspskolan: closed, no closed_until given", "By sending year group:",
-        "10000001 Ekskolan, grundskola year 4: 30 pupils (report, 2 h old)  SPLIT over 2 units",
-        "20 pupils -> 20000001 Björkskolan (1.0 km; Beta Friskolor; duty contact: IT-jour 08-123 "
-        "456 78)",
-        "By receiving unit:",
-        "20000001 Björkskolan (Beta Friskolor; duty contact: IT-jour 08-123 456 78): receives 32 "
-        "pupils",
-        "grundskola year 4: seats 25 -> 5 (20% left; import, 3 d old)",
-        "20 from 10000001 Ekskolan (1.0 km)", "Cannot be placed:",
-        "5 pupils of 10000001 Ekskolan, grundskola year 5: nearest free seat",
-        "? pupils of 30000001 Hasselskolan: no enrolment figure (its status report says 240",
-        "Total: 35 to place, 30 placed, 5 unplaced, 92.0 pupil-km",
-        "fritidshem (the same children, counted apart): 12 to place, 12 placed, 0 unplaced",
-        "3 pieces, 1 year group(s) split; distance mean 2.2 km, max 6.0 km",
-        "Solver: lemon+cbc, 0.25 s, time limit reached: up to 2 piece(s) more",
-        "Not receiving:", "1 on reduced operation", "(--include-reduced lets reduced units"}) {
+  for (
+      const std::string& part : std::vector<std::string>{
+          "Takeover plan for 2 failing unit(s)",
+          "10000001 Ekskolan (Alfa Skolor AB): closed until",
+          "30000001 Hasselskolan (Gamma Utbildning): its provider cannot continue; UNKNOWN "
+          "ENROLMENT",
+          "Closed, not planned (--include-closed plans them too):",
+          "10000002 Askskolan: closed until " + day(1) + " (within the horizon)",
+          "10000003 Aspskolan: closed, no closed_until given",
+          "By sending year group:",
+          "10000001 Ekskolan, grundskola year 4: 30 pupils (report, 2 h old)  SPLIT over 2 units",
+          "20 pupils -> 20000001 Björkskolan (1.0 km; Beta Friskolor; duty contact: IT-jour 08-123 "
+          "456 78)",
+          "By receiving unit:",
+          "20000001 Björkskolan (Beta Friskolor; duty contact: IT-jour 08-123 456 78): receives 32 "
+          "pupils",
+          "grundskola year 4: seats 25 -> 5 (20% left; import, 3 d old)",
+          "20 from 10000001 Ekskolan (1.0 km)",
+          "Cannot be placed:",
+          "5 pupils of 10000001 Ekskolan, grundskola year 5: nearest free seat",
+          "? pupils of 30000001 Hasselskolan: no enrolment figure (its status report says 240",
+          "Total: 35 to place, 30 placed, 5 unplaced, 92.0 pupil-km",
+          "fritidshem (the same children, counted apart): 12 to place, 12 placed, 0 unplaced",
+          "3 pieces, 1 year group(s) split; distance mean 2.2 km, max 6.0 km",
+          "Solver: lemon+cbc, 0.25 s, time limit reached: up to 2 piece(s) more",
+          "Not receiving:",
+          "1 on reduced operation",
+          "(--include-reduced lets reduced units"}) {
     EXPECT_TRUE(has(t, part)) << "missing: " << part << "\n" << t;
   }
 }

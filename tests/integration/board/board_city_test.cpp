@@ -407,10 +407,10 @@ TEST_F(BoardCity, ThePlanTakesOverAUnitMarkedWhatIfAndPlacesItsPupils) {
   EXPECT_EQ(get(viewer, "/api/plan?horizon=72h&max_km=5")["options"]["horizon"], "72h");
   EXPECT_EQ(get(viewer, "/api/plan?fill=0.5")["options"]["fill"], 0.5);
 
-  for (const char* bad : {"/api/plan?horizon=tomorrow", "/api/plan?max_km=0",
-                          "/api/plan?max_km=abc", "/api/plan?max_km=5km", "/api/plan?what_if=2",
-                          "/api/plan?fill=0", "/api/plan?fill=1.5", "/api/plan?fill=x",
-                          "/api/plan?include_reduced=yes", "/api/plan?include_closed=2"}) {
+  for (const char* bad :
+       {"/api/plan?horizon=tomorrow", "/api/plan?max_km=0", "/api/plan?max_km=abc",
+        "/api/plan?max_km=5km", "/api/plan?what_if=2", "/api/plan?fill=0", "/api/plan?fill=1.5",
+        "/api/plan?fill=x", "/api/plan?include_reduced=yes", "/api/plan?include_closed=2"}) {
     EXPECT_EQ(errorOf(client().Get(bad, as(viewer)), 400), "invalid_input") << bad;
   }
 }

@@ -104,8 +104,7 @@ TEST_F(CarryForward, ClosedUntilTravelsToThePictureIsCarriedAndCleared) {
   std::string agent = makeAgent("a", kProvider, {kUnit});
   auto run = runAgent(agent);
   const std::string until = dayFromToday(10);
-  report(agent, kUnit,
-         {"--operational", "closed", "--reason", "Brand", "--closed-until", until});
+  report(agent, kUnit, {"--operational", "closed", "--reason", "Brand", "--closed-until", until});
   ASSERT_TRUE(waitUntil([&] { return unitStatus(kUnit)["closed_until"] == until; }))
       << unitStatus(kUnit).dump();
 
@@ -123,8 +122,8 @@ TEST_F(CarryForward, ClosedUntilTravelsToThePictureIsCarriedAndCleared) {
                           "--closed-until", dayFromToday(-1)});
   EXPECT_EQ(past.exitCode, 2);
   EXPECT_NE(past.err.find("is in the past"), std::string::npos) << past.err;
-  auto open = runCommand({agentBin(), "report", "--config", agent, "--unit", kUnit,
-                          "--operational", "normal", "--closed-until", until});
+  auto open = runCommand({agentBin(), "report", "--config", agent, "--unit", kUnit, "--operational",
+                          "normal", "--closed-until", until});
   EXPECT_EQ(open.exitCode, 2);
   EXPECT_NE(open.err.find("--closed-until is for a closed unit"), std::string::npos) << open.err;
 

@@ -88,8 +88,8 @@ class PlanningCli : public CityFixture {
   }
 
   json plan(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{"plan", "takeover", "--config", brokerConfig(), "--format",
-                                  "json"};
+    std::vector<std::string> args{"plan",         "takeover", "--config",
+                                  brokerConfig(), "--format", "json"};
     args.insert(args.end(), extra.begin(), extra.end());
     auto r = cli(args);
     return json::parse(r.out, nullptr, false);
@@ -258,7 +258,8 @@ TEST_F(PlanningCli, CapacityImportIsAllOrNothingAndTheNewestFigureWins) {
   for (const char* line :
        {"has 6 problem(s); nothing was imported", "line 3: unit 30000001 is not in the roster",
         "line 4: unknown school_form 'skola'", "line 5: year '14'", "line 6: enrolled '-1'",
-        "line 7: seats_now 'tre'", "line 8: unit 20000001 grundskola year 4 is already on line 2"}) {
+        "line 7: seats_now 'tre'",
+        "line 8: unit 20000001 grundskola year 4 is already on line 2"}) {
     EXPECT_NE(bad.err.find(line), std::string::npos) << line << "\n" << bad.err;
   }
   writeFile("header.csv", "unit;school_form;year;enrolled;seats_now;seats_72h\n");
@@ -273,15 +274,16 @@ TEST_F(PlanningCli, CapacityImportIsAllOrNothingAndTheNewestFigureWins) {
   std::string out = exported();
   EXPECT_EQ(out.rfind("unit,school_form,year,enrolled,seats_now,seats_72h\n", 0), 0u);
   EXPECT_NE(out.find("20000001,grundskola,4,25,30,30\n"), std::string::npos)
-      << "the bad file changed nothing:\n" << out;
+      << "the bad file changed nothing:\n"
+      << out;
   EXPECT_NE(out.find("10000001,grundskola,4,20,0,0\n"), std::string::npos) << out;
   EXPECT_NE(out.find("20000002,fritidshem,0,40,20,20\n"), std::string::npos) << out;
   EXPECT_EQ(cli({"capacity", "export", "--config", brokerConfig()}).out, out) << "stdout";
 
   // The unit reports after the import: its report wins; a later import wins back.
   report(beta_, kBjork, {"--capacity", "grundskola:4:26:12:14"});
-  ASSERT_TRUE(waitUntil([&] { return exported().find("20000001,grundskola,4,26,12,14\n") !=
-                                     std::string::npos; }));
+  ASSERT_TRUE(waitUntil(
+      [&] { return exported().find("20000001,grundskola,4,26,12,14\n") != std::string::npos; }));
   // Björkskolan as the one school left to receive: the plan shows which figure it counted.
   json p = plan({"--failing", kLind, "--include-closed"});
   ASSERT_EQ(p["receivers"].size(), 1u) << p.dump(2);
