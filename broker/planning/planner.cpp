@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <exception>
 #include <map>
 #include <optional>
@@ -26,20 +27,75 @@ struct Scenario {
   std::vector<int> units;
 };
 
+constexpr const char* kFritidshem = "fritidshem";
+constexpr const char* kSolverName = "lemon+cbc";
+
 common::Status validateOptions(const PlanOptions& options) {
   if (!(options.maxKm > 0.0)) {
     return common::invalidInput("maxKm must be greater than 0 (got " +
                                 std::to_string(options.maxKm) + ")");
   }
+  if (!(options.fill > 0.0 && options.fill <= 1.0)) {
+    return common::invalidInput("fill must be greater than 0 and at most 1 (got " +
+                                std::to_string(options.fill) + ")");
+  }
+  if (options.timeLimitMs <= 0) {
+    return common::invalidInput("timeLimitMs must be greater than 0 (got " +
+                                std::to_string(options.timeLimitMs) + ")");
+  }
   return {};
 }
 
-// Plans for failing unit indices; `scratch` must be sized for `index` and all clear.
+common::Result<std::vector<int>> unitsOf(const PlannerIndex& index,
+                                         const std::vector<std::string>& codes,
+                                         const char* what) {
+  std::vector<int> units;
+  units.reserve(codes.size());
+  for (const std::string& code : codes) {
+    const int unit = index.findUnit(code);
+    if (unit < 0) {
+      return common::invalidInput(std::string(what) + " unit " + code + " is not a known unit");
+    }
+    units.push_back(unit);
+  }
+  return units;
+}
+
+// Totals from the plan's rows; fritidshem children are counted apart (docs/planning.md).
+void addTotals(Plan& plan, std::int64_t metreSum) {
+  PlanTotals& t = plan.totals;
+  std::int64_t placedAll = 0;
+  for (std::size_t i = 0; i < plan.placements.size(); ++i) {
+    const Placement& p = plan.placements[i];
+    (p.form == kFritidshem ? t.fritidshemPlaced : t.placed) += p.pupils;
+    placedAll += p.pupils;
+    t.maxKm = std::max(t.maxKm, p.km);
+    const bool sameGroup = i > 0 && plan.placements[i - 1].fromUnit == p.fromUnit &&
+                           plan.placements[i - 1].form == p.form &&
+                           plan.placements[i - 1].year == p.year;
+    const bool firstSplit = sameGroup && (i < 2 || plan.placements[i - 2].fromUnit != p.fromUnit ||
+                                          plan.placements[i - 2].form != p.form ||
+                                          plan.placements[i - 2].year != p.year);
+    if (firstSplit) ++t.splitGroups;
+  }
+  for (const Unplaced& r : plan.unplaced) {
+    (r.form == kFritidshem ? t.fritidshemUnplaced : t.unplaced) += r.pupils;
+  }
+  t.pieces = static_cast<std::int64_t>(plan.placements.size());
+  t.pupilKm = static_cast<double>(metreSum) / 1000.0;
+  t.meanKm = placedAll > 0 ? t.pupilKm / static_cast<double>(placedAll) : 0.0;
+}
+
+// Plans for failing unit indices, with `notReceiving` units offering no seats; `scratch` must
+// be sized for `index` and all clear, and is left clear.
 common::Result<Plan> planUnits(const PlannerIndex& index, std::vector<int> failing,
-                               const PlanOptions& options, SolverScratch& scratch) {
+                               const std::vector<int>& notReceiving, const PlanOptions& options,
+                               bool explain, SolverScratch& scratch) {
+  const auto started = std::chrono::steady_clock::now();
   std::sort(failing.begin(), failing.end());
   failing.erase(std::unique(failing.begin(), failing.end()), failing.end());
   for (int u : failing) scratch.failing[u] = 1;
+  for (int u : notReceiving) scratch.notReceiving[u] = 1;
 
   std::vector<std::pair<int, int>> work;  // (class, slot) of every pupil group to place
   Plan plan;
@@ -48,10 +104,16 @@ common::Result<Plan> planUnits(const PlannerIndex& index, std::vector<int> faili
       const int pupils = index.classes[cls].enrolled[slot];
       if (pupils <= 0) continue;
       work.emplace_back(cls, slot);
-      plan.totals.pupilsToPlace += pupils;
+      (index.classes[cls].key.form == kFritidshem ? plan.totals.fritidshemToPlace
+                                                  : plan.totals.pupilsToPlace) += pupils;
     }
   }
   std::sort(work.begin(), work.end());
+  ClassRequest request;
+  request.options = &options;
+  request.deadline = started + std::chrono::milliseconds(options.timeLimitMs);
+  request.explain = explain;
+  SolveReport report;
   std::int64_t metreSum = 0;
   common::Status solved;
   std::vector<int> slots;
@@ -59,13 +121,12 @@ common::Result<Plan> planUnits(const PlannerIndex& index, std::vector<int> faili
     const int cls = work[i].first;
     slots.clear();
     for (; i < work.size() && work[i].first == cls; ++i) slots.push_back(work[i].second);
-    solved = solveClass(index, index.classes[cls], slots, options, scratch, plan, metreSum);
+    solved = solveClass(index, index.classes[cls], slots, request, scratch, plan, metreSum, report);
   }
   for (int u : failing) scratch.failing[u] = 0;
+  for (int u : notReceiving) scratch.notReceiving[u] = 0;
   if (!solved.ok()) return solved.error();
 
-  for (const Unplaced& r : plan.unplaced) plan.totals.unplaced += r.pupils;
-  plan.totals.pupilKm = static_cast<double>(metreSum) / 1000.0;
   std::sort(plan.placements.begin(), plan.placements.end(),
             [](const Placement& a, const Placement& b) {
               return std::tie(a.fromUnit, a.form, a.year, a.toUnit) <
@@ -74,6 +135,13 @@ common::Result<Plan> planUnits(const PlannerIndex& index, std::vector<int> faili
   std::sort(plan.unplaced.begin(), plan.unplaced.end(), [](const Unplaced& a, const Unplaced& b) {
     return std::tie(a.fromUnit, a.form, a.year) < std::tie(b.fromUnit, b.form, b.year);
   });
+  addTotals(plan, metreSum);
+  plan.solver.name = kSolverName;
+  plan.solver.optimal = report.optimal;
+  plan.solver.gapPieces = report.gapPieces;
+  plan.solver.integerPrograms = report.integerPrograms;
+  plan.solver.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return plan;
 }
 
@@ -103,11 +171,28 @@ ContingencyRow summarise(const Scenario& scenario, const Plan& plan) {
   row.placed = plan.totals.placed;
   row.unplaced = plan.totals.unplaced;
   row.pupilKm = plan.totals.pupilKm;
+  row.pieces = plan.totals.pieces;
+  row.optimal = plan.solver.optimal;
+  row.gapPieces = plan.solver.gapPieces;
   for (const Unplaced& r : plan.unplaced) row.missingSeatsByForm[r.form] += r.pupils;
   return row;
 }
 
 }  // namespace
+
+const char* unplacedCodeName(UnplacedCode code) {
+  switch (code) {
+    case UnplacedCode::kNoCoordinates:
+      return "no_coordinates";
+    case UnplacedCode::kBeyondLimit:
+      return "beyond_limit";
+    case UnplacedCode::kNoSeats:
+      return "no_seats";
+    case UnplacedCode::kSeatsTaken:
+      return "seats_taken";
+  }
+  return "seats_taken";
+}
 
 const char* scopeName(ContingencyScope scope) {
   return scope == ContingencyScope::kProvider ? "provider" : "district";
@@ -129,21 +214,32 @@ common::Result<Planner> Planner::create(PlanningInput input) {
 
 common::Result<Plan> Planner::plan(const std::vector<std::string>& failingUnitCodes,
                                    const PlanOptions& options) const {
+  return plan(PlanScope{failingUnitCodes, {}}, options);
+}
+
+common::Result<Plan> Planner::plan(const PlanScope& scope, const PlanOptions& options) const {
   if (auto valid = validateOptions(options); !valid) return valid.error();
-  std::vector<int> failing;
-  failing.reserve(failingUnitCodes.size());
-  for (const std::string& code : failingUnitCodes) {
-    const int unit = index_->findUnit(code);
-    if (unit < 0) return common::invalidInput("failing unit " + code + " is not a known unit");
-    failing.push_back(unit);
-  }
+  auto failing = unitsOf(*index_, scope.failing, "failing");
+  if (!failing) return failing.error();
+  auto notReceiving = unitsOf(*index_, scope.notReceiving, "not receiving");
+  if (!notReceiving) return notReceiving.error();
   SolverScratch scratch = makeSolverScratch(*index_);
-  return planUnits(*index_, std::move(failing), options, scratch);
+  return planUnits(*index_, std::move(*failing), *notReceiving, options, true, scratch);
 }
 
 common::Result<std::vector<ContingencyRow>> Planner::contingency(const PlanOptions& options,
                                                                  unsigned threads) const {
+  return contingency(options, PlanScope{}, threads);
+}
+
+common::Result<std::vector<ContingencyRow>> Planner::contingency(const PlanOptions& options,
+                                                                 const PlanScope& baseline,
+                                                                 unsigned threads) const {
   if (auto valid = validateOptions(options); !valid) return valid.error();
+  auto baseFailing = unitsOf(*index_, baseline.failing, "failing");
+  if (!baseFailing) return baseFailing.error();
+  auto notReceiving = unitsOf(*index_, baseline.notReceiving, "not receiving");
+  if (!notReceiving) return notReceiving.error();
   const std::vector<Scenario> scenarios = scenariosOf(index_->units);
   std::vector<ContingencyRow> rows(scenarios.size());
   std::vector<std::optional<common::Error>> errors(scenarios.size());
@@ -159,7 +255,9 @@ common::Result<std::vector<ContingencyRow>> Planner::contingency(const PlanOptio
     for (std::size_t n = next++; n < order.size(); n = next++) {
       const std::size_t i = order[n];
       try {
-        auto result = planUnits(*index_, scenarios[i].units, options, scratch);
+        std::vector<int> failing = *baseFailing;
+        failing.insert(failing.end(), scenarios[i].units.begin(), scenarios[i].units.end());
+        auto result = planUnits(*index_, std::move(failing), *notReceiving, options, false, scratch);
         if (result.ok()) {
           rows[i] = summarise(scenarios[i], *result);
         } else {
@@ -169,6 +267,7 @@ common::Result<std::vector<ContingencyRow>> Planner::contingency(const PlanOptio
         // Keep the other scenarios going; the failure is reported below.
         errors[i] = common::internalError(std::string("internal: ") + e.what());
         std::fill(scratch.failing.begin(), scratch.failing.end(), 0);
+        std::fill(scratch.notReceiving.begin(), scratch.notReceiving.end(), 0);
         std::fill(scratch.localSink.begin(), scratch.localSink.end(), -1);
       }
     }

@@ -91,6 +91,8 @@ common::Result<std::unique_ptr<PlannerIndex>> buildPlannerIndex(PlanningInput in
     data.enrolled.push_back(cohort->enrolled);
     data.seatsNow.push_back(cohort->seatsNow);
     data.seatsWithin72h.push_back(cohort->seatsWithin72h);
+    data.mostSeatsNow = std::max(data.mostSeatsNow, cohort->seatsNow);
+    data.mostSeatsWithin72h = std::max(data.mostSeatsWithin72h, cohort->seatsWithin72h);
     const int classIndex = static_cast<int>(index->classes.size() - 1);
     index->cohortsOfUnit[unit].emplace_back(classIndex, slot);
     if (index->units[unit].position && (cohort->seatsNow > 0 || cohort->seatsWithin72h > 0)) {

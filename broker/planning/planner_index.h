@@ -23,9 +23,14 @@ struct ClassData {
   std::vector<int> seatsNow;
   std::vector<int> seatsWithin72h;
   GeoIndex receivers;  // slots with a position and seats at either horizon
+  int mostSeatsNow = 0;  // the largest seatsNow of any slot
+  int mostSeatsWithin72h = 0;
 
   int seats(int slot, Horizon horizon) const {
     return horizon == Horizon::kNow ? seatsNow[slot] : seatsWithin72h[slot];
+  }
+  int mostSeats(Horizon horizon) const {
+    return horizon == Horizon::kNow ? mostSeatsNow : mostSeatsWithin72h;
   }
 };
 
