@@ -531,7 +531,8 @@ json planToJson(const Plan& plan, const PlanningData& data, const PlanSelection&
   j["solver"] = {{"name", plan.solver.name},
                  {"seconds", plan.solver.seconds},
                  {"optimal", plan.solver.optimal},
-                 {"gap_pieces", plan.solver.gapPieces}};
+                 {"gap_pieces", plan.solver.gapPieces},
+                 {"integer_programs", plan.solver.integerPrograms}};
   return j;
 }
 
@@ -726,7 +727,10 @@ json contingencyToJson(const std::vector<ContingencyRow>& rows, const PlanningDa
               {"placed", row.placed},
               {"unplaced", row.unplaced},
               {"pupil_km", row.pupilKm},
-              {"missing_seats_by_form", row.missingSeatsByForm}};
+              {"missing_seats_by_form", row.missingSeatsByForm},
+              {"pieces", row.pieces},
+              {"optimal", row.optimal},
+              {"gap_pieces", row.gapPieces}};
     if (row.scope == ContingencyScope::kProvider && data.providerNames.count(row.id)) {
       x["name"] = data.providerNames.at(row.id);
     }
@@ -764,7 +768,8 @@ std::string contingencyToText(const std::vector<ContingencyRow>& rows, const Pla
 
 std::string contingencyToCsv(const std::vector<ContingencyRow>& rows) {
   std::ostringstream out;
-  out << "rank,scope,id,pupils_affected,placed,unplaced,pupil_km,missing_seats_by_form\n";
+  out << "rank,scope,id,pupils_affected,placed,unplaced,pupil_km,missing_seats_by_form,pieces,"
+         "optimal,gap_pieces\n";
   int rank = 0;
   for (const auto& row : rows) {
     std::string missing;
@@ -773,7 +778,8 @@ std::string contingencyToCsv(const std::vector<ContingencyRow>& rows) {
     }
     out << ++rank << "," << scopeName(row.scope) << "," << common::csvField(row.id) << ","
         << row.pupilsAffected << "," << row.placed << "," << row.unplaced << "," << km(row.pupilKm)
-        << "," << missing << "\n";
+        << "," << missing << "," << row.pieces << "," << (row.optimal ? "yes" : "no") << ","
+        << row.gapPieces << "\n";
   }
   return out.str();
 }

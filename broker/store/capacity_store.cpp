@@ -30,7 +30,7 @@ const char* const kCapacityFiguresCte =
 common::Status CapacityStore::importFigures(const std::vector<CapacityImportRow>& rows,
                                             const std::string& source, int64_t nowMs) {
   try {
-    SQLite::Transaction tx(store_.db());
+    SQLite::Transaction tx(store_.db(), SQLite::TransactionBehavior::IMMEDIATE);
     SQLite::Statement q(store_.db(),
                         "INSERT INTO capacity_imports(code, form, year, enrolled, seats_now, "
                         "seats_72h, imported_at, source) VALUES(?,?,?,?,?,?,?,?) "

@@ -32,7 +32,7 @@ Result<EnrollOutcome> RosterStore::enroll(const common::EnrollRequest& r, bool a
   EnrollOutcome out;
   const std::string keyId = common::toHex(r.keyId());
   try {
-    SQLite::Transaction tx(db);
+    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);  // read, then write
     {
       SQLite::Statement q(db, "SELECT name FROM providers WHERE id=?");
       q.bind(1, r.provider);
@@ -123,7 +123,7 @@ Status RosterStore::revokeKey(const std::string& keyIdHex, int64_t atMs,
                               const RevokeHook& alsoInTransaction) {
   try {
     auto& db = store_.db();
-    SQLite::Transaction tx(db);
+    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);  // read, then write
     SQLite::Statement q(db, "UPDATE keys SET revoked_at=? WHERE key_id=? AND revoked_at IS NULL");
     q.bind(1, atMs);
     q.bind(2, keyIdHex);
@@ -213,7 +213,7 @@ Status RosterStore::importUnits(const std::vector<UnitRosterRow>& rows, bool all
                                 const TransferHook& alsoInTransaction) {
   auto& db = store_.db();
   try {
-    SQLite::Transaction tx(db);
+    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);  // read, then write
     std::vector<std::string> conflicts;
     std::map<std::string, std::vector<std::string>> transferred;
     for (const auto& row : rows) {

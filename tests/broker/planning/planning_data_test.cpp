@@ -190,7 +190,7 @@ Plan handMadePlan() {
   p.totals.splitGroups = 1;
   p.totals.meanKm = 2.19;
   p.totals.maxKm = 6.0;
-  p.solver = {"lemon+cbc", 0.25, false, 2};
+  p.solver = {"lemon+cbc", 0.25, false, 2, 1};
   return p;
 }
 
@@ -256,9 +256,11 @@ TEST(PlanJson, KeepsEveryEarlierKeyAndAddsTheNewSections) {
   EXPECT_EQ(j["totals"]["split_groups"], 1);
   EXPECT_EQ(j["totals"]["mean_km"], 2.19);
   EXPECT_EQ(j["totals"]["max_km"], 6.0);
-  EXPECT_EQ(
-      j["solver"],
-      json({{"name", "lemon+cbc"}, {"seconds", 0.25}, {"optimal", false}, {"gap_pieces", 2}}));
+  EXPECT_EQ(j["solver"], json({{"name", "lemon+cbc"},
+                               {"seconds", 0.25},
+                               {"optimal", false},
+                               {"gap_pieces", 2},
+                               {"integer_programs", 1}}));
 }
 
 TEST(PlanJson, SaysWhereEachSendingYearGroupGoesAndWhatEachReceiverTakes) {
@@ -386,11 +388,20 @@ TEST(ContingencyJson, SaysWhichSituationItStartsFrom) {
   std::vector<ContingencyRow> rows(1);
   rows[0].id = "556677-0002";
   rows[0].pupilsAffected = 40;
+  rows[0].pieces = 3;
+  rows[0].optimal = false;
+  rows[0].gapPieces = 1;
   const json j = contingencyToJson(rows, d, today, PlanOptions{});
   EXPECT_EQ(j["baseline"]["failing_units"], json({"10000001", "30000001"}));
   EXPECT_EQ(j["baseline"]["closed_not_planned"], json({"10000002", "10000003"}));
   EXPECT_EQ(j["baseline"]["not_receiving"]["reduced"], 1);
   EXPECT_EQ(j["rows"][0]["name"], "Beta Friskolor");
+  EXPECT_EQ(j["rows"][0]["pieces"], 3);
+  EXPECT_EQ(j["rows"][0]["optimal"], false);
+  EXPECT_EQ(j["rows"][0]["gap_pieces"], 1);
+  EXPECT_EQ(contingencyToCsv(rows),
+            "rank,scope,id,pupils_affected,placed,unplaced,pupil_km,missing_seats_by_form,pieces,"
+            "optimal,gap_pieces\n1,provider,556677-0002,40,0,0,0.0,,3,no,1\n");
   EXPECT_TRUE(has(contingencyToText(rows, d, today), "on top of today (2 unit(s) failing"));
 }
 
