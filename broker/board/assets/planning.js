@@ -63,7 +63,7 @@ function unplacedReason(x, maxKm) {
   else if (x.code === 'beyond_limit' && x.nearest_km !== null && x.nearest_km !== undefined) {
     s = t('reason_beyond_limit', { c, km: Number(x.nearest_km).toFixed(1), limit: maxKm });
   } else if (x.code === 'beyond_limit' || x.code === 'no_seats') s = t('reason_no_seats_anywhere', { c });
-  else s = t('reason_seats_taken_n', { limit: maxKm });
+  else s = t('reason_seats_taken_n', { c, limit: maxKm });
   if (x.horizon_would_place > 0) s += '; ' + t('reason_horizon', { n: x.horizon_would_place });
   return s;
 }
