@@ -8,11 +8,12 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 DEBIAN_PACKAGES := build-essential cmake pkg-config \
   libzmq3-dev cppzmq-dev capnproto libcapnp-dev libsqlitecpp-dev libsqlite3-dev sqlite3 \
-  libsodium-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libtomlplusplus-dev \
+  libsodium-dev libsystemd-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libtomlplusplus-dev \
   nlohmann-json3-dev libcpp-httplib-dev liblemon-dev coinor-libcbc-dev mosquitto libmosquitto-dev python3 \
-  chromium nodejs npm tzdata
+  chromium nodejs npm tzdata python3-nacl
 
-.PHONY: all deps build test demo install asan bench soak fuzz clean format
+.PHONY: all deps build test demo install asan bench soak fuzz clean format deb deb-deps \
+  package-test
 
 all: build
 
@@ -20,7 +21,16 @@ all: build
 # npm counts as present when the command exists: NodeSource's nodejs bundles it and conflicts
 # with Debian's npm package.
 deps:
-	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
+	@$(MAKE) --no-print-directory install-missing PACKAGES="$(DEBIAN_PACKAGES)"
+
+# What `make deb` and `make package-test` need besides the build (docs/operations.md).
+PACKAGING_TOOLS := debhelper dpkg-dev fakeroot lintian debootstrap
+deb-deps:
+	@$(MAKE) --no-print-directory install-missing PACKAGES="$(PACKAGING_TOOLS)"
+
+.PHONY: install-missing
+install-missing:
+	@missing=$$(for p in $(PACKAGES); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || \
 	  { [ $$p = npm ] && command -v npm >/dev/null; } || echo $$p; \
 	done); \
@@ -41,6 +51,16 @@ test: build
 
 demo: build
 	./tools/demo.sh $(BUILD)
+
+# samband-agent, samband-broker and samband-tools .debs in build-packages/, with the binaries
+# `make build` made (and `make test` ran); lintian fails it on any error (tools/deb.sh).
+deb: build deb-deps
+	BUILD=$(BUILD) JOBS=$(JOBS) ./tools/deb.sh
+
+# Installs, runs, upgrades and purges the packages in a fresh Debian 12 root (needs root;
+# tools/package_test.sh). The debootstrap root is cached in /var/cache/samband-package-test.
+package-test: build deb-deps
+	$(SUDO) BUILD=$(BUILD) JOBS=$(JOBS) ./tools/package_test.sh
 
 # samband-broker, samband-agent and samband-sim into $(PREFIX)/bin (the README tour's commands).
 PREFIX ?= /usr/local
@@ -70,4 +90,4 @@ format:
 	clang-format -i $$(git ls-files '*.h' '*.cpp')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-packages build-deb

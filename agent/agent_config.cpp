@@ -237,6 +237,32 @@ Result<AgentConfig> loadAgentConfig(const std::string& path) {
   return c;
 }
 
+namespace {
+
+// The directory of `path`; a bare file name lives beside `configPath`.
+std::string directoryOf(const std::string& path, const std::string& configPath) {
+  const auto slash = path.rfind('/');
+  if (slash != std::string::npos) return slash == 0 ? "/" : path.substr(0, slash);
+  const auto configSlash = configPath.rfind('/');
+  return configSlash == std::string::npos ? "." : configPath.substr(0, configSlash);
+}
+
+// How agent.toml names `path`: its bare name when it sits beside the config (an agent directory
+// stays movable), else as given (the packaged layout: /var/lib/samband/...). `fallback` when
+// `path` is empty.
+std::string asWritten(const std::string& configPath, const std::string& path,
+                      const std::string& fallback) {
+  if (path.empty()) return fallback;
+  const auto slash = path.rfind('/');
+  if (slash == std::string::npos) return path;
+  if (directoryOf(path, configPath) == directoryOf(configPath, configPath)) {
+    return path.substr(slash + 1);
+  }
+  return path;
+}
+
+}  // namespace
+
 std::string renderAgentConfig(const AgentConfig& c) {
   std::ostringstream out;
   out << "# Samband agent configuration, written by `samband-agent init`.\n"
@@ -253,9 +279,10 @@ std::string renderAgentConfig(const AgentConfig& c) {
   for (size_t i = 0; i < c.units.size(); ++i) out << (i ? ", " : "") << tomlString(c.units[i]);
   out << "]\n"
       << "# The agent's secret identity (mode 0600). Back it up; it cannot be recreated.\n"
-      << "identity = \"agent.identity\"\n"
+      << "identity = " << tomlString(asWritten(c.configPath, c.identityPath, "agent.identity"))
+      << "\n"
       << "# The outbox: every report waits here, signed, until the broker acknowledges it.\n"
-      << "outbox = \"outbox.db\"\n"
+      << "outbox = " << tomlString(asWritten(c.configPath, c.outboxPath, "outbox.db")) << "\n"
       << "# Who to call at the provider when something is wrong (used by the self-tests).\n"
       << (c.dutyContact ? "duty_contact = " + tomlString(*c.dutyContact)
                         : std::string("# duty_contact = \"IT on call, 08-123 456 78\""))
@@ -289,7 +316,10 @@ std::string renderAgentConfig(const AgentConfig& c) {
       << "[spool]\n"
       << "# A directory for the provider's own systems: every *.json report moved into it is\n"
       << "# reported and moved to done/ or refused/ with a .reason file (docs/agent.md).\n"
-      << "# dir = \"spool\"\n\n"
+      << "# dir = "
+      << tomlString(
+             asWritten(c.configPath, directoryOf(c.outboxPath, c.configPath) + "/spool", "spool"))
+      << "\n\n"
       << "[form]\n"
       << "# The reporting page for staff on duty and POST /api/report for the provider's own\n"
       << "# systems, served by 'samband-agent run' on this address (docs/agent.md, \"The "

@@ -44,9 +44,13 @@ common::Result<InitResult> initAgentDirectory(const InitRequest& r, int64_t nowM
   }
 
   InitResult out;
-  const std::string dir =
+  std::string dir =
       r.dir.size() > 1 && r.dir.back() == '/' ? r.dir.substr(0, r.dir.size() - 1) : r.dir;
-  out.configPath = dir + "/agent.toml";
+  if (!r.configPath.empty()) {
+    dir = std::filesystem::absolute(dir).lexically_normal().string();
+    if (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  }
+  out.configPath = r.configPath.empty() ? dir + "/agent.toml" : r.configPath;
   out.identityPath = dir + "/agent.identity";
   out.requestPath = dir + "/enroll-request.json";
   out.outboxPath = dir + "/outbox.db";
@@ -84,9 +88,10 @@ common::Result<InitResult> initAgentDirectory(const InitRequest& r, int64_t nowM
     }
   }
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    return common::unavailable("cannot create the directory " + dir + ": " + ec.message());
+  for (const auto& d : {dir, std::filesystem::path(out.configPath).parent_path().string()}) {
+    if (d.empty()) continue;
+    std::filesystem::create_directories(d, ec);
+    if (ec) return common::unavailable("cannot create the directory " + d + ": " + ec.message());
   }
 
   auto identity = common::Identity::generate(r.provider);

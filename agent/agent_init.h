@@ -12,6 +12,9 @@ namespace samband::agent {
 
 struct InitRequest {
   std::string dir;
+  // Where agent.toml goes; empty: DIR/agent.toml. Elsewhere (the packaged layout,
+  // /etc/samband/agent.toml), it names the files in `dir` by absolute paths.
+  std::string configPath;
   std::string provider;
   std::string name;
   std::string broker;        // endpoint, e.g. tcp://samband.stockholm.se:7700

@@ -1,7 +1,7 @@
-// The samband-agent command line (CLI11): init, run, report, last, status, inbox, confirm, ack,
-// export, rotate-key, receipt, and user/token (who may use the reporting page and its API). Each
-// command turns its flags into a request for the code that does the work and prints one clear
-// sentence on failure.
+// The samband-agent command line (CLI11): init, setup, run, report, last, status, inbox, confirm,
+// ack, export, rotate-key, receipt, doctor, and user/token (who may use the reporting page and
+// its API). Each command turns its flags into a request for the code that does the work and
+// prints one clear sentence on failure.
 #include "agent/cli.h"
 
 #include <sodium.h>
@@ -24,6 +24,7 @@
 #include "agent/database.h"
 #include "agent/form_accounts.h"
 #include "agent/form_commands.h"
+#include "agent/doctor.h"
 #include "agent/inbox_commands.h"
 #include "agent/key_rotation.h"
 #include "agent/last_report.h"
@@ -35,6 +36,7 @@
 #include "agent/report_json.h"
 #include "agent/report_request.h"
 #include "agent/report_submit.h"
+#include "agent/setup.h"
 #include "common/clock.h"
 #include "common/identity.h"
 #include "common/log.h"
@@ -541,6 +543,11 @@ int runAgentCli(int argc, char** argv) {
   auto* tokenRemoveCmd = tokenCmd->add_subcommand("remove", "Remove a token; it stops working");
   tokenRemoveCmd->add_option("--config", tokenConfig, "Path to agent.toml")->required();
   tokenRemoveCmd->add_option("--name", tokenName, "The token's name")->required();
+  // setup, doctor (agent/setup.h, agent/doctor.h)
+  SetupRequest setup;
+  auto* setupCmd = addSetupCommand(app, setup);
+  DoctorOptions doctor;
+  auto* doctorCmd = addDoctorCommand(app, doctor);
 
   try {
     app.parse(argc, argv);
@@ -557,6 +564,8 @@ int runAgentCli(int argc, char** argv) {
 
   try {
     if (initCmd->parsed()) return runInit(init);
+    if (setupCmd->parsed()) return runSetupCommand(setup, std::cin, std::cout, std::cerr);
+    if (doctorCmd->parsed()) return runDoctorCommand(doctor, std::cout);
     if (runCmd->parsed()) return runRun(configPath);
     if (reportCmd->parsed()) {
       report.operational = given(oOperational, text.operational);

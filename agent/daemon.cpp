@@ -22,6 +22,7 @@
 #include "agent/spool.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/service_notify.h"
 
 namespace samband::agent {
 
@@ -80,6 +81,8 @@ common::Status runDaemon(const AgentConfig& config) {
     return s;
   }
   common::SystemClock clock;
+  common::ServiceNotifier notifier;
+  common::setLogProvider(config.provider);
   // The reporting page runs beside the session for the whole run (key rotations included), on
   // threads started after SIGTERM/SIGINT were blocked, so the signals still come to the loop.
   std::unique_ptr<FormServer> form;
@@ -111,6 +114,8 @@ common::Status runDaemon(const AgentConfig& config) {
       common::logInfo("agent", "samband-agent running for " + config.provider + " (" +
                                    std::to_string(config.units.size()) + " unit(s)), broker " +
                                    config.endpoint);
+      // Ready once the outbox, identity and lock are ours: connecting may take days offline.
+      notifier.ready("reporting for " + config.provider + " to " + config.endpoint);
       first = false;
     }
     while (!stop && !s.wantsRestart()) {
@@ -118,7 +123,11 @@ common::Status runDaemon(const AgentConfig& config) {
       auto linkItems = s.pollItems();
       std::vector<zmq::pollitem_t> items(linkItems.begin(), linkItems.end());
       items.push_back({nullptr, signalFd, ZMQ_POLLIN, 0});
-      int64_t timeout = std::clamp<int64_t>(s.nextWakeMs() - now, 0, 1000);
+      // The loop comes round at least every second (and twice per watchdog interval), and each
+      // round tells the watchdog it still does.
+      notifier.keepAlive(now);
+      const int64_t longest = std::min<int64_t>(1000, notifier.keepAliveEveryMs(1000));
+      int64_t timeout = std::clamp<int64_t>(s.nextWakeMs() - now, 0, longest);
       try {
         zmq::poll(items.data(), items.size(), std::chrono::milliseconds(timeout));
       } catch (const zmq::error_t& e) {
@@ -131,6 +140,7 @@ common::Status runDaemon(const AgentConfig& config) {
           common::logInfo("agent", std::string("stopping on ") + strsignal(info.ssi_signo));
         }
         stop = true;
+        notifier.stopping();
       }
       bool readable = false;
       for (size_t i = 0; i < AgentSession::kPollItems; ++i) {

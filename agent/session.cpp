@@ -122,7 +122,8 @@ void AgentSession::onLinkDown(int64_t nowMs, LinkFailure failure, const std::str
   const std::string message = linkFailureMessage(config_, failure);
   // Log each new kind of failure once, not every retry of the backoff.
   if (wasConnected || !status_.row().lastError || *status_.row().lastError != message) {
-    common::logWarn("agent", config_.provider + ": " + message + " (" + detail + ")");
+    common::logWarn("agent", config_.provider + ": " + message + " (" + detail + ")",
+                    {config_.provider, linkFailureName(failure)});
   }
   setError(message, nowMs, ErrorClass::link);
   writeState(nowMs, wasConnected);

@@ -6,6 +6,13 @@
 
 namespace samband::agent {
 
+std::string enrollRequestPath(const AgentConfig& c) {
+  // init and setup write it beside the identity (in the packaged layout: /var/lib/samband).
+  auto slash = c.identityPath.find_last_of('/');
+  if (slash == std::string::npos) return configDir(c) + "/enroll-request.json";
+  return c.identityPath.substr(0, slash == 0 ? 1 : slash) + "/enroll-request.json";
+}
+
 std::string configDir(const AgentConfig& c) {
   auto slash = c.configPath.find_last_of('/');
   if (slash == std::string::npos) return ".";
@@ -17,7 +24,7 @@ std::string linkFailureMessage(const AgentConfig& config, LinkFailure failure) {
     case LinkFailure::handshakeRefused:
       return "the broker refused this agent's key: it is not enrolled or was revoked; ask the "
              "city to run samband-broker enroll with " +
-             configDir(config) + "/enroll-request.json";
+             enrollRequestPath(config);
     case LinkFailure::handshakeFailed:
       return "no CURVE handshake with the broker at " + config.endpoint +
              ": check [broker] city_curve_public in agent.toml and that the broker is running";
@@ -57,12 +64,12 @@ std::string refusalMessage(const AgentConfig& config, const common::Bytes& keyId
       return "the broker says this agent's signatures do not verify: agent.identity is not the "
              "key the city enrolled; restore the enrolled identity from backup, or ask the city "
              "to enroll this one (" +
-             configDir(config) + "/enroll-request.json)";
+             enrollRequestPath(config) + ")";
     case common::RejectReason::UNKNOWN_SENDER:
       return "the broker does not know this agent's signing key (key id " + common::toHex(keyId) +
              "); ask the city to run samband-broker "
              "enroll with " +
-             configDir(config) + "/enroll-request.json";
+             enrollRequestPath(config);
     case common::RejectReason::KEY_MISMATCH:
       return "the broker says this agent's signing key does not belong to the provider whose "
              "transport key opened the connection; agent.identity is inconsistent with the "

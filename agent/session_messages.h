@@ -12,8 +12,10 @@
 
 namespace samband::agent {
 
-// The directory holding agent.toml (where enroll-request.json is), "." when the path has none.
+// The directory holding agent.toml, "." when the path has none.
 std::string configDir(const AgentConfig& config);
+// Where init and setup wrote the enrolment request: beside the identity file.
+std::string enrollRequestPath(const AgentConfig& config);
 
 // Why the link is down and what to check.
 std::string linkFailureMessage(const AgentConfig& config, LinkFailure failure);

@@ -13,6 +13,8 @@
 #   BENCH_CONNECT_AGENTS=10000   agents connecting at once (0 skips)
 #   BENCH_CONNECT_TIMEOUT=180    seconds
 #   BENCH_PLANNER=1              0 skips planner_bench
+#   BENCH_ASOF=1                 0 skips asof_bench; BENCH_ASOF_UNITS=1000 BENCH_ASOF_DAYS=7
+#                                BENCH_ASOF_EVERY=50000 (frames between picture snapshots)
 #   BENCH_QUICK=1                a small smoke run (seconds, not minutes)
 set -uo pipefail
 
@@ -25,6 +27,7 @@ BROKER="$BUILD/bin/samband-broker"
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
   : "${BENCH_AGENTS:=20}" "${BENCH_TOTAL:=5000}" "${BENCH_LIGHT_SECONDS:=2}"
   : "${BENCH_CONNECT_AGENTS:=500}" "${BENCH_PLANNER:=0}" "${BENCH_VERIFY_SECONDS:=1}"
+  : "${BENCH_ASOF_UNITS:=200}" "${BENCH_ASOF_DAYS:=1}" "${BENCH_ASOF_EVERY:=5000}"
 fi
 AGENTS=${BENCH_AGENTS:-"50 200"}
 VERIFY_THREADS=${BENCH_VERIFY_THREADS:-0,1,2}
@@ -115,6 +118,15 @@ if [ "$CONNECT_AGENTS" -gt 0 ]; then
   step "connect-k$CONNECT_AGENTS" $((CONNECT_TIMEOUT + 240)) "$BIN/ingest_bench" connect \
     --broker "$BROKER" --work "$OUT/work" --json "$RESULTS" --agents "$CONNECT_AGENTS" \
     --timeout-s "$CONNECT_TIMEOUT"
+fi
+
+# The picture at a past moment (issue 13): a scaled-down archive (BENCH_ASOF_UNITS units, each
+# reporting every 15 minutes for BENCH_ASOF_DAYS days), rebuilt at random moments with the
+# picture snapshots and from the first frame. docs/performance.md says how it scales to a year.
+if [ -x "$BIN/asof_bench" ] && [ "${BENCH_ASOF:-1}" = 1 ]; then
+  step as-of 600 "$BIN/asof_bench" --work "$OUT/work/asof" --json "$RESULTS" \
+    --units "${BENCH_ASOF_UNITS:-1000}" --days "${BENCH_ASOF_DAYS:-7}" \
+    --every "${BENCH_ASOF_EVERY:-50000}"
 fi
 
 planner=$(find "$BUILD" -name planner_bench -type f -perm -u+x 2>/dev/null | head -1)

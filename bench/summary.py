@@ -149,6 +149,23 @@ def main():
                         f"{done(c['all_acked_s'])}",
                         c["stored_ok"] and c["acked"] == c["agents"]))
 
+    for a in by("as_of"):
+        print(f"\nPicture at a past moment (bench/asof_bench): {a['units']} units, {a['days']} days, "
+              f"{a['frames']:,} frames ({a['db_bytes'] / 2**20:,.0f} MiB); snapshot every "
+              f"{a['every']:,} frames: {a['snapshots']} of {a['snapshot_bytes'] / 1024:,.0f} KiB, "
+              f"made in {a['snapshots_s']:.1f} s")
+        print(f"  one moment with snapshots: median {a['median_ms']:.0f} ms, max {a['max_ms']:.0f} ms "
+              f"(at most {a['max_replayed']:,} frames replayed)")
+        for ms in a["full_ms"]:
+            print(f"  from the first frame: {ms:,.0f} ms")
+        if a["replay_us_per_frame"]:
+            year = a["replay_us_per_frame"] * 35.04e6 / 1e6
+            print(f"  replay {a['replay_us_per_frame']:.1f} us/frame: a year of 1,000 units from the "
+                  f"first frame would take ~{year:,.0f} s; with snapshots the cost does not grow "
+                  f"with the archive")
+        targets.append((f"one past moment < 2 s with snapshots ({a['frames']:,} frames)",
+                        f"max {a['max_ms']:.0f} ms", a["max_ms"] < 2000))
+
     if planner_path and os.path.exists(planner_path):
         with open(planner_path) as f:
             bench = json.load(f)

@@ -23,6 +23,9 @@ int main(int argc, char** argv) {
   auto* initCmd =
       app.add_subcommand("init", "Create a broker directory: config, city keys, database");
   initCmd->add_option("--dir", init.dir, "Directory to create")->required();
+  initCmd->add_option("--config", init.config,
+                      "Write broker.toml here instead of into --dir (the packages: "
+                      "/etc/samband/broker.toml)");
   initCmd->add_option("--listen", init.listen, "ZeroMQ endpoint for agents");
   initCmd->add_option("--board-listen", init.boardListen, "HTTP address of the board");
 
@@ -39,9 +42,13 @@ int main(int argc, char** argv) {
                       "Move units that belong to another provider to this one");
 
   bool json = false;
+  std::string asOf;
   auto* statusCmd = app.add_subcommand("status", "Print the current picture");
   statusCmd->add_option("--config", config, "Path to broker.toml")->required();
   statusCmd->add_flag("--json", json, "Print JSON");
+  statusCmd->add_option("--as-of", asOf,
+                        "The picture as it was at this moment, rebuilt from the archive "
+                        "(local time 2027-02-23T09:40, or RFC 3339 with an offset)");
 
   std::string cityKeys;
   std::vector<std::string> receipts;
@@ -53,6 +60,26 @@ int main(int argc, char** argv) {
                        "city.pub: prove every key from the city's public key alone");
   auditCmd->add_option("--receipt", receipts,
                        "A receipt from 'samband-agent receipt --json' (repeatable)");
+
+  std::string inquiryFrom, inquiryTo, inquiryOut, inquiryDir;
+  auto* inquiryCmd =
+      app.add_subcommand("inquiry", "Export a period for an inquiry, or verify such an export");
+  inquiryCmd->require_subcommand(1);
+  auto* inquiryExport = inquiryCmd->add_subcommand(
+      "export", "Write a self-contained, verifiable folder of a period of the archive");
+  inquiryExport->add_option("--config", config, "Path to broker.toml")->required();
+  inquiryExport->add_option("--from", inquiryFrom,
+                            "Start (local 2027-02-23T08:00, or RFC 3339; the archive's start "
+                            "if earlier)")
+      ->required();
+  inquiryExport->add_option("--to", inquiryTo,
+                            "End (local 2027-02-24T18:00, RFC 3339, or 'now')")
+      ->required();
+  inquiryExport->add_option("--out", inquiryOut, "A new folder to write")->required();
+  auto* inquiryVerify = inquiryCmd->add_subcommand(
+      "verify", "Check an inquiry export: every file, signature, chain, checkpoint and picture");
+  inquiryVerify->add_option("dir", inquiryDir, "The export's folder")->required();
+  inquiryVerify->add_flag("--json", json, "Print JSON");
 
   auto* certifyCmd = app.add_subcommand(
       "certify-keys",
@@ -198,7 +225,9 @@ int main(int argc, char** argv) {
       readinessCmd->add_subcommand("report", "Who answered, late, missing; exit 3 if not all OK");
   readinessReportCmd->add_option("--config", config, "Path to broker.toml")->required();
   readinessReportCmd->add_option("--check", checkId, "Check id (default: the newest)");
-  readinessReportCmd->add_option("--date", date, "The newest check of this day (YYYY-MM-DD)");
+  readinessReportCmd->add_option("--date", date,
+                                 "The newest check of this day (YYYY-MM-DD, or today: a day "
+                                 "without a scheduled check then exits 0)");
   readinessReportCmd->add_option("--format", format, "text, json or csv")
       ->check(CLI::IsMember({"text", "json", "csv"}));
 
@@ -254,8 +283,10 @@ int main(int argc, char** argv) {
     return runServe(config);
   }
   if (*enrollCmd) return runEnroll(config, requests, transfer);
-  if (*statusCmd) return runStatus(config, json);
+  if (*statusCmd) return runStatus(config, json, asOf);
   if (*auditCmd) return runAudit(config, json, cityKeys, receipts);
+  if (*inquiryExport) return runInquiryExport(config, inquiryFrom, inquiryTo, inquiryOut);
+  if (*inquiryVerify) return runInquiryVerify(inquiryDir, json);
   if (*certifyCmd) return runCertifyKeys(config);
   if (*revokeCmd) return runRevoke(config, keyId);
   if (*keysCmd) return runKeys(config, keysProvider, json);

@@ -1,15 +1,51 @@
-// Logging implementation: one line per event, UTC timestamp, component, message.
+// Logging implementation: one line per event (UTC timestamp, level, component, message) on
+// stderr, or one journal entry with its fields when common/journal.h says systemd runs us.
 #include "common/log.h"
 
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <systemd/sd-journal.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
+#include <vector>
 
 #include "common/clock.h"
+#include "common/journal.h"
 
 namespace samband::common {
 namespace {
 std::atomic<int> gLevel{static_cast<int>(LogLevel::info)};
 std::mutex gWrite;
+std::string gProvider;  // written once before threads start (setLogProvider)
+
+// Decided once, on the first line: the environment does not change under a running daemon.
+LogSink logSink() {
+  static const LogSink sink = [] {
+    struct stat st {};
+    const bool isJournal =
+        ::fstat(2, &st) == 0 &&
+        stderrIsJournalStream(std::getenv("JOURNAL_STREAM"), st.st_dev, st.st_ino);
+    return chooseLogSink(std::getenv("INVOCATION_ID"), isJournal, std::getenv("SAMBAND_LOG"));
+  }();
+  return sink;
+}
+
+// Returns false when journald did not take the entry (the caller writes the stderr line).
+bool sendToJournal(LogLevel level, const std::string& component, const std::string& message,
+                   const LogFields& fields) {
+  LogFields f = fields;
+  if (f.provider.empty()) f.provider = gProvider;
+  const auto entry = journalFields(level, component, message, f, program_invocation_short_name);
+  std::vector<iovec> iov;
+  iov.reserve(entry.size());
+  for (const auto& field : entry) {
+    iov.push_back(iovec{const_cast<char*>(field.data()), field.size()});
+  }
+  return sd_journal_sendv(iov.data(), static_cast<int>(iov.size())) >= 0;
+}
 const char* levelName(LogLevel l) {
   switch (l) {
     case LogLevel::debug:
@@ -26,9 +62,12 @@ const char* levelName(LogLevel l) {
 }  // namespace
 
 void setLogLevel(LogLevel level) { gLevel = static_cast<int>(level); }
+void setLogProvider(const std::string& provider) { gProvider = provider; }
 
-void logLine(LogLevel level, const std::string& component, const std::string& message) {
+void logLine(LogLevel level, const std::string& component, const std::string& message,
+             const LogFields& fields) {
   if (static_cast<int>(level) < gLevel.load()) return;
+  if (logSink() == LogSink::journal && sendToJournal(level, component, message, fields)) return;
   SystemClock clock;
   std::string line = formatRfc3339(clock.nowMs()) + " " + levelName(level) + " [" + component +
                      "] " + message + "\n";

@@ -13,6 +13,7 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/process.h"
+#include "common/version.h"
 #include "tools/city_model.h"
 #include "tools/sim_directory.h"
 #include "tools/sim_run.h"
@@ -62,6 +63,7 @@ int main(int argc, char** argv) {
   common::initSodium();
   ::umask(077);  // identities and outboxes: private by default
   CLI::App app{"samband-sim: a simulated city of school providers driving real agents"};
+  app.set_version_flag("--version", std::string("samband-sim ") + common::versionText());
   app.require_subcommand(1);
 
   std::string dir;

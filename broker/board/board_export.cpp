@@ -4,6 +4,7 @@
 #include <httplib.h>
 
 #include "broker/board/board.h"
+#include "broker/board/board_as_of.h"
 #include "broker/board/board_http.h"
 #include "broker/picture/board_view.h"
 #include "common/clock.h"
@@ -43,15 +44,18 @@ void sendCsv(const httplib::Request& req, httplib::Response& res, std::string cs
 
 }  // namespace
 
-void Board::exportCsv(const httplib::Request& req, httplib::Response& res,
-                      const Session& session) {
+void Board::exportCsv(const httplib::Request& req, httplib::Response& res, const Session& session) {
   const BoardViewRules rules{options_.liveness, options_.reportOldAfterMs, options_.holidays};
   auto lease = readPool_.acquire();
   if (!lease) return unavailable(res, lease.error().message);
   const int64_t now = clock_.nowMs();
-  auto made = BoardView(**lease, rules, now, scopeOf(session)).csv();
+  RequestedView requested;
+  if (!viewFor(req, res, **lease, rules, now, scopeOf(session), requested)) return;
+  auto made = requested.view->csv();
   if (!made) return unavailable(res, made.error().message);
-  sendCsv(req, res, std::move(*made), "samband-" + compactStamp(now));
+  sendCsv(req, res, std::move(*made),
+          requested.past ? "samband-" + compactStamp(requested.past->moment().asOfMs) + "-as-of"
+                         : "samband-" + compactStamp(now));
 }
 
 void Board::exportSeatsCsv(const httplib::Request& req, httplib::Response& res,
@@ -68,11 +72,14 @@ void Board::exportSeatsCsv(const httplib::Request& req, httplib::Response& res,
   auto lease = readPool_.acquire();
   if (!lease) return unavailable(res, lease.error().message);
   const int64_t now = clock_.nowMs();
-  auto made = BoardView(**lease, rules, now, scopeOf(session)).seatsCsv(*filter, totals == "1");
+  RequestedView requested;
+  if (!viewFor(req, res, **lease, rules, now, scopeOf(session), requested)) return;
+  auto made = requested.view->seatsCsv(*filter, totals == "1");
   if (!made) return unavailable(res, made.error().message);
   sendCsv(req, res, std::move(*made),
           std::string(totals == "1" ? "samband-seats-totals-" : "samband-seats-") +
-              compactStamp(now));
+              compactStamp(requested.past ? requested.past->moment().asOfMs : now) +
+              (requested.past ? "-as-of" : ""));
 }
 
 }  // namespace samband::broker

@@ -1,12 +1,14 @@
 // See board.h: the picture's read endpoints (/api/picture, units, providers, a provider's
 // history, capacity, free seats, what-if marks) and the operator's what-if mark, all rendered by
-// BoardView within the session's districts (scopeOf()).
+// BoardView within the session's districts (scopeOf()); the reads of the picture take
+// `?as_of=MOMENT` for the picture at a past moment (board_as_of.h).
 #include <httplib.h>
 
 #include <functional>
 #include <nlohmann/json.hpp>
 
 #include "broker/board/board.h"
+#include "broker/board/board_as_of.h"
 #include "broker/board/board_http.h"
 #include "broker/picture/board_view.h"
 #include "common/log.h"
@@ -57,8 +59,12 @@ void Board::pictureRoutes() {
                                          const Session& session) {
                          auto lease = readPool_.acquire();
                          if (!lease) return unavailable(res, lease.error().message);
-                         BoardView view(**lease, rules, clock_.nowMs(), scopeOf(session));
-                         auto answer = body(view, req);
+                         RequestedView requested;
+                         if (!viewFor(req, res, **lease, rules, clock_.nowMs(), scopeOf(session),
+                                      requested)) {
+                           return;
+                         }
+                         auto answer = body(*requested.view, req);
                          if (!answer) return unavailable(res, answer.error().message);
                          reply(res, 200, *answer);
                        });
@@ -84,8 +90,11 @@ void Board::pictureRoutes() {
           }
           auto lease = readPool_.acquire();
           if (!lease) return unavailable(res, lease.error().message);
-          auto answer =
-              BoardView(**lease, rules, clock_.nowMs(), scopeOf(session)).capacity(mode);
+          RequestedView requested;
+          if (!viewFor(req, res, **lease, rules, clock_.nowMs(), scopeOf(session), requested)) {
+            return;
+          }
+          auto answer = requested.view->capacity(mode);
           if (!answer) return unavailable(res, answer.error().message);
           reply(res, 200, *answer);
         }));
@@ -96,7 +105,11 @@ void Board::pictureRoutes() {
           if (!filter) return problem(res, 400, "invalid_input", filter.error().message);
           auto lease = readPool_.acquire();
           if (!lease) return unavailable(res, lease.error().message);
-          auto answer = BoardView(**lease, rules, clock_.nowMs(), scopeOf(session)).seats(*filter);
+          RequestedView requested;
+          if (!viewFor(req, res, **lease, rules, clock_.nowMs(), scopeOf(session), requested)) {
+            return;
+          }
+          auto answer = requested.view->seats(*filter);
           if (!answer) return unavailable(res, answer.error().message);
           reply(res, 200, *answer);
         }));
@@ -111,8 +124,11 @@ void Board::pictureRoutes() {
           int limit = static_cast<int>(clampParam(req, "limit", 50, 1, 500));
           auto lease = readPool_.acquire();
           if (!lease) return unavailable(res, lease.error().message);
-          auto detail = BoardView(**lease, rules, clock_.nowMs(), scopeOf(session))
-                            .provider(id, before, limit);
+          RequestedView requested;
+          if (!viewFor(req, res, **lease, rules, clock_.nowMs(), scopeOf(session), requested)) {
+            return;
+          }
+          auto detail = requested.view->provider(id, before, limit);
           if (!detail) return unavailable(res, detail.error().message);
           if (!*detail) {
             return problem(res, 404, "not_found",

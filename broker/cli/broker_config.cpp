@@ -49,6 +49,8 @@ common::Result<BrokerConfig> loadBrokerConfig(const std::string& path) {
                                 ": [liveness] offline_after_s must be larger than "
                                 "stale_after_s");
   }
+  SAMBAND_TAKE(c.snapshotEveryFrames, f.integer("picture", "snapshot_every_frames",
+                                                kDefaultSnapshotEveryFrames, 0, 100'000'000));
   SAMBAND_TAKE(c.boardListen, f.text("board", "listen", "127.0.0.1:8080"));
   SAMBAND_TAKE(c.readiness, loadReadinessSchedule(f));
   SAMBAND_TAKE(c.holidays, common::loadCalendarHolidays(f));
@@ -62,14 +64,19 @@ int defaultVerifyThreads() {
   return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
 }
 
-std::string defaultBrokerConfigText(const std::string& listen, const std::string& boardListen) {
+std::string defaultBrokerConfigText(const std::string& listen, const std::string& boardListen,
+                                    const std::string& identity, const std::string& database) {
   return "# Samband broker configuration. Every key is explained in config/broker.example.toml.\n"
          "[broker]\n"
          "listen = \"" +
          listen +
          "\"\n"
-         "identity = \"city.identity\"\n"
-         "database = \"samband.db\"\n"
+         "identity = \"" +
+         identity +
+         "\"\n"
+         "database = \"" +
+         database +
+         "\"\n"
          "log_level = \"info\"\n\n"
          "[ingest]\n"
          "batch_max = 1024\n"
@@ -83,6 +90,10 @@ std::string defaultBrokerConfigText(const std::string& listen, const std::string
          "[liveness]\n"
          "stale_after_s = 90\n"
          "offline_after_s = 300\n\n"
+         "[picture]\n"
+         "# A snapshot of the picture every this many archived frames, so `status --as-of`\n"
+         "# rebuilds any past moment quickly (0: none; then it replays from the first frame).\n"
+         "snapshot_every_frames = 20000\n\n"
          "[readiness]\n"
          "enabled = true\n"
          "time = \"07:30\"\n"

@@ -8,6 +8,7 @@
 #include "broker/city/readiness.h"
 #include "broker/ingest/server.h"
 #include "broker/picture/liveness.h"
+#include "broker/picture/snapshotter.h"
 #include "common/result.h"
 #include "common/school_calendar.h"
 
@@ -25,6 +26,8 @@ struct BrokerConfig {
   // [calendar]: the city's school holidays from the config (calendar import adds to them in
   // the database).
   std::vector<common::HolidayRange> holidays;
+  // [picture] snapshot_every_frames: a picture snapshot every this many frames (0: none).
+  int64_t snapshotEveryFrames = kDefaultSnapshotEveryFrames;
 };
 
 common::Result<BrokerConfig> loadBrokerConfig(const std::string& path);
@@ -37,7 +40,10 @@ common::Result<BoardOptions> loadBoardOptions(const BrokerConfig& broker);
 // signature checks is the fastest setting measured (docs/performance.md).
 int defaultVerifyThreads();
 
-// The text of a new broker.toml (used by `samband-broker init`).
-std::string defaultBrokerConfigText(const std::string& listen, const std::string& boardListen);
+// The text of a new broker.toml (used by `samband-broker init`); `identity` and `database` as
+// written (relative ones resolve against the config's directory).
+std::string defaultBrokerConfigText(const std::string& listen, const std::string& boardListen,
+                                    const std::string& identity = "city.identity",
+                                    const std::string& database = "samband.db");
 
 }  // namespace samband::broker

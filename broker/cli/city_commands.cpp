@@ -1,14 +1,18 @@
 // CLI verbs for what the city sends: readiness checks and directives (see commands.h).
 #include <chrono>
+#include <ctime>
 #include <iostream>
 #include <sstream>
 #include <thread>
 
 #include "broker/city/directives.h"
 #include "broker/city/readiness.h"
+#include "broker/city/readiness_schedule.h"
 #include "broker/cli/broker_config.h"
 #include "broker/cli/commands.h"
+#include "broker/store/calendar_store.h"
 #include "broker/store/store.h"
+#include "common/calendar_config.h"
 #include "common/clock.h"
 #include "common/identity.h"
 #include "common/vocabulary.h"
@@ -110,11 +114,55 @@ int runReadinessRun(const std::string& configPath, const ReadinessRunOptions& o)
   return printReport(*ctx->store, *id, std::nullopt, o.format);
 }
 
+namespace {
+
+// `--date today` (the readiness timer): was today a day the schedule sends a check on? Asks the
+// scheduler's own rule at today's check time, with the calendar and level in force now.
+common::Result<bool> isCheckDayToday(CityContext& ctx, int64_t nowMs) {
+  const ReadinessSchedule& schedule = ctx.config.readiness;
+  const time_t now = static_cast<time_t>(nowMs / 1000);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  tm.tm_hour = schedule.minuteOfDay / 60;
+  tm.tm_min = schedule.minuteOfDay % 60;
+  tm.tm_sec = 30;
+  tm.tm_isdst = -1;
+  const int64_t checkTimeMs = static_cast<int64_t>(std::mktime(&tm)) * 1000;
+  auto calendar = schoolCalendarOf(*ctx.store, schedule.holidays);
+  if (!calendar) return calendar.error();
+  auto level = ctx.store->meta(kMetaLevel);
+  if (!level) return level.error();
+  const bool excuses = common::calendarExcusesSilence(level->value_or(""));
+  return dueDate(schedule, checkTimeMs, *calendar, excuses).has_value();
+}
+
+}  // namespace
+
 int runReadinessReport(const std::string& configPath, const std::optional<std::string>& checkId,
                        const std::optional<std::string>& date, const std::string& format) {
   auto ctx = openCity(configPath, false);
   if (!ctx) return fail(ctx.error().message);
-  return printReport(*ctx->store, checkId, date, format);
+  if (!date || *date != "today") return printReport(*ctx->store, checkId, date, format);
+  common::SystemClock clock;
+  const std::string today = localDate(clock.nowMs());
+  auto report = readinessReport(*ctx->store, checkId, today, clock.nowMs());
+  if (report || report.error().kind != common::ErrorKind::notFound) {
+    return printReport(*ctx->store, checkId, today, format);
+  }
+  auto checkDay = isCheckDayToday(*ctx, clock.nowMs());
+  if (!checkDay) return fail(checkDay.error().message, kExitFailure);
+  if (!*checkDay) {
+    std::cout << "No readiness check on " << today
+              << ": the schedule sends none today ([readiness] enabled, weekdays and skip, or "
+                 "no school at normal level).\n";
+    return kExitOk;
+  }
+  return fail("no readiness check was issued on " + today +
+                  ", a day the schedule sends one: is samband-broker serve running "
+                  "(systemctl status samband-broker)? Send one now with: samband-broker "
+                  "readiness run --config " +
+                  configPath + " --wait",
+              kExitReadinessProblem);
 }
 
 int runDirectiveSend(const std::string& configPath, const DirectiveSendOptions& o) {

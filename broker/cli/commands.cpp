@@ -19,6 +19,9 @@
 #include "broker/cli/broker_config.h"
 #include "broker/cli/city_writer.h"
 #include "broker/ingest/server.h"
+#include "broker/picture/as_of.h"
+#include "broker/picture/moment.h"
+#include "broker/picture/snapshotter.h"
 #include "broker/picture/view.h"
 #include "broker/store/roster_store.h"
 #include "broker/store/store.h"
@@ -26,11 +29,13 @@
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/enrollment.h"
+#include "common/file_owner.h"
 #include "common/identity.h"
 #include "common/ids.h"
 #include "common/limits.h"
 #include "common/log.h"
 #include "common/process.h"
+#include "common/service_notify.h"
 
 namespace samband::broker {
 
@@ -52,27 +57,42 @@ common::LogLevel parseLogLevel(const std::string& s) {
 
 int runInit(const InitOptions& o) {
   std::error_code ec;
-  std::filesystem::create_directories(o.dir, ec);
-  if (ec) return fail("cannot create directory " + o.dir + ": " + ec.message());
-  const std::string config = o.dir + "/broker.toml";
-  const std::string identity = o.dir + "/city.identity";
+  for (const auto& d : {o.dir, std::filesystem::path(o.config).parent_path().string()}) {
+    if (d.empty()) continue;
+    std::filesystem::create_directories(d, ec);
+    if (ec) return fail("cannot create directory " + d + ": " + ec.message());
+  }
+  // Packaged layout (--config /etc/samband/broker.toml): the config elsewhere, naming the
+  // identity and database in --dir by absolute paths; otherwise all of it in --dir.
+  const std::string config = o.config.empty() ? o.dir + "/broker.toml" : o.config;
+  const std::string dir = o.config.empty() ? o.dir : std::filesystem::absolute(o.dir).string();
+  const std::string identity = dir + "/city.identity";
+  const std::string database = dir + "/samband.db";
   struct stat st {};
   if (::stat(config.c_str(), &st) == 0 || ::stat(identity.c_str(), &st) == 0) {
-    return fail(o.dir +
-                " already holds a broker (broker.toml or city.identity); refusing to "
-                "overwrite it. Use another --dir");
+    return fail(config + " or " + identity +
+                " already exists; refusing to overwrite a broker. Use another --dir (and "
+                "--config), or move the old files away first");
   }
   auto city = common::Identity::generate(common::kCitySenderId);
   if (auto s = city->save(identity); !s) return fail(s.error().message);
-  if (auto s = city->publicPart().save(o.dir + "/city.pub"); !s) return fail(s.error().message);
-  if (auto s = common::writeFileAtomic(config, defaultBrokerConfigText(o.listen, o.boardListen));
+  if (auto s = city->publicPart().save(dir + "/city.pub"); !s) return fail(s.error().message);
+  const std::string configText =
+      o.config.empty() ? defaultBrokerConfigText(o.listen, o.boardListen)
+                       : defaultBrokerConfigText(o.listen, o.boardListen, identity, database);
+  if (auto s = common::writeFileAtomic(config, configText); !s) return fail(s.error().message);
+  {
+    auto store = Store::open(database, Store::Access::readWrite);
+    if (!store) return fail(store.error().message);
+  }
+  // Run as root for a packaged broker: what lands in the state directory is the service's.
+  if (auto s = common::adoptDirectoryOwner(
+          dir, {identity, dir + "/city.pub", database, database + "-wal", database + "-shm"});
       !s) {
     return fail(s.error().message);
   }
-  auto store = Store::open(o.dir + "/samband.db", Store::Access::readWrite);
-  if (!store) return fail(store.error().message);
-  std::cout << "Created " << config << ", " << identity << " (secret, mode 0600), " << o.dir
-            << "/city.pub (give this to every provider) and " << o.dir << "/samband.db.\n"
+  std::cout << "Created " << config << ", " << identity << " (secret, mode 0600), " << dir
+            << "/city.pub (give this to every provider) and " << database << ".\n"
             << "Next: samband-broker serve --config " << config << "\n";
   return kExitOk;
 }
@@ -124,8 +144,34 @@ int runServe(const std::string& configPath) {
   }
   Scheduler scheduler(cfg->databasePath, **city, clock, cfg->readiness);
   if (auto s = scheduler.start(); !s) return fail(s.error().message, kExitFailure);
+  Snapshotter snapshotter(cfg->databasePath, cfg->snapshotEveryFrames, clock);
+  if (auto s = snapshotter.start(); !s) return fail(s.error().message, kExitFailure);
+  // The main thread waits for a stop signal and, meanwhile, tells systemd's watchdog that the
+  // socket and commit threads still come round (Type=notify, WatchdogSec= in the unit).
+  common::ServiceNotifier notifier;
+  notifier.ready("listening on " + server.endpoint() + ", board on " + cfg->boardListen);
+  const int64_t every = notifier.keepAliveEveryMs(1000);
+  const int64_t maxSilenceMs = std::max<int64_t>(2000, notifier.watchdogIntervalMs() / 2);
   int sig = 0;
-  sigwait(&stopSignals, &sig);
+  bool stalled = false;
+  while (sig <= 0) {
+    const timespec wait{static_cast<time_t>(every / 1000),
+                        static_cast<long>(every % 1000) * 1000000};
+    sig = sigtimedwait(&stopSignals, nullptr, &wait);
+    const int64_t now = common::monotonicMs();
+    if (server.isResponsive(now, maxSilenceMs)) {
+      notifier.keepAlive(now);
+      stalled = false;
+    } else if (!stalled) {
+      stalled = true;
+      common::logError("broker", "the socket or commit thread has not come round for " +
+                                     std::to_string(maxSilenceMs / 1000) +
+                                     " s; the watchdog is not told it is alive, so systemd "
+                                     "restarts the broker if this lasts (WatchdogSec=)");
+    }
+  }
+  notifier.stopping();
+  snapshotter.stop();
   scheduler.stop();
   common::logInfo("broker", "stopping on signal " + std::to_string(sig));
   board.stop();
@@ -183,14 +229,27 @@ int runEnroll(const std::string& configPath, const std::vector<std::string>& req
   return status;
 }
 
-int runStatus(const std::string& configPath, bool json) {
+int runStatus(const std::string& configPath, bool json, const std::string& asOf) {
   auto cfg = loadBrokerConfig(configPath);
   if (!cfg) return fail(cfg.error().message);
   auto store = Store::open(cfg->databasePath, Store::Access::readOnly);
   if (!store) return fail(store.error().message);
   common::SystemClock clock;
   applyTimeZone(cfg->readiness.timeZone);  // school days are local dates
-  auto picture = currentPicture(**store, cfg->liveness, clock.nowMs(), cfg->holidays);
+  common::Result<nlohmann::json> picture = nlohmann::json();
+  if (asOf.empty()) {
+    picture = currentPicture(**store, cfg->liveness, clock.nowMs(), cfg->holidays);
+  } else {
+    auto moment = parseMoment(asOf, "--as-of");
+    if (!moment) return fail(moment.error().message);
+    auto past = pictureAsOf(**store, *moment, clock.nowMs());
+    if (!past) {
+      return fail("--as-of: " + past.error().message,
+                  past.error().kind == common::ErrorKind::invalidInput ? kExitUsage : kExitFailure);
+    }
+    picture =
+        currentPicture((*past)->store(), cfg->liveness, *moment, cfg->holidays, &(*past)->moment());
+  }
   if (!picture) return fail("cannot read the picture: " + picture.error().message, kExitFailure);
   if (json) {
     std::cout << picture->dump(2) << "\n";

@@ -16,6 +16,7 @@ inline constexpr int kExitReadinessProblem = 3;  // a provider is missing, late 
 
 struct InitOptions {
   std::string dir;
+  std::string config;  // where broker.toml goes; empty: DIR/broker.toml
   std::string listen = "tcp://127.0.0.1:7700";
   std::string boardListen = "127.0.0.1:8080";
 };
@@ -23,7 +24,9 @@ int runInit(const InitOptions& o);
 int runServe(const std::string& configPath);
 int runEnroll(const std::string& configPath, const std::vector<std::string>& requests,
               bool allowTransfer);
-int runStatus(const std::string& configPath, bool json);
+// The picture now, or with `asOf` (a moment as parseMoment() reads it) the picture as it was
+// then, rebuilt from the archive (docs/inquiry.md).
+int runStatus(const std::string& configPath, bool json, const std::string& asOf = "");
 // `cityKeysPath` (city.pub) may be empty: the key recorded in the database is used, and said.
 // Exit 0 only when every check holds.
 int runAudit(const std::string& configPath, bool json, const std::string& cityKeysPath = "",
@@ -93,6 +96,13 @@ struct DirectiveSendOptions {
 int runDirectiveSend(const std::string& configPath, const DirectiveSendOptions& options);
 int runDirectiveStatus(const std::string& configPath, const std::optional<std::string>& id,
                        bool json);
+
+// An inquiry (inquiry_commands.cpp, docs/inquiry.md). Export writes the folder for the period
+// from..to (moments as `status --as-of` reads them); exit 0 when written, 2 for a bad period or
+// folder. Verify checks a folder from its own files; exit 0 only when everything checks out.
+int runInquiryExport(const std::string& configPath, const std::string& from, const std::string& to,
+                     const std::string& out);
+int runInquiryVerify(const std::string& dir, bool json);
 
 // Offline transfer (import_command.cpp).
 // The CLI verb: prints the summary (text or JSON). Exit 0 when every envelope was accepted or a

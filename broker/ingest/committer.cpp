@@ -27,7 +27,9 @@ Committer::Committer(Store& store, const common::Clock& clock, Metrics& metrics,
       projection_(store, archive_),
       delivery_(store, clock),
       refusalLog_(refusalLog ? std::move(refusalLog)
-                             : [](const std::string& line) { common::logWarn("ingest", line); }) {
+                             : [](const std::string& line, const common::LogFields& fields) {
+                                 common::logWarn("ingest", line, fields);
+                               }) {
   if (city.identity != nullptr && city.checkpoints) {
     checkpointer_ = std::make_unique<Checkpointer>(store, *city.identity);
   }

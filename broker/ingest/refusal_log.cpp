@@ -11,6 +11,10 @@ std::string who(const std::string& provider) {
   return provider.empty() ? std::string("an unidentified peer") : "provider " + provider;
 }
 
+common::LogFields fieldsOf(const std::string& reason, const std::string& provider) {
+  return {provider == kOtherProviders ? std::string() : provider, reason};
+}
+
 std::string frames(int64_t n) { return std::to_string(n) + (n == 1 ? " frame" : " frames"); }
 
 }  // namespace
@@ -18,13 +22,14 @@ std::string frames(int64_t n) { return std::to_string(n) + (n == 1 ? " frame" : 
 RefusalLog::RefusalLog(Sink sink, int64_t intervalMs, int linesPerSecond)
     : sink_(std::move(sink)), intervalMs_(intervalMs), limiter_(linesPerSecond) {}
 
-void RefusalLog::write(const std::string& line, int64_t nowMs) {
+void RefusalLog::write(const std::string& line, const common::LogFields& fields, int64_t nowMs) {
   uint64_t suppressed = 0;
   if (!limiter_.allow(nowMs, &suppressed)) return;
   if (suppressed == 0) {
-    sink_(line);
+    sink_(line, fields);
   } else {
-    sink_(line + " (" + std::to_string(suppressed) + " refusal log lines suppressed before)");
+    sink_(line + " (" + std::to_string(suppressed) + " refusal log lines suppressed before)",
+          fields);
   }
 }
 
@@ -44,7 +49,7 @@ void RefusalLog::note(const std::string& reason, const std::string& provider, in
             (key.second == kOtherProviders ? key.second : who(provider)) + ": " + reason +
             " (repeats are counted, one line per " + std::to_string(intervalMs_ / 1000) +
             " s; totals: samband-broker status --json)",
-        nowMs);
+        fieldsOf(reason, key.second), nowMs);
 }
 
 void RefusalLog::flush(int64_t nowMs) {
@@ -62,7 +67,7 @@ void RefusalLog::flush(int64_t nowMs) {
     write("refused " + frames(w.pending) + " more from " +
               (provider == kOtherProviders ? provider : who(provider)) + ": " + it->first.first +
               " in the last " + std::to_string((nowMs - w.startMs) / 1000) + " s",
-          nowMs);
+          fieldsOf(it->first.first, provider), nowMs);
     w.startMs = nowMs;
     w.pending = 0;
     ++it;

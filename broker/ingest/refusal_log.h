@@ -16,7 +16,9 @@ namespace samband::broker {
 
 class RefusalLog {
  public:
-  using Sink = std::function<void(const std::string& line)>;
+  // `fields` carry the provider (unless unidentified or "other providers") and the reason, for
+  // the journal's SAMBAND_PROVIDER= and SAMBAND_REASON=.
+  using Sink = std::function<void(const std::string& line, const common::LogFields& fields)>;
 
   // `sink` receives each line (the broker passes a warning logger; tests collect them).
   // `intervalMs`: how often a pair that keeps being refused gets a line. At most
@@ -40,7 +42,7 @@ class RefusalLog {
     int64_t startMs = 0;
     int64_t pending = 0;  // refused since the last line for this pair
   };
-  void write(const std::string& line, int64_t nowMs);
+  void write(const std::string& line, const common::LogFields& fields, int64_t nowMs);
 
   Sink sink_;
   int64_t intervalMs_;

@@ -77,12 +77,19 @@ common::Status Server::start() {
     verifyQueues_.push_back(std::make_unique<WorkQueue<InboundFrame>>());
   }
   started_ = true;
+  socketBeatMs_ = common::monotonicMs();
+  commitBeatMs_ = common::monotonicMs();
   zapThread_ = std::thread([this, zap] { zapLoop(zap); });
   for (size_t i = 0; i < workers; ++i) verifyThreads_.emplace_back([this, i] { verifyLoop(i); });
   commitThread_ =
       std::thread([this, s = std::move(store).value()]() mutable { commitLoop(std::move(s)); });
   socketThread_ = std::thread([this, router] { socketLoop(router); });
   return {};
+}
+
+bool Server::isResponsive(int64_t monotonicNowMs, int64_t maxSilenceMs) const {
+  return started_ && monotonicNowMs - socketBeatMs_.load() <= maxSilenceMs &&
+         monotonicNowMs - commitBeatMs_.load() <= maxSilenceMs;
 }
 
 void Server::stop() {
@@ -197,6 +204,7 @@ void Server::commitLoop(std::unique_ptr<Store> store) {
   int64_t lastRefresh = common::monotonicMs();
   int64_t lastPush = 0;
   while (true) {
+    commitBeatMs_ = common::monotonicMs();
     batch.clear();
     bool open = commitQueue_.popBatch(batch, options_.batchMax, std::chrono::milliseconds(kPollMs));
     if (!batch.empty() && options_.batchDelayMs > 0 && batch.size() < options_.batchMax) {
@@ -240,6 +248,7 @@ void Server::socketLoop(std::shared_ptr<zmq::socket_t> router) {
   Burst burst;
   burst.toVerify.resize(verifyQueues_.size());
   while (!stopping_) {
+    socketBeatMs_ = common::monotonicMs();
     zmq::poll(items, 3, std::chrono::milliseconds(kPollMs));
     if (items[0].revents & ZMQ_POLLIN) {
       // Read a bounded burst so replies are not starved under load.

@@ -52,6 +52,10 @@ class Server {
   void stop();
   // The bound endpoint (useful with tcp://127.0.0.1:* in tests).
   std::string endpoint() const { return endpoint_; }
+  // True when the socket thread and the commit thread have both come round their loops within
+  // `maxSilenceMs` of `monotonicNowMs` (each does at least every 100 ms when idle). What
+  // `serve` asks before telling systemd's watchdog that the broker is alive. Any thread.
+  bool isResponsive(int64_t monotonicNowMs, int64_t maxSilenceMs) const;
 
  private:
   void socketLoop(std::shared_ptr<zmq::socket_t> router);
@@ -75,6 +79,8 @@ class Server {
   zmq::context_t context_;
   std::string endpoint_;
   std::atomic<bool> stopping_{false};
+  std::atomic<int64_t> socketBeatMs_{0};  // monotonic time of the last round of each loop
+  std::atomic<int64_t> commitBeatMs_{0};
   std::vector<std::unique_ptr<WorkQueue<InboundFrame>>> verifyQueues_;
   WorkQueue<WorkItem> commitQueue_;
   std::thread socketThread_;

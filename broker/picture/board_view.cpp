@@ -3,6 +3,7 @@
 #include "broker/picture/board_view.h"
 
 #include <algorithm>
+#include <climits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -60,7 +61,7 @@ std::string jsonText(const json& j) { return j.is_string() ? j.get<std::string>(
 
 common::Result<json> BoardView::picture() {
   PictureStore rows(store_);
-  auto current = currentPicture(store_, rules_.liveness, nowMs_, rules_.holidays);
+  auto current = currentPicture(store_, rules_.liveness, nowMs_, rules_.holidays, moment_);
   if (!current) return current.error();
   json p = std::move(*current);
   scope_.restrictPicture(p);
@@ -188,7 +189,9 @@ common::Result<json> BoardView::units(const UnitFilter& filter) {
       out.push_back(u);
     }
   }
-  return json{{"generated_at", p["generated_at"]}, {"units", out}};
+  json answer{{"generated_at", p["generated_at"]}, {"units", out}};
+  if (p.contains("as_of")) answer["as_of"] = p["as_of"];
+  return answer;
 }
 
 common::Result<json> BoardView::providers() {
@@ -208,7 +211,9 @@ common::Result<json> BoardView::providers() {
     item.erase("units");
     out.push_back(std::move(item));
   }
-  return json{{"generated_at", p["generated_at"]}, {"providers", out}};
+  json answer{{"generated_at", p["generated_at"]}, {"providers", out}};
+  if (p.contains("as_of")) answer["as_of"] = p["as_of"];
+  return answer;
 }
 
 common::Result<std::optional<json>> BoardView::provider(const std::string& id, int64_t before,
@@ -228,10 +233,13 @@ common::Result<std::optional<json>> BoardView::provider(const std::string& id, i
   std::set<std::string> visible;
   for (const auto& u : units) visible.insert(u["code"].get<std::string>());
 
-  PictureStore rows(store_);
+  // A past picture's history is the archive's, up to the moment's newest frame.
+  PictureStore rows(moment_ != nullptr && moment_->archive != nullptr ? *moment_->archive : store_);
+  const int64_t upTo = moment_ != nullptr ? moment_->lastFrameId : INT64_MAX;
+  if (moment_ != nullptr && (before <= 0 || before > upTo + 1)) before = upTo + 1;
   auto frames = rows.framesOf(id, before, limit);
   if (!frames) return frames.error();
-  auto total = rows.frameCountOf(id);
+  auto total = rows.frameCountOf(id, upTo);
   if (!total) return total.error();
   json items = json::array();
   int64_t last = 0;
@@ -267,11 +275,12 @@ common::Result<std::optional<json>> BoardView::provider(const std::string& id, i
     if (!older) return older.error();
     if (*older) next = last;
   }
-  return std::optional<json>(
-      json{{"generated_at", p["generated_at"]},
-           {"provider", found},
-           {"units", units},
-           {"history", {{"items", items}, {"total", *total}, {"next_before", next}}}});
+  json answer{{"generated_at", p["generated_at"]},
+              {"provider", found},
+              {"units", units},
+              {"history", {{"items", items}, {"total", *total}, {"next_before", next}}}};
+  if (p.contains("as_of")) answer["as_of"] = p["as_of"];
+  return std::optional<json>(std::move(answer));
 }
 
 common::Result<bool> BoardView::unitVisible(const std::string& code) {

@@ -13,6 +13,7 @@
 
 #include "broker/picture/district_scope.h"
 #include "broker/picture/liveness.h"
+#include "broker/picture/view.h"
 #include "broker/store/store.h"
 #include "common/result.h"
 #include "common/school_calendar.h"
@@ -47,8 +48,16 @@ inline constexpr const char* kNoDistrict = "-";
 // board_view_seats.cpp.
 class BoardView {
  public:
-  BoardView(Store& store, BoardViewRules rules, int64_t nowMs, DistrictScope scope = {})
-      : store_(store), rules_(rules), nowMs_(nowMs), scope_(std::move(scope)) {}
+  // With `moment` (must outlive the view), `store` is a picture rebuilt for that past moment
+  // (as_of.h): every answer is as of moment->asOfMs and says so ("as_of"), and a provider's
+  // history comes from moment->archive, up to the moment's newest frame.
+  BoardView(Store& store, BoardViewRules rules, int64_t nowMs, DistrictScope scope = {},
+            const PictureMoment* moment = nullptr)
+      : store_(store),
+        rules_(rules),
+        nowMs_(moment != nullptr ? moment->asOfMs : nowMs),
+        scope_(std::move(scope)),
+        moment_(moment) {}
 
   // currentPicture() plus: level, newest_report_at, summary, per-unit extras, exercise.
   common::Result<nlohmann::json> picture();
@@ -79,6 +88,7 @@ class BoardView {
   BoardViewRules rules_;
   int64_t nowMs_;
   DistrictScope scope_;
+  const PictureMoment* moment_;
 };
 
 // Marks (or unmarks) a unit as failing for what-if takeover planning. Changes no report.

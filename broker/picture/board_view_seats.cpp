@@ -148,13 +148,15 @@ common::Result<json> BoardView::capacity(const std::string& mode) {
   for (const auto& [name, table] : districts) {
     perDistrict.push_back({{"district", districtJson(name)}, {"rows", tableRows(table)}});
   }
-  return json{{"generated_at", common::formatRfc3339(nowMs_)},
+  json answer{{"generated_at", common::formatRfc3339(nowMs_)},
               {"mode", mode},
               {"report_old_after_s", rules_.reportOldAfterMs / 1000},
               {"age_counts", rule->schoolTime ? "school_time" : "all_time"},
               {"city", tableRows(city)},
               {"districts", perDistrict},
               {"excluded_units", excluded.size()}};
+  if (moment_ != nullptr) answer["as_of"] = common::formatRfc3339(moment_->asOfMs);
+  return answer;
 }
 
 common::Result<json> BoardView::seats(const SeatsFilter& filter) {
@@ -249,7 +251,7 @@ common::Result<json> BoardView::seats(const SeatsFilter& filter) {
   for (const auto& f : formNames) formOptions.push_back({{"form", f}, {"years", forms[f]}});
   json districtOptions = json::array();
   for (const auto& d : districts) districtOptions.push_back(districtJson(d));
-  return json{{"generated_at", common::formatRfc3339(nowMs_)},
+  json answer{{"generated_at", common::formatRfc3339(nowMs_)},
               {"mode", filter.mode},
               {"report_old_after_s", rules_.reportOldAfterMs / 1000},
               {"age_counts", rule->schoolTime ? "school_time" : "all_time"},
@@ -262,6 +264,8 @@ common::Result<json> BoardView::seats(const SeatsFilter& filter) {
               {"excluded_units", excluded.size()},
               {"forms", formOptions},
               {"districts", districtOptions}};
+  if (moment_ != nullptr) answer["as_of"] = common::formatRfc3339(moment_->asOfMs);
+  return answer;
 }
 
 common::Result<std::string> BoardView::seatsCsv(const SeatsFilter& filter, bool totals) {

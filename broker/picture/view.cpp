@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iomanip>
 #include <map>
 #include <sstream>
 
 #include "broker/picture/json_or_null.h"
 #include "broker/store/calendar_store.h"
+#include "broker/store/city_store.h"
 #include "broker/store/picture_store.h"
 #include "common/calendar_config.h"
 #include "common/clock.h"
@@ -28,6 +30,85 @@ json rfc3339(int64_t ms) { return common::formatRfc3339(ms); }
 json secondsOrNull(const std::optional<int64_t>& ms) {
   if (!ms) return nullptr;
   return static_cast<double>(*ms / 100) / 10.0;
+}
+
+// Readiness checks whose deadline is after `nowMs`, newest first, with who answered.
+common::Result<json> openChecks(Store& store, int64_t nowMs) {
+  CityStore city(store);
+  auto checks = city.checksOpenAt(nowMs);
+  if (!checks) return checks.error();
+  json out = json::array();
+  for (const auto& c : *checks) {
+    auto answers = city.recipientAnswers(c.id);
+    if (!answers) return answers.error();
+    json answered = json::array(), failed = json::array(), missing = json::array(),
+         unconfirmed = json::array();
+    for (const auto& a : *answers) {
+      if (!a.receivedAt || *a.receivedAt > nowMs) {
+        missing.push_back(a.provider);
+        continue;
+      }
+      answered.push_back(a.provider);
+      auto results = json::parse(a.results, nullptr, false);
+      bool anyFailed = false;
+      if (results.is_array()) {
+        for (const auto& r : results) {
+          if (r.is_object() && r.value("passed", true) == false) anyFailed = true;
+        }
+      }
+      if (anyFailed) failed.push_back(a.provider);
+      if (c.requireConfirmation && !a.confirmedAt) unconfirmed.push_back(a.provider);
+    }
+    out.push_back({{"id", c.id},
+                   {"mode", c.mode},
+                   {"issued_at", rfc3339(c.issuedAt)},
+                   {"deadline", rfc3339(c.deadline)},
+                   {"require_confirmation", c.requireConfirmation},
+                   {"recipients", answers->size()},
+                   {"answered", answered},
+                   {"failed_self_tests", failed},
+                   {"not_confirmed", unconfirmed},
+                   {"missing", missing}});
+  }
+  return out;
+}
+
+// Directives not yet expired at `nowMs`, newest first, with their delivery and
+// acknowledgement.
+common::Result<json> openDirectives(Store& store, int64_t nowMs) {
+  auto rows = CityStore(store).directivesInForceAt(nowMs);
+  if (!rows) return rows.error();
+  json out = json::array();
+  for (const auto& d : *rows) {
+    json notDelivered = json::array(), notAcknowledged = json::array();
+    int64_t delivered = 0, acknowledged = 0;
+    for (const auto& r : d.recipients) {
+      if (r.deliveredAt) {
+        delivered++;
+      } else {
+        notDelivered.push_back(r.provider);
+      }
+      if (r.acknowledgedAt) {
+        acknowledged++;
+      } else if (d.requireAck) {
+        notAcknowledged.push_back(r.provider);
+      }
+    }
+    out.push_back({{"id", d.id},
+                   {"number", d.number},
+                   {"mode", d.mode},
+                   {"level", d.level},
+                   {"text", d.text},
+                   {"issued_at", rfc3339(d.issuedAt)},
+                   {"expires_at", rfc3339(d.expiresAt)},
+                   {"require_ack", d.requireAck},
+                   {"recipients", d.recipients.size()},
+                   {"delivered", delivered},
+                   {"acknowledged", acknowledged},
+                   {"not_delivered", notDelivered},
+                   {"not_acknowledged", notAcknowledged}});
+  }
+  return out;
 }
 
 }  // namespace
@@ -50,7 +131,9 @@ common::Result<ReportAge> reportAgeRule(Store& store,
 }
 
 common::Result<json> currentPicture(Store& store, const LivenessRules& rules, int64_t nowMs,
-                                    const std::vector<common::HolidayRange>& holidays) {
+                                    const std::vector<common::HolidayRange>& holidays,
+                                    const PictureMoment* moment) {
+  if (moment != nullptr) nowMs = moment->asOfMs;
   PictureStore rows(store);
   auto providerRows = rows.providers();
   if (!providerRows) return providerRows.error();
@@ -64,9 +147,16 @@ common::Result<json> currentPicture(Store& store, const LivenessRules& rules, in
   if (!frames) return frames.error();
   auto age = reportAgeRule(store, holidays);
   if (!age) return age.error();
+  auto level = store.meta("level");
+  if (!level) return level.error();
+  auto checks = openChecks(store, nowMs);
+  if (!checks) return checks.error();
+  auto directives = openDirectives(store, nowMs);
+  if (!directives) return directives.error();
 
   json picture;
   picture["generated_at"] = common::formatRfc3339(nowMs);
+  if (moment != nullptr) picture["as_of"] = common::formatRfc3339(moment->asOfMs);
   picture["age_counts"] = age->schoolTime ? "school_time" : "all_time";
   std::map<std::string, json> providers;
   for (const auto& row : *providerRows) {
@@ -145,14 +235,28 @@ common::Result<json> currentPicture(Store& store, const LivenessRules& rules, in
     rejected[common::rejectReasonName(static_cast<common::RejectReason>(r))] = 0;
   }
   for (const auto& [reason, n] : *counts) rejected[reason] = n;
+  if (moment != nullptr) {
+    // Refusals are counted, never archived: the archive cannot say how many there were.
+    for (auto& [reason, n] : rejected.items()) n = nullptr;
+  }
   picture["rejected"] = std::move(rejected);
-  picture["frames"] = *frames;
+  picture["frames"] = moment != nullptr ? moment->frames : *frames;
+  picture["level"] = level->value_or("normal");
+  picture["open_checks"] = std::move(*checks);
+  picture["open_directives"] = std::move(*directives);
   return picture;
 }
 
 std::string pictureText(const json& picture) {
   std::ostringstream out;
-  out << "Samband status at " << picture["generated_at"].get<std::string>() << "\n";
+  if (picture.contains("as_of")) {
+    out << "Samband status AS OF " << picture["as_of"].get<std::string>()
+        << " (rebuilt from the archive; liveness from archived frames only)\n";
+  } else {
+    out << "Samband status at " << picture["generated_at"].get<std::string>() << "\n";
+  }
+  if (picture.contains("level"))
+    out << "City readiness level: " << picture["level"].get<std::string>() << "\n";
   std::map<std::string, int> states;
   for (const auto& p : picture["providers"]) {
     out << "\n"
@@ -178,20 +282,48 @@ std::string pictureText(const json& picture) {
       if (!u["pupils_present"].is_null()) out << "  pupils " << u["pupils_present"];
       if (!u["staff_available"].is_null()) out << "  staff " << u["staff_available"];
       if (!u["reported_at"].is_null()) out << "  at " << u["reported_at"].get<std::string>();
+      if (u["age_school_hours"].is_number()) {
+        // The age the board judges "old" by: school time while the calendar excuses silence.
+        std::ostringstream hours;
+        hours << std::fixed << std::setprecision(1) << u["age_school_hours"].get<double>();
+        out << "  age " << hours.str() << " h"
+            << (picture.value("age_counts", "") == "school_time" ? " of school time" : "");
+      }
       out << "\n";
     }
   }
   out << "\nUnits by state:";
   for (const auto& [s, n] : states) out << "  " << s << " " << n;
+  for (const auto& c : picture.value("open_checks", json::array())) {
+    out << "\nOpen readiness check " << c["id"].get<std::string>() << " ("
+        << c["mode"].get<std::string>() << ", deadline " << c["deadline"].get<std::string>()
+        << "): answered " << c["answered"].size() << "/" << c["recipients"]
+        << ", failed self-tests " << c["failed_self_tests"].size() << ", missing "
+        << c["missing"].size();
+  }
+  for (const auto& d : picture.value("open_directives", json::array())) {
+    out << "\nDirective " << d["id"].get<std::string>() << " (" << d["mode"].get<std::string>()
+        << ", level " << d["level"].get<std::string>() << ", until "
+        << d["expires_at"].get<std::string>() << "): delivered " << d["delivered"] << "/"
+        << d["recipients"];
+    if (d["require_ack"].get<bool>())
+      out << ", acknowledged " << d["acknowledged"] << "/" << d["recipients"];
+  }
   out << "\nFrames archived: " << picture["frames"] << "\nRefused:";
-  bool any = false;
+  bool any = false, unknown = false;
   for (const auto& [reason, n] : picture["rejected"].items()) {
-    if (n.get<int64_t>() > 0) {
+    if (n.is_null()) {
+      unknown = true;
+    } else if (n.get<int64_t>() > 0) {
       out << "  " << reason << " " << n;
       any = true;
     }
   }
-  if (!any) out << " none";
+  if (unknown) {
+    out << " not known (refusals are counted, not archived)";
+  } else if (!any) {
+    out << " none";
+  }
   out << "\n";
   return out.str();
 }

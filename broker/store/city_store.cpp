@@ -224,6 +224,58 @@ common::Result<std::vector<ReadinessCheckRow>> CityStore::checksNewestFirst(
   }
 }
 
+common::Result<std::vector<ReadinessCheckRow>> CityStore::checksOpenAt(int64_t atMs) {
+  try {
+    SQLite::Statement q(store_.db(),
+                        "SELECT id, issued_at, deadline, mode, require_confirmation, "
+                        "scheduled_for, frame_id FROM readiness_checks WHERE deadline > ? AND "
+                        "issued_at <= ? ORDER BY issued_at DESC");
+    q.bind(1, atMs);
+    q.bind(2, atMs);
+    std::vector<ReadinessCheckRow> out;
+    while (q.executeStep()) {
+      ReadinessCheckRow c;
+      c.id = q.getColumn(0).getString();
+      c.issuedAt = q.getColumn(1).getInt64();
+      c.deadline = q.getColumn(2).getInt64();
+      c.mode = q.getColumn(3).getString();
+      c.requireConfirmation = q.getColumn(4).getInt() != 0;
+      c.scheduledFor = columns::optionalText(q.getColumn(5));
+      c.frameId = columns::optionalInt(q.getColumn(6)).value_or(0);
+      out.push_back(std::move(c));
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return columns::failure(e);
+  }
+}
+
+common::Result<std::vector<RecipientAnswer>> CityStore::recipientAnswers(
+    const std::string& checkId) {
+  try {
+    SQLite::Statement p(store_.db(),
+                        "SELECT r.provider_id, coalesce(pr.name, r.provider_id), a.received_at, "
+                        "a.results, a.confirmed_at FROM readiness_recipients r "
+                        "LEFT JOIN providers pr ON pr.id=r.provider_id "
+                        "LEFT JOIN readiness_answers a ON a.check_id=r.check_id AND "
+                        "a.provider_id=r.provider_id WHERE r.check_id=? ORDER BY r.provider_id");
+    p.bind(1, checkId);
+    std::vector<RecipientAnswer> out;
+    while (p.executeStep()) {
+      RecipientAnswer r;
+      r.provider = p.getColumn(0).getString();
+      r.name = p.getColumn(1).getString();
+      r.receivedAt = columns::optionalInt(p.getColumn(2));
+      if (r.receivedAt) r.results = p.getColumn(3).getString();
+      r.confirmedAt = columns::optionalInt(p.getColumn(4));
+      out.push_back(std::move(r));
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return columns::failure(e);
+  }
+}
+
 common::Result<std::vector<RecipientAnswer>> CityStore::answersTo(const std::string& checkId,
                                                                   const std::string& mode) {
   try {
@@ -375,6 +427,27 @@ common::Status CityStore::recordDirectiveAck(const std::string& provider,
     return columns::failure(e);
   }
   return {};
+}
+
+common::Result<std::vector<DirectiveRow>> CityStore::directivesInForceAt(int64_t atMs) {
+  std::vector<DirectiveRow> out;
+  try {
+    SQLite::Statement q(store_.db(),
+                        "SELECT id FROM directives WHERE expires_at > ? AND issued_at <= ? "
+                        "ORDER BY number DESC");
+    q.bind(1, atMs);
+    q.bind(2, atMs);
+    std::vector<std::string> ids;
+    while (q.executeStep()) ids.push_back(q.getColumn(0).getString());
+    for (const auto& id : ids) {
+      auto one = directives(id);
+      if (!one) return one.error();
+      for (auto& d : *one) out.push_back(std::move(d));
+    }
+  } catch (const std::exception& e) {
+    return columns::failure(e);
+  }
+  return out;
 }
 
 common::Result<std::vector<DirectiveRow>> CityStore::directives(

@@ -121,6 +121,10 @@ class CityStore {
   // 30 checks in `mode`.
   common::Result<std::vector<RecipientAnswer>> answersTo(const std::string& checkId,
                                                          const std::string& mode);
+  // Checks issued at or before `atMs` whose deadline is after it, newest first.
+  common::Result<std::vector<ReadinessCheckRow>> checksOpenAt(int64_t atMs);
+  // The check's recipients by provider id with their answers (no record over recent checks).
+  common::Result<std::vector<RecipientAnswer>> recipientAnswers(const std::string& checkId);
   // Ids of checks whose deadline is at or before `nowMs` and that have no summary yet.
   common::Result<std::vector<std::string>> checksDueForClosing(int64_t nowMs);
   common::Status closeCheck(const std::string& id, int64_t atMs, const std::string& summary);
@@ -137,6 +141,8 @@ class CityStore {
   // implies delivery); times already set are kept.
   common::Status recordDirectiveAck(const std::string& provider, const std::string& directiveId,
                                     bool acknowledged, int64_t atMs);
+  // Directives issued at or before `atMs` that expire after it, newest first, with recipients.
+  common::Result<std::vector<DirectiveRow>> directivesInForceAt(int64_t atMs);
   // Directives newest first with their recipients: only `id` when given, otherwise all.
   common::Result<std::vector<DirectiveRow>> directives(const std::optional<std::string>& id);
 

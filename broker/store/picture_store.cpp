@@ -265,10 +265,11 @@ Result<std::vector<FrameRow>> PictureStore::framesOf(const std::string& sender, 
   return out;
 }
 
-Result<int64_t> PictureStore::frameCountOf(const std::string& sender) {
+Result<int64_t> PictureStore::frameCountOf(const std::string& sender, int64_t upTo) {
   try {
-    SQLite::Statement q(store_.db(), "SELECT count(*) FROM frames WHERE sender=?");
+    SQLite::Statement q(store_.db(), "SELECT count(*) FROM frames WHERE sender=? AND id<=?");
     q.bind(1, sender);
+    q.bind(2, upTo);
     return count(q);
   } catch (const std::exception& e) {
     return columns::failure(e);

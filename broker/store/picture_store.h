@@ -3,6 +3,7 @@
 // gauges, as plain rows. broker/picture/ turns them into the JSON and CSV people read.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -131,7 +132,8 @@ class PictureStore {
   // `sender`'s frames below id `before` (0: from the newest), newest first, at most `limit`.
   common::Result<std::vector<FrameRow>> framesOf(const std::string& sender, int64_t before,
                                                  int limit);
-  common::Result<int64_t> frameCountOf(const std::string& sender);
+  // `sender`'s frames with id <= `upTo`.
+  common::Result<int64_t> frameCountOf(const std::string& sender, int64_t upTo = INT64_MAX);
   common::Result<bool> hasFramesBelow(const std::string& sender, int64_t id);
 
   // SQLite's data_version: changes when another connection commits.

@@ -263,7 +263,21 @@ CREATE TABLE user_districts (
 );
 ALTER TABLE users ADD COLUMN password_changed_at INTEGER;
 )sql",
-    // 9: takeover planning from what the city knows (issue 12). A closed unit's last closed day
+    // 9: snapshots of the picture rebuilt from the archive (issue 13, `status --as-of`): each is
+    // the replay database (broker/picture/archive_replay.h) after the frames up to frame_id, as
+    // an SQLite image. Derived data: dropping every row loses speed, never history.
+    R"sql(
+CREATE TABLE picture_snapshots (
+  frame_id INTEGER PRIMARY KEY,      -- the newest frame it includes
+  frames INTEGER NOT NULL,           -- how many frames it includes
+  received_up_to INTEGER NOT NULL,   -- the latest received_at among them
+  format INTEGER NOT NULL,           -- the replay's format; snapshots of another are ignored
+  made_at INTEGER NOT NULL,
+  image BLOB NOT NULL
+);
+CREATE INDEX picture_snapshots_received ON picture_snapshots(received_up_to, frame_id);
+)sql",
+    // 10: takeover planning from what the city knows (issue 12). A closed unit's last closed day
     // ("YYYY-MM-DD", '' = not given); capacity figures imported from the city's registers (per
     // unit, form and year, the newest import; the planner takes the newer of it and the unit's
     // own report); each provider's duty contact as the city keeps it (never sent by an agent).

@@ -3,7 +3,10 @@
 #include "broker/store/store.h"
 
 #include <SQLiteCpp/Statement.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
+
+#include <cstring>
 
 namespace samband::broker {
 
@@ -53,6 +56,65 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, Access acces
     return common::unavailable("cannot open database " + path + ": " + e.what());
   }
   return store;
+}
+
+Result<std::unique_ptr<Store>> Store::openMemory() {
+  std::unique_ptr<Store> store(new Store());
+  store->path_ = ":memory:";
+  try {
+    store->db_ = std::make_unique<SQLite::Database>(":memory:", kReadWrite, 5000);
+    // Small pages: most of the schema's tables stay empty in a replay, and its image is stored
+    // once per snapshot.
+    store->db_->exec("PRAGMA page_size=1024");
+    store->db_->exec("PRAGMA foreign_keys=ON");
+    if (Status s = migrateSchema(*store->db_); !s) {
+      return common::unavailable("cannot make an in-memory database: " + s.error().message);
+    }
+  } catch (const SQLite::Exception& e) {
+    return common::unavailable(std::string("cannot make an in-memory database: ") + e.what());
+  }
+  return store;
+}
+
+Result<std::unique_ptr<Store>> Store::fromImage(const common::Bytes& image) {
+  std::unique_ptr<Store> store(new Store());
+  store->path_ = ":memory:";
+  try {
+    store->db_ = std::make_unique<SQLite::Database>(":memory:", kReadWrite, 5000);
+    auto* copy = static_cast<unsigned char*>(sqlite3_malloc64(image.size()));
+    if (copy == nullptr) return common::unavailable("out of memory loading a database image");
+    std::memcpy(copy, image.data(), image.size());
+    // SQLite owns `copy` from here on, also when the call fails.
+    const int rc = sqlite3_deserialize(
+        store->db_->getHandle(), "main", copy, static_cast<sqlite3_int64>(image.size()),
+        static_cast<sqlite3_int64>(image.size()),
+        SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE);
+    if (rc != SQLITE_OK) {
+      return invalidInput(std::string("not a database image: ") + sqlite3_errstr(rc));
+    }
+    const int version = schemaVersion(*store->db_);
+    if (version != kSchemaVersion) {
+      return invalidInput("a database image of schema version " + std::to_string(version) +
+                          ", not " + std::to_string(kSchemaVersion));
+    }
+  } catch (const SQLite::Exception& e) {
+    return invalidInput(std::string("not a database image: ") + e.what());
+  }
+  return store;
+}
+
+Result<common::Bytes> Store::image() {
+  try {
+    db_->exec("VACUUM");
+    sqlite3_int64 size = 0;
+    unsigned char* data = sqlite3_serialize(db_->getHandle(), "main", &size, 0);
+    if (data == nullptr) return common::unavailable("cannot serialise the database");
+    common::Bytes out(data, data + size);
+    sqlite3_free(data);
+    return out;
+  } catch (const SQLite::Exception& e) {
+    return common::unavailable(std::string("cannot serialise the database: ") + e.what());
+  }
 }
 
 Result<std::optional<std::string>> Store::meta(const std::string& key) {

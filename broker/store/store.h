@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "broker/store/schema.h"
+#include "common/bytes.h"
 #include "common/result.h"
 
 namespace samband::broker {
@@ -28,6 +29,16 @@ class Store {
   // Opens (and for readWrite creates and migrates) the database at `path`. readOnly refuses a
   // file that does not exist, naming the init command.
   static common::Result<std::unique_ptr<Store>> open(const std::string& path, Access access);
+
+  // A private in-memory database with the current schema (nothing shared, gone when closed).
+  // Errors: unavailable.
+  static common::Result<std::unique_ptr<Store>> openMemory();
+  // An in-memory database made from `image` (what image() returned). The image's schema must be
+  // the current one. Errors: invalidInput (not an image of this schema version), unavailable.
+  static common::Result<std::unique_ptr<Store>> fromImage(const common::Bytes& image);
+  // The whole database as bytes (SQLite's serialization of "main"), compacted first; meant for
+  // in-memory stores. Errors: unavailable.
+  common::Result<common::Bytes> image();
 
   // The connection, for the typed stores in broker/store/ only (nothing outside this folder
   // holds SQL). Only the thread that opened the store may use it.

@@ -61,18 +61,24 @@ ALLOWED = {
     "broker/planning": ["schemas", "common"],
     "broker/city": ["schemas", "common", "broker/store"],
     "broker/accounts": ["schemas", "common", "broker/store", "web"],
-    "broker/picture": ["schemas", "common", "broker/store", "broker/planning"],
+    # The picture at a past moment replays readiness answers and directive acknowledgements
+    # through the city's own calls (issue 13).
+    "broker/picture": ["schemas", "common", "broker/store", "broker/city", "broker/planning"],
     "broker/ingest": ["schemas", "common", "broker/store", "broker/city", "broker/metrics"],
     "broker/audit": ["schemas", "common", "broker/store", "broker/city"],
+    # The export an inquiry checks without the broker (issue 13): reads the archive and renders
+    # the past pictures.
+    "broker/inquiry": ["schemas", "common", "broker/store", "broker/city", "broker/picture",
+                       "broker/planning"],
     "broker/board": ["schemas", "common", "broker/store", "broker/picture", "broker/city",
                      "broker/planning", "broker/accounts", "broker/metrics", "web"],
     "broker/cli": ["schemas", "common", "web", "broker/store", "broker/metrics",
                    "broker/planning", "broker/city", "broker/accounts", "broker/picture",
-                   "broker/ingest", "broker/audit", "broker/board"],
+                   "broker/ingest", "broker/audit", "broker/inquiry", "broker/board"],
     # broker/main.cpp wires everything.
     "broker": ["schemas", "common", "web", "broker/store", "broker/metrics", "broker/planning",
                "broker/city", "broker/accounts", "broker/picture", "broker/ingest",
-               "broker/audit", "broker/board", "broker/cli"],
+               "broker/audit", "broker/inquiry", "broker/board", "broker/cli"],
 }
 # Modules that may include anything in the repository.
 ANYTHING = {"bench", "tests/integration"}

@@ -406,8 +406,9 @@ TEST_F(CommitterTest, MeasuresEachProvidersClockOffsetFromItsNewestHeartbeat) {
 
 TEST_F(CommitterTest, LogsRefusalsByReasonAndProviderWithoutDetails) {
   std::vector<std::string> lines;
-  committer_ = std::make_unique<Committer>(*store_, clock_, metrics_, CommitterCity{},
-                                           [&](const std::string& l) { lines.push_back(l); });
+  committer_ = std::make_unique<Committer>(
+      *store_, clock_, metrics_, CommitterCity{},
+      [&](const std::string& l, const common::LogFields&) { lines.push_back(l); });
   auto hb = alphaChain_.heartbeat(kNow + 100, 1);
   applyOne(hb.envelope, *alpha_);
   for (int i = 0; i < 5; ++i) applyOne(hb.envelope, *alpha_);

@@ -15,7 +15,12 @@ constexpr int64_t kNow = 1764067580123;
 class RefusalLogTest : public ::testing::Test {
  protected:
   std::vector<std::string> lines_;
-  RefusalLog log_{[this](const std::string& l) { lines_.push_back(l); }, 10'000, 20};
+  std::vector<common::LogFields> fields_;
+  RefusalLog log_{[this](const std::string& l, const common::LogFields& f) {
+                    lines_.push_back(l);
+                    fields_.push_back(f);
+                  },
+                  10'000, 20};
 };
 
 TEST_F(RefusalLogTest, ABurstWritesOneLineAtOnceAndItsCountAfterTheInterval) {
@@ -41,6 +46,20 @@ TEST_F(RefusalLogTest, EachReasonAndProviderHasItsOwnLine) {
   log_.note("malformed", "", kNow);
   ASSERT_EQ(lines_.size(), 4u);
   EXPECT_NE(lines_[3].find("an unidentified peer: malformed"), std::string::npos) << lines_[3];
+}
+
+TEST_F(RefusalLogTest, LinesCarryTheProviderAndTheReasonAsJournalFields) {
+  log_.note("clock_skew", "556677-0001", kNow);
+  log_.note("malformed", "", kNow);
+  log_.note("clock_skew", "556677-0001", kNow + 1);
+  log_.flush(kNow + 10'000);
+  ASSERT_EQ(fields_.size(), 3u);
+  EXPECT_EQ(fields_[0].provider, "556677-0001");
+  EXPECT_EQ(fields_[0].reason, "clock_skew");
+  EXPECT_EQ(fields_[1].provider, "") << "an unidentified peer names no provider";
+  EXPECT_EQ(fields_[1].reason, "malformed");
+  EXPECT_EQ(fields_[2].provider, "556677-0001") << "the count line carries them too";
+  EXPECT_EQ(fields_[2].reason, "clock_skew");
 }
 
 TEST_F(RefusalLogTest, ManyClaimedSendersAreBoundedAndTheLinesRateLimited) {

@@ -285,5 +285,34 @@ TEST_F(ViewTest, TextRenderingNamesProvidersAndRefusals) {
   EXPECT_NE(text.find("bad_signature 4"), std::string::npos) << text;
 }
 
+TEST_F(ViewTest, TextRenderingGivesEachReportsAgeInTheTimeTheBoardJudgesBy) {
+  json picture = {
+      {"generated_at", "2027-02-15T07:00:00Z"},
+      {"age_counts", "school_time"},
+      {"frames", 1},
+      {"rejected", json::object()},
+      {"providers",
+       {{{"id", "556677-0001"},
+         {"name", "Exempel"},
+         {"liveness", "live"},
+         {"last_seen", "2027-02-15T06:59:00Z"},
+         {"last_seq", 1},
+         {"continuity", "ok"},
+         {"clock_offset_s", nullptr},
+         {"units",
+          {{{"code", "10000001"},
+            {"operational", "normal"},
+            {"pupils_present", nullptr},
+            {"staff_available", nullptr},
+            {"reported_at", "2027-02-12T14:00:00Z"},
+            {"age_school_hours", 17.0}}}}}}}};
+  std::string text = pictureText(picture);
+  EXPECT_NE(text.find("age 17.0 h of school time"), std::string::npos) << text;
+  picture["age_counts"] = "all_time";
+  picture["providers"][0]["units"][0]["age_school_hours"] = 65.0;
+  text = pictureText(picture);
+  EXPECT_NE(text.find("age 65.0 h\n"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace samband::broker

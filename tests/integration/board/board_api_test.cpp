@@ -391,3 +391,65 @@ TEST_F(BoardFixture, UnreadableTlsFilesAreAClearStartupError) {
 
 }  // namespace
 }  // namespace samband::broker::testing
+
+namespace samband::broker::testing {
+namespace {
+
+// `?as_of=` on the picture's read endpoints: the picture as it was, rebuilt from the archive,
+// marked with "as_of"; the live answer is unchanged without it.
+TEST_F(BoardFixture, ReadEndpointsAnswerForAPastMomentWithAsOf) {
+  report("12345678", "closed", "Vattenläcka");
+  const int64_t closedAt = clock_.nowMs();
+  clock_.advanceMs(60'000);
+  report("12345678", "normal", "Öppet igen");
+  clock_.advanceMs(60'000);
+  const std::string then = common::formatRfc3339(closedAt + 30'000);
+  auto who = login(kViewer);
+  auto unitIn = [](const json& units, const std::string& code) {
+    for (const auto& u : units) {
+      if (u["code"] == code) return u;
+    }
+    return json();
+  };
+
+  json live = getJson(client(), "/api/units", as(who));
+  EXPECT_FALSE(live.contains("as_of"));
+  EXPECT_EQ(unitIn(live["units"], "12345678")["operational"], "normal");
+
+  json past = getJson(client(), "/api/units?as_of=" + then, as(who));
+  EXPECT_EQ(past["as_of"], then);
+  EXPECT_EQ(past["generated_at"], then);
+  json unit = unitIn(past["units"], "12345678");
+  EXPECT_EQ(unit["operational"], "closed");
+  EXPECT_EQ(unit["note"], "Vattenläcka");
+  EXPECT_EQ(unit["age_s"], 30);
+  EXPECT_EQ(unit["name"], unitIn(live["units"], "12345678")["name"]) << "labels from the roster";
+
+  json picture = getJson(client(), "/api/picture?as_of=" + then, as(who));
+  EXPECT_EQ(picture["as_of"], then);
+  EXPECT_EQ(picture["summary"]["units"]["closed"], 1);
+  EXPECT_EQ(picture["frames"], 1);
+  EXPECT_TRUE(picture["rejected"]["bad_signature"].is_null());
+  json history = getJson(client(), "/api/providers/556677-8899?as_of=" + then, as(who));
+  EXPECT_EQ(history["history"]["total"], 1);
+  EXPECT_EQ(history["history"]["items"][0]["payload"]["note"], "Vattenläcka");
+  EXPECT_EQ(getJson(client(), "/api/capacity?as_of=" + then, as(who))["as_of"], then);
+  EXPECT_EQ(getJson(client(), "/api/providers?as_of=" + then, as(who))["as_of"], then);
+
+  auto csv = client().Get(("/api/export.csv?as_of=" + then).c_str(), as(who));
+  ASSERT_TRUE(csv);
+  EXPECT_EQ(csv->status, 200);
+  EXPECT_NE(csv->body.find("Vattenläcka"), std::string::npos);
+  EXPECT_EQ(csv->body.find("Öppet igen"), std::string::npos);
+  EXPECT_NE(csv->get_header_value("Content-Disposition").find("-as-of"), std::string::npos);
+
+  const std::vector<std::string> refused{"yesterday", common::formatRfc3339(closedAt - 1),
+                                         common::formatRfc3339(clock_.nowMs() + 1)};
+  for (const auto& bad : refused) {
+    auto r = client().Get(("/api/units?as_of=" + bad).c_str(), as(who));
+    EXPECT_EQ(errorOf(r, 400), "invalid_input") << bad;
+  }
+}
+
+}  // namespace
+}  // namespace samband::broker::testing
