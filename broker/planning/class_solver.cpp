@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <deque>
 #include <limits>
 #include <map>
@@ -564,6 +563,8 @@ class ClassSolver {
       ps.supply = sources_[i].supply;
       ps.placeAll = !shortPart;
       ps.maxPieces = capPieces && !shortPart ? sources_[i].fewest : -1;
+      // Valid cuts: a group placed whole needs its fewest receivers, a short receiver a sender.
+      ps.minPieces = !shortPart && piece.ownsSource(i) ? sources_[i].fewest : 0;
       p.sources.push_back(ps);
     }
     for (int r : piece.receivers) {
@@ -572,6 +573,7 @@ class ClassSolver {
       pr.seats = receivers_[r].seats;
       pr.fill = shortPart;
       pr.maxPieces = capPieces && shortPart ? 1 : -1;
+      pr.minPieces = shortPart && piece.ownsReceiver(r) ? 1 : 0;
       p.receivers.push_back(pr);
     }
     for (const PartArc* a : piece.arcs) {
@@ -645,11 +647,6 @@ class ClassSolver {
                      PartOutcome& outcome) {
     PieceProblem problem = problemOf(piece, shortPart, false);
     problem.objective = PieceProblem::Objective::kPieces;
-    if (std::getenv("SAMBAND_MIP_TRACE")) {
-      std::fprintf(stderr, "outright %s: sources %zu receivers %zu arcs %zu bound %ld\n",
-                   shortPart ? "short" : "ample", piece.sources.size(), piece.receivers.size(),
-                   piece.arcs.size(), static_cast<long>(structural));
-    }
     const std::vector<int> start = currentFlow(piece);
     ++report_.integerPrograms;
     const PieceSolution fewest = solvePieceProblem(problem, request_.deadline, &start);
@@ -728,15 +725,6 @@ class ClassSolver {
       const Coupling coupling = reduce(keep, everything ? Wide(-1) : gap);
       const std::vector<Piece> pieces =
           connect(sources, arcs, keep, coupling.sources, coupling.receivers);
-      if (std::getenv("SAMBAND_MIP_TRACE")) {
-        std::size_t kept = 0, coupledS = 0, coupledR = 0, conf = 0, biggest = 0;
-        for (char k : keep) kept += k;
-        for (int i : sources) coupledS += coupling.sources[i];
-        for (char c : coupling.receivers) coupledR += c;
-        for (const Piece& piece : pieces) if (conflicted(piece, keep)) { ++conf; biggest = std::max(biggest, piece.arcs.size()); }
-        std::fprintf(stderr, "%s round %d gap %ld: sources %zu arcs %zu kept %zu coupledS %zu coupledR %zu pieces %zu conflicted %zu biggest %zu\n",
-                     shortPart ? "short" : "ample", round, (long)gap, sources.size(), arcs.size(), kept, coupledS, coupledR, pieces.size(), conf, biggest);
-      }
       std::vector<int> stuck;  // sources of pieces with no plan at the structural bound
       for (const Piece& piece : pieces) {
         if (!conflicted(piece, keep)) continue;
@@ -751,7 +739,6 @@ class ClassSolver {
         apply(piece, solution.flow, sources);
       }
       const Wide excess = Wide(metresOf(sources)) - lower;
-      if (std::getenv("SAMBAND_MIP_TRACE")) std::fprintf(stderr, "  excess %ld stuck %zu\n", (long)excess, stuck.size());
       // Without a gap (`everything`) the reductions hold for every plan; with one they hold only
       // for plans within it, so a plan beyond it, or a piece without a plan, proves nothing.
       if (stuck.empty() && (everything || excess <= gap)) return outcome;

@@ -8,8 +8,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <exception>
 #include <mutex>
 #include <string>
@@ -71,10 +69,6 @@ MipResult solveMip(const MipModel& model, std::chrono::steady_clock::time_point 
       if (model.integer[c]) solver.setInteger(c);
     }
 
-    if (const char* dump = std::getenv("SAMBAND_MIP_DUMP"); dump && columns > 500) {
-      static int counter = 0;
-      solver.writeMps((std::string(dump) + std::to_string(counter++)).c_str());
-    }
     std::lock_guard<std::mutex> lock(cbcMutex());
     // Most of the planner's programs are all but solved by their LP and cuts, where CBC's
     // primal heuristics cost more than the search: a first run without them and with few
@@ -121,13 +115,6 @@ MipResult solveMip(const MipModel& model, std::chrono::steady_clock::time_point 
         result.status = MipResult::Status::kInfeasible;
       } else if (best) {
         result.status = MipResult::Status::kFeasible;
-      }
-      if (std::getenv("SAMBAND_MIP_TRACE")) {
-        std::fprintf(stderr, "mip%s cols %d rows %d nodes %d status %d/%d %.3fs\n",
-                     quick ? " quick" : "", columns, model.rowCount(), cbc.getNodeCount(),
-                     cbc.isProvenOptimal(), cbc.isProvenInfeasible(),
-                     seconds - std::chrono::duration<double>(
-                                   deadline - std::chrono::steady_clock::now()).count());
       }
       if (result.status == MipResult::Status::kOptimal ||
           result.status == MipResult::Status::kInfeasible) {

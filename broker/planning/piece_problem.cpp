@@ -48,11 +48,13 @@ bool isFeasible(const PieceProblem& problem, const std::vector<int>& flow) {
     const PieceProblem::Source& s = problem.sources[i];
     if (sent[i] > s.supply || (s.placeAll && sent[i] != s.supply)) return false;
     if (s.maxPieces >= 0 && sourcePieces[i] > s.maxPieces) return false;
+    if (sourcePieces[i] < s.minPieces) return false;
   }
   for (std::size_t j = 0; j < problem.receivers.size(); ++j) {
     const PieceProblem::Receiver& r = problem.receivers[j];
     if (received[j] > r.seats || (r.fill && received[j] != r.seats)) return false;
     if (r.maxPieces >= 0 && receiverPieces[j] > r.maxPieces) return false;
+    if (receiverPieces[j] < r.minPieces) return false;
   }
   if (problem.placed >= 0 && placed != problem.placed) return false;
   if (problem.maxPieces >= 0 && pieces > problem.maxPieces) return false;
@@ -183,12 +185,16 @@ PieceSolution solvePieceProblem(const PieceProblem& problem,
   for (std::size_t i = 0; i < problem.sources.size(); ++i) {
     const PieceProblem::Source& s = problem.sources[i];
     rowOver(ofSource[i], xs, s.placeAll ? s.supply : -inf, s.supply);
-    if (s.maxPieces >= 0) rowOver(ofSource[i], ys, -inf, s.maxPieces);
+    if (s.maxPieces >= 0 || s.minPieces > 0) {
+      rowOver(ofSource[i], ys, s.minPieces, s.maxPieces >= 0 ? s.maxPieces : inf);
+    }
   }
   for (std::size_t j = 0; j < problem.receivers.size(); ++j) {
     const PieceProblem::Receiver& r = problem.receivers[j];
     rowOver(ofReceiver[j], xs, r.fill ? r.seats : -inf, r.seats);
-    if (r.maxPieces >= 0) rowOver(ofReceiver[j], ys, -inf, r.maxPieces);
+    if (r.maxPieces >= 0 || r.minPieces > 0) {
+      rowOver(ofReceiver[j], ys, r.minPieces, r.maxPieces >= 0 ? r.maxPieces : inf);
+    }
   }
   std::vector<int> all(arcs);
   for (std::size_t a = 0; a < arcs; ++a) all[a] = static_cast<int>(a);

@@ -17,11 +17,13 @@ struct PieceProblem {
     int supply = 0;
     bool placeAll = false;  // every pupil must be placed (else at most `supply`)
     int maxPieces = -1;     // at most this many receivers; -1 = no limit
+    int minPieces = 0;      // at least this many receivers: a cut the other rows imply
   };
   struct Receiver {
     int seats = 0;
     bool fill = false;   // every seat must be taken (else at most `seats`)
     int maxPieces = -1;  // at most this many sending groups; -1 = no limit
+    int minPieces = 0;   // at least this many sending groups: a cut the other rows imply
   };
   struct Arc {
     int source = 0;

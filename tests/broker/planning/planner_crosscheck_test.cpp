@@ -5,8 +5,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
-#include <cstdlib>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -295,16 +293,6 @@ TEST(PlannerCrossCheck, MatchesAWeightedIntegerProgramOnSmallInstances) {
     const bool lumpy = round % 3 == 2;
     const Instance t =
         randomInstance(rng, 8 + static_cast<int>(rng() % 10), 14, lumpy ? 3 : 7, 2, lumpy);
-    if (std::getenv("ONLY_ROUND") && round != std::atoi(std::getenv("ONLY_ROUND"))) continue;
-    if (std::getenv("ONLY_ROUND")) {
-      for (const Unit& u : t.input.units) std::fprintf(stderr, "unit %s %.5f %.5f\n", u.code.c_str(), u.position->lat, u.position->lon);
-      for (const Cohort& c : t.input.cohorts) std::fprintf(stderr, "cohort %s %s %d %d %d\n", c.unitCode.c_str(), c.key.form.c_str(), c.enrolled, c.seatsNow, c.seatsWithin72h);
-      for (auto& f : t.scope.failing) std::fprintf(stderr, "failing %s\n", f.c_str());
-      for (auto& f : t.scope.notReceiving) std::fprintf(stderr, "closed %s\n", f.c_str());
-      std::fprintf(stderr, "maxKm %.1f fill %.2f horizon %d\n", t.options.maxKm, t.options.fill, (int)t.options.horizon);
-      const Plan p = planOf(t);
-      for (auto& pl : p.placements) std::fprintf(stderr, "place %s -> %s %s %d %.3f\n", pl.fromUnit.c_str(), pl.toUnit.c_str(), pl.form.c_str(), pl.pupils, pl.km);
-    }
     Value best;
     for (const ClassCase& k : classesOf(t)) {
       const Value v = weightedProgram(k);

@@ -444,7 +444,7 @@ TEST_F(BoardCity, ContingencyRanksEveryProviderAndDistrictAndIsComputedOncePerIn
   const std::string computed = c["computed_at"];
   clock_.advanceMs(60'000);
   EXPECT_EQ(get(who, "/api/contingency")["computed_at"], computed);
-  capacity("12345678", "grundskola", 1, 20, 27, 27);  // 95 % of 27: room for 25
+  capacity("12345678", "grundskola", 1, 20, 27, 27);  // 95% headroom: 25 usable seats
   json again = get(who, "/api/contingency");
   EXPECT_NE(again["computed_at"], computed);
   const json* lonn = providerRow(again["rows"], "id", kOtherProvider);
