@@ -276,7 +276,7 @@ std::string pictureText(const json& picture) {
     for (const auto& u : p["units"]) {
       states[u["operational"].get<std::string>()]++;
       out << "  " << u["code"].get<std::string>() << "  " << u["operational"].get<std::string>();
-      if (u["closed_until"].is_string()) {
+      if (u.contains("closed_until") && u["closed_until"].is_string()) {
         out << " until " << u["closed_until"].get<std::string>();
       }
       if (!u["pupils_present"].is_null()) out << "  pupils " << u["pupils_present"];
