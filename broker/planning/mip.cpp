@@ -71,8 +71,9 @@ MipResult solveMip(const MipModel& model, std::chrono::steady_clock::time_point 
 
     std::lock_guard<std::mutex> lock(cbcMutex());
     // Most of the planner's programs are all but solved by their LP and cuts, where CBC's
-    // primal heuristics cost more than the search: a first run without them and with few
-    // nodes settles those four times faster; the rest get a second run with everything.
+    // primal heuristics and preprocessing cost more than the search: a first run without them
+    // and with few nodes settles those several times faster (docs/decisions/0007-cbc.md);
+    // the rest get a second run with everything.
     for (const bool quick : {true, false}) {
       const double seconds =
           std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count();
@@ -91,7 +92,9 @@ MipResult solveMip(const MipModel& model, std::chrono::steady_clock::time_point 
                                     "-sec", secondsText.c_str(), "-ratioGap", "0",
                                     "-allowableGap", "1e-7"};
       if (quick) {
-        for (const char* arg : {"-heuristicsOnOff", "off", "-maxNodes", "200"}) argv.push_back(arg);
+        for (const char* arg : {"-heuristicsOnOff", "off", "-preprocess", "off", "-maxNodes", "200"}) {
+          argv.push_back(arg);
+        }
       }
       if (cutoff) {
         argv.push_back("-cutoff");

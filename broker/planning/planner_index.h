@@ -3,6 +3,7 @@
 // a GeoIndex of the slots that offer seats. Built once per Planner, read-only afterwards. Pure.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <memory>
 #include <string>

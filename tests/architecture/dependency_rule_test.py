@@ -11,7 +11,7 @@ Three rules, each violation printed as `file:line: message`, exit status 1 if an
   1. Every `#include "x/y.h"` runs along an arrow of ALLOWED (schemas <- common <- {broker/*,
      agent <- tools}; inside the broker the subsystem order). Tests under tests/X may use X, what
      X may use, and tests/support.
-  2. Third-party headers that pin a tier (SQLite, ZeroMQ, HTTP, LEMON) appear only where
+  2. Third-party headers that pin a tier (SQLite, ZeroMQ, HTTP, LEMON, CBC) appear only where
      EXTERNAL allows them; e.g. planning stays pure.
   3. The broker's SQL lives in broker/store/: outside it, no string literal starting with a SQL
      verb, no SQLite::Statement / SQLite::Transaction / .exec( / execAndGet, no SQLite header.
@@ -92,6 +92,7 @@ EXTERNAL = {
     "SQLiteCpp/": ["broker/store"],
     "sqlite3.h": ["broker/store"],
     "lemon/": ["broker/planning"],
+    "coin/": ["broker/planning"],
     "httplib.h": ["web", "agent", "broker/board", "broker/cli", "broker"],
     "zmq.hpp": ["broker/ingest", "broker/cli", "broker"],
     "zmq_addon.hpp": ["broker/ingest", "broker/cli", "broker"],
