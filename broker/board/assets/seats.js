@@ -46,9 +46,9 @@ function renderFilters(s) {
     (d) => (d === NO_DISTRICT ? t('noDistrict') : d));
   const q = query();
   const sep = q ? '&' : '?';
-  $('seats-csv').href = '/api/seats.csv' + q;
-  $('seats-totals-csv').href = '/api/seats.csv' + q + sep + 'totals=1';
-  $('seats-excel').href = '/api/seats.csv' + q + sep + 'excel=1';
+  $('seats-csv').href = withAsOf('/api/seats.csv' + q);
+  $('seats-totals-csv').href = withAsOf('/api/seats.csv' + q + sep + 'totals=1');
+  $('seats-excel').href = withAsOf('/api/seats.csv' + q + sep + 'excel=1');
 }
 
 function ageCell(u) {
