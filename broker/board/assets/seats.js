@@ -6,7 +6,7 @@ import { t } from './i18n.js';
 import { state } from './state.js';
 import { $, el, icon, simpleTable } from './dom.js';
 import { ageNow, classLabel, fmtAge, fmtTime, formName } from './format.js';
-import { api } from './api.js';
+import { api, withAsOf } from './api.js';
 import { oldNote } from './capacity.js';
 
 const NO_DISTRICT = '-';  // the API's district filter for units without one
