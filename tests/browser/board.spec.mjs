@@ -271,6 +271,8 @@ async function main() {
     check((await page.textContent('#live-state')).includes('Historik') && await page.$eval('#live-banner', (b) => b.hidden),
       'the badge says Historik, not Live, and no "not live" alarm shows');
     check((await page.getAttribute('#export-csv', 'href')).includes('as_of='), 'the CSV export asks for the same moment');
+    check(await page.$$eval(`${details(UNIT_A)} .c-whatif button`, (b) => b.length) === 0,
+      'no what-if button on a past picture (marks are the present\'s planning)');
     const historyLayout = await page.evaluate(layoutProblems);
     check(historyLayout.problems.length === 0, 'the history banner and control fit 1920×1080: ' + historyLayout.problems.join(' | '));
     await page.screenshot({ path: path.join(SHOTS, 'board-history.png') });
