@@ -6,7 +6,7 @@ import { t } from './i18n.js';
 import { state } from './state.js';
 import { $, el, icon, simpleTable } from './dom.js';
 import { ageNow, classLabel, fmtAge, fmtTime, formName } from './format.js';
-import { api } from './api.js';
+import { api, withAsOf } from './api.js';
 import { oldNote } from './capacity.js';
 
 const NO_DISTRICT = '-';  // the API's district filter for units without one
@@ -46,9 +46,9 @@ function renderFilters(s) {
     (d) => (d === NO_DISTRICT ? t('noDistrict') : d));
   const q = query();
   const sep = q ? '&' : '?';
-  $('seats-csv').href = '/api/seats.csv' + q;
-  $('seats-totals-csv').href = '/api/seats.csv' + q + sep + 'totals=1';
-  $('seats-excel').href = '/api/seats.csv' + q + sep + 'excel=1';
+  $('seats-csv').href = withAsOf('/api/seats.csv' + q);
+  $('seats-totals-csv').href = withAsOf('/api/seats.csv' + q + sep + 'totals=1');
+  $('seats-excel').href = withAsOf('/api/seats.csv' + q + sep + 'excel=1');
 }
 
 function ageCell(u) {

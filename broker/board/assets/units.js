@@ -163,7 +163,8 @@ function detailsRow(u, span) {
   box.append(item('colCare', el('span', { text: t('care_' + careWord(u.critical_care)) + ' · ' + t('support_' + careWord(u.special_support)) })));
   if (u.valid_until) box.append(item('colValidUntil', el('span', { text: fmtTime(u.valid_until) })));
   if (u.reported_at) box.append(item('colReported', el('span', { text: fmtTime(u.reported_at) })));
-  if (state.session && state.session.role === 'operator') {
+  // What-if marks are the present's planning, not part of a past picture (api.md): no button in history.
+  if (state.session && state.session.role === 'operator' && !state.asOf) {
     const w = el('div', { cls: 'detail whatif c-whatif' }, el('span', { cls: 'detail-label', text: t('colWhatIf') }));
     if (u.whatif_failing) w.append(el('span', { cls: 'whatif-on', text: t('whatIfOn') }), ' ');
     const b = el('button', { text: u.whatif_failing ? t('whatIfUnmark') : t('whatIfMark'), attrs: { type: 'button' } });
