@@ -101,8 +101,8 @@ struct CountFlags {
 
 struct TextFlags {
   std::string operational, reason, expectedReopen, criticalCare, specialSupport, electricity,
-      heating, water, food, it, telephony, note, validUntil, continuity, continuityFrom,
-      continuityNote;
+      heating, water, food, it, telephony, note, validUntil, closedUntil, continuity,
+      continuityFrom, continuityNote;
 };
 
 int runInit(const InitRequest& request) {
@@ -418,12 +418,17 @@ int runAgentCli(int argc, char** argv) {
   auto* oValid = reportCmd->add_option("--valid-until", text.validUntil,
                                        "YYYY-MM-DD or RFC 3339 time; default: until the next "
                                        "report");
+  auto* oClosedUntil = reportCmd->add_option(
+      "--closed-until", text.closedUntil,
+      "YYYY-MM-DD: the last day a closed unit stays closed (with --operational closed)");
   reportCmd->add_flag("--clear-reason", report.clearReason, "Empty the reason carried forward");
   reportCmd->add_flag("--clear-note", report.clearNote, "Empty the note carried forward");
   reportCmd->add_flag("--clear-expected-reopen", report.clearExpectedReopen,
                       "Drop the expected reopening carried forward");
   reportCmd->add_flag("--clear-valid-until", report.clearValidUntil,
                       "Drop the valid-until time carried forward");
+  reportCmd->add_flag("--clear-closed-until", report.clearClosedUntil,
+                      "Drop the closed-until date carried forward");
   reportCmd->add_option("--capacity", report.capacity,
                         "FORM:YEAR:ENROLLED:NOW:72H, e.g. grundskola:4:52:3:6 (repeatable; "
                         "replaces that form and year, keeps the others)");
@@ -576,6 +581,7 @@ int runAgentCli(int argc, char** argv) {
       report.telephony = given(oTelephony, text.telephony);
       report.note = given(oNote, text.note);
       report.validUntil = given(oValid, text.validUntil);
+      report.closedUntil = given(oClosedUntil, text.closedUntil);
       report.continuity = given(oContinuity, text.continuity);
       report.continuityFrom = given(oContinuityFrom, text.continuityFrom);
       report.continuityNote = given(oContinuityNote, text.continuityNote);

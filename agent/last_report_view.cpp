@@ -44,6 +44,7 @@ json statusJson(const common::UnitStatusMsg& s, int64_t sentAt) {
               {"note", s.note},
               {"expected_reopen", timeOrNull(s.expectedReopen)},
               {"valid_until", timeOrNull(s.validUntil)},
+              {"closed_until", s.closedUntil.empty() ? json(nullptr) : json(s.closedUntil)},
               {"reported_at", timeOrNull(sentAt)}};
 }
 
@@ -52,10 +53,10 @@ json toJson(const std::string& unit, const std::string& mode, const LastReport& 
   if (last.status) {
     j.update(statusJson(*last.status, last.statusSentAt));
   } else {
-    for (const char* key :
-         {"operational", "reason", "pupils_present", "pupils_enrolled", "staff_available",
-          "staff_total", "critical_care", "special_support", "electricity", "backup_hours",
-          "resources", "food_days", "note", "expected_reopen", "valid_until", "reported_at"}) {
+    for (const char* key : {"operational", "reason", "pupils_present", "pupils_enrolled",
+                            "staff_available", "staff_total", "critical_care", "special_support",
+                            "electricity", "backup_hours", "resources", "food_days", "note",
+                            "expected_reopen", "valid_until", "closed_until", "reported_at"}) {
       j[key] = nullptr;
     }
   }
@@ -105,7 +106,8 @@ std::string lastReportText(const std::string& unit, const std::string& mode,
     for (const auto& [name, value] : j["resources"].items()) {
       out << "    " << name << ": " << shown(value) << "\n";
     }
-    for (const char* key : {"food_days", "note", "expected_reopen", "valid_until"}) {
+    for (const char* key :
+         {"food_days", "note", "expected_reopen", "valid_until", "closed_until"}) {
       out << "    " << key << ": " << shown(j[key]) << "\n";
     }
   }

@@ -175,6 +175,8 @@ common::Result<ReportRequest> parseReportJson(std::string_view body) {
       s = clearableText(v, key, &r.expectedReopen, &r.clearExpectedReopen);
     } else if (key == "valid_until") {
       s = clearableText(v, key, &r.validUntil, &r.clearValidUntil);
+    } else if (key == "closed_until") {
+      s = clearableText(v, key, &r.closedUntil, &r.clearClosedUntil);
     } else if (key == "pupils_enrolled") {
       s = count(v, key, &r.pupilsEnrolled);
     } else if (key == "pupils_present") {

@@ -7,6 +7,7 @@
 
 #include "agent/time_input.h"
 #include "common/codec.h"
+#include "common/school_calendar.h"
 #include "common/vocabulary.h"
 
 namespace samband::agent {
@@ -103,7 +104,8 @@ bool hasStatusField(const ReportRequest& r) {
   return r.reason || r.expectedReopen || r.pupilsEnrolled || r.pupilsPresent || r.staffTotal ||
          r.staffAvailable || r.criticalCare || r.specialSupport || r.electricity || r.backupHours ||
          r.heating || r.water || r.food || r.it || r.telephony || r.foodDays || r.validUntil ||
-         r.clearReason || r.clearNote || r.clearExpectedReopen || r.clearValidUntil;
+         r.closedUntil || r.clearReason || r.clearNote || r.clearExpectedReopen ||
+         r.clearValidUntil || r.clearClosedUntil;
 }
 
 constexpr const char* kSupplies = "ok, degraded, down, unknown";
@@ -229,6 +231,35 @@ Result<std::vector<OutboxDraft>> buildReportDrafts(const ReportRequest& r,
                                     "(valid until the next report)");
       }
       s.validUntil = *t;
+    }
+    // closed_until belongs to a closed unit and names a day not yet over (local calendar).
+    const common::CivilDate today = common::localDateOf(nowMs);
+    if (r.clearClosedUntil) s.closedUntil.clear();
+    if (!s.closedUntil.empty()) {
+      auto carried = common::parseCivilDate(s.closedUntil, "closed_until");
+      if (!carried || *carried < today || s.operational != common::OperationalState::CLOSED) {
+        s.closedUntil.clear();
+      }
+    }
+    if (r.closedUntil) {
+      auto day = common::parseCivilDate(*r.closedUntil, "--closed-until");
+      if (!day) return day.error();
+      if (*day < today) {
+        return common::invalidInput("--closed-until '" + *r.closedUntil +
+                                    "' is in the past; give the last day the unit stays closed "
+                                    "(today or later), or leave it out");
+      }
+      if (day->year > 2199) {
+        return common::invalidInput("--closed-until '" + *r.closedUntil +
+                                    "' is too far ahead; give the last day the unit stays closed");
+      }
+      if (s.operational != common::OperationalState::CLOSED) {
+        return common::invalidInput(
+            "--closed-until is for a closed unit: give --operational "
+            "closed with it (the unit's status is " +
+            std::string(common::operationalName(s.operational)) + ")");
+      }
+      s.closedUntil = common::formatCivilDate(*day);
     }
     auto count = [](const std::optional<int64_t>& v, int32_t* out) {
       if (v) *out = *v == kUnknownCount ? int32_t{-1} : static_cast<int32_t>(*v);

@@ -42,11 +42,15 @@ struct ReportRequest {
   std::optional<int64_t> foodDays;
   std::optional<std::string> note;
   std::optional<std::string> validUntil;
+  // The last day a closed unit stays closed, YYYY-MM-DD (today or later; needs the status to be
+  // closed). Carried forward while the unit stays closed and the day has not passed.
+  std::optional<std::string> closedUntil;
   // Reset a carried-forward text or time to empty (--clear-reason and the like).
   bool clearReason = false;
   bool clearNote = false;
   bool clearExpectedReopen = false;
   bool clearValidUntil = false;
+  bool clearClosedUntil = false;
   // Capacity entries "FORM:YEAR:ENROLLED:NOW:72H".
   std::vector<std::string> capacity;
   // Provider continuity.
@@ -57,7 +61,8 @@ struct ReportRequest {
 
 // Builds the drafts, in the order unit status, capacity, continuity. `last` is the unit's last
 // report in the request's mode: a unit status starts from its status (a valid_until already past
-// is dropped) and changes only the fields given; a capacity replaces only the (form, year) rows
+// is dropped, and a closed_until once the unit is no longer closed or the day has passed) and
+// changes only the fields given; a capacity replaces only the (form, year) rows
 // given and keeps the others. Without a last status, --operational is required. Errors are
 // invalidInput with one sentence that names the flag and the accepted values.
 common::Result<std::vector<OutboxDraft>> buildReportDrafts(const ReportRequest& request,

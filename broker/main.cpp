@@ -137,6 +137,43 @@ int main(int argc, char** argv) {
   auto* contingencyCmd =
       planCmd->add_subcommand("contingency", "Every provider and every district failing alone");
   addPlanOptions(contingencyCmd);
+  for (auto* cmd : {takeoverCmd, contingencyCmd}) {
+    cmd->add_option("--fill", plan.fill,
+                    "Use at most this share of a class's free seats (default 0.95)");
+    cmd->add_flag("--include-reduced", plan.includeReduced,
+                  "Let units on reduced operation receive pupils too");
+    cmd->add_flag("--include-closed", plan.includeClosed,
+                  "Also plan closed units not known to stay closed beyond the horizon");
+  }
+
+  std::string capacityFile;
+  auto* capacityCmd =
+      app.add_subcommand("capacity", "Capacity figures from the city's registers (CSV)");
+  capacityCmd->require_subcommand(1);
+  auto* capacityImport = capacityCmd->add_subcommand(
+      "import", "Load enrolment and free seats per unit, form and year from a CSV file");
+  capacityImport->add_option("--config", config, "Path to broker.toml")->required();
+  capacityImport->add_option("file", capacityFile, "Capacity CSV (see docs/planning.md)")
+      ->required();
+  auto* capacityExport = capacityCmd->add_subcommand(
+      "export", "Write the newest figure of every unit, form and year as CSV");
+  capacityExport->add_option("--config", config, "Path to broker.toml")->required();
+  capacityExport->add_option("--out", capacityFile, "Output file (default: standard output)");
+
+  std::string contactProvider, contactText;
+  auto* contactCmd = app.add_subcommand(
+      "contact", "Providers' duty contacts, as the city keeps them (shown on takeover plans)");
+  contactCmd->require_subcommand(1);
+  auto* contactSet = contactCmd->add_subcommand("set", "Set (or clear) a provider's duty contact");
+  contactSet->add_option("--config", config, "Path to broker.toml")->required();
+  contactSet->add_option("--provider", contactProvider, "Organisation number")->required();
+  contactSet
+      ->add_option("--text", contactText,
+                   "Who to call, e.g. \"IT-jour 08-123 456 78\"; empty clears it")
+      ->required();
+  auto* contactList = contactCmd->add_subcommand("list", "List every provider's duty contact");
+  contactList->add_option("--config", config, "Path to broker.toml")->required();
+  contactList->add_flag("--json", json, "Print JSON");
 
   std::string userName, userRole;
   std::vector<std::string> userDistricts;
@@ -268,5 +305,9 @@ int main(int argc, char** argv) {
   if (*rosterExport) return runRosterExport(config, rosterFile);
   if (*takeoverCmd) return runPlanTakeover(config, plan);
   if (*contingencyCmd) return runPlanContingency(config, plan);
+  if (*capacityImport) return runCapacityImport(config, capacityFile);
+  if (*capacityExport) return runCapacityExport(config, capacityFile);
+  if (*contactSet) return runContactSet(config, contactProvider, contactText);
+  if (*contactList) return runContactList(config, json);
   return kExitUsage;
 }

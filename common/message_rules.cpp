@@ -8,6 +8,7 @@
 #include "common/ids.h"
 #include "common/limits.h"
 #include "common/personal_number.h"
+#include "common/school_calendar.h"
 #include "common/text_rules.h"
 
 namespace samband::common {
@@ -17,6 +18,13 @@ namespace {
 template <typename E>
 bool enumInRange(E value, E max) {
   return static_cast<uint16_t>(value) <= static_cast<uint16_t>(max);
+}
+
+// "YYYY-MM-DD", a real date in a range a school closure can name.
+bool isPlausibleDate(const std::string& text) {
+  if (text.size() != 10) return false;
+  auto d = parseCivilDate(text, "date");
+  return d.ok() && d->year >= 2000 && d->year <= 2199;
 }
 
 // Collects the first validation problem; later checks are skipped once one is found.
@@ -57,6 +65,8 @@ void checkStatus(Checker& c, const UnitStatusMsg& s) {
   c.range(s.foodDays, -1, 3650, "unit_status.foodDays out of range");
   c.text(s.note, kMaxNoteText, "unit_status.note too long or not clean UTF-8");
   c.range(s.validUntil, 0, INT64_MAX, "unit_status.validUntil");
+  c.require(s.closedUntil.empty() || isPlausibleDate(s.closedUntil),
+            "unit_status.closedUntil must be empty or a date YYYY-MM-DD");
 }
 
 void checkPayload(Checker& c, const Payload& p) {

@@ -53,6 +53,7 @@ struct UnitStatusMsg {
   int32_t foodDays = -1;
   std::string note;
   int64_t validUntil = 0;
+  std::string closedUntil;  // "YYYY-MM-DD", last day closed (included); empty = not given
 };
 
 struct CapacityEntryMsg {

@@ -174,4 +174,8 @@ int64_t localUtcOffsetMs(int64_t epochMs) {
   return static_cast<int64_t>(local.tm_gmtoff) * 1000;
 }
 
+CivilDate localDateOf(int64_t epochMs) {
+  return civilFromDays(floorDiv(epochMs + localUtcOffsetMs(epochMs), 86'400'000));
+}
+
 }  // namespace samband::common

@@ -75,5 +75,7 @@ class SchoolCalendar {
 
 // The process's local UTC offset at `epochMs` (from TZ / /etc/localtime, like localtime_r).
 int64_t localUtcOffsetMs(int64_t epochMs);
+// The process's local calendar date at `epochMs`.
+CivilDate localDateOf(int64_t epochMs);
 
 }  // namespace samband::common

@@ -32,6 +32,7 @@ UnitStatusMsg readStatus(wire::UnitStatus::Reader r) {
   s.foodDays = r.getFoodDays();
   s.note = readText(r.getNote());
   s.validUntil = r.getValidUntil();
+  s.closedUntil = readText(r.getClosedUntil());
   return s;
 }
 
@@ -56,6 +57,8 @@ void writeStatus(wire::UnitStatus::Builder b, const UnitStatusMsg& s) {
   b.setFoodDays(s.foodDays);
   b.setNote(s.note);
   b.setValidUntil(s.validUntil);
+  // Left unset when empty, so a report without it is byte-identical to one from before the field.
+  if (!s.closedUntil.empty()) b.setClosedUntil(s.closedUntil);
 }
 
 }  // namespace

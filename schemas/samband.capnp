@@ -121,6 +121,10 @@ struct UnitStatus {
   foodDays @17 :Int32 = -1;          # days of food in stock; -1 = not given
   note @18 :Text;                    # short free text
   validUntil @19 :Int64;             # ms since epoch; 0 = until the next report
+  closedUntil @20 :Text;
+  # The last day the unit stays closed, "YYYY-MM-DD" in the city's local calendar (included:
+  # it opens again the day after); "" = not given. Set only with operational = closed. Takeover
+  # planning plans a closed unit only when this lies beyond its horizon (docs/planning.md).
 }
 
 enum SchoolForm {

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/school_calendar.h"
+
 namespace samband::tools {
 
 namespace {
@@ -94,6 +96,12 @@ common::UnitStatusMsg ReportModel::status(size_t u, int64_t nowMs) const {
   m.telephony = s.telephony;
   m.foodDays = s.foodDays;
   m.note = s.note;
+  // A closure with an expected reopening names its last closed day, as a school would.
+  if (s.operational == OperationalState::CLOSED && s.expectedReopen > nowMs) {
+    const int64_t lastDay = common::daysFromCivil(common::localDateOf(s.expectedReopen)) - 1;
+    m.closedUntil = common::formatCivilDate(common::civilFromDays(
+        std::max(lastDay, common::daysFromCivil(common::localDateOf(nowMs)))));
+  }
   // A report is trusted for a working day; during a crisis only for two hours.
   m.validUntil = nowMs + (isAffected(u) ? 2 * kHourMs : 12 * kHourMs);
   return m;

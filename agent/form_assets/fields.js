@@ -18,6 +18,7 @@ const SECTIONS = [
     { key: 'reason', kind: 'text', max: 200, wide: true },
     { key: 'expected_reopen', kind: 'date' },
     { key: 'valid_until', kind: 'date' },
+    { key: 'closed_until', kind: 'date' },
   ] },
   { title: 'secPupils', fields: [
     { key: 'pupils_enrolled', kind: 'count' }, { key: 'pupils_present', kind: 'count' },

@@ -62,7 +62,36 @@ common::Result<PlanOptions> planOptions(const httplib::Request& req) {
     }
     o.maxKm = km;
   }
+  if (req.has_param("fill")) {
+    const std::string text = req.get_param_value("fill");
+    double fill = 0;
+    size_t used = 0;
+    try {
+      fill = std::stod(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != text.size() || !std::isfinite(fill) || fill <= 0 || fill > 1) {
+      return common::invalidInput(
+          "fill must be a share above 0 and at most 1 (0.95: use at most 95% of free seats)");
+    }
+    o.fill = fill;
+  }
   return o;
+}
+
+// include_reduced and include_closed: "1" or "0" (the default). Errors: invalidInput.
+common::Result<ScopeRules> scopeRules(const httplib::Request& req) {
+  ScopeRules rules;
+  for (const auto& [name, out] : {std::pair{"include_reduced", &rules.includeReduced},
+                                  std::pair{"include_closed", &rules.includeClosed}}) {
+    const std::string v = req.has_param(name) ? req.get_param_value(name) : "0";
+    if (v != "0" && v != "1") {
+      return common::invalidInput(std::string(name) + " must be 1 or 0 (the default)");
+    }
+    *out = v == "1";
+  }
+  return rules;
 }
 
 }  // namespace
@@ -176,10 +205,11 @@ void Board::cityRoutes() {
 
   // ------------------------------------------------------------------ takeover planning
   s.Get("/api/plan", guarded(Need::viewer, [this](const httplib::Request& req,
-                                                  httplib::Response& res,
-                                                  const Session& session) {
+                                                  httplib::Response& res, const Session& session) {
           auto options = planOptions(req);
           if (!options) return problem(res, 400, "invalid_input", options.error().message);
+          auto rules = scopeRules(req);
+          if (!rules) return problem(res, 400, "invalid_input", rules.error().message);
           const std::string whatIf =
               req.has_param("what_if") ? req.get_param_value("what_if") : "1";
           if (whatIf != "0" && whatIf != "1") {
@@ -187,37 +217,41 @@ void Board::cityRoutes() {
                            "what_if must be 1 (include the units marked failing for planning, the "
                            "default) or 0 (only units that really fail)");
           }
+          rules->includeWhatIf = whatIf == "1";
+          const int64_t now = clock_.nowMs();
           common::Result<PlanningData> data = common::unavailable("not read");
           {
             auto lease = readPool_.acquire();
             if (!lease) return unavailable(res, lease.error().message);
-            data = loadPlanningData(**lease);
+            data = loadPlanningData(**lease, now, options_.holidays);
           }
           if (!data) return unavailable(res, data.error().message);
           // A district-limited user plans within their districts: no other unit enters.
           scopeOf(session).restrictPlanningData(*data);
-          auto plan = boardPlan(*data, *options, whatIf == "1");
+          auto plan = boardPlan(*data, *options, *rules);
           if (!plan) return problem(res, 500, "internal", plan.error().message);
           json out = std::move(*plan);
-          out["generated_at"] = common::formatRfc3339(clock_.nowMs());
+          out["generated_at"] = common::formatRfc3339(now);
           reply(res, 200, out);
         }));
-  s.Get("/api/contingency", guarded(Need::viewer, [this](const httplib::Request& req,
-                                                         httplib::Response& res,
-                                                         const Session& session) {
+  s.Get("/api/contingency",
+        guarded(Need::viewer, [this](const httplib::Request& req, httplib::Response& res,
+                                     const Session& session) {
           auto options = planOptions(req);
           if (!options) return problem(res, 400, "invalid_input", options.error().message);
+          auto rules = scopeRules(req);
+          if (!rules) return problem(res, 400, "invalid_input", rules.error().message);
+          const int64_t now = clock_.nowMs();
           common::Result<PlanningData> data = common::unavailable("not read");
           {
             auto lease = readPool_.acquire();
             if (!lease) return unavailable(res, lease.error().message);
-            data = loadPlanningData(**lease);
+            data = loadPlanningData(**lease, now, options_.holidays);
           }
           if (!data) return unavailable(res, data.error().message);
           scopeOf(session).restrictPlanningData(*data);
           // The database connection is back in the pool while the ranking is computed.
-          const int64_t now = clock_.nowMs();
-          auto ranking = contingency_.ranking(*data, *options, now);
+          auto ranking = contingency_.ranking(*data, *options, *rules, now);
           if (!ranking) return problem(res, 500, "internal", ranking.error().message);
           json out = std::move(*ranking);
           out["generated_at"] = common::formatRfc3339(now);

@@ -47,9 +47,14 @@ class InputHash {
   crypto_generichash_state state_;
 };
 
-std::string cacheKey(const PlanningData& data, const PlanOptions& options) {
+std::string cacheKey(const PlanningData& data, const PlanOptions& options,
+                     const PlanSelection& baseline) {
   InputHash h;
   h.add(options.maxKm);
+  h.add(options.fill);
+  for (const auto& code : baseline.failingCodes()) h.add("f" + code);
+  for (const auto& [code, why] : baseline.notReceiving) h.add("n" + code + why);
+  for (const auto& c : baseline.closedNotPlanned) h.add("c" + c.code);
   h.add(static_cast<int64_t>(options.horizon));
   h.add(static_cast<int64_t>(options.arcs));
   for (const auto& u : data.input.units) {
@@ -80,20 +85,23 @@ std::string cacheKey(const PlanningData& data, const PlanOptions& options) {
 }  // namespace
 
 common::Result<json> boardPlan(const PlanningData& data, const PlanOptions& options,
-                               bool includeWhatIf) {
-  const std::set<std::string> failing = failingUnits(data, {}, includeWhatIf);
+                               const ScopeRules& rules) {
+  const PlanSelection selection = selectUnits(data, {}, rules);
   auto planner = Planner::create(data.input);
   if (!planner) return cannotPlan(planner.error().message);
-  auto plan = planner->plan({failing.begin(), failing.end()}, options);
+  auto plan = planner->plan(selection.scope(), options);
   if (!plan) return plan.error();
-  json j = planToJson(*plan, data, failing, options);
-  j["what_if_included"] = includeWhatIf;
+  json j = planToJson(*plan, data, selection, options);
+  j["what_if_included"] = rules.includeWhatIf;
   return j;
 }
 
 common::Result<json> ContingencyCache::ranking(const PlanningData& data, const PlanOptions& options,
-                                               int64_t nowMs) {
-  const std::string key = cacheKey(data, options);
+                                               const ScopeRules& rules, int64_t nowMs) {
+  ScopeRules today = rules;
+  today.includeWhatIf = false;
+  const PlanSelection baseline = selectUnits(data, {}, today);
+  const std::string key = cacheKey(data, options, baseline);
   std::lock_guard<std::mutex> lock(mutex_);
   for (auto it = entries_.begin(); it != entries_.end(); ++it) {
     if (it->key == key) {
@@ -106,9 +114,9 @@ common::Result<json> ContingencyCache::ranking(const PlanningData& data, const P
   auto planner = Planner::create(data.input);
   if (!planner) return cannotPlan(planner.error().message);
   const int64_t started = common::monotonicMs();
-  auto rows = planner->contingency(options, threads_);
+  auto rows = planner->contingency(options, baseline.scope(), threads_);
   if (!rows) return rows.error();
-  json body = contingencyToJson(*rows, data, options);
+  json body = contingencyToJson(*rows, data, baseline, options);
   body["computed_at"] = common::formatRfc3339(nowMs);
   body["computed_ms"] = common::monotonicMs() - started;
   if (entries_.size() >= kEntries) entries_.erase(entries_.begin());

@@ -46,11 +46,25 @@ struct PlanCommandOptions {
   std::string horizon = "now";  // now | 72h
   std::string format = "text";  // text | json | csv
   bool includeWhatIf = false;   // also the units marked failing on the board
+  double fill = 0.95;           // at most this share of a receiving class's free seats
+  bool includeReduced = false;  // units on reduced operation receive too
+  bool includeClosed = false;   // closed units not closed beyond the horizon fail too
 };
 int runRosterImport(const std::string& configPath, const std::string& file, bool allowTransfer);
 int runRosterExport(const std::string& configPath, const std::string& file);
 int runPlanTakeover(const std::string& configPath, const PlanCommandOptions& options);
 int runPlanContingency(const std::string& configPath, const PlanCommandOptions& options);
+
+// What the city knows itself (capacity_commands.cpp). `capacity import` loads a CSV of figures
+// from the city's registers (docs/planning.md), all rows or none, every problem with its line;
+// `capacity export` writes the newest figure of every unit, form and year in the same format
+// (to standard output when `file` is empty or "-"). `contact set` keeps a provider's duty
+// contact (empty text clears it); `contact list` shows them.
+int runCapacityImport(const std::string& configPath, const std::string& file);
+int runCapacityExport(const std::string& configPath, const std::string& file);
+int runContactSet(const std::string& configPath, const std::string& provider,
+                  const std::string& text);
+int runContactList(const std::string& configPath, bool json);
 
 // The school calendar (calendar_commands.cpp). Import stores the holiday ranges of an
 // iCalendar file in the database (kept beside [calendar] holidays; a range already stored is

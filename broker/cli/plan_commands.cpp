@@ -30,7 +30,7 @@ common::Result<std::unique_ptr<Store>> openStore(const std::string& configPath,
   return Store::open(cfg->databasePath, access);
 }
 
-// The planner options of --max-km and --horizon, once --format is checked too. Errors:
+// The planner options of --max-km, --horizon and --fill, once --format is checked too. Errors:
 // invalidInput naming the flag.
 common::Result<PlanOptions> parseOptions(const PlanCommandOptions& o) {
   if (!(o.maxKm > 0)) {
@@ -45,6 +45,12 @@ common::Result<PlanOptions> parseOptions(const PlanCommandOptions& o) {
   } else {
     return common::invalidInput("--horizon must be 'now' or '72h'");
   }
+  if (!(o.fill > 0.0 && o.fill <= 1.0)) {
+    return common::invalidInput(
+        "--fill must be more than 0 and at most 1: the share of a class's free seats a plan may "
+        "use (0.95 keeps 5% free)");
+  }
+  out.fill = o.fill;
   if (o.format != "text" && o.format != "json" && o.format != "csv") {
     return common::invalidInput("--format must be text, json or csv");
   }
@@ -67,11 +73,22 @@ struct PlanSetup {
 std::variant<PlanSetup, int> setUpPlan(const std::string& configPath, const PlanCommandOptions& o) {
   auto options = parseOptions(o);
   if (!options) return fail(options.error().message);
-  auto store = openStore(configPath, Store::Access::readOnly);
+  auto cfg = loadBrokerConfig(configPath);
+  if (!cfg) return fail(cfg.error().message);
+  auto store = Store::open(cfg->databasePath, Store::Access::readOnly);
   if (!store) return fail(store.error().message);
-  auto data = loadPlanningData(**store);
+  common::SystemClock clock;
+  auto data = loadPlanningData(**store, clock.nowMs(), cfg->holidays);
   if (!data) return fail(data.error().message, kExitFailure);
   return PlanSetup{*options, std::move(*data)};
+}
+
+ScopeRules scopeRules(const PlanCommandOptions& o) {
+  ScopeRules rules;
+  rules.includeWhatIf = o.includeWhatIf;
+  rules.includeClosed = o.includeClosed;
+  rules.includeReduced = o.includeReduced;
+  return rules;
 }
 
 }  // namespace
@@ -130,18 +147,18 @@ int runPlanTakeover(const std::string& configPath, const PlanCommandOptions& o) 
   const auto& [options, data] = std::get<PlanSetup>(setup);
   auto named = resolveFailing(data, o.failing);
   if (!named) return fail(named.error().message);
-  auto failing = failingUnits(data, *named, o.includeWhatIf);
+  const PlanSelection selection = selectUnits(data, *named, scopeRules(o));
   auto planner = Planner::create(data.input);
   if (!planner) return cannotPlan(planner.error());
-  auto plan = planner->plan({failing.begin(), failing.end()}, options);
+  auto plan = planner->plan(selection.scope(), options);
   if (!plan) return fail(plan.error().message);
   const Plan& p = *plan;
   if (o.format == "json") {
-    std::cout << planToJson(p, data, failing, options).dump(2) << "\n";
+    std::cout << planToJson(p, data, selection, options).dump(2) << "\n";
   } else if (o.format == "csv") {
-    std::cout << planToCsv(p);
+    std::cout << planToCsv(p, data, selection, options);
   } else {
-    std::cout << planToText(p, data, failing);
+    std::cout << planToText(p, data, selection, options);
   }
   return kExitOk;
 }
@@ -150,17 +167,21 @@ int runPlanContingency(const std::string& configPath, const PlanCommandOptions& 
   auto setup = setUpPlan(configPath, o);
   if (auto* code = std::get_if<int>(&setup)) return *code;
   const auto& [options, data] = std::get<PlanSetup>(setup);
+  // Today's situation, without what-if marks: every scenario adds one provider or district.
+  ScopeRules rules = scopeRules(o);
+  rules.includeWhatIf = false;
+  const PlanSelection baseline = selectUnits(data, {}, rules);
   auto planner = Planner::create(data.input);
   if (!planner) return cannotPlan(planner.error());
-  auto rows = planner->contingency(options, 0);
+  auto rows = planner->contingency(options, baseline.scope(), 0);
   if (!rows) return fail(rows.error().message);
   const auto& r = *rows;
   if (o.format == "json") {
-    std::cout << contingencyToJson(r, data, options).dump(2) << "\n";
+    std::cout << contingencyToJson(r, data, baseline, options).dump(2) << "\n";
   } else if (o.format == "csv") {
     std::cout << contingencyToCsv(r);
   } else {
-    std::cout << contingencyToText(r, data);
+    std::cout << contingencyToText(r, data, baseline);
   }
   return kExitOk;
 }

@@ -42,7 +42,7 @@ common::Result<std::string> BoardView::csv() {
   out << "unit_code,unit_name,provider_id,provider_name,district,school_forms,state,reason,"
          "pupils_present,pupils_enrolled,staff_available,staff_total,electricity,backup_hours,"
          "heating,water,food,it,telephony,food_days,critical_care,special_support,note,"
-         "reported_at,age_s,old,provider_liveness,whatif_failing\r\n";
+         "reported_at,age_s,old,provider_liveness,whatif_failing,closed_until\r\n";
   for (const auto& provider : p["providers"]) {
     for (const auto& u : provider["units"]) {
       std::string forms;
@@ -75,7 +75,8 @@ common::Result<std::string> BoardView::csv() {
                                             jsonCount(u["age_s"]),
                                             u["old"].get<bool>() ? "yes" : "no",
                                             jsonText(u["liveness"]),
-                                            u["whatif_failing"].get<bool>() ? "yes" : "no"};
+                                            u["whatif_failing"].get<bool>() ? "yes" : "no",
+                                            jsonText(u["closed_until"])};
       for (size_t i = 0; i < fields.size(); ++i) out << (i ? "," : "") << csvField(fields[i]);
       out << "\r\n";
     }

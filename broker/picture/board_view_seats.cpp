@@ -220,6 +220,7 @@ common::Result<json> BoardView::seats(const SeatsFilter& filter) {
                      {"enrolled", r->enrolled},
                      {"operational", r->operational},
                      {"reported_at", timeOrNull(r->sentAt)},
+                     {"source", r->source},
                      {"age_s", age.wallMs(r->sentAt) / 1000},
                      {"age_school_s", age.schoolMs(r->sentAt) / 1000},
                      {"old", old}});

@@ -106,6 +106,18 @@ void DistrictScope::restrictPlanningData(PlanningData& data) const {
   for (auto it = data.providerNames.begin(); it != data.providerNames.end();) {
     it = providers.count(it->first) ? std::next(it) : data.providerNames.erase(it);
   }
+  for (auto it = data.dutyContacts.begin(); it != data.dutyContacts.end();) {
+    it = providers.count(it->first) ? std::next(it) : data.dutyContacts.erase(it);
+  }
+  for (auto it = data.unitProviders.begin(); it != data.unitProviders.end();) {
+    it = kept.count(it->first) ? std::next(it) : data.unitProviders.erase(it);
+  }
+  for (auto it = data.situations.begin(); it != data.situations.end();) {
+    it = kept.count(it->first) ? std::next(it) : data.situations.erase(it);
+  }
+  for (auto it = data.figureOrigins.begin(); it != data.figureOrigins.end();) {
+    it = kept.count(std::get<0>(it->first)) ? std::next(it) : data.figureOrigins.erase(it);
+  }
 }
 
 }  // namespace samband::broker

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "broker/picture/view.h"
 #include "broker/store/planning_store.h"
 #include "broker/store/roster_store.h"
 #include "common/ids.h"
@@ -40,11 +41,17 @@ std::vector<ClassKey> decodeClasses(const std::string& s) {
 
 }  // namespace
 
-common::Result<PlanningData> loadPlanningData(Store& store) {
+common::Result<PlanningData> loadPlanningData(Store& store, int64_t nowMs,
+                                              const std::vector<common::HolidayRange>& holidays) {
+  auto age = reportAgeRule(store, holidays);
+  if (!age) return common::unavailable("cannot read planning data: " + age.error().message);
   auto rows = PlanningStore(store).read();
   if (!rows) return common::unavailable("cannot read planning data: " + rows.error().message);
   PlanningData d;
+  d.nowMs = nowMs;
+  d.today = common::localDateOf(nowMs);
   for (const auto& [id, name] : rows->providers) d.providerNames[id] = name;
+  for (const auto& [id, contact] : rows->dutyContacts) d.dutyContacts[id] = contact;
   for (const auto& row : rows->units) {
     Unit u;
     u.code = row.code;
@@ -54,6 +61,7 @@ common::Result<PlanningData> loadPlanningData(Store& store) {
     if (row.lat && row.lon) u.position = GeoPoint{*row.lat, *row.lon};
     d.unitsByProvider[u.providerId].push_back(u.code);
     d.unitNames[u.code] = u.name;
+    d.unitProviders[u.code] = u.providerId;
     d.input.units.push_back(std::move(u));
   }
   for (const auto& row : rows->capacity) {
@@ -65,9 +73,21 @@ common::Result<PlanningData> loadPlanningData(Store& store) {
     // The wire's seats72h is what the unit can take within 72 h in all; never less than now.
     c.seatsWithin72h = std::max(c.seatsNow, row.seats72h);
     d.unitsWithCapacity.insert(c.unitCode);
+    d.figureOrigins[{row.code, row.form, row.year}] = FigureOrigin{row.imported, row.atMs};
     d.input.cohorts.push_back(std::move(c));
   }
-  d.closedUnits.insert(rows->closedUnits.begin(), rows->closedUnits.end());
+  for (const auto& row : rows->statuses) {
+    UnitSituation s;
+    s.operational = row.operational;
+    s.reportAgeMs = age->ageMs(row.sentAt, nowMs);
+    s.pupilsEnrolledReported = row.pupilsEnrolled;
+    if (!row.closedUntil.empty()) {
+      // The gate admits only real dates; anything else reads as not given.
+      if (auto day = common::parseCivilDate(row.closedUntil, "closed_until")) s.closedUntil = *day;
+    }
+    if (s.operational == "closed") d.closedUnits.insert(row.code);
+    d.situations[row.code] = std::move(s);
+  }
   for (const auto& provider : rows->cannotContinueProviders) {
     for (const auto& code : d.unitsByProvider[provider]) d.cannotContinueUnits.insert(code);
   }

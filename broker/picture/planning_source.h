@@ -9,11 +9,16 @@
 #include "broker/store/roster_store.h"
 #include "broker/store/store.h"
 #include "common/result.h"
+#include "common/school_calendar.h"
 
 namespace samband::broker {
 
-// Reads everything in one read transaction. Errors are `unavailable` with the database error.
-common::Result<PlanningData> loadPlanningData(Store& store);
+// Reads everything in one read transaction, as of `nowMs` (broker clock): the age of each
+// status report follows the board's rule (school time at normal level, with [calendar]
+// `holidays` and the imported ones; view.h ReportAge). Errors are `unavailable` with the
+// database error.
+common::Result<PlanningData> loadPlanningData(Store& store, int64_t nowMs,
+                                              const std::vector<common::HolidayRange>& holidays);
 
 // Replaces the roster metadata of the units in `rows` in one transaction (units of providers
 // not yet enrolled are added under a placeholder provider record). A unit that belongs to

@@ -212,6 +212,8 @@ common::Result<json> currentPicture(Store& store, const LivenessRules& rules, in
     u["expected_reopen"] =
         reported && s.expectedReopen > 0 ? rfc3339(s.expectedReopen) : json(nullptr);
     u["valid_until"] = reported && s.validUntil > 0 ? rfc3339(s.validUntil) : json(nullptr);
+    // The last day a closed unit stays closed (local date, included), as the unit reported it.
+    u["closed_until"] = reported && !s.closedUntil.empty() ? json(s.closedUntil) : json(nullptr);
     auto it = providers.find(row.providerId);
     if (it != providers.end()) it->second["units"].push_back(std::move(u));
   }
@@ -274,6 +276,9 @@ std::string pictureText(const json& picture) {
     for (const auto& u : p["units"]) {
       states[u["operational"].get<std::string>()]++;
       out << "  " << u["code"].get<std::string>() << "  " << u["operational"].get<std::string>();
+      if (u.contains("closed_until") && u["closed_until"].is_string()) {
+        out << " until " << u["closed_until"].get<std::string>();
+      }
       if (!u["pupils_present"].is_null()) out << "  pupils " << u["pupils_present"];
       if (!u["staff_available"].is_null()) out << "  staff " << u["staff_available"];
       if (!u["reported_at"].is_null()) out << "  at " << u["reported_at"].get<std::string>();

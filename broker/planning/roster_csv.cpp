@@ -11,6 +11,7 @@
 #include <optional>
 #include <tuple>
 
+#include "broker/planning/csv_records.h"
 #include "common/ids.h"
 #include "common/vocabulary.h"
 
@@ -21,106 +22,6 @@ constexpr int kMaxYear = 13;
 constexpr std::size_t kColumnCount = std::size(kRosterColumns);
 
 enum Column { kUnitCode, kUnitName, kProviderId, kDistrict, kLat, kLon, kSchoolForms };
-
-// One CSV record as read, before validation.
-struct Record {
-  int line = 0;
-  std::vector<std::string> fields;
-  std::string error;  // set when the record itself is malformed
-};
-
-// Splits text into records. Quoted fields may hold commas, doubled quotes and line breaks.
-class RecordReader {
- public:
-  explicit RecordReader(std::string_view text) : text_(text) {
-    if (text_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;
-  }
-
-  // Reads the next record; false at end of input.
-  bool next(Record& record) {
-    if (pos_ >= text_.size()) return false;
-    record = Record{};
-    record.line = line_;
-    std::string field;
-    for (;;) {
-      if (pos_ < text_.size() && text_[pos_] == '"') {
-        readQuoted(field, record);
-      } else {
-        readPlain(field, record);
-      }
-      record.fields.push_back(std::move(field));
-      field.clear();
-      if (!record.error.empty()) {
-        skipToLineEnd();
-        return true;
-      }
-      if (pos_ >= text_.size()) return true;
-      const char c = text_[pos_];
-      if (c == ',') {
-        ++pos_;
-        continue;
-      }
-      consumeLineEnd();
-      return true;
-    }
-  }
-
- private:
-  bool atLineEnd() const {
-    return text_[pos_] == '\n' ||
-           (text_[pos_] == '\r' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n');
-  }
-
-  void consumeLineEnd() {
-    pos_ += text_[pos_] == '\r' ? 2 : 1;
-    ++line_;
-  }
-
-  void skipToLineEnd() {
-    while (pos_ < text_.size() && !atLineEnd()) ++pos_;
-    if (pos_ < text_.size()) consumeLineEnd();
-  }
-
-  void readPlain(std::string& field, Record& record) {
-    while (pos_ < text_.size() && text_[pos_] != ',' && !atLineEnd()) {
-      if (text_[pos_] == '"') {
-        record.error =
-            "a quote inside an unquoted field; put the whole field in quotes and "
-            "double the quotes inside it";
-        return;
-      }
-      field.push_back(text_[pos_++]);
-    }
-  }
-
-  void readQuoted(std::string& field, Record& record) {
-    ++pos_;
-    for (;;) {
-      if (pos_ >= text_.size()) {
-        record.error = "a quoted field is not closed; add the closing quote";
-        return;
-      }
-      const char c = text_[pos_++];
-      if (c == '"') {
-        if (pos_ < text_.size() && text_[pos_] == '"') {
-          field.push_back('"');
-          ++pos_;
-          continue;
-        }
-        if (pos_ < text_.size() && text_[pos_] != ',' && !atLineEnd()) {
-          record.error = "text after a closing quote; double quotes inside a quoted field";
-        }
-        return;
-      }
-      if (c == '\n') ++line_;
-      field.push_back(c);
-    }
-  }
-
-  std::string_view text_;
-  std::size_t pos_ = 0;
-  int line_ = 1;
-};
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -300,7 +201,7 @@ std::vector<ClassKey> checkSchoolForms(RowChecker& check, std::string_view list)
 }
 
 // Maps header names to columns; empty optional (and errors) if the header is unusable.
-std::optional<std::array<std::size_t, kColumnCount>> readHeader(const Record& header,
+std::optional<std::array<std::size_t, kColumnCount>> readHeader(const CsvRecord& header,
                                                                 std::vector<RosterError>& errors) {
   RowChecker check(header.line, errors);
   if (!header.error.empty()) {
@@ -335,7 +236,7 @@ std::optional<std::array<std::size_t, kColumnCount>> readHeader(const Record& he
   return positions;
 }
 
-bool isBlank(const Record& r) {
+bool isBlank(const CsvRecord& r) {
   return r.error.empty() && r.fields.size() == 1 && trim(r.fields[0]).empty();
 }
 
@@ -394,8 +295,8 @@ bool operator==(const RosterRow& a, const RosterRow& b) {
 
 RosterParseResult parseRosterCsv(std::string_view text) {
   std::vector<RosterError> errors;
-  RecordReader reader(text);
-  Record record;
+  CsvRecordReader reader(text);
+  CsvRecord record;
   bool haveHeader = false;
   while (!haveHeader && reader.next(record)) haveHeader = !isBlank(record);
   if (!haveHeader) {

@@ -26,8 +26,8 @@ constexpr const char* kUpsertStatus =
     "INSERT INTO unit_status(mode, code, provider_id, frame_id, sent_at, received_at, "
     "operational, reason, expected_reopen, pupils_enrolled, pupils_present, staff_total, "
     "staff_available, critical_care, special_support, electricity, backup_hours, heating, "
-    "water, food, it, telephony, food_days, note, valid_until) "
-    "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+    "water, food, it, telephony, food_days, note, valid_until, closed_until) "
+    "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
     "ON CONFLICT(mode, code) DO UPDATE SET provider_id=excluded.provider_id, "
     "frame_id=excluded.frame_id, sent_at=excluded.sent_at, received_at=excluded.received_at, "
     "operational=excluded.operational, reason=excluded.reason, "
@@ -37,7 +37,8 @@ constexpr const char* kUpsertStatus =
     "special_support=excluded.special_support, electricity=excluded.electricity, "
     "backup_hours=excluded.backup_hours, heating=excluded.heating, water=excluded.water, "
     "food=excluded.food, it=excluded.it, telephony=excluded.telephony, "
-    "food_days=excluded.food_days, note=excluded.note, valid_until=excluded.valid_until "
+    "food_days=excluded.food_days, note=excluded.note, valid_until=excluded.valid_until, "
+    "closed_until=excluded.closed_until "
     "WHERE excluded.frame_id > unit_status.frame_id";
 
 }  // namespace
@@ -263,6 +264,7 @@ common::Status ArchiveStore::upsertUnitStatus(const char* mode, const std::strin
     q.bind(i++, s.foodDays);
     q.bindNoCopy(i++, s.note);
     q.bind(i++, s.validUntil);
+    q.bindNoCopy(i++, s.closedUntil);
     q.exec();
   } catch (const std::exception& e) {
     return columns::failure(e);

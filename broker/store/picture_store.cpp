@@ -1,6 +1,7 @@
 // See picture_store.h.
 #include "broker/store/picture_store.h"
 
+#include "broker/store/capacity_store.h"
 #include "broker/store/columns.h"
 
 #include <SQLiteCpp/Statement.h>
@@ -56,8 +57,8 @@ Result<std::vector<UnitPictureRow>> PictureStore::units() {
         "s.pupils_enrolled, s.staff_available, s.staff_total, s.electricity, s.backup_hours, "
         "s.heating, s.water, s.food, s.it, s.telephony, s.food_days, s.critical_care, "
         "s.special_support, s.reason, s.note, s.sent_at, s.received_at, s.expected_reopen, "
-        "s.valid_until, u.school_forms FROM units u LEFT JOIN unit_status s ON s.code=u.code AND "
-        "s.mode='actual' ORDER BY u.code");
+        "s.valid_until, u.school_forms, s.closed_until FROM units u LEFT JOIN unit_status s ON "
+        "s.code=u.code AND s.mode='actual' ORDER BY u.code");
     while (q.executeStep()) {
       UnitPictureRow u;
       u.code = q.getColumn(0).getString();
@@ -88,6 +89,7 @@ Result<std::vector<UnitPictureRow>> PictureStore::units() {
         s.receivedAt = q.getColumn(22).getInt64();
         s.expectedReopen = q.getColumn(23).getInt64();
         s.validUntil = q.getColumn(24).getInt64();
+        s.closedUntil = q.getColumn(26).getString();
         u.status = std::move(s);
       }
       out.push_back(std::move(u));
@@ -143,8 +145,9 @@ Result<std::vector<std::pair<std::string, std::string>>> PictureStore::capacityF
     const std::string& mode) {
   std::vector<std::pair<std::string, std::string>> out;
   try {
-    SQLite::Statement q(store_.db(), "SELECT DISTINCT code, form FROM capacity WHERE mode=?");
-    q.bind(1, mode);
+    SQLite::Statement q(
+        store_.db(), std::string(kCapacityFiguresCte) + "SELECT DISTINCT code, form FROM figures");
+    q.bind(":mode", mode);
     while (q.executeStep())
       out.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getString());
   } catch (const std::exception& e) {
@@ -158,11 +161,12 @@ Result<std::vector<CapacityCellRow>> PictureStore::capacityCells(const std::stri
   try {
     SQLite::Statement q(
         store_.db(),
-        "SELECT coalesce(u.district, ''), c.form, c.year, sum(c.enrolled), sum(c.seats_now), "
-        "sum(c.seats_72h), count(*) FROM capacity c LEFT JOIN units u ON u.code=c.code "
-        "LEFT JOIN unit_status s ON s.mode=c.mode AND s.code=c.code WHERE c.mode=? AND "
-        "coalesce(s.operational, 'unknown') NOT IN ('closed', 'remote') GROUP BY 1, 2, 3");
-    q.bind(1, mode);
+        std::string(kCapacityFiguresCte) +
+            "SELECT coalesce(u.district, ''), c.form, c.year, sum(c.enrolled), sum(c.seats_now), "
+            "sum(c.seats_72h), count(*) FROM figures c LEFT JOIN units u ON u.code=c.code "
+            "LEFT JOIN unit_status s ON s.mode=:mode AND s.code=c.code WHERE "
+            "coalesce(s.operational, 'unknown') NOT IN ('closed', 'remote') GROUP BY 1, 2, 3");
+    q.bind(":mode", mode);
     while (q.executeStep()) {
       out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(),
                      q.getColumn(2).getInt(), q.getColumn(3).getInt64(), q.getColumn(4).getInt64(),
@@ -177,10 +181,11 @@ Result<std::vector<CapacityCellRow>> PictureStore::capacityCells(const std::stri
 Result<int64_t> PictureStore::capacityExcludedUnits(const std::string& mode) {
   try {
     SQLite::Statement q(store_.db(),
-                        "SELECT count(DISTINCT c.code) FROM capacity c JOIN unit_status s ON "
-                        "s.mode=c.mode AND s.code=c.code WHERE c.mode=? AND s.operational IN "
-                        "('closed', 'remote')");
-    q.bind(1, mode);
+                        std::string(kCapacityFiguresCte) +
+                            "SELECT count(DISTINCT c.code) FROM figures c JOIN unit_status s ON "
+                            "s.mode=:mode AND s.code=c.code WHERE s.operational IN "
+                            "('closed', 'remote')");
+    q.bind(":mode", mode);
     return count(q);
   } catch (const std::exception& e) {
     return columns::failure(e);

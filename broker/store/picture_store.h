@@ -37,6 +37,7 @@ struct UnitStatusRow {
   int64_t pupilsPresent = -1, pupilsEnrolled = -1, staffAvailable = -1, staffTotal = -1;
   int64_t backupHours = -1, foodDays = -1;  // negative: not reported
   int64_t sentAt = 0, receivedAt = 0, expectedReopen = 0, validUntil = 0;
+  std::string closedUntil;  // "YYYY-MM-DD"; empty: not given
 };
 
 // A roster unit and its latest actual status, if any.

@@ -35,20 +35,27 @@ common::Result<PlanningRows> PlanningStore::read() {
       }
     }
     {
+      auto figures = CapacityStore(store_).newestFigures();
+      if (!figures) return figures.error();
+      d.capacity = std::move(figures).value();
+    }
+    {
       SQLite::Statement q(db,
-                          "SELECT c.code, c.form, c.year, c.enrolled, c.seats_now, c.seats_72h "
-                          "FROM capacity c JOIN units u ON u.code=c.code WHERE c.mode='actual' "
-                          "ORDER BY c.code, c.form, c.year");
+                          "SELECT s.code, s.operational, s.sent_at, s.closed_until, "
+                          "s.pupils_enrolled FROM unit_status s JOIN units u ON u.code=s.code "
+                          "WHERE s.mode='actual' ORDER BY s.code");
       while (q.executeStep()) {
-        d.capacity.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(),
-                              q.getColumn(2).getInt(), q.getColumn(3).getInt(),
-                              q.getColumn(4).getInt(), q.getColumn(5).getInt()});
+        d.statuses.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(),
+                              q.getColumn(2).getInt64(), q.getColumn(3).getString(),
+                              q.getColumn(4).getInt()});
       }
     }
     {
-      SQLite::Statement q(
-          db, "SELECT code FROM unit_status WHERE mode='actual' AND operational='closed'");
-      while (q.executeStep()) d.closedUnits.push_back(q.getColumn(0).getString());
+      SQLite::Statement q(db,
+                          "SELECT id, duty_contact FROM providers WHERE duty_contact IS NOT NULL "
+                          "AND duty_contact != ''");
+      while (q.executeStep())
+        d.dutyContacts.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getString());
     }
     {
       SQLite::Statement q(db,

@@ -1,7 +1,7 @@
-// PlanningStore: the rows the takeover planner reads (providers, units with positions, actual
-// capacity, closed units, providers that cannot continue, what-if marks), all from one read
-// transaction so they agree. picture/planning_source.cpp maps them to planning types; the store
-// does not know the planner.
+// PlanningStore: the rows the takeover planner reads (providers and their duty contacts, units
+// with positions, the newest capacity figures, the units' actual statuses, providers that cannot
+// continue, what-if marks), all from one read transaction so they agree.
+// picture/planning_source.cpp maps them to planning types; the store does not know the planner.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/store/capacity_store.h"
 #include "broker/store/store.h"
 #include "common/result.h"
 
@@ -22,19 +23,22 @@ struct PlanningUnitRow {
   std::optional<double> lat, lon;
 };
 
-struct PlanningCapacityRow {
+// A unit's latest actual status, as far as planning needs it.
+struct PlanningStatusRow {
   std::string code;
-  std::string form;
-  int year = 0;
-  int enrolled = 0, seatsNow = 0, seats72h = 0;
+  std::string operational;  // normal | reduced | remote | closed | relocated | unknown
+  int64_t sentAt = 0;       // when the unit made the report (its clock)
+  std::string closedUntil;  // "YYYY-MM-DD"; empty: not given
+  int pupilsEnrolled = -1;  // as reported in the status; -1: not given
 };
 
 struct PlanningRows {
-  std::vector<std::pair<std::string, std::string>> providers;  // id, name
-  std::vector<PlanningUnitRow> units;                          // by code
-  std::vector<PlanningCapacityRow> capacity;                   // actual, by code, form, year
-  std::vector<std::string> closedUnits;                        // actual status "closed"
-  std::vector<std::string> cannotContinueProviders;            // actual continuity
+  std::vector<std::pair<std::string, std::string>> providers;     // id, name
+  std::vector<std::pair<std::string, std::string>> dutyContacts;  // provider id, contact
+  std::vector<PlanningUnitRow> units;                             // by code
+  std::vector<CapacityFigureRow> capacity;  // newest figure (report or import), by code, form, year
+  std::vector<PlanningStatusRow> statuses;  // actual, units of the roster that reported, by code
+  std::vector<std::string> cannotContinueProviders;  // actual continuity
   std::vector<std::string> whatIfUnits;
 };
 

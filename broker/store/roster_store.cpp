@@ -32,7 +32,7 @@ Result<EnrollOutcome> RosterStore::enroll(const common::EnrollRequest& r, bool a
   EnrollOutcome out;
   const std::string keyId = common::toHex(r.keyId());
   try {
-    SQLite::Transaction tx(db);
+    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);  // read, then write
     {
       SQLite::Statement q(db, "SELECT name FROM providers WHERE id=?");
       q.bind(1, r.provider);
@@ -123,7 +123,7 @@ Status RosterStore::revokeKey(const std::string& keyIdHex, int64_t atMs,
                               const RevokeHook& alsoInTransaction) {
   try {
     auto& db = store_.db();
-    SQLite::Transaction tx(db);
+    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);  // read, then write
     SQLite::Statement q(db, "UPDATE keys SET revoked_at=? WHERE key_id=? AND revoked_at IS NULL");
     q.bind(1, atMs);
     q.bind(2, keyIdHex);
@@ -213,7 +213,7 @@ Status RosterStore::importUnits(const std::vector<UnitRosterRow>& rows, bool all
                                 const TransferHook& alsoInTransaction) {
   auto& db = store_.db();
   try {
-    SQLite::Transaction tx(db);
+    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);  // read, then write
     std::vector<std::string> conflicts;
     std::map<std::string, std::vector<std::string>> transferred;
     for (const auto& row : rows) {
@@ -289,6 +289,41 @@ Result<std::vector<UnitRosterRow>> RosterStore::exportUnits() {
       }
       r.schoolForms = columns::optionalText(q.getColumn(6)).value_or("");
       out.push_back(std::move(r));
+    }
+  } catch (const SQLite::Exception& e) {
+    return columns::failure(e);
+  }
+  return out;
+}
+
+Status RosterStore::setDutyContact(const std::string& provider, const std::string& contact) {
+  try {
+    SQLite::Statement q(store_.db(), "UPDATE providers SET duty_contact=? WHERE id=?");
+    if (contact.empty()) {
+      q.bind(1);
+    } else {
+      q.bind(1, contact);
+    }
+    q.bind(2, provider);
+    if (q.exec() == 0) {
+      return Error{
+          common::ErrorKind::notFound,
+          "no provider " + provider + " in the roster; enroll it or import the roster first"};
+    }
+  } catch (const SQLite::Exception& e) {
+    return columns::failure(e);
+  }
+  return {};
+}
+
+Result<std::vector<std::tuple<std::string, std::string, std::string>>> RosterStore::dutyContacts() {
+  std::vector<std::tuple<std::string, std::string, std::string>> out;
+  try {
+    SQLite::Statement q(store_.db(),
+                        "SELECT id, name, coalesce(duty_contact, '') FROM providers ORDER BY id");
+    while (q.executeStep()) {
+      out.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getString(),
+                       q.getColumn(2).getString());
     }
   } catch (const SQLite::Exception& e) {
     return columns::failure(e);

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -98,6 +99,12 @@ class RosterStore {
                              const TransferHook& alsoInTransaction = nullptr);
   // Every unit, by code.
   common::Result<std::vector<UnitRosterRow>> exportUnits();
+
+  // The duty contact the city keeps for `provider` (who to call about a takeover); empty text
+  // clears it. Errors: no such provider (notFound).
+  common::Status setDutyContact(const std::string& provider, const std::string& contact);
+  // Every provider as (id, name, duty contact; empty: none), by id.
+  common::Result<std::vector<std::tuple<std::string, std::string, std::string>>> dutyContacts();
 
  private:
   Store& store_;

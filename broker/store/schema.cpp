@@ -277,6 +277,25 @@ CREATE TABLE picture_snapshots (
 );
 CREATE INDEX picture_snapshots_received ON picture_snapshots(received_up_to, frame_id);
 )sql",
+    // 10: takeover planning from what the city knows (issue 12). A closed unit's last closed day
+    // ("YYYY-MM-DD", '' = not given); capacity figures imported from the city's registers (per
+    // unit, form and year, the newest import; the planner takes the newer of it and the unit's
+    // own report); each provider's duty contact as the city keeps it (never sent by an agent).
+    R"sql(
+ALTER TABLE unit_status ADD COLUMN closed_until TEXT NOT NULL DEFAULT '';
+CREATE TABLE capacity_imports (
+  code TEXT NOT NULL,
+  form TEXT NOT NULL,
+  year INTEGER NOT NULL,
+  enrolled INTEGER NOT NULL,
+  seats_now INTEGER NOT NULL,
+  seats_72h INTEGER NOT NULL,
+  imported_at INTEGER NOT NULL,  -- broker clock, ms
+  source TEXT NOT NULL,          -- the file it came from
+  PRIMARY KEY (code, form, year)
+);
+ALTER TABLE providers ADD COLUMN duty_contact TEXT;
+)sql",
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kSchemaVersion,
               "every migration raises kSchemaVersion by one");

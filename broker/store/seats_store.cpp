@@ -1,6 +1,7 @@
 // See seats_store.h.
 #include "broker/store/seats_store.h"
 
+#include "broker/store/capacity_store.h"
 #include "broker/store/columns.h"
 
 namespace samband::broker {
@@ -8,15 +9,17 @@ namespace samband::broker {
 common::Result<std::vector<UnitSeatsRow>> SeatsStore::unitSeats(const std::string& mode) {
   std::vector<UnitSeatsRow> out;
   try {
+    // The newest figure of each unit, form and year: its own report, or the city's import.
     SQLite::Statement q(
         store_.db(),
-        "SELECT c.code, u.name, u.district, coalesce(u.provider_id, ''), coalesce(p.name, ''), "
-        "c.form, c.year, c.enrolled, c.seats_now, c.seats_72h, c.sent_at, "
-        "coalesce(s.operational, 'unknown') FROM capacity c "
-        "LEFT JOIN units u ON u.code=c.code LEFT JOIN providers p ON p.id=u.provider_id "
-        "LEFT JOIN unit_status s ON s.mode=c.mode AND s.code=c.code "
-        "WHERE c.mode=? ORDER BY c.code, c.form, c.year");
-    q.bind(1, mode);
+        std::string(kCapacityFiguresCte) +
+            "SELECT c.code, u.name, u.district, coalesce(u.provider_id, ''), coalesce(p.name, ''), "
+            "c.form, c.year, c.enrolled, c.seats_now, c.seats_72h, c.at, "
+            "coalesce(s.operational, 'unknown'), c.source FROM figures c "
+            "LEFT JOIN units u ON u.code=c.code LEFT JOIN providers p ON p.id=u.provider_id "
+            "LEFT JOIN unit_status s ON s.mode=:mode AND s.code=c.code "
+            "ORDER BY c.code, c.form, c.year");
+    q.bind(":mode", mode);
     while (q.executeStep()) {
       UnitSeatsRow r;
       r.code = q.getColumn(0).getString();
@@ -31,6 +34,7 @@ common::Result<std::vector<UnitSeatsRow>> SeatsStore::unitSeats(const std::strin
       r.seats72h = q.getColumn(9).getInt64();
       r.sentAt = q.getColumn(10).getInt64();
       r.operational = q.getColumn(11).getString();
+      r.source = q.getColumn(12).getString();
       out.push_back(std::move(r));
     }
   } catch (const std::exception& e) {

@@ -90,6 +90,29 @@ TEST(ReportJsonTest, EveryBadFieldIsNamed) {
   EXPECT_TRUE(both == "unit" || both == "code") << both;
 }
 
+TEST(ReportJsonTest, ClosedUntilIsADateOrNullToDropIt) {
+  AgentConfig config;
+  config.provider = "556677-8899";
+  config.units = {"12345678"};
+  auto r = parseReportJson(
+      R"({"unit": "12345678", "operational": "closed", "closed_until": "2027-01-22"})");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->closedUntil, "2027-01-22");
+  auto drafts = buildReportDrafts(*r, config, 1'800'000'000'000);  // 2027-01-15
+  ASSERT_TRUE(drafts.ok()) << drafts.error().message;
+  EXPECT_EQ(std::get<common::UnitStatusMsg>((*drafts)[0].payload).closedUntil, "2027-01-22");
+  r = parseReportJson(R"({"unit": "12345678", "closed_until": null})");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r->clearClosedUntil);
+  EXPECT_EQ(fieldOf(R"({"unit": "12345678", "closed_until": 20270122})"), "closed_until");
+  r = parseReportJson(
+      R"({"unit": "12345678", "operational": "closed", "closed_until": "2027-01-14"})");
+  ASSERT_TRUE(r.ok());
+  drafts = buildReportDrafts(*r, config, 1'800'000'000'000);
+  ASSERT_FALSE(drafts.ok());
+  EXPECT_EQ(reportFieldOfError(drafts.error().message), "closed_until");
+}
+
 TEST(ReportJsonTest, TheBodyAsAWholeIsRefusedWithoutAField) {
   EXPECT_EQ(fieldOf("{\"unit\": "), "");
   EXPECT_EQ(fieldOf("[1, 2]"), "");

@@ -286,6 +286,62 @@ TEST(ReportRequest, DropsACarriedValidUntilThatHasPassed) {
   EXPECT_EQ(statusOf(*d).validUntil, 0);
 }
 
+ReportRequest closedUntil(const std::string& day) {
+  ReportRequest r;
+  r.unit = "12345678";
+  r.operational = "closed";
+  r.closedUntil = day;
+  return r;
+}
+
+TEST(ReportRequest, ClosedUntilIsADayOfAClosedUnitAndIsCarriedWhileItStaysClosed) {
+  auto d = buildReportDrafts(closedUntil("2026-12-04"), config(), kNow);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(statusOf(*d).closedUntil, "2026-12-04");
+  EXPECT_EQ(buildReportDrafts(closedUntil("2026-11-26"), config(), kNow).ok(), true)
+      << "today is the last day closed";
+
+  LastReport last;
+  last.status = statusOf(*d);
+  last.statusSentAt = kNow;
+  ReportRequest more;
+  more.unit = "12345678";
+  more.pupilsPresent = 0;
+  auto carried = buildReportDrafts(more, config(), kNow + 86'400'000, last);
+  ASSERT_TRUE(carried.ok()) << carried.error().message;
+  EXPECT_EQ(statusOf(*carried).closedUntil, "2026-12-04");
+
+  ReportRequest clear = more;
+  clear.clearClosedUntil = true;
+  auto cleared = buildReportDrafts(clear, config(), kNow, last);
+  ASSERT_TRUE(cleared.ok()) << cleared.error().message;
+  EXPECT_EQ(statusOf(*cleared).closedUntil, "");
+  EXPECT_EQ(statusOf(*cleared).operational, common::OperationalState::CLOSED);
+
+  ReportRequest reopened = reduced();
+  auto open = buildReportDrafts(reopened, config(), kNow, last);
+  ASSERT_TRUE(open.ok()) << open.error().message;
+  EXPECT_EQ(statusOf(*open).closedUntil, "") << "a unit no longer closed has no closed_until";
+
+  auto later = buildReportDrafts(more, config(), kNow + 9 * 86'400'000LL, last);
+  ASSERT_TRUE(later.ok()) << later.error().message;
+  EXPECT_EQ(statusOf(*later).closedUntil, "") << "the day has passed";
+}
+
+TEST(ReportRequest, RefusesAClosedUntilThatIsNoDayInTheFutureOrNotOfAClosedUnit) {
+  EXPECT_NE(errorOf(closedUntil("2026-11-25")).find("--closed-until '2026-11-25' is in the past"),
+            std::string::npos);
+  EXPECT_NE(errorOf(closedUntil("2026-02-30")).find("--closed-until \"2026-02-30\" is not a date"),
+            std::string::npos)
+      << errorOf(closedUntil("2026-02-30"));
+  EXPECT_NE(errorOf(closedUntil("next week")).find("YYYY-MM-DD"), std::string::npos);
+  ReportRequest r = reduced();
+  r.closedUntil = "2026-12-04";
+  EXPECT_NE(errorOf(r).find("--closed-until is for a closed unit: give --operational closed"),
+            std::string::npos)
+      << errorOf(r);
+}
+
 TEST(ReportRequest, ChecksAGivenCountAgainstOneCarriedForward) {
   ReportRequest r = reduced();
   r.pupilsPresent = 210;

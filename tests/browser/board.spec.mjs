@@ -2,7 +2,8 @@
 // Debian's chromium, driven headless by playwright-core, against a real `samband-broker serve`
 // fed by real `samband-agent run` processes, all on 127.0.0.1 with free ports in a temporary
 // directory. Checks: login through the page, the units appear, an agent's `closed` report
-// changes its row within 2 s without a reload, provider markup renders as text, exercise
+// changes its row within 2 s without a reload, the "as of" control (the unit as it was before,
+// under a history banner, the stream paused; back to live), provider markup renders as text, exercise
 // traffic stays apart, the readiness, directive and planning tabs (an operator sends a directive
 // from the page and sees it delivered), the free seats per school form and year, every tab at
 // 1920×1080 in normal and large text with no table scrolling sideways and no word broken in the
@@ -30,6 +31,9 @@ const SHOTS = process.env.SAMBAND_SCREENSHOT_DIR || path.join(os.tmpdir(), 'samb
 const USER = 'anna';
 const PASSWORD = 'ett långt lösenord för test';
 const UNIT_A = '12345678';
+// A week from today in the local calendar: a closure beyond the planning horizon (three days).
+const week = new Date(Date.now() + 7 * 86400000);
+const closedUntil = `${week.getFullYear()}-${String(week.getMonth() + 1).padStart(2, '0')}-${String(week.getDate()).padStart(2, '0')}`;
 const UNIT_B = '23456789';
 const UNIT_C = '34567890';
 const TABS = ['units', 'providers', 'capacity', 'exercise', 'readiness', 'directives', 'planning'];
@@ -236,7 +240,12 @@ async function main() {
 
     // The live path: an agent reports `closed`; the row must change within 2 s, without reload.
     await page.evaluate(() => { window.__noReload = true; });
-    report(agents[0], UNIT_A, '--operational', 'closed', '--reason', 'Vattenläcka', '--note', '<b>x</b>');
+    // A moment just before the closed report, as the "as of" control takes it: Stockholm time.
+    const beforeClosed = new Date(Math.floor(Date.now() / 1000) * 1000)
+      .toLocaleString('sv-SE', { timeZone: 'Europe/Stockholm' }).replace(' ', 'T').replace(/:00$/, '');
+    // Closed for a week: beyond the planning horizon, so the planning tab plans its pupils.
+    report(agents[0], UNIT_A, '--operational', 'closed', '--reason', 'Vattenläcka', '--note', '<b>x</b>',
+      '--closed-until', closedUntil);
     const reported = Date.now();
     await page.waitForSelector(`${row(UNIT_A)}[data-state="closed"]`, { timeout: 2000 });
     const ms = Date.now() - reported;
@@ -250,6 +259,41 @@ async function main() {
       'the details button unfolds the row with electricity, resources and the note');
     await page.screenshot({ path: path.join(SHOTS, 'board.png'), fullPage: true });
     log('screenshot saved to', path.join(SHOTS, 'board.png'));
+
+    // The "as of" control: the picture as it was before the closed report, the stream paused and
+    // a banner saying so, all by keyboard; a moment before the archive is refused on the page;
+    // "Tillbaka till live" shows the closure again and reconnects the stream.
+    const streams = [];
+    page.on('request', (r) => { if (r.url().endsWith('/api/events')) streams.push(Date.now()); });
+    await page.fill('#asof-input', beforeClosed);
+    await page.focus('#asof-apply');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#history-banner', { state: 'visible', timeout: 10000 });
+    await page.waitForSelector(`${row(UNIT_A)}[data-state="normal"]`, { timeout: 10000 });
+    const bannerText = await page.textContent('#history-banner-text');
+    check(bannerText.startsWith('Historik: bilden som den var ' + beforeClosed.replace('T', ' ')),
+      `a chosen moment shows the unit as it was before its closed report, under a history banner (${bannerText})`);
+    check((await page.textContent('#live-state')).includes('Historik') && await page.$eval('#live-banner', (b) => b.hidden),
+      'the badge says Historik, not Live, and no "not live" alarm shows');
+    check((await page.getAttribute('#export-csv', 'href')).includes('as_of='), 'the CSV export asks for the same moment');
+    check(await page.$$eval(`${details(UNIT_A)} .c-whatif button`, (b) => b.length) === 0,
+      'no what-if button on a past picture (marks are the present\'s planning)');
+    const historyLayout = await page.evaluate(layoutProblems);
+    check(historyLayout.problems.length === 0, 'the history banner and control fit 1920×1080: ' + historyLayout.problems.join(' | '));
+    await page.screenshot({ path: path.join(SHOTS, 'board-history.png') });
+    await page.click('#asof-prev');  // 15 min earlier: before the archive's first frame
+    await page.waitForFunction(() => document.querySelector('#asof-error').textContent.length > 0, null, { timeout: 10000 });
+    check(await page.textContent('#history-banner-text') === bannerText &&
+      await page.$eval(row(UNIT_A), (tr) => tr.dataset.state) === 'normal',
+      'a moment the broker cannot rebuild is refused with its message and the page stays at the chosen moment');
+    const streamsBefore = streams.length;
+    await page.focus('#asof-live');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#history-banner', { state: 'hidden', timeout: 5000 });
+    await page.waitForSelector(`${row(UNIT_A)}[data-state="closed"]`, { timeout: 10000 });
+    await page.waitForFunction(() => document.querySelector('#live-state').classList.contains('is-live'), null, { timeout: 10000 });
+    check(streams.length > streamsBefore && await page.evaluate(() => window.__noReload === true),
+      '"Tillbaka till live" shows the unit closed again and reconnects the live stream, without a reload');
 
     // Provider view with the timeline from the archive.
     await page.click(`${row(UNIT_A)} .c-provider a`);
@@ -291,7 +335,13 @@ async function main() {
     await page.click('a[data-tab="planning"]');
     await page.waitForSelector(`#plan-failing tr[data-code="${UNIT_A}"]`, { timeout: 10000 });
     await page.waitForSelector('#contingency-body tr[data-scope="provider"]', { timeout: 15000 });
-    check(true, 'the planning tab lists the closed unit as failing and ranks the contingency scenarios');
+    check(await page.$eval(`#plan-failing tr[data-code="${UNIT_A}"]`, (tr, d) => tr.textContent.includes(d), closedUntil),
+      'the planning tab lists the unit closed for a week as failing, with its last closed day');
+    check(await page.$$eval('#plan-closed tbody tr', (rows) => rows.length === 1 && !rows[0].dataset.code),
+      'no closed unit is left out of the plan (the list says so)');
+    await page.check('#p-reduced');
+    await page.waitForFunction(() => document.querySelector('#plan-facts') !== null);
+    check(true, 'the planning tab ranks the contingency scenarios and takes the new switches');
     await page.screenshot({ path: path.join(SHOTS, 'board-planning.png'), fullPage: true });
     await page.click('a[data-tab="units"]');
 

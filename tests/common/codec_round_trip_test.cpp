@@ -49,6 +49,24 @@ TEST(CodecRoundTrip, UnitStatusKeepsNotGivenMarkers) {
   EXPECT_EQ(std::get<UnitStatusMsg>(d->payload).backupHours, -1);
 }
 
+TEST(CodecRoundTrip, UnitStatusKeepsClosedUntilAndLeavesItOutWhenEmpty) {
+  UnitStatusMsg closed = sampleUnitStatus();
+  closed.operational = OperationalState::CLOSED;
+  closed.closedUntil = "2026-12-18";
+  auto d = roundTrip(envelopeFields(closed));
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(std::get<UnitStatusMsg>(d->payload).closedUntil, "2026-12-18");
+  EXPECT_EQ(fields(std::get<UnitStatusMsg>(d->payload)), fields(closed));
+  // An empty field is not written: the body is shorter than with a date, so a report that does
+  // not name one is the same bytes an agent from before the field would sign.
+  UnitStatusMsg open = closed;
+  open.closedUntil.clear();
+  EXPECT_LT(encodeBody(envelopeFields(open)).size(), encodeBody(envelopeFields(closed)).size());
+  auto o = roundTrip(envelopeFields(open));
+  ASSERT_TRUE(o.ok()) << o.error().message;
+  EXPECT_EQ(std::get<UnitStatusMsg>(o->payload).closedUntil, "");
+}
+
 TEST(CodecRoundTrip, CapacityKeepsEveryEntryInOrder) {
   auto d = roundTrip(envelopeFields(sampleCapacity(), 2));
   ASSERT_TRUE(d.ok()) << d.error().message;

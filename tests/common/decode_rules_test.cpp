@@ -444,6 +444,19 @@ TEST(DecodeBodyRules, TimesMustNotBeNegative) {
   expectRefused(envelopeFields(c), "continuity.fromDate");
 }
 
+TEST(DecodeBodyRules, ClosedUntilIsEmptyOrARealDate) {
+  for (const char* bad : {"2026-02-30", "2026-13-01", "26-12-01", "2026-12-1", "2026/12/01",
+                          "1999-12-31", "2200-01-01", "tomorrow", "2026-12-01T00:00:00Z"}) {
+    SCOPED_TRACE(bad);
+    expectRefused(withStatus([&](UnitStatusMsg& s) { s.closedUntil = bad; }),
+                  "unit_status.closedUntil");
+  }
+  for (const char* good : {"", "2026-12-18", "2028-02-29"}) {
+    SCOPED_TRACE(good);
+    expectAccepted(withStatus([&](UnitStatusMsg& s) { s.closedUntil = good; }));
+  }
+}
+
 TEST(DecodeBodyRules, CapacityYearRunsFromZeroToThirteen) {
   for (uint8_t year : {uint8_t{14}, uint8_t{99}, uint8_t{255}}) {
     CapacityMsg c = sampleCapacity();

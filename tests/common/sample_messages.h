@@ -111,7 +111,7 @@ inline auto fields(const UnitStatusMsg& m) {
   return std::tie(m.unitCode, m.operational, m.reason, m.expectedReopen, m.pupilsEnrolled,
                   m.pupilsPresent, m.staffTotal, m.staffAvailable, m.criticalCare, m.specialSupport,
                   m.electricity, m.backupHours, m.heating, m.water, m.food, m.it, m.telephony,
-                  m.foodDays, m.note, m.validUntil);
+                  m.foodDays, m.note, m.validUntil, m.closedUntil);
 }
 inline auto fields(const CapacityEntryMsg& m) {
   return std::tie(m.form, m.year, m.enrolled, m.seatsNow, m.seats72h);

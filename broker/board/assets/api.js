@@ -17,7 +17,16 @@ export function onApiEvents(h) { Object.assign(handlers, h); }
 export class HttpError extends Error {
   constructor(status, body) { super((body && body.message) || ('HTTP ' + status)); this.status = status; this.body = body; }
 }
+// The reads that take `?as_of=MOMENT` (docs/api.md, "A past moment"): while the page shows a past
+// moment (state.asOf) they are asked for the picture as it was then. Other reads stay live.
+const AS_OF_PATHS = /^\/api\/(picture|units|providers|capacity|seats|export\.csv|seats\.csv)(\/|\?|$)/;
+export function withAsOf(path) {
+  if (!state.asOf || !AS_OF_PATHS.test(path)) return path;
+  return path + (path.includes('?') ? '&' : '?') + 'as_of=' + encodeURIComponent(state.asOf);
+}
+
 export async function api(path, opts = {}) {
+  if (!opts.method) path = withAsOf(path);
   const init = { credentials: 'same-origin', cache: 'no-store', headers: {} };
   if (opts.method) init.method = opts.method;
   if (opts.body !== undefined) {
@@ -66,7 +75,7 @@ function scheduleReconnect() {
       const res = await fetch('/api/session', { credentials: 'same-origin', cache: 'no-store' });
       if (res.status === 401) { handlers.sessionEnded(); return; }
     } catch (e) { /* the broker is still down: try the stream again anyway */ }
-    if (state.session) connectEvents();
+    if (state.session && !state.asOf) connectEvents();
   }, delay);
 }
 

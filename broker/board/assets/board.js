@@ -10,7 +10,7 @@ import { lang, setLang, t } from './i18n.js';
 import { state } from './state.js';
 import { $, icon } from './dom.js';
 import { fmtTime } from './format.js';
-import { api, connectEvents, HttpError, onApiEvents, stopEvents } from './api.js';
+import { api, connectEvents, HttpError, onApiEvents, stopEvents, withAsOf } from './api.js';
 import { renderCapacity } from './capacity.js';
 import { CITY_TABS, fillCitySelects, refreshCity } from './city.js';
 import { renderDirectives, reviewDirective, sendDirective } from './directives.js';
@@ -36,6 +36,8 @@ function showLogin(message) {
   $('account-open').hidden = true;
   $('level').hidden = true;
   $('live-banner').hidden = true;
+  state.asOf = null;
+  $('history-banner').hidden = true;
   $('live-state').textContent = '';
   $('live-state').className = 'live-state';
   $('login-error').textContent = message || '';
@@ -53,7 +55,7 @@ function showBoard() {
   $('account-open').hidden = state.wall;
   route();
   refresh();
-  connectEvents();
+  if (!state.asOf) connectEvents();
 }
 
 function renderAll() {
@@ -100,7 +102,8 @@ export async function refresh() {
     refreshCity(false);
     if (state.provider) await loadProvider(state.provider, false);
   } catch (e) {
-    if (!(e instanceof HttpError && e.status === 401)) setLive(false);
+    if (state.asOf) $('asof-error').textContent = t('asOfFailed', { m: e.message });
+    else if (!(e instanceof HttpError && e.status === 401)) setLive(false);
   } finally {
     state.refreshing = false;
     if (state.refreshAgain) { state.refreshAgain = false; refresh(); }
@@ -111,6 +114,12 @@ function setLive(live) {
   state.live = live;
   const badge = $('live-state');
   if (!state.session) { badge.textContent = ''; return; }
+  if (state.asOf) {  // the stream is paused: the page shows a past moment
+    badge.className = 'live-state is-history';
+    badge.replaceChildren(icon('offline'), ' ' + t('history'));
+    $('live-banner').hidden = true;
+    return;
+  }
   badge.className = 'live-state ' + (live ? 'is-live' : 'is-down');
   badge.replaceChildren(icon(live ? 'online' : 'offline'), ' ' + (live ? t('live') : t('notLive')));
   const banner = $('live-banner');
@@ -124,8 +133,63 @@ setInterval(() => {
   if (state.session && state.picture) { renderUnits(); if (state.provider) renderProviderDetail(false); }
   if (state.session && state.tab === 'readiness') renderReadiness();  // the time left counts down
 }, 30000);
-// A full refresh once a minute, whatever the stream says.
-setInterval(() => { if (state.session) refresh(); }, 60000);
+// A full refresh once a minute, whatever the stream says (a past moment does not change).
+setInterval(() => { if (state.session && !state.asOf) refresh(); }, 60000);
+
+// ---------------------------------------------------------------- a past moment ("as of")
+// The moment is a local time in Stockholm as the datetime-local input gives it
+// ('2027-02-23T09:40' or with seconds), sent as it is: the API reads it in [readiness] time_zone.
+const stockholmNow = () => new Date().toLocaleString('sv-SE', { timeZone: 'Europe/Stockholm' }).replace(' ', 'T');
+const showMomentText = (m) => m.replace('T', ' ').replace(/^(.{16}):00$/, '$1');
+
+function renderHistory() {
+  const on = state.asOf !== null;
+  $('history-banner').hidden = !on || state.wall;
+  if (on) $('history-banner-text').textContent = t('historyBanner', { t: showMomentText(state.asOf) });
+  $('export-csv').href = withAsOf('/api/export.csv');
+  $('export-excel').href = withAsOf('/api/export.csv?excel=1');
+  setLive(state.live);
+}
+
+// Shows the picture as it was at `moment`: checks that the broker can rebuild it (a moment in the
+// future or before the archive is refused with the broker's message), then pauses the stream and
+// fetches every tab's picture with as_of.
+async function showMoment(moment) {
+  $('asof-error').textContent = '';
+  const previous = state.asOf;
+  state.asOf = moment;
+  try {
+    await api('/api/picture');
+  } catch (e) {
+    state.asOf = previous;
+    if (!(e instanceof HttpError && e.status === 401)) $('asof-error').textContent = t('asOfFailed', { m: e.message });
+    return;
+  }
+  stopEvents();
+  $('asof-input').value = moment;
+  renderHistory();
+  await refresh();
+}
+
+function backToLive() {
+  state.asOf = null;
+  $('asof-error').textContent = '';
+  renderHistory();
+  $('asof-input').focus();
+  refresh();
+  connectEvents();
+}
+
+// Steps the moment on screen (or the one typed, or now) by `minutes`; past now is live again.
+function stepMoment(minutes) {
+  const base = $('asof-input').value || state.asOf || stockholmNow();
+  const d = new Date(base + 'Z');  // wall-clock arithmetic on the local time
+  if (Number.isNaN(d.getTime())) return;
+  d.setUTCMinutes(d.getUTCMinutes() + minutes);
+  const next = d.toISOString().slice(0, 19).replace(/:00$/, '');
+  if (next > stockholmNow()) { if (state.asOf) backToLive(); return; }
+  showMoment(next);
+}
 
 // ---------------------------------------------------------------- routing
 const TABS = ['units', 'providers', 'capacity', 'exercise', 'readiness', 'directives', 'planning'];
@@ -172,7 +236,7 @@ function applyLanguage() {
     $('who').textContent = whoText();
     renderAll();
     if (!state.wall) renderCity();
-    setLive(state.live);
+    renderHistory();
   }
 }
 
@@ -202,6 +266,13 @@ document.addEventListener('DOMContentLoaded', async () => {
       loadSeats().catch(() => {});
     });
   }
+  $('asof-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    if ($('asof-input').value) showMoment($('asof-input').value);
+  });
+  $('asof-prev').addEventListener('click', () => stepMoment(-15));
+  $('asof-next').addEventListener('click', () => stepMoment(15));
+  $('asof-live').addEventListener('click', backToLive);
   $('account-open').addEventListener('click', () => showAccount(true));
   $('account-cancel').addEventListener('click', () => showAccount(false));
   $('account-form').addEventListener('submit', submitPassword);
@@ -214,7 +285,9 @@ document.addEventListener('DOMContentLoaded', async () => {
   $('d-send').addEventListener('click', sendDirective);
   $('d-cancel').addEventListener('click', () => { $('d-confirm').hidden = true; state.pendingDirective = null; $('d-review').focus(); });
   $('p-horizon').addEventListener('change', () => refreshCity(true));
-  $('p-whatif').addEventListener('change', () => refreshCity(true));
+  for (const id of ['p-whatif', 'p-fill', 'p-reduced', 'p-closed']) {
+    $(id).addEventListener('change', () => refreshCity(true));
+  }
   $('timeline-more').addEventListener('click', () => { if (state.provider) loadProvider(state.provider, true).catch(() => {}); });
   window.addEventListener('hashchange', route);
   $('logout').addEventListener('click', async () => {

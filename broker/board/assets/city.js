@@ -7,7 +7,7 @@ import { $, el } from './dom.js';
 import { levelName } from './format.js';
 import { HttpError } from './api.js';
 import { loadDirectives } from './directives.js';
-import { loadPlanning } from './planning.js';
+import { FILLS, loadPlanning } from './planning.js';
 import { loadReadiness } from './readiness.js';
 
 export const CITY_TABS = ['readiness', 'directives', 'planning'];
@@ -50,4 +50,5 @@ export function fillCitySelects() {
   fill('d-expires', EXPIRIES, (e) => t('exp_' + e), '24h');
   fill('d-mode', ['actual', 'exercise'], (m) => t('mode_' + m), 'actual');
   fill('p-horizon', ['now', '72h'], (h) => t('hz_' + h), 'now');
+  fill('p-fill', FILLS, (f) => t('fillPct', { p: Math.round(Number(f) * 100) }), '0.95');
 }

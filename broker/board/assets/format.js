@@ -23,8 +23,9 @@ export function fmtAge(seconds) {
   if (h < 48) return h + ' h ' + (m % 60) + ' min';
   return Math.floor(h / 24) + ' d ' + (h % 24) + ' h';
 }
+// A past picture's ages are counted to its moment and stand still.
 export const ageNow = (ageS) => (ageS === null || ageS === undefined) ? null
-  : ageS + (Date.now() - state.fetchedAt) / 1000;
+  : ageS + (state.asOf ? 0 : (Date.now() - state.fetchedAt) / 1000);
 export const n = (v) => (v === null || v === undefined) ? '–' : String(v);
 export const formName = (f) => (hasText('form_' + f) ? t('form_' + f) : f);
 export const testName = (name) => (hasText('test_' + name) ? t('test_' + name) : name);

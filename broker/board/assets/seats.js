@@ -6,7 +6,7 @@ import { t } from './i18n.js';
 import { state } from './state.js';
 import { $, el, icon, simpleTable } from './dom.js';
 import { ageNow, classLabel, fmtAge, fmtTime, formName } from './format.js';
-import { api } from './api.js';
+import { api, withAsOf } from './api.js';
 import { oldNote } from './capacity.js';
 
 const NO_DISTRICT = '-';  // the API's district filter for units without one
@@ -46,15 +46,16 @@ function renderFilters(s) {
     (d) => (d === NO_DISTRICT ? t('noDistrict') : d));
   const q = query();
   const sep = q ? '&' : '?';
-  $('seats-csv').href = '/api/seats.csv' + q;
-  $('seats-totals-csv').href = '/api/seats.csv' + q + sep + 'totals=1';
-  $('seats-excel').href = '/api/seats.csv' + q + sep + 'excel=1';
+  $('seats-csv').href = withAsOf('/api/seats.csv' + q);
+  $('seats-totals-csv').href = withAsOf('/api/seats.csv' + q + sep + 'totals=1');
+  $('seats-excel').href = withAsOf('/api/seats.csv' + q + sep + 'excel=1');
 }
 
 function ageCell(u) {
   const td = el('td', { cls: 'c-age' });
   td.append(el('span', { cls: 'age', text: fmtAge(ageNow(u.age_school_s ?? u.age_s)), title: fmtTime(u.reported_at) }));
   if (u.old) td.append(el('span', { cls: 'old-mark sub' }, icon('old'), ' ' + t('old')));
+  if (u.source === 'import') td.append(el('span', { cls: 'sub', text: t('src_import') }));
   return td;
 }
 

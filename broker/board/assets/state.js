@@ -3,6 +3,7 @@
 
 export const state = {
   session: null,
+  asOf: null,              // a past moment on screen ('2027-02-23T09:40', Stockholm time), null: live
   picture: null,
   capacity: null,
   fetchedAt: 0,

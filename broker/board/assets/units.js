@@ -72,6 +72,7 @@ export function unitColumns(withProvider) {
         const td = el('td', { cls: 'c-state' }, stateBadge(u.operational));
         if (u.reason) td.append(el('span', { cls: 'sub', text: u.reason }));
         if (u.expected_reopen) td.append(el('span', { cls: 'sub', text: '→ ' + fmtTime(u.expected_reopen) }));
+        if (u.closed_until) td.append(el('span', { cls: 'sub', text: t('closedUntil', { d: u.closed_until }) }));
         return td;
       } },
     { key: 'pupils', head: 'colPupils', sort: (u) => u.pupils_present ?? -1,
@@ -162,7 +163,8 @@ function detailsRow(u, span) {
   box.append(item('colCare', el('span', { text: t('care_' + careWord(u.critical_care)) + ' · ' + t('support_' + careWord(u.special_support)) })));
   if (u.valid_until) box.append(item('colValidUntil', el('span', { text: fmtTime(u.valid_until) })));
   if (u.reported_at) box.append(item('colReported', el('span', { text: fmtTime(u.reported_at) })));
-  if (state.session && state.session.role === 'operator') {
+  // What-if marks are the present's planning, not part of a past picture (api.md): no button in history.
+  if (state.session && state.session.role === 'operator' && !state.asOf) {
     const w = el('div', { cls: 'detail whatif c-whatif' }, el('span', { cls: 'detail-label', text: t('colWhatIf') }));
     if (u.whatif_failing) w.append(el('span', { cls: 'whatif-on', text: t('whatIfOn') }), ' ');
     const b = el('button', { text: u.whatif_failing ? t('whatIfUnmark') : t('whatIfMark'), attrs: { type: 'button' } });

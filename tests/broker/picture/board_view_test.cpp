@@ -47,7 +47,7 @@ class BoardViewTest : public testing::StoreFixture {
               const std::string& note = "") {
     SQLite::Statement q(store_->db(),
                         "INSERT OR REPLACE INTO unit_status VALUES(?,?,?,1,?,?,?,'',0,100,90,10,"
-                        "9,'no','no','grid',-1,'ok','ok','ok','ok','ok',-1,?,?)");
+                        "9,'no','no','grid',-1,'ok','ok','ok','ok','ok',-1,?,?,'')");
     q.bind(1, mode);
     q.bind(2, code);
     q.bind(3, provider);
@@ -257,6 +257,9 @@ TEST_F(BoardViewTest, CsvHasOneRowPerUnitAndNeutralisesFormulas) {
     ++rows;
   }
   EXPECT_EQ(rows, 4u);  // header and three units
+  EXPECT_EQ(csv->substr(0, csv->find("\r\n")).substr(csv->find("whatif_failing")),
+            "whatif_failing,closed_until")
+      << "closed_until is the last column";
   EXPECT_NE(csv->find("\"'=HYPERLINK(\"\"x\"\")\""), std::string::npos);
   EXPECT_EQ(csvField("a,b"), "\"a,b\"");
   EXPECT_EQ(csvField("@SUM"), "'@SUM");

@@ -71,8 +71,12 @@ TEST(DistrictScope, RestrictsThePlannersInputToItsDistricts) {
     c.enrolled = 20;
     data.input.cohorts.push_back(c);
     data.unitNames[u.code] = u.name;
+    data.unitProviders[u.code] = u.providerId;
     data.unitsWithCapacity.insert(u.code);
+    data.situations[u.code] = UnitSituation{};
+    data.figureOrigins[{u.code, "grundskola", 1}] = FigureOrigin{};
   }
+  data.dutyContacts = {{"p1", "jour 1"}, {"p2", "jour 2"}};
   data.providerNames = {{"p1", "Ett"}, {"p2", "Två"}, {"p3", "Tre"}};
   data.unitsByProvider = {
       {"p1", {"11111111", "22222222"}}, {"p2", {"33333333"}}, {"p3", {"44444444"}}};
@@ -92,6 +96,11 @@ TEST(DistrictScope, RestrictsThePlannersInputToItsDistricts) {
   EXPECT_EQ(data.providerNames.size(), 1u);
   ASSERT_EQ(data.unitsByProvider.size(), 1u);
   EXPECT_EQ(data.unitsByProvider["p1"], (std::vector<std::string>{"11111111"}));
+  EXPECT_EQ(data.unitProviders.size(), 1u);
+  EXPECT_EQ(data.situations.count("11111111"), 1u);
+  EXPECT_EQ(data.situations.size(), 1u);
+  EXPECT_EQ(data.figureOrigins.size(), 1u);
+  EXPECT_EQ(data.dutyContacts, (std::map<std::string, std::string>{{"p1", "jour 1"}}));
 }
 
 }  // namespace

@@ -160,6 +160,7 @@ TEST_F(ViewTest, StatusJsonHasContractKeysAndValues) {
   s2.operational = common::OperationalState::CLOSED;
   s2.pupilsPresent = -1;  // not given
   s2.staffAvailable = 0;
+  s2.closedUntil = "2026-12-18";
   send(*alpha_, 2, h1, s2, kNow - 500);
   clock_.setMs(kNow + 50'000);
   send(*beta_, 0, {}, common::HeartbeatMsg{}, kNow + 50'000);
@@ -204,6 +205,10 @@ TEST_F(ViewTest, StatusJsonHasContractKeysAndValues) {
   EXPECT_EQ(u2["operational"], "closed");
   EXPECT_TRUE(u2["pupils_present"].is_null());
   EXPECT_EQ(u2["staff_available"], 0);
+  EXPECT_EQ(u2["closed_until"], "2026-12-18") << "through the gate, the archive and the picture";
+  EXPECT_TRUE(u1["closed_until"].is_null());
+  EXPECT_NE(pictureText(picture).find("10000002  closed until 2026-12-18"), std::string::npos)
+      << pictureText(picture);
 
   const json* beta = provider(picture, beta_->id());
   ASSERT_NE(beta, nullptr);

@@ -4,6 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <SQLiteCpp/Database.h>
+
+#include <chrono>
+#include <future>
+#include <thread>
+
 #include "common/bytes.h"
 #include "common/enrollment.h"
 #include "common/identity.h"
@@ -46,6 +52,24 @@ TEST_F(RosterStoreTest, ImportedUnitsExportAsStoredByCode) {
   EXPECT_FALSE((*units)[1].lat.has_value());
   EXPECT_FALSE((*units)[1].lon.has_value());
   EXPECT_EQ(roster.loadUnitOwners()->at("10000002"), "556000-0001");
+}
+
+// The broker's committer writes all the time; an import that read first and wrote after would
+// find its snapshot stale when the committer commits in between (SQLITE_BUSY_SNAPSHOT, seen as
+// "roster not imported: database is locked" with `serve` running). It takes the write lock first.
+TEST_F(RosterStoreTest, ImportWaitsForAnotherWriterInsteadOfFailing) {
+  SQLite::Database other(dir_.file("broker.db"), SQLite::OPEN_READWRITE, 5000);
+  other.exec("BEGIN IMMEDIATE");
+  other.exec("INSERT INTO meta(key, value) VALUES('writer', 'committer')");
+  // Hold the write lock while the import starts, then commit: the import must wait, not fail.
+  auto committed = std::async(std::launch::async, [&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    other.exec("COMMIT");
+  });
+  auto imported = RosterStore(*store_).importUnits({unit("10000001", "556000-0001")}, false);
+  committed.get();
+  ASSERT_TRUE(imported.ok()) << imported.error().message;
+  EXPECT_EQ(RosterStore(*store_).exportUnits()->size(), 1u);
 }
 
 TEST_F(RosterStoreTest, ImportRefusesAnotherProvidersUnitWithoutTransfer) {

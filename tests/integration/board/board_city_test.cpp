@@ -54,6 +54,8 @@ class BoardCity : public BoardFixture {
     capacity("12345678", "grundskola", 1, 20, 0, 2);
     capacity("34567890", "grundskola", 1, 25, 30, 30);
     capacity("23456789", "forskoleklass", 0, 10, 0, 0);
+    // Only units that report normal operation receive pupils.
+    for (const char* unit : {"12345678", "34567890", "23456789"}) report(unit, "normal", "");
   }
 
   json get(const LoggedIn& who, const std::string& path) {
@@ -371,22 +373,44 @@ TEST_F(BoardCity, ThePlanTakesOverAUnitMarkedWhatIfAndPlacesItsPupils) {
   EXPECT_TRUE(get(op, "/api/plan?what_if=0")["failing_units"].empty())
       << "without what-if marks nothing fails for real";
 
-  // A unit that is really closed fails too; its pre-school class has nowhere to go.
+  // A unit closed without a closed_until is listed as closed, not planned; include_closed=1
+  // plans it, and its pre-school class has nowhere to go.
   report("23456789", "closed", "Vattenläcka");
   auto viewer = login(kViewer);
   plan = get(viewer, "/api/plan");
+  ASSERT_EQ(plan["failing_units"].size(), 1u);
+  ASSERT_EQ(plan["closed_not_planned"].size(), 1u);
+  EXPECT_EQ(plan["closed_not_planned"][0]["code"], "23456789");
+  EXPECT_TRUE(plan["closed_not_planned"][0]["closed_until"].is_null());
+  EXPECT_EQ(plan["not_receiving"]["closed"], 1);
+  plan = get(viewer, "/api/plan?include_closed=1");
   ASSERT_EQ(plan["failing_units"].size(), 2u);
   EXPECT_EQ(plan["failing_units"][0]["code"], "12345678");
   EXPECT_EQ(plan["failing_units"][1]["code"], "23456789");
   EXPECT_EQ(plan["failing_units"][1]["closed"], true);
+  EXPECT_EQ(plan["failing_units"][1]["closed_included"], true);
+  EXPECT_TRUE(plan["closed_not_planned"].empty());
+  EXPECT_EQ(plan["options"]["include_closed"], true);
   ASSERT_EQ(plan["unplaced"].size(), 1u);
   EXPECT_EQ(plan["unplaced"][0]["from_unit"], "23456789");
   EXPECT_EQ(plan["unplaced"][0]["pupils"], 10);
   EXPECT_EQ(plan["totals"]["unplaced"], 10);
-  EXPECT_EQ(get(viewer, "/api/plan?horizon=72h&max_km=5")["options"]["horizon"], "72h");
 
-  for (const char* bad : {"/api/plan?horizon=tomorrow", "/api/plan?max_km=0",
-                          "/api/plan?max_km=abc", "/api/plan?max_km=5km", "/api/plan?what_if=2"}) {
+  // Closed until a day after the horizon (today 2026-11-18 + 3 days): planned without asking.
+  report("23456789", "closed", "Vattenläcka", "actual", "2026-12-04");
+  plan = get(viewer, "/api/plan");
+  ASSERT_EQ(plan["failing_units"].size(), 2u);
+  EXPECT_EQ(plan["failing_units"][1]["closed_beyond_horizon"], true);
+  EXPECT_EQ(plan["failing_units"][1]["closed_until"], "2026-12-04");
+  EXPECT_EQ(plan["options"]["horizon_end"], "2026-11-21");
+  EXPECT_EQ(plan["totals"]["unplaced"], 10);
+  EXPECT_EQ(get(viewer, "/api/plan?horizon=72h&max_km=5")["options"]["horizon"], "72h");
+  EXPECT_EQ(get(viewer, "/api/plan?fill=0.5")["options"]["fill"], 0.5);
+
+  for (const char* bad :
+       {"/api/plan?horizon=tomorrow", "/api/plan?max_km=0", "/api/plan?max_km=abc",
+        "/api/plan?max_km=5km", "/api/plan?what_if=2", "/api/plan?fill=0", "/api/plan?fill=1.5",
+        "/api/plan?fill=x", "/api/plan?include_reduced=yes", "/api/plan?include_closed=2"}) {
     EXPECT_EQ(errorOf(client().Get(bad, as(viewer)), 400), "invalid_input") << bad;
   }
 }

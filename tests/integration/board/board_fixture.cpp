@@ -255,7 +255,8 @@ httplib::Headers BoardFixture::as(const LoggedIn& who, bool withCsrf) {
 }
 
 void BoardFixture::report(const std::string& unit, const std::string& operational,
-                          const std::string& note, const std::string& mode) {
+                          const std::string& note, const std::string& mode,
+                          const std::string& closedUntil) {
   common::Message m;
   m.senderId = kProvider;
   m.keyId = identity_->keyId();
@@ -278,6 +279,7 @@ void BoardFixture::report(const std::string& unit, const std::string& operationa
   s.it = common::Supply::OK;
   s.telephony = common::Supply::DOWN;
   s.note = note;
+  s.closedUntil = closedUntil;
   m.payload = s;
   common::SealedFrame f = common::seal(*identity_, m);
   prevHash_ = f.bodyHash;
@@ -301,9 +303,9 @@ void BoardFixture::report(const std::string& unit, const std::string& operationa
       "INSERT OR REPLACE INTO unit_status(mode, code, provider_id, frame_id, sent_at, "
       "received_at, operational, reason, expected_reopen, pupils_enrolled, pupils_present, "
       "staff_total, staff_available, critical_care, special_support, electricity, backup_hours, "
-      "heating, water, food, it, telephony, food_days, note, valid_until) VALUES(?,?,?,?,?,?,?,"
-      "'',0,200,150,30,22,'unknown','unknown','backup',18,'ok','ok','degraded','ok','down',-1,?,"
-      "0)");
+      "heating, water, food, it, telephony, food_days, note, valid_until, closed_until) "
+      "VALUES(?,?,?,?,?,?,?,'',0,200,150,30,22,'unknown','unknown','backup',18,'ok','ok',"
+      "'degraded','ok','down',-1,?,0,?)");
   u.bind(1, mode);
   u.bind(2, unit);
   u.bind(3, kProvider);
@@ -312,6 +314,7 @@ void BoardFixture::report(const std::string& unit, const std::string& operationa
   u.bind(6, m.sentAt);
   u.bind(7, operational);
   u.bind(8, note);
+  u.bind(9, closedUntil);
   u.exec();
 }
 

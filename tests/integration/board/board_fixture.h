@@ -120,7 +120,7 @@ class BoardFixture : public ::testing::Test {
   // Archives a signed unit report from kProvider (real envelope) and updates the picture as
   // the committer would.
   void report(const std::string& unit, const std::string& operational, const std::string& note,
-              const std::string& mode = "actual");
+              const std::string& mode = "actual", const std::string& closedUntil = "");
   // A capacity row (the picture table only).
   void capacity(const std::string& unit, const std::string& form, int year, int enrolled,
                 int seatsNow, int seats72h);

@@ -3,6 +3,8 @@
 // (and the outbox deleted) that report; `samband-agent last` shows what was sent.
 #include <gtest/gtest.h>
 
+#include "common/clock.h"
+#include "common/school_calendar.h"
 #include "tests/integration/process/city_fixture.h"
 
 namespace samband::testing {
@@ -88,6 +90,47 @@ TEST_F(CarryForward, ResetIsOnlyWhatIsSaid) {
   EXPECT_EQ(unit["operational"], "reduced");
   EXPECT_TRUE(unit["backup_hours"].is_null());
   EXPECT_EQ(unit["note"], "");
+}
+
+// A day `days` from today in the local calendar, as the agent and the broker count it.
+std::string dayFromToday(int days) {
+  const int64_t now = common::SystemClock().nowMs();
+  return common::formatCivilDate(
+      common::civilFromDays(common::daysFromCivil(common::localDateOf(now)) + days));
+}
+
+TEST_F(CarryForward, ClosedUntilTravelsToThePictureIsCarriedAndCleared) {
+  startBroker();
+  std::string agent = makeAgent("a", kProvider, {kUnit});
+  auto run = runAgent(agent);
+  const std::string until = dayFromToday(10);
+  report(agent, kUnit, {"--operational", "closed", "--reason", "Brand", "--closed-until", until});
+  ASSERT_TRUE(waitUntil([&] { return unitStatus(kUnit)["closed_until"] == until; }))
+      << unitStatus(kUnit).dump();
+
+  report(agent, kUnit, {"--reason", "Brand i köket"});
+  ASSERT_TRUE(waitUntil([&] { return unitStatus(kUnit)["reason"] == "Brand i köket"; }));
+  EXPECT_EQ(unitStatus(kUnit)["closed_until"], until) << "carried forward";
+  auto last = runCommand({agentBin(), "last", "--config", agent, "--unit", kUnit, "--json"});
+  ASSERT_EQ(last.exitCode, 0) << last.err;
+  EXPECT_EQ(nlohmann::json::parse(last.out)["closed_until"], until);
+  auto text = runCommand({agentBin(), "last", "--config", agent, "--unit", kUnit});
+  EXPECT_NE(text.out.find("closed_until: " + until), std::string::npos) << text.out;
+
+  // Refused before anything is signed: a day gone by, and a date on a unit not closed.
+  auto past = runCommand({agentBin(), "report", "--config", agent, "--unit", kUnit,
+                          "--closed-until", dayFromToday(-1)});
+  EXPECT_EQ(past.exitCode, 2);
+  EXPECT_NE(past.err.find("is in the past"), std::string::npos) << past.err;
+  auto open = runCommand({agentBin(), "report", "--config", agent, "--unit", kUnit, "--operational",
+                          "normal", "--closed-until", until});
+  EXPECT_EQ(open.exitCode, 2);
+  EXPECT_NE(open.err.find("--closed-until is for a closed unit"), std::string::npos) << open.err;
+
+  report(agent, kUnit, {"--clear-closed-until"});
+  ASSERT_TRUE(waitUntil([&] { return unitStatus(kUnit)["closed_until"].is_null(); }))
+      << unitStatus(kUnit).dump();
+  EXPECT_EQ(unitStatus(kUnit)["operational"], "closed");
 }
 
 }  // namespace

@@ -1,0 +1,409 @@
+// What a plan covers (selectUnits: long closures planned, short ones and those without a date
+// listed apart, only fresh normal units receive) and what its renderings say (per receiving unit,
+// per sending year group, figure sources and ages, unknown enrolment, totals, solver), on a plan
+// written by hand so the renderers are tested apart from the solver.
+#include "broker/planning/planning_data.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace samband::broker {
+namespace {
+
+using nlohmann::json;
+
+constexpr int64_t kNow = 1'795'000'000'000;  // 2026-11-18T08:53:20Z
+constexpr int64_t kHour = 3'600'000;
+const common::CivilDate kToday{2026, 11, 18};
+
+std::string day(int fromToday) {
+  return common::formatCivilDate(common::civilFromDays(common::daysFromCivil(kToday) + fromToday));
+}
+
+void addUnit(PlanningData& d, const std::string& code, const std::string& name,
+             const std::string& provider) {
+  Unit u;
+  u.code = code;
+  u.name = name;
+  u.providerId = provider;
+  u.district = "Norr";
+  u.position = GeoPoint{59.3 + (code.back() - '0') * 0.001, 18.0};
+  d.input.units.push_back(u);
+  d.unitNames[code] = name;
+  d.unitProviders[code] = provider;
+  d.unitsByProvider[provider].push_back(code);
+}
+
+void situation(PlanningData& d, const std::string& code, const std::string& operational,
+               int64_t ageMs = kHour, int closedForDays = -1) {
+  UnitSituation s;
+  s.operational = operational;
+  s.reportAgeMs = ageMs;
+  if (closedForDays >= 0) {
+    s.closedUntil = common::civilFromDays(common::daysFromCivil(kToday) + closedForDays);
+  }
+  s.pupilsEnrolledReported = 240;
+  if (operational == "closed") d.closedUnits.insert(code);
+  d.situations[code] = s;
+}
+
+void cohort(PlanningData& d, const std::string& code, const std::string& form, int year,
+            int enrolled, int seatsNow, int seats72h, bool imported, int64_t atMs) {
+  d.input.cohorts.push_back({code, {form, year}, enrolled, seatsNow, seats72h});
+  d.unitsWithCapacity.insert(code);
+  d.figureOrigins[{code, form, year}] = {imported, atMs};
+}
+
+// Alfa (A) has closed units; Beta (B) has units in every state; Gamma (C) cannot continue.
+PlanningData city() {
+  PlanningData d;
+  d.nowMs = kNow;
+  d.today = kToday;
+  d.providerNames = {{"556677-0001", "Alfa Skolor AB"},
+                     {"556677-0002", "Beta Friskolor"},
+                     {"556677-0003", "Gamma Utbildning"}};
+  d.dutyContacts = {{"556677-0002", "IT-jour 08-123 456 78"}};
+  addUnit(d, "10000001", "Ekskolan", "556677-0001");
+  addUnit(d, "10000002", "Askskolan", "556677-0001");
+  addUnit(d, "10000003", "Aspskolan", "556677-0001");
+  addUnit(d, "20000001", "Björkskolan", "556677-0002");
+  addUnit(d, "20000002", "Lindskolan", "556677-0002");
+  addUnit(d, "20000003", "Almskolan", "556677-0002");
+  addUnit(d, "20000004", "Granskolan", "556677-0002");
+  addUnit(d, "20000005", "Tallskolan", "556677-0002");
+  addUnit(d, "20000007", "Lönnskolan", "556677-0002");
+  addUnit(d, "30000001", "Hasselskolan", "556677-0003");
+  situation(d, "10000001", "closed", kHour, 10);  // a fire: closed beyond the horizon
+  situation(d, "10000002", "closed", kHour, 1);   // a storm: back the day after tomorrow
+  situation(d, "10000003", "closed");             // closed, no date given
+  situation(d, "20000001", "normal");
+  situation(d, "20000002", "reduced");
+  situation(d, "20000003", "normal", 4 * 24 * kHour);  // older than the horizon
+  // 20000004 never reported.
+  situation(d, "20000005", "remote");
+  situation(d, "20000007", "normal");
+  situation(d, "30000001", "normal");
+  for (const auto& code : d.unitsByProvider["556677-0003"]) d.cannotContinueUnits.insert(code);
+  cohort(d, "10000001", "grundskola", 4, 30, 0, 0, false, kNow - 2 * kHour);
+  cohort(d, "10000001", "grundskola", 5, 5, 0, 0, false, kNow - 2 * kHour);
+  cohort(d, "10000001", "fritidshem", 0, 12, 0, 0, true, kNow - 3 * 24 * kHour);
+  cohort(d, "20000001", "grundskola", 4, 28, 25, 25, true, kNow - 3 * 24 * kHour);
+  cohort(d, "20000007", "grundskola", 4, 26, 12, 14, false, kNow - 30 * 60'000);
+  cohort(d, "20000001", "fritidshem", 0, 40, 20, 20, false, kNow - kHour);
+  return d;
+}
+
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST(SelectUnits, PlansLongClosuresAndListsShortOnesAndThoseWithoutADate) {
+  const PlanningData d = city();
+  PlanSelection s = selectUnits(d, {}, ScopeRules{});
+  EXPECT_EQ(common::formatCivilDate(s.horizonEnd), day(3));
+  ASSERT_EQ(s.failing.size(), 2u);
+  EXPECT_EQ(s.failing[0].code, "10000001");
+  EXPECT_TRUE(s.failing[0].closedBeyondHorizon);
+  EXPECT_FALSE(s.failing[0].unknownEnrolment);
+  EXPECT_EQ(s.failing[1].code, "30000001");
+  EXPECT_TRUE(s.failing[1].cannotContinue);
+  EXPECT_TRUE(s.failing[1].unknownEnrolment) << "no capacity figure: never counted as 0";
+  ASSERT_EQ(s.closedNotPlanned.size(), 2u);
+  EXPECT_EQ(s.closedNotPlanned[0].code, "10000002");
+  ASSERT_TRUE(s.closedNotPlanned[0].closedUntil.has_value());
+  EXPECT_EQ(common::formatCivilDate(*s.closedNotPlanned[0].closedUntil), day(1));
+  EXPECT_EQ(s.closedNotPlanned[1].code, "10000003");
+  EXPECT_FALSE(s.closedNotPlanned[1].closedUntil.has_value());
+
+  PlanSelection all = selectUnits(d, {}, ScopeRules{false, true, false});
+  ASSERT_EQ(all.failing.size(), 4u);
+  EXPECT_TRUE(all.failing[1].closedIncluded);
+  EXPECT_TRUE(all.failing[2].closedIncluded);
+  EXPECT_TRUE(all.closedNotPlanned.empty());
+}
+
+TEST(SelectUnits, ClosedUntilTheLastDayOfTheHorizonIsNotPlannedTheDayAfterIs) {
+  PlanningData d = city();
+  situation(d, "10000002", "closed", kHour, 3);
+  EXPECT_EQ(selectUnits(d, {}, ScopeRules{}).failing.size(), 2u);
+  situation(d, "10000002", "closed", kHour, 4);
+  EXPECT_EQ(selectUnits(d, {}, ScopeRules{}).failing.size(), 3u);
+}
+
+TEST(SelectUnits, OnlyUnitsInNormalOperationWithAFreshReportReceive) {
+  const PlanningData d = city();
+  PlanSelection s = selectUnits(d, {}, ScopeRules{});
+  const std::map<std::string, std::string> want = {
+      {"10000002", "closed"},     {"10000003", "closed"},    {"20000002", "reduced"},
+      {"20000003", "old_report"}, {"20000004", "no_report"}, {"20000005", "remote"}};
+  EXPECT_EQ(s.notReceiving, want);
+  const PlanScope scope = s.scope();
+  EXPECT_EQ(scope.failing, (std::vector<std::string>{"10000001", "30000001"}));
+  EXPECT_EQ(scope.notReceiving.size(), want.size());
+
+  PlanSelection reduced = selectUnits(d, {}, ScopeRules{false, false, true});
+  EXPECT_EQ(reduced.notReceiving.count("20000002"), 0u) << "--include-reduced";
+  EXPECT_EQ(reduced.notReceiving.at("20000003"), "old_report");
+}
+
+TEST(SelectUnits, NamedAndWhatIfUnitsFailAndWhatIfOnlyWhenIncluded) {
+  PlanningData d = city();
+  d.whatIfUnits.insert("20000007");
+  PlanSelection s = selectUnits(d, {"20000001"}, ScopeRules{});
+  ASSERT_EQ(s.failing.size(), 3u);
+  EXPECT_EQ(s.failing[1].code, "20000001");
+  EXPECT_TRUE(s.failing[1].named);
+  EXPECT_EQ(s.notReceiving.count("20000001"), 0u) << "a failing unit is not listed as such";
+  PlanSelection w = selectUnits(d, {}, ScopeRules{true, false, false});
+  ASSERT_EQ(w.failing.size(), 3u);
+  EXPECT_EQ(w.failing[1].code, "20000007");
+  EXPECT_TRUE(w.failing[1].whatIf);
+}
+
+// A plan as a solver would answer it for city(): year 4 of Ekskolan split over two schools,
+// year 5 beyond reach, fritidshem placed.
+Plan handMadePlan() {
+  Plan p;
+  p.placements = {{"10000001", "fritidshem", 0, "20000001", 12, 1.0},
+                  {"10000001", "grundskola", 4, "20000001", 20, 1.0},
+                  {"10000001", "grundskola", 4, "20000007", 10, 6.0}};
+  Unplaced u;
+  u.fromUnit = "10000001";
+  u.form = "grundskola";
+  u.year = 5;
+  u.pupils = 5;
+  u.reason =
+      "nearest free seat in grundskola year 5 is 34 km away (limit 30); the 72-hour "
+      "figures would place 3 more";
+  u.code = UnplacedCode::kBeyondLimit;
+  u.nearestKm = 34.0;
+  u.horizonWouldPlace = 3;
+  p.unplaced = {u};
+  p.totals.pupilsToPlace = 35;
+  p.totals.placed = 30;
+  p.totals.unplaced = 5;
+  p.totals.fritidshemToPlace = 12;
+  p.totals.fritidshemPlaced = 12;
+  p.totals.pupilKm = 92.0;
+  p.totals.pieces = 3;
+  p.totals.splitGroups = 1;
+  p.totals.meanKm = 2.19;
+  p.totals.maxKm = 6.0;
+  p.solver = {"lemon+cbc", 0.25, false, 2, 1};
+  return p;
+}
+
+TEST(PlanJson, KeepsEveryEarlierKeyAndAddsTheNewSections) {
+  const PlanningData d = city();
+  const PlanSelection s = selectUnits(d, {}, ScopeRules{});
+  PlanOptions o;
+  o.fill = 0.9;
+  const json j = planToJson(handMadePlan(), d, s, o);
+  for (const char* key :
+       {"options", "failing_units", "placements", "unplaced", "totals", "groups", "receivers",
+        "closed_not_planned", "unknown_enrolment", "not_receiving", "solver"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  EXPECT_EQ(j["options"]["max_km"], 30.0);
+  EXPECT_EQ(j["options"]["horizon"], "now");
+  EXPECT_EQ(j["options"]["fill"], 0.9);
+  EXPECT_EQ(j["options"]["include_reduced"], false);
+  EXPECT_EQ(j["options"]["horizon_end"], day(3));
+  const json& f = j["failing_units"][0];
+  for (const char* key :
+       {"code", "name", "has_capacity_report", "closed", "provider_cannot_continue", "what_if"}) {
+    EXPECT_TRUE(f.contains(key)) << key;
+  }
+  EXPECT_EQ(f["closed_until"], day(10));
+  EXPECT_EQ(f["closed_beyond_horizon"], true);
+  EXPECT_EQ(f["provider_name"], "Alfa Skolor AB");
+
+  const json& p = j["placements"][1];
+  EXPECT_EQ(p["from_unit"], "10000001");
+  EXPECT_EQ(p["to_unit"], "20000001");
+  EXPECT_EQ(p["to_name"], "Björkskolan");
+  EXPECT_EQ(p["pupils"], 20);
+  EXPECT_EQ(p["km"], 1.0);
+  EXPECT_EQ(p["to_provider_id"], "556677-0002");
+  EXPECT_EQ(p["to_provider_name"], "Beta Friskolor");
+  EXPECT_EQ(p["to_duty_contact"], "IT-jour 08-123 456 78");
+  EXPECT_EQ(p["split"], true);
+  EXPECT_EQ(j["placements"][0]["split"], false) << "fritidshem went whole to one school";
+
+  const json& u = j["unplaced"][0];
+  EXPECT_EQ(u["pupils"], 5);
+  EXPECT_EQ(u["code"], "beyond_limit");
+  EXPECT_EQ(u["nearest_km"], 34.0);
+  EXPECT_EQ(u["horizon_would_place"], 3);
+  EXPECT_TRUE(has(u["reason"], "34 km away (limit 30)"));
+
+  ASSERT_EQ(j["unknown_enrolment"].size(), 1u);
+  EXPECT_EQ(j["unknown_enrolment"][0]["code"], "30000001");
+  EXPECT_EQ(j["unknown_enrolment"][0]["reason"], "no enrolment figure");
+  EXPECT_EQ(j["unknown_enrolment"][0]["pupils_enrolled_reported"], 240);
+  EXPECT_EQ(j["totals"]["unknown_enrolment_units"], 1);
+
+  ASSERT_EQ(j["closed_not_planned"].size(), 2u);
+  EXPECT_EQ(j["closed_not_planned"][0]["closed_until"], day(1));
+  EXPECT_TRUE(j["closed_not_planned"][1]["closed_until"].is_null());
+  EXPECT_EQ(j["not_receiving"]["reduced"], 1);
+  EXPECT_EQ(j["not_receiving"]["closed"], 2);
+
+  EXPECT_EQ(j["totals"]["pupils_to_place"], 35);
+  EXPECT_EQ(j["totals"]["fritidshem"], json({{"to_place", 12}, {"placed", 12}, {"unplaced", 0}}));
+  EXPECT_EQ(j["totals"]["pieces"], 3);
+  EXPECT_EQ(j["totals"]["split_groups"], 1);
+  EXPECT_EQ(j["totals"]["mean_km"], 2.19);
+  EXPECT_EQ(j["totals"]["max_km"], 6.0);
+  EXPECT_EQ(j["solver"], json({{"name", "lemon+cbc"},
+                               {"seconds", 0.25},
+                               {"optimal", false},
+                               {"gap_pieces", 2},
+                               {"integer_programs", 1}}));
+}
+
+TEST(PlanJson, SaysWhereEachSendingYearGroupGoesAndWhatEachReceiverTakes) {
+  const PlanningData d = city();
+  const json j = planToJson(handMadePlan(), d, selectUnits(d, {}, ScopeRules{}), PlanOptions{});
+  ASSERT_EQ(j["groups"].size(), 3u);
+  const json& g4 = j["groups"][1];
+  EXPECT_EQ(g4["from_unit"], "10000001");
+  EXPECT_EQ(g4["from_name"], "Ekskolan");
+  EXPECT_EQ(g4["form"], "grundskola");
+  EXPECT_EQ(g4["year"], 4);
+  EXPECT_EQ(g4["pupils"], 30);
+  EXPECT_EQ(g4["placed"], 30);
+  EXPECT_EQ(g4["split"], true);
+  EXPECT_EQ(g4["pieces"], 2);
+  EXPECT_EQ(g4["source"], "report");
+  EXPECT_EQ(g4["age_s"], 7200);
+  ASSERT_EQ(g4["destinations"].size(), 2u);
+  EXPECT_EQ(g4["destinations"][0]["to_unit"], "20000001") << "largest piece first";
+  EXPECT_EQ(g4["destinations"][0]["provider_name"], "Beta Friskolor");
+  EXPECT_EQ(g4["destinations"][0]["duty_contact"], "IT-jour 08-123 456 78");
+  const json& g5 = j["groups"][2];
+  EXPECT_EQ(g5["year"], 5);
+  EXPECT_EQ(g5["placed"], 0);
+  EXPECT_EQ(g5["unplaced"], 5);
+  EXPECT_EQ(g5["split"], false);
+  EXPECT_EQ(j["groups"][0]["form"], "fritidshem");
+  EXPECT_EQ(j["groups"][0]["source"], "import");
+  EXPECT_EQ(j["groups"][0]["age_s"], 3 * 24 * 3600);
+
+  ASSERT_EQ(j["receivers"].size(), 2u);
+  const json& r = j["receivers"][0];
+  EXPECT_EQ(r["code"], "20000001");
+  EXPECT_EQ(r["provider_name"], "Beta Friskolor");
+  EXPECT_EQ(r["pupils_in"], 32);
+  ASSERT_EQ(r["classes"].size(), 2u);
+  const json& c = r["classes"][1];
+  EXPECT_EQ(c["form"], "grundskola");
+  EXPECT_EQ(c["seats_before"], 25);
+  EXPECT_EQ(c["pupils_in"], 20);
+  EXPECT_EQ(c["seats_after"], 5);
+  EXPECT_EQ(c["headroom_left"], 0.2);
+  EXPECT_EQ(c["source"], "import");
+  ASSERT_EQ(c["from"].size(), 1u);
+  EXPECT_EQ(c["from"][0]["from_unit"], "10000001");
+  EXPECT_EQ(c["from"][0]["pupils"], 20);
+  EXPECT_EQ(c["from"][0]["km"], 1.0);
+  EXPECT_EQ(r["seats_before"], 45);
+  EXPECT_EQ(r["seats_after"], 13);
+  const json& lonn = j["receivers"][1];
+  EXPECT_EQ(lonn["code"], "20000007");
+  EXPECT_EQ(lonn["classes"][0]["seats_before"], 12) << "seats free now";
+  PlanOptions later;
+  later.horizon = Horizon::kWithin72h;
+  EXPECT_EQ(planToJson(handMadePlan(), d, selectUnits(d, {}, ScopeRules{}),
+                       later)["receivers"][1]["classes"][0]["seats_before"],
+            14)
+      << "seats free within 72 h";
+}
+
+TEST(PlanText, HasEverySectionAPersonActsOn) {
+  const PlanningData d = city();
+  const std::string t =
+      planToText(handMadePlan(), d, selectUnits(d, {}, ScopeRules{}), PlanOptions{});
+  for (
+      const std::string& part : std::vector<std::string>{
+          "Takeover plan for 2 failing unit(s)",
+          "10000001 Ekskolan (Alfa Skolor AB): closed until",
+          "30000001 Hasselskolan (Gamma Utbildning): its provider cannot continue; UNKNOWN "
+          "ENROLMENT",
+          "Closed, not planned (--include-closed plans them too):",
+          "10000002 Askskolan: closed until " + day(1) + " (within the horizon)",
+          "10000003 Aspskolan: closed, no closed_until given",
+          "By sending year group:",
+          "10000001 Ekskolan, grundskola year 4: 30 pupils (report, 2 h old)  SPLIT over 2 units",
+          "20 pupils -> 20000001 Björkskolan (1.0 km; Beta Friskolor; duty contact: IT-jour 08-123 "
+          "456 78)",
+          "By receiving unit:",
+          "20000001 Björkskolan (Beta Friskolor; duty contact: IT-jour 08-123 456 78): receives 32 "
+          "pupils",
+          "grundskola year 4: seats 25 -> 5 (20% left; import, 3 d old)",
+          "20 from 10000001 Ekskolan (1.0 km)",
+          "Cannot be placed:",
+          "5 pupils of 10000001 Ekskolan, grundskola year 5: nearest free seat",
+          "? pupils of 30000001 Hasselskolan: no enrolment figure (its status report says 240",
+          "Total: 35 to place, 30 placed, 5 unplaced, 92.0 pupil-km",
+          "fritidshem (the same children, counted apart): 12 to place, 12 placed, 0 unplaced",
+          "3 pieces, 1 year group(s) split; distance mean 2.2 km, max 6.0 km",
+          "Solver: lemon+cbc, 0.25 s, time limit reached: up to 2 piece(s) more",
+          "Not receiving:",
+          "1 on reduced operation",
+          "(--include-reduced lets reduced units"}) {
+    EXPECT_TRUE(has(t, part)) << "missing: " << part << "\n" << t;
+  }
+}
+
+TEST(PlanCsv, KeepsTheEarlierColumnsFirstAndNamesEachRowKind) {
+  const PlanningData d = city();
+  const std::string csv =
+      planToCsv(handMadePlan(), d, selectUnits(d, {}, ScopeRules{}), PlanOptions{});
+  std::vector<std::string> lines;
+  for (size_t at = 0; at < csv.size();) {
+    size_t end = csv.find('\n', at);
+    lines.push_back(csv.substr(at, end - at));
+    at = end + 1;
+  }
+  ASSERT_EQ(lines.size(), 1u + 3 + 1 + 1 + 2);
+  EXPECT_EQ(lines[0].rfind("from_unit,form,year,to_unit,pupils,km,unplaced_reason,row,", 0), 0u);
+  EXPECT_EQ(lines[2],
+            "10000001,grundskola,4,20000001,20,1.0,,placement,Ekskolan,Björkskolan,556677-0002,"
+            "Beta Friskolor,IT-jour 08-123 456 78,yes,,report,7200,25,5");
+  EXPECT_TRUE(has(lines[4], "10000001,grundskola,5,,5,,nearest free seat")) << lines[4];
+  EXPECT_TRUE(has(lines[4], ",unplaced,Ekskolan,,,,,,beyond_limit,report,7200,,")) << lines[4];
+  EXPECT_EQ(lines[5],
+            "30000001,,,,,,no enrolment figure,unknown_enrolment,Hasselskolan,,,,,,"
+            "unknown_enrolment,,,,");
+  EXPECT_TRUE(has(lines[6], "10000002,,,,,,closed until " + day(1) +
+                                " (within the horizon),closed_not_planned,Askskolan"))
+      << lines[6];
+}
+
+TEST(ContingencyJson, SaysWhichSituationItStartsFrom) {
+  const PlanningData d = city();
+  const PlanSelection today = selectUnits(d, {}, ScopeRules{});
+  std::vector<ContingencyRow> rows(1);
+  rows[0].id = "556677-0002";
+  rows[0].pupilsAffected = 40;
+  rows[0].pieces = 3;
+  rows[0].optimal = false;
+  rows[0].gapPieces = 1;
+  const json j = contingencyToJson(rows, d, today, PlanOptions{});
+  EXPECT_EQ(j["baseline"]["failing_units"], json({"10000001", "30000001"}));
+  EXPECT_EQ(j["baseline"]["closed_not_planned"], json({"10000002", "10000003"}));
+  EXPECT_EQ(j["baseline"]["not_receiving"]["reduced"], 1);
+  EXPECT_EQ(j["rows"][0]["name"], "Beta Friskolor");
+  EXPECT_EQ(j["rows"][0]["pieces"], 3);
+  EXPECT_EQ(j["rows"][0]["optimal"], false);
+  EXPECT_EQ(j["rows"][0]["gap_pieces"], 1);
+  EXPECT_EQ(contingencyToCsv(rows),
+            "rank,scope,id,pupils_affected,placed,unplaced,pupil_km,missing_seats_by_form,pieces,"
+            "optimal,gap_pieces\n1,provider,556677-0002,40,0,0,0.0,,3,no,1\n");
+  EXPECT_TRUE(has(contingencyToText(rows, d, today), "on top of today (2 unit(s) failing"));
+}
+
+}  // namespace
+}  // namespace samband::broker
