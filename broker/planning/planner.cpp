@@ -110,7 +110,9 @@ common::Result<Plan> planUnits(const PlannerIndex& index, std::vector<int> faili
   std::sort(work.begin(), work.end());
   ClassRequest request;
   request.options = &options;
-  request.deadline = started + std::chrono::milliseconds(options.timeLimitMs);
+  // Clamped to a week, so that a huge limit cannot overflow the clock.
+  constexpr std::int64_t kWeekMs = 7LL * 24 * 3600 * 1000;
+  request.deadline = started + std::chrono::milliseconds(std::min(options.timeLimitMs, kWeekMs));
   request.explain = explain;
   SolveReport report;
   std::int64_t metreSum = 0;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <random>
 #include <string>
@@ -371,6 +372,9 @@ TEST(Planner, RejectsInvalidInput) {
     EXPECT_EQ(plan.error().kind, common::ErrorKind::invalidInput);
     EXPECT_FALSE(planner.contingency(options).ok());
   }
+  PlanOptions generous;
+  generous.timeLimitMs = std::numeric_limits<std::int64_t>::max();
+  EXPECT_TRUE(planner.plan({"12000001"}, generous).ok()) << "a huge limit must not overflow";
 }
 
 // A city where one scenario needs integer programs: many groups, scarce seats of 1 to 5.
