@@ -12,6 +12,7 @@
 #include "broker/audit/check_pool.h"
 #include "broker/audit/frame_check.h"
 #include "broker/audit/picture_replay.h"
+#include "broker/audit/seen_bodies.h"
 #include "broker/city/city_chain.h"
 #include "broker/city/key_records.h"
 #include "broker/store/audit_store.h"
@@ -112,7 +113,7 @@ class Auditor {
   // The walk.
   std::set<std::string> senders_;
   std::map<std::string, std::pair<uint64_t, common::Bytes>> chains_;  // "sender/key" -> head
-  std::set<common::Bytes> bodies_;
+  SeenBodies bodies_;
   common::Bytes digest_ = common::zeroHash();
   uint64_t count_ = 0;
   std::map<std::pair<std::string, std::string>, common::CheckpointHead> heads_;
@@ -328,7 +329,7 @@ void Auditor::visit(const StoredFrame& f, FrameCheck& check) {
     note(where + ": prevHash does not match the previous body");
   }
   chain = {body->seq, bodyHash};
-  if (!bodies_.insert(bodyHash).second) {
+  if (!bodies_.insert(bodyHash)) {
     r_.duplicates++;
     note(where + ": the same body is stored twice");
   }

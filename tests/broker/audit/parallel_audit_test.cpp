@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "broker/audit/audit.h"
+#include "broker/audit/seen_bodies.h"
 #include "common/codec.h"
 #include "tests/broker/picture/archive_builder.h"
 #include "tests/support/temp_dir.h"
@@ -143,6 +144,22 @@ TEST_F(ParallelAuditTest, ResumedAuditSkipsOnlyTheSignaturesBeforeTheResumePoint
   EXPECT_FALSE(afterDelete.intact());
   EXPECT_EQ(afterDelete.chainBreaks, 1) << afterDelete.toText();
   EXPECT_GE(afterDelete.checkpointProblems, 1) << afterDelete.toText();
+}
+
+TEST(SeenBodies, FindsEveryRepeatAmongManyHashesAndNothingElse) {
+  SeenBodies seen;
+  std::vector<Bytes> hashes;
+  for (int i = 0; i < 50'000; i++) {
+    Bytes h(8, 0);
+    for (int b = 0; b < 8; b++) h[b] = static_cast<uint8_t>(i >> (8 * (b % 4)));
+    hashes.push_back(common::hash256(h));
+  }
+  hashes.push_back(Bytes(32, 0));  // the all-zero prefix, which marks empty slots inside
+  for (const auto& h : hashes) EXPECT_TRUE(seen.insert(h));
+  EXPECT_EQ(seen.size(), hashes.size());
+  for (size_t i = 0; i < hashes.size(); i += 97) EXPECT_FALSE(seen.insert(hashes[i]));
+  EXPECT_FALSE(seen.insert(Bytes(32, 0)));
+  EXPECT_EQ(seen.size(), hashes.size());
 }
 
 }  // namespace
