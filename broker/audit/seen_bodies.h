@@ -1,7 +1,7 @@
 // SeenBodies: the set of body hashes the audit has walked, to find a body stored twice. A flat
-// open-addressing table of the first 16 bytes of each SHA-256 (16 bytes a frame, about 0.6 GB
-// for a year of 35 M frames, where a std::set of the full hashes took over 4 GB and a fifth of
-// the walk's time). Two different bodies share a 128-bit prefix with probability ~n²/2¹²⁹:
+// open-addressing table of the first 16 bytes of each SHA-256 (16 bytes a slot, at most 3/4 full:
+// 1 GiB for a year of 35 M frames, where a std::set of the full hashes took over 4 GB and a
+// fifth of the walk's time). Two different bodies share a 128-bit prefix with probability ~n²/2¹²⁹:
 // never, in practice; a duplicate found here is the same body.
 #pragma once
 
