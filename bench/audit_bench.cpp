@@ -50,8 +50,8 @@ double cpuSeconds(int who) {
 
 // Also adds the CPU seconds the verifying threads used to `*cpu`.
 double allCoreVerifyRate(const common::Bytes& body, const common::Bytes& signature,
-                         const common::PublicKey& pk, double seconds, unsigned cores,
-                         double* cpu, uint64_t* verifies) {
+                         const common::PublicKey& pk, double seconds, unsigned cores, double* cpu,
+                         uint64_t* verifies) {
   const common::Bytes message = common::bodySigningInput(body);
   std::atomic<uint64_t> total{0};
   std::atomic<int> failures{0};
@@ -173,8 +173,8 @@ int main(int argc, char** argv) {
   }
   const int64_t frames = *broker::AuditStore(**store).maxFrameId();
   const int64_t dbBytes = static_cast<int64_t>(std::filesystem::file_size(db));
-  std::cout << "archive: " << frames << " frames (" << units << " units, " << days
-            << " days), " << dbBytes / (1 << 20) << " MiB, written in " << writeS << " s\n";
+  std::cout << "archive: " << frames << " frames (" << units << " units, " << days << " days), "
+            << dbBytes / (1 << 20) << " MiB, written in " << writeS << " s\n";
 
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   // Wall seconds and process CPU seconds of one audit.
@@ -231,15 +231,15 @@ int main(int argc, char** argv) {
   }
   const double ratio = raw > 0 ? parallelRate / raw : 0;
   const double yearFrames = 35.04e6;  // 1,000 units, every 15 minutes, 365 days
-  std::cout << "raw verify, all " << cores << " cores: " << rawBefore << " /s before, "
-            << rawAfter << " /s after; " << rawCpuUs << " µs of CPU per verify\n"
+  std::cout << "raw verify, all " << cores << " cores: " << rawBefore << " /s before, " << rawAfter
+            << " /s after; " << rawCpuUs << " µs of CPU per verify\n"
             << "audit (" << cores << " threads): " << parallelReport.frames << " frames in "
             << parallelS << " s = " << parallelRate << " frames/s = " << ratio
             << " x the all-core raw rate (target >= 0.9); " << auditCpuUs
             << " µs of CPU per frame = " << rawCpuUs / auditCpuUs
             << " x the raw verify's CPU per verify\n"
-            << "audit without signatures (--since past the end, 1 thread): " << noSigS
-            << " s, " << noSigCpuUs << " µs of CPU per frame\n";
+            << "audit without signatures (--since past the end, 1 thread): " << noSigS << " s, "
+            << noSigCpuUs << " µs of CPU per frame\n";
   if (serial) {
     std::cout << "audit (1 thread): " << serialS << " s = " << serialRate << " frames/s; "
               << (serialS > 0 ? serialS / parallelS : 0) << " x slower than " << cores

@@ -130,9 +130,10 @@ bool connectViewer(Viewer& v, int port, const std::string& cookie) {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(static_cast<uint16_t>(port));
   if (::connect(v.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return false;
-  const std::string req = "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: "
-                          "text/event-stream\r\nCookie: " +
-                          cookie + "\r\n\r\n";
+  const std::string req =
+      "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: "
+      "text/event-stream\r\nCookie: " +
+      cookie + "\r\n\r\n";
   return ::send(v.fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size());
 }
 
@@ -281,7 +282,8 @@ int main(int argc, char** argv) {
   int64_t frames0 = frameCount();
   auto w0 = std::chrono::steady_clock::now();
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  const double windowA = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+  const double windowA =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
   const double cpuA = samband::bench::processCpuSeconds(bp) - cpu0;
   const int64_t framesA = frameCount() - frames0;
 
@@ -335,7 +337,8 @@ int main(int argc, char** argv) {
   w0 = std::chrono::steady_clock::now();
   const auto wEnd = w0 + std::chrono::duration<double>(seconds);
   std::this_thread::sleep_until(wEnd);
-  const double windowB = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+  const double windowB =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
   const double cpuB = samband::bench::processCpuSeconds(bp) - cpu0;
   const int64_t framesB = frameCount() - frames0;
   const int64_t windowEndMs = wallMs();
@@ -346,7 +349,8 @@ int main(int argc, char** argv) {
   }();
   const long rssAfter = rssKiB(bp);
   const int threadsAfter = threadCount(bp);
-  // /api/units for every unit, timed after the window, the load and the viewers still on (a fresh connection each, as a page load).
+  // /api/units for every unit, timed after the window, the load and the viewers still on (a fresh
+  // connection each, as a page load).
   std::vector<int64_t> unitsNs;
   size_t unitsBytes = 0;
   int unitsCount = 0;
@@ -359,8 +363,10 @@ int main(int argc, char** argv) {
     if (!r || r->status != 200) die("GET /api/units failed");
     unitsBytes = r->body.size();
     auto j = Json::parse(r->body, nullptr, false);
-    if (j.is_array()) unitsCount = static_cast<int>(j.size());
-    else if (j.is_object() && j.contains("units")) unitsCount = static_cast<int>(j["units"].size());
+    if (j.is_array())
+      unitsCount = static_cast<int>(j.size());
+    else if (j.is_object() && j.contains("units"))
+      unitsCount = static_cast<int>(j["units"].size());
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   const long rssAfterUnits = rssKiB(bp);
@@ -380,11 +386,13 @@ int main(int argc, char** argv) {
   std::vector<std::pair<int64_t, int64_t>> arrived;  // (frame id, received_at ms)
   {
     SQLite::Database d(db, SQLite::OPEN_READONLY);
-    SQLite::Statement q(d, "SELECT id, received_at FROM frames WHERE received_at >= ? AND "
-                           "received_at < ? ORDER BY id");
+    SQLite::Statement q(d,
+                        "SELECT id, received_at FROM frames WHERE received_at >= ? AND "
+                        "received_at < ? ORDER BY id");
     q.bind(1, windowStartMs);
     q.bind(2, windowEndMs - 1000);  // every viewer had a second and more to see these
-    while (q.executeStep()) arrived.emplace_back(q.getColumn(0).getInt64(), q.getColumn(1).getInt64());
+    while (q.executeStep())
+      arrived.emplace_back(q.getColumn(0).getInt64(), q.getColumn(1).getInt64());
   }
   broker.stop();
   std::vector<int64_t> lat;
@@ -404,12 +412,12 @@ int main(int argc, char** argv) {
   }
   auto pct = [](std::vector<int64_t>& s, double p) { return samband::bench::percentile(s, p); };
   const double p50 = pct(lat, 50), p99 = pct(lat, 99);
-  const double maxLat = lat.empty() ? 0 : static_cast<double>(*std::max_element(lat.begin(), lat.end()));
+  const double maxLat =
+      lat.empty() ? 0 : static_cast<double>(*std::max_element(lat.begin(), lat.end()));
   const double unitsP50 = pct(unitsNs, 50) / 1e6, unitsMax = pct(unitsNs, 100) / 1e6;
   // The broker's CPU for ingest scales with the reports; the rest of window B is the board's.
   const double ingestCpuPerReport = framesA > 0 ? cpuA / static_cast<double>(framesA) : 0;
-  const double boardCores =
-      (cpuB - ingestCpuPerReport * static_cast<double>(framesB)) / windowB;
+  const double boardCores = (cpuB - ingestCpuPerReport * static_cast<double>(framesB)) / windowB;
   int refused = 0;
   for (const auto& v : all) refused += v.status != 200 ? 1 : 0;
 
@@ -425,12 +433,12 @@ int main(int argc, char** argv) {
       "requests; threads %d -> %d\n"
       "GET /api/units (%d units, %zu bytes): p50 %.1f ms, max %.1f ms over %d requests (target "
       "< 100 ms)\n",
-      static_cast<double>(framesA) / windowA, static_cast<double>(framesB) / windowB, rate,
-      viewers, sessions, perSession, greeted, refused, closedInWindow, closed,
-      static_cast<long long>(events), p50, p99,
-      maxLat, lat.size(), arrived.size(), viewers, static_cast<long long>(missed),
-      cpuA / windowA, cpuB / windowB, 100 * boardCores, rssBefore / 1024, rssAfter / 1024,
-      rssAfterUnits / 1024, threadsBefore, threadsAfter, unitsCount, unitsBytes, unitsP50, unitsMax, unitsRequests);
+      static_cast<double>(framesA) / windowA, static_cast<double>(framesB) / windowB, rate, viewers,
+      sessions, perSession, greeted, refused, closedInWindow, closed,
+      static_cast<long long>(events), p50, p99, maxLat, lat.size(), arrived.size(), viewers,
+      static_cast<long long>(missed), cpuA / windowA, cpuB / windowB, 100 * boardCores,
+      rssBefore / 1024, rssAfter / 1024, rssAfterUnits / 1024, threadsBefore, threadsAfter,
+      unitsCount, unitsBytes, unitsP50, unitsMax, unitsRequests);
   if (!jsonPath.empty()) {
     Json j{{"bench", "board"},
            {"units", units},

@@ -295,7 +295,9 @@ int main(int argc, char** argv) {
   }
   if (*enrollCmd) return runEnroll(config, requests, transfer);
   if (*statusCmd) return runStatus(config, json, asOf);
-  if (*auditCmd) return runAudit(config, json, cityKeys, receipts, auditSince, auditThreads, auditQuiet);
+  if (*auditCmd) {
+    return runAudit(config, json, cityKeys, receipts, auditSince, auditThreads, auditQuiet);
+  }
   if (*inquiryExport) return runInquiryExport(config, inquiryFrom, inquiryTo, inquiryOut);
   if (*inquiryVerify) return runInquiryVerify(inquiryDir, json);
   if (*certifyCmd) return runCertifyKeys(config);

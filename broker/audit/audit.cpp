@@ -5,9 +5,9 @@
 
 #include <cstring>
 #include <map>
-#include <thread>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "broker/audit/check_pool.h"
 #include "broker/audit/frame_check.h"

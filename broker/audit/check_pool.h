@@ -44,9 +44,9 @@ class CheckPool {
   const FrameKeys& keys_;
   const int64_t signaturesFrom_;
   std::mutex mutex_;
-  std::condition_variable queued_;    // a batch waits for a worker, or stop
-  std::condition_variable finished_;  // a batch is done
-  std::deque<CheckedBatch*> todo_;    // not owned: owned by order_
+  std::condition_variable queued_;                   // a batch waits for a worker, or stop
+  std::condition_variable finished_;                 // a batch is done
+  std::deque<CheckedBatch*> todo_;                   // not owned: owned by order_
   std::deque<std::unique_ptr<CheckedBatch>> order_;  // submission order; reader's thread only
   bool stopping_ = false;
   std::vector<std::thread> workers_;

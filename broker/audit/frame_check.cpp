@@ -3,8 +3,8 @@
 
 #include <cstring>
 
-#include "common/codec.h"
 #include "common/bytes.h"
+#include "common/codec.h"
 #include "common/ids.h"
 #include "common/signing.h"
 

@@ -17,7 +17,7 @@ namespace samband::broker {
 // The keys a frame's signature may be checked with. Read-only while workers run.
 struct FrameKeys {
   common::PublicKey cityKey{};
-  std::string cityKeyId;         // hex
+  std::string cityKeyId;                // hex
   const ArchiveKeys* proven = nullptr;  // not owned; keys proven by city records
 };
 
@@ -25,8 +25,8 @@ struct FrameCheck {
   enum class Signature { verified, bad, noProvenKey, notChecked };
   // Empty when the envelope and body decode; else why not ("envelope does not decode").
   std::string decodeProblem;
-  common::Message body;     // valid when decodeProblem is empty
-  common::Bytes bodyHash;   // SHA-256 of the signed body bytes
+  common::Message body;    // valid when decodeProblem is empty
+  common::Bytes bodyHash;  // SHA-256 of the signed body bytes
   Signature signature = Signature::notChecked;
 };
 

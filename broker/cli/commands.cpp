@@ -262,8 +262,7 @@ int runStatus(const std::string& configPath, bool json, const std::string& asOf)
 }
 
 int runAudit(const std::string& configPath, bool json, const std::string& cityKeysPath,
-             const std::vector<std::string>& receiptFiles, int64_t since, int threads,
-             bool quiet) {
+             const std::vector<std::string>& receiptFiles, int64_t since, int threads, bool quiet) {
   auto cfg = loadBrokerConfig(configPath);
   if (!cfg) return fail(cfg.error().message);
   auto store = Store::open(cfg->databasePath, Store::Access::readOnly);
@@ -296,9 +295,9 @@ int runAudit(const std::string& configPath, bool json, const std::string& cityKe
                    "audit: frame %lld of %lld (%.1f%%), %.0f frames/s, about %.0f s left; "
                    "if interrupted, resume with --since %lld\n",
                    static_cast<long long>(doneUpTo), static_cast<long long>(lastFrameId),
-                   lastFrameId > 0 ? 100.0 * static_cast<double>(doneUpTo) /
-                                         static_cast<double>(lastFrameId)
-                                   : 100.0,
+                   lastFrameId > 0
+                       ? 100.0 * static_cast<double>(doneUpTo) / static_cast<double>(lastFrameId)
+                       : 100.0,
                    rate, left, static_cast<long long>(doneUpTo + 1));
     };
   }

@@ -43,11 +43,11 @@ class ParallelAuditTest : public ::testing::Test {
       builder_->advance(15 * 60'000);
       for (size_t p = 0; p < ids.size(); p++) {
         for (int u = 0; u < 5; u++) {
-          builder_->report(ids[p], testing::ArchiveBuilder::status(
-                                       std::to_string(30000000 + p * 5 + u),
-                                       r % 7 == u ? common::OperationalState::REDUCED
-                                                  : common::OperationalState::NORMAL,
-                                       200 + r % 50));
+          builder_->report(
+              ids[p], testing::ArchiveBuilder::status(std::to_string(30000000 + p * 5 + u),
+                                                      r % 7 == u ? common::OperationalState::REDUCED
+                                                                 : common::OperationalState::NORMAL,
+                                                      200 + r % 50));
         }
       }
       builder_->commit();
@@ -55,9 +55,7 @@ class ParallelAuditTest : public ::testing::Test {
   }
 
   Store& store() { return builder_->store(); }
-  int64_t frameCount() {
-    return store().db().execAndGet("SELECT count(*) FROM frames").getInt64();
-  }
+  int64_t frameCount() { return store().db().execAndGet("SELECT count(*) FROM frames").getInt64(); }
   // Flips one bit of the stored signature of frame `id` (the body stays as signed).
   void flipSignature(int64_t id) {
     SQLite::Statement get(store().db(), "SELECT envelope FROM frames WHERE id=?");

@@ -35,8 +35,8 @@ class StuckViewer {
     if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return;
     const std::string req =
         "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: " + cookie + "\r\n\r\n";
-    connected_ = ::send(fd_, req.data(), req.size(), MSG_NOSIGNAL) ==
-                 static_cast<ssize_t>(req.size());
+    connected_ =
+        ::send(fd_, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size());
   }
   ~StuckViewer() { ::close(fd_); }
   StuckViewer(const StuckViewer&) = delete;

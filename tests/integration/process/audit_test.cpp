@@ -116,9 +116,9 @@ TEST_F(Audit, ResumedWithSinceStillFindsAFrameTamperedAfterItAndShowsProgressOnS
       kAlpha + "')");
   SQLite::Database db(brokerDir() + "/samband.db", SQLite::OPEN_READONLY);
   const int64_t last = db.execAndGet("SELECT max(id) FROM frames").getInt64();
-  auto r = runCommand({brokerBin(), "audit", "--config", brokerConfig(), "--json", "--city-keys",
-                       brokerDir() + "/city.pub", "--since", std::to_string(last),
-                       "--threads", "2"});
+  auto r =
+      runCommand({brokerBin(), "audit", "--config", brokerConfig(), "--json", "--city-keys",
+                  brokerDir() + "/city.pub", "--since", std::to_string(last), "--threads", "2"});
   EXPECT_NE(r.exitCode, 0) << r.out << r.err;
   auto a = nlohmann::json::parse(r.out, nullptr, false);  // stdout is the JSON report alone
   ASSERT_TRUE(a.is_object()) << r.out;
