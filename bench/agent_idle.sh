@@ -115,6 +115,10 @@ m = re.search(r"([\d,.]+)\s+context-switches", text)
 perf_cs = int(m.group(1).replace(",", "").split(".")[0]) if m else None
 m = re.search(r"([\d,.]+)\s+msec cpu-clock", text)
 perf_cpu_ms = float(m.group(1).replace(",", "")) if m else None
+# perf says "<not counted>" for a process that was never scheduled in the window: nothing ran.
+if "<not counted>" in text:
+    perf_cs = 0 if perf_cs is None else perf_cs
+    perf_cpu_ms = 0.0 if perf_cpu_ms is None else perf_cpu_ms
 row = {"bench": "agent_idle", "seconds": round(seconds, 1), "rss_kib": int(rss),
        "hwm_kib": int(hwm), "rss_anon_kib": int(rss_anon), "rss_file_kib": int(rss_file),
        "pss_kib": int(pss), "threads": int(threads), "cpu_percent": 100 * cpu_s / seconds,

@@ -184,8 +184,9 @@ def main():
                         b["p99_ms"] < 1000 and b["missed"] == 0))
         targets.append(("board: CPU < 20 % of one core", f"{100 * b['board_core_share']:.1f} %",
                         b["board_core_share"] < 0.2))
-        targets.append((f"board: load of 1,000 reports/s reached",
-                        f"{b['rate_with_viewers']:,.0f}/s", b["rate_with_viewers"] >= 950))
+        targets.append((f"board: the load asked for ({b['target_rate']:,.0f} reports/s) reached",
+                        f"{b['rate_with_viewers']:,.0f}/s",
+                        b["rate_with_viewers"] >= 0.95 * b["target_rate"]))
         targets.append((f"board: /api/units for 10,000 units < 100 ms",
                         f"p50 {b['units_p50_ms']:.0f} ms for {b['units_count']:,} units",
                         b["units_count"] >= 10000 and b["units_p50_ms"] < 100))
@@ -212,8 +213,12 @@ def main():
               f"but signatures {a['no_signatures_cpu_us_per_frame']:.1f} us/frame; serial "
               f"{a['serial_rate']:,.0f} frames/s; a year of 35 M frames ~{a['year_minutes']:.0f} min; "
               f"peak RSS {a['max_rss_kib'] / 1024:.0f} MiB")
-        targets.append(("audit >= 0.9 x the all-core raw verify rate", f"{a['ratio']:.2f} "
-                        f"(CPU ratio {a['cpu_ratio']:.2f})", a["ratio"] >= 0.9))
+        targets.append(("audit >= 0.9 x the all-core raw verify rate", f"{a['ratio']:.2f}",
+                        a["ratio"] >= 0.9))
+        # With the cores busy elsewhere both rates starve alike; the CPU per frame against the
+        # raw verify's is what the wall ratio becomes on a quiet machine.
+        targets.append(("audit CPU per frame <= raw verify's / 0.9 (the ratio on a quiet machine)",
+                        f"{a['cpu_ratio']:.2f}", a["cpu_ratio"] >= 0.9))
 
     if planner_path and os.path.exists(planner_path):
         with open(planner_path) as f:
