@@ -54,6 +54,15 @@ std::string ageText(int64_t ms) {
   return std::to_string(minutes / (24 * 60)) + " d";
 }
 
+// "grundskola year 4"; "forskola" for a form without years (year 0), as the planner's reasons
+// say it.
+std::string classText(const std::string& form, int year) {
+  return year > 0 ? form + " year " + std::to_string(year) : form;
+}
+
+const char* pupilWord(int n) { return n == 1 ? " pupil" : " pupils"; }
+std::string pupilsText(int n) { return std::to_string(n) + pupilWord(n); }
+
 const char* horizonName(Horizon h) { return h == Horizon::kNow ? "now" : "72h"; }
 
 // A class's figure as a unit stated it, with where it came from.
@@ -642,6 +651,11 @@ std::string planToText(const Plan& plan, const PlanningData& data, const PlanSel
       << common::formatCivilDate(selection.horizonEnd) << "): units closed beyond it are planned, "
       << "and only units with a status report at most " << selection.rules.horizonDays
       << " days old receive\n";
+  if (selection.failing.empty()) {
+    out << "  No unit is failing now: name units with --failing";
+    if (!selection.closedNotPlanned.empty()) out << ", or plan the closed ones with --include-closed";
+    out << ".\n";
+  }
   for (const auto& f : selection.failing) {
     out << "  " << unitLabel(data, f.code) << " ("
         << valueOr(data.providerNames, providerOf(data, f.code), providerOf(data, f.code))
@@ -659,25 +673,25 @@ std::string planToText(const Plan& plan, const PlanningData& data, const PlanSel
   if (!reading.groups.empty()) out << "\nBy sending year group:\n";
   for (const auto& g : reading.groups) {
     out << "\n"
-        << unitLabel(data, g.fromUnit) << ", " << g.form << " year " << g.year << ": "
-        << (g.figure.known ? g.figure.enrolled : g.placed + g.unplaced) << " pupils ("
+        << unitLabel(data, g.fromUnit) << ", " << classText(g.form, g.year) << ": "
+        << pupilsText(g.figure.known ? g.figure.enrolled : g.placed + g.unplaced) << " ("
         << figureText(data, g.figure) << ")";
     if (g.split()) out << "  SPLIT over " << g.destinations.size() << " units";
     out << "\n";
     for (const auto& d : g.destinations) {
-      out << "  " << std::setw(4) << d.pupils << " pupils -> " << unitLabel(data, d.toUnit) << " ("
+      out << "  " << std::setw(4) << d.pupils << pupilWord(d.pupils) << " -> " << unitLabel(data, d.toUnit) << " ("
           << km(d.km) << " km; " << contactText(data, providerOf(data, d.toUnit)) << ")\n";
     }
-    if (g.unplaced > 0) out << "  " << std::setw(4) << g.unplaced << " pupils not placed\n";
+    if (g.unplaced > 0) out << "  " << std::setw(4) << g.unplaced << pupilWord(g.unplaced) << " not placed\n";
   }
 
   if (!reading.receivers.empty()) out << "\nBy receiving unit:\n";
   for (const auto& r : reading.receivers) {
     out << "\n"
         << unitLabel(data, r.code) << " (" << contactText(data, providerOf(data, r.code))
-        << "): receives " << r.pupilsIn() << " pupils\n";
+        << "): receives " << pupilsText(r.pupilsIn()) << "\n";
     for (const auto& c : r.classes) {
-      out << "  " << c.form << " year " << c.year << ": seats " << c.figure.seats << " -> "
+      out << "  " << classText(c.form, c.year) << ": seats " << c.figure.seats << " -> "
           << c.figure.seats - c.pupilsIn << " (" << percent(c.figure.seats, c.pupilsIn) << " left; "
           << figureText(data, c.figure) << ")\n";
       for (const auto& a : c.from) {
@@ -692,8 +706,8 @@ std::string planToText(const Plan& plan, const PlanningData& data, const PlanSel
   if (!plan.unplaced.empty() || anyUnknown) {
     out << "\nCannot be placed:\n";
     for (const auto& u : plan.unplaced) {
-      out << "  " << std::setw(4) << u.pupils << " pupils of " << unitLabel(data, u.fromUnit)
-          << ", " << u.form << " year " << u.year << ": " << u.reason << "\n";
+      out << "  " << std::setw(4) << u.pupils << pupilWord(u.pupils) << " of " << unitLabel(data, u.fromUnit)
+          << ", " << classText(u.form, u.year) << ": " << u.reason << "\n";
     }
     for (const auto& f : selection.failing) {
       if (!f.unknownEnrolment) continue;

@@ -501,6 +501,31 @@ TEST(PlanText, StatesThePlanningHorizon) {
   EXPECT_EQ(j["options"]["horizon_days"], 3);
 }
 
+TEST(PlanText, ReadsAsSentences) {
+  const PlanningData d = city();
+  Plan p = handMadePlan();
+  p.placements[2].pupils = 1;
+  const std::string t = planToText(p, d, selectUnits(d, {}, ScopeRules{}), PlanOptions{});
+  for (const std::string& part : std::vector<std::string>{
+           "   1 pupil -> 20000007 Lönnskolan",
+           "10000001 Ekskolan, fritidshem: 12 pupils (import, 3 d old)",
+           "  fritidshem: seats 20 -> 8 (40% left",
+           "20000007 Lönnskolan (Beta Friskolor; duty contact: IT-jour 08-123 456 78): receives 1 "
+           "pupil\n"}) {
+    EXPECT_TRUE(has(t, part)) << "missing: " << part << "\n" << t;
+  }
+  EXPECT_FALSE(has(t, "year 0")) << "forms without years are named without one\n" << t;
+
+  PlanningData calm = city();
+  calm.cannotContinueUnits.clear();
+  calm.situations.erase("10000001");
+  calm.closedUnits.erase("10000001");
+  const std::string none = planToText(Plan{}, calm, selectUnits(calm, {}, ScopeRules{}), PlanOptions{});
+  EXPECT_TRUE(has(none, "No unit is failing now: name units with --failing, or plan the closed "
+                        "ones with --include-closed."))
+      << none;
+}
+
 TEST(ContingencyJson, SaysWhichSituationItStartsFrom) {
   const PlanningData d = city();
   const PlanSelection today = selectUnits(d, {}, ScopeRules{});
