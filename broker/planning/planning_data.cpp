@@ -63,6 +63,19 @@ std::string classText(const std::string& form, int year) {
 const char* pupilWord(int n) { return n == 1 ? " pupil" : " pupils"; }
 std::string pupilsText(int n) { return std::to_string(n) + pupilWord(n); }
 
+// Characters (UTF-8 code points) of `s`, and `s` padded with spaces to `width` of them, so that
+// "Hägersten-Älvsjö" lines up like "Norrmalm" (a longer `s` gets one space).
+size_t textWidth(const std::string& s) {
+  size_t chars = 0;
+  for (unsigned char c : s) chars += (c & 0xC0) != 0x80;
+  return chars;
+}
+
+std::string padded(const std::string& s, size_t width) {
+  const size_t chars = textWidth(s);
+  return s + std::string(chars < width ? width - chars : 1, ' ');
+}
+
 const char* horizonName(Horizon h) { return h == Horizon::kNow ? "now" : "72h"; }
 
 // A class's figure as a unit stated it, with where it came from.
@@ -888,11 +901,14 @@ std::string contingencyToText(const std::vector<ContingencyRow>& rows, const Pla
          "on top of today ("
       << baseline.failing.size() << " unit(s) failing, " << baseline.notReceiving.size()
       << " not receiving), ranked by pupils that could not be placed.\n\n";
-  out << "rank  scope     id            affected  placed  unplaced  missing seats by form\n";
+  size_t idWidth = 13;  // the id column fits the longest district name
+  for (const auto& row : rows) idWidth = std::max(idWidth, textWidth(row.id) + 1);
+  out << "rank  scope     " << padded("id", idWidth)
+      << " affected  placed  unplaced  missing seats by form\n";
   int rank = 0;
   for (const auto& row : rows) {
     out << std::setw(4) << ++rank << "  " << std::left << std::setw(9) << scopeName(row.scope)
-        << " " << std::setw(13) << row.id << std::right << std::setw(9) << row.pupilsAffected
+        << " " << padded(row.id, idWidth) << std::right << std::setw(9) << row.pupilsAffected
         << std::setw(8) << row.placed << std::setw(10) << row.unplaced << "  ";
     bool first = true;
     for (const auto& [form, n] : row.missingSeatsByForm) {

@@ -21,13 +21,18 @@ function planQuery() {
     '&include_reduced=' + flag('p-reduced') + '&include_closed=' + flag('p-closed');
 }
 
+let latestLoad = 0;  // loads overlap when an option changes while one runs: the latest counts
+
 // Fetches the plan (and, when due or the options changed, the ranking) and shows them.
 export async function loadPlanning(force) {
+  const load = ++latestLoad;
   const q = planQuery();
   const wantRanking = force || !state.contingency || Date.now() - state.contingencyAt > CONTINGENCY_EVERY_MS ||
     state.contingencyQuery !== q;
   const [plan, ranking] = await Promise.all([api('/api/plan?' + q + '&what_if=' + flag('p-whatif')),
     wantRanking ? api('/api/contingency?' + q) : Promise.resolve(state.contingency)]);
+  // An answer for options that have changed since must not overwrite the newer one.
+  if (load !== latestLoad) return;
   state.plan = plan;
   if (wantRanking) {
     state.contingency = ranking;

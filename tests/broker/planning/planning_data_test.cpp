@@ -549,5 +549,27 @@ TEST(ContingencyJson, SaysWhichSituationItStartsFrom) {
   EXPECT_TRUE(has(contingencyToText(rows, d, today), "on top of today (2 unit(s) failing"));
 }
 
+TEST(ContingencyText, ColumnsLineUpWithSwedishNames) {
+  const PlanningData d = city();
+  std::vector<ContingencyRow> rows(2);
+  rows[0].scope = rows[1].scope = ContingencyScope::kDistrict;
+  rows[0].id = "Hägersten-Älvsjö";
+  rows[0].pupilsAffected = 8587;
+  rows[1].id = "Norrmalm";
+  rows[1].pupilsAffected = 6908;
+  const std::string t = contingencyToText(rows, d, selectUnits(d, {}, ScopeRules{}));
+  // Where each row's affected count ends, in characters.
+  auto endOf = [&](const std::string& number) {
+    const size_t at = t.find(number);
+    size_t chars = 0;
+    for (size_t i = t.rfind('\n', at) + 1; i < at + number.size(); ++i) {
+      chars += (static_cast<unsigned char>(t[i]) & 0xC0) != 0x80;
+    }
+    return chars;
+  };
+  EXPECT_EQ(endOf("8587"), endOf("6908")) << t;
+  EXPECT_EQ(endOf("8587"), endOf("affected")) << t;
+}
+
 }  // namespace
 }  // namespace samband::broker
