@@ -124,6 +124,15 @@ common::Result<BrokerConfig> loadBrokerConfig(const std::string& path) {
   SAMBAND_TAKE(c.holidays, common::loadCalendarHolidays(f));
   c.readiness.holidays = c.holidays;
   SAMBAND_TAKE(c.replication, loadReplicationOptions(f));
+  if (c.replication.standby) {
+    c.readiness.standbyDelayMinutes = static_cast<int>(c.replication.standbyGraceMs / 60000);
+    if (c.readiness.standbyDelayMinutes >= c.readiness.deadlineMs / 60000) {
+      return common::invalidInput(path +
+                                  ": [replication] standby_grace_s must be shorter than "
+                                  "[readiness] deadline_minutes, or the standby never issues "
+                                  "the check when the primary is down");
+    }
+  }
 #undef SAMBAND_TAKE
   c.server.databasePath = c.databasePath;
   return c;

@@ -11,6 +11,7 @@
 #include "broker/store/replication_store.h"
 #include "broker/store/write_transaction.h"
 #include "common/bytes.h"
+#include "common/ids.h"
 #include "common/log.h"
 
 namespace samband::broker {
@@ -48,6 +49,10 @@ common::Result<Beyond> beyond(
   Beyond out;
   size_t bytes = 0;
   for (const auto& tip : *tips) {
+    // The city's own chains are each broker's, signed by its own city key; the gate of a peer
+    // cannot check them until it knows the city's key hierarchy (docs/replication.md, "What is
+    // left"), so they are neither served nor counted as missing.
+    if (tip.sender == common::kCitySenderId) continue;
     auto it = theirs.find(chainKey(tip.sender, tip.keyId));
     const uint64_t have = it == theirs.end() ? 0 : it->second;
     if (tip.seq <= have) continue;
@@ -184,7 +189,7 @@ void Responder::serveLoop() {
     zmq::send_multipart(*router_, parts, zmq::send_flags::dontwait);
   };
 
-  auto writeStatus = [&](int64_t now) {
+  auto writeStatus = [&]() {
     int64_t worst = -1;
     int64_t newest = 0;
     for (const auto& peer : options_.peers) {
@@ -267,7 +272,7 @@ void Responder::serveLoop() {
       }
     }
     if (now - lastStatus >= kStatusEveryMs) {
-      writeStatus(now);
+      writeStatus();
       lastStatus = now;
     }
   }
