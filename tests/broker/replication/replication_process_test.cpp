@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 #include <zmq.hpp>
@@ -53,6 +54,8 @@ struct BrokerUnderTest {
   int port = 0;
   int replPort = 0;
   std::unique_ptr<Process> process;
+  std::string baseConfig;  // broker.toml without [replication]
+  std::map<std::string, std::string> replication;  // [replication] keys -> TOML values
 
   std::string config() const { return dir + "/broker.toml"; }
   std::string endpoint() const { return "tcp://127.0.0.1:" + std::to_string(port); }
@@ -74,9 +77,19 @@ class Replication : public ::testing::Test {
       setTomlKey(b->config(), "liveness", "offline_after_s", "15");
       setTomlKey(b->config(), "ingest", "roster_refresh_ms", "200");
       setTomlKey(b->config(), "readiness", "enabled", "false");
-      setTomlKey(b->config(), "replication", "listen", "\"" + b->replEndpoint() + "\"");
-      setTomlKey(b->config(), "replication", "pull_wait_ms", "500");
+      b->baseConfig = readAll(b->config());
+      set(*b, "listen", "\"" + b->replEndpoint() + "\"");
+      set(*b, "pull_wait_ms", "500");
     }
+  }
+
+  // Sets one key of [replication] and rewrites broker.toml (setTomlKey cannot tell the
+  // [replication] listen from the [broker] one).
+  void set(BrokerUnderTest& b, const std::string& key, const std::string& value) {
+    b.replication[key] = value;
+    std::string text = b.baseConfig + "\n[replication]\n";
+    for (const auto& [k, v] : b.replication) text += k + " = " + v + "\n";
+    std::ofstream(b.config()) << text;
   }
 
   void TearDown() override {
@@ -96,11 +109,10 @@ class Replication : public ::testing::Test {
   // Makes `from` pull from `to` (and admit `to`'s key on its replication port).
   void peer(BrokerUnderTest& from, const BrokerUnderTest& to, const std::string& ack = "peer",
             int timeoutS = 3) {
-    setTomlKey(from.config(), "replication", "peers",
-               "[[\"" + to.replEndpoint() + "\", \"" + curvePublicOf(to.dir + "/city.pub") +
-                   "\"]]");
-    setTomlKey(from.config(), "replication", "ack", "\"" + ack + "\"");
-    setTomlKey(from.config(), "replication", "peer_timeout_s", std::to_string(timeoutS));
+    set(from, "peers",
+        "[[\"" + to.replEndpoint() + "\", \"" + curvePublicOf(to.dir + "/city.pub") + "\"]]");
+    set(from, "ack", "\"" + ack + "\"");
+    set(from, "peer_timeout_s", std::to_string(timeoutS));
   }
 
   void start(BrokerUnderTest& b) {
@@ -235,14 +247,14 @@ TEST_F(Replication, TwoBrokersReplicateBothWaysAndConverge) {
 TEST_F(Replication, PartitionThenHealGivesIdenticalArchives) {
   // Both up and serving agents but unable to reach each other: each pulls from a peer endpoint
   // that nothing answers on, until the partition heals (the right endpoints, restarted).
-  setTomlKey(a_.config(), "replication", "peers",
-             "[[\"tcp://127.0.0.1:" + std::to_string(freePort()) + "\", \"" +
-                 curvePublicOf(b_.dir + "/city.pub") + "\"]]");
-  setTomlKey(b_.config(), "replication", "peers",
-             "[[\"tcp://127.0.0.1:" + std::to_string(freePort()) + "\", \"" +
-                 curvePublicOf(a_.dir + "/city.pub") + "\"]]");
-  setTomlKey(a_.config(), "replication", "peer_timeout_s", "1");
-  setTomlKey(b_.config(), "replication", "peer_timeout_s", "1");
+  set(a_, "peers",
+      "[[\"tcp://127.0.0.1:" + std::to_string(freePort()) + "\", \"" +
+          curvePublicOf(b_.dir + "/city.pub") + "\"]]");
+  set(b_, "peers",
+      "[[\"tcp://127.0.0.1:" + std::to_string(freePort()) + "\", \"" +
+          curvePublicOf(a_.dir + "/city.pub") + "\"]]");
+  set(a_, "peer_timeout_s", "1");
+  set(b_, "peer_timeout_s", "1");
   std::string onA = makeAgent("onA", kProviderA, kUnitA, a_);
   std::string onB = makeAgent("onB", kProviderB, kUnitB, b_);
   start(a_);
@@ -412,9 +424,9 @@ TEST_F(Replication, APeerServingAlteredOrForgedFramesIsRefusedCountedAndReplicat
     if (have < chain.size()) out.push_back(chain[have].envelope);
     return out;
   });
-  setTomlKey(b_.config(), "replication", "peers",
-             "[[\"tcp://127.0.0.1:" + std::to_string(fakePort) + "\", \"" +
-                 fake.curvePublicHex() + "\"]]");
+  set(b_, "peers",
+      "[[\"tcp://127.0.0.1:" + std::to_string(fakePort) + "\", \"" + fake.curvePublicHex() +
+          "\"]]");
   start(b_);
 
   // Replication goes on: the honest chain arrives whole, nothing of the victim's is stored.
