@@ -344,15 +344,16 @@ int runAudit(const std::string& configPath, bool json, const std::string& cityKe
     j["archive_digest"] = {{"frames", digest->all.frames},
                            {"chains", digest->all.chains},
                            {"sha256", digest->all.sha256},
-                           {"providers", {{"frames", digest->providers.frames},
-                                          {"chains", digest->providers.chains},
-                                          {"sha256", digest->providers.sha256}}}};
+                           {"providers",
+                            {{"frames", digest->providers.frames},
+                             {"chains", digest->providers.chains},
+                             {"sha256", digest->providers.sha256}}}};
     std::cout << j.dump(2) << "\n";
   } else {
     std::cout << report.toText();
     std::cout << "Archive digest: " << digest->all.sha256 << " (" << digest->all.frames
-              << " frames in " << digest->all.chains << " chains; providers' chains only: "
-              << digest->providers.sha256 << ")\n";
+              << " frames in " << digest->all.chains
+              << " chains; providers' chains only: " << digest->providers.sha256 << ")\n";
   }
   return report.intact() ? kExitOk : kExitFailure;
 }

@@ -74,10 +74,10 @@ common::Result<json> BoardView::picture() {
       if (!p["replication"].is_null() && behind <= p["replication"].value("behind_frames", -1)) {
         continue;
       }
-      p["replication"] = {{"peer", r.peer},
-                          {"behind_frames", r.behindFrames ? json(*r.behindFrames) : json()},
-                          {"last_contact", r.lastContact ? json(common::formatRfc3339(*r.lastContact))
-                                                         : json()}};
+      p["replication"] = {
+          {"peer", r.peer},
+          {"behind_frames", r.behindFrames ? json(*r.behindFrames) : json()},
+          {"last_contact", r.lastContact ? json(common::formatRfc3339(*r.lastContact)) : json()}};
     }
   }
   auto unitRows = rows.units();

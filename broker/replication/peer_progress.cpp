@@ -24,7 +24,8 @@ uint64_t PeerProgress::committedSeq(const std::string& keyId) const {
 std::optional<int64_t> PeerProgress::lastContact() const {
   std::lock_guard<std::mutex> lock(mutex_);
   std::optional<int64_t> newest;
-  for (const auto& [peer, k] : peers_) newest = std::max(newest.value_or(k.lastContact), k.lastContact);
+  for (const auto& [peer, k] : peers_)
+    newest = std::max(newest.value_or(k.lastContact), k.lastContact);
   return newest;
 }
 

@@ -44,7 +44,9 @@ Puller::Puller(zmq::context_t& context, const ReplicationOptions& options, Repli
 
 Puller::~Puller() { stop(); }
 
-void Puller::start() { thread_ = std::thread([this] { run(); }); }
+void Puller::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void Puller::stop() {
   stopping_ = true;
@@ -115,8 +117,9 @@ void Puller::run() {
       zmq::pollitem_t items[] = {{socket->handle(), 0, ZMQ_POLLIN, 0}};
       zmq::poll(items, 1, std::chrono::milliseconds(kPollSliceMs));
       if (items[0].revents & ZMQ_POLLIN) {
-        answered = zmq::recv_multipart(*socket, std::back_inserter(parts),
-                                       zmq::recv_flags::dontwait).has_value();
+        answered =
+            zmq::recv_multipart(*socket, std::back_inserter(parts), zmq::recv_flags::dontwait)
+                .has_value();
         break;
       }
     }
@@ -198,8 +201,8 @@ void Puller::run() {
         const auto& chain = chainOf[index];
         common::logWarn("replication",
                         "peer " + peer_.endpoint + " served a frame the gate refused (" +
-                            common::rejectReasonName(reject->reason) + ", sender " +
-                            chain.first + " seq " + std::to_string(reject->seq) +
+                            common::rejectReasonName(reject->reason) + ", sender " + chain.first +
+                            " seq " + std::to_string(reject->seq) +
                             "); that chain is left out of pulls for " +
                             std::to_string(kSkipChainMs / 1000) + " s, replication goes on");
         if (!chain.first.empty()) skipUntil[chain] = receivedAt + kSkipChainMs;

@@ -29,8 +29,8 @@ class CountingHold : public PeerAckHold {
 }  // namespace
 
 Replication::Replication(ReplicationOptions options, const std::string& databasePath,
-                         const common::Identity& city, bool checkpoints,
-                         const common::Clock& clock, Metrics& metrics)
+                         const common::Identity& city, bool checkpoints, const common::Clock& clock,
+                         Metrics& metrics)
     : options_(std::move(options)),
       databasePath_(databasePath),
       city_(city),

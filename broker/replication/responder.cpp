@@ -36,9 +36,9 @@ struct Beyond {
   std::vector<common::Bytes> envelopes;
 };
 
-common::Result<Beyond> beyond(
-    ReplicationStore& rs, const std::vector<PullHead>& heads, size_t limit,
-    const std::vector<std::pair<std::string, std::string>>& skip = {}) {
+common::Result<Beyond> beyond(ReplicationStore& rs, const std::vector<PullHead>& heads,
+                              size_t limit,
+                              const std::vector<std::pair<std::string, std::string>>& skip = {}) {
   std::unordered_set<std::string> skipped;
   for (const auto& [sender, key] : skip) skipped.insert(chainKey(sender, key));
   std::unordered_map<std::string, uint64_t> theirs;
@@ -141,8 +141,9 @@ void Responder::zapLoop() {
       }
     }
     if (status != "200") {
-      common::logWarn("replication", "refused a connection on the replication port: its key is "
-                                     "not in [replication] peers");
+      common::logWarn("replication",
+                      "refused a connection on the replication port: its key is "
+                      "not in [replication] peers");
     }
     std::array<zmq::const_buffer, 6> reply{zmq::buffer(version), zmq::buffer(requestId),
                                            zmq::buffer(status),  zmq::buffer(text),
@@ -172,8 +173,8 @@ void Responder::serveLoop() {
                     bool mayPark) -> void {
     auto found = beyond(rs, request.heads, request.maxFrames, request.skip);
     if (!found) {
-      common::logWarn("replication", "cannot read the archive for a peer: " +
-                                         found.error().message);
+      common::logWarn("replication",
+                      "cannot read the archive for a peer: " + found.error().message);
       return;  // the peer asks again after its answer timeout
     }
     if (found->envelopes.empty() && mayPark && request.waitMs > 0) {
@@ -239,8 +240,8 @@ void Responder::serveLoop() {
         const std::string peer = user != nullptr ? user : "";
         auto request = decodePullRequest(toString(parts[2]));
         if (!request) {
-          common::logWarn("replication", "peer " + peer + " sent a malformed pull: " +
-                                             request.error().message);
+          common::logWarn("replication",
+                          "peer " + peer + " sent a malformed pull: " + request.error().message);
         } else {
           progress_.notePull(peer, request->heads, now);
           // A newer pull from the same connection replaces a parked one.
@@ -251,8 +252,9 @@ void Responder::serveLoop() {
           answer(routingId, *request, true);
         }
       } else {
-        common::logWarn("replication", "ignored a message on the replication port that is not a "
-                                       "pull request");
+        common::logWarn("replication",
+                        "ignored a message on the replication port that is not a "
+                        "pull request");
       }
     }
     if (!parked.empty()) {

@@ -51,9 +51,9 @@ class ReplicationStore {
                                                             size_t maxBytes);
   // Every frame's (sender, key id, seq, body hash), ordered by sender, key id and seq: the same
   // order on every broker whatever order the frames arrived in. An error ends the walk.
-  common::Status forEachLink(const std::function<void(const std::string& sender,
-                                                      const std::string& keyId, uint64_t seq,
-                                                      const common::Bytes& bodyHash)>& visit);
+  common::Status forEachLink(
+      const std::function<void(const std::string& sender, const std::string& keyId, uint64_t seq,
+                               const common::Bytes& bodyHash)>& visit);
   // Replaces the record of `record.peer`.
   common::Status savePeer(const PeerRecord& record);
   // Every peer record, by name.

@@ -31,7 +31,10 @@ TEST(PullProtocol, ClampsWhatThePeerAsksFor) {
 
 TEST(PullProtocol, RefusesMalformedRequests) {
   for (const char* bad : {
-           "", "[]", "not json", R"({"heads":{},"max_frames":1,"wait_ms":0})",
+           "",
+           "[]",
+           "not json",
+           R"({"heads":{},"max_frames":1,"wait_ms":0})",
            R"({"heads":[["a","b"]],"max_frames":1,"wait_ms":0})",
            R"({"heads":[["a","b",-1]],"max_frames":1,"wait_ms":0})",
            R"({"heads":[["","b",1]],"max_frames":1,"wait_ms":0})",

@@ -54,7 +54,7 @@ struct BrokerUnderTest {
   int port = 0;
   int replPort = 0;
   std::unique_ptr<Process> process;
-  std::string baseConfig;  // broker.toml without [replication]
+  std::string baseConfig;                          // broker.toml without [replication]
   std::map<std::string, std::string> replication;  // [replication] keys -> TOML values
 
   std::string config() const { return dir + "/broker.toml"; }
@@ -122,7 +122,8 @@ class Replication : public ::testing::Test {
     ASSERT_TRUE(waitUntil([&] {
       std::string text = readAll(b.log());
       return text.size() > from && text.find("listening on", from) != std::string::npos;
-    })) << "broker " << b.dir << " did not start";
+    })) << "broker "
+        << b.dir << " did not start";
   }
 
   void stop(BrokerUnderTest& b) {
@@ -134,9 +135,9 @@ class Replication : public ::testing::Test {
   std::string makeAgent(const std::string& name, const std::string& provider,
                         const std::string& unit, const BrokerUnderTest& to) {
     std::string dir = tmp_.path() + "/" + name;
-    auto r = runCommand({SAMBAND_AGENT_BIN, "init", "--dir", dir, "--provider", provider,
-                         "--name", "Skolbolaget " + name, "--broker", to.endpoint(),
-                         "--city-keys", to.dir + "/city.pub", "--unit", unit});
+    auto r = runCommand({SAMBAND_AGENT_BIN, "init", "--dir", dir, "--provider", provider, "--name",
+                         "Skolbolaget " + name, "--broker", to.endpoint(), "--city-keys",
+                         to.dir + "/city.pub", "--unit", unit});
     EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
     std::string config = dir + "/agent.toml";
     setTomlKey(config, "timing", "heartbeat_interval_s", "1");
@@ -221,7 +222,8 @@ TEST_F(Replication, TwoBrokersReplicateBothWaysAndConverge) {
   report(onB, kUnitB, "closed", 0);
   report(onA, kUnitA, "normal", 300);
   ASSERT_TRUE(waitUntil([&] { return converged(3); }, std::chrono::seconds(60)))
-      << digest(a_).dump() << "\n" << digest(b_).dump();
+      << digest(a_).dump() << "\n"
+      << digest(b_).dump();
   // Each broker's picture shows the unit whose agent never connected to it.
   EXPECT_EQ(unit(a_, kUnitB)["operational"], "closed");
   EXPECT_EQ(unit(b_, kUnitA)["operational"], "normal");
@@ -282,7 +284,8 @@ TEST_F(Replication, PartitionThenHealGivesIdenticalArchives) {
   start(a_);
   start(b_);
   ASSERT_TRUE(waitUntil([&] { return converged(6); }, std::chrono::seconds(60)))
-      << digest(a_).dump() << "\n" << digest(b_).dump();
+      << digest(a_).dump() << "\n"
+      << digest(b_).dump();
   EXPECT_EQ(unit(a_, kUnitB)["pupils_present"], 202);
   EXPECT_EQ(unit(b_, kUnitA)["pupils_present"], 102);
   ASSERT_TRUE(waitUntil([&] { return status(a_)["replication"]["behind_frames"] == 0; }));
@@ -430,8 +433,8 @@ TEST_F(Replication, APeerServingAlteredOrForgedFramesIsRefusedCountedAndReplicat
   start(b_);
 
   // Replication goes on: the honest chain arrives whole, nothing of the victim's is stored.
-  ASSERT_TRUE(waitUntil([&] { return digest(b_)["providers"]["frames"] == 3; },
-                        std::chrono::seconds(60)))
+  ASSERT_TRUE(
+      waitUntil([&] { return digest(b_)["providers"]["frames"] == 3; }, std::chrono::seconds(60)))
       << digest(b_).dump();
   EXPECT_EQ(unit(b_, kUnitB)["pupils_present"], 30);
   EXPECT_TRUE(unit(b_, kUnitA).is_null() || unit(b_, kUnitA)["pupils_present"] != 999);
