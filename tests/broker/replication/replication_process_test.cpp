@@ -11,6 +11,7 @@
 #include <map>
 #include <sstream>
 #include <thread>
+#include <httplib.h>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
@@ -53,6 +54,7 @@ struct BrokerUnderTest {
   std::string dir;
   int port = 0;
   int replPort = 0;
+  int boardPort = 0;
   std::unique_ptr<Process> process;
   std::string baseConfig;                          // broker.toml without [replication]
   std::map<std::string, std::string> replication;  // [replication] keys -> TOML values
@@ -70,8 +72,9 @@ class Replication : public ::testing::Test {
       b->dir = tmp_.path() + (b == &a_ ? "/A" : "/B");
       b->port = freePort();
       b->replPort = freePort();
+      b->boardPort = freePort();
       auto r = runCommand({SAMBAND_BROKER_BIN, "init", "--dir", b->dir, "--listen", b->endpoint(),
-                           "--board-listen", "127.0.0.1:" + std::to_string(freePort())});
+                           "--board-listen", "127.0.0.1:" + std::to_string(b->boardPort)});
       ASSERT_EQ(r.exitCode, 0) << r.err;
       setTomlKey(b->config(), "liveness", "stale_after_s", "5");
       setTomlKey(b->config(), "liveness", "offline_after_s", "15");
@@ -238,6 +241,14 @@ TEST_F(Replication, TwoBrokersReplicateBothWaysAndConverge) {
   EXPECT_EQ(r["peer"], a_.replEndpoint());
   EXPECT_TRUE(r.contains("behind_frames") && r.contains("last_contact")) << r.dump();
   EXPECT_EQ(r.size(), 3u) << r.dump();
+  // And on /metrics.
+  httplib::Client board("127.0.0.1", a_.boardPort);
+  auto metrics = board.Get("/metrics");
+  ASSERT_TRUE(metrics && metrics->status == 200);
+  EXPECT_NE(metrics->body.find("\nsamband_replication_behind_frames 0\n"), std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("\nsamband_replication_pulled_total 1\n"), std::string::npos)
+      << metrics->body;
   // Both archives stay intact to their own audit.
   int code = -1;
   digest(a_, &code);
