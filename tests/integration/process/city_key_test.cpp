@@ -176,7 +176,9 @@ TEST_F(CityKeys, RotationNeedsNoAgentChangeAndARevokedKeyIsRefusedAfterwards) {
   auto keys = nlohmann::json::parse(list.out)["keys"];
   ASSERT_EQ(keys.size(), 3u) << list.out;
   for (const auto& k : keys) {
-    if (k["key_id"] == k1) EXPECT_EQ(k["state"], "revoked");
+    if (k["key_id"] == k1) {
+      EXPECT_EQ(k["state"], "revoked");
+    }
     if (k["key_id"] == k2) {
       EXPECT_EQ(k["state"], "certified");
       EXPECT_EQ(k["this_broker"], true);
