@@ -213,6 +213,9 @@ TEST_F(CityKeys, RotationNeedsNoAgentChangeAndARevokedKeyIsRefusedAfterwards) {
   runA.reset();
   setTomlKey(brokerConfig(), "broker", "identity", "\"city.identity\"");
   startBroker();
+  // The broker itself says so at start.
+  EXPECT_NE(readFile(tmp_.path() + "/broker.log").find("is not certified (or is revoked)"),
+            std::string::npos);
   runA = runAgent(a);
   const std::string forged = sendDirective("Utrym alla skolor");
   ASSERT_TRUE(waitUntil([&] { return inboxEntry(a, forged).is_object(); }));
