@@ -149,7 +149,10 @@ Admission Ingress::admit(InboundFrame&& in) {
 
   // Checked on signed frames only, so the reject (and the agent's dead letter with its advice)
   // reaches the sender that really stamped it. The receive time is the broker's clock.
-  if (m.sentAt > in.receivedAt + kMaxClockSkewMs || m.sentAt < in.receivedAt - kMaxClockSkewMs) {
+  // Not on the peer channel: a standby pulls frames another broker's gate admitted long ago,
+  // and the receive time here says nothing about the sender's clock then.
+  if (in.channel != Channel::peer &&
+      (m.sentAt > in.receivedAt + kMaxClockSkewMs || m.sentAt < in.receivedAt - kMaxClockSkewMs)) {
     const int64_t days = (m.sentAt - in.receivedAt) / (24 * 3600 * 1000);
     return fail(RejectReason::CLOCK_SKEW,
                 "sentAt is " + std::to_string(days < 0 ? -days : days) + " days " +

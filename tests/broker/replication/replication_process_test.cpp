@@ -432,7 +432,11 @@ TEST_F(Replication, APeerServingAlteredOrForgedFramesIsRefusedCountedAndReplicat
   std::vector<common::SealedFrame> chain;
   Bytes prev;
   for (uint64_t seq = 1; seq <= 3; ++seq) {
-    chain.push_back(common::seal(**honest, statusMessage(**honest, seq, prev, kUnitB, 10 * seq)));
+    common::Message m = statusMessage(**honest, seq, prev, kUnitB, 10 * seq);
+    // The first one was admitted by the peer 60 days ago: outside the gate's 30-day clock
+    // window for a frame from an agent, but history a standby must take over.
+    if (seq == 1) m.sentAt -= 60LL * 24 * 3600 * 1000;
+    chain.push_back(common::seal(**honest, m));
     prev = chain.back().bodyHash;
   }
   // Altered: the victim's real frame with one byte of its body changed after signing.
