@@ -17,8 +17,10 @@ struct InitRequest {
   std::string configPath;
   std::string provider;
   std::string name;
-  std::string broker;        // endpoint, e.g. tcp://samband.stockholm.se:7700
-  std::string cityKeysPath;  // city.pub (common::PublicIdentity text form)
+  std::string broker;  // endpoint, e.g. tcp://samband.stockholm.se:7700
+  // The city's root.pub, optionally with certificate and revocation lines appended
+  // (common::loadCityKeysFile), or a single-key installation's city.pub.
+  std::string cityKeysPath;
   std::vector<std::string> units;
   // Who to call at the provider (written as [agent] duty_contact; the readiness self-test
   // duty_contact passes when it is set; the contact itself is never sent). Empty: not set.

@@ -362,7 +362,10 @@ int runAgentCli(int argc, char** argv) {
   initCmd->add_option("--name", init.name, "The provider's name")->required();
   initCmd->add_option("--broker", init.broker, "The broker's endpoint, tcp://HOST:PORT")
       ->required();
-  initCmd->add_option("--city-keys", init.cityKeysPath, "The city's city.pub file")->required();
+  initCmd
+      ->add_option("--city-keys", init.cityKeysPath,
+                   "The city's root.pub (certificates appended) or city.pub file")
+      ->required();
   initCmd->add_option("--unit", init.units, "A school-unit code (8 digits); repeat for each unit")
       ->required();
   initCmd->add_option("--duty-contact", init.dutyContact,

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/city_keyring.h"
 #include "common/clock.h"
 #include "common/file_owner.h"
 #include "common/identity.h"
@@ -59,14 +60,10 @@ common::Status checkName(const std::string& text) {
 }
 
 common::Status checkCityKeys(const std::string& path) {
-  auto city = common::PublicIdentity::load(path);
+  auto city = common::loadCityKeysFile(path);
   if (!city) {
     return common::invalidInput(city.error().message +
-                                "; give the city.pub file the city sent you");
-  }
-  if (city->id != common::kCitySenderId) {
-    return common::invalidInput(path + " is the public key of '" + city->id +
-                                "', not of the city; give the city's city.pub");
+                                "; give the root.pub (or city.pub) file the city sent you");
   }
   return {};
 }
@@ -173,9 +170,10 @@ common::Result<InitRequest> completeSetup(const SetupRequest& r, std::istream& i
                       in, out, checkBroker);
   if (!broker) return broker.error();
   init.broker = *broker;
-  auto cityKeys = value(r.cityKeysPath, "--city-keys",
-                        "The city's key file (the city.pub the city sent you)", false, r, in, out,
-                        [](const std::string& v) { return fromStatus(v, checkCityKeys(v)); });
+  auto cityKeys =
+      value(r.cityKeysPath, "--city-keys",
+            "The city's key file (the root.pub or city.pub the city sent you)", false, r, in, out,
+            [](const std::string& v) { return fromStatus(v, checkCityKeys(v)); });
   if (!cityKeys) return cityKeys.error();
   init.cityKeysPath = *cityKeys;
 
@@ -259,7 +257,8 @@ CLI::App* addSetupCommand(CLI::App& app, SetupRequest& r) {
   cmd->add_option("--provider", r.provider, "Organisation number, NNNNNN-NNNN");
   cmd->add_option("--name", r.name, "The provider's name");
   cmd->add_option("--broker", r.broker, "The broker's address, HOST:PORT or tcp://HOST:PORT");
-  cmd->add_option("--city-keys", r.cityKeysPath, "The city's city.pub file");
+  cmd->add_option("--city-keys", r.cityKeysPath,
+                  "The city's root.pub (certificates appended) or city.pub file");
   cmd->add_option("--unit", r.units, "A school-unit code (8 digits); repeat for each unit");
   cmd->add_option("--duty-contact", r.dutyContact,
                   "Who the city calls at the provider (kept in agent.toml, never sent)");

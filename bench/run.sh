@@ -20,6 +20,7 @@
 #                                BENCH_BOARD_SECONDS=15 (each measured window)
 #   BENCH_AGENT_IDLE_SECONDS=60  0 skips agent_idle.sh
 #   BENCH_AUDIT=1                0 skips audit_bench; BENCH_AUDIT_UNITS=1000 BENCH_AUDIT_DAYS=1
+#   BENCH_REPLICATION=1          0 skips replication_bench (two brokers as peers)
 #   BENCH_QUICK=1                a small smoke run (seconds, not minutes)
 set -uo pipefail
 
@@ -153,6 +154,12 @@ fi
 if [ -x "$BIN/audit_bench" ] && [ "${BENCH_AUDIT:-1}" = 1 ]; then
   step audit 600 "$BIN/audit_bench" --work "$OUT/work/audit" --json "$RESULTS" \
     --units "${BENCH_AUDIT_UNITS:-1000}" --days "${BENCH_AUDIT_DAYS:-1}"
+fi
+# A standby broker (issue 15): replication lag at light load and the ingest throughput cost of
+# ack = "peer", two brokers on loopback. docs/performance.md, "Replication".
+if [ -x "$BIN/replication_bench" ] && [ "${BENCH_REPLICATION:-1}" = 1 ]; then
+  step replication 600 "$BIN/replication_bench" --broker "$BROKER" --work "$OUT/work/replication" \
+    --json "$RESULTS"
 fi
 
 planner=$(find "$BUILD" -name planner_bench -type f -perm -u+x 2>/dev/null | head -1)

@@ -103,8 +103,10 @@ class Auditor {
   Store& store_;
   const AuditOptions& options_;
   AuditReport& r_;
-  common::PublicKey cityKey_{};
+  common::PublicKey cityKey_{};  // the root (a single-key installation's own key)
   std::string cityKeyId_;
+  std::optional<common::PublicKey> brokerKey_;    // the key this broker signs with, from meta
+  std::unique_ptr<common::CityKeyring> keyring_;  // root + archived certificates/revocations
   ArchiveKeys proven_;
   FrameKeys frameKeys_;
   std::unique_ptr<PictureReplay> replay_;
@@ -131,13 +133,16 @@ bool Auditor::loadCityKey() {
     common::PublicKey pk{};
     if (common::fromHex(*hex, pk.data(), pk.size())) fromDb = pk;
   }
+  brokerKey_ = fromDb;
+  // With a city root (issue 15) the database records it; the broker's own key is then one the
+  // root certified.
+  if (auto root = store_.meta(kMetaCityRootSignPublic); root.ok() && *root) {
+    common::PublicKey pk{};
+    if (common::fromHex(**root, pk.data(), pk.size())) fromDb = pk;
+  }
   if (options_.cityKey) {
     cityKey_ = *options_.cityKey;
     r_.cityKeySource = "city.pub";
-    if (fromDb && *fromDb != cityKey_) {
-      r_.keyMismatches++;
-      note("the city key recorded in the database is not the one in city.pub");
-    }
   } else if (fromDb) {
     cityKey_ = *fromDb;
     r_.cityKeySource = "database";
@@ -151,7 +156,24 @@ bool Auditor::loadCityKey() {
 }
 
 void Auditor::checkKeys() {
-  auto proven = keysFromArchive(store_, cityKey_);
+  std::vector<std::string> keyProblems;
+  auto keyring = cityKeyringFromArchive(store_, cityKey_, &keyProblems);
+  if (!keyring) {
+    r_.undecodable++;
+    note("database error: " + keyring.error().message);
+    return;
+  }
+  keyring_ = std::make_unique<common::CityKeyring>(std::move(keyring).value());
+  for (const auto& p : keyProblems) {
+    r_.keyMismatches++;
+    note(p);
+  }
+  if (brokerKey_ && !keyring_->keyFor(common::keyIdOf(*brokerKey_), INT64_MIN).ok()) {
+    r_.keyMismatches++;
+    note("the broker's own city key " + common::toHex(common::keyIdOf(*brokerKey_)) +
+         " is neither the city root given nor certified by it");
+  }
+  auto proven = keysFromArchive(store_, *keyring_);
   if (!proven) {
     r_.undecodable++;
     note("database error: " + proven.error().message);
@@ -212,9 +234,9 @@ void Auditor::loadCheckpoints() {
       note(name + ": header does not decode");
       return;
     }
-    if (!common::verifyCheckpoint(cityKey_, c.header, c.signature)) {
+    if (auto s = common::verifyCityCheckpoint(*keyring_, c.header, c.signature); !s) {
       r_.checkpointProblems++;
-      note(name + ": signature does not verify with the city's key");
+      note(name + ": " + s.error().message);
     }
     if (c.number != expected) {
       r_.checkpointProblems++;
@@ -291,7 +313,8 @@ void Auditor::visit(const StoredFrame& f, FrameCheck& check) {
     case FrameCheck::Signature::bad:
       r_.signaturesChecked++;
       r_.badSignatures++;
-      note(where + ": signature does not verify");
+      note(where + ": " +
+           (check.signatureProblem.empty() ? "signature does not verify" : check.signatureProblem));
       break;
     case FrameCheck::Signature::noProvenKey:
       r_.badSignatures++;
@@ -349,8 +372,7 @@ void Auditor::walkFrames() {
     r_.pictureMismatches++;
     note("cannot rebuild the picture: " + replay.error().message);
   }
-  frameKeys_.cityKey = cityKey_;
-  frameKeys_.cityKeyId = cityKeyId_;
+  frameKeys_.city = keyring_.get();
   frameKeys_.proven = &proven_;
   const int64_t since = std::max<int64_t>(1, options_.since);
   r_.since = options_.since > 1 ? options_.since : 0;
@@ -447,7 +469,7 @@ void Auditor::checkReceipts() {
       fail(receipt.error().message);
       continue;
     }
-    if (auto s = common::verifyReceipt(*receipt, cityKey_); !s) {
+    if (auto s = common::verifyCityReceipt(*keyring_, *receipt); !s) {
       fail(s.error().message + " (not proof of anything)");
       continue;
     }
@@ -477,6 +499,7 @@ void Auditor::checkReceipts() {
 void Auditor::run() {
   if (!loadCityKey()) return;
   checkKeys();
+  if (!keyring_) return;
   loadCheckpoints();
   walkFrames();
   checkReceipts();

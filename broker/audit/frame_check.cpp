@@ -26,10 +26,12 @@ FrameCheck checkFrame(const StoredFrame& frame, const FrameKeys& keys, bool chec
   c.bodyHash = common::hash256(parts->body);
   if (!checkSignature) return c;
   const std::string keyId = common::toHex(c.body.keyId);
-  if (c.body.senderId == common::kCitySenderId && keyId == keys.cityKeyId) {
-    c.signature = common::verifyBody(keys.cityKey, parts->body, parts->signature)
-                      ? FrameCheck::Signature::verified
-                      : FrameCheck::Signature::bad;
+  if (c.body.senderId == common::kCitySenderId) {
+    // Any city chain: the root's, or a broker key the root certified and had not revoked when
+    // the frame was archived.
+    auto s = keys.city->verifyBody(c.body.keyId, parts->body, parts->signature, frame.receivedAt);
+    c.signature = s ? FrameCheck::Signature::verified : FrameCheck::Signature::bad;
+    if (!s) c.signatureProblem = s.error().message;
     return c;
   }
   auto k = keys.proven->keys.find(keyId);

@@ -9,6 +9,7 @@
 
 #include "broker/city/key_records.h"
 #include "broker/store/audit_store.h"
+#include "common/city_keyring.h"
 #include "common/identity.h"
 #include "common/messages.h"
 
@@ -16,8 +17,9 @@ namespace samband::broker {
 
 // The keys a frame's signature may be checked with. Read-only while workers run.
 struct FrameKeys {
-  common::PublicKey cityKey{};
-  std::string cityKeyId;                // hex
+  // Not owned. The city's keys: the root, and the broker keys it certified (a city frame is
+  // checked with the key its keyId names, as it stood when the frame was archived).
+  const common::CityKeyring* city = nullptr;
   const ArchiveKeys* proven = nullptr;  // not owned; keys proven by city records
 };
 
@@ -28,10 +30,13 @@ struct FrameCheck {
   common::Message body;    // valid when decodeProblem is empty
   common::Bytes bodyHash;  // SHA-256 of the signed body bytes
   Signature signature = Signature::notChecked;
+  // Why a bad signature is bad, when there is more to say than "does not verify" (a city key
+  // the root never certified, or revoked by then).
+  std::string signatureProblem;
 };
 
 // Decodes `frame` and, when `checkSignature`, verifies its signature with the key `keys` proves
-// for its sender (the city's own key for the city's frames). Pure: thread-safe as long as `keys`
+// for its sender (for the city's frames, a key the city keyring accepts at the frame's receipt). Pure: thread-safe as long as `keys`
 // does not change. The single place a frame's signature is judged; a new envelope form (a signed
 // batch) extends this function.
 FrameCheck checkFrame(const StoredFrame& frame, const FrameKeys& keys, bool checkSignature);

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "broker/audit/archive_digest.h"
 #include "broker/audit/audit.h"
 #include "broker/board/board.h"
 #include "broker/city/checkpointer.h"
@@ -25,6 +26,8 @@
 #include "broker/picture/moment.h"
 #include "broker/picture/snapshotter.h"
 #include "broker/picture/view.h"
+#include "broker/replication/replication.h"
+#include "broker/store/replication_store.h"
 #include "broker/store/roster_store.h"
 #include "broker/store/store.h"
 #include "broker/store/write_transaction.h"
@@ -124,6 +127,17 @@ int runServe(const std::string& configPath) {
     if (auto s = CityChain(**store, **city).publishKey(); !s) {
       return fail(s.error().message, kExitFailure);
     }
+    // With a city root recorded, agents that pin only the root believe this broker only if a
+    // certificate of its key is archived (issue 15): say so now rather than through agents.
+    if (auto root = (*store)->meta(kMetaCityRootSignPublic); root.ok() && *root) {
+      auto keyring = brokerCityKeyring(**store);
+      if (keyring && !keyring->keyFor((*city)->keyId(), common::SystemClock().nowMs()).ok()) {
+        common::logWarn("broker", "this broker's city key " + common::toHex((*city)->keyId()) +
+                                      " is not certified (or is revoked) by the city root this "
+                                      "database records; agents will refuse its messages. "
+                                      "Certify it: samband-broker city-key certify, then add");
+      }
+    }
     // Frames written without a checkpoint (before checkpoints existed) are covered now.
     auto tx = WriteTransaction::begin(**store);
     if (!tx) return fail(tx.error().message, kExitFailure);
@@ -135,8 +149,17 @@ int runServe(const std::string& configPath) {
   }
   common::SystemClock clock;
   Metrics metrics;
+  // A standby broker (docs/replication.md): with ack = "peer", the server's acks wait for the
+  // peer's commit; the pullers and the responder start once the server runs.
+  Replication replication(cfg->replication, cfg->databasePath, **city, cfg->server.checkpoints,
+                          clock, metrics);
+  cfg->server.ackHold = replication.ackHold();
   Server server(cfg->server, **city, clock, metrics);
   if (auto s = server.start(); !s) return fail(s.error().message, kExitFailure);
+  if (auto s = replication.start(); !s) {
+    server.stop();
+    return fail(s.error().message, kExitFailure);
+  }
   common::logInfo("broker",
                   "listening on " + server.endpoint() + ", database " + cfg->databasePath);
   Board board(std::move(*boardOptions), metrics, clock, **city);
@@ -177,6 +200,7 @@ int runServe(const std::string& configPath) {
   scheduler.stop();
   common::logInfo("broker", "stopping on signal " + std::to_string(sig));
   board.stop();
+  replication.stop();
   server.stop();
   return kExitOk;
 }
@@ -231,6 +255,38 @@ int runEnroll(const std::string& configPath, const std::vector<std::string>& req
   return status;
 }
 
+namespace {
+
+// `replication: {peer, behind_frames, last_contact}` of status --json: the configured peer that
+// is furthest behind (behind_frames null: not known yet), or null without peers (then status
+// --json has no `replication` key, as before).
+nlohmann::json replicationJson(Store& store, const ReplicationOptions& options) {
+  if (options.peers.empty()) return nullptr;
+  auto records = ReplicationStore(store).peers();
+  nlohmann::json worst;
+  for (const auto& peer : options.peers) {
+    nlohmann::json j;
+    j["peer"] = peer.endpoint;
+    j["behind_frames"] = nullptr;
+    j["last_contact"] = nullptr;
+    if (records) {
+      for (const auto& r : *records) {
+        if (r.peer != peer.endpoint) continue;
+        if (r.behindFrames) j["behind_frames"] = *r.behindFrames;
+        if (r.lastContact) j["last_contact"] = common::formatRfc3339(*r.lastContact);
+      }
+    }
+    const int64_t behind = j["behind_frames"].is_null() ? -1 : j["behind_frames"].get<int64_t>();
+    const int64_t worstBehind = worst.is_null() || worst["behind_frames"].is_null()
+                                    ? -1
+                                    : worst["behind_frames"].get<int64_t>();
+    if (worst.is_null() || behind > worstBehind) worst = j;
+  }
+  return worst;
+}
+
+}  // namespace
+
 int runStatus(const std::string& configPath, bool json, const std::string& asOf) {
   auto cfg = loadBrokerConfig(configPath);
   if (!cfg) return fail(cfg.error().message);
@@ -253,10 +309,27 @@ int runStatus(const std::string& configPath, bool json, const std::string& asOf)
         currentPicture((*past)->store(), cfg->liveness, *moment, cfg->holidays, &(*past)->moment());
   }
   if (!picture) return fail("cannot read the picture: " + picture.error().message, kExitFailure);
+  // The standby's lag is now, not part of a past picture: only live, only with peers.
+  const nlohmann::json replication =
+      asOf.empty() ? replicationJson(**store, cfg->replication) : nlohmann::json();
   if (json) {
+    if (!replication.is_null()) (*picture)["replication"] = replication;
     std::cout << picture->dump(2) << "\n";
   } else {
     std::cout << pictureText(*picture);
+    if (!replication.is_null()) {
+      std::cout << "Replication: peer " << replication["peer"].get<std::string>() << ", ";
+      if (replication["behind_frames"].is_null()) {
+        std::cout << "not heard from yet";
+      } else {
+        std::cout << "standby behind by " << replication["behind_frames"].get<int64_t>()
+                  << " frames";
+      }
+      if (!replication["last_contact"].is_null()) {
+        std::cout << ", last contact " << replication["last_contact"].get<std::string>();
+      }
+      std::cout << "\n";
+    }
   }
   return kExitOk;
 }
@@ -302,10 +375,24 @@ int runAudit(const std::string& configPath, bool json, const std::string& cityKe
     };
   }
   AuditReport report = auditArchive(**store, options);
+  // The digest two brokers of a city compare (docs/replication.md).
+  auto digest = archiveDigest(**store);
+  if (!digest) return fail("cannot read the archive: " + digest.error().message, kExitFailure);
   if (json) {
-    std::cout << report.toJson().dump(2) << "\n";
+    nlohmann::json j = report.toJson();
+    j["archive_digest"] = {{"frames", digest->all.frames},
+                           {"chains", digest->all.chains},
+                           {"sha256", digest->all.sha256},
+                           {"providers",
+                            {{"frames", digest->providers.frames},
+                             {"chains", digest->providers.chains},
+                             {"sha256", digest->providers.sha256}}}};
+    std::cout << j.dump(2) << "\n";
   } else {
     std::cout << report.toText();
+    std::cout << "Archive digest: " << digest->all.sha256 << " (" << digest->all.frames
+              << " frames in " << digest->all.chains
+              << " chains; providers' chains only: " << digest->providers.sha256 << ")\n";
   }
   return report.intact() ? kExitOk : kExitFailure;
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "broker/city/checkpointer.h"
+#include "broker/city/city_key_announcer.h"
 #include "broker/city/time_beacon.h"
 #include "broker/ingest/city_delivery.h"
 #include "broker/ingest/ingress.h"
@@ -27,6 +28,18 @@ namespace samband::broker {
 struct WorkItem {
   std::string routingId;  // empty: nothing to answer (e.g. a handshake refused by ZAP)
   Admission admission;
+};
+
+// The hook for `[replication] ack = "peer"` (broker/replication/peer_ack.h implements it): the
+// commit thread passes every batch's replies through hold(), which returns those to send now and
+// keeps acks the peer broker has not committed yet; due() returns the kept ones that became
+// sendable (peer committed, or the peer timeout passed). Called on the commit thread only; an
+// implementation may be fed by other threads.
+class AckHold {
+ public:
+  virtual ~AckHold() = default;
+  virtual std::vector<Reply> hold(std::vector<Reply> replies) = 0;
+  virtual std::vector<Reply> due() = 0;
 };
 
 struct CommitterCity {
@@ -81,6 +94,7 @@ class Committer {
   PictureProjection projection_;
   CityDelivery delivery_;
   std::unique_ptr<TimeBeaconMaker> beacon_;           // null: heads carry no beacon
+  CityKeyAnnouncer cityKeys_;                         // key records ahead of heartbeat replies
   std::unique_ptr<Checkpointer> checkpointer_;        // null without the city identity
   std::unordered_map<std::string, ChainHead> heads_;  // by "sender/keyId"
   std::string headKey_;

@@ -81,6 +81,28 @@ Admission Ingress::admit(InboundFrame&& in) {
     return known;
   };
 
+  if (in.channel == Channel::peer && m.senderId == common::kCitySenderId) {
+    // Another broker's city chain: its signer must be a key the city's root certified.
+    if (cityKeys_ == nullptr) {
+      return fail(RejectReason::FORBIDDEN, "a city frame from a peer needs the city's keyring");
+    }
+    if (!m.isFromCityOnly()) {
+      return fail(RejectReason::FORBIDDEN, "the city's chain holds only the city's messages");
+    }
+    if (auto s = cityKeys_->verifyBody(m.keyId, parts->body, parts->signature, in.receivedAt); !s) {
+      return fail(RejectReason::BAD_SIGNATURE, s.error().message);
+    }
+    VerifiedFrame v;
+    v.keyIdHex_ = std::move(known.keyIdHex);
+    v.message_ = std::move(message).value();
+    v.bodyHash_ = common::hash256(parts->body);
+    v.body_ = std::move(parts->body);
+    v.envelope_ = std::move(in.data);
+    v.receivedAt_ = in.receivedAt;
+    v.channel_ = in.channel;
+    return v;
+  }
+
   auto snap = roster_.current();
   auto key = snap->keys.find(known.keyIdHex);
   if (key == snap->keys.end()) {
@@ -109,6 +131,9 @@ Admission Ingress::admit(InboundFrame&& in) {
   if (in.channel == Channel::file && m.isHeartbeat()) {
     return fail(RejectReason::FORBIDDEN, "a heartbeat cannot travel in an offline file");
   }
+  if (in.channel == Channel::peer && m.isHeartbeat()) {
+    return fail(RejectReason::FORBIDDEN, "a heartbeat is not relayed between brokers");
+  }
   if (const std::string* unit = unitOf(m.payload)) {
     auto owner = snap->unitOwner.find(*unit);
     if (owner == snap->unitOwner.end() || owner->second != m.senderId) {
@@ -124,7 +149,10 @@ Admission Ingress::admit(InboundFrame&& in) {
 
   // Checked on signed frames only, so the reject (and the agent's dead letter with its advice)
   // reaches the sender that really stamped it. The receive time is the broker's clock.
-  if (m.sentAt > in.receivedAt + kMaxClockSkewMs || m.sentAt < in.receivedAt - kMaxClockSkewMs) {
+  // Not on the peer channel: a standby pulls frames another broker's gate admitted long ago,
+  // and the receive time here says nothing about the sender's clock then.
+  if (in.channel != Channel::peer &&
+      (m.sentAt > in.receivedAt + kMaxClockSkewMs || m.sentAt < in.receivedAt - kMaxClockSkewMs)) {
     const int64_t days = (m.sentAt - in.receivedAt) / (24 * 3600 * 1000);
     return fail(RejectReason::CLOCK_SKEW,
                 "sentAt is " + std::to_string(days < 0 ? -days : days) + " days " +

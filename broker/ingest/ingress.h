@@ -10,6 +10,7 @@
 
 #include "broker/ingest/roster_cache.h"
 #include "broker/metrics/metrics.h"
+#include "common/city_keyring.h"
 #include "common/clock.h"
 #include "common/messages.h"
 
@@ -24,8 +25,11 @@ inline constexpr int64_t kMaxClockSkewMs = 30LL * 24 * 3600 * 1000;
 // User-Id) must belong to the signer (step 5). `file`: from an offline file (`samband-broker
 // import`): there is no session, so the signature alone ties the frame to its sender; heartbeats
 // are refused (liveness cannot travel on a USB stick) and the frame does not count as the
-// provider being seen. Every other step is the same.
-enum class Channel { network, file };
+// provider being seen. `peer`: pulled from a peer broker of the same city (broker/replication):
+// as for `file`, the signature alone ties the frame to its sender, heartbeats are refused and
+// the provider is not seen; a peer can add nothing its sender did not sign. Every other step is
+// the same.
+enum class Channel { network, file, peer };
 
 // One frame as read from the ROUTER socket (or from an offline file).
 struct InboundFrame {
@@ -75,6 +79,11 @@ class Ingress {
   Ingress(RosterCache& roster, const common::Clock& clock, Metrics* metrics = nullptr);
   // Checks one frame. Never throws; every refusal carries its reason.
   Admission admit(InboundFrame&& frame);
+  // Peer channel only (broker/replication): a frame of the city's own chains (sender "city") is
+  // admitted when `keys` accepts its signing key at the receive time (a certified, unrevoked
+  // broker key of the city's root); without a keyring, such frames are refused as forbidden.
+  // `keys` must outlive this object or be replaced; one thread (the puller's).
+  void trustCityKeys(const common::CityKeyring* keys) { cityKeys_ = keys; }
 
  private:
   bool verify(const common::PublicKey& key, const common::Bytes& body,
@@ -83,6 +92,7 @@ class Ingress {
   RosterCache& roster_;
   const common::Clock& clock_;
   Metrics* metrics_;
+  const common::CityKeyring* cityKeys_ = nullptr;
 };
 
 }  // namespace samband::broker

@@ -13,6 +13,7 @@
 #include "broker/picture/payload_json.h"
 #include "broker/picture/view.h"
 #include "broker/store/picture_store.h"
+#include "broker/store/replication_store.h"
 #include "common/bytes.h"
 #include "common/clock.h"
 #include "common/codec.h"
@@ -65,6 +66,24 @@ common::Result<json> BoardView::picture() {
   if (!current) return current.error();
   json p = std::move(*current);
   scope_.restrictPicture(p);
+  // The standby broker's lag (docs/replication.md): the peer furthest behind, null without one.
+  // Only live (a past moment has no standby lag), only when a peer is recorded.
+  auto peers = moment_ == nullptr
+                   ? ReplicationStore(store_).peers()
+                   : common::Result<std::vector<PeerRecord>>(std::vector<PeerRecord>());
+  if (peers) {
+    for (const auto& r : *peers) {
+      const int64_t behind = r.behindFrames.value_or(-1);
+      if (p.contains("replication") && !p["replication"]["behind_frames"].is_null() &&
+          behind <= p["replication"]["behind_frames"].get<int64_t>()) {
+        continue;
+      }
+      p["replication"] = {
+          {"peer", r.peer},
+          {"behind_frames", r.behindFrames ? json(*r.behindFrames) : json()},
+          {"last_contact", r.lastContact ? json(common::formatRfc3339(*r.lastContact)) : json()}};
+    }
+  }
   auto unitRows = rows.units();
   if (!unitRows) return unitRows.error();
   auto capacityForms = rows.capacityForms("actual");
