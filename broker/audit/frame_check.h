@@ -1,0 +1,42 @@
+// FrameCheck: what one stored frame proves on its own, without the frames around it: its
+// envelope and body decode, the hash of its signed body, and its signature with a key the
+// archive proves. The audit runs it on worker threads (check_pool.h); everything that needs the
+// frames in order (chains, checkpoints, the picture) stays on the audit's own thread.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "broker/city/key_records.h"
+#include "broker/store/audit_store.h"
+#include "common/identity.h"
+#include "common/messages.h"
+
+namespace samband::broker {
+
+// The keys a frame's signature may be checked with. Read-only while workers run.
+struct FrameKeys {
+  common::PublicKey cityKey{};
+  std::string cityKeyId;                // hex
+  const ArchiveKeys* proven = nullptr;  // not owned; keys proven by city records
+  // Not owned; when set, every city chain is checked with it (issue 15: the root's own key, or
+  // a broker key the root certified and had not revoked when the frame was archived).
+  const common::CityKeyring* cityKeys = nullptr;
+};
+
+struct FrameCheck {
+  enum class Signature { verified, bad, noProvenKey, notChecked };
+  // Empty when the envelope and body decode; else why not ("envelope does not decode").
+  std::string decodeProblem;
+  common::Message body;    // valid when decodeProblem is empty
+  common::Bytes bodyHash;  // SHA-256 of the signed body bytes
+  Signature signature = Signature::notChecked;
+};
+
+// Decodes `frame` and, when `checkSignature`, verifies its signature with the key `keys` proves
+// for its sender (the city's own key for the city's frames). Pure: thread-safe as long as `keys`
+// does not change. The single place a frame's signature is judged; a new envelope form (a signed
+// batch) extends this function.
+FrameCheck checkFrame(const StoredFrame& frame, const FrameKeys& keys, bool checkSignature);
+
+}  // namespace samband::broker
