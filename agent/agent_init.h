@@ -18,6 +18,9 @@ struct InitRequest {
   std::string provider;
   std::string name;
   std::string broker;        // endpoint, e.g. tcp://samband.stockholm.se:7700
+  // --broker, repeated: every broker of the city in order of preference, each ENDPOINT or
+  // ENDPOINT=CURVEKEY (that broker's own transport key). When set, `broker` is not used.
+  std::vector<std::string> brokers;
   std::string cityKeysPath;  // city.pub (common::PublicIdentity text form)
   std::vector<std::string> units;
   // Who to call at the provider (written as [agent] duty_contact; the readiness self-test
