@@ -232,6 +232,9 @@ Result<AgentConfig> loadAgentConfig(const std::string& path) {
   }
   auto endpoint = c.brokers.empty() ? file.text("broker", "endpoint")
                                     : file.text("broker", "endpoint", c.brokers[0].endpoint);
+  if (!endpoint && endpoint.error().message.find("missing") == std::string::npos) {
+    return endpoint.error();
+  }
   if (!endpoint) {
     return common::invalidInput(where(path, "broker", "endpoint") +
                                 " is missing: set endpoint = \"tcp://HOST:PORT\" or brokers = "
