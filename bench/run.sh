@@ -15,6 +15,7 @@
 #   BENCH_PLANNER=1              0 skips planner_bench
 #   BENCH_ASOF=1                 0 skips asof_bench; BENCH_ASOF_UNITS=1000 BENCH_ASOF_DAYS=7
 #                                BENCH_ASOF_EVERY=50000 (frames between picture snapshots)
+#   BENCH_REPLICATION=1          0 skips replication_bench (two brokers as peers)
 #   BENCH_QUICK=1                a small smoke run (seconds, not minutes)
 set -uo pipefail
 
@@ -127,6 +128,13 @@ if [ -x "$BIN/asof_bench" ] && [ "${BENCH_ASOF:-1}" = 1 ]; then
   step as-of 600 "$BIN/asof_bench" --work "$OUT/work/asof" --json "$RESULTS" \
     --units "${BENCH_ASOF_UNITS:-1000}" --days "${BENCH_ASOF_DAYS:-7}" \
     --every "${BENCH_ASOF_EVERY:-50000}"
+fi
+
+# A standby broker (issue 15): replication lag at light load and the ingest throughput cost of
+# ack = "peer", two brokers on loopback. docs/performance.md, "Replication".
+if [ -x "$BIN/replication_bench" ] && [ "${BENCH_REPLICATION:-1}" = 1 ]; then
+  step replication 600 "$BIN/replication_bench" --broker "$BROKER" --work "$OUT/work/replication" \
+    --json "$RESULTS"
 fi
 
 planner=$(find "$BUILD" -name planner_bench -type f -perm -u+x 2>/dev/null | head -1)

@@ -102,7 +102,10 @@ std::optional<std::string> inWindow(const ReadinessSchedule& s, int64_t nowMs) {
   // Due from the time of day until the deadline would have passed: a broker that was down at
   // 07:30 and is back at 07:45 still sends today's check; one started in the afternoon does not.
   const int minute = tm.tm_hour * 60 + tm.tm_min;
-  if (minute < s.minuteOfDay || minute >= s.minuteOfDay + s.deadlineMs / 60000) return std::nullopt;
+  if (minute < s.minuteOfDay + s.standbyDelayMinutes ||
+      minute >= s.minuteOfDay + s.deadlineMs / 60000) {
+    return std::nullopt;
+  }
   return localDate(nowMs);
 }
 

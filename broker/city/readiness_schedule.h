@@ -26,6 +26,10 @@ struct ReadinessSchedule {
   bool requireConfirmation = false;
   // [calendar] holidays (copied here by loadBrokerConfig): no check on days without school.
   std::vector<common::HolidayRange> holidays;
+  // A standby broker ([replication] role = "standby", docs/replication.md): its window opens
+  // this many minutes after the time of day, so it issues the day's check only when it has not
+  // seen the primary's by then (a check already known for the date is never issued twice).
+  int standbyDelayMinutes = 0;
 };
 
 // Reads [readiness] from a broker config (defaults when the table is absent).

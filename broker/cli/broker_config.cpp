@@ -5,10 +5,78 @@
 #include <cctype>
 #include <thread>
 
+#include "common/bytes.h"
 #include "common/calendar_config.h"
 #include "common/config.h"
 
 namespace samband::broker {
+
+namespace {
+
+// [replication] (docs/replication.md):
+//   listen = "tcp://0.0.0.0:7701"
+//   peers = [["tcp://broker-b.example:7701", "<the peer's curve_public, 64 hex digits>"]]
+//   ack = "peer"            # default when a peer is configured; "local" acks on our commit
+//   peer_timeout_s = 10
+//   role = "primary"        # or "standby" (the daily readiness check)
+common::Result<ReplicationOptions> loadReplicationOptions(const common::ConfigFile& f) {
+  ReplicationOptions r;
+  auto listen = f.text("replication", "listen", "");
+  if (!listen) return listen.error();
+  r.listen = *listen;
+  auto rows = f.textRows("replication", "peers", 2,
+                         "[\"tcp://host:7701\", \"<the peer's curve_public, 64 hex digits>\"]");
+  if (!rows) return rows.error();
+  for (const auto& row : *rows) {
+    ReplicationPeer peer;
+    peer.endpoint = row[0];
+    if (peer.endpoint.rfind("tcp://", 0) != 0) {
+      return common::invalidInput(f.where("replication", "peers") + ": endpoint " + row[0] +
+                                  " must be tcp://HOST:PORT (the peer's [replication] listen)");
+    }
+    if (!common::fromHex(row[1], peer.curvePublic.data(), peer.curvePublic.size())) {
+      return common::invalidInput(f.where("replication", "peers") + ": the key of " + row[0] +
+                                  " must be 64 hex digits: the curve_public line of the peer's "
+                                  "city.pub");
+    }
+    r.peers.push_back(std::move(peer));
+  }
+  if (!r.peers.empty() && r.listen.empty()) {
+    return common::invalidInput(f.where("replication", "listen") +
+                                " is needed when peers are configured: the peers pull from it");
+  }
+  auto ack = f.text("replication", "ack", r.peers.empty() ? "local" : "peer");
+  if (!ack) return ack.error();
+  if (*ack == "peer") {
+    r.ack = AckMode::peer;
+  } else if (*ack == "local") {
+    r.ack = AckMode::local;
+  } else {
+    return common::invalidInput(f.where("replication", "ack") + " must be \"peer\" or \"local\"");
+  }
+  auto timeout = f.integer("replication", "peer_timeout_s", 10, 1, 3600);
+  if (!timeout) return timeout.error();
+  r.peerTimeoutMs = *timeout * 1000;
+  auto role = f.text("replication", "role", "primary");
+  if (!role) return role.error();
+  if (*role != "primary" && *role != "standby") {
+    return common::invalidInput(f.where("replication", "role") +
+                                " must be \"primary\" or \"standby\"");
+  }
+  r.standby = *role == "standby";
+  auto grace = f.integer("replication", "standby_grace_s", 600, 0, 6 * 3600);
+  if (!grace) return grace.error();
+  r.standbyGraceMs = *grace * 1000;
+  auto batch = f.integer("replication", "pull_batch", 512, 1, 2048);
+  if (!batch) return batch.error();
+  r.pullBatch = static_cast<size_t>(*batch);
+  auto wait = f.integer("replication", "pull_wait_ms", 1000, 0, 5000);
+  if (!wait) return wait.error();
+  r.pullWaitMs = *wait;
+  return r;
+}
+
+}  // namespace
 
 common::Result<BrokerConfig> loadBrokerConfig(const std::string& path) {
   auto file = common::ConfigFile::load(path);
@@ -55,6 +123,16 @@ common::Result<BrokerConfig> loadBrokerConfig(const std::string& path) {
   SAMBAND_TAKE(c.readiness, loadReadinessSchedule(f));
   SAMBAND_TAKE(c.holidays, common::loadCalendarHolidays(f));
   c.readiness.holidays = c.holidays;
+  SAMBAND_TAKE(c.replication, loadReplicationOptions(f));
+  if (c.replication.standby) {
+    c.readiness.standbyDelayMinutes = static_cast<int>(c.replication.standbyGraceMs / 60000);
+    if (c.readiness.standbyDelayMinutes >= c.readiness.deadlineMs / 60000) {
+      return common::invalidInput(path +
+                                  ": [replication] standby_grace_s must be shorter than "
+                                  "[readiness] deadline_minutes, or the standby never issues "
+                                  "the check when the primary is down");
+    }
+  }
 #undef SAMBAND_TAKE
   c.server.databasePath = c.databasePath;
   return c;

@@ -9,6 +9,7 @@
 #include "broker/ingest/server.h"
 #include "broker/picture/liveness.h"
 #include "broker/picture/snapshotter.h"
+#include "broker/replication/replication_options.h"
 #include "common/result.h"
 #include "common/school_calendar.h"
 
@@ -28,6 +29,8 @@ struct BrokerConfig {
   std::vector<common::HolidayRange> holidays;
   // [picture] snapshot_every_frames: a picture snapshot every this many frames (0: none).
   int64_t snapshotEveryFrames = kDefaultSnapshotEveryFrames;
+  // [replication]: peer brokers of the same city (docs/replication.md).
+  ReplicationOptions replication;
 };
 
 common::Result<BrokerConfig> loadBrokerConfig(const std::string& path);

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "broker/audit/archive_digest.h"
 #include "broker/audit/audit.h"
 #include "broker/board/board.h"
 #include "broker/city/checkpointer.h"
@@ -23,6 +24,8 @@
 #include "broker/picture/moment.h"
 #include "broker/picture/snapshotter.h"
 #include "broker/picture/view.h"
+#include "broker/replication/replication.h"
+#include "broker/store/replication_store.h"
 #include "broker/store/roster_store.h"
 #include "broker/store/store.h"
 #include "broker/store/write_transaction.h"
@@ -133,8 +136,17 @@ int runServe(const std::string& configPath) {
   }
   common::SystemClock clock;
   Metrics metrics;
+  // A standby broker (docs/replication.md): with ack = "peer", the server's acks wait for the
+  // peer's commit; the pullers and the responder start once the server runs.
+  Replication replication(cfg->replication, cfg->databasePath, **city, cfg->server.checkpoints,
+                          clock, metrics);
+  cfg->server.ackHold = replication.ackHold();
   Server server(cfg->server, **city, clock, metrics);
   if (auto s = server.start(); !s) return fail(s.error().message, kExitFailure);
+  if (auto s = replication.start(); !s) {
+    server.stop();
+    return fail(s.error().message, kExitFailure);
+  }
   common::logInfo("broker",
                   "listening on " + server.endpoint() + ", database " + cfg->databasePath);
   Board board(std::move(*boardOptions), metrics, clock, **city);
@@ -175,6 +187,7 @@ int runServe(const std::string& configPath) {
   scheduler.stop();
   common::logInfo("broker", "stopping on signal " + std::to_string(sig));
   board.stop();
+  replication.stop();
   server.stop();
   return kExitOk;
 }
@@ -229,6 +242,37 @@ int runEnroll(const std::string& configPath, const std::vector<std::string>& req
   return status;
 }
 
+namespace {
+
+// `replication: {peer, behind_frames, last_contact}` of status --json: the configured peer that
+// is furthest behind (behind_frames null: not known yet), or null without peers.
+nlohmann::json replicationJson(Store& store, const ReplicationOptions& options) {
+  if (options.peers.empty()) return nullptr;
+  auto records = ReplicationStore(store).peers();
+  nlohmann::json worst;
+  for (const auto& peer : options.peers) {
+    nlohmann::json j;
+    j["peer"] = peer.endpoint;
+    j["behind_frames"] = nullptr;
+    j["last_contact"] = nullptr;
+    if (records) {
+      for (const auto& r : *records) {
+        if (r.peer != peer.endpoint) continue;
+        if (r.behindFrames) j["behind_frames"] = *r.behindFrames;
+        if (r.lastContact) j["last_contact"] = common::formatRfc3339(*r.lastContact);
+      }
+    }
+    const int64_t behind = j["behind_frames"].is_null() ? -1 : j["behind_frames"].get<int64_t>();
+    const int64_t worstBehind = worst.is_null() || worst["behind_frames"].is_null()
+                                    ? -1
+                                    : worst["behind_frames"].get<int64_t>();
+    if (worst.is_null() || behind > worstBehind) worst = j;
+  }
+  return worst;
+}
+
+}  // namespace
+
 int runStatus(const std::string& configPath, bool json, const std::string& asOf) {
   auto cfg = loadBrokerConfig(configPath);
   if (!cfg) return fail(cfg.error().message);
@@ -251,10 +295,25 @@ int runStatus(const std::string& configPath, bool json, const std::string& asOf)
         currentPicture((*past)->store(), cfg->liveness, *moment, cfg->holidays, &(*past)->moment());
   }
   if (!picture) return fail("cannot read the picture: " + picture.error().message, kExitFailure);
+  const nlohmann::json replication = replicationJson(**store, cfg->replication);
   if (json) {
+    (*picture)["replication"] = replication;
     std::cout << picture->dump(2) << "\n";
   } else {
     std::cout << pictureText(*picture);
+    if (!replication.is_null()) {
+      std::cout << "Replication: peer " << replication["peer"].get<std::string>() << ", ";
+      if (replication["behind_frames"].is_null()) {
+        std::cout << "not heard from yet";
+      } else {
+        std::cout << "standby behind by " << replication["behind_frames"].get<int64_t>()
+                  << " frames";
+      }
+      if (!replication["last_contact"].is_null()) {
+        std::cout << ", last contact " << replication["last_contact"].get<std::string>();
+      }
+      std::cout << "\n";
+    }
   }
   return kExitOk;
 }
@@ -277,10 +336,24 @@ int runAudit(const std::string& configPath, bool json, const std::string& cityKe
     options.receipts.emplace_back(file, *text);
   }
   AuditReport report = auditArchive(**store, options);
+  // The digest two brokers of a city compare (docs/replication.md).
+  auto digest = archiveDigest(**store);
+  if (!digest) return fail("cannot read the archive: " + digest.error().message, kExitFailure);
   if (json) {
-    std::cout << report.toJson().dump(2) << "\n";
+    nlohmann::json j = report.toJson();
+    j["archive_digest"] = {{"frames", digest->all.frames},
+                           {"chains", digest->all.chains},
+                           {"sha256", digest->all.sha256},
+                           {"providers",
+                            {{"frames", digest->providers.frames},
+                             {"chains", digest->providers.chains},
+                             {"sha256", digest->providers.sha256}}}};
+    std::cout << j.dump(2) << "\n";
   } else {
     std::cout << report.toText();
+    std::cout << "Archive digest: " << digest->all.sha256 << " (" << digest->all.frames
+              << " frames in " << digest->all.chains
+              << " chains; providers' chains only: " << digest->providers.sha256 << ")\n";
   }
   return report.intact() ? kExitOk : kExitFailure;
 }

@@ -29,6 +29,18 @@ struct WorkItem {
   Admission admission;
 };
 
+// The hook for `[replication] ack = "peer"` (broker/replication/peer_ack.h implements it): the
+// commit thread passes every batch's replies through hold(), which returns those to send now and
+// keeps acks the peer broker has not committed yet; due() returns the kept ones that became
+// sendable (peer committed, or the peer timeout passed). Called on the commit thread only; an
+// implementation may be fed by other threads.
+class AckHold {
+ public:
+  virtual ~AckHold() = default;
+  virtual std::vector<Reply> hold(std::vector<Reply> replies) = 0;
+  virtual std::vector<Reply> due() = 0;
+};
+
 struct CommitterCity {
   // The city's identity, which must outlive the committer; null (tests): no checkpoints and no
   // time beacon.

@@ -109,6 +109,9 @@ Admission Ingress::admit(InboundFrame&& in) {
   if (in.channel == Channel::file && m.isHeartbeat()) {
     return fail(RejectReason::FORBIDDEN, "a heartbeat cannot travel in an offline file");
   }
+  if (in.channel == Channel::peer && m.isHeartbeat()) {
+    return fail(RejectReason::FORBIDDEN, "a heartbeat is not relayed between brokers");
+  }
   if (const std::string* unit = unitOf(m.payload)) {
     auto owner = snap->unitOwner.find(*unit);
     if (owner == snap->unitOwner.end() || owner->second != m.senderId) {

@@ -24,8 +24,11 @@ inline constexpr int64_t kMaxClockSkewMs = 30LL * 24 * 3600 * 1000;
 // User-Id) must belong to the signer (step 5). `file`: from an offline file (`samband-broker
 // import`): there is no session, so the signature alone ties the frame to its sender; heartbeats
 // are refused (liveness cannot travel on a USB stick) and the frame does not count as the
-// provider being seen. Every other step is the same.
-enum class Channel { network, file };
+// provider being seen. `peer`: pulled from a peer broker of the same city (broker/replication):
+// as for `file`, the signature alone ties the frame to its sender, heartbeats are refused and
+// the provider is not seen; a peer can add nothing its sender did not sign. Every other step is
+// the same.
+enum class Channel { network, file, peer };
 
 // One frame as read from the ROUTER socket (or from an offline file).
 struct InboundFrame {

@@ -33,6 +33,8 @@ std::vector<Reply> Replies::finish(const ReceiptSource& receiptFor) {
       pending.ack.receipt = receiptFor(pending.keyId, pending.ack.seq);
     }
     out_[pending.reply].downlink = common::encodeDownlink(pending.ack);
+    out_[pending.reply].ackKeyId = pending.keyId;
+    out_[pending.reply].ackSeq = pending.ack.seq;
   }
   acks_.clear();
   openAck_.clear();

@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "common/bytes.h"
@@ -14,8 +15,15 @@
 namespace samband::broker {
 
 struct Reply {
+  Reply() = default;
+  Reply(std::string route, common::Bytes bytes)
+      : routingId(std::move(route)), downlink(std::move(bytes)) {}
   std::string routingId;
   common::Bytes downlink;  // an encoded common::Downlink
+  // Set on an ack (ackSeq > 0): the key it acknowledges, so that an AckHold (committer.h) can
+  // hold it until a peer broker has committed the frame too.
+  std::string ackKeyId;
+  uint64_t ackSeq = 0;
 };
 
 class Replies {

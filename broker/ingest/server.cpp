@@ -23,6 +23,7 @@ constexpr const char* kReplyEndpoint = "inproc://samband-replies";
 constexpr const char* kMonitorEndpoint = "inproc://samband-router-monitor";
 constexpr const char* kZapEndpoint = "inproc://zeromq.zap.01";
 constexpr int kPollMs = 100;
+constexpr int kAckHoldPollMs = 5;
 // How often the database thread looks for newly queued city messages to push.
 constexpr int64_t kPushOutboundMs = 250;
 constexpr int64_t kMaxMessageBytes = 1024 * 1024;
@@ -206,7 +207,9 @@ void Server::commitLoop(std::unique_ptr<Store> store) {
   while (true) {
     commitBeatMs_ = common::monotonicMs();
     batch.clear();
-    bool open = commitQueue_.popBatch(batch, options_.batchMax, std::chrono::milliseconds(kPollMs));
+    // Held acks are released between batches: come round often while a peer ack is configured.
+    const int waitMs = options_.ackHold != nullptr ? kAckHoldPollMs : kPollMs;
+    bool open = commitQueue_.popBatch(batch, options_.batchMax, std::chrono::milliseconds(waitMs));
     if (!batch.empty() && options_.batchDelayMs > 0 && batch.size() < options_.batchMax) {
       commitQueue_.popBatch(batch, options_.batchMax,
                             std::chrono::milliseconds(options_.batchDelayMs));
@@ -218,7 +221,14 @@ void Server::commitLoop(std::unique_ptr<Store> store) {
         zmq::send_multipart(push, parts, zmq::send_flags::dontwait);
       }
     };
-    if (!batch.empty()) send(committer.apply(batch));
+    if (!batch.empty()) {
+      if (options_.ackHold != nullptr) {
+        send(options_.ackHold->hold(committer.apply(batch)));
+      } else {
+        send(committer.apply(batch));
+      }
+    }
+    if (options_.ackHold != nullptr) send(options_.ackHold->due());
     if (common::monotonicMs() - lastPush >= kPushOutboundMs) {
       send(committer.pushNewOutbound());
       lastPush = common::monotonicMs();

@@ -35,6 +35,9 @@ struct ServerOptions {
   int handshakeTimeoutMs = 5000;
   // How old the city's time beacon on heartbeat replies may get before a new one is signed.
   int64_t beaconPeriodMs = 60'000;
+  // With `[replication] ack = "peer"`: acks wait here until the peer committed (committer.h).
+  // Must outlive the server; null: ack on the local commit.
+  AckHold* ackHold = nullptr;
 };
 
 class Server {

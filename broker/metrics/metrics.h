@@ -33,6 +33,13 @@ struct Metrics {
   std::atomic<int64_t> connectedAgents{0};  // gauge: open connections on the agent port
   std::atomic<uint64_t> handshakes{0};      // CURVE handshakes completed
   std::atomic<int64_t> sseClients{0};       // gauge
+  // Replication with peer brokers (broker/replication, docs/replication.md).
+  std::atomic<int64_t> replicationPeers{0};          // gauge: peers configured (0: none)
+  std::atomic<int64_t> replicationBehindFrames{-1};  // gauge: frames the peer lacks (-1: unknown)
+  std::atomic<int64_t> replicationLastContactMs{0};  // gauge: broker clock of the peer's last pull
+  std::atomic<uint64_t> replicationPulled{0};        // frames stored from peers
+  std::array<std::atomic<uint64_t>, kRejectReasons> replicationRefused{};  // by reason
+  std::atomic<int64_t> replicationAcksHeld{0};  // gauge: acks waiting for the peer's commit
 
   void observeCommit(int64_t ms, size_t frames) {
     batches++;

@@ -1,6 +1,7 @@
 // See metrics_text.h.
 #include "broker/metrics/metrics_text.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "common/vocabulary.h"
@@ -78,6 +79,29 @@ std::string renderMetrics(const Metrics& m, const std::optional<DatabaseGauges>&
   out << "samband_handshakes_total " << m.handshakes.load() << '\n';
   family(out, "samband_board_sse_clients", "gauge", "Browsers following /api/events now.");
   out << "samband_board_sse_clients " << m.sseClients.load() << '\n';
+  if (m.replicationPeers.load() > 0) {
+    family(out, "samband_replication_behind_frames", "gauge",
+           "Frames this broker holds that its peer broker lacks, as of the peer's last pull "
+           "(-1: the peer has not pulled since start).");
+    out << "samband_replication_behind_frames " << m.replicationBehindFrames.load() << '\n';
+    family(out, "samband_replication_last_contact_seconds", "gauge",
+           "Unix time of the peer broker's last pull (0: none since start).");
+    out << "samband_replication_last_contact_seconds "
+        << seconds(static_cast<uint64_t>(std::max<int64_t>(0, m.replicationLastContactMs.load())))
+        << '\n';
+    single(out, "samband_replication_pulled_total", "counter",
+           "Frames pulled from peer brokers and stored here.", m.replicationPulled.load());
+    family(out, "samband_replication_refused_total", "counter",
+           "Frames a peer broker served that the gate refused, by reason.");
+    for (size_t i = 0; i < kRejectReasons; ++i) {
+      out << "samband_replication_refused_total{reason=\""
+          << common::rejectReasonName(static_cast<common::RejectReason>(i)) << "\"} "
+          << m.replicationRefused[i].load() << '\n';
+    }
+    family(out, "samband_replication_acks_held", "gauge",
+           "Agent acks waiting for the peer broker's commit (ack = \"peer\").");
+    out << "samband_replication_acks_held " << m.replicationAcksHeld.load() << '\n';
+  }
   family(out, "samband_board_database_up", "gauge",
          "1 when the board could read the database for this scrape.");
   out << "samband_board_database_up " << (db ? 1 : 0) << '\n';

@@ -13,6 +13,7 @@
 #include "broker/picture/payload_json.h"
 #include "broker/picture/view.h"
 #include "broker/store/picture_store.h"
+#include "broker/store/replication_store.h"
 #include "common/bytes.h"
 #include "common/clock.h"
 #include "common/codec.h"
@@ -65,6 +66,20 @@ common::Result<json> BoardView::picture() {
   if (!current) return current.error();
   json p = std::move(*current);
   scope_.restrictPicture(p);
+  // The standby broker's lag (docs/replication.md): the peer furthest behind, null without one.
+  p["replication"] = nullptr;
+  if (auto peers = ReplicationStore(store_).peers(); peers) {
+    for (const auto& r : *peers) {
+      const int64_t behind = r.behindFrames.value_or(-1);
+      if (!p["replication"].is_null() && behind <= p["replication"].value("behind_frames", -1)) {
+        continue;
+      }
+      p["replication"] = {
+          {"peer", r.peer},
+          {"behind_frames", r.behindFrames ? json(*r.behindFrames) : json()},
+          {"last_contact", r.lastContact ? json(common::formatRfc3339(*r.lastContact)) : json()}};
+    }
+  }
   auto unitRows = rows.units();
   if (!unitRows) return unitRows.error();
   auto capacityForms = rows.capacityForms("actual");

@@ -296,6 +296,17 @@ CREATE TABLE capacity_imports (
 );
 ALTER TABLE providers ADD COLUMN duty_contact TEXT;
 )sql",
+    // 11 (replication_peers, issue 15): what this broker knows of each peer broker it replicates
+    // with: the peer's chain heads as of its last pull (JSON), how many frames it lacked then,
+    // and when it was last heard from. Derived, local state: never part of the archive.
+    R"sql(
+CREATE TABLE replication_peers (
+  peer TEXT PRIMARY KEY,           -- the peer's name in [replication] peers
+  behind_frames INTEGER,           -- frames this broker holds that the peer lacks (NULL: unknown)
+  last_contact INTEGER,            -- broker clock, ms, of the peer's last pull (NULL: never)
+  heads TEXT NOT NULL DEFAULT '[]' -- the peer's heads at its last pull: [[sender,key,seq],...]
+);
+)sql",
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kSchemaVersion,
               "every migration raises kSchemaVersion by one");

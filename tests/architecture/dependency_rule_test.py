@@ -38,6 +38,8 @@ TEST_EXCEPTIONS = [
     ("tests/broker/picture/view_test.cpp", "broker/metrics"),
     # The audit test fills its archive with the ingest tests' sender chain, not a copy of it.
     ("tests/broker/audit/audit_test.cpp", "tests/broker/ingest"),
+    # Two real broker processes (issue 15): the process harness's setTomlKey and its helpers.
+    ("tests/broker/replication/replication_process_test.cpp", "tests/integration"),
 ]
 
 # Who may include whom: module -> the modules it may use (besides itself). A module is a
@@ -65,6 +67,9 @@ ALLOWED = {
     # through the city's own calls (issue 13).
     "broker/picture": ["schemas", "common", "broker/store", "broker/city", "broker/planning"],
     "broker/ingest": ["schemas", "common", "broker/store", "broker/city", "broker/metrics"],
+    # A standby broker (issue 15): admits pulled frames through the ingest gate and committer.
+    "broker/replication": ["schemas", "common", "broker/store", "broker/city", "broker/metrics",
+                           "broker/ingest"],
     "broker/audit": ["schemas", "common", "broker/store", "broker/city"],
     # The export an inquiry checks without the broker (issue 13): reads the archive and renders
     # the past pictures.
@@ -74,11 +79,13 @@ ALLOWED = {
                      "broker/planning", "broker/accounts", "broker/metrics", "web"],
     "broker/cli": ["schemas", "common", "web", "broker/store", "broker/metrics",
                    "broker/planning", "broker/city", "broker/accounts", "broker/picture",
-                   "broker/ingest", "broker/audit", "broker/inquiry", "broker/board"],
+                   "broker/ingest", "broker/replication", "broker/audit", "broker/inquiry",
+                   "broker/board"],
     # broker/main.cpp wires everything.
     "broker": ["schemas", "common", "web", "broker/store", "broker/metrics", "broker/planning",
                "broker/city", "broker/accounts", "broker/picture", "broker/ingest",
-               "broker/audit", "broker/inquiry", "broker/board", "broker/cli"],
+               "broker/replication", "broker/audit", "broker/inquiry", "broker/board",
+               "broker/cli"],
 }
 # Modules that may include anything in the repository.
 ANYTHING = {"bench", "tests/integration"}
@@ -94,9 +101,9 @@ EXTERNAL = {
     "lemon/": ["broker/planning"],
     "coin/": ["broker/planning"],
     "httplib.h": ["web", "agent", "broker/board", "broker/cli", "broker"],
-    "zmq.hpp": ["broker/ingest", "broker/cli", "broker"],
-    "zmq_addon.hpp": ["broker/ingest", "broker/cli", "broker"],
-    "zmq.h": ["broker/ingest", "broker/cli", "broker"],
+    "zmq.hpp": ["broker/ingest", "broker/replication", "broker/cli", "broker"],
+    "zmq_addon.hpp": ["broker/ingest", "broker/replication", "broker/cli", "broker"],
+    "zmq.h": ["broker/ingest", "broker/replication", "broker/cli", "broker"],
 }
 
 SOURCE_SUFFIXES = (".h", ".hpp", ".cpp", ".cc", ".c")

@@ -58,7 +58,19 @@ function showBoard() {
   if (!state.asOf) connectEvents();
 }
 
+// "standby behind by N frames" (docs/replication.md): shown while the peer broker lacks frames.
+function renderStandby() {
+  const r = state.picture && state.picture.replication;
+  const behind = r && typeof r.behind_frames === 'number' ? r.behind_frames : 0;
+  $('standby-banner').hidden = !(behind > 0) || !!state.asOf;
+  if (behind > 0) {
+    $('standby-banner-text').textContent = t('standbyBehind', {
+      n: behind, peer: r.peer, t: r.last_contact ? fmtTime(r.last_contact) : '–' });
+  }
+}
+
 function renderAll() {
+  renderStandby();
   if (state.wall) {
     renderHeadline();
     renderWall();

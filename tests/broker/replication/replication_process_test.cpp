@@ -1,0 +1,452 @@
+// A standby broker with real processes on 127.0.0.1 (issue 15, docs/replication.md): two
+// samband-broker processes pull each other's frames; a fake peer serving altered and forged
+// frames is refused by the gate and counted while replication goes on; a partition heals into
+// identical archives; with ack = "peer" an agent's ack waits for the peer's commit, or for
+// peer_timeout_s when the peer is blocked.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include "broker/replication/pull_protocol.h"
+#include "common/bytes.h"
+#include "common/clock.h"
+#include "common/codec.h"
+#include "common/identity.h"
+#include "common/signing.h"
+#include "tests/integration/process/city_fixture.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/wait.h"
+
+namespace samband::testing {
+namespace {
+
+using common::Bytes;
+
+constexpr const char* kProviderA = "556677-8899";
+constexpr const char* kUnitA = "12345678";
+constexpr const char* kProviderB = "212000-0142";
+constexpr const char* kUnitB = "55555555";
+
+std::string readAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string curvePublicOf(const std::string& pubFile) {
+  auto pub = common::PublicIdentity::load(pubFile);
+  EXPECT_TRUE(pub.ok());
+  return pub.ok() ? common::toHex(pub->curvePublic.data(), 32) : "";
+}
+
+// One broker directory and its process.
+struct BrokerUnderTest {
+  std::string dir;
+  int port = 0;
+  int replPort = 0;
+  std::unique_ptr<Process> process;
+  std::string baseConfig;                          // broker.toml without [replication]
+  std::map<std::string, std::string> replication;  // [replication] keys -> TOML values
+
+  std::string config() const { return dir + "/broker.toml"; }
+  std::string endpoint() const { return "tcp://127.0.0.1:" + std::to_string(port); }
+  std::string replEndpoint() const { return "tcp://127.0.0.1:" + std::to_string(replPort); }
+  std::string log() const { return dir + "/broker.log"; }
+};
+
+class Replication : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (auto* b : {&a_, &b_}) {
+      b->dir = tmp_.path() + (b == &a_ ? "/A" : "/B");
+      b->port = freePort();
+      b->replPort = freePort();
+      auto r = runCommand({SAMBAND_BROKER_BIN, "init", "--dir", b->dir, "--listen", b->endpoint(),
+                           "--board-listen", "127.0.0.1:" + std::to_string(freePort())});
+      ASSERT_EQ(r.exitCode, 0) << r.err;
+      setTomlKey(b->config(), "liveness", "stale_after_s", "5");
+      setTomlKey(b->config(), "liveness", "offline_after_s", "15");
+      setTomlKey(b->config(), "ingest", "roster_refresh_ms", "200");
+      setTomlKey(b->config(), "readiness", "enabled", "false");
+      b->baseConfig = readAll(b->config());
+      set(*b, "listen", "\"" + b->replEndpoint() + "\"");
+      set(*b, "pull_wait_ms", "500");
+    }
+  }
+
+  // Sets one key of [replication] and rewrites broker.toml (setTomlKey cannot tell the
+  // [replication] listen from the [broker] one).
+  void set(BrokerUnderTest& b, const std::string& key, const std::string& value) {
+    b.replication[key] = value;
+    std::string text = b.baseConfig + "\n[replication]\n";
+    for (const auto& [k, v] : b.replication) text += k + " = " + v + "\n";
+    std::ofstream(b.config()) << text;
+  }
+
+  void TearDown() override {
+    for (auto* b : {&a_, &b_}) {
+      if (b->process) {
+        ::kill(b->process->pid(), SIGCONT);
+        b->process->terminate();
+      }
+      if (HasFailure()) {
+        std::string text = readAll(b->log());
+        if (text.size() > 3000) text = text.substr(text.size() - 3000);
+        std::cerr << "--- " << b->dir << " log (tail) ---\n" << text << "\n";
+      }
+    }
+  }
+
+  // Makes `from` pull from `to` (and admit `to`'s key on its replication port).
+  void peer(BrokerUnderTest& from, const BrokerUnderTest& to, const std::string& ack = "peer",
+            int timeoutS = 3) {
+    set(from, "peers",
+        "[[\"" + to.replEndpoint() + "\", \"" + curvePublicOf(to.dir + "/city.pub") + "\"]]");
+    set(from, "ack", "\"" + ack + "\"");
+    set(from, "peer_timeout_s", std::to_string(timeoutS));
+  }
+
+  void start(BrokerUnderTest& b) {
+    b.process = std::make_unique<Process>(
+        std::vector<std::string>{SAMBAND_BROKER_BIN, "serve", "--config", b.config()}, b.log());
+    const size_t from = readAll(b.log()).size();
+    ASSERT_TRUE(waitUntil([&] {
+      std::string text = readAll(b.log());
+      return text.size() > from && text.find("listening on", from) != std::string::npos;
+    })) << "broker "
+        << b.dir << " did not start";
+  }
+
+  void stop(BrokerUnderTest& b) {
+    if (b.process) b.process->terminate();
+    b.process.reset();
+  }
+
+  // Creates an agent reporting to `to`, enrolled on both brokers; returns its agent.toml.
+  std::string makeAgent(const std::string& name, const std::string& provider,
+                        const std::string& unit, const BrokerUnderTest& to) {
+    std::string dir = tmp_.path() + "/" + name;
+    auto r = runCommand({SAMBAND_AGENT_BIN, "init", "--dir", dir, "--provider", provider, "--name",
+                         "Skolbolaget " + name, "--broker", to.endpoint(), "--city-keys",
+                         to.dir + "/city.pub", "--unit", unit});
+    EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
+    std::string config = dir + "/agent.toml";
+    setTomlKey(config, "timing", "heartbeat_interval_s", "1");
+    setTomlKey(config, "link", "ack_timeout_ms", "20000");
+    setTomlKey(config, "link", "reconnect_min_ms", "50");
+    setTomlKey(config, "link", "reconnect_max_ms", "500");
+    for (const auto* b : {&a_, &b_}) {
+      auto e = runCommand({SAMBAND_BROKER_BIN, "enroll", "--config", b->config(), "--request",
+                           dir + "/enroll-request.json"});
+      EXPECT_EQ(e.exitCode, 0) << e.out << e.err;
+    }
+    return config;
+  }
+
+  std::unique_ptr<Process> runAgent(const std::string& config) {
+    std::string log = config.substr(0, config.rfind('/')) + "/agent.log";
+    return std::make_unique<Process>(
+        std::vector<std::string>{SAMBAND_AGENT_BIN, "run", "--config", config}, log);
+  }
+
+  void report(const std::string& agent, const std::string& unit, const std::string& state,
+              int present) {
+    auto r = runCommand({SAMBAND_AGENT_BIN, "report", "--config", agent, "--unit", unit,
+                         "--operational", state, "--pupils-present", std::to_string(present)});
+    ASSERT_EQ(r.exitCode, 0) << r.out << r.err;
+  }
+
+  nlohmann::json status(const BrokerUnderTest& b) {
+    auto r = runCommand({SAMBAND_BROKER_BIN, "status", "--config", b.config(), "--json"});
+    EXPECT_EQ(r.exitCode, 0) << r.err;
+    return nlohmann::json::parse(r.out, nullptr, false);
+  }
+
+  nlohmann::json unit(const BrokerUnderTest& b, const std::string& code) {
+    auto s = status(b);
+    if (s.is_discarded()) return nullptr;
+    for (const auto& p : s["providers"]) {
+      for (const auto& u : p["units"]) {
+        if (u["code"] == code) return u;
+      }
+    }
+    return nullptr;
+  }
+
+  nlohmann::json digest(const BrokerUnderTest& b, int* exitCode = nullptr) {
+    auto r = runCommand({SAMBAND_BROKER_BIN, "audit", "--config", b.config(), "--json"});
+    if (exitCode) *exitCode = r.exitCode;
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    return j.is_discarded() ? nlohmann::json() : j["archive_digest"];
+  }
+
+  // The providers' part of both digests once they agree on `frames` frames.
+  bool converged(uint64_t frames) {
+    auto da = digest(a_);
+    auto db = digest(b_);
+    if (da.is_null() || db.is_null()) return false;
+    return da["providers"]["frames"] == frames && da["providers"] == db["providers"];
+  }
+
+  int64_t agentPending(const std::string& agent) {
+    auto r = runCommand({SAMBAND_AGENT_BIN, "status", "--config", agent, "--json"});
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    if (j.is_discarded() || !j.contains("outbox_pending")) return -1;
+    return j["outbox_pending"].get<int64_t>();
+  }
+
+  TempDir tmp_;
+  BrokerUnderTest a_;
+  BrokerUnderTest b_;
+};
+
+TEST_F(Replication, TwoBrokersReplicateBothWaysAndConverge) {
+  peer(a_, b_);
+  peer(b_, a_);
+  std::string onA = makeAgent("onA", kProviderA, kUnitA, a_);
+  std::string onB = makeAgent("onB", kProviderB, kUnitB, b_);
+  start(a_);
+  start(b_);
+  auto agentA = runAgent(onA);
+  auto agentB = runAgent(onB);
+  report(onA, kUnitA, "reduced", 120);
+  report(onB, kUnitB, "closed", 0);
+  report(onA, kUnitA, "normal", 300);
+  ASSERT_TRUE(waitUntil([&] { return converged(3); }, std::chrono::seconds(60)))
+      << digest(a_).dump() << "\n"
+      << digest(b_).dump();
+  // Each broker's picture shows the unit whose agent never connected to it.
+  EXPECT_EQ(unit(a_, kUnitB)["operational"], "closed");
+  EXPECT_EQ(unit(b_, kUnitA)["operational"], "normal");
+  EXPECT_EQ(unit(b_, kUnitA)["pupils_present"], 300);
+  // Both report their standby caught up, with the keys the issue names.
+  ASSERT_TRUE(waitUntil([&] {
+    auto r = status(a_)["replication"];
+    return r.is_object() && r["behind_frames"] == 0 && r["last_contact"].is_string();
+  }));
+  auto r = status(b_)["replication"];
+  ASSERT_TRUE(r.is_object()) << r.dump();
+  EXPECT_EQ(r["peer"], a_.replEndpoint());
+  EXPECT_TRUE(r.contains("behind_frames") && r.contains("last_contact")) << r.dump();
+  EXPECT_EQ(r.size(), 3u) << r.dump();
+  // Both archives stay intact to their own audit.
+  int code = -1;
+  digest(a_, &code);
+  EXPECT_EQ(code, 0);
+  digest(b_, &code);
+  EXPECT_EQ(code, 0);
+}
+
+TEST_F(Replication, PartitionThenHealGivesIdenticalArchives) {
+  // Both up and serving agents but unable to reach each other: each pulls from a peer endpoint
+  // that nothing answers on, until the partition heals (the right endpoints, restarted).
+  set(a_, "peers",
+      "[[\"tcp://127.0.0.1:" + std::to_string(freePort()) + "\", \"" +
+          curvePublicOf(b_.dir + "/city.pub") + "\"]]");
+  set(b_, "peers",
+      "[[\"tcp://127.0.0.1:" + std::to_string(freePort()) + "\", \"" +
+          curvePublicOf(a_.dir + "/city.pub") + "\"]]");
+  set(a_, "peer_timeout_s", "1");
+  set(b_, "peer_timeout_s", "1");
+  std::string onA = makeAgent("onA", kProviderA, kUnitA, a_);
+  std::string onB = makeAgent("onB", kProviderB, kUnitB, b_);
+  start(a_);
+  start(b_);
+  {
+    auto agentA = runAgent(onA);
+    auto agentB = runAgent(onB);
+    for (int i = 0; i < 3; ++i) {
+      report(onA, kUnitA, "reduced", 100 + i);
+      report(onB, kUnitB, "reduced", 200 + i);
+    }
+    // Acknowledged on the local commit once the unreachable peer's timeout passed.
+    ASSERT_TRUE(waitUntil([&] { return agentPending(onA) == 0 && agentPending(onB) == 0; },
+                          std::chrono::seconds(30)));
+    EXPECT_EQ(digest(a_)["providers"]["frames"], 3);
+    EXPECT_EQ(digest(b_)["providers"]["frames"], 3);
+    EXPECT_NE(digest(a_)["providers"], digest(b_)["providers"]);
+    auto r = status(a_)["replication"];
+    EXPECT_TRUE(r["last_contact"].is_null()) << r.dump();
+  }
+  stop(a_);
+  stop(b_);
+  peer(a_, b_);
+  peer(b_, a_);
+  start(a_);
+  start(b_);
+  ASSERT_TRUE(waitUntil([&] { return converged(6); }, std::chrono::seconds(60)))
+      << digest(a_).dump() << "\n"
+      << digest(b_).dump();
+  EXPECT_EQ(unit(a_, kUnitB)["pupils_present"], 202);
+  EXPECT_EQ(unit(b_, kUnitA)["pupils_present"], 102);
+  ASSERT_TRUE(waitUntil([&] { return status(a_)["replication"]["behind_frames"] == 0; }));
+  ASSERT_TRUE(waitUntil([&] { return status(b_)["replication"]["behind_frames"] == 0; }));
+}
+
+TEST_F(Replication, AckWaitsForThePeerOrForItsTimeoutWhenThePeerIsBlocked) {
+  peer(a_, b_, "peer", 4);
+  peer(b_, a_, "peer", 4);
+  std::string onA = makeAgent("onA", kProviderA, kUnitA, a_);
+  start(a_);
+  start(b_);
+  auto agentA = runAgent(onA);
+  // Peer reachable: the ack comes, and by then the standby holds the frame.
+  report(onA, kUnitA, "reduced", 10);
+  ASSERT_TRUE(waitUntil([&] { return agentPending(onA) == 0; }, std::chrono::seconds(30)));
+  EXPECT_EQ(digest(b_)["providers"]["frames"], 1);
+
+  // Peer blocked (SIGSTOP: its sockets stay open, nothing answers): the ack waits out
+  // peer_timeout_s (4 s) and then comes on A's own commit.
+  ASSERT_EQ(::kill(b_.process->pid(), SIGSTOP), 0);
+  const int64_t t0 = common::monotonicMs();
+  report(onA, kUnitA, "closed", 0);
+  ASSERT_TRUE(waitUntil([&] { return agentPending(onA) == 1; }, std::chrono::seconds(10)));
+  ASSERT_TRUE(waitUntil([&] { return agentPending(onA) == 0; }, std::chrono::seconds(30)));
+  const int64_t waited = common::monotonicMs() - t0;
+  EXPECT_GE(waited, 2500) << "the ack should have waited for the blocked peer";
+  EXPECT_EQ(digest(a_)["providers"]["frames"], 2);
+  // A says its standby is behind by the frame it lacks.
+  ASSERT_TRUE(waitUntil([&] { return status(a_)["replication"]["behind_frames"] == 1; }));
+
+  // The peer resumes: it catches up, and acks wait for it again.
+  ASSERT_EQ(::kill(b_.process->pid(), SIGCONT), 0);
+  ASSERT_TRUE(waitUntil([&] { return converged(2); }, std::chrono::seconds(30)));
+  ASSERT_TRUE(waitUntil([&] { return status(a_)["replication"]["behind_frames"] == 0; }));
+  report(onA, kUnitA, "normal", 50);
+  ASSERT_TRUE(waitUntil([&] { return agentPending(onA) == 0; }, std::chrono::seconds(30)));
+  EXPECT_EQ(digest(b_)["providers"]["frames"], 3);
+}
+
+// A fake peer broker: answers every pull with the frames `answer` gives for the puller's heads.
+class FakePeer {
+ public:
+  using Answer = std::function<std::vector<Bytes>(const broker::PullRequest&)>;
+  FakePeer(int port, Answer answer)
+      : identity_(common::Identity::generate("city")), answer_(std::move(answer)) {
+    thread_ = std::thread([this, port] { run(port); });
+  }
+  ~FakePeer() {
+    stop_ = true;
+    thread_.join();
+  }
+  std::string curvePublicHex() const { return common::toHex(identity_->curvePublic().data(), 32); }
+  int pulls() const { return pulls_; }
+
+ private:
+  void run(int port) {
+    zmq::context_t ctx;
+    zmq::socket_t router(ctx, zmq::socket_type::router);
+    router.set(zmq::sockopt::linger, 0);
+    router.set(zmq::sockopt::curve_server, 1);
+    router.set(zmq::sockopt::curve_secretkey, zmq::const_buffer(identity_->curveSecret(), 32));
+    router.bind("tcp://127.0.0.1:" + std::to_string(port));
+    while (!stop_) {
+      zmq::pollitem_t item{router.handle(), 0, ZMQ_POLLIN, 0};
+      zmq::poll(&item, 1, std::chrono::milliseconds(50));
+      if (!(item.revents & ZMQ_POLLIN)) continue;
+      std::vector<zmq::message_t> parts;
+      if (!zmq::recv_multipart(router, std::back_inserter(parts))) continue;
+      if (parts.size() != 3) continue;
+      auto request = broker::decodePullRequest(parts[2].to_string());
+      if (!request) continue;
+      pulls_++;
+      std::vector<Bytes> frames = answer_(*request);
+      std::vector<zmq::const_buffer> out{zmq::buffer(parts[0].data(), parts[0].size()),
+                                         zmq::buffer(std::string_view(broker::kPullAnswerTag))};
+      const std::string meta = broker::encodeAnswerMeta(0);
+      out.push_back(zmq::buffer(meta));
+      for (const auto& f : frames) out.push_back(zmq::buffer(f.data(), f.size()));
+      zmq::send_multipart(router, out);
+    }
+  }
+
+  std::unique_ptr<common::Identity> identity_;
+  Answer answer_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> pulls_{0};
+  std::thread thread_;
+};
+
+common::Message statusMessage(const common::Identity& id, uint64_t seq, const Bytes& prev,
+                              const std::string& unit, int present) {
+  common::Message m;
+  m.senderId = id.id();
+  m.keyId = id.keyId();
+  m.seq = seq;
+  m.prevHash = prev;
+  m.sentAt = common::SystemClock().nowMs();
+  common::UnitStatusMsg s;
+  s.unitCode = unit;
+  s.operational = common::OperationalState::REDUCED;
+  s.pupilsPresent = present;
+  m.payload = s;
+  return m;
+}
+
+TEST_F(Replication, APeerServingAlteredOrForgedFramesIsRefusedCountedAndReplicationGoesOn) {
+  makeAgent("victim", kProviderA, kUnitA, b_);
+  makeAgent("honest", kProviderB, kUnitB, b_);
+  auto victim = common::Identity::load(tmp_.path() + "/victim/agent.identity");
+  auto honest = common::Identity::load(tmp_.path() + "/honest/agent.identity");
+  ASSERT_TRUE(victim.ok() && honest.ok());
+  auto stranger = common::Identity::generate(kProviderA);
+
+  // The honest provider's chain of three, which the fake peer serves after the bad frames.
+  std::vector<common::SealedFrame> chain;
+  Bytes prev;
+  for (uint64_t seq = 1; seq <= 3; ++seq) {
+    chain.push_back(common::seal(**honest, statusMessage(**honest, seq, prev, kUnitB, 10 * seq)));
+    prev = chain.back().bodyHash;
+  }
+  // Altered: the victim's real frame with one byte of its body changed after signing.
+  auto real = common::seal(**victim, statusMessage(**victim, 1, {}, kUnitA, 7));
+  Bytes body = real.body;
+  body[body.size() - 9] ^= 0x01;
+  const Bytes altered = common::encodeEnvelope(body, common::signBody(**victim, real.body));
+  // Forged: a body in the victim's name signed by a key nobody enrolled.
+  common::Message claim = statusMessage(*stranger, 1, {}, kUnitA, 999);
+  claim.senderId = kProviderA;
+  const Bytes forged = common::seal(*stranger, claim).envelope;
+
+  const int fakePort = freePort();
+  FakePeer fake(fakePort, [&](const broker::PullRequest& request) {
+    uint64_t have = 0;
+    for (const auto& h : request.heads) {
+      if (h.sender == kProviderB) have = h.seq;
+    }
+    std::vector<Bytes> out{altered, forged};
+    if (have < chain.size()) out.push_back(chain[have].envelope);
+    return out;
+  });
+  set(b_, "peers",
+      "[[\"tcp://127.0.0.1:" + std::to_string(fakePort) + "\", \"" + fake.curvePublicHex() +
+          "\"]]");
+  start(b_);
+
+  // Replication goes on: the honest chain arrives whole, nothing of the victim's is stored.
+  ASSERT_TRUE(
+      waitUntil([&] { return digest(b_)["providers"]["frames"] == 3; }, std::chrono::seconds(60)))
+      << digest(b_).dump();
+  EXPECT_EQ(unit(b_, kUnitB)["pupils_present"], 30);
+  EXPECT_TRUE(unit(b_, kUnitA).is_null() || unit(b_, kUnitA)["pupils_present"] != 999);
+  auto rejected = status(b_)["rejected"];
+  EXPECT_GE(rejected.value("bad_signature", 0), 1) << rejected.dump();
+  EXPECT_GE(rejected.value("unknown_sender", 0), 1) << rejected.dump();
+  int code = -1;
+  digest(b_, &code);
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(readAll(b_.log()).find("served a frame the gate refused (bad_signature"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace samband::testing
