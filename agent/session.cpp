@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstdlib>
+#include <utility>
 
 #include "agent/agent_identity.h"
 #include "agent/city_message.h"
@@ -157,9 +158,8 @@ void AgentSession::onProbeDown(int64_t /*nowMs*/, LinkFailure failure) {
   failover_.onPreferredUnreachable();
 }
 
-void AgentSession::moveTo(size_t index, int64_t nowMs) {
+void AgentSession::moveTo(size_t index, int64_t nowMs, bool failback) {
   const std::string from = link_->endpoint();
-  const bool failback = index == 0;
   const bool wasConnected = link_->isConnected();
   link_->stop();  // reports nothing
   if (wasConnected) {
@@ -197,14 +197,14 @@ void AgentSession::serviceFailover(int64_t nowMs) {
   if (pendingMove_) {
     const size_t to = *pendingMove_;
     pendingMove_.reset();
-    moveTo(to, nowMs);
+    moveTo(to, nowMs, false);
   }
   if (probeFinished_) {
     probe_.reset();
     probeFinished_ = false;
   }
   if (failover_.isFailbackDue(nowMs)) {
-    moveTo(0, nowMs);
+    moveTo(0, nowMs, true);
     return;
   }
   if (!failover_.wantsProbe()) {
@@ -224,6 +224,7 @@ bool AgentSession::isBehindAcknowledged(uint64_t headSeq, int64_t nowMs) {
   auto acked = outbox_->acked();
   if (!acked || headSeq >= acked->seq) return false;
   ++counters_.behindHolds;
+  holdingForReplication_ = true;
   setError("the broker at " + link_->endpoint() + " holds this agent's messages only up to seq " +
                std::to_string(headSeq) + ", but seq " + std::to_string(acked->seq) +
                " was acknowledged (by another broker of the city); waiting for it to catch up "
@@ -499,6 +500,20 @@ void AgentSession::handleHead(const common::HeadMsg& h, int64_t nowMs) {
     case SessionState::switched:    // the outbox, now on the new key, refuses the old chain's head
     case SessionState::stopped:     // no socket: cannot happen
       if (isBehindAcknowledged(h.headSeq, nowMs)) return;
+      if (std::exchange(holdingForReplication_, false)) {
+        // The broker has caught up: what it refused while behind goes out again now, not at
+        // the next ack timeout.
+        common::logInfo("agent", config_.provider + ": the broker at " + link_->endpoint() +
+                                     " has caught up (seq " + std::to_string(h.headSeq) + ")");
+        clearError(ErrorClass::transient);
+        auto outcome = outbox_->realign(h.headSeq, h.headHash);
+        if (outcome && !outcome->changed) {
+          resendFromFirstUnacked(nowMs);
+          return;
+        }
+        applyRealign(outcome, "the broker's chain is at seq " + std::to_string(h.headSeq), nowMs);
+        return;
+      }
       applyRealign(outbox_->realign(h.headSeq, h.headHash),
                    "the broker's chain is at seq " + std::to_string(h.headSeq), nowMs);
       return;

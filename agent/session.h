@@ -179,7 +179,8 @@ class AgentSession : private LinkListener {
   void onProbeDown(int64_t nowMs, LinkFailure failure);
   // Moves between brokers and probes the preferred one; never from inside a Link callback.
   void serviceFailover(int64_t nowMs);
-  void moveTo(size_t index, int64_t nowMs);
+  // `failback`: the scheduled return to the preferred broker (else a failover to `index`).
+  void moveTo(size_t index, int64_t nowMs, bool failback);
   // With several brokers, a head below what was acknowledged is a standby that has not yet
   // replicated our frames: following it would fork the chain. True (and counted) when so.
   bool isBehindAcknowledged(uint64_t headSeq, int64_t nowMs);
@@ -232,6 +233,7 @@ class AgentSession : private LinkListener {
   std::unique_ptr<Link> probe_;  // to brokers_[0], while on a standby
   bool probeFinished_ = false;   // set in a probe callback; probe_ is dropped after it returns
   std::optional<size_t> pendingMove_;
+  bool holdingForReplication_ = false;  // the broker's head was below our acknowledged seq
   std::mt19937_64 jitter_;
   CityMessageHandler* cityHandler_ = nullptr;
   std::unique_ptr<CitySignalStore> citySignalStore_;

@@ -202,5 +202,31 @@ TEST_F(Failover, AnAgentWithOneBrokerKeepsTheClassicConfig) {
   EXPECT_EQ(st["brokers"][0]["reachable"], nullptr);
 }
 
+TEST_F(Failover, SetupTakesAStandbyBrokerWithItsOwnKey) {
+  const std::string standbyKey = keyLine(standbyDir() + "/city.pub", "curve_public");
+  auto setup = [&](const std::string& second) {
+    return runCommand({agentBin(), "setup", "--config", tmp_.path() + "/etc/agent.toml",
+                       "--state-dir", tmp_.path() + "/state", "--provider", kProvider, "--name",
+                       "Skolbolaget", "--broker", "127.0.0.1:17000", "--broker", second,
+                       "--city-keys", brokerDir() + "/city.pub", "--unit", kUnit, "--no-input"});
+  };
+  auto bad = setup("127.0.0.1:17001=abc");
+  EXPECT_EQ(bad.exitCode, 2) << bad.out << bad.err;
+  EXPECT_NE(bad.err.find("--broker"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("64 hex digits"), std::string::npos) << bad.err;
+
+  auto r = setup("127.0.0.1:17001=" + standbyKey);
+  ASSERT_EQ(r.exitCode, 0) << r.out << r.err;
+  const std::string toml = readAll(tmp_.path() + "/etc/agent.toml");
+  EXPECT_NE(toml.find("brokers = [\"tcp://127.0.0.1:17000\", \"tcp://127.0.0.1:17001=" +
+                      standbyKey + "\"]"),
+            std::string::npos)
+      << toml;
+  auto st = agentStatus(tmp_.path() + "/etc/agent.toml");
+  ASSERT_EQ(st["brokers"].size(), 2u) << st.dump(2);
+  EXPECT_EQ(st["brokers"][1]["endpoint"], "tcp://127.0.0.1:17001");
+  EXPECT_EQ(st["brokers"][1]["preferred"], false);
+}
+
 }  // namespace
 }  // namespace samband::testing
