@@ -9,8 +9,10 @@
 #include <set>
 
 #include "agent/agent_config.h"
+#include "agent/city_keys.h"
 #include "agent/database.h"
 #include "agent/outbox.h"
+#include "common/city_keyring.h"
 #include "common/config.h"
 #include "common/enrollment.h"
 #include "common/identity.h"
@@ -33,14 +35,12 @@ common::Result<InitResult> initAgentDirectory(const InitRequest& r, int64_t nowM
   if (unique.size() != r.units.size()) {
     return common::invalidInput("--unit lists the same unit twice; give each unit once");
   }
-  auto city = common::PublicIdentity::load(r.cityKeysPath);
+  // root.pub (with the brokers' certificates appended) or a single-key installation's city.pub.
+  auto city = common::loadCityKeysFile(r.cityKeysPath);
   if (!city) {
     return common::invalidInput(city.error().message +
-                                "; --city-keys must be the city.pub file the city gave you");
-  }
-  if (city->id != common::kCitySenderId) {
-    return common::invalidInput(r.cityKeysPath + " is the public key of '" + city->id +
-                                "', not of the city; --city-keys must be the city's city.pub");
+                                "; --city-keys must be the root.pub (or city.pub) file the city "
+                                "gave you");
   }
 
   InitResult out;
@@ -63,8 +63,8 @@ common::Result<InitResult> initAgentDirectory(const InitRequest& r, int64_t nowM
   config.identityPath = out.identityPath;
   config.outboxPath = out.outboxPath;
   config.endpoint = r.broker;
-  config.citySignPublic = city->signPublic;
-  config.cityCurvePublic = city->curvePublic;
+  config.citySignPublic = city->root.signPublic;
+  config.cityCurvePublic = city->transportKey();
   if (!r.brokers.empty()) {
     for (const auto& text : r.brokers) {
       auto b = parseBrokerEndpoint(text, config.cityCurvePublic, "--broker");
@@ -116,6 +116,12 @@ common::Result<InitResult> initAgentDirectory(const InitRequest& r, int64_t nowM
           common::writeFileAtomic(out.requestPath, common::enrollRequestToJson(request), 0644);
       !s) {
     return s.error();
+  }
+  if (!city->statements.empty()) {
+    if (common::Status s = CityKeys::save(CityKeys::pathFor(out.outboxPath), city->statements);
+        !s) {
+      return s.error();
+    }
   }
   auto db = openAgentDatabase(out.outboxPath, OpenMode::createIfMissing);
   if (!db) return db.error();

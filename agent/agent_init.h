@@ -17,11 +17,13 @@ struct InitRequest {
   std::string configPath;
   std::string provider;
   std::string name;
-  std::string broker;        // endpoint, e.g. tcp://samband.stockholm.se:7700
+  std::string broker;  // endpoint, e.g. tcp://samband.stockholm.se:7700
   // --broker, repeated: every broker of the city in order of preference, each ENDPOINT or
   // ENDPOINT=CURVEKEY (that broker's own transport key). When set, `broker` is not used.
   std::vector<std::string> brokers;
-  std::string cityKeysPath;  // city.pub (common::PublicIdentity text form)
+  // The city's root.pub, optionally with certificate and revocation lines appended
+  // (common::loadCityKeysFile), or a single-key installation's city.pub.
+  std::string cityKeysPath;
   std::vector<std::string> units;
   // Who to call at the provider (written as [agent] duty_contact; the readiness self-test
   // duty_contact passes when it is set; the contact itself is never sent). Empty: not set.

@@ -174,7 +174,7 @@ void CityActions::resume(AgentSession& session, int64_t nowMs) {
   }
   for (const auto& entry : *pending) {
     // Verified when stored; verified again in case [broker] city_sign_public changed since.
-    auto verified = verifyCityMessage(entry.envelope, session.config().citySignPublic);
+    auto verified = verifyCityMessage(entry.envelope, session.cityKeys(), session.clock().nowMs());
     if (!verified) {
       (void)session.inbox().finish(entry.id, "refused",
                                    std::string(kRefusedForged) + ": " + verified.error().message,

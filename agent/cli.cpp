@@ -365,7 +365,10 @@ int runAgentCli(int argc, char** argv) {
                    "The broker's endpoint, tcp://HOST:PORT; repeat for a standby broker, in order "
                    "of preference (tcp://HOST:PORT=CURVEKEY pins that broker's own transport key)")
       ->required();
-  initCmd->add_option("--city-keys", init.cityKeysPath, "The city's city.pub file")->required();
+  initCmd
+      ->add_option("--city-keys", init.cityKeysPath,
+                   "The city's root.pub (certificates appended) or city.pub file")
+      ->required();
   initCmd->add_option("--unit", init.units, "A school-unit code (8 digits); repeat for each unit")
       ->required();
   initCmd->add_option("--duty-contact", init.dutyContact,

@@ -9,11 +9,13 @@
 namespace samband::agent {
 
 common::Status keepReceipt(SQLite::Database& db, const common::Bytes& receipt,
-                           const common::PublicKey& cityKey, const std::string& provider,
+                           const common::CityKeyring& cityKeys, const std::string& provider,
                            int64_t nowMs) {
   auto r = common::decodeReceipt(receipt);
   if (!r) return r.error();
-  if (auto s = common::verifyReceipt(*r, cityKey); !s) return s;
+  auto cityKey = cityKeys.keyFor(r->checkpoint.cityKeyId, nowMs);
+  if (!cityKey) return cityKey.error();
+  if (auto s = common::verifyReceipt(*r, *cityKey); !s) return s;
   if (r->head.sender != provider) return common::invalidInput("receipt for another sender");
   try {
     SQLite::Statement q(db,

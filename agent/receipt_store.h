@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/bytes.h"
+#include "common/city_keyring.h"
 #include "common/identity.h"
 #include "common/result.h"
 
@@ -20,10 +21,11 @@ struct KeptReceipt {
   int64_t receivedAt = 0;
 };
 
-// Keeps `receipt` when it verifies under `cityKey` and names `provider`'s chain; a receipt that
-// does not verify is not kept (invalidInput, the caller logs it). Errors: unavailable.
+// Keeps `receipt` when it verifies under a city key `cityKeys` accepts at `nowMs` and names
+// `provider`'s chain; a receipt that does not verify is not kept (invalidInput or unauthorised,
+// the caller logs it). Errors: unavailable.
 common::Status keepReceipt(SQLite::Database& db, const common::Bytes& receipt,
-                           const common::PublicKey& cityKey, const std::string& provider,
+                           const common::CityKeyring& cityKeys, const std::string& provider,
                            int64_t nowMs);
 // The newest kept receipt; nothing when no ack carried one yet. Errors: unavailable.
 common::Result<std::optional<KeptReceipt>> latestReceipt(SQLite::Database& db);

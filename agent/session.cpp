@@ -49,6 +49,10 @@ Result<std::unique_ptr<AgentSession>> AgentSession::open(zmq::context_t& context
   session->heartbeatCounter_.emplace(*counter);
   session->refreshRange();
   session->refreshRotation();
+  auto cityKeys = CityKeys::open(session->config_.citySignPublic,
+                                 CityKeys::pathFor(session->config_.outboxPath));
+  if (!cityKeys) return cityKeys.error();
+  session->cityKeys_ = std::move(cityKeys).value();
   auto signal = session->citySignalStore_->read();
   if (!signal) return signal.error();
   session->citySignal_ = std::move(signal).value();
@@ -297,7 +301,8 @@ void AgentSession::onLinkFrame(const uint8_t* data, size_t size, int64_t nowMs) 
     pendingAck_ = std::max(pendingAck_, ack->seq);
     if (!ack->receipt.empty()) {
       // The city's proof that it holds this head; kept once the ack is applied.
-      auto kept = keepReceipt(*db_, ack->receipt, config_.citySignPublic, config_.provider, nowMs);
+      auto kept =
+          keepReceipt(*db_, ack->receipt, cityKeys_->keyring(), config_.provider, clock_.nowMs());
       if (!kept) common::logWarn("agent", "receipt not kept: " + kept.error().message);
     }
     return;
@@ -529,7 +534,7 @@ void AgentSession::handleHead(const common::HeadMsg& h, int64_t nowMs) {
 }
 
 void AgentSession::handleBeacon(const common::Bytes& envelope, int64_t nowMs) {
-  auto beacon = verifyTimeBeacon(envelope, config_.citySignPublic);
+  auto beacon = verifyTimeBeacon(envelope, cityKeys_->keyring(), clock_.nowMs());
   std::string refusal;
   if (!beacon) {
     refusal = beacon.error().message;
@@ -568,8 +573,26 @@ void AgentSession::noteCitySigned(int64_t signedAt) {
   }
 }
 
+void AgentSession::handleCityKey(const common::CityKeyMsg& statement, int64_t nowMs) {
+  auto learned = cityKeys_->learn(statement);
+  if (learned) {
+    if (*learned) common::logInfo("agent", config_.provider + ": learned a city key statement");
+    return;
+  }
+  // A statement the root did not sign teaches nothing; it is not an error of this agent.
+  ++counters_.cityRefused;
+  uint64_t suppressed = 0;
+  if (logLimiter_.allow(nowMs, &suppressed)) {
+    common::logWarn("agent", config_.provider + ": " + learned.error().message);
+  }
+}
+
 void AgentSession::handleCity(const common::CityEnvelopeMsg& city, int64_t nowMs) {
-  auto verified = verifyCityMessage(city.envelope, config_.citySignPublic);
+  if (auto statement = cityKeyRecordIn(city.envelope)) {
+    handleCityKey(*statement, nowMs);
+    return;
+  }
+  auto verified = verifyCityMessage(city.envelope, cityKeys_->keyring(), clock_.nowMs());
   if (!verified) {
     ++counters_.cityRefused;
     // Kept in the inbox with the reason, so the person on duty sees what was refused and why.

@@ -34,6 +34,7 @@
 
 #include "agent/agent_config.h"
 #include "agent/broker_failover.h"
+#include "agent/city_keys.h"
 #include "agent/city_signal.h"
 #include "agent/heartbeat_counter.h"
 #include "agent/inbox.h"
@@ -133,6 +134,8 @@ class AgentSession : private LinkListener {
   const std::optional<std::string>& lastError() const { return status_.row().lastError; }
   const SessionCounters& counters() const { return counters_; }
   const AgentConfig& config() const { return config_; }
+  // The pinned city root and the broker keys it certified or revoked (agent/city_keys.h).
+  const common::CityKeyring& cityKeys() const { return cityKeys_->keyring(); }
   const common::Identity& identity() const { return *identity_; }
   const common::Clock& clock() const { return clock_; }
   Outbox& outbox() { return *outbox_; }
@@ -194,6 +197,7 @@ class AgentSession : private LinkListener {
   void handleReject(const common::RejectMsg& reject, int64_t nowMs);
   void handleHead(const common::HeadMsg& head, int64_t nowMs);
   void handleCity(const common::CityEnvelopeMsg& city, int64_t nowMs);
+  void handleCityKey(const common::CityKeyMsg& statement, int64_t nowMs);
   void handleBeacon(const common::Bytes& envelope, int64_t nowMs);
   // Records a verified city body signed at `signedAt` (city clock) in the city_signal row.
   void noteCitySigned(int64_t signedAt);
@@ -237,6 +241,7 @@ class AgentSession : private LinkListener {
   std::mt19937_64 jitter_;
   CityMessageHandler* cityHandler_ = nullptr;
   std::unique_ptr<CitySignalStore> citySignalStore_;
+  std::unique_ptr<CityKeys> cityKeys_;
   CitySignalRow citySignal_;
 
   common::ReadinessLevel level_ = common::ReadinessLevel::NORMAL;

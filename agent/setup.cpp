@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/city_keyring.h"
 #include "common/clock.h"
 #include "common/file_owner.h"
 #include "common/identity.h"
@@ -68,14 +69,10 @@ common::Status checkName(const std::string& text) {
 }
 
 common::Status checkCityKeys(const std::string& path) {
-  auto city = common::PublicIdentity::load(path);
+  auto city = common::loadCityKeysFile(path);
   if (!city) {
     return common::invalidInput(city.error().message +
-                                "; give the city.pub file the city sent you");
-  }
-  if (city->id != common::kCitySenderId) {
-    return common::invalidInput(path + " is the public key of '" + city->id +
-                                "', not of the city; give the city's city.pub");
+                                "; give the root.pub (or city.pub) file the city sent you");
   }
   return {};
 }
@@ -190,9 +187,10 @@ common::Result<InitRequest> completeSetup(const SetupRequest& r, std::istream& i
       init.brokers.push_back(*standby);
     }
   }
-  auto cityKeys = value(r.cityKeysPath, "--city-keys",
-                        "The city's key file (the city.pub the city sent you)", false, r, in, out,
-                        [](const std::string& v) { return fromStatus(v, checkCityKeys(v)); });
+  auto cityKeys =
+      value(r.cityKeysPath, "--city-keys",
+            "The city's key file (the root.pub or city.pub the city sent you)", false, r, in, out,
+            [](const std::string& v) { return fromStatus(v, checkCityKeys(v)); });
   if (!cityKeys) return cityKeys.error();
   init.cityKeysPath = *cityKeys;
 
@@ -284,7 +282,8 @@ CLI::App* addSetupCommand(CLI::App& app, SetupRequest& r) {
       },
       "The broker's address, HOST:PORT or tcp://HOST:PORT; repeat for a standby broker, in "
       "order of preference (HOST:PORT=CURVEKEY pins that broker's own transport key)");
-  cmd->add_option("--city-keys", r.cityKeysPath, "The city's city.pub file");
+  cmd->add_option("--city-keys", r.cityKeysPath,
+                  "The city's root.pub (certificates appended) or city.pub file");
   cmd->add_option("--unit", r.units, "A school-unit code (8 digits); repeat for each unit");
   cmd->add_option("--duty-contact", r.dutyContact,
                   "Who the city calls at the provider (kept in agent.toml, never sent)");

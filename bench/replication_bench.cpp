@@ -49,10 +49,10 @@ std::vector<SimAgent> makeAgents(int k, size_t reports) {
   std::vector<SimAgent> agents;
   const int64_t now = common::SystemClock().nowMs();
   for (int i = 0; i < k; ++i) {
-    char id[16];
-    std::snprintf(id, sizeof id, "7%05d-%04d", i, i);
-    char unit[16];
-    std::snprintf(unit, sizeof unit, "9%07d", i);
+    char id[32];
+    std::snprintf(id, sizeof id, "7%05d-%04d", i % 100000, i % 10000);
+    char unit[32];
+    std::snprintf(unit, sizeof unit, "9%07d", i % 10000000);
     SimAgent a;
     a.identity = common::Identity::generate(id);
     a.unit = unit;
@@ -120,7 +120,8 @@ bool prepare(Broker& b, const std::string& bin, const std::string& dir,
   if (!store) return false;
   const int64_t now = common::SystemClock().nowMs();
   for (const auto& a : agents) {
-    auto request = common::makeEnrollRequest(*a.identity, "Bench " + a.identity->id(), {a.unit}, now);
+    auto request =
+        common::makeEnrollRequest(*a.identity, "Bench " + a.identity->id(), {a.unit}, now);
     if (!broker::RosterStore(**store).enroll(request, false, now)) return false;
   }
   return true;
@@ -176,9 +177,9 @@ double drive(std::vector<SimAgent>& agents, const Broker& a, size_t window, doub
     const double elapsedS = static_cast<double>(nowNs() - t0) / 1e9;
     for (size_t i = 0; i < agents.size(); ++i) {
       const size_t allowed =
-          ratePerAgent > 0 ? std::min(agents[i].chain.size(),
-                                      static_cast<size_t>(elapsedS * ratePerAgent) + 1)
-                           : agents[i].chain.size();
+          ratePerAgent > 0
+              ? std::min(agents[i].chain.size(), static_cast<size_t>(elapsedS * ratePerAgent) + 1)
+              : agents[i].chain.size();
       while (sent[i] < allowed && sent[i] - acked[i] < window) {
         const auto& e = agents[i].chain[sent[i]];
         if (!sockets[i]->send(zmq::buffer(e.data(), e.size()), zmq::send_flags::dontwait)) break;

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "broker/cli/city_key_commands.h"
 #include "broker/cli/commands.h"
 #include "broker/cli/user_commands.h"
 #include "common/bytes.h"
@@ -57,7 +58,7 @@ int main(int argc, char** argv) {
   auditCmd->add_option("--config", config, "Path to broker.toml")->required();
   auditCmd->add_flag("--json", json, "Print JSON");
   auditCmd->add_option("--city-keys", cityKeys,
-                       "city.pub: prove every key from the city's public key alone");
+                       "root.pub (or city.pub): prove every key from the city's root alone");
   auditCmd->add_option("--receipt", receipts,
                        "A receipt from 'samband-agent receipt --json' (repeatable)");
 
@@ -80,6 +81,8 @@ int main(int argc, char** argv) {
       "verify", "Check an inquiry export: every file, signature, chain, checkpoint and picture");
   inquiryVerify->add_option("dir", inquiryDir, "The export's folder")->required();
   inquiryVerify->add_flag("--json", json, "Print JSON");
+  inquiryVerify->add_option("--city-keys", cityKeys,
+                            "root.pub (or city.pub): prove every key from the city's root alone");
 
   auto* certifyCmd = app.add_subcommand(
       "certify-keys",
@@ -270,6 +273,58 @@ int main(int argc, char** argv) {
   calendarShow->add_option("--to", calendarTo, "Last day, YYYY-MM-DD")->required();
   calendarShow->add_flag("--json", json, "Print JSON");
 
+  // The city key hierarchy (issue 15; docs/operations.md "City keys").
+  auto* cityKeyCmd = app.add_subcommand(
+      "city-key", "The city's offline root key and the broker keys it certifies or revokes");
+  cityKeyCmd->require_subcommand(1);
+  std::string cityKeyOut, cityKeyRootPub, cityKeyTransport;
+  std::vector<std::string> cityKeyFiles;
+  auto* cityKeyInit = cityKeyCmd->add_subcommand(
+      "init", "Create the city's root key (root.identity, kept offline, and root.pub)");
+  cityKeyInit->add_option("--out", cityKeyOut, "Directory to write them into")->required();
+  CityKeyCertifyOptions certify;
+  auto* cityKeyCertify = cityKeyCmd->add_subcommand(
+      "certify", "Certify a broker's operational city key with the root");
+  cityKeyCertify->add_option("--root", certify.root, "The root's root.identity")->required();
+  cityKeyCertify->add_option("--key", certify.key,
+                             "The broker's city.pub (default: the identity --config names)");
+  cityKeyCertify->add_option("--label", certify.label, "The broker's name, e.g. primary")
+      ->required();
+  cityKeyCertify->add_option("--out", certify.out, "Write the certificate to this file");
+  cityKeyCertify->add_option("--config", certify.config,
+                             "Also archive it in this broker's city chain (broker.toml)");
+  CityKeyRevokeOptions revokeKey;
+  auto* cityKeyRevoke = cityKeyCmd->add_subcommand(
+      "revoke", "Revoke a broker's city key with the root, from a time on");
+  cityKeyRevoke->add_option("--root", revokeKey.root, "The root's root.identity")->required();
+  cityKeyRevoke->add_option("--key-id", revokeKey.keyId, "Key id (hex, from city-key list)")
+      ->required();
+  cityKeyRevoke->add_option("--label", revokeKey.label, "Why or which broker (shown in lists)");
+  cityKeyRevoke->add_option("--from", revokeKey.from,
+                            "Refused from this moment on (local 2027-02-23T09:40, RFC 3339, or "
+                            "now; default now)");
+  cityKeyRevoke->add_option("--out", revokeKey.out, "Write the revocation to this file");
+  cityKeyRevoke->add_option("--config", revokeKey.config,
+                            "Also archive it in this broker's city chain (broker.toml)");
+  auto* cityKeyAdd = cityKeyCmd->add_subcommand(
+      "add", "Archive certificate or revocation files in this broker's city chain");
+  cityKeyAdd->add_option("--config", config, "Path to broker.toml")->required();
+  cityKeyAdd->add_option("--root-pub", cityKeyRootPub,
+                         "root.pub (needed the first time; then the recorded root is used)");
+  cityKeyAdd->add_option("files", cityKeyFiles, "Certificate or revocation files")->required();
+  auto* cityKeyList = cityKeyCmd->add_subcommand(
+      "list", "The city keys the archive proves from the root: certified, revoked, this broker's");
+  cityKeyList->add_option("--config", config, "Path to broker.toml")->required();
+  cityKeyList->add_option("--root-pub", cityKeyRootPub,
+                          "root.pub (default: the root recorded in the database)");
+  cityKeyList->add_flag("--json", json, "Print JSON");
+  auto* cityKeyNew = cityKeyCmd->add_subcommand(
+      "new", "A new broker identity (to certify), optionally keeping an identity's transport key");
+  cityKeyNew->add_option("--out", cityKeyOut, "The new city.identity to write")->required();
+  cityKeyNew->add_option("--transport-from", cityKeyTransport,
+                         "Keep this identity's transport (CURVE) key, so agents reach the new "
+                         "key without a change");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -286,7 +341,7 @@ int main(int argc, char** argv) {
   if (*statusCmd) return runStatus(config, json, asOf);
   if (*auditCmd) return runAudit(config, json, cityKeys, receipts);
   if (*inquiryExport) return runInquiryExport(config, inquiryFrom, inquiryTo, inquiryOut);
-  if (*inquiryVerify) return runInquiryVerify(inquiryDir, json);
+  if (*inquiryVerify) return runInquiryVerify(inquiryDir, json, cityKeys);
   if (*certifyCmd) return runCertifyKeys(config);
   if (*revokeCmd) return runRevoke(config, keyId);
   if (*keysCmd) return runKeys(config, keysProvider, json);
@@ -309,5 +364,11 @@ int main(int argc, char** argv) {
   if (*capacityExport) return runCapacityExport(config, capacityFile);
   if (*contactSet) return runContactSet(config, contactProvider, contactText);
   if (*contactList) return runContactList(config, json);
+  if (*cityKeyInit) return runCityKeyInit(cityKeyOut);
+  if (*cityKeyCertify) return runCityKeyCertify(certify);
+  if (*cityKeyRevoke) return runCityKeyRevoke(revokeKey);
+  if (*cityKeyAdd) return runCityKeyAdd(config, cityKeyRootPub, cityKeyFiles);
+  if (*cityKeyList) return runCityKeyList(config, cityKeyRootPub, json);
+  if (*cityKeyNew) return runCityKeyNew(cityKeyOut, cityKeyTransport);
   return kExitUsage;
 }

@@ -157,6 +157,16 @@ std::unique_ptr<Identity> Identity::generate(const std::string& id) {
   return ident;
 }
 
+std::unique_ptr<Identity> Identity::generateSharingTransport(const std::string& id,
+                                                             const Identity& transport) {
+  std::unique_ptr<Identity> ident(new Identity());
+  ident->id_ = id;
+  crypto_sign_keypair(ident->signPublic_.data(), ident->signSecret_.data());
+  ident->curvePublic_ = transport.curvePublic_;
+  std::memcpy(ident->curveSecret_.data(), transport.curveSecret_.data(), 32);
+  return ident;
+}
+
 Result<std::unique_ptr<Identity>> Identity::load(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {

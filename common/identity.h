@@ -39,6 +39,10 @@ class Identity {
 
   // Fresh random keys for `id` (a provider id or "city").
   static std::unique_ptr<Identity> generate(const std::string& id);
+  // A fresh signing key that keeps `transport`'s X25519 (CURVE) pair: a broker key rotated, or a
+  // standby's key, that agents reach with the transport key they already pin (issue 15).
+  static std::unique_ptr<Identity> generateSharingTransport(const std::string& id,
+                                                            const Identity& transport);
   // Reads an identity file. Refuses a file readable or writable by group or others, naming the
   // chmod that fixes it.
   static Result<std::unique_ptr<Identity>> load(const std::string& path);

@@ -128,6 +128,10 @@ void checkPayload(Checker& c, const Payload& p) {
     c.require(en->curvePublic.size() == (enrol ? 32u : 0u), "enrolment.curvePublic");
     c.require(en->units.size() <= kMaxEnrolmentUnits, "enrolment has too many units");
     for (const auto& u : en->units) c.require(isUnitCode(u), "enrolment.units");
+  } else if (auto* ck = std::get_if<CityKeyMsg>(&p)) {
+    // The statement's own layout is checked where it is believed (common/city_keyring.h).
+    c.require(!ck->statement.empty() && ck->statement.size() <= 512, "city_key.statement");
+    c.require(ck->signature.size() == 64, "city_key.signature");
   }
 }
 

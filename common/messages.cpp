@@ -27,6 +27,8 @@ const char* payloadKindName(const Payload& p) {
       return "time_beacon";
     case 10:
       return "enrolment";
+    case 11:
+      return "city_key";
   }
   return "unknown";
 }

@@ -138,9 +138,16 @@ struct EnrolmentMsg {
   int64_t effectiveAt = 0;
 };
 
+// A root-signed city key statement carried in a city body (schemas/samband.capnp, CityKeyRecord;
+// common/city_keyring.h decodes and checks it).
+struct CityKeyMsg {
+  Bytes statement;
+  Bytes signature;  // 64 bytes, by the city's root key
+};
+
 using Payload = std::variant<HeartbeatMsg, UnitStatusMsg, CapacityMsg, ContinuityMsg,
                              ReadinessAnswerMsg, DirectiveAckMsg, ReadinessCheckMsg, DirectiveMsg,
-                             KeyRotationMsg, TimeBeaconMsg, EnrolmentMsg>;
+                             KeyRotationMsg, TimeBeaconMsg, EnrolmentMsg, CityKeyMsg>;
 
 struct Message {
   std::string senderId;
@@ -160,8 +167,9 @@ struct Message {
   bool isFromCityOnly() const {
     return std::holds_alternative<ReadinessCheckMsg>(payload) ||
            std::holds_alternative<DirectiveMsg>(payload) || isTimeBeacon() ||
-           std::holds_alternative<EnrolmentMsg>(payload);
+           std::holds_alternative<EnrolmentMsg>(payload) || isCityKey();
   }
+  bool isCityKey() const { return std::holds_alternative<CityKeyMsg>(payload); }
 };
 
 // Short stable name of the payload kind ("unit_status", "heartbeat", ...), stored in the archive.

@@ -148,6 +148,10 @@ Result<Payload> readPayload(wire::Body::Reader r) {
       m.effectiveAt = e.getEffectiveAt();
       return Payload(std::move(m));
     }
+    case wire::Body::CITY_KEY: {
+      auto k = r.getCityKey();
+      return Payload(CityKeyMsg{toBytes(k.getStatement()), toBytes(k.getSignature())});
+    }
   }
   return invalidInput("unknown body kind (union tag " +
                       std::to_string(static_cast<unsigned>(r.which())) + ")");
@@ -231,6 +235,10 @@ void writePayload(wire::Body::Builder b, const Payload& p) {
     auto units = e.initUnits(static_cast<unsigned>(en->units.size()));
     for (unsigned i = 0; i < units.size(); ++i) units.set(i, en->units[i]);
     e.setEffectiveAt(en->effectiveAt);
+  } else if (auto* ck = std::get_if<CityKeyMsg>(&p)) {
+    auto k = b.initCityKey();
+    k.setStatement(kj::arrayPtr(ck->statement.data(), ck->statement.size()));
+    k.setSignature(kj::arrayPtr(ck->signature.data(), ck->signature.size()));
   }
 }
 

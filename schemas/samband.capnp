@@ -54,6 +54,7 @@ struct Body {
     keyRotation @14 :KeyRotation;       # agent -> broker, signed by the old key
     timeBeacon @15 :TimeBeacon;         # city -> agents, on every heartbeat reply (Head.beacon)
     enrolment @16 :Enrolment;           # city -> archive only: a roster record (never sent)
+    cityKey @17 :CityKeyRecord;         # city -> archive and agents: a root-signed key statement
   }
 }
 
@@ -291,4 +292,21 @@ struct Downlink {
     head @2 :Head;
     city @3 :Envelope;
   }
+}
+
+# City key hierarchy (issue 15)
+
+struct CityKeyRecord {
+  # A statement of the city's offline root key about one broker's operational city key: a
+  # certificate ("this key signs for the city") or a revocation ("no longer, from this time on").
+  # Archived in the issuing broker's city chain (mode system) and sent to agents behind the
+  # heartbeat reply; anyone holding the root's public key can check it without trusting the
+  # broker that carries it (docs/protocol.md, "City keys").
+  statement @0 :Data;
+  # The statement's fixed binary layout (docs/protocol.md, "City keys"): version 1, action
+  # (1 certify, 2 revoke), root key id (8), key id (8), sign public (32), curve public (32),
+  # issuedAt and effectiveAt (int64 big-endian), label length (uint16 big-endian) and label.
+  signature @1 :Data;
+  # 64-byte Ed25519 signature by the root over "samband/v1/city-key" NUL-terminated, followed by
+  # the statement bytes.
 }

@@ -92,8 +92,10 @@ class Auditor {
   Store& store_;
   const AuditOptions& options_;
   AuditReport& r_;
-  common::PublicKey cityKey_{};
+  common::PublicKey cityKey_{};  // the root (a single-key installation's own key)
   std::string cityKeyId_;
+  std::optional<common::PublicKey> brokerKey_;    // the key this broker signs with, from meta
+  std::unique_ptr<common::CityKeyring> keyring_;  // root + archived certificates/revocations
   ArchiveKeys proven_;
   std::unique_ptr<PictureReplay> replay_;
   std::map<uint64_t, Boundary> boundaries_;  // by frame count
@@ -119,13 +121,16 @@ bool Auditor::loadCityKey() {
     common::PublicKey pk{};
     if (common::fromHex(*hex, pk.data(), pk.size())) fromDb = pk;
   }
+  brokerKey_ = fromDb;
+  // With a city root (issue 15) the database records it; the broker's own key is then one the
+  // root certified.
+  if (auto root = store_.meta(kMetaCityRootSignPublic); root.ok() && *root) {
+    common::PublicKey pk{};
+    if (common::fromHex(**root, pk.data(), pk.size())) fromDb = pk;
+  }
   if (options_.cityKey) {
     cityKey_ = *options_.cityKey;
     r_.cityKeySource = "city.pub";
-    if (fromDb && *fromDb != cityKey_) {
-      r_.keyMismatches++;
-      note("the city key recorded in the database is not the one in city.pub");
-    }
   } else if (fromDb) {
     cityKey_ = *fromDb;
     r_.cityKeySource = "database";
@@ -139,7 +144,24 @@ bool Auditor::loadCityKey() {
 }
 
 void Auditor::checkKeys() {
-  auto proven = keysFromArchive(store_, cityKey_);
+  std::vector<std::string> keyProblems;
+  auto keyring = cityKeyringFromArchive(store_, cityKey_, &keyProblems);
+  if (!keyring) {
+    r_.undecodable++;
+    note("database error: " + keyring.error().message);
+    return;
+  }
+  keyring_ = std::make_unique<common::CityKeyring>(std::move(keyring).value());
+  for (const auto& p : keyProblems) {
+    r_.keyMismatches++;
+    note(p);
+  }
+  if (brokerKey_ && !keyring_->keyFor(common::keyIdOf(*brokerKey_), INT64_MIN).ok()) {
+    r_.keyMismatches++;
+    note("the broker's own city key " + common::toHex(common::keyIdOf(*brokerKey_)) +
+         " is neither the city root given nor certified by it");
+  }
+  auto proven = keysFromArchive(store_, *keyring_);
   if (!proven) {
     r_.undecodable++;
     note("database error: " + proven.error().message);
@@ -200,9 +222,9 @@ void Auditor::loadCheckpoints() {
       note(name + ": header does not decode");
       return;
     }
-    if (!common::verifyCheckpoint(cityKey_, c.header, c.signature)) {
+    if (auto s = common::verifyCityCheckpoint(*keyring_, c.header, c.signature); !s) {
       r_.checkpointProblems++;
-      note(name + ": signature does not verify with the city's key");
+      note(name + ": " + s.error().message);
     }
     if (c.number != expected) {
       r_.checkpointProblems++;
@@ -278,10 +300,13 @@ void Auditor::visit(const StoredFrame& f) {
   }
   const std::string keyId = common::toHex(body->keyId);
   // Signature, with a key the archive proves.
-  if (body->senderId == common::kCitySenderId && keyId == cityKeyId_) {
-    if (!common::verifyBody(cityKey_, parts->body, parts->signature)) {
+  if (body->senderId == common::kCitySenderId) {
+    // Any city chain: the root's, or a broker key the root certified and had not revoked when
+    // the frame was archived.
+    if (auto s = keyring_->verifyBody(body->keyId, parts->body, parts->signature, f.receivedAt);
+        !s) {
       r_.badSignatures++;
-      note(where + ": signature does not verify");
+      note(where + ": " + s.error().message);
     }
   } else {
     auto k = proven_.keys.find(keyId);
@@ -398,7 +423,7 @@ void Auditor::checkReceipts() {
       fail(receipt.error().message);
       continue;
     }
-    if (auto s = common::verifyReceipt(*receipt, cityKey_); !s) {
+    if (auto s = common::verifyCityReceipt(*keyring_, *receipt); !s) {
       fail(s.error().message + " (not proof of anything)");
       continue;
     }
@@ -428,6 +453,7 @@ void Auditor::checkReceipts() {
 void Auditor::run() {
   if (!loadCityKey()) return;
   checkKeys();
+  if (!keyring_) return;
   loadCheckpoints();
   walkFrames();
   checkReceipts();

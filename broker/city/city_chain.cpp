@@ -58,6 +58,11 @@ common::Result<IssuedMessage> CityChain::record(const common::EnrolmentMsg& reco
                record.provider + "/" + common::toHex(record.keyId));
 }
 
+common::Result<IssuedMessage> CityChain::recordKey(const common::CityKeyMsg& key, int64_t nowMs) {
+  return issue(key, common::Mode::SYSTEM, nowMs, {}, "city_key",
+               common::toHex(common::hash256(key.statement)));
+}
+
 common::EnrolmentMsg enrolmentRecord(const common::EnrollRequest& request, int64_t effectiveAt) {
   common::EnrolmentMsg e;
   e.action = common::EnrolmentAction::ENROL;

@@ -44,6 +44,11 @@ class CityChain {
   // body of the city's chain, mode `system`, sent to nobody. The caller holds the write
   // transaction of the roster change it records. Errors: unavailable (the caller rolls back).
   common::Result<IssuedMessage> record(const common::EnrolmentMsg& record, int64_t nowMs);
+  // Archives a root-signed certificate or revocation of a city key (common/city_keyring.h) as
+  // the next body of this broker's city chain, mode `system`, queued for nobody: the committer
+  // hands key records to agents ahead of heartbeat replies. The caller holds a write
+  // transaction. Errors: unavailable.
+  common::Result<IssuedMessage> recordKey(const common::CityKeyMsg& key, int64_t nowMs);
 
  private:
   Store& store_;

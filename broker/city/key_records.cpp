@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "broker/store/audit_store.h"
+#include "broker/store/city_key_store.h"
 #include "common/codec.h"
 #include "common/ids.h"
 
@@ -20,9 +21,65 @@ struct Rotation {
 
 }  // namespace
 
-common::Result<ArchiveKeys> keysFromArchive(Store& store, const common::PublicKey& cityKey) {
+common::CityKeyring cityKeyringFromEnvelopes(
+    const common::PublicKey& root, const std::vector<std::pair<int64_t, common::Bytes>>& frames,
+    std::vector<std::string>* problems) {
+  common::CityKeyring keyring(root);
+  for (const auto& [frameId, envelope] : frames) {
+    auto parts = common::decodeEnvelope(envelope);
+    if (!parts) continue;
+    auto body = common::decodeBody(parts->body);
+    if (!body || body->senderId != common::kCitySenderId) continue;
+    auto* record = std::get_if<common::CityKeyMsg>(&body->payload);
+    if (record == nullptr) continue;
+    if (auto added = keyring.add(*record); !added && problems != nullptr) {
+      problems->push_back("frame " + std::to_string(frameId) + ": " + added.error().message);
+    }
+  }
+  return keyring;
+}
+
+common::Result<common::CityKeyring> cityKeyringFromArchive(Store& store,
+                                                           const common::PublicKey& root,
+                                                           std::vector<std::string>* problems) {
+  auto records = archivedCityKeys(store);
+  if (!records) return records.error();
+  std::vector<std::pair<int64_t, common::Bytes>> frames;
+  frames.reserve(records->size());
+  for (auto& r : *records) frames.emplace_back(r.frameId, std::move(r.envelope));
+  return cityKeyringFromEnvelopes(root, frames, problems);
+}
+
+common::Result<common::PublicKey> recordedCityRoot(Store& store) {
+  for (const char* key : {kMetaCityRootSignPublic, "city_sign_public"}) {
+    auto hex = store.meta(key);
+    if (!hex) return hex.error();
+    common::PublicKey pk{};
+    if (*hex && common::fromHex(**hex, pk.data(), pk.size())) return pk;
+  }
+  return common::Error{
+      common::ErrorKind::notFound,
+      "no city key recorded in the database yet; run `samband-broker serve` once or "
+      "`city-key add --root-pub root.pub`"};
+}
+
+common::Result<common::CityKeyring> brokerCityKeyring(Store& store) {
+  auto root = recordedCityRoot(store);
+  if (!root) return root.error();
+  return cityKeyringFromArchive(store, *root);
+}
+
+common::Result<ArchiveKeys> keysFromArchive(Store& store, const common::PublicKey& root) {
+  std::vector<std::string> problems;
+  auto keyring = cityKeyringFromArchive(store, root, &problems);
+  if (!keyring) return keyring.error();
+  auto out = keysFromArchive(store, *keyring);
+  if (out) out->problems.insert(out->problems.begin(), problems.begin(), problems.end());
+  return out;
+}
+
+common::Result<ArchiveKeys> keysFromArchive(Store& store, const common::CityKeyring& cityKeys) {
   ArchiveKeys out;
-  const std::string cityKeyId = common::toHex(common::keyIdOf(cityKey));
   std::vector<Rotation> rotations;
   std::map<std::string, int64_t> revocations;  // applied once every key is known
   auto walked = AuditStore(store).forEachFrameById([&](const StoredFrame& f) {
@@ -37,10 +94,10 @@ common::Result<ArchiveKeys> keysFromArchive(Store& store, const common::PublicKe
     }
     auto* rec = std::get_if<common::EnrolmentMsg>(&body->payload);
     if (rec == nullptr) return;
-    if (body->senderId != common::kCitySenderId || common::toHex(body->keyId) != cityKeyId ||
-        !common::verifyBody(cityKey, parts->body, parts->signature)) {
+    if (body->senderId != common::kCitySenderId ||
+        !cityKeys.verifyBody(body->keyId, parts->body, parts->signature, f.receivedAt)) {
       out.problems.push_back("frame " + std::to_string(f.id) +
-                             ": a roster record not signed by the city's key");
+                             ": a roster record not signed by a certified city key");
       return;
     }
     out.records++;

@@ -245,7 +245,8 @@ int runEnroll(const std::string& configPath, const std::vector<std::string>& req
 namespace {
 
 // `replication: {peer, behind_frames, last_contact}` of status --json: the configured peer that
-// is furthest behind (behind_frames null: not known yet), or null without peers.
+// is furthest behind (behind_frames null: not known yet), or null without peers (then status
+// --json has no `replication` key, as before).
 nlohmann::json replicationJson(Store& store, const ReplicationOptions& options) {
   if (options.peers.empty()) return nullptr;
   auto records = ReplicationStore(store).peers();
@@ -295,9 +296,11 @@ int runStatus(const std::string& configPath, bool json, const std::string& asOf)
         currentPicture((*past)->store(), cfg->liveness, *moment, cfg->holidays, &(*past)->moment());
   }
   if (!picture) return fail("cannot read the picture: " + picture.error().message, kExitFailure);
-  const nlohmann::json replication = replicationJson(**store, cfg->replication);
+  // The standby's lag is now, not part of a past picture: only live, only with peers.
+  const nlohmann::json replication =
+      asOf.empty() ? replicationJson(**store, cfg->replication) : nlohmann::json();
   if (json) {
-    (*picture)["replication"] = replication;
+    if (!replication.is_null()) (*picture)["replication"] = replication;
     std::cout << picture->dump(2) << "\n";
   } else {
     std::cout << pictureText(*picture);

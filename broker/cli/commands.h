@@ -102,7 +102,8 @@ int runDirectiveStatus(const std::string& configPath, const std::optional<std::s
 // folder. Verify checks a folder from its own files; exit 0 only when everything checks out.
 int runInquiryExport(const std::string& configPath, const std::string& from, const std::string& to,
                      const std::string& out);
-int runInquiryVerify(const std::string& dir, bool json);
+// `cityKeysPath`: the city's root.pub (or city.pub) to prove the keys from; empty: the export's.
+int runInquiryVerify(const std::string& dir, bool json, const std::string& cityKeysPath = "");
 
 // Offline transfer (import_command.cpp).
 // The CLI verb: prints the summary (text or JSON). Exit 0 when every envelope was accepted or a

@@ -67,8 +67,8 @@ int runInquiryExport(const std::string& configPath, const std::string& from, con
   return kExitOk;
 }
 
-int runInquiryVerify(const std::string& dir, bool json) {
-  auto report = inquiry::verifyInquiry(dir);
+int runInquiryVerify(const std::string& dir, bool json, const std::string& cityKeysPath) {
+  auto report = inquiry::verifyInquiry(dir, cityKeysPath);
   if (json) {
     std::cout << report.toJson().dump(2) << "\n";
   } else {

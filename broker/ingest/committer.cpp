@@ -111,6 +111,11 @@ common::Status Committer::handleHeartbeat(const std::string& routingId, const Ve
   auto h = headFor(m.senderId, f.keyIdHex());
   if (!h) return h.error();
   const int64_t now = clock_.nowMs();
+  // The city's key records go ahead of the reply, so an agent that pins only the city's root
+  // knows the key that signs the beacon (issue 15, docs/protocol.md "City keys").
+  for (auto& record : cityKeys_.dueFor(store_, routingId, now)) {
+    out.add(routingId, common::encodeDownlink(common::CityEnvelopeMsg{std::move(record)}));
+  }
   common::HeadMsg head{(*h)->seq, (*h)->hash, now, {}};
   if (beacon_) head.beacon = beacon_->current(store_, now);
   out.add(routingId, common::encodeDownlink(head));

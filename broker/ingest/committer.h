@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "broker/city/checkpointer.h"
+#include "broker/city/city_key_announcer.h"
 #include "broker/city/time_beacon.h"
 #include "broker/ingest/city_delivery.h"
 #include "broker/ingest/ingress.h"
@@ -93,6 +94,7 @@ class Committer {
   PictureProjection projection_;
   CityDelivery delivery_;
   std::unique_ptr<TimeBeaconMaker> beacon_;           // null: heads carry no beacon
+  CityKeyAnnouncer cityKeys_;                         // key records ahead of heartbeat replies
   std::unique_ptr<Checkpointer> checkpointer_;        // null without the city identity
   std::unordered_map<std::string, ChainHead> heads_;  // by "sender/keyId"
   std::string headKey_;

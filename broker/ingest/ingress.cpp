@@ -81,6 +81,28 @@ Admission Ingress::admit(InboundFrame&& in) {
     return known;
   };
 
+  if (in.channel == Channel::peer && m.senderId == common::kCitySenderId) {
+    // Another broker's city chain: its signer must be a key the city's root certified.
+    if (cityKeys_ == nullptr) {
+      return fail(RejectReason::FORBIDDEN, "a city frame from a peer needs the city's keyring");
+    }
+    if (!m.isFromCityOnly()) {
+      return fail(RejectReason::FORBIDDEN, "the city's chain holds only the city's messages");
+    }
+    if (auto s = cityKeys_->verifyBody(m.keyId, parts->body, parts->signature, in.receivedAt); !s) {
+      return fail(RejectReason::BAD_SIGNATURE, s.error().message);
+    }
+    VerifiedFrame v;
+    v.keyIdHex_ = std::move(known.keyIdHex);
+    v.message_ = std::move(message).value();
+    v.bodyHash_ = common::hash256(parts->body);
+    v.body_ = std::move(parts->body);
+    v.envelope_ = std::move(in.data);
+    v.receivedAt_ = in.receivedAt;
+    v.channel_ = in.channel;
+    return v;
+  }
+
   auto snap = roster_.current();
   auto key = snap->keys.find(known.keyIdHex);
   if (key == snap->keys.end()) {

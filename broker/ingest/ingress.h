@@ -10,6 +10,7 @@
 
 #include "broker/ingest/roster_cache.h"
 #include "broker/metrics/metrics.h"
+#include "common/city_keyring.h"
 #include "common/clock.h"
 #include "common/messages.h"
 
@@ -78,6 +79,11 @@ class Ingress {
   Ingress(RosterCache& roster, const common::Clock& clock, Metrics* metrics = nullptr);
   // Checks one frame. Never throws; every refusal carries its reason.
   Admission admit(InboundFrame&& frame);
+  // Peer channel only (broker/replication): a frame of the city's own chains (sender "city") is
+  // admitted when `keys` accepts its signing key at the receive time (a certified, unrevoked
+  // broker key of the city's root); without a keyring, such frames are refused as forbidden.
+  // `keys` must outlive this object or be replaced; one thread (the puller's).
+  void trustCityKeys(const common::CityKeyring* keys) { cityKeys_ = keys; }
 
  private:
   bool verify(const common::PublicKey& key, const common::Bytes& body,
@@ -86,6 +92,7 @@ class Ingress {
   RosterCache& roster_;
   const common::Clock& clock_;
   Metrics* metrics_;
+  const common::CityKeyring* cityKeys_ = nullptr;
 };
 
 }  // namespace samband::broker

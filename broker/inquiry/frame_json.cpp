@@ -133,6 +133,10 @@ json bodyJson(const common::Message& m) {
                         {"units", e.units},
                         {"effectiveAt", e.effectiveAt}};
           },
+          [](const common::CityKeyMsg& k) {
+            return json{{"statement", common::toHex(k.statement)},
+                        {"signature", common::toHex(k.signature)}};
+          },
       },
       m.payload);
   return json{{"senderId", m.senderId},

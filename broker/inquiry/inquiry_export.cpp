@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 
+#include "broker/city/key_records.h"
 #include "broker/inquiry/frame_json.h"
 #include "broker/inquiry/inquiry_readme.h"
 #include "broker/inquiry/manifest.h"
@@ -28,6 +29,7 @@
 #include "common/clock.h"
 #include "common/codec.h"
 #include "common/config.h"
+#include "common/ids.h"
 
 namespace samband::broker::inquiry {
 
@@ -322,6 +324,15 @@ common::Result<ExportSummary> exportInquiry(Store& archive, const common::Identi
     const std::string path = o.outDir + "/" + kCityKeyFile;
     if (auto s = city.publicPart().save(path); !s) return s.error();
   }
+  int keyFiles = 1;  // city.pub
+  // The city's root (issue 15): what certifies the broker keys whose records the frames hold.
+  if (auto root = archive.meta(kMetaCityRootSignPublic); root.ok() && *root) {
+    common::PublicIdentity pub{common::kCitySenderId, {}, {}};
+    if (common::fromHex(**root, pub.signPublic.data(), pub.signPublic.size())) {
+      if (auto s = pub.save(o.outDir + "/" + kRootKeyFile); !s) return s.error();
+      ++keyFiles;
+    }
+  }
   json meta{{"format", kInquiryFormat},
             {"what", "Samband inquiry export"},
             {"from", common::formatRfc3339(o.fromMs)},
@@ -357,7 +368,7 @@ common::Result<ExportSummary> exportInquiry(Store& archive, const common::Identi
   if (auto s = w.put(kManifestSignatureFile, signManifest(city, *manifest) + "\n"); !s) {
     return s.error();
   }
-  summary.files = w.files() + 1;  // city.pub
+  summary.files = w.files() + keyFiles;
   return summary;
 }
 

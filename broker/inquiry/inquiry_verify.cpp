@@ -21,6 +21,7 @@
 #include "broker/store/calendar_store.h"
 #include "broker/store/replay_store.h"
 #include "common/checkpoint.h"
+#include "common/city_keyring.h"
 #include "common/codec.h"
 #include "common/config.h"
 #include "common/identity.h"
@@ -86,7 +87,8 @@ std::vector<common::HolidayRange> holidaysOf(const json& j, std::vector<std::str
 
 class Verifier {
  public:
-  Verifier(std::string dir, VerifyReport& r) : dir_(std::move(dir)), r_(r) {}
+  Verifier(std::string dir, std::string cityKeysPath, VerifyReport& r)
+      : dir_(std::move(dir)), cityKeysPath_(std::move(cityKeysPath)), r_(r) {}
   void run();
 
  private:
@@ -105,8 +107,11 @@ class Verifier {
   void checkPictures();
 
   std::string dir_;
+  std::string cityKeysPath_;
   VerifyReport& r_;
-  common::PublicKey cityKey_{};
+  common::PublicKey cityKey_{};  // the exporting broker's key (city.pub): signs the manifest
+  common::PublicKey rootKey_{};  // the city's root (issue 15); cityKey_ in a single-key setup
+  std::unique_ptr<common::CityKeyring> keyring_;
   json meta_;
   std::vector<Frame> before_, period_;
 };
@@ -119,6 +124,21 @@ bool Verifier::checkManifest() {
     return false;
   }
   cityKey_ = pub->signPublic;
+  rootKey_ = cityKey_;
+  if (!cityKeysPath_.empty()) {
+    auto root = common::PublicIdentity::load(cityKeysPath_);
+    if (!root) {
+      problem(cityKeysPath_ + ": " + root.error().message);
+      return false;
+    }
+    rootKey_ = root->signPublic;
+  } else if (auto root = common::PublicIdentity::load(dir_ + "/" + kRootKeyFile); root) {
+    rootKey_ = root->signPublic;
+    r_.notes.push_back(std::string("the city's root key was read from the export's own ") +
+                       kRootKeyFile +
+                       "; pass --city-keys root.pub to prove the keys "
+                       "independently");
+  }
   auto manifest = read(kManifestFile);
   auto signature = read(kManifestSignatureFile);
   auto files = filesUnder(dir_);
@@ -287,22 +307,34 @@ void Verifier::checkSignatures() {
       }
     }
   }
-  auto keys = keysFromArchive(**mem, cityKey_);
+  std::vector<std::pair<int64_t, common::Bytes>> envelopes;
+  for (const auto* list : {&before_, &period_}) {
+    for (const auto& f : *list) envelopes.emplace_back(f.id, f.envelope);
+  }
+  std::vector<std::string> keyProblems;
+  keyring_ = std::make_unique<common::CityKeyring>(
+      cityKeyringFromEnvelopes(rootKey_, envelopes, &keyProblems));
+  for (const auto& p : keyProblems) problem("city key records: " + p);
+  if (!keyring_->keyFor(common::keyIdOf(cityKey_), INT64_MIN)) {
+    problem(std::string(kCityKeyFile) + ": the exporting broker's key " +
+            common::toHex(common::keyIdOf(cityKey_)) +
+            " is neither the city's root nor certified by it");
+  }
+  auto keys = keysFromArchive(**mem, *keyring_);
   if (!keys) {
     problem("cannot prove keys: " + keys.error().message);
     return;
   }
   for (const auto& p : keys->problems) problem("roster records: " + p);
-  const std::string cityKeyId = common::toHex(common::keyIdOf(cityKey_));
   for (const auto* list : {&before_, &period_}) {
     for (const auto& f : *list) {
       if (!f.decoded) continue;
       const auto& m = f.message;
       const std::string keyId = common::toHex(m.keyId);
       r_.signaturesChecked++;
-      if (m.senderId == common::kCitySenderId && keyId == cityKeyId) {
-        if (!common::verifyBody(cityKey_, f.body, f.signature)) {
-          problem(f.where + ": the city's signature does not verify");
+      if (m.senderId == common::kCitySenderId) {
+        if (auto s = keyring_->verifyBody(m.keyId, f.body, f.signature, f.receivedAt); !s) {
+          problem(f.where + ": the city's signature does not verify (" + s.error().message + ")");
         }
         continue;
       }
@@ -385,7 +417,8 @@ void Verifier::checkCheckpoints() {
       problem(where + ": the header does not decode");
       continue;
     }
-    if (!common::verifyCheckpoint(cityKey_, header, signature)) {
+    if (keyring_ ? !common::verifyCityCheckpoint(*keyring_, header, signature).ok()
+                 : !common::verifyCheckpoint(cityKey_, header, signature)) {
       problem(where + " (checkpoint " + std::to_string(cp->number) +
               "): the city's signature does not verify");
     }
@@ -621,10 +654,10 @@ void Verifier::run() {
 
 }  // namespace
 
-VerifyReport verifyInquiry(const std::string& dir) {
+VerifyReport verifyInquiry(const std::string& dir, const std::string& cityKeysPath) {
   VerifyReport r;
   try {
-    Verifier(dir, r).run();
+    Verifier(dir, cityKeysPath, r).run();
   } catch (const std::exception& e) {
     r.problems.push_back(std::string("verification stopped: ") + e.what());
   }

@@ -29,6 +29,9 @@ struct VerifyReport {
 };
 
 // Never throws; every finding is in the report. The process time zone is set to the export's.
-VerifyReport verifyInquiry(const std::string& dir);
+// `cityKeysPath` names the city's root.pub (or a single-key installation's city.pub) to prove
+// the export's keys from; empty: the export's own root.pub, else its city.pub, and a note says
+// the keys were taken from the export itself.
+VerifyReport verifyInquiry(const std::string& dir, const std::string& cityKeysPath = "");
 
 }  // namespace samband::broker::inquiry

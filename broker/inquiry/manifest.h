@@ -19,6 +19,8 @@ inline constexpr const char* kManifestFile = "MANIFEST.sha256";
 inline constexpr const char* kManifestSignatureFile = "MANIFEST.sig";
 inline constexpr const char* kInquiryFile = "inquiry.json";
 inline constexpr const char* kCityKeyFile = "city.pub";
+// The city's root public key (issue 15), written when the broker records one.
+inline constexpr const char* kRootKeyFile = "root.pub";
 inline constexpr const char* kCheckpointsFile = "checkpoints.jsonl";
 inline constexpr const char* kLabelsFile = "labels.json";
 inline constexpr const char* kBeforeFile = "frames/before.jsonl";

@@ -67,11 +67,15 @@ common::Result<json> BoardView::picture() {
   json p = std::move(*current);
   scope_.restrictPicture(p);
   // The standby broker's lag (docs/replication.md): the peer furthest behind, null without one.
-  p["replication"] = nullptr;
-  if (auto peers = ReplicationStore(store_).peers(); peers) {
+  // Only live (a past moment has no standby lag), only when a peer is recorded.
+  auto peers = moment_ == nullptr
+                   ? ReplicationStore(store_).peers()
+                   : common::Result<std::vector<PeerRecord>>(std::vector<PeerRecord>());
+  if (peers) {
     for (const auto& r : *peers) {
       const int64_t behind = r.behindFrames.value_or(-1);
-      if (!p["replication"].is_null() && behind <= p["replication"].value("behind_frames", -1)) {
+      if (p.contains("replication") && !p["replication"]["behind_frames"].is_null() &&
+          behind <= p["replication"]["behind_frames"].get<int64_t>()) {
         continue;
       }
       p["replication"] = {

@@ -108,6 +108,9 @@ json payloadJson(const common::Payload& payload) {
                         {"units", m.units},
                         {"effective_at", timeOrNull(m.effectiveAt)}};
           },
+          [](const common::CityKeyMsg& m) {
+            return json{{"statement_bytes", m.statement.size()}};
+          },
       },
       payload);
 }

@@ -4,12 +4,15 @@
 #include <unordered_map>
 #include <zmq_addon.hpp>
 
+#include "broker/city/key_records.h"
 #include "broker/ingest/committer.h"
 #include "broker/ingest/ingress.h"
 #include "broker/ingest/roster_cache.h"
 #include "broker/replication/pull_protocol.h"
 #include "broker/store/replication_store.h"
+#include "common/city_keyring.h"
 #include "common/codec.h"
+#include "common/ids.h"
 #include "common/log.h"
 #include "common/vocabulary.h"
 
@@ -149,6 +152,23 @@ void Puller::run() {
       continue;
     }
     if (parts.size() == 2) continue;  // nothing new within the hold: ask again
+
+    // The city's keyring as this broker's archive proves it, plus the root-signed key
+    // statements among the pulled frames (each proves itself), so the gate can check the peer's
+    // city chain (its certificate is in that chain).
+    std::unique_ptr<common::CityKeyring> keyring;
+    if (auto keys = brokerCityKeyring(**store); keys) {
+      keyring = std::make_unique<common::CityKeyring>(std::move(keys).value());
+      for (size_t i = 2; i < parts.size(); ++i) {
+        auto* p = static_cast<const uint8_t*>(parts[i].data());
+        auto envelope = common::decodeEnvelope(common::Bytes(p, p + parts[i].size()));
+        if (!envelope) continue;
+        auto m = common::decodeBody(envelope->body);
+        if (!m || m->senderId != common::kCitySenderId || !m->isCityKey()) continue;
+        (void)keyring->add(std::get<common::CityKeyMsg>(m->payload));
+      }
+    }
+    ingress.trustCityKeys(keyring.get());
 
     // Applying: every envelope through the gate, then the committer, in order.
     const int64_t receivedAt = clock_.nowMs();

@@ -49,10 +49,6 @@ common::Result<Beyond> beyond(ReplicationStore& rs, const std::vector<PullHead>&
   Beyond out;
   size_t bytes = 0;
   for (const auto& tip : *tips) {
-    // The city's own chains are each broker's, signed by its own city key; the gate of a peer
-    // cannot check them until it knows the city's key hierarchy (docs/replication.md, "What is
-    // left"), so they are neither served nor counted as missing.
-    if (tip.sender == common::kCitySenderId) continue;
     auto it = theirs.find(chainKey(tip.sender, tip.keyId));
     const uint64_t have = it == theirs.end() ? 0 : it->second;
     if (tip.seq <= have) continue;

@@ -135,14 +135,18 @@ TEST(CitySignal, TheSelfTestFailsWithTheSentenceWhenTheCityFellSilent) {
 TEST(CitySignal, OnlyATimeBeaconFromTheCityKeyVerifies) {
   auto city = common::Identity::generate(common::kCitySenderId);
   auto other = common::Identity::generate(common::kCitySenderId);
-  auto ok = verifyTimeBeacon(signedBeacon(*city, kNow), city->signPublic());
+  auto ok =
+      verifyTimeBeacon(signedBeacon(*city, kNow), common::CityKeyring(city->signPublic()), kNow);
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   EXPECT_EQ(ok->sentAt, kNow);
-  auto forged = verifyTimeBeacon(signedBeacon(*other, kNow), city->signPublic());
+  auto forged =
+      verifyTimeBeacon(signedBeacon(*other, kNow), common::CityKeyring(city->signPublic()), kNow);
   ASSERT_FALSE(forged.ok());
   EXPECT_EQ(forged.error().kind, common::ErrorKind::unauthorised);
   // A beacon is never taken for a message for the inbox.
-  EXPECT_FALSE(verifyCityMessage(signedBeacon(*city, kNow), city->signPublic()).ok());
+  EXPECT_FALSE(
+      verifyCityMessage(signedBeacon(*city, kNow), common::CityKeyring(city->signPublic()), kNow)
+          .ok());
 }
 
 class CitySignalSessionTest : public ::testing::Test {

@@ -36,7 +36,7 @@ class InboxCommandsTest : public ::testing::Test {
   void store(common::Payload payload, const std::string& state, const std::string& reason = "",
              common::Mode mode = common::Mode::ACTUAL) {
     auto verified = verifyCityMessage(cityEnvelope(*agent.city, std::move(payload), mode),
-                                      agent.config.citySignPublic);
+                                      common::CityKeyring(agent.config.citySignPublic), 0);
     ASSERT_TRUE(verified.ok()) << verified.error().message;
     auto db = openAgentDatabase(agent.config.outboxPath, OpenMode::createIfMissing);
     Inbox inbox(**db);

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <httplib.h>
 #include <atomic>
 #include <fstream>
 #include <map>
@@ -53,6 +54,7 @@ struct BrokerUnderTest {
   std::string dir;
   int port = 0;
   int replPort = 0;
+  int boardPort = 0;
   std::unique_ptr<Process> process;
   std::string baseConfig;                          // broker.toml without [replication]
   std::map<std::string, std::string> replication;  // [replication] keys -> TOML values
@@ -70,8 +72,9 @@ class Replication : public ::testing::Test {
       b->dir = tmp_.path() + (b == &a_ ? "/A" : "/B");
       b->port = freePort();
       b->replPort = freePort();
+      b->boardPort = freePort();
       auto r = runCommand({SAMBAND_BROKER_BIN, "init", "--dir", b->dir, "--listen", b->endpoint(),
-                           "--board-listen", "127.0.0.1:" + std::to_string(freePort())});
+                           "--board-listen", "127.0.0.1:" + std::to_string(b->boardPort)});
       ASSERT_EQ(r.exitCode, 0) << r.err;
       setTomlKey(b->config(), "liveness", "stale_after_s", "5");
       setTomlKey(b->config(), "liveness", "offline_after_s", "15");
@@ -80,6 +83,21 @@ class Replication : public ::testing::Test {
       b->baseConfig = readAll(b->config());
       set(*b, "listen", "\"" + b->replEndpoint() + "\"");
       set(*b, "pull_wait_ms", "500");
+    }
+    // One city: an offline root certifies each broker's own city key (common/city_keyring.h),
+    // so each broker's gate can check the other's city chain.
+    auto init =
+        runCommand({SAMBAND_BROKER_BIN, "city-key", "init", "--out", tmp_.path() + "/root"});
+    ASSERT_EQ(init.exitCode, 0) << init.out << init.err;
+    for (auto* b : {&a_, &b_}) {
+      auto c = runCommand({SAMBAND_BROKER_BIN, "city-key", "certify", "--root",
+                           tmp_.path() + "/root/root.identity", "--key", b->dir + "/city.pub",
+                           "--label", b == &a_ ? "primary" : "standby", "--config", b->config(),
+                           "--out", b->dir + "/broker.cert"});
+      ASSERT_EQ(c.exitCode, 0) << c.out << c.err;
+      // What its agents pin: the root, and this broker's certificate (its transport key).
+      std::ofstream(b->dir + "/city-keys.pub")
+          << readAll(tmp_.path() + "/root/root.pub") << readAll(b->dir + "/broker.cert");
     }
   }
 
@@ -137,7 +155,7 @@ class Replication : public ::testing::Test {
     std::string dir = tmp_.path() + "/" + name;
     auto r = runCommand({SAMBAND_AGENT_BIN, "init", "--dir", dir, "--provider", provider, "--name",
                          "Skolbolaget " + name, "--broker", to.endpoint(), "--city-keys",
-                         to.dir + "/city.pub", "--unit", unit});
+                         to.dir + "/city-keys.pub", "--unit", unit});
     EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
     std::string config = dir + "/agent.toml";
     setTomlKey(config, "timing", "heartbeat_interval_s", "1");
@@ -194,7 +212,8 @@ class Replication : public ::testing::Test {
     auto da = digest(a_);
     auto db = digest(b_);
     if (da.is_null() || db.is_null()) return false;
-    return da["providers"]["frames"] == frames && da["providers"] == db["providers"];
+    // The whole archive: the providers' chains and both brokers' city chains.
+    return da["providers"]["frames"] == frames && da == db;
   }
 
   int64_t agentPending(const std::string& agent) {
@@ -238,6 +257,14 @@ TEST_F(Replication, TwoBrokersReplicateBothWaysAndConverge) {
   EXPECT_EQ(r["peer"], a_.replEndpoint());
   EXPECT_TRUE(r.contains("behind_frames") && r.contains("last_contact")) << r.dump();
   EXPECT_EQ(r.size(), 3u) << r.dump();
+  // And on /metrics.
+  httplib::Client board("127.0.0.1", a_.boardPort);
+  auto metrics = board.Get("/metrics");
+  ASSERT_TRUE(metrics && metrics->status == 200);
+  EXPECT_NE(metrics->body.find("\nsamband_replication_behind_frames 0\n"), std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("\nsamband_replication_pulled_total 1\n"), std::string::npos)
+      << metrics->body;
   // Both archives stay intact to their own audit.
   int code = -1;
   digest(a_, &code);
@@ -416,6 +443,12 @@ TEST_F(Replication, APeerServingAlteredOrForgedFramesIsRefusedCountedAndReplicat
   common::Message claim = statusMessage(*stranger, 1, {}, kUnitA, 999);
   claim.senderId = kProviderA;
   const Bytes forged = common::seal(*stranger, claim).envelope;
+  // A directive in the city's name, signed by a key the city's root never certified.
+  auto fakeCity = common::Identity::generate("city");
+  common::Message directive = statusMessage(*fakeCity, 1, {}, kUnitA, 0);
+  directive.payload = common::DirectiveMsg{
+      "d-1", 1, "Stäng alla skolor", common::ReadinessLevel::HIGHEST, false, 0, {}};
+  const Bytes forgedCity = common::seal(*fakeCity, directive).envelope;
 
   const int fakePort = freePort();
   FakePeer fake(fakePort, [&](const broker::PullRequest& request) {
@@ -423,7 +456,7 @@ TEST_F(Replication, APeerServingAlteredOrForgedFramesIsRefusedCountedAndReplicat
     for (const auto& h : request.heads) {
       if (h.sender == kProviderB) have = h.seq;
     }
-    std::vector<Bytes> out{altered, forged};
+    std::vector<Bytes> out{altered, forged, forgedCity};
     if (have < chain.size()) out.push_back(chain[have].envelope);
     return out;
   });
@@ -444,8 +477,14 @@ TEST_F(Replication, APeerServingAlteredOrForgedFramesIsRefusedCountedAndReplicat
   int code = -1;
   digest(b_, &code);
   EXPECT_EQ(code, 0);
-  EXPECT_NE(readAll(b_.log()).find("served a frame the gate refused (bad_signature"),
+  EXPECT_NE(readAll(b_.log()).find("served a frame the gate refused (bad_signature, sender " +
+                                   std::string(kProviderA)),
             std::string::npos);
+  EXPECT_NE(readAll(b_.log()).find("served a frame the gate refused (bad_signature, sender city"),
+            std::string::npos);
+  // Nothing of the forged directive reached B's archive: only its own city chain is there.
+  auto d = digest(b_);
+  EXPECT_EQ(d["chains"].get<int64_t>(), d["providers"]["chains"].get<int64_t>() + 1) << d.dump();
 }
 
 }  // namespace
