@@ -390,8 +390,7 @@ std::string renderAgentConfig(const AgentConfig& c) {
     }
     out << "]\n";
   }
-  out
-      << "# The city's public keys, pinned from city.pub. Only messages signed by this key are\n"
+  out << "# The city's public keys, pinned from city.pub. Only messages signed by this key are\n"
       << "# believed, and only a broker holding the matching CURVE key is talked to.\n"
       << "city_sign_public = \"" << common::toHex(c.citySignPublic.data(), 32) << "\"\n"
       << "city_curve_public = \"" << common::toHex(c.cityCurvePublic.data(), 32) << "\"\n\n"

@@ -38,9 +38,10 @@ common::Result<InitResult> initAgentDirectory(const InitRequest& r, int64_t nowM
   // root.pub (with the brokers' certificates appended) or a single-key installation's city.pub.
   auto city = common::loadCityKeysFile(r.cityKeysPath);
   if (!city) {
-    return common::invalidInput(city.error().message +
-                                "; --city-keys must be the root.pub (or city.pub) file the city "
-                                "gave you");
+    return common::invalidInput(
+        city.error().message +
+        "; --city-keys must be the city.pub file the city gave you (or its root.pub, "
+        "in a city with an offline root key)");
   }
 
   InitResult out;

@@ -186,26 +186,24 @@ std::string agentStatusText(const AgentStatus& st) {
   std::ostringstream out;
   out << "provider        " << st.provider << "\n"
       << "broker          " << st.broker
-      << (st.brokers.size() > 1 && !st.brokers.front().current ? " (a standby; the preferred is " +
-                                                                       st.brokers.front().endpoint +
-                                                                       ")"
-                                                                 : "")
+      << (st.brokers.size() > 1 && !st.brokers.front().current
+              ? " (a standby; the preferred is " + st.brokers.front().endpoint + ")"
+              : "")
       << "\n";
   if (st.brokers.size() > 1) {
     for (const auto& b : st.brokers) {
       out << "  " << (b.current ? "* " : "  ") << b.endpoint << (b.preferred ? " (preferred)" : "")
           << ": "
-          << (!b.reachable ? std::string("not tried")
-                           : *b.reachable ? "reachable, last up " + timeOrNever(b.lastUpAt)
-                                          : "unreachable (" + b.lastFailure.value_or("?") + ", " +
-                                                timeOrNever(b.lastFailureAt) + ")")
+          << (!b.reachable   ? std::string("not tried")
+              : *b.reachable ? "reachable, last up " + timeOrNever(b.lastUpAt)
+                             : "unreachable (" + b.lastFailure.value_or("?") + ", " +
+                                   timeOrNever(b.lastFailureAt) + ")")
           << "\n";
     }
     out << "  failovers " << st.failovers << ", failbacks " << st.failbacks
         << " since the agent started\n";
   }
-  out
-      << "agent           "
+  out << "agent           "
       << (st.running ? (st.connected ? "running, connected" : "running, NOT connected")
                      : "not running (start it: systemctl start samband-agent)")
       << "\n"

@@ -17,8 +17,8 @@ namespace samband::agent {
 // One of the city's brokers as `status` shows it.
 struct BrokerStatus {
   std::string endpoint;
-  bool preferred = false;  // the first of [broker] brokers
-  bool current = false;    // the one `run` sends to now (the preferred one when not running)
+  bool preferred = false;         // the first of [broker] brokers
+  bool current = false;           // the one `run` sends to now (the preferred one when not running)
   std::optional<bool> reachable;  // as `run` last saw it; nullopt: not tried or not running
   std::optional<int64_t> lastUpAt;
   std::optional<std::string> lastFailure;

@@ -350,13 +350,12 @@ std::vector<DoctorLine> runDoctor(const DoctorOptions& options, int64_t wallNowM
     lines.push_back(failed("config", config.error().message));
     return lines;
   }
-  lines.push_back(ok("config", options.configPath + " is readable: provider " + config->provider +
-                                   ", " + std::to_string(config->units.size()) +
-                                   " unit(s), " +
-                                   (config->brokerList().size() > 1
-                                        ? std::to_string(config->brokerList().size()) +
-                                              " brokers, preferred " + config->endpoint
-                                        : "broker " + config->endpoint)));
+  lines.push_back(ok(
+      "config", options.configPath + " is readable: provider " + config->provider + ", " +
+                    std::to_string(config->units.size()) + " unit(s), " +
+                    (config->brokerList().size() > 1 ? std::to_string(config->brokerList().size()) +
+                                                           " brokers, preferred " + config->endpoint
+                                                     : "broker " + config->endpoint)));
   std::unique_ptr<common::Identity> identity;
   lines.push_back(checkIdentity(*config, &identity));
   auto status = readAgentStatus(*config, wallNowMs);
@@ -373,8 +372,8 @@ std::vector<DoctorLine> runDoctor(const DoctorOptions& options, int64_t wallNowM
     bool reached = false;
     network.push_back(checkTcp(endpoint, resolved, options.networkTimeoutMs, &reached));
     if (endpoint && !reached) {
-      network.push_back(failed("curve", "skipped: the broker at " + broker.endpoint +
-                                            " cannot be reached (above)"));
+      network.push_back(failed(
+          "curve", "skipped: the broker at " + broker.endpoint + " cannot be reached (above)"));
     } else {
       network.push_back(checkCurve(*config, broker, identity.get(), options.networkTimeoutMs));
       if (network.back().outcome == DoctorOutcome::ok) anyHandshake = true;

@@ -18,7 +18,7 @@ namespace samband::agent {
 // What the running agent knows about one of the city's brokers (several with a standby).
 struct BrokerReach {
   std::string endpoint;
-  std::optional<bool> reachable;  // nullopt: not tried since `run` started
+  std::optional<bool> reachable;           // nullopt: not tried since `run` started
   std::optional<int64_t> lastUpAt;         // ms since epoch: last handshake that succeeded
   std::optional<std::string> lastFailure;  // linkFailureName of the last failure
   std::optional<int64_t> lastFailureAt;

@@ -152,8 +152,7 @@ void AgentSession::onProbeUp(int64_t nowMs) {
   if (scheduled && failover_.failbackAtMs()) {
     common::logInfo("agent", config_.provider + ": the preferred broker at " +
                                  brokers_[0].endpoint + " answers again; returning to it in " +
-                                 std::to_string((*failover_.failbackAtMs() - nowMs) / 1000) +
-                                 " s");
+                                 std::to_string((*failover_.failbackAtMs() - nowMs) / 1000) + " s");
   }
 }
 
@@ -186,12 +185,12 @@ void AgentSession::moveTo(size_t index, int64_t nowMs, bool failback) {
     ++status_.row().failbacks;
   }
   status_.row().broker = brokers_[index].endpoint;
-  common::logWarn("agent", config_.provider + ": " +
-                               (failback ? "returning to the preferred broker at " +
-                                               brokers_[index].endpoint + " (was on " + from + ")"
-                                         : "the broker at " + from +
-                                               " is unreachable; failing over to " +
-                                               brokers_[index].endpoint),
+  common::logWarn("agent",
+                  config_.provider + ": " +
+                      (failback ? "returning to the preferred broker at " +
+                                      brokers_[index].endpoint + " (was on " + from + ")"
+                                : "the broker at " + from + " is unreachable; failing over to " +
+                                      brokers_[index].endpoint),
                   {config_.provider, failback ? "failback" : "failover"});
   writeState(nowMs, true);
 }
@@ -252,8 +251,7 @@ void AgentSession::shutdown() {
 void AgentSession::onLinkUp(int64_t nowMs) {
   machine_.onLinkUp();
   ++counters_.connects;
-  common::logInfo("agent",
-                  config_.provider + ": connected to the broker at " + link_->endpoint());
+  common::logInfo("agent", config_.provider + ": connected to the broker at " + link_->endpoint());
   failover_.onUp();
   noteReach(failover_.current(), true, nullptr);
   status_.row().connected = true;

@@ -81,8 +81,8 @@ struct SessionCounters {
   uint64_t beacons = 0;                // newer city time beacons verified
   uint64_t beaconsRefused = 0;         // not signed by the city key, malformed, or rolled back
   std::optional<int64_t> clockSkewMs;  // broker time minus ours, from the last head reply
-  uint64_t failovers = 0;    // moves to the next broker after the current one failed
-  uint64_t failbacks = 0;    // returns to the preferred broker
+  uint64_t failovers = 0;              // moves to the next broker after the current one failed
+  uint64_t failbacks = 0;              // returns to the preferred broker
   uint64_t behindHolds = 0;  // heads below our acknowledged seq not followed (docs/agent.md)
 };
 

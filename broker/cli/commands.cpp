@@ -125,6 +125,17 @@ int runServe(const std::string& configPath) {
     if (auto s = CityChain(**store, **city).publishKey(); !s) {
       return fail(s.error().message, kExitFailure);
     }
+    // With a city root recorded, agents that pin only the root believe this broker only if a
+    // certificate of its key is archived (issue 15): say so now rather than through agents.
+    if (auto root = (*store)->meta(kMetaCityRootSignPublic); root.ok() && *root) {
+      auto keyring = brokerCityKeyring(**store);
+      if (keyring && !keyring->keyFor((*city)->keyId(), common::SystemClock().nowMs()).ok()) {
+        common::logWarn("broker", "this broker's city key " + common::toHex((*city)->keyId()) +
+                                      " is not certified (or is revoked) by the city root this "
+                                      "database records; agents will refuse its messages. "
+                                      "Certify it: samband-broker city-key certify, then add");
+      }
+    }
     // Frames written without a checkpoint (before checkpoints existed) are covered now.
     auto tx = WriteTransaction::begin(**store);
     if (!tx) return fail(tx.error().message, kExitFailure);

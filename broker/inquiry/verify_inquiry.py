@@ -12,7 +12,10 @@ What it checks, from the files in the folder and the city's public key in city.p
      (a reader for the schema's layout is below), and compared with the frame's columns and
      its JSON ("body"); its BLAKE2b body hash.
   3. Every signature, with keys proven by the city's signed roster records (enrolments,
-     revocations) and by key rotations signed with a proven key of the same provider.
+     revocations) and by key rotations signed with a proven key of the same provider; the
+     city's own signatures with the city's root key (root.pub when the export holds one, else
+     city.pub) or a broker key the root certified and had not revoked (docs/protocol.md,
+     "City keys"). Compare the root's key id with the one the city publishes.
   4. Every sender's chain: consecutive sequence numbers, each body naming the hash of the one
      before it.
   5. The city's checkpoints: signed, numbered and chained; the running digest and the chain
@@ -48,6 +51,7 @@ except ImportError:
 
 BODY_DOMAIN = b"samband/v1/body\0"
 CHECKPOINT_DOMAIN = b"samband/v1/checkpoint\0"
+CITY_KEY_DOMAIN = b"samband/v1/city-key\0"
 MANIFEST_DOMAIN = b"samband/v1/inquiry-manifest\0"
 CITY = "city"
 
@@ -247,7 +251,7 @@ ACKS = ["delivered", "acknowledged"]
 ACTIONS = ["enrol", "revoke", "units"]
 KINDS = ["heartbeat", "unit_status", "capacity", "continuity", "readiness_answer",
          "directive_ack", "readiness_check", "directive", "key_rotation", "time_beacon",
-         "enrolment"]
+         "enrolment", "city_key"]
 
 
 def name(table, i):
@@ -310,6 +314,8 @@ def decode_payload(kind, p):
         return {"action": name(ACTIONS, p.u(0, 16)), "provider": p.text(0),
                 "keyId": p.data(1).hex(), "signPublic": p.data(2).hex(),
                 "curvePublic": p.data(3).hex(), "units": p.texts(4), "effectiveAt": p.i(64, 64)}
+    if kind == "city_key":
+        return {"statement": p.data(0).hex(), "signature": p.data(1).hex()}
     raise CapnpError("unknown payload")
 
 
@@ -353,6 +359,69 @@ def load_city_key(root):
             k, v = line.split("=", 1)
             fields[k.strip()] = v.strip()
     return bytes.fromhex(fields["sign_public"])
+
+
+class CityKeys:
+    """The city key hierarchy (docs/protocol.md, "City keys"): the root's own key, or a broker key
+    the root certified and had not revoked at the time in question."""
+
+    def __init__(self, root_key):
+        self.root, self.root_id, self.keys = root_key, key_id(root_key), {}
+
+    def add(self, statement, signature, where):
+        s = statement
+        if len(s) < 100 or s[0] != 1 or s[1] not in (1, 2) or \
+                len(s) != 100 + int.from_bytes(s[98:100], "big"):
+            problem(where + ": a city key statement that does not decode")
+            return
+        if s[2:10].hex() != self.root_id or not verifies(self.root, CITY_KEY_DOMAIN + s, signature):
+            problem(where + ": a city key statement not signed by the city's root")
+            return
+        kid, at = s[10:18].hex(), struct.unpack_from(">q", s, 90)[0]
+        if kid == self.root_id:
+            return
+        k = self.keys.setdefault(kid, [None, None])
+        if s[1] == 1:
+            if key_id(s[18:50]) != kid:
+                problem(where + ": a city key certificate whose key id is not its key's")
+            elif k[0] is None:
+                k[0] = s[18:50]
+        elif k[1] is None or at < k[1]:
+            k[1] = at
+
+    def key_for(self, kid, at):
+        if kid == self.root_id:
+            return self.root
+        k = self.keys.get(kid)
+        if k is None or k[0] is None or (k[1] is not None and at >= k[1]):
+            return None
+        return k[0]
+
+    def verifies(self, kid, message, signature, at):
+        key = self.key_for(kid, at)
+        return key is not None and verifies(key, message, signature)
+
+
+def city_keys_of(root_key, frames):
+    keys = CityKeys(root_key)
+    for f in frames:
+        if f.decoded and f.msg["senderId"] == CITY and f.msg["payload"]["kind"] == "city_key":
+            v = f.msg["payload"]["value"]
+            keys.add(bytes.fromhex(v["statement"]), bytes.fromhex(v["signature"]), f.where)
+    return keys
+
+
+def load_root_key(root, city_key):
+    """root.pub when the export holds one (a city with an offline root key), else city.pub."""
+    try:
+        fields = {}
+        for line in read(os.path.join(root, "root.pub")).splitlines():
+            if "=" in line and not line.lstrip().startswith("#"):
+                k, v = line.split("=", 1)
+                fields[k.strip()] = v.strip()
+        return bytes.fromhex(fields["sign_public"])
+    except (OSError, KeyError, ValueError):
+        return city_key
 
 
 def check_manifest(root, city_key):
@@ -444,8 +513,7 @@ def load_frames(root, meta):
     return before, period
 
 
-def proven_keys(frames, city_key):
-    city_id = key_id(city_key)
+def proven_keys(frames, city_keys):
     keys, rotations, revocations = {}, [], {}
     for f in frames:
         if not f.decoded:
@@ -455,9 +523,9 @@ def proven_keys(frames, city_key):
             rotations.append(f)
         if p["kind"] != "enrolment":
             continue
-        if m["senderId"] != CITY or m["keyId"] != city_id or \
-                not verifies(city_key, BODY_DOMAIN + f.body, f.signature):
-            problem(f.where + ": a roster record not signed by the city's key")
+        if m["senderId"] != CITY or \
+                not city_keys.verifies(m["keyId"], BODY_DOMAIN + f.body, f.signature, f.received_at):
+            problem(f.where + ": a roster record not signed by a certified city key")
             continue
         e = p["value"]
         if e["action"] == "enrol":
@@ -481,15 +549,15 @@ def proven_keys(frames, city_key):
     return keys
 
 
-def check_signatures(frames, city_key):
-    keys = proven_keys(frames, city_key)
-    city_id = key_id(city_key)
+def check_signatures(frames, city_keys):
+    keys = proven_keys(frames, city_keys)
     for f in frames:
         if not f.decoded:
             continue
         m = f.msg
-        if m["senderId"] == CITY and m["keyId"] == city_id:
-            if not verifies(city_key, BODY_DOMAIN + f.body, f.signature):
+        if m["senderId"] == CITY:
+            if not city_keys.verifies(m["keyId"], BODY_DOMAIN + f.body, f.signature,
+                                      f.received_at):
                 problem(f.where + ": the city's signature does not verify")
             continue
         k = keys.get(m["keyId"])
@@ -543,7 +611,7 @@ def head_leaf(sender, key, seq, body_hash):
                 struct.pack(">Q", seq) + body_hash.ljust(32, b"\0")[:32])
 
 
-def check_checkpoints(root, meta, before, period, city_key):
+def check_checkpoints(root, meta, before, period, city_keys):
     try:
         lines = read(os.path.join(root, "checkpoints.jsonl")).splitlines()
     except OSError:
@@ -566,7 +634,8 @@ def check_checkpoints(root, meta, before, period, city_key):
               "count": struct.unpack_from(">Q", header, 41)[0], "digest": header[49:81],
               "heads": struct.unpack_from(">I", header, 81)[0], "root": header[85:117],
               "signed_at": struct.unpack_from(">q", header, 117)[0]}
-        if not verifies(city_key, CHECKPOINT_DOMAIN + header, sig):
+        if not city_keys.verifies(header[125:133].hex(), CHECKPOINT_DOMAIN + header, sig,
+                                  cp["signed_at"]):
             problem("%s (checkpoint %d): the city's signature does not verify" % (where, number))
         if cps:
             if number != cps[-1]["number"] + 1:
@@ -808,9 +877,13 @@ def main():
     if meta is not None:
         before, period = load_frames(root, meta)
         frames = len(before) + len(period)
-        check_signatures(before + period, city_key)
+        city_keys = city_keys_of(load_root_key(root, city_key), before + period)
+        if city_keys.key_for(key_id(city_key), -2**63) is None:
+            problem("city.pub: the exporting broker's key is neither the city's root nor "
+                    "certified by it")
+        check_signatures(before + period, city_keys)
         check_chains(before + period)
-        check_checkpoints(root, meta, before, period, city_key)
+        check_checkpoints(root, meta, before, period, city_keys)
         check_pictures(root, meta, before, period)
         if meta.get("checkpoint_after") is None:
             print("note: %s frame(s) at the period's end were not yet covered by a checkpoint: "

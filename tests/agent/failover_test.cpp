@@ -169,8 +169,7 @@ TEST_F(BrokersConfig, BrokersListInOrderWithOwnTransportKeys) {
 TEST_F(BrokersConfig, MistakesNameTheKey) {
   auto bad = load("brokers = [\"a.example.se:7700\"]");
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.error().message.find("[broker] brokers"), std::string::npos)
-      << bad.error().message;
+  EXPECT_NE(bad.error().message.find("[broker] brokers"), std::string::npos) << bad.error().message;
   auto badKey = load("brokers = [\"tcp://a:7700\", \"tcp://b:7700=abcd\"]");
   ASSERT_FALSE(badKey.ok());
   EXPECT_NE(badKey.error().message.find("64 hex digits"), std::string::npos)
@@ -272,11 +271,13 @@ class SessionFailover : public ::testing::Test {
 TEST_F(SessionFailover, MovesToTheStandbyWhenThePrimaryGoesAndBackWhenItReturns) {
   auto s = open();
   ASSERT_TRUE(s);
-  ASSERT_TRUE(test::driveUntil(*s, [&] { return s->isConnected(); }, 5000));
+  ASSERT_TRUE(test::driveUntil(
+      *s, [&] { return s->isConnected(); }, 5000));
   EXPECT_EQ(s->currentBroker(), primaryEndpoint);
   report(*s, 100);
   report(*s, 101);
-  ASSERT_TRUE(test::driveUntil(*s, [&] { return acked(*s) == 2; }, 5000));
+  ASSERT_TRUE(test::driveUntil(
+      *s, [&] { return acked(*s) == 2; }, 5000));
   replicate(*primary, *standby);
 
   primary.reset();  // the primary is gone (its sockets close)
@@ -287,7 +288,8 @@ TEST_F(SessionFailover, MovesToTheStandbyWhenThePrimaryGoesAndBackWhenItReturns)
   EXPECT_EQ(s->counters().failovers, 1u);
 
   report(*s, 102);
-  ASSERT_TRUE(test::driveUntil(*s, [&] { return acked(*s) == 3; }, 5000));
+  ASSERT_TRUE(test::driveUntil(
+      *s, [&] { return acked(*s) == 3; }, 5000));
   auto onStandby = standby->stored();
   ASSERT_EQ(onStandby.size(), 1u);
   EXPECT_EQ(onStandby[0].seq, 3u);  // continues the primary's chain: nothing twice, no gap
@@ -312,7 +314,8 @@ TEST_F(SessionFailover, MovesToTheStandbyWhenThePrimaryGoesAndBackWhenItReturns)
       *s, [&] { return s->currentBrokerIndex() == 0 && s->isConnected(); }, 10000));
   EXPECT_EQ(s->counters().failbacks, 1u);
   report(*s, 103);
-  ASSERT_TRUE(test::driveUntil(*s, [&] { return acked(*s) == 4; }, 5000));
+  ASSERT_TRUE(test::driveUntil(
+      *s, [&] { return acked(*s) == 4; }, 5000));
   auto back = primary->stored();
   ASSERT_EQ(back.size(), 1u);
   EXPECT_EQ(back[0].seq, 4u);
@@ -325,17 +328,20 @@ TEST_F(SessionFailover, StartsOnTheStandbyWhenThePrimaryIsDownAtStart) {
   ASSERT_TRUE(test::driveUntil(
       *s, [&] { return s->currentBrokerIndex() == 1 && s->isConnected(); }, 10000));
   report(*s, 100);
-  ASSERT_TRUE(test::driveUntil(*s, [&] { return acked(*s) == 1; }, 5000));
+  ASSERT_TRUE(test::driveUntil(
+      *s, [&] { return acked(*s) == 1; }, 5000));
   EXPECT_EQ(standby->stored().size(), 1u);
 }
 
 TEST_F(SessionFailover, DoesNotFollowAStandbyThatIsBehindWhatWasAcknowledged) {
   auto s = open();
   ASSERT_TRUE(s);
-  ASSERT_TRUE(test::driveUntil(*s, [&] { return s->isConnected(); }, 5000));
+  ASSERT_TRUE(test::driveUntil(
+      *s, [&] { return s->isConnected(); }, 5000));
   report(*s, 100);
   report(*s, 101);
-  ASSERT_TRUE(test::driveUntil(*s, [&] { return acked(*s) == 2; }, 5000));
+  ASSERT_TRUE(test::driveUntil(
+      *s, [&] { return acked(*s) == 2; }, 5000));
   primary.reset();  // the standby has not replicated anything (head 0)
   report(*s, 102);
   ASSERT_TRUE(test::driveUntil(
@@ -354,7 +360,8 @@ TEST_F(SessionFailover, DoesNotFollowAStandbyThatIsBehindWhatWasAcknowledged) {
   auto ackedHead = s->outbox().acked();
   ASSERT_TRUE(ackedHead.ok());
   standby->setHead(ackedHead->seq, ackedHead->hash);
-  ASSERT_TRUE(test::driveUntil(*s, [&] { return acked(*s) == 3; }, 10000));
+  ASSERT_TRUE(test::driveUntil(
+      *s, [&] { return acked(*s) == 3; }, 10000));
   ASSERT_EQ(standby->stored().size(), 1u);
   EXPECT_EQ(standby->stored()[0].seq, 3u);
 }

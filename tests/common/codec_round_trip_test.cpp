@@ -8,8 +8,10 @@
 #include <string>
 #include <tuple>
 
+#include "common/city_keyring.h"
 #include "common/identity.h"
 #include "common/ids.h"
+#include "common/message_rules.h"
 #include "common/vocabulary.h"
 #include "tests/common/sample_messages.h"
 
@@ -126,6 +128,25 @@ TEST(CodecRoundTrip, KeyRotationKeepsEveryField) {
   auto d = roundTrip(envelopeFields(sampleKeyRotation(), 9));
   ASSERT_TRUE(d.ok()) << d.error().message;
   EXPECT_EQ(fields(std::get<KeyRotationMsg>(d->payload)), fields(sampleKeyRotation()));
+}
+
+TEST(CodecRoundTrip, CityKeyRecordKeepsItsStatementAndSignatureAndIsCityOnly) {
+  auto root = Identity::generate(kCitySenderId);
+  auto broker = Identity::generate(kCitySenderId);
+  CityKeyMsg record = certifyCityKey(*root, broker->publicPart(), "primary", 1).toMessage();
+  Message m = envelopeFields(record, 3);
+  m.senderId = kCitySenderId;
+  ASSERT_TRUE(validate(m).ok());
+  auto d = roundTrip(m);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  const auto& back = std::get<CityKeyMsg>(d->payload);
+  EXPECT_EQ(back.statement, record.statement);
+  EXPECT_EQ(back.signature, record.signature);
+  EXPECT_TRUE(d->isFromCityOnly());
+  EXPECT_STREQ(payloadKindName(d->payload), "city_key");
+  // A signature of the wrong size does not pass the rules.
+  record.signature.pop_back();
+  EXPECT_FALSE(validate(envelopeFields(record, 3)).ok());
 }
 
 TEST(CodecRoundTrip, EveryModeSurvives) {

@@ -21,6 +21,7 @@
 #include "broker/store/roster_store.h"
 #include "broker/store/store.h"
 #include "common/bytes.h"
+#include "common/city_keyring.h"
 #include "common/clock.h"
 #include "common/codec.h"
 #include "common/enrollment.h"
@@ -344,6 +345,15 @@ TEST_F(IngressTest, RefusesDirectiveFromAgentAsForbidden) {
 TEST_F(IngressTest, RefusesReadinessCheckFromAgentAsForbidden) {
   common::ReadinessCheckMsg c{"check-1", kNow, kNow + 3600000, true};
   Refusal r = refused(common::seal(*alpha_, withPayload(*alpha_, c)).envelope, alpha_->id());
+  EXPECT_EQ(r.reason, RejectReason::FORBIDDEN);
+}
+
+// A provider cannot slip a city key statement into the archive (issue 15), even a genuine one.
+TEST_F(IngressTest, RefusesCityKeyRecordFromAgentAsForbidden) {
+  auto root = common::Identity::generate(common::kCitySenderId);
+  auto cert = common::certifyCityKey(*root, alpha_->publicPart(), "alpha", kNow);
+  Refusal r = refused(common::seal(*alpha_, withPayload(*alpha_, cert.toMessage())).envelope,
+                      alpha_->id());
   EXPECT_EQ(r.reason, RejectReason::FORBIDDEN);
 }
 

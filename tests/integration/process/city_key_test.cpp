@@ -188,6 +188,24 @@ TEST_F(CityKeys, RotationNeedsNoAgentChangeAndARevokedKeyIsRefusedAfterwards) {
   auto audit = broker(
       {"audit", "--config", brokerConfig(), "--json", "--city-keys", rootDir() + "/root.pub"});
   EXPECT_EQ(audit.exitCode, 0) << audit.out;
+  // So does an inquiry export of it, with the broker's verifier given root.pub and with the
+  // stand-alone script (which reads the root.pub the export carries).
+  const std::string out = tmp_.path() + "/inquiry";
+  auto exported = broker({"inquiry", "export", "--config", brokerConfig(), "--from",
+                          "2020-01-01T00:00Z", "--to", "now", "--out", out});
+  ASSERT_EQ(exported.exitCode, 0) << exported.out << exported.err;
+  EXPECT_TRUE(std::ifstream(out + "/root.pub").good());
+  auto verified = broker({"inquiry", "verify", out, "--city-keys", rootDir() + "/root.pub"});
+  EXPECT_EQ(verified.exitCode, 0) << verified.out;
+  auto otherRoot = broker({"city-key", "init", "--out", tmp_.path() + "/other"});
+  ASSERT_EQ(otherRoot.exitCode, 0);
+  auto wrongRoot =
+      broker({"inquiry", "verify", out, "--city-keys", tmp_.path() + "/other/root.pub"});
+  EXPECT_EQ(wrongRoot.exitCode, 1) << wrongRoot.out;
+  if (runCommand({"/usr/bin/python3", "-c", "import nacl.signing"}).exitCode == 0) {
+    auto script = runCommand({"/usr/bin/python3", out + "/verify.py", out});
+    EXPECT_EQ(script.exitCode, 0) << script.out << script.err;
+  }
 
   // The thief's broker signs with the revoked key; the agent (restarted: it must not forget)
   // refuses its beacons and its directives.
@@ -195,6 +213,9 @@ TEST_F(CityKeys, RotationNeedsNoAgentChangeAndARevokedKeyIsRefusedAfterwards) {
   runA.reset();
   setTomlKey(brokerConfig(), "broker", "identity", "\"city.identity\"");
   startBroker();
+  // The broker itself says so at start.
+  EXPECT_NE(readFile(tmp_.path() + "/broker.log").find("is not certified (or is revoked)"),
+            std::string::npos);
   runA = runAgent(a);
   const std::string forged = sendDirective("Utrym alla skolor");
   ASSERT_TRUE(waitUntil([&] { return inboxEntry(a, forged).is_object(); }));

@@ -150,8 +150,7 @@ TEST_F(Failover, AgentMovesToTheStandbyWithinTenSecondsOfAKillAndComesBack) {
   // doctor names both; the dead one is only a warning while the standby answers.
   auto doctor = runCommand({agentBin(), "doctor", "--config", agent});
   EXPECT_NE(doctor.out.find(standbyEndpoint() + " succeeded"), std::string::npos) << doctor.out;
-  EXPECT_NE(doctor.out.find("another broker of the city answers"), std::string::npos)
-      << doctor.out;
+  EXPECT_NE(doctor.out.find("another broker of the city answers"), std::string::npos) << doctor.out;
 
   // A report made while on the independent standby waits: that broker holds nothing of this
   // agent's chain, and following it would fork the chain the first broker holds.

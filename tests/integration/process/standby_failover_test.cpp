@@ -119,11 +119,11 @@ class StandbyFailover : public ::testing::Test {
     a.provider = provider;
     a.unit = unit;
     const std::string dir = tmp_.path() + "/" + name;
-    auto r = runCommand(
-        {SAMBAND_AGENT_BIN, "init", "--dir", dir, "--provider", provider, "--name",
-         "Skolbolaget " + name, "--broker", primary_.endpoint(), "--broker",
-         standby_.endpoint() + "=" + keyLine(standby_.dir + "/city.pub", "curve_public"),
-         "--city-keys", primary_.dir + "/city.pub", "--unit", unit});
+    auto r =
+        runCommand({SAMBAND_AGENT_BIN, "init", "--dir", dir, "--provider", provider, "--name",
+                    "Skolbolaget " + name, "--broker", primary_.endpoint(), "--broker",
+                    standby_.endpoint() + "=" + keyLine(standby_.dir + "/city.pub", "curve_public"),
+                    "--city-keys", primary_.dir + "/city.pub", "--unit", unit});
     ASSERT_EQ(r.exitCode, 0) << r.out << r.err;
     a.config = dir + "/agent.toml";
     setTomlKey(a.config, "timing", "heartbeat_interval_s", "1");
@@ -169,9 +169,9 @@ class StandbyFailover : public ::testing::Test {
 
   void report(Agent& a) {
     a.lastPresent = 100 + a.reports;
-    auto r = runCommand({SAMBAND_AGENT_BIN, "report", "--config", a.config, "--unit", a.unit,
-                         "--operational", "reduced", "--pupils-present",
-                         std::to_string(a.lastPresent)});
+    auto r =
+        runCommand({SAMBAND_AGENT_BIN, "report", "--config", a.config, "--unit", a.unit,
+                    "--operational", "reduced", "--pupils-present", std::to_string(a.lastPresent)});
     ASSERT_EQ(r.exitCode, 0) << r.out << r.err;
     ++a.reports;
   }
@@ -226,12 +226,12 @@ TEST_F(StandbyFailover, AgentsSurviveTwentyKillsOfThePrimaryAndBothBrokersConver
     const auto killed = std::chrono::steady_clock::now();
     reportAll();  // signed while the primary is dead
     // Continue on the standby within 10 s: connected there and every report acknowledged.
-    ASSERT_TRUE(waitUntil([&] { return allOn(standby_) && allAcknowledged(); },
-                          std::chrono::seconds(10)))
+    ASSERT_TRUE(
+        waitUntil([&] { return allOn(standby_) && allAcknowledged(); }, std::chrono::seconds(10)))
         << agentStatus(agents_[0]).dump(2) << agentStatus(agents_[1]).dump(2);
-    slowestFailover = std::max(slowestFailover,
-                               std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::steady_clock::now() - killed));
+    slowestFailover =
+        std::max(slowestFailover, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::steady_clock::now() - killed));
     reportAll();
     start(primary_);
     // Back to the preferred broker (after its jitter), which has pulled what it missed.
