@@ -254,7 +254,8 @@ TEST_F(StandbyFailover, AgentsSurviveTwentyKillsOfThePrimaryAndBothBrokersConver
         sa = audit(standby_, &sc);
         return !pa.is_discarded() && !sa.is_discarded() &&
                pa["archive_digest"]["providers"]["frames"] == total &&
-               pa["archive_digest"]["providers"] == sa["archive_digest"]["providers"];
+               pa["archive_digest"]["providers"] == sa["archive_digest"]["providers"] && pc == 0 &&
+               sc == 0;  // intact, also the checkpoint over the last pulled frames
       },
       std::chrono::seconds(20)))
       << pa.dump(2) << "\n"
