@@ -67,7 +67,51 @@ Status readSeconds(const common::ConfigFile& file, const std::string& key, int64
   return {};
 }
 
+bool isBrokerEndpoint(const std::string& endpoint) {
+  return endpoint.rfind("tcp://", 0) == 0 || endpoint.rfind("ipc://", 0) == 0;
+}
+
 }  // namespace
+
+Result<BrokerEndpoint> parseBrokerEndpoint(const std::string& text,
+                                           const common::PublicKey& fallbackKey,
+                                           const std::string& source) {
+  BrokerEndpoint b;
+  // "=" never occurs in a tcp:// or ipc:// endpoint we accept, so the last one splits the key.
+  const auto eq = text.rfind('=');
+  b.endpoint = eq == std::string::npos ? text : text.substr(0, eq);
+  if (!isBrokerEndpoint(b.endpoint)) {
+    return common::invalidInput(source + ": '" + text +
+                                "' must start with tcp:// (e.g. tcp://broker.example.se:7700, or "
+                                "tcp://broker.example.se:7700=CURVEKEY with that broker's own "
+                                "transport key)");
+  }
+  if (eq == std::string::npos) {
+    b.curvePublic = fallbackKey;
+    return b;
+  }
+  const std::string hex = text.substr(eq + 1);
+  if (!common::fromHex(hex, b.curvePublic.data(), b.curvePublic.size())) {
+    return common::invalidInput(source + ": the key after '=' in '" + text +
+                                "' must be 64 hex digits: the curve_public line of that "
+                                "broker's public key file");
+  }
+  b.ownKey = true;
+  return b;
+}
+
+std::string brokerEndpointText(const BrokerEndpoint& b) {
+  if (!b.ownKey) return b.endpoint;
+  return b.endpoint + "=" + common::toHex(b.curvePublic.data(), b.curvePublic.size());
+}
+
+std::vector<BrokerEndpoint> AgentConfig::brokerList() const {
+  if (!brokers.empty()) return brokers;
+  BrokerEndpoint b;
+  b.endpoint = endpoint;
+  b.curvePublic = cityCurvePublic;
+  return {b};
+}
 
 bool AgentConfig::ownsUnit(const std::string& unit) const {
   return std::find(units.begin(), units.end(), unit) != units.end();
@@ -108,9 +152,30 @@ Status checkAgentConfig(const AgentConfig& c, const std::string& source) {
     return common::invalidInput(where(source, "agent", "duty_contact") +
                                 " must be at most 200 bytes of plain text");
   }
-  if (c.endpoint.rfind("tcp://", 0) != 0 && c.endpoint.rfind("ipc://", 0) != 0) {
+  if (!isBrokerEndpoint(c.endpoint)) {
     return common::invalidInput(where(source, "broker", "endpoint") +
                                 " must start with tcp:// (e.g. tcp://broker.example.se:7700)");
+  }
+  for (size_t i = 0; i < c.brokers.size(); ++i) {
+    if (!isBrokerEndpoint(c.brokers[i].endpoint)) {
+      return common::invalidInput(where(source, "broker", "brokers") + ": '" +
+                                  c.brokers[i].endpoint + "' must start with tcp://");
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (c.brokers[j].endpoint == c.brokers[i].endpoint) {
+        return common::invalidInput(where(source, "broker", "brokers") + " names " +
+                                    c.brokers[i].endpoint + " twice: list each broker once");
+      }
+    }
+  }
+  if (!c.brokers.empty() && c.brokers.front().endpoint != c.endpoint) {
+    return common::invalidInput(where(source, "broker", "endpoint") + " (" + c.endpoint +
+                                ") differs from the first of [broker] brokers (" +
+                                c.brokers.front().endpoint + "): keep only brokers");
+  }
+  if (c.failoverAfterMs < 1 || c.failbackJitterMs < 0) {
+    return common::invalidInput(where(source, "link", "failover_after_ms") +
+                                " must be positive and failback_jitter_s not negative");
   }
   if (c.reconnectMinMs > c.reconnectMaxMs) {
     return common::invalidInput(where(source, "link", "reconnect_min_ms") +
@@ -149,9 +214,6 @@ Result<AgentConfig> loadAgentConfig(const std::string& path) {
   if (!duty) return duty.error();
   if (!duty->empty()) c.dutyContact = *duty;
 
-  auto endpoint = file.text("broker", "endpoint");
-  if (!endpoint) return endpoint.error();
-  c.endpoint = *endpoint;
   if (Status s = readKey(file, "broker", "city_sign_public", &c.citySignPublic, "sign_public");
       !s) {
     return s.error();
@@ -160,6 +222,25 @@ Result<AgentConfig> loadAgentConfig(const std::string& path) {
       !s) {
     return s.error();
   }
+  // `brokers` (several, in order of preference) or the older single `endpoint`.
+  auto brokers = file.textList("broker", "brokers", false);
+  if (!brokers) return brokers.error();
+  for (const auto& text : *brokers) {
+    auto b = parseBrokerEndpoint(text, c.cityCurvePublic, where(path, "broker", "brokers"));
+    if (!b) return b.error();
+    c.brokers.push_back(std::move(b).value());
+  }
+  auto endpoint = c.brokers.empty() ? file.text("broker", "endpoint")
+                                    : file.text("broker", "endpoint", c.brokers[0].endpoint);
+  if (!endpoint && endpoint.error().message.find("missing") == std::string::npos) {
+    return endpoint.error();
+  }
+  if (!endpoint) {
+    return common::invalidInput(where(path, "broker", "endpoint") +
+                                " is missing: set endpoint = \"tcp://HOST:PORT\" or brokers = "
+                                "[\"tcp://HOST:PORT\", ...] under [broker]");
+  }
+  c.endpoint = *endpoint;
 
   if (Status s = readSeconds(file, "heartbeat_interval_s", 30, &c.heartbeatIntervalMs); !s) {
     return s.error();
@@ -183,6 +264,12 @@ Result<AgentConfig> loadAgentConfig(const std::string& path) {
   auto rmax = file.integer("link", "reconnect_max_ms", 30000, 10, 3600000);
   if (!rmax) return rmax.error();
   c.reconnectMaxMs = *rmax;
+  auto failover = file.integer("link", "failover_after_ms", 3000, 10, 3600000);
+  if (!failover) return failover.error();
+  c.failoverAfterMs = *failover;
+  auto failback = file.integer("link", "failback_jitter_s", 60, 0, 86400);
+  if (!failback) return failback.error();
+  c.failbackJitterMs = *failback * 1000;
 
   auto skew = file.integer("selftest", "clock_skew_max_s", 120, 1, 86400);
   if (!skew) return skew.error();
@@ -287,10 +374,23 @@ std::string renderAgentConfig(const AgentConfig& c) {
       << (c.dutyContact ? "duty_contact = " + tomlString(*c.dutyContact)
                         : std::string("# duty_contact = \"IT on call, 08-123 456 78\""))
       << "\n\n"
-      << "[broker]\n"
-      << "# Where the city's broker listens.\n"
-      << "endpoint = " << tomlString(c.endpoint) << "\n"
-      << "# The city's public keys, pinned from city.pub. Only messages signed by this key are\n"
+      << "[broker]\n";
+  const auto list = c.brokerList();
+  if (list.size() == 1 && !list[0].ownKey) {
+    out << "# Where the city's broker listens. With a standby broker, list both instead:\n"
+        << "# brokers = [\"tcp://primary:7700\", \"tcp://standby:7700=STANDBYCURVEKEY\"]\n"
+        << "endpoint = " << tomlString(c.endpoint) << "\n";
+  } else {
+    out << "# The city's brokers in order of preference: the agent sends to one at a time, fails\n"
+        << "# over to the next when it is unreachable and returns to the first when it answers\n"
+        << "# again. \"=KEY\" pins that broker's own transport key (else city_curve_public).\n"
+        << "brokers = [";
+    for (size_t i = 0; i < list.size(); ++i) {
+      out << (i ? ", " : "") << tomlString(brokerEndpointText(list[i]));
+    }
+    out << "]\n";
+  }
+  out << "# The city's public keys, pinned from city.pub. Only messages signed by this key are\n"
       << "# believed, and only a broker holding the matching CURVE key is talked to.\n"
       << "city_sign_public = \"" << common::toHex(c.citySignPublic.data(), 32) << "\"\n"
       << "city_curve_public = \"" << common::toHex(c.cityCurvePublic.data(), 32) << "\"\n\n"
@@ -307,7 +407,12 @@ std::string renderAgentConfig(const AgentConfig& c) {
       << "# Reconnect backoff: each wait is drawn from half to all of the current step, which\n"
       << "# doubles from reconnect_min_ms up to reconnect_max_ms.\n"
       << "reconnect_min_ms = " << c.reconnectMinMs << "\n"
-      << "reconnect_max_ms = " << c.reconnectMaxMs << "\n\n"
+      << "reconnect_max_ms = " << c.reconnectMaxMs << "\n"
+      << "# With several brokers: how long the current one may fail (at least twice in a row)\n"
+      << "# before the agent tries the next, and the most seconds it waits at random before\n"
+      << "# returning to the first once that answers again (spreads thousands of agents).\n"
+      << "failover_after_ms = " << c.failoverAfterMs << "\n"
+      << "failback_jitter_s = " << c.failbackJitterMs / 1000 << "\n\n"
       << "[calendar]\n"
       << "# The city's school holidays, first and last day included (school days Monday-Friday\n"
       << "# and the public holidays are built in). The status_age self-test counts only school\n"

@@ -35,6 +35,23 @@ struct FormSettings {
   int64_t sessionTtlMs = 12 * 3'600'000;  // a login lasts this long (one long shift)
 };
 
+// One broker of the city, as `[broker] brokers` or `--broker` names it: "ENDPOINT" or
+// "ENDPOINT=CURVEKEY" (64 hex digits: that broker's own transport key; without it, the agent
+// pins [broker] city_curve_public for this endpoint too).
+struct BrokerEndpoint {
+  std::string endpoint;
+  common::PublicKey curvePublic{};  // always set once resolved (own key or city_curve_public)
+  bool ownKey = false;              // the key was given with the endpoint ("=HEX")
+};
+
+// Parses "ENDPOINT" or "ENDPOINT=CURVEKEY". `fallbackKey` fills curvePublic when no key is given.
+// Errors are invalidInput naming `source` (a flag or "FILE: [broker] brokers").
+common::Result<BrokerEndpoint> parseBrokerEndpoint(const std::string& text,
+                                                   const common::PublicKey& fallbackKey,
+                                                   const std::string& source);
+// The text form parseBrokerEndpoint reads ("tcp://h:7700" or "tcp://h:7700=HEX").
+std::string brokerEndpointText(const BrokerEndpoint& broker);
+
 struct AgentConfig {
   std::string configPath;  // the file this was read from ("" when built in code)
 
@@ -47,9 +64,12 @@ struct AgentConfig {
   std::optional<std::string> dutyContact;
 
   // [broker]
-  std::string endpoint;  // e.g. tcp://127.0.0.1:7700
+  std::string endpoint;  // the preferred broker, e.g. tcp://127.0.0.1:7700 (= brokers[0])
   common::PublicKey citySignPublic{};
   common::PublicKey cityCurvePublic{};
+  // [broker] brokers: every broker of the city in order of preference (the first is `endpoint`).
+  // Empty: only `endpoint`, with cityCurvePublic (configs built in code, one-broker files).
+  std::vector<BrokerEndpoint> brokers;
 
   // [timing] (milliseconds here; seconds in the file)
   int64_t heartbeatIntervalMs = 30000;
@@ -61,6 +81,11 @@ struct AgentConfig {
   int64_t ackTimeoutMs = 10000;
   int64_t reconnectMinMs = 200;
   int64_t reconnectMaxMs = 30000;
+  // Failover (docs/agent.md, "Several brokers"): the current broker may fail this long (and at
+  // least twice in a row) before the agent tries the next; back on the preferred broker a
+  // random 0..failbackJitterMs after it answers again.
+  int64_t failoverAfterMs = 3000;
+  int64_t failbackJitterMs = 60000;
 
   // [selftest]
   SelfTestLimits selfTest;
@@ -75,6 +100,9 @@ struct AgentConfig {
   std::optional<std::string> spoolDir;
 
   bool ownsUnit(const std::string& unit) const;
+  // The brokers in order of preference, each with the transport key to pin: `brokers` when set,
+  // else `endpoint` with cityCurvePublic. Never empty.
+  std::vector<BrokerEndpoint> brokerList() const;
   // The heartbeat interval that applies at `level` (unchanged and normal use the normal one).
   int64_t heartbeatIntervalFor(common::ReadinessLevel level) const;
 };

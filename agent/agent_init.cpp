@@ -66,6 +66,16 @@ common::Result<InitResult> initAgentDirectory(const InitRequest& r, int64_t nowM
   config.endpoint = r.broker;
   config.citySignPublic = city->root.signPublic;
   config.cityCurvePublic = city->transportKey();
+  if (!r.brokers.empty()) {
+    for (const auto& text : r.brokers) {
+      auto b = parseBrokerEndpoint(text, config.cityCurvePublic, "--broker");
+      if (!b) return b.error();
+      config.brokers.push_back(std::move(b).value());
+    }
+    config.endpoint = config.brokers.front().endpoint;
+    // One broker with the city's key is written as the classic `endpoint`.
+    if (config.brokers.size() == 1 && !config.brokers.front().ownKey) config.brokers.clear();
+  }
   if (!r.dutyContact.empty()) config.dutyContact = r.dutyContact;
   if (common::Status s = checkAgentConfig(config, "the init flags"); !s) {
     // The flag names are what the person typed; translate the config key names back.
@@ -73,6 +83,7 @@ common::Result<InitResult> initAgentDirectory(const InitRequest& r, int64_t nowM
     for (const auto& [key, flag] :
          {std::pair{"[agent] provider", "--provider"}, std::pair{"[agent] name", "--name"},
           std::pair{"[agent] units", "--unit"}, std::pair{"[broker] endpoint", "--broker"},
+          std::pair{"[broker] brokers", "--broker"},
           std::pair{"[agent] duty_contact", "--duty-contact"}}) {
       auto pos = m.find(key);
       if (pos != std::string::npos) m.replace(pos, std::strlen(key), flag);

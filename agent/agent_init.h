@@ -18,6 +18,9 @@ struct InitRequest {
   std::string provider;
   std::string name;
   std::string broker;  // endpoint, e.g. tcp://samband.stockholm.se:7700
+  // --broker, repeated: every broker of the city in order of preference, each ENDPOINT or
+  // ENDPOINT=CURVEKEY (that broker's own transport key). When set, `broker` is not used.
+  std::vector<std::string> brokers;
   // The city's root.pub, optionally with certificate and revocation lines appended
   // (common::loadCityKeysFile), or a single-key installation's city.pub.
   std::string cityKeysPath;

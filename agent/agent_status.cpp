@@ -56,6 +56,28 @@ common::Result<AgentStatus> readAgentStatus(const AgentConfig& config, int64_t w
   st.lastAckAt = link->lastAckAt;
   if (link->updatedAt > 0) st.updatedAt = link->updatedAt;
   st.clockOffsetMs = link->clockOffsetMs;
+  // Which broker, and how each one fared, as the running agent last wrote it.
+  if (st.running && link->broker) st.broker = *link->broker;
+  for (const auto& b : config.brokerList()) {
+    BrokerStatus bs;
+    bs.endpoint = b.endpoint;
+    bs.preferred = st.brokers.empty();
+    bs.current = b.endpoint == st.broker;
+    if (st.running) {
+      for (const auto& r : link->brokers) {
+        if (r.endpoint != b.endpoint) continue;
+        bs.reachable = r.reachable;
+        bs.lastUpAt = r.lastUpAt;
+        bs.lastFailure = r.lastFailure;
+        bs.lastFailureAt = r.lastFailureAt;
+      }
+    }
+    st.brokers.push_back(std::move(bs));
+  }
+  if (st.running) {
+    st.failovers = link->failovers;
+    st.failbacks = link->failbacks;
+  }
   st.clockOffsetLimitMs = config.selfTest.clockSkewMaxMs;
   if (st.deadLetterCount > 0) {
     auto dead = Outbox::deadLetters(**db, 20);
@@ -94,6 +116,20 @@ std::string agentStatusJson(const AgentStatus& st) {
   nlohmann::json j;
   j["provider"] = st.provider;
   j["broker"] = st.broker;
+  nlohmann::json brokers = nlohmann::json::array();
+  for (const auto& b : st.brokers) {
+    brokers.push_back(
+        {{"endpoint", b.endpoint},
+         {"preferred", b.preferred},
+         {"current", b.current},
+         {"reachable", b.reachable ? nlohmann::json(*b.reachable) : nlohmann::json(nullptr)},
+         {"last_up_at", timeOrNull(b.lastUpAt)},
+         {"last_failure", b.lastFailure ? nlohmann::json(*b.lastFailure) : nlohmann::json(nullptr)},
+         {"last_failure_at", timeOrNull(b.lastFailureAt)}});
+  }
+  j["brokers"] = brokers;
+  j["failovers"] = st.failovers;
+  j["failbacks"] = st.failbacks;
   j["running"] = st.running;
   j["connected"] = st.connected;
   j["level"] = st.level;
@@ -149,8 +185,25 @@ std::string agentStatusJson(const AgentStatus& st) {
 std::string agentStatusText(const AgentStatus& st) {
   std::ostringstream out;
   out << "provider        " << st.provider << "\n"
-      << "broker          " << st.broker << "\n"
-      << "agent           "
+      << "broker          " << st.broker
+      << (st.brokers.size() > 1 && !st.brokers.front().current
+              ? " (a standby; the preferred is " + st.brokers.front().endpoint + ")"
+              : "")
+      << "\n";
+  if (st.brokers.size() > 1) {
+    for (const auto& b : st.brokers) {
+      out << "  " << (b.current ? "* " : "  ") << b.endpoint << (b.preferred ? " (preferred)" : "")
+          << ": "
+          << (!b.reachable   ? std::string("not tried")
+              : *b.reachable ? "reachable, last up " + timeOrNever(b.lastUpAt)
+                             : "unreachable (" + b.lastFailure.value_or("?") + ", " +
+                                   timeOrNever(b.lastFailureAt) + ")")
+          << "\n";
+    }
+    out << "  failovers " << st.failovers << ", failbacks " << st.failbacks
+        << " since the agent started\n";
+  }
+  out << "agent           "
       << (st.running ? (st.connected ? "running, connected" : "running, NOT connected")
                      : "not running (start it: systemctl start samband-agent)")
       << "\n"

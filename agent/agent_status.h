@@ -14,9 +14,23 @@
 
 namespace samband::agent {
 
+// One of the city's brokers as `status` shows it.
+struct BrokerStatus {
+  std::string endpoint;
+  bool preferred = false;         // the first of [broker] brokers
+  bool current = false;           // the one `run` sends to now (the preferred one when not running)
+  std::optional<bool> reachable;  // as `run` last saw it; nullopt: not tried or not running
+  std::optional<int64_t> lastUpAt;
+  std::optional<std::string> lastFailure;
+  std::optional<int64_t> lastFailureAt;
+};
+
 struct AgentStatus {
   std::string provider;
-  std::string broker;
+  std::string broker;  // the broker `run` sends to now; the preferred one when not running
+  std::vector<BrokerStatus> brokers;  // every broker of the city, in order of preference
+  int64_t failovers = 0;              // since `run` started
+  int64_t failbacks = 0;
   bool running = false;
   bool connected = false;
   std::string level;

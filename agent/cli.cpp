@@ -360,7 +360,10 @@ int runAgentCli(int argc, char** argv) {
   initCmd->add_option("--dir", init.dir, "Directory to create the agent in")->required();
   initCmd->add_option("--provider", init.provider, "Organisation number, NNNNNN-NNNN")->required();
   initCmd->add_option("--name", init.name, "The provider's name")->required();
-  initCmd->add_option("--broker", init.broker, "The broker's endpoint, tcp://HOST:PORT")
+  initCmd
+      ->add_option("--broker", init.brokers,
+                   "The broker's endpoint, tcp://HOST:PORT; repeat for a standby broker, in order "
+                   "of preference (tcp://HOST:PORT=CURVEKEY pins that broker's own transport key)")
       ->required();
   initCmd
       ->add_option("--city-keys", init.cityKeysPath,

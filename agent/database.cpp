@@ -222,6 +222,14 @@ const std::vector<std::vector<const char*>>& migrations() {
           // The outbox row a dead letter came from, to tell a logged report's fate.
           "ALTER TABLE dead_letter ADD COLUMN row_id INTEGER",
       },
+      // 11: several brokers (agent/broker_failover.h): the one `run` sends to now, each one's
+      // reach (JSON, agent/link_state.h) and how often the agent failed over and back.
+      {
+          "ALTER TABLE link_state ADD COLUMN broker TEXT",
+          "ALTER TABLE link_state ADD COLUMN brokers TEXT",
+          "ALTER TABLE link_state ADD COLUMN failovers INTEGER NOT NULL DEFAULT 0",
+          "ALTER TABLE link_state ADD COLUMN failbacks INTEGER NOT NULL DEFAULT 0",
+      },
   };
   return kMigrations;
 }

@@ -147,9 +147,10 @@ struct Resolved {
   std::vector<socklen_t> lengths;
 };
 
-DoctorLine checkDns(const AgentConfig& config, const std::optional<Endpoint>& e, Resolved* out) {
+DoctorLine checkDns(const AgentConfig& config, const BrokerEndpoint& broker,
+                    const std::optional<Endpoint>& e, Resolved* out) {
   if (!e) {
-    return warn("dns", config.endpoint + " is not a tcp:// endpoint: no DNS or TCP to check");
+    return warn("dns", broker.endpoint + " is not a tcp:// endpoint: no DNS or TCP to check");
   }
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -158,7 +159,9 @@ DoctorLine checkDns(const AgentConfig& config, const std::optional<Endpoint>& e,
   const int rc = ::getaddrinfo(e->host.c_str(), e->port.c_str(), &hints, &list);
   if (rc != 0) {
     return failed("dns", "cannot resolve " + e->host + " (" + ::gai_strerror(rc) +
-                             "): check the name in [broker] endpoint of " + config.configPath +
+                             "): check the name in [broker] " +
+                             (config.brokers.empty() ? "endpoint" : "brokers") + " of " +
+                             config.configPath +
                              " with the city, and this server's DNS (/etc/resolv.conf)");
   }
   std::string names;
@@ -246,14 +249,14 @@ class HandshakeProbe : public LinkListener {
   std::string detail;
 };
 
-DoctorLine checkCurve(const AgentConfig& config, const common::Identity* identity,
-                      int64_t timeoutMs) {
+DoctorLine checkCurve(const AgentConfig& config, const BrokerEndpoint& broker,
+                      const common::Identity* identity, int64_t timeoutMs) {
   if (identity == nullptr) return failed("curve", "skipped: needs a readable identity (above)");
   zmq::context_t context(1);
   HandshakeProbe probe;
   LinkSettings s;
-  s.endpoint = config.endpoint;
-  s.serverKey = config.cityCurvePublic;
+  s.endpoint = broker.endpoint;
+  s.serverKey = broker.curvePublic;
   s.clientPublic = identity->curvePublic();
   s.clientSecret = identity->curveSecret();
   s.handshakeTimeoutMs = timeoutMs;
@@ -278,15 +281,17 @@ DoctorLine checkCurve(const AgentConfig& config, const common::Identity* identit
     link.stop();
   }
   if (probe.up) {
-    return ok("curve", "CURVE handshake with the broker at " + config.endpoint +
-                           " succeeded: it holds the city key pinned in agent.toml and knows "
-                           "this agent's key");
+    return ok("curve", "CURVE handshake with the broker at " + broker.endpoint +
+                           " succeeded: it holds the " +
+                           (broker.ownKey ? "transport key" : "city key") +
+                           " pinned in agent.toml and knows this agent's key");
   }
   if (!probe.done) {
-    return failed("curve", "no handshake within " + seconds(timeoutMs) + ": " +
-                               linkFailureMessage(config, LinkFailure::handshakeFailed));
+    return failed("curve",
+                  "no handshake within " + seconds(timeoutMs) + ": " +
+                      linkFailureMessage(config, broker.endpoint, LinkFailure::handshakeFailed));
   }
-  return failed("curve", linkFailureMessage(config, probe.failure));
+  return failed("curve", linkFailureMessage(config, broker.endpoint, probe.failure));
 }
 
 DoctorLine checkLastAck(const AgentConfig& config, const common::Result<AgentStatus>& status,
@@ -345,22 +350,41 @@ std::vector<DoctorLine> runDoctor(const DoctorOptions& options, int64_t wallNowM
     lines.push_back(failed("config", config.error().message));
     return lines;
   }
-  lines.push_back(ok("config", options.configPath + " is readable: provider " + config->provider +
-                                   ", " + std::to_string(config->units.size()) +
-                                   " unit(s), broker " + config->endpoint));
+  lines.push_back(ok(
+      "config", options.configPath + " is readable: provider " + config->provider + ", " +
+                    std::to_string(config->units.size()) + " unit(s), " +
+                    (config->brokerList().size() > 1 ? std::to_string(config->brokerList().size()) +
+                                                           " brokers, preferred " + config->endpoint
+                                                     : "broker " + config->endpoint)));
   std::unique_ptr<common::Identity> identity;
   lines.push_back(checkIdentity(*config, &identity));
   auto status = readAgentStatus(*config, wallNowMs);
   lines.push_back(checkClock(status));
-  const auto endpoint = parseTcpEndpoint(config->endpoint);
-  Resolved resolved;
-  lines.push_back(checkDns(*config, endpoint, &resolved));
-  bool reached = false;
-  lines.push_back(checkTcp(endpoint, resolved, options.networkTimeoutMs, &reached));
-  if (endpoint && !reached) {
-    lines.push_back(failed("curve", "skipped: the broker cannot be reached (above)"));
-  } else {
-    lines.push_back(checkCurve(*config, identity.get(), options.networkTimeoutMs));
+  // Every broker of the city: with a standby, one that answers is enough to report, so the
+  // others' failures are warnings (and the lines name each endpoint).
+  const auto brokers = config->brokerList();
+  std::vector<DoctorLine> network;
+  bool anyHandshake = false;
+  for (const auto& broker : brokers) {
+    const auto endpoint = parseTcpEndpoint(broker.endpoint);
+    Resolved resolved;
+    network.push_back(checkDns(*config, broker, endpoint, &resolved));
+    bool reached = false;
+    network.push_back(checkTcp(endpoint, resolved, options.networkTimeoutMs, &reached));
+    if (endpoint && !reached) {
+      network.push_back(failed(
+          "curve", "skipped: the broker at " + broker.endpoint + " cannot be reached (above)"));
+    } else {
+      network.push_back(checkCurve(*config, broker, identity.get(), options.networkTimeoutMs));
+      if (network.back().outcome == DoctorOutcome::ok) anyHandshake = true;
+    }
+  }
+  for (auto& line : network) {
+    if (brokers.size() > 1 && anyHandshake && line.outcome == DoctorOutcome::fail) {
+      line.outcome = DoctorOutcome::warn;
+      line.text += " (another broker of the city answers, so reports still go out)";
+    }
+    lines.push_back(std::move(line));
   }
   lines.push_back(checkLastAck(*config, status, wallNowMs));
   lines.push_back(checkDisk(*config));

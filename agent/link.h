@@ -79,6 +79,12 @@ class Link {
   bool isConnected() const { return state_ == State::connected; }
   // Closes the socket and stops reconnecting.
   void stop();
+  // The first attempt happens no earlier than `atMs` (a jittered start after a failover).
+  // Only before the first attempt.
+  void delayFirstAttempt(int64_t atMs) {
+    if (state_ == State::waiting) nextAttemptMs_ = atMs;
+  }
+  const std::string& endpoint() const { return settings_.endpoint; }
 
  private:
   enum class State { waiting, connecting, connected, stopped };

@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <cerrno>
+#include <nlohmann/json.hpp>
 
 namespace samband::agent {
 
@@ -23,6 +24,47 @@ std::optional<int64_t> optionalInt(const SQLite::Column& c) {
   return c.getInt64();
 }
 
+std::string brokersJson(const std::vector<BrokerReach>& brokers) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& b : brokers) {
+    nlohmann::json j;
+    j["endpoint"] = b.endpoint;
+    j["reachable"] = b.reachable ? nlohmann::json(*b.reachable) : nlohmann::json(nullptr);
+    j["last_up_at"] = b.lastUpAt ? nlohmann::json(*b.lastUpAt) : nlohmann::json(nullptr);
+    j["last_failure"] = b.lastFailure ? nlohmann::json(*b.lastFailure) : nlohmann::json(nullptr);
+    j["last_failure_at"] =
+        b.lastFailureAt ? nlohmann::json(*b.lastFailureAt) : nlohmann::json(nullptr);
+    a.push_back(std::move(j));
+  }
+  return a.dump();
+}
+
+// Written by this program only; anything unreadable reads as no brokers.
+std::vector<BrokerReach> parseBrokers(const std::string& text) {
+  std::vector<BrokerReach> out;
+  auto a = nlohmann::json::parse(text, nullptr, false);
+  if (!a.is_array()) return out;
+  for (const auto& j : a) {
+    if (!j.is_object() || !j.contains("endpoint") || !j["endpoint"].is_string()) continue;
+    BrokerReach b;
+    b.endpoint = j["endpoint"].get<std::string>();
+    if (j.contains("reachable") && j["reachable"].is_boolean()) {
+      b.reachable = j["reachable"].get<bool>();
+    }
+    if (j.contains("last_up_at") && j["last_up_at"].is_number_integer()) {
+      b.lastUpAt = j["last_up_at"].get<int64_t>();
+    }
+    if (j.contains("last_failure") && j["last_failure"].is_string()) {
+      b.lastFailure = j["last_failure"].get<std::string>();
+    }
+    if (j.contains("last_failure_at") && j["last_failure_at"].is_number_integer()) {
+      b.lastFailureAt = j["last_failure_at"].get<int64_t>();
+    }
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
 }  // namespace
 
 bool LinkState::isLive(int64_t nowMs) const {
@@ -37,8 +79,8 @@ common::Status LinkStateStore::write(const LinkState& st) {
     SQLite::Statement u(db_,
                         "UPDATE link_state SET running = ?, pid = ?, connected = ?, level = ?, "
                         "last_error = ?, last_error_at = ?, last_connected_at = ?, "
-                        "last_ack_at = ?, stale_after_ms = ?, updated_at = ?, clock_offset_ms = ? "
-                        "WHERE id = 1");
+                        "last_ack_at = ?, stale_after_ms = ?, updated_at = ?, clock_offset_ms = ?, "
+                        "broker = ?, brokers = ?, failovers = ?, failbacks = ? WHERE id = 1");
     u.bind(1, st.running ? 1 : 0);
     u.bind(2, st.pid);
     u.bind(3, st.connected ? 1 : 0);
@@ -50,6 +92,10 @@ common::Status LinkStateStore::write(const LinkState& st) {
     u.bind(9, st.staleAfterMs);
     u.bind(10, st.updatedAt);
     bindOptional(u, 11, st.clockOffsetMs);
+    bindOptional(u, 12, st.broker);
+    u.bind(13, brokersJson(st.brokers));
+    u.bind(14, st.failovers);
+    u.bind(15, st.failbacks);
     u.exec();
     return {};
   } catch (const std::exception& e) {
@@ -63,7 +109,8 @@ common::Result<LinkState> LinkStateStore::read() {
     SQLite::Statement q(db_,
                         "SELECT running, pid, connected, level, last_error, last_error_at, "
                         "last_connected_at, last_ack_at, stale_after_ms, updated_at, "
-                        "clock_offset_ms FROM link_state WHERE id = 1");
+                        "clock_offset_ms, broker, brokers, failovers, failbacks FROM link_state "
+                        "WHERE id = 1");
     LinkState st;
     if (!q.executeStep()) return st;
     st.running = q.getColumn(0).getInt() != 0;
@@ -77,6 +124,10 @@ common::Result<LinkState> LinkStateStore::read() {
     st.staleAfterMs = q.getColumn(8).getInt64();
     st.updatedAt = q.getColumn(9).getInt64();
     st.clockOffsetMs = optionalInt(q.getColumn(10));
+    if (!q.getColumn(11).isNull()) st.broker = q.getColumn(11).getString();
+    if (!q.getColumn(12).isNull()) st.brokers = parseBrokers(q.getColumn(12).getString());
+    st.failovers = q.getColumn(13).getInt64();
+    st.failbacks = q.getColumn(14).getInt64();
     return st;
   } catch (const std::exception& e) {
     return common::unavailable("cannot read the link state from " + db_.getFilename() + ": " +

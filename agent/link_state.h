@@ -9,10 +9,20 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 
 namespace samband::agent {
+
+// What the running agent knows about one of the city's brokers (several with a standby).
+struct BrokerReach {
+  std::string endpoint;
+  std::optional<bool> reachable;           // nullopt: not tried since `run` started
+  std::optional<int64_t> lastUpAt;         // ms since epoch: last handshake that succeeded
+  std::optional<std::string> lastFailure;  // linkFailureName of the last failure
+  std::optional<int64_t> lastFailureAt;
+};
 
 struct LinkState {
   bool running = false;
@@ -27,6 +37,12 @@ struct LinkState {
   int64_t updatedAt = 0;
   // Our clock minus the broker's, from the newest heartbeat reply (positive: ours is ahead).
   std::optional<int64_t> clockOffsetMs;
+  // The broker `run` sends to now (an endpoint of [broker] brokers), each broker's reach, and
+  // how often it moved to a standby (failovers) and back to the preferred broker (failbacks).
+  std::optional<std::string> broker;
+  std::vector<BrokerReach> brokers;
+  int64_t failovers = 0;
+  int64_t failbacks = 0;
 
   // True when the writer was running at `nowMs`: the row says so, it is fresh, and the process
   // still exists (kill(pid, 0)).

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstdlib>
+#include <utility>
 
 #include "agent/agent_identity.h"
 #include "agent/city_message.h"
@@ -68,23 +69,22 @@ AgentSession::AgentSession(zmq::context_t& context, AgentConfig config, const co
       options_(options),
       identity_(std::move(identity)),
       db_(std::move(db)),
+      brokers_(config_.brokerList()),
+      failover_(brokers_.size(),
+                FailoverSettings{config_.failoverAfterMs, config_.failbackJitterMs}, options_.seed),
+      jitter_(options_.seed ^ 0x2545f4914f6cdd1dULL),
       status_(*db_, clock_, logLimiter_, options_.recordLinkState),
       window_(static_cast<uint64_t>(config_.window)) {
   outbox_ = std::make_unique<Outbox>(*db_, *identity_);
   inbox_ = std::make_unique<Inbox>(*db_);
   citySignalStore_ = std::make_unique<CitySignalStore>(*db_);
-  LinkSettings ls;
-  ls.endpoint = config_.endpoint;
-  ls.serverKey = config_.cityCurvePublic;
-  ls.clientPublic = identity_->curvePublic();
-  ls.clientSecret = identity_->curveSecret();
-  ls.reconnectMinMs = config_.reconnectMinMs;
-  ls.reconnectMaxMs = config_.reconnectMaxMs;
-  ls.handshakeTimeoutMs = std::max<int64_t>(config_.ackTimeoutMs, 1000);
-  ls.keepaliveMs = std::clamp<int64_t>(config_.heartbeatIntervalMs, 1000, 10000);
-  ls.sendHighWater = static_cast<int>(std::max<int64_t>(1000, config_.window * 2 + 16));
-  LinkListener& listener = *this;
-  link_ = std::make_unique<Link>(context_, ls, listener, options_.seed);
+  link_ = makeLink(0, false);
+  status_.row().broker = brokers_[0].endpoint;
+  for (const auto& b : brokers_) {
+    BrokerReach reach;
+    reach.endpoint = b.endpoint;
+    status_.row().brokers.push_back(std::move(reach));
+  }
   status_.row().running = true;
   status_.row().pid = static_cast<int>(::getpid());
   status_.row().level = common::levelName(level_);
@@ -92,10 +92,155 @@ AgentSession::AgentSession(zmq::context_t& context, AgentConfig config, const co
 
 AgentSession::~AgentSession() { shutdown(); }
 
+std::unique_ptr<Link> AgentSession::makeLink(size_t index, bool probe) {
+  LinkSettings ls;
+  ls.endpoint = brokers_[index].endpoint;
+  ls.serverKey = brokers_[index].curvePublic;
+  ls.clientPublic = identity_->curvePublic();
+  ls.clientSecret = identity_->curveSecret();
+  ls.reconnectMinMs = config_.reconnectMinMs;
+  ls.reconnectMaxMs = config_.reconnectMaxMs;
+  if (probe) {
+    // A probe needs no haste: it only decides when to return to the preferred broker.
+    ls.reconnectMinMs = std::min(config_.reconnectMinMs * 5, config_.reconnectMaxMs);
+  }
+  ls.handshakeTimeoutMs = std::max<int64_t>(config_.ackTimeoutMs, 1000);
+  ls.keepaliveMs = std::clamp<int64_t>(config_.heartbeatIntervalMs, 1000, 10000);
+  ls.sendHighWater = static_cast<int>(std::max<int64_t>(1000, config_.window * 2 + 16));
+  LinkListener& listener = probe ? static_cast<LinkListener&>(probeListener_) : *this;
+  return std::make_unique<Link>(context_, ls, listener, options_.seed + index * 7919 + probe);
+}
+
+std::array<zmq::pollitem_t, AgentSession::kPollItems> AgentSession::pollItems() {
+  std::array<zmq::pollitem_t, kPollItems> items{};
+  auto main = link_->pollItems();
+  std::copy(main.begin(), main.end(), items.begin());
+  if (probe_) {
+    auto p = probe_->pollItems();
+    std::copy(p.begin(), p.end(), items.begin() + Link::kPollItems);
+  } else {
+    for (size_t i = Link::kPollItems; i < kPollItems; ++i) {
+      items[i].socket = nullptr;
+      items[i].fd = -1;  // poll() ignores negative descriptors
+      items[i].events = 0;
+      items[i].revents = 0;
+    }
+  }
+  return items;
+}
+
+// ---- failover ------------------------------------------------------------------------------
+
+void AgentSession::noteReach(size_t index, bool up, const char* failure) {
+  if (index >= status_.row().brokers.size()) return;
+  BrokerReach& r = status_.row().brokers[index];
+  r.reachable = up;
+  if (up) {
+    r.lastUpAt = clock_.nowMs();
+  } else {
+    r.lastFailure = failure;
+    r.lastFailureAt = clock_.nowMs();
+  }
+  status_.markChanged();
+}
+
+void AgentSession::onProbeUp(int64_t nowMs) {
+  noteReach(0, true, nullptr);
+  probeFinished_ = true;  // the handshake is all we wanted; closed once the callback returns
+  const bool scheduled = !failover_.failbackAtMs();
+  failover_.onPreferredReachable(nowMs);
+  if (scheduled && failover_.failbackAtMs()) {
+    common::logInfo("agent", config_.provider + ": the preferred broker at " +
+                                 brokers_[0].endpoint + " answers again; returning to it in " +
+                                 std::to_string((*failover_.failbackAtMs() - nowMs) / 1000) + " s");
+  }
+}
+
+void AgentSession::onProbeDown(int64_t /*nowMs*/, LinkFailure failure) {
+  noteReach(0, false, linkFailureName(failure));
+  failover_.onPreferredUnreachable();
+}
+
+void AgentSession::moveTo(size_t index, int64_t nowMs, bool failback) {
+  const std::string from = link_->endpoint();
+  const bool wasConnected = link_->isConnected();
+  link_->stop();  // reports nothing
+  if (wasConnected) {
+    machine_.onLinkDown();
+    status_.row().connected = false;
+    window_.onDisconnect();
+  }
+  probe_.reset();
+  probeFinished_ = false;
+  failover_.moveTo(index);
+  link_ = makeLink(index, false);
+  if (!failback) {
+    // Spread the agents that lost the same broker over a short window at the next one.
+    std::uniform_int_distribution<int64_t> pick(0, config_.reconnectMinMs * 2);
+    link_->delayFirstAttempt(nowMs + pick(jitter_));
+    ++counters_.failovers;
+    ++status_.row().failovers;
+  } else {
+    ++counters_.failbacks;
+    ++status_.row().failbacks;
+  }
+  status_.row().broker = brokers_[index].endpoint;
+  common::logWarn("agent",
+                  config_.provider + ": " +
+                      (failback ? "returning to the preferred broker at " +
+                                      brokers_[index].endpoint + " (was on " + from + ")"
+                                : "the broker at " + from + " is unreachable; failing over to " +
+                                      brokers_[index].endpoint),
+                  {config_.provider, failback ? "failback" : "failover"});
+  writeState(nowMs, true);
+}
+
+void AgentSession::serviceFailover(int64_t nowMs) {
+  if (machine_.state() == SessionState::stopped) return;
+  if (pendingMove_) {
+    const size_t to = *pendingMove_;
+    pendingMove_.reset();
+    moveTo(to, nowMs, false);
+  }
+  if (probeFinished_) {
+    probe_.reset();
+    probeFinished_ = false;
+  }
+  if (failover_.isFailbackDue(nowMs)) {
+    moveTo(0, nowMs, true);
+    return;
+  }
+  if (!failover_.wantsProbe()) {
+    probe_.reset();
+    return;
+  }
+  if (!probe_) probe_ = makeLink(0, true);
+  probe_->onTimer(nowMs);
+  if (probeFinished_) {
+    probe_.reset();
+    probeFinished_ = false;
+  }
+}
+
+bool AgentSession::isBehindAcknowledged(uint64_t headSeq, int64_t nowMs) {
+  if (brokers_.size() < 2) return false;
+  auto acked = outbox_->acked();
+  if (!acked || headSeq >= acked->seq) return false;
+  ++counters_.behindHolds;
+  holdingForReplication_ = true;
+  setError("the broker at " + link_->endpoint() + " holds this agent's messages only up to seq " +
+               std::to_string(headSeq) + ", but seq " + std::to_string(acked->seq) +
+               " was acknowledged (by another broker of the city); waiting for it to catch up "
+               "by replication. Nothing is lost: the messages after it stay in the outbox",
+           nowMs);
+  return true;
+}
+
 void AgentSession::shutdown() {
   if (machine_.state() == SessionState::stopped) return;
   machine_.onShutdown();
   link_->stop();
+  probe_.reset();
   status_.row().running = false;
   status_.row().connected = false;
   writeState(common::monotonicMs(), true);
@@ -106,7 +251,9 @@ void AgentSession::shutdown() {
 void AgentSession::onLinkUp(int64_t nowMs) {
   machine_.onLinkUp();
   ++counters_.connects;
-  common::logInfo("agent", config_.provider + ": connected to the broker at " + config_.endpoint);
+  common::logInfo("agent", config_.provider + ": connected to the broker at " + link_->endpoint());
+  failover_.onUp();
+  noteReach(failover_.current(), true, nullptr);
   status_.row().connected = true;
   status_.row().lastConnectedAt = clock_.nowMs();
   clearError(ErrorClass::link);
@@ -123,7 +270,11 @@ void AgentSession::onLinkDown(int64_t nowMs, LinkFailure failure, const std::str
   bool wasConnected = status_.row().connected;
   status_.row().connected = false;
   window_.onDisconnect();
-  const std::string message = linkFailureMessage(config_, failure);
+  const std::string message = linkFailureMessage(config_, link_->endpoint(), failure);
+  noteReach(failover_.current(), false, linkFailureName(failure));
+  // Moved after the Link's callback returns (serviceFailover): the Link must not be destroyed
+  // inside its own callback.
+  if (failover_.onFailure(nowMs)) pendingMove_ = failover_.next();
   // Log each new kind of failure once, not every retry of the backoff.
   if (wasConnected || !status_.row().lastError || *status_.row().lastError != message) {
     common::logWarn("agent", config_.provider + ": " + message + " (" + detail + ")",
@@ -168,7 +319,9 @@ void AgentSession::onLinkFrame(const uint8_t* data, size_t size, int64_t nowMs) 
 
 void AgentSession::onReadable(int64_t nowMs) {
   link_->onReadable(nowMs);
+  if (probe_) probe_->onReadable(nowMs);
   flushAcks(nowMs);
+  serviceFailover(nowMs);
 }
 
 // ---- acks, rejects, heads ------------------------------------------------------------------
@@ -274,6 +427,7 @@ void AgentSession::handleReject(const common::RejectMsg& r, int64_t nowMs) {
     case common::RejectReason::REPLAY:
     case common::RejectReason::OUT_OF_ORDER: {
       if (!frame || frame->epoch != window_.epoch() || headIsStale) return;  // answered already
+      if (isBehindAcknowledged(r.headSeq, nowMs)) return;
       auto outcome = outbox_->realign(r.headSeq, r.headHash);
       if (outcome && !outcome->changed) {
         // Our chain fits the broker's head; a frame before this one got lost. Start over from
@@ -348,6 +502,21 @@ void AgentSession::handleHead(const common::HeadMsg& h, int64_t nowMs) {
     case SessionState::connecting:  // read before the socket monitor reported the handshake
     case SessionState::switched:    // the outbox, now on the new key, refuses the old chain's head
     case SessionState::stopped:     // no socket: cannot happen
+      if (isBehindAcknowledged(h.headSeq, nowMs)) return;
+      if (std::exchange(holdingForReplication_, false)) {
+        // The broker has caught up: what it refused while behind goes out again now, not at
+        // the next ack timeout.
+        common::logInfo("agent", config_.provider + ": the broker at " + link_->endpoint() +
+                                     " has caught up (seq " + std::to_string(h.headSeq) + ")");
+        clearError(ErrorClass::transient);
+        auto outcome = outbox_->realign(h.headSeq, h.headHash);
+        if (outcome && !outcome->changed) {
+          resendFromFirstUnacked(nowMs);
+          return;
+        }
+        applyRealign(outcome, "the broker's chain is at seq " + std::to_string(h.headSeq), nowMs);
+        return;
+      }
       applyRealign(outbox_->realign(h.headSeq, h.headHash),
                    "the broker's chain is at seq " + std::to_string(h.headSeq), nowMs);
       return;
@@ -586,6 +755,7 @@ void AgentSession::setLevel(common::ReadinessLevel level, int64_t nowMs) {
 void AgentSession::onTimer(int64_t nowMs) {
   if (machine_.state() == SessionState::stopped) return;
   link_->onTimer(nowMs);
+  serviceFailover(nowMs);
   if (nowMs >= nextOutboxPollMs_) {
     nextOutboxPollMs_ = nowMs + options_.outboxPollMs;
     auto version = outbox_->dataVersion();
@@ -617,6 +787,10 @@ int64_t AgentSession::nextWakeMs() const {
   if (machine_.state() == SessionState::stopped) return INT64_MAX;
   int64_t wake =
       std::min({link_->nextWakeMs(), nextOutboxPollMs_, status_.nextWriteMs(stateRefreshMs())});
+  if (pendingMove_ || probeFinished_) return 0;
+  if (probe_) wake = std::min(wake, probe_->nextWakeMs());
+  if (failover_.failbackAtMs()) wake = std::min(wake, *failover_.failbackAtMs());
+  if (failover_.wantsProbe() && !probe_) return 0;
   if (link_->isConnected()) {
     wake = std::min(wake, nextHeartbeatMs_);
     if (window_.hasInFlight()) wake = std::min(wake, window_.ackDeadlineMs(config_.ackTimeoutMs));

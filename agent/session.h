@@ -28,10 +28,12 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "agent/agent_config.h"
+#include "agent/broker_failover.h"
 #include "agent/city_keys.h"
 #include "agent/city_signal.h"
 #include "agent/heartbeat_counter.h"
@@ -79,6 +81,9 @@ struct SessionCounters {
   uint64_t beacons = 0;                // newer city time beacons verified
   uint64_t beaconsRefused = 0;         // not signed by the city key, malformed, or rolled back
   std::optional<int64_t> clockSkewMs;  // broker time minus ours, from the last head reply
+  uint64_t failovers = 0;              // moves to the next broker after the current one failed
+  uint64_t failbacks = 0;              // returns to the preferred broker
+  uint64_t behindHolds = 0;  // heads below our acknowledged seq not followed (docs/agent.md)
 };
 
 struct SessionOptions {
@@ -89,7 +94,8 @@ struct SessionOptions {
 
 class AgentSession : private LinkListener {
  public:
-  static constexpr size_t kPollItems = Link::kPollItems;
+  // The link to the current broker and, on a standby, the probe of the preferred one.
+  static constexpr size_t kPollItems = 2 * Link::kPollItems;
 
   // Loads the identity (must be mode 0600 and belong to config.provider), opens the outbox and
   // records "running". The first connection attempt happens at the first onTimer.
@@ -101,7 +107,7 @@ class AgentSession : private LinkListener {
   AgentSession(const AgentSession&) = delete;
   AgentSession& operator=(const AgentSession&) = delete;
 
-  std::array<zmq::pollitem_t, kPollItems> pollItems() { return link_->pollItems(); }
+  std::array<zmq::pollitem_t, kPollItems> pollItems();
   void onReadable(int64_t nowMs);
   void onTimer(int64_t nowMs);
   int64_t nextWakeMs() const;
@@ -117,6 +123,10 @@ class AgentSession : private LinkListener {
   void setCityMessageHandler(CityMessageHandler* handler) { cityHandler_ = handler; }
 
   bool isConnected() const { return link_->isConnected(); }
+  // The broker the session sends to now (an endpoint of config().brokerList()), and its index
+  // (0: the preferred one).
+  const std::string& currentBroker() const { return link_->endpoint(); }
+  size_t currentBrokerIndex() const { return failover_.current(); }
   // The protocol state (docs/protocol.md, "Agent session").
   SessionState state() const { return machine_.state(); }
   // Called after every state change, on the session's thread (tests record the path).
@@ -155,6 +165,32 @@ class AgentSession : private LinkListener {
   AgentSession(zmq::context_t& context, AgentConfig config, const common::Clock& clock,
                SessionOptions options, std::unique_ptr<common::Identity> identity,
                std::unique_ptr<SQLite::Database> db);
+
+  // Reports the probe of the preferred broker (while on a standby) to the session.
+  class ProbeListener : public LinkListener {
+   public:
+    explicit ProbeListener(AgentSession& session) : session_(session) {}
+    void onLinkUp(int64_t nowMs) override { session_.onProbeUp(nowMs); }
+    void onLinkDown(int64_t nowMs, LinkFailure failure, const std::string&) override {
+      session_.onProbeDown(nowMs, failure);
+    }
+    void onLinkFrame(const uint8_t*, size_t, int64_t) override {}
+
+   private:
+    AgentSession& session_;
+  };
+
+  std::unique_ptr<Link> makeLink(size_t index, bool probe);
+  void onProbeUp(int64_t nowMs);
+  void onProbeDown(int64_t nowMs, LinkFailure failure);
+  // Moves between brokers and probes the preferred one; never from inside a Link callback.
+  void serviceFailover(int64_t nowMs);
+  // `failback`: the scheduled return to the preferred broker (else a failover to `index`).
+  void moveTo(size_t index, int64_t nowMs, bool failback);
+  // With several brokers, a head below what was acknowledged is a standby that has not yet
+  // replicated our frames: following it would fork the chain. True (and counted) when so.
+  bool isBehindAcknowledged(uint64_t headSeq, int64_t nowMs);
+  void noteReach(size_t index, bool up, const char* failure);
 
   // LinkListener
   void onLinkUp(int64_t nowMs) override;
@@ -197,7 +233,15 @@ class AgentSession : private LinkListener {
   std::unique_ptr<SQLite::Database> db_;
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<Inbox> inbox_;
+  std::vector<BrokerEndpoint> brokers_;  // config_.brokerList(), in order of preference
+  BrokerFailover failover_;
   std::unique_ptr<Link> link_;
+  ProbeListener probeListener_{*this};
+  std::unique_ptr<Link> probe_;  // to brokers_[0], while on a standby
+  bool probeFinished_ = false;   // set in a probe callback; probe_ is dropped after it returns
+  std::optional<size_t> pendingMove_;
+  bool holdingForReplication_ = false;  // the broker's head was below our acknowledged seq
+  std::mt19937_64 jitter_;
   CityMessageHandler* cityHandler_ = nullptr;
   std::unique_ptr<CitySignalStore> citySignalStore_;
   std::unique_ptr<CityKeys> cityKeys_;

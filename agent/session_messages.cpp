@@ -20,22 +20,35 @@ std::string configDir(const AgentConfig& c) {
 }
 
 std::string linkFailureMessage(const AgentConfig& config, LinkFailure failure) {
+  return linkFailureMessage(config, config.endpoint, failure);
+}
+
+std::string linkFailureMessage(const AgentConfig& config, const std::string& endpoint,
+                               LinkFailure failure) {
+  const bool several = config.brokerList().size() > 1;
   switch (failure) {
     case LinkFailure::handshakeRefused:
-      return "the broker refused this agent's key: it is not enrolled or was revoked; ask the "
-             "city to run samband-broker enroll with " +
-             enrollRequestPath(config);
+      return (several ? "the broker at " + endpoint +
+                            " refused this agent's key: it is not enrolled there or was revoked"
+                      : std::string("the broker refused this agent's key: it is not enrolled or "
+                                    "was revoked")) +
+             "; ask the city to run samband-broker enroll with " + enrollRequestPath(config);
     case LinkFailure::handshakeFailed:
-      return "no CURVE handshake with the broker at " + config.endpoint +
-             ": check [broker] city_curve_public in agent.toml and that the broker is running";
+      return "no CURVE handshake with the broker at " + endpoint +
+             (several ? ": check that broker's key in [broker] brokers (or city_curve_public) in "
+                        "agent.toml and that the broker is running"
+                      : ": check [broker] city_curve_public in agent.toml and that the broker is "
+                        "running");
     case LinkFailure::unreachable:
-      return "cannot reach the broker at " + config.endpoint +
-             ": check [broker] endpoint in agent.toml, the network, and that the broker is "
-             "running";
+      return "cannot reach the broker at " + endpoint +
+             (several ? ": check [broker] brokers in agent.toml, the network, and that the "
+                        "broker is running"
+                      : ": check [broker] endpoint in agent.toml, the network, and that the "
+                        "broker is running");
     case LinkFailure::lost:
-      return "lost the connection to the broker at " + config.endpoint + "; reconnecting";
+      return "lost the connection to the broker at " + endpoint + "; reconnecting";
   }
-  return "lost the connection to the broker at " + config.endpoint + "; reconnecting";
+  return "lost the connection to the broker at " + endpoint + "; reconnecting";
 }
 
 std::string deadLetterAdvice(const AgentConfig& config, common::RejectReason reason) {

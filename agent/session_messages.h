@@ -19,6 +19,9 @@ std::string enrollRequestPath(const AgentConfig& config);
 
 // Why the link is down and what to check.
 std::string linkFailureMessage(const AgentConfig& config, LinkFailure failure);
+// The same for the broker at `endpoint` (one of several; config.endpoint is the preferred one).
+std::string linkFailureMessage(const AgentConfig& config, const std::string& endpoint,
+                               LinkFailure failure);
 
 // What to do about a row the broker refused for good with `reason` (unit_not_owned, forbidden
 // or malformed).

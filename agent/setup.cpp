@@ -47,6 +47,15 @@ common::Result<std::string> checkBroker(const std::string& text) {
   return endpoint;
 }
 
+// checkBroker for "HOST:PORT[=CURVEKEY]": the key (a standby broker's own transport key) is
+// kept as given and checked by init.
+common::Result<std::string> checkBrokerWithKey(const std::string& text) {
+  const auto eq = text.rfind('=');
+  auto endpoint = checkBroker(eq == std::string::npos ? text : text.substr(0, eq));
+  if (!endpoint) return endpoint;
+  return eq == std::string::npos ? *endpoint : *endpoint + text.substr(eq);
+}
+
 common::Status checkProvider(const std::string& text) {
   if (common::isProviderId(text)) return {};
   return common::invalidInput("'" + text +
@@ -167,9 +176,17 @@ common::Result<InitRequest> completeSetup(const SetupRequest& r, std::istream& i
   if (!name) return name.error();
   init.name = *name;
   auto broker = value(r.broker, "--broker", "Address of the city's broker (HOST:PORT)", false, r,
-                      in, out, checkBroker);
+                      in, out, checkBrokerWithKey);
   if (!broker) return broker.error();
   init.broker = *broker;
+  if (!r.standbyBrokers.empty() || init.broker.find('=') != std::string::npos) {
+    init.brokers.push_back(*broker);
+    for (const auto& text : r.standbyBrokers) {
+      auto standby = checkBrokerWithKey(text);
+      if (!standby) return common::invalidInput("--broker: " + standby.error().message);
+      init.brokers.push_back(*standby);
+    }
+  }
   auto cityKeys =
       value(r.cityKeysPath, "--city-keys",
             "The city's key file (the root.pub or city.pub the city sent you)", false, r, in, out,
@@ -256,7 +273,15 @@ CLI::App* addSetupCommand(CLI::App& app, SetupRequest& r) {
       "/var/lib/samband); asks for what the flags leave out");
   cmd->add_option("--provider", r.provider, "Organisation number, NNNNNN-NNNN");
   cmd->add_option("--name", r.name, "The provider's name");
-  cmd->add_option("--broker", r.broker, "The broker's address, HOST:PORT or tcp://HOST:PORT");
+  cmd->add_option_function<std::vector<std::string>>(
+      "--broker",
+      [&r](const std::vector<std::string>& all) {
+        if (all.empty()) return;
+        r.broker = all.front();
+        r.standbyBrokers.assign(all.begin() + 1, all.end());
+      },
+      "The broker's address, HOST:PORT or tcp://HOST:PORT; repeat for a standby broker, in "
+      "order of preference (HOST:PORT=CURVEKEY pins that broker's own transport key)");
   cmd->add_option("--city-keys", r.cityKeysPath,
                   "The city's root.pub (certificates appended) or city.pub file");
   cmd->add_option("--unit", r.units, "A school-unit code (8 digits); repeat for each unit");

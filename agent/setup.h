@@ -26,6 +26,8 @@ struct SetupRequest {
   std::optional<std::string> provider;      // --provider
   std::optional<std::string> name;          // --name
   std::optional<std::string> broker;        // --broker (HOST:PORT gets tcp:// in front)
+  // --broker repeated (a standby broker): the second and later ones, each HOST:PORT[=CURVEKEY].
+  std::vector<std::string> standbyBrokers;
   std::optional<std::string> cityKeysPath;  // --city-keys
   std::vector<std::string> units;           // --unit (repeatable); empty: ask
   std::optional<std::string> dutyContact;   // --duty-contact; asked, Enter skips
