@@ -16,6 +16,8 @@
 
 #include "broker/accounts/users.h"
 #include "broker/board/board_view_cache.h"
+#include "broker/picture/board_view.h"
+#include "broker/picture/district_scope.h"
 #include "tests/integration/board/board_fixture.h"
 
 namespace samband::broker::testing {
@@ -241,15 +243,51 @@ TEST_F(BoardViewCacheHttp, AChangeBumpsTheVersionAndTheNextRequestForItSeesTheCh
   const std::string before = get(olle, withV("/api/units", v1));
   ASSERT_EQ(before.find("Lönnskolan stängd"), std::string::npos);
   ASSERT_EQ(get(olle, withV("/api/units", v1)), before);  // cached for v1
+  const std::string providersBefore = get(olle, withV("/api/providers", v1));
+  const std::string pictureBefore = get(olle, withV("/api/picture", v1));
   report("34567890", "closed", "Lönnskolan stängd");      // archived as the committer would
   const uint64_t v2 = stream.beyond(v1, 5s);
   ASSERT_GT(v2, v1) << "the change never reached the live stream";
   const std::string after = get(olle, withV("/api/units", v2));
   EXPECT_NE(after.find("Lönnskolan stängd"), std::string::npos) << after;
   EXPECT_EQ(after, get(olle, "/api/units"));
-  for (const auto& path : {"/api/picture", "/api/providers"}) {
-    EXPECT_NE(get(olle, withV(path, v2)).find("Lönnskolan stängd"), std::string::npos) << path;
+  const std::string picture = get(olle, withV("/api/picture", v2));
+  EXPECT_NE(picture, pictureBefore);
+  EXPECT_NE(picture.find("Lönnskolan stängd"), std::string::npos);
+  EXPECT_EQ(picture, get(olle, "/api/picture"));
+  const std::string providers = get(olle, withV("/api/providers", v2));
+  EXPECT_NE(providers, providersBefore) << "Friskolan's unit states moved on";
+  EXPECT_EQ(providers, get(olle, "/api/providers"));
+}
+
+// /api/units is written straight from the rows (BoardView::unitsText); the tree it replaced
+// (units().dump()) still answers a past moment. Both must give the same bytes, for every filter,
+// scope, unreported unit, closure, what-if mark, capacity form and hostile note.
+TEST_F(BoardViewCacheHttp, UnitsWrittenDirectlyAreByteForByteTheTreesDump) {
+  report("34567890", "closed", "<script>\"x\"</script>\\ \t tab\x01 ctrl \u00e5\u00e4\u00f6 \U0001F600",
+         "actual", "2026-11-30");
+  db().db().exec("INSERT INTO whatif_failing(code, marked_by, marked_at) VALUES('23456789', 'a', 1)");
+  clock_.advanceMs(3LL * 24 * 3600 * 1000);  // old reports, school time and all
+  const BoardViewRules rules{options_.liveness, options_.reportOldAfterMs, options_.holidays};
+  const std::vector<UnitFilter> filters = {
+      {},           {"Kungsholmen", "", "", "", ""}, {"", kProvider, "", "", ""},
+      {"", "", "closed", "", ""}, {"", "", "", "grundskola", ""}, {"", "", "", "", "SCRIPT"},
+      {"", "", "", "", "ek"},     {"nowhere", "", "", "", ""}};
+  for (const auto& scope : {DistrictScope(), DistrictScope({"Södermalm"}),
+                            DistrictScope({"Kungsholmen", "Södermalm"})}) {
+    for (const auto& f : filters) {
+      auto tree = BoardView(db(), rules, clock_.nowMs(), scope).units(f);
+      auto text = BoardView(db(), rules, clock_.nowMs(), scope).unitsText(f);
+      ASSERT_TRUE(tree.ok() && text.ok());
+      EXPECT_EQ(*text, tree->dump()) << f.district << "|" << f.provider << "|" << f.state << "|"
+                                     << f.form << "|" << f.query;
+    }
   }
+  // The hostile note went through the escaping path, and the check above saw units at all.
+  auto all = BoardView(db(), rules, clock_.nowMs()).unitsText({});
+  ASSERT_TRUE(all.ok());
+  EXPECT_NE(all->find("\\u0001"), std::string::npos) << *all;
+  EXPECT_EQ(json::parse(*all)["units"].size(), 3u);
 }
 
 TEST_F(BoardViewCacheHttp, AVersionThatIsNotANumberIsRefusedWithWhatToSend) {
