@@ -7,12 +7,13 @@
 // arena), before and after malloc_trim. docs/performance.md records the figures.
 //
 //   board_view_bench --work DIR [--units 10000] [--providers 400] [--repeat 20] [--threads 8]
-//                    [--json results.jsonl]
+//                    [--mmap-threshold BYTES] [--json results.jsonl]
 #include <malloc.h>
 #include <time.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -73,15 +74,19 @@ void check(const common::Status& s, const char* what) {
 int main(int argc, char** argv) {
   CLI::App app{"board_view_bench: GET /api/units rendered afresh and from the per-version cache"};
   std::string work, jsonPath;
-  int units = 10000, providers = 400, repeat = 20, threads = 8;
+  int units = 10000, providers = 400, repeat = 20, threads = 8, mmapThreshold = 0;
   app.add_option("--work", work, "Directory for the database")->required();
   app.add_option("--units", units, "School units");
   app.add_option("--providers", providers, "Providers (units spread evenly)");
   app.add_option("--repeat", repeat, "Renders timed");
   app.add_option("--threads", threads, "Threads rendering at once for the memory figure");
+  app.add_option("--mmap-threshold", mmapThreshold,
+                 "mallopt(M_MMAP_THRESHOLD) in bytes, as the board sets it (0: glibc's default, "
+                 "which grows with every large block freed)");
   app.add_option("--json", jsonPath, "Append the result to this JSON Lines file");
   CLI11_PARSE(app, argc, argv);
   broker::applyTimeZone("Europe/Stockholm");
+  if (mmapThreshold > 0) mallopt(M_MMAP_THRESHOLD, mmapThreshold);
 
   std::filesystem::create_directories(work);
   const std::string db = work + "/board_view.db";
@@ -118,6 +123,7 @@ int main(int argc, char** argv) {
     broker::ArchiveStore archive(store);
     std::unordered_map<std::string, int64_t> lastSeen;
     for (int u = 0; u < units; ++u) {
+      if (u % 50 == 7) continue;  // a unit that never reported
       common::UnitStatusMsg s;
       s.unitCode = roster[u].code;
       s.operational = u % 17 == 0 ? common::OperationalState::REDUCED
@@ -127,6 +133,12 @@ int main(int argc, char** argv) {
       s.staffTotal = 40;
       s.staffAvailable = 35;
       s.note = u % 17 == 0 ? "Personalbrist, lågstadiet hem efter lunch" : "";
+      if (u % 101 == 0) {
+        s.operational = common::OperationalState::CLOSED;
+        s.note = "Vattenläcka i \"gamla huset\"\nStängt tills vidare";
+        s.closedUntil = "2027-03-03";
+      }
+      if (u % 13 == 0) s.validUntil = now - 60'000;  // expired
       const int64_t sentAt = now - (u % 3600) * 1000;
       check(archive.upsertUnitStatus("actual", ownerOf[u], u + 1, sentAt, sentAt + 20, s),
             "unit status");
@@ -194,23 +206,53 @@ int main(int argc, char** argv) {
     hit.push_back(msSince(t));
   }
 
-  // Memory: `threads` viewers at once rendering afresh (the board's worst case without the cache).
+  // Memory: `threads` viewers at once rendering afresh with the tree (the board before the
+  // cache: each HTTP thread built its own), each holding its answer until all have one.
+  std::atomic<int64_t> peak{0};
+  auto atOnce = [&](bool tree) {
+    peak = 0;
+    std::atomic<int> rendered{0};
+    std::vector<std::thread> pool;
+    for (int i = 0; i < threads; ++i) {
+      pool.emplace_back([&] {
+        auto lease = broker::Store::open(db, broker::Store::Access::readOnly);
+        if (!lease) {
+          std::cerr << "open: " << lease.error().message << "\n";
+          ++rendered;
+          return;
+        }
+        broker::BoardView view(**lease, rules, now);
+        std::string text;
+        if (tree) {
+          auto answer = view.units({});
+          if (answer) text = answer->dump();
+          if (!answer) std::cerr << "units: " << answer.error().message << "\n";
+        } else {
+          auto answer = view.unitsText({});
+          if (answer) text = std::move(answer).value();
+          if (!answer) std::cerr << "unitsText: " << answer.error().message << "\n";
+        }
+        peak = std::max<int64_t>(peak.load(), rssKiB());
+        ++rendered;
+        while (rendered.load() < threads) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      });
+    }
+    for (auto& t : pool) t.join();
+  };
+  malloc_trim(0);
   const int64_t rssBefore = rssKiB();
-  std::vector<std::thread> pool;
-  for (int i = 0; i < threads; ++i) {
-    pool.emplace_back([&] {
-      auto lease = broker::Store::open(db, broker::Store::Access::readOnly);
-      if (!lease) return;
-      auto answer = broker::BoardView(**lease, rules, now).units({});
-      if (answer) (void)answer->dump();
-    });
-  }
-  for (auto& t : pool) t.join();
+  atOnce(true);
+  const int64_t peakTree = peak.load();
   const int64_t rssAfter = rssKiB();
   auto tt = Clock::now();
   malloc_trim(0);
   const double trimMs = msSince(tt);
   const int64_t rssTrimmed = rssKiB();
+  atOnce(false);
+  const int64_t peakDirect = peak.load();
+  const int64_t rssDirect = rssKiB();
+  malloc_trim(0);
+  const int64_t rssDirectTrimmed = rssKiB();
 
   std::printf("GET /api/units, %d units (%.1f MiB), afresh: p50 %.1f ms, min %.1f ms, max %.1f ms "
               "(BoardView::units %.1f, dump %.1f, freeing the tree %.1f; p50 of %d)\n",
@@ -225,11 +267,16 @@ int main(int argc, char** argv) {
               identical ? "yes" : "NO");
   std::printf("GET /api/units?v=N from the cache: p50 %.3f ms, p99 %.3f ms (%d)\n",
               percentile(hit, 0.5), percentile(hit, 0.99), repeat * 10);
-  std::printf("RSS: %lld MiB, after %d threads rendered at once %lld MiB, after malloc_trim "
-              "(%.1f ms) %lld MiB\n",
+  std::printf("RSS: %lld MiB; %d threads rendering the tree at once: peak %lld MiB, after %lld MiB, "
+              "after malloc_trim (%.1f ms) %lld MiB; writing it directly: peak %lld MiB, after %lld "
+              "MiB, after malloc_trim %lld MiB\n",
               static_cast<long long>(rssBefore / 1024), threads,
+              static_cast<long long>(peakTree / 1024),
               static_cast<long long>(rssAfter / 1024), trimMs,
-              static_cast<long long>(rssTrimmed / 1024));
+              static_cast<long long>(rssTrimmed / 1024),
+              static_cast<long long>(peakDirect / 1024),
+              static_cast<long long>(rssDirect / 1024),
+              static_cast<long long>(rssDirectTrimmed / 1024));
   if (!jsonPath.empty()) {
     std::ofstream out(jsonPath, std::ios::app);
     out << nlohmann::json{{"bench", "board_view"},
@@ -249,7 +296,12 @@ int main(int argc, char** argv) {
                           {"rss_before_mib", rssBefore / 1024},
                           {"rss_after_threads_mib", rssAfter / 1024},
                           {"rss_trimmed_mib", rssTrimmed / 1024},
-                          {"threads", threads}}
+                          {"rss_peak_tree_mib", peakTree / 1024},
+                          {"rss_peak_direct_mib", peakDirect / 1024},
+                          {"rss_direct_threads_mib", rssDirect / 1024},
+                          {"rss_direct_trimmed_mib", rssDirectTrimmed / 1024},
+                          {"threads", threads},
+                          {"mmap_threshold", mmapThreshold}}
                .dump()
         << "\n";
   }
