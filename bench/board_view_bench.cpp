@@ -126,8 +126,8 @@ int main(int argc, char** argv) {
       if (u % 50 == 7) continue;  // a unit that never reported
       common::UnitStatusMsg s;
       s.unitCode = roster[u].code;
-      s.operational = u % 17 == 0 ? common::OperationalState::REDUCED
-                                  : common::OperationalState::NORMAL;
+      s.operational =
+          u % 17 == 0 ? common::OperationalState::REDUCED : common::OperationalState::NORMAL;
       s.pupilsEnrolled = 300;
       s.pupilsPresent = 250 + u % 50;
       s.staffTotal = 40;
@@ -254,29 +254,28 @@ int main(int argc, char** argv) {
   malloc_trim(0);
   const int64_t rssDirectTrimmed = rssKiB();
 
-  std::printf("GET /api/units, %d units (%.1f MiB), afresh: p50 %.1f ms, min %.1f ms, max %.1f ms "
-              "(BoardView::units %.1f, dump %.1f, freeing the tree %.1f; p50 of %d)\n",
-              units, bytes / 1048576.0, percentile(total, 0.5),
-              *std::min_element(total.begin(), total.end()),
-              *std::max_element(total.begin(), total.end()), percentile(build, 0.5),
-              percentile(dump, 0.5), percentile(release, 0.5), repeat);
-  std::printf("GET /api/units, written directly: p50 %.1f ms (CPU %.1f ms), min %.1f ms; the tree "
-              "took CPU %.1f ms p50; identical bytes: %s\n",
-              percentile(direct, 0.5), percentile(directCpu, 0.5),
-              *std::min_element(direct.begin(), direct.end()), percentile(totalCpu, 0.5),
-              identical ? "yes" : "NO");
+  std::printf(
+      "GET /api/units, %d units (%.1f MiB), afresh: p50 %.1f ms, min %.1f ms, max %.1f ms "
+      "(BoardView::units %.1f, dump %.1f, freeing the tree %.1f; p50 of %d)\n",
+      units, bytes / 1048576.0, percentile(total, 0.5),
+      *std::min_element(total.begin(), total.end()), *std::max_element(total.begin(), total.end()),
+      percentile(build, 0.5), percentile(dump, 0.5), percentile(release, 0.5), repeat);
+  std::printf(
+      "GET /api/units, written directly: p50 %.1f ms (CPU %.1f ms), min %.1f ms; the tree "
+      "took CPU %.1f ms p50; identical bytes: %s\n",
+      percentile(direct, 0.5), percentile(directCpu, 0.5),
+      *std::min_element(direct.begin(), direct.end()), percentile(totalCpu, 0.5),
+      identical ? "yes" : "NO");
   std::printf("GET /api/units?v=N from the cache: p50 %.3f ms, p99 %.3f ms (%d)\n",
               percentile(hit, 0.5), percentile(hit, 0.99), repeat * 10);
-  std::printf("RSS: %lld MiB; %d threads rendering the tree at once: peak %lld MiB, after %lld MiB, "
-              "after malloc_trim (%.1f ms) %lld MiB; writing it directly: peak %lld MiB, after %lld "
-              "MiB, after malloc_trim %lld MiB\n",
-              static_cast<long long>(rssBefore / 1024), threads,
-              static_cast<long long>(peakTree / 1024),
-              static_cast<long long>(rssAfter / 1024), trimMs,
-              static_cast<long long>(rssTrimmed / 1024),
-              static_cast<long long>(peakDirect / 1024),
-              static_cast<long long>(rssDirect / 1024),
-              static_cast<long long>(rssDirectTrimmed / 1024));
+  std::printf(
+      "RSS: %lld MiB; %d threads rendering the tree at once: peak %lld MiB, after %lld MiB, "
+      "after malloc_trim (%.1f ms) %lld MiB; writing it directly: peak %lld MiB, after %lld "
+      "MiB, after malloc_trim %lld MiB\n",
+      static_cast<long long>(rssBefore / 1024), threads, static_cast<long long>(peakTree / 1024),
+      static_cast<long long>(rssAfter / 1024), trimMs, static_cast<long long>(rssTrimmed / 1024),
+      static_cast<long long>(peakDirect / 1024), static_cast<long long>(rssDirect / 1024),
+      static_cast<long long>(rssDirectTrimmed / 1024));
   if (!jsonPath.empty()) {
     std::ofstream out(jsonPath, std::ios::app);
     out << nlohmann::json{{"bench", "board_view"},

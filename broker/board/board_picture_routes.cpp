@@ -10,10 +10,10 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "broker/accounts/users.h"
 #include "broker/board/board.h"
 #include "broker/board/board_as_of.h"
 #include "broker/board/board_http.h"
-#include "broker/accounts/users.h"
 #include "broker/picture/board_view.h"
 #include "common/log.h"
 #include "common/vocabulary.h"
@@ -93,8 +93,8 @@ void Board::pictureRoutes() {
   // request's filters as parsed) and served from viewCache_ to a request carrying `?v=N`; a
   // request without `v` is rendered afresh, and one for a past moment (`as_of`) is never cached.
   auto serve = [this, rules](const httplib::Request& req, httplib::Response& res,
-                              const Session& session, const char* route, std::string params,
-                              const Body& body, const Text& textBody = nullptr) {
+                             const Session& session, const char* route, std::string params,
+                             const Body& body, const Text& textBody = nullptr) {
     if (req.has_param("as_of") && !req.get_param_value("as_of").empty()) {
       auto lease = readPool_.acquire();
       if (!lease) return unavailable(res, lease.error().message);
@@ -134,24 +134,24 @@ void Board::pictureRoutes() {
     res.set_header("Cache-Control", "no-store");
     res.set_content(**bytes, "application/json; charset=utf-8");
   };
-  auto readJson = [this, serve](const char* route, std::function<std::string(const httplib::Request&)> params,
-                                 Body body) {
+  auto readJson = [this, serve](const char* route,
+                                std::function<std::string(const httplib::Request&)> params,
+                                Body body) {
     return guarded(Need::viewer, [serve, route, params = std::move(params), body = std::move(body)](
                                      const httplib::Request& req, httplib::Response& res,
                                      const Session& session) {
       serve(req, res, session, route, params ? params(req) : std::string(), body);
     });
   };
-  s.Get("/api/picture",
-        readJson("picture", nullptr, [](BoardView& v) { return v.picture(); }));
-  s.Get("/api/units", guarded(Need::viewer, [serve](const httplib::Request& req,
-                                                     httplib::Response& res,
-                                                     const Session& session) {
+  s.Get("/api/picture", readJson("picture", nullptr, [](BoardView& v) { return v.picture(); }));
+  s.Get("/api/units",
+        guarded(Need::viewer, [serve](const httplib::Request& req, httplib::Response& res,
+                                      const Session& session) {
           UnitFilter f{req.get_param_value("district"), req.get_param_value("provider"),
                        req.get_param_value("state"), req.get_param_value("form"),
                        req.get_param_value("q")};
-          const std::string params = json::array({f.district, f.provider, f.state, f.form,
-                                                  f.query}).dump();
+          const std::string params =
+              json::array({f.district, f.provider, f.state, f.form, f.query}).dump();
           serve(
               req, res, session, "units", params, [f](BoardView& v) { return v.units(f); },
               [f](BoardView& v) { return v.unitsText(f); });
@@ -161,28 +161,29 @@ void Board::pictureRoutes() {
   s.Get("/api/whatif", readJson("whatif", nullptr, [](BoardView& v) { return v.whatIf(); }));
   s.Get("/api/capacity",
         guarded(Need::viewer, [serve](const httplib::Request& req, httplib::Response& res,
-                                       const Session& session) {
+                                      const Session& session) {
           std::string mode = req.has_param("mode") ? req.get_param_value("mode") : "actual";
           if (mode != "actual" && mode != "exercise" && mode != "system" && mode != "test") {
             return problem(res, 400, "invalid_input",
                            "mode must be actual, exercise, system or test");
           }
           serve(req, res, session, "capacity", mode,
-                 [mode](BoardView& v) { return v.capacity(mode); });
+                [mode](BoardView& v) { return v.capacity(mode); });
         }));
-  s.Get("/api/seats", guarded(Need::viewer, [serve](const httplib::Request& req,
-                                                     httplib::Response& res,
-                                                     const Session& session) {
+  s.Get("/api/seats",
+        guarded(Need::viewer, [serve](const httplib::Request& req, httplib::Response& res,
+                                      const Session& session) {
           auto filter = seatsFilter(req);
           if (!filter) return problem(res, 400, "invalid_input", filter.error().message);
           const std::string params =
               json::array({filter->mode, filter->form, filter->year, filter->district}).dump();
           serve(req, res, session, "seats", params,
-                 [f = *filter](BoardView& v) { return v.seats(f); });
+                [f = *filter](BoardView& v) { return v.seats(f); });
         }));
-  s.Get("/api/seats.csv",
-        guarded(Need::viewer, [this](const httplib::Request& req, httplib::Response& res,
-                                     const Session& session) { exportSeatsCsv(req, res, session); }));
+  s.Get(
+      "/api/seats.csv",
+      guarded(Need::viewer, [this](const httplib::Request& req, httplib::Response& res,
+                                   const Session& session) { exportSeatsCsv(req, res, session); }));
   s.Get(R"(/api/providers/([^/]+))",
         guarded(Need::viewer, [this, rules](const httplib::Request& req, httplib::Response& res,
                                             const Session& session) {
@@ -209,52 +210,52 @@ void Board::pictureRoutes() {
   s.Get("/api/events",
         guarded(Need::viewer, [this](const httplib::Request& req, httplib::Response& res,
                                      const Session&) { events(req, res); }));
-  s.Post(R"(/api/units/([0-9]{8})/what-if)",
-         guarded(Need::operatorPost, [this](const httplib::Request& req, httplib::Response& res,
-                                            const Session& session) {
-           json body = json::parse(req.body, nullptr, false);
-           if (!isJsonRequest(req) || !body.is_object() || !body.contains("failing") ||
-               !body["failing"].is_boolean()) {
-             return problem(res, 400, "invalid_input",
-                            "Send Content-Type: application/json with {\"failing\": true} or "
-                            "{\"failing\": false}");
-           }
-           const std::string code = req.matches[1];
-           const bool failing = body["failing"].get<bool>();
-           const BoardViewRules rules{options_.liveness, options_.reportOldAfterMs,
-                                      options_.holidays};
-           {
-             // A district-limited operator marks only units they can see; others are unknown.
-             auto lease = readPool_.acquire();
-             if (!lease) return unavailable(res, lease.error().message);
-             auto visible =
-                 BoardView(**lease, rules, clock_.nowMs(), scopeOf(session)).unitVisible(code);
-             if (!visible) return unavailable(res, visible.error().message);
-             if (!*visible) {
-               return problem(res, 404, "not_found",
-                              "there is no unit " + code + " among your units; check the code");
-             }
-           }
-           {
-             auto lease = writePool_.acquire();
-             if (!lease) return unavailable(res, lease.error().message);
-             auto st = setWhatIfFailing(**lease, code, failing, session.userName, clock_.nowMs());
-             if (!st) {
-               if (st.error().kind == common::ErrorKind::notFound) {
-                 return problem(res, 404, "not_found", st.error().message);
-               }
-               return unavailable(res, st.error().message);
-             }
-           }
-           common::logInfo("board", session.userName + (failing ? " marked" : " unmarked") +
-                                        " unit " + code + " as failing (what-if)");
-           watch_.poke();
-           auto lease = readPool_.acquire();
-           if (!lease) return unavailable(res, lease.error().message);
-           auto marks = BoardView(**lease, rules, clock_.nowMs(), scopeOf(session)).whatIf();
-           if (!marks) return unavailable(res, marks.error().message);
-           reply(res, 200, *marks);
-         }));
+  s.Post(
+      R"(/api/units/([0-9]{8})/what-if)",
+      guarded(Need::operatorPost, [this](const httplib::Request& req, httplib::Response& res,
+                                         const Session& session) {
+        json body = json::parse(req.body, nullptr, false);
+        if (!isJsonRequest(req) || !body.is_object() || !body.contains("failing") ||
+            !body["failing"].is_boolean()) {
+          return problem(res, 400, "invalid_input",
+                         "Send Content-Type: application/json with {\"failing\": true} or "
+                         "{\"failing\": false}");
+        }
+        const std::string code = req.matches[1];
+        const bool failing = body["failing"].get<bool>();
+        const BoardViewRules rules{options_.liveness, options_.reportOldAfterMs, options_.holidays};
+        {
+          // A district-limited operator marks only units they can see; others are unknown.
+          auto lease = readPool_.acquire();
+          if (!lease) return unavailable(res, lease.error().message);
+          auto visible =
+              BoardView(**lease, rules, clock_.nowMs(), scopeOf(session)).unitVisible(code);
+          if (!visible) return unavailable(res, visible.error().message);
+          if (!*visible) {
+            return problem(res, 404, "not_found",
+                           "there is no unit " + code + " among your units; check the code");
+          }
+        }
+        {
+          auto lease = writePool_.acquire();
+          if (!lease) return unavailable(res, lease.error().message);
+          auto st = setWhatIfFailing(**lease, code, failing, session.userName, clock_.nowMs());
+          if (!st) {
+            if (st.error().kind == common::ErrorKind::notFound) {
+              return problem(res, 404, "not_found", st.error().message);
+            }
+            return unavailable(res, st.error().message);
+          }
+        }
+        common::logInfo("board", session.userName + (failing ? " marked" : " unmarked") + " unit " +
+                                     code + " as failing (what-if)");
+        watch_.poke();
+        auto lease = readPool_.acquire();
+        if (!lease) return unavailable(res, lease.error().message);
+        auto marks = BoardView(**lease, rules, clock_.nowMs(), scopeOf(session)).whatIf();
+        if (!marks) return unavailable(res, marks.error().message);
+        reply(res, 200, *marks);
+      }));
 }
 
 }  // namespace samband::broker

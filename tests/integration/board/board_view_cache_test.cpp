@@ -184,11 +184,16 @@ class BoardViewCacheHttp : public BoardFixture {
   }
 };
 
-const std::vector<std::string> kPaths = {
-    "/api/picture",   "/api/units",         "/api/units?district=Kungsholmen",
-    "/api/units?q=ek", "/api/providers",    "/api/capacity",
-    "/api/capacity?mode=exercise",          "/api/seats",
-    "/api/seats?form=grundskola&year=1",    "/api/whatif"};
+const std::vector<std::string> kPaths = {"/api/picture",
+                                         "/api/units",
+                                         "/api/units?district=Kungsholmen",
+                                         "/api/units?q=ek",
+                                         "/api/providers",
+                                         "/api/capacity",
+                                         "/api/capacity?mode=exercise",
+                                         "/api/seats",
+                                         "/api/seats?form=grundskola&year=1",
+                                         "/api/whatif"};
 
 TEST_F(BoardViewCacheHttp, AnswersForAVersionAreByteForByteTheFreshOnes) {
   auto olle = login(kViewer);
@@ -245,7 +250,7 @@ TEST_F(BoardViewCacheHttp, AChangeBumpsTheVersionAndTheNextRequestForItSeesTheCh
   ASSERT_EQ(get(olle, withV("/api/units", v1)), before);  // cached for v1
   const std::string providersBefore = get(olle, withV("/api/providers", v1));
   const std::string pictureBefore = get(olle, withV("/api/picture", v1));
-  report("34567890", "closed", "Lönnskolan stängd");      // archived as the committer would
+  report("34567890", "closed", "Lönnskolan stängd");  // archived as the committer would
   const uint64_t v2 = stream.beyond(v1, 5s);
   ASSERT_GT(v2, v1) << "the change never reached the live stream";
   const std::string after = get(olle, withV("/api/units", v2));
@@ -264,23 +269,29 @@ TEST_F(BoardViewCacheHttp, AChangeBumpsTheVersionAndTheNextRequestForItSeesTheCh
 // (units().dump()) still answers a past moment. Both must give the same bytes, for every filter,
 // scope, unreported unit, closure, what-if mark, capacity form and hostile note.
 TEST_F(BoardViewCacheHttp, UnitsWrittenDirectlyAreByteForByteTheTreesDump) {
-  report("34567890", "closed", "<script>\"x\"</script>\\ \t tab\x01 ctrl \u00e5\u00e4\u00f6 \U0001F600",
-         "actual", "2026-11-30");
-  db().db().exec("INSERT INTO whatif_failing(code, marked_by, marked_at) VALUES('23456789', 'a', 1)");
+  report("34567890", "closed",
+         "<script>\"x\"</script>\\ \t tab\x01 ctrl \u00e5\u00e4\u00f6 \U0001F600", "actual",
+         "2026-11-30");
+  db().db().exec(
+      "INSERT INTO whatif_failing(code, marked_by, marked_at) VALUES('23456789', 'a', 1)");
   clock_.advanceMs(3LL * 24 * 3600 * 1000);  // old reports, school time and all
   const BoardViewRules rules{options_.liveness, options_.reportOldAfterMs, options_.holidays};
-  const std::vector<UnitFilter> filters = {
-      {},           {"Kungsholmen", "", "", "", ""}, {"", kProvider, "", "", ""},
-      {"", "", "closed", "", ""}, {"", "", "", "grundskola", ""}, {"", "", "", "", "SCRIPT"},
-      {"", "", "", "", "ek"},     {"nowhere", "", "", "", ""}};
+  const std::vector<UnitFilter> filters = {{},
+                                           {"Kungsholmen", "", "", "", ""},
+                                           {"", kProvider, "", "", ""},
+                                           {"", "", "closed", "", ""},
+                                           {"", "", "", "grundskola", ""},
+                                           {"", "", "", "", "SCRIPT"},
+                                           {"", "", "", "", "ek"},
+                                           {"nowhere", "", "", "", ""}};
   for (const auto& scope : {DistrictScope(), DistrictScope({"Södermalm"}),
                             DistrictScope({"Kungsholmen", "Södermalm"})}) {
     for (const auto& f : filters) {
       auto tree = BoardView(db(), rules, clock_.nowMs(), scope).units(f);
       auto text = BoardView(db(), rules, clock_.nowMs(), scope).unitsText(f);
       ASSERT_TRUE(tree.ok() && text.ok());
-      EXPECT_EQ(*text, tree->dump()) << f.district << "|" << f.provider << "|" << f.state << "|"
-                                     << f.form << "|" << f.query;
+      EXPECT_EQ(*text, tree->dump())
+          << f.district << "|" << f.provider << "|" << f.state << "|" << f.form << "|" << f.query;
     }
   }
   // The hostile note went through the escaping path, and the check above saw units at all.
