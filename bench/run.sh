@@ -18,6 +18,7 @@
 #   BENCH_BOARD=1                0 skips board_bench; BENCH_BOARD_VIEWERS=500 BENCH_BOARD_RATE=1000
 #                                BENCH_BOARD_UNITS=4400 BENCH_BOARD_PROVIDERS=400
 #                                BENCH_BOARD_SECONDS=15 (each measured window)
+#   BENCH_BOARD_VIEW=1           0 skips board_view_bench; BENCH_BOARD_VIEW_UNITS=10000
 #   BENCH_AGENT_IDLE_SECONDS=60  0 skips agent_idle.sh
 #   BENCH_AUDIT=1                0 skips audit_bench; BENCH_AUDIT_UNITS=1000 BENCH_AUDIT_DAYS=1
 #   BENCH_REPLICATION=1          0 skips replication_bench (two brokers as peers)
@@ -36,7 +37,7 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
   : "${BENCH_ASOF_UNITS:=200}" "${BENCH_ASOF_DAYS:=1}" "${BENCH_ASOF_EVERY:=5000}"
   : "${BENCH_BOARD_VIEWERS:=20}" "${BENCH_BOARD_RATE:=100}" "${BENCH_BOARD_UNITS:=500}"
   : "${BENCH_BOARD_PROVIDERS:=20}" "${BENCH_BOARD_SECONDS:=4}" "${BENCH_AGENT_IDLE_SECONDS:=5}"
-  : "${BENCH_AUDIT_UNITS:=100}"
+  : "${BENCH_AUDIT_UNITS:=100}" "${BENCH_BOARD_VIEW_UNITS:=1000}"
 fi
 AGENTS=${BENCH_AGENTS:-"50 200"}
 VERIFY_THREADS=${BENCH_VERIFY_THREADS:-0,1,2}
@@ -144,6 +145,12 @@ if [ -x "$BIN/board_bench" ] && [ "${BENCH_BOARD:-1}" = 1 ]; then
     --work "$OUT/work/board" --json "$RESULTS" --viewers "${BENCH_BOARD_VIEWERS:-500}" \
     --rate "${BENCH_BOARD_RATE:-1000}" --units "${BENCH_BOARD_UNITS:-4400}" \
     --providers "${BENCH_BOARD_PROVIDERS:-400}" --seconds "${BENCH_BOARD_SECONDS:-15}"
+fi
+# Issue 16: GET /api/units for a 10,000-unit picture without HTTP: the tree before, the direct
+# text now, the per-version cache, and the memory of eight renders at once.
+if [ -x "$BIN/board_view_bench" ] && [ "${BENCH_BOARD_VIEW:-1}" = 1 ]; then
+  step board-view 300 "$BIN/board_view_bench" --work "$OUT/work/board-view" --json "$RESULTS" \
+    --units "${BENCH_BOARD_VIEW_UNITS:-10000}" --mmap-threshold 1048576
 fi
 # Issue 16: an idle agent's memory, CPU and wake-ups, and its binary's size.
 if [ "${BENCH_AGENT_IDLE_SECONDS:-60}" -gt 0 ]; then

@@ -190,6 +190,18 @@ def main():
         targets.append((f"board: /api/units for 10,000 units < 100 ms",
                         f"p50 {b['units_p50_ms']:.0f} ms for {b['units_count']:,} units",
                         b["units_count"] >= 10000 and b["units_p50_ms"] < 100))
+    for v in by("board_view"):
+        print(f"\nGET /api/units without HTTP (bench/board_view_bench): {v['units']:,} units "
+              f"({v['bytes'] / 2**20:.1f} MiB): tree p50 {v['fresh_p50_ms']:.0f} ms "
+              f"(CPU {v['fresh_cpu_p50_ms']:.0f} ms), written directly p50 {v['direct_p50_ms']:.0f} ms "
+              f"(CPU {v['direct_cpu_p50_ms']:.0f} ms, identical bytes: {v['direct_identical']}), "
+              f"from the per-version cache p50 {v['cached_p50_ms']:.2f} ms")
+        print(f"  RSS with {v['threads']} renders at once: tree peak {v['rss_peak_tree_mib']} MiB, "
+              f"direct peak {v['rss_peak_direct_mib']} MiB, {v['rss_direct_trimmed_mib']} MiB after")
+        targets.append((f"board: /api/units for {v['units']:,} units < 100 ms (direct, CPU)",
+                        f"{v['direct_cpu_p50_ms']:.0f} ms CPU, {v['direct_p50_ms']:.0f} ms wall",
+                        v["units"] >= 10000 and v["direct_cpu_p50_ms"] < 100
+                        and v["direct_identical"]))
     for a in by("agent_idle"):
         print(f"\nIdle agent (bench/agent_idle.sh, {a['seconds']:.0f} s): RSS {a['rss_kib'] / 1024:.1f} MiB "
               f"({a['rss_anon_kib'] / 1024:.1f} MiB own, {a['rss_file_kib'] / 1024:.1f} MiB mapped "

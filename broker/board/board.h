@@ -25,6 +25,7 @@
 #include "broker/board/board_config.h"
 #include "broker/board/board_counters.h"
 #include "broker/board/board_planning.h"
+#include "broker/board/board_view_cache.h"
 #include "broker/metrics/metrics.h"
 #include "broker/picture/change_watch.h"
 #include "broker/picture/district_scope.h"
@@ -118,6 +119,8 @@ class Board {
   StorePool writePool_;
   ChangeWatch watch_;
   ContingencyCache contingency_;
+  // The picture's read answers, rendered once per change version (board_picture_routes.cpp).
+  BoardViewCache viewCache_;
   std::unique_ptr<httplib::Server> http_;
   std::thread thread_;
   int port_ = 0;

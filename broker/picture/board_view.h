@@ -63,6 +63,9 @@ class BoardView {
   common::Result<nlohmann::json> picture();
   // Every unit of the real picture as one flat list, filtered.
   common::Result<nlohmann::json> units(const UnitFilter& filter);
+  // units(filter).dump(), byte for byte, written straight from the rows without the tree
+  // (board_view_units.cpp): what GET /api/units serves.
+  common::Result<std::string> unitsText(const UnitFilter& filter);
   common::Result<nlohmann::json> providers();
   // One provider: its units and its archived reports, newest first, `limit` per page, starting
   // below frame id `before` (0: from the newest). Nothing when the provider is unknown.

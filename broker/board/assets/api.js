@@ -8,7 +8,7 @@ import { state } from './state.js';
 const handlers = {
   sessionEnded: () => {},  // the session is gone: show the login
   live: () => {},          // live(true|false): the stream is up or down
-  changed: () => {},       // the picture may have changed: fetch it again
+  changed: () => {},       // the picture may have changed (to version v): fetch it again
 };
 
 // Sets the handlers above: { sessionEnded(), live(isLive), changed() }.
@@ -23,6 +23,12 @@ const AS_OF_PATHS = /^\/api\/(picture|units|providers|capacity|seats|export\.csv
 export function withAsOf(path) {
   if (!state.asOf || !AS_OF_PATHS.test(path)) return path;
   return path + (path.includes('?') ? '&' : '?') + 'as_of=' + encodeURIComponent(state.asOf);
+}
+
+// `path` asking for the picture of change version `version` (0: rendered afresh).
+export function withVersion(path, version) {
+  if (!version) return path;
+  return path + (path.includes('?') ? '&' : '?') + 'v=' + version;
 }
 
 export async function api(path, opts = {}) {
@@ -56,8 +62,13 @@ export function connectEvents() {
   state.es = es;
   state.lastEventAt = Date.now();
   const seen = () => { state.lastEventAt = Date.now(); };
-  es.addEventListener('hello', () => { seen(); state.retry = 0; handlers.live(true); handlers.changed(); });
-  es.addEventListener('change', () => { seen(); handlers.live(true); handlers.changed(); });
+  // Each event names the picture's version: the refresh asks for it (?v=N), so the board serves
+  // every viewer the same answer rendered once for that version, never an older one.
+  const versionOf = (ev) => {
+    try { const v = JSON.parse(ev.data).version; return Number.isSafeInteger(v) && v > 0 ? v : 0; } catch (e) { return 0; }
+  };
+  es.addEventListener('hello', (ev) => { seen(); state.retry = 0; handlers.live(true); handlers.changed(state.version = versionOf(ev)); });
+  es.addEventListener('change', (ev) => { seen(); handlers.live(true); handlers.changed(state.version = versionOf(ev)); });
   es.addEventListener('ping', seen);
   es.addEventListener('logout', () => { stopEvents(); handlers.sessionEnded(); });
   es.onerror = () => {

@@ -10,7 +10,7 @@ import { lang, setLang, t } from './i18n.js';
 import { state } from './state.js';
 import { $, icon } from './dom.js';
 import { fmtTime } from './format.js';
-import { api, connectEvents, HttpError, onApiEvents, stopEvents, withAsOf } from './api.js';
+import { api, connectEvents, HttpError, onApiEvents, stopEvents, withAsOf, withVersion } from './api.js';
 import { renderCapacity } from './capacity.js';
 import { CITY_TABS, fillCitySelects, refreshCity } from './city.js';
 import { renderDirectives, reviewDirective, sendDirective } from './directives.js';
@@ -97,14 +97,22 @@ function renderCity() {
 }
 
 // ---------------------------------------------------------------- refresh and live events
-export async function refresh() {
+// `version`: the change event's (the board's shared answer for it); 0 or none: rendered afresh
+// (after this page's own change, or at login).
+export async function refresh(version = 0) {
   if (!state.session) return;
-  if (state.refreshing) { state.refreshAgain = true; return; }
+  if (state.refreshing) {
+    // One refresh follows, fresh if any caller wanted it fresh, else at the newest version.
+    const pending = state.refreshAgain ? state.againVersion : null;
+    state.againVersion = pending === 0 || !version ? 0 : Math.max(pending || 0, version);
+    state.refreshAgain = true;
+    return;
+  }
   state.refreshing = true;
   try {
-    const [picture, capacity, seats] = await Promise.all([api('/api/picture'),
-      state.wall ? Promise.resolve(null) : api('/api/capacity'),
-      state.wall ? Promise.resolve(null) : api('/api/seats' + state.seatsQuery)]);
+    const [picture, capacity, seats] = await Promise.all([api(withVersion('/api/picture', version)),
+      state.wall ? Promise.resolve(null) : api(withVersion('/api/capacity', version)),
+      state.wall ? Promise.resolve(null) : api(withVersion('/api/seats' + state.seatsQuery, version))]);
     state.picture = picture;
     state.capacity = capacity;
     state.seats = seats;
@@ -118,7 +126,7 @@ export async function refresh() {
     else if (!(e instanceof HttpError && e.status === 401)) setLive(false);
   } finally {
     state.refreshing = false;
-    if (state.refreshAgain) { state.refreshAgain = false; refresh(); }
+    if (state.refreshAgain) { state.refreshAgain = false; refresh(state.againVersion); }
   }
 }
 
@@ -146,7 +154,8 @@ setInterval(() => {
   if (state.session && state.tab === 'readiness') renderReadiness();  // the time left counts down
 }, 30000);
 // A full refresh once a minute, whatever the stream says (a past moment does not change).
-setInterval(() => { if (state.session && !state.asOf) refresh(); }, 60000);
+// At the stream's newest version: the board re-renders an answer older than a few seconds.
+setInterval(() => { if (state.session && !state.asOf) refresh(state.version || 0); }, 60000);
 
 // ---------------------------------------------------------------- a past moment ("as of")
 // The moment is a local time in Stockholm as the datetime-local input gives it
