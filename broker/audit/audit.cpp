@@ -9,10 +9,12 @@
 #include <sstream>
 
 #include "broker/audit/picture_replay.h"
+#include "broker/audit/stored_batch.h"
 #include "broker/city/city_chain.h"
 #include "broker/city/key_records.h"
 #include "broker/store/audit_store.h"
 #include "broker/store/checkpoint_store.h"
+#include "common/batch_envelope.h"
 #include "common/checkpoint.h"
 #include "common/codec.h"
 #include "common/ids.h"
@@ -73,7 +75,7 @@ struct Boundary {  // what a checkpoint says about the frames up to its count
 class Auditor {
  public:
   Auditor(Store& store, const AuditOptions& options, AuditReport& r)
-      : store_(store), options_(options), r_(r) {}
+      : store_(store), options_(options), r_(r), batches_(store) {}
 
   void run();
 
@@ -105,6 +107,7 @@ class Auditor {
   common::Bytes digest_ = common::zeroHash();
   uint64_t count_ = 0;
   std::map<std::pair<std::string, std::string>, common::CheckpointHead> heads_;
+  StoredBatchCheck batches_;  // reports stored from batches (issue 16)
 };
 
 bool Auditor::loadCityKey() {
@@ -291,7 +294,13 @@ void Auditor::visit(const StoredFrame& f) {
     } else {
       common::PublicKey pk{};
       std::memcpy(pk.data(), k->second.signPublic.data(), 32);
-      if (!common::verifyBody(pk, parts->body, parts->signature)) {
+      if (common::isBatchMemberSignature(parts->signature)) {
+        // Issue 16: the signature is its batch's, stored as sent.
+        if (auto problem = batches_.check(f.id, parts->body, pk)) {
+          r_.badSignatures++;
+          note(where + ": " + *problem);
+        }
+      } else if (!common::verifyBody(pk, parts->body, parts->signature)) {
         r_.badSignatures++;
         note(where + ": signature does not verify");
       }

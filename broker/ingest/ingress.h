@@ -5,8 +5,11 @@
 // database). Stateless apart from the roster snapshot: safe to run on many threads at once.
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "broker/ingest/roster_cache.h"
 #include "broker/metrics/metrics.h"
@@ -45,6 +48,11 @@ class VerifiedFrame {
   const std::string& keyIdHex() const { return keyIdHex_; }
   int64_t receivedAt() const { return receivedAt_; }
   Channel channel() const { return channel_; }
+  // A report verified as part of a batch (issue 16): the batch frame exactly as sent (shared by
+  // every report of it; the committer stores it once) and this report's index in it. Null for a
+  // single envelope. envelope() then holds common::batchMemberEnvelope(body()).
+  const std::shared_ptr<const common::Bytes>& batch() const { return batch_; }
+  uint32_t batchIndex() const { return batchIndex_; }
 
  private:
   friend class Ingress;
@@ -56,6 +64,8 @@ class VerifiedFrame {
   std::string keyIdHex_;
   int64_t receivedAt_ = 0;
   Channel channel_ = Channel::network;
+  std::shared_ptr<const common::Bytes> batch_;
+  uint32_t batchIndex_ = 0;
 };
 
 struct Refusal {
@@ -75,8 +85,18 @@ class Ingress {
   Ingress(RosterCache& roster, const common::Clock& clock, Metrics* metrics = nullptr);
   // Checks one frame. Never throws; every refusal carries its reason.
   Admission admit(InboundFrame&& frame);
+  // Checks one batch frame (common::isBatchFrame): one decode, one signature check and one key
+  // lookup for all its reports, then the per-report steps. Returns one Refusal for the whole
+  // batch (oversized: over 48 KiB or 64 reports; malformed: undecodable, mixed senders or keys,
+  // a heartbeat, a gap or broken prevHash link inside; unknown_sender, bad_signature,
+  // key_mismatch, revoked), or one admission per report in order, each a VerifiedFrame or its
+  // own Refusal (forbidden, unit_not_owned, clock_skew, personal_data). Never throws.
+  std::vector<Admission> admitBatch(InboundFrame&& frame);
 
  private:
+  // Steps 7-10 of the gate for a message whose signature held; `snap` may be refreshed.
+  std::optional<Refusal> checkContent(const common::Message& m, const InboundFrame& in,
+                                      std::shared_ptr<const RosterSnapshot>& snap);
   bool verify(const common::PublicKey& key, const common::Bytes& body,
               const common::Bytes& signature);
 
