@@ -23,8 +23,8 @@ OutboxBatch batchFrom(const common::Identity& identity, const std::vector<Outbox
   std::vector<common::Bytes> bodies;
   size_t bytes = kBatchOverheadBytes;
   for (size_t i = first; i < rows.size() && bodies.size() < common::kMaxBatchReports; ++i) {
-    if (i > first && (rows[i].seq != rows[i - 1].seq + 1 ||
-                      rows[i].prevHash != rows[i - 1].bodyHash)) {
+    if (i > first &&
+        (rows[i].seq != rows[i - 1].seq + 1 || rows[i].prevHash != rows[i - 1].bodyHash)) {
       break;
     }
     // A key rotation travels alone: its own signature is the roster's proof of the new key.

@@ -259,8 +259,9 @@ void AgentSession::handleReject(const common::RejectMsg& r, int64_t nowMs) {
       // A broker older than batches (issue 16) reads a batch frame as malformed: send single
       // envelopes from now on (this session) and start over from the first unacknowledged row.
       batchesRefused_ = true;
-      common::logInfo("agent", config_.provider +
-                                   ": the broker does not take batches; sending reports one by one");
+      common::logInfo(
+          "agent",
+          config_.provider + ": the broker does not take batches; sending reports one by one");
       resendFromFirstUnacked(nowMs);
       return;
     }

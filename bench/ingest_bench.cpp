@@ -49,8 +49,8 @@
 #include "bench/bench_process.h"
 #include "broker/store/roster_store.h"
 #include "broker/store/store.h"
-#include "common/clock.h"
 #include "common/batch_envelope.h"
+#include "common/clock.h"
 #include "common/codec.h"
 #include "common/enrollment.h"
 #include "common/identity.h"
@@ -198,7 +198,8 @@ Fleet makeFleet(int k, int unitsPerProvider, size_t reports, uint64_t seed,
           for (size_t g = batchStart; g < reports; g += batchSize) {
             std::vector<common::Bytes> group(
                 chainBodies.begin() + static_cast<std::ptrdiff_t>(g),
-                chainBodies.begin() + static_cast<std::ptrdiff_t>(std::min(reports, g + batchSize)));
+                chainBodies.begin() +
+                    static_cast<std::ptrdiff_t>(std::min(reports, g + batchSize)));
             a.batches.push_back(common::encodeBatch(group, common::signBatch(*identity, group)));
           }
         }
@@ -734,8 +735,8 @@ int runIngest(const IngestOptions& o) {
   std::printf("ingest: %d agents, window %d, signing %zu reports each before the timed window...\n",
               o.agents, o.window, lightPerAgent + saturatedPerAgent);
   std::fflush(stdout);
-  Fleet fleet = makeFleet(o.agents, 3, lightPerAgent + saturatedPerAgent, 11, 500, o.batch,
-                          lightPerAgent);
+  Fleet fleet =
+      makeFleet(o.agents, 3, lightPerAgent + saturatedPerAgent, 11, 500, o.batch, lightPerAgent);
   const double envelopeMean =
       static_cast<double>(fleet.envelopeBytes) / static_cast<double>(fleet.frames);
   std::printf("  signed %zu frames in %.1f s (mean envelope %.0f bytes, body %.0f bytes)\n",
@@ -863,7 +864,7 @@ struct DrainOptions {
   int agents = 1000;
   size_t reports = 100;  // per agent
   size_t batch = 64;
-  int window = 256;      // [link] window, the agent's default
+  int window = 256;  // [link] window, the agent's default
   int verifyThreads = 2;
   int timeoutS = 300;
 };
@@ -882,8 +883,8 @@ int runDrain(const DrainOptions& o) {
               {"batch", o.batch},
               {"window", o.window},
               {"verify_threads", o.verifyThreads},
-              {"envelope_bytes", static_cast<double>(fleet.envelopeBytes) /
-                                     static_cast<double>(fleet.frames)}};
+              {"envelope_bytes",
+               static_cast<double>(fleet.envelopeBytes) / static_cast<double>(fleet.frames)}};
   int failures = 0;
   {
     zmq::context_t context(1, 3 * o.agents + 64);
@@ -1275,8 +1276,7 @@ int main(int argc, char** argv) {
   auto* drainCmd = app.add_subcommand("drain", "K agents with N queued reports each (batches)");
   drainCmd->add_option("--broker", drain.brokerBin, "Path to samband-broker")->required();
   drainCmd->add_option("--work", drain.work, "Scratch directory")->required();
-  drainCmd->add_option("--json", drain.json, "Append results to this JSON-lines file")
-      ->required();
+  drainCmd->add_option("--json", drain.json, "Append results to this JSON-lines file")->required();
   drainCmd->add_option("--agents", drain.agents, "Agents with a backlog");
   drainCmd->add_option("--reports", drain.reports, "Queued reports per agent");
   drainCmd->add_option("--batch", drain.batch, "Reports per signed batch");

@@ -7,11 +7,11 @@
 #include <iostream>
 #include <string>
 
+#include "common/batch_envelope.h"
 #include "common/codec.h"
 #include "common/enrollment.h"
 #include "common/identity.h"
 #include "common/ids.h"
-#include "common/batch_envelope.h"
 #include "common/offline_file.h"
 
 using namespace samband::common;

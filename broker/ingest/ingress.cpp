@@ -66,7 +66,7 @@ bool Ingress::verify(const common::PublicKey& key, const common::Bytes& body,
 }
 
 std::optional<Refusal> Ingress::checkContent(const common::Message& m, const InboundFrame& in,
-                                            std::shared_ptr<const RosterSnapshot>& snap) {
+                                             std::shared_ptr<const RosterSnapshot>& snap) {
   if (m.isFromCityOnly() || m.senderId == common::kCitySenderId) {
     return refuse(RejectReason::FORBIDDEN, "only the city sends readiness checks and directives");
   }
@@ -82,7 +82,7 @@ std::optional<Refusal> Ingress::checkContent(const common::Message& m, const Inb
     }
     if (owner == snap->unitOwner.end() || owner->second != m.senderId) {
       return refuse(RejectReason::UNIT_NOT_OWNED,
-                  "unit " + *unit + " is not in the roster of provider " + m.senderId);
+                    "unit " + *unit + " is not in the roster of provider " + m.senderId);
     }
   }
 
@@ -91,18 +91,18 @@ std::optional<Refusal> Ingress::checkContent(const common::Message& m, const Inb
   if (m.sentAt > in.receivedAt + kMaxClockSkewMs || m.sentAt < in.receivedAt - kMaxClockSkewMs) {
     const int64_t days = (m.sentAt - in.receivedAt) / (24 * 3600 * 1000);
     return refuse(RejectReason::CLOCK_SKEW,
-                "sentAt is " + std::to_string(days < 0 ? -days : days) + " days " +
-                    (days < 0 ? "behind" : "ahead of") +
-                    " the broker's clock (the limit is 30 days either way): fix the sender's "
-                    "time synchronisation and report again");
+                  "sentAt is " + std::to_string(days < 0 ? -days : days) + " days " +
+                      (days < 0 ? "behind" : "ahead of") +
+                      " the broker's clock (the limit is 30 days either way): fix the sender's "
+                      "time synchronisation and report again");
   }
 
   if (auto found = common::findPersonalData(m.payload)) {
     // The number itself is never repeated: the detail is sent back, counted and may be logged.
     return refuse(RejectReason::PERSONAL_DATA,
-                std::string(found->field) +
-                    " holds what looks like a personal identity or coordination number; reports "
-                    "carry counts and states only: remove it and send again");
+                  std::string(found->field) +
+                      " holds what looks like a personal identity or coordination number; reports "
+                      "carry counts and states only: remove it and send again");
   }
 
   return std::nullopt;
@@ -182,8 +182,8 @@ std::vector<Admission> Ingress::admitBatch(InboundFrame&& in) {
   bool oversized = false;
   auto parts = common::decodeBatch(in.data, &oversized);
   if (!parts) {
-    return whole(
-        refuse(oversized ? RejectReason::OVERSIZED : RejectReason::MALFORMED, parts.error().message));
+    return whole(refuse(oversized ? RejectReason::OVERSIZED : RejectReason::MALFORMED,
+                        parts.error().message));
   }
   // Decode every body and check the batch's shape before any key is looked up: one sender and
   // key, no heartbeats, seq consecutive and each prevHash the hash of the body before it.
@@ -197,7 +197,8 @@ std::vector<Admission> Ingress::admitBatch(InboundFrame&& in) {
     if (!message) return whole(refuse(RejectReason::MALFORMED, at + message.error().message));
     if (std::holds_alternative<common::KeyRotationMsg>(message->payload)) {
       // The roster's proof of a new key is its rotation frame's own signature (key_records.h).
-      return whole(refuse(RejectReason::MALFORMED, at + "a key rotation travels alone, not in a batch"));
+      return whole(
+          refuse(RejectReason::MALFORMED, at + "a key rotation travels alone, not in a batch"));
     }
     if (message->isHeartbeat()) {
       return whole(refuse(RejectReason::MALFORMED, at + "a heartbeat cannot travel in a batch"));
@@ -248,9 +249,8 @@ std::vector<Admission> Ingress::admitBatch(InboundFrame&& in) {
     metrics_->verifySampleNanos += static_cast<uint64_t>(std::max<int64_t>(0, t1 - t0));
   }
   if (!signatureHolds) {
-    return fail(RejectReason::BAD_SIGNATURE,
-                "the batch signature does not verify over its " +
-                    std::to_string(parts->bodies.size()) + " reports");
+    return fail(RejectReason::BAD_SIGNATURE, "the batch signature does not verify over its " +
+                                                 std::to_string(parts->bodies.size()) + " reports");
   }
   if (in.channel == Channel::network && in.transportProvider != first.senderId) {
     return fail(RejectReason::KEY_MISMATCH, "signed by " + first.senderId +

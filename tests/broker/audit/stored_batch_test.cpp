@@ -67,8 +67,8 @@ class BatchTest : public ::testing::Test {
     CityChain cityChain(*store_, *city_);
     ASSERT_TRUE(cityChain.publishKey().ok());
     for (auto* id : {alpha_.get(), beta_.get()}) {
-      auto request = common::makeEnrollRequest(
-          *id, "Huvudman", {id == alpha_.get() ? kUnitA : kUnitB}, kNow);
+      auto request =
+          common::makeEnrollRequest(*id, "Huvudman", {id == alpha_.get() ? kUnitA : kUnitB}, kNow);
       auto r = RosterStore(*store_).enroll(request, false, kNow, [&](const EnrollOutcome&) {
         auto issued = cityChain.record(enrolmentRecord(request, kNow), kNow);
         return issued ? common::Status{} : common::Status{issued.error()};
@@ -77,8 +77,7 @@ class BatchTest : public ::testing::Test {
     }
     roster_ = std::make_unique<RosterCache>(dir_.file("samband.db"), clock_);
     ingress_ = std::make_unique<Ingress>(*roster_, clock_, &metrics_);
-    committer_ =
-        std::make_unique<Committer>(*store_, clock_, metrics_, CommitterCity{city_.get()});
+    committer_ = std::make_unique<Committer>(*store_, clock_, metrics_, CommitterCity{city_.get()});
   }
 
   Bytes batchOf(const common::Identity& signer, const std::vector<Bytes>& bs) {
@@ -137,7 +136,7 @@ TEST_F(BatchTest, VerifiedOnceEachReportArchivedWithItsOwnSeqAndTheBatchAsSent) 
   const Bytes frame = batchOf(*alpha_, bs);
   auto replies = send(frame, *alpha_);
   EXPECT_EQ(metrics_.verifySamples.load(), 1u);  // one signature check for five reports
-  ASSERT_EQ(replies.size(), 1u);                  // the cumulative ack of the connection
+  ASSERT_EQ(replies.size(), 1u);                 // the cumulative ack of the connection
   auto* ack = std::get_if<common::AckMsg>(&replies[0]);
   ASSERT_NE(ack, nullptr);
   EXPECT_EQ(ack->seq, 5u);
