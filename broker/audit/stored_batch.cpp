@@ -7,14 +7,16 @@ namespace samband::broker {
 
 std::optional<std::string> StoredBatchCheck::check(int64_t frameId, const common::Bytes& body,
                                                    const common::PublicKey& signPublic) {
-  auto batch = archive_.batchOf(frameId);
+  auto batch = archive_.batchOf(frameId, /*withFrame=*/false);
   if (!batch) return "its batch cannot be read: " + batch.error().message;
   if (!*batch) return "its envelope names a batch signature but no stored batch holds it";
   const FrameBatch& b = **batch;
   if (b.batchId != lastBatchId_ || signPublic != lastKey_ || lastBatchId_ == 0) {
     lastBatchId_ = b.batchId;
     lastKey_ = signPublic;
-    auto bodies = common::openBatch(b.frame, signPublic);
+    auto frame = archive_.batchFrame(b.batchId);
+    auto bodies = frame ? common::openBatch(*frame, signPublic)
+                        : common::Result<std::vector<common::Bytes>>(frame.error());
     if (bodies) {
       lastBodies_ = std::move(bodies).value();
       lastProblem_.clear();

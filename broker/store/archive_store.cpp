@@ -146,18 +146,35 @@ common::Status ArchiveStore::linkBatchFrame(int64_t frameId, int64_t batchId, ui
   }
 }
 
-common::Result<std::optional<FrameBatch>> ArchiveStore::batchOf(int64_t frameId) {
+common::Result<std::optional<FrameBatch>> ArchiveStore::batchOf(int64_t frameId, bool withFrame) {
   try {
-    SQLite::Statement q(store_.db(),
-                        "SELECT l.batch_id, l.idx, b.frame FROM batch_frames l "
-                        "JOIN batches b ON b.id=l.batch_id WHERE l.frame_id=?");
+    auto& q = prepared(findBatchLink_, "SELECT batch_id, idx FROM batch_frames WHERE frame_id=?");
+    q.reset();
     q.bind(1, frameId);
     if (!q.executeStep()) return std::optional<FrameBatch>();
     FrameBatch b;
     b.batchId = q.getColumn(0).getInt64();
     b.index = static_cast<uint32_t>(q.getColumn(1).getInt64());
-    b.frame = columns::blob(q.getColumn(2));
+    q.reset();
+    if (withFrame) {
+      auto frame = batchFrame(b.batchId);
+      if (!frame) return frame.error();
+      b.frame = std::move(frame).value();
+    }
     return std::optional<FrameBatch>(std::move(b));
+  } catch (const std::exception& e) {
+    return columns::failure(e);
+  }
+}
+
+common::Result<common::Bytes> ArchiveStore::batchFrame(int64_t batchId) {
+  try {
+    SQLite::Statement q(store_.db(), "SELECT frame FROM batches WHERE id=?");
+    q.bind(1, batchId);
+    if (!q.executeStep()) {
+      return common::unavailable("batch " + std::to_string(batchId) + " is not in the archive");
+    }
+    return columns::blob(q.getColumn(0));
   } catch (const std::exception& e) {
     return columns::failure(e);
   }
@@ -408,7 +425,7 @@ common::Status ArchiveStore::addRotatedKey(const std::string& provider,
 
 void ArchiveStore::clearStatementErrors() {
   for (auto* s : {insertFrame_.get(), findFrame_.get(), findHead_.get(), upsertStatus_.get(),
-                  insertBatch_.get(), linkBatch_.get()}) {
+                  insertBatch_.get(), linkBatch_.get(), findBatchLink_.get()}) {
     if (s != nullptr) s->tryReset();
   }
 }

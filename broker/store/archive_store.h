@@ -93,8 +93,11 @@ class ArchiveStore {
   common::Result<int64_t> appendBatch(const std::string& sender, const std::string& keyId,
                                       int64_t receivedAt, const common::Bytes& frame);
   common::Status linkBatchFrame(int64_t frameId, int64_t batchId, uint32_t index);
-  // The batch a stored frame came in, nullopt for a frame sent alone.
-  common::Result<std::optional<FrameBatch>> batchOf(int64_t frameId);
+  // The batch a stored frame came in, nullopt for a frame sent alone. `withFrame` false: only
+  // batchId and index (the audit reads each batch's bytes once, with batchFrame()).
+  common::Result<std::optional<FrameBatch>> batchOf(int64_t frameId, bool withFrame = true);
+  // A stored batch frame exactly as received.
+  common::Result<common::Bytes> batchFrame(int64_t batchId);
   // Every frame ordered by sender, key and seq; `visit` sees each in turn. An error ends the
   // walk and is returned after the frames already visited.
   common::Status forEachFrame(const std::function<void(const ArchivedFrame&)>& visit);
@@ -136,6 +139,7 @@ class ArchiveStore {
   std::unique_ptr<SQLite::Statement> insertFrame_;
   std::unique_ptr<SQLite::Statement> insertBatch_;
   std::unique_ptr<SQLite::Statement> linkBatch_;
+  std::unique_ptr<SQLite::Statement> findBatchLink_;
   std::unique_ptr<SQLite::Statement> findFrame_;
   std::unique_ptr<SQLite::Statement> findHead_;
   std::unique_ptr<SQLite::Statement> upsertStatus_;
