@@ -1,7 +1,7 @@
 // Ingress: the one gate untrusted uplink bytes pass, in order: size cap, decode with limits,
 // enrolled key, signature over the exact bytes, key/transport/unit authorisation, sentAt within
-// kMaxClockSkewMs of the broker's clock. Only this gate
-// constructs a VerifiedFrame. Sequence and chain rules follow in the Committer (they need the
+// kMaxClockSkewMs of the broker's clock; a batch frame (issue 16) is verified once and then each
+// of its reports passes the per-report steps. Only this gate constructs a VerifiedFrame. Sequence and chain rules follow in the Committer (they need the
 // database). Stateless apart from the roster snapshot: safe to run on many threads at once.
 #pragma once
 
