@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sodium.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <chrono>
 #include <climits>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <vector>
 #include <zmq.hpp>
@@ -64,6 +66,60 @@ int openSignalFd() {
   return ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
+// Tells the loop when the outbox database changed (a row queued by `samband-agent report`, the
+// spool or the reporting page: SQLite writes its -wal file), so the session need not look every
+// 200 ms. Without inotify the session falls back to looking on its timer.
+class OutboxWatch {
+ public:
+  OutboxWatch() = default;
+  OutboxWatch(const OutboxWatch&) = delete;
+  OutboxWatch& operator=(const OutboxWatch&) = delete;
+  ~OutboxWatch() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  // False when the directory cannot be watched (the caller keeps polling).
+  bool start(const std::string& outboxPath) {
+    const std::filesystem::path p(outboxPath);
+    prefix_ = p.filename().string();
+    std::string dir = p.parent_path().string();
+    if (dir.empty()) dir = ".";
+    fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (fd_ < 0) return false;
+    if (::inotify_add_watch(fd_, dir.c_str(), IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
+      ::close(fd_);
+      fd_ = -1;
+      return false;
+    }
+    return true;
+  }
+  int fd() const { return fd_; }
+  // Reads every pending event; true when one was about the outbox's files.
+  bool drain() {
+    bool touched = false;
+    alignas(inotify_event) char buf[4096];
+    ssize_t n;
+    while ((n = ::read(fd_, buf, sizeof buf)) > 0) {
+      for (char* p = buf; p < buf + n;) {
+        auto* e = reinterpret_cast<inotify_event*>(p);
+        if (e->len > 0 && std::strncmp(e->name, prefix_.c_str(), prefix_.size()) == 0) {
+          touched = true;
+        }
+        p += sizeof(inotify_event) + e->len;
+      }
+    }
+    return touched;
+  }
+
+ private:
+  int fd_ = -1;
+  std::string prefix_;
+};
+
+// With the outbox watched, the session's own look at the outbox is only a safety net.
+constexpr int64_t kWatchedOutboxPollMs = 60'000;
+// Without a watchdog the loop sleeps until the session's next timer, at most this long.
+constexpr int64_t kLongestSleepMs = 60'000;
+
 }  // namespace
 
 common::Status runDaemon(const AgentConfig& config) {
@@ -94,6 +150,12 @@ common::Status runDaemon(const AgentConfig& config) {
     }
   }
   zmq::context_t context(1);
+  OutboxWatch outboxWatch;
+  const bool watched = outboxWatch.start(config.outboxPath);
+  if (!watched) {
+    common::logWarn("agent", "cannot watch " + config.outboxPath +
+                                 " for changes (inotify); looking at it every 200 ms instead");
+  }
   bool stop = false;
   bool first = true;
   // One session per key: after a key rotation the session asks to be replaced, and the new one
@@ -101,6 +163,7 @@ common::Status runDaemon(const AgentConfig& config) {
   while (!stop) {
     SessionOptions options;
     randombytes_buf(&options.seed, sizeof options.seed);
+    if (watched) options.outboxPollMs = kWatchedOutboxPollMs;
     auto session = AgentSession::open(context, config, clock, options);
     if (!session) {
       ::close(signalFd);
@@ -123,10 +186,14 @@ common::Status runDaemon(const AgentConfig& config) {
       auto linkItems = s.pollItems();
       std::vector<zmq::pollitem_t> items(linkItems.begin(), linkItems.end());
       items.push_back({nullptr, signalFd, ZMQ_POLLIN, 0});
-      // The loop comes round at least every second (and twice per watchdog interval), and each
-      // round tells the watchdog it still does.
+      const size_t watchItem = items.size();
+      if (watched) items.push_back({nullptr, outboxWatch.fd(), ZMQ_POLLIN, 0});
+      // The loop sleeps until the session's next timer (heartbeat, ack deadline, reconnect,
+      // status row) or an event; under a systemd watchdog it also comes round twice per
+      // watchdog interval, and each round tells the watchdog it still does. An idle agent wakes
+      // for its timers only: no polling.
       notifier.keepAlive(now);
-      const int64_t longest = std::min<int64_t>(1000, notifier.keepAliveEveryMs(1000));
+      const int64_t longest = notifier.keepAliveEveryMs(kLongestSleepMs);
       int64_t timeout = std::clamp<int64_t>(s.nextWakeMs() - now, 0, longest);
       try {
         zmq::poll(items.data(), items.size(), std::chrono::milliseconds(timeout));
@@ -134,7 +201,10 @@ common::Status runDaemon(const AgentConfig& config) {
         if (e.num() != EINTR) common::logWarn("agent", std::string("poll failed: ") + e.what());
       }
       now = common::monotonicMs();
-      if (items.back().revents & ZMQ_POLLIN) {
+      if (watched && (items[watchItem].revents & ZMQ_POLLIN) && outboxWatch.drain()) {
+        s.pollOutboxSoon();
+      }
+      if (items[watchItem - 1].revents & ZMQ_POLLIN) {
         signalfd_siginfo info{};
         if (::read(signalFd, &info, sizeof info) == sizeof info) {
           common::logInfo("agent", std::string("stopping on ") + strsignal(info.ssi_signo));

@@ -104,6 +104,9 @@ class AgentSession : private LinkListener {
   void onReadable(int64_t nowMs);
   void onTimer(int64_t nowMs);
   int64_t nextWakeMs() const;
+  // Looks for rows queued by another process at the next onTimer(), whatever outboxPollMs says
+  // (the daemon calls it when the outbox's files change).
+  void pollOutboxSoon() { nextOutboxPollMs_ = 0; }
 
   // Queues messages (as `samband-agent report` does) and sends them at once when connected.
   common::Result<std::vector<QueuedMessage>> queue(const std::vector<OutboxDraft>& drafts,

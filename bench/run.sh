@@ -19,6 +19,11 @@
 #   BENCH_PLANNER=1              0 skips planner_bench
 #   BENCH_ASOF=1                 0 skips asof_bench; BENCH_ASOF_UNITS=1000 BENCH_ASOF_DAYS=7
 #                                BENCH_ASOF_EVERY=50000 (frames between picture snapshots)
+#   BENCH_BOARD=1                0 skips board_bench; BENCH_BOARD_VIEWERS=500 BENCH_BOARD_RATE=1000
+#                                BENCH_BOARD_UNITS=4400 BENCH_BOARD_PROVIDERS=400
+#                                BENCH_BOARD_SECONDS=15 (each measured window)
+#   BENCH_AGENT_IDLE_SECONDS=60  0 skips agent_idle.sh
+#   BENCH_AUDIT=1                0 skips audit_bench; BENCH_AUDIT_UNITS=1000 BENCH_AUDIT_DAYS=1
 #   BENCH_QUICK=1                a small smoke run (seconds, not minutes)
 set -uo pipefail
 
@@ -33,6 +38,9 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
   : "${BENCH_CONNECT_AGENTS:=500}" "${BENCH_PLANNER:=0}" "${BENCH_VERIFY_SECONDS:=1}"
   : "${BENCH_ASOF_UNITS:=200}" "${BENCH_ASOF_DAYS:=1}" "${BENCH_ASOF_EVERY:=5000}"
   : "${BENCH_DRAIN_AGENTS:=200}" "${BENCH_DRAIN_REPORTS:=20}"
+  : "${BENCH_BOARD_VIEWERS:=20}" "${BENCH_BOARD_RATE:=100}" "${BENCH_BOARD_UNITS:=500}"
+  : "${BENCH_BOARD_PROVIDERS:=20}" "${BENCH_BOARD_SECONDS:=4}" "${BENCH_AGENT_IDLE_SECONDS:=5}"
+  : "${BENCH_AUDIT_UNITS:=100}"
 fi
 AGENTS=${BENCH_AGENTS:-"50 200"}
 VERIFY_THREADS=${BENCH_VERIFY_THREADS:-0,1,2}
@@ -150,6 +158,24 @@ if [ -x "$BIN/asof_bench" ] && [ "${BENCH_ASOF:-1}" = 1 ]; then
   step as-of 600 "$BIN/asof_bench" --work "$OUT/work/asof" --json "$RESULTS" \
     --units "${BENCH_ASOF_UNITS:-1000}" --days "${BENCH_ASOF_DAYS:-7}" \
     --every "${BENCH_ASOF_EVERY:-50000}"
+fi
+
+# Issue 16: the board under many live-stream viewers (a real broker and a simulated city).
+if [ -x "$BIN/board_bench" ] && [ "${BENCH_BOARD:-1}" = 1 ]; then
+  step board 600 "$BIN/board_bench" --broker "$BROKER" --sim "$BUILD/bin/samband-sim" \
+    --work "$OUT/work/board" --json "$RESULTS" --viewers "${BENCH_BOARD_VIEWERS:-500}" \
+    --rate "${BENCH_BOARD_RATE:-1000}" --units "${BENCH_BOARD_UNITS:-4400}" \
+    --providers "${BENCH_BOARD_PROVIDERS:-400}" --seconds "${BENCH_BOARD_SECONDS:-15}"
+fi
+# Issue 16: an idle agent's memory, CPU and wake-ups, and its binary's size.
+if [ "${BENCH_AGENT_IDLE_SECONDS:-60}" -gt 0 ]; then
+  step agent-idle $((${BENCH_AGENT_IDLE_SECONDS:-60} + 120)) "$HERE/agent_idle.sh" "$BUILD" \
+    "${BENCH_AGENT_IDLE_SECONDS:-60}" "$RESULTS"
+fi
+# Issue 16: re-verifying an archive against the all-core raw verify rate of this run.
+if [ -x "$BIN/audit_bench" ] && [ "${BENCH_AUDIT:-1}" = 1 ]; then
+  step audit 600 "$BIN/audit_bench" --work "$OUT/work/audit" --json "$RESULTS" \
+    --units "${BENCH_AUDIT_UNITS:-1000}" --days "${BENCH_AUDIT_DAYS:-1}"
 fi
 
 planner=$(find "$BUILD" -name planner_bench -type f -perm -u+x 2>/dev/null | head -1)

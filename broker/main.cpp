@@ -60,6 +60,17 @@ int main(int argc, char** argv) {
                        "city.pub: prove every key from the city's public key alone");
   auditCmd->add_option("--receipt", receipts,
                        "A receipt from 'samband-agent receipt --json' (repeatable)");
+  int64_t auditSince = 0;
+  int auditThreads = 0;
+  bool auditQuiet = false;
+  auditCmd->add_option("--since", auditSince,
+                       "Frame id to resume from: earlier frames' signatures were verified by an "
+                       "earlier run (the progress lines print it); everything else is still "
+                       "checked over the whole archive");
+  auditCmd->add_option("--threads", auditThreads,
+                       "Threads verifying signatures (0: one per core, 1: serial)")
+      ->check(CLI::Range(0, 256));
+  auditCmd->add_flag("--quiet", auditQuiet, "No progress lines on stderr");
 
   std::string inquiryFrom, inquiryTo, inquiryOut, inquiryDir;
   auto* inquiryCmd =
@@ -284,7 +295,9 @@ int main(int argc, char** argv) {
   }
   if (*enrollCmd) return runEnroll(config, requests, transfer);
   if (*statusCmd) return runStatus(config, json, asOf);
-  if (*auditCmd) return runAudit(config, json, cityKeys, receipts);
+  if (*auditCmd) {
+    return runAudit(config, json, cityKeys, receipts, auditSince, auditThreads, auditQuiet);
+  }
   if (*inquiryExport) return runInquiryExport(config, inquiryFrom, inquiryTo, inquiryOut);
   if (*inquiryVerify) return runInquiryVerify(inquiryDir, json);
   if (*certifyCmd) return runCertifyKeys(config);

@@ -7,14 +7,17 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <thread>
 
+#include "broker/audit/check_pool.h"
+#include "broker/audit/frame_check.h"
 #include "broker/audit/picture_replay.h"
+#include "broker/audit/seen_bodies.h"
 #include "broker/audit/stored_batch.h"
 #include "broker/city/city_chain.h"
 #include "broker/city/key_records.h"
 #include "broker/store/audit_store.h"
 #include "broker/store/checkpoint_store.h"
-#include "common/batch_envelope.h"
 #include "common/checkpoint.h"
 #include "common/codec.h"
 #include "common/ids.h"
@@ -40,6 +43,8 @@ nlohmann::json AuditReport::toJson() const {
           {"receipts_checked", receiptsChecked},
           {"receipt_problems", receiptProblems},
           {"city_key_source", cityKeySource},
+          {"since", since},
+          {"signatures_checked", signaturesChecked},
           {"intact", intact()},
           {"problems", problems}};
 }
@@ -54,6 +59,11 @@ std::string AuditReport::toText() const {
       << checkpoints << ", checkpoint problems " << checkpointProblems
       << ", frames after the newest checkpoint " << uncoveredFrames << "\nreceipts checked "
       << receiptsChecked << ", receipt problems " << receiptProblems << "\n";
+  if (since > 1) {
+    out << "signatures checked from frame " << since << " on (" << signaturesChecked
+        << "); earlier frames were hashed, chained and replayed but their signatures not "
+           "re-verified (--since)\n";
+  }
   for (const auto& p : problems) out << "  " << p << "\n";
   if (cityKeySource == "database") {
     out << "note: the city's key was read from the database itself; pass --city-keys city.pub to "
@@ -87,7 +97,7 @@ class Auditor {
   void checkKeys();
   void loadCheckpoints();
   void walkFrames();
-  void visit(const StoredFrame& f);
+  void visit(const StoredFrame& f, FrameCheck& check);
   void closeCheckpoint();
   void checkReceipts();
 
@@ -97,13 +107,14 @@ class Auditor {
   common::PublicKey cityKey_{};
   std::string cityKeyId_;
   ArchiveKeys proven_;
+  FrameKeys frameKeys_;
   std::unique_ptr<PictureReplay> replay_;
   std::map<uint64_t, Boundary> boundaries_;  // by frame count
   uint64_t lastCovered_ = 0;
   // The walk.
   std::set<std::string> senders_;
   std::map<std::string, std::pair<uint64_t, common::Bytes>> chains_;  // "sender/key" -> head
-  std::set<common::Bytes> bodies_;
+  SeenBodies bodies_;
   common::Bytes digest_ = common::zeroHash();
   uint64_t count_ = 0;
   std::map<std::pair<std::string, std::string>, common::CheckpointHead> heads_;
@@ -254,7 +265,7 @@ void Auditor::closeCheckpoint() {
   heads_.clear();
 }
 
-void Auditor::visit(const StoredFrame& f) {
+void Auditor::visit(const StoredFrame& f, FrameCheck& check) {
   r_.frames++;
   senders_.insert(f.sender);
   const std::string where = f.sender + " key " + f.keyId + " seq " + std::to_string(f.seq);
@@ -267,47 +278,41 @@ void Auditor::visit(const StoredFrame& f) {
   head.bodyHash = f.bodyHash;
   closeCheckpoint();
 
-  auto parts = common::decodeEnvelope(f.envelope);
-  if (!parts) {
+  if (!check.decodeProblem.empty()) {
     r_.undecodable++;
-    note(where + ": envelope does not decode");
+    note(where + ": " + check.decodeProblem);
     return;
   }
-  auto body = common::decodeBody(parts->body);
-  if (!body) {
-    r_.undecodable++;
-    note(where + ": body does not decode");
-    return;
-  }
+  const common::Message* body = &check.body;
   const std::string keyId = common::toHex(body->keyId);
-  // Signature, with a key the archive proves.
-  if (body->senderId == common::kCitySenderId && keyId == cityKeyId_) {
-    if (!common::verifyBody(cityKey_, parts->body, parts->signature)) {
+  // Signature, with a key the archive proves (checked by checkFrame, maybe on a worker).
+  switch (check.signature) {
+    case FrameCheck::Signature::verified:
+      r_.signaturesChecked++;
+      break;
+    case FrameCheck::Signature::bad:
+      r_.signaturesChecked++;
       r_.badSignatures++;
       note(where + ": signature does not verify");
-    }
-  } else {
-    auto k = proven_.keys.find(keyId);
-    if (k == proven_.keys.end() || k->second.provider != body->senderId) {
+      break;
+    case FrameCheck::Signature::noProvenKey:
       r_.badSignatures++;
       note(where + ": no key proven by a city record to verify it");
-    } else {
-      common::PublicKey pk{};
-      std::memcpy(pk.data(), k->second.signPublic.data(), 32);
-      if (common::isBatchMemberSignature(parts->signature)) {
-        // Issue 16: the signature is its batch's, stored as sent.
-        if (auto problem = batches_.check(f.id, parts->body, pk)) {
-          r_.badSignatures++;
-          note(where + ": " + *problem);
-        }
-      } else if (!common::verifyBody(pk, parts->body, parts->signature)) {
+      break;
+    case FrameCheck::Signature::inBatch:
+      // Issue 16: the signature is its batch's, stored as sent; checked here, in frame order,
+      // so each batch is opened once for the run of its reports.
+      r_.signaturesChecked++;
+      if (auto problem = batches_.check(f.id, check.batchBody, check.batchKey)) {
         r_.badSignatures++;
-        note(where + ": signature does not verify");
+        note(where + ": " + *problem);
       }
-    }
+      break;
+    case FrameCheck::Signature::notChecked:
+      break;
   }
   // Every derived column.
-  const common::Bytes bodyHash = common::hash256(parts->body);
+  const common::Bytes& bodyHash = check.bodyHash;
   bool headerDiffers = false;
   auto column = [&](bool same, const std::string& name, bool header) {
     if (same) return;
@@ -335,7 +340,7 @@ void Auditor::visit(const StoredFrame& f) {
     note(where + ": prevHash does not match the previous body");
   }
   chain = {body->seq, bodyHash};
-  if (!bodies_.insert(bodyHash).second) {
+  if (!bodies_.insert(bodyHash)) {
     r_.duplicates++;
     note(where + ": the same body is stored twice");
   }
@@ -355,7 +360,53 @@ void Auditor::walkFrames() {
     r_.pictureMismatches++;
     note("cannot rebuild the picture: " + replay.error().message);
   }
-  auto walked = AuditStore(store_).forEachFrameById([&](const StoredFrame& f) { visit(f); });
+  frameKeys_.cityKey = cityKey_;
+  frameKeys_.cityKeyId = cityKeyId_;
+  frameKeys_.proven = &proven_;
+  const int64_t since = std::max<int64_t>(1, options_.since);
+  r_.since = options_.since > 1 ? options_.since : 0;
+  int threads = options_.threads;
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  auto lastId = AuditStore(store_).maxFrameId();
+  const int64_t lastFrameId = lastId ? *lastId : 0;
+  // Batches of frames: read here, checked on the pool (or here when serial), walked here in
+  // frame-id order. A few batches per worker in flight keep the workers busy while this thread
+  // reads and walks.
+  constexpr size_t kBatch = 1024;
+  std::unique_ptr<CheckPool> pool;
+  if (threads > 1) pool = std::make_unique<CheckPool>(threads, frameKeys_, since);
+  const size_t maxInFlight = static_cast<size_t>(threads) * 3;
+  auto walkBatch = [&](CheckedBatch& b) {
+    for (size_t i = 0; i < b.frames.size(); i++) visit(b.frames[i], b.checks[i]);
+    if (options_.progress && !b.frames.empty()) {
+      options_.progress(r_.frames, lastFrameId, b.frames.back().id);
+    }
+  };
+  std::vector<StoredFrame> batch;
+  batch.reserve(kBatch);
+  auto flush = [&] {
+    if (batch.empty()) return;
+    if (!pool) {
+      CheckedBatch b;
+      b.frames = std::move(batch);
+      checkBatch(b, frameKeys_, since);
+      walkBatch(b);
+    } else {
+      pool->submit(std::move(batch));
+      while (pool->pending() > maxInFlight) walkBatch(*pool->takeOldest());
+    }
+    batch = {};
+    batch.reserve(kBatch);
+  };
+  auto walked = AuditStore(store_).forEachFrameById([&](const StoredFrame& f) {
+    batch.push_back(f);
+    if (batch.size() >= kBatch) flush();
+  });
+  flush();
+  if (pool) {
+    while (pool->pending() > 0) walkBatch(*pool->takeOldest());
+    pool.reset();
+  }
   if (!walked) {
     r_.undecodable++;
     note("database error: " + walked.error().message);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -23,6 +24,19 @@ struct AuditOptions {
   std::optional<common::PublicKey> cityKey;
   // Receipts agents kept (`samband-agent receipt --json` output), with the file each came from.
   std::vector<std::pair<std::string, std::string>> receipts;  // (file name, JSON text)
+  // `--since FRAME_ID`: the signatures of frames with a smaller id were verified by an earlier
+  // run and are not checked again. Everything else (decoding, hashes, chains, columns, the
+  // checkpoint digests over every frame, the picture) is still derived from every frame, so a
+  // frame deleted, inserted or altered anywhere is still found; only a signature replaced
+  // together with its body before that id would not be. 0 or 1: check every signature.
+  int64_t since = 0;
+  // Threads verifying signatures (`--threads`): 0 = one per core; 1 = no worker threads, all
+  // on the calling thread (the serial audit). The results are the same for every setting.
+  int threads = 0;
+  // Called on the calling thread after each batch of frames (about every 1,000), in frame-id
+  // order: frames done, the archive's highest frame id, and the highest frame id whose every
+  // check is done (resume with --since that + 1). May be empty.
+  std::function<void(int64_t framesDone, int64_t lastFrameId, int64_t doneUpTo)> progress;
 };
 
 struct AuditReport {
@@ -42,6 +56,8 @@ struct AuditReport {
   int64_t uncoveredFrames = 0;     // frames after the newest checkpoint
   int64_t receiptsChecked = 0;
   int64_t receiptProblems = 0;        // a receipt the archive does not honour
+  int64_t since = 0;                  // --since: signatures before this frame id not checked
+  int64_t signaturesChecked = 0;      // frames whose signature was verified in this run
   std::string cityKeySource;          // "city.pub" or "database"
   std::vector<std::string> problems;  // the first 100, human-readable
 
@@ -55,8 +71,9 @@ struct AuditReport {
   std::string toText() const;
 };
 
-// Reads every frame twice (keys first, then everything else), in frame-id order. Throws nothing;
-// database errors are reported as problems.
+// Reads every frame twice (keys first, then everything else), in frame-id order, on the calling
+// thread; signatures are verified on options.threads workers. Throws nothing; database errors
+// are reported as problems.
 AuditReport auditArchive(Store& store, const AuditOptions& options = {});
 
 }  // namespace samband::broker

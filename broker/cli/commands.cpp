@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -260,7 +262,7 @@ int runStatus(const std::string& configPath, bool json, const std::string& asOf)
 }
 
 int runAudit(const std::string& configPath, bool json, const std::string& cityKeysPath,
-             const std::vector<std::string>& receiptFiles) {
+             const std::vector<std::string>& receiptFiles, int64_t since, int threads, bool quiet) {
   auto cfg = loadBrokerConfig(configPath);
   if (!cfg) return fail(cfg.error().message);
   auto store = Store::open(cfg->databasePath, Store::Access::readOnly);
@@ -275,6 +277,29 @@ int runAudit(const std::string& configPath, bool json, const std::string& cityKe
     auto text = common::readFile(file, 64 * 1024);
     if (!text) return fail(text.error().message);
     options.receipts.emplace_back(file, *text);
+  }
+  options.since = since;
+  options.threads = threads;
+  const auto started = std::chrono::steady_clock::now();
+  auto lastShown = started;
+  if (!quiet) {
+    options.progress = [&](int64_t done, int64_t lastFrameId, int64_t doneUpTo) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - lastShown < std::chrono::seconds(2) && doneUpTo < lastFrameId) return;
+      lastShown = now;
+      const double s = std::chrono::duration<double>(now - started).count();
+      const double rate = s > 0 ? static_cast<double>(done) / s : 0.0;
+      const double left =
+          rate > 0 ? static_cast<double>(std::max<int64_t>(0, lastFrameId - doneUpTo)) / rate : 0.0;
+      std::fprintf(stderr,
+                   "audit: frame %lld of %lld (%.1f%%), %.0f frames/s, about %.0f s left; "
+                   "if interrupted, resume with --since %lld\n",
+                   static_cast<long long>(doneUpTo), static_cast<long long>(lastFrameId),
+                   lastFrameId > 0
+                       ? 100.0 * static_cast<double>(doneUpTo) / static_cast<double>(lastFrameId)
+                       : 100.0,
+                   rate, left, static_cast<long long>(doneUpTo + 1));
+    };
   }
   AuditReport report = auditArchive(**store, options);
   if (json) {

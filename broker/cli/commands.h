@@ -28,9 +28,12 @@ int runEnroll(const std::string& configPath, const std::vector<std::string>& req
 // then, rebuilt from the archive (docs/inquiry.md).
 int runStatus(const std::string& configPath, bool json, const std::string& asOf = "");
 // `cityKeysPath` (city.pub) may be empty: the key recorded in the database is used, and said.
-// Exit 0 only when every check holds.
+// Exit 0 only when every check holds. `since` (--since FRAME_ID) skips the signatures of earlier
+// frames, verified by an earlier run; `threads` (--threads) verifies on that many threads (0: one
+// per core). Progress goes to stderr about every 2 s (never to stdout, which holds the report).
 int runAudit(const std::string& configPath, bool json, const std::string& cityKeysPath = "",
-             const std::vector<std::string>& receiptFiles = {});
+             const std::vector<std::string>& receiptFiles = {}, int64_t since = 0,
+             int threads = 0, bool quiet = false);
 // Signs an enrolment record (and a revocation record where revoked) for every key in the keys
 // table that no city record proves: keys enrolled before records existed. Exit 0 on success.
 int runCertifyKeys(const std::string& configPath);

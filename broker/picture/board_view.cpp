@@ -171,8 +171,10 @@ common::Result<json> BoardView::units(const UnitFilter& filter) {
   json& p = *picked;
   json out = json::array();
   const std::string query = lower(filter.query);
-  for (const auto& provider : p["providers"]) {
-    for (const auto& u : provider["units"]) {
+  // The picture is ours to take apart: units are moved out of it, not copied (a copy of every
+  // unit's JSON doubled the time of an unfiltered /api/units).
+  for (auto& provider : p["providers"]) {
+    for (auto& u : provider["units"]) {
       if (!filter.district.empty() && jsonText(u["district"]) != filter.district) continue;
       if (!filter.provider.empty() && u["provider_id"] != filter.provider) continue;
       if (!filter.state.empty() && u["operational"] != filter.state) continue;
@@ -186,10 +188,12 @@ common::Result<json> BoardView::units(const UnitFilter& filter) {
                                 "\n" + jsonText(u["district"]) + "\n" + jsonText(u["note"]));
         if (hay.find(query) == std::string::npos) continue;
       }
-      out.push_back(u);
+      out.push_back(std::move(u));
     }
   }
-  json answer{{"generated_at", p["generated_at"]}, {"units", out}};
+  json answer = json::object();  // not an initializer list: that would copy `out` again
+  answer["generated_at"] = p["generated_at"];
+  answer["units"] = std::move(out);
   if (p.contains("as_of")) answer["as_of"] = p["as_of"];
   return answer;
 }

@@ -8,6 +8,7 @@
 #include <iomanip>
 #include <sstream>
 
+#include "broker/planning/geo_index.h"
 #include "common/clock.h"
 #include "common/csv.h"
 #include "common/ids.h"
@@ -51,6 +52,28 @@ std::string ageText(int64_t ms) {
   if (minutes < 60) return std::to_string(minutes) + " min";
   if (minutes < 48 * 60) return std::to_string(minutes / 60) + " h";
   return std::to_string(minutes / (24 * 60)) + " d";
+}
+
+// "grundskola year 4"; "forskola" for a form without years (year 0), as the planner's reasons
+// say it.
+std::string classText(const std::string& form, int year) {
+  return year > 0 ? form + " year " + std::to_string(year) : form;
+}
+
+const char* pupilWord(int n) { return n == 1 ? " pupil" : " pupils"; }
+std::string pupilsText(int n) { return std::to_string(n) + pupilWord(n); }
+
+// Characters (UTF-8 code points) of `s`, and `s` padded with spaces to `width` of them, so that
+// "Hägersten-Älvsjö" lines up like "Norrmalm" (a longer `s` gets one space).
+size_t textWidth(const std::string& s) {
+  size_t chars = 0;
+  for (unsigned char c : s) chars += (c & 0xC0) != 0x80;
+  return chars;
+}
+
+std::string padded(const std::string& s, size_t width) {
+  const size_t chars = textWidth(s);
+  return s + std::string(chars < width ? width - chars : 1, ' ');
 }
 
 const char* horizonName(Horizon h) { return h == Horizon::kNow ? "now" : "72h"; }
@@ -362,6 +385,84 @@ PlanSelection selectUnits(const PlanningData& data, const std::set<std::string>&
   return s;
 }
 
+std::vector<ExcludedReceiver> excludedReceivers(const PlanningData& data,
+                                                const PlanSelection& selection,
+                                                const PlanOptions& options) {
+  std::map<std::string, const Unit*> units;
+  for (const auto& u : data.input.units) units[u.code] = &u;
+  const std::set<std::string> failing = selection.failingCodes();
+  // The classes failing units have pupils in, and where those units are (when known).
+  std::map<ClassKey, std::vector<GeoPoint>> needs;
+  for (const auto& c : data.input.cohorts) {
+    if (c.enrolled <= 0 || failing.count(c.unitCode) == 0) continue;
+    auto& at = needs[c.key];
+    auto u = units.find(c.unitCode);
+    if (u != units.end() && u->second->position) at.push_back(*u->second->position);
+  }
+  std::map<std::string, ExcludedReceiver> found;
+  for (const auto& c : data.input.cohorts) {
+    if (failing.count(c.unitCode) > 0) continue;
+    auto need = needs.find(c.key);
+    if (need == needs.end()) continue;
+    auto u = units.find(c.unitCode);
+    if (u == units.end()) continue;
+    auto nr = selection.notReceiving.find(c.unitCode);
+    const bool noPosition = !u->second->position.has_value();
+    if (nr == selection.notReceiving.end() && !noPosition) continue;  // it receives
+    const int free = options.horizon == Horizon::kNow ? c.seatsNow : c.seatsWithin72h;
+    const int usable = static_cast<int>(std::floor(options.fill * free + 1e-9));
+    if (usable <= 0) continue;
+    std::optional<double> nearest;
+    if (!noPosition) {
+      for (const GeoPoint& p : need->second) {
+        const double d = haversineKm(*u->second->position, p);
+        if (!nearest || d < *nearest) nearest = d;
+      }
+      // Out of reach of every failing unit that needs the class: it would not receive anyway.
+      if (!nearest || *nearest > options.maxKm) continue;
+    }
+    ExcludedReceiver& e = found[c.unitCode];
+    e.code = c.unitCode;
+    e.why = nr != selection.notReceiving.end() ? nr->second : "no_position";
+    e.seats += usable;
+    if (nearest && (!e.nearestKm || *nearest < *e.nearestKm)) e.nearestKm = nearest;
+    auto origin = data.figureOrigins.find({c.unitCode, c.key.form, c.key.year});
+    if (origin != data.figureOrigins.end() && origin->second.atMs >= e.figureAtMs) {
+      e.figureAtMs = origin->second.atMs;
+      e.imported = origin->second.imported;
+    }
+  }
+  std::vector<ExcludedReceiver> out;
+  for (auto& [code, e] : found) {
+    if (e.nearestKm) e.nearestKm = std::round(*e.nearestKm * 10.0) / 10.0;
+    out.push_back(std::move(e));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const ExcludedReceiver& a, const ExcludedReceiver& b) {
+    if (a.nearestKm.has_value() != b.nearestKm.has_value()) return a.nearestKm.has_value();
+    if (a.nearestKm && *a.nearestKm != *b.nearestKm) return *a.nearestKm < *b.nearestKm;
+    return a.code < b.code;
+  });
+  return out;
+}
+
+std::string excludedReceiverReason(const ExcludedReceiver& e, const PlanSelection& selection) {
+  const std::string days = std::to_string(selection.rules.horizonDays);
+  if (e.why == "no_report") {
+    return std::string("no status report: not known to be running (seat figures from ") +
+           (e.imported ? "the city's import" : "its own capacity report") + ")";
+  }
+  if (e.why == "old_report") {
+    return "its latest status report is older than the " + days + "-day planning horizon";
+  }
+  if (e.why == "reduced") return "on reduced operation (--include-reduced lets it receive)";
+  if (e.why == "remote") return "teaching remotely";
+  if (e.why == "closed") return "closed";
+  if (e.why == "relocated") return "relocated";
+  if (e.why == "unknown") return "its status report gives its state as unknown";
+  if (e.why == "no_position") return "no coordinates in the roster: its distance is unknown";
+  return "not receiving";
+}
+
 json planToJson(const Plan& plan, const PlanningData& data, const PlanSelection& selection,
                 const PlanOptions& options) {
   const PlanReading reading = readPlan(plan, data, selection, options);
@@ -513,6 +614,21 @@ json planToJson(const Plan& plan, const PlanningData& data, const PlanSelection&
   }
   j["closed_not_planned"] = closed;
   j["not_receiving"] = notReceivingCounts(selection);
+  json excluded = json::array();
+  for (const auto& e : excludedReceivers(data, selection, options)) {
+    json row = {{"code", e.code},
+                {"name", valueOr(data.unitNames, e.code)},
+                {"reason_code", e.why},
+                {"reason", excludedReceiverReason(e, selection)},
+                {"seats", e.seats},
+                {"nearest_km", e.nearestKm ? json(*e.nearestKm) : json(nullptr)},
+                {"source", e.imported ? "import" : "report"},
+                {"as_of", e.figureAtMs > 0 ? json(common::formatRfc3339(e.figureAtMs))
+                                           : json(nullptr)}};
+    providerJson(row, "", providerOf(data, e.code));
+    excluded.push_back(std::move(row));
+  }
+  j["excluded_receivers"] = excluded;
 
   const PlanTotals& t = plan.totals;
   j["totals"] = {{"pupils_to_place", t.pupilsToPlace},
@@ -543,8 +659,16 @@ std::string planToText(const Plan& plan, const PlanningData& data, const PlanSel
   out << "Takeover plan for " << selection.failing.size() << " failing unit(s): seats "
       << (options.horizon == Horizon::kNow ? "free now" : "free within 72 h") << ", at most "
       << km(options.maxKm) << " km, at most " << static_cast<int>(std::round(options.fill * 100))
-      << "% of a class's free seats; closures after "
-      << common::formatCivilDate(selection.horizonEnd) << " are planned\n";
+      << "% of a class's free seats\n"
+      << "Planning horizon: " << selection.rules.horizonDays << " days (to "
+      << common::formatCivilDate(selection.horizonEnd) << "): units closed beyond it are planned, "
+      << "and only units with a status report at most " << selection.rules.horizonDays
+      << " days old receive\n";
+  if (selection.failing.empty()) {
+    out << "  No unit is failing now: name units with --failing";
+    if (!selection.closedNotPlanned.empty()) out << ", or plan the closed ones with --include-closed";
+    out << ".\n";
+  }
   for (const auto& f : selection.failing) {
     out << "  " << unitLabel(data, f.code) << " ("
         << valueOr(data.providerNames, providerOf(data, f.code), providerOf(data, f.code))
@@ -562,25 +686,25 @@ std::string planToText(const Plan& plan, const PlanningData& data, const PlanSel
   if (!reading.groups.empty()) out << "\nBy sending year group:\n";
   for (const auto& g : reading.groups) {
     out << "\n"
-        << unitLabel(data, g.fromUnit) << ", " << g.form << " year " << g.year << ": "
-        << (g.figure.known ? g.figure.enrolled : g.placed + g.unplaced) << " pupils ("
+        << unitLabel(data, g.fromUnit) << ", " << classText(g.form, g.year) << ": "
+        << pupilsText(g.figure.known ? g.figure.enrolled : g.placed + g.unplaced) << " ("
         << figureText(data, g.figure) << ")";
     if (g.split()) out << "  SPLIT over " << g.destinations.size() << " units";
     out << "\n";
     for (const auto& d : g.destinations) {
-      out << "  " << std::setw(4) << d.pupils << " pupils -> " << unitLabel(data, d.toUnit) << " ("
+      out << "  " << std::setw(4) << d.pupils << pupilWord(d.pupils) << " -> " << unitLabel(data, d.toUnit) << " ("
           << km(d.km) << " km; " << contactText(data, providerOf(data, d.toUnit)) << ")\n";
     }
-    if (g.unplaced > 0) out << "  " << std::setw(4) << g.unplaced << " pupils not placed\n";
+    if (g.unplaced > 0) out << "  " << std::setw(4) << g.unplaced << pupilWord(g.unplaced) << " not placed\n";
   }
 
   if (!reading.receivers.empty()) out << "\nBy receiving unit:\n";
   for (const auto& r : reading.receivers) {
     out << "\n"
         << unitLabel(data, r.code) << " (" << contactText(data, providerOf(data, r.code))
-        << "): receives " << r.pupilsIn() << " pupils\n";
+        << "): receives " << pupilsText(r.pupilsIn()) << "\n";
     for (const auto& c : r.classes) {
-      out << "  " << c.form << " year " << c.year << ": seats " << c.figure.seats << " -> "
+      out << "  " << classText(c.form, c.year) << ": seats " << c.figure.seats << " -> "
           << c.figure.seats - c.pupilsIn << " (" << percent(c.figure.seats, c.pupilsIn) << " left; "
           << figureText(data, c.figure) << ")\n";
       for (const auto& a : c.from) {
@@ -595,8 +719,8 @@ std::string planToText(const Plan& plan, const PlanningData& data, const PlanSel
   if (!plan.unplaced.empty() || anyUnknown) {
     out << "\nCannot be placed:\n";
     for (const auto& u : plan.unplaced) {
-      out << "  " << std::setw(4) << u.pupils << " pupils of " << unitLabel(data, u.fromUnit)
-          << ", " << u.form << " year " << u.year << ": " << u.reason << "\n";
+      out << "  " << std::setw(4) << u.pupils << pupilWord(u.pupils) << " of " << unitLabel(data, u.fromUnit)
+          << ", " << classText(u.form, u.year) << ": " << u.reason << "\n";
     }
     for (const auto& f : selection.failing) {
       if (!f.unknownEnrolment) continue;
@@ -609,6 +733,24 @@ std::string planToText(const Plan& plan, const PlanningData& data, const PlanSel
         out << " (import the figures with 'samband-broker capacity import')";
       }
       out << "\n";
+    }
+  }
+
+  const auto excluded = excludedReceivers(data, selection, options);
+  if (!excluded.empty()) {
+    constexpr size_t kShown = 20;
+    out << "\nNot receiving, though they have free seats for these pupils:\n";
+    for (size_t i = 0; i < excluded.size() && i < kShown; ++i) {
+      const ExcludedReceiver& e = excluded[i];
+      out << "  " << unitLabel(data, e.code) << " ("
+          << valueOr(data.providerNames, providerOf(data, e.code), providerOf(data, e.code))
+          << "): " << e.seats << " seat(s)"
+          << (e.nearestKm ? ", " + km(*e.nearestKm) + " km away" : std::string()) << "; "
+          << excludedReceiverReason(e, selection) << "\n";
+    }
+    if (excluded.size() > kShown) {
+      out << "  ... and " << excluded.size() - kShown
+          << " more (--format json or csv lists them all)\n";
     }
   }
 
@@ -703,6 +845,18 @@ std::string planToCsv(const Plan& plan, const PlanningData& data, const PlanSele
     out << c.code << ",,,,,," << field(closedNotPlannedReason(c)) << ",closed_not_planned,"
         << field(valueOr(data.unitNames, c.code)) << ",,,,,,,,,,\n";
   }
+  for (const auto& e : excludedReceivers(data, selection, options)) {
+    const std::string provider = providerOf(data, e.code);
+    out << ",,," << e.code << ",," << (e.nearestKm ? km(*e.nearestKm) : "") << ","
+        << field(excludedReceiverReason(e, selection)) << ",excluded_receiver,,"
+        << field(valueOr(data.unitNames, e.code)) << "," << provider << ","
+        << field(valueOr(data.providerNames, provider)) << ","
+        << field(valueOr(data.dutyContacts, provider)) << ",," << e.why << ","
+        << (e.imported ? "import" : "report") << ","
+        << (e.figureAtMs > 0 ? std::to_string(std::max<int64_t>(0, data.nowMs - e.figureAtMs) / 1000)
+                             : "")
+        << "," << e.seats << ",\n";
+  }
   return out.str();
 }
 
@@ -747,11 +901,14 @@ std::string contingencyToText(const std::vector<ContingencyRow>& rows, const Pla
          "on top of today ("
       << baseline.failing.size() << " unit(s) failing, " << baseline.notReceiving.size()
       << " not receiving), ranked by pupils that could not be placed.\n\n";
-  out << "rank  scope     id            affected  placed  unplaced  missing seats by form\n";
+  size_t idWidth = 13;  // the id column fits the longest district name
+  for (const auto& row : rows) idWidth = std::max(idWidth, textWidth(row.id) + 1);
+  out << "rank  scope     " << padded("id", idWidth)
+      << " affected  placed  unplaced  missing seats by form\n";
   int rank = 0;
   for (const auto& row : rows) {
     out << std::setw(4) << ++rank << "  " << std::left << std::setw(9) << scopeName(row.scope)
-        << " " << std::setw(13) << row.id << std::right << std::setw(9) << row.pupilsAffected
+        << " " << padded(row.id, idWidth) << std::right << std::setw(9) << row.pupilsAffected
         << std::setw(8) << row.placed << std::setw(10) << row.unplaced << "  ";
     bool first = true;
     for (const auto& [form, n] : row.missingSeatsByForm) {

@@ -98,6 +98,31 @@ struct PlanSelection {
   PlanScope scope() const;
 };
 
+// A unit that offers no seats although it has usable free seats (floor(fill × free) > 0 at the
+// plan's seat horizon) in a class that a failing unit has pupils in, within maxKm of such a unit
+// or at an unknown distance. The plan names each, so that no unit with seats is left out
+// silently: above all one with figures (say from `capacity import`) that never sent a status
+// report, which is not known to be running.
+struct ExcludedReceiver {
+  std::string code;
+  // A notReceiving reason ("no_report", "old_report", "reduced", ...), or "no_position" (a unit
+  // whose roster entry has no coordinates: its distance cannot be measured).
+  std::string why;
+  int seats = 0;                    // usable free seats in the classes the failing units need
+  std::optional<double> nearestKm;  // to the nearest failing unit needing one of its classes
+  bool imported = false;            // the newest of the figures counted came from an import
+  int64_t figureAtMs = 0;           // when the newest of those figures arrived (broker clock)
+};
+
+// The excluded receivers of a selection, nearest first (unknown distance last), then by code.
+std::vector<ExcludedReceiver> excludedReceivers(const PlanningData& data,
+                                                const PlanSelection& selection,
+                                                const PlanOptions& options);
+
+// Why an excluded receiver takes no pupils, in words, e.g. "no status report: not known to be
+// running (seat figures from the city's import)".
+std::string excludedReceiverReason(const ExcludedReceiver& e, const PlanSelection& selection);
+
 // Resolves --failing arguments (organisation numbers or unit codes) to unit codes.
 common::Result<std::set<std::string>> resolveFailing(const PlanningData& data,
                                                      const std::vector<std::string>& args);

@@ -64,6 +64,16 @@ common::Status AuditStore::forEachFrameById(const std::function<void(const Store
   return {};
 }
 
+common::Result<int64_t> AuditStore::maxFrameId() {
+  try {
+    SQLite::Statement q(store_.db(), "SELECT coalesce(max(id), 0) FROM frames");
+    q.executeStep();
+    return q.getColumn(0).getInt64();
+  } catch (const std::exception& e) {
+    return common::unavailable(e.what());
+  }
+}
+
 common::Result<std::vector<StoredKey>> AuditStore::keys() {
   std::vector<StoredKey> out;
   try {

@@ -59,6 +59,8 @@ class AuditStore {
   // Every frame in frame-id order; `visit` sees each in turn. An error ends the walk.
   // Errors: unavailable.
   common::Status forEachFrameById(const std::function<void(const StoredFrame&)>& visit);
+  // The highest frame id, 0 for an empty archive (the audit's progress). Errors: unavailable.
+  common::Result<int64_t> maxFrameId();
   // Every row of `keys`. Errors: unavailable.
   common::Result<std::vector<StoredKey>> keys();
   // Every row of the picture tables (pictureTableNames()). Errors: unavailable.

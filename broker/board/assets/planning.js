@@ -1,6 +1,7 @@
 // The planning tab: the takeover plan for the units failing now (optionally with the what-if
 // marks) — per sending year group where its pupils go and whom to call, per receiving unit what
-// arrives and how many seats are left, what cannot be placed and why — and the N-1 ranking of
+// arrives and how many seats are left, what cannot be placed and why, which units with free seats
+// do not receive and why — and the N-1 ranking of
 // providers and districts on top of today's situation; both computed by the broker.
 import { t } from './i18n.js';
 import { state } from './state.js';
@@ -20,13 +21,18 @@ function planQuery() {
     '&include_reduced=' + flag('p-reduced') + '&include_closed=' + flag('p-closed');
 }
 
+let latestLoad = 0;  // loads overlap when an option changes while one runs: the latest counts
+
 // Fetches the plan (and, when due or the options changed, the ranking) and shows them.
 export async function loadPlanning(force) {
+  const load = ++latestLoad;
   const q = planQuery();
   const wantRanking = force || !state.contingency || Date.now() - state.contingencyAt > CONTINGENCY_EVERY_MS ||
     state.contingencyQuery !== q;
   const [plan, ranking] = await Promise.all([api('/api/plan?' + q + '&what_if=' + flag('p-whatif')),
     wantRanking ? api('/api/contingency?' + q) : Promise.resolve(state.contingency)]);
+  // An answer for options that have changed since must not overwrite the newer one.
+  if (load !== latestLoad) return;
   state.plan = plan;
   if (wantRanking) {
     state.contingency = ranking;
@@ -68,6 +74,15 @@ function unplacedReason(x, maxKm) {
   return s;
 }
 
+// Why a unit with free seats takes no pupils (the broker's English text is kept as the tooltip).
+function excludedReason(x, days) {
+  if (x.reason_code === 'no_report') return t(x.source === 'import' ? 'ex_no_report_import' : 'ex_no_report');
+  if (x.reason_code === 'old_report') return t('ex_old_report', { d: days });
+  const key = 'ex_' + x.reason_code;
+  const words = t(key);
+  return words === key ? x.reason : words;
+}
+
 function whyCell(u) {
   const why = el('td', {});
   if (u.closed) {
@@ -100,7 +115,10 @@ function renderSummary(p) {
   const solver = s.name ? t(s.optimal ? 'solverOptimal' : 'solverGap',
     { name: s.name, s: Number(s.seconds).toFixed(2), gap: s.gap_pieces }) : '';
   const counts = Object.entries(p.not_receiving || {}).map(([why, n]) => t('nr_' + why, { n })).join(', ');
-  $('plan-facts').textContent = [solver, counts ? t('notReceiving', { list: counts }) : ''].filter(Boolean).join(' · ');
+  const o = p.options || {};
+  const horizon = o.horizon_days ? t('planHorizonFact', { d: o.horizon_days, end: o.horizon_end }) : '';
+  $('plan-facts').textContent = [horizon, solver, counts ? t('notReceiving', { list: counts }) : '']
+    .filter(Boolean).join(' · ');
 }
 
 export function renderPlanning() {
@@ -158,6 +176,12 @@ export function renderPlanning() {
           ? t('reason_unknown_enrolment_reported', { n: u.pupils_enrolled_reported }) : t('reason_unknown_enrolment')))));
     }
     simpleTable($('plan-unplaced'), ['colFrom', 'colClass', 'colPupilsN', 'colReason'], unplaced, t('planNothingUnplaced'));
+    simpleTable($('plan-excluded'), ['colUnit', 'colSeatsFree', 'colDistance', 'colReason'],
+      (p.excluded_receivers || []).map((x) => el('tr', { data: { code: x.code, why: x.reason_code } },
+        unitCell(x.code, x.name, providerLine(x.provider_name, x.provider_id, x.duty_contact)),
+        el('td', { cls: 'num', text: x.seats }), el('td', { cls: 'num', text: km(x.nearest_km) }),
+        el('td', { title: x.reason, text: excludedReason(x, p.options.horizon_days) }))),
+      t('planNoExcluded'));
   }
   const c = state.contingency;
   const cols = ['colRank', 'colScope', 'colName', 'colAffected', 'colPlaced', 'colUnplacedN', 'colMissingSeats'];

@@ -505,6 +505,14 @@ TEST(Contingency, StartsFromTodaysSituation) {
   const ContingencyRow& nothing = byId.at("666666-0006");
   EXPECT_EQ(nothing.pupilsAffected, 5);
   EXPECT_EQ(nothing.placed, 5);
+  // With 16000001 failing too only 16000003's 3 seats are left: the closed school's 20 would
+  // have placed all 5.
+  EXPECT_EQ(byId.at("111111-0001").placed, 3);
+  EXPECT_EQ(byId.at("111111-0001").unplaced, 2);
+  for (const ContingencyRow& row : *result) {
+    EXPECT_LE(row.placed, 4 + 3) << row.id << ": only the two open schools have seats to give";
+    EXPECT_GE(row.pupilsAffected, 5) << row.id << ": today's failing pupils count in every row";
+  }
   // Each row equals the takeover plan of its scenario on top of today.
   for (const ContingencyRow& row : *result) {
     PlanScope scope = today;

@@ -382,6 +382,150 @@ TEST(PlanCsv, KeepsTheEarlierColumnsFirstAndNamesEachRowKind) {
       << lines[6];
 }
 
+// city() with seats at units that do not receive: Granskolan (never reported; figures from the
+// city's import), Lindskolan (reduced), Almskolan (report too old), Tallskolan (remote, but no
+// usable seat in a class the plan needs), Rönnskolan (never reported, far away) and Enskolan
+// (normal, but without coordinates).
+PlanningData cityWithSeatsOutOfPlay() {
+  PlanningData d = city();
+  // 20000004 Granskolan never reported; the city imported its figures.
+  cohort(d, "20000004", "grundskola", 4, 20, 9, 9, true, kNow - 5 * kHour);
+  cohort(d, "20000002", "grundskola", 4, 25, 6, 6, false, kNow - kHour);   // reduced
+  cohort(d, "20000003", "grundskola", 5, 25, 3, 3, false, kNow - 96 * kHour);  // old report
+  cohort(d, "20000005", "grundskola", 7, 25, 8, 8, false, kNow - kHour);  // no one needs year 7
+  cohort(d, "20000005", "grundskola", 4, 25, 1, 1, false, kNow - kHour);  // floor(0.95) = 0
+  addUnit(d, "20000008", "Rönnskolan", "556677-0002");  // far away, never reported
+  d.input.units.back().position = GeoPoint{63.8, 20.3};
+  cohort(d, "20000008", "grundskola", 4, 20, 9, 9, true, kNow - kHour);
+  addUnit(d, "20000009", "Enskolan", "556677-0002");  // normal, but no coordinates
+  d.input.units.back().position.reset();
+  situation(d, "20000009", "normal");
+  cohort(d, "20000009", "grundskola", 4, 20, 4, 4, false, kNow - kHour);
+  return d;
+}
+
+TEST(ExcludedReceivers, NamesEveryUnitWithSeatsInReachThatDoesNotReceiveAndWhy) {
+  const PlanningData d = cityWithSeatsOutOfPlay();
+  const PlanSelection s = selectUnits(d, {}, ScopeRules{});
+  const std::vector<ExcludedReceiver> e = excludedReceivers(d, s, PlanOptions{});
+  std::map<std::string, ExcludedReceiver> by;
+  for (const auto& x : e) by[x.code] = x;
+  ASSERT_EQ(by.size(), 4u) << "not the remote unit (no usable seat in a needed class), not the "
+                              "far one";
+  EXPECT_EQ(by.at("20000004").why, "no_report");
+  EXPECT_EQ(by.at("20000004").seats, 8) << "floor(0.95 x 9)";
+  EXPECT_TRUE(by.at("20000004").imported);
+  ASSERT_TRUE(by.at("20000004").nearestKm.has_value());
+  EXPECT_NEAR(*by.at("20000004").nearestKm, 0.3, 0.05);
+  EXPECT_EQ(excludedReceiverReason(by.at("20000004"), s),
+            "no status report: not known to be running (seat figures from the city's import)");
+  EXPECT_EQ(by.at("20000002").why, "reduced");
+  EXPECT_EQ(excludedReceiverReason(by.at("20000002"), s),
+            "on reduced operation (--include-reduced lets it receive)");
+  EXPECT_EQ(by.at("20000003").why, "old_report");
+  EXPECT_EQ(excludedReceiverReason(by.at("20000003"), s),
+            "its latest status report is older than the 3-day planning horizon");
+  EXPECT_EQ(by.at("20000009").why, "no_position");
+  EXPECT_FALSE(by.at("20000009").nearestKm.has_value());
+  EXPECT_EQ(e.back().code, "20000009") << "unknown distance last";
+  EXPECT_EQ(e.front().code, "20000002") << "nearest first";
+
+  // --include-reduced: the reduced unit receives and is no longer listed.
+  const PlanSelection reduced = selectUnits(d, {}, ScopeRules{false, false, true});
+  for (const auto& x : excludedReceivers(d, reduced, PlanOptions{})) {
+    EXPECT_NE(x.code, "20000002");
+  }
+  // Only units in reach: at 0.1 km nothing is near enough but the unit without coordinates.
+  PlanOptions near;
+  near.maxKm = 0.1;
+  const auto few = excludedReceivers(d, s, near);
+  ASSERT_EQ(few.size(), 1u);
+  EXPECT_EQ(few[0].code, "20000009");
+  // Nobody failing: nothing is needed, nothing is listed.
+  PlanningData calm = cityWithSeatsOutOfPlay();
+  calm.cannotContinueUnits.clear();
+  calm.situations.erase("10000001");
+  calm.closedUnits.erase("10000001");
+  EXPECT_TRUE(excludedReceivers(calm, selectUnits(calm, {}, ScopeRules{}), PlanOptions{}).empty());
+}
+
+TEST(ExcludedReceivers, EveryRenderingNamesThem) {
+  const PlanningData d = cityWithSeatsOutOfPlay();
+  const PlanSelection s = selectUnits(d, {}, ScopeRules{});
+  const json j = planToJson(handMadePlan(), d, s, PlanOptions{});
+  ASSERT_EQ(j["excluded_receivers"].size(), 4u) << j["excluded_receivers"].dump(2);
+  const json* gran = nullptr;
+  for (const auto& x : j["excluded_receivers"]) {
+    if (x["code"] == "20000004") gran = &x;
+  }
+  ASSERT_NE(gran, nullptr);
+  EXPECT_EQ((*gran)["name"], "Granskolan");
+  EXPECT_EQ((*gran)["reason_code"], "no_report");
+  EXPECT_EQ((*gran)["reason"],
+            "no status report: not known to be running (seat figures from the city's import)");
+  EXPECT_EQ((*gran)["seats"], 8);
+  EXPECT_EQ((*gran)["source"], "import");
+  EXPECT_EQ((*gran)["provider_name"], "Beta Friskolor");
+  EXPECT_EQ((*gran)["duty_contact"], "IT-jour 08-123 456 78");
+  EXPECT_EQ(j["not_receiving"]["no_report"], 2) << "the counts stay as they were";
+
+  const std::string t = planToText(handMadePlan(), d, s, PlanOptions{});
+  for (const std::string& part : std::vector<std::string>{
+           "Not receiving, though they have free seats for these pupils:",
+           "20000004 Granskolan (Beta Friskolor): 8 seat(s), 0.",
+           "km away; no status report: not known to be running (seat figures from the city's "
+           "import)",
+           "20000002 Lindskolan (Beta Friskolor): 5 seat(s)",
+           "on reduced operation (--include-reduced lets it receive)",
+           "20000009 Enskolan (Beta Friskolor): 3 seat(s); no coordinates in the roster"}) {
+    EXPECT_TRUE(has(t, part)) << "missing: " << part << "\n" << t;
+  }
+
+  const std::string csv = planToCsv(handMadePlan(), d, s, PlanOptions{});
+  EXPECT_TRUE(has(csv, ",,,20000004,,0.")) << csv;
+  EXPECT_TRUE(has(csv, ",no status report: not known to be running (seat figures from the city's "
+                       "import),excluded_receiver,,Granskolan,556677-0002,Beta Friskolor,"
+                       "IT-jour 08-123 456 78,,no_report,import,18000,8,\n"))
+      << csv;
+}
+
+TEST(PlanText, StatesThePlanningHorizon) {
+  const PlanningData d = city();
+  const std::string t =
+      planToText(handMadePlan(), d, selectUnits(d, {}, ScopeRules{}), PlanOptions{});
+  EXPECT_TRUE(has(t, "Planning horizon: 3 days (to " + day(3) +
+                         "): units closed beyond it are planned, and only units with a status "
+                         "report at most 3 days old receive"))
+      << t;
+  const json j = planToJson(handMadePlan(), d, selectUnits(d, {}, ScopeRules{}), PlanOptions{});
+  EXPECT_EQ(j["options"]["horizon_days"], 3);
+}
+
+TEST(PlanText, ReadsAsSentences) {
+  const PlanningData d = city();
+  Plan p = handMadePlan();
+  p.placements[2].pupils = 1;
+  const std::string t = planToText(p, d, selectUnits(d, {}, ScopeRules{}), PlanOptions{});
+  for (const std::string& part : std::vector<std::string>{
+           "   1 pupil -> 20000007 Lönnskolan",
+           "10000001 Ekskolan, fritidshem: 12 pupils (import, 3 d old)",
+           "  fritidshem: seats 20 -> 8 (40% left",
+           "20000007 Lönnskolan (Beta Friskolor; duty contact: IT-jour 08-123 456 78): receives 1 "
+           "pupil\n"}) {
+    EXPECT_TRUE(has(t, part)) << "missing: " << part << "\n" << t;
+  }
+  EXPECT_FALSE(has(t, "year 0")) << "forms without years are named without one\n" << t;
+
+  PlanningData calm = city();
+  calm.cannotContinueUnits.clear();
+  calm.situations.erase("10000001");
+  calm.closedUnits.erase("10000001");
+  const std::string none = planToText(Plan{}, calm, selectUnits(calm, {}, ScopeRules{}), PlanOptions{});
+  EXPECT_TRUE(has(none, "No unit is failing now: name units with --failing, or plan the closed "
+                        "ones with --include-closed."))
+      << none;
+}
+
 TEST(ContingencyJson, SaysWhichSituationItStartsFrom) {
   const PlanningData d = city();
   const PlanSelection today = selectUnits(d, {}, ScopeRules{});
@@ -403,6 +547,28 @@ TEST(ContingencyJson, SaysWhichSituationItStartsFrom) {
             "rank,scope,id,pupils_affected,placed,unplaced,pupil_km,missing_seats_by_form,pieces,"
             "optimal,gap_pieces\n1,provider,556677-0002,40,0,0,0.0,,3,no,1\n");
   EXPECT_TRUE(has(contingencyToText(rows, d, today), "on top of today (2 unit(s) failing"));
+}
+
+TEST(ContingencyText, ColumnsLineUpWithSwedishNames) {
+  const PlanningData d = city();
+  std::vector<ContingencyRow> rows(2);
+  rows[0].scope = rows[1].scope = ContingencyScope::kDistrict;
+  rows[0].id = "Hägersten-Älvsjö";
+  rows[0].pupilsAffected = 8587;
+  rows[1].id = "Norrmalm";
+  rows[1].pupilsAffected = 6908;
+  const std::string t = contingencyToText(rows, d, selectUnits(d, {}, ScopeRules{}));
+  // Where each row's affected count ends, in characters.
+  auto endOf = [&](const std::string& number) {
+    const size_t at = t.find(number);
+    size_t chars = 0;
+    for (size_t i = t.rfind('\n', at) + 1; i < at + number.size(); ++i) {
+      chars += (static_cast<unsigned char>(t[i]) & 0xC0) != 0x80;
+    }
+    return chars;
+  };
+  EXPECT_EQ(endOf("8587"), endOf("6908")) << t;
+  EXPECT_EQ(endOf("8587"), endOf("affected")) << t;
 }
 
 }  // namespace

@@ -109,6 +109,26 @@ TEST_F(Audit, DeletedNewestFrameOfAChainIsReported) {
   EXPECT_GE(a["checkpoint_problems"].get<int>(), 1) << a.dump(2);
 }
 
+TEST_F(Audit, ResumedWithSinceStillFindsAFrameTamperedAfterItAndShowsProgressOnStderr) {
+  // The newest of alpha's frames: signed body says one sent_at, the stored column another.
+  sql(std::string("UPDATE frames SET sent_at=sent_at+1 WHERE id=(SELECT max(id) FROM frames "
+                  "WHERE sender='") +
+      kAlpha + "')");
+  SQLite::Database db(brokerDir() + "/samband.db", SQLite::OPEN_READONLY);
+  const int64_t last = db.execAndGet("SELECT max(id) FROM frames").getInt64();
+  auto r =
+      runCommand({brokerBin(), "audit", "--config", brokerConfig(), "--json", "--city-keys",
+                  brokerDir() + "/city.pub", "--since", std::to_string(last), "--threads", "2"});
+  EXPECT_NE(r.exitCode, 0) << r.out << r.err;
+  auto a = nlohmann::json::parse(r.out, nullptr, false);  // stdout is the JSON report alone
+  ASSERT_TRUE(a.is_object()) << r.out;
+  EXPECT_EQ(a["since"], last);
+  EXPECT_EQ(a["signatures_checked"], 1) << a.dump(2);
+  EXPECT_EQ(a["column_mismatches"], 1) << a.dump(2);
+  EXPECT_NE(r.err.find("resume with --since " + std::to_string(last + 1)), std::string::npos)
+      << r.err;
+}
+
 TEST_F(Audit, DeletedProviderIsReported) {
   sql(std::string("DELETE FROM frames WHERE sender='") + kBeta + "'");
   int code = -1;
