@@ -822,6 +822,31 @@ int64_t connectedGauge(int boardPort) {
   return std::stoll(body.substr(at + key.size()));
 }
 
+// CPU seconds (user + system) of each of a process's threads, summed by thread name
+// (/proc/PID/task/*/stat): the broker names its ingest threads ("ingest-zap", ...); libzmq's
+// I/O threads, which run the CURVE handshakes and the per-message encryption, are "ZMQbg/IO/N".
+std::map<std::string, double> threadCpuSeconds(pid_t pid) {
+  std::map<std::string, double> out;
+  const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  std::error_code ec;
+  for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream in(task.path() / "stat");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto open = text.find('(');
+    auto close = text.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    std::string name = text.substr(open + 1, close - open - 1);
+    std::istringstream fields(text.substr(close + 2));
+    std::string field;
+    double ticks = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+      if (i == 14 || i == 15) ticks += std::stod(field);
+    }
+    out[name] += ticks / tick;
+  }
+  return out;
+}
+
 // One agent of the storm: its DEALER and the PAIR reading the DEALER's monitor, which reports
 // the client's view of the CURVE handshake (ZMQ_EVENT_HANDSHAKE_SUCCEEDED).
 struct StormAgent {
@@ -968,6 +993,9 @@ int runConnect(const ConnectOptions& o) {
   std::fflush(stdout);
 
   const int64_t timeoutNs = static_cast<int64_t>(o.timeoutS) * 1000000000LL;
+  // Startup (opening the database, loading the roster) is not part of the wave.
+  const double brokerCpuBefore = processCpuSeconds(broker->process.pid());
+  const auto threadsBefore = threadCpuSeconds(broker->process.pid());
   const int64_t t0 = nowNs();  // CLOCK_MONOTONIC: the same clock in every storm process
   std::vector<pid_t> pids;
   std::vector<std::string> outputs;
@@ -1028,7 +1056,13 @@ int runConnect(const ConnectOptions& o) {
     }
   }
   const double wave = static_cast<double>(nowNs() - t0) / 1e9;
-  const double brokerCpu = processCpuSeconds(broker->process.pid());
+  const double brokerCpuTotal = processCpuSeconds(broker->process.pid());
+  const double brokerCpu = brokerCpuTotal - brokerCpuBefore;
+  Json threadCpu = Json::object();
+  for (const auto& [name, seconds] : threadCpuSeconds(broker->process.pid())) {
+    auto before = threadsBefore.find(name);
+    threadCpu[name] = seconds - (before == threadsBefore.end() ? 0.0 : before->second);
+  }
 
   std::vector<int64_t> connected, acked;
   uint64_t handshakeFailures = 0, refused = 0;
@@ -1078,6 +1112,9 @@ int runConnect(const ConnectOptions& o) {
               {"wave_seconds", wave},
               {"load1", loadAverage1()},
               {"broker_cpu_s", brokerCpu},
+              {"broker_cpu_startup_s", brokerCpuBefore},
+              {"broker_cpu_per_agent_ms", brokerCpu * 1000.0 / o.agents},
+              {"broker_thread_cpu_s", threadCpu},
               {"client_cpu_s", clientCpu},
               {"broker_gauge_max", maxGauge},
               {"broker_gauge_timeline", timeline}};
@@ -1096,6 +1133,12 @@ int runConnect(const ConnectOptions& o) {
       result["all_connected_s"].get<double>(), ackedCount, result["all_acked_s"].get<double>(),
       static_cast<long long>(check.frames), check.chainsComplete ? " (exact)" : "  <-- incomplete",
       brokerCpu, clientCpu);
+  std::printf("  broker CPU per agent %.3f ms (startup %.2f s not counted); by thread:",
+              brokerCpu * 1000.0 / o.agents, brokerCpuBefore);
+  for (const auto& [name, seconds] : threadCpu.items()) {
+    std::printf(" %s %.3f ms", name.c_str(), seconds.get<double>() * 1000.0 / o.agents);
+  }
+  std::printf("\n");
   if (!check.problem.empty()) std::printf("    first gap: %s\n", check.problem.c_str());
   fs::remove_all(dir);
   return check.chainsComplete && allAcked ? 0 : 1;

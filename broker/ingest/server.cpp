@@ -6,6 +6,8 @@
 //   commit thread : Committer (the only database writer), reply PUSH
 #include "broker/ingest/server.h"
 
+#include <pthread.h>
+
 #include <cstring>
 #include <functional>
 #include <unordered_set>
@@ -30,6 +32,10 @@ constexpr int64_t kMaxMessageBytes = 1024 * 1024;
 // Frames verified on one thread are handed to the database thread in groups of at most this
 // many: one lock and one wake-up per group, yet the committer never waits for a whole burst.
 constexpr size_t kInlineHandOff = 32;
+
+// Names the calling thread (at most 15 characters) so per-thread CPU in /proc/PID/task/*/stat,
+// top -H and perf say which part of ingest spent it (docs/performance.md, "Reconnect wave").
+void nameThread(const char* name) { pthread_setname_np(pthread_self(), name); }
 
 std::string toString(const zmq::message_t& m) {
   return std::string(static_cast<const char*>(m.data()), m.size());
@@ -108,6 +114,7 @@ void Server::stop() {
 }
 
 void Server::zapLoop(std::shared_ptr<zmq::socket_t> zap) {
+  nameThread("ingest-zap");
   // ZAP (RFC 27): admit a CURVE client only if its key is enrolled and not revoked; the reply's
   // user id is the provider id, which every frame of the session then carries as "User-Id".
   zmq::pollitem_t items[] = {{zap->handle(), 0, ZMQ_POLLIN, 0}};
@@ -179,6 +186,7 @@ void Server::flush(Burst& burst) {
 }
 
 void Server::verifyLoop(size_t index) {
+  nameThread("ingest-verify");
   auto& queue = *verifyQueues_[index];
   std::vector<InboundFrame> batch;
   std::vector<WorkItem> admitted;
@@ -195,6 +203,7 @@ void Server::verifyLoop(size_t index) {
 }
 
 void Server::commitLoop(std::unique_ptr<Store> store) {
+  nameThread("ingest-commit");
   Committer committer(*store, clock_, metrics_,
                       CommitterCity{&city_, options_.checkpoints, options_.beaconPeriodMs});
   zmq::socket_t push(context_, zmq::socket_type::push);
@@ -242,6 +251,7 @@ void Server::commitLoop(std::unique_ptr<Store> store) {
 }
 
 void Server::socketLoop(std::shared_ptr<zmq::socket_t> router) {
+  nameThread("ingest-socket");
   zmq::socket_t replies(context_, zmq::socket_type::pull);
   replies.set(zmq::sockopt::linger, 0);
   replies.set(zmq::sockopt::rcvhwm, 0);
