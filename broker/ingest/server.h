@@ -63,6 +63,8 @@ class Server {
  private:
   void socketLoop(std::shared_ptr<zmq::socket_t> router);
   void zapLoop(std::shared_ptr<zmq::socket_t> zap);
+  // Answers one ZAP request (`parts` as received) on `zap`.
+  void answerZap(zmq::socket_t& zap, const std::vector<zmq::message_t>& parts);
   void verifyLoop(size_t index);
   void commitLoop(std::unique_ptr<Store> store);
   // Frames read in one burst of the socket thread, handed on in one push per queue.
