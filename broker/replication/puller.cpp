@@ -10,6 +10,7 @@
 #include "broker/ingest/roster_cache.h"
 #include "broker/replication/pull_protocol.h"
 #include "broker/store/replication_store.h"
+#include "common/batch_envelope.h"
 #include "common/city_keyring.h"
 #include "common/codec.h"
 #include "common/ids.h"
@@ -177,27 +178,36 @@ void Puller::run() {
     std::vector<std::pair<std::string, std::string>> chainOf;  // per envelope, when decoded
     for (size_t i = 2; i < parts.size(); ++i) {
       InboundFrame frame;
-      frame.routingId = "peer/" + std::to_string(i);
       auto* p = static_cast<const uint8_t*>(parts[i].data());
       frame.data.assign(p, p + parts[i].size());
       frame.receivedAt = receivedAt;
       frame.channel = Channel::peer;
-      Admission admission = ingress.admit(std::move(frame));
-      const auto* verified = std::get_if<VerifiedFrame>(&admission);
-      if (verified != nullptr) {
-        chainOf.emplace_back(verified->message().senderId, verified->keyIdHex());
+      // A batch envelope (issue 16) as its sender signed it: verified once, one admission per
+      // report. Each admission gets its own route, so each ack or reject names one frame.
+      std::vector<Admission> admissions;
+      if (common::isBatchFrame(frame.data)) {
+        admissions = ingress.admitBatch(std::move(frame));
       } else {
-        const auto& r = std::get<Refusal>(admission);
-        chainOf.emplace_back(r.sender, r.keyIdHex);
+        admissions.push_back(ingress.admit(std::move(frame)));
       }
-      const bool rotation = verified != nullptr && std::holds_alternative<common::KeyRotationMsg>(
-                                                       verified->message().payload);
-      batch.push_back(WorkItem{"peer/" + std::to_string(i), std::move(admission)});
-      if (rotation) {
-        // The new key must be in the roster before frames signed by it are checked.
-        for (auto& r : committer.apply(batch)) replies.push_back(std::move(r));
-        batch.clear();
-        roster.refreshIfOlder(0);
+      for (auto& admission : admissions) {
+        const auto* verified = std::get_if<VerifiedFrame>(&admission);
+        if (verified != nullptr) {
+          chainOf.emplace_back(verified->message().senderId, verified->keyIdHex());
+        } else {
+          const auto& r = std::get<Refusal>(admission);
+          chainOf.emplace_back(r.sender, r.keyIdHex);
+        }
+        const bool rotation = verified != nullptr && std::holds_alternative<common::KeyRotationMsg>(
+                                                         verified->message().payload);
+        batch.push_back(
+            WorkItem{"peer/" + std::to_string(chainOf.size() - 1), std::move(admission)});
+        if (rotation) {
+          // The new key must be in the roster before frames signed by it are checked.
+          for (auto& r : committer.apply(batch)) replies.push_back(std::move(r));
+          batch.clear();
+          roster.refreshIfOlder(0);
+        }
       }
     }
     for (auto& r : committer.apply(batch)) replies.push_back(std::move(r));
@@ -216,7 +226,7 @@ void Puller::run() {
         if (!ack->duplicate) stored++;
       } else if (auto* reject = std::get_if<common::RejectMsg>(&*downlink)) {
         refused++;
-        const size_t index = std::stoul(reply.routingId.substr(5)) - 2;
+        const size_t index = std::stoul(reply.routingId.substr(5));
         metrics_.replicationRefused[static_cast<size_t>(reject->reason) % kRejectReasons]++;
         const auto& chain = chainOf[index];
         common::logWarn("replication",
