@@ -952,6 +952,31 @@ int64_t connectedGauge(int boardPort) {
   return std::stoll(body.substr(at + key.size()));
 }
 
+// CPU seconds (user + system) of each of a process's threads, summed by thread name
+// (/proc/PID/task/*/stat): the broker names its ingest threads ("ingest-zap", ...); libzmq's
+// I/O threads, which run the CURVE handshakes and the per-message encryption, are "ZMQbg/IO/N".
+std::map<std::string, double> threadCpuSeconds(pid_t pid) {
+  std::map<std::string, double> out;
+  const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  std::error_code ec;
+  for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream in(task.path() / "stat");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto open = text.find('(');
+    auto close = text.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    std::string name = text.substr(open + 1, close - open - 1);
+    std::istringstream fields(text.substr(close + 2));
+    std::string field;
+    double ticks = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+      if (i == 14 || i == 15) ticks += std::stod(field);
+    }
+    out[name] += ticks / tick;
+  }
+  return out;
+}
+
 // One agent of the storm: its DEALER and the PAIR reading the DEALER's monitor, which reports
 // the client's view of the CURVE handshake (ZMQ_EVENT_HANDSHAKE_SUCCEEDED).
 struct StormAgent {
@@ -960,6 +985,8 @@ struct StormAgent {
   int64_t connectedNs = 0;  // since t0; 0: not yet
   int64_t ackedNs = 0;      // since t0; 0: not yet, -1: refused
   uint64_t handshakeFailures = 0;
+  uint64_t handshakeDropped = 0;  // of which ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL: the connection
+                                  // closed mid-handshake (e.g. the broker's handshake timeout)
 };
 
 // What one storm process reports per agent.
@@ -967,6 +994,8 @@ struct StormOutcome {
   int64_t connectedNs = 0;
   int64_t ackedNs = 0;
   uint64_t handshakeFailures = 0;
+  uint64_t handshakeDropped = 0;  // of which ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL: the connection
+                                  // closed mid-handshake (e.g. the broker's handshake timeout)
 };
 
 // Runs agents [begin, end) of the storm in this process: creates their sockets, each with its
@@ -1038,6 +1067,7 @@ std::vector<StormOutcome> runStormSlice(const Fleet& fleet, size_t begin, size_t
         std::memcpy(&event, msg.data(), 2);
         if (event != ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
           st.handshakeFailures++;
+          if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) st.handshakeDropped++;
         } else if (!st.connectedNs) {
           st.connectedNs = nowNs() - t0;
         }
@@ -1069,7 +1099,8 @@ std::vector<StormOutcome> runStormSlice(const Fleet& fleet, size_t begin, size_t
   ::close(ep);
   std::vector<StormOutcome> out(n);
   for (size_t k = 0; k < n; ++k) {
-    out[k] = {agents[k].connectedNs, agents[k].ackedNs, agents[k].handshakeFailures};
+    out[k] = {agents[k].connectedNs, agents[k].ackedNs, agents[k].handshakeFailures,
+              agents[k].handshakeDropped};
     agents[k].monitor->close();
     agents[k].socket->close();
   }
@@ -1098,6 +1129,9 @@ int runConnect(const ConnectOptions& o) {
   std::fflush(stdout);
 
   const int64_t timeoutNs = static_cast<int64_t>(o.timeoutS) * 1000000000LL;
+  // Startup (opening the database, loading the roster) is not part of the wave.
+  const double brokerCpuBefore = processCpuSeconds(broker->process.pid());
+  const auto threadsBefore = threadCpuSeconds(broker->process.pid());
   const int64_t t0 = nowNs();  // CLOCK_MONOTONIC: the same clock in every storm process
   std::vector<pid_t> pids;
   std::vector<std::string> outputs;
@@ -1118,7 +1152,8 @@ int runConnect(const ConnectOptions& o) {
         std::ofstream out(outputs.back());
         out << created << "\n";
         for (const auto& r : outcome) {
-          out << r.connectedNs << " " << r.ackedNs << " " << r.handshakeFailures << "\n";
+          out << r.connectedNs << " " << r.ackedNs << " " << r.handshakeFailures << " "
+              << r.handshakeDropped << "\n";
         }
         out.close();
         ::_exit(out ? 0 : 1);
@@ -1138,9 +1173,7 @@ int runConnect(const ConnectOptions& o) {
   std::vector<std::pair<double, int64_t>> gauge;  // (seconds since t0, connected agents)
   size_t running = pids.size();
   double clientCpu = 0;
-  while (running > 0) {
-    gauge.emplace_back(static_cast<double>(nowNs() - t0) / 1e9, connectedGauge(broker->boardPort));
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  auto reap = [&] {
     for (auto& pid : pids) {
       int status = 0;
       rusage usage{};
@@ -1151,6 +1184,17 @@ int runConnect(const ConnectOptions& o) {
         --running;
       }
     }
+  };
+  while (running > 0) {
+    // Once a second: a scrape of /metrics costs the broker ~25 ms with 10,000 units (office
+    // gauges), which at 4 /s was a sixth of the broker's CPU in the wave.
+    const int64_t sampledNs = nowNs();
+    gauge.emplace_back(static_cast<double>(sampledNs - t0) / 1e9,
+                       connectedGauge(broker->boardPort));
+    while (nowNs() - sampledNs < 1000000000LL && running > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      reap();
+    }
     if (nowNs() - t0 > timeoutNs + 60000000000LL) {  // a storm process hangs: stop it
       for (auto& pid : pids) {
         if (pid > 0) ::kill(pid, SIGKILL);
@@ -1158,18 +1202,25 @@ int runConnect(const ConnectOptions& o) {
     }
   }
   const double wave = static_cast<double>(nowNs() - t0) / 1e9;
-  const double brokerCpu = processCpuSeconds(broker->process.pid());
+  const double brokerCpuTotal = processCpuSeconds(broker->process.pid());
+  const double brokerCpu = brokerCpuTotal - brokerCpuBefore;
+  Json threadCpu = Json::object();
+  for (const auto& [name, seconds] : threadCpuSeconds(broker->process.pid())) {
+    auto before = threadsBefore.find(name);
+    threadCpu[name] = seconds - (before == threadsBefore.end() ? 0.0 : before->second);
+  }
 
   std::vector<int64_t> connected, acked;
-  uint64_t handshakeFailures = 0, refused = 0;
+  uint64_t handshakeFailures = 0, handshakeDropped = 0, refused = 0;
   double socketsCreatedS = 0;
   for (const auto& path : outputs) {
     std::ifstream in(path);
     double created = 0;
     if (in >> created) socketsCreatedS = std::max(socketsCreatedS, created);
     int64_t c = 0, a = 0;
-    uint64_t f = 0;
-    while (in >> c >> a >> f) {
+    uint64_t f = 0, d = 0;
+    while (in >> c >> a >> f >> d) {
+      handshakeDropped += d;
       if (c > 0) connected.push_back(c);
       if (a > 0) acked.push_back(a);
       if (a < 0) ++refused;
@@ -1200,6 +1251,7 @@ int runConnect(const ConnectOptions& o) {
               {"connected_p90_s", seconds(connected, 90)},
               {"all_connected_s", allConnected ? seconds(connected, 100) : -1},
               {"handshake_failures", handshakeFailures},
+              {"handshake_failures_no_detail", handshakeDropped},
               {"acked", ackedCount},
               {"refused", refused},
               {"ack_p50_s", seconds(acked, 50)},
@@ -1208,6 +1260,9 @@ int runConnect(const ConnectOptions& o) {
               {"wave_seconds", wave},
               {"load1", loadAverage1()},
               {"broker_cpu_s", brokerCpu},
+              {"broker_cpu_startup_s", brokerCpuBefore},
+              {"broker_cpu_per_agent_ms", brokerCpu * 1000.0 / o.agents},
+              {"broker_thread_cpu_s", threadCpu},
               {"client_cpu_s", clientCpu},
               {"broker_gauge_max", maxGauge},
               {"broker_gauge_timeline", timeline}};
@@ -1226,6 +1281,12 @@ int runConnect(const ConnectOptions& o) {
       result["all_connected_s"].get<double>(), ackedCount, result["all_acked_s"].get<double>(),
       static_cast<long long>(check.frames), check.chainsComplete ? " (exact)" : "  <-- incomplete",
       brokerCpu, clientCpu);
+  std::printf("  broker CPU per agent %.3f ms (startup %.2f s not counted); by thread:",
+              brokerCpu * 1000.0 / o.agents, brokerCpuBefore);
+  for (const auto& [name, seconds] : threadCpu.items()) {
+    std::printf(" %s %.3f ms", name.c_str(), seconds.get<double>() * 1000.0 / o.agents);
+  }
+  std::printf("\n");
   if (!check.problem.empty()) std::printf("    first gap: %s\n", check.problem.c_str());
   fs::remove_all(dir);
   return check.chainsComplete && allAcked ? 0 : 1;

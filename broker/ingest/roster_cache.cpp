@@ -43,7 +43,8 @@ void RosterCache::reload() {
     return;
   }
   for (auto& k : *keys) {
-    snap->keyByCurve[common::toHex(k.curvePublic.data(), 32)] = k.keyId;
+    snap->keyByCurve[std::string(reinterpret_cast<const char*>(k.curvePublic.data()), 32)] =
+        k.keyId;
     snap->keys[k.keyId] = std::move(k);
   }
   snap->unitOwner = std::move(*owners);

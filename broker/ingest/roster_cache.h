@@ -13,9 +13,10 @@
 namespace samband::broker {
 
 struct RosterSnapshot {
-  std::unordered_map<std::string, KeyRecord> keys;          // key id hex -> key
-  std::unordered_map<std::string, std::string> keyByCurve;  // curve public hex -> key id hex
-  std::unordered_map<std::string, std::string> unitOwner;   // unit code -> provider id
+  std::unordered_map<std::string, KeyRecord> keys;  // key id hex -> key
+  // Curve public key (its 32 raw bytes, as ZAP hands them over) -> key id hex.
+  std::unordered_map<std::string, std::string> keyByCurve;
+  std::unordered_map<std::string, std::string> unitOwner;  // unit code -> provider id
   int64_t loadedAtMs = 0;
 };
 

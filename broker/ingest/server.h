@@ -32,7 +32,7 @@ struct ServerOptions {
   int64_t rosterRefreshMs = 2000;   // how often enrollments/revocations are re-read
   // A connection that has not finished its CURVE handshake by then is closed, so idle raw TCP
   // connections (no key needed to open one) cannot pile up and lock agents out.
-  int handshakeTimeoutMs = 5000;
+  int handshakeTimeoutMs = 10000;
   // How old the city's time beacon on heartbeat replies may get before a new one is signed.
   int64_t beaconPeriodMs = 60'000;
   // With `[replication] ack = "peer"`: acks wait here until the peer committed (committer.h).
@@ -63,6 +63,8 @@ class Server {
  private:
   void socketLoop(std::shared_ptr<zmq::socket_t> router);
   void zapLoop(std::shared_ptr<zmq::socket_t> zap);
+  // Answers one ZAP request (`parts` as received) on `zap`.
+  void answerZap(zmq::socket_t& zap, const std::vector<zmq::message_t>& parts);
   void verifyLoop(size_t index);
   void commitLoop(std::unique_ptr<Store> store);
   // Frames read in one burst of the socket thread, handed on in one push per queue.

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -481,6 +482,56 @@ TEST_F(ServerTest, UnenrolledCurveKeyNeverCompletesHandshakeAndIsCountedAsUnknow
 
   auto good = connect(*good_);
   expectAck(good->exchange(goodChain_.next(status(kGoodUnit)).envelope), 1);
+}
+
+// A reconnect wave: many agents connect at once, so their ZAP requests queue up and the ZAP
+// thread answers them in one go. Each must get its own answer: every enrolled agent is admitted
+// and acknowledged, and an unenrolled key among them is still refused at the handshake.
+TEST_F(ServerTest, AWaveOfAgentsConnectingAtOnceIsAdmittedAndAStrangerInItRefused) {
+  constexpr int kWave = 40;
+  std::vector<std::unique_ptr<common::Identity>> ids;
+  std::vector<std::string> units;
+  for (int i = 0; i < kWave; ++i) {
+    char provider[16];
+    char unit[16];
+    std::snprintf(provider, sizeof provider, "556677-1%03d", i);
+    std::snprintf(unit, sizeof unit, "4000%04d", i);
+    ids.push_back(common::Identity::generate(provider));
+    units.emplace_back(unit);
+    enroll(*ids.back(), {units.back()});
+  }
+  server_.reset();  // the new keys are in the roster from the start
+  startServer();
+
+  std::vector<std::unique_ptr<Chain>> chains;
+  std::vector<std::unique_ptr<AgentSocket>> wave;
+  for (int i = 0; i < kWave; ++i) {
+    chains.push_back(std::make_unique<Chain>(*ids[static_cast<size_t>(i)]));
+    wave.push_back(connect(*ids[static_cast<size_t>(i)], /*deferConnect=*/true));
+  }
+  auto stranger = common::Identity::generate("556677-0009");
+  Chain strangerChain(*stranger);
+  auto intruder = connect(*stranger, /*deferConnect=*/true);
+  auto outcome = handshakeOutcome(*intruder, [&] {
+    for (size_t i = 0; i < wave.size(); ++i) {
+      wave[i]->connect();
+      wave[i]->send(chains[i]->next(status(units[i])).envelope);
+    }
+    intruder->send(strangerChain.next(status(kGoodUnit)).envelope);
+  });
+  ASSERT_TRUE(outcome.has_value()) << "no handshake event within the deadline";
+  EXPECT_EQ(*outcome, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
+  for (size_t i = 0; i < wave.size(); ++i) {
+    auto reply = wave[i]->receive();
+    ASSERT_TRUE(reply.has_value()) << "agent " << i << " of the wave got no ack";
+    expectAck(*reply, 1);
+  }
+  EXPECT_EQ(scalar("SELECT count(*) FROM frames"), kWave);
+  EXPECT_EQ(scalar("SELECT count(*) FROM frames WHERE sender='" + stranger->id() + "'"), 0);
+  EXPECT_TRUE(waitUntil([&] { return rejections("unknown_sender") >= 1; }, kDeadline));
+  EXPECT_TRUE(waitUntil([&] { return metrics_.handshakes.load() == static_cast<uint64_t>(kWave); },
+                        kDeadline))
+      << "handshakes counted: " << metrics_.handshakes.load();
 }
 
 // Above ServerOptions::maxQueuedFrames the socket thread refuses a frame as OVERLOADED instead
