@@ -15,6 +15,7 @@
 #include "agent/city_message.h"
 #include "agent/database.h"
 #include "agent/key_rotation.h"
+#include "agent/outbox_batch.h"
 #include "agent/receipt_store.h"
 #include "agent/session_messages.h"
 #include "common/codec.h"
@@ -412,6 +413,16 @@ void AgentSession::handleReject(const common::RejectMsg& r, int64_t nowMs) {
 
   if (r.seq == 0 && (r.reason == common::RejectReason::MALFORMED ||
                      r.reason == common::RejectReason::OVERSIZED)) {
+    if (batchesOnConnection_ && !batchesRefused_) {
+      // A broker older than batches (issue 16) reads a batch frame as malformed: send single
+      // envelopes from now on (this session) and start over from the first unacknowledged row.
+      batchesRefused_ = true;
+      common::logInfo(
+          "agent",
+          config_.provider + ": the broker does not take batches; sending reports one by one");
+      resendFromFirstUnacked(nowMs);
+      return;
+    }
     // Nothing in the frame could be trusted (oversized or not decodable): we cannot tell which
     // frame it was. Every frame we send passed the same codec, so this means the two sides
     // disagree about the format; resending waits for the ack timeout.
@@ -691,14 +702,21 @@ void AgentSession::pump(int64_t nowMs) {
       return;
     }
     if (rows->empty()) break;
-    for (const auto& row : *rows) {
-      Link::SendResult r = link_->send(row.envelope);
+    for (size_t i = 0; i < rows->size();) {
+      // More than one report pending: one signed batch for a run of them (issue 16).
+      OutboxBatch batch;
+      if (!batchesRefused_) batch = batchFrom(*identity_, *rows, i);
+      Link::SendResult r = link_->send(batch.frame.empty() ? (*rows)[i].envelope : batch.frame);
       if (r != Link::SendResult::sent) {
         window_.setBlocked(r == Link::SendResult::wouldBlock);
         return;
       }
-      ++counters_.framesSent;
-      window_.recordSent(row.seq, row.id, nowMs);
+      if (!batch.frame.empty()) batchesOnConnection_ = true;
+      for (size_t k = i; k < i + batch.rows; ++k) {
+        ++counters_.framesSent;
+        window_.recordSent((*rows)[k].seq, (*rows)[k].id, nowMs);
+      }
+      i += batch.rows;
     }
   }
 }

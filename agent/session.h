@@ -254,6 +254,9 @@ class AgentSession : private LinkListener {
   SessionStateMachine machine_;
   SendWindow window_;
   uint64_t pendingAck_ = 0;  // acks seen in this read, applied in one transaction
+  // Batches (issue 16): sent on this session; refused by a broker that predates them.
+  bool batchesOnConnection_ = false;
+  bool batchesRefused_ = false;
 
   int64_t nextHeartbeatMs_ = 0;
   std::optional<HeartbeatCounter> heartbeatCounter_;  // set by open()

@@ -10,6 +10,11 @@
 //       that the database holds exactly what was acknowledged
 //   ingest_bench connect --broker BIN --work DIR --agents 10000 --json FILE
 //       K agents connecting at once, each with one queued report
+//   ingest --batch N: at saturation each agent sends its backlog as signed batches of N reports
+//       (issue 16), still at most --window reports unacknowledged
+//   ingest_bench drain --broker BIN --work DIR --agents 1000 --reports N --json FILE
+//       K agents each with N reports queued (batches of 64) reach a broker that just came up:
+//       time until every report is acknowledged
 //
 // Results are appended to FILE as one JSON object per line; bench/summary.py reads them.
 // Over 500 lines on purpose: one benchmark program (load generator, broker process, saturation
@@ -44,10 +49,12 @@
 #include "bench/bench_process.h"
 #include "broker/store/roster_store.h"
 #include "broker/store/store.h"
+#include "common/batch_envelope.h"
 #include "common/clock.h"
 #include "common/codec.h"
 #include "common/enrollment.h"
 #include "common/identity.h"
+#include "common/signing.h"
 #include "common/vocabulary.h"
 #include "tools/chain_signer.h"
 #include "tools/city_model.h"
@@ -87,6 +94,10 @@ struct BenchAgent {
   common::EnrollRequest enrollRequest;  // signed by the agent's own key
   common::Bytes heartbeat;              // a signed heartbeat envelope (seq 0)
   std::vector<common::Bytes> chain;     // envelopes of seq 1, 2, ...
+  // Issue 16: chain[batchStart + g * batchSize ...] signed as batch frames g = 0, 1, ...
+  size_t batchStart = 0;
+  size_t batchSize = 0;  // 0 or 1: no batches
+  std::vector<common::Bytes> batches;
 };
 
 struct Fleet {
@@ -127,7 +138,7 @@ size_t bodySize(const common::Identity& identity, const common::UnitStatusMsg& s
 // reports), one agent per provider, each with `reports` unit-status reports signed as its chain,
 // notes padded so bodies are about `targetBodyBytes` (0: as the model makes them).
 Fleet makeFleet(int k, int unitsPerProvider, size_t reports, uint64_t seed,
-                size_t targetBodyBytes = 500) {
+                size_t targetBodyBytes = 500, size_t batchSize = 0, size_t batchStart = 0) {
   Fleet fleet;
   tools::CityOptions options;
   options.providers = k;
@@ -162,6 +173,7 @@ Fleet makeFleet(int k, int unitsPerProvider, size_t reports, uint64_t seed,
         tools::ChainSigner signer(*identity);
         a.heartbeat = signer.heartbeat(start).envelope;
         a.chain.reserve(reports);
+        std::vector<common::Bytes> chainBodies;
         for (size_t j = 0; j < reports; ++j) {
           size_t u = provider.units[j % provider.units.size()];
           int64_t at = start + static_cast<int64_t>(j);
@@ -177,7 +189,19 @@ Fleet makeFleet(int k, int unitsPerProvider, size_t reports, uint64_t seed,
           auto frame = signer.next(std::move(status), at);
           bytes[w] += frame.envelope.size();
           bodies[w] += frame.body.size();
+          if (batchSize > 1) chainBodies.push_back(frame.body);
           a.chain.push_back(std::move(frame.envelope));
+        }
+        if (batchSize > 1) {
+          a.batchStart = batchStart;
+          a.batchSize = batchSize;
+          for (size_t g = batchStart; g < reports; g += batchSize) {
+            std::vector<common::Bytes> group(
+                chainBodies.begin() + static_cast<std::ptrdiff_t>(g),
+                chainBodies.begin() +
+                    static_cast<std::ptrdiff_t>(std::min(reports, g + batchSize)));
+            a.batches.push_back(common::encodeBatch(group, common::signBatch(*identity, group)));
+          }
         }
       }
     });
@@ -576,6 +600,7 @@ class Driver {
   }
 
   uint64_t acksTotal() const { return counters_.acks; }
+  uint64_t batchesSent() const { return batchesSent_; }
   const Counters& counters() const { return counters_; }
   std::vector<size_t> sentPerAgent() const {
     std::vector<size_t> s;
@@ -589,16 +614,36 @@ class Driver {
   }
 
  private:
+  // Reports the next send carries: a whole batch at a batch boundary (issue 16), else one.
+  size_t groupAt(const Link& l) const {
+    const BenchAgent& a = fleet_.agents[static_cast<size_t>(&l - links_.data())];
+    if (a.batchSize < 2 || l.next < a.batchStart || (l.next - a.batchStart) % a.batchSize != 0) {
+      return 1;
+    }
+    const size_t n = std::min(a.batchSize, a.chain.size() - l.next);
+    return n >= 2 && l.next + n <= l.limit ? n : 1;
+  }
+
   void sendNext(Link& l) {
     size_t i = static_cast<size_t>(&l - links_.data());
-    const auto& frame = fleet_.agents[i].chain[l.next];
-    l.sentNs[l.next] = nowNs();
-    l.socket->send(zmq::buffer(frame), zmq::send_flags::none);
+    const BenchAgent& a = fleet_.agents[i];
+    const size_t n = groupAt(l);
+    const int64_t now = nowNs();
+    if (n > 1) {
+      const auto& frame = a.batches[(l.next - a.batchStart) / a.batchSize];
+      for (size_t k = 0; k < n; ++k) l.sentNs[l.next + k] = now;
+      l.socket->send(zmq::buffer(frame), zmq::send_flags::none);
+      l.next += n;
+      ++batchesSent_;
+      return;
+    }
+    l.sentNs[l.next] = now;
+    l.socket->send(zmq::buffer(a.chain[l.next]), zmq::send_flags::none);
     ++l.next;
   }
 
   void topUp(Link& l) {
-    while (l.next < l.limit && l.next - l.acked < window_) sendNext(l);
+    while (l.next < l.limit && l.next + groupAt(l) - l.acked <= window_) sendNext(l);
   }
 
   template <typename OnReadable>
@@ -643,6 +688,7 @@ class Driver {
   std::vector<zmq::pollitem_t> items_;
   std::vector<int64_t> samples_;
   Counters counters_;
+  uint64_t batchesSent_ = 0;
 };
 
 Json latencyJson(std::vector<int64_t> samples) {
@@ -676,6 +722,7 @@ struct IngestOptions {
   int timeoutS = 120;
   int batchDelayMs = -1;       // -1: as `samband-broker init` writes it
   bool noCheckpoints = false;  // [ingest] checkpoints = false: the cost of checkpoints/receipts
+  size_t batch = 0;            // issue 16: reports per signed batch at saturation (0, 1: none)
 };
 
 int runIngest(const IngestOptions& o) {
@@ -688,7 +735,8 @@ int runIngest(const IngestOptions& o) {
   std::printf("ingest: %d agents, window %d, signing %zu reports each before the timed window...\n",
               o.agents, o.window, lightPerAgent + saturatedPerAgent);
   std::fflush(stdout);
-  Fleet fleet = makeFleet(o.agents, 3, lightPerAgent + saturatedPerAgent, 11);
+  Fleet fleet =
+      makeFleet(o.agents, 3, lightPerAgent + saturatedPerAgent, 11, 500, o.batch, lightPerAgent);
   const double envelopeMean =
       static_cast<double>(fleet.envelopeBytes) / static_cast<double>(fleet.frames);
   std::printf("  signed %zu frames in %.1f s (mean envelope %.0f bytes, body %.0f bytes)\n",
@@ -697,13 +745,15 @@ int runIngest(const IngestOptions& o) {
   int failures = 0;
   for (int vt : parseList(o.verifyThreads)) {
     const std::string dir = o.work + "/broker-k" + std::to_string(o.agents) + "-v" +
-                            std::to_string(vt) + (o.noCheckpoints ? "-nocp" : "");
+                            std::to_string(vt) + (o.noCheckpoints ? "-nocp" : "") +
+                            (o.batch > 1 ? "-b" + std::to_string(o.batch) : "");
     auto broker = prepareBroker(o.brokerBin, dir, vt, fleet, o.batchDelayMs, !o.noCheckpoints);
     if (!broker || !startBroker(*broker, o.brokerBin)) return 2;
     Json result{{"bench", "ingest"},
                 {"agents", o.agents},
                 {"verify_threads", vt},
                 {"checkpoints", !o.noCheckpoints},
+                {"batch", o.batch > 1 ? o.batch : 0},
                 {"window", o.window},
                 {"batch_delay_ms", o.batchDelayMs},
                 {"envelope_bytes", envelopeMean},
@@ -764,6 +814,7 @@ int runIngest(const IngestOptions& o) {
       result["client_cpu_us_per_report"] =
           acked ? 1e6 * (selfCpu1 - selfCpu0) / static_cast<double>(acked) : 0;
       result["sent"] = driver.sentTotal();
+      result["batches_sent"] = driver.batchesSent();
       result["acked"] = driver.acksTotal();
       result["duplicates"] = driver.counters().duplicates;
       result["rejects"] = driver.counters().rejects;
@@ -799,6 +850,85 @@ int runIngest(const IngestOptions& o) {
     appendJson(o.json, result);
     fs::remove_all(dir);  // the archive is large; the log stays
   }
+  return failures ? 1 : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A backlog drain (issue 16): K agents, each with N reports queued through an outage, reach a
+// broker that has just come back; they send their backlogs as signed batches of `batch`.
+
+struct DrainOptions {
+  std::string brokerBin;
+  std::string work;
+  std::string json;
+  int agents = 1000;
+  size_t reports = 100;  // per agent
+  size_t batch = 64;
+  int window = 256;  // [link] window, the agent's default
+  int verifyThreads = 2;
+  int timeoutS = 300;
+};
+
+int runDrain(const DrainOptions& o) {
+  std::printf("drain: %d agents x %zu queued reports (batches of %zu, window %d); signing...\n",
+              o.agents, o.reports, o.batch, o.window);
+  std::fflush(stdout);
+  Fleet fleet = makeFleet(o.agents, 1, o.reports, 23, 500, o.batch, 0);
+  const std::string dir = o.work + "/broker-drain-k" + std::to_string(o.agents);
+  auto broker = prepareBroker(o.brokerBin, dir, o.verifyThreads, fleet);
+  if (!broker || !startBroker(*broker, o.brokerBin)) return 2;
+  Json result{{"bench", "drain"},
+              {"agents", o.agents},
+              {"reports_per_agent", o.reports},
+              {"batch", o.batch},
+              {"window", o.window},
+              {"verify_threads", o.verifyThreads},
+              {"envelope_bytes",
+               static_cast<double>(fleet.envelopeBytes) / static_cast<double>(fleet.frames)}};
+  int failures = 0;
+  {
+    zmq::context_t context(1, 3 * o.agents + 64);
+    const int64_t t0 = nowNs();
+    const double brokerCpu0 = processCpuSeconds(broker->process.pid());
+    Driver driver(context, fleet, *broker, o.window);
+    const bool connected = driver.connectAll(o.timeoutS * 1000);
+    const double connectedS = static_cast<double>(nowNs() - t0) / 1e9;
+    int64_t start = 0;
+    driver.saturate(o.timeoutS * 1000, &start);
+    const double seconds = static_cast<double>(driver.counters().lastAckNs - t0) / 1e9;
+    const double drainS = static_cast<double>(driver.counters().lastAckNs - start) / 1e9;
+    const double brokerCpu1 = processCpuSeconds(broker->process.pid());
+    const uint64_t acked = driver.acksTotal();
+    result["connected"] = connected;
+    result["connect_s"] = connectedS;
+    result["drain_s"] = drainS;
+    result["total_s"] = seconds;
+    result["acked"] = acked;
+    result["batches_sent"] = driver.batchesSent();
+    result["rate"] = drainS > 0 ? static_cast<double>(acked) / drainS : 0;
+    result["broker_cpu_s"] = brokerCpu1 - brokerCpu0;
+    result["rejects"] = driver.counters().rejects;
+    broker->process.stop();
+    auto check = checkStored(broker->database, fleet, driver.sentPerAgent());
+    const bool ok = check.chainsComplete && acked == fleet.frames &&
+                    check.frames == static_cast<int64_t>(fleet.frames);
+    result["stored"] = check.frames;
+    result["stored_ok"] = ok;
+    if (!check.problem.empty()) result["problem"] = check.problem;
+    if (!ok) ++failures;
+    const double rate = result["rate"].get<double>();
+    std::printf(
+        "  %llu of %zu reports acknowledged %.1f s after the broker came back (connect and first "
+        "heartbeats %.1f s, drain %.1f s at %.0f reports/s, %llu batches); broker CPU %.1f s; "
+        "stored %lld%s\n  scaled: 4,000,000 reports at that rate drain in %.0f s\n",
+        static_cast<unsigned long long>(acked), fleet.frames, seconds, connectedS, drainS, rate,
+        static_cast<unsigned long long>(driver.batchesSent()), brokerCpu1 - brokerCpu0,
+        static_cast<long long>(check.frames), ok ? " (exact)" : "  <-- MISMATCH",
+        rate > 0 ? 4e6 / rate + connectedS : 0);
+    std::fflush(stdout);
+  }
+  appendJson(o.json, result);
+  fs::remove_all(dir);
   return failures ? 1 : 0;
 }
 
@@ -1135,10 +1265,25 @@ int main(int argc, char** argv) {
   ingestCmd->add_option("--timeout-s", ingest.timeoutS, "Give up a phase after this long");
   ingestCmd->add_option("--batch-delay-ms", ingest.batchDelayMs,
                         "[ingest] batch_delay_ms (default: as init writes it)");
+  ingestCmd->add_option("--batch", ingest.batch,
+                        "Issue 16: at saturation, send each agent's backlog as signed batches of "
+                        "this many reports (0: one envelope each)");
   ingestCmd->add_flag("--no-checkpoints", ingest.noCheckpoints,
                       "[ingest] checkpoints = false (to measure what checkpoints cost)");
 
   ConnectOptions connect;
+  DrainOptions drain;
+  auto* drainCmd = app.add_subcommand("drain", "K agents with N queued reports each (batches)");
+  drainCmd->add_option("--broker", drain.brokerBin, "Path to samband-broker")->required();
+  drainCmd->add_option("--work", drain.work, "Scratch directory")->required();
+  drainCmd->add_option("--json", drain.json, "Append results to this JSON-lines file")->required();
+  drainCmd->add_option("--agents", drain.agents, "Agents with a backlog");
+  drainCmd->add_option("--reports", drain.reports, "Queued reports per agent");
+  drainCmd->add_option("--batch", drain.batch, "Reports per signed batch");
+  drainCmd->add_option("--window", drain.window, "Unacknowledged reports per agent at most");
+  drainCmd->add_option("--verify-threads", drain.verifyThreads, "[ingest] verify_threads");
+  drainCmd->add_option("--timeout-s", drain.timeoutS, "Give up after this long");
+
   auto* connectCmd = app.add_subcommand("connect", "K agents connecting at once");
   connectCmd->add_option("--broker", connect.brokerBin, "Path to samband-broker")->required();
   connectCmd->add_option("--work", connect.work, "Scratch directory")->required();
@@ -1152,6 +1297,7 @@ int main(int argc, char** argv) {
   try {
     if (*verifyCmd) return runVerify(verifySeconds, json);
     if (*ingestCmd) return runIngest(ingest);
+    if (*drainCmd) return runDrain(drain);
     return runConnect(connect);
   } catch (const std::exception& e) {
     // Unwinding stops the broker under test (ChildProcess's destructor).

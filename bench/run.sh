@@ -10,6 +10,10 @@
 #   BENCH_WINDOW=64              unacknowledged reports per agent
 #   BENCH_TOTAL=120000           reports per saturation run
 #   BENCH_LIGHT_RATE=100 BENCH_LIGHT_SECONDS=6
+#   BENCH_BATCH=32               reports per signed batch in the backlogged-agent runs (issue 16;
+#                                0 skips them); same agents, window and payload as above
+#   BENCH_DRAIN_AGENTS=1000 BENCH_DRAIN_REPORTS=100   backlog drain: agents x queued reports
+#                                each (0 agents skips); docs/performance.md scales it to 4 million
 #   BENCH_CONNECT_AGENTS=10000   agents connecting at once (0 skips)
 #   BENCH_CONNECT_TIMEOUT=180    seconds
 #   BENCH_PLANNER=1              0 skips planner_bench
@@ -35,6 +39,7 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
   : "${BENCH_AGENTS:=20}" "${BENCH_TOTAL:=5000}" "${BENCH_LIGHT_SECONDS:=2}"
   : "${BENCH_CONNECT_AGENTS:=500}" "${BENCH_PLANNER:=0}" "${BENCH_VERIFY_SECONDS:=1}"
   : "${BENCH_ASOF_UNITS:=200}" "${BENCH_ASOF_DAYS:=1}" "${BENCH_ASOF_EVERY:=5000}"
+  : "${BENCH_DRAIN_AGENTS:=200}" "${BENCH_DRAIN_REPORTS:=20}"
   : "${BENCH_BOARD_VIEWERS:=20}" "${BENCH_BOARD_RATE:=100}" "${BENCH_BOARD_UNITS:=500}"
   : "${BENCH_BOARD_PROVIDERS:=20}" "${BENCH_BOARD_SECONDS:=4}" "${BENCH_AGENT_IDLE_SECONDS:=5}"
   : "${BENCH_AUDIT_UNITS:=100}" "${BENCH_BOARD_VIEW_UNITS:=1000}"
@@ -105,12 +110,30 @@ step "ingest-nocp-k$CP_AGENTS" 420 "$BIN/ingest_bench" ingest --broker "$BROKER"
   --window "$WINDOW" --total "$TOTAL" --light-rate "$LIGHT_RATE" \
   --light-seconds "$LIGHT_SECONDS" --no-checkpoints
 
+# Backlogged agents (issue 16): the same agents, window and reports, but each agent sends its
+# backlog as signed batches of BENCH_BATCH reports (one signature each). The best verify setting.
+BATCH=${BENCH_BATCH:-32}
+if [ "$BATCH" -gt 1 ]; then
+  for k in $AGENTS; do
+    step "ingest-batch-k$k" 420 "$BIN/ingest_bench" ingest --broker "$BROKER" --work "$OUT/work" \
+      --json "$RESULTS" --agents "$k" --verify-threads "${VERIFY_THREADS##*,}" --window "$WINDOW" \
+      --total "$TOTAL" --light-rate "$LIGHT_RATE" --light-seconds "$LIGHT_SECONDS" --batch "$BATCH"
+  done
+fi
+DRAIN_AGENTS=${BENCH_DRAIN_AGENTS:-1000}
+if [ "$DRAIN_AGENTS" -gt 0 ]; then
+  step "drain-k$DRAIN_AGENTS" 600 "$BIN/ingest_bench" drain --broker "$BROKER" --work "$OUT/work" \
+    --json "$RESULTS" --agents "$DRAIN_AGENTS" --reports "${BENCH_DRAIN_REPORTS:-100}" \
+    --verify-threads "${VERIFY_THREADS##*,}"
+fi
+
 # MQTT in the same run, with the same load shape and our mean envelope size as payload.
 mosquitto=$(command -v mosquitto || { [ -x /usr/sbin/mosquitto ] && echo /usr/sbin/mosquitto; } || true)
 if [ -x "$BIN/mqtt_bench" ] && [ -n "$mosquitto" ]; then
   payload=$(python3 -c '
 import json, sys
-sizes = [json.loads(l)["envelope_bytes"] for l in open(sys.argv[1]) if "\"bench\": \"ingest\"" in l]
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+sizes = [r["envelope_bytes"] for r in rows if r.get("bench") == "ingest"]
 print(round(sum(sizes) / len(sizes)) if sizes else 560)' "$RESULTS")
   for k in $AGENTS; do
     for mode in "" --queued-subscriber; do

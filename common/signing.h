@@ -2,6 +2,8 @@
 // sealing a message into a signed frame, and the body that announces a provider's next key.
 #pragma once
 
+#include <vector>
+
 #include "common/bytes.h"
 #include "common/identity.h"
 #include "common/messages.h"
@@ -16,6 +18,18 @@ Bytes bodySigningInput(const Bytes& body);  // kBodySignDomain || body: the byte
 Bytes signBody(const Identity& identity, const Bytes& body);
 // False for a signature of the wrong size or one that does not verify; never throws.
 bool verifyBody(const PublicKey& signPublic, const Bytes& body, const Bytes& signature);
+
+// The domain-separation prefix of a batch signature (NUL included): a batch signature can never
+// pass for a body signature or the other way round.
+inline constexpr char kBatchSignDomain[] = "samband/v1/batch";
+
+// kBatchSignDomain || for each body: its length (4 bytes, big-endian) || the body. Lengths make
+// the concatenation unambiguous.
+Bytes batchSigningInput(const std::vector<Bytes>& bodies);
+Bytes signBatch(const Identity& identity, const std::vector<Bytes>& bodies);
+// False for a signature of the wrong size or one that does not verify; never throws.
+bool verifyBatch(const PublicKey& signPublic, const std::vector<Bytes>& bodies,
+                 const Bytes& signature);
 
 // A signed frame ready for the wire: the body bytes, their hash (the next prevHash) and the
 // envelope bytes.

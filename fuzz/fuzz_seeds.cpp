@@ -7,6 +7,7 @@
 #include <iostream>
 #include <string>
 
+#include "common/batch_envelope.h"
 #include "common/codec.h"
 #include "common/enrollment.h"
 #include "common/identity.h"
@@ -96,6 +97,25 @@ int main(int argc, char** argv) {
   file.header.lastSeq = 2;
   file.envelopes = {first.envelope, second.envelope};
   write(offline, "two-reports", toBytes(encodeOfflineFile(file).value()));
+
+  // Batch frames (issue 16): three chained reports under one signature, and one of a single
+  // report (legal to decode; the broker takes a single report as an envelope).
+  const std::string batchDir = root + "/batch";
+  std::filesystem::create_directories(batchDir);
+  {
+    std::vector<Bytes> bodies;
+    Message r = m;
+    r.payload = s;
+    r.prevHash.clear();
+    for (uint64_t seq = 1; seq <= 3; ++seq) {
+      r.seq = seq;
+      bodies.push_back(encodeBody(r));
+      r.prevHash = hash256(bodies.back());
+    }
+    write(batchDir, "three-reports", encodeBatch(bodies, signBatch(*id, bodies)));
+    std::vector<Bytes> one(bodies.begin(), bodies.begin() + 1);
+    write(batchDir, "one-report", encodeBatch(one, signBatch(*id, one)));
+  }
 
   const std::string enroll = root + "/enroll_request";
   std::filesystem::create_directories(enroll);

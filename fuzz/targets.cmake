@@ -1,7 +1,7 @@
 # The fuzz targets, one per decoder of untrusted input, and what each links. Used twice: by
 # fuzz/CMakeLists.txt (libFuzzer, clang, ASan+UBSan: tools/fuzz.sh) and by tests/fuzz (the normal
 # build: each target's corpus in fuzz/corpus/<target>/ replayed by fuzz/corpus_main.cpp).
-set(SAMBAND_FUZZ_TARGETS frame offline_file enroll_request roster_csv capacity_csv board_body
+set(SAMBAND_FUZZ_TARGETS frame batch offline_file enroll_request roster_csv capacity_csv board_body
   report_json)
 
 # Adds executable `exe` for fuzz target `name`; the caller adds libFuzzer or corpus_main.cpp.

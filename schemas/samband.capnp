@@ -310,3 +310,19 @@ struct CityKeyRecord {
   # 64-byte Ed25519 signature by the root over "samband/v1/city-key" NUL-terminated, followed by
   # the statement bytes.
 }
+
+# Batch envelopes (issue 16)
+
+struct BatchEnvelope {
+  # One Ed25519 signature over up to 64 consecutive reports of one sender and key (at most 48 KiB
+  # on the wire). On the uplink it follows the 8 ASCII bytes "SBATCHv1" (docs/protocol.md,
+  # "Batches"): a broker older than batches reads that prefix as an impossible Cap'n Proto
+  # segment table and refuses the frame as `malformed`, and the agent falls back to single
+  # envelopes. The broker stores the whole frame as sent, so the audit can re-verify it.
+  bodies @0 :List(Data);
+  # Serialized Body messages (standard unpacked encoding), exactly as signed: one sender and key,
+  # seq consecutive, each prevHash the BLAKE2b-256 of the body before it; no heartbeats.
+  signature @1 :Data;
+  # 64-byte Ed25519 signature over "samband/v1/batch" NUL, then for each body its length as 4
+  # bytes big-endian followed by the body bytes.
+}

@@ -13,6 +13,7 @@
 #include "broker/audit/frame_check.h"
 #include "broker/audit/picture_replay.h"
 #include "broker/audit/seen_bodies.h"
+#include "broker/audit/stored_batch.h"
 #include "broker/city/city_chain.h"
 #include "broker/city/key_records.h"
 #include "broker/store/audit_store.h"
@@ -84,7 +85,7 @@ struct Boundary {  // what a checkpoint says about the frames up to its count
 class Auditor {
  public:
   Auditor(Store& store, const AuditOptions& options, AuditReport& r)
-      : store_(store), options_(options), r_(r) {}
+      : store_(store), options_(options), r_(r), batches_(store) {}
 
   void run();
 
@@ -119,6 +120,7 @@ class Auditor {
   common::Bytes digest_ = common::zeroHash();
   uint64_t count_ = 0;
   std::map<std::pair<std::string, std::string>, common::CheckpointHead> heads_;
+  StoredBatchCheck batches_;  // reports stored from batches (issue 16)
 };
 
 bool Auditor::loadCityKey() {
@@ -319,6 +321,15 @@ void Auditor::visit(const StoredFrame& f, FrameCheck& check) {
     case FrameCheck::Signature::noProvenKey:
       r_.badSignatures++;
       note(where + ": no key proven by a city record to verify it");
+      break;
+    case FrameCheck::Signature::inBatch:
+      // Issue 16: the signature is its batch's, stored as sent; checked here, in frame order,
+      // so each batch is opened once for the run of its reports.
+      r_.signaturesChecked++;
+      if (auto problem = batches_.check(f.id, check.batchBody, check.batchKey)) {
+        r_.badSignatures++;
+        note(where + ": " + *problem);
+      }
       break;
     case FrameCheck::Signature::notChecked:
       break;

@@ -3,6 +3,7 @@
 
 #include <cstring>
 
+#include "common/batch_envelope.h"
 #include "common/bytes.h"
 #include "common/codec.h"
 #include "common/ids.h"
@@ -42,6 +43,12 @@ FrameCheck checkFrame(const StoredFrame& frame, const FrameKeys& keys, bool chec
   }
   common::PublicKey pk{};
   std::memcpy(pk.data(), k->second.signPublic.data(), 32);
+  if (common::isBatchMemberSignature(parts->signature)) {
+    c.signature = FrameCheck::Signature::inBatch;
+    c.batchBody = std::move(parts->body);
+    c.batchKey = pk;
+    return c;
+  }
   c.signature = common::verifyBody(pk, parts->body, parts->signature)
                     ? FrameCheck::Signature::verified
                     : FrameCheck::Signature::bad;

@@ -24,7 +24,9 @@ struct FrameKeys {
 };
 
 struct FrameCheck {
-  enum class Signature { verified, bad, noProvenKey, notChecked };
+  // inBatch (issue 16): stored from a batch; its signature is the batch's, which the audit's
+  // own thread checks with the database (stored_batch.h) using batchBody and batchKey.
+  enum class Signature { verified, bad, noProvenKey, notChecked, inBatch };
   // Empty when the envelope and body decode; else why not ("envelope does not decode").
   std::string decodeProblem;
   common::Message body;    // valid when decodeProblem is empty
@@ -33,6 +35,8 @@ struct FrameCheck {
   // Why a bad signature is bad, when there is more to say than "does not verify" (a city key
   // the root never certified, or revoked by then).
   std::string signatureProblem;
+  common::Bytes batchBody;       // inBatch: the signed body bytes
+  common::PublicKey batchKey{};  // inBatch: the proven key of its sender
 };
 
 // Decodes `frame` and, when `checkSignature`, verifies its signature with the key `keys` proves

@@ -164,6 +164,18 @@ common::Status Committer::handleFrame(const std::string& routingId, const Verifi
       NewFrame{m.senderId, f.keyIdHex(), m.seq, common::payloadKindName(m.payload),
                common::modeName(m.mode), m.sentAt, f.receivedAt(), f.bodyHash(), f.envelope()});
   if (!frameId) return frameId.error();
+  if (f.batch()) {
+    // Issue 16: the batch frame is stored once, as sent, with the first of its reports stored;
+    // each report stored from it is linked to its index, for the audit and inquiries.
+    auto [it, isNew] = batchIdsInBatch_.try_emplace(f.batch().get(), 0);
+    if (isNew) {
+      auto batchId = archive_.appendBatch(m.senderId, f.keyIdHex(), f.receivedAt(), *f.batch());
+      if (!batchId) return batchId.error();
+      it->second = *batchId;
+      metrics_.batchesStored++;
+    }
+    if (auto s = archive_.linkBatchFrame(*frameId, it->second, f.batchIndex()); !s) return s;
+  }
   if (auto s = projection_.apply(f, *frameId); !s) return s;
   if (auto s = applyPeerRosterRecord(f); !s) return s;
   head.seq = m.seq;
@@ -244,6 +256,7 @@ std::vector<Reply> Committer::apply(std::vector<WorkItem>& batch) {
   lastSeenInBatch_.clear();
   heartbeatInBatch_.clear();
   clockOffsetInBatch_.clear();
+  batchIdsInBatch_.clear();
   int64_t started = common::monotonicMs();
   common::Status result;
   if (auto tx = WriteTransaction::begin(store_); !tx) {

@@ -110,6 +110,8 @@ class Committer {
   std::unordered_map<std::string, int64_t> lastSeenInBatch_;
   std::unordered_map<std::string, HeartbeatMark> heartbeatInBatch_;
   std::unordered_map<std::string, ClockOffset> clockOffsetInBatch_;
+  // Batch frames (issue 16) stored in this transaction, by the frame the reports share.
+  std::unordered_map<const common::Bytes*, int64_t> batchIdsInBatch_;
 };
 
 }  // namespace samband::broker

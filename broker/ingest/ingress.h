@@ -1,12 +1,15 @@
 // Ingress: the one gate untrusted uplink bytes pass, in order: size cap, decode with limits,
 // enrolled key, signature over the exact bytes, key/transport/unit authorisation, sentAt within
-// kMaxClockSkewMs of the broker's clock. Only this gate
-// constructs a VerifiedFrame. Sequence and chain rules follow in the Committer (they need the
+// kMaxClockSkewMs of the broker's clock; a batch frame (issue 16) is verified once and then each
+// of its reports passes the per-report steps. Only this gate constructs a VerifiedFrame. Sequence and chain rules follow in the Committer (they need the
 // database). Stateless apart from the roster snapshot: safe to run on many threads at once.
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "broker/ingest/roster_cache.h"
 #include "broker/metrics/metrics.h"
@@ -49,6 +52,11 @@ class VerifiedFrame {
   const std::string& keyIdHex() const { return keyIdHex_; }
   int64_t receivedAt() const { return receivedAt_; }
   Channel channel() const { return channel_; }
+  // A report verified as part of a batch (issue 16): the batch frame exactly as sent (shared by
+  // every report of it; the committer stores it once) and this report's index in it. Null for a
+  // single envelope. envelope() then holds common::batchMemberEnvelope(body()).
+  const std::shared_ptr<const common::Bytes>& batch() const { return batch_; }
+  uint32_t batchIndex() const { return batchIndex_; }
 
  private:
   friend class Ingress;
@@ -60,6 +68,8 @@ class VerifiedFrame {
   std::string keyIdHex_;
   int64_t receivedAt_ = 0;
   Channel channel_ = Channel::network;
+  std::shared_ptr<const common::Bytes> batch_;
+  uint32_t batchIndex_ = 0;
 };
 
 struct Refusal {
@@ -85,7 +95,18 @@ class Ingress {
   // `keys` must outlive this object or be replaced; one thread (the puller's).
   void trustCityKeys(const common::CityKeyring* keys) { cityKeys_ = keys; }
 
+  // Checks one batch frame (common::isBatchFrame): one decode, one signature check and one key
+  // lookup for all its reports, then the per-report steps. Returns one Refusal for the whole
+  // batch (oversized: over 48 KiB or 64 reports; malformed: undecodable, mixed senders or keys,
+  // a heartbeat, a gap or broken prevHash link inside; unknown_sender, bad_signature,
+  // key_mismatch, revoked), or one admission per report in order, each a VerifiedFrame or its
+  // own Refusal (forbidden, unit_not_owned, clock_skew, personal_data). Never throws.
+  std::vector<Admission> admitBatch(InboundFrame&& frame);
+
  private:
+  // Steps 7-10 of the gate for a message whose signature held; `snap` may be refreshed.
+  std::optional<Refusal> checkContent(const common::Message& m, const InboundFrame& in,
+                                      std::shared_ptr<const RosterSnapshot>& snap);
   bool verify(const common::PublicKey& key, const common::Bytes& body,
               const common::Bytes& signature);
 

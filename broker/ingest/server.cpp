@@ -11,6 +11,7 @@
 #include <unordered_set>
 #include <zmq_addon.hpp>
 
+#include "common/batch_envelope.h"
 #include "common/bytes.h"
 #include "common/codec.h"
 #include "common/log.h"
@@ -162,8 +163,7 @@ void Server::dispatch(InboundFrame&& frame, Burst& burst) {
     return;
   }
   if (verifyQueues_.empty()) {
-    std::string routingId = frame.routingId;
-    burst.toCommit.push_back(WorkItem{std::move(routingId), ingress_->admit(std::move(frame))});
+    admitInto(std::move(frame), burst.toCommit);
     // Verifying inline takes ~50 us a frame: hand on what is ready rather than a whole burst.
     if (burst.toCommit.size() >= kInlineHandOff) commitQueue_.pushAll(burst.toCommit);
     return;
@@ -171,6 +171,18 @@ void Server::dispatch(InboundFrame&& frame, Burst& burst) {
   // The same provider always goes to the same verify thread, so its frames stay in order.
   size_t index = std::hash<std::string>{}(frame.transportProvider) % verifyQueues_.size();
   burst.toVerify[index].push_back(std::move(frame));
+}
+
+void Server::admitInto(InboundFrame&& frame, std::vector<WorkItem>& out) {
+  std::string routingId = frame.routingId;
+  if (!common::isBatchFrame(frame.data)) {
+    out.push_back(WorkItem{std::move(routingId), ingress_->admit(std::move(frame))});
+    return;
+  }
+  // A batch (issue 16): verified once, then one item per report, in seq order.
+  for (auto& admission : ingress_->admitBatch(std::move(frame))) {
+    out.push_back(WorkItem{routingId, std::move(admission)});
+  }
 }
 
 void Server::flush(Burst& burst) {
@@ -186,8 +198,7 @@ void Server::verifyLoop(size_t index) {
     batch.clear();
     if (!queue.popBatch(batch, 256, std::chrono::milliseconds(kPollMs))) break;
     for (auto& frame : batch) {
-      std::string routingId = frame.routingId;
-      admitted.push_back(WorkItem{std::move(routingId), ingress_->admit(std::move(frame))});
+      admitInto(std::move(frame), admitted);
       if (admitted.size() >= kInlineHandOff) commitQueue_.pushAll(admitted);
     }
     commitQueue_.pushAll(admitted);

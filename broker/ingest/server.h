@@ -72,6 +72,8 @@ class Server {
   };
   void dispatch(InboundFrame&& frame, Burst& burst);
   void flush(Burst& burst);
+  // Admits a single envelope or a batch (one item per report) onto `out`.
+  void admitInto(InboundFrame&& frame, std::vector<WorkItem>& out);
 
   ServerOptions options_;
   const common::Identity& city_;

@@ -60,6 +60,26 @@ std::vector<int64_t> pictureMoments(int64_t from, int64_t to) {
   return out;
 }
 
+// Batch frames (issue 16) go into each frame file once, on the first line of that file that
+// names the batch; the other reports of the batch in the file carry only batch_id and index.
+class BatchLines {
+ public:
+  explicit BatchLines(InquiryStore& reads) : reads_(reads) {}
+  void newFile() { written_.clear(); }
+  void add(const ExportFrame& f, json& line) {
+    if (f.batchId == 0) return;
+    line["batch_id"] = f.batchId;
+    line["batch_index"] = f.batchIndex;
+    if (!written_.insert(f.batchId).second) return;
+    auto frame = reads_.batchFrame(f.batchId);
+    line["batch"] = frame ? json(base64(*frame)) : json(nullptr);
+  }
+
+ private:
+  InquiryStore& reads_;
+  std::set<int64_t> written_;
+};
+
 json frameLine(const ExportFrame& f) {
   json line{{"id", f.id},
             {"sender", f.sender},
@@ -246,7 +266,12 @@ common::Result<ExportSummary> exportInquiry(Store& archive, const common::Identi
   }
   {
     std::string text;
-    for (const auto& f : anchors) text += frameLine(f).dump() + "\n";
+    BatchLines batches(reads);
+    for (const auto& f : anchors) {
+      json line = frameLine(f);
+      batches.add(f, line);
+      text += line.dump() + "\n";
+    }
     if (auto s = w.put(kBeforeFile, text); !s) return s.error();
     summary.framesBefore = static_cast<int64_t>(anchors.size());
   }
@@ -256,6 +281,7 @@ common::Result<ExportSummary> exportInquiry(Store& archive, const common::Identi
   {
     std::string current, text;
     common::Status failed;
+    BatchLines batches(reads);
     auto flush = [&] {
       if (current.empty()) return;
       if (auto s = w.put(current, text); !s) failed = s;
@@ -267,8 +293,11 @@ common::Result<ExportSummary> exportInquiry(Store& archive, const common::Identi
       if (file != current) {
         flush();
         current = file;
+        batches.newFile();
       }
-      text += frameLine(f).dump() + "\n";
+      json line = frameLine(f);
+      batches.add(f, line);
+      text += line.dump() + "\n";
       summary.framesInPeriod++;
     });
     flush();

@@ -50,6 +50,8 @@ except ImportError:
     sys.exit(2)
 
 BODY_DOMAIN = b"samband/v1/body\0"
+BATCH_DOMAIN = b"samband/v1/batch\0"
+BATCHES = {}  # batch id -> batch frame as sent (issue 16), from the frame files
 CHECKPOINT_DOMAIN = b"samband/v1/checkpoint\0"
 CITY_KEY_DOMAIN = b"samband/v1/city-key\0"
 MANIFEST_DOMAIN = b"samband/v1/inquiry-manifest\0"
@@ -334,6 +336,27 @@ def decode_body(data):
 
 # --- the checks ----------------------------------------------------------------------------
 
+BATCH_MAGIC = b"SBATCHv1"
+
+
+def open_batch(frame, key):
+    """The bodies of a batch frame (issue 16) whose signature holds under key, or None."""
+    if not frame.startswith(BATCH_MAGIC):
+        return None
+    root = Message(frame[len(BATCH_MAGIC):]).root()
+    if not isinstance(root, Struct):
+        return None
+    p = root.ptr(0)
+    if not isinstance(p, List) or p.size != 6:
+        return None
+    bodies = []
+    for k in range(p.count):
+        b = p.msg.pointer(p.seg, p.start + k)
+        bodies.append(b"" if b is None else b.bytes())
+    signed = BATCH_DOMAIN + b"".join(struct.pack(">I", len(b)) + b for b in bodies)
+    return bodies if verifies(key, signed, root.data(1)) else None
+
+
 def read(path, binary=False):
     with open(path, "rb" if binary else "r", encoding=None if binary else "utf-8",
               newline=None if binary else "") as f:
@@ -462,6 +485,7 @@ class Frame:
 
 def load_frames(root, meta):
     before, period = [], []
+    batches = BATCHES
     last_id = 0
     for rel in meta["frame_files"]:
         try:
@@ -479,6 +503,10 @@ def load_frames(root, meta):
                 j = json.loads(line)
                 f.id, f.received_at = int(j["id"]), int(j["received_at"])
                 f.envelope = base64.b64decode(j["envelope"], validate=True)
+                f.batch_id = int(j.get("batch_id", 0))
+                f.batch_index = int(j.get("batch_index", 0))
+                if j.get("batch") is not None:
+                    batches[f.batch_id] = base64.b64decode(j["batch"], validate=True)
             except (ValueError, KeyError, TypeError):
                 problem(f.where + ": not a frame line")
                 continue
@@ -551,6 +579,7 @@ def proven_keys(frames, city_keys):
 
 def check_signatures(frames, city_keys):
     keys = proven_keys(frames, city_keys)
+    opened_batches = {}
     for f in frames:
         if not f.decoded:
             continue
@@ -564,6 +593,19 @@ def check_signatures(frames, city_keys):
         if k is None or k[0] != m["senderId"]:
             problem("%s (%s key %s): no key proven by the city's roster records signs it"
                     % (f.where, m["senderId"], m["keyId"]))
+        elif f.signature == bytes(64) and f.batch_id:
+            # Issue 16: the signature is its batch's, exported once per file as sent.
+            frame = BATCHES.get(f.batch_id)
+            opened = opened_batches.get((f.batch_id, k[1]))
+            if opened is None and frame is not None:
+                try:
+                    opened = open_batch(frame, k[1]) or []
+                except (CapnpError, IndexError, struct.error):
+                    opened = []
+                opened_batches[(f.batch_id, k[1])] = opened
+            if not opened or f.batch_index >= len(opened) or opened[f.batch_index] != f.body:
+                problem("%s (%s seq %d): its batch %d does not verify or does not hold it"
+                        % (f.where, m["senderId"], m["seq"], f.batch_id))
         elif not verifies(k[1], BODY_DOMAIN + f.body, f.signature):
             problem("%s (%s seq %d): the signature does not verify"
                     % (f.where, m["senderId"], m["seq"]))

@@ -20,6 +20,7 @@ struct Metrics {
   std::atomic<uint64_t> framesAccepted{0};  // stored in the archive
   std::atomic<uint64_t> duplicates{0};      // re-acknowledged, not stored again
   std::atomic<uint64_t> heartbeats{0};
+  std::atomic<uint64_t> batchesStored{0};  // signed batch envelopes stored (issue 16)
   std::array<std::atomic<uint64_t>, kRejectReasons> rejected{};
   std::atomic<uint64_t> batches{0};
   std::atomic<uint64_t> batchFrames{0};  // sum of batch sizes

@@ -41,6 +41,9 @@ std::string renderMetrics(const Metrics& m, const std::optional<DatabaseGauges>&
   single(out, "samband_frames_duplicate_total", "counter",
          "Frames already stored, re-acknowledged and not stored again.", m.duplicates.load());
   single(out, "samband_heartbeats_total", "counter", "Heartbeats accepted.", m.heartbeats.load());
+  single(out, "samband_batch_envelopes_stored_total", "counter",
+         "Signed batch envelopes stored (one signature over several reports).",
+         m.batchesStored.load());
   family(out, "samband_frames_rejected_total", "counter", "Frames refused, by reason.");
   for (size_t i = 0; i < kRejectReasons; ++i) {
     out << "samband_frames_rejected_total{reason=\""

@@ -11,6 +11,7 @@
 #include "broker/ingest/roster_cache.h"
 #include "broker/replication/pull_protocol.h"
 #include "broker/store/replication_store.h"
+#include "common/batch_envelope.h"
 #include "common/city_keyring.h"
 #include "common/codec.h"
 #include "common/ids.h"
@@ -177,46 +178,64 @@ void Puller::run() {
     const int64_t receivedAt = clock_.nowMs();
     std::vector<WorkItem> batch;
     std::vector<Reply> replies;
-    // Per envelope (index i - 2), its chain when decoded.
-    std::vector<std::pair<std::string, std::string>> chainOf(parts.size() - 2);
-    // With roster records in the answer, a frame the gate refuses for want of its key or unit
-    // (enrolled by a record of this very answer) waits, with the rest of its chain, until the
-    // records are committed and the roster re-read; then it passes the gate again.
+    // Per admission (its route "peer/N"), its chain when decoded.
+    std::vector<std::pair<std::string, std::string>> chainOf;
+    // With roster records in the answer, an envelope the gate refuses for want of its key or
+    // unit (enrolled by a record of this very answer) waits, with the rest of its chain, until
+    // the records are committed and the roster re-read; then it passes the gate again.
     std::vector<size_t> deferred;
     std::set<std::pair<std::string, std::string>> deferredChains;
+    auto chainOfAdmission = [](const Admission& admission) {
+      if (const auto* verified = std::get_if<VerifiedFrame>(&admission)) {
+        return std::make_pair(verified->message().senderId, verified->keyIdHex());
+      }
+      const auto& r = std::get<Refusal>(admission);
+      return std::make_pair(r.sender, r.keyIdHex);
+    };
     auto admitInto = [&](size_t i, bool mayDefer) {
       InboundFrame frame;
-      frame.routingId = "peer/" + std::to_string(i);
       auto* p = static_cast<const uint8_t*>(parts[i].data());
       frame.data.assign(p, p + parts[i].size());
       frame.receivedAt = receivedAt;
       frame.channel = Channel::peer;
-      Admission admission = ingress.admit(std::move(frame));
-      const auto* verified = std::get_if<VerifiedFrame>(&admission);
-      auto& chain = chainOf[i - 2];
-      if (verified != nullptr) {
-        chain = {verified->message().senderId, verified->keyIdHex()};
+      // A batch envelope (issue 16) as its sender signed it: verified once, one admission per
+      // report. Each admission gets its own route, so each ack or reject names one frame.
+      std::vector<Admission> admissions;
+      if (common::isBatchFrame(frame.data)) {
+        admissions = ingress.admitBatch(std::move(frame));
       } else {
-        const auto& r = std::get<Refusal>(admission);
-        chain = {r.sender, r.keyIdHex};
-        if (mayDefer && !r.sender.empty() &&
-            (r.reason == common::RejectReason::UNKNOWN_SENDER ||
-             r.reason == common::RejectReason::UNIT_NOT_OWNED)) {
-          deferredChains.insert(chain);
+        admissions.push_back(ingress.admit(std::move(frame)));
+      }
+      if (mayDefer) {
+        bool wait = false;
+        for (const auto& admission : admissions) {
+          const auto chain = chainOfAdmission(admission);
+          if (const auto* r = std::get_if<Refusal>(&admission);
+              r != nullptr && !r->sender.empty() &&
+              (r->reason == common::RejectReason::UNKNOWN_SENDER ||
+               r->reason == common::RejectReason::UNIT_NOT_OWNED)) {
+            deferredChains.insert(chain);
+          }
+          if (deferredChains.count(chain) > 0) wait = true;
+        }
+        if (wait) {
+          deferred.push_back(i);
+          return;
         }
       }
-      if (mayDefer && deferredChains.count(chain) > 0) {
-        deferred.push_back(i);
-        return;
-      }
-      const bool rotation = verified != nullptr && std::holds_alternative<common::KeyRotationMsg>(
-                                                       verified->message().payload);
-      batch.push_back(WorkItem{"peer/" + std::to_string(i), std::move(admission)});
-      if (rotation) {
-        // The new key must be in the roster before frames signed by it are checked.
-        for (auto& r : committer.apply(batch)) replies.push_back(std::move(r));
-        batch.clear();
-        roster.refreshIfOlder(0);
+      for (auto& admission : admissions) {
+        chainOf.push_back(chainOfAdmission(admission));
+        const auto* verified = std::get_if<VerifiedFrame>(&admission);
+        const bool rotation = verified != nullptr && std::holds_alternative<common::KeyRotationMsg>(
+                                                         verified->message().payload);
+        batch.push_back(
+            WorkItem{"peer/" + std::to_string(chainOf.size() - 1), std::move(admission)});
+        if (rotation) {
+          // The new key must be in the roster before frames signed by it are checked.
+          for (auto& r : committer.apply(batch)) replies.push_back(std::move(r));
+          batch.clear();
+          roster.refreshIfOlder(0);
+        }
       }
     };
     for (size_t i = 2; i < parts.size(); ++i) admitInto(i, rosterRecords);
@@ -246,7 +265,7 @@ void Puller::run() {
         if (!ack->duplicate) stored++;
       } else if (auto* reject = std::get_if<common::RejectMsg>(&*downlink)) {
         refused++;
-        const size_t index = std::stoul(reply.routingId.substr(5)) - 2;
+        const size_t index = std::stoul(reply.routingId.substr(5));
         metrics_.replicationRefused[static_cast<size_t>(reject->reason) % kRejectReasons]++;
         const auto& chain = chainOf[index];
         common::logWarn("replication",

@@ -115,6 +115,71 @@ common::Result<int64_t> ArchiveStore::appendFrame(const NewFrame& f) {
   }
 }
 
+common::Result<int64_t> ArchiveStore::appendBatch(const std::string& sender,
+                                                  const std::string& keyId, int64_t receivedAt,
+                                                  const common::Bytes& frame) {
+  try {
+    auto& q = prepared(insertBatch_,
+                       "INSERT INTO batches (sender, key_id, received_at, frame) VALUES (?,?,?,?)");
+    q.bindNoCopy(1, sender);
+    q.bindNoCopy(2, keyId);
+    q.bind(3, receivedAt);
+    q.bindNoCopy(4, frame.data(), static_cast<int>(frame.size()));
+    q.exec();
+    return store_.db().getLastInsertRowid();
+  } catch (const std::exception& e) {
+    return columns::failure(e);
+  }
+}
+
+common::Status ArchiveStore::linkBatchFrame(int64_t frameId, int64_t batchId, uint32_t index) {
+  try {
+    auto& q =
+        prepared(linkBatch_, "INSERT INTO batch_frames (frame_id, batch_id, idx) VALUES (?,?,?)");
+    q.bind(1, frameId);
+    q.bind(2, batchId);
+    q.bind(3, static_cast<int64_t>(index));
+    q.exec();
+    return {};
+  } catch (const std::exception& e) {
+    return columns::failure(e);
+  }
+}
+
+common::Result<std::optional<FrameBatch>> ArchiveStore::batchOf(int64_t frameId, bool withFrame) {
+  try {
+    auto& q = prepared(findBatchLink_, "SELECT batch_id, idx FROM batch_frames WHERE frame_id=?");
+    q.reset();
+    q.bind(1, frameId);
+    if (!q.executeStep()) return std::optional<FrameBatch>();
+    FrameBatch b;
+    b.batchId = q.getColumn(0).getInt64();
+    b.index = static_cast<uint32_t>(q.getColumn(1).getInt64());
+    q.reset();
+    if (withFrame) {
+      auto frame = batchFrame(b.batchId);
+      if (!frame) return frame.error();
+      b.frame = std::move(frame).value();
+    }
+    return std::optional<FrameBatch>(std::move(b));
+  } catch (const std::exception& e) {
+    return columns::failure(e);
+  }
+}
+
+common::Result<common::Bytes> ArchiveStore::batchFrame(int64_t batchId) {
+  try {
+    SQLite::Statement q(store_.db(), "SELECT frame FROM batches WHERE id=?");
+    q.bind(1, batchId);
+    if (!q.executeStep()) {
+      return common::unavailable("batch " + std::to_string(batchId) + " is not in the archive");
+    }
+    return columns::blob(q.getColumn(0));
+  } catch (const std::exception& e) {
+    return columns::failure(e);
+  }
+}
+
 common::Status ArchiveStore::forEachFrame(const std::function<void(const ArchivedFrame&)>& visit) {
   try {
     SQLite::Statement q(store_.db(),
@@ -359,7 +424,8 @@ common::Status ArchiveStore::addRotatedKey(const std::string& provider,
 }
 
 void ArchiveStore::clearStatementErrors() {
-  for (auto* s : {insertFrame_.get(), findFrame_.get(), findHead_.get(), upsertStatus_.get()}) {
+  for (auto* s : {insertFrame_.get(), findFrame_.get(), findHead_.get(), upsertStatus_.get(),
+                  insertBatch_.get(), linkBatch_.get(), findBatchLink_.get()}) {
     if (s != nullptr) s->tryReset();
   }
 }

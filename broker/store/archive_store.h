@@ -57,6 +57,13 @@ struct HeartbeatMark {
 
 // A provider's clock offset as measured by the broker: sentAt minus receive time of its newest
 // heartbeat, in ms (positive: the provider's clock is ahead), and the broker time it was taken.
+// A report's batch (issue 16): the batch frame exactly as sent and the report's index in it.
+struct FrameBatch {
+  int64_t batchId = 0;
+  uint32_t index = 0;
+  common::Bytes frame;
+};
+
 struct ClockOffset {
   int64_t offsetMs = 0;
   int64_t measuredAt = 0;
@@ -81,6 +88,16 @@ class ArchiveStore {
                                                           const std::string& keyId, uint64_t seq);
   // Appends a frame; returns its row id (the frame id the picture tables refer to).
   common::Result<int64_t> appendFrame(const NewFrame& frame);
+  // Stores a batch frame as sent; returns its id. Then linkBatchFrame() ties each report stored
+  // from it (appendFrame's id) to its index in the batch.
+  common::Result<int64_t> appendBatch(const std::string& sender, const std::string& keyId,
+                                      int64_t receivedAt, const common::Bytes& frame);
+  common::Status linkBatchFrame(int64_t frameId, int64_t batchId, uint32_t index);
+  // The batch a stored frame came in, nullopt for a frame sent alone. `withFrame` false: only
+  // batchId and index (the audit reads each batch's bytes once, with batchFrame()).
+  common::Result<std::optional<FrameBatch>> batchOf(int64_t frameId, bool withFrame = true);
+  // A stored batch frame exactly as received.
+  common::Result<common::Bytes> batchFrame(int64_t batchId);
   // Every frame ordered by sender, key and seq; `visit` sees each in turn. An error ends the
   // walk and is returned after the frames already visited.
   common::Status forEachFrame(const std::function<void(const ArchivedFrame&)>& visit);
@@ -120,6 +137,9 @@ class ArchiveStore {
 
   Store& store_;
   std::unique_ptr<SQLite::Statement> insertFrame_;
+  std::unique_ptr<SQLite::Statement> insertBatch_;
+  std::unique_ptr<SQLite::Statement> linkBatch_;
+  std::unique_ptr<SQLite::Statement> findBatchLink_;
   std::unique_ptr<SQLite::Statement> findFrame_;
   std::unique_ptr<SQLite::Statement> findHead_;
   std::unique_ptr<SQLite::Statement> upsertStatus_;

@@ -10,7 +10,9 @@ namespace samband::broker {
 namespace {
 
 constexpr const char* kColumns =
-    "id, sender, key_id, seq, kind, mode, sent_at, received_at, body_hash, envelope";
+    "id, sender, key_id, seq, kind, mode, sent_at, received_at, body_hash, envelope, "
+    "(SELECT batch_id FROM batch_frames WHERE frame_id=frames.id), "
+    "(SELECT idx FROM batch_frames WHERE frame_id=frames.id)";
 
 ExportFrame frameOf(SQLite::Statement& q) {
   ExportFrame f;
@@ -24,6 +26,10 @@ ExportFrame frameOf(SQLite::Statement& q) {
   f.receivedAt = q.getColumn(7).getInt64();
   f.bodyHash = columns::blob(q.getColumn(8));
   f.envelope = columns::blob(q.getColumn(9));
+  if (!q.getColumn(10).isNull()) {
+    f.batchId = q.getColumn(10).getInt64();
+    f.batchIndex = static_cast<uint32_t>(q.getColumn(11).getInt64());
+  }
   return f;
 }
 
@@ -34,6 +40,20 @@ StoredCheckpoint checkpointOf(SQLite::Statement& q) {
 }
 
 }  // namespace
+
+common::Result<common::Bytes> InquiryStore::batchFrame(int64_t batchId) {
+  try {
+    SQLite::Statement q(store_.db(), "SELECT frame FROM batches WHERE id=?");
+    q.bind(1, batchId);
+    if (!q.executeStep()) {
+      return common::unavailable("batch " + std::to_string(batchId) +
+                                 " is missing from the archive: run `samband-broker audit`");
+    }
+    return columns::blob(q.getColumn(0));
+  } catch (const std::exception& e) {
+    return columns::failure(e);
+  }
+}
 
 common::Status InquiryStore::framesBetween(int64_t afterId, int64_t upToId,
                                            const std::function<void(const ExportFrame&)>& visit) {

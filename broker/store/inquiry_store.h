@@ -26,6 +26,8 @@ struct ExportFrame {
   int64_t sentAt = 0, receivedAt = 0;
   common::Bytes bodyHash;
   common::Bytes envelope;
+  int64_t batchId = 0;  // the batch it came in (issue 16); 0: sent alone
+  uint32_t batchIndex = 0;
 };
 
 // Calls on the connection of `store`; one thread. Errors of every call: unavailable.
@@ -33,6 +35,8 @@ class InquiryStore {
  public:
   explicit InquiryStore(Store& store) : store_(store) {}
 
+  // A stored batch frame exactly as sent (issue 16).
+  common::Result<common::Bytes> batchFrame(int64_t batchId);
   // Frames with afterId < id <= upToId in id order, read in chunks.
   common::Status framesBetween(int64_t afterId, int64_t upToId,
                                const std::function<void(const ExportFrame&)>& visit);

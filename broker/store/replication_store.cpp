@@ -30,8 +30,11 @@ common::Result<std::vector<common::Bytes>> ReplicationStore::envelopesAfter(
     if (!after_) {
       after_ = std::make_unique<SQLite::Statement>(
           store_.db(),
-          "SELECT envelope FROM frames WHERE sender=? AND key_id=? AND seq>? ORDER BY seq "
-          "LIMIT ?");
+          "SELECT f.envelope, bf.batch_id FROM frames f "
+          "LEFT JOIN batch_frames bf ON bf.frame_id = f.id "
+          "WHERE f.sender=? AND f.key_id=? AND f.seq>? ORDER BY f.seq LIMIT ?");
+      batch_ =
+          std::make_unique<SQLite::Statement>(store_.db(), "SELECT frame FROM batches WHERE id=?");
     }
     auto& q = *after_;
     q.reset();
@@ -41,7 +44,34 @@ common::Result<std::vector<common::Bytes>> ReplicationStore::envelopesAfter(
     q.bind(4, static_cast<int64_t>(limit));
     std::vector<common::Bytes> out;
     size_t bytes = 0;
+    int64_t lastBatch = 0;
     while (q.executeStep()) {
+      if (!q.getColumn(1).isNull()) {
+        // A batched report: its batch as sent, once for the run of its reports.
+        const int64_t batchId = q.getColumn(1).getInt64();
+        if (batchId == lastBatch) continue;
+        lastBatch = batchId;
+        auto& b = *batch_;
+        b.reset();
+        b.bind(1, batchId);
+        if (!b.executeStep()) {
+          b.reset();
+          return common::unavailable("the archive links a frame to batch " +
+                                     std::to_string(batchId) + ", which it does not hold");
+        }
+        const auto& c = b.getColumn(0);
+        const size_t n = static_cast<size_t>(c.getBytes());
+        if (!out.empty() && bytes + n > maxBytes) {
+          b.reset();
+          break;
+        }
+        auto* p = static_cast<const uint8_t*>(c.getBlob());
+        out.emplace_back(p, p + n);
+        bytes += n;
+        b.reset();
+        continue;
+      }
+      lastBatch = 0;
       const auto& c = q.getColumn(0);
       const size_t n = static_cast<size_t>(c.getBytes());
       if (!out.empty() && bytes + n > maxBytes) break;
@@ -52,11 +82,10 @@ common::Result<std::vector<common::Bytes>> ReplicationStore::envelopesAfter(
     q.reset();
     return out;
   } catch (const std::exception& e) {
-    if (after_) {
-      try {
-        after_->reset();
-      } catch (...) {
-      }
+    try {
+      if (after_) after_->reset();
+      if (batch_) batch_->reset();
+    } catch (...) {
     }
     return common::unavailable(e.what());
   }

@@ -43,8 +43,11 @@ class ReplicationStore {
 
   // Every chain in the archive with its head seq, sorted by sender and key.
   common::Result<std::vector<ChainTip>> chainTips();
-  // The envelopes of the chain stored after `afterSeq`, in seq order, at most `limit` of them
-  // and at most `maxBytes` in total (always at least one when there is one).
+  // The signed frames of the chain stored after `afterSeq`, in seq order, at most `limit` of
+  // them and at most `maxBytes` in total (always at least one when there is one). A report that
+  // arrived in a batch envelope (issue 16) is served as that batch, exactly as its sender signed
+  // it, once for all its reports here: its row's own envelope carries no signature of its own.
+  // The batch may hold reports at or below `afterSeq`; the receiver re-acknowledges those.
   common::Result<std::vector<common::Bytes>> envelopesAfter(const std::string& sender,
                                                             const std::string& keyId,
                                                             uint64_t afterSeq, size_t limit,
@@ -62,6 +65,7 @@ class ReplicationStore {
  private:
   Store& store_;
   std::unique_ptr<SQLite::Statement> after_;
+  std::unique_ptr<SQLite::Statement> batch_;
 };
 
 }  // namespace samband::broker

@@ -307,6 +307,25 @@ CREATE TABLE replication_peers (
   heads TEXT NOT NULL DEFAULT '[]' -- the peer's heads at its last pull: [[sender,key,seq],...]
 );
 )sql",
+    // 12: batch envelopes (issue 16). A batch frame exactly as sent (one signature over up to 64
+    // reports), stored once when any of its reports is stored; each report stored from it is a
+    // row of `frames` (its envelope holds the body and a zero signature) linked here to its place
+    // in the batch, so the audit and an inquiry verify the batch's signature over the exact bytes.
+    R"sql(
+CREATE TABLE batches (
+  id INTEGER PRIMARY KEY,
+  sender TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  frame BLOB NOT NULL                -- the uplink frame as sent ("SBATCHv1" + BatchEnvelope)
+);
+CREATE TABLE batch_frames (
+  frame_id INTEGER PRIMARY KEY,      -- frames.id of a report stored from the batch
+  batch_id INTEGER NOT NULL,
+  idx INTEGER NOT NULL               -- its index in the batch's bodies, from 0
+);
+CREATE INDEX batch_frames_batch ON batch_frames(batch_id);
+)sql",
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kSchemaVersion,
               "every migration raises kSchemaVersion by one");

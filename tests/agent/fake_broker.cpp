@@ -3,8 +3,10 @@
 
 #include <chrono>
 
+#include "common/batch_envelope.h"
 #include "common/clock.h"
 #include "common/codec.h"
+#include "common/signing.h"
 
 namespace samband::agent::test {
 
@@ -47,6 +49,16 @@ FakeBroker::~FakeBroker() {
 void FakeBroker::allow(const common::PublicIdentity& agent) {
   std::lock_guard<std::mutex> lock(mutex_);
   allowedByCurve_[common::toHex(agent.curvePublic.data(), 32)] = agent;
+}
+
+void FakeBroker::setRefuseBatches(bool refuse) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  refuseBatches_ = refuse;
+}
+
+size_t FakeBroker::batchesReceived() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return batches_;
 }
 
 void FakeBroker::setDropAcks(bool drop) {
@@ -183,7 +195,33 @@ void FakeBroker::reply(const zmq::message_t& routingId, const common::Downlink& 
 }
 
 void FakeBroker::handle(const zmq::message_t& routingId, const zmq::message_t& frame) {
-  auto parts = common::decodeEnvelope(static_cast<const uint8_t*>(frame.data()), frame.size());
+  const auto* data = static_cast<const uint8_t*>(frame.data());
+  if (common::isBatchFrame(data, frame.size())) {
+    // Issue 16: a broker older than batches refuses the frame as malformed, without a seq.
+    auto batch = common::decodeBatch(data, frame.size());
+    bool refuse;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      refuse = refuseBatches_ || !batch;
+      if (!refuse) ++batches_;
+    }
+    if (refuse) {
+      reply(routingId, common::RejectMsg{0, common::RejectReason::MALFORMED, 0, {}, "batch"});
+      return;
+    }
+    for (const auto& b : batch->bodies) {
+      auto body = common::decodeBody(b);
+      if (!body) {
+        reply(routingId, common::RejectMsg{0, common::RejectReason::MALFORMED, 0, {}, "body"});
+        return;
+      }
+      handleBody(routingId, b, *body, [&](const common::PublicIdentity& sender) {
+        return common::verifyBatch(sender.signPublic, batch->bodies, batch->signature);
+      });
+    }
+    return;
+  }
+  auto parts = common::decodeEnvelope(data, frame.size());
   if (!parts) {
     reply(routingId, common::RejectMsg{0, common::RejectReason::MALFORMED, 0, {}, "envelope"});
     return;
@@ -193,6 +231,15 @@ void FakeBroker::handle(const zmq::message_t& routingId, const zmq::message_t& f
     reply(routingId, common::RejectMsg{0, common::RejectReason::MALFORMED, 0, {}, "body"});
     return;
   }
+  handleBody(routingId, parts->body, *body, [&](const common::PublicIdentity& sender) {
+    return common::verifyBody(sender.signPublic, parts->body, parts->signature);
+  });
+}
+
+void FakeBroker::handleBody(const zmq::message_t& routingId, const common::Bytes& bodyBytes,
+                            const common::Message& message,
+                            const std::function<bool(const common::PublicIdentity&)>& verified) {
+  const common::Message* body = &message;
   std::unique_lock<std::mutex> lock(mutex_);
   lastPeer_.assign(static_cast<const char*>(routingId.data()), routingId.size());
   const common::PublicIdentity* sender = nullptr;
@@ -206,9 +253,7 @@ void FakeBroker::handle(const zmq::message_t& routingId, const zmq::message_t& f
     reply(routingId, r);
   };
   if (sender == nullptr) return refuse(common::RejectReason::UNKNOWN_SENDER, "");
-  if (!common::verifyBody(sender->signPublic, parts->body, parts->signature)) {
-    return refuse(common::RejectReason::BAD_SIGNATURE, "");
-  }
+  if (!verified(*sender)) return refuse(common::RejectReason::BAD_SIGNATURE, "");
   if (body->isHeartbeat()) {
     heartbeatTimes_.push_back(body->sentAt);
     heartbeatCounters_.push_back(std::get<common::HeartbeatMsg>(body->payload).counter);
@@ -219,13 +264,13 @@ void FakeBroker::handle(const zmq::message_t& routingId, const zmq::message_t& f
   }
   arrivals_.push_back(body->seq);
   Frame f{body->seq, common::payloadKindName(body->payload), unitOf(body->payload), body->sentAt,
-          parts->body};
+          bodyBytes};
   if (!f.unit.empty() && refusedUnits_.count(f.unit) != 0) {
     return refuse(common::RejectReason::UNIT_NOT_OWNED, "unit " + f.unit);
   }
   if (body->seq <= head_) {
     auto it = chain_.find(body->seq);
-    if (it != chain_.end() && it->second.body == parts->body) {
+    if (it != chain_.end() && it->second.body == bodyBytes) {
       bool drop = dropAcks_;
       lock.unlock();
       if (!drop) reply(routingId, common::AckMsg{body->seq, true, {}});
@@ -238,7 +283,7 @@ void FakeBroker::handle(const zmq::message_t& routingId, const zmq::message_t& f
     return refuse(common::RejectReason::OUT_OF_ORDER, "");
   }
   head_ = body->seq;
-  headHash_ = common::hash256(parts->body);
+  headHash_ = common::hash256(bodyBytes);
   chain_[f.seq] = f;
   storedOrder_.push_back(f);
   bool drop = dropAcks_;

@@ -8,6 +8,7 @@
 #include <zmq.hpp>
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -44,6 +45,9 @@ class FakeBroker {
   // Admits this agent's CURVE key at the handshake and verifies its signatures.
   void allow(const common::PublicIdentity& agent);
   void setDropAcks(bool drop);
+  // Issue 16: answer batch frames as a broker older than batches does (malformed, no seq).
+  void setRefuseBatches(bool refuse);
+  size_t batchesReceived() const;
   // Pretends the chain for the agent already stands at (seq, hash).
   void setHead(uint64_t seq, const common::Bytes& hash);
   void refuseUnit(const std::string& unit);
@@ -68,6 +72,10 @@ class FakeBroker {
   void serve();
   void serveZap();
   void handle(const zmq::message_t& routingId, const zmq::message_t& frame);
+  // One body, from an envelope or a batch; `verified` checks its signature under the sender.
+  void handleBody(const zmq::message_t& routingId, const common::Bytes& bodyBytes,
+                  const common::Message& body,
+                  const std::function<bool(const common::PublicIdentity&)>& verified);
   void reply(const zmq::message_t& routingId, const common::Downlink& downlink);
 
   const common::Identity& city_;
@@ -82,6 +90,8 @@ class FakeBroker {
   mutable std::mutex mutex_;
   std::map<std::string, common::PublicIdentity> allowedByCurve_;  // hex curve key -> agent
   bool dropAcks_ = false;
+  bool refuseBatches_ = false;
+  size_t batches_ = 0;
   uint64_t head_ = 0;
   common::Bytes headHash_;
   std::map<uint64_t, Frame> chain_;

@@ -108,6 +108,37 @@ TEST_F(SessionTest, DeliversQueuedReportsInSeqOrderAndDrainsTheOutbox) {
   EXPECT_EQ(broker->stored().back().seq, 6u);
 }
 
+TEST_F(SessionTest, ABacklogGoesOutAsSignedBatchesOfAtMost64) {
+  std::vector<OutboxDraft> drafts;
+  for (int i = 1; i <= 150; ++i) drafts.push_back(draft("12345678", i, 1000 + i));
+  report(drafts);
+  auto s = open();
+  ASSERT_TRUE(test::driveUntil(
+      *s, [&] { return broker->stored().size() == 150 && pending(*s) == 0; }, kDeadlineMs));
+  EXPECT_GE(broker->batchesReceived(), 3u);  // 150 reports: at least 64 + 64 + 22
+  EXPECT_LE(broker->batchesReceived(), 10u);
+  auto arrivals = broker->arrivals();
+  for (size_t i = 0; i < arrivals.size(); ++i) EXPECT_EQ(arrivals[i], i + 1);
+  // A lone report afterwards goes as a single envelope.
+  const size_t batches = broker->batchesReceived();
+  report({draft("12345678", 151, 2000)});
+  ASSERT_TRUE(test::driveUntil(
+      *s, [&] { return broker->stored().size() == 151 && pending(*s) == 0; }, kDeadlineMs));
+  EXPECT_EQ(broker->batchesReceived(), batches);
+}
+
+TEST_F(SessionTest, ABrokerOlderThanBatchesGetsSingleEnvelopes) {
+  broker->setRefuseBatches(true);
+  std::vector<OutboxDraft> drafts;
+  for (int i = 1; i <= 20; ++i) drafts.push_back(draft("12345678", i, 1000 + i));
+  report(drafts);
+  auto s = open();
+  ASSERT_TRUE(test::driveUntil(
+      *s, [&] { return broker->stored().size() == 20 && pending(*s) == 0; }, kDeadlineMs));
+  EXPECT_EQ(broker->batchesReceived(), 0u);
+  EXPECT_EQ(broker->stored().back().seq, 20u);
+}
+
 TEST_F(SessionTest, HeartbeatsAreRegularNeverQueuedAndStrictlyNewer) {
   auto s = open();
   ASSERT_TRUE(test::driveUntil(
