@@ -5,6 +5,7 @@
 
 #include "agent/city_message.h"
 #include "agent/selftest.h"
+#include "common/bytes.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/vocabulary.h"
@@ -12,7 +13,8 @@
 namespace samband::agent {
 
 DirectiveVerdict judgeDirective(const common::DirectiveMsg& d, const std::string& provider,
-                                int64_t wallNowMs, const CityStateRow& state) {
+                                int64_t wallNowMs, const CityStateRow& state,
+                                const std::string& issuerKeyIdHex) {
   if (!d.recipients.empty() &&
       std::find(d.recipients.begin(), d.recipients.end(), provider) == d.recipients.end()) {
     return {false, std::string(kRefusedNotForUs) + ": addressed to " +
@@ -24,10 +26,11 @@ DirectiveVerdict judgeDirective(const common::DirectiveMsg& d, const std::string
                        common::formatRfc3339(d.expiresAt) +
                        " (if this server's clock is wrong, fix NTP)"};
   }
-  if (d.number <= state.directiveNumber) {
+  if (const uint64_t applied = state.appliedBy(issuerKeyIdHex); d.number <= applied) {
     return {false, std::string(kRefusedReplay) + ": number " + std::to_string(d.number) +
-                       " is not above " + std::to_string(state.directiveNumber) +
-                       ", the highest already applied (a replay or rollback)"};
+                       " is not above " + std::to_string(applied) +
+                       ", the highest already applied from city key " + issuerKeyIdHex +
+                       " (a replay or rollback)"};
   }
   return {true, ""};
 }
@@ -99,7 +102,8 @@ void CityActions::applyDirective(AgentSession& session, const InboxEntry& entry,
     common::logWarn("agent", state.error().message);
     return;  // left unhandled: the next start tries again
   }
-  DirectiveVerdict verdict = judgeDirective(directive, provider, wallNow, *state);
+  const std::string issuer = common::toHex(message.keyId);
+  DirectiveVerdict verdict = judgeDirective(directive, provider, wallNow, *state, issuer);
   if (!verdict.accepted) {
     if (common::Status s = session.inbox().finish(entry.id, "refused", verdict.reason, "", wallNow);
         !s) {
@@ -130,7 +134,7 @@ void CityActions::applyDirective(AgentSession& session, const InboxEntry& entry,
       return;
     }
     if (common::Status s = cityState.recordApplied(
-            directive.directiveId, directive.number,
+            directive.directiveId, issuer, directive.number,
             changesLevel ? directive.level : common::ReadinessLevel::UNCHANGED);
         !s) {
       common::logWarn("agent", s.error().message);

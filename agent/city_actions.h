@@ -30,9 +30,11 @@ struct DirectiveVerdict {
 
 // The acceptance rules for a directive that passed the signature check, in order: addressed to
 // `provider` (recipients empty or naming it), not expired at `wallNowMs` (agent clock), and a
-// number above `state.directiveNumber` (no replay, no rollback).
+// number above the highest applied from the same issuing city key, `issuerKeyIdHex`
+// (state.appliedBy: no replay, no rollback; each broker numbers its own directives).
 DirectiveVerdict judgeDirective(const common::DirectiveMsg& directive, const std::string& provider,
-                                int64_t wallNowMs, const CityStateRow& state);
+                                int64_t wallNowMs, const CityStateRow& state,
+                                const std::string& issuerKeyIdHex);
 
 class CityActions final : public CityMessageHandler {
  public:

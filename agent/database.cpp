@@ -230,6 +230,14 @@ const std::vector<std::vector<const char*>>& migrations() {
           "ALTER TABLE link_state ADD COLUMN failovers INTEGER NOT NULL DEFAULT 0",
           "ALTER TABLE link_state ADD COLUMN failbacks INTEGER NOT NULL DEFAULT 0",
       },
+      // 12: the highest directive number applied per issuing city key (agent/city_state.h):
+      // each broker of the city numbers its own directives. city_state.directive_number stays
+      // the highest over all keys.
+      {
+          "CREATE TABLE directive_marks ("
+          "  key_id TEXT PRIMARY KEY,"  // the issuing broker's city key id, hex
+          "  number INTEGER NOT NULL)",
+      },
   };
   return kMigrations;
 }

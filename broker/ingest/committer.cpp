@@ -3,8 +3,10 @@
 #include "broker/ingest/committer.h"
 
 #include "broker/ingest/chain_rule.h"
+#include "broker/store/roster_store.h"
 #include "broker/store/write_transaction.h"
 #include "common/codec.h"
+#include "common/ids.h"
 #include "common/log.h"
 #include "common/vocabulary.h"
 
@@ -175,12 +177,30 @@ common::Status Committer::handleFrame(const std::string& routingId, const Verifi
     if (auto s = archive_.linkBatchFrame(*frameId, it->second, f.batchIndex()); !s) return s;
   }
   if (auto s = projection_.apply(f, *frameId); !s) return s;
+  if (auto s = applyPeerRosterRecord(f); !s) return s;
   head.seq = m.seq;
   head.hash = f.bodyHash();
   metrics_.framesAccepted++;
   // A frame from an offline file says nothing about the link: the provider is not "seen".
   if (f.channel() == Channel::network) lastSeenInBatch_[m.senderId] = f.receivedAt();
   out.ack(routingId, f.keyIdHex(), m.seq, false);
+  return {};
+}
+
+common::Status Committer::applyPeerRosterRecord(const VerifiedFrame& f) {
+  // A peer broker's enrolment, revocation or units record changes this broker's roster in the
+  // transaction that archives it (docs/replication.md); the local CLI changes the roster itself.
+  const auto& m = f.message();
+  const auto* record = std::get_if<common::EnrolmentMsg>(&m.payload);
+  if (record == nullptr || f.channel() != Channel::peer || m.senderId != common::kCitySenderId) {
+    return {};
+  }
+  auto outcome = RosterStore(store_).applyRecord(*record);
+  if (!outcome) return outcome.error();
+  for (const auto& conflict : outcome->conflicts) {
+    common::logWarn("replication", "a peer's roster record was archived but not applied: " +
+                                       conflict);
+  }
   return {};
 }
 

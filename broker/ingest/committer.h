@@ -85,6 +85,7 @@ class Committer {
   common::Status handleHeartbeat(const std::string& routingId, const VerifiedFrame& f,
                                  Replies& out);
   common::Status refuse(const std::string& routingId, const Refusal& r, Replies& out);
+  common::Status applyPeerRosterRecord(const VerifiedFrame& f);
   common::Status flushCounters();
 
   Store& store_;

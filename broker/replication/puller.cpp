@@ -1,6 +1,7 @@
 // See puller.h.
 #include "broker/replication/puller.h"
 
+#include <set>
 #include <unordered_map>
 #include <zmq_addon.hpp>
 
@@ -156,18 +157,20 @@ void Puller::run() {
 
     // The city's keyring as this broker's archive proves it, plus the root-signed key
     // statements among the pulled frames (each proves itself), so the gate can check the peer's
-    // city chain (its certificate is in that chain).
+    // city chain (its certificate is in that chain). Roster records (enrolments, revocations,
+    // units) among them change this broker's roster when committed.
     std::unique_ptr<common::CityKeyring> keyring;
-    if (auto keys = brokerCityKeyring(**store); keys) {
-      keyring = std::make_unique<common::CityKeyring>(std::move(keys).value());
-      for (size_t i = 2; i < parts.size(); ++i) {
-        auto* p = static_cast<const uint8_t*>(parts[i].data());
-        auto envelope = common::decodeEnvelope(common::Bytes(p, p + parts[i].size()));
-        if (!envelope) continue;
-        auto m = common::decodeBody(envelope->body);
-        if (!m || m->senderId != common::kCitySenderId || !m->isCityKey()) continue;
-        (void)keyring->add(std::get<common::CityKeyMsg>(m->payload));
-      }
+    bool rosterRecords = false;
+    auto keys = brokerCityKeyring(**store);
+    if (keys) keyring = std::make_unique<common::CityKeyring>(std::move(keys).value());
+    for (size_t i = 2; i < parts.size(); ++i) {
+      auto* p = static_cast<const uint8_t*>(parts[i].data());
+      auto envelope = common::decodeEnvelope(common::Bytes(p, p + parts[i].size()));
+      if (!envelope) continue;
+      auto m = common::decodeBody(envelope->body);
+      if (!m || m->senderId != common::kCitySenderId) continue;
+      if (std::holds_alternative<common::EnrolmentMsg>(m->payload)) rosterRecords = true;
+      if (keyring && m->isCityKey()) (void)keyring->add(std::get<common::CityKeyMsg>(m->payload));
     }
     ingress.trustCityKeys(keyring.get());
 
@@ -175,8 +178,21 @@ void Puller::run() {
     const int64_t receivedAt = clock_.nowMs();
     std::vector<WorkItem> batch;
     std::vector<Reply> replies;
-    std::vector<std::pair<std::string, std::string>> chainOf;  // per envelope, when decoded
-    for (size_t i = 2; i < parts.size(); ++i) {
+    // Per admission (its route "peer/N"), its chain when decoded.
+    std::vector<std::pair<std::string, std::string>> chainOf;
+    // With roster records in the answer, an envelope the gate refuses for want of its key or
+    // unit (enrolled by a record of this very answer) waits, with the rest of its chain, until
+    // the records are committed and the roster re-read; then it passes the gate again.
+    std::vector<size_t> deferred;
+    std::set<std::pair<std::string, std::string>> deferredChains;
+    auto chainOfAdmission = [](const Admission& admission) {
+      if (const auto* verified = std::get_if<VerifiedFrame>(&admission)) {
+        return std::make_pair(verified->message().senderId, verified->keyIdHex());
+      }
+      const auto& r = std::get<Refusal>(admission);
+      return std::make_pair(r.sender, r.keyIdHex);
+    };
+    auto admitInto = [&](size_t i, bool mayDefer) {
       InboundFrame frame;
       auto* p = static_cast<const uint8_t*>(parts[i].data());
       frame.data.assign(p, p + parts[i].size());
@@ -190,14 +206,26 @@ void Puller::run() {
       } else {
         admissions.push_back(ingress.admit(std::move(frame)));
       }
-      for (auto& admission : admissions) {
-        const auto* verified = std::get_if<VerifiedFrame>(&admission);
-        if (verified != nullptr) {
-          chainOf.emplace_back(verified->message().senderId, verified->keyIdHex());
-        } else {
-          const auto& r = std::get<Refusal>(admission);
-          chainOf.emplace_back(r.sender, r.keyIdHex);
+      if (mayDefer) {
+        bool wait = false;
+        for (const auto& admission : admissions) {
+          const auto chain = chainOfAdmission(admission);
+          if (const auto* r = std::get_if<Refusal>(&admission);
+              r != nullptr && !r->sender.empty() &&
+              (r->reason == common::RejectReason::UNKNOWN_SENDER ||
+               r->reason == common::RejectReason::UNIT_NOT_OWNED)) {
+            deferredChains.insert(chain);
+          }
+          if (deferredChains.count(chain) > 0) wait = true;
         }
+        if (wait) {
+          deferred.push_back(i);
+          return;
+        }
+      }
+      for (auto& admission : admissions) {
+        chainOf.push_back(chainOfAdmission(admission));
+        const auto* verified = std::get_if<VerifiedFrame>(&admission);
         const bool rotation = verified != nullptr && std::holds_alternative<common::KeyRotationMsg>(
                                                          verified->message().payload);
         batch.push_back(
@@ -209,8 +237,19 @@ void Puller::run() {
           roster.refreshIfOlder(0);
         }
       }
+    };
+    for (size_t i = 2; i < parts.size(); ++i) admitInto(i, rosterRecords);
+    if (!batch.empty()) {
+      for (auto& r : committer.apply(batch)) replies.push_back(std::move(r));
+      batch.clear();
     }
-    for (auto& r : committer.apply(batch)) replies.push_back(std::move(r));
+    if (rosterRecords) {
+      roster.refreshIfOlder(0);
+      for (size_t i : deferred) admitInto(i, false);
+      if (!batch.empty()) {
+        for (auto& r : committer.apply(batch)) replies.push_back(std::move(r));
+      }
+    }
     if (replies.empty()) {
       common::logWarn("replication", "frames pulled from " + peer_.endpoint +
                                          " were not stored (see the error above); pulling again");

@@ -144,6 +144,111 @@ Status RosterStore::revokeKey(const std::string& keyIdHex, int64_t atMs,
   return {};
 }
 
+Result<RecordOutcome> RosterStore::applyRecord(const common::EnrolmentMsg& record) {
+  RecordOutcome out;
+  const std::string keyId = common::toHex(record.keyId);
+  try {
+    auto& db = store_.db();
+    // The provider row; enrolled_at 0 marks a placeholder (units imported before enrolment).
+    auto knowProvider = [&](int64_t enrolledAt) {
+      SQLite::Statement q(db,
+                          "INSERT OR IGNORE INTO providers(id, name, enrolled_at) VALUES(?,?,?)");
+      q.bind(1, record.provider);
+      q.bind(2, record.provider);
+      q.bind(3, enrolledAt);
+      if (q.exec() > 0) out.changed = true;
+      if (enrolledAt == 0) return;
+      SQLite::Statement u(db, "UPDATE providers SET enrolled_at=? WHERE id=? AND enrolled_at=0");
+      u.bind(1, enrolledAt);
+      u.bind(2, record.provider);
+      if (u.exec() > 0) out.changed = true;
+    };
+    auto ownUnits = [&]() {
+      for (const auto& unit : record.units) {
+        SQLite::Statement q(db,
+                            "INSERT INTO units(code, provider_id) VALUES(?,?) ON CONFLICT(code) "
+                            "DO UPDATE SET provider_id=excluded.provider_id "
+                            "WHERE provider_id<>excluded.provider_id");
+        q.bind(1, unit);
+        q.bind(2, record.provider);
+        if (q.exec() > 0) out.changed = true;
+      }
+    };
+    switch (record.action) {
+      case common::EnrolmentAction::ENROL: {
+        common::PublicKey signPublic{};
+        if (record.signPublic.size() == 32) {
+          std::memcpy(signPublic.data(), record.signPublic.data(), 32);
+        }
+        if (record.signPublic.size() != 32 || record.curvePublic.size() != 32 ||
+            record.keyId != common::keyIdOf(signPublic)) {
+          out.conflicts.push_back("the enrolment record of key " + keyId +
+                                  " does not name its key's public halves; enrol the provider "
+                                  "on this broker with samband-broker enroll");
+          return out;
+        }
+        SQLite::Statement k(db, "SELECT provider_id FROM keys WHERE key_id=?");
+        k.bind(1, keyId);
+        if (k.executeStep()) {
+          if (k.getColumn(0).getString() != record.provider) {
+            out.conflicts.push_back("key " + keyId + " is enrolled here for provider " +
+                                    k.getColumn(0).getString() + ", the peer enrolled it for " +
+                                    record.provider + "; revoke the wrong enrolment");
+            return out;
+          }
+          // Enrolled here too (or revoked since): the key stays as it is.
+        } else {
+          SQLite::Statement c(db, "SELECT key_id FROM keys WHERE curve_public=?");
+          c.bind(1, record.curvePublic.data(), 32);
+          if (c.executeStep()) {
+            out.conflicts.push_back("the transport key of key " + keyId +
+                                    " is enrolled here under key " + c.getColumn(0).getString() +
+                                    "; the provider must create a new identity");
+            return out;
+          }
+          knowProvider(record.effectiveAt);
+          SQLite::Statement q(db,
+                              "INSERT INTO keys(key_id, provider_id, sign_public, curve_public, "
+                              "enrolled_at) VALUES(?,?,?,?,?)");
+          q.bind(1, keyId);
+          q.bind(2, record.provider);
+          q.bind(3, record.signPublic.data(), 32);
+          q.bind(4, record.curvePublic.data(), 32);
+          q.bind(5, record.effectiveAt);
+          q.exec();
+          out.changed = true;
+        }
+        knowProvider(record.effectiveAt);
+        ownUnits();
+        return out;
+      }
+      case common::EnrolmentAction::REVOKE: {
+        SQLite::Statement k(db, "SELECT provider_id FROM keys WHERE key_id=?");
+        k.bind(1, keyId);
+        if (!k.executeStep() || k.getColumn(0).getString() != record.provider) {
+          out.conflicts.push_back("the peer revoked key " + keyId + " of provider " +
+                                  record.provider +
+                                  ", which this broker has not enrolled for that provider");
+          return out;
+        }
+        SQLite::Statement q(db,
+                            "UPDATE keys SET revoked_at=? WHERE key_id=? AND revoked_at IS NULL");
+        q.bind(1, record.effectiveAt);
+        q.bind(2, keyId);
+        if (q.exec() > 0) out.changed = true;
+        return out;
+      }
+      case common::EnrolmentAction::UNITS:
+        knowProvider(0);
+        ownUnits();
+        return out;
+    }
+  } catch (const SQLite::Exception& e) {
+    return common::unavailable(std::string("cannot apply a roster record: ") + e.what());
+  }
+  return out;
+}
+
 Result<std::vector<KeyRecord>> RosterStore::loadKeys() {
   std::vector<KeyRecord> out;
   try {

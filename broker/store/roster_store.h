@@ -15,6 +15,7 @@
 #include "broker/store/store.h"
 #include "common/enrollment.h"
 #include "common/identity.h"
+#include "common/messages.h"
 #include "common/result.h"
 
 namespace samband::broker {
@@ -33,6 +34,14 @@ struct EnrollOutcome {
   bool keyAlreadyEnrolled = false;
   std::vector<std::string> unitsAdded;
   std::vector<std::string> unitsTransferred;
+};
+
+// What a city-signed roster record (common::EnrolmentMsg) changed in this broker's roster.
+struct RecordOutcome {
+  bool changed = false;  // false: the roster already reflected the record
+  // Parts not applied because this roster contradicts them, each one sentence naming the key or
+  // unit and what the operator can do; empty when everything was applied.
+  std::vector<std::string> conflicts;
 };
 
 // One enrolled key as `samband-broker keys` lists it.
@@ -79,6 +88,18 @@ class RosterStore {
   using RevokeHook = std::function<common::Status(const std::string& providerId)>;
   common::Status revokeKey(const std::string& keyIdHex, int64_t atMs,
                            const RevokeHook& alsoInTransaction = nullptr);
+
+  // Applies a roster record of a peer broker's city chain (an enrolment, a revocation, units
+  // moving; docs/replication.md) as the local `enroll` / `revoke` / transfer that wrote it did:
+  // enrol adds the provider (named by its id until a local enroll names it), the key and its
+  // units; revoke revokes the key from the record's effectiveAt; units (and an enrolment's
+  // units) move to the record's provider, the city having signed the move. Idempotent: what the
+  // roster already holds changes nothing (a key enrolled on both brokers, a key already revoked
+  // keeps its revocation time). A record this roster contradicts (the key or its transport key
+  // belongs to another key or provider, a revocation of a key unknown here) changes nothing and
+  // is named in `conflicts`. Does not begin a transaction: the caller holds the write
+  // transaction that archives the record. Errors: unavailable.
+  common::Result<RecordOutcome> applyRecord(const common::EnrolmentMsg& record);
 
   common::Result<std::vector<KeyRecord>> loadKeys();
   // unit code -> provider id

@@ -27,6 +27,7 @@ using test::FakeBroker;
 
 constexpr int64_t kDeadlineMs = 10000;
 constexpr const char* kUs = "556677-8899";
+constexpr const char* kCityKey = "0102030405060708";  // the issuing broker's city key id
 
 common::DirectiveMsg directive(const std::string& id, uint64_t number, int64_t expiresAt) {
   common::DirectiveMsg d;
@@ -43,22 +44,22 @@ TEST(DirectiveRules, AcceptsANewerUnexpiredDirectiveForEveryoneOrNamingUs) {
   CityStateRow state;
   state.directiveNumber = 4;
   auto d = directive("D-000005", 5, 2000);
-  EXPECT_TRUE(judgeDirective(d, kUs, 1000, state).accepted);
+  EXPECT_TRUE(judgeDirective(d, kUs, 1000, state, kCityKey).accepted);
   d.recipients = {"111111-1111", kUs};
-  EXPECT_TRUE(judgeDirective(d, kUs, 1000, state).accepted);
-  EXPECT_TRUE(judgeDirective(d, kUs, 2000, state).accepted);  // expires at, not before
+  EXPECT_TRUE(judgeDirective(d, kUs, 1000, state, kCityKey).accepted);
+  EXPECT_TRUE(judgeDirective(d, kUs, 2000, state, kCityKey).accepted);  // expires at, not before
 }
 
 TEST(DirectiveRules, RefusesOneAddressedToOthers) {
   auto d = directive("D-000001", 1, 2000);
   d.recipients = {"111111-1111", "222222-2222"};
-  auto v = judgeDirective(d, kUs, 1000, CityStateRow());
+  auto v = judgeDirective(d, kUs, 1000, CityStateRow(), kCityKey);
   EXPECT_FALSE(v.accepted);
   EXPECT_EQ(v.reason.rfind("not_for_us: ", 0), 0u) << v.reason;
 }
 
 TEST(DirectiveRules, RefusesAnExpiredOne) {
-  auto v = judgeDirective(directive("D-000001", 1, 999), kUs, 1000, CityStateRow());
+  auto v = judgeDirective(directive("D-000001", 1, 999), kUs, 1000, CityStateRow(), kCityKey);
   EXPECT_FALSE(v.accepted);
   EXPECT_EQ(v.reason.rfind("expired: ", 0), 0u) << v.reason;
 }
@@ -67,10 +68,26 @@ TEST(DirectiveRules, RefusesTheSameOrAnOlderNumberThanTheHighestApplied) {
   CityStateRow state;
   state.directiveNumber = 7;
   for (uint64_t n : {uint64_t{7}, uint64_t{6}, uint64_t{1}, uint64_t{0}}) {
-    auto v = judgeDirective(directive("D-x", n, 2000), kUs, 1000, state);
+    auto v = judgeDirective(directive("D-x", n, 2000), kUs, 1000, state, kCityKey);
     EXPECT_FALSE(v.accepted) << n;
     EXPECT_EQ(v.reason.rfind("replay: ", 0), 0u) << v.reason;
   }
+}
+
+// Each broker of a city numbers its own directives (issue 15): the marks are per issuing key.
+TEST(DirectiveRules, NumbersAreJudgedPerIssuingKey) {
+  CityStateRow state;
+  state.directiveNumber = 7;
+  state.directiveNumberByKey = {{kCityKey, 7}, {"a1a2a3a4a5a6a7a8", 2}};
+  EXPECT_FALSE(judgeDirective(directive("D-x", 7, 2000), kUs, 1000, state, kCityKey).accepted);
+  auto v = judgeDirective(directive("D-y", 2, 2000), kUs, 1000, state, "a1a2a3a4a5a6a7a8");
+  EXPECT_FALSE(v.accepted);
+  EXPECT_NE(v.reason.find("a1a2a3a4a5a6a7a8"), std::string::npos) << v.reason;
+  EXPECT_TRUE(judgeDirective(directive("D-y", 3, 2000), kUs, 1000, state, "a1a2a3a4a5a6a7a8")
+                  .accepted);
+  // A key never heard from starts at 0, below the other broker's 7.
+  EXPECT_TRUE(judgeDirective(directive("D-z", 1, 2000), kUs, 1000, state, "b1b2b3b4b5b6b7b8")
+                  .accepted);
 }
 
 TEST(DirectiveRules, NotForUsIsReportedBeforeExpiryOrReplay) {
@@ -78,9 +95,9 @@ TEST(DirectiveRules, NotForUsIsReportedBeforeExpiryOrReplay) {
   state.directiveNumber = 9;
   auto d = directive("D-000001", 1, 10);
   d.recipients = {"111111-1111"};
-  EXPECT_EQ(judgeDirective(d, kUs, 1000, state).reason.rfind("not_for_us", 0), 0u);
+  EXPECT_EQ(judgeDirective(d, kUs, 1000, state, kCityKey).reason.rfind("not_for_us", 0), 0u);
   d.recipients.clear();
-  EXPECT_EQ(judgeDirective(d, kUs, 1000, state).reason.rfind("expired", 0), 0u);
+  EXPECT_EQ(judgeDirective(d, kUs, 1000, state, kCityKey).reason.rfind("expired", 0), 0u);
 }
 
 // ---- in a session ------------------------------------------------------------------------
@@ -196,6 +213,49 @@ TEST_F(CityActionsTest, AppliesADirectiveAcknowledgesDeliveryAndKeepsTheLevelAcr
   auto again = open();
   EXPECT_EQ(again->level(), common::ReadinessLevel::HEIGHTENED);
   EXPECT_EQ(agent.config.heartbeatIntervalFor(again->level()), agent.config.heartbeatHeightenedMs);
+}
+
+// Two brokers of one city number their directives each from 1 (issue 15): the agent keeps one
+// mark per issuing city key, in outbox.db, and never lowers one.
+TEST_F(CityActionsTest, DirectiveMarksAreKeptPerIssuingKeyAcrossRestarts) {
+  {
+    auto s = open(false);
+    CityState state(s->database());
+    const auto unchanged = common::ReadinessLevel::UNCHANGED;
+    ASSERT_TRUE(state.recordApplied("D-a5", "a1a1a1a1a1a1a1a1", 5, unchanged).ok());
+    ASSERT_TRUE(state.recordApplied("D-b1", "b2b2b2b2b2b2b2b2", 1, unchanged).ok());
+    ASSERT_TRUE(state.recordApplied("D-a3", "a1a1a1a1a1a1a1a1", 3, unchanged).ok());
+  }
+  auto s = open(false);
+  auto row = CityState(s->database()).read();
+  ASSERT_TRUE(row.ok());
+  EXPECT_EQ(row->directiveNumber, 5u);
+  EXPECT_EQ(row->appliedBy("a1a1a1a1a1a1a1a1"), 5u);
+  EXPECT_EQ(row->appliedBy("b2b2b2b2b2b2b2b2"), 1u);
+  EXPECT_EQ(row->appliedBy("c3c3c3c3c3c3c3c3"), 0u);
+}
+
+// A file from before per-key marks: its one mark is the key's that signed the newest applied
+// directive, so that key's replays stay refused and another broker's directives are not.
+TEST_F(CityActionsTest, TheMarkOfAFileFromBeforePerKeyMarksBelongsToItsIssuer) {
+  auto s = open();
+  connect(*s);
+  broker->sendCity(cityMessage(*agent.city, directive("D-000004", 4, clock.nowMs() + 60000)));
+  ASSERT_TRUE(test::driveUntil(
+      *s, [&] { return storedOf("directive_ack").size() == 1; }, kDeadlineMs));
+  s->database().exec("DELETE FROM directive_marks");  // as migration 12 leaves an older file
+  const std::string issuer = common::toHex(agent.city->keyId());
+  auto row = CityState(s->database()).read();
+  ASSERT_TRUE(row.ok());
+  EXPECT_EQ(row->appliedBy(issuer), 4u);
+  EXPECT_EQ(row->appliedBy("c3c3c3c3c3c3c3c3"), 0u);
+  // The next directive applied keeps the old mark for its key.
+  ASSERT_TRUE(CityState(s->database())
+                  .recordApplied("D-b1", "b2b2b2b2b2b2b2b2", 1, common::ReadinessLevel::UNCHANGED)
+                  .ok());
+  row = CityState(s->database()).read();
+  EXPECT_EQ(row->appliedBy(issuer), 4u);
+  EXPECT_EQ(row->appliedBy("b2b2b2b2b2b2b2b2"), 1u);
 }
 
 TEST_F(CityActionsTest, RefusesForgedExpiredReplayedAndMisaddressedDirectivesWithTheReason) {

@@ -150,9 +150,11 @@ class Replication : public ::testing::Test {
     b.process.reset();
   }
 
-  // Creates an agent reporting to `to`, enrolled on both brokers; returns its agent.toml.
+  // Creates an agent reporting to `to`, enrolled on `enrolOn` (default: `to`) only: the other
+  // broker learns the enrolment from its peer's city chain. Returns its agent.toml.
   std::string makeAgent(const std::string& name, const std::string& provider,
-                        const std::string& unit, const BrokerUnderTest& to) {
+                        const std::string& unit, const BrokerUnderTest& to,
+                        const BrokerUnderTest* enrolOn = nullptr) {
     std::string dir = tmp_.path() + "/" + name;
     auto r = runCommand({SAMBAND_AGENT_BIN, "init", "--dir", dir, "--provider", provider, "--name",
                          "Skolbolaget " + name, "--broker", to.endpoint(), "--city-keys",
@@ -163,11 +165,10 @@ class Replication : public ::testing::Test {
     setTomlKey(config, "link", "ack_timeout_ms", "20000");
     setTomlKey(config, "link", "reconnect_min_ms", "50");
     setTomlKey(config, "link", "reconnect_max_ms", "500");
-    for (const auto* b : {&a_, &b_}) {
-      auto e = runCommand({SAMBAND_BROKER_BIN, "enroll", "--config", b->config(), "--request",
-                           dir + "/enroll-request.json"});
-      EXPECT_EQ(e.exitCode, 0) << e.out << e.err;
-    }
+    auto e = runCommand({SAMBAND_BROKER_BIN, "enroll", "--config",
+                         (enrolOn != nullptr ? *enrolOn : to).config(), "--request",
+                         dir + "/enroll-request.json"});
+    EXPECT_EQ(e.exitCode, 0) << e.out << e.err;
     return config;
   }
 
@@ -188,6 +189,20 @@ class Replication : public ::testing::Test {
     auto r = runCommand({SAMBAND_BROKER_BIN, "status", "--config", b.config(), "--json"});
     EXPECT_EQ(r.exitCode, 0) << r.err;
     return nlohmann::json::parse(r.out, nullptr, false);
+  }
+
+  nlohmann::json agentStatus(const std::string& agent) {
+    auto r = runCommand({SAMBAND_AGENT_BIN, "status", "--config", agent, "--json"});
+    return nlohmann::json::parse(r.out, nullptr, false);
+  }
+
+  // `samband-broker keys --json` of `b` for `provider`; null when it knows none.
+  nlohmann::json keysOf(const BrokerUnderTest& b, const std::string& provider) {
+    auto r = runCommand(
+        {SAMBAND_BROKER_BIN, "keys", "--config", b.config(), "--provider", provider, "--json"});
+    if (r.exitCode != 0) return nullptr;
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    return j.is_discarded() ? nlohmann::json() : j["keys"];
   }
 
   nlohmann::json unit(const BrokerUnderTest& b, const std::string& code) {
@@ -244,6 +259,12 @@ TEST_F(Replication, TwoBrokersReplicateBothWaysAndConverge) {
   ASSERT_TRUE(waitUntil([&] { return converged(3); }, std::chrono::seconds(60)))
       << digest(a_).dump() << "\n"
       << digest(b_).dump();
+  // Each provider is enrolled on one broker only: the other took the enrolment from its peer's
+  // city chain before the provider's frames, which its gate therefore never refused.
+  for (const auto* b : {&a_, &b_}) {
+    EXPECT_EQ(readAll(b->log()).find("served a frame the gate refused"), std::string::npos)
+        << readAll(b->log());
+  }
   // Each broker's picture shows the unit whose agent never connected to it.
   EXPECT_EQ(unit(a_, kUnitB)["operational"], "closed");
   EXPECT_EQ(unit(b_, kUnitA)["operational"], "normal");
@@ -264,8 +285,9 @@ TEST_F(Replication, TwoBrokersReplicateBothWaysAndConverge) {
   ASSERT_TRUE(metrics && metrics->status == 200);
   EXPECT_NE(metrics->body.find("\nsamband_replication_behind_frames 0\n"), std::string::npos)
       << metrics->body;
-  // B's provider frame and B's city chain (its certificate and two enrolment records).
-  EXPECT_NE(metrics->body.find("\nsamband_replication_pulled_total 4\n"), std::string::npos)
+  // B's provider frame and B's city chain (its certificate and its provider's enrolment record,
+  // which also enrolled that provider on A).
+  EXPECT_NE(metrics->body.find("\nsamband_replication_pulled_total 3\n"), std::string::npos)
       << metrics->body;
   // Both archives stay intact to their own audit.
   int code = -1;
@@ -349,6 +371,12 @@ TEST_F(Replication, PartitionThenHealGivesIdenticalArchives) {
   ASSERT_TRUE(waitUntil([&] { return converged(6); }, std::chrono::seconds(60)))
       << digest(a_).dump() << "\n"
       << digest(b_).dump();
+  // Each took the other's enrolment and its provider's frames from the same answers: the frames
+  // waited for the enrolment instead of being refused (and their chain skipped for 30 s).
+  for (const auto* b : {&a_, &b_}) {
+    EXPECT_EQ(readAll(b->log()).find("served a frame the gate refused"), std::string::npos)
+        << readAll(b->log());
+  }
   EXPECT_EQ(unit(a_, kUnitB)["pupils_present"], 202);
   EXPECT_EQ(unit(b_, kUnitA)["pupils_present"], 102);
   ASSERT_TRUE(waitUntil([&] { return status(a_)["replication"]["behind_frames"] == 0; }));
@@ -387,6 +415,68 @@ TEST_F(Replication, AckWaitsForThePeerOrForItsTimeoutWhenThePeerIsBlocked) {
   report(onA, kUnitA, "normal", 50);
   ASSERT_TRUE(waitUntil([&] { return agentPending(onA) == 0; }, std::chrono::seconds(30)));
   EXPECT_EQ(digest(b_)["providers"]["frames"], 3);
+}
+
+TEST_F(Replication, AProviderEnrolledOnOneBrokerOnlyReportsToTheOtherAndItsRevocationFollows) {
+  peer(a_, b_);
+  peer(b_, a_);
+  // Enrolled on A only; its agent knows only B (as after a failover to the standby).
+  std::string agent = makeAgent("onlyA", kProviderA, kUnitA, b_, &a_);
+  start(a_);
+  start(b_);
+  // A's enrolment record reaches B through A's city chain and enrols the key there.
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        auto k = keysOf(b_, kProviderA);
+        return k.is_array() && k.size() == 1u && k[0]["revoked"] == false;
+      },
+      std::chrono::seconds(30)))
+      << keysOf(b_, kProviderA).dump();
+  const std::string keyId = keysOf(b_, kProviderA)[0]["key_id"];
+  EXPECT_EQ(keysOf(a_, kProviderA)[0]["key_id"], keyId);
+  auto run = runAgent(agent);
+  report(agent, kUnitA, "reduced", 42);
+  // B admits and shows it, and acknowledges it (after A, its peer, pulled it back).
+  ASSERT_TRUE(waitUntil([&] { return unit(b_, kUnitA)["pupils_present"] == 42; },
+                        std::chrono::seconds(30)))
+      << unit(b_, kUnitA).dump();
+  ASSERT_TRUE(waitUntil([&] { return agentPending(agent) == 0; }, std::chrono::seconds(30)));
+  ASSERT_TRUE(waitUntil([&] { return unit(a_, kUnitA)["pupils_present"] == 42; },
+                        std::chrono::seconds(30)));
+  for (const auto* b : {&a_, &b_}) {
+    EXPECT_EQ(readAll(b->log()).find("served a frame the gate refused"), std::string::npos)
+        << readAll(b->log());
+  }
+
+  // Revoked on A: B learns it from the revocation record and refuses the key afterwards.
+  auto revoke =
+      runCommand({SAMBAND_BROKER_BIN, "revoke", "--config", a_.config(), "--key", keyId});
+  ASSERT_EQ(revoke.exitCode, 0) << revoke.out << revoke.err;
+  ASSERT_TRUE(waitUntil([&] { return keysOf(b_, kProviderA)[0]["revoked"] == true; },
+                        std::chrono::seconds(30)))
+      << keysOf(b_, kProviderA).dump();
+  // B's gate re-reads the roster within roster_refresh_ms: the agent's heartbeats show when.
+  ASSERT_TRUE(waitUntil([&] { return status(b_)["rejected"].value("revoked", 0) >= 1; },
+                        std::chrono::seconds(30)))
+      << status(b_).dump();
+  report(agent, kUnitA, "closed", 7);
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        auto st = agentStatus(agent);
+        return st.is_object() && st["last_error"].is_string() &&
+               st["last_error"].get<std::string>().find("revoked") != std::string::npos;
+      },
+      std::chrono::seconds(30)))
+      << agentStatus(agent).dump(2);
+  EXPECT_EQ(agentPending(agent), 1);
+  EXPECT_EQ(unit(b_, kUnitA)["pupils_present"], 42);
+  // Both archives: the one report, and A's enrolment and revocation records on both.
+  ASSERT_TRUE(waitUntil([&] { return converged(1); }, std::chrono::seconds(30)))
+      << digest(a_).dump() << "\n"
+      << digest(b_).dump();
+  int code = -1;
+  digest(b_, &code);
+  EXPECT_EQ(code, 0);
 }
 
 // A fake peer broker: answers every pull with the frames `answer` gives for the puller's heads.

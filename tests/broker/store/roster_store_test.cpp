@@ -114,5 +114,121 @@ TEST_F(RosterStoreTest, ListKeysShowsEachKeyAndFiltersByProvider) {
   EXPECT_TRUE(roster.listKeys(std::string("000000-0000"))->empty());
 }
 
+// A peer broker's roster records (RosterStore::applyRecord, docs/replication.md).
+common::EnrolmentMsg enrolRecord(const common::Identity& id, const std::string& unit, int64_t at) {
+  common::EnrolmentMsg e;
+  e.action = common::EnrolmentAction::ENROL;
+  e.provider = id.id();
+  e.keyId = id.keyId();
+  e.signPublic.assign(id.signPublic().begin(), id.signPublic().end());
+  e.curvePublic.assign(id.curvePublic().begin(), id.curvePublic().end());
+  e.units = {unit};
+  e.effectiveAt = at;
+  return e;
+}
+
+common::EnrolmentMsg revokeRecord(const common::Identity& id, int64_t at) {
+  return common::EnrolmentMsg{
+      common::EnrolmentAction::REVOKE, id.id(), id.keyId(), {}, {}, {}, at};
+}
+
+TEST_F(RosterStoreTest, PeerEnrolmentAddsKeyAndUnitOnceAndAgainChangesNothing) {
+  auto id = common::Identity::generate("556000-0001");
+  RosterStore roster(*store_);
+  auto first = roster.applyRecord(enrolRecord(*id, "10000001", kNow));
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_TRUE(first->changed);
+  EXPECT_TRUE(first->conflicts.empty());
+  auto keys = roster.loadKeys();
+  ASSERT_EQ(keys->size(), 1u);
+  EXPECT_EQ((*keys)[0].keyId, common::toHex(id->keyId()));
+  EXPECT_EQ((*keys)[0].providerId, "556000-0001");
+  EXPECT_EQ((*keys)[0].enrolledAt, kNow);
+  EXPECT_FALSE((*keys)[0].revokedAt.has_value());
+  EXPECT_EQ(roster.loadUnitOwners()->at("10000001"), "556000-0001");
+  auto again = roster.applyRecord(enrolRecord(*id, "10000001", kNow + 5));
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->changed);
+  EXPECT_TRUE(again->conflicts.empty());
+  EXPECT_EQ(roster.loadKeys()->at(0).enrolledAt, kNow);
+}
+
+TEST_F(RosterStoreTest, PeerEnrolmentOfAKeyEnrolledHereTooChangesNothing) {
+  auto id = common::Identity::generate("556000-0001");
+  enrollProvider(*id, "10000001", kNow);
+  auto applied = RosterStore(*store_).applyRecord(enrolRecord(*id, "10000001", kNow + 1000));
+  ASSERT_TRUE(applied.ok());
+  EXPECT_FALSE(applied->changed);
+  EXPECT_TRUE(applied->conflicts.empty());
+  auto keys = RosterStore(*store_).listKeys(std::nullopt);
+  ASSERT_EQ(keys->size(), 1u);
+  EXPECT_EQ((*keys)[0].providerName, "Huvudman 556000-0001");
+  EXPECT_EQ((*keys)[0].enrolledAt, kNow);
+}
+
+TEST_F(RosterStoreTest, PeerRevocationRevokesFromItsTimeAndKeepsAnEarlierOne) {
+  auto id = common::Identity::generate("556000-0001");
+  enrollProvider(*id, "10000001", kNow);
+  RosterStore roster(*store_);
+  auto revoked = roster.applyRecord(revokeRecord(*id, kNow + 100));
+  ASSERT_TRUE(revoked.ok());
+  EXPECT_TRUE(revoked->changed);
+  EXPECT_EQ(roster.loadKeys()->at(0).revokedAt, kNow + 100);
+  // The other broker's record of the same revocation, a little later: already reflected.
+  auto again = roster.applyRecord(revokeRecord(*id, kNow + 200));
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->changed);
+  EXPECT_EQ(roster.loadKeys()->at(0).revokedAt, kNow + 100);
+  // A revoked key stays revoked when its enrolment record arrives after the revocation.
+  auto late = roster.applyRecord(enrolRecord(*id, "10000001", kNow));
+  ASSERT_TRUE(late.ok());
+  EXPECT_FALSE(late->changed);
+  EXPECT_EQ(roster.loadKeys()->at(0).revokedAt, kNow + 100);
+}
+
+TEST_F(RosterStoreTest, PeerUnitsRecordMovesUnitsToItsProvider) {
+  auto a = common::Identity::generate("556000-0001");
+  auto b = common::Identity::generate("556000-0002");
+  enrollProvider(*a, "10000001", kNow);
+  enrollProvider(*b, "10000002", kNow);
+  common::EnrolmentMsg units{
+      common::EnrolmentAction::UNITS, b->id(), {}, {}, {}, {"10000001", "10000003"}, kNow + 1};
+  RosterStore roster(*store_);
+  auto moved = roster.applyRecord(units);
+  ASSERT_TRUE(moved.ok());
+  EXPECT_TRUE(moved->changed);
+  auto owners = roster.loadUnitOwners();
+  EXPECT_EQ(owners->at("10000001"), "556000-0002");
+  EXPECT_EQ(owners->at("10000003"), "556000-0002");
+  EXPECT_FALSE(roster.applyRecord(units)->changed);
+}
+
+TEST_F(RosterStoreTest, PeerRecordsThisRosterContradictsChangeNothingAndAreNamed) {
+  auto id = common::Identity::generate("556000-0001");
+  enrollProvider(*id, "10000001", kNow);
+  RosterStore roster(*store_);
+  // The same key for another provider.
+  common::EnrolmentMsg other = enrolRecord(*id, "10000009", kNow);
+  other.provider = "556000-0002";
+  auto refused = roster.applyRecord(other);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_FALSE(refused->changed);
+  ASSERT_EQ(refused->conflicts.size(), 1u);
+  EXPECT_NE(refused->conflicts[0].find("556000-0002"), std::string::npos);
+  EXPECT_EQ(roster.loadUnitOwners()->count("10000009"), 0u);
+  // A key id that is not the key's: nothing enrolled.
+  auto stranger = common::Identity::generate("556000-0003");
+  common::EnrolmentMsg lying = enrolRecord(*stranger, "10000003", kNow);
+  lying.keyId = id->keyId();
+  lying.provider = "556000-0003";
+  EXPECT_EQ(roster.applyRecord(lying)->conflicts.size(), 1u);
+  // A revocation of a key not enrolled here.
+  auto unknown = roster.applyRecord(revokeRecord(*stranger, kNow));
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_EQ(unknown->conflicts.size(), 1u);
+  EXPECT_EQ(roster.loadKeys()->size(), 1u);
+  EXPECT_FALSE(roster.loadKeys()->at(0).revokedAt.has_value());
+}
+
 }  // namespace
 }  // namespace samband::broker

@@ -132,7 +132,9 @@ class StandbyFailover : public ::testing::Test {
     setTomlKey(a.config, "link", "reconnect_max_ms", "400");
     setTomlKey(a.config, "link", "failover_after_ms", "300");
     setTomlKey(a.config, "link", "failback_jitter_s", "1");
-    // Enrolments are not replicated until the city key hierarchy lands: enrol on both.
+    // These brokers are not certified by one city root (the agents pin the primary's own key),
+    // so neither admits the other's city chain and its roster records: enrol on both here.
+    // With a common root one broker is enough (replication_process_test.cpp).
     for (const auto* b : {&primary_, &standby_}) {
       auto e = runCommand({SAMBAND_BROKER_BIN, "enroll", "--config", b->config(), "--request",
                            dir + "/enroll-request.json"});
