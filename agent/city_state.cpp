@@ -53,9 +53,8 @@ common::Result<CityStateRow> CityState::read() {
   }
 }
 
-common::Status CityState::recordApplied(const std::string& directiveId,
-                                        const std::string& keyIdHex, uint64_t number,
-                                        common::ReadinessLevel level) {
+common::Status CityState::recordApplied(const std::string& directiveId, const std::string& keyIdHex,
+                                        uint64_t number, common::ReadinessLevel level) {
   try {
     // The first per-key mark of a file from before them keeps the old mark for its key.
     SQLite::Statement any(db_, "SELECT 1 FROM directive_marks LIMIT 1");

@@ -166,8 +166,8 @@ const std::vector<std::vector<const char*>>& migrations() {
       {
           "CREATE TABLE spool_files ("
           "  name TEXT NOT NULL,"
-          "  digest TEXT NOT NULL,"       // BLAKE2b-256 of the content, hex
-          "  outcome TEXT NOT NULL,"      // what done/NAME.reason says
+          "  digest TEXT NOT NULL,"   // BLAKE2b-256 of the content, hex
+          "  outcome TEXT NOT NULL,"  // what done/NAME.reason says
           "  handled_at INTEGER NOT NULL,"
           "  PRIMARY KEY (name, digest))",
       },

@@ -60,8 +60,9 @@ common::Status count(const json& v, const std::string& field, std::optional<int6
 // FORM:YEAR:ENROLLED:NOW:72H (report_request.cpp checks the values and names the row).
 common::Result<std::string> capacityRow(const json& row, const std::string& field) {
   if (!row.is_object()) {
-    return badField(field, "must be an object {\"form\", \"year\", \"enrolled\", \"seats_now\", "
-                           "\"seats_72h\"}");
+    return badField(field,
+                    "must be an object {\"form\", \"year\", \"enrolled\", \"seats_now\", "
+                    "\"seats_72h\"}");
   }
   static const char* const kKeys[] = {"form", "year", "enrolled", "seats_now", "seats_72h"};
   for (const auto& [key, value] : row.items()) {
@@ -109,8 +110,8 @@ common::Status capacity(const json& v, ReportRequest* r) {
   }
   if (!list->is_array()) return badField("capacity", "must be a list of rows");
   if (list->size() > common::kMaxCapacityEntries) {
-    return badField("capacity", "has more than " + std::to_string(common::kMaxCapacityEntries) +
-                                    " rows");
+    return badField("capacity",
+                    "has more than " + std::to_string(common::kMaxCapacityEntries) + " rows");
   }
   for (size_t i = 0; i < list->size(); ++i) {
     auto row = capacityRow((*list)[i], "capacity[" + std::to_string(i) + "]");
@@ -198,8 +199,7 @@ common::Result<ReportRequest> parseReportJson(std::string_view body) {
     } else if (key == "resources") {
       if (!v.is_object()) return badField(key, "must be an object such as {\"heating\": \"ok\"}");
       for (const auto& [name, value] : v.items()) {
-        if (std::find(std::begin(kResources), std::end(kResources), name) ==
-            std::end(kResources)) {
+        if (std::find(std::begin(kResources), std::end(kResources), name) == std::end(kResources)) {
           return badField("resources." + name,
                           "is not a resource; use heating, water, food, it, telephony");
         }

@@ -7,10 +7,9 @@
 
 namespace samband::agent {
 
-common::Result<std::vector<QueuedMessage>> submitReport(SQLite::Database& db,
-                                                        const AgentConfig& config,
-                                                        const ReportRequest& request, int64_t nowMs,
-                                                        const Outbox::InTransaction& inTransaction) {
+common::Result<std::vector<QueuedMessage>> submitReport(
+    SQLite::Database& db, const AgentConfig& config, const ReportRequest& request, int64_t nowMs,
+    const Outbox::InTransaction& inTransaction) {
   if (common::Status s = finishKeyRotation(config, db); !s) return s.error();
   auto identity = loadAgentIdentity(config);
   if (!identity) return identity.error();

@@ -23,9 +23,9 @@ inline constexpr const char* kPackagedAgentConfig = "/etc/samband/agent.toml";
 inline constexpr const char* kPackagedStateDir = "/var/lib/samband";
 
 struct SetupRequest {
-  std::optional<std::string> provider;      // --provider
-  std::optional<std::string> name;          // --name
-  std::optional<std::string> broker;        // --broker (HOST:PORT gets tcp:// in front)
+  std::optional<std::string> provider;  // --provider
+  std::optional<std::string> name;      // --name
+  std::optional<std::string> broker;    // --broker (HOST:PORT gets tcp:// in front)
   // --broker repeated (a standby broker): the second and later ones, each HOST:PORT[=CURVEKEY].
   std::vector<std::string> standbyBrokers;
   std::optional<std::string> cityKeysPath;  // --city-keys

@@ -27,11 +27,12 @@ namespace samband::agent {
 
 namespace {
 
-constexpr int64_t kRescanMs = 60'000;      // a full scan at least this often
-constexpr int64_t kBusyRetryMs = 30'000;   // a file left because the outbox was busy
+constexpr int64_t kRescanMs = 60'000;     // a full scan at least this often
+constexpr int64_t kBusyRetryMs = 30'000;  // a file left because the outbox was busy
 
 bool endsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 void syncDir(const std::string& dir) {
@@ -110,9 +111,10 @@ class SpoolRecords {
       SQLite::Statement del(db_, "DELETE FROM spool_files WHERE handled_at < ?");
       del.bind(1, static_cast<int64_t>(nowMs - int64_t{30} * 86'400'000));
       del.exec();
-      SQLite::Statement ins(db_,
-                            "INSERT OR REPLACE INTO spool_files (name, digest, outcome, handled_at) "
-                            "VALUES (?, ?, ?, ?)");
+      SQLite::Statement ins(
+          db_,
+          "INSERT OR REPLACE INTO spool_files (name, digest, outcome, handled_at) "
+          "VALUES (?, ?, ?, ?)");
       ins.bind(1, name);
       ins.bind(2, digest);
       ins.bind(3, outcome);
@@ -185,8 +187,8 @@ SpoolOutcome Spool::handle(const std::string& name, int64_t nowMs) {
     unreadable = std::string("cannot be read: ") + std::strerror(errno);
   } else if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     unreadable = "is not a regular file";
-  } else if (nowMs - (static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 +
-                      st.st_mtim.tv_nsec / 1'000'000) <
+  } else if (nowMs -
+                 (static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1'000'000) <
              kSpoolSettleMs) {
     ::close(fd);
     o.waiting = true;
@@ -229,16 +231,16 @@ SpoolOutcome Spool::handle(const std::string& name, int64_t nowMs) {
     } else {
       auto request = parseReportJson(body);
       common::Result<std::vector<QueuedMessage>> queued =
-          request ? submitReport(db_, config_, *request, nowMs,
-                                 [&](const std::vector<QueuedMessage>& q) -> common::Status {
-                                   std::vector<int64_t> ids;
-                                   for (const auto& m : q) ids.push_back(m.rowId);
-                                   if (common::Status s = setReportSource(db_, ids, "spool:" + name);
-                                       !s) {
-                                     return s;
-                                   }
-                                   return records.record(name, digest, describeQueued(q), nowMs);
-                                 })
+          request ? submitReport(
+                        db_, config_, *request, nowMs,
+                        [&](const std::vector<QueuedMessage>& q) -> common::Status {
+                          std::vector<int64_t> ids;
+                          for (const auto& m : q) ids.push_back(m.rowId);
+                          if (common::Status s = setReportSource(db_, ids, "spool:" + name); !s) {
+                            return s;
+                          }
+                          return records.record(name, digest, describeQueued(q), nowMs);
+                        })
                   : common::Result<std::vector<QueuedMessage>>(request.error());
       if (queued) {
         refused = false;
@@ -283,8 +285,7 @@ common::Status SpoolWatcher::start(const AgentConfig& config) {
   inotifyFd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   wakeFd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (inotifyFd_ < 0 || wakeFd_ < 0 ||
-      ::inotify_add_watch(inotifyFd_, config.spoolDir->c_str(), IN_CLOSE_WRITE | IN_MOVED_TO) <
-          0) {
+      ::inotify_add_watch(inotifyFd_, config.spoolDir->c_str(), IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
     return common::unavailable("cannot watch the spool directory " + *config.spoolDir + ": " +
                                std::strerror(errno));
   }
@@ -346,8 +347,8 @@ void SpoolWatcher::loop(const AgentConfig& config) {
       if (o.waiting) {
         if (o.reason == "gone") continue;
         const bool settling = o.reason == "still being written";
-        nextScan = std::min(nextScan, common::monotonicMs() +
-                                          (settling ? kSpoolSettleMs + 50 : kBusyRetryMs));
+        nextScan = std::min(
+            nextScan, common::monotonicMs() + (settling ? kSpoolSettleMs + 50 : kBusyRetryMs));
         if (!settling && mayLog()) {
           common::logWarn("agent", "spool: " + o.file + " waits: " + o.reason);
         }

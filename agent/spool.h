@@ -30,11 +30,11 @@ inline constexpr int64_t kSpoolSettleMs = 1000;
 inline constexpr size_t kMaxSpoolFileBytes = 64 * 1024;
 
 struct SpoolOutcome {
-  std::string file;       // the name in the spool directory
-  std::string movedTo;    // path of the file now (in done/ or refused/); "" when it waits
-  bool refused = false;   // moved to refused/
-  bool waiting = false;   // left in place: still settling, or the outbox was busy (retried)
-  std::string reason;     // what the .reason file says (or why it waits)
+  std::string file;      // the name in the spool directory
+  std::string movedTo;   // path of the file now (in done/ or refused/); "" when it waits
+  bool refused = false;  // moved to refused/
+  bool waiting = false;  // left in place: still settling, or the outbox was busy (retried)
+  std::string reason;    // what the .reason file says (or why it waits)
 };
 
 class Spool {

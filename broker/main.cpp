@@ -68,8 +68,9 @@ int main(int argc, char** argv) {
                        "Frame id to resume from: earlier frames' signatures were verified by an "
                        "earlier run (the progress lines print it); everything else is still "
                        "checked over the whole archive");
-  auditCmd->add_option("--threads", auditThreads,
-                       "Threads verifying signatures (0: one per core, 1: serial)")
+  auditCmd
+      ->add_option("--threads", auditThreads,
+                   "Threads verifying signatures (0: one per core, 1: serial)")
       ->check(CLI::Range(0, 256));
   auditCmd->add_flag("--quiet", auditQuiet, "No progress lines on stderr");
 
@@ -80,12 +81,12 @@ int main(int argc, char** argv) {
   auto* inquiryExport = inquiryCmd->add_subcommand(
       "export", "Write a self-contained, verifiable folder of a period of the archive");
   inquiryExport->add_option("--config", config, "Path to broker.toml")->required();
-  inquiryExport->add_option("--from", inquiryFrom,
-                            "Start (local 2027-02-23T08:00, or RFC 3339; the archive's start "
-                            "if earlier)")
+  inquiryExport
+      ->add_option("--from", inquiryFrom,
+                   "Start (local 2027-02-23T08:00, or RFC 3339; the archive's start "
+                   "if earlier)")
       ->required();
-  inquiryExport->add_option("--to", inquiryTo,
-                            "End (local 2027-02-24T18:00, RFC 3339, or 'now')")
+  inquiryExport->add_option("--to", inquiryTo, "End (local 2027-02-24T18:00, RFC 3339, or 'now')")
       ->required();
   inquiryExport->add_option("--out", inquiryOut, "A new folder to write")->required();
   auto* inquiryVerify = inquiryCmd->add_subcommand(
@@ -198,9 +199,10 @@ int main(int argc, char** argv) {
   userAdd->add_option("--config", config, "Path to broker.toml")->required();
   userAdd->add_option("--name", userName, "User name")->required();
   userAdd->add_option("--role", userRole, "viewer or operator")->required();
-  userAdd->add_option("--district", userDistricts,
-                      "Limit the account to this district's units (repeat for several; as the "
-                      "roster writes it). Without it: every district")
+  userAdd
+      ->add_option("--district", userDistricts,
+                   "Limit the account to this district's units (repeat for several; as the "
+                   "roster writes it). Without it: every district")
       ->take_all()
       ->allow_extra_args(false);
   auto* userList = userCmd->add_subcommand("list", "List the accounts");

@@ -63,8 +63,8 @@ class Users {
   // Adds an account, limited to `districts` when any are given (empty: every district).
   // Errors: invalid name, password or district name (invalidInput), name taken (conflict),
   // database (unavailable).
-  common::Status add(const std::string& name, Role role, const std::string& password,
-                     int64_t nowMs, const std::vector<std::string>& districts = {});
+  common::Status add(const std::string& name, Role role, const std::string& password, int64_t nowMs,
+                     const std::vector<std::string>& districts = {});
   // Sets a new password for `name` (the password policy applies) and ends every session of that
   // user except the one holding the cookie token `keepSessionToken` (all of them when it is
   // empty: the CLI's reset). Returns how many sessions ended. Errors: policy (invalidInput), no

@@ -40,9 +40,9 @@ struct FrameCheck {
 };
 
 // Decodes `frame` and, when `checkSignature`, verifies its signature with the key `keys` proves
-// for its sender (for the city's frames, a key the city keyring accepts at the frame's receipt). Pure: thread-safe as long as `keys`
-// does not change. The single place a frame's signature is judged; a new envelope form (a signed
-// batch) extends this function.
+// for its sender (for the city's frames, a key the city keyring accepts at the frame's receipt).
+// Pure: thread-safe as long as `keys` does not change. The single place a frame's signature is
+// judged; a new envelope form (a signed batch) extends this function.
 FrameCheck checkFrame(const StoredFrame& frame, const FrameKeys& keys, bool checkSignature);
 
 }  // namespace samband::broker

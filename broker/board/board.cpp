@@ -157,10 +157,9 @@ void Board::routes() {
           reply(res, 200, sessionJson(session));
         }));
   s.Post("/api/password",
-         guarded(Need::viewerPost, [this](const httplib::Request& req, httplib::Response& res,
-                                          const Session& session) {
-           changePassword(req, res, session);
-         }));
+         guarded(Need::viewerPost,
+                 [this](const httplib::Request& req, httplib::Response& res,
+                        const Session& session) { changePassword(req, res, session); }));
 
   pictureRoutes();
   cityRoutes();

@@ -98,13 +98,11 @@ class Board {
   void login(const httplib::Request& req, httplib::Response& res);
   void logout(const httplib::Request& req, httplib::Response& res);
   // POST /api/password: the user changes their own password (board_auth.cpp).
-  void changePassword(const httplib::Request& req, httplib::Response& res,
-                      const Session& session);
+  void changePassword(const httplib::Request& req, httplib::Response& res, const Session& session);
   void events(const httplib::Request& req, httplib::Response& res);
   void exportCsv(const httplib::Request& req, httplib::Response& res, const Session& session);
   // GET /api/seats.csv (board_export.cpp).
-  void exportSeatsCsv(const httplib::Request& req, httplib::Response& res,
-                      const Session& session);
+  void exportSeatsCsv(const httplib::Request& req, httplib::Response& res, const Session& session);
   void metricsPage(const httplib::Request& req, httplib::Response& res);
   void health(const httplib::Request& req, httplib::Response& res);
   void asset(const httplib::Request& req, httplib::Response& res, const std::string& path);

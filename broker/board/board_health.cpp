@@ -71,13 +71,12 @@ void Board::metricsPage(const httplib::Request& req, httplib::Response& res) {
     try {
       auto lease = readPool_.acquire();
       if (lease) {
-        const BoardViewRules rules{options_.liveness, options_.reportOldAfterMs,
-                                   options_.holidays};
+        const BoardViewRules rules{options_.liveness, options_.reportOldAfterMs, options_.holidays};
         if (auto g = officeGauges(**lease, rules, clock_.nowMs()); g) {
           office = renderOfficeMetrics(*g);
         } else {
-          common::logWarn("board", "/metrics: the office's gauges could not be read: " +
-                                       g.error().message);
+          common::logWarn("board",
+                          "/metrics: the office's gauges could not be read: " + g.error().message);
         }
       }
     } catch (const std::exception& e) {

@@ -142,8 +142,7 @@ int runUserList(const std::string& configPath, bool json) {
     return kExitOk;
   }
   std::cout << std::left << std::setw(24) << "NAME" << std::setw(10) << "ROLE" << std::setw(26)
-            << "CREATED" << std::setw(26) << "LAST LOGIN"
-            << std::setw(10) << "SESSIONS"
+            << "CREATED" << std::setw(26) << "LAST LOGIN" << std::setw(10) << "SESSIONS"
             << "DISTRICTS\n";
   for (const auto& u : users) {
     std::cout << std::left << std::setw(24) << u.name << std::setw(10) << roleName(u.role)

@@ -198,8 +198,8 @@ common::Status Committer::applyPeerRosterRecord(const VerifiedFrame& f) {
   auto outcome = RosterStore(store_).applyRecord(*record);
   if (!outcome) return outcome.error();
   for (const auto& conflict : outcome->conflicts) {
-    common::logWarn("replication", "a peer's roster record was archived but not applied: " +
-                                       conflict);
+    common::logWarn("replication",
+                    "a peer's roster record was archived but not applied: " + conflict);
   }
   return {};
 }

@@ -1,8 +1,9 @@
 // Ingress: the one gate untrusted uplink bytes pass, in order: size cap, decode with limits,
 // enrolled key, signature over the exact bytes, key/transport/unit authorisation, sentAt within
 // kMaxClockSkewMs of the broker's clock; a batch frame (issue 16) is verified once and then each
-// of its reports passes the per-report steps. Only this gate constructs a VerifiedFrame. Sequence and chain rules follow in the Committer (they need the
-// database). Stateless apart from the roster snapshot: safe to run on many threads at once.
+// of its reports passes the per-report steps. Only this gate constructs a VerifiedFrame. Sequence
+// and chain rules follow in the Committer (they need the database). Stateless apart from the roster
+// snapshot: safe to run on many threads at once.
 #pragma once
 
 #include <memory>

@@ -138,10 +138,10 @@ struct PlanTotals {
 
 // How the plan was found.
 struct SolverInfo {
-  std::string name;           // e.g. "lemon+cbc"
-  double seconds = 0.0;       // wall-clock time of the solve
-  bool optimal = true;        // every stage proven optimal
-  std::int64_t gapPieces = 0;  // pieces above the proven lower bound (0 when optimal)
+  std::string name;                  // e.g. "lemon+cbc"
+  double seconds = 0.0;              // wall-clock time of the solve
+  bool optimal = true;               // every stage proven optimal
+  std::int64_t gapPieces = 0;        // pieces above the proven lower bound (0 when optimal)
   std::int64_t integerPrograms = 0;  // integer programs the plan needed (most need none)
 };
 

@@ -437,11 +437,14 @@ std::vector<ExcludedReceiver> excludedReceivers(const PlanningData& data,
     if (e.nearestKm) e.nearestKm = std::round(*e.nearestKm * 10.0) / 10.0;
     out.push_back(std::move(e));
   }
-  std::stable_sort(out.begin(), out.end(), [](const ExcludedReceiver& a, const ExcludedReceiver& b) {
-    if (a.nearestKm.has_value() != b.nearestKm.has_value()) return a.nearestKm.has_value();
-    if (a.nearestKm && *a.nearestKm != *b.nearestKm) return *a.nearestKm < *b.nearestKm;
-    return a.code < b.code;
-  });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const ExcludedReceiver& a, const ExcludedReceiver& b) {
+                     if (a.nearestKm.has_value() != b.nearestKm.has_value())
+                       return a.nearestKm.has_value();
+                     if (a.nearestKm && *a.nearestKm != *b.nearestKm)
+                       return *a.nearestKm < *b.nearestKm;
+                     return a.code < b.code;
+                   });
   return out;
 }
 
@@ -616,15 +619,15 @@ json planToJson(const Plan& plan, const PlanningData& data, const PlanSelection&
   j["not_receiving"] = notReceivingCounts(selection);
   json excluded = json::array();
   for (const auto& e : excludedReceivers(data, selection, options)) {
-    json row = {{"code", e.code},
-                {"name", valueOr(data.unitNames, e.code)},
-                {"reason_code", e.why},
-                {"reason", excludedReceiverReason(e, selection)},
-                {"seats", e.seats},
-                {"nearest_km", e.nearestKm ? json(*e.nearestKm) : json(nullptr)},
-                {"source", e.imported ? "import" : "report"},
-                {"as_of", e.figureAtMs > 0 ? json(common::formatRfc3339(e.figureAtMs))
-                                           : json(nullptr)}};
+    json row = {
+        {"code", e.code},
+        {"name", valueOr(data.unitNames, e.code)},
+        {"reason_code", e.why},
+        {"reason", excludedReceiverReason(e, selection)},
+        {"seats", e.seats},
+        {"nearest_km", e.nearestKm ? json(*e.nearestKm) : json(nullptr)},
+        {"source", e.imported ? "import" : "report"},
+        {"as_of", e.figureAtMs > 0 ? json(common::formatRfc3339(e.figureAtMs)) : json(nullptr)}};
     providerJson(row, "", providerOf(data, e.code));
     excluded.push_back(std::move(row));
   }
@@ -666,7 +669,8 @@ std::string planToText(const Plan& plan, const PlanningData& data, const PlanSel
       << " days old receive\n";
   if (selection.failing.empty()) {
     out << "  No unit is failing now: name units with --failing";
-    if (!selection.closedNotPlanned.empty()) out << ", or plan the closed ones with --include-closed";
+    if (!selection.closedNotPlanned.empty())
+      out << ", or plan the closed ones with --include-closed";
     out << ".\n";
   }
   for (const auto& f : selection.failing) {
@@ -692,10 +696,12 @@ std::string planToText(const Plan& plan, const PlanningData& data, const PlanSel
     if (g.split()) out << "  SPLIT over " << g.destinations.size() << " units";
     out << "\n";
     for (const auto& d : g.destinations) {
-      out << "  " << std::setw(4) << d.pupils << pupilWord(d.pupils) << " -> " << unitLabel(data, d.toUnit) << " ("
-          << km(d.km) << " km; " << contactText(data, providerOf(data, d.toUnit)) << ")\n";
+      out << "  " << std::setw(4) << d.pupils << pupilWord(d.pupils) << " -> "
+          << unitLabel(data, d.toUnit) << " (" << km(d.km) << " km; "
+          << contactText(data, providerOf(data, d.toUnit)) << ")\n";
     }
-    if (g.unplaced > 0) out << "  " << std::setw(4) << g.unplaced << pupilWord(g.unplaced) << " not placed\n";
+    if (g.unplaced > 0)
+      out << "  " << std::setw(4) << g.unplaced << pupilWord(g.unplaced) << " not placed\n";
   }
 
   if (!reading.receivers.empty()) out << "\nBy receiving unit:\n";
@@ -719,8 +725,9 @@ std::string planToText(const Plan& plan, const PlanningData& data, const PlanSel
   if (!plan.unplaced.empty() || anyUnknown) {
     out << "\nCannot be placed:\n";
     for (const auto& u : plan.unplaced) {
-      out << "  " << std::setw(4) << u.pupils << pupilWord(u.pupils) << " of " << unitLabel(data, u.fromUnit)
-          << ", " << classText(u.form, u.year) << ": " << u.reason << "\n";
+      out << "  " << std::setw(4) << u.pupils << pupilWord(u.pupils) << " of "
+          << unitLabel(data, u.fromUnit) << ", " << classText(u.form, u.year) << ": " << u.reason
+          << "\n";
     }
     for (const auto& f : selection.failing) {
       if (!f.unknownEnrolment) continue;
@@ -853,8 +860,9 @@ std::string planToCsv(const Plan& plan, const PlanningData& data, const PlanSele
         << field(valueOr(data.providerNames, provider)) << ","
         << field(valueOr(data.dutyContacts, provider)) << ",," << e.why << ","
         << (e.imported ? "import" : "report") << ","
-        << (e.figureAtMs > 0 ? std::to_string(std::max<int64_t>(0, data.nowMs - e.figureAtMs) / 1000)
-                             : "")
+        << (e.figureAtMs > 0
+                ? std::to_string(std::max<int64_t>(0, data.nowMs - e.figureAtMs) / 1000)
+                : "")
         << "," << e.seats << ",\n";
   }
   return out.str();

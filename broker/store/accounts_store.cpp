@@ -81,10 +81,11 @@ Status AccountsStore::removeUser(const std::string& name) {
 Result<std::vector<UserRow>> AccountsStore::listUsers(int64_t nowMs) {
   std::vector<UserRow> out;
   try {
-    SQLite::Statement q(store_.db(),
-                        "SELECT u.id, u.name, u.role, u.created_at, u.last_login_at, "
-                        "(SELECT count(*) FROM sessions s WHERE s.user_id=u.id AND s.expires_at>?), "
-                        "u.password_changed_at FROM users u ORDER BY u.name");
+    SQLite::Statement q(
+        store_.db(),
+        "SELECT u.id, u.name, u.role, u.created_at, u.last_login_at, "
+        "(SELECT count(*) FROM sessions s WHERE s.user_id=u.id AND s.expires_at>?), "
+        "u.password_changed_at FROM users u ORDER BY u.name");
     q.bind(1, nowMs);
     while (q.executeStep()) {
       UserRow r;
@@ -126,9 +127,8 @@ Result<std::optional<UserRow>> AccountsStore::findUser(const std::string& name) 
   }
 }
 
-Result<int64_t> AccountsStore::setPassword(const std::string& name,
-                                           const std::string& passwordHash, int64_t nowMs,
-                                           const std::string& keepTokenHash) {
+Result<int64_t> AccountsStore::setPassword(const std::string& name, const std::string& passwordHash,
+                                           int64_t nowMs, const std::string& keepTokenHash) {
   try {
     SQLite::Transaction tx(store_.db(), SQLite::TransactionBehavior::IMMEDIATE);
     SQLite::Statement u(store_.db(),

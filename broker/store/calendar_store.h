@@ -20,13 +20,14 @@ class CalendarStore {
   // Every imported range, ordered by first day.
   common::Result<std::vector<common::HolidayRange>> holidays();
   struct Replaced {
-    int64_t added = 0;                             // ranges not stored before
-    std::vector<common::HolidayRange> removed;     // stored ranges the new file no longer has
+    int64_t added = 0;                          // ranges not stored before
+    std::vector<common::HolidayRange> removed;  // stored ranges the new file no longer has
   };
-  // Stores `ranges` (a range already stored, same dates and name, is kept once) as the whole truth for the school years they touch (läsår, 1 August to 31 July): a
-  // stored range lying inside those years and absent from `ranges` is removed (a holiday the
-  // school administration moved or cancelled), in the same transaction. Ranges of other school
-  // years are kept. `ranges` must not be empty.
+  // Stores `ranges` (a range already stored, same dates and name, is kept once) as the whole truth
+  // for the school years they touch (läsår, 1 August to 31 July): a stored range lying inside those
+  // years and absent from `ranges` is removed (a holiday the school administration moved or
+  // cancelled), in the same transaction. Ranges of other school years are kept. `ranges` must not
+  // be empty.
   common::Result<Replaced> replacePeriod(const std::vector<common::HolidayRange>& ranges,
                                          const std::string& source, int64_t nowMs);
 

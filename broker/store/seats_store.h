@@ -1,7 +1,8 @@
 // SeatsStore: each unit's newest capacity figure in one mode, row by row (one per school form
-// and year; its own report, or in actual mode the city's import where that is newer), with the unit's roster data and its current state in that mode: what the board's
-// free-seats view and its per-district totals are computed from (broker/picture/
-// board_view_seats.cpp). Typed calls over one Store.
+// and year; its own report, or in actual mode the city's import where that is newer), with the
+// unit's roster data and its current state in that mode: what the board's free-seats view and its
+// per-district totals are computed from (broker/picture/ board_view_seats.cpp). Typed calls over
+// one Store.
 #pragma once
 
 #include <cstdint>

@@ -83,11 +83,11 @@ TEST(DirectiveRules, NumbersAreJudgedPerIssuingKey) {
   auto v = judgeDirective(directive("D-y", 2, 2000), kUs, 1000, state, "a1a2a3a4a5a6a7a8");
   EXPECT_FALSE(v.accepted);
   EXPECT_NE(v.reason.find("a1a2a3a4a5a6a7a8"), std::string::npos) << v.reason;
-  EXPECT_TRUE(judgeDirective(directive("D-y", 3, 2000), kUs, 1000, state, "a1a2a3a4a5a6a7a8")
-                  .accepted);
+  EXPECT_TRUE(
+      judgeDirective(directive("D-y", 3, 2000), kUs, 1000, state, "a1a2a3a4a5a6a7a8").accepted);
   // A key never heard from starts at 0, below the other broker's 7.
-  EXPECT_TRUE(judgeDirective(directive("D-z", 1, 2000), kUs, 1000, state, "b1b2b3b4b5b6b7b8")
-                  .accepted);
+  EXPECT_TRUE(
+      judgeDirective(directive("D-z", 1, 2000), kUs, 1000, state, "b1b2b3b4b5b6b7b8").accepted);
 }
 
 TEST(DirectiveRules, NotForUsIsReportedBeforeExpiryOrReplay) {

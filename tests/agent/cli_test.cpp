@@ -165,17 +165,16 @@ TEST_F(CliTest, InitRefusesBadInputWithOneSentence) {
 
 TEST_F(CliTest, ReportJsonFromAFileOrStdinCarriesForwardLikeTheFlags) {
   ASSERT_EQ(init("J").exitCode, 0);
-  ProcessResult r = agent({"report", "--config", config("J"), "--unit", "12345678",
-                           "--operational", "reduced", "--pupils-present", "180", "--note",
-                           "Strömavbrott", "--heating", "degraded"});
+  ProcessResult r =
+      agent({"report", "--config", config("J"), "--unit", "12345678", "--operational", "reduced",
+             "--pupils-present", "180", "--note", "Strömavbrott", "--heating", "degraded"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
   // Stdin: two fields change, the rest carries forward.
   r = samband::testing::runCommand(
       {test::agentBinary(), "report", "--config", config("J"), "--json", "-"},
       R"({"unit": "12345678", "pupils_present": 150, "resources": {"water": "down"}})");
   ASSERT_EQ(r.exitCode, 0) << r.err;
-  EXPECT_NE(r.out.find("queued seq 2: unit_status for unit 12345678"), std::string::npos)
-      << r.out;
+  EXPECT_NE(r.out.find("queued seq 2: unit_status for unit 12345678"), std::string::npos) << r.out;
   ProcessResult last = agent({"last", "--config", config("J"), "--unit", "12345678", "--json"});
   ASSERT_EQ(last.exitCode, 0) << last.err;
   auto j = nlohmann::json::parse(last.out);
@@ -218,10 +217,10 @@ TEST_F(CliTest, ReportJsonRefusalsNameTheFieldAndQueueNothing) {
 
 TEST_F(CliTest, ConcurrentReportsEachKeepTheOthersFields) {
   ASSERT_EQ(init("C").exitCode, 0);
-  ASSERT_EQ(agent({"report", "--config", config("C"), "--unit", "12345678", "--operational",
-                   "normal"})
-                .exitCode,
-            0);
+  ASSERT_EQ(
+      agent({"report", "--config", config("C"), "--unit", "12345678", "--operational", "normal"})
+          .exitCode,
+      0);
   // Each process changes one field at the same moment; every change must survive, because
   // each builds on the last report inside the transaction that queues its own.
   const std::vector<std::pair<std::string, std::string>> changes = {
@@ -233,8 +232,8 @@ TEST_F(CliTest, ConcurrentReportsEachKeepTheOthersFields) {
   std::vector<ProcessResult> results(changes.size());
   for (size_t i = 0; i < changes.size(); ++i) {
     threads.emplace_back([&, i] {
-      results[i] = agent({"report", "--config", config("C"), "--unit", "12345678",
-                          changes[i].first, changes[i].second});
+      results[i] = agent({"report", "--config", config("C"), "--unit", "12345678", changes[i].first,
+                          changes[i].second});
     });
   }
   for (auto& t : threads) t.join();

@@ -89,8 +89,9 @@ TEST_F(UsersTest, RemoveEndsTheUsersSessions) {
 }
 
 TEST_F(UsersTest, DistrictsAreStoredSortedAndReachEverySessionOfTheUser) {
-  ASSERT_TRUE(
-      Users(*store_).add("bodil", Role::viewer, kPassword, kNow, {"Farsta", "Bromma", "Farsta"}).ok());
+  ASSERT_TRUE(Users(*store_)
+                  .add("bodil", Role::viewer, kPassword, kNow, {"Farsta", "Bromma", "Farsta"})
+                  .ok());
   ASSERT_TRUE(Users(*store_).add("anna", Role::operator_, kPassword, kNow).ok());
   auto bodil = Users(*store_).find("bodil");
   ASSERT_TRUE(bodil.ok() && bodil->has_value());
@@ -113,9 +114,9 @@ TEST_F(UsersTest, DistrictsAreStoredSortedAndReachEverySessionOfTheUser) {
 }
 
 TEST_F(UsersTest, RefusesADistrictNameWithControlCharactersOrOnlyBlanks) {
-  for (const std::string& bad : {std::string(""), std::string("   "), std::string("Bro\nmma"),
-                                std::string("Bro\x1b[31mmma"), std::string(101, 'x'),
-                                std::string("\xff\xfe")}) {
+  for (const std::string& bad :
+       {std::string(""), std::string("   "), std::string("Bro\nmma"), std::string("Bro\x1b[31mmma"),
+        std::string(101, 'x'), std::string("\xff\xfe")}) {
     auto s = Users(*store_).add("anna", Role::viewer, kPassword, kNow, {"Bromma", bad});
     ASSERT_FALSE(s.ok()) << "accepted district \"" << bad << "\"";
     EXPECT_EQ(s.error().kind, common::ErrorKind::invalidInput);

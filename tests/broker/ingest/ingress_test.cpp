@@ -352,8 +352,8 @@ TEST_F(IngressTest, RefusesReadinessCheckFromAgentAsForbidden) {
 TEST_F(IngressTest, RefusesCityKeyRecordFromAgentAsForbidden) {
   auto root = common::Identity::generate(common::kCitySenderId);
   auto cert = common::certifyCityKey(*root, alpha_->publicPart(), "alpha", kNow);
-  Refusal r = refused(common::seal(*alpha_, withPayload(*alpha_, cert.toMessage())).envelope,
-                      alpha_->id());
+  Refusal r =
+      refused(common::seal(*alpha_, withPayload(*alpha_, cert.toMessage())).envelope, alpha_->id());
   EXPECT_EQ(r.reason, RejectReason::FORBIDDEN);
 }
 

@@ -286,26 +286,25 @@ TEST_F(ViewTest, TextRenderingNamesProvidersAndRefusals) {
 }
 
 TEST_F(ViewTest, TextRenderingGivesEachReportsAgeInTheTimeTheBoardJudgesBy) {
-  json picture = {
-      {"generated_at", "2027-02-15T07:00:00Z"},
-      {"age_counts", "school_time"},
-      {"frames", 1},
-      {"rejected", json::object()},
-      {"providers",
-       {{{"id", "556677-0001"},
-         {"name", "Exempel"},
-         {"liveness", "live"},
-         {"last_seen", "2027-02-15T06:59:00Z"},
-         {"last_seq", 1},
-         {"continuity", "ok"},
-         {"clock_offset_s", nullptr},
-         {"units",
-          {{{"code", "10000001"},
-            {"operational", "normal"},
-            {"pupils_present", nullptr},
-            {"staff_available", nullptr},
-            {"reported_at", "2027-02-12T14:00:00Z"},
-            {"age_school_hours", 17.0}}}}}}}};
+  json picture = {{"generated_at", "2027-02-15T07:00:00Z"},
+                  {"age_counts", "school_time"},
+                  {"frames", 1},
+                  {"rejected", json::object()},
+                  {"providers",
+                   {{{"id", "556677-0001"},
+                     {"name", "Exempel"},
+                     {"liveness", "live"},
+                     {"last_seen", "2027-02-15T06:59:00Z"},
+                     {"last_seq", 1},
+                     {"continuity", "ok"},
+                     {"clock_offset_s", nullptr},
+                     {"units",
+                      {{{"code", "10000001"},
+                        {"operational", "normal"},
+                        {"pupils_present", nullptr},
+                        {"staff_available", nullptr},
+                        {"reported_at", "2027-02-12T14:00:00Z"},
+                        {"age_school_hours", 17.0}}}}}}}};
   std::string text = pictureText(picture);
   EXPECT_NE(text.find("age 17.0 h of school time"), std::string::npos) << text;
   picture["age_counts"] = "all_time";

@@ -390,7 +390,7 @@ PlanningData cityWithSeatsOutOfPlay() {
   PlanningData d = city();
   // 20000004 Granskolan never reported; the city imported its figures.
   cohort(d, "20000004", "grundskola", 4, 20, 9, 9, true, kNow - 5 * kHour);
-  cohort(d, "20000002", "grundskola", 4, 25, 6, 6, false, kNow - kHour);   // reduced
+  cohort(d, "20000002", "grundskola", 4, 25, 6, 6, false, kNow - kHour);       // reduced
   cohort(d, "20000003", "grundskola", 5, 25, 3, 3, false, kNow - 96 * kHour);  // old report
   cohort(d, "20000005", "grundskola", 7, 25, 8, 8, false, kNow - kHour);  // no one needs year 7
   cohort(d, "20000005", "grundskola", 4, 25, 1, 1, false, kNow - kHour);  // floor(0.95) = 0
@@ -483,9 +483,10 @@ TEST(ExcludedReceivers, EveryRenderingNamesThem) {
 
   const std::string csv = planToCsv(handMadePlan(), d, s, PlanOptions{});
   EXPECT_TRUE(has(csv, ",,,20000004,,0.")) << csv;
-  EXPECT_TRUE(has(csv, ",no status report: not known to be running (seat figures from the city's "
-                       "import),excluded_receiver,,Granskolan,556677-0002,Beta Friskolor,"
-                       "IT-jour 08-123 456 78,,no_report,import,18000,8,\n"))
+  EXPECT_TRUE(has(csv,
+                  ",no status report: not known to be running (seat figures from the city's "
+                  "import),excluded_receiver,,Granskolan,556677-0002,Beta Friskolor,"
+                  "IT-jour 08-123 456 78,,no_report,import,18000,8,\n"))
       << csv;
 }
 
@@ -520,9 +521,11 @@ TEST(PlanText, ReadsAsSentences) {
   calm.cannotContinueUnits.clear();
   calm.situations.erase("10000001");
   calm.closedUnits.erase("10000001");
-  const std::string none = planToText(Plan{}, calm, selectUnits(calm, {}, ScopeRules{}), PlanOptions{});
-  EXPECT_TRUE(has(none, "No unit is failing now: name units with --failing, or plan the closed "
-                        "ones with --include-closed."))
+  const std::string none =
+      planToText(Plan{}, calm, selectUnits(calm, {}, ScopeRules{}), PlanOptions{});
+  EXPECT_TRUE(has(none,
+                  "No unit is failing now: name units with --failing, or plan the closed "
+                  "ones with --include-closed."))
       << none;
 }
 

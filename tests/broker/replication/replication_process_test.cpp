@@ -437,8 +437,8 @@ TEST_F(Replication, AProviderEnrolledOnOneBrokerOnlyReportsToTheOtherAndItsRevoc
   auto run = runAgent(agent);
   report(agent, kUnitA, "reduced", 42);
   // B admits and shows it, and acknowledges it (after A, its peer, pulled it back).
-  ASSERT_TRUE(waitUntil([&] { return unit(b_, kUnitA)["pupils_present"] == 42; },
-                        std::chrono::seconds(30)))
+  ASSERT_TRUE(
+      waitUntil([&] { return unit(b_, kUnitA)["pupils_present"] == 42; }, std::chrono::seconds(30)))
       << unit(b_, kUnitA).dump();
   ASSERT_TRUE(waitUntil([&] { return agentPending(agent) == 0; }, std::chrono::seconds(30)));
   ASSERT_TRUE(waitUntil([&] { return unit(a_, kUnitA)["pupils_present"] == 42; },
@@ -449,8 +449,7 @@ TEST_F(Replication, AProviderEnrolledOnOneBrokerOnlyReportsToTheOtherAndItsRevoc
   }
 
   // Revoked on A: B learns it from the revocation record and refuses the key afterwards.
-  auto revoke =
-      runCommand({SAMBAND_BROKER_BIN, "revoke", "--config", a_.config(), "--key", keyId});
+  auto revoke = runCommand({SAMBAND_BROKER_BIN, "revoke", "--config", a_.config(), "--key", keyId});
   ASSERT_EQ(revoke.exitCode, 0) << revoke.out << revoke.err;
   ASSERT_TRUE(waitUntil([&] { return keysOf(b_, kProviderA)[0]["revoked"] == true; },
                         std::chrono::seconds(30)))

@@ -32,8 +32,9 @@ TEST_F(CalendarStoreTest, ImportedRangesAreKeptOnceInDateOrder) {
 }
 
 TEST_F(CalendarStoreTest, SchoolCalendarCountsConfiguredAndImportedRanges) {
-  ASSERT_TRUE(
-      CalendarStore(*store_).replacePeriod({{{2027, 11, 1}, {2027, 11, 5}, "Höstlov"}}, "f", 1).ok());
+  ASSERT_TRUE(CalendarStore(*store_)
+                  .replacePeriod({{{2027, 11, 1}, {2027, 11, 5}, "Höstlov"}}, "f", 1)
+                  .ok());
   auto calendar = schoolCalendarOf(*store_, {{{2027, 2, 22}, {2027, 2, 26}, "sportlov"}});
   ASSERT_TRUE(calendar.ok());
   EXPECT_EQ(calendar->whyNoSchool({2027, 2, 23}), "sportlov");

@@ -128,8 +128,7 @@ common::EnrolmentMsg enrolRecord(const common::Identity& id, const std::string& 
 }
 
 common::EnrolmentMsg revokeRecord(const common::Identity& id, int64_t at) {
-  return common::EnrolmentMsg{
-      common::EnrolmentAction::REVOKE, id.id(), id.keyId(), {}, {}, {}, at};
+  return common::EnrolmentMsg{common::EnrolmentAction::REVOKE, id.id(), id.keyId(), {}, {}, {}, at};
 }
 
 TEST_F(RosterStoreTest, PeerEnrolmentAddsKeyAndUnitOnceAndAgainChangesNothing) {
@@ -191,8 +190,8 @@ TEST_F(RosterStoreTest, PeerUnitsRecordMovesUnitsToItsProvider) {
   auto b = common::Identity::generate("556000-0002");
   enrollProvider(*a, "10000001", kNow);
   enrollProvider(*b, "10000002", kNow);
-  common::EnrolmentMsg units{
-      common::EnrolmentAction::UNITS, b->id(), {}, {}, {}, {"10000001", "10000003"}, kNow + 1};
+  common::EnrolmentMsg units{common::EnrolmentAction::UNITS, b->id(), {}, {}, {},
+                             {"10000001", "10000003"},       kNow + 1};
   RosterStore roster(*store_);
   auto moved = roster.applyRecord(units);
   ASSERT_TRUE(moved.ok());

@@ -121,8 +121,7 @@ TEST_F(UserCli, AddLimitsAnAccountToDistrictsAndWarnsAboutOnesNoUnitHas) {
   EXPECT_NE(add.output.find("limited to the units of Bromma and Farsta"), std::string::npos)
       << add.output;
   // The fresh roster has no units: both names are unknown, most likely misspelt.
-  EXPECT_NE(add.output.find("no unit in the roster has the district \"Bromma\""),
-            std::string::npos)
+  EXPECT_NE(add.output.find("no unit in the roster has the district \"Bromma\""), std::string::npos)
       << add.output;
   Shell list = sh(broker("user list --json"));
   ASSERT_EQ(list.exitCode, 0) << list.output;

@@ -55,15 +55,15 @@ TEST_F(Calendar, ImportStoresTheFilesHolidaysAndSaysWhichDatesTheyCover) {
 }
 
 TEST_F(Calendar, ACorrectedFileReplacesTheRangesOfItsSchoolYear) {
-  ASSERT_EQ(broker({"calendar", "import", "--config", brokerConfig(),
-                    tmp_.write("lov.ics", kHostlov)})
-                .exitCode,
-            0);
+  ASSERT_EQ(
+      broker({"calendar", "import", "--config", brokerConfig(), tmp_.write("lov.ics", kHostlov)})
+          .exitCode,
+      0);
   // The study day moves from 12 to 19 November.
   std::string corrected = kHostlov;
   corrected.replace(corrected.find("20271112"), 8, "20271119");
-  auto r = broker(
-      {"calendar", "import", "--config", brokerConfig(), tmp_.write("lov2.ics", corrected)});
+  auto r =
+      broker({"calendar", "import", "--config", brokerConfig(), tmp_.write("lov2.ics", corrected)});
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_NE(r.out.find("(1 new)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Removed 1 range imported earlier"), std::string::npos) << r.out;
