@@ -196,29 +196,39 @@ common::Status CityStore::recordAnswer(const ReadinessAnswerRow& a) {
   return {};
 }
 
+namespace {
+
+// The columns readCheckRows() reads, in its order.
+constexpr const char* kCheckColumns =
+    "SELECT id, issued_at, deadline, mode, require_confirmation, scheduled_for, frame_id ";
+
+std::vector<ReadinessCheckRow> readCheckRows(SQLite::Statement& q) {
+  std::vector<ReadinessCheckRow> out;
+  while (q.executeStep()) {
+    ReadinessCheckRow c;
+    c.id = q.getColumn(0).getString();
+    c.issuedAt = q.getColumn(1).getInt64();
+    c.deadline = q.getColumn(2).getInt64();
+    c.mode = q.getColumn(3).getString();
+    c.requireConfirmation = q.getColumn(4).getInt() != 0;
+    c.scheduledFor = columns::optionalText(q.getColumn(5));
+    c.frameId = columns::optionalInt(q.getColumn(6)).value_or(0);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace
+
 common::Result<std::vector<ReadinessCheckRow>> CityStore::checksNewestFirst(
     const std::optional<std::string>& id) {
   try {
-    std::string sql =
-        "SELECT id, issued_at, deadline, mode, require_confirmation, scheduled_for, frame_id "
-        "FROM readiness_checks ";
+    std::string sql = std::string(kCheckColumns) + "FROM readiness_checks ";
     if (id) sql += "WHERE id=? ";
     sql += "ORDER BY issued_at DESC";
     SQLite::Statement q(store_.db(), sql);
     if (id) q.bind(1, *id);
-    std::vector<ReadinessCheckRow> out;
-    while (q.executeStep()) {
-      ReadinessCheckRow c;
-      c.id = q.getColumn(0).getString();
-      c.issuedAt = q.getColumn(1).getInt64();
-      c.deadline = q.getColumn(2).getInt64();
-      c.mode = q.getColumn(3).getString();
-      c.requireConfirmation = q.getColumn(4).getInt() != 0;
-      c.scheduledFor = columns::optionalText(q.getColumn(5));
-      c.frameId = columns::optionalInt(q.getColumn(6)).value_or(0);
-      out.push_back(std::move(c));
-    }
-    return out;
+    return readCheckRows(q);
   } catch (const std::exception& e) {
     return columns::failure(e);
   }
@@ -227,24 +237,12 @@ common::Result<std::vector<ReadinessCheckRow>> CityStore::checksNewestFirst(
 common::Result<std::vector<ReadinessCheckRow>> CityStore::checksOpenAt(int64_t atMs) {
   try {
     SQLite::Statement q(store_.db(),
-                        "SELECT id, issued_at, deadline, mode, require_confirmation, "
-                        "scheduled_for, frame_id FROM readiness_checks WHERE deadline > ? AND "
-                        "issued_at <= ? ORDER BY issued_at DESC");
+                        std::string(kCheckColumns) +
+                            "FROM readiness_checks WHERE deadline > ? AND issued_at <= ? "
+                            "ORDER BY issued_at DESC");
     q.bind(1, atMs);
     q.bind(2, atMs);
-    std::vector<ReadinessCheckRow> out;
-    while (q.executeStep()) {
-      ReadinessCheckRow c;
-      c.id = q.getColumn(0).getString();
-      c.issuedAt = q.getColumn(1).getInt64();
-      c.deadline = q.getColumn(2).getInt64();
-      c.mode = q.getColumn(3).getString();
-      c.requireConfirmation = q.getColumn(4).getInt() != 0;
-      c.scheduledFor = columns::optionalText(q.getColumn(5));
-      c.frameId = columns::optionalInt(q.getColumn(6)).value_or(0);
-      out.push_back(std::move(c));
-    }
-    return out;
+    return readCheckRows(q);
   } catch (const std::exception& e) {
     return columns::failure(e);
   }
