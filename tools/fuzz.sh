@@ -3,7 +3,7 @@
 # per decoder (fuzz/targets.cmake). The total time is split evenly across the targets.
 # Usage: tools/fuzz.sh [TOTAL_SECONDS] [TARGET...]
 #   TOTAL_SECONDS  default 1800 (30 minutes); FUZZ_SECONDS works too
-#   TARGET         only these targets (frame offline_file enroll_request roster_csv capacity_csv board_body report_json)
+#   TARGET         only these targets (frame batch offline_file enroll_request roster_csv capacity_csv board_body report_json)
 #   FUZZ_JOBS      parallel fuzzing processes per target (default 1: the machine may be shared)
 # New interesting inputs land in build-fuzz/corpus/<target>/; a crash leaves its input in
 # build-fuzz/fuzz-artifacts/ and stops the run. Copy an input worth keeping into
@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 total="${1:-${FUZZ_SECONDS:-1800}}"
 shift || true
-all=(frame offline_file enroll_request roster_csv capacity_csv board_body report_json)
+all=(frame batch offline_file enroll_request roster_csv capacity_csv board_body report_json)
 [ "$#" -gt 0 ] && targets=("$@") || targets=("${all[@]}")
 jobs="${FUZZ_JOBS:-1}"
 build=build-fuzz
