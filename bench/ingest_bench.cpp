@@ -857,9 +857,8 @@ int runIngest(const IngestOptions& o) {
           result["light"]["p50_ms"].get<double>(), result["light"]["p99_ms"].get<double>(),
           result["broker_cores"].get<double>(), result["broker_cpu_us_per_report"].get<double>(),
           result["client_cores"].get<double>(), result.value("mean_batch_frames", -1.0),
-          result["commit_thread_us_per_report"].get<double>(),
-          static_cast<long long>(check.frames), driver.sentTotal(),
-          ok ? " (exact)" : "  <-- MISMATCH");
+          result["commit_thread_us_per_report"].get<double>(), static_cast<long long>(check.frames),
+          driver.sentTotal(), ok ? " (exact)" : "  <-- MISMATCH");
       if (!check.problem.empty()) std::printf("    problem: %s\n", check.problem.c_str());
       std::fflush(stdout);
     }

@@ -1,8 +1,8 @@
 // See wal_checkpointer.h.
 #include "broker/store/wal_checkpointer.h"
 
-#include <sqlite3.h>
 #include <pthread.h>
+#include <sqlite3.h>
 
 #include "common/clock.h"
 
@@ -69,8 +69,9 @@ void WalCheckpointer::loop() {
       uint64_t suppressed = 0;
       if (!warnLimit_.allow(common::monotonicMs(), &suppressed)) continue;
       common::logWarn("commit", std::string("background WAL checkpoint failed: ") +
-                                    sqlite3_errstr(rc) + "; the commit thread's checkpoint copies "
-                                                         "the log instead");
+                                    sqlite3_errstr(rc) +
+                                    "; the commit thread's checkpoint copies "
+                                    "the log instead");
       continue;
     }
     checkpoints_++;
