@@ -242,6 +242,7 @@ common::Status Committer::applyBatch(std::vector<WorkItem>& batch, Replies& out)
     }
     if (!s) return s;
   }
+  if (auto s = projection_.flush(); !s) return s;
   if (auto s = flushCounters(); !s) return s;
   // One signature for the whole batch: the checkpoint over every frame it stored.
   if (checkpointer_) {
@@ -257,6 +258,7 @@ std::vector<Reply> Committer::apply(std::vector<WorkItem>& batch) {
   heartbeatInBatch_.clear();
   clockOffsetInBatch_.clear();
   batchIdsInBatch_.clear();
+  projection_.discard();
   int64_t started = common::monotonicMs();
   common::Status result;
   if (auto tx = WriteTransaction::begin(store_); !tx) {

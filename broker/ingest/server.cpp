@@ -58,6 +58,13 @@ Server::~Server() { stop(); }
 common::Status Server::start() {
   auto store = Store::open(options_.databasePath, Store::Access::readWrite);
   if (!store) return store.error();
+  // Issue 16: the log is copied into the database file beside the commit thread, not in it.
+  if (options_.backgroundCheckpoints) {
+    auto checkpointer = WalCheckpointer::start(options_.databasePath);
+    if (!checkpointer) return checkpointer.error();
+    if (auto s = WalCheckpointer::relieveWriter(**store); !s) return s;
+    walCheckpointer_ = std::move(checkpointer).value();
+  }
   roster_ = std::make_unique<RosterCache>(options_.databasePath, clock_);
   ingress_ = std::make_unique<Ingress>(*roster_, clock_, &metrics_);
 
@@ -116,6 +123,7 @@ void Server::stop() {
   verifyThreads_.clear();
   commitQueue_.close();
   if (commitThread_.joinable()) commitThread_.join();
+  walCheckpointer_.reset();
   context_.shutdown();
 }
 
@@ -268,6 +276,7 @@ void Server::commitLoop(std::unique_ptr<Store> store) {
       } else {
         send(committer.apply(batch));
       }
+      if (walCheckpointer_) walCheckpointer_->nudge();
     }
     if (options_.ackHold != nullptr) send(options_.ackHold->due());
     if (common::monotonicMs() - lastPush >= kPushOutboundMs) {

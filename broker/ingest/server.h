@@ -15,6 +15,7 @@
 #include "broker/ingest/roster_cache.h"
 #include "broker/ingest/work_queue.h"
 #include "broker/metrics/metrics.h"
+#include "broker/store/wal_checkpointer.h"
 #include "common/clock.h"
 #include "common/identity.h"
 
@@ -38,6 +39,9 @@ struct ServerOptions {
   // With `[replication] ack = "peer"`: acks wait here until the peer committed (committer.h).
   // Must outlive the server; null: ack on the local commit.
   AckHold* ackHold = nullptr;
+  // Copy the write-ahead log into the database file on a thread of its own (WalCheckpointer)
+  // instead of inside the commit thread's COMMIT (false: SQLite's default, to compare).
+  bool backgroundCheckpoints = true;
 };
 
 class Server {
@@ -94,6 +98,7 @@ class Server {
   std::thread zapThread_;
   std::vector<std::thread> verifyThreads_;
   std::thread commitThread_;
+  std::unique_ptr<WalCheckpointer> walCheckpointer_;  // null: SQLite's own checkpoints
   bool started_ = false;
 };
 

@@ -497,6 +497,42 @@ TEST_F(CommitterTest, UnitStatusFollowsTheSendersSequenceNotItsClock) {
             std::make_tuple(std::string("remote"), kNow + 1000, int64_t{5}));
 }
 
+TEST_F(CommitterTest, ManyStatusesOfAUnitInOneBatchLeaveTheNewestAndEveryFrame) {
+  // Issue 16: a backlog brings many statuses of one unit in one commit; only the newest is
+  // written to the picture, whatever the clocks say, and every frame is still archived.
+  expectAck(
+      applyOne(alphaChain_.next(status(kUnitA, common::OperationalState::CLOSED, 1), kNow).envelope,
+               *alpha_),
+      1, false);
+  std::vector<Bytes> backlog;
+  backlog.push_back(
+      alphaChain_.next(status(kUnitA, common::OperationalState::REDUCED, 2), kNow + 5000).envelope);
+  backlog.push_back(
+      alphaChain_.next(status(kUnitB, common::OperationalState::CLOSED, 3), kNow + 10).envelope);
+  backlog.push_back(alphaChain_
+                        .next(status(kUnitA, common::OperationalState::CLOSED, 4), kNow + 20,
+                              common::Mode::EXERCISE)
+                        .envelope);
+  // Stamped before the others: the sequence decides, not the clock.
+  backlog.push_back(
+      alphaChain_.next(status(kUnitA, common::OperationalState::REMOTE, 5), kNow + 1).envelope);
+  backlog.push_back(
+      alphaChain_.next(status(kUnitB, common::OperationalState::NORMAL, 6), kNow + 30).envelope);
+  auto replies = applyBatch(backlog, *alpha_);
+  ASSERT_EQ(replies.size(), 5u);
+  EXPECT_EQ(frameCount(), 6);
+  EXPECT_EQ(unitRow("actual", kUnitA),
+            std::make_tuple(std::string("remote"), kNow + 1, int64_t{5}));
+  EXPECT_EQ(unitRow("actual", kUnitB),
+            std::make_tuple(std::string("normal"), kNow + 30, int64_t{6}));
+  EXPECT_EQ(unitRow("exercise", kUnitA),
+            std::make_tuple(std::string("closed"), kNow + 20, int64_t{4}));
+  // The picture row points at the newest frame of the unit.
+  EXPECT_EQ(scalar("SELECT frame_id FROM unit_status WHERE mode='actual' AND code='" +
+                   std::string(kUnitA) + "'"),
+            scalar("SELECT id FROM frames WHERE seq=5"));
+}
+
 TEST_F(CommitterTest, ExerciseTrafficLeavesActualPictureAlone) {
   applyOne(alphaChain_.next(status(kUnitA, common::OperationalState::REDUCED, 80), kNow).envelope,
            *alpha_);
