@@ -87,6 +87,7 @@ rss_file=$(awk '/^RssFile/ {print $2}' "/proc/$agent_pid/status")
 pss=$(awk '/^Pss:/ {print $2}' "/proc/$agent_pid/smaps_rollup" 2>/dev/null || echo 0)
 hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$agent_pid/status")
 threads=$(awk '/^Threads/ {print $2}' "/proc/$agent_pid/status")
+cat "/proc/$agent_pid/smaps" >"$work/smaps"
 stripped="$work/samband-agent.stripped"
 strip -o "$stripped" "$AGENT"
 
@@ -104,6 +105,20 @@ def load(p):
         tid, comm, v, n = line.split()
         out[tid] = (comm, int(v) + int(n))
     return out
+def by_mapping(path):
+    # RSS per mapped file (its resident pages still backed by the file: Rss minus the pages
+    # written by relocation, which are anonymous copies), and the anonymous rest together.
+    out, name = {}, None
+    for line in open(path):
+        head = line.split()
+        if head and re.match(r"^[0-9a-f]+-[0-9a-f]+$", head[0]):
+            name = head[5].rsplit("/", 1)[-1] if len(head) > 5 and head[5].startswith("/") else "[anon]"
+            out.setdefault(name, {"rss": 0, "anon": 0})
+        elif head and head[0] in ("Rss:", "Anonymous:") and name:
+            out[name]["rss" if head[0] == "Rss:" else "anon"] += int(head[1])
+    files = {k: v["rss"] - v["anon"] for k, v in out.items() if k != "[anon]"}
+    return dict(sorted(((k, v) for k, v in files.items() if v > 0), key=lambda kv: -kv[1]))
+rss_file_by_mapping = by_mapping(f"{work}/smaps")
 a, b = load(f"{work}/sw0"), load(f"{work}/sw1")
 per_thread = {}
 for tid, (comm, n) in b.items():
@@ -125,7 +140,9 @@ row = {"bench": "agent_idle", "seconds": round(seconds, 1), "rss_kib": int(rss),
        "wakeups": total, "wakeups_per_s": total / seconds, "wakeups_by_thread": per_thread,
        "perf_context_switches": perf_cs, "perf_cpu_ms": perf_cpu_ms,
        "heartbeat_s": int(heartbeat), "heartbeats_in_window": seconds / int(heartbeat),
-       "binary_bytes": int(size), "binary_stripped_bytes": int(stripped)}
+       "binary_bytes": int(size), "binary_stripped_bytes": int(stripped),
+       "rss_file_kib_by_mapping": rss_file_by_mapping,
+       "mapped_files": len(rss_file_by_mapping)}
 with open(results, "a") as f:
     f.write(json.dumps(row) + "\n")
 print(f"idle agent over {seconds:.0f} s: RSS {int(rss)/1024:.1f} MiB (peak {int(hwm)/1024:.1f}; "
@@ -135,6 +152,8 @@ print(f"idle agent over {seconds:.0f} s: RSS {int(rss)/1024:.1f} MiB (peak {int(
 print(f"wake-ups (context switches, all threads): {total} = {total/seconds:.2f}/s; "
       f"heartbeat every {heartbeat} s = {seconds/int(heartbeat):.1f} in the window; by thread: "
       + ", ".join(f"{k} {v}" for k, v in sorted(per_thread.items())))
+print(f"file-backed RSS by mapping ({len(rss_file_by_mapping)} files, KiB): "
+      + ", ".join(f"{k} {v}" for k, v in rss_file_by_mapping.items()))
 if perf_cs is not None:
     print(f"perf stat: {perf_cs} context-switches, {perf_cpu_ms} ms cpu-clock")
 print(f"samband-agent binary: {int(size)/1048576:.1f} MiB, stripped {int(stripped)/1048576:.1f} MiB")
