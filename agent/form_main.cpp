@@ -67,8 +67,8 @@ Status serve(const std::string& configPath, int readyFd) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   const int signalFd = ::signalfd(-1, &set, SFD_CLOEXEC);
   if (signalFd < 0) {
-    const Status s = samband::common::internalError(
-        std::string("cannot set up signal handling: ") + std::strerror(errno));
+    const Status s = samband::common::internalError(std::string("cannot set up signal handling: ") +
+                                                    std::strerror(errno));
     reportStart(readyFd, s);
     return s;
   }
@@ -78,8 +78,9 @@ Status serve(const std::string& configPath, int readyFd) {
     started = config.error();
   } else if (!config->form) {
     started = samband::common::invalidInput(
-        configPath + " has no [form] listen: set it to the address the reporting page should "
-                     "serve on (docs/agent.md, \"The reporting page\")");
+        configPath +
+        " has no [form] listen: set it to the address the reporting page should "
+        "serve on (docs/agent.md, \"The reporting page\")");
   }
   if (!started) {
     reportStart(readyFd, started);
@@ -107,8 +108,9 @@ Status serve(const std::string& configPath, int readyFd) {
 
 int main(int argc, char** argv) {
   samband::common::hardenProcess();
-  CLI::App app{"The reporting page of samband-agent ([form] listen), started by 'samband-agent "
-               "run'; runs on its own until SIGTERM"};
+  CLI::App app{
+      "The reporting page of samband-agent ([form] listen), started by 'samband-agent "
+      "run'; runs on its own until SIGTERM"};
   app.set_version_flag("--version", std::string(samband::agent::kFormHelperName) + " " +
                                         samband::common::versionText());
   std::string configPath;

@@ -80,8 +80,8 @@ common::Status FormProcess::spawn() {
   posix_spawn_file_actions_adddup2(&actions, fds[1], kFormReadyFd);
   const std::string parent = std::to_string(::getpid());
   const std::string readyFd = std::to_string(kFormReadyFd);
-  std::vector<std::string> args = {path,        "--config", config_.configPath, "--ready-fd",
-                                   readyFd,     "--parent", parent};
+  std::vector<std::string> args = {
+      path, "--config", config_.configPath, "--ready-fd", readyFd, "--parent", parent};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -119,8 +119,9 @@ void FormProcess::reap() {
   int status = 0;
   if (pid_ <= 0 || ::waitpid(pid_, &status, WNOHANG) != pid_) return;
   common::logWarn("agent", "the reporting page's process (" + std::string(kFormHelperName) +
-                               ") stopped with " + describeExit(status) + "; starting it again in " +
-                               std::to_string(kRestartPauseMs / 1000) + " s");
+                               ") stopped with " + describeExit(status) +
+                               "; starting it again in " + std::to_string(kRestartPauseMs / 1000) +
+                               " s");
   pid_ = -1;
   if (pidFd_ >= 0) ::close(pidFd_);
   pidFd_ = -1;

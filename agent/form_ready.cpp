@@ -15,7 +15,8 @@ common::Status parseFormReady(const std::string& message) {
   const size_t eol = message.find('\n');
   if (message.compare(0, prefix.size(), prefix) == 0 && eol != std::string::npos &&
       eol == prefix.size() + 1 && message[prefix.size()] >= '0' &&
-      message[prefix.size()] <= static_cast<char>('0' + static_cast<int>(common::ErrorKind::internal))) {
+      message[prefix.size()] <=
+          static_cast<char>('0' + static_cast<int>(common::ErrorKind::internal))) {
     const auto kind = static_cast<common::ErrorKind>(message[prefix.size()] - '0');
     return common::Error{kind, message.substr(eol + 1)};
   }

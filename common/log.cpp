@@ -34,7 +34,7 @@ LogSink logSink() {
 
 // Returns false when journald did not take the entry (the caller writes the stderr line).
 bool logToJournal(LogLevel level, const std::string& component, const std::string& message,
-                   const LogFields& fields) {
+                  const LogFields& fields) {
   LogFields f = fields;
   if (f.provider.empty()) f.provider = gProvider;
   return common::sendToJournal(

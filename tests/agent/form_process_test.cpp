@@ -8,8 +8,8 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <httplib.h>
+#include <fstream>
 #include <sstream>
 
 #include "agent/form_ready.h"
@@ -55,8 +55,7 @@ std::string mapsOf(pid_t pid) {
 
 // The child processes of `pid` (Linux's /proc/PID/task/PID/children).
 std::vector<pid_t> childrenOf(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) +
-                   "/children");
+  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
   std::vector<pid_t> out;
   for (long c; in >> c;) out.push_back(static_cast<pid_t>(c));
   return out;

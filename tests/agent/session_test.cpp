@@ -482,8 +482,8 @@ TEST_F(SessionTest, AnIdleSessionWakesForItsHeartbeatAloneAndKeepsItsStatusFresh
   }
   const int beats = static_cast<int>(broker->heartbeats() - beatsBefore);
   EXPECT_GE(beats, 3);
-  EXPECT_LE(timerWakes, beats + 1) << "woken " << timerWakes << " times by timers for " << beats
-                                   << " heartbeats";
+  EXPECT_LE(timerWakes, beats + 1)
+      << "woken " << timerWakes << " times by timers for " << beats << " heartbeats";
   // `status` still sees a live, connected agent whose row is at most a heartbeat old.
   auto st = readAgentStatus(agent.config, ahead.nowMs());
   ASSERT_TRUE(st.ok()) << st.error().message;
