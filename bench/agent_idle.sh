@@ -98,7 +98,7 @@ for b in samband-agent samband-agent-form samband-broker samband-sim; do
 done >"$work/sizes"
 
 python3 - "$work" "$RESULTS" "$hz" "$t0" "$t1" "$start_ns" "$end_ns" "$rss" "$hwm" "$threads" \
-  "$heartbeat" "$(stat -c %s "$AGENT")" "$(stat -c %s "$stripped")" "$perf_out" "$rss_anon" \
+  "$heartbeat" "$(stat -L -c %s "$AGENT")" "$(stat -c %s "$stripped")" "$perf_out" "$rss_anon" \
   "$rss_file" "${pss:-0}" <<'PY'
 import json, re, sys
 (work, results, hz, t0, t1, start, end, rss, hwm, threads, heartbeat, size, stripped,

@@ -493,6 +493,26 @@ TEST_F(SessionTest, AnIdleSessionWakesForItsHeartbeatAloneAndKeepsItsStatusFresh
   EXPECT_LE(ahead.nowMs() - *st->updatedAt, 1500 + 500);
 }
 
+TEST(SessionStatusRow, IsWrittenWithoutASyncAndLeavesTheOutboxConnectionAtFull) {
+  test::TempDir dir;
+  auto db = openAgentDatabase(dir.path() + "/outbox.db", OpenMode::createIfMissing);
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  ASSERT_EQ((*db)->execAndGet("PRAGMA synchronous").getInt(), 2);  // FULL
+  common::SystemClock clock;
+  common::RateLimiter limiter(1);
+  SessionStatus status(**db, clock, limiter, true);
+  status.row().running = true;
+  status.row().pid = static_cast<int>(::getpid());
+  status.write(common::monotonicMs(), true, 30000);
+  // The outbox's own commits stay durable.
+  EXPECT_EQ((*db)->execAndGet("PRAGMA synchronous").getInt(), 2);
+  auto row = LinkStateStore(**db).read();
+  ASSERT_TRUE(row.ok()) << row.error().message;
+  EXPECT_TRUE(row->running);
+  EXPECT_EQ(row->staleAfterMs, 3 * 30000 + 2000);
+  EXPECT_TRUE(row->isLive(clock.nowMs()));
+}
+
 TEST(LinkState, IsNotLiveWhenStaleStoppedOrTheProcessIsGone) {
   LinkState st;
   st.running = true;
