@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 DEBIAN_PACKAGES := build-essential cmake pkg-config \
   libzmq3-dev cppzmq-dev capnproto libcapnp-dev libsqlitecpp-dev libsqlite3-dev sqlite3 \
-  libsodium-dev libsystemd-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libtomlplusplus-dev \
+  libsodium-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libtomlplusplus-dev \
   nlohmann-json3-dev libcpp-httplib-dev liblemon-dev coinor-libcbc-dev mosquitto libmosquitto-dev python3 \
   chromium nodejs npm tzdata python3-nacl
 

@@ -9,6 +9,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <climits>
@@ -19,7 +20,7 @@
 #include <zmq.hpp>
 
 #include "agent/city_actions.h"
-#include "agent/form_server.h"
+#include "agent/form_process.h"
 #include "agent/session.h"
 #include "agent/spool.h"
 #include "common/clock.h"
@@ -139,11 +140,11 @@ common::Status runDaemon(const AgentConfig& config) {
   common::SystemClock clock;
   common::ServiceNotifier notifier;
   common::setLogProvider(config.provider);
-  // The reporting page runs beside the session for the whole run (key rotations included), on
-  // threads started after SIGTERM/SIGINT were blocked, so the signals still come to the loop.
-  std::unique_ptr<FormServer> form;
+  // The reporting page runs beside the session for the whole run (key rotations included), in
+  // a process of its own (agent/form_process.h), started with SIGTERM/SIGINT blocked like us.
+  std::unique_ptr<FormProcess> form;
   if (config.form) {
-    form = std::make_unique<FormServer>(config, clock);
+    form = std::make_unique<FormProcess>(config);
     if (common::Status s = form->start(); !s) {
       ::close(signalFd);
       return s;
@@ -188,19 +189,27 @@ common::Status runDaemon(const AgentConfig& config) {
       items.push_back({nullptr, signalFd, ZMQ_POLLIN, 0});
       const size_t watchItem = items.size();
       if (watched) items.push_back({nullptr, outboxWatch.fd(), ZMQ_POLLIN, 0});
+      const size_t formItem = items.size();
+      if (form && form->exitFd() >= 0) items.push_back({nullptr, form->exitFd(), ZMQ_POLLIN, 0});
       // The loop sleeps until the session's next timer (heartbeat, ack deadline, reconnect,
       // status row) or an event; under a systemd watchdog it also comes round twice per
       // watchdog interval, and each round tells the watchdog it still does. An idle agent wakes
       // for its timers only: no polling.
       notifier.keepAlive(now);
       const int64_t longest = notifier.keepAliveEveryMs(kLongestSleepMs);
-      int64_t timeout = std::clamp<int64_t>(s.nextWakeMs() - now, 0, longest);
+      int64_t wake = s.nextWakeMs();
+      if (form) wake = std::min(wake, form->nextWakeMs());
+      int64_t timeout = std::clamp<int64_t>(wake - now, 0, longest);
       try {
         zmq::poll(items.data(), items.size(), std::chrono::milliseconds(timeout));
       } catch (const zmq::error_t& e) {
         if (e.num() != EINTR) common::logWarn("agent", std::string("poll failed: ") + e.what());
       }
       now = common::monotonicMs();
+      if (form && ((formItem < items.size() && (items[formItem].revents & ZMQ_POLLIN)) ||
+                   now >= form->nextWakeMs())) {
+        form->onEvent(now);
+      }
       if (watched && (items[watchItem].revents & ZMQ_POLLIN) && outboxWatch.drain()) {
         s.pollOutboxSoon();
       }
@@ -218,6 +227,11 @@ common::Status runDaemon(const AgentConfig& config) {
       }
       if (readable) s.onReadable(now);
       s.onTimer(now);
+      // The session's own commits (the status row, acks) raise inotify events too. Read them now,
+      // in this wake-up, rather than be woken again by our own echo; the look they ask for (PRAGMA
+      // data_version, which ignores this connection's commits) happens on the next round, at
+      // once, and still notices a row another process queued meanwhile.
+      if (watched && outboxWatch.drain()) s.pollOutboxSoon();
     }
     s.shutdown();
   }

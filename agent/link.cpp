@@ -76,7 +76,7 @@ void Link::open(int64_t nowMs) {
     socket->set(zmq::sockopt::handshake_ivl, static_cast<int>(settings_.handshakeTimeoutMs));
     socket->set(zmq::sockopt::connect_timeout, static_cast<int>(settings_.handshakeTimeoutMs));
     socket->set(zmq::sockopt::heartbeat_ivl, static_cast<int>(settings_.keepaliveMs));
-    socket->set(zmq::sockopt::heartbeat_timeout, static_cast<int>(3 * settings_.keepaliveMs));
+    socket->set(zmq::sockopt::heartbeat_timeout, static_cast<int>(settings_.keepaliveTimeoutMs));
     socket->set(zmq::sockopt::tcp_keepalive, 1);
 
     // A fresh, unguessable inproc name per socket: a closed monitor's name may linger briefly.

@@ -49,7 +49,8 @@ struct LinkSettings {
   int64_t reconnectMinMs = 200;
   int64_t reconnectMaxMs = 30000;
   int64_t handshakeTimeoutMs = 10000;  // TCP connect + CURVE handshake must finish within this
-  int64_t keepaliveMs = 10000;         // ZMTP PING interval; 3 missed = connection lost
+  int64_t keepaliveMs = 10000;         // ZMTP PING interval
+  int64_t keepaliveTimeoutMs = 30000;  // a PING unanswered this long = connection lost
   int sendHighWater = 1000;
 };
 

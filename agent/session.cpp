@@ -28,6 +28,12 @@ namespace {
 using common::Bytes;
 using common::Result;
 
+// The status row is rewritten with every heartbeat; with no heartbeat going out (not connected)
+// it is refreshed every heartbeat interval, but at least this often.
+constexpr int64_t kLongestStateRefreshMs = 60'000;
+// ZeroMQ's keepalive PING interval follows the heartbeat interval up to this.
+constexpr int64_t kLongestKeepaliveMs = 30'000;
+
 }  // namespace
 
 Result<std::unique_ptr<AgentSession>> AgentSession::open(zmq::context_t& context,
@@ -106,7 +112,11 @@ std::unique_ptr<Link> AgentSession::makeLink(size_t index, bool probe) {
     ls.reconnectMinMs = std::min(config_.reconnectMinMs * 5, config_.reconnectMaxMs);
   }
   ls.handshakeTimeoutMs = std::max<int64_t>(config_.ackTimeoutMs, 1000);
-  ls.keepaliveMs = std::clamp<int64_t>(config_.heartbeatIntervalMs, 1000, 10000);
+  // ZeroMQ's PING goes at the heartbeat's pace, so it adds no wake-ups of its own beyond one
+  // round trip per interval; a silent broker is still noticed within an interval plus 10 s
+  // (40 s with the defaults, as with the former 10 s PING and 30 s timeout).
+  ls.keepaliveMs = std::clamp<int64_t>(config_.heartbeatIntervalMs, 1000, kLongestKeepaliveMs);
+  ls.keepaliveTimeoutMs = std::clamp<int64_t>(ls.keepaliveMs, 3000, 10000);
   ls.sendHighWater = static_cast<int>(std::max<int64_t>(1000, config_.window * 2 + 16));
   LinkListener& listener = probe ? static_cast<LinkListener&>(probeListener_) : *this;
   return std::make_unique<Link>(context_, ls, listener, options_.seed + index * 7919 + probe);
@@ -783,8 +793,12 @@ void AgentSession::onTimer(int64_t nowMs) {
       pump(nowMs);
     }
   }
+  bool beat = false;
   if (link_->isConnected()) {
-    if (nowMs >= nextHeartbeatMs_) sendHeartbeat(nowMs);
+    if (nowMs >= nextHeartbeatMs_) {
+      sendHeartbeat(nowMs);
+      beat = true;
+    }
     if (window_.isAckOverdue(nowMs, config_.ackTimeoutMs)) {
       uint64_t suppressed = 0;
       if (logLimiter_.allow(nowMs, &suppressed)) {
@@ -798,7 +812,9 @@ void AgentSession::onTimer(int64_t nowMs) {
       pump(nowMs);
     }
   }
-  writeState(nowMs, false);
+  // The status row is refreshed with each heartbeat, in the same wake-up (and within a second of
+  // a change), so an idle agent wakes for its heartbeat alone.
+  writeState(nowMs, beat);
 }
 
 int64_t AgentSession::nextWakeMs() const {
@@ -820,7 +836,9 @@ int64_t AgentSession::nextWakeMs() const {
 // ---- state for `status` --------------------------------------------------------------------
 
 int64_t AgentSession::stateRefreshMs() const {
-  return std::min<int64_t>(config_.heartbeatIntervalFor(level_), 10000);
+  // While connected each heartbeat rewrites the row, so this period only comes due when no
+  // heartbeat goes out (not connected, or a key switch).
+  return std::min<int64_t>(config_.heartbeatIntervalFor(level_), kLongestStateRefreshMs);
 }
 
 }  // namespace samband::agent

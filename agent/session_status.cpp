@@ -31,12 +31,31 @@ void SessionStatus::write(int64_t nowMs, bool force, int64_t refreshMs) {
   if (!force && nowMs < nextWriteMs(refreshMs)) return;
   row_.updatedAt = clock_.nowMs();
   row_.staleAfterMs = kStaleAfterRefreshes * refreshMs + 2000;
-  if (common::Status s = store_.write(row_); !s) {
+  if (common::Status s = writeWithoutSync(); !s) {
     uint64_t suppressed = 0;
     if (logLimiter_.allow(nowMs, &suppressed)) common::logWarn("agent", s.error().message);
   }
   dirty_ = false;
   lastWriteMs_ = nowMs;
+}
+
+common::Status SessionStatus::writeWithoutSync() {
+  // The row is advisory and rewritten at every heartbeat, so its commit need not wait for the
+  // disk (in WAL mode, synchronous = NORMAL: no fdatasync; the next FULL commit or checkpoint
+  // syncs it). The connection goes back to FULL at once: the outbox's rows must be durable.
+  try {
+    db_.exec("PRAGMA synchronous = NORMAL");
+  } catch (const std::exception&) {
+    return store_.write(row_);  // then with the sync, as before
+  }
+  common::Status s = store_.write(row_);
+  try {
+    db_.exec("PRAGMA synchronous = FULL");
+  } catch (const std::exception& e) {
+    return common::internalError(std::string("cannot set PRAGMA synchronous = FULL again on ") +
+                                 db_.getFilename() + ": " + e.what());
+  }
+  return s;
 }
 
 int64_t SessionStatus::nextWriteMs(int64_t refreshMs) const {

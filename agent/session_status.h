@@ -27,7 +27,7 @@ class SessionStatus {
   // `logLimiter` must outlive this object.
   SessionStatus(SQLite::Database& db, const common::Clock& clock, common::RateLimiter& logLimiter,
                 bool record)
-      : store_(db), clock_(clock), logLimiter_(logLimiter), record_(record) {}
+      : db_(db), store_(db), clock_(clock), logLimiter_(logLimiter), record_(record) {}
   SessionStatus(const SessionStatus&) = delete;
   SessionStatus& operator=(const SessionStatus&) = delete;
 
@@ -47,6 +47,10 @@ class SessionStatus {
   int64_t nextWriteMs(int64_t refreshMs) const;
 
  private:
+  // Writes row_ with synchronous = NORMAL, then restores FULL.
+  common::Status writeWithoutSync();
+
+  SQLite::Database& db_;
   LinkStateStore store_;
   const common::Clock& clock_;
   common::RateLimiter& logLimiter_;

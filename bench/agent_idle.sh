@@ -4,8 +4,8 @@
 # the agent connect and settle, then measures it for SECONDS (default 60) with nothing to send:
 # RSS (VmRSS, VmHWM), CPU (/proc/PID/stat), wake-ups (context switches of every thread from
 # /proc/PID/task/*/status, and `perf stat -e context-switches,cpu-clock` when perf works),
-# against what the heartbeat timer alone needs. Also records the binary's size, stripped and
-# not. Appends one JSON line {"bench": "agent_idle", ...} to RESULTS; bench/run.sh calls it.
+# against what the heartbeat timer alone needs; the file-backed RSS per mapped file (which
+# shared libraries it is made of). Also records the programs' sizes, stripped and not. Appends one JSON line {"bench": "agent_idle", ...} to RESULTS; bench/run.sh calls it.
 # Targets: RSS < 8 MB, CPU < 0.1 %, no wake-ups beyond the heartbeat timer.
 set -euo pipefail
 
@@ -87,11 +87,18 @@ rss_file=$(awk '/^RssFile/ {print $2}' "/proc/$agent_pid/status")
 pss=$(awk '/^Pss:/ {print $2}' "/proc/$agent_pid/smaps_rollup" 2>/dev/null || echo 0)
 hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$agent_pid/status")
 threads=$(awk '/^Threads/ {print $2}' "/proc/$agent_pid/status")
+cat "/proc/$agent_pid/smaps" >"$work/smaps"
 stripped="$work/samband-agent.stripped"
 strip -o "$stripped" "$AGENT"
+# Every program's size as built and stripped ("name bytes stripped_bytes" lines).
+for b in samband-agent samband-agent-form samband-broker samband-sim; do
+  [ -f "$BUILD/bin/$b" ] || continue
+  strip -o "$work/$b.stripped" "$BUILD/bin/$b"
+  echo "$b $(stat -L -c %s "$BUILD/bin/$b") $(stat -c %s "$work/$b.stripped")"
+done >"$work/sizes"
 
 python3 - "$work" "$RESULTS" "$hz" "$t0" "$t1" "$start_ns" "$end_ns" "$rss" "$hwm" "$threads" \
-  "$heartbeat" "$(stat -c %s "$AGENT")" "$(stat -c %s "$stripped")" "$perf_out" "$rss_anon" \
+  "$heartbeat" "$(stat -L -c %s "$AGENT")" "$(stat -c %s "$stripped")" "$perf_out" "$rss_anon" \
   "$rss_file" "${pss:-0}" <<'PY'
 import json, re, sys
 (work, results, hz, t0, t1, start, end, rss, hwm, threads, heartbeat, size, stripped,
@@ -104,6 +111,24 @@ def load(p):
         tid, comm, v, n = line.split()
         out[tid] = (comm, int(v) + int(n))
     return out
+def by_mapping(path):
+    # RSS per mapped file (its resident pages still backed by the file: Rss minus the pages
+    # written by relocation, which are anonymous copies), and the anonymous rest together.
+    out, name = {}, None
+    for line in open(path):
+        head = line.split()
+        if head and re.match(r"^[0-9a-f]+-[0-9a-f]+$", head[0]):
+            name = head[5].rsplit("/", 1)[-1] if len(head) > 5 and head[5].startswith("/") else "[anon]"
+            out.setdefault(name, {"rss": 0, "anon": 0})
+        elif head and head[0] in ("Rss:", "Anonymous:") and name:
+            out[name]["rss" if head[0] == "Rss:" else "anon"] += int(head[1])
+    files = {k: v["rss"] - v["anon"] for k, v in out.items() if k != "[anon]"}
+    return dict(sorted(((k, v) for k, v in files.items() if v > 0), key=lambda kv: -kv[1]))
+rss_file_by_mapping = by_mapping(f"{work}/smaps")
+sizes = {}
+for line in open(f"{work}/sizes"):
+    name, full, small = line.split()
+    sizes[name] = {"bytes": int(full), "stripped_bytes": int(small)}
 a, b = load(f"{work}/sw0"), load(f"{work}/sw1")
 per_thread = {}
 for tid, (comm, n) in b.items():
@@ -125,7 +150,9 @@ row = {"bench": "agent_idle", "seconds": round(seconds, 1), "rss_kib": int(rss),
        "wakeups": total, "wakeups_per_s": total / seconds, "wakeups_by_thread": per_thread,
        "perf_context_switches": perf_cs, "perf_cpu_ms": perf_cpu_ms,
        "heartbeat_s": int(heartbeat), "heartbeats_in_window": seconds / int(heartbeat),
-       "binary_bytes": int(size), "binary_stripped_bytes": int(stripped)}
+       "binary_bytes": int(size), "binary_stripped_bytes": int(stripped),
+       "rss_file_kib_by_mapping": rss_file_by_mapping,
+       "mapped_files": len(rss_file_by_mapping), "binaries": sizes}
 with open(results, "a") as f:
     f.write(json.dumps(row) + "\n")
 print(f"idle agent over {seconds:.0f} s: RSS {int(rss)/1024:.1f} MiB (peak {int(hwm)/1024:.1f}; "
@@ -135,7 +162,10 @@ print(f"idle agent over {seconds:.0f} s: RSS {int(rss)/1024:.1f} MiB (peak {int(
 print(f"wake-ups (context switches, all threads): {total} = {total/seconds:.2f}/s; "
       f"heartbeat every {heartbeat} s = {seconds/int(heartbeat):.1f} in the window; by thread: "
       + ", ".join(f"{k} {v}" for k, v in sorted(per_thread.items())))
+print(f"file-backed RSS by mapping ({len(rss_file_by_mapping)} files, KiB): "
+      + ", ".join(f"{k} {v}" for k, v in rss_file_by_mapping.items()))
 if perf_cs is not None:
     print(f"perf stat: {perf_cs} context-switches, {perf_cpu_ms} ms cpu-clock")
-print(f"samband-agent binary: {int(size)/1048576:.1f} MiB, stripped {int(stripped)/1048576:.1f} MiB")
+print("binaries (MiB, as built / stripped): " + ", ".join(
+    f"{k} {v['bytes']/1048576:.2f} / {v['stripped_bytes']/1048576:.2f}" for k, v in sizes.items()))
 PY

@@ -1,6 +1,7 @@
 // journald logging for the daemons when systemd runs them: the decision (is stderr the journal?)
 // and the fields of one entry, kept pure so tests check them without a journald; log.cpp sends
-// them with sd_journal_sendv. Field names are documented in docs/operations.md ("Logs").
+// them with journald's native protocol (common/systemd_protocol.h). Field names are documented
+// in docs/operations.md ("Logs").
 #pragma once
 
 #include <string>

@@ -3,8 +3,6 @@
 #include "common/log.h"
 
 #include <sys/stat.h>
-#include <sys/uio.h>
-#include <systemd/sd-journal.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -14,6 +12,7 @@
 
 #include "common/clock.h"
 #include "common/journal.h"
+#include "common/systemd_protocol.h"
 
 namespace samband::common {
 namespace {
@@ -34,17 +33,12 @@ LogSink logSink() {
 }
 
 // Returns false when journald did not take the entry (the caller writes the stderr line).
-bool sendToJournal(LogLevel level, const std::string& component, const std::string& message,
-                   const LogFields& fields) {
+bool logToJournal(LogLevel level, const std::string& component, const std::string& message,
+                  const LogFields& fields) {
   LogFields f = fields;
   if (f.provider.empty()) f.provider = gProvider;
-  const auto entry = journalFields(level, component, message, f, program_invocation_short_name);
-  std::vector<iovec> iov;
-  iov.reserve(entry.size());
-  for (const auto& field : entry) {
-    iov.push_back(iovec{const_cast<char*>(field.data()), field.size()});
-  }
-  return sd_journal_sendv(iov.data(), static_cast<int>(iov.size())) >= 0;
+  return common::sendToJournal(
+      journalFields(level, component, message, f, program_invocation_short_name));
 }
 const char* levelName(LogLevel l) {
   switch (l) {
@@ -67,7 +61,7 @@ void setLogProvider(const std::string& provider) { gProvider = provider; }
 void logLine(LogLevel level, const std::string& component, const std::string& message,
              const LogFields& fields) {
   if (static_cast<int>(level) < gLevel.load()) return;
-  if (logSink() == LogSink::journal && sendToJournal(level, component, message, fields)) return;
+  if (logSink() == LogSink::journal && logToJournal(level, component, message, fields)) return;
   SystemClock clock;
   std::string line = formatRfc3339(clock.nowMs()) + " " + levelName(level) + " [" + component +
                      "] " + message + "\n";

@@ -1,19 +1,19 @@
-// See service_notify.h. sd_notify() does the socket work (abstract and path sockets alike).
+// See service_notify.h. common/systemd_protocol.h does the socket work (abstract and path
+// sockets alike).
 #include "common/service_notify.h"
-
-#include <systemd/sd-daemon.h>
 
 #include <climits>
 #include <cstdlib>
+
+#include "common/systemd_protocol.h"
 
 namespace samband::common {
 
 ServiceNotifier::ServiceNotifier() {
   const char* socket = std::getenv("NOTIFY_SOCKET");
   supervised_ = socket != nullptr && *socket != '\0';
-  uint64_t usec = 0;
   // 0 = no watchdog for this process (unset, or $WATCHDOG_PID names another one).
-  if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
+  if (const uint64_t usec = systemdWatchdogUsec(); usec > 0) {
     watchdogMs_ = static_cast<int64_t>(usec / 1000);
     if (watchdogMs_ < 2) watchdogMs_ = 2;
   }
@@ -24,7 +24,7 @@ int64_t ServiceNotifier::keepAliveEveryMs(int64_t fallbackMs) const {
 }
 
 void ServiceNotifier::send(const std::string& text) {
-  if (supervised_) sd_notify(0, text.c_str());
+  if (supervised_) notifySystemd(text);
 }
 
 void ServiceNotifier::ready(const std::string& statusText) {

@@ -83,7 +83,7 @@ before=$(in_root dpkg-query -W -f='${Package}\n' | sort)
 install_debs "$version"
 after=$(in_root dpkg-query -W -f='${Package}\n' | sort)
 echo "installed with them: $(comm -13 <(echo "$before") <(echo "$after") | tr '\n' ' ')"
-for b in samband-agent samband-broker samband-sim; do
+for b in samband-agent samband-agent-form samband-broker samband-sim; do
   missing=$(in_root ldd "/usr/bin/$b" | grep "not found" || true)
   [ -z "$missing" ] || die "/usr/bin/$b lacks libraries after install: $missing"
   in_root "/usr/bin/$b" --version | grep -q "^$b $version" || die "$b --version does not say $version"
@@ -101,6 +101,7 @@ in_root getent passwd samband | grep -q ':/var/lib/samband:/usr/sbin/nologin$' \
 uid=$(in_root id -u samband); gid=$(in_root id -g samband)
 [ "$uid" -lt 1000 ] || die "samband is not a system user (uid $uid)"
 expect /usr/bin/samband-agent root:root 755
+expect /usr/bin/samband-agent-form root:root 755
 expect /usr/bin/samband-broker root:root 755
 expect /usr/bin/samband-sim root:root 755
 expect /etc/samband root:root 755

@@ -455,6 +455,64 @@ TEST_F(SessionTest, StatusSeesALiveSessionAndACleanStop) {
   EXPECT_FALSE(stopped->connected);
 }
 
+TEST_F(SessionTest, AnIdleSessionWakesForItsHeartbeatAloneAndKeepsItsStatusFresh) {
+  // 1.5 s heartbeats; the skewed clock changes the status row once, off the beat (the offset of
+  // the first heartbeat reply), which used to put the row's refresh out of step for good.
+  agent.config.heartbeatIntervalMs = 1500;
+  SkewedClock ahead(5 * 60'000);
+  SessionOptions options;
+  options.outboxPollMs = 600'000;  // as under the daemon's inotify watch
+  auto opened = AgentSession::open(context, agent.config, ahead, options);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  AgentSession& s = **opened;
+  ASSERT_TRUE(test::driveUntil(
+      s, [&] { return broker->heartbeats() >= 2; }, kDeadlineMs));
+  // Six seconds with nothing to send, driven as the daemon does: sleep until nextWakeMs().
+  const size_t beatsBefore = broker->heartbeats();
+  int timerWakes = 0;
+  const int64_t end = common::monotonicMs() + 6000;
+  for (int64_t now = common::monotonicMs(); now < end; now = common::monotonicMs()) {
+    auto items = s.pollItems();
+    const int64_t wait = std::clamp<int64_t>(s.nextWakeMs() - now, 0, end - now);
+    const int n = zmq::poll(items.data(), items.size(), std::chrono::milliseconds(wait));
+    now = common::monotonicMs();
+    if (n == 0 && now < end) ++timerWakes;
+    if (n > 0) s.onReadable(now);
+    s.onTimer(now);
+  }
+  const int beats = static_cast<int>(broker->heartbeats() - beatsBefore);
+  EXPECT_GE(beats, 3);
+  EXPECT_LE(timerWakes, beats + 1)
+      << "woken " << timerWakes << " times by timers for " << beats << " heartbeats";
+  // `status` still sees a live, connected agent whose row is at most a heartbeat old.
+  auto st = readAgentStatus(agent.config, ahead.nowMs());
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_TRUE(st->running);
+  EXPECT_TRUE(st->connected);
+  ASSERT_TRUE(st->updatedAt.has_value());
+  EXPECT_LE(ahead.nowMs() - *st->updatedAt, 1500 + 500);
+}
+
+TEST(SessionStatusRow, IsWrittenWithoutASyncAndLeavesTheOutboxConnectionAtFull) {
+  test::TempDir dir;
+  auto db = openAgentDatabase(dir.path() + "/outbox.db", OpenMode::createIfMissing);
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  ASSERT_EQ((*db)->execAndGet("PRAGMA synchronous").getInt(), 2);  // FULL
+  common::SystemClock clock;
+  common::RateLimiter limiter(1);
+  SessionStatus status(**db, clock, limiter, true);
+  status.row().running = true;
+  status.row().pid = static_cast<int>(::getpid());
+  status.write(common::monotonicMs(), true, 30000);
+  // The outbox's own commits stay durable.
+  EXPECT_EQ((*db)->execAndGet("PRAGMA synchronous").getInt(), 2);
+  auto row = LinkStateStore(**db).read();
+  ASSERT_TRUE(row.ok()) << row.error().message;
+  EXPECT_TRUE(row->running);
+  EXPECT_EQ(row->staleAfterMs, 3 * 30000 + 2000);
+  EXPECT_TRUE(row->isLive(clock.nowMs()));
+}
+
 TEST(LinkState, IsNotLiveWhenStaleStoppedOrTheProcessIsGone) {
   LinkState st;
   st.running = true;
