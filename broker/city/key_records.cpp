@@ -12,6 +12,10 @@ namespace samband::broker {
 
 namespace {
 
+// The `kind` column of each key record (common::payloadKindName of its payload).
+constexpr const char* kEnrolmentKind = "enrolment";
+constexpr const char* kKeyRotationKind = "key_rotation";
+
 struct Rotation {
   std::string sender;
   std::string signerKeyId;
@@ -82,7 +86,11 @@ common::Result<ArchiveKeys> keysFromArchive(Store& store, const common::CityKeyr
   ArchiveKeys out;
   std::vector<Rotation> rotations;
   std::map<std::string, int64_t> revocations;  // applied once every key is known
-  auto walked = AuditStore(store).forEachFrameById([&](const StoredFrame& f) {
+  // Only the rows stored as key records: the stored kind is not believed for anything else, and
+  // the audit's walk checks every frame's kind against its signed body, so a record relabelled to
+  // hide it from this pass is still found there.
+  auto walked = AuditStore(store).forEachFrameOfKind({kEnrolmentKind, kKeyRotationKind},
+                                                     [&](const StoredFrame& f) {
     auto parts = common::decodeEnvelope(f.envelope);
     if (!parts) return;
     auto body = common::decodeBody(parts->body);
