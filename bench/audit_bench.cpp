@@ -170,9 +170,9 @@ int main(int argc, char** argv) {
         for (int u = 0; u < 5 && p * 5 + u < units; ++u) {
           auto state = rng() % 20 == 0 ? common::OperationalState::REDUCED
                                        : common::OperationalState::NORMAL;
-          round.push_back(broker::testing::ArchiveBuilder::status(
-              std::to_string(30000000 + p * 5 + u), state,
-              static_cast<int32_t>(200 + rng() % 100)));
+          round.push_back(
+              broker::testing::ArchiveBuilder::status(std::to_string(30000000 + p * 5 + u), state,
+                                                      static_cast<int32_t>(200 + rng() % 100)));
         }
         if (batched) {
           b.reportBatch(ids[p], round);

@@ -93,8 +93,8 @@ bool FrameCursor::next(StoredFrame& into) {
   if (finished_) return false;
   try {
     if (!query_) {
-      query_ =
-          std::make_unique<SQLite::Statement>(store_.db(), std::string(kFrameColumns) + " ORDER BY id");
+      query_ = std::make_unique<SQLite::Statement>(store_.db(),
+                                                   std::string(kFrameColumns) + " ORDER BY id");
     }
     if (query_->executeStep()) {
       readFrameRow(*query_, into);
