@@ -5,6 +5,12 @@
 // DAYS days. docs/performance.md says how the figure scales to a Stockholm-sized year.
 //
 //   audit_bench --work DIR [--units 1000] [--days 1] [--serial 1] [--json results.jsonl]
+//
+// For counting instructions under callgrind (bench/audit_instructions.sh), where time means
+// nothing: `--only write` writes the archive and stops; `--only audit` (or `nosig`: everything
+// but the signatures) audits the existing archive once on one thread, in auditArchive();
+// `--only raw --raw-count N` verifies N of its reports (each once while there are enough) in
+// rawVerifies().
 #include <sodium.h>
 #include <sys/resource.h>
 
@@ -25,6 +31,7 @@
 #include "broker/city/city_chain.h"
 #include "broker/city/key_records.h"
 #include "broker/store/audit_store.h"
+#include "common/batch_envelope.h"
 #include "common/bytes.h"
 #include "common/codec.h"
 #include "common/signing.h"
@@ -81,6 +88,27 @@ double allCoreVerifyRate(const common::Bytes& body, const common::Bytes& signatu
   return static_cast<double>(total.load()) / secondsSince(t0);
 }
 
+// A signed report of the archive: its signed bytes, signature and proven key.
+struct Signed {
+  common::Bytes message;  // kBodySignDomain || body
+  common::Bytes signature;
+  common::PublicKey pk{};
+};
+
+// N verifies on the calling thread, cycling through `samples` (Ed25519 verification takes a
+// different number of instructions for each signature, so the reference is a mix of the
+// archive's reports, as the audit's is); its own function so that callgrind
+// (--toggle-collect=*rawVerifies*) counts exactly these instructions. Returns the failures.
+[[gnu::noinline]] int rawVerifies(const std::vector<Signed>& samples, uint64_t n) {
+  int bad = 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    const Signed& s = samples[i % samples.size()];
+    bad += crypto_sign_verify_detached(s.signature.data(), s.message.data(), s.message.size(),
+                                       s.pk.data()) != 0;
+  }
+  return bad;
+}
+
 long maxRssKiB() {
   struct rusage u {};
   getrusage(RUSAGE_SELF, &u);
@@ -100,16 +128,28 @@ int main(int argc, char** argv) {
   app.add_option("--serial", serial, "Also audit with one thread (1) or not (0)");
   app.add_option("--verify-seconds", verifySeconds, "Raw verify measurement before and after");
   app.add_option("--json", jsonPath, "Append the result to this JSON Lines file");
+  std::string only;
+  uint64_t rawCount = 10000;
+  app.add_option("--only", only, "For callgrind: write, audit, nosig or raw (see the top)")
+      ->check(CLI::IsMember({"write", "audit", "nosig", "raw"}));
+  app.add_option("--raw-count", rawCount, "Verifies for --only raw");
+  int batched = 0;
+  app.add_option("--batched", batched,
+                 "1: each provider sends each round's reports as one signed batch (issue 16)");
   CLI11_PARSE(app, argc, argv);
   common::initSodium();
 
   std::filesystem::create_directories(work);
   const std::string db = work + "/audit.db";
-  for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(db + ext);
+  // --only audit/nosig/raw count the archive an earlier --only write left.
+  const bool write = only.empty() || only == "write";
+  if (write) {
+    for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(db + ext);
+  }
   const int64_t start = 1'803'800'000'000;
   auto t0 = Clock::now();
   common::PublicKey samplePk{};
-  {
+  if (write) {
     broker::testing::ArchiveBuilder b(db, start);
     const int providers = (units + 4) / 5;
     std::vector<std::string> ids;
@@ -126,25 +166,34 @@ int main(int argc, char** argv) {
     for (int r = 0; r < days * 96; ++r) {
       b.advance(15 * 60'000);
       for (int p = 0; p < providers; ++p) {
+        std::vector<common::Payload> round;
         for (int u = 0; u < 5 && p * 5 + u < units; ++u) {
           auto state = rng() % 20 == 0 ? common::OperationalState::REDUCED
                                        : common::OperationalState::NORMAL;
-          b.report(ids[p], broker::testing::ArchiveBuilder::status(
-                               std::to_string(30000000 + p * 5 + u), state,
-                               static_cast<int32_t>(200 + rng() % 100)));
+          round.push_back(
+              broker::testing::ArchiveBuilder::status(std::to_string(30000000 + p * 5 + u), state,
+                                                      static_cast<int32_t>(200 + rng() % 100)));
+        }
+        if (batched) {
+          b.reportBatch(ids[p], round);
+        } else {
+          for (const auto& payload : round) b.report(ids[p], payload);
         }
       }
       b.commit();
     }
   }
   const double writeS = secondsSince(t0);
+  if (only == "write") return 0;
   auto store = broker::Store::open(db, broker::Store::Access::readOnly);
   if (!store) {
     std::cerr << store.error().message << "\n";
     return 1;
   }
-  // A real report of the archive and its signer's key, for the raw reference.
+  // A real report of the archive and its signer's key, for the raw reference (--only raw: up to
+  // --raw-count of them).
   common::Bytes body, signature;
+  std::vector<Signed> samples;
   {
     // The signers' keys as the audit proves them: from the city's records.
     auto cityHex = (*store)->meta(broker::kMetaCitySignPublic);
@@ -156,9 +205,16 @@ int main(int argc, char** argv) {
     auto keys = broker::keysFromArchive(**store, cityKey);
     bool found = false;
     (void)broker::AuditStore(**store).forEachFrameById([&](const broker::StoredFrame& f) {
-      if (found || f.kind != "unit_status" || !keys) return;
+      if (f.kind != "unit_status" || !keys) return;
       auto parts = common::decodeEnvelope(f.envelope);
       auto k = keys->keys.find(f.keyId);
+      if (only == "raw" && parts && k != keys->keys.end() && samples.size() < rawCount &&
+          !common::isBatchMemberSignature(parts->signature)) {
+        Signed one{common::bodySigningInput(parts->body), parts->signature, {}};
+        std::copy(k->second.signPublic.begin(), k->second.signPublic.end(), one.pk.begin());
+        samples.push_back(std::move(one));
+      }
+      if (found) return;
       if (parts && k != keys->keys.end() && k->second.signPublic.size() == 32) {
         body = parts->body;
         signature = parts->signature;
@@ -170,8 +226,33 @@ int main(int argc, char** argv) {
       std::cerr << "audit_bench: no report in the archive\n";
       return 1;
     }
+    if (common::isBatchMemberSignature(signature)) {
+      // A report stored from a batch carries no signature of its own: the reference is the same
+      // body signed alone (what it would cost unbatched), with a key made for the purpose.
+      auto signer = common::Identity::generate("556677-0000");
+      signature = common::signBody(*signer, body);
+      samplePk = signer->signPublic();
+    }
   }
   const int64_t frames = *broker::AuditStore(**store).maxFrameId();
+  if (only == "audit" || only == "nosig") {
+    broker::AuditOptions o;
+    o.threads = 1;
+    o.since = only == "nosig" ? frames + 1 : 0;
+    const broker::AuditReport r = broker::auditArchive(**store, o);
+    std::cout << "audited frames: " << r.frames << "\n";
+    return r.badSignatures + r.chainBreaks + r.checkpointProblems + r.undecodable +
+                       r.columnMismatches ==
+                   0
+               ? 0
+               : 1;
+  }
+  if (only == "raw") {
+    if (samples.empty()) samples.push_back({common::bodySigningInput(body), signature, samplePk});
+    const int bad = rawVerifies(samples, rawCount);
+    std::cout << "raw verifies: " << rawCount << "\n";
+    return bad == 0 ? 0 : 1;
+  }
   const int64_t dbBytes = static_cast<int64_t>(std::filesystem::file_size(db));
   std::cout << "archive: " << frames << " frames (" << units << " units, " << days << " days), "
             << dbBytes / (1 << 20) << " MiB, written in " << writeS << " s\n";
@@ -251,6 +332,7 @@ int main(int argc, char** argv) {
   if (!jsonPath.empty()) {
     nlohmann::json j{{"bench", "audit"},
                      {"units", units},
+                     {"batched", batched != 0},
                      {"days", days},
                      {"frames", parallelReport.frames},
                      {"db_bytes", dbBytes},

@@ -25,6 +25,8 @@
 #   BENCH_BOARD_VIEW=1           0 skips board_view_bench; BENCH_BOARD_VIEW_UNITS=10000
 #   BENCH_AGENT_IDLE_SECONDS=60  0 skips agent_idle.sh
 #   BENCH_AUDIT=1                0 skips audit_bench; BENCH_AUDIT_UNITS=1000 BENCH_AUDIT_DAYS=1
+#   BENCH_AUDIT_INSTRUCTIONS=1   0 skips audit_instructions.sh (callgrind: needs valgrind);
+#                                BENCH_AUDIT_IR_UNITS=100
 #   BENCH_REPLICATION=1          0 skips replication_bench (two brokers as peers)
 #   BENCH_QUICK=1                a small smoke run (seconds, not minutes)
 set -uo pipefail
@@ -184,6 +186,12 @@ fi
 if [ -x "$BIN/audit_bench" ] && [ "${BENCH_AUDIT:-1}" = 1 ]; then
   step audit 600 "$BIN/audit_bench" --work "$OUT/work/audit" --json "$RESULTS" \
     --units "${BENCH_AUDIT_UNITS:-1000}" --days "${BENCH_AUDIT_DAYS:-1}"
+fi
+# The same as instructions per frame (callgrind), which the load on the machine cannot change.
+if [ -x "$BIN/audit_bench" ] && [ "${BENCH_AUDIT_INSTRUCTIONS:-1}" = 1 ] &&
+  command -v valgrind >/dev/null; then
+  step audit-instructions 900 "$HERE/audit_instructions.sh" "$BUILD" \
+    "${BENCH_AUDIT_IR_UNITS:-100}" 1 "$RESULTS"
 fi
 # A standby broker (issue 15): replication lag at light load and the ingest throughput cost of
 # ack = "peer", two brokers on loopback. docs/performance.md, "Replication".

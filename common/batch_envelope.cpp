@@ -78,9 +78,9 @@ Bytes batchMemberEnvelope(const Bytes& body) {
   return encodeEnvelope(body, Bytes(crypto_sign_BYTES, 0));
 }
 
-bool isBatchMemberSignature(const Bytes& signature) {
-  return signature.size() == crypto_sign_BYTES &&
-         std::all_of(signature.begin(), signature.end(), [](uint8_t b) { return b == 0; });
+bool isBatchMemberSignature(const uint8_t* signature, size_t size) {
+  return size == crypto_sign_BYTES &&
+         std::all_of(signature, signature + size, [](uint8_t b) { return b == 0; });
 }
 
 }  // namespace samband::common

@@ -47,7 +47,10 @@ inline Result<BatchParts> decodeBatch(const Bytes& b, bool* oversized = nullptr)
 // signature of 64 zero bytes (never valid): the signature is the batch's, kept with it.
 Bytes batchMemberEnvelope(const Bytes& body);
 // True for a signature of 64 zero bytes (a report whose signature is its batch's).
-bool isBatchMemberSignature(const Bytes& signature);
+bool isBatchMemberSignature(const uint8_t* signature, size_t size);
+inline bool isBatchMemberSignature(const Bytes& signature) {
+  return isBatchMemberSignature(signature.data(), signature.size());
+}
 
 }  // namespace samband::common
 

@@ -6,6 +6,7 @@
 #include <kj/exception.h>
 #include <sodium.h>
 
+#include <cstdint>
 #include <string>
 
 #include "common/message_rules.h"
@@ -27,11 +28,27 @@ Bytes encodeBody(const Message& m) {
   return flatten(builder);
 }
 
+namespace {
+
+// The words of a frame: `data` itself when it is word-aligned (as a std::vector's or SQLite's
+// buffer usually is, and a Data field inside an aligned frame always is), else an aligned copy
+// kept in `copy`. Cap'n Proto reads only through the returned pointer.
+kj::ArrayPtr<const capnp::word> frameWords(const uint8_t* data, size_t size,
+                                           kj::Array<capnp::word>& copy) {
+  if (reinterpret_cast<uintptr_t>(data) % alignof(capnp::word) == 0) {
+    return kj::arrayPtr(reinterpret_cast<const capnp::word*>(data), size / sizeof(capnp::word));
+  }
+  copy = alignedCopy(data, size);
+  return copy.asPtr();
+}
+
+}  // namespace
+
 Result<Message> decodeBody(const uint8_t* data, size_t size) {
   if (Status s = checkFrameShape(size); !s) return s.error();
   try {
-    auto words = alignedCopy(data, size);
-    capnp::FlatArrayMessageReader reader(words, readerOptions(size));
+    kj::Array<capnp::word> copy;
+    capnp::FlatArrayMessageReader reader(frameWords(data, size, copy), readerOptions(size));
     auto r = reader.getRoot<wire::Body>();
     Message m;
     m.senderId = readText(r.getSenderId());
@@ -72,6 +89,31 @@ Result<EnvelopeParts> decodeEnvelope(const uint8_t* data, size_t size) {
     }
     if (parts.body.empty()) return invalidInput("empty body");
     return parts;
+  } catch (const kj::Exception& e) {
+    return invalidInput("envelope does not decode: " + std::string(e.getDescription().cStr()));
+  } catch (const std::exception& e) {
+    return invalidInput(std::string("envelope does not decode: ") + e.what());
+  }
+}
+
+Result<EnvelopeSpans> locateEnvelope(const uint8_t* data, size_t size) {
+  if (Status s = checkFrameShape(size); !s) return s.error();
+  try {
+    kj::Array<capnp::word> copy;
+    auto words = frameWords(data, size, copy);
+    capnp::FlatArrayMessageReader reader(words, readerOptions(size));
+    auto e = reader.getRoot<wire::Envelope>();
+    auto body = e.getBody();
+    auto signature = e.getSignature();
+    if (signature.size() != crypto_sign_BYTES) return invalidInput("signature must be 64 bytes");
+    if (body.size() == 0) return invalidInput("empty body");
+    // The reader points into `words`, which holds `data`'s bytes at the same offsets.
+    const auto* base = reinterpret_cast<const uint8_t*>(words.begin());
+    EnvelopeSpans spans;
+    spans.bodyOffset = static_cast<size_t>(body.begin() - base);
+    spans.bodySize = body.size();
+    spans.signatureOffset = static_cast<size_t>(signature.begin() - base);
+    return spans;
   } catch (const kj::Exception& e) {
     return invalidInput("envelope does not decode: " + std::string(e.getDescription().cStr()));
   } catch (const std::exception& e) {

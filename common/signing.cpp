@@ -28,6 +28,15 @@ bool verifyBody(const PublicKey& signPublic, const Bytes& body, const Bytes& sig
          0;
 }
 
+bool verifyBody(const PublicKey& signPublic, const uint8_t* body, size_t bodySize,
+                const uint8_t* signature, Bytes& scratch) {
+  scratch.resize(sizeof kBodySignDomain + bodySize);
+  std::memcpy(scratch.data(), kBodySignDomain, sizeof kBodySignDomain);
+  if (bodySize > 0) std::memcpy(scratch.data() + sizeof kBodySignDomain, body, bodySize);
+  return crypto_sign_verify_detached(signature, scratch.data(), scratch.size(),
+                                     signPublic.data()) == 0;
+}
+
 Bytes batchSigningInput(const std::vector<Bytes>& bodies) {
   size_t total = sizeof kBatchSignDomain;
   for (const auto& b : bodies) total += 4 + b.size();

@@ -18,6 +18,11 @@ Bytes bodySigningInput(const Bytes& body);  // kBodySignDomain || body: the byte
 Bytes signBody(const Identity& identity, const Bytes& body);
 // False for a signature of the wrong size or one that does not verify; never throws.
 bool verifyBody(const PublicKey& signPublic, const Bytes& body, const Bytes& signature);
+// The same over a body and a 64-byte signature held elsewhere (inside a stored envelope);
+// `scratch` holds the signed bytes and is reused from call to call (no allocation once it is
+// large enough). Never throws.
+bool verifyBody(const PublicKey& signPublic, const uint8_t* body, size_t bodySize,
+                const uint8_t* signature, Bytes& scratch);
 
 // The domain-separation prefix of a batch signature (NUL included): a batch signature can never
 // pass for a body signature or the other way round.

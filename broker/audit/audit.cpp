@@ -3,11 +3,14 @@
 // checkpoints and the agents' receipts.
 #include "broker/audit/audit.h"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <set>
 #include <sstream>
 #include <thread>
+#include <tuple>
+#include <unordered_map>
 
 #include "broker/audit/check_pool.h"
 #include "broker/audit/frame_check.h"
@@ -75,6 +78,15 @@ std::string AuditReport::toText() const {
 
 namespace {
 
+// Appends the lowercase hex of `b` (as common::toHex writes it) without a temporary string.
+void appendHex(std::string& out, const common::Bytes& b) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (uint8_t c : b) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+}
+
 struct Boundary {  // what a checkpoint says about the frames up to its count
   uint64_t number = 0;
   common::Bytes digest;
@@ -98,6 +110,7 @@ class Auditor {
   void loadCheckpoints();
   void walkFrames();
   void visit(const StoredFrame& f, FrameCheck& check);
+  void touchHead(const StoredFrame& f);
   void closeCheckpoint();
   void checkReceipts();
 
@@ -113,13 +126,25 @@ class Auditor {
   std::unique_ptr<PictureReplay> replay_;
   std::map<uint64_t, Boundary> boundaries_;  // by frame count
   uint64_t lastCovered_ = 0;
-  // The walk.
+  // The walk. Per frame it looks up two tables and allocates nothing once they hold every chain.
+  struct ChainHead {  // a chain as its signed bodies say: the last seq and body hash
+    uint64_t seq = 0;
+    common::Bytes hash;
+  };
+  struct Head {  // a chain as its stored columns say, for the checkpoints' heads
+    std::string keyIdHex;
+    common::CheckpointHead head;
+    bool touched = false;  // since the last checkpoint
+  };
   std::set<std::string> senders_;
-  std::map<std::string, std::pair<uint64_t, common::Bytes>> chains_;  // "sender/key" -> head
+  std::unordered_map<std::string, ChainHead> chains_;  // "sender/key id hex" -> head
+  std::string chainKey_, keyIdHex_, headKey_;          // reused lookup keys
+  std::unordered_map<std::string, size_t> headIndex_;  // (sender, key id) columns -> heads_
+  std::vector<Head> heads_;
+  std::vector<size_t> touched_;  // heads_ changed since the last checkpoint
   SeenBodies bodies_;
   common::Bytes digest_ = common::zeroHash();
   uint64_t count_ = 0;
-  std::map<std::pair<std::string, std::string>, common::CheckpointHead> heads_;
   StoredBatchCheck batches_;  // reports stored from batches (issue 16)
 };
 
@@ -278,35 +303,69 @@ void Auditor::closeCheckpoint() {
          std::to_string(count_ + 1) + ")");
     digest_ = b.digest;  // report each checkpoint once, not every later one again
   }
+  // The heads of the chains the commit touched, in (sender, key id) order as signed.
+  std::sort(touched_.begin(), touched_.end(), [&](size_t a, size_t b) {
+    const Head& x = heads_[a];
+    const Head& y = heads_[b];
+    return std::tie(x.head.sender, x.keyIdHex) < std::tie(y.head.sender, y.keyIdHex);
+  });
   std::vector<common::Bytes> leaves;
-  for (auto& [key, head] : heads_) leaves.push_back(common::headLeafHash(head));
+  leaves.reserve(touched_.size());
+  for (size_t i : touched_) {
+    leaves.push_back(common::headLeafHash(heads_[i].head));
+    heads_[i].touched = false;
+  }
+  touched_.clear();
   if (leaves.size() != b.headCount || common::merkleRoot(leaves) != b.headsRoot) {
     r_.checkpointProblems++;
     note(name + ": the chain heads it signed are not the archive's");
   }
-  heads_.clear();
+}
+
+void Auditor::touchHead(const StoredFrame& f) {
+  // Keyed by the stored columns, as the committer signed them into the checkpoint's heads; the
+  // sender's length first, so no two (sender, key) pairs share a key.
+  headKey_.clear();
+  const auto n = static_cast<uint32_t>(f.sender.size());
+  headKey_.append(reinterpret_cast<const char*>(&n), sizeof n);
+  headKey_ += f.sender;
+  headKey_ += f.keyId;
+  auto it = headIndex_.find(headKey_);
+  if (it == headIndex_.end()) {
+    senders_.insert(f.sender);
+    Head h;
+    h.keyIdHex = f.keyId;
+    h.head.sender = f.sender;
+    if (!common::fromHex(f.keyId, &h.head.keyId)) h.head.keyId.assign(8, 0);
+    it = headIndex_.emplace(headKey_, heads_.size()).first;
+    heads_.push_back(std::move(h));
+  }
+  Head& h = heads_[it->second];
+  if (!h.touched) {
+    h.touched = true;
+    touched_.push_back(it->second);
+  }
+  h.head.seq = f.seq;
+  h.head.bodyHash.assign(f.bodyHash.begin(), f.bodyHash.end());
 }
 
 void Auditor::visit(const StoredFrame& f, FrameCheck& check) {
   r_.frames++;
-  senders_.insert(f.sender);
-  const std::string where = f.sender + " key " + f.keyId + " seq " + std::to_string(f.seq);
+  // Named only in a problem: building it for every frame cost more than some checks.
+  auto where = [&] { return f.sender + " key " + f.keyId + " seq " + std::to_string(f.seq); };
   count_++;
   common::extendDigest(digest_, f.bodyHash);
-  auto& head = heads_[{f.sender, f.keyId}];
-  head.sender = f.sender;
-  if (!common::fromHex(f.keyId, &head.keyId)) head.keyId.assign(8, 0);
-  head.seq = f.seq;
-  head.bodyHash = f.bodyHash;
+  touchHead(f);
   closeCheckpoint();
 
   if (!check.decodeProblem.empty()) {
     r_.undecodable++;
-    note(where + ": " + check.decodeProblem);
+    note(where() + ": " + check.decodeProblem);
     return;
   }
   const common::Message* body = &check.body;
-  const std::string keyId = common::toHex(body->keyId);
+  keyIdHex_.clear();
+  appendHex(keyIdHex_, body->keyId);
   // Signature, with a key the archive proves (checked by checkFrame, maybe on a worker).
   switch (check.signature) {
     case FrameCheck::Signature::verified:
@@ -315,12 +374,12 @@ void Auditor::visit(const StoredFrame& f, FrameCheck& check) {
     case FrameCheck::Signature::bad:
       r_.signaturesChecked++;
       r_.badSignatures++;
-      note(where + ": " +
+      note(where() + ": " +
            (check.signatureProblem.empty() ? "signature does not verify" : check.signatureProblem));
       break;
     case FrameCheck::Signature::noProvenKey:
       r_.badSignatures++;
-      note(where + ": no key proven by a city record to verify it");
+      note(where() + ": no key proven by a city record to verify it");
       break;
     case FrameCheck::Signature::inBatch:
       // Issue 16: the signature is its batch's, stored as sent; checked here, in frame order,
@@ -328,7 +387,7 @@ void Auditor::visit(const StoredFrame& f, FrameCheck& check) {
       r_.signaturesChecked++;
       if (auto problem = batches_.check(f.id, check.batchBody, check.batchKey)) {
         r_.badSignatures++;
-        note(where + ": " + *problem);
+        note(where() + ": " + *problem);
       }
       break;
     case FrameCheck::Signature::notChecked:
@@ -337,15 +396,15 @@ void Auditor::visit(const StoredFrame& f, FrameCheck& check) {
   // Every derived column.
   const common::Bytes& bodyHash = check.bodyHash;
   bool headerDiffers = false;
-  auto column = [&](bool same, const std::string& name, bool header) {
+  auto column = [&](bool same, const char* name, bool header) {
     if (same) return;
     r_.columnMismatches++;
     headerDiffers = headerDiffers || header;
-    note(where + " (frame " + std::to_string(f.id) + "): column " + name +
+    note(where() + " (frame " + std::to_string(f.id) + "): column " + name +
          " differs from the signed body");
   };
   column(f.sender == body->senderId, "sender", true);
-  column(f.keyId == keyId, "key_id", true);
+  column(f.keyId == keyIdHex_, "key_id", true);
   column(f.seq == body->seq, "seq", true);
   column(f.bodyHash == bodyHash, "body_hash", true);
   column(f.kind == common::payloadKindName(body->payload), "kind", false);
@@ -353,19 +412,27 @@ void Auditor::visit(const StoredFrame& f, FrameCheck& check) {
   column(f.sentAt == body->sentAt, "sent_at", false);
   if (headerDiffers) r_.undecodable++;
   // The chain, from the signed fields.
-  auto& chain = chains_[body->senderId + "/" + keyId];
-  if (chain.first == 0 && chain.second.empty()) r_.chains++;
-  if (body->seq != chain.first + 1) {
-    r_.chainBreaks++;
-    note(where + ": gap after seq " + std::to_string(chain.first));
-  } else if (body->prevHash != chain.second) {
-    r_.chainBreaks++;
-    note(where + ": prevHash does not match the previous body");
+  chainKey_.assign(body->senderId);
+  chainKey_ += '/';
+  chainKey_ += keyIdHex_;
+  auto link = chains_.find(chainKey_);
+  if (link == chains_.end()) {
+    link = chains_.emplace(chainKey_, ChainHead{}).first;
+    r_.chains++;
   }
-  chain = {body->seq, bodyHash};
+  ChainHead& chain = link->second;
+  if (body->seq != chain.seq + 1) {
+    r_.chainBreaks++;
+    note(where() + ": gap after seq " + std::to_string(chain.seq));
+  } else if (body->prevHash != chain.hash) {
+    r_.chainBreaks++;
+    note(where() + ": prevHash does not match the previous body");
+  }
+  chain.seq = body->seq;
+  chain.hash.assign(bodyHash.begin(), bodyHash.end());
   if (!bodies_.insert(bodyHash)) {
     r_.duplicates++;
-    note(where + ": the same body is stored twice");
+    note(where() + ": the same body is stored twice");
   }
   if (replay_) {
     if (auto s = replay_->apply(*body, f.id, f.receivedAt); !s) {
@@ -398,40 +465,52 @@ void Auditor::walkFrames() {
   std::unique_ptr<CheckPool> pool;
   if (threads > 1) pool = std::make_unique<CheckPool>(threads, frameKeys_, since);
   const size_t maxInFlight = static_cast<size_t>(threads) * 3;
-  auto walkBatch = [&](CheckedBatch& b) {
-    for (size_t i = 0; i < b.frames.size(); i++) visit(b.frames[i], b.checks[i]);
-    if (options_.progress && !b.frames.empty()) {
-      options_.progress(r_.frames, lastFrameId, b.frames.back().id);
+  // Batches walked are reused, buffers and all: after the first few batches the reading and
+  // checking allocate only what decoding a body needs.
+  std::vector<std::unique_ptr<CheckedBatch>> spare;
+  auto fresh = [&] {
+    std::unique_ptr<CheckedBatch> b;
+    if (spare.empty()) {
+      b = std::make_unique<CheckedBatch>();
+      b->frames.resize(kBatch);
+    } else {
+      b = std::move(spare.back());
+      spare.pop_back();
     }
+    b->size = 0;
+    return b;
   };
-  std::vector<StoredFrame> batch;
-  batch.reserve(kBatch);
+  auto walkBatch = [&](std::unique_ptr<CheckedBatch> b) {
+    for (size_t i = 0; i < b->size; i++) visit(b->frames[i], b->checks[i]);
+    if (options_.progress && b->size > 0) {
+      options_.progress(r_.frames, lastFrameId, b->frames[b->size - 1].id);
+    }
+    spare.push_back(std::move(b));
+  };
+  std::unique_ptr<CheckedBatch> batch = fresh();
   auto flush = [&] {
-    if (batch.empty()) return;
+    if (batch->size == 0) return;
     if (!pool) {
-      CheckedBatch b;
-      b.frames = std::move(batch);
-      checkBatch(b, frameKeys_, since);
-      walkBatch(b);
+      checkBatch(*batch, frameKeys_, since);
+      walkBatch(std::move(batch));
     } else {
       pool->submit(std::move(batch));
-      while (pool->pending() > maxInFlight) walkBatch(*pool->takeOldest());
+      while (pool->pending() > maxInFlight) walkBatch(pool->takeOldest());
     }
-    batch = {};
-    batch.reserve(kBatch);
+    batch = fresh();
   };
-  auto walked = AuditStore(store_).forEachFrameById([&](const StoredFrame& f) {
-    batch.push_back(f);
-    if (batch.size() >= kBatch) flush();
-  });
+  FrameCursor cursor(store_);
+  while (cursor.next(batch->frames[batch->size])) {
+    if (++batch->size >= kBatch) flush();
+  }
   flush();
   if (pool) {
-    while (pool->pending() > 0) walkBatch(*pool->takeOldest());
+    while (pool->pending() > 0) walkBatch(pool->takeOldest());
     pool.reset();
   }
-  if (!walked) {
+  if (cursor.error()) {
     r_.undecodable++;
-    note("database error: " + walked.error().message);
+    note("database error: " + cursor.error()->message);
   }
   r_.senders = static_cast<int64_t>(senders_.size());
   if (count_ < lastCovered_) {

@@ -71,9 +71,9 @@ struct AuditReport {
   std::string toText() const;
 };
 
-// Reads every frame twice (keys first, then everything else), in frame-id order, on the calling
-// thread; signatures are verified on options.threads workers. Throws nothing; database errors
-// are reported as problems.
+// Reads the key-record frames first (by their kind column: keysFromArchive), then every frame
+// once, in frame-id order, on the calling thread; signatures are verified on options.threads
+// workers. Throws nothing; database errors are reported as problems.
 AuditReport auditArchive(Store& store, const AuditOptions& options = {});
 
 }  // namespace samband::broker

@@ -6,10 +6,10 @@
 namespace samband::broker {
 
 void checkBatch(CheckedBatch& batch, const FrameKeys& keys, int64_t signaturesFrom) {
-  batch.checks.clear();
-  batch.checks.reserve(batch.frames.size());
-  for (const auto& f : batch.frames) {
-    batch.checks.push_back(checkFrame(f, keys, f.id >= signaturesFrom));
+  if (batch.checks.size() < batch.size) batch.checks.resize(batch.size);
+  for (size_t i = 0; i < batch.size; i++) {
+    const StoredFrame& f = batch.frames[i];
+    checkFrame(f, keys, f.id >= signaturesFrom, batch.checks[i]);
   }
 }
 
@@ -27,9 +27,8 @@ CheckPool::~CheckPool() {
   for (auto& t : workers_) t.join();
 }
 
-void CheckPool::submit(std::vector<StoredFrame> frames) {
-  auto batch = std::make_unique<CheckedBatch>();
-  batch->frames = std::move(frames);
+void CheckPool::submit(std::unique_ptr<CheckedBatch> batch) {
+  batch->done = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     todo_.push_back(batch.get());

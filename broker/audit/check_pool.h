@@ -16,9 +16,13 @@
 
 namespace samband::broker {
 
+// A batch of frames and their checks. The audit reuses batches (and the buffers of the frames
+// and checks in them) from one batch of the archive to the next, so the walk does not allocate
+// per frame: only frames[0, size) and checks[0, size) belong to the current batch.
 struct CheckedBatch {
   std::vector<StoredFrame> frames;
   std::vector<FrameCheck> checks;  // checks[i] belongs to frames[i]
+  size_t size = 0;
   bool done = false;
 };
 
@@ -31,8 +35,8 @@ class CheckPool {
   CheckPool(const CheckPool&) = delete;
   CheckPool& operator=(const CheckPool&) = delete;
 
-  // Queues a batch. Called by one thread (the reader).
-  void submit(std::vector<StoredFrame> frames);
+  // Queues a batch (its first `size` frames). Called by one thread (the reader).
+  void submit(std::unique_ptr<CheckedBatch> batch);
   // Batches submitted and not yet taken.
   size_t pending() const { return order_.size(); }
   // Waits for the oldest submitted batch and returns it. Precondition: pending() > 0.
@@ -52,7 +56,8 @@ class CheckPool {
   std::vector<std::thread> workers_;
 };
 
-// Checks a batch on the calling thread (the serial audit, and each worker).
+// Checks the first `size` frames of a batch on the calling thread (the serial audit, and each
+// worker), reusing the batch's checks.
 void checkBatch(CheckedBatch& batch, const FrameKeys& keys, int64_t signaturesFrom);
 
 }  // namespace samband::broker

@@ -37,12 +37,15 @@ struct FrameCheck {
   std::string signatureProblem;
   common::Bytes batchBody;       // inBatch: the signed body bytes
   common::PublicKey batchKey{};  // inBatch: the proven key of its sender
+  common::Bytes scratch;         // reused for the bytes a signature covers
 };
 
 // Decodes `frame` and, when `checkSignature`, verifies its signature with the key `keys` proves
 // for its sender (for the city's frames, a key the city keyring accepts at the frame's receipt).
 // Pure: thread-safe as long as `keys` does not change. The single place a frame's signature is
 // judged; a new envelope form (a signed batch) extends this function.
-FrameCheck checkFrame(const StoredFrame& frame, const FrameKeys& keys, bool checkSignature);
+// Writes into `out`, reusing its buffers (the audit keeps one FrameCheck per slot of a batch).
+void checkFrame(const StoredFrame& frame, const FrameKeys& keys, bool checkSignature,
+                FrameCheck& out);
 
 }  // namespace samband::broker

@@ -12,6 +12,10 @@ namespace samband::broker {
 
 namespace {
 
+// The `kind` column of each key record (common::payloadKindName of its payload).
+constexpr const char* kEnrolmentKind = "enrolment";
+constexpr const char* kKeyRotationKind = "key_rotation";
+
 struct Rotation {
   std::string sender;
   std::string signerKeyId;
@@ -82,46 +86,50 @@ common::Result<ArchiveKeys> keysFromArchive(Store& store, const common::CityKeyr
   ArchiveKeys out;
   std::vector<Rotation> rotations;
   std::map<std::string, int64_t> revocations;  // applied once every key is known
-  auto walked = AuditStore(store).forEachFrameById([&](const StoredFrame& f) {
-    auto parts = common::decodeEnvelope(f.envelope);
-    if (!parts) return;
-    auto body = common::decodeBody(parts->body);
-    if (!body) return;
-    if (auto* kr = std::get_if<common::KeyRotationMsg>(&body->payload)) {
-      rotations.push_back(
-          {body->senderId, common::toHex(body->keyId), parts->body, parts->signature, *kr});
-      return;
-    }
-    auto* rec = std::get_if<common::EnrolmentMsg>(&body->payload);
-    if (rec == nullptr) return;
-    if (body->senderId != common::kCitySenderId ||
-        !cityKeys.verifyBody(body->keyId, parts->body, parts->signature, f.receivedAt)) {
-      out.problems.push_back("frame " + std::to_string(f.id) +
-                             ": a roster record not signed by a certified city key");
-      return;
-    }
-    out.records++;
-    const std::string keyId = common::toHex(rec->keyId);
-    if (rec->action == common::EnrolmentAction::ENROL) {
-      common::PublicKey pk{};
-      std::memcpy(pk.data(), rec->signPublic.data(), 32);
-      if (common::toHex(common::keyIdOf(pk)) != keyId) {
-        out.problems.push_back("frame " + std::to_string(f.id) +
-                               ": enrolment record whose key id is not its key's");
-        return;
-      }
-      auto& k = out.keys[keyId];
-      if (!k.provider.empty() && k.provider != rec->provider) {
-        out.problems.push_back("key " + keyId + " recorded for two providers");
-      }
-      k.provider = rec->provider;
-      k.signPublic = rec->signPublic;
-      k.curvePublic = rec->curvePublic;
-      k.provenBy = "record";
-    } else if (rec->action == common::EnrolmentAction::REVOKE) {
-      revocations.emplace(keyId, rec->effectiveAt);  // the first one counts
-    }
-  });
+  // Only the rows stored as key records: the stored kind is not believed for anything else, and
+  // the audit's walk checks every frame's kind against its signed body, so a record relabelled to
+  // hide it from this pass is still found there.
+  auto walked = AuditStore(store).forEachFrameOfKind(
+      {kEnrolmentKind, kKeyRotationKind}, [&](const StoredFrame& f) {
+        auto parts = common::decodeEnvelope(f.envelope);
+        if (!parts) return;
+        auto body = common::decodeBody(parts->body);
+        if (!body) return;
+        if (auto* kr = std::get_if<common::KeyRotationMsg>(&body->payload)) {
+          rotations.push_back(
+              {body->senderId, common::toHex(body->keyId), parts->body, parts->signature, *kr});
+          return;
+        }
+        auto* rec = std::get_if<common::EnrolmentMsg>(&body->payload);
+        if (rec == nullptr) return;
+        if (body->senderId != common::kCitySenderId ||
+            !cityKeys.verifyBody(body->keyId, parts->body, parts->signature, f.receivedAt)) {
+          out.problems.push_back("frame " + std::to_string(f.id) +
+                                 ": a roster record not signed by a certified city key");
+          return;
+        }
+        out.records++;
+        const std::string keyId = common::toHex(rec->keyId);
+        if (rec->action == common::EnrolmentAction::ENROL) {
+          common::PublicKey pk{};
+          std::memcpy(pk.data(), rec->signPublic.data(), 32);
+          if (common::toHex(common::keyIdOf(pk)) != keyId) {
+            out.problems.push_back("frame " + std::to_string(f.id) +
+                                   ": enrolment record whose key id is not its key's");
+            return;
+          }
+          auto& k = out.keys[keyId];
+          if (!k.provider.empty() && k.provider != rec->provider) {
+            out.problems.push_back("key " + keyId + " recorded for two providers");
+          }
+          k.provider = rec->provider;
+          k.signPublic = rec->signPublic;
+          k.curvePublic = rec->curvePublic;
+          k.provenBy = "record";
+        } else if (rec->action == common::EnrolmentAction::REVOKE) {
+          revocations.emplace(keyId, rec->effectiveAt);  // the first one counts
+        }
+      });
   if (!walked) return walked.error();
   // A rotation proves its new key once its signer is proven for the same provider; rotations
   // may chain, so repeat until nothing changes.

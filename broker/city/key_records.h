@@ -38,8 +38,10 @@ struct ArchiveKeys {
   std::vector<std::string> problems;      // records that do not verify or contradict others
 };
 
-// Reads every frame once (twice for rotations). Enrolment records count when `cityKeys` accepts
-// their signer at the time they were archived. Errors: unavailable.
+// Reads the frames stored as key records (kind `enrolment` or `key_rotation`), once. Enrolment
+// records count when `cityKeys` accepts their signer at the time they were archived. A record
+// stored under another kind is not seen here: the audit finds it as a kind column that differs
+// from its signed body. Errors: unavailable.
 common::Result<ArchiveKeys> keysFromArchive(Store& store, const common::CityKeyring& cityKeys);
 // The same with the keyring cityKeyringFromArchive() builds from `root`.
 common::Result<ArchiveKeys> keysFromArchive(Store& store, const common::PublicKey& root);

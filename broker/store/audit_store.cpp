@@ -13,6 +13,30 @@ common::Bytes blob(const SQLite::Column& c) {
   return common::Bytes(p, p + c.getBytes());
 }
 
+// Copies a column into `out`, reusing its buffer (no allocation once it is large enough).
+void assignText(const SQLite::Column& c, std::string& out) {
+  const char* p = c.getText();
+  out.assign(p, static_cast<size_t>(c.getBytes()));
+}
+void assignBlob(const SQLite::Column& c, common::Bytes& out) {
+  auto* p = static_cast<const uint8_t*>(c.getBlob());
+  out.assign(p, p + c.getBytes());
+}
+
+// One row of the frame columns (in kFrameColumns' order) into `f`, reusing its buffers.
+void readFrameRow(SQLite::Statement& q, StoredFrame& f) {
+  f.id = q.getColumn(0).getInt64();
+  assignText(q.getColumn(1), f.sender);
+  assignText(q.getColumn(2), f.keyId);
+  f.seq = static_cast<uint64_t>(q.getColumn(3).getInt64());
+  assignText(q.getColumn(4), f.kind);
+  assignText(q.getColumn(5), f.mode);
+  f.sentAt = q.getColumn(6).getInt64();
+  f.receivedAt = q.getColumn(7).getInt64();
+  assignBlob(q.getColumn(8), f.bodyHash);
+  assignBlob(q.getColumn(9), f.envelope);
+}
+
 struct TableKey {
   const char* table;
   std::vector<std::string> key;  // primary-key columns
@@ -39,23 +63,63 @@ const std::vector<std::string>& pictureTableNames() {
   return names;
 }
 
+namespace {
+
+constexpr const char* kFrameColumns =
+    "SELECT id, sender, key_id, seq, kind, mode, sent_at, received_at, body_hash, envelope FROM "
+    "frames";
+
+}  // namespace
+
 common::Status AuditStore::forEachFrameById(const std::function<void(const StoredFrame&)>& visit) {
   try {
-    SQLite::Statement q(store_.db(),
-                        "SELECT id, sender, key_id, seq, kind, mode, sent_at, received_at, "
-                        "body_hash, envelope FROM frames ORDER BY id");
+    SQLite::Statement q(store_.db(), std::string(kFrameColumns) + " ORDER BY id");
     StoredFrame f;
     while (q.executeStep()) {
-      f.id = q.getColumn(0).getInt64();
-      f.sender = q.getColumn(1).getString();
-      f.keyId = q.getColumn(2).getString();
-      f.seq = static_cast<uint64_t>(q.getColumn(3).getInt64());
-      f.kind = q.getColumn(4).getString();
-      f.mode = q.getColumn(5).getString();
-      f.sentAt = q.getColumn(6).getInt64();
-      f.receivedAt = q.getColumn(7).getInt64();
-      f.bodyHash = blob(q.getColumn(8));
-      f.envelope = blob(q.getColumn(9));
+      readFrameRow(q, f);
+      visit(f);
+    }
+  } catch (const std::exception& e) {
+    return common::unavailable(e.what());
+  }
+  return {};
+}
+
+FrameCursor::FrameCursor(Store& store) : store_(store) {}
+
+FrameCursor::~FrameCursor() = default;
+
+bool FrameCursor::next(StoredFrame& into) {
+  if (finished_) return false;
+  try {
+    if (!query_) {
+      query_ = std::make_unique<SQLite::Statement>(store_.db(),
+                                                   std::string(kFrameColumns) + " ORDER BY id");
+    }
+    if (query_->executeStep()) {
+      readFrameRow(*query_, into);
+      return true;
+    }
+  } catch (const std::exception& e) {
+    error_ = common::unavailable(e.what());
+  }
+  finished_ = true;
+  query_.reset();
+  return false;
+}
+
+common::Status AuditStore::forEachFrameOfKind(
+    const std::vector<std::string>& kinds, const std::function<void(const StoredFrame&)>& visit) {
+  if (kinds.empty()) return {};
+  try {
+    std::string sql = std::string(kFrameColumns) + " WHERE kind IN (?";
+    for (size_t i = 1; i < kinds.size(); i++) sql += ",?";
+    sql += ") ORDER BY id";
+    SQLite::Statement q(store_.db(), sql);
+    for (size_t i = 0; i < kinds.size(); i++) q.bind(static_cast<int>(i + 1), kinds[i]);
+    StoredFrame f;
+    while (q.executeStep()) {
+      readFrameRow(q, f);
       visit(f);
     }
   } catch (const std::exception& e) {

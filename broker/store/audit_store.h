@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -15,6 +16,10 @@
 #include "broker/store/store.h"
 #include "common/bytes.h"
 #include "common/result.h"
+
+namespace SQLite {
+class Statement;
+}
 
 namespace samband::broker {
 
@@ -52,6 +57,29 @@ struct PictureTables {
 // Names of the tables the picture projection writes, compared by the audit.
 const std::vector<std::string>& pictureTableNames();
 
+// Every frame in frame-id order, one at a time, each read into a StoredFrame the caller owns
+// and reuses: a walk over millions of frames allocates nothing once the caller's buffers are
+// large enough (the audit's walk). Not thread-safe; the Store must outlive it.
+class FrameCursor {
+ public:
+  explicit FrameCursor(Store& store);
+  ~FrameCursor();
+  FrameCursor(const FrameCursor&) = delete;
+  FrameCursor& operator=(const FrameCursor&) = delete;
+
+  // Reads the next frame into `into` (every field overwritten). False at the end of the archive
+  // or after an error; error() then says which.
+  bool next(StoredFrame& into);
+  // Why the walk ended early (unavailable), or nullopt.
+  const std::optional<common::Error>& error() const { return error_; }
+
+ private:
+  Store& store_;
+  std::unique_ptr<SQLite::Statement> query_;
+  bool finished_ = false;
+  std::optional<common::Error> error_;
+};
+
 class AuditStore {
  public:
   explicit AuditStore(Store& store) : store_(store) {}
@@ -59,6 +87,12 @@ class AuditStore {
   // Every frame in frame-id order; `visit` sees each in turn. An error ends the walk.
   // Errors: unavailable.
   common::Status forEachFrameById(const std::function<void(const StoredFrame&)>& visit);
+  // The frames whose stored `kind` column is one of `kinds`, in frame-id order: one pass over the
+  // table that reads the columns (and copies the bytes) of the matching rows only. The column is
+  // not proof: a caller must still check every frame's kind against its signed body (the audit's
+  // walk does). Errors: unavailable.
+  common::Status forEachFrameOfKind(const std::vector<std::string>& kinds,
+                                    const std::function<void(const StoredFrame&)>& visit);
   // The highest frame id, 0 for an empty archive (the audit's progress). Errors: unavailable.
   common::Result<int64_t> maxFrameId();
   // Every row of `keys`. Errors: unavailable.

@@ -228,5 +228,35 @@ TEST_F(AuditTest, FrameSignedByAKeyNoCityRecordProvesIsBadSignature) {
   EXPECT_TRUE(mentions(r, "no key proven by a city record")) << r.toText();
 }
 
+TEST_F(AuditTest, KeyRecordStoredUnderAnotherKindIsReported) {
+  // The first pass reads key records by their kind column; relabelling alpha's enrolment record
+  // hides it from that pass, but not from the walk, which checks every kind against the body.
+  store_->db().exec(
+      "UPDATE frames SET kind='unit_status' WHERE id=(SELECT min(id) FROM frames WHERE "
+      "kind='enrolment')");
+  AuditReport r = auditArchive(*store_);
+  EXPECT_FALSE(r.intact());
+  EXPECT_EQ(r.columnMismatches, 1);
+  EXPECT_EQ(r.undecodable, 0);
+  EXPECT_TRUE(mentions(r, "column kind differs from the signed body")) << r.toText();
+  // And what the hidden record proved is not believed: alpha's key and its four reports.
+  EXPECT_EQ(r.keysWithoutRecord, 1);
+  EXPECT_EQ(r.badSignatures, 4);
+}
+
+TEST_F(AuditTest, ReportStoredUnderAKeyRecordKindIsReported) {
+  // The other way round: a report labelled as a key record is read by the first pass, proves
+  // nothing there, and the walk names its kind.
+  store_->db().exec("UPDATE frames SET kind='enrolment' WHERE sender='" + beta_->id() +
+                    "' AND seq=1");
+  AuditReport r = auditArchive(*store_);
+  EXPECT_FALSE(r.intact());
+  EXPECT_EQ(r.columnMismatches, 1);
+  EXPECT_EQ(r.badSignatures, 0);
+  EXPECT_EQ(r.keyMismatches, 0);
+  EXPECT_TRUE(mentions(r, "seq 1 (frame")) << r.toText();
+  EXPECT_TRUE(mentions(r, "column kind differs from the signed body")) << r.toText();
+}
+
 }  // namespace
 }  // namespace samband::broker

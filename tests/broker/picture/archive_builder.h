@@ -16,7 +16,9 @@
 #include "broker/store/archive_store.h"
 #include "broker/store/store.h"
 #include "broker/store/write_transaction.h"
+#include "common/batch_envelope.h"
 #include "common/bytes.h"
+#include "common/codec.h"
 #include "common/identity.h"
 #include "common/ids.h"
 #include "common/signing.h"
@@ -84,6 +86,45 @@ class ArchiveBuilder {
     if (!id) throw std::runtime_error(id.error().message);
     s.seq = m.seq;
     s.prevHash = f.bodyHash;
+  }
+
+  // Appends `payloads` from `provider` (received now) as one signed batch (issue 16), stored as
+  // the committer stores it: the batch frame as sent, and each report a frame of its own (its
+  // body and a batch-member signature) linked to its index in the batch.
+  void reportBatch(const std::string& provider, const std::vector<common::Payload>& payloads,
+                   common::Mode mode = common::Mode::ACTUAL) {
+    begin();
+    Sender& s = providers_.at(provider);
+    const std::string keyId = common::toHex(s.id->keyId());
+    std::vector<common::Message> messages;
+    std::vector<common::Bytes> bodies;
+    for (const auto& payload : payloads) {
+      common::Message m;
+      m.senderId = provider;
+      m.keyId = s.id->keyId();
+      m.seq = s.seq + 1;
+      m.prevHash = s.prevHash;
+      m.sentAt = nowMs_;
+      m.mode = mode;
+      m.payload = payload;
+      bodies.push_back(common::encodeBody(m));
+      s.seq = m.seq;
+      s.prevHash = common::hash256(bodies.back());
+      messages.push_back(std::move(m));
+    }
+    auto batchId = archive_->appendBatch(
+        provider, keyId, nowMs_, common::encodeBatch(bodies, common::signBatch(*s.id, bodies)));
+    if (!batchId) throw std::runtime_error(batchId.error().message);
+    for (size_t i = 0; i < bodies.size(); i++) {
+      const common::Message& m = messages[i];
+      auto id = archive_->appendFrame(NewFrame{
+          provider, keyId, m.seq, common::payloadKindName(m.payload), common::modeName(mode),
+          m.sentAt, nowMs_, common::hash256(bodies[i]), common::batchMemberEnvelope(bodies[i])});
+      if (!id) throw std::runtime_error(id.error().message);
+      if (!archive_->linkBatchFrame(*id, *batchId, static_cast<uint32_t>(i))) {
+        throw std::runtime_error("linkBatchFrame");
+      }
+    }
   }
 
   // Ends the current commit with a checkpoint, as the committer does.
