@@ -257,6 +257,7 @@ common::Result<BoardOptions> loadBoardOptions(const BrokerConfig& broker) {
   o.configPath = broker.configPath;
   o.databasePath = broker.databasePath;
   o.liveness = broker.liveness;
+  o.tier = tierName(broker.tier);
   o.holidays = broker.holidays;
   o.listen = broker.boardListen;
   auto hostPort = parseHostPort(broker.boardListen);
