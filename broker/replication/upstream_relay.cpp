@@ -19,18 +19,6 @@
 
 namespace samband::broker {
 
-const char* tierName(Tier t) {
-  switch (t) {
-    case Tier::city:
-      return "city";
-    case Tier::county:
-      return "county";
-    case Tier::national:
-      return "national";
-  }
-  return "city";
-}
-
 namespace {
 
 constexpr int kPollMs = 50;
