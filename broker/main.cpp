@@ -41,8 +41,7 @@ int main(int argc, char** argv) {
   auto* upstreamRequestCmd = app.add_subcommand(
       "upstream-request", "Write this city broker's enrolment request for its upstream broker");
   upstreamRequestCmd->add_option("--config", config, "Path to broker.toml")->required();
-  upstreamRequestCmd->add_option("--city", rollupCity, "The city's name, e.g. Uppsala")
-      ->required();
+  upstreamRequestCmd->add_option("--city", rollupCity, "The city's name, e.g. Uppsala")->required();
   upstreamRequestCmd->add_option("--out", rollupOut, "The request file to write")->required();
   std::string cityRequest;
   auto* enrollCityCmd = app.add_subcommand(

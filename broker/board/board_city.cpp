@@ -103,8 +103,8 @@ void Board::cityRoutes() {
   // ------------------------------------------------------------------ pictures that roll up
   // An upstream (county or national) broker's cities (docs/rollup.md); on a city broker the
   // list is empty. /rollup is the page: cities, then one city's providers and units.
-  s.Get("/api/rollup", guarded(Need::viewer, [this](const httplib::Request&,
-                                                    httplib::Response& res, const Session&) {
+  s.Get("/api/rollup", guarded(Need::viewer, [this](const httplib::Request&, httplib::Response& res,
+                                                    const Session&) {
           auto lease = readPool_.acquire();
           if (!lease) return unavailable(res, lease.error().message);
           auto r = rollupPicture(**lease, options_.liveness, options_.tier, clock_.nowMs());

@@ -227,10 +227,11 @@ std::string defaultBrokerConfigText(const std::string& listen, const std::string
 std::string upstreamBrokerConfigText(Tier tier, const std::string& listen,
                                      const std::string& boardListen, const std::string& identity,
                                      const std::string& database) {
-  return std::string("# Samband upstream broker (docs/rollup.md): cities relay their pictures here;\n"
-                     "# no provider connects. Enrol a city: samband-broker enroll-city --request F\n"
-                     "[broker]\n"
-                     "tier = \"") +
+  return std::string(
+             "# Samband upstream broker (docs/rollup.md): cities relay their pictures here;\n"
+             "# no provider connects. Enrol a city: samband-broker enroll-city --request F\n"
+             "[broker]\n"
+             "tier = \"") +
          tierName(tier) +
          "\"\n"
          "# Where the enrolled cities' brokers connect (CURVE; only their keys are admitted).\n"

@@ -4,8 +4,8 @@
 #include <sys/stat.h>
 
 #include <filesystem>
-#include <map>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "broker/board/board.h"
@@ -133,8 +133,9 @@ int runInitUpstream(const InitOptions& o) {
   if (auto s = self->save(identity); !s) return fail(s.error().message);
   if (auto s = self->publicPart().save(dir + "/broker.pub"); !s) return fail(s.error().message);
   const std::string text =
-      o.config.empty() ? upstreamBrokerConfigText(tier, o.listen, o.boardListen)
-                       : upstreamBrokerConfigText(tier, o.listen, o.boardListen, identity, database);
+      o.config.empty()
+          ? upstreamBrokerConfigText(tier, o.listen, o.boardListen)
+          : upstreamBrokerConfigText(tier, o.listen, o.boardListen, identity, database);
   if (auto s = common::writeFileAtomic(config, text); !s) return fail(s.error().message);
   {
     auto store = Store::open(database, Store::Access::readWrite);
@@ -149,8 +150,7 @@ int runInitUpstream(const InitOptions& o) {
             << " (secret, mode 0600), " << dir << "/broker.pub and " << database << ".\n"
             << "Next: enrol each city (on the city broker: samband-broker upstream-request; "
                "here: samband-broker enroll-city --config "
-            << config << " --request FILE), then samband-broker serve --config " << config
-            << "\n";
+            << config << " --request FILE), then samband-broker serve --config " << config << "\n";
   return kExitOk;
 }
 
@@ -176,8 +176,7 @@ int runServeUpstream(const std::string& configPath) {
   RollupServer server(cfg->server.listen, cfg->databasePath, **self, clock);
   if (auto s = server.start(); !s) return fail(s.error().message, kExitFailure);
   common::logInfo("broker", std::string("listening on ") + server.endpoint() + " for cities (" +
-                                tierName(cfg->tier) + " broker), database " +
-                                cfg->databasePath);
+                                tierName(cfg->tier) + " broker), database " + cfg->databasePath);
   Board board(std::move(*boardOptions), metrics, clock, **self);
   if (auto s = board.start(); !s) {
     server.stop();
@@ -213,7 +212,8 @@ int runStatusUpstream(const std::string& configPath, bool json) {
   std::cout << "Samband " << (*picture)["tier"].get<std::string>() << " picture at "
             << (*picture)["generated_at"].get<std::string>() << "\n";
   for (const auto& c : (*picture)["cities"]) {
-    std::cout << "\n" << c["city"].get<std::string>() << "  ["
+    std::cout << "\n"
+              << c["city"].get<std::string>() << "  ["
               << (c["connected"].get<bool>() ? "connected" : "not connected") << "]  newest frame "
               << (c["newest_frame_age_s"].is_null()
                       ? std::string("none")
@@ -228,9 +228,9 @@ int runStatusUpstream(const std::string& configPath, bool json) {
       for (const auto& u : p["units"]) {
         std::cout << "    " << u["unit"].get<std::string>() << "  "
                   << (u["state"].is_null() ? "no status" : u["state"].get<std::string>())
-                  << (u["age_s"].is_null() ? ""
-                                           : "  (" + std::to_string(u["age_s"].get<int64_t>()) +
-                                                 " s ago)")
+                  << (u["age_s"].is_null()
+                          ? ""
+                          : "  (" + std::to_string(u["age_s"].get<int64_t>()) + " s ago)")
                   << "\n";
       }
     }

@@ -101,5 +101,4 @@ common::Result<nlohmann::json> rollupPicture(Store& store, const LivenessRules& 
   return picture;
 }
 
-
 }  // namespace samband::broker

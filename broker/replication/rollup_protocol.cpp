@@ -47,13 +47,14 @@ common::Result<LivenessSummary> decodeLiveness(const std::string& text) {
   s.keyIdHex = j["key_id"].get<std::string>();
   s.at = j["at"].get<int64_t>();
   for (const auto& p : j["providers"]) {
-    if (!p.is_array() || p.size() != 2 || !p[0].is_string() || p[0].get<std::string>().size() > 64 ||
+    if (!p.is_array() || p.size() != 2 || !p[0].is_string() ||
+        p[0].get<std::string>().size() > 64 ||
         !(p[1].is_null() || (p[1].is_number_integer() && p[1].get<int64_t>() >= 0))) {
       return common::invalidInput("liveness summary: a provider entry is not [id, age_ms|null]");
     }
-    s.providers.emplace_back(p[0].get<std::string>(),
-                             p[1].is_null() ? std::nullopt
-                                            : std::optional<int64_t>(p[1].get<int64_t>()));
+    s.providers.emplace_back(
+        p[0].get<std::string>(),
+        p[1].is_null() ? std::nullopt : std::optional<int64_t>(p[1].get<int64_t>()));
   }
   return s;
 }
@@ -116,9 +117,9 @@ common::Result<UpstreamRequest> verifyUpstreamRequest(const std::string& text,
   const common::Bytes keyId = common::keyIdOf(r.signPublic);
   auto key = keyring.keyFor(keyId, nowMs);
   if (!key) {
-    return common::unauthorised(source + ": the city broker key " + common::toHex(keyId) +
-                                " is not certified by the city's root (or is revoked): " +
-                                key.error().message);
+    return common::unauthorised(
+        source + ": the city broker key " + common::toHex(keyId) +
+        " is not certified by the city's root (or is revoked): " + key.error().message);
   }
   if (*key != r.signPublic) return bad("the signing key does not match its certificate");
   for (const auto& k : keyring.keys()) {
@@ -130,12 +131,13 @@ common::Result<UpstreamRequest> verifyUpstreamRequest(const std::string& text,
   }
   nlohmann::json unsignedPart = j;
   unsignedPart.erase("signature");
-  if (auto s = keyring.verify(keyId, kUpstreamRequestDomain,
-                              [&] {
-                                const std::string d = unsignedPart.dump();
-                                return common::Bytes(d.begin(), d.end());
-                              }(),
-                              signature, nowMs);
+  if (auto s = keyring.verify(
+          keyId, kUpstreamRequestDomain,
+          [&] {
+            const std::string d = unsignedPart.dump();
+            return common::Bytes(d.begin(), d.end());
+          }(),
+          signature, nowMs);
       !s) {
     return common::unauthorised(source + ": the request's signature does not verify (altered?)");
   }

@@ -2,8 +2,8 @@
 #include "broker/replication/rollup_server.h"
 
 #include <map>
-#include <tuple>
 #include <nlohmann/json.hpp>
+#include <tuple>
 #include <zmq_addon.hpp>
 
 #include "broker/replication/pull_protocol.h"
@@ -49,7 +49,8 @@ std::string statusJson(const common::UnitStatusMsg& s) {
   j["telephony"] = common::supplyName(s.telephony);
   j["food_days"] = count(s.foodDays);
   j["note"] = s.note;
-  j["closed_until"] = s.closedUntil.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.closedUntil);
+  j["closed_until"] =
+      s.closedUntil.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.closedUntil);
   return j.dump();
 }
 
@@ -85,9 +86,9 @@ common::Status RollupServer::start() {
   router_->set(zmq::sockopt::curve_server, 1);
   router_->set(zmq::sockopt::curve_secretkey, zmq::const_buffer(self_.curveSecret(), 32));
   router_->set(zmq::sockopt::zap_domain, "samband-rollup");
-  router_->set(zmq::sockopt::maxmsgsize,
-               static_cast<int64_t>(kMaxAnswerBytes + common::kMaxFrameBytes +
-                                    kMaxLivenessBytes + 4096));
+  router_->set(
+      zmq::sockopt::maxmsgsize,
+      static_cast<int64_t>(kMaxAnswerBytes + common::kMaxFrameBytes + kMaxLivenessBytes + 4096));
   try {
     router_->bind(listen_);
   } catch (const zmq::error_t& e) {
@@ -112,8 +113,8 @@ void RollupServer::zapLoop() {
   // ZAP (RFC 27): an enrolled city's transport key, nothing else; the user id is its name.
   auto store = Store::open(databasePath_, Store::Access::readWrite);
   if (!store) {
-    common::logError("rollup", "cannot open the database: " + store.error().message +
-                                   "; no city can connect");
+    common::logError(
+        "rollup", "cannot open the database: " + store.error().message + "; no city can connect");
   }
   int64_t lastRefusalLog = 0;
   zmq::pollitem_t items[] = {{zap_->handle(), 0, ZMQ_POLLIN, 0}};
@@ -154,8 +155,8 @@ void RollupServer::zapLoop() {
 void RollupServer::serveLoop() {
   auto store = Store::open(databasePath_, Store::Access::readWrite);
   if (!store) {
-    common::logError("rollup", "cannot open the database: " + store.error().message +
-                                   "; nothing is rolled up");
+    common::logError(
+        "rollup", "cannot open the database: " + store.error().message + "; nothing is rolled up");
     return;
   }
   RollupStore rs(**store);
@@ -218,9 +219,8 @@ void RollupServer::serveLoop() {
       }
     }
     const std::string body = encodePullRequest(request);
-    std::array<zmq::const_buffer, 3> out{zmq::buffer(routingId),
-                                         zmq::buffer(std::string_view(kPullRequestTag)),
-                                         zmq::buffer(body)};
+    std::array<zmq::const_buffer, 3> out{
+        zmq::buffer(routingId), zmq::buffer(std::string_view(kPullRequestTag)), zmq::buffer(body)};
     (void)zmq::send_multipart(*router_, out, zmq::send_flags::dontwait);
   };
 

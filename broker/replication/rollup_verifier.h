@@ -103,8 +103,8 @@ class RollupVerifier {
 
   std::string city_;
   common::CityKeyring keyring_;
-  std::map<std::string, ProviderKey> keys_;        // by key id hex
-  std::map<std::string, std::string> unitOwner_;   // unit -> provider
+  std::map<std::string, ProviderKey> keys_;                    // by key id hex
+  std::map<std::string, std::string> unitOwner_;               // unit -> provider
   std::map<std::pair<std::string, std::string>, Head> heads_;  // (sender, key id hex)
   HashLookup lookup_;
 };

@@ -201,8 +201,8 @@ void UpstreamRelay::run() {
           parts.size() == 2 && toString(parts[0]) == kPullRequestTag) {
         auto request = decodePullRequest(toString(parts[1]));
         if (!request) {
-          common::logWarn("rollup", "the upstream sent a malformed pull: " +
-                                        request.error().message);
+          common::logWarn("rollup",
+                          "the upstream sent a malformed pull: " + request.error().message);
         } else {
           lastHeard = mono;
           if (silentLogged) {

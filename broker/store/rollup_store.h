@@ -83,9 +83,9 @@ class RollupStore {
   // Sets the unit's state from a status of `seq` under `keyId`, unless a newer one of the same
   // chain is stored. `reportedAt` is min(sentAt, received).
   common::Status putUnitStatus(const std::string& city, const std::string& unit,
-                               const std::string& provider, const std::string& keyId,
-                               uint64_t seq, const std::string& state,
-                               const std::string& statusJson, int64_t reportedAt);
+                               const std::string& provider, const std::string& keyId, uint64_t seq,
+                               const std::string& state, const std::string& statusJson,
+                               int64_t reportedAt);
   common::Status putUnitCapacity(const std::string& city, const std::string& unit,
                                  const std::string& provider, const std::string& keyId,
                                  uint64_t seq, const std::string& capacityJson, int64_t at);

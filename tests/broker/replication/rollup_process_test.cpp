@@ -7,8 +7,11 @@
 #include <gtest/gtest.h>
 
 #include <SQLiteCpp/Database.h>
+#include <algorithm>
 #include <atomic>
 #include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 #include <zmq.hpp>
@@ -99,17 +102,17 @@ class RewritingRelay {
       std::stable_partition(tips->begin(), tips->end(),
                             [](const broker::ChainTip& t) { return t.sender == "city"; });
       for (const auto& tip : *tips) {
-        auto envs = rs.envelopesAfter(tip.sender, tip.keyId, theirs[{tip.sender, tip.keyId}],
-                                      512, 4 << 20);
+        auto envs =
+            rs.envelopesAfter(tip.sender, tip.keyId, theirs[{tip.sender, tip.keyId}], 512, 4 << 20);
         for (auto& e : *envs) {
-          auto parts = common::decodeEnvelope(e);
-          if (!parts) continue;
-          auto m = common::decodeBody(parts->body);
+          auto env = common::decodeEnvelope(e);
+          if (!env) continue;
+          auto m = common::decodeBody(env->body);
           if (!m || !broker::isRelayedUpward(*m)) continue;
           if (auto* u = std::get_if<common::UnitStatusMsg>(&m->payload);
               u != nullptr && u->operational == common::OperationalState::CLOSED) {
             u->operational = common::OperationalState::NORMAL;  // the rewrite
-            e = common::encodeEnvelope(common::encodeBody(*m), parts->signature);
+            e = common::encodeEnvelope(common::encodeBody(*m), env->signature);
             rewritten_++;
           }
           out.push_back(std::move(e));
@@ -165,10 +168,10 @@ class Rollup : public ::testing::Test {
       const std::string root = tmp_.path() + "/root" + name;
       auto init = runCommand({SAMBAND_BROKER_BIN, "city-key", "init", "--out", root});
       ASSERT_EQ(init.exitCode, 0) << init.out << init.err;
-      auto cert = runCommand({SAMBAND_BROKER_BIN, "city-key", "certify", "--root",
-                              root + "/root.identity", "--key", c->dir + "/city.pub", "--label",
-                              "primary", "--config", c->config(), "--out",
-                              c->dir + "/broker.cert"});
+      auto cert =
+          runCommand({SAMBAND_BROKER_BIN, "city-key", "certify", "--root", root + "/root.identity",
+                      "--key", c->dir + "/city.pub", "--label", "primary", "--config", c->config(),
+                      "--out", c->dir + "/broker.cert"});
       ASSERT_EQ(cert.exitCode, 0) << cert.out << cert.err;
       std::ofstream(c->dir + "/city-keys.pub")
           << readAll(root + "/root.pub") << readAll(c->dir + "/broker.cert");
@@ -218,9 +221,9 @@ class Rollup : public ::testing::Test {
 
   std::string makeAgent(const std::string& name, const std::string& unit, const Broker& to) {
     std::string dir = tmp_.path() + "/agent" + name;
-    auto r = runCommand({SAMBAND_AGENT_BIN, "init", "--dir", dir, "--provider", kProvider,
-                         "--name", "Skolbolaget " + name, "--broker", to.endpoint(),
-                         "--city-keys", to.dir + "/city-keys.pub", "--unit", unit});
+    auto r = runCommand({SAMBAND_AGENT_BIN, "init", "--dir", dir, "--provider", kProvider, "--name",
+                         "Skolbolaget " + name, "--broker", to.endpoint(), "--city-keys",
+                         to.dir + "/city-keys.pub", "--unit", unit});
     EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
     std::string config = dir + "/agent.toml";
     setTomlKey(config, "timing", "heartbeat_interval_s", "1");
@@ -324,10 +327,12 @@ TEST_F(Rollup, NationalPictureShowsBothCitiesAndCatchesARewritingCity) {
   }();
   {
     RewritingRelay fake(national_.endpoint(), nationalKey, b_.dir);
-    ASSERT_TRUE(waitUntil([&] {
-      auto c = city("Enköping");
-      return !c.is_null() && c["refused"].contains("bad_signature");
-    }, std::chrono::seconds(30)))
+    ASSERT_TRUE(waitUntil(
+        [&] {
+          auto c = city("Enköping");
+          return !c.is_null() && c["refused"].contains("bad_signature");
+        },
+        std::chrono::seconds(30)))
         << city("Enköping").dump(2);
     EXPECT_GE(fake.rewritten(), 1);
     // The honest report after the rewritten one passes (after a gap); the rewrite never shows.

@@ -63,8 +63,7 @@ common::EnrolmentMsg enrol(const common::Identity& provider) {
 // A city: an offline root, a broker key the root certified, the broker's city chain, and one
 // provider enrolled by it.
 struct City {
-  City()
-      : root(common::Identity::generate("city")), broker("city"), provider(kProvider) {
+  City() : root(common::Identity::generate("city")), broker("city"), provider(kProvider) {
     auto cert = common::certifyCityKey(*root, broker.id->publicPart(), "primary", kNow - 5000);
     certificate = broker.frame(cert.toMessage());
     enrolment = broker.frame(enrol(*provider.id));
@@ -131,8 +130,8 @@ TEST(RollupVerifier, RefusesRecordsOfARevokedCityBrokerKey) {
                                           kNow - 2000, kNow - 2000);
   // A second, honest broker carries the revocation (statements prove themselves).
   Chain other("city");
-  auto otherCert = common::certifyCityKey(*city.root, other.id->publicPart(), "standby",
-                                          kNow - 5000);
+  auto otherCert =
+      common::certifyCityKey(*city.root, other.id->publicPart(), "standby", kNow - 5000);
   auto carried1 = other.frame(otherCert.toMessage());
   auto carried2 = other.frame(revocation.toMessage());
   RollupVerifier v("Uppsala", city.root->signPublic());
