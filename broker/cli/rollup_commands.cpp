@@ -24,6 +24,7 @@
 #include "common/config.h"
 #include "common/file_owner.h"
 #include "common/identity.h"
+#include "common/ids.h"
 #include "common/log.h"
 #include "common/process.h"
 #include "common/service_notify.h"
@@ -129,7 +130,8 @@ int runInitUpstream(const InitOptions& o) {
                 " already exists; refusing to overwrite a broker. Use another --dir (and "
                 "--config), or move the old files away first");
   }
-  auto self = common::Identity::generate(tierName(tier));
+  // The identity file format names a broker "city"; the tier is in broker.toml.
+  auto self = common::Identity::generate(common::kCitySenderId);
   if (auto s = self->save(identity); !s) return fail(s.error().message);
   if (auto s = self->publicPart().save(dir + "/broker.pub"); !s) return fail(s.error().message);
   const std::string text =
