@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   InitOptions init;
+  std::string config;
   auto* initCmd =
       app.add_subcommand("init", "Create a broker directory: config, city keys, database");
   initCmd->add_option("--dir", init.dir, "Directory to create")->required();
@@ -29,8 +30,27 @@ int main(int argc, char** argv) {
                       "/etc/samband/broker.toml)");
   initCmd->add_option("--listen", init.listen, "ZeroMQ endpoint for agents");
   initCmd->add_option("--board-listen", init.boardListen, "HTTP address of the board");
+  initCmd
+      ->add_option("--tier", init.tier,
+                   "city (default: agents report here), or county|national: an upstream broker "
+                   "that cities relay their pictures to (docs/rollup.md)")
+      ->check(CLI::IsMember({"city", "county", "national"}));
 
-  std::string config;
+  std::string rollupCity;
+  std::string rollupOut;
+  auto* upstreamRequestCmd = app.add_subcommand(
+      "upstream-request", "Write this city broker's enrolment request for its upstream broker");
+  upstreamRequestCmd->add_option("--config", config, "Path to broker.toml")->required();
+  upstreamRequestCmd->add_option("--city", rollupCity, "The city's name, e.g. Uppsala")->required();
+  upstreamRequestCmd->add_option("--out", rollupOut, "The request file to write")->required();
+  std::string cityRequest;
+  auto* enrollCityCmd = app.add_subcommand(
+      "enroll-city", "Upstream broker: enrol a city from its upstream-request file");
+  enrollCityCmd->add_option("--config", config, "Path to broker.toml")->required();
+  enrollCityCmd->add_option("--request", cityRequest, "The city's request file")->required();
+  enrollCityCmd->add_option("--out", rollupOut,
+                            "Also write the city's [upstream] section to this file");
+
   auto* serveCmd = app.add_subcommand("serve", "Run the broker until SIGINT/SIGTERM");
   serveCmd->add_option("--config", config, "Path to broker.toml")->required();
 
@@ -351,6 +371,8 @@ int main(int argc, char** argv) {
     return runServe(config);
   }
   if (*enrollCmd) return runEnroll(config, requests, transfer);
+  if (*upstreamRequestCmd) return runUpstreamRequest(config, rollupCity, rollupOut);
+  if (*enrollCityCmd) return runEnrollCity(config, cityRequest, rollupOut);
   if (*statusCmd) return runStatus(config, json, asOf);
   if (*auditCmd) {
     return runAudit(config, json, cityKeys, receipts, auditSince, auditThreads, auditQuiet);

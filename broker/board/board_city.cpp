@@ -15,6 +15,7 @@
 #include "broker/city/city_chain.h"
 #include "broker/city/directives.h"
 #include "broker/picture/planning_source.h"
+#include "broker/picture/rollup_view.h"
 #include "broker/planning/planning_data.h"
 #include "common/clock.h"
 #include "common/log.h"
@@ -98,6 +99,21 @@ common::Result<ScopeRules> scopeRules(const httplib::Request& req) {
 
 void Board::cityRoutes() {
   auto& s = *http_;
+
+  // ------------------------------------------------------------------ pictures that roll up
+  // An upstream (county or national) broker's cities (docs/rollup.md); on a city broker the
+  // list is empty. /rollup is the page: cities, then one city's providers and units.
+  s.Get("/api/rollup", guarded(Need::viewer, [this](const httplib::Request&, httplib::Response& res,
+                                                    const Session&) {
+          auto lease = readPool_.acquire();
+          if (!lease) return unavailable(res, lease.error().message);
+          auto r = rollupPicture(**lease, options_.liveness, options_.tier, clock_.nowMs());
+          if (!r) return unavailable(res, r.error().message);
+          reply(res, 200, *r);
+        }));
+  s.Get("/rollup", [this](const httplib::Request& req, httplib::Response& res) {
+    asset(req, res, "/rollup.html");
+  });
 
   // ------------------------------------------------------------------ readiness checks
   s.Get("/api/readiness", guarded(Need::viewer, [this](const httplib::Request& req,

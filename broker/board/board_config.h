@@ -20,6 +20,8 @@ struct BoardOptions {
   std::string configPath;  // names the file in messages
   std::string databasePath;
   LivenessRules liveness;
+  // [broker] tier: "city", or "county" / "national" for an upstream (its /rollup page).
+  std::string tier = "city";
   int64_t sessionTtlMs = 12 * 3600 * 1000LL;      // absolute lifetime of a login
   int64_t reportOldAfterMs = 26 * 3600 * 1000LL;  // older than this (school time) is "old"
   std::vector<common::HolidayRange> holidays;     // [calendar] holidays

@@ -133,6 +133,37 @@ common::Result<BrokerConfig> loadBrokerConfig(const std::string& path) {
                                   "the check when the primary is down");
     }
   }
+  std::string tier;
+  SAMBAND_TAKE(tier, f.text("broker", "tier", "city"));
+  if (tier == "city") {
+    c.tier = Tier::city;
+  } else if (tier == "county") {
+    c.tier = Tier::county;
+  } else if (tier == "national") {
+    c.tier = Tier::national;
+  } else {
+    return common::invalidInput(f.where("broker", "tier") +
+                                " must be \"city\", \"county\" or \"national\"");
+  }
+  SAMBAND_TAKE(c.upstream.broker, f.text("upstream", "broker", ""));
+  if (!c.upstream.broker.empty()) {
+    if (c.tier != Tier::city) {
+      return common::invalidInput(f.where("upstream", "broker") +
+                                  ": only a city broker relays upward; remove [upstream] from a "
+                                  "county or national broker");
+    }
+    if (c.upstream.broker.rfind("tcp://", 0) != 0) {
+      return common::invalidInput(f.where("upstream", "broker") +
+                                  " must be tcp://HOST:PORT (the upstream's [broker] listen)");
+    }
+    std::string key;
+    SAMBAND_TAKE(key, f.text("upstream", "curve_public", ""));
+    if (!common::fromHex(key, c.upstream.curvePublic.data(), c.upstream.curvePublic.size())) {
+      return common::invalidInput(f.where("upstream", "curve_public") +
+                                  " must be 64 hex digits: the curve_public that "
+                                  "`samband-broker enroll-city` printed on the upstream");
+    }
+  }
 #undef SAMBAND_TAKE
   c.server.databasePath = c.databasePath;
   return c;
@@ -193,11 +224,41 @@ std::string defaultBrokerConfigText(const std::string& listen, const std::string
          boardListen + "\"\n";
 }
 
+std::string upstreamBrokerConfigText(Tier tier, const std::string& listen,
+                                     const std::string& boardListen, const std::string& identity,
+                                     const std::string& database) {
+  return std::string(
+             "# Samband upstream broker (docs/rollup.md): cities relay their pictures here;\n"
+             "# no provider connects. Enrol a city: samband-broker enroll-city --request F\n"
+             "[broker]\n"
+             "tier = \"") +
+         tierName(tier) +
+         "\"\n"
+         "# Where the enrolled cities' brokers connect (CURVE; only their keys are admitted).\n"
+         "listen = \"" +
+         listen +
+         "\"\n"
+         "identity = \"" +
+         identity +
+         "\"\n"
+         "database = \"" +
+         database +
+         "\"\n"
+         "log_level = \"info\"\n\n"
+         "[liveness]\n"
+         "stale_after_s = 90\n"
+         "offline_after_s = 300\n\n"
+         "[board]\n"
+         "listen = \"" +
+         boardListen + "\"\n";
+}
+
 common::Result<BoardOptions> loadBoardOptions(const BrokerConfig& broker) {
   BoardOptions o;
   o.configPath = broker.configPath;
   o.databasePath = broker.databasePath;
   o.liveness = broker.liveness;
+  o.tier = tierName(broker.tier);
   o.holidays = broker.holidays;
   o.listen = broker.boardListen;
   auto hostPort = parseHostPort(broker.boardListen);

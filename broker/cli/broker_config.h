@@ -10,6 +10,7 @@
 #include "broker/picture/liveness.h"
 #include "broker/picture/snapshotter.h"
 #include "broker/replication/replication_options.h"
+#include "broker/replication/rollup_options.h"
 #include "common/result.h"
 #include "common/school_calendar.h"
 
@@ -31,9 +32,20 @@ struct BrokerConfig {
   int64_t snapshotEveryFrames = kDefaultSnapshotEveryFrames;
   // [replication]: peer brokers of the same city (docs/replication.md).
   ReplicationOptions replication;
+  // [broker] tier: "city" (the default: agents report here), "county" or "national" (an
+  // upstream: cities relay here, docs/rollup.md).
+  Tier tier = Tier::city;
+  // [upstream] of a city broker: the county or national broker it relays to.
+  UpstreamOptions upstream;
 };
 
 common::Result<BrokerConfig> loadBrokerConfig(const std::string& path);
+
+// The text of a new broker.toml for an upstream broker (`init --tier county|national`).
+std::string upstreamBrokerConfigText(Tier tier, const std::string& listen,
+                                     const std::string& boardListen,
+                                     const std::string& identity = "broker.identity",
+                                     const std::string& database = "samband.db");
 
 // Reads the [board] table of `broker.configPath` on top of what loadBrokerConfig() read
 // (boardListen, databasePath, liveness). Errors name the file, table and key.

@@ -27,6 +27,7 @@
 #include "broker/picture/snapshotter.h"
 #include "broker/picture/view.h"
 #include "broker/replication/replication.h"
+#include "broker/replication/upstream_relay.h"
 #include "broker/store/replication_store.h"
 #include "broker/store/roster_store.h"
 #include "broker/store/store.h"
@@ -61,6 +62,7 @@ common::LogLevel parseLogLevel(const std::string& s) {
 }  // namespace
 
 int runInit(const InitOptions& o) {
+  if (!o.tier.empty() && o.tier != "city") return runInitUpstream(o);
   std::error_code ec;
   for (const auto& d : {o.dir, std::filesystem::path(o.config).parent_path().string()}) {
     if (d.empty()) continue;
@@ -107,6 +109,7 @@ int runServe(const std::string& configPath) {
   auto cfg = loadBrokerConfig(configPath);
   if (!cfg) return fail(cfg.error().message);
   common::setLogLevel(parseLogLevel(cfg->logLevel));
+  if (cfg->tier != Tier::city) return runServeUpstream(configPath);
   auto city = common::Identity::load(cfg->identityPath);
   if (!city) return fail(city.error().message);
   auto boardOptions = loadBoardOptions(*cfg);
@@ -160,6 +163,13 @@ int runServe(const std::string& configPath) {
     server.stop();
     return fail(s.error().message, kExitFailure);
   }
+  // Pictures that roll up (docs/rollup.md): relay to the county or national broker.
+  std::unique_ptr<UpstreamRelay> relay;
+  if (cfg->upstream.enabled()) {
+    relay = std::make_unique<UpstreamRelay>(cfg->upstream, cfg->databasePath, **city, clock);
+    relay->start();
+    common::logInfo("broker", "relaying the picture to " + cfg->upstream.broker);
+  }
   common::logInfo("broker",
                   "listening on " + server.endpoint() + ", database " + cfg->databasePath);
   Board board(std::move(*boardOptions), metrics, clock, **city);
@@ -200,6 +210,7 @@ int runServe(const std::string& configPath) {
   scheduler.stop();
   common::logInfo("broker", "stopping on signal " + std::to_string(sig));
   board.stop();
+  if (relay) relay->stop();
   replication.stop();
   server.stop();
   return kExitOk;
@@ -290,6 +301,10 @@ nlohmann::json replicationJson(Store& store, const ReplicationOptions& options) 
 int runStatus(const std::string& configPath, bool json, const std::string& asOf) {
   auto cfg = loadBrokerConfig(configPath);
   if (!cfg) return fail(cfg.error().message);
+  if (cfg->tier != Tier::city) {
+    if (!asOf.empty()) return fail("--as-of is for a city broker's picture");
+    return runStatusUpstream(configPath, json);
+  }
   auto store = Store::open(cfg->databasePath, Store::Access::readOnly);
   if (!store) return fail(store.error().message);
   common::SystemClock clock;

@@ -19,8 +19,22 @@ struct InitOptions {
   std::string config;  // where broker.toml goes; empty: DIR/broker.toml
   std::string listen = "tcp://127.0.0.1:7700";
   std::string boardListen = "127.0.0.1:8080";
+  std::string tier;  // empty or "city": a city broker, exactly as before; county | national
 };
 int runInit(const InitOptions& o);
+
+// Pictures that roll up (rollup_commands.cpp, docs/rollup.md). On a city broker: writes the
+// request its upstream enrols it from (the city's name and root key, this broker's transport
+// key, signed by its certified city key). On an upstream: checks such a request and enrols the
+// city, printing (and with `out` writing) the city's [upstream] section.
+int runUpstreamRequest(const std::string& configPath, const std::string& city,
+                       const std::string& out);
+int runEnrollCity(const std::string& configPath, const std::string& request,
+                  const std::string& out);
+// An upstream broker's init (--tier county|national), its serve loop and its status.
+int runInitUpstream(const InitOptions& o);
+int runServeUpstream(const std::string& configPath);
+int runStatusUpstream(const std::string& configPath, bool json);
 int runServe(const std::string& configPath);
 int runEnroll(const std::string& configPath, const std::vector<std::string>& requests,
               bool allowTransfer);

@@ -326,6 +326,60 @@ CREATE TABLE batch_frames (
 );
 CREATE INDEX batch_frames_batch ON batch_frames(batch_id);
 )sql",
+    // 13: reserved for another branch (issue 15/16 work in parallel); the integrator renumbers.
+    R"sql(
+SELECT 1;
+)sql",
+    // 14: pictures that roll up (issue 15, docs/rollup.md). Only an upstream broker (county or
+    // national tier) writes these. The cities it enrolled (root key, transport key); every
+    // relayed frame exactly as its sender signed it, keyed by city (provider ids may collide
+    // across cities); the units' newest state per city; refusals per city and reason.
+    R"sql(
+CREATE TABLE rollup_cities (
+  city TEXT PRIMARY KEY,
+  root_sign_public BLOB NOT NULL,    -- the city's root key: every relayed record proves from it
+  curve_public BLOB NOT NULL UNIQUE, -- the city broker's transport key (ZAP admits it)
+  enrolled_at INTEGER NOT NULL,
+  last_contact INTEGER,              -- upstream clock, ms, of the city's last answer
+  liveness TEXT NOT NULL DEFAULT '[]', -- [[provider, last_seen_ms|null], ...] upstream clock
+  liveness_at INTEGER,               -- when the signed liveness summary was received
+  gaps INTEGER NOT NULL DEFAULT 0    -- frames accepted after a seq gap (non-actual not relayed)
+);
+CREATE TABLE rollup_frames (
+  id INTEGER PRIMARY KEY,
+  city TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  body_hash BLOB NOT NULL,
+  sent_at INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  envelope BLOB NOT NULL,            -- as signed: an envelope, or the batch frame it came in
+  batch_index INTEGER,               -- its index in that batch, else NULL
+  UNIQUE (city, sender, key_id, seq)
+);
+CREATE TABLE rollup_units (
+  city TEXT NOT NULL,
+  unit TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  state TEXT,                        -- operational state of the newest unit status, NULL: none
+  status_seq INTEGER,
+  status_key TEXT,
+  status TEXT,                       -- the newest unit status as JSON
+  reported_at INTEGER,               -- min(sentAt, received) of that status
+  capacity TEXT,                     -- the newest capacity as JSON
+  capacity_seq INTEGER,
+  capacity_key TEXT,
+  capacity_at INTEGER,
+  PRIMARY KEY (city, unit)
+);
+CREATE TABLE rollup_refusals (
+  city TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (city, reason)
+);
+)sql",
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kSchemaVersion,
               "every migration raises kSchemaVersion by one");

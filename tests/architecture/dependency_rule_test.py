@@ -47,6 +47,8 @@ TEST_EXCEPTIONS = [
     ("tests/broker/audit/parallel_audit_test.cpp", "tests/broker/picture"),
     # Two real broker processes (issue 15): the process harness's setTomlKey and its helpers.
     ("tests/broker/replication/replication_process_test.cpp", "tests/integration"),
+    # Pictures that roll up (issue 15): three real broker processes, the same harness.
+    ("tests/broker/replication/rollup_process_test.cpp", "tests/integration"),
 ]
 
 # Who may include whom: module -> the modules it may use (besides itself). A module is a

@@ -1,0 +1,375 @@
+// See rollup_server.h.
+#include "broker/replication/rollup_server.h"
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <tuple>
+#include <zmq_addon.hpp>
+
+#include "broker/replication/pull_protocol.h"
+#include "broker/replication/rollup_protocol.h"
+#include "broker/replication/rollup_verifier.h"
+#include "broker/store/rollup_store.h"
+#include "broker/store/write_transaction.h"
+#include "common/limits.h"
+#include "common/log.h"
+#include "common/vocabulary.h"
+
+namespace samband::broker {
+
+namespace {
+
+constexpr int kPollMs = 50;
+constexpr size_t kPullFrames = 512;
+constexpr int64_t kPullWaitMs = 2000;
+// A chain with a refused frame is left out of that city's pulls for this long.
+constexpr int64_t kSkipChainMs = 30'000;
+constexpr int64_t kRefusedPauseMs = 1000;
+
+std::string toString(const zmq::message_t& m) {
+  return std::string(static_cast<const char*>(m.data()), m.size());
+}
+
+nlohmann::json count(int32_t v) { return v < 0 ? nlohmann::json(nullptr) : nlohmann::json(v); }
+
+std::string statusJson(const common::UnitStatusMsg& s) {
+  nlohmann::json j;
+  j["state"] = common::operationalName(s.operational);
+  j["reason"] = s.reason;
+  j["pupils_enrolled"] = count(s.pupilsEnrolled);
+  j["pupils_present"] = count(s.pupilsPresent);
+  j["staff_total"] = count(s.staffTotal);
+  j["staff_available"] = count(s.staffAvailable);
+  j["electricity"] = common::electricityName(s.electricity);
+  j["backup_hours"] = count(s.backupHours);
+  j["heating"] = common::supplyName(s.heating);
+  j["water"] = common::supplyName(s.water);
+  j["food"] = common::supplyName(s.food);
+  j["it"] = common::supplyName(s.it);
+  j["telephony"] = common::supplyName(s.telephony);
+  j["food_days"] = count(s.foodDays);
+  j["note"] = s.note;
+  j["closed_until"] =
+      s.closedUntil.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.closedUntil);
+  return j.dump();
+}
+
+std::string capacityJson(const common::CapacityMsg& c) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& e : c.entries) {
+    j.push_back({{"form", common::schoolFormName(e.form)},
+                 {"year", e.year},
+                 {"enrolled", e.enrolled},
+                 {"seats_now", e.seatsNow},
+                 {"seats_72h", e.seats72h}});
+  }
+  return j.dump();
+}
+
+}  // namespace
+
+RollupServer::RollupServer(std::string listen, std::string databasePath,
+                           const common::Identity& self, const common::Clock& clock)
+    : listen_(std::move(listen)),
+      databasePath_(std::move(databasePath)),
+      self_(self),
+      clock_(clock) {}
+
+RollupServer::~RollupServer() { stop(); }
+
+common::Status RollupServer::start() {
+  zap_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::rep);
+  zap_->set(zmq::sockopt::linger, 0);
+  zap_->bind("inproc://zeromq.zap.01");
+  router_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::router);
+  router_->set(zmq::sockopt::linger, 0);
+  router_->set(zmq::sockopt::curve_server, 1);
+  router_->set(zmq::sockopt::curve_secretkey, zmq::const_buffer(self_.curveSecret(), 32));
+  router_->set(zmq::sockopt::zap_domain, "samband-rollup");
+  router_->set(
+      zmq::sockopt::maxmsgsize,
+      static_cast<int64_t>(kMaxAnswerBytes + common::kMaxFrameBytes + kMaxLivenessBytes + 4096));
+  try {
+    router_->bind(listen_);
+  } catch (const zmq::error_t& e) {
+    return common::unavailable("cannot listen for cities on " + listen_ + ": " + e.what() +
+                               " (change [broker] listen)");
+  }
+  endpoint_ = router_->get(zmq::sockopt::last_endpoint);
+  zapThread_ = std::thread([this] { zapLoop(); });
+  serveThread_ = std::thread([this] { serveLoop(); });
+  return {};
+}
+
+void RollupServer::stop() {
+  stopping_ = true;
+  if (zapThread_.joinable()) zapThread_.join();
+  if (serveThread_.joinable()) serveThread_.join();
+  router_.reset();
+  zap_.reset();
+}
+
+void RollupServer::zapLoop() {
+  // ZAP (RFC 27): an enrolled city's transport key, nothing else; the user id is its name.
+  auto store = Store::open(databasePath_, Store::Access::readWrite);
+  if (!store) {
+    common::logError(
+        "rollup", "cannot open the database: " + store.error().message + "; no city can connect");
+  }
+  int64_t lastRefusalLog = 0;
+  zmq::pollitem_t items[] = {{zap_->handle(), 0, ZMQ_POLLIN, 0}};
+  while (!stopping_) {
+    zmq::poll(items, 1, std::chrono::milliseconds(100));
+    if (!(items[0].revents & ZMQ_POLLIN)) continue;
+    std::vector<zmq::message_t> parts;
+    if (!zmq::recv_multipart(*zap_, std::back_inserter(parts))) continue;
+    std::string version = parts.size() > 0 ? toString(parts[0]) : "";
+    std::string requestId = parts.size() > 1 ? toString(parts[1]) : "";
+    std::string mechanism = parts.size() > 5 ? toString(parts[5]) : "";
+    std::string status = "400";
+    std::string text = "not an enrolled city";
+    std::string userId;
+    if (store && version == "1.0" && mechanism == "CURVE" && parts.size() >= 7 &&
+        parts[6].size() == 32) {
+      auto* p = static_cast<const uint8_t*>(parts[6].data());
+      auto city = RollupStore(**store).cityOfTransportKey(common::Bytes(p, p + 32));
+      if (city && *city) {
+        status = "200";
+        text = "OK";
+        userId = **city;
+      }
+    }
+    if (status != "200" && common::monotonicMs() - lastRefusalLog > 10'000) {
+      lastRefusalLog = common::monotonicMs();
+      common::logWarn("rollup",
+                      "refused a connection: its transport key is not an enrolled city's "
+                      "(samband-broker enroll-city)");
+    }
+    std::array<zmq::const_buffer, 6> reply{zmq::buffer(version), zmq::buffer(requestId),
+                                           zmq::buffer(status),  zmq::buffer(text),
+                                           zmq::buffer(userId),  zmq::const_buffer()};
+    zmq::send_multipart(*zap_, reply);
+  }
+}
+
+void RollupServer::serveLoop() {
+  auto store = Store::open(databasePath_, Store::Access::readWrite);
+  if (!store) {
+    common::logError(
+        "rollup", "cannot open the database: " + store.error().message + "; nothing is rolled up");
+    return;
+  }
+  RollupStore rs(**store);
+  std::map<std::string, std::unique_ptr<RollupVerifier>> verifiers;
+
+  // The verifier of `city`, rebuilt from what is stored the first time it is needed.
+  auto verifierOf = [&](const std::string& city) -> RollupVerifier* {
+    if (auto it = verifiers.find(city); it != verifiers.end()) return it->second.get();
+    auto cities = rs.cities();
+    if (!cities) return nullptr;
+    for (const auto& c : *cities) {
+      if (c.city != city || c.rootSignPublic.size() != 32) continue;
+      common::PublicKey root{};
+      std::copy(c.rootSignPublic.begin(), c.rootSignPublic.end(), root.begin());
+      auto v = std::make_unique<RollupVerifier>(city, root);
+      auto frames = rs.frames(city);
+      if (!frames) return nullptr;
+      const common::Bytes* last = nullptr;
+      for (const auto& f : *frames) {
+        if (last != nullptr && *last == f.envelope) continue;  // a batch, once
+        (void)v->admit({f.envelope}, f.receivedAt);
+        last = &f.envelope;
+      }
+      v->setHashLookup([&rs, city](const std::string& sender, const std::string& keyId,
+                                   uint64_t seq) -> std::optional<common::Bytes> {
+        auto h = rs.bodyHashAt(city, sender, keyId, seq);
+        return h ? *h : std::nullopt;
+      });
+      auto* raw = v.get();
+      verifiers[city] = std::move(v);
+      return raw;
+    }
+    return nullptr;
+  };
+
+  // Chains of a city whose frame was refused lately: left out of its pulls for a while (as the
+  // puller does), so a city serving a forged frame is not asked for it in a tight loop and its
+  // other chains go on. (city, (sender, key)) -> broker clock.
+  std::map<std::pair<std::string, std::pair<std::string, std::string>>, int64_t> skipUntil;
+  // Pulls held back after an answer with nothing but refusals: (due, routing id, city).
+  std::vector<std::tuple<int64_t, std::string, std::string>> delayed;
+
+  auto sendPull = [&](const std::string& routingId, const std::string& city) {
+    auto heads = rs.heads(city);
+    if (!heads) {
+      common::logWarn("rollup", "cannot read the heads of " + city + ": " + heads.error().message);
+      return;
+    }
+    PullRequest request;
+    request.maxFrames = kPullFrames;
+    request.waitMs = kPullWaitMs;
+    for (const auto& h : *heads) request.heads.push_back(PullHead{h.sender, h.keyId, h.seq});
+    const int64_t now = clock_.nowMs();
+    for (auto it = skipUntil.begin(); it != skipUntil.end();) {
+      if (now >= it->second) {
+        it = skipUntil.erase(it);
+      } else {
+        if (it->first.first == city) request.skip.push_back(it->first.second);
+        ++it;
+      }
+    }
+    const std::string body = encodePullRequest(request);
+    std::array<zmq::const_buffer, 3> out{
+        zmq::buffer(routingId), zmq::buffer(std::string_view(kPullRequestTag)), zmq::buffer(body)};
+    (void)zmq::send_multipart(*router_, out, zmq::send_flags::dontwait);
+  };
+
+  // Returns false when the answer held refusals only (the next pull waits a little).
+  auto handleAnswer = [&](const std::string& city, std::vector<zmq::message_t>& parts) -> bool {
+    // parts: routing, tag, meta, liveness, liveness signature, frames...
+    const int64_t now = clock_.nowMs();
+    RollupVerifier* verifier = verifierOf(city);
+    if (verifier == nullptr) {
+      common::logWarn("rollup", "city " + city + " is not enrolled here (any more)");
+      return false;
+    }
+    std::vector<common::Bytes> frames;
+    for (size_t i = 5; i < parts.size(); ++i) {
+      auto* p = static_cast<const uint8_t*>(parts[i].data());
+      frames.emplace_back(p, p + parts[i].size());
+    }
+    RollupOutcome outcome = verifier->admit(frames, now);
+
+    // The liveness summary, checked with the city's keyring (after this answer's statements).
+    std::optional<std::string> liveness;
+    {
+      const std::string text = toString(parts[3]);
+      auto* sp = static_cast<const uint8_t*>(parts[4].data());
+      const common::Bytes signature(sp, sp + parts[4].size());
+      auto summary = decodeLiveness(text);
+      common::Bytes keyId;
+      if (summary && common::fromHex(summary->keyIdHex, &keyId) &&
+          verifier->keyring()
+              .verify(keyId, kRollupLivenessDomain, common::Bytes(text.begin(), text.end()),
+                      signature, now)
+              .ok()) {
+        nlohmann::json j = nlohmann::json::array();
+        for (const auto& [id, age] : summary->providers) {
+          j.push_back({id, age ? nlohmann::json(now - *age) : nlohmann::json(nullptr)});
+        }
+        liveness = j.dump();
+      } else {
+        outcome.refused.push_back(RollupRefused{common::RejectReason::BAD_SIGNATURE, "", "", 0,
+                                                "the liveness summary does not verify"});
+      }
+    }
+
+    auto tx = WriteTransaction::begin(**store);
+    if (!tx) {
+      common::logWarn("rollup", "cannot store what " + city + " relayed: " + tx.error().message);
+      verifiers.erase(city);  // rebuilt from what is stored
+      return false;
+    }
+    auto fail = [&](const common::Status& s) {
+      if (s) return false;
+      common::logWarn("rollup", "cannot store what " + city + " relayed: " + s.error().message);
+      verifiers.erase(city);
+      return true;
+    };
+    int64_t gaps = 0;
+    for (const auto& a : outcome.accepted) {
+      RollupFrameRow row;
+      row.sender = a.sender;
+      row.keyId = a.keyIdHex;
+      row.seq = a.seq;
+      row.bodyHash = a.bodyHash;
+      row.sentAt = a.message.sentAt;
+      row.receivedAt = a.receivedAt;
+      row.envelope = a.frame;
+      row.batchIndex = a.batchIndex;
+      auto inserted = rs.insertFrame(city, row);
+      if (!inserted) {
+        fail(inserted.error());
+        return false;
+      }
+      if (a.afterGap) gaps++;
+      const int64_t reportedAt = std::min(a.message.sentAt, a.receivedAt);
+      if (auto* s = std::get_if<common::UnitStatusMsg>(&a.message.payload)) {
+        if (fail(rs.putUnitStatus(city, s->unitCode, a.sender, a.keyIdHex, a.seq,
+                                  common::operationalName(s->operational), statusJson(*s),
+                                  reportedAt))) {
+          return false;
+        }
+      } else if (auto* c = std::get_if<common::CapacityMsg>(&a.message.payload)) {
+        if (fail(rs.putUnitCapacity(city, c->unitCode, a.sender, a.keyIdHex, a.seq,
+                                    capacityJson(*c), reportedAt))) {
+          return false;
+        }
+      }
+    }
+    std::map<std::string, int64_t> refusals;
+    for (const auto& r : outcome.refused) refusals[common::rejectReasonName(r.reason)]++;
+    for (const auto& [reason, n] : refusals) {
+      if (fail(rs.countRefusal(city, reason, n))) return false;
+    }
+    if (gaps > 0 && fail(rs.addGaps(city, gaps))) return false;
+    if (fail(rs.noteContact(city, now))) return false;
+    if (liveness && fail(rs.setLiveness(city, *liveness, now))) return false;
+    if (fail(tx->commit())) return false;
+    for (const auto& r : outcome.refused) {
+      if (!r.sender.empty()) {
+        skipUntil[{city, {r.sender, r.keyIdHex}}] = now + kSkipChainMs;
+      }
+      common::logWarn("rollup", "city " + city + " relayed a frame that was refused (" +
+                                    common::rejectReasonName(r.reason) +
+                                    (r.sender.empty() ? "" : ", sender " + r.sender) +
+                                    (r.seq == 0 ? "" : " seq " + std::to_string(r.seq)) +
+                                    "): " + r.detail + "; relaying goes on");
+    }
+    return !(outcome.accepted.empty() && !outcome.refused.empty());
+  };
+
+  zmq::pollitem_t items[] = {{router_->handle(), 0, ZMQ_POLLIN, 0}};
+  while (!stopping_) {
+    zmq::poll(items, 1, std::chrono::milliseconds(kPollMs));
+    if (!delayed.empty()) {
+      const int64_t now = clock_.nowMs();
+      std::vector<std::tuple<int64_t, std::string, std::string>> waiting;
+      for (auto& d : delayed) {
+        if (now >= std::get<0>(d)) {
+          sendPull(std::get<1>(d), std::get<2>(d));
+        } else {
+          waiting.push_back(std::move(d));
+        }
+      }
+      delayed.swap(waiting);
+    }
+    if (!(items[0].revents & ZMQ_POLLIN)) continue;
+    std::vector<zmq::message_t> parts;
+    if (!zmq::recv_multipart(*router_, std::back_inserter(parts), zmq::recv_flags::dontwait) ||
+        parts.size() < 2) {
+      continue;
+    }
+    const char* user = parts[1].gets("User-Id");
+    const std::string city = user != nullptr ? user : "";
+    const std::string routingId = toString(parts[0]);
+    const std::string tag = toString(parts[1]);
+    if (city.empty()) continue;
+    if (tag == kRelayHelloTag) {
+      common::logInfo("rollup", "city " + city + " connected");
+      sendPull(routingId, city);
+    } else if (tag == kRelayAnswerTag && parts.size() >= 5 &&
+               decodeAnswerMeta(toString(parts[2])) && parts.size() - 5 <= kPullFrames) {
+      if (handleAnswer(city, parts)) {
+        sendPull(routingId, city);
+      } else {
+        delayed.emplace_back(clock_.nowMs() + kRefusedPauseMs, routingId, city);
+      }
+    } else {
+      common::logWarn("rollup", "city " + city + " sent a malformed message; asking again");
+      sendPull(routingId, city);
+    }
+  }
+}
+
+}  // namespace samband::broker
