@@ -72,11 +72,10 @@ CitySignalAssessment assessCitySignal(const CitySignalInputs& in) {
         applied = it == in.appliedByKey.end() ? 0 : it->second;
       }
       if (number <= applied || number <= row.baselineDirective) continue;
-      out.problems.push_back("the city's time beacon names directive number " +
-                             std::to_string(number) + " of city key " + key +
-                             " but the newest this agent has from that key is " +
-                             std::to_string(applied) +
-                             ": it may be withheld; call the city's duty officer");
+      out.problems.push_back(
+          "the city's time beacon names directive number " + std::to_string(number) +
+          " of city key " + key + " but the newest this agent has from that key is " +
+          std::to_string(applied) + ": it may be withheld; call the city's duty officer");
     }
   } else if (row.beacon.directiveNumber > in.appliedDirective &&
              row.beacon.directiveNumber > row.baselineDirective) {

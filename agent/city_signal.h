@@ -46,7 +46,7 @@ struct CitySignalInputs {
   // The highest applied per issuing city key id (hex) (CityStateRow::directiveNumberByKey): a
   // beacon's directiveMarks are judged per key against it (docs/replication.md).
   std::map<std::string, uint64_t> appliedByKey;
-  bool holdsNewestCheck = true;   // the inbox holds the check the newest beacon names
+  bool holdsNewestCheck = true;  // the inbox holds the check the newest beacon names
   int64_t maxAgeMs = 600'000;
 };
 

@@ -131,11 +131,12 @@ Result<Payload> readPayload(wire::Body::Reader r) {
     }
     case wire::Body::TIME_BEACON: {
       auto t = r.getTimeBeacon();
-      TimeBeaconMsg m{t.getLevel(), t.getDirectiveNumber(), readText(t.getCheckId()),
-                      t.getCheckIssuedAt(), {}};
+      TimeBeaconMsg m{
+          t.getLevel(), t.getDirectiveNumber(), readText(t.getCheckId()), t.getCheckIssuedAt(), {}};
       auto marks = t.getDirectiveMarks();
       if (marks.size() > kMaxDirectiveMarks) return invalidInput("too many directive marks");
-      for (auto mark : marks) m.directiveMarks.emplace_back(toBytes(mark.getKeyId()), mark.getNumber());
+      for (auto mark : marks)
+        m.directiveMarks.emplace_back(toBytes(mark.getKeyId()), mark.getNumber());
       return Payload(std::move(m));
     }
     case wire::Body::ENROLMENT: {

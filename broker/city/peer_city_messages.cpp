@@ -106,9 +106,9 @@ common::Result<PeerCityOutcome> applyDirective(Store& store, const common::Direc
     if (!rows->empty() && rows->front().frameId == frameId) return out;  // recorded already
     // Both brokers numbered a directive alike while apart. Agents tell the two apart (by the
     // issuing key), so it is still delivered; its acknowledgements name only the id.
-    out.conflicts.push_back("directive " + d.directiveId + " (number " +
-                            std::to_string(d.number) + ", city key " + keyIdHex +
-                            ") has the number or id of directive " + **taken +
+    out.conflicts.push_back("directive " + d.directiveId + " (number " + std::to_string(d.number) +
+                            ", city key " + keyIdHex + ") has the number or id of directive " +
+                            **taken +
                             " here; it is delivered to its recipients but not listed in "
                             "'samband-broker directive status' on this broker");
   } else {

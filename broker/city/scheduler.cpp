@@ -48,8 +48,8 @@ std::optional<std::string> Scheduler::tick() {
     } else if (*date != coveredDate_) {
       // Issued earlier, or by a peer broker (docs/replication.md): said once per date.
       coveredDate_ = *date;
-      common::logInfo("scheduler", "not issuing a readiness check for " + *date + ": " +
-                                       id.error().message);
+      common::logInfo("scheduler",
+                      "not issuing a readiness check for " + *date + ": " + id.error().message);
     }
   }
   if (auto closed = closeDueChecks(*store_, now); !closed) {

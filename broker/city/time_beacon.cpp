@@ -6,9 +6,9 @@
 #include "broker/city/directives.h"
 #include "broker/city/peer_city_messages.h"
 #include "broker/store/city_store.h"
-#include "common/limits.h"
 #include "common/codec.h"
 #include "common/ids.h"
+#include "common/limits.h"
 #include "common/log.h"
 #include "common/vocabulary.h"
 

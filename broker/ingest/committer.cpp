@@ -145,12 +145,12 @@ common::Status Committer::handleFrame(const std::string& routingId, const Verifi
   // revocation was committed first, and is at or below the head the revocation names otherwise.
   if (auto revoked = revokedAfter_.find(f.keyIdHex());
       revoked != revokedAfter_.end() && m.seq > revoked->second) {
-    return refuse(routingId,
-                  Refusal{RejectReason::REVOKED,
-                          "key " + f.keyIdHex() + " is revoked after seq " +
-                              std::to_string(revoked->second),
-                          m.senderId, f.keyIdHex(), m.seq},
-                  out);
+    return refuse(
+        routingId,
+        Refusal{RejectReason::REVOKED,
+                "key " + f.keyIdHex() + " is revoked after seq " + std::to_string(revoked->second),
+                m.senderId, f.keyIdHex(), m.seq},
+        out);
   }
   auto found = headFor(m.senderId, f.keyIdHex());
   if (!found) return found.error();

@@ -488,8 +488,8 @@ common::Result<std::vector<DirectiveRow>> CityStore::directives(
   }
 }
 
-common::Result<std::optional<std::string>> CityStore::directiveByNumberOrId(
-    int64_t number, const std::string& id) {
+common::Result<std::optional<std::string>> CityStore::directiveByNumberOrId(int64_t number,
+                                                                            const std::string& id) {
   try {
     SQLite::Statement q(store_.db(), "SELECT id FROM directives WHERE number=? OR id=? LIMIT 1");
     q.bind(1, number);
@@ -520,8 +520,7 @@ common::Result<std::map<std::string, std::string>> CityStore::metaWithPrefix(
   }
 }
 
-common::Result<std::vector<CityStore::ArchivedAck>> CityStore::directiveAcksSince(
-    int64_t fromMs) {
+common::Result<std::vector<CityStore::ArchivedAck>> CityStore::directiveAcksSince(int64_t fromMs) {
   try {
     // The literal kind lets SQLite use the partial index frames_directive_acks.
     SQLite::Statement q(store_.db(),
@@ -530,8 +529,8 @@ common::Result<std::vector<CityStore::ArchivedAck>> CityStore::directiveAcksSinc
     q.bind(1, fromMs);
     std::vector<ArchivedAck> out;
     while (q.executeStep()) {
-      out.push_back({q.getColumn(0).getString(), columns::blob(q.getColumn(1)),
-                     q.getColumn(2).getInt64()});
+      out.push_back(
+          {q.getColumn(0).getString(), columns::blob(q.getColumn(1)), q.getColumn(2).getInt64()});
     }
     return out;
   } catch (const std::exception& e) {

@@ -147,7 +147,7 @@ class CityStore {
   common::Result<std::vector<DirectiveRow>> directives(const std::optional<std::string>& id);
   // The id of the directive numbered `number` or identified by `id`, if any.
   common::Result<std::optional<std::string>> directiveByNumberOrId(int64_t number,
-                                                                  const std::string& id);
+                                                                   const std::string& id);
   // Every meta value whose key starts with `prefix`, by the rest of the key.
   common::Result<std::map<std::string, std::string>> metaWithPrefix(const std::string& prefix);
 

@@ -31,8 +31,8 @@ common::Message beaconBody(int64_t sentAt, uint64_t directive = 0, std::string c
   m.senderId = common::kCitySenderId;
   m.keyId = common::Bytes(8, 1);
   m.sentAt = sentAt;
-  m.payload =
-      common::TimeBeaconMsg{common::ReadinessLevel::NORMAL, directive, std::move(check), checkAt, {}};
+  m.payload = common::TimeBeaconMsg{
+      common::ReadinessLevel::NORMAL, directive, std::move(check), checkAt, {}};
   return m;
 }
 

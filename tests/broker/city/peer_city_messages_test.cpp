@@ -96,8 +96,9 @@ TEST_F(PeerCityMessagesTest, APeersCheckIsListedQueuedAndTakesTheDaysSlot) {
   auto id = issueCheck(*store_, *cityA_, o, kNow);
   ASSERT_TRUE(id.ok()) << id.error().message;
   // Alpha answered through the peer, and its answer was pulled before the check.
-  ASSERT_TRUE(recordReadinessAnswer(*peer_, alpha_->id(), common::ReadinessAnswerMsg{*id, {}, false, 0},
-                                    kNow + 5, kNow + 6, 99)
+  ASSERT_TRUE(recordReadinessAnswer(*peer_, alpha_->id(),
+                                    common::ReadinessAnswerMsg{*id, {}, false, 0}, kNow + 5,
+                                    kNow + 6, 99)
                   .ok());
   auto outcome = applyToPeer();
   EXPECT_TRUE(outcome.conflicts.empty());

@@ -476,12 +476,8 @@ TEST_F(IngressTest, FileChannelKeepsEveryOtherStep) {
 // by its place in the key's chain against the head the revocation names, not by the pull time;
 // an agent's frame still by its receive time.
 TEST_F(IngressTest, PeerFramesOfARevokedKeyAreJudgedByTheRevokedHead) {
-  common::EnrolmentMsg record{common::EnrolmentAction::REVOKE, alpha_->id(), alpha_->keyId(),
-                              {},
-                              {},
-                              {},
-                              kNow - 1000,
-                              {}};
+  common::EnrolmentMsg record{
+      common::EnrolmentAction::REVOKE, alpha_->id(), alpha_->keyId(), {}, {}, {}, kNow - 1000, {}};
   record.revokedAfterSeq = 2;
   ASSERT_TRUE(RosterStore(*store_).applyRecord(record).ok());
   roster_->refreshIfOlder(0);

@@ -530,15 +530,14 @@ TEST_F(Replication, ChecksAndDirectivesOfEitherBrokerAreRecordedOnBothAndIssuedO
       << nlohmann::json(report(a_)).dump();
 
   // A directive issued on the standby, setting the level, to every provider.
-  auto send = runCommand({SAMBAND_BROKER_BIN, "directive", "send", "--config", b_.config(),
-                          "--to", "all", "--text", "Reservkraft provas kl 14", "--level",
-                          "heightened"});
+  auto send = runCommand({SAMBAND_BROKER_BIN, "directive", "send", "--config", b_.config(), "--to",
+                          "all", "--text", "Reservkraft provas kl 14", "--level", "heightened"});
   ASSERT_EQ(send.exitCode, 0) << send.out << send.err;
   ASSERT_TRUE(std::regex_search(send.out, m, std::regex("directive (D-[0-9]+)"))) << send.out;
   const std::string directiveId = m[1];
   auto directive = [&](const BrokerUnderTest& b, const std::string& id) {
-    auto r = runCommand({SAMBAND_BROKER_BIN, "directive", "status", "--config", b.config(), "--id",
-                         id, "--json"});
+    auto r = runCommand(
+        {SAMBAND_BROKER_BIN, "directive", "status", "--config", b.config(), "--id", id, "--json"});
     auto j = nlohmann::json::parse(r.out, nullptr, false);
     return j.is_array() && j.size() == 1u ? j[0] : nlohmann::json();
   };
@@ -611,8 +610,8 @@ TEST_F(Replication, FramesStoredBeforeARevocationReplicateAfterItAndArchivesAgre
   std::string onB = makeAgent("onB", kProviderB, kUnitB, b_, &a_);  // enrolled on A only
   start(a_);
   start(b_);
-  ASSERT_TRUE(waitUntil([&] { return keysOf(b_, kProviderB).is_array(); },
-                        std::chrono::seconds(30)));
+  ASSERT_TRUE(
+      waitUntil([&] { return keysOf(b_, kProviderB).is_array(); }, std::chrono::seconds(30)));
   const std::string keyA = keysOf(a_, kProviderA)[0]["key_id"];
   const std::string keyB = keysOf(a_, kProviderB)[0]["key_id"];
   stop(a_);

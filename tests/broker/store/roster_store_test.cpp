@@ -129,7 +129,8 @@ common::EnrolmentMsg enrolRecord(const common::Identity& id, const std::string& 
 }
 
 common::EnrolmentMsg revokeRecord(const common::Identity& id, int64_t at) {
-  return common::EnrolmentMsg{common::EnrolmentAction::REVOKE, id.id(), id.keyId(), {}, {}, {}, at, {}};
+  return common::EnrolmentMsg{
+      common::EnrolmentAction::REVOKE, id.id(), id.keyId(), {}, {}, {}, at, {}};
 }
 
 TEST_F(RosterStoreTest, PeerEnrolmentAddsKeyAndUnitOnceAndAgainChangesNothing) {
@@ -197,8 +198,8 @@ TEST_F(RosterStoreTest, PeerRevocationKeepsTheHighestHeadAndSaysWhenThisArchiveH
   for (uint64_t seq = 1; seq <= 3; ++seq) {
     const common::Bytes hash(32, static_cast<uint8_t>(seq));
     ASSERT_TRUE(archive
-                    .appendFrame(NewFrame{id->id(), keyId, seq, "unit_status", "actual", kNow,
-                                          kNow, hash, common::Bytes{1, 2, 3}})
+                    .appendFrame(NewFrame{id->id(), keyId, seq, "unit_status", "actual", kNow, kNow,
+                                          hash, common::Bytes{1, 2, 3}})
                     .ok());
   }
   RosterStore roster(*store_);
@@ -234,8 +235,8 @@ TEST_F(RosterStoreTest, LocalRevocationNamesTheKeysChainHead) {
   for (uint64_t seq = 1; seq <= 2; ++seq) {
     const common::Bytes hash(32, static_cast<uint8_t>(seq));
     ASSERT_TRUE(archive
-                    .appendFrame(NewFrame{id->id(), keyId, seq, "unit_status", "actual", kNow,
-                                          kNow, hash, common::Bytes{1, 2, 3}})
+                    .appendFrame(NewFrame{id->id(), keyId, seq, "unit_status", "actual", kNow, kNow,
+                                          hash, common::Bytes{1, 2, 3}})
                     .ok());
   }
   uint64_t named = 0;
@@ -256,7 +257,7 @@ TEST_F(RosterStoreTest, PeerUnitsRecordMovesUnitsToItsProvider) {
   auto b = common::Identity::generate("556000-0002");
   enrollProvider(*a, "10000001", kNow);
   enrollProvider(*b, "10000002", kNow);
-  common::EnrolmentMsg units{common::EnrolmentAction::UNITS, b->id(), {}, {}, {},
+  common::EnrolmentMsg units{common::EnrolmentAction::UNITS, b->id(),  {}, {}, {},
                              {"10000001", "10000003"},       kNow + 1, {}};
   RosterStore roster(*store_);
   auto moved = roster.applyRecord(units);
