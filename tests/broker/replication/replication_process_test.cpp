@@ -539,7 +539,8 @@ TEST_F(Replication, ChecksAndDirectivesOfEitherBrokerAreRecordedOnBothAndIssuedO
     auto r = runCommand(
         {SAMBAND_BROKER_BIN, "directive", "status", "--config", b.config(), "--id", id, "--json"});
     auto j = nlohmann::json::parse(r.out, nullptr, false);
-    return j.is_array() && j.size() == 1u ? j[0] : nlohmann::json();
+    if (j.is_array()) return j.size() == 1u ? j[0] : nlohmann::json();
+    return r.exitCode == 0 && j.is_object() ? j : nlohmann::json();
   };
   auto inboxCount = [&](const std::string& agent, const std::string& ref) {
     auto r = runCommand({SAMBAND_AGENT_BIN, "inbox", "--config", agent, "--json"});
