@@ -99,6 +99,7 @@ common::Result<AgentStatus> readAgentStatus(const AgentConfig& config, int64_t w
   in.connectedAt = link->lastConnectedAt;
   in.row = *signal;
   in.appliedDirective = city->directiveNumber;
+  in.appliedByKey = city->directiveNumberByKey;
   in.maxAgeMs = config.selfTest.citySignalMaxAgeMs;
   if (!signal->beacon.checkId.empty()) {
     auto holds = signals.holdsCheck(signal->beacon.checkId);

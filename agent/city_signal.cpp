@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "common/bytes.h"
 #include "common/vocabulary.h"
 
 namespace samband::agent {
@@ -61,8 +62,23 @@ CitySignalAssessment assessCitySignal(const CitySignalInputs& in) {
       }
     }
   }
-  if (row.beacon.directiveNumber > in.appliedDirective &&
-      row.beacon.directiveNumber > row.baselineDirective) {
+  if (!row.beacon.directiveMarks.empty()) {
+    // Each broker of the city issues directives: per issuing key, as the agent keeps its marks.
+    for (const auto& [keyId, number] : row.beacon.directiveMarks) {
+      const std::string key = common::toHex(keyId);
+      uint64_t applied = in.appliedDirective;
+      if (!in.appliedByKey.empty()) {
+        auto it = in.appliedByKey.find(key);
+        applied = it == in.appliedByKey.end() ? 0 : it->second;
+      }
+      if (number <= applied || number <= row.baselineDirective) continue;
+      out.problems.push_back(
+          "the city's time beacon names directive number " + std::to_string(number) +
+          " of city key " + key + " but the newest this agent has from that key is " +
+          std::to_string(applied) + ": it may be withheld; call the city's duty officer");
+    }
+  } else if (row.beacon.directiveNumber > in.appliedDirective &&
+             row.beacon.directiveNumber > row.baselineDirective) {
     out.problems.push_back(
         "the city's time beacon names directive number " +
         std::to_string(row.beacon.directiveNumber) + " but the newest this agent has is " +

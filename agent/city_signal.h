@@ -7,6 +7,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,7 +23,9 @@ struct CitySignalRow {
   int64_t beaconAt = 0;            // sentAt of the newest verified time beacon; 0 = none
   int64_t firstBeaconAt = 0;       // sentAt of the first verified time beacon; 0 = none
   uint64_t baselineDirective = 0;  // the directive number the first beacon named
-  common::TimeBeaconMsg beacon;    // what the newest beacon named
+  // What the newest beacon named. Its directiveMarks are kept in memory only (the running
+  // session's self-test judges them; a row read back from outbox.db has none).
+  common::TimeBeaconMsg beacon;
 };
 
 // Pure bookkeeping on a row. noteSigned: a verified city body signed at `signedAt` arrived at
@@ -40,7 +43,10 @@ struct CitySignalInputs {
   std::optional<int64_t> connectedAt;  // when the current connection came up
   CitySignalRow row;
   uint64_t appliedDirective = 0;  // the highest directive number applied (city_state)
-  bool holdsNewestCheck = true;   // the inbox holds the check the newest beacon names
+  // The highest applied per issuing city key id (hex) (CityStateRow::directiveNumberByKey): a
+  // beacon's directiveMarks are judged per key against it (docs/replication.md).
+  std::map<std::string, uint64_t> appliedByKey;
+  bool holdsNewestCheck = true;  // the inbox holds the check the newest beacon names
   int64_t maxAgeMs = 600'000;
 };
 

@@ -131,6 +131,7 @@ common::SelfTestMsg citySignal(const SelfTestInputs& in, const SelfTestLimits& l
   c.connectedAt = in.connectedAt;
   c.row = in.citySignal;
   c.appliedDirective = in.appliedDirective;
+  c.appliedByKey = in.appliedByKey;
   c.holdsNewestCheck = in.holdsNewestCheck;
   c.maxAgeMs = limits.citySignalMaxAgeMs;
   CitySignalAssessment a = assessCitySignal(c);
@@ -190,6 +191,7 @@ common::Result<SelfTestInputs> gatherSelfTestInputs(AgentSession& session, int64
   auto city = CityState(session.database()).read();
   if (!city) return city.error();
   in.appliedDirective = city->directiveNumber;
+  in.appliedByKey = city->directiveNumberByKey;
   in.calendar = common::SchoolCalendar(config.holidays);
   in.calendarExcuses = common::calendarExcusesSilence(common::levelName(city->level));
   if (!in.citySignal.beacon.checkId.empty()) {

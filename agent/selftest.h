@@ -49,6 +49,7 @@ struct SelfTestInputs {
   CitySignalRow citySignal;
   std::optional<int64_t> connectedAt;
   uint64_t appliedDirective = 0;
+  std::map<std::string, uint64_t> appliedByKey;  // per issuing city key id (hex)
   bool holdsNewestCheck = true;
 };
 

@@ -18,5 +18,6 @@ inline constexpr size_t kMaxCapacityEntries = 64;
 inline constexpr size_t kMaxSelfTests = 32;
 inline constexpr size_t kMaxRecipients = 1000;
 inline constexpr size_t kMaxEnrolmentUnits = 2000;  // units named by one city roster record
+inline constexpr size_t kMaxDirectiveMarks = 16;    // issuing broker keys named by one time beacon
 
 }  // namespace samband::common

@@ -114,6 +114,10 @@ void checkPayload(Checker& c, const Payload& p) {
     c.require(enumInRange(tb->level, ReadinessLevel::HIGHEST), "time_beacon.level");
     c.text(tb->checkId, kMaxIdText, "time_beacon.checkId");
     c.range(tb->checkIssuedAt, 0, INT64_MAX, "time_beacon.checkIssuedAt");
+    c.require(tb->directiveMarks.size() <= kMaxDirectiveMarks, "time_beacon has too many marks");
+    for (const auto& [keyId, number] : tb->directiveMarks) {
+      c.require(keyId.size() == kKeyIdBytes, "time_beacon.directiveMarks.keyId");
+    }
   } else if (auto* kr = std::get_if<KeyRotationMsg>(&p)) {
     c.require(kr->newKeyId.size() == kKeyIdBytes, "key_rotation.newKeyId");
     c.require(kr->newSignPublic.size() == 32, "key_rotation.newSignPublic");
@@ -128,6 +132,8 @@ void checkPayload(Checker& c, const Payload& p) {
     c.require(en->curvePublic.size() == (enrol ? 32u : 0u), "enrolment.curvePublic");
     c.require(en->units.size() <= kMaxEnrolmentUnits, "enrolment has too many units");
     for (const auto& u : en->units) c.require(isUnitCode(u), "enrolment.units");
+    c.require(!en->revokedAfterSeq || en->action == EnrolmentAction::REVOKE,
+              "enrolment.revokedAfterSeq outside a revocation");
   } else if (auto* ck = std::get_if<CityKeyMsg>(&p)) {
     // The statement's own layout is checked where it is believed (common/city_keyring.h).
     c.require(!ck->statement.empty() && ck->statement.size() <= 512, "city_key.statement");

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -123,6 +125,8 @@ struct TimeBeaconMsg {
   uint64_t directiveNumber = 0;  // newest directive to every provider; 0 = none
   std::string checkId;           // newest readiness check; empty = none
   int64_t checkIssuedAt = 0;
+  // Per issuing city key id (8 bytes): the newest directive to every provider (at most 16).
+  std::vector<std::pair<Bytes, uint64_t>> directiveMarks;
 };
 
 using wire::EnrolmentAction;
@@ -136,6 +140,8 @@ struct EnrolmentMsg {
   Bytes curvePublic;  // 32 bytes for enrol
   std::vector<std::string> units;
   int64_t effectiveAt = 0;
+  // revoke: the key's chain head archived when the record was written (absent in older records).
+  std::optional<uint64_t> revokedAfterSeq;
 };
 
 // A root-signed city key statement carried in a city body (schemas/samband.capnp, CityKeyRecord;

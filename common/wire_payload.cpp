@@ -131,8 +131,13 @@ Result<Payload> readPayload(wire::Body::Reader r) {
     }
     case wire::Body::TIME_BEACON: {
       auto t = r.getTimeBeacon();
-      return Payload(TimeBeaconMsg{t.getLevel(), t.getDirectiveNumber(), readText(t.getCheckId()),
-                                   t.getCheckIssuedAt()});
+      TimeBeaconMsg m{
+          t.getLevel(), t.getDirectiveNumber(), readText(t.getCheckId()), t.getCheckIssuedAt(), {}};
+      auto marks = t.getDirectiveMarks();
+      if (marks.size() > kMaxDirectiveMarks) return invalidInput("too many directive marks");
+      for (auto mark : marks)
+        m.directiveMarks.emplace_back(toBytes(mark.getKeyId()), mark.getNumber());
+      return Payload(std::move(m));
     }
     case wire::Body::ENROLMENT: {
       auto e = r.getEnrolment();
@@ -146,6 +151,7 @@ Result<Payload> readPayload(wire::Body::Reader r) {
       if (units.size() > kMaxEnrolmentUnits) return invalidInput("too many enrolment units");
       for (auto u : units) m.units.push_back(readText(u));
       m.effectiveAt = e.getEffectiveAt();
+      if (e.getHasRevokedAfterSeq()) m.revokedAfterSeq = e.getRevokedAfterSeq();
       return Payload(std::move(m));
     }
     case wire::Body::CITY_KEY: {
@@ -225,6 +231,14 @@ void writePayload(wire::Body::Builder b, const Payload& p) {
     t.setDirectiveNumber(tb->directiveNumber);
     t.setCheckId(tb->checkId);
     t.setCheckIssuedAt(tb->checkIssuedAt);
+    if (!tb->directiveMarks.empty()) {
+      auto marks = t.initDirectiveMarks(static_cast<unsigned>(tb->directiveMarks.size()));
+      for (unsigned i = 0; i < marks.size(); ++i) {
+        const auto& [keyId, number] = tb->directiveMarks[i];
+        marks[i].setKeyId(kj::arrayPtr(keyId.data(), keyId.size()));
+        marks[i].setNumber(number);
+      }
+    }
   } else if (auto* en = std::get_if<EnrolmentMsg>(&p)) {
     auto e = b.initEnrolment();
     e.setAction(en->action);
@@ -235,6 +249,10 @@ void writePayload(wire::Body::Builder b, const Payload& p) {
     auto units = e.initUnits(static_cast<unsigned>(en->units.size()));
     for (unsigned i = 0; i < units.size(); ++i) units.set(i, en->units[i]);
     e.setEffectiveAt(en->effectiveAt);
+    if (en->revokedAfterSeq) {
+      e.setHasRevokedAfterSeq(true);
+      e.setRevokedAfterSeq(*en->revokedAfterSeq);
+    }
   } else if (auto* ck = std::get_if<CityKeyMsg>(&p)) {
     auto k = b.initCityKey();
     k.setStatement(kj::arrayPtr(ck->statement.data(), ck->statement.size()));

@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
   beacon.senderId = kCitySenderId;
   beacon.keyId = city->keyId();
   beacon.sentAt = 1'700'000'000'000;
-  beacon.payload = TimeBeaconMsg{ReadinessLevel::HEIGHTENED, 4, "rc-1", 1'699'999'000'000};
+  beacon.payload = TimeBeaconMsg{ReadinessLevel::HEIGHTENED, 4, "rc-1", 1'699'999'000'000, {}};
   const Bytes beaconEnvelope = seal(*city, beacon).envelope;
   write(dir, "time-beacon", beaconEnvelope);
   write(dir, "downlink-head-beacon",

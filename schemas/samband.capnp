@@ -225,6 +225,13 @@ struct Enrolment {
   curvePublic @4 :Data;   # 32 bytes (enrol); empty otherwise
   units @5 :List(Text);   # unit codes (enrol, units)
   effectiveAt @6 :Int64;  # ms since epoch: when the enrolment or revocation takes effect
+  hasRevokedAfterSeq @7 :Bool;
+  revokedAfterSeq @8 :UInt64;
+  # revoke (issue 15, docs/replication.md "Revocations and pulled history"): the revoked key's
+  # chain head in the archive of the broker that wrote this record, in the same transaction, so
+  # every frame of the key at or below it was archived before the revocation and stays valid on
+  # every broker, and none above it is. Absent (hasRevokedAfterSeq false) in older records:
+  # judged by effectiveAt.
 }
 
 enum RejectReason {
@@ -282,6 +289,15 @@ struct TimeBeacon {
   # The newest readiness check (checks go to every enrolled provider); empty = none yet.
   checkIssuedAt @3 :Int64;
   # When that check was issued, ms since epoch; 0 = none.
+  directiveMarks @4 :List(DirectiveMark);
+  # Per issuing broker key (issue 15: each broker of a city issues directives, docs/replication.md):
+  # the newest directive to every provider this broker holds from that key. directiveNumber is
+  # the highest of them. At most 16.
+}
+
+struct DirectiveMark {
+  keyId @0 :Data;       # 8 bytes: the city key that signed the directive
+  number @1 :UInt64;    # its number
 }
 
 struct Downlink {

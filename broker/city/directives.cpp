@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "broker/city/city_chain.h"
+#include "broker/city/peer_city_messages.h"
 #include "broker/city/time_beacon.h"
 #include "broker/store/city_store.h"
 #include "broker/store/write_transaction.h"
@@ -97,14 +98,11 @@ common::Result<std::string> sendDirective(Store& store, const common::Identity& 
   row.expiresAt = d.expiresAt;
   row.frameId = issued->frameId;
   if (auto s = cityStore.insertDirective(row, recipients); !s) return fail(s.error());
-  if (o.to.empty()) {
-    // Every provider should hold it: the time beacon names it so a withheld one shows.
-    if (auto s = store.setMeta(kMetaDirectiveToAll, std::to_string(*number)); !s) {
-      return fail(s.error());
-    }
-  }
-  if (o.level != common::ReadinessLevel::UNCHANGED && o.mode == common::Mode::ACTUAL) {
-    if (auto s = store.setMeta(kMetaLevel, common::levelName(o.level)); !s) return fail(s.error());
+  // The beacon's directive numbers and the level (shared with directives pulled from a peer).
+  if (auto s = noteDirectiveFacts(store, common::toHex(city.keyId()), *number, o.to.empty(),
+                                  o.level, o.mode, nowMs);
+      !s) {
+    return fail(s.error());
   }
   if (auto s = tx->commit(); !s) return fail(s.error());
   return id;

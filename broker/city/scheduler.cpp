@@ -45,6 +45,11 @@ std::optional<std::string> Scheduler::tick() {
       issued = *id;
     } else if (id.error().kind != common::ErrorKind::conflict) {
       common::logError("scheduler", id.error().message);
+    } else if (*date != coveredDate_) {
+      // Issued earlier, or by a peer broker (docs/replication.md): said once per date.
+      coveredDate_ = *date;
+      common::logInfo("scheduler",
+                      "not issuing a readiness check for " + *date + ": " + id.error().message);
     }
   }
   if (auto closed = closeDueChecks(*store_, now); !closed) {

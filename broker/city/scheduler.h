@@ -38,6 +38,7 @@ class Scheduler {
   const common::Clock& clock_;
   ReadinessSchedule schedule_;
   std::unique_ptr<Store> store_;
+  std::string coveredDate_;  // the last date found to have its check already (logged once)
   std::thread thread_;
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -4,8 +4,11 @@
 #include <string>
 
 #include "broker/city/directives.h"
+#include "broker/city/peer_city_messages.h"
+#include "broker/store/city_store.h"
 #include "common/codec.h"
 #include "common/ids.h"
+#include "common/limits.h"
 #include "common/log.h"
 #include "common/vocabulary.h"
 
@@ -44,6 +47,19 @@ common::Result<common::TimeBeaconMsg> readBeaconFacts(Store& store) {
   auto checkAt = metaNumber(store, kMetaNewestCheckAt);
   if (!checkAt) return checkAt.error();
   facts.checkIssuedAt = *checkAt;
+  // Per issuing broker key (docs/replication.md): the newest directive to all of each.
+  auto marks = CityStore(store).metaWithPrefix(kMetaDirectiveToAllByKey);
+  if (!marks) return marks.error();
+  for (const auto& [keyHex, value] : *marks) {
+    common::Bytes keyId;
+    if (!common::fromHex(keyHex, &keyId) || keyId.size() != common::kKeyIdBytes) continue;
+    try {
+      facts.directiveMarks.emplace_back(std::move(keyId), std::stoull(value));
+    } catch (const std::exception&) {
+      continue;
+    }
+    if (facts.directiveMarks.size() == common::kMaxDirectiveMarks) break;
+  }
   return facts;
 }
 

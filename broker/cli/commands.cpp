@@ -243,7 +243,7 @@ int runEnroll(const std::string& configPath, const std::vector<std::string>& req
       if (o.keyAlreadyEnrolled) {
         if (o.unitsAdded.empty() && o.unitsTransferred.empty()) return {};
         e = common::EnrolmentMsg{
-            common::EnrolmentAction::UNITS, request->provider, {}, {}, {}, request->units, now};
+            common::EnrolmentAction::UNITS, request->provider, {}, {}, {}, request->units, now, {}};
       }
       auto issued = chain.record(e, now);
       if (!issued) return issued.error();
@@ -420,12 +420,13 @@ int runRevoke(const std::string& configPath, const std::string& keyId) {
   common::SystemClock clock;
   const int64_t now = clock.nowMs();
   CityChain chain(*store, *city);
-  auto record = [&](const std::string& provider) -> common::Status {
+  auto record = [&](const std::string& provider, uint64_t revokedAfterSeq) -> common::Status {
     common::EnrolmentMsg e;
     e.action = common::EnrolmentAction::REVOKE;
     e.provider = provider;
     if (!common::fromHex(keyId, &e.keyId)) return common::invalidInput("bad key id " + keyId);
     e.effectiveAt = now;
+    e.revokedAfterSeq = revokedAfterSeq;
     auto issued = chain.record(e, now);
     if (!issued) return issued.error();
     return {};
@@ -474,7 +475,7 @@ int runCertifyKeys(const std::string& configPath) {
     }
     if (k.revokedAt) {
       common::EnrolmentMsg rev{
-          common::EnrolmentAction::REVOKE, k.providerId, e.keyId, {}, {}, {}, *k.revokedAt};
+          common::EnrolmentAction::REVOKE, k.providerId, e.keyId, {}, {}, {}, *k.revokedAt, {}};
       if (auto issued = chain.record(rev, now); !issued) {
         return fail(issued.error().message, kExitFailure);
       }

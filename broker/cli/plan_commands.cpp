@@ -115,7 +115,7 @@ int runRosterImport(const std::string& configPath, const std::string& file, bool
   auto recordTransfers =
       [&](const std::map<std::string, std::vector<std::string>>& byProvider) -> common::Status {
     for (const auto& [provider, units] : byProvider) {
-      common::EnrolmentMsg e{common::EnrolmentAction::UNITS, provider, {}, {}, {}, units, now};
+      common::EnrolmentMsg e{common::EnrolmentAction::UNITS, provider, {}, {}, {}, units, now, {}};
       if (auto issued = chain.record(e, now); !issued) return issued.error();
     }
     return {};

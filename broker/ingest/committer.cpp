@@ -2,6 +2,8 @@
 // an ack for seq therefore covers everything before it.
 #include "broker/ingest/committer.h"
 
+#include "broker/city/city_chain.h"
+#include "broker/city/peer_city_messages.h"
 #include "broker/ingest/chain_rule.h"
 #include "broker/store/roster_store.h"
 #include "broker/store/write_transaction.h"
@@ -32,6 +34,7 @@ Committer::Committer(Store& store, const common::Clock& clock, Metrics& metrics,
                              : [](const std::string& line, const common::LogFields& fields) {
                                  common::logWarn("ingest", line, fields);
                                }) {
+  city_ = city.identity;
   if (city.identity != nullptr && city.checkpoints) {
     checkpointer_ = std::make_unique<Checkpointer>(store, *city.identity);
   }
@@ -125,11 +128,30 @@ common::Status Committer::handleHeartbeat(const std::string& routingId, const Ve
   return delivery_.deliverDue(routingId, m.senderId, out);
 }
 
+common::Status Committer::loadRevokedHeads() {
+  auto heads = RosterStore(store_).revokedHeads();
+  if (!heads) return heads.error();
+  revokedAfter_ = std::move(heads).value();
+  return {};
+}
+
 common::Status Committer::handleFrame(const std::string& routingId, const VerifiedFrame& f,
                                       Replies& out) {
   const auto& m = f.message();
   delivery_.noteRoute(m.senderId, routingId);
   if (m.isHeartbeat()) return handleHeartbeat(routingId, f, out);
+  // A revoked key, by its place in its chain (docs/replication.md): read in this transaction, so
+  // a frame that passed the gate before the gate re-read the roster is refused here if the
+  // revocation was committed first, and is at or below the head the revocation names otherwise.
+  if (auto revoked = revokedAfter_.find(f.keyIdHex());
+      revoked != revokedAfter_.end() && m.seq > revoked->second) {
+    return refuse(
+        routingId,
+        Refusal{RejectReason::REVOKED,
+                "key " + f.keyIdHex() + " is revoked after seq " + std::to_string(revoked->second),
+                m.senderId, f.keyIdHex(), m.seq},
+        out);
+  }
   auto found = headFor(m.senderId, f.keyIdHex());
   if (!found) return found.error();
   ChainHead& head = **found;
@@ -177,7 +199,7 @@ common::Status Committer::handleFrame(const std::string& routingId, const Verifi
     if (auto s = archive_.linkBatchFrame(*frameId, it->second, f.batchIndex()); !s) return s;
   }
   if (auto s = projection_.apply(f, *frameId); !s) return s;
-  if (auto s = applyPeerRosterRecord(f); !s) return s;
+  if (auto s = applyPeerCityRecord(f, *frameId); !s) return s;
   head.seq = m.seq;
   head.hash = f.bodyHash();
   metrics_.framesAccepted++;
@@ -187,19 +209,38 @@ common::Status Committer::handleFrame(const std::string& routingId, const Verifi
   return {};
 }
 
-common::Status Committer::applyPeerRosterRecord(const VerifiedFrame& f) {
-  // A peer broker's enrolment, revocation or units record changes this broker's roster in the
-  // transaction that archives it (docs/replication.md); the local CLI changes the roster itself.
+common::Status Committer::applyPeerCityRecord(const VerifiedFrame& f, int64_t frameId) {
+  // A peer broker's city records change this broker's tables in the transaction that archives
+  // them (docs/replication.md): an enrolment, revocation or units record the roster, a readiness
+  // check or a directive the readiness and directive tables and the outbound queue. The local
+  // CLI, board and scheduler write those themselves.
   const auto& m = f.message();
-  const auto* record = std::get_if<common::EnrolmentMsg>(&m.payload);
-  if (record == nullptr || f.channel() != Channel::peer || m.senderId != common::kCitySenderId) {
-    return {};
+  if (f.channel() != Channel::peer || m.senderId != common::kCitySenderId) return {};
+  if (const auto* record = std::get_if<common::EnrolmentMsg>(&m.payload)) {
+    auto outcome = RosterStore(store_).applyRecord(*record);
+    if (!outcome) return outcome.error();
+    for (const auto& conflict : outcome->conflicts) {
+      common::logWarn("replication",
+                      "a peer's roster record was archived but not applied: " + conflict);
+    }
+    if (record->action != common::EnrolmentAction::REVOKE) return {};
+    if (outcome->publishRevokedAfterSeq && city_ != nullptr) {
+      // This archive holds more of the revoked key's chain than the peer's record names (frames
+      // this broker stored before the revocation reached it): its own record says so, and the
+      // peer admits them too, so both archives end alike.
+      common::EnrolmentMsg own = *record;
+      own.revokedAfterSeq = outcome->publishRevokedAfterSeq;
+      auto issued = CityChain(store_, *city_).record(own, clock_.nowMs());
+      if (!issued) return issued.error();
+      // That record sealed a checkpoint of its own: the next seal starts from it.
+      if (checkpointer_) checkpointer_->forget();
+    }
+    return loadRevokedHeads();
   }
-  auto outcome = RosterStore(store_).applyRecord(*record);
+  auto outcome = applyPeerCityMessage(store_, m, f.keyIdHex(), f.envelope(), frameId);
   if (!outcome) return outcome.error();
   for (const auto& conflict : outcome->conflicts) {
-    common::logWarn("replication",
-                    "a peer's roster record was archived but not applied: " + conflict);
+    common::logWarn("replication", "a peer's city message was archived: " + conflict);
   }
   return {};
 }
@@ -230,6 +271,8 @@ common::Status Committer::applyBatch(std::vector<WorkItem>& batch, Replies& out)
     heads_.clear();
     lastHeartbeat_.clear();
     if (checkpointer_) checkpointer_->forget();
+    // A revocation by the CLI (another connection) counts from the next frame on.
+    if (auto s = loadRevokedHeads(); !s) return s;
     dataVersion_ = *version;
   }
   for (auto& item : batch) {

@@ -85,11 +85,13 @@ class Committer {
   common::Status handleHeartbeat(const std::string& routingId, const VerifiedFrame& f,
                                  Replies& out);
   common::Status refuse(const std::string& routingId, const Refusal& r, Replies& out);
-  common::Status applyPeerRosterRecord(const VerifiedFrame& f);
+  common::Status applyPeerCityRecord(const VerifiedFrame& f, int64_t frameId);
   common::Status flushCounters();
+  common::Status loadRevokedHeads();
 
   Store& store_;
   const common::Clock& clock_;
+  const common::Identity* city_ = nullptr;  // null (tests): no city records of its own
   Metrics& metrics_;
   ArchiveStore archive_;
   PictureProjection projection_;
@@ -101,6 +103,9 @@ class Committer {
   std::string headKey_;
   std::unordered_map<std::string, HeartbeatMark> lastHeartbeat_;
   RefusalLog refusalLog_;
+  // Revoked keys with a known chain head (RosterStore::revokedHeads): a frame above it is
+  // refused. Read with the caches above, and again after a peer's revocation record.
+  std::unordered_map<std::string, uint64_t> revokedAfter_;
   // PRAGMA data_version when the caches above were last known to match the database. Another
   // connection's commit (`samband-broker import` storing frames while `serve` runs) changes it,
   // and then the cached heads are dropped and read again.

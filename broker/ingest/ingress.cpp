@@ -46,6 +46,17 @@ Refusal refuse(RejectReason r, std::string detail) {
   return Refusal{r, std::move(detail), {}, {}, 0};
 }
 
+// A revoked key's frame. From a peer broker (docs/replication.md, "Revocations and pulled
+// history"), by its place in the key's chain: what any broker archived before the revocation
+// reached it (at or below the head its revocation record names) is history and stays; the time
+// it is pulled says nothing. From an agent or a file, by the receive time. The committer also
+// refuses a frame above the head that passed here before the roster was re-read.
+bool isRevokedFor(const KeyRecord& key, uint64_t seq, const InboundFrame& in) {
+  if (!key.revokedAt) return false;
+  if (in.channel == Channel::peer && key.revokedAfterSeq) return seq > *key.revokedAfterSeq;
+  return in.receivedAt >= *key.revokedAt;
+}
+
 }  // namespace
 
 Ingress::Ingress(RosterCache& roster, const common::Clock& clock, Metrics* metrics)
@@ -175,7 +186,7 @@ Admission Ingress::admit(InboundFrame&& in) {
                                                 " but the transport session belongs to " +
                                                 in.transportProvider);
   }
-  if (key->second.revokedAt && in.receivedAt >= *key->second.revokedAt) {
+  if (isRevokedFor(key->second, m.seq, in)) {
     return fail(RejectReason::REVOKED, "key " + known.keyIdHex + " is revoked");
   }
   if (auto refused = checkContent(m, in, snap)) {
@@ -285,13 +296,18 @@ std::vector<Admission> Ingress::admitBatch(InboundFrame&& in) {
                                                 " but the transport session belongs to " +
                                                 in.transportProvider);
   }
-  if (key->second.revokedAt && in.receivedAt >= *key->second.revokedAt) {
+  if (isRevokedFor(key->second, first.seq, in)) {
     return fail(RejectReason::REVOKED, "key " + known.keyIdHex + " is revoked");
   }
 
   auto frame = std::make_shared<const common::Bytes>(std::move(in.data));
   for (size_t i = 0; i < messages.size(); ++i) {
     common::Message& m = messages[i];
+    if (isRevokedFor(key->second, m.seq, in)) {
+      out.emplace_back(Refusal{RejectReason::REVOKED, "key " + known.keyIdHex + " is revoked",
+                               m.senderId, known.keyIdHex, m.seq});
+      continue;
+    }
     if (auto refused = checkContent(m, in, snap)) {
       refused->sender = m.senderId;
       refused->keyIdHex = known.keyIdHex;

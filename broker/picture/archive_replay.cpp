@@ -206,6 +206,11 @@ common::Status ArchiveReplay::apply(const ReplayFrame& f) {
       if (!all) return all.error();
       recipients = std::move(all).value();
     }
+    // Two brokers that numbered a directive alike while apart (docs/replication.md): the first
+    // in the archive is listed, as on the brokers themselves.
+    auto taken = city.directiveByNumberOrId(static_cast<int64_t>(d->number), d->directiveId);
+    if (!taken) return taken.error();
+    if (*taken) return {};
     DirectiveRow row;
     row.id = d->directiveId;
     row.number = static_cast<int64_t>(d->number);

@@ -181,8 +181,9 @@ void Puller::run() {
     // Per admission (its route "peer/N"), its chain when decoded.
     std::vector<std::pair<std::string, std::string>> chainOf;
     // With roster records in the answer, an envelope the gate refuses for want of its key or
-    // unit (enrolled by a record of this very answer) waits, with the rest of its chain, until
-    // the records are committed and the roster re-read; then it passes the gate again.
+    // unit (enrolled by a record of this very answer), or as revoked (a revocation record of
+    // this answer may name a higher head), waits, with the rest of its chain, until the records
+    // are committed and the roster re-read; then it passes the gate again.
     std::vector<size_t> deferred;
     std::set<std::pair<std::string, std::string>> deferredChains;
     auto chainOfAdmission = [](const Admission& admission) {
@@ -213,7 +214,9 @@ void Puller::run() {
           if (const auto* r = std::get_if<Refusal>(&admission);
               r != nullptr && !r->sender.empty() &&
               (r->reason == common::RejectReason::UNKNOWN_SENDER ||
-               r->reason == common::RejectReason::UNIT_NOT_OWNED)) {
+               r->reason == common::RejectReason::UNIT_NOT_OWNED ||
+               // a peer's revocation record naming a higher head admits it
+               r->reason == common::RejectReason::REVOKED)) {
             deferredChains.insert(chain);
           }
           if (deferredChains.count(chain) > 0) wait = true;

@@ -46,6 +46,11 @@ common::Result<Beyond> beyond(ReplicationStore& rs, const std::vector<PullHead>&
   for (const auto& h : heads) theirs[chainKey(h.sender, h.keyId)] = h.seq;
   auto tips = rs.chainTips();
   if (!tips) return tips.error();
+  // The city's chains first: a provider's answer or acknowledgement then reaches the puller with
+  // or after the check or directive it answers, and the roster records before the frames of the
+  // keys they enrol (docs/replication.md).
+  std::stable_partition(tips->begin(), tips->end(),
+                        [](const ChainTip& t) { return t.sender == common::kCitySenderId; });
   Beyond out;
   size_t bytes = 0;
   for (const auto& tip : *tips) {

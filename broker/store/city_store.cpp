@@ -488,4 +488,54 @@ common::Result<std::vector<DirectiveRow>> CityStore::directives(
   }
 }
 
+common::Result<std::optional<std::string>> CityStore::directiveByNumberOrId(int64_t number,
+                                                                            const std::string& id) {
+  try {
+    SQLite::Statement q(store_.db(), "SELECT id FROM directives WHERE number=? OR id=? LIMIT 1");
+    q.bind(1, number);
+    q.bind(2, id);
+    std::optional<std::string> out;
+    if (q.executeStep()) out = q.getColumn(0).getString();
+    return out;
+  } catch (const std::exception& e) {
+    return columns::failure(e);
+  }
+}
+
+common::Result<std::map<std::string, std::string>> CityStore::metaWithPrefix(
+    const std::string& prefix) {
+  try {
+    // substr() rather than LIKE: a key may hold '_' or '%'.
+    SQLite::Statement q(store_.db(),
+                        "SELECT key, value FROM meta WHERE substr(key, 1, ?)=? ORDER BY key");
+    q.bind(1, static_cast<int64_t>(prefix.size()));
+    q.bind(2, prefix);
+    std::map<std::string, std::string> out;
+    while (q.executeStep()) {
+      out[q.getColumn(0).getString().substr(prefix.size())] = q.getColumn(1).getString();
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return columns::failure(e);
+  }
+}
+
+common::Result<std::vector<CityStore::ArchivedAck>> CityStore::directiveAcksSince(int64_t fromMs) {
+  try {
+    // The literal kind lets SQLite use the partial index frames_directive_acks.
+    SQLite::Statement q(store_.db(),
+                        "SELECT sender, envelope, received_at FROM frames WHERE "
+                        "kind='directive_ack' AND received_at>=? ORDER BY id");
+    q.bind(1, fromMs);
+    std::vector<ArchivedAck> out;
+    while (q.executeStep()) {
+      out.push_back(
+          {q.getColumn(0).getString(), columns::blob(q.getColumn(1)), q.getColumn(2).getInt64()});
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return columns::failure(e);
+  }
+}
+
 }  // namespace samband::broker

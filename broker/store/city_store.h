@@ -145,6 +145,21 @@ class CityStore {
   common::Result<std::vector<DirectiveRow>> directivesInForceAt(int64_t atMs);
   // Directives newest first with their recipients: only `id` when given, otherwise all.
   common::Result<std::vector<DirectiveRow>> directives(const std::optional<std::string>& id);
+  // The id of the directive numbered `number` or identified by `id`, if any.
+  common::Result<std::optional<std::string>> directiveByNumberOrId(int64_t number,
+                                                                   const std::string& id);
+  // Every meta value whose key starts with `prefix`, by the rest of the key.
+  common::Result<std::map<std::string, std::string>> metaWithPrefix(const std::string& prefix);
+
+  // --- the archive, for city messages replicated from a peer broker
+  // Archived directive acknowledgements received at or after `fromMs`, oldest first (partial
+  // index of migration 13): an agent's ack may be pulled before the directive it answers.
+  struct ArchivedAck {
+    std::string sender;
+    common::Bytes envelope;
+    int64_t receivedAt = 0;
+  };
+  common::Result<std::vector<ArchivedAck>> directiveAcksSince(int64_t fromMs);
 
  private:
   Store& store_;

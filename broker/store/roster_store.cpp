@@ -6,6 +6,7 @@
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/bytes.h"
@@ -131,11 +132,21 @@ Status RosterStore::revokeKey(const std::string& keyIdHex, int64_t atMs,
       return Error{common::ErrorKind::notFound,
                    "no active key " + keyIdHex + "; list keys with 'samband-broker status'"};
     }
+    SQLite::Statement p(db, "SELECT provider_id FROM keys WHERE key_id=?");
+    p.bind(1, keyIdHex);
+    std::string provider = p.executeStep() ? p.getColumn(0).getString() : std::string();
+    // Inside the write transaction: every frame of the key archived so far is at or below this
+    // head, and a committer that stores one later sees the revocation (docs/replication.md).
+    SQLite::Statement h(db, "SELECT coalesce(max(seq), 0) FROM frames WHERE sender=? AND key_id=?");
+    h.bind(1, provider);
+    h.bind(2, keyIdHex);
+    const int64_t head = h.executeStep() ? h.getColumn(0).getInt64() : 0;
+    SQLite::Statement u(db, "UPDATE keys SET revoked_after_seq=? WHERE key_id=?");
+    u.bind(1, head);
+    u.bind(2, keyIdHex);
+    u.exec();
     if (alsoInTransaction) {
-      SQLite::Statement p(db, "SELECT provider_id FROM keys WHERE key_id=?");
-      p.bind(1, keyIdHex);
-      std::string provider = p.executeStep() ? p.getColumn(0).getString() : std::string();
-      if (auto s = alsoInTransaction(provider); !s) return s;
+      if (auto s = alsoInTransaction(provider, static_cast<uint64_t>(head)); !s) return s;
     }
     tx.commit();
   } catch (const SQLite::Exception& e) {
@@ -235,7 +246,33 @@ Result<RecordOutcome> RosterStore::applyRecord(const common::EnrolmentMsg& recor
                             "UPDATE keys SET revoked_at=? WHERE key_id=? AND revoked_at IS NULL");
         q.bind(1, record.effectiveAt);
         q.bind(2, keyId);
-        if (q.exec() > 0) out.changed = true;
+        const bool newlyRevoked = q.exec() > 0;
+        if (newlyRevoked) out.changed = true;
+        if (!record.revokedAfterSeq) return out;  // an older record: judged by its time
+        // What this archive holds of the key's chain now, in the transaction that applies the
+        // record: archived before the revocation was known here, so history on every broker.
+        SQLite::Statement h(db,
+                            "SELECT coalesce(max(seq), 0) FROM frames WHERE sender=? AND key_id=?");
+        h.bind(1, record.provider);
+        h.bind(2, keyId);
+        const uint64_t localHead =
+            h.executeStep() ? static_cast<uint64_t>(h.getColumn(0).getInt64()) : 0;
+        uint64_t head = std::max(*record.revokedAfterSeq, newlyRevoked ? localHead : 0);
+        SQLite::Statement c(db, "SELECT revoked_after_seq FROM keys WHERE key_id=?");
+        c.bind(1, keyId);
+        if (c.executeStep() && !c.getColumn(0).isNull()) {
+          head = std::max(head, static_cast<uint64_t>(c.getColumn(0).getInt64()));
+        }
+        SQLite::Statement u(db,
+                            "UPDATE keys SET revoked_after_seq=? WHERE key_id=? AND "
+                            "(revoked_after_seq IS NULL OR revoked_after_seq<?)");
+        u.bind(1, static_cast<int64_t>(head));
+        u.bind(2, keyId);
+        u.bind(3, static_cast<int64_t>(head));
+        if (u.exec() > 0) out.changed = true;
+        if (newlyRevoked && localHead > *record.revokedAfterSeq) {
+          out.publishRevokedAfterSeq = localHead;
+        }
         return out;
       }
       case common::EnrolmentAction::UNITS:
@@ -249,12 +286,27 @@ Result<RecordOutcome> RosterStore::applyRecord(const common::EnrolmentMsg& recor
   return out;
 }
 
+Result<std::unordered_map<std::string, uint64_t>> RosterStore::revokedHeads() {
+  std::unordered_map<std::string, uint64_t> out;
+  try {
+    SQLite::Statement q(store_.db(),
+                        "SELECT key_id, revoked_after_seq FROM keys WHERE revoked_at IS NOT NULL "
+                        "AND revoked_after_seq IS NOT NULL");
+    while (q.executeStep()) {
+      out[q.getColumn(0).getString()] = static_cast<uint64_t>(q.getColumn(1).getInt64());
+    }
+  } catch (const SQLite::Exception& e) {
+    return common::unavailable(std::string("cannot read the revoked keys: ") + e.what());
+  }
+  return out;
+}
+
 Result<std::vector<KeyRecord>> RosterStore::loadKeys() {
   std::vector<KeyRecord> out;
   try {
     SQLite::Statement q(store_.db(),
                         "SELECT key_id, provider_id, sign_public, curve_public, enrolled_at, "
-                        "revoked_at FROM keys");
+                        "revoked_at, revoked_after_seq FROM keys");
     while (q.executeStep()) {
       KeyRecord k;
       k.keyId = q.getColumn(0).getString();
@@ -263,6 +315,9 @@ Result<std::vector<KeyRecord>> RosterStore::loadKeys() {
       k.curvePublic = blobKey(q.getColumn(3));
       k.enrolledAt = q.getColumn(4).getInt64();
       k.revokedAt = columns::optionalInt(q.getColumn(5));
+      if (auto head = columns::optionalInt(q.getColumn(6))) {
+        k.revokedAfterSeq = static_cast<uint64_t>(*head);
+      }
       out.push_back(std::move(k));
     }
   } catch (const SQLite::Exception& e) {

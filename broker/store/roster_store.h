@@ -27,6 +27,10 @@ struct KeyRecord {
   common::PublicKey curvePublic{};
   int64_t enrolledAt = 0;
   std::optional<int64_t> revokedAt;
+  // The key's chain head when it was revoked (the highest over every broker's revocation record,
+  // docs/replication.md): its frames at or below are history, above are refused. Absent for a
+  // revocation from before it was recorded: judged by revokedAt.
+  std::optional<uint64_t> revokedAfterSeq;
 };
 
 struct EnrollOutcome {
@@ -42,6 +46,10 @@ struct RecordOutcome {
   // Parts not applied because this roster contradicts them, each one sentence naming the key or
   // unit and what the operator can do; empty when everything was applied.
   std::vector<std::string> conflicts;
+  // A revocation newly applied here while this broker's archive held more of the key's chain
+  // than the record names: this head must be published in this broker's own revocation record,
+  // so the peer admits those frames too (docs/replication.md).
+  std::optional<uint64_t> publishRevokedAfterSeq;
 };
 
 // One enrolled key as `samband-broker keys` lists it.
@@ -85,7 +93,10 @@ class RosterStore {
                                        const EnrollHook& alsoInTransaction = nullptr);
   // Revokes a key from `atMs` on. Errors: no such active key (notFound). `alsoInTransaction`
   // (given the key's provider) runs in the same transaction; its error undoes the revocation.
-  using RevokeHook = std::function<common::Status(const std::string& providerId)>;
+  // The hook also gets the key's chain head in the archive (the revocation record names it;
+  // frames up to it stay valid, later ones are refused: KeyRecord::revokedAfterSeq).
+  using RevokeHook =
+      std::function<common::Status(const std::string& providerId, uint64_t revokedAfterSeq)>;
   common::Status revokeKey(const std::string& keyIdHex, int64_t atMs,
                            const RevokeHook& alsoInTransaction = nullptr);
 
@@ -100,6 +111,8 @@ class RosterStore {
   // is named in `conflicts`. Does not begin a transaction: the caller holds the write
   // transaction that archives the record. Errors: unavailable.
   common::Result<RecordOutcome> applyRecord(const common::EnrolmentMsg& record);
+  // Key id (hex) -> revokedAfterSeq of every revoked key that has one. Errors: unavailable.
+  common::Result<std::unordered_map<std::string, uint64_t>> revokedHeads();
 
   common::Result<std::vector<KeyRecord>> loadKeys();
   // unit code -> provider id

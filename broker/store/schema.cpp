@@ -326,9 +326,15 @@ CREATE TABLE batch_frames (
 );
 CREATE INDEX batch_frames_batch ON batch_frames(batch_id);
 )sql",
-    // 13: reserved for another branch (issue 15/16 work in parallel); the integrator renumbers.
+    // 13 (issue 15, docs/replication.md): a revoked key's chain head when it was revoked (the
+    // highest any broker's revocation record names): its frames up to it are history on every
+    // broker, later ones are refused; NULL for revocations from before (judged by revoked_at).
+    // And city messages replicated from a peer broker: an agent's directive acknowledgement can
+    // be pulled before the directive, and is found again when the directive arrives (partial
+    // index: only those frames).
     R"sql(
-SELECT 1;
+ALTER TABLE keys ADD COLUMN revoked_after_seq INTEGER;
+CREATE INDEX frames_directive_acks ON frames(id) WHERE kind = 'directive_ack';
 )sql",
     // 14: pictures that roll up (issue 15, docs/rollup.md). Only an upstream broker (county or
     // national tier) writes these. The cities it enrolled (root key, transport key); every

@@ -31,8 +31,8 @@ common::Message beaconBody(int64_t sentAt, uint64_t directive = 0, std::string c
   m.senderId = common::kCitySenderId;
   m.keyId = common::Bytes(8, 1);
   m.sentAt = sentAt;
-  m.payload =
-      common::TimeBeaconMsg{common::ReadinessLevel::NORMAL, directive, std::move(check), checkAt};
+  m.payload = common::TimeBeaconMsg{
+      common::ReadinessLevel::NORMAL, directive, std::move(check), checkAt, {}};
   return m;
 }
 
@@ -101,6 +101,36 @@ TEST(CitySignal, ABeaconNamingADirectiveOrCheckThatNeverCameSaysSo) {
             std::string::npos);
   in.appliedDirective = 5;
   in.holdsNewestCheck = true;
+  EXPECT_TRUE(assessCitySignal(in).ok);
+}
+
+// Two brokers of one city each issue directives (issue 15): the beacon names the newest per
+// issuing key, and one missing from a key shows although a higher number of another key arrived.
+TEST(CitySignal, ABeaconNamesTheNewestDirectivePerIssuingKey) {
+  const common::Bytes primary(8, 0xa1), standby(8, 0xb2);
+  CitySignalRow row;
+  noteBeacon(row, beaconBody(kNow - 10 * kMinute, 3), kNow - 10 * kMinute);  // baseline 3
+  common::Message m = beaconBody(kNow, 7);
+  std::get<common::TimeBeaconMsg>(m.payload).directiveMarks = {{primary, 7}, {standby, 6}};
+  noteBeacon(row, m, kNow);
+  CitySignalInputs in;
+  in.nowMs = kNow;
+  in.row = row;
+  in.appliedDirective = 7;  // the highest over both keys: the single number sees nothing wrong
+  in.appliedByKey = {{common::toHex(primary), 7}, {common::toHex(standby), 4}};
+  auto a = assessCitySignal(in);
+  ASSERT_EQ(a.problems.size(), 1u);
+  EXPECT_NE(a.problems[0].find("directive number 6 of city key " + common::toHex(standby) +
+                               " but the newest this agent has from that key is 4"),
+            std::string::npos)
+      << a.problems[0];
+  in.appliedByKey[common::toHex(standby)] = 6;
+  EXPECT_TRUE(assessCitySignal(in).ok);
+  // A mark at or below the first beacon's number predates this agent.
+  in.appliedByKey[common::toHex(standby)] = 0;
+  std::get<common::TimeBeaconMsg>(m.payload).directiveMarks = {{primary, 7}, {standby, 3}};
+  row.beacon = std::get<common::TimeBeaconMsg>(m.payload);
+  in.row = row;
   EXPECT_TRUE(assessCitySignal(in).ok);
 }
 

@@ -296,7 +296,7 @@ TEST(DownlinkCodec, AHeadCarriesTheCitysTimeBeaconExactlyAsSigned) {
   m.senderId = kCitySenderId;
   m.keyId = city->keyId();
   m.sentAt = kSentAt;
-  m.payload = TimeBeaconMsg{ReadinessLevel::HEIGHTENED, 7, "rc-2026-11-25-ab", kSentAt - 1};
+  m.payload = TimeBeaconMsg{ReadinessLevel::HEIGHTENED, 7, "rc-2026-11-25-ab", kSentAt - 1, {}};
   auto beacon = seal(*city, m);
   auto d = roundTripDownlink(HeadMsg{41, Bytes(32, 0x3d), kSentAt, beacon.envelope});
   ASSERT_TRUE(d.ok()) << d.error().message;

@@ -472,6 +472,34 @@ TEST_F(IngressTest, FileChannelKeepsEveryOtherStep) {
   EXPECT_EQ(std::get<Refusal>(revoked).reason, RejectReason::REVOKED);
 }
 
+// Revocations and pulled history (docs/replication.md): a pulled frame of a revoked key is judged
+// by its place in the key's chain against the head the revocation names, not by the pull time;
+// an agent's frame still by its receive time.
+TEST_F(IngressTest, PeerFramesOfARevokedKeyAreJudgedByTheRevokedHead) {
+  common::EnrolmentMsg record{
+      common::EnrolmentAction::REVOKE, alpha_->id(), alpha_->keyId(), {}, {}, {}, kNow - 1000, {}};
+  record.revokedAfterSeq = 2;
+  ASSERT_TRUE(RosterStore(*store_).applyRecord(record).ok());
+  roster_->refreshIfOlder(0);
+  auto fromPeer = [&](uint64_t seq) {
+    InboundFrame in;
+    in.data = common::seal(*alpha_, unitStatus(*alpha_, kAlphaUnit, seq)).envelope;
+    in.receivedAt = kNow;  // long after the revocation's time
+    in.channel = Channel::peer;
+    return ingress_->admit(std::move(in));
+  };
+  EXPECT_TRUE(std::holds_alternative<VerifiedFrame>(fromPeer(1)));
+  EXPECT_TRUE(std::holds_alternative<VerifiedFrame>(fromPeer(2)));
+  auto above = fromPeer(3);
+  ASSERT_TRUE(std::holds_alternative<Refusal>(above));
+  EXPECT_EQ(std::get<Refusal>(above).reason, RejectReason::REVOKED);
+  // From a file (as from an agent): after the revocation's time, refused whatever the seq.
+  auto fromFile = admitFromFile(
+      *ingress_, common::seal(*alpha_, unitStatus(*alpha_, kAlphaUnit, 1)).envelope, kNow);
+  ASSERT_TRUE(std::holds_alternative<Refusal>(fromFile));
+  EXPECT_EQ(std::get<Refusal>(fromFile).reason, RejectReason::REVOKED);
+}
+
 TEST(IngressMetricsTest, TimesOneSignatureCheckInEverySixtyFour) {
   TempDir dir;
   common::FakeClock clock{kNow};

@@ -118,7 +118,7 @@ class PastPictureTest : public ::testing::Test {
         b.commit();
         // A roster transfer: the city signs that a unit moves.
         common::EnrolmentMsg move{
-            common::EnrolmentAction::UNITS, "556000-0002", {}, {}, {}, {"11111112"}, b.now()};
+            common::EnrolmentAction::UNITS, "556000-0002", {}, {}, {}, {"11111112"}, b.now(), {}};
         b.city(move, common::Mode::SYSTEM);
         b.report("556000-0002", ArchiveBuilder::status("11111112", OperationalState::REMOTE, 40));
         b.commit();

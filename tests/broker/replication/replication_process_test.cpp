@@ -11,6 +11,7 @@
 #include <atomic>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <sstream>
 #include <thread>
 #include <zmq.hpp>
@@ -476,6 +477,225 @@ TEST_F(Replication, AProviderEnrolledOnOneBrokerOnlyReportsToTheOtherAndItsRevoc
   int code = -1;
   digest(b_, &code);
   EXPECT_EQ(code, 0);
+}
+
+// Issue 15: both brokers serve the board and the CLI and issue checks and directives. A check
+// issued on the primary is recorded on the standby (listed, delivered to the standby's agents,
+// the same report on both) and the standby's scheduler does not issue its own that day; a
+// directive issued on the standby reaches an agent connected to the primary exactly once.
+TEST_F(Replication, ChecksAndDirectivesOfEitherBrokerAreRecordedOnBothAndIssuedOnce) {
+  constexpr const char* kProviderC = "556677-0003";
+  constexpr const char* kUnitC = "33333333";
+  peer(a_, b_);
+  peer(b_, a_);
+  set(b_, "role", "\"standby\"");
+  set(b_, "standby_grace_s", "0");
+  std::string onA = makeAgent("onA", kProviderA, kUnitA, a_);
+  std::string onB = makeAgent("onB", kProviderB, kUnitB, b_);
+  makeAgent("idle", kProviderC, kUnitC, a_);  // enrolled, never runs: missing on both
+  start(a_);
+  start(b_);
+  auto agentA = runAgent(onA);
+  auto agentB = runAgent(onB);
+  for (const auto* b : {&a_, &b_}) {
+    for (const auto* p : {kProviderA, kProviderB, kProviderC}) {
+      ASSERT_TRUE(waitUntil([&] { return keysOf(*b, p).is_array(); }, std::chrono::seconds(30)))
+          << b->dir << " never enrolled " << p;
+    }
+  }
+
+  // A check issued on the primary.
+  auto run = runCommand(
+      {SAMBAND_BROKER_BIN, "readiness", "run", "--config", a_.config(), "--deadline", "30m"});
+  ASSERT_EQ(run.exitCode, 0) << run.out << run.err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(run.out, m, std::regex("readiness check (rc-[0-9a-f-]+)")))
+      << run.out;
+  const std::string checkId = m[1];
+  auto report = [&](const BrokerUnderTest& b) {
+    auto r = runCommand({SAMBAND_BROKER_BIN, "readiness", "report", "--config", b.config(),
+                         "--check", checkId, "--format", "json"});
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    std::map<std::string, std::string> outcomes;
+    if (j.is_discarded() || !j.contains("providers")) return outcomes;
+    for (const auto& p : j["providers"]) outcomes[p["provider"]] = p["outcome"];
+    return outcomes;
+  };
+  const std::map<std::string, std::string> expected{
+      {kProviderA, "answered"}, {kProviderB, "answered"}, {kProviderC, "missing"}};
+  // The standby lists it, delivers it to its own agent, records both answers: the same report.
+  ASSERT_TRUE(waitUntil([&] { return report(b_) == expected; }, std::chrono::seconds(60)))
+      << nlohmann::json(report(b_)).dump();
+  ASSERT_TRUE(waitUntil([&] { return report(a_) == expected; }, std::chrono::seconds(30)))
+      << nlohmann::json(report(a_)).dump();
+
+  // A directive issued on the standby, setting the level, to every provider.
+  auto send = runCommand({SAMBAND_BROKER_BIN, "directive", "send", "--config", b_.config(), "--to",
+                          "all", "--text", "Reservkraft provas kl 14", "--level", "heightened"});
+  ASSERT_EQ(send.exitCode, 0) << send.out << send.err;
+  ASSERT_TRUE(std::regex_search(send.out, m, std::regex("directive (D-[0-9]+)"))) << send.out;
+  const std::string directiveId = m[1];
+  auto directive = [&](const BrokerUnderTest& b, const std::string& id) {
+    auto r = runCommand(
+        {SAMBAND_BROKER_BIN, "directive", "status", "--config", b.config(), "--id", id, "--json"});
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    if (j.is_array()) return j.size() == 1u ? j[0] : nlohmann::json();
+    return r.exitCode == 0 && j.is_object() ? j : nlohmann::json();
+  };
+  auto inboxCount = [&](const std::string& agent, const std::string& ref) {
+    auto r = runCommand({SAMBAND_AGENT_BIN, "inbox", "--config", agent, "--json"});
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    int n = 0;
+    if (j.is_array()) {
+      for (const auto& e : j) n += e["id"] == ref ? 1 : 0;
+    }
+    return n;
+  };
+  // The primary queued it for its own agent; both brokers see both agents' deliveries.
+  for (const auto* b : {&a_, &b_}) {
+    ASSERT_TRUE(waitUntil(
+        [&] {
+          auto d = directive(*b, directiveId);
+          return d.is_object() && d["delivered_to"].size() == 2u;
+        },
+        std::chrono::seconds(60)))
+        << b->dir << ": " << directive(*b, directiveId).dump();
+  }
+  EXPECT_EQ(inboxCount(onA, directiveId), 1);
+  EXPECT_EQ(inboxCount(onB, directiveId), 1);
+  EXPECT_TRUE(waitUntil([&] { return agentStatus(onA)["level"] == "heightened"; }))
+      << agentStatus(onA).dump();
+  // Both brokers are at the level it set.
+  for (const auto* b : {&a_, &b_}) {
+    EXPECT_TRUE(waitUntil([&] { return status(*b)["level"] == "heightened"; }))
+        << status(*b).dump();
+  }
+  // The next directive, on the primary, takes the next number of the city, not its own first.
+  send = runCommand({SAMBAND_BROKER_BIN, "directive", "send", "--config", a_.config(), "--to",
+                     "all", "--text", "Provet klart"});
+  ASSERT_EQ(send.exitCode, 0) << send.out << send.err;
+  ASSERT_TRUE(std::regex_search(send.out, m, std::regex("directive (D-[0-9]+)"))) << send.out;
+  EXPECT_NE(m[1], directiveId);
+  ASSERT_TRUE(waitUntil([&] { return directive(b_, m[1]).is_object(); }, std::chrono::seconds(30)));
+  // Still exactly once in the agent's inbox, however often the two brokers offered it.
+  EXPECT_EQ(inboxCount(onA, directiveId), 1);
+
+  // The standby's schedule: due all day (heightened level: every day), but the day already has
+  // the primary's check, so the standby issues none.
+  stop(b_);
+  std::ofstream(b_.config()) << b_.baseConfig;
+  setTomlKey(b_.config(), "readiness", "enabled", "true");
+  setTomlKey(b_.config(), "readiness", "time", "\"00:00\"");
+  setTomlKey(b_.config(), "readiness", "deadline_minutes", "1439");
+  b_.baseConfig = readAll(b_.config());
+  set(b_, "role", "\"standby\"");
+  start(b_);
+  ASSERT_TRUE(waitUntil(
+      [&] { return readAll(b_.log()).find("not issuing a readiness check") != std::string::npos; },
+      std::chrono::seconds(30)))
+      << readAll(b_.log());
+  EXPECT_EQ(readAll(b_.log()).find("issued readiness check"), std::string::npos);
+  SQLite::Database db(b_.dir + "/samband.db", SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM readiness_checks").getInt(), 1);
+}
+
+// Issue 15: revocations and pulled history. Apart, each broker stores a provider's reports;
+// then the city revokes both providers' keys on A. Once healed, a frame signed and stored
+// before the revocation is history on both brokers, whenever it is pulled: A's reports (its
+// revocation records name A's heads) and B's (B's own revocation record names what B held when
+// A's revocation reached it). Before, B refused A's reports and A refused B's as `revoked`.
+TEST_F(Replication, FramesStoredBeforeARevocationReplicateAfterItAndArchivesAgree) {
+  peer(a_, b_, "local");
+  peer(b_, a_, "local");
+  std::string onA = makeAgent("onA", kProviderA, kUnitA, a_);
+  std::string onB = makeAgent("onB", kProviderB, kUnitB, b_, &a_);  // enrolled on A only
+  start(a_);
+  start(b_);
+  ASSERT_TRUE(
+      waitUntil([&] { return keysOf(b_, kProviderB).is_array(); }, std::chrono::seconds(30)));
+  const std::string keyA = keysOf(a_, kProviderA)[0]["key_id"];
+  const std::string keyB = keysOf(a_, kProviderB)[0]["key_id"];
+  stop(a_);
+  stop(b_);
+  // Apart: each pulls from an endpoint nothing answers on.
+  for (auto* b : {&a_, &b_}) {
+    const BrokerUnderTest& other = b == &a_ ? b_ : a_;
+    set(*b, "peers",
+        "[[\"tcp://127.0.0.1:" + std::to_string(freePort()) + "\", \"" +
+            curvePublicOf(other.dir + "/city.pub") + "\"]]");
+    set(*b, "peer_timeout_s", "1");
+  }
+  start(a_);
+  start(b_);
+  {
+    auto agentA = runAgent(onA);
+    auto agentB = runAgent(onB);
+    report(onA, kUnitA, "reduced", 11);
+    report(onA, kUnitA, "reduced", 12);
+    report(onB, kUnitB, "closed", 21);
+    report(onB, kUnitB, "closed", 22);
+    ASSERT_TRUE(waitUntil([&] { return agentPending(onA) == 0 && agentPending(onB) == 0; },
+                          std::chrono::seconds(30)));
+  }
+  for (const auto& key : {keyA, keyB}) {
+    auto revoke = runCommand({SAMBAND_BROKER_BIN, "revoke", "--config", a_.config(), "--key", key});
+    ASSERT_EQ(revoke.exitCode, 0) << revoke.out << revoke.err;
+  }
+  stop(a_);
+  stop(b_);
+  peer(a_, b_, "local");
+  peer(b_, a_, "local");
+  start(a_);
+  start(b_);
+  // Healed: the same archive on both, each provider's two reports in it.
+  ASSERT_TRUE(waitUntil([&] { return converged(4); }, std::chrono::seconds(90)))
+      << digest(a_).dump() << "\n"
+      << digest(b_).dump() << "\n"
+      << status(a_)["rejected"].dump() << status(b_)["rejected"].dump();
+  EXPECT_EQ(unit(a_, kUnitB)["pupils_present"], 22);
+  EXPECT_EQ(unit(b_, kUnitA)["pupils_present"], 12);
+  // (A may refuse B's reports once, if it pulls them before B's own revocation record exists;
+  // it takes them when that record arrives.)
+  for (const auto* b : {&a_, &b_}) {
+    for (const auto& provider : {kProviderA, kProviderB}) {
+      EXPECT_EQ(keysOf(*b, provider)[0]["revoked"], true) << b->dir << " " << provider;
+    }
+  }
+  int code = -1;
+  digest(a_, &code);
+  EXPECT_EQ(code, 0);
+  digest(b_, &code);
+  EXPECT_EQ(code, 0);
+}
+
+// The race: A's gate re-reads its roster only every roster_refresh_ms (here a minute), so right
+// after `revoke` a frame of the revoked key still passes it. The committer, which reads the
+// revocation in its own transaction, refuses it: A does not store what B would refuse, and both
+// archives end alike.
+TEST_F(Replication, AFrameThatPassesTheGateJustAfterARevocationIsStoredNowhere) {
+  setTomlKey(a_.config(), "ingest", "roster_refresh_ms", "60000");
+  a_.baseConfig = readAll(a_.config());
+  a_.baseConfig = a_.baseConfig.substr(0, a_.baseConfig.find("\n[replication]"));
+  peer(a_, b_, "local");
+  peer(b_, a_, "local");
+  std::string onA = makeAgent("onA", kProviderA, kUnitA, a_);
+  start(a_);
+  start(b_);
+  auto agent = runAgent(onA);
+  report(onA, kUnitA, "reduced", 5);
+  ASSERT_TRUE(waitUntil([&] { return converged(1); }, std::chrono::seconds(30)));
+  const std::string key = keysOf(a_, kProviderA)[0]["key_id"];
+  auto revoke = runCommand({SAMBAND_BROKER_BIN, "revoke", "--config", a_.config(), "--key", key});
+  ASSERT_EQ(revoke.exitCode, 0) << revoke.out << revoke.err;
+  report(onA, kUnitA, "closed", 0);
+  ASSERT_TRUE(waitUntil([&] { return status(a_)["rejected"].value("revoked", 0) >= 1; },
+                        std::chrono::seconds(30)))
+      << status(a_)["rejected"].dump();
+  ASSERT_TRUE(waitUntil([&] { return converged(1); }, std::chrono::seconds(30)))
+      << digest(a_).dump() << "\n"
+      << digest(b_).dump();
+  EXPECT_EQ(unit(a_, kUnitA)["pupils_present"], 5);
+  EXPECT_EQ(unit(b_, kUnitA)["pupils_present"], 5);
 }
 
 // A fake peer broker: answers every pull with the frames `answer` gives for the puller's heads.

@@ -10,6 +10,7 @@
 #include <future>
 #include <thread>
 
+#include "broker/store/archive_store.h"
 #include "common/bytes.h"
 #include "common/enrollment.h"
 #include "common/identity.h"
@@ -128,7 +129,8 @@ common::EnrolmentMsg enrolRecord(const common::Identity& id, const std::string& 
 }
 
 common::EnrolmentMsg revokeRecord(const common::Identity& id, int64_t at) {
-  return common::EnrolmentMsg{common::EnrolmentAction::REVOKE, id.id(), id.keyId(), {}, {}, {}, at};
+  return common::EnrolmentMsg{
+      common::EnrolmentAction::REVOKE, id.id(), id.keyId(), {}, {}, {}, at, {}};
 }
 
 TEST_F(RosterStoreTest, PeerEnrolmentAddsKeyAndUnitOnceAndAgainChangesNothing) {
@@ -185,13 +187,78 @@ TEST_F(RosterStoreTest, PeerRevocationRevokesFromItsTimeAndKeepsAnEarlierOne) {
   EXPECT_EQ(roster.loadKeys()->at(0).revokedAt, kNow + 100);
 }
 
+// Revocations and pulled history (docs/replication.md): a key's revoked head is the highest any
+// broker's revocation record names, and a broker that held more of the chain than the first
+// record it applies publishes its own head.
+TEST_F(RosterStoreTest, PeerRevocationKeepsTheHighestHeadAndSaysWhenThisArchiveHoldsMore) {
+  auto id = common::Identity::generate("556000-0001");
+  enrollProvider(*id, "10000001", kNow);
+  const std::string keyId = common::toHex(id->keyId());
+  ArchiveStore archive(*store_);
+  for (uint64_t seq = 1; seq <= 3; ++seq) {
+    const common::Bytes hash(32, static_cast<uint8_t>(seq));
+    ASSERT_TRUE(archive
+                    .appendFrame(NewFrame{id->id(), keyId, seq, "unit_status", "actual", kNow, kNow,
+                                          hash, common::Bytes{1, 2, 3}})
+                    .ok());
+  }
+  RosterStore roster(*store_);
+  auto record = revokeRecord(*id, kNow + 100);
+  record.revokedAfterSeq = 1;  // the peer held only the first
+  auto applied = roster.applyRecord(record);
+  ASSERT_TRUE(applied.ok()) << applied.error().message;
+  EXPECT_TRUE(applied->changed);
+  ASSERT_TRUE(applied->publishRevokedAfterSeq.has_value());
+  EXPECT_EQ(*applied->publishRevokedAfterSeq, 3u);
+  EXPECT_EQ(roster.loadKeys()->at(0).revokedAfterSeq, 3u);
+  EXPECT_EQ(roster.revokedHeads()->at(keyId), 3u);
+  // The peer's later record naming more raises it; one naming less changes nothing; neither asks
+  // for a record of this broker's own (the key was revoked here already).
+  record.revokedAfterSeq = 5;
+  auto higher = roster.applyRecord(record);
+  ASSERT_TRUE(higher.ok());
+  EXPECT_TRUE(higher->changed);
+  EXPECT_FALSE(higher->publishRevokedAfterSeq.has_value());
+  EXPECT_EQ(roster.loadKeys()->at(0).revokedAfterSeq, 5u);
+  record.revokedAfterSeq = 2;
+  auto lower = roster.applyRecord(record);
+  ASSERT_TRUE(lower.ok());
+  EXPECT_FALSE(lower->changed);
+  EXPECT_EQ(roster.loadKeys()->at(0).revokedAfterSeq, 5u);
+}
+
+TEST_F(RosterStoreTest, LocalRevocationNamesTheKeysChainHead) {
+  auto id = common::Identity::generate("556000-0001");
+  enrollProvider(*id, "10000001", kNow);
+  const std::string keyId = common::toHex(id->keyId());
+  ArchiveStore archive(*store_);
+  for (uint64_t seq = 1; seq <= 2; ++seq) {
+    const common::Bytes hash(32, static_cast<uint8_t>(seq));
+    ASSERT_TRUE(archive
+                    .appendFrame(NewFrame{id->id(), keyId, seq, "unit_status", "actual", kNow, kNow,
+                                          hash, common::Bytes{1, 2, 3}})
+                    .ok());
+  }
+  uint64_t named = 0;
+  ASSERT_TRUE(RosterStore(*store_)
+                  .revokeKey(keyId, kNow + 10,
+                             [&](const std::string& provider, uint64_t head) -> common::Status {
+                               EXPECT_EQ(provider, id->id());
+                               named = head;
+                               return {};
+                             })
+                  .ok());
+  EXPECT_EQ(named, 2u);
+  EXPECT_EQ(RosterStore(*store_).loadKeys()->at(0).revokedAfterSeq, 2u);
+}
+
 TEST_F(RosterStoreTest, PeerUnitsRecordMovesUnitsToItsProvider) {
   auto a = common::Identity::generate("556000-0001");
   auto b = common::Identity::generate("556000-0002");
   enrollProvider(*a, "10000001", kNow);
   enrollProvider(*b, "10000002", kNow);
-  common::EnrolmentMsg units{common::EnrolmentAction::UNITS, b->id(), {}, {}, {},
-                             {"10000001", "10000003"},       kNow + 1};
+  common::EnrolmentMsg units{common::EnrolmentAction::UNITS, b->id(),  {}, {}, {},
+                             {"10000001", "10000003"},       kNow + 1, {}};
   RosterStore roster(*store_);
   auto moved = roster.applyRecord(units);
   ASSERT_TRUE(moved.ok());

@@ -72,6 +72,21 @@ class StandbyFailover : public ::testing::Test {
       setTomlKey(b->config(), "ingest", "roster_refresh_ms", "200");
       setTomlKey(b->config(), "readiness", "enabled", "false");
     }
+    // One city: an offline root certifies each broker's own city key, so each broker admits the
+    // other's city chain (its enrolment records among it). Agents pin the root and the primary's
+    // certificate (docs/operations.md, "City keys").
+    auto root =
+        runCommand({SAMBAND_BROKER_BIN, "city-key", "init", "--out", tmp_.path() + "/root"});
+    ASSERT_EQ(root.exitCode, 0) << root.out << root.err;
+    for (auto* b : {&primary_, &standby_}) {
+      auto c = runCommand({SAMBAND_BROKER_BIN, "city-key", "certify", "--root",
+                           tmp_.path() + "/root/root.identity", "--key", b->dir + "/city.pub",
+                           "--label", b == &primary_ ? "primary" : "standby", "--config",
+                           b->config(), "--out", b->dir + "/broker.cert"});
+      ASSERT_EQ(c.exitCode, 0) << c.out << c.err;
+    }
+    std::ofstream(cityKeys()) << readAll(tmp_.path() + "/root/root.pub")
+                              << readAll(primary_.dir + "/broker.cert");
     // [replication] is appended whole: setTomlKey cannot tell its `listen` from [broker]'s.
     for (auto* b : {&primary_, &standby_}) {
       const Broker& peer = b == &primary_ ? standby_ : primary_;
@@ -82,6 +97,8 @@ class StandbyFailover : public ::testing::Test {
           << (b == &primary_ ? "primary" : "standby") << "\"\n";
     }
   }
+
+  std::string cityKeys() const { return tmp_.path() + "/city-keys.pub"; }
 
   void TearDown() override {
     for (auto& a : agents_) {
@@ -123,7 +140,7 @@ class StandbyFailover : public ::testing::Test {
         runCommand({SAMBAND_AGENT_BIN, "init", "--dir", dir, "--provider", provider, "--name",
                     "Skolbolaget " + name, "--broker", primary_.endpoint(), "--broker",
                     standby_.endpoint() + "=" + keyLine(standby_.dir + "/city.pub", "curve_public"),
-                    "--city-keys", primary_.dir + "/city.pub", "--unit", unit});
+                    "--city-keys", cityKeys(), "--unit", unit});
     ASSERT_EQ(r.exitCode, 0) << r.out << r.err;
     a.config = dir + "/agent.toml";
     setTomlKey(a.config, "timing", "heartbeat_interval_s", "1");
@@ -132,14 +149,11 @@ class StandbyFailover : public ::testing::Test {
     setTomlKey(a.config, "link", "reconnect_max_ms", "400");
     setTomlKey(a.config, "link", "failover_after_ms", "300");
     setTomlKey(a.config, "link", "failback_jitter_s", "1");
-    // These brokers are not certified by one city root (the agents pin the primary's own key),
-    // so neither admits the other's city chain and its roster records: enrol on both here.
-    // With a common root one broker is enough (replication_process_test.cpp).
-    for (const auto* b : {&primary_, &standby_}) {
-      auto e = runCommand({SAMBAND_BROKER_BIN, "enroll", "--config", b->config(), "--request",
-                           dir + "/enroll-request.json"});
-      ASSERT_EQ(e.exitCode, 0) << e.out << e.err;
-    }
+    // Enrolled on the primary only: the standby takes the enrolment record from the primary's
+    // city chain (both are certified by the same root).
+    auto e = runCommand({SAMBAND_BROKER_BIN, "enroll", "--config", primary_.config(), "--request",
+                         dir + "/enroll-request.json"});
+    ASSERT_EQ(e.exitCode, 0) << e.out << e.err;
     agents_.push_back(std::move(a));
   }
 
@@ -217,6 +231,17 @@ TEST_F(StandbyFailover, AgentsSurviveTwentyKillsOfThePrimaryAndBothBrokersConver
         a.config.substr(0, a.config.rfind('/')) + "/agent.log");
   }
   ASSERT_TRUE(waitUntil([&] { return allOn(primary_); }));
+  // The standby learnt both enrolments from the primary's city chain, none was made there.
+  for (const auto& a : agents_) {
+    ASSERT_TRUE(waitUntil([&] {
+      auto r = runCommand({SAMBAND_BROKER_BIN, "keys", "--config", standby_.config(), "--provider",
+                           a.provider, "--json"});
+      auto j = nlohmann::json::parse(r.out, nullptr, false);
+      return r.exitCode == 0 && !j.is_discarded() && j["keys"].size() == 1u &&
+             j["keys"][0]["revoked"] == false;
+    })) << "the standby never learnt the enrolment of "
+        << a.provider;
+  }
   reportAll();
 
   std::chrono::milliseconds slowestFailover{0};
@@ -245,7 +270,8 @@ TEST_F(StandbyFailover, AgentsSurviveTwentyKillsOfThePrimaryAndBothBrokersConver
   ASSERT_TRUE(waitUntil([&] { return allAcknowledged(); }, std::chrono::seconds(15)))
       << agentStatus(agents_[0]).dump(2) << agentStatus(agents_[1]).dump(2);
 
-  // Converged: the same provider frames on both, every signed report there exactly once.
+  // Converged: the same frames on both (the providers' and both brokers' city chains), every
+  // signed report there exactly once.
   int64_t total = 0;
   for (const auto& a : agents_) total += a.reports;
   nlohmann::json pa, sa;
@@ -256,7 +282,7 @@ TEST_F(StandbyFailover, AgentsSurviveTwentyKillsOfThePrimaryAndBothBrokersConver
         sa = audit(standby_, &sc);
         return !pa.is_discarded() && !sa.is_discarded() &&
                pa["archive_digest"]["providers"]["frames"] == total &&
-               pa["archive_digest"]["providers"] == sa["archive_digest"]["providers"] && pc == 0 &&
+               pa["archive_digest"] == sa["archive_digest"] && pc == 0 &&
                sc == 0;  // intact, also the checkpoint over the last pulled frames
       },
       std::chrono::seconds(20)))
