@@ -83,8 +83,8 @@ void splitLargeProviders(tools::City& city, size_t max) {
 
 }  // namespace
 
-Fleet makeFleet(int k, int unitsPerProvider, size_t reports, uint64_t seed,
-                size_t targetBodyBytes, size_t batchSize, size_t batchStart) {
+Fleet makeFleet(int k, int unitsPerProvider, size_t reports, uint64_t seed, size_t targetBodyBytes,
+                size_t batchSize, size_t batchStart) {
   FleetOptions o;
   o.providers = k;
   o.units = std::max(k, k * unitsPerProvider);
@@ -97,8 +97,8 @@ Fleet makeFleet(int k, int unitsPerProvider, size_t reports, uint64_t seed,
 }
 
 Fleet makeFleet(const FleetOptions& o) {
-  const size_t reports = o.reports, targetBodyBytes = o.targetBodyBytes,
-               batchSize = o.batchSize, batchStart = o.batchStart;
+  const size_t reports = o.reports, targetBodyBytes = o.targetBodyBytes, batchSize = o.batchSize,
+               batchStart = o.batchStart;
   const uint64_t seed = o.seed;
   Fleet fleet;
   tools::CityOptions options;
@@ -346,8 +346,7 @@ std::vector<int64_t> Driver::paced(double rate, size_t perAgent, int timeoutMs,
   for (auto& l : links_) remaining += l.limit - l.next;
   const size_t expected = acksTotal() + remaining;
   const int64_t deadline = nowNs() + static_cast<int64_t>(timeoutMs) * 1000000;
-  while (acksTotal() < expected && nowNs() < deadline &&
-         (stop == nullptr || !stop->load())) {
+  while (acksTotal() < expected && nowNs() < deadline && (stop == nullptr || !stop->load())) {
     int64_t now = nowNs();
     while (remaining > 0 && now >= due) {
       for (size_t tries = 0; tries < links_.size(); ++tries) {
@@ -451,6 +450,5 @@ void Driver::handle(Link& l, const zmq::message_t& msg) {
     l.gotHead = true;
   }
 }
-
 
 }  // namespace samband::bench

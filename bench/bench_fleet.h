@@ -56,7 +56,7 @@ struct Fleet {
 
 struct FleetOptions {
   int providers = 50;
-  int units = 150;  // at least `providers`
+  int units = 150;       // at least `providers`
   size_t reports = 100;  // per agent
   uint64_t seed = 1;
   size_t targetBodyBytes = 500;  // notes padded to about this; 0: as the model makes them

@@ -29,9 +29,9 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <cmath>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -261,8 +261,7 @@ int main(int argc, char** argv) {
     ackNs = driver.paced(rate, fo.reports, static_cast<int>(loadSeconds * 2000), &stopLoad, 5);
     sendCounters = driver.counters();
   });
-  while (!connected && !connectFailed)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  while (!connected && !connectFailed) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   const auto loadStart = std::chrono::steady_clock::now();
   if (connectFailed) {
     load.join();
@@ -503,9 +502,9 @@ int main(int argc, char** argv) {
       static_cast<long long>(events), p50, p99, maxLat, lat.size(), arrived.size(), viewers,
       static_cast<long long>(missed), cpuA / windowA, cpuB / windowB, 100 * boardCores,
       rssBefore / 1024, rssAfter / 1024, rssAfterUnits / 1024, threadsBefore, threadsAfter,
-      unitsCount, unitsBytes, unitsP50, unitsMax, unitsRequests, pictureGet.units,
-      pictureGet.bytes, pictureP50, pictureMax, metricsGet.bytes, metricsP50, metricsMax,
-      fleet.agents.size(), static_cast<unsigned long long>(sendCounters.acks), ackP50, ackP99,
+      unitsCount, unitsBytes, unitsP50, unitsMax, unitsRequests, pictureGet.units, pictureGet.bytes,
+      pictureP50, pictureMax, metricsGet.bytes, metricsP50, metricsMax, fleet.agents.size(),
+      static_cast<unsigned long long>(sendCounters.acks), ackP50, ackP99,
       static_cast<unsigned long long>(sendCounters.rejects));
   for (const auto& [reason, n] : sendCounters.rejectReasons)
     std::printf("  refused %s: %llu\n", reason.c_str(), static_cast<unsigned long long>(n));

@@ -319,9 +319,9 @@ int main(int argc, char** argv) {
   std::printf(
       "GET /api/picture, %d units (%.1f MiB): tree p50 %.1f ms (CPU %.1f ms), units written "
       "directly p50 %.1f ms (CPU %.1f ms); identical bytes: %s\n",
-      units, pictureBytes / 1048576.0, percentile(pictureTree, 0.5), percentile(pictureTreeCpu, 0.5),
-      percentile(pictureDirect, 0.5), percentile(pictureDirectCpu, 0.5),
-      pictureIdentical ? "yes" : "NO");
+      units, pictureBytes / 1048576.0, percentile(pictureTree, 0.5),
+      percentile(pictureTreeCpu, 0.5), percentile(pictureDirect, 0.5),
+      percentile(pictureDirectCpu, 0.5), pictureIdentical ? "yes" : "NO");
   std::printf("GET /metrics, its database gauges: p50 %.1f ms (CPU %.1f ms), max %.1f ms\n",
               percentile(scrape, 0.5), percentile(scrapeCpu, 0.5),
               *std::max_element(scrape.begin(), scrape.end()));

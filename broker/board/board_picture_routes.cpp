@@ -147,8 +147,7 @@ void Board::pictureRoutes() {
         guarded(Need::viewer, [serve](const httplib::Request& req, httplib::Response& res,
                                       const Session& session) {
           serve(
-              req, res, session, "picture", std::string(),
-              [](BoardView& v) { return v.picture(); },
+              req, res, session, "picture", std::string(), [](BoardView& v) { return v.picture(); },
               [](BoardView& v) { return v.pictureText(); });
         }));
   s.Get("/api/units",

@@ -93,8 +93,8 @@ common::Result<std::string> BoardView::pictureText() {
       unitForms(u, extraForms, formSet, &forms);
       if (!first) out.raw(",");
       first = false;
-      const bool isOld = writeUnitJson(out, u, row, livenessName.c_str(), forms,
-                                       marks.count(u.code) > 0, context);
+      const bool isOld =
+          writeUnitJson(out, u, row, livenessName.c_str(), forms, marks.count(u.code) > 0, context);
       kept.insert(u.code);
       ++units;
       if (isOld) ++old;

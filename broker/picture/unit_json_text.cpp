@@ -120,8 +120,8 @@ void unitForms(const UnitPictureRow& u,
 }
 
 bool writeUnitJson(JsonText& out, const UnitPictureRow& u, const ProviderRow& provider,
-                   const char* liveness, const std::vector<std::string>& forms,
-                   bool whatIfFailing, const UnitJsonContext& context) {
+                   const char* liveness, const std::vector<std::string>& forms, bool whatIfFailing,
+                   const UnitJsonContext& context) {
   const int64_t nowMs = context.nowMs;
   const bool reported = u.status.has_value();
   static const UnitStatusRow kNone{};

@@ -60,7 +60,7 @@ struct UnitJsonContext {
 // Writes the unit's object (its report, ages, provider, liveness, forms, what-if mark) as the
 // picture holds it. Returns whether the report is old (expired, or older than the limit).
 bool writeUnitJson(JsonText& out, const UnitPictureRow& unit, const ProviderRow& provider,
-                   const char* liveness, const std::vector<std::string>& forms,
-                   bool whatIfFailing, const UnitJsonContext& context);
+                   const char* liveness, const std::vector<std::string>& forms, bool whatIfFailing,
+                   const UnitJsonContext& context);
 
 }  // namespace samband::broker

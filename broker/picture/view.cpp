@@ -140,9 +140,9 @@ common::Result<json> buildPicture(Store& store, const LivenessRules& rules, int6
   PictureStore rows(store);
   auto providerRows = rows.providers();
   if (!providerRows) return providerRows.error();
-  auto unitRows =
-      withUnits ? rows.units() : common::Result<std::vector<UnitPictureRow>>(
-                                     std::vector<UnitPictureRow>());
+  auto unitRows = withUnits
+                      ? rows.units()
+                      : common::Result<std::vector<UnitPictureRow>>(std::vector<UnitPictureRow>());
   if (!unitRows) return unitRows.error();
   auto otherRows = rows.otherModes();
   if (!otherRows) return otherRows.error();
@@ -260,9 +260,9 @@ common::Result<json> currentPicture(Store& store, const LivenessRules& rules, in
   return buildPicture(store, rules, nowMs, holidays, moment, true);
 }
 
-common::Result<json> currentPictureWithoutUnits(
-    Store& store, const LivenessRules& rules, int64_t nowMs,
-    const std::vector<common::HolidayRange>& holidays) {
+common::Result<json> currentPictureWithoutUnits(Store& store, const LivenessRules& rules,
+                                                int64_t nowMs,
+                                                const std::vector<common::HolidayRange>& holidays) {
   return buildPicture(store, rules, nowMs, holidays, nullptr, false);
 }
 
