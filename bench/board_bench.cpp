@@ -1,17 +1,22 @@
 // board_bench (issue 16, part 3): the board under many viewers. A real `samband-broker serve`
-// and a real simulated city (`samband-sim run`: one agent per provider, each with its outbox and
-// CURVE connection) send reports at RATE/s for UNITS units; VIEWERS logged-in viewers hold the
-// live event stream (/api/events, SSE) open on real loopback sockets (one epoll thread here).
+// gets RATE unit-status reports/s for UNITS units from the signed-envelope senders ingest_bench
+// uses (bench_fleet.h: one enrolled agent per provider with its own keys, a real CURVE connection
+// each, every report a signed envelope of a chain, paced round robin); VIEWERS logged-in viewers
+// hold the live event stream (/api/events, SSE) open on real loopback sockets (one epoll thread
+// here). A city's own schools are enrolled as several providers of at most 2,000 units (one
+// enrolment record names at most common::kMaxEnrolmentUnits), so 10,000 units enrol.
 // Measured:
 //   - from each report's arrival at the broker (frames.received_at, before its commit: an upper
 //     bound of commit -> event) to the first event at each viewer whose frame_id covers it:
 //     p50/p99/max over every (report, viewer) pair (target p99 < 1 s);
 //   - the board's CPU: the broker's CPU with the viewers minus without them, same load, same
 //     window length (target < 20 % of one core); the broker's RSS before and after;
-//   - GET /api/units for every unit (target < 100 ms), with the load running.
+//   - the rate reached (reports archived per second) in each window;
+//   - GET /api/units and GET /api/picture for every unit (target < 100 ms) and GET /metrics, with
+//     the load and the viewers on.
 //
-//   board_bench --broker BIN --sim BIN --work DIR [--units 10000] [--providers 200]
-//               [--rate 1000] [--viewers 500] [--streams-per-session 4] [--seconds 15]
+//   board_bench --broker BIN --work DIR [--units 10000] [--providers 400] [--rate 1000]
+//               [--viewers 500] [--streams-per-session 4] [--seconds 15] [--warmup 10]
 //               [--json results.jsonl]
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -26,6 +31,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -39,12 +45,14 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_fleet.h"
 #include "bench/bench_process.h"
+#include "common/limits.h"
+#include "tools/city_model.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-using samband::bench::ChildProcess;
 using Json = nlohmann::json;
 
 int64_t wallMs() {
@@ -161,20 +169,21 @@ void parseEvents(Viewer& v, int64_t now) {
 
 int main(int argc, char** argv) {
   CLI::App app{"board_bench: the board under many viewers"};
-  std::string brokerBin, simBin, work, jsonPath;
-  int units = 4400, providers = 400, viewers = 500, perSession = 4, unitsRequests = 20;
-  double rate = 1000, seconds = 15, warmup = 20;
+  std::string brokerBin, work, jsonPath;
+  int units = 10000, providers = 400, viewers = 500, perSession = 4, unitsRequests = 20;
+  double rate = 1000, seconds = 15, warmup = 10;
   app.add_option("--broker", brokerBin, "samband-broker")->required();
-  app.add_option("--sim", simBin, "samband-sim")->required();
   app.add_option("--work", work, "Scratch directory")->required();
   app.add_option("--units", units, "School units in the simulated city");
-  app.add_option("--providers", providers, "Providers (one agent each)");
+  app.add_option("--providers", providers,
+                 "Providers in the city model (the city's own schools enrolled as several)");
   app.add_option("--rate", rate, "Reports per second across the city");
   app.add_option("--viewers", viewers, "Live-stream viewers");
   app.add_option("--streams-per-session", perSession, "Viewers per login (board default 4)");
   app.add_option("--seconds", seconds, "Length of each measured window");
   app.add_option("--warmup", warmup, "Seconds of load before measuring");
-  app.add_option("--units-requests", unitsRequests, "GET /api/units requests timed");
+  app.add_option("--units-requests", unitsRequests,
+                 "GET /api/units and /api/picture requests timed (each)");
   app.add_option("--json", jsonPath, "Append the result to this JSON Lines file");
   CLI11_PARSE(app, argc, argv);
   samband::bench::raiseFileLimit(static_cast<uint64_t>(viewers) * 2 + 4096);
@@ -182,15 +191,37 @@ int main(int argc, char** argv) {
   fs::remove_all(work);
   fs::create_directories(work);
   const std::string log = work + "/setup.log";
-  const int agentPort = samband::bench::freeLoopbackPort();
-  const int boardPort = samband::bench::freeLoopbackPort();
-  const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(agentPort);
-  const std::string brokerDir = work + "/broker", simDir = work + "/sim";
-  const std::string config = brokerDir + "/broker.toml";
   auto t0 = std::chrono::steady_clock::now();
-  run(brokerBin + " init --dir " + brokerDir + " --listen " + endpoint +
-          " --board-listen 127.0.0.1:" + std::to_string(boardPort),
-      log);
+  // The load: every report signed up front (a chain per agent), enough for the whole run at RATE.
+  // Logins take about 0.25 s per 4 viewers; each /api/units or /api/picture request about 0.5 s.
+  const double loadSeconds =
+      warmup + 2 * seconds + viewers / 16.0 + 1.2 * unitsRequests + 3 * unitsRequests * 0.1 + 30;
+  samband::bench::FleetOptions fo;
+  fo.providers = providers;
+  fo.units = units;
+  fo.seed = 16;
+  fo.targetBodyBytes = 0;  // the city model's reports as they are (~250 bytes)
+  fo.maxUnitsPerAgent = samband::common::kMaxEnrolmentUnits;
+  {
+    // The city's own schools become several agents: count them before sizing the chains.
+    samband::tools::CityOptions co{providers, units, fo.seed};
+    auto city = samband::tools::generateCity(co);
+    if (!city) die("cannot generate the city: " + city.error().message);
+    size_t agents = 0;
+    for (const auto& p : city->providers)
+      agents += (p.units.size() + fo.maxUnitsPerAgent - 1) / fo.maxUnitsPerAgent;
+    fo.reports = static_cast<size_t>(std::ceil(rate * loadSeconds / static_cast<double>(agents)));
+  }
+  samband::bench::Fleet fleet = samband::bench::makeFleet(fo);
+  std::cout << "signed " << fleet.agents.size() << " agents x " << fo.reports << " reports in "
+            << fleet.signSeconds << " s\n";
+  const std::string brokerDir = work + "/broker";
+  auto b = samband::bench::prepareBroker(
+      brokerBin, brokerDir,
+      static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u)), fleet);
+  if (!b) die("cannot prepare the broker");
+  const int boardPort = b->boardPort;
+  const std::string config = b->config;
   // Thread per live stream in the board (cpp-httplib): room for every viewer and the API.
   // [board] threads is at most 1024; live streams may take half of them.
   setTomlKey(config, "board", "threads", std::to_string(std::min(1024, 2 * viewers + 24)));
@@ -198,40 +229,45 @@ int main(int argc, char** argv) {
   setTomlKey(config, "board", "streams_per_address", std::to_string(viewers + 16));
   // Every viewer comes from 127.0.0.1 here, and all connect within a moment.
   setTomlKey(config, "board", "max_waiting_per_address", std::to_string(viewers + 64));
-  run(simBin + " init --dir " + simDir + " --broker " + endpoint + " --city-keys " + brokerDir +
-          "/city.pub --providers " + std::to_string(providers) + " --units " +
-          std::to_string(units),
-      log);
-  {
-    std::ifstream in(simDir + "/requests.txt");
-    std::string r, args;
-    while (std::getline(in, r)) args += " --request " + r;
-    run(brokerBin + " enroll --config " + config + args, log);
-  }
-  run(brokerBin + " roster import --config " + config + " " + simDir + "/roster.csv", log);
+  // Names, districts and school forms of every unit (the agents' enrolment named the units).
+  std::ofstream(work + "/roster.csv") << samband::tools::rosterCsv(fleet.city);
+  run(brokerBin + " roster import --config " + config + " " + work + "/roster.csv", log);
   const std::string password = "board-bench-password-1";
   run(brokerBin + " user add --config " + config + " --name viewer --role viewer", log,
       password + "\n");
   const double setupS =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::cout << "setup: " << units << " units, " << providers << " providers, in " << setupS
-            << " s\n";
+  std::cout << "setup: " << units << " units, " << fleet.agents.size() << " enrolled agents ("
+            << providers << " providers in the model), in " << setupS << " s\n";
 
-  ChildProcess broker;
-  std::string error;
-  if (!broker.start({brokerBin, "serve", "--config", config}, work + "/broker.log", &error))
-    die(error);
+  if (!samband::bench::startBroker(*b, brokerBin)) die("the broker did not come up");
   for (int i = 0; i < 200 && !samband::bench::tcpAccepts(boardPort); i++)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   if (!samband::bench::tcpAccepts(boardPort)) die("the board did not come up; see broker.log");
 
-  ChildProcess sim;
-  const int duration = static_cast<int>(warmup + 2 * seconds + 30);
-  if (!sim.start({simBin, "run", "--dir", simDir, "--rate", std::to_string(rate), "--duration",
-                  std::to_string(duration), "--scenario", "none", "--status-every", "5"},
-                 work + "/sim.log", &error))
-    die(error);
-  const std::string db = brokerDir + "/samband.db";
+  // The senders, on their own thread (they own their sockets): connect every agent, then send
+  // RATE reports/s until told to stop.
+  std::atomic<bool> stopLoad{false}, connected{false}, connectFailed{false};
+  std::vector<int64_t> ackNs;
+  samband::bench::Counters sendCounters;
+  std::thread load([&] {
+    zmq::context_t context(2);
+    samband::bench::Driver driver(context, fleet, *b, 64);
+    if (!driver.connectAll(120000)) {
+      connectFailed = true;
+      return;
+    }
+    connected = true;
+    ackNs = driver.paced(rate, fo.reports, static_cast<int>(loadSeconds * 2000), &stopLoad, 5);
+    sendCounters = driver.counters();
+  });
+  while (!connected && !connectFailed) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const auto loadStart = std::chrono::steady_clock::now();
+  if (connectFailed) {
+    load.join();
+    die("not every agent connected within 120 s; see " + brokerDir + ".log");
+  }
+  const std::string db = b->database;
   auto frameCount = [&]() -> int64_t {
     try {
       SQLite::Database d(db, SQLite::OPEN_READONLY);
@@ -270,12 +306,12 @@ int main(int argc, char** argv) {
   const double loggedInS =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() - setupS;
   std::cout << sessions << " logins in " << loggedInS << " s\n";
-  while (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() - setupS <
+  while (std::chrono::duration<double>(std::chrono::steady_clock::now() - loadStart).count() <
          warmup)
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
 
   // Window A: the load, no viewers.
-  const pid_t bp = broker.pid();
+  const pid_t bp = b->process.pid();
   const long rssBefore = rssKiB(bp);
   const int threadsBefore = threadCount(bp);
   double cpu0 = samband::bench::processCpuSeconds(bp);
@@ -349,26 +385,44 @@ int main(int argc, char** argv) {
   }();
   const long rssAfter = rssKiB(bp);
   const int threadsAfter = threadCount(bp);
-  // /api/units for every unit, timed after the window, the load and the viewers still on (a fresh
-  // connection each, as a page load).
-  std::vector<int64_t> unitsNs;
-  size_t unitsBytes = 0;
-  int unitsCount = 0;
-  for (int i = 0; i < unitsRequests; i++) {
-    httplib::Client c("127.0.0.1", boardPort);
-    httplib::Headers h{{"Cookie", firstCookie}};
-    const int64_t t = samband::bench::nowNs();
-    auto r = c.Get("/api/units", h);
-    unitsNs.push_back(samband::bench::nowNs() - t);
-    if (!r || r->status != 200) die("GET /api/units failed");
-    unitsBytes = r->body.size();
-    auto j = Json::parse(r->body, nullptr, false);
-    if (j.is_array())
-      unitsCount = static_cast<int>(j.size());
-    else if (j.is_object() && j.contains("units"))
-      unitsCount = static_cast<int>(j["units"].size());
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  // /api/units and /api/picture for every unit, and /metrics, timed after the window, the load
+  // and the viewers still on (a fresh connection each, as a page load; no `v`, so each is
+  // rendered afresh rather than served from the per-version cache).
+  struct Timed {
+    std::vector<int64_t> ns;
+    size_t bytes = 0;
+    int units = 0;
+  };
+  auto timeGets = [&](const std::string& path, int count, bool countUnits) {
+    Timed out;
+    for (int i = 0; i < count; i++) {
+      httplib::Client c("127.0.0.1", boardPort);
+      c.set_read_timeout(30, 0);
+      httplib::Headers h{{"Cookie", firstCookie}};
+      const int64_t t = samband::bench::nowNs();
+      auto r = c.Get(path, h);
+      out.ns.push_back(samband::bench::nowNs() - t);
+      if (!r || r->status != 200) die("GET " + path + " failed");
+      out.bytes = r->body.size();
+      if (countUnits) {
+        auto j = Json::parse(r->body, nullptr, false);
+        if (j.is_object() && j.contains("units")) {
+          out.units = static_cast<int>(j["units"].size());
+        } else if (j.is_object() && j.contains("providers")) {
+          out.units = 0;
+          for (const auto& p : j["providers"]) out.units += static_cast<int>(p["units"].size());
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return out;
+  };
+  Timed unitsGet = timeGets("/api/units", unitsRequests, true);
+  Timed pictureGet = timeGets("/api/picture", unitsRequests, true);
+  Timed metricsGet = timeGets("/metrics", unitsRequests, false);
+  std::vector<int64_t>& unitsNs = unitsGet.ns;
+  const size_t unitsBytes = unitsGet.bytes;
+  const int unitsCount = unitsGet.units;
   const long rssAfterUnits = rssKiB(bp);
   // Let the last events arrive (the board looks for changes every 250 ms).
   std::this_thread::sleep_for(std::chrono::seconds(2));
@@ -380,7 +434,8 @@ int main(int argc, char** argv) {
     ::close(v.fd);
   }
   ::close(ep);
-  sim.stop(5000);
+  stopLoad = true;
+  load.join();
 
   // Latency per (report, viewer): reports that arrived in window B, first event covering them.
   std::vector<std::pair<int64_t, int64_t>> arrived;  // (frame id, received_at ms)
@@ -394,7 +449,7 @@ int main(int argc, char** argv) {
     while (q.executeStep())
       arrived.emplace_back(q.getColumn(0).getInt64(), q.getColumn(1).getInt64());
   }
-  broker.stop();
+  b->process.stop();
   std::vector<int64_t> lat;
   lat.reserve(arrived.size() * all.size());
   int64_t missed = 0, events = 0;
@@ -415,6 +470,11 @@ int main(int argc, char** argv) {
   const double maxLat =
       lat.empty() ? 0 : static_cast<double>(*std::max_element(lat.begin(), lat.end()));
   const double unitsP50 = pct(unitsNs, 50) / 1e6, unitsMax = pct(unitsNs, 100) / 1e6;
+  const double pictureP50 = pct(pictureGet.ns, 50) / 1e6,
+               pictureMax = pct(pictureGet.ns, 100) / 1e6;
+  const double metricsP50 = pct(metricsGet.ns, 50) / 1e6,
+               metricsMax = pct(metricsGet.ns, 100) / 1e6;
+  const double ackP50 = pct(ackNs, 50) / 1e6, ackP99 = pct(ackNs, 99) / 1e6;
   // The broker's CPU for ingest scales with the reports; the rest of window B is the board's.
   const double ingestCpuPerReport = framesA > 0 ? cpuA / static_cast<double>(framesA) : 0;
   const double boardCores = (cpuB - ingestCpuPerReport * static_cast<double>(framesB)) / windowB;
@@ -432,13 +492,22 @@ int main(int argc, char** argv) {
       "broker RSS: %ld MiB before the viewers, %ld MiB with them, %ld MiB after the /api/units "
       "requests; threads %d -> %d\n"
       "GET /api/units (%d units, %zu bytes): p50 %.1f ms, max %.1f ms over %d requests (target "
-      "< 100 ms)\n",
+      "< 100 ms)\n"
+      "GET /api/picture (%d units, %zu bytes): p50 %.1f ms, max %.1f ms; GET /metrics (%zu "
+      "bytes): p50 %.1f ms, max %.1f ms\n"
+      "senders: %zu agents, %llu reports acknowledged (report -> ack p50 %.1f ms, p99 %.1f ms), "
+      "%llu refused\n",
       static_cast<double>(framesA) / windowA, static_cast<double>(framesB) / windowB, rate, viewers,
       sessions, perSession, greeted, refused, closedInWindow, closed,
       static_cast<long long>(events), p50, p99, maxLat, lat.size(), arrived.size(), viewers,
       static_cast<long long>(missed), cpuA / windowA, cpuB / windowB, 100 * boardCores,
       rssBefore / 1024, rssAfter / 1024, rssAfterUnits / 1024, threadsBefore, threadsAfter,
-      unitsCount, unitsBytes, unitsP50, unitsMax, unitsRequests);
+      unitsCount, unitsBytes, unitsP50, unitsMax, unitsRequests, pictureGet.units, pictureGet.bytes,
+      pictureP50, pictureMax, metricsGet.bytes, metricsP50, metricsMax, fleet.agents.size(),
+      static_cast<unsigned long long>(sendCounters.acks), ackP50, ackP99,
+      static_cast<unsigned long long>(sendCounters.rejects));
+  for (const auto& [reason, n] : sendCounters.rejectReasons)
+    std::printf("  refused %s: %llu\n", reason.c_str(), static_cast<unsigned long long>(n));
   if (!jsonPath.empty()) {
     Json j{{"bench", "board"},
            {"units", units},
@@ -470,6 +539,18 @@ int main(int argc, char** argv) {
            {"units_bytes", unitsBytes},
            {"units_p50_ms", unitsP50},
            {"units_max_ms", unitsMax},
+           {"picture_units", pictureGet.units},
+           {"picture_bytes", pictureGet.bytes},
+           {"picture_p50_ms", pictureP50},
+           {"picture_max_ms", pictureMax},
+           {"metrics_bytes", metricsGet.bytes},
+           {"metrics_p50_ms", metricsP50},
+           {"metrics_max_ms", metricsMax},
+           {"agents", fleet.agents.size()},
+           {"acked", sendCounters.acks},
+           {"reports_refused", sendCounters.rejects},
+           {"ack_p50_ms", ackP50},
+           {"ack_p99_ms", ackP99},
            {"window_s", seconds}};
     std::ofstream(jsonPath, std::ios::app) << j.dump() << "\n";
   }

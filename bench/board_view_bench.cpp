@@ -23,10 +23,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "broker/board/board_office_gauges.h"
 #include "broker/board/board_view_cache.h"
 #include "broker/city/readiness_schedule.h"
 #include "broker/picture/board_view.h"
 #include "broker/store/archive_store.h"
+#include "broker/store/picture_store.h"
 #include "broker/store/roster_store.h"
 #include "broker/store/store.h"
 #include "broker/store/write_transaction.h"
@@ -191,6 +193,54 @@ int main(int argc, char** argv) {
     if (*text != treeText) identical = false;
   }
   if (!identical) std::cerr << "unitsText differs from units().dump()\n";
+  // GET /api/picture (issue 16): the tree (picture() + dump(), freed) before, the units written
+  // directly (pictureText()) now; the same bytes.
+  std::vector<double> pictureTree, pictureTreeCpu, pictureDirect, pictureDirectCpu;
+  bool pictureIdentical = true;
+  size_t pictureBytes = 0;
+  for (int i = 0; i < repeat; ++i) {
+    double c = cpuMs();
+    auto t = Clock::now();
+    std::string treeDump;
+    {
+      auto answer = broker::BoardView(store, rules, now).picture();
+      if (!answer) {
+        std::cerr << answer.error().message << "\n";
+        return 1;
+      }
+      treeDump = answer->dump();
+    }
+    pictureTree.push_back(msSince(t));
+    pictureTreeCpu.push_back(cpuMs() - c);
+    c = cpuMs();
+    t = Clock::now();
+    auto text = broker::BoardView(store, rules, now).pictureText();
+    if (!text) {
+      std::cerr << text.error().message << "\n";
+      return 1;
+    }
+    pictureDirect.push_back(msSince(t));
+    pictureDirectCpu.push_back(cpuMs() - c);
+    if (*text != treeDump) pictureIdentical = false;
+    pictureBytes = text->size();
+  }
+  if (!pictureIdentical) std::cerr << "pictureText differs from picture().dump()\n";
+  // The database work of one GET /metrics scrape (Board::metricsPage): the counters and the
+  // office's gauges.
+  std::vector<double> scrape, scrapeCpu;
+  for (int i = 0; i < repeat; ++i) {
+    const double c = cpuMs();
+    auto t = Clock::now();
+    auto counts = broker::PictureStore(store).counts();
+    auto gauges = broker::officeGauges(store, rules, now);
+    if (!counts || !gauges) {
+      std::cerr << "the /metrics gauges could not be read\n";
+      return 1;
+    }
+    scrape.push_back(msSince(t));
+    scrapeCpu.push_back(cpuMs() - c);
+  }
+
   // From the cache: every viewer of the same version after the first.
   broker::BoardViewCache cache;
   broker::BoardViewKey key{"units", "viewer", {}, "[\"\",\"\",\"\",\"\",\"\"]"};
@@ -266,6 +316,15 @@ int main(int argc, char** argv) {
       percentile(direct, 0.5), percentile(directCpu, 0.5),
       *std::min_element(direct.begin(), direct.end()), percentile(totalCpu, 0.5),
       identical ? "yes" : "NO");
+  std::printf(
+      "GET /api/picture, %d units (%.1f MiB): tree p50 %.1f ms (CPU %.1f ms), units written "
+      "directly p50 %.1f ms (CPU %.1f ms); identical bytes: %s\n",
+      units, pictureBytes / 1048576.0, percentile(pictureTree, 0.5),
+      percentile(pictureTreeCpu, 0.5), percentile(pictureDirect, 0.5),
+      percentile(pictureDirectCpu, 0.5), pictureIdentical ? "yes" : "NO");
+  std::printf("GET /metrics, its database gauges: p50 %.1f ms (CPU %.1f ms), max %.1f ms\n",
+              percentile(scrape, 0.5), percentile(scrapeCpu, 0.5),
+              *std::max_element(scrape.begin(), scrape.end()));
   std::printf("GET /api/units?v=N from the cache: p50 %.3f ms, p99 %.3f ms (%d)\n",
               percentile(hit, 0.5), percentile(hit, 0.99), repeat * 10);
   std::printf(
@@ -290,6 +349,14 @@ int main(int argc, char** argv) {
                           {"direct_p50_ms", percentile(direct, 0.5)},
                           {"direct_cpu_p50_ms", percentile(directCpu, 0.5)},
                           {"direct_identical", identical},
+                          {"picture_bytes", pictureBytes},
+                          {"picture_tree_p50_ms", percentile(pictureTree, 0.5)},
+                          {"picture_tree_cpu_p50_ms", percentile(pictureTreeCpu, 0.5)},
+                          {"picture_direct_p50_ms", percentile(pictureDirect, 0.5)},
+                          {"picture_direct_cpu_p50_ms", percentile(pictureDirectCpu, 0.5)},
+                          {"picture_identical", pictureIdentical},
+                          {"metrics_gauges_p50_ms", percentile(scrape, 0.5)},
+                          {"metrics_gauges_cpu_p50_ms", percentile(scrapeCpu, 0.5)},
                           {"cached_p50_ms", percentile(hit, 0.5)},
                           {"cached_p99_ms", percentile(hit, 0.99)},
                           {"rss_before_mib", rssBefore / 1024},
@@ -304,5 +371,5 @@ int main(int argc, char** argv) {
                .dump()
         << "\n";
   }
-  return identical ? 0 : 1;
+  return identical && pictureIdentical ? 0 : 1;
 }

@@ -5,10 +5,15 @@ add_library(samband_bench_support STATIC ${CMAKE_CURRENT_SOURCE_DIR}/bench_proce
 target_include_directories(samband_bench_support PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(samband_bench_support PRIVATE samband_warnings)
 
+# The signed-envelope senders (simulated agents with real keys over real CURVE connections) and
+# the broker under test, shared by ingest_bench and board_bench.
+add_library(samband_bench_fleet STATIC ${CMAKE_CURRENT_SOURCE_DIR}/bench_fleet.cpp)
+target_link_libraries(samband_bench_fleet
+  PUBLIC samband_bench_support samband_broker_ingest samband_sim_model samband_common
+  PRIVATE samband_warnings)
+
 add_executable(ingest_bench ${CMAKE_CURRENT_SOURCE_DIR}/ingest_bench.cpp)
-target_link_libraries(ingest_bench
-  PRIVATE samband_bench_support samband_broker_ingest samband_sim_model samband_common
-          samband_zmq_arena samband_warnings)
+target_link_libraries(ingest_bench PRIVATE samband_bench_fleet samband_zmq_arena samband_warnings)
 # samband_zmq_arena: the simulated agents' CURVE memory comes from the broker's arena too, so
 # their half of every handshake costs the shared cores less (real agents run elsewhere).
 set_target_properties(ingest_bench PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bench)

@@ -17,8 +17,9 @@
 //       time until every report is acknowledged
 //
 // Results are appended to FILE as one JSON object per line; bench/summary.py reads them.
-// Over 500 lines on purpose: one benchmark program (load generator, broker process, saturation
-// search and report) kept whole so a run is one file to read.
+// The load generator and the broker under test live in bench_fleet.h (board_bench drives the
+// broker with the same senders). Over 500 lines on purpose: one benchmark program (phases,
+// saturation search and report) kept whole so a run is one file to read.
 #include <signal.h>
 #include <sodium.h>
 #include <sys/epoll.h>
@@ -46,6 +47,7 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "bench/bench_fleet.h"
 #include "bench/bench_process.h"
 #include "broker/store/roster_store.h"
 #include "broker/store/store.h"
@@ -66,7 +68,6 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-constexpr int64_t kMaxMessageBytes = 1024 * 1024;
 // Raw verify measured right before and right after each saturation window.
 constexpr double kBracketVerifySeconds = 2.0;
 
@@ -76,145 +77,6 @@ void appendJson(const std::string& path, const Json& j) {
 }
 
 double ms(double ns) { return ns / 1e6; }
-
-// ---------------------------------------------------------------------------------------------
-// The simulated providers: identity, units and the chain of reports, signed up front.
-//
-// The identity itself is dropped once everything is signed: each Identity holds its secrets in
-// sodium_malloc'd guarded pages (three memory mappings each), and 10,000 of them would exceed
-// vm.max_map_count. A simulated agent keeps only what its socket needs; the keys are throwaway.
-
-struct BenchAgent {
-  std::string id;  // provider id
-  std::string name;
-  std::vector<std::string> units;
-  common::PublicKey signPublic{};
-  common::PublicKey curvePublic{};
-  std::array<uint8_t, 32> curveSecret{};
-  common::EnrollRequest enrollRequest;  // signed by the agent's own key
-  common::Bytes heartbeat;              // a signed heartbeat envelope (seq 0)
-  std::vector<common::Bytes> chain;     // envelopes of seq 1, 2, ...
-  // Issue 16: chain[batchStart + g * batchSize ...] signed as batch frames g = 0, 1, ...
-  size_t batchStart = 0;
-  size_t batchSize = 0;  // 0 or 1: no batches
-  std::vector<common::Bytes> batches;
-};
-
-struct Fleet {
-  tools::City city;
-  std::vector<BenchAgent> agents;
-  size_t frames = 0;
-  size_t envelopeBytes = 0;  // sum over all frames
-  size_t bodyBytes = 0;
-  double signSeconds = 0;
-};
-
-// Fills the report's note (clean text, within the codec's bound) so the encoded body is about
-// `targetBodyBytes`: the model's reports are ~250 bytes, a unit status with a note 400-600.
-void padNote(common::UnitStatusMsg& status, size_t noteBytes) {
-  static const std::string kFiller =
-      "Lägesbild: verksamheten följer plan, personal och elever informerade, "
-      "nästa rapport vid förändring. ";
-  while (status.note.size() < noteBytes) status.note += kFiller;
-  // Cut on a character boundary (never inside a multi-byte UTF-8 sequence).
-  size_t cut = std::min(noteBytes, status.note.size());
-  while (cut > 0 && (static_cast<unsigned char>(status.note[cut]) & 0xC0) == 0x80) --cut;
-  status.note.resize(cut);
-}
-
-// The encoded size of a unit-status body as ChainSigner would produce it.
-size_t bodySize(const common::Identity& identity, const common::UnitStatusMsg& status) {
-  common::Message m;
-  m.senderId = identity.id();
-  m.keyId = identity.keyId();
-  m.seq = 2;
-  m.prevHash = common::Bytes(32, 0);
-  m.sentAt = common::SystemClock().nowMs();
-  m.payload = status;
-  return common::encodeBody(m).size();
-}
-
-// A Stockholm-like city of `k` providers (the city model's realistic names, codes and unit
-// reports), one agent per provider, each with `reports` unit-status reports signed as its chain,
-// notes padded so bodies are about `targetBodyBytes` (0: as the model makes them).
-Fleet makeFleet(int k, int unitsPerProvider, size_t reports, uint64_t seed,
-                size_t targetBodyBytes = 500, size_t batchSize = 0, size_t batchStart = 0) {
-  Fleet fleet;
-  tools::CityOptions options;
-  options.providers = k;
-  options.units = std::max(k, k * unitsPerProvider);
-  options.seed = seed;
-  auto city = tools::generateCity(options);
-  if (!city) {
-    std::cerr << "ingest_bench: cannot generate the city: " << city.error().message << "\n";
-    std::exit(2);
-  }
-  fleet.city = std::move(*city);
-  fleet.agents.resize(static_cast<size_t>(k));
-  const int64_t start = common::SystemClock().nowMs();
-  const int64_t t0 = bench::nowNs();
-  const size_t threads = std::max(1u, std::min(2u, std::thread::hardware_concurrency()));
-  std::vector<std::thread> workers;
-  std::vector<size_t> bytes(threads, 0), bodies(threads, 0);
-  for (size_t w = 0; w < threads; ++w) {
-    workers.emplace_back([&, w] {
-      tools::ReportModel model(fleet.city, seed + 17 * w);
-      for (size_t i = w; i < fleet.agents.size(); i += threads) {
-        const auto& provider = fleet.city.providers[i];
-        BenchAgent& a = fleet.agents[i];
-        auto identity = common::Identity::generate(provider.id);
-        a.id = provider.id;
-        a.name = provider.name;
-        for (size_t u : provider.units) a.units.push_back(fleet.city.units[u].code);
-        a.signPublic = identity->signPublic();
-        a.curvePublic = identity->curvePublic();
-        std::memcpy(a.curveSecret.data(), identity->curveSecret(), a.curveSecret.size());
-        a.enrollRequest = common::makeEnrollRequest(*identity, a.name, a.units, start);
-        tools::ChainSigner signer(*identity);
-        a.heartbeat = signer.heartbeat(start).envelope;
-        a.chain.reserve(reports);
-        std::vector<common::Bytes> chainBodies;
-        for (size_t j = 0; j < reports; ++j) {
-          size_t u = provider.units[j % provider.units.size()];
-          int64_t at = start + static_cast<int64_t>(j);
-          model.drift(u, at);
-          auto status = model.status(u, at);
-          if (targetBodyBytes > 0) {
-            size_t plain = bodySize(*identity, status);
-            if (plain < targetBodyBytes) {
-              padNote(status,
-                      std::min(common::kMaxNoteText, status.note.size() + targetBodyBytes - plain));
-            }
-          }
-          auto frame = signer.next(std::move(status), at);
-          bytes[w] += frame.envelope.size();
-          bodies[w] += frame.body.size();
-          if (batchSize > 1) chainBodies.push_back(frame.body);
-          a.chain.push_back(std::move(frame.envelope));
-        }
-        if (batchSize > 1) {
-          a.batchStart = batchStart;
-          a.batchSize = batchSize;
-          for (size_t g = batchStart; g < reports; g += batchSize) {
-            std::vector<common::Bytes> group(
-                chainBodies.begin() + static_cast<std::ptrdiff_t>(g),
-                chainBodies.begin() +
-                    static_cast<std::ptrdiff_t>(std::min(reports, g + batchSize)));
-            a.batches.push_back(common::encodeBatch(group, common::signBatch(*identity, group)));
-          }
-        }
-      }
-    });
-  }
-  for (auto& t : workers) t.join();
-  for (size_t w = 0; w < threads; ++w) {
-    fleet.envelopeBytes += bytes[w];
-    fleet.bodyBytes += bodies[w];
-  }
-  fleet.frames = static_cast<size_t>(k) * reports;
-  fleet.signSeconds = static_cast<double>(bench::nowNs() - t0) / 1e9;
-  return fleet;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Raw verify rate.
@@ -305,110 +167,6 @@ int runVerify(double seconds, const std::string& jsonPath) {
   return 0;
 }
 
-// ---------------------------------------------------------------------------------------------
-// A broker under test: a fresh directory made by `samband-broker init`, the fleet enrolled
-// straight into its database (Store::enroll with the agents' own signed requests: the real
-// enrollment path minus the request file), and `samband-broker serve` as a child process.
-
-struct BrokerUnderTest {
-  std::string dir;
-  std::string config;
-  std::string database;
-  int port = 0;
-  int boardPort = 0;
-  common::PublicIdentity city;
-  ChildProcess process;
-};
-
-bool runToCompletion(const std::vector<std::string>& argv, const std::string& log) {
-  ChildProcess p;
-  std::string error;
-  if (!p.start(argv, log, &error)) {
-    std::cerr << "ingest_bench: " << error << "\n";
-    return false;
-  }
-  for (int i = 0; i < 3000 && p.isRunning(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return p.stop(1000) == 0;
-}
-
-// Replaces the line of broker.toml that starts with `from` (up to its end) by `to`.
-void replaceLine(std::string& text, const std::string& from, const std::string& to) {
-  auto at = text.find(from);
-  if (at == std::string::npos) {
-    std::cerr << "ingest_bench: broker.toml from init has no line \"" << from << "\"\n";
-    std::exit(2);
-  }
-  const auto end = text.find('\n', at);
-  text.replace(at, (end == std::string::npos ? text.size() : end) - at, to);
-}
-
-std::unique_ptr<BrokerUnderTest> prepareBroker(const std::string& brokerBin, const std::string& dir,
-                                               int verifyThreads, const Fleet& fleet,
-                                               int batchDelayMs = -1, bool checkpoints = true) {
-  auto b = std::make_unique<BrokerUnderTest>();
-  b->dir = dir;
-  fs::remove_all(dir);
-  fs::create_directories(fs::path(dir).parent_path());
-  b->port = freeLoopbackPort();
-  b->boardPort = freeLoopbackPort();
-  while (b->boardPort == b->port) b->boardPort = freeLoopbackPort();
-  const std::string log = dir + ".log";
-  fs::remove(log);
-  if (!runToCompletion({brokerBin, "init", "--dir", dir, "--listen",
-                        "tcp://127.0.0.1:" + std::to_string(b->port), "--board-listen",
-                        "127.0.0.1:" + std::to_string(b->boardPort)},
-                       log)) {
-    std::cerr << "ingest_bench: samband-broker init failed; see " << log << "\n";
-    return nullptr;
-  }
-  b->config = dir + "/broker.toml";
-  b->database = dir + "/samband.db";
-  std::string text;
-  {
-    std::ifstream in(b->config);
-    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
-  replaceLine(text, "verify_threads = ", "verify_threads = " + std::to_string(verifyThreads));
-  replaceLine(text, "log_level = ", "log_level = \"warn\"");
-  if (batchDelayMs >= 0) {
-    replaceLine(text, "batch_delay_ms = ", "batch_delay_ms = " + std::to_string(batchDelayMs));
-  }
-  if (!checkpoints) {
-    const size_t at = text.find("[ingest]\n");
-    if (at != std::string::npos) text.insert(at + 9, "checkpoints = false\n");
-  }
-  {
-    std::ofstream out(b->config, std::ios::trunc);
-    out << text;
-  }
-  auto city = common::PublicIdentity::load(dir + "/city.pub");
-  if (!city) {
-    std::cerr << "ingest_bench: " << city.error().message << "\n";
-    return nullptr;
-  }
-  b->city = *city;
-
-  auto store = broker::Store::open(b->database, broker::Store::Access::readWrite);
-  if (!store) {
-    std::cerr << "ingest_bench: " << store.error().message << "\n";
-    return nullptr;
-  }
-  // Setup, not measured: the serving broker opens its own connection with synchronous=FULL.
-  (*store)->db().exec("PRAGMA synchronous=OFF");
-  const int64_t now = common::SystemClock().nowMs();
-  for (const auto& a : fleet.agents) {
-    auto outcome = broker::RosterStore(**store).enroll(a.enrollRequest, false, now);
-    if (!outcome) {
-      std::cerr << "ingest_bench: enroll " << a.id << ": " << outcome.error().message << "\n";
-      return nullptr;
-    }
-  }
-  (*store)->db().exec("PRAGMA wal_checkpoint(TRUNCATE)");
-  return b;
-}
-
 // Sums of the broker's batch counters from its /metrics (Prometheus text); -1 if unavailable.
 struct CommitCounters {
   double batches = -1;
@@ -431,25 +189,6 @@ CommitCounters commitCounters(int boardPort) {
   c.verifySamples = value("samband_verify_sample_seconds_count");
   c.verifySampleSeconds = value("samband_verify_sample_seconds_sum");
   return c;
-}
-
-bool startBroker(BrokerUnderTest& b, const std::string& brokerBin) {
-  std::string error;
-  if (!b.process.start({brokerBin, "serve", "--config", b.config}, b.dir + ".log", &error)) {
-    std::cerr << "ingest_bench: " << error << "\n";
-    return false;
-  }
-  // Ready when the ingest socket accepts connections or the board answers.
-  for (int i = 0; i < 500; ++i) {
-    if (!b.process.isRunning()) {
-      std::cerr << "ingest_bench: the broker exited at startup; see " << b.dir << ".log\n";
-      return false;
-    }
-    if (!httpGet(b.boardPort, "/healthz", 500).empty() || tcpAccepts(b.port)) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  std::cerr << "ingest_bench: the broker did not come up within 10 s; see " << b.dir << ".log\n";
-  return false;
 }
 
 struct StoredCheck {
@@ -490,206 +229,6 @@ StoredCheck checkStored(const std::string& database, const Fleet& fleet,
   }
   return c;
 }
-
-// ---------------------------------------------------------------------------------------------
-// The client side: one DEALER per agent, all driven from one thread with one zmq::poll, the way
-// the simulator drives its fleet. Each agent keeps at most `window` reports unacknowledged.
-
-struct Link {
-  std::unique_ptr<zmq::socket_t> socket;
-  size_t next = 0;   // index into chain of the next frame to send
-  size_t acked = 0;  // frames acknowledged (= highest acked seq)
-  size_t limit = 0;  // frames this phase may send (exclusive index)
-  std::vector<int64_t> sentNs;
-  bool gotHead = false;
-};
-
-struct Counters {
-  uint64_t acks = 0;
-  uint64_t duplicates = 0;
-  uint64_t rejects = 0;
-  std::map<std::string, uint64_t> rejectReasons;
-  int64_t lastAckNs = 0;
-};
-
-class Driver {
- public:
-  Driver(zmq::context_t& context, Fleet& fleet, const BrokerUnderTest& broker, int window)
-      : fleet_(fleet), window_(static_cast<size_t>(window)) {
-    links_.resize(fleet.agents.size());
-    for (size_t i = 0; i < links_.size(); ++i) {
-      auto& l = links_[i];
-      const auto& agent = fleet.agents[i];
-      l.socket = std::make_unique<zmq::socket_t>(context, zmq::socket_type::dealer);
-      l.socket->set(zmq::sockopt::linger, 0);
-      l.socket->set(zmq::sockopt::maxmsgsize, kMaxMessageBytes);
-      l.socket->set(zmq::sockopt::sndhwm, 4 * window + 16);
-      l.socket->set(zmq::sockopt::rcvhwm, 4 * window + 16);
-      l.socket->set(zmq::sockopt::curve_serverkey,
-                    zmq::const_buffer(broker.city.curvePublic.data(), 32));
-      l.socket->set(zmq::sockopt::curve_publickey, zmq::const_buffer(agent.curvePublic.data(), 32));
-      l.socket->set(zmq::sockopt::curve_secretkey, zmq::const_buffer(agent.curveSecret.data(), 32));
-      l.socket->connect("tcp://127.0.0.1:" + std::to_string(broker.port));
-      l.sentNs.assign(fleet.agents[i].chain.size(), 0);
-      items_.push_back({l.socket->handle(), 0, ZMQ_POLLIN, 0});
-    }
-  }
-
-  // Sends one heartbeat per agent and waits for every `head` answer: all sessions are then
-  // authenticated (CURVE + ZAP) and the broker knows every key.
-  bool connectAll(int timeoutMs) {
-    for (size_t i = 0; i < links_.size(); ++i) {
-      links_[i].socket->send(zmq::buffer(fleet_.agents[i].heartbeat), zmq::send_flags::none);
-    }
-    const int64_t deadline = nowNs() + static_cast<int64_t>(timeoutMs) * 1000000;
-    auto allHeads = [&] {
-      return std::all_of(links_.begin(), links_.end(), [](const Link& l) { return l.gotHead; });
-    };
-    while (!allHeads() && nowNs() < deadline) pollOnce(100, [](size_t) {});
-    return allHeads();
-  }
-
-  // Light load: `rate` reports per second in total, round robin over the agents, `perAgent`
-  // each; then waits for the last ack. Returns the send-to-ack latencies (ns).
-  std::vector<int64_t> paced(double rate, size_t perAgent, int timeoutMs) {
-    samples_.clear();
-    for (auto& l : links_) l.limit = std::min(l.next + perAgent, l.sentNs.size());
-    const int64_t interval = static_cast<int64_t>(1e9 / rate);
-    int64_t due = nowNs();
-    size_t agent = 0;
-    size_t remaining = 0;
-    for (auto& l : links_) remaining += l.limit - l.next;
-    const size_t expected = acksTotal() + remaining;
-    const int64_t deadline = nowNs() + static_cast<int64_t>(timeoutMs) * 1000000;
-    while (acksTotal() < expected && nowNs() < deadline) {
-      int64_t now = nowNs();
-      while (remaining > 0 && now >= due) {
-        for (size_t tries = 0; tries < links_.size(); ++tries) {
-          Link& l = links_[agent];
-          agent = (agent + 1) % links_.size();
-          if (l.next < l.limit) {
-            sendNext(l);
-            --remaining;
-            break;
-          }
-        }
-        due += interval;
-      }
-      int waitMs =
-          remaining > 0 ? static_cast<int>(std::max<int64_t>(0, (due - now) / 1000000)) : 50;
-      pollOnce(waitMs, [](size_t) {});
-    }
-    return samples_;
-  }
-
-  // Saturation: every agent sends the rest of its chain keeping `window` unacknowledged.
-  std::vector<int64_t> saturate(int timeoutMs, int64_t* startNs) {
-    samples_.clear();
-    size_t expected = acksTotal();
-    for (auto& l : links_) {
-      l.limit = l.sentNs.size();
-      expected += l.limit - l.next;
-    }
-    *startNs = nowNs();
-    for (auto& l : links_) topUp(l);
-    const int64_t deadline = *startNs + static_cast<int64_t>(timeoutMs) * 1000000;
-    while (acksTotal() < expected && nowNs() < deadline) {
-      pollOnce(100, [&](size_t i) { topUp(links_[i]); });
-    }
-    return samples_;
-  }
-
-  uint64_t acksTotal() const { return counters_.acks; }
-  uint64_t batchesSent() const { return batchesSent_; }
-  const Counters& counters() const { return counters_; }
-  std::vector<size_t> sentPerAgent() const {
-    std::vector<size_t> s;
-    for (const auto& l : links_) s.push_back(l.next);
-    return s;
-  }
-  size_t sentTotal() const {
-    size_t n = 0;
-    for (const auto& l : links_) n += l.next;
-    return n;
-  }
-
- private:
-  // Reports the next send carries: a whole batch at a batch boundary (issue 16), else one.
-  size_t groupAt(const Link& l) const {
-    const BenchAgent& a = fleet_.agents[static_cast<size_t>(&l - links_.data())];
-    if (a.batchSize < 2 || l.next < a.batchStart || (l.next - a.batchStart) % a.batchSize != 0) {
-      return 1;
-    }
-    const size_t n = std::min(a.batchSize, a.chain.size() - l.next);
-    return n >= 2 && l.next + n <= l.limit ? n : 1;
-  }
-
-  void sendNext(Link& l) {
-    size_t i = static_cast<size_t>(&l - links_.data());
-    const BenchAgent& a = fleet_.agents[i];
-    const size_t n = groupAt(l);
-    const int64_t now = nowNs();
-    if (n > 1) {
-      const auto& frame = a.batches[(l.next - a.batchStart) / a.batchSize];
-      for (size_t k = 0; k < n; ++k) l.sentNs[l.next + k] = now;
-      l.socket->send(zmq::buffer(frame), zmq::send_flags::none);
-      l.next += n;
-      ++batchesSent_;
-      return;
-    }
-    l.sentNs[l.next] = now;
-    l.socket->send(zmq::buffer(a.chain[l.next]), zmq::send_flags::none);
-    ++l.next;
-  }
-
-  void topUp(Link& l) {
-    while (l.next < l.limit && l.next + groupAt(l) - l.acked <= window_) sendNext(l);
-  }
-
-  template <typename OnReadable>
-  void pollOnce(int timeoutMs, OnReadable&& onReadable) {
-    zmq::poll(items_.data(), items_.size(), std::chrono::milliseconds(timeoutMs));
-    for (size_t i = 0; i < items_.size(); ++i) {
-      if (!(items_[i].revents & ZMQ_POLLIN)) continue;
-      Link& l = links_[i];
-      zmq::message_t msg;
-      while (l.socket->recv(msg, zmq::recv_flags::dontwait)) handle(l, msg);
-      onReadable(i);
-    }
-  }
-
-  void handle(Link& l, const zmq::message_t& msg) {
-    auto d = common::decodeDownlink(static_cast<const uint8_t*>(msg.data()), msg.size());
-    if (!d) {
-      counters_.rejects++;
-      counters_.rejectReasons["undecodable downlink"]++;
-      return;
-    }
-    const int64_t now = nowNs();
-    if (auto* ack = std::get_if<common::AckMsg>(&*d)) {
-      if (ack->duplicate) counters_.duplicates++;
-      while (l.acked < ack->seq && l.acked < l.next) {
-        samples_.push_back(now - l.sentNs[l.acked]);
-        ++l.acked;
-        counters_.acks++;
-      }
-      counters_.lastAckNs = now;
-    } else if (auto* reject = std::get_if<common::RejectMsg>(&*d)) {
-      counters_.rejects++;
-      counters_.rejectReasons[common::rejectReasonName(reject->reason)]++;
-    } else if (std::holds_alternative<common::HeadMsg>(*d)) {
-      l.gotHead = true;
-    }
-  }
-
-  Fleet& fleet_;
-  size_t window_;
-  std::vector<Link> links_;
-  std::vector<zmq::pollitem_t> items_;
-  std::vector<int64_t> samples_;
-  Counters counters_;
-  uint64_t batchesSent_ = 0;
-};
 
 Json latencyJson(std::vector<int64_t> samples) {
   const size_t n = samples.size();

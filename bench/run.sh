@@ -20,7 +20,7 @@
 #   BENCH_ASOF=1                 0 skips asof_bench; BENCH_ASOF_UNITS=1000 BENCH_ASOF_DAYS=7
 #                                BENCH_ASOF_EVERY=50000 (frames between picture snapshots)
 #   BENCH_BOARD=1                0 skips board_bench; BENCH_BOARD_VIEWERS=500 BENCH_BOARD_RATE=1000
-#                                BENCH_BOARD_UNITS=4400 BENCH_BOARD_PROVIDERS=400
+#                                BENCH_BOARD_UNITS=10000 BENCH_BOARD_PROVIDERS=400
 #                                BENCH_BOARD_SECONDS=15 (each measured window)
 #   BENCH_BOARD_VIEW=1           0 skips board_view_bench; BENCH_BOARD_VIEW_UNITS=10000
 #   BENCH_AGENT_IDLE_SECONDS=60  0 skips agent_idle.sh
@@ -164,11 +164,11 @@ if [ -x "$BIN/asof_bench" ] && [ "${BENCH_ASOF:-1}" = 1 ]; then
     --every "${BENCH_ASOF_EVERY:-50000}"
 fi
 
-# Issue 16: the board under many live-stream viewers (a real broker and a simulated city).
+# Issue 16: the board under many live-stream viewers (a real broker, signed-envelope senders).
 if [ -x "$BIN/board_bench" ] && [ "${BENCH_BOARD:-1}" = 1 ]; then
-  step board 600 "$BIN/board_bench" --broker "$BROKER" --sim "$BUILD/bin/samband-sim" \
+  step board 600 "$BIN/board_bench" --broker "$BROKER" \
     --work "$OUT/work/board" --json "$RESULTS" --viewers "${BENCH_BOARD_VIEWERS:-500}" \
-    --rate "${BENCH_BOARD_RATE:-1000}" --units "${BENCH_BOARD_UNITS:-4400}" \
+    --rate "${BENCH_BOARD_RATE:-1000}" --units "${BENCH_BOARD_UNITS:-10000}" \
     --providers "${BENCH_BOARD_PROVIDERS:-400}" --seconds "${BENCH_BOARD_SECONDS:-15}"
 fi
 # Issue 16: GET /api/units for a 10,000-unit picture without HTTP: the tree before, the direct

@@ -230,6 +230,12 @@ def main():
               f"viewers, {b['rss_kib_after_units'] / 1024:.0f} MiB after /api/units")
         print(f"  GET /api/units ({b['units_count']:,} units, {b['units_bytes'] / 2**20:.1f} MiB): "
               f"p50 {b['units_p50_ms']:.0f} ms, max {b['units_max_ms']:.0f} ms")
+        if "picture_p50_ms" in b:
+            print(f"  GET /api/picture ({b['picture_units']:,} units, "
+                  f"{b['picture_bytes'] / 2**20:.1f} MiB): p50 {b['picture_p50_ms']:.0f} ms, "
+                  f"max {b['picture_max_ms']:.0f} ms; GET /metrics p50 {b['metrics_p50_ms']:.1f} ms")
+            print(f"  senders: {b['agents']} agents, {b['acked']:,} reports acknowledged "
+                  f"(report -> ack p99 {b['ack_p99_ms']:.0f} ms), {b['reports_refused']} refused")
         targets.append((f"board: p99 report -> event at {b['viewers']} viewers < 1 s",
                         f"{b['p99_ms']:.0f} ms ({b['missed']} pairs never covered)",
                         b["p99_ms"] < 1000 and b["missed"] == 0))

@@ -143,7 +143,13 @@ void Board::pictureRoutes() {
       serve(req, res, session, route, params ? params(req) : std::string(), body);
     });
   };
-  s.Get("/api/picture", readJson("picture", nullptr, [](BoardView& v) { return v.picture(); }));
+  s.Get("/api/picture",
+        guarded(Need::viewer, [serve](const httplib::Request& req, httplib::Response& res,
+                                      const Session& session) {
+          serve(
+              req, res, session, "picture", std::string(), [](BoardView& v) { return v.picture(); },
+              [](BoardView& v) { return v.pictureText(); });
+        }));
   s.Get("/api/units",
         guarded(Need::viewer, [serve](const httplib::Request& req, httplib::Response& res,
                                       const Session& session) {

@@ -66,24 +66,7 @@ common::Result<json> BoardView::picture() {
   if (!current) return current.error();
   json p = std::move(*current);
   scope_.restrictPicture(p);
-  // The standby broker's lag (docs/replication.md): the peer furthest behind, null without one.
-  // Only live (a past moment has no standby lag), only when a peer is recorded.
-  auto peers = moment_ == nullptr
-                   ? ReplicationStore(store_).peers()
-                   : common::Result<std::vector<PeerRecord>>(std::vector<PeerRecord>());
-  if (peers) {
-    for (const auto& r : *peers) {
-      const int64_t behind = r.behindFrames.value_or(-1);
-      if (p.contains("replication") && !p["replication"]["behind_frames"].is_null() &&
-          behind <= p["replication"]["behind_frames"].get<int64_t>()) {
-        continue;
-      }
-      p["replication"] = {
-          {"peer", r.peer},
-          {"behind_frames", r.behindFrames ? json(*r.behindFrames) : json()},
-          {"last_contact", r.lastContact ? json(common::formatRfc3339(*r.lastContact)) : json()}};
-    }
-  }
+  addReplicationLag(p);
   auto unitRows = rows.units();
   if (!unitRows) return unitRows.error();
   auto capacityForms = rows.capacityForms("actual");
@@ -160,8 +143,33 @@ common::Result<json> BoardView::picture() {
   p["report_old_after_s"] = rules_.reportOldAfterMs / 1000;
   p["level"] = level->value_or("normal");
 
+  p["exercise"] = exerciseRows(*otherRows);
+  return p;
+}
+
+void BoardView::addReplicationLag(json& p) {
+  // The standby broker's lag (docs/replication.md): the peer furthest behind, null without one.
+  // Only live (a past moment has no standby lag), only when a peer is recorded.
+  auto peers = moment_ == nullptr
+                   ? ReplicationStore(store_).peers()
+                   : common::Result<std::vector<PeerRecord>>(std::vector<PeerRecord>());
+  if (!peers) return;
+  for (const auto& r : *peers) {
+    const int64_t behind = r.behindFrames.value_or(-1);
+    if (p.contains("replication") && !p["replication"]["behind_frames"].is_null() &&
+        behind <= p["replication"]["behind_frames"].get<int64_t>()) {
+      continue;
+    }
+    p["replication"] = {
+        {"peer", r.peer},
+        {"behind_frames", r.behindFrames ? json(*r.behindFrames) : json()},
+        {"last_contact", r.lastContact ? json(common::formatRfc3339(*r.lastContact)) : json()}};
+  }
+}
+
+json BoardView::exerciseRows(const std::vector<OtherModeRow>& otherRows) const {
   json exercise = json::array();
-  for (const auto& r : *otherRows) {
+  for (const auto& r : otherRows) {
     if (!scope_.allows(r.district)) continue;
     const UnitStatusRow& s = r.status;
     exercise.push_back({{"mode", r.mode},
@@ -180,8 +188,7 @@ common::Result<json> BoardView::picture() {
                         {"reported_at", timeOrNull(s.sentAt)},
                         {"age_s", std::max<int64_t>(0, nowMs_ - s.sentAt) / 1000}});
   }
-  p["exercise"] = std::move(exercise);
-  return p;
+  return exercise;
 }
 
 common::Result<json> BoardView::units(const UnitFilter& filter) {

@@ -14,6 +14,7 @@
 #include "broker/picture/district_scope.h"
 #include "broker/picture/liveness.h"
 #include "broker/picture/view.h"
+#include "broker/store/picture_store.h"
 #include "broker/store/store.h"
 #include "common/result.h"
 #include "common/school_calendar.h"
@@ -61,6 +62,9 @@ class BoardView {
 
   // currentPicture() plus: level, newest_report_at, summary, per-unit extras, exercise.
   common::Result<nlohmann::json> picture();
+  // picture().dump(), byte for byte, with the units written straight from the rows instead of
+  // as a tree (board_view_picture.cpp): what GET /api/picture serves. A past moment: the tree.
+  common::Result<std::string> pictureText();
   // Every unit of the real picture as one flat list, filtered.
   common::Result<nlohmann::json> units(const UnitFilter& filter);
   // units(filter).dump(), byte for byte, written straight from the rows without the tree
@@ -87,6 +91,11 @@ class BoardView {
   common::Result<bool> unitVisible(const std::string& code);
 
  private:
+  // The standby's lag ("replication") when a peer is recorded; only live.
+  void addReplicationLag(nlohmann::json& picture);
+  // Exercise, system and test reports in the scope ("exercise").
+  nlohmann::json exerciseRows(const std::vector<OtherModeRow>& otherRows) const;
+
   Store& store_;
   BoardViewRules rules_;
   int64_t nowMs_;

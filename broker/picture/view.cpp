@@ -130,14 +130,19 @@ common::Result<ReportAge> reportAgeRule(Store& store,
   return rule;
 }
 
-common::Result<json> currentPicture(Store& store, const LivenessRules& rules, int64_t nowMs,
-                                    const std::vector<common::HolidayRange>& holidays,
-                                    const PictureMoment* moment) {
+namespace {
+
+// currentPicture(), or without its units (`withUnits` false: not even read).
+common::Result<json> buildPicture(Store& store, const LivenessRules& rules, int64_t nowMs,
+                                  const std::vector<common::HolidayRange>& holidays,
+                                  const PictureMoment* moment, bool withUnits) {
   if (moment != nullptr) nowMs = moment->asOfMs;
   PictureStore rows(store);
   auto providerRows = rows.providers();
   if (!providerRows) return providerRows.error();
-  auto unitRows = rows.units();
+  auto unitRows = withUnits
+                      ? rows.units()
+                      : common::Result<std::vector<UnitPictureRow>>(std::vector<UnitPictureRow>());
   if (!unitRows) return unitRows.error();
   auto otherRows = rows.otherModes();
   if (!otherRows) return otherRows.error();
@@ -245,6 +250,20 @@ common::Result<json> currentPicture(Store& store, const LivenessRules& rules, in
   picture["open_checks"] = std::move(*checks);
   picture["open_directives"] = std::move(*directives);
   return picture;
+}
+
+}  // namespace
+
+common::Result<json> currentPicture(Store& store, const LivenessRules& rules, int64_t nowMs,
+                                    const std::vector<common::HolidayRange>& holidays,
+                                    const PictureMoment* moment) {
+  return buildPicture(store, rules, nowMs, holidays, moment, true);
+}
+
+common::Result<json> currentPictureWithoutUnits(Store& store, const LivenessRules& rules,
+                                                int64_t nowMs,
+                                                const std::vector<common::HolidayRange>& holidays) {
+  return buildPicture(store, rules, nowMs, holidays, nullptr, false);
 }
 
 std::string pictureText(const json& picture) {

@@ -41,6 +41,13 @@ common::Result<nlohmann::json> currentPicture(
     Store& store, const LivenessRules& rules, int64_t nowMs,
     const std::vector<common::HolidayRange>& holidays = {}, const PictureMoment* moment = nullptr);
 
+// The live currentPicture() with every provider's "units" an empty array and the units not
+// read: the rest of the document, for a caller that writes the units itself
+// (BoardView::pictureText). Errors: database (unavailable).
+common::Result<nlohmann::json> currentPictureWithoutUnits(
+    Store& store, const LivenessRules& rules, int64_t nowMs,
+    const std::vector<common::HolidayRange>& holidays = {});
+
 // How old a report made at `fromMs` is at `toMs` under the rule in force: school time while
 // the calendar excuses silence, wall time otherwise.
 struct ReportAge {

@@ -301,6 +301,79 @@ TEST_F(BoardViewCacheHttp, UnitsWrittenDirectlyAreByteForByteTheTreesDump) {
   EXPECT_EQ(json::parse(*all)["units"].size(), 3u);
 }
 
+// /api/picture's units are written straight from the rows (BoardView::pictureText); the tree it
+// replaced (picture().dump()) still answers a past moment. Same bytes for every scope, with every
+// kind of value a picture holds: unreported units (nulls), closures with dates, expired and old
+// reports, counts not reported, a provider with a clock offset and a continuity statement, one
+// without units, a unit without a name or district, exercise traffic, refusals, a standby's lag,
+// a what-if mark, capacity forms, and notes with Swedish letters, quotes, control characters and
+// markup.
+TEST_F(BoardViewCacheHttp, PictureWrittenDirectlyIsByteForByteTheTreesDump) {
+  auto& d = db().db();
+  d.exec(
+      "INSERT INTO providers(id, name, enrolled_at, last_seen, clock_offset_ms) VALUES "
+      "('998877-6655', 'Tomma Bolaget AB', 0, NULL, NULL), "
+      "('445566-7788', 'Åsa \"Öst\" Förskolor\\AB', 0, " +
+      std::to_string(kStartMs - 5'000) + ", -123456)");
+  d.exec(
+      "INSERT INTO units(code, provider_id, name, district, school_forms) VALUES "
+      "('45678901', '445566-7788', NULL, NULL, ''), "
+      "('56789012', '445566-7788', 'Älvskolan', 'Södermalm', 'forskola:0;;fritidshem:0')");
+  d.exec(
+      "INSERT INTO continuity(mode, provider_id, state, from_date, note, sent_at, frame_id) "
+      "VALUES ('actual', '445566-7788', 'at_risk', " +
+      std::to_string(kStartMs + 86'400'000) + ", 'Ekonomin \"osäker\"', 1, 0)");
+  d.exec("INSERT INTO rejections(reason, count) VALUES ('bad_signature', 7)");
+  d.exec(
+      "INSERT INTO replication_peers(peer, behind_frames, last_contact) VALUES "
+      "('standby-ö', 12, " +
+      std::to_string(kStartMs) + "), ('other', NULL, NULL)");
+  report("34567890", "closed",
+         "<script>\"x\"</script>\\ \t tab\x01 ctrl \u00e5\u00e4\u00f6 \U0001F600", "actual",
+         "2026-11-30");
+  report("23456789", "remote", "Övning: brand i köket", "exercise");
+  report("56789012", "reduced", "Halva personalen sjuk – \"influensa\"");
+  d.exec("UPDATE unit_status SET reason='Vattenläcka \"stor\"', expected_reopen=" +
+         std::to_string(kStartMs + 3 * 86'400'000LL) +
+         ", valid_until=" + std::to_string(kStartMs + 1000) +
+         ", food_days=4, critical_care='offered', pupils_present=-1, staff_available=-1 "
+         "WHERE code='34567890' AND mode='actual'");
+  d.exec("UPDATE unit_status SET valid_until=" + std::to_string(kStartMs - 1000) +
+         " WHERE code='56789012' AND mode='actual'");  // expired
+  d.exec("INSERT INTO whatif_failing(code, marked_by, marked_at) VALUES('56789012', 'a', 1)");
+  capacity("56789012", "grundskola", 2, 10, 1, 2);
+  clock_.advanceMs(2LL * 3600 * 1000);
+  const BoardViewRules rules{options_.liveness, options_.reportOldAfterMs, options_.holidays};
+  for (const auto& scope :
+       {DistrictScope(), DistrictScope({"Södermalm"}), DistrictScope({"Kungsholmen", "Södermalm"}),
+        DistrictScope({"Ingenstans"})}) {
+    for (int64_t later : {int64_t{0}, int64_t{3} * 24 * 3600 * 1000}) {
+      clock_.advanceMs(later);
+      auto tree = BoardView(db(), rules, clock_.nowMs(), scope).picture();
+      auto text = BoardView(db(), rules, clock_.nowMs(), scope).pictureText();
+      ASSERT_TRUE(tree.ok() && text.ok());
+      EXPECT_EQ(*text, tree->dump()) << "scope of " << scope.districts().size() << " districts";
+    }
+  }
+  // The check above saw every kind of value at all (so it could fail).
+  auto all = BoardView(db(), rules, clock_.nowMs()).pictureText();
+  ASSERT_TRUE(all.ok());
+  const json p = json::parse(*all);
+  EXPECT_EQ(p["providers"].size(), 4u);
+  EXPECT_EQ(p["summary"]["units"]["total"], 5);
+  EXPECT_NE(all->find("\\u0001"), std::string::npos);
+  EXPECT_NE(all->find("\"closed_until\":\"2026-11-30\""), std::string::npos);
+  EXPECT_NE(all->find("\"pupils_present\":null"), std::string::npos);
+  EXPECT_NE(all->find("\"clock_offset_s\":-123.4"), std::string::npos);
+  EXPECT_NE(all->find("\"behind_frames\":12"), std::string::npos);
+  EXPECT_NE(all->find("Övning: brand i köket"), std::string::npos);
+  EXPECT_NE(all->find("\"whatif_failing\":true"), std::string::npos);
+  // And the board serves it.
+  auto olle = login(kViewer);
+  EXPECT_EQ(get(olle, "/api/picture"),
+            BoardView(db(), rules, clock_.nowMs()).pictureText().value());
+}
+
 TEST_F(BoardViewCacheHttp, AVersionThatIsNotANumberIsRefusedWithWhatToSend) {
   auto olle = login(kViewer);
   for (const char* bad : {"/api/picture?v=abc", "/api/units?v=-1", "/api/seats?v=1e3",

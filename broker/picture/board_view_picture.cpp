@@ -1,0 +1,157 @@
+// See board_view.h: BoardView::pictureText(), GET /api/picture with its units written straight
+// from the database rows as JSON text. The rest of the document (providers' own fields, checks,
+// directives, refusals, summary, exercise) is small and still built as a tree; the units, most of
+// the bytes and nearly all of the tree (10,000 units: ~30 values each), are not. Byte for byte
+// picture().dump(): a test holds the two together.
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "broker/picture/board_view.h"
+#include "broker/picture/json_or_null.h"
+#include "broker/picture/liveness.h"
+#include "broker/picture/unit_json_text.h"
+#include "broker/picture/view.h"
+#include "broker/store/picture_store.h"
+#include "common/clock.h"
+
+namespace samband::broker {
+
+using nlohmann::json;
+
+common::Result<std::string> BoardView::pictureText() {
+  if (moment_ != nullptr) {  // a past picture: the tree (rare, and never cached)
+    auto answer = picture();
+    if (!answer) return answer.error();
+    return answer->dump();
+  }
+  auto head = currentPictureWithoutUnits(store_, rules_.liveness, nowMs_, rules_.holidays);
+  if (!head) return head.error();
+  json& p = *head;
+  PictureStore rows(store_);
+  auto unitRows = rows.units();
+  if (!unitRows) return unitRows.error();
+  auto capacityForms = rows.capacityForms("actual");
+  if (!capacityForms) return capacityForms.error();
+  auto markRows = rows.whatIfMarks();
+  if (!markRows) return markRows.error();
+  auto level = store_.meta("level");
+  if (!level) return level.error();
+  auto ageRule = reportAgeRule(store_, rules_.holidays);
+  if (!ageRule) return ageRule.error();
+  auto otherRows = rows.otherModes();
+  if (!otherRows) return otherRows.error();
+
+  // Units in the scope, per provider, in the order currentPicture() lists them (a unit whose
+  // provider the head does not list is left out there too).
+  std::map<std::string, std::vector<const UnitPictureRow*>> unitsOf;
+  for (const auto& u : *unitRows) {
+    if (scope_.allows(u.district)) unitsOf[u.providerId].push_back(&u);
+  }
+  std::map<std::string, std::set<std::string>> extraForms;  // from capacity reports
+  for (const auto& [code, form] : *capacityForms) extraForms[code].insert(form);
+  std::set<std::string> marks;
+  for (const auto& m : *markRows) marks.insert(m.code);
+
+  // The providers array, written as text; the summary counted on the way.
+  std::map<std::string, int64_t> unitStates{{"normal", 0}, {"reduced", 0},   {"remote", 0},
+                                            {"closed", 0}, {"relocated", 0}, {"unknown", 0}};
+  std::map<std::string, int64_t> liveness{
+      {"online", 0}, {"stale", 0}, {"offline", 0}, {"never", 0}};
+  int64_t units = 0, old = 0, enrolled = 0, present = 0, newest = 0, providerCount = 0;
+  std::set<std::string> kept;  // unit codes in the picture (other_modes keeps only these)
+  std::string providersText;
+  providersText.reserve(unitRows->size() * 1000 + p["providers"].size() * 300 + 64);
+  JsonText out(providersText);
+  const UnitJsonContext context{nowMs_, &*ageRule, rules_.reportOldAfterMs};
+  std::set<std::string> formSet;
+  std::vector<std::string> forms;
+  out.raw("[");
+  for (auto& provider : p["providers"]) {
+    ProviderRow row;  // what a unit repeats of its provider
+    row.id = provider["id"].get<std::string>();
+    row.name = provider["name"].get<std::string>();
+    const std::string& id = row.id;
+    static const std::vector<const UnitPictureRow*> kNoUnits;
+    auto found = unitsOf.find(id);
+    const auto& its = found == unitsOf.end() ? kNoUnits : found->second;
+    if (scope_.isLimited() && its.empty()) continue;  // as DistrictScope::restrictPicture
+    const std::string livenessName = provider["liveness"].get<std::string>();
+    liveness[livenessName]++;
+    if (providerCount++ > 0) out.raw(",");
+    // The provider's own fields as dump() writes them; "units" sorts after all of them.
+    provider.erase("units");
+    std::string fields = provider.dump();
+    fields.pop_back();  // the closing brace
+    out.raw(fields);
+    out.raw(fields.size() > 1 ? ",\"units\":[" : "\"units\":[");
+    bool first = true;
+    for (const UnitPictureRow* unit : its) {
+      const UnitPictureRow& u = *unit;
+      unitForms(u, extraForms, formSet, &forms);
+      if (!first) out.raw(",");
+      first = false;
+      const bool isOld =
+          writeUnitJson(out, u, row, livenessName.c_str(), forms, marks.count(u.code) > 0, context);
+      kept.insert(u.code);
+      ++units;
+      if (isOld) ++old;
+      if (u.status) {
+        unitStates[u.status->operational]++;
+        if (u.status->pupilsEnrolled >= 0) enrolled += u.status->pupilsEnrolled;
+        if (u.status->pupilsPresent >= 0) present += u.status->pupilsPresent;
+        newest = std::max(newest, u.status->receivedAt);
+      } else {
+        unitStates["unknown"]++;
+      }
+    }
+    out.raw("]}");
+  }
+  out.raw("]");
+
+  if (scope_.isLimited() && p.contains("other_modes") && p["other_modes"].is_array()) {
+    json keptRows = json::array();  // as DistrictScope::restrictPicture
+    for (auto& r : p["other_modes"]) {
+      if (kept.count(r.value("code", std::string()))) keptRows.push_back(std::move(r));
+    }
+    p["other_modes"] = std::move(keptRows);
+  }
+  addReplicationLag(p);
+  json unitSummary(unitStates);
+  unitSummary["total"] = units;
+  unitSummary["old"] = old;
+  json providerSummary(liveness);
+  providerSummary["total"] = providerCount;
+  p["summary"] = {{"units", unitSummary},
+                  {"providers", providerSummary},
+                  {"pupils_enrolled", enrolled},
+                  {"pupils_present", present},
+                  {"whatif_failing", marks.size()}};
+  p["newest_report_at"] = timeOrNull(newest);
+  p["report_old_after_s"] = rules_.reportOldAfterMs / 1000;
+  p["level"] = level->value_or("normal");
+  p["exercise"] = exerciseRows(*otherRows);
+
+  // The document in dump()'s key order, the providers spliced in where they sort.
+  std::string text;
+  text.reserve(providersText.size() + 4096);
+  text += '{';
+  bool firstKey = true;
+  for (const auto& [key, value] : p.items()) {
+    if (!firstKey) text += ',';
+    firstKey = false;
+    text += json(key).dump();
+    text += ':';
+    if (key == "providers") {
+      text += providersText;
+    } else {
+      text += value.dump();
+    }
+  }
+  text += '}';
+  return text;
+}
+
+}  // namespace samband::broker
