@@ -12,12 +12,10 @@ PictureReplay::PictureReplay(std::unique_ptr<Store> store)
 common::Result<std::unique_ptr<PictureReplay>> PictureReplay::create() {
   auto store = Store::open(":memory:", Store::Access::readWrite);
   if (!store) return store.error();
-  try {
-    // The whole replay is one transaction of the private database, never committed: each
-    // apply() on its own would be a transaction with its own journal, for every frame.
-    (*store)->db().exec("BEGIN");
-  } catch (const std::exception& e) {
-    return common::unavailable(std::string("cannot start the picture replay: ") + e.what());
+  // The whole replay is one transaction of the private database, never committed: each apply()
+  // on its own would be a transaction with its own journal, for every frame.
+  if (auto begun = (*store)->beginScratchTransaction(); !begun) {
+    return common::unavailable("cannot start the picture replay: " + begun.error().message);
   }
   return std::unique_ptr<PictureReplay>(new PictureReplay(std::move(store).value()));
 }

@@ -23,6 +23,9 @@ class CityKeyAnnouncer {
   // The record envelopes `routingId` has not been given yet (each once per connection), oldest
   // first. Errors reading the store are logged and the records held so far are used.
   std::vector<common::Bytes> dueFor(Store& store, const std::string& routingId, int64_t nowMs);
+  // A key record was archived on this thread (a peer's certificate, pulled): the next dueFor()
+  // reads the records again instead of waiting for kRefreshMs.
+  void invalidate() { refreshedAt_ = INT64_MIN; }
 
  private:
   void refresh(Store& store, int64_t nowMs);

@@ -2,6 +2,8 @@
 // an ack for seq therefore covers everything before it.
 #include "broker/ingest/committer.h"
 
+#include <unordered_set>
+
 #include "broker/city/city_chain.h"
 #include "broker/city/peer_city_messages.h"
 #include "broker/ingest/chain_rule.h"
@@ -216,6 +218,10 @@ common::Status Committer::applyPeerCityRecord(const VerifiedFrame& f, int64_t fr
   // CLI, board and scheduler write those themselves.
   const auto& m = f.message();
   if (f.channel() != Channel::peer || m.senderId != common::kCitySenderId) return {};
+  if (m.isCityKey()) {
+    cityKeys_.invalidate();  // agents hear of it before anything the key signs is delivered
+    return {};
+  }
   if (const auto* record = std::get_if<common::EnrolmentMsg>(&m.payload)) {
     auto outcome = RosterStore(store_).applyRecord(*record);
     if (!outcome) return outcome.error();
@@ -252,7 +258,22 @@ std::vector<Reply> Committer::pushNewOutbound() {
     common::logWarn("commit", "cannot push queued city messages: " + pushed.error().message);
     return {};
   }
-  return std::move(pushed).value();
+  // A pushed message may be signed by a broker key the agent has not been told of yet (a peer's
+  // certificate pulled in the same commit as the peer's directive): its key records go first,
+  // or the agent would refuse the directive as forged.
+  std::vector<Reply> out;
+  std::unordered_set<std::string> given;
+  const int64_t now = clock_.nowMs();
+  for (auto& reply : *pushed) {
+    if (given.insert(reply.routingId).second) {
+      for (auto& record : cityKeys_.dueFor(store_, reply.routingId, now)) {
+        out.emplace_back(reply.routingId,
+                         common::encodeDownlink(common::CityEnvelopeMsg{std::move(record)}));
+      }
+    }
+    out.push_back(std::move(reply));
+  }
+  return out;
 }
 
 common::Status Committer::flushCounters() {

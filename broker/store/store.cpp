@@ -103,6 +103,15 @@ Result<std::unique_ptr<Store>> Store::fromImage(const common::Bytes& image) {
   return store;
 }
 
+common::Status Store::beginScratchTransaction() {
+  try {
+    db_->exec("BEGIN");
+  } catch (const std::exception& e) {
+    return common::unavailable(std::string("cannot start a transaction: ") + e.what());
+  }
+  return {};
+}
+
 Result<common::Bytes> Store::image() {
   try {
     db_->exec("VACUUM");

@@ -39,6 +39,10 @@ class Store {
   // The whole database as bytes (SQLite's serialization of "main"), compacted first; meant for
   // in-memory stores. Errors: unavailable.
   common::Result<common::Bytes> image();
+  // Opens a transaction that is never committed, for a private scratch database (the audit's
+  // picture replay): every later write joins it instead of journalling on its own, and it is
+  // gone when the store closes. Errors: unavailable.
+  common::Status beginScratchTransaction();
 
   // The connection, for the typed stores in broker/store/ only (nothing outside this folder
   // holds SQL). Only the thread that opened the store may use it.
