@@ -58,6 +58,9 @@ cleanup() {
 trap cleanup EXIT
 step "unpack the $SUITE root into $root"
 tar -C "$root" -xf "$base"
+# mktemp -d made the root 0700 (and the tarball may carry that mode for "."): the samband user
+# must be able to enter it, as it can enter / on a real system.
+chmod 755 "$root"
 mount -t proc proc "$root/proc"
 mount --bind /dev "$root/dev"
 mount --bind "$CACHE/archives" "$root/var/cache/apt/archives"
