@@ -23,15 +23,17 @@ class CityKeyAnnouncer {
   // The record envelopes `routingId` has not been given yet (each once per connection), oldest
   // first. Errors reading the store are logged and the records held so far are used.
   std::vector<common::Bytes> dueFor(Store& store, const std::string& routingId, int64_t nowMs);
-  // A key record was archived on this thread (a peer's certificate, pulled): the next dueFor()
-  // reads the records again instead of waiting for kRefreshMs.
-  void invalidate() { refreshedAt_ = INT64_MIN; }
+  // A key record was archived (a peer's certificate, pulled by the replication thread's own
+  // committer): every announcer of this process reads the records again at its next dueFor()
+  // instead of waiting for kRefreshMs, so agents hear of the key before anything it signs.
+  static void recordArchived();
 
  private:
   void refresh(Store& store, int64_t nowMs);
 
   std::vector<common::Bytes> records_;
   int64_t refreshedAt_ = INT64_MIN;
+  uint64_t generation_ = 0;                       // of recordArchived() calls, when last read
   std::unordered_map<std::string, size_t> sent_;  // routing id -> records given so far
 };
 

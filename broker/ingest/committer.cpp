@@ -219,7 +219,7 @@ common::Status Committer::applyPeerCityRecord(const VerifiedFrame& f, int64_t fr
   const auto& m = f.message();
   if (f.channel() != Channel::peer || m.senderId != common::kCitySenderId) return {};
   if (m.isCityKey()) {
-    cityKeys_.invalidate();  // agents hear of it before anything the key signs is delivered
+    CityKeyAnnouncer::recordArchived();  // agents hear of it before anything the key signs
     return {};
   }
   if (const auto* record = std::get_if<common::EnrolmentMsg>(&m.payload)) {

@@ -483,13 +483,7 @@ TEST_F(Replication, AProviderEnrolledOnOneBrokerOnlyReportsToTheOtherAndItsRevoc
 // issued on the primary is recorded on the standby (listed, delivered to the standby's agents,
 // the same report on both) and the standby's scheduler does not issue its own that day; a
 // directive issued on the standby reaches an agent connected to the primary exactly once.
-// DISABLED (stop 20, issue 15 note): fails on main every run at line 564. The agent on the
-// primary is first handed the standby's directive before it knows the standby's certificate,
-// stores it as refused ("forged: ... no certificate seen for it"), and applies the same directive
-// on the next delivery 30 s later: applied once, but with a false "forged" row in its inbox.
-// The committer now announces key records before pushed city messages and re-reads them when a
-// peer's certificate is archived; that did not remove the first refusal. Enable when fixed.
-TEST_F(Replication, DISABLED_ChecksAndDirectivesOfEitherBrokerAreRecordedOnBothAndIssuedOnce) {
+TEST_F(Replication, ChecksAndDirectivesOfEitherBrokerAreRecordedOnBothAndIssuedOnce) {
   constexpr const char* kProviderC = "556677-0003";
   constexpr const char* kUnitC = "33333333";
   peer(a_, b_);
