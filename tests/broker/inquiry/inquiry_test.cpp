@@ -29,7 +29,7 @@ using common::OperationalState;
 using nlohmann::json;
 using testing::ArchiveBuilder;
 
-constexpr int64_t kStart = 1'803'826'800'000;  // 2027-02-28, 16:00 in Stockholm
+constexpr int64_t kInquiryStart = 1'803'826'800'000;  // 2027-02-28, 16:00 in Stockholm
 
 std::string readAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -68,7 +68,7 @@ class InquiryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     applyTimeZone("Europe/Stockholm");
-    b_ = std::make_unique<ArchiveBuilder>(dir_.path() + "/samband.db", kStart);
+    b_ = std::make_unique<ArchiveBuilder>(dir_.path() + "/samband.db", kInquiryStart);
     ArchiveBuilder& b = *b_;
     b.enrol("556677-8899", {"11111111", "11111112"});
     b.enrol("556000-0001", {"22222221"});
@@ -108,15 +108,15 @@ class InquiryTest : public ::testing::Test {
         b.commit();
       }
     }
-    common::FakeClock clock(kStart);
+    common::FakeClock clock(kInquiryStart);
     ASSERT_TRUE(catchUpSnapshots(b.store(), 10, clock).ok());
   }
 
   // Exports from 2 h 10 min to 4 h 20 min after the start: before-frames, three full hours.
   std::string exportTo(const std::string& name) {
     ExportOptions o;
-    o.fromMs = kStart + 130 * 60'000;
-    o.toMs = kStart + 260 * 60'000;
+    o.fromMs = kInquiryStart + 130 * 60'000;
+    o.toMs = kInquiryStart + 260 * 60'000;
     o.outDir = dir_.path() + "/" + name;
     auto done = exportInquiry(b_->store(), b_->city(), o, b_->now() + 1000);
     EXPECT_TRUE(done.ok()) << (done.ok() ? "" : done.error().message);
@@ -284,15 +284,15 @@ TEST_F(InquiryTest, AReceivedTimeMovedLaterIsReported) {
 
 TEST_F(InquiryTest, RefusesABadPeriodOrAFolderInUse) {
   ExportOptions o;
-  o.fromMs = kStart + 3'600'000;
-  o.toMs = kStart;
+  o.fromMs = kInquiryStart + 3'600'000;
+  o.toMs = kInquiryStart;
   o.outDir = dir_.path() + "/y";
   EXPECT_FALSE(exportInquiry(b_->store(), b_->city(), o, b_->now()).ok());
   o.toMs = b_->now() + 3'600'000;
   EXPECT_FALSE(exportInquiry(b_->store(), b_->city(), o, b_->now()).ok());
   std::filesystem::create_directories(o.outDir);
   writeAll(o.outDir + "/keep", "x");
-  o.toMs = kStart + 2 * 3'600'000;
+  o.toMs = kInquiryStart + 2 * 3'600'000;
   auto r = exportInquiry(b_->store(), b_->city(), o, b_->now());
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("not empty"), std::string::npos);

@@ -5,11 +5,12 @@
 #include <gtest/gtest.h>
 
 #include "tests/broker/store/store_fixture.h"
+#include "tests/support/test_time.h"
 
 namespace samband::broker {
 namespace {
 
-constexpr int64_t kNow = 1764067580123;
+using samband::test_time::kNow;
 
 using AccountsStoreTest = testing::StoreFixture;
 

@@ -9,9 +9,6 @@
 namespace samband::testing {
 namespace {
 
-constexpr const char* kProvider = "556677-8899";
-constexpr const char* kUnit = "12345678";
-
 class Delivery : public CityFixture {};
 
 int64_t lastSeqOf(const nlohmann::json& status, const std::string& provider) {
