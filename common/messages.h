@@ -151,9 +151,31 @@ struct CityKeyMsg {
   Bytes signature;  // 64 bytes, by the city's root key
 };
 
+using wire::RosterInfoKind;
+
+// One unit's roster metadata in a RosterInfo record (schemas/samband.capnp, UnitInfo).
+struct UnitInfoMsg {
+  std::string code;
+  std::string name;      // empty: none
+  std::string district;  // empty: none
+  std::optional<double> lat;
+  std::optional<double> lon;  // both set or neither
+  std::string schoolForms;    // as stored, "grundskola:1;grundskola:2"
+};
+
+// A city-signed record of roster data that is not about keys (schemas/samband.capnp,
+// RosterInfo): unit metadata, a duty contact, a provider's name.
+struct RosterInfoMsg {
+  RosterInfoKind kind = RosterInfoKind::UNIT_INFO;
+  std::string provider;
+  std::string text;               // dutyContact, providerName
+  std::vector<UnitInfoMsg> units;  // unitInfo
+};
+
 using Payload = std::variant<HeartbeatMsg, UnitStatusMsg, CapacityMsg, ContinuityMsg,
                              ReadinessAnswerMsg, DirectiveAckMsg, ReadinessCheckMsg, DirectiveMsg,
-                             KeyRotationMsg, TimeBeaconMsg, EnrolmentMsg, CityKeyMsg>;
+                             KeyRotationMsg, TimeBeaconMsg, EnrolmentMsg, CityKeyMsg,
+                             RosterInfoMsg>;
 
 struct Message {
   std::string senderId;
@@ -173,8 +195,9 @@ struct Message {
   bool isFromCityOnly() const {
     return std::holds_alternative<ReadinessCheckMsg>(payload) ||
            std::holds_alternative<DirectiveMsg>(payload) || isTimeBeacon() ||
-           std::holds_alternative<EnrolmentMsg>(payload) || isCityKey();
+           std::holds_alternative<EnrolmentMsg>(payload) || isCityKey() || isRosterInfo();
   }
+  bool isRosterInfo() const { return std::holds_alternative<RosterInfoMsg>(payload); }
   bool isCityKey() const { return std::holds_alternative<CityKeyMsg>(payload); }
 };
 

@@ -154,6 +154,28 @@ Result<Payload> readPayload(wire::Body::Reader r) {
       if (e.getHasRevokedAfterSeq()) m.revokedAfterSeq = e.getRevokedAfterSeq();
       return Payload(std::move(m));
     }
+    case wire::Body::ROSTER_INFO: {
+      auto ri = r.getRosterInfo();
+      RosterInfoMsg m;
+      m.kind = ri.getKind();
+      m.provider = readText(ri.getProvider());
+      m.text = readText(ri.getText());
+      auto units = ri.getUnits();
+      if (units.size() > kMaxRosterInfoUnits) return invalidInput("too many roster info units");
+      for (auto u : units) {
+        UnitInfoMsg info;
+        info.code = readText(u.getCode());
+        info.name = readText(u.getName());
+        info.district = readText(u.getDistrict());
+        if (u.getHasPosition()) {
+          info.lat = u.getLatitude();
+          info.lon = u.getLongitude();
+        }
+        info.schoolForms = readText(u.getSchoolForms());
+        m.units.push_back(std::move(info));
+      }
+      return Payload(std::move(m));
+    }
     case wire::Body::CITY_KEY: {
       auto k = r.getCityKey();
       return Payload(CityKeyMsg{toBytes(k.getStatement()), toBytes(k.getSignature())});
@@ -252,6 +274,24 @@ void writePayload(wire::Body::Builder b, const Payload& p) {
     if (en->revokedAfterSeq) {
       e.setHasRevokedAfterSeq(true);
       e.setRevokedAfterSeq(*en->revokedAfterSeq);
+    }
+  } else if (auto* ri = std::get_if<RosterInfoMsg>(&p)) {
+    auto r = b.initRosterInfo();
+    r.setKind(ri->kind);
+    r.setProvider(ri->provider);
+    r.setText(ri->text);
+    auto units = r.initUnits(static_cast<unsigned>(ri->units.size()));
+    for (unsigned i = 0; i < units.size(); ++i) {
+      const auto& u = ri->units[i];
+      units[i].setCode(u.code);
+      units[i].setName(u.name);
+      units[i].setDistrict(u.district);
+      if (u.lat && u.lon) {
+        units[i].setHasPosition(true);
+        units[i].setLatitude(*u.lat);
+        units[i].setLongitude(*u.lon);
+      }
+      units[i].setSchoolForms(u.schoolForms);
     }
   } else if (auto* ck = std::get_if<CityKeyMsg>(&p)) {
     auto k = b.initCityKey();

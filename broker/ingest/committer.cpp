@@ -243,6 +243,16 @@ common::Status Committer::applyPeerCityRecord(const VerifiedFrame& f, int64_t fr
     }
     return loadRevokedHeads();
   }
+  if (const auto* info = std::get_if<common::RosterInfoMsg>(&m.payload)) {
+    // Unit metadata, a duty contact or a provider's name: the newest version wins (its sentAt).
+    auto outcome = RosterStore(store_).applyInfo(*info, m.sentAt);
+    if (!outcome) return outcome.error();
+    for (const auto& conflict : outcome->conflicts) {
+      common::logWarn("replication",
+                      "a peer's roster record was archived but not applied: " + conflict);
+    }
+    return {};
+  }
   auto outcome = applyPeerCityMessage(store_, m, f.keyIdHex(), f.envelope(), frameId);
   if (!outcome) return outcome.error();
   for (const auto& conflict : outcome->conflicts) {

@@ -158,7 +158,7 @@ void Puller::run() {
     // The city's keyring as this broker's archive proves it, plus the root-signed key
     // statements among the pulled frames (each proves itself), so the gate can check the peer's
     // city chain (its certificate is in that chain). Roster records (enrolments, revocations,
-    // units) among them change this broker's roster when committed.
+    // units, unit metadata) among them change this broker's roster when committed.
     std::unique_ptr<common::CityKeyring> keyring;
     bool rosterRecords = false;
     auto keys = brokerCityKeyring(**store);
@@ -169,7 +169,10 @@ void Puller::run() {
       if (!envelope) continue;
       auto m = common::decodeBody(envelope->body);
       if (!m || m->senderId != common::kCitySenderId) continue;
-      if (std::holds_alternative<common::EnrolmentMsg>(m->payload)) rosterRecords = true;
+      // A unit metadata record can add a unit (roster import before enrolment) too.
+      if (std::holds_alternative<common::EnrolmentMsg>(m->payload) || m->isRosterInfo()) {
+        rosterRecords = true;
+      }
       if (keyring && m->isCityKey()) (void)keyring->add(std::get<common::CityKeyMsg>(m->payload));
     }
     ingress.trustCityKeys(keyring.get());

@@ -386,6 +386,15 @@ CREATE TABLE rollup_refusals (
   PRIMARY KEY (city, reason)
 );
 )sql",
+    // 15 (issue 15, docs/replication.md "Unit metadata, duty contacts and names"): when each
+    // provider's name and duty contact and each unit's metadata was last set, by the sentAt of
+    // the city's signed record (broker clock, ms; 0: before this migration). Two brokers that
+    // changed the same item apart both keep the newest.
+    R"sql(
+ALTER TABLE providers ADD COLUMN name_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE providers ADD COLUMN duty_contact_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE units ADD COLUMN info_at INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kSchemaVersion,
               "every migration raises kSchemaVersion by one");
