@@ -145,9 +145,9 @@ void checkPayload(Checker& c, const Payload& p) {
     c.require(!units || ri->text.empty(), "roster_info.text outside a contact or name");
     c.require(ri->kind != RosterInfoKind::PROVIDER_NAME || !ri->text.empty(),
               "roster_info.text: a provider name is not empty");
-    c.require(units ? !ri->units.empty() && ri->units.size() <= kMaxRosterInfoUnits
-                    : ri->units.empty(),
-              "roster_info.units: 1..200 units in a unit record, none otherwise");
+    c.require(
+        units ? !ri->units.empty() && ri->units.size() <= kMaxRosterInfoUnits : ri->units.empty(),
+        "roster_info.units: 1..200 units in a unit record, none otherwise");
     for (const auto& u : ri->units) {
       c.require(isUnitCode(u.code), "roster_info.units.code must be 8 digits");
       c.text(u.name, kMaxShortText, "roster_info.units.name too long or not clean UTF-8");
@@ -159,6 +159,22 @@ void checkPayload(Checker& c, const Payload& p) {
                   "roster_info.units position out of range");
       }
     }
+  } else if (auto* am = std::get_if<AccountMsg>(&p)) {
+    // The board's own rules (web/passwords.h, broker/accounts/users.h) in their outline: the
+    // broker that applies the record holds it to them again.
+    c.require(enumInRange(am->action, AccountAction::REMOVE), "account.action");
+    c.text(am->name, kMaxIdText, "account.name too long or not clean UTF-8");
+    c.require(!am->name.empty(), "account.name empty");
+    const bool set = am->action == AccountAction::SET;
+    c.require(set ? am->role == "viewer" || am->role == "operator" : am->role.empty(),
+              "account.role must be viewer or operator (empty for remove)");
+    c.require(set || am->districts.empty(), "account.districts outside set");
+    c.require(am->districts.size() <= kMaxAccountDistricts, "account has too many districts");
+    for (const auto& d : am->districts) {
+      c.text(d, kMaxShortText, "account.districts too long or not clean UTF-8");
+      c.require(!d.empty(), "account.districts empty");
+    }
+    c.require(am->passwordDigest.size() == (set ? 32u : 0u), "account.passwordDigest");
   } else if (auto* ck = std::get_if<CityKeyMsg>(&p)) {
     // The statement's own layout is checked where it is believed (common/city_keyring.h).
     c.require(!ck->statement.empty() && ck->statement.size() <= 512, "city_key.statement");

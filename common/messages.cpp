@@ -31,6 +31,8 @@ const char* payloadKindName(const Payload& p) {
       return "city_key";
     case 12:
       return "roster_info";
+    case 13:
+      return "account";
   }
   return "unknown";
 }

@@ -168,14 +168,25 @@ struct UnitInfoMsg {
 struct RosterInfoMsg {
   RosterInfoKind kind = RosterInfoKind::UNIT_INFO;
   std::string provider;
-  std::string text;               // dutyContact, providerName
+  std::string text;                // dutyContact, providerName
   std::vector<UnitInfoMsg> units;  // unitInfo
 };
 
-using Payload = std::variant<HeartbeatMsg, UnitStatusMsg, CapacityMsg, ContinuityMsg,
-                             ReadinessAnswerMsg, DirectiveAckMsg, ReadinessCheckMsg, DirectiveMsg,
-                             KeyRotationMsg, TimeBeaconMsg, EnrolmentMsg, CityKeyMsg,
-                             RosterInfoMsg>;
+using wire::AccountAction;
+
+// A board account change (schemas/samband.capnp, AccountRecord): never the password hash.
+struct AccountMsg {
+  AccountAction action = AccountAction::SET;
+  std::string name;
+  std::string role;                    // set: "viewer" | "operator"
+  std::vector<std::string> districts;  // set; empty: every district
+  Bytes passwordDigest;                // set: 32 bytes, BLAKE2b-256 of the hash string
+};
+
+using Payload =
+    std::variant<HeartbeatMsg, UnitStatusMsg, CapacityMsg, ContinuityMsg, ReadinessAnswerMsg,
+                 DirectiveAckMsg, ReadinessCheckMsg, DirectiveMsg, KeyRotationMsg, TimeBeaconMsg,
+                 EnrolmentMsg, CityKeyMsg, RosterInfoMsg, AccountMsg>;
 
 struct Message {
   std::string senderId;
@@ -195,9 +206,11 @@ struct Message {
   bool isFromCityOnly() const {
     return std::holds_alternative<ReadinessCheckMsg>(payload) ||
            std::holds_alternative<DirectiveMsg>(payload) || isTimeBeacon() ||
-           std::holds_alternative<EnrolmentMsg>(payload) || isCityKey() || isRosterInfo();
+           std::holds_alternative<EnrolmentMsg>(payload) || isCityKey() || isRosterInfo() ||
+           isAccount();
   }
   bool isRosterInfo() const { return std::holds_alternative<RosterInfoMsg>(payload); }
+  bool isAccount() const { return std::holds_alternative<AccountMsg>(payload); }
   bool isCityKey() const { return std::holds_alternative<CityKeyMsg>(payload); }
 };
 

@@ -176,6 +176,18 @@ Result<Payload> readPayload(wire::Body::Reader r) {
       }
       return Payload(std::move(m));
     }
+    case wire::Body::ACCOUNT: {
+      auto a = r.getAccount();
+      AccountMsg m;
+      m.action = a.getAction();
+      m.name = readText(a.getName());
+      m.role = readText(a.getRole());
+      auto districts = a.getDistricts();
+      if (districts.size() > kMaxAccountDistricts) return invalidInput("too many districts");
+      for (auto d : districts) m.districts.push_back(readText(d));
+      m.passwordDigest = toBytes(a.getPasswordDigest());
+      return Payload(std::move(m));
+    }
     case wire::Body::CITY_KEY: {
       auto k = r.getCityKey();
       return Payload(CityKeyMsg{toBytes(k.getStatement()), toBytes(k.getSignature())});
@@ -293,6 +305,14 @@ void writePayload(wire::Body::Builder b, const Payload& p) {
       }
       units[i].setSchoolForms(u.schoolForms);
     }
+  } else if (auto* am = std::get_if<AccountMsg>(&p)) {
+    auto a = b.initAccount();
+    a.setAction(am->action);
+    a.setName(am->name);
+    a.setRole(am->role);
+    auto districts = a.initDistricts(static_cast<unsigned>(am->districts.size()));
+    for (unsigned i = 0; i < districts.size(); ++i) districts.set(i, am->districts[i]);
+    a.setPasswordDigest(kj::arrayPtr(am->passwordDigest.data(), am->passwordDigest.size()));
   } else if (auto* ck = std::get_if<CityKeyMsg>(&p)) {
     auto k = b.initCityKey();
     k.setStatement(kj::arrayPtr(ck->statement.data(), ck->statement.size()));

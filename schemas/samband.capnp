@@ -57,6 +57,7 @@ struct Body {
     cityKey @17 :CityKeyRecord;         # city -> archive and agents: a root-signed key statement
     rosterInfo @18 :RosterInfo;         # city -> archive only: unit metadata, a duty contact or a
                                         # provider's name (issue 15, docs/replication.md)
+    account @19 :AccountRecord;         # city -> archive only: a board account changed (issue 15)
   }
 }
 
@@ -263,6 +264,24 @@ struct RosterInfo {
   provider @1 :Text;         # organisation number
   text @2 :Text;             # dutyContact, providerName: one line, at most 200 bytes
   units @3 :List(UnitInfo);  # unitInfo: 1..200 units of `provider`; empty otherwise
+}
+
+enum AccountAction {
+  set @0;     # the account exists with this role, these districts and this password
+  remove @1;  # the account is removed
+}
+
+struct AccountRecord {
+  # A board account as `samband-broker user add|passwd|remove` or the board's password change
+  # left it (issue 15, docs/decisions/0014-replicated-board-accounts.md), so a peer broker of the
+  # city can let the user log in after a failover. Never the password hash itself: the archive
+  # goes to inquiries. The hash travels beside the frames in the pull answer, and a broker stores
+  # it only when its BLAKE2b-256 is `passwordDigest`. The Body's sentAt orders changes.
+  action @0 :AccountAction;
+  name @1 :Text;               # the user name (1..64 bytes: letters, digits, . _ - @)
+  role @2 :Text;               # set: "viewer" or "operator"; empty for remove
+  districts @3 :List(Text);    # set: the districts the account is limited to; empty: all
+  passwordDigest @4 :Data;     # set: 32 bytes, BLAKE2b-256 of the password hash string
 }
 
 enum RejectReason {

@@ -7,8 +7,8 @@
 #include "broker/store/archive_store.h"
 #include "broker/store/city_store.h"
 #include "common/codec.h"
-#include "common/limits.h"
 #include "common/ids.h"
+#include "common/limits.h"
 #include "common/vocabulary.h"
 
 namespace samband::broker {
@@ -67,6 +67,10 @@ common::Result<IssuedMessage> CityChain::record(const common::RosterInfoMsg& rec
                      : record.kind == common::RosterInfoKind::DUTY_CONTACT ? "/contact"
                                                                            : "/name";
   return issue(record, common::Mode::SYSTEM, nowMs, {}, "roster_info", record.provider + kind);
+}
+
+common::Result<IssuedMessage> CityChain::record(const common::AccountMsg& record, int64_t nowMs) {
+  return issue(record, common::Mode::SYSTEM, nowMs, {}, "account", record.name);
 }
 
 std::vector<common::RosterInfoMsg> unitInfoRecords(const std::vector<UnitRosterRow>& rows) {

@@ -49,6 +49,8 @@ class CityChain {
   // the write transaction of the change, whose time must be `nowMs` (the record's sentAt orders
   // versions of the item on every broker). Errors: unavailable.
   common::Result<IssuedMessage> record(const common::RosterInfoMsg& record, int64_t nowMs);
+  // The same for a board account's change (never its password hash). Errors: unavailable.
+  common::Result<IssuedMessage> record(const common::AccountMsg& record, int64_t nowMs);
   // Archives a root-signed certificate or revocation of a city key (common/city_keyring.h) as
   // the next body of this broker's city chain, mode `system`, queued for nobody: the committer
   // hands key records to agents ahead of heartbeat replies. The caller holds a write

@@ -165,6 +165,13 @@ json bodyJson(const common::Message& m) {
                         {"text", r.text},
                         {"units", units}};
           },
+          [](const common::AccountMsg& a) {
+            return json{{"action", a.action == common::AccountAction::SET ? "set" : "remove"},
+                        {"name", a.name},
+                        {"role", a.role},
+                        {"districts", a.districts},
+                        {"passwordDigest", common::toHex(a.passwordDigest)}};
+          },
       },
       m.payload);
   return json{{"senderId", m.senderId},

@@ -254,7 +254,8 @@ ACTIONS = ["enrol", "revoke", "units"]
 ROSTER_INFO = ["unitInfo", "dutyContact", "providerName"]
 KINDS = ["heartbeat", "unit_status", "capacity", "continuity", "readiness_answer",
          "directive_ack", "readiness_check", "directive", "key_rotation", "time_beacon",
-         "enrolment", "city_key", "roster_info"]
+         "enrolment", "city_key", "roster_info", "account"]
+ACCOUNT_ACTIONS = ["set", "remove"]
 
 
 def name(table, i):
@@ -325,6 +326,9 @@ def decode_payload(kind, p):
                            "hasPosition": bool(u.u(0, 1)), "latitude": f64(u, 64),
                            "longitude": f64(u, 128), "schoolForms": u.text(3)}
                           for u in p.structs(2)]}
+    if kind == "account":
+        return {"action": name(ACCOUNT_ACTIONS, p.u(0, 16)), "name": p.text(0),
+                "role": p.text(1), "districts": p.texts(2), "passwordDigest": p.data(3).hex()}
     raise CapnpError("unknown payload")
 
 

@@ -119,6 +119,11 @@ json payloadJson(const common::Payload& payload) {
             for (const auto& u : m.units) units.push_back(u.code);
             return json{{"kind", kind}, {"provider", m.provider}, {"units", units}};
           },
+          [](const common::AccountMsg& m) {
+            return json{{"action", m.action == common::AccountAction::SET ? "set" : "remove"},
+                        {"name", m.name},
+                        {"role", m.role}};
+          },
       },
       payload);
 }

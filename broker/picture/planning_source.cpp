@@ -114,7 +114,7 @@ common::Status importRoster(Store& store, const std::vector<RosterRow>& rows, bo
     units.push_back(std::move(u));
   }
   return RosterStore(store).importUnits(units, allowTransfer, alsoInTransaction, nowMs,
-                                       infoInTransaction);
+                                        infoInTransaction);
 }
 
 common::Result<std::vector<RosterRow>> exportRoster(Store& store) {

@@ -3,6 +3,7 @@
 
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 #include <zmq_addon.hpp>
 
 #include "broker/city/key_records.h"
@@ -10,8 +11,10 @@
 #include "broker/ingest/ingress.h"
 #include "broker/ingest/roster_cache.h"
 #include "broker/replication/pull_protocol.h"
+#include "broker/store/accounts_store.h"
 #include "broker/store/replication_store.h"
 #include "common/batch_envelope.h"
+#include "common/bytes.h"
 #include "common/city_keyring.h"
 #include "common/codec.h"
 #include "common/ids.h"
@@ -161,6 +164,7 @@ void Puller::run() {
     // units, unit metadata) among them change this broker's roster when committed.
     std::unique_ptr<common::CityKeyring> keyring;
     bool rosterRecords = false;
+    std::unordered_set<std::string> accountDigests;  // hex, of the account records pulled
     auto keys = brokerCityKeyring(**store);
     if (keys) keyring = std::make_unique<common::CityKeyring>(std::move(keys).value());
     for (size_t i = 2; i < parts.size(); ++i) {
@@ -174,8 +178,30 @@ void Puller::run() {
         rosterRecords = true;
       }
       if (keyring && m->isCityKey()) (void)keyring->add(std::get<common::CityKeyMsg>(m->payload));
+      if (m->isAccount()) {
+        const auto& account = std::get<common::AccountMsg>(m->payload);
+        if (account.action == common::AccountAction::SET) {
+          accountDigests.insert(common::toHex(account.passwordDigest));
+        }
+      }
     }
     ingress.trustCityKeys(keyring.get());
+    if (!accountDigests.empty()) {
+      // Password hashes beside the frames: kept only under the digest computed here, and only
+      // those an account record of this answer names; the gate then checks that record.
+      std::vector<std::string> kept;
+      if (auto hashes = decodeAnswerHashes(toString(parts[1]))) {
+        for (const auto& hash : *hashes) {
+          const common::Bytes digest =
+              common::hash256(reinterpret_cast<const uint8_t*>(hash.data()), hash.size());
+          if (accountDigests.count(common::toHex(digest)) > 0) kept.push_back(hash);
+        }
+      }
+      if (auto s = AccountsStore(**store).keepPulledHashes(kept); !s) {
+        common::logWarn("replication",
+                        "cannot keep the password hashes a peer sent: " + s.error().message);
+      }
+    }
 
     // Applying: every envelope through the gate, then the committer, in order.
     const int64_t receivedAt = clock_.nowMs();

@@ -427,8 +427,7 @@ void writeUnit(SQLite::Database& db, const UnitRosterRow& row, int64_t infoAt) {
 
 // A provider row named by its id, for units imported before the provider is enrolled.
 void placeholderProvider(SQLite::Database& db, const std::string& provider) {
-  SQLite::Statement q(db,
-                      "INSERT OR IGNORE INTO providers(id, name, enrolled_at) VALUES(?, ?, 0)");
+  SQLite::Statement q(db, "INSERT OR IGNORE INTO providers(id, name, enrolled_at) VALUES(?, ?, 0)");
   q.bind(1, provider);
   q.bind(2, provider + " (not enrolled)");
   q.exec();
@@ -595,7 +594,6 @@ Result<RecordOutcome> RosterStore::applyInfo(const common::RosterInfoMsg& record
       case common::RosterInfoKind::UNIT_INFO:
         break;
     }
-    placeholderProvider(db, record.provider);
     for (const auto& info : record.units) {
       UnitRosterRow row;
       row.code = info.code;
@@ -609,7 +607,8 @@ Result<RecordOutcome> RosterStore::applyInfo(const common::RosterInfoMsg& record
       if (stored && stored->first.providerId != record.provider) {
         out.conflicts.push_back("unit " + info.code + " belongs to provider " +
                                 stored->first.providerId + " here, the peer's metadata names " +
-                                record.provider + "; move the unit with samband-broker roster "
+                                record.provider +
+                                "; move the unit with samband-broker roster "
                                 "import --transfer on the broker that is wrong");
         continue;
       }
@@ -620,6 +619,7 @@ Result<RecordOutcome> RosterStore::applyInfo(const common::RosterInfoMsg& record
           continue;  // this broker holds newer metadata
         }
       }
+      placeholderProvider(db, record.provider);
       writeUnit(db, row, atMs);
       out.changed = true;
     }

@@ -249,6 +249,27 @@ class Replication : public ::testing::Test {
     return runCommand({SAMBAND_BROKER_BIN, "roster", "export", "--config", b.config()}).out;
   }
 
+  // The names in `samband-broker user list --json` of `b`.
+  std::vector<std::string> usersOf(const BrokerUnderTest& b) {
+    auto r = runCommand({SAMBAND_BROKER_BIN, "user", "list", "--config", b.config(), "--json"});
+    std::vector<std::string> out;
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    if (!j.is_array()) return out;
+    for (const auto& u : j) out.push_back(u["name"].get<std::string>());
+    return out;
+  }
+
+  // Logs in to `b`'s board: the session cookie, or empty when refused.
+  std::string boardLogin(const BrokerUnderTest& b, const std::string& name,
+                         const std::string& password) {
+    httplib::Client c("127.0.0.1", b.boardPort);
+    nlohmann::json body{{"name", name}, {"password", password}};
+    auto res = c.Post("/api/login", body.dump(), "application/json");
+    if (!res || res->status != 200) return "";
+    std::string cookie = res->get_header_value("Set-Cookie");
+    return cookie.substr(0, cookie.find(';'));
+  }
+
   int64_t agentPending(const std::string& agent) {
     auto r = runCommand({SAMBAND_AGENT_BIN, "status", "--config", agent, "--json"});
     auto j = nlohmann::json::parse(r.out, nullptr, false);
@@ -729,7 +750,8 @@ TEST_F(Replication, UnitMetadataDutyContactsAndNamesOfEitherBrokerReachTheOther)
                         << ",Bromma,59.3400,17.9400,grundskola:1-3\n"
                         << kUnitB << ",Tallens förskola," << kProviderB
                         << ",Farsta,59.2400,18.0900,forskola:1-5\n";
-  auto imported = runCommand({SAMBAND_BROKER_BIN, "roster", "import", "--config", a_.config(), roster});
+  auto imported =
+      runCommand({SAMBAND_BROKER_BIN, "roster", "import", "--config", a_.config(), roster});
   ASSERT_EQ(imported.exitCode, 0) << imported.out << imported.err;
   auto contact = runCommand({SAMBAND_BROKER_BIN, "contact", "set", "--config", a_.config(),
                              "--provider", kProviderA, "--text", "IT-jour 08-123 456 78"});
@@ -753,7 +775,8 @@ TEST_F(Replication, UnitMetadataDutyContactsAndNamesOfEitherBrokerReachTheOther)
   // The same file again changes nothing and records nothing.
   ASSERT_TRUE(waitUntil([&] { return digest(a_) == digest(b_); }, std::chrono::seconds(30)));
   const auto before = digest(a_)["frames"];
-  auto again = runCommand({SAMBAND_BROKER_BIN, "roster", "import", "--config", a_.config(), roster});
+  auto again =
+      runCommand({SAMBAND_BROKER_BIN, "roster", "import", "--config", a_.config(), roster});
   ASSERT_EQ(again.exitCode, 0) << again.err;
   auto sameContact = runCommand({SAMBAND_BROKER_BIN, "contact", "set", "--config", a_.config(),
                                  "--provider", kProviderA, "--text", "IT-jour 08-123 456 78"});
@@ -767,7 +790,8 @@ TEST_F(Replication, UnitMetadataDutyContactsAndNamesOfEitherBrokerReachTheOther)
   std::ofstream(roster) << "unit_code,unit_name,provider_id,district,lat,lon,school_forms\n"
                         << kUnitB << ",Tallens förskola," << kProviderB
                         << ",Hässelby,59.2400,18.0900,forskola:1-5\n";
-  auto importB = runCommand({SAMBAND_BROKER_BIN, "roster", "import", "--config", b_.config(), roster});
+  auto importB =
+      runCommand({SAMBAND_BROKER_BIN, "roster", "import", "--config", b_.config(), roster});
   ASSERT_EQ(importB.exitCode, 0) << importB.out << importB.err;
   ASSERT_TRUE(waitUntil(
       [&] {
@@ -784,6 +808,76 @@ TEST_F(Replication, UnitMetadataDutyContactsAndNamesOfEitherBrokerReachTheOther)
     const std::string log = readAll(b->log());
     EXPECT_EQ(log.find("archived but not applied"), std::string::npos) << log;
     EXPECT_EQ(log.find("served a frame the gate refused"), std::string::npos) << log;
+    int code = -1;
+    digest(*b, &code);
+    EXPECT_EQ(code, 0);
+  }
+}
+
+// Issue 15: a board user created on one broker logs in on the other's board after a failover;
+// a password changed there reaches the first; a removal follows; no password hash is ever in
+// either archive (the hash travels beside the frames, docs/decisions/0014-*).
+TEST_F(Replication, ABoardUserOfEitherBrokerLogsInOnTheOtherAndNoHashIsArchived) {
+  peer(a_, b_);
+  peer(b_, a_);
+  makeAgent("onA", kProviderA, kUnitA, a_);
+  start(a_);
+  start(b_);
+  const std::string roster = tmp_.path() + "/roster.csv";
+  std::ofstream(roster) << "unit_code,unit_name,provider_id,district,lat,lon,school_forms\n"
+                        << kUnitA << ",Ekbackens skola," << kProviderA
+                        << ",Bromma,59.3400,17.9400,grundskola:1-3\n";
+  ASSERT_EQ(runCommand({SAMBAND_BROKER_BIN, "roster", "import", "--config", a_.config(), roster})
+                .exitCode,
+            0);
+  const std::string first = "ett långt lösenord";
+  auto add = runCommand({SAMBAND_BROKER_BIN, "user", "add", "--config", a_.config(), "--name",
+                         "anna", "--role", "viewer"},
+                        first + "\n");
+  ASSERT_EQ(add.exitCode, 0) << add.out << add.err;
+  ASSERT_TRUE(waitUntil([&] { return usersOf(b_) == std::vector<std::string>{"anna"}; },
+                        std::chrono::seconds(30)))
+      << readAll(b_.log());
+  // On B's board with the password set on A, and the units carry A's names.
+  const std::string cookie = boardLogin(b_, "anna", first);
+  ASSERT_FALSE(cookie.empty()) << readAll(b_.log());
+  httplib::Client board("127.0.0.1", b_.boardPort);
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        auto units = board.Get("/api/units", {{"Cookie", cookie}});
+        return units && units->status == 200 &&
+               units->body.find("Ekbackens skola") != std::string::npos;
+      },
+      std::chrono::seconds(30)));
+
+  // Changed on B: A takes the new password, and the old one no longer works there.
+  const std::string second = "ett helt nytt lösenord";
+  auto passwd =
+      runCommand({SAMBAND_BROKER_BIN, "user", "passwd", "--config", b_.config(), "--name", "anna"},
+                 second + "\n");
+  ASSERT_EQ(passwd.exitCode, 0) << passwd.out << passwd.err;
+  ASSERT_TRUE(waitUntil([&] { return digest(a_) == digest(b_); }, std::chrono::seconds(30)));
+  EXPECT_FALSE(boardLogin(a_, "anna", second).empty()) << readAll(a_.log());
+  EXPECT_TRUE(boardLogin(a_, "anna", first).empty());
+
+  // Removed on A: gone on B too.
+  auto removed =
+      runCommand({SAMBAND_BROKER_BIN, "user", "remove", "--config", a_.config(), "--name", "anna"});
+  ASSERT_EQ(removed.exitCode, 0) << removed.out << removed.err;
+  ASSERT_TRUE(waitUntil([&] { return usersOf(b_).empty(); }, std::chrono::seconds(30)));
+  EXPECT_TRUE(boardLogin(b_, "anna", second).empty());
+
+  ASSERT_TRUE(waitUntil([&] { return digest(a_) == digest(b_); }, std::chrono::seconds(30)));
+  for (const auto* b : {&a_, &b_}) {
+    SQLite::Database db(b->dir + "/samband.db", SQLite::OPEN_READONLY);
+    EXPECT_GE(db.execAndGet("SELECT count(*) FROM frames WHERE kind='account'").getInt(), 3);
+    EXPECT_EQ(db.execAndGet("SELECT count(*) FROM frames WHERE instr(envelope, "
+                            "CAST('$argon2' AS BLOB)) > 0")
+                  .getInt(),
+              0);
+    const std::string log = readAll(b->log());
+    EXPECT_EQ(log.find("account record"), std::string::npos) << log;
+    EXPECT_EQ(log.find("$argon2"), std::string::npos);
     int code = -1;
     digest(*b, &code);
     EXPECT_EQ(code, 0);
@@ -929,8 +1023,8 @@ TEST_F(Replication, APeerServingAlteredOrForgedFramesIsRefusedCountedAndReplicat
 }
 
 // A lying peer serves the primary's real city chain with its duty contact record altered after
-// signing, and a unit metadata record signed by a city key the root never certified: both are
-// refused by the gate and counted, and change nothing on the standby.
+// signing, and a unit metadata record and a board account signed by city keys the root never
+// certified: all are refused by the gate and counted, and change nothing on the standby.
 TEST_F(Replication, APeerServingAlteredOrForgedRosterRecordsIsRefusedAndNothingChanges) {
   makeAgent("onA", kProviderA, kUnitA, a_);  // A's city chain: certificate, enrolment, name
   auto contactSet = runCommand({SAMBAND_BROKER_BIN, "contact", "set", "--config", a_.config(),
@@ -969,10 +1063,17 @@ TEST_F(Replication, APeerServingAlteredOrForgedRosterRecordsIsRefusedAndNothingC
       {},
       {common::UnitInfoMsg{kUnitA, "Falska skolan", "Nowhere", std::nullopt, std::nullopt, ""}}};
   const Bytes forged = common::seal(*fakeCity, info).envelope;
+  // A board account in the city's name from another uncertified key.
+  auto otherFake = common::Identity::generate("city");
+  common::Message account = statusMessage(*otherFake, 1, {}, kUnitA, 0);
+  account.mode = common::Mode::SYSTEM;
+  account.payload =
+      common::AccountMsg{common::AccountAction::SET, "mallory", "operator", {}, Bytes(32, 0x11)};
+  const Bytes forgedAccount = common::seal(*otherFake, account).envelope;
 
   const int fakePort = freePort();
   FakePeer fake(fakePort, [&](const broker::PullRequest&) {
-    std::vector<Bytes> out{forged};
+    std::vector<Bytes> out{forged, forgedAccount};
     out.insert(out.end(), cityChain.begin(), cityChain.end());
     return out;
   });
@@ -988,12 +1089,13 @@ TEST_F(Replication, APeerServingAlteredOrForgedRosterRecordsIsRefusedAndNothingC
       },
       std::chrono::seconds(30)))
       << readAll(b_.log());
-  ASSERT_TRUE(waitUntil([&] { return status(b_)["rejected"].value("bad_signature", 0) >= 2; },
+  ASSERT_TRUE(waitUntil([&] { return status(b_)["rejected"].value("bad_signature", 0) >= 3; },
                         std::chrono::seconds(30)))
       << status(b_)["rejected"].dump();
   EXPECT_TRUE(contacts(b_)[kProviderA]["duty_contact"].is_null())
       << contacts(b_)[kProviderA].dump();
   EXPECT_EQ(rosterOf(b_).find("Falska"), std::string::npos) << rosterOf(b_);
+  EXPECT_TRUE(usersOf(b_).empty());
   EXPECT_EQ(readAll(b_.log()).find("IT-jouR"), std::string::npos) << "never log the record";
   int code = -1;
   digest(b_, &code);

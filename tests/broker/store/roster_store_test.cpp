@@ -301,11 +301,11 @@ TEST_F(RosterStoreTest, PeerRecordsThisRosterContradictsChangeNothingAndAreNamed
 // Issue 15: unit metadata, duty contacts and provider names as the city's signed records.
 
 common::RosterInfoMsg unitInfo(const std::string& provider, const UnitRosterRow& row) {
-  return common::RosterInfoMsg{common::RosterInfoKind::UNIT_INFO,
-                               provider,
-                               {},
-                               {common::UnitInfoMsg{row.code, row.name, row.district, row.lat,
-                                                    row.lon, row.schoolForms}}};
+  return common::RosterInfoMsg{
+      common::RosterInfoKind::UNIT_INFO,
+      provider,
+      {},
+      {common::UnitInfoMsg{row.code, row.name, row.district, row.lat, row.lon, row.schoolForms}}};
 }
 
 TEST_F(RosterStoreTest, PeerUnitInfoAddsTheUnitOnceAndAgainChangesNothing) {
@@ -424,8 +424,8 @@ TEST_F(RosterStoreTest, PeerProviderNameNamesTheProviderAndKeepsTheNewest) {
   enrollProvider(*id, "10000001", kNow);  // named "Huvudman 556000-0001" here at kNow
   RosterStore roster(*store_);
   using common::RosterInfoKind;
-  const common::RosterInfoMsg name{RosterInfoKind::PROVIDER_NAME, "556000-0001", "Friskolan AB",
-                                   {}};
+  const common::RosterInfoMsg name{
+      RosterInfoKind::PROVIDER_NAME, "556000-0001", "Friskolan AB", {}};
   EXPECT_FALSE(roster.applyInfo(name, kNow - 10)->changed);
   EXPECT_TRUE(roster.applyInfo(name, kNow + 10)->changed);
   EXPECT_FALSE(roster.applyInfo(name, kNow + 10)->changed);
