@@ -76,7 +76,7 @@ int runUserAdd(const std::string& configPath, const std::string& name, const std
       std::cout << (i == 0 ? " " : i + 1 == districts.size() ? " and " : ", ") << districts[i];
     }
   }
-  std::cout << ". They log in on the board at http://" << cfg->boardListen << "/\n";
+  std::cout << ". They log in on the board at http://" << writer->config.boardListen << "/\n";
   // A district no unit has is allowed (the roster may come later) but shows nothing until then;
   // most often it is a misspelling.
   if (auto known = users.rosterDistricts(); known && !districts.empty()) {
