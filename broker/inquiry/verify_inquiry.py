@@ -785,6 +785,14 @@ class Picture:
                 self.providers.add(v["provider"])
                 for u in v["units"]:
                     self.owner[u] = v["provider"]
+        elif sender == CITY and kind == "roster_info":
+            # A unit's metadata makes it a unit of its provider, unless another one owns it.
+            if v["kind"] == "providerName":
+                self.providers.add(v["provider"])
+            for u in v["units"]:
+                if self.owner.get(u["code"], v["provider"]) == v["provider"]:
+                    self.providers.add(v["provider"])
+                    self.owner[u["code"]] = v["provider"]
         elif sender == CITY and kind == "directive":
             if v["level"] != "unchanged" and m["mode"] == "actual":
                 self.level = v["level"]
