@@ -263,13 +263,24 @@ int runEnroll(const std::string& configPath, const std::vector<std::string>& req
     // The city's signed record of the change, in the same transaction (docs/protocol.md).
     auto record = [&](const EnrollOutcome& o) -> common::Status {
       common::EnrolmentMsg e = enrolmentRecord(*request, now);
+      const bool rosterChanged =
+          !o.keyAlreadyEnrolled || !o.unitsAdded.empty() || !o.unitsTransferred.empty();
       if (o.keyAlreadyEnrolled) {
-        if (o.unitsAdded.empty() && o.unitsTransferred.empty()) return {};
         e = common::EnrolmentMsg{
             common::EnrolmentAction::UNITS, request->provider, {}, {}, {}, request->units, now, {}};
       }
-      auto issued = chain.record(e, now);
-      if (!issued) return issued.error();
+      if (rosterChanged) {
+        auto issued = chain.record(e, now);
+        if (!issued) return issued.error();
+      }
+      if (o.nameChanged) {
+        // The name replicates as its own record (docs/replication.md), after the enrolment.
+        auto issued = chain.record(
+            common::RosterInfoMsg{
+                common::RosterInfoKind::PROVIDER_NAME, request->provider, request->name, {}},
+            now);
+        if (!issued) return issued.error();
+      }
       return {};
     };
     auto outcome = RosterStore(*store).enroll(*request, allowTransfer, now, record);

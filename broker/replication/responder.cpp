@@ -8,9 +8,11 @@
 #include <zmq_addon.hpp>
 
 #include "broker/replication/pull_protocol.h"
+#include "broker/store/accounts_store.h"
 #include "broker/store/replication_store.h"
 #include "broker/store/write_transaction.h"
 #include "common/bytes.h"
+#include "common/codec.h"
 #include "common/ids.h"
 #include "common/log.h"
 
@@ -34,7 +36,26 @@ std::string chainKey(const std::string& sender, const std::string& keyId) {
 struct Beyond {
   uint64_t frames = 0;
   std::vector<common::Bytes> envelopes;
+  size_t cityEnvelopes = 0;  // the first ones: the city's chains come first
 };
+
+// The password hashes the account records among `cityEnvelopes` name, as this broker keeps
+// them: they travel beside the frames, never in the archive (docs/decisions/0014-*).
+std::vector<std::string> accountHashes(Store& store, const std::vector<common::Bytes>& envelopes,
+                                       size_t cityEnvelopes) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < cityEnvelopes && i < envelopes.size(); ++i) {
+    auto parts = common::decodeEnvelope(envelopes[i]);
+    if (!parts) continue;
+    auto body = common::decodeBody(parts->body);
+    if (!body || !body->isAccount()) continue;
+    const auto& account = std::get<common::AccountMsg>(body->payload);
+    if (account.action != common::AccountAction::SET) continue;
+    auto hash = AccountsStore(store).hashFor(account.passwordDigest);
+    if (hash && *hash && out.size() < kMaxAnswerHashes) out.push_back(**hash);
+  }
+  return out;
+}
 
 common::Result<Beyond> beyond(ReplicationStore& rs, const std::vector<PullHead>& heads,
                               size_t limit,
@@ -66,6 +87,7 @@ common::Result<Beyond> beyond(ReplicationStore& rs, const std::vector<PullHead>&
     for (auto& e : *envs) {
       bytes += e.size();
       out.envelopes.push_back(std::move(e));
+      if (tip.sender == common::kCitySenderId) out.cityEnvelopes++;
     }
   }
   return out;
@@ -183,7 +205,9 @@ void Responder::serveLoop() {
       return;
     }
     std::vector<zmq::const_buffer> parts;
-    const std::string meta = encodeAnswerMeta(found->frames - found->envelopes.size());
+    const std::string meta =
+        encodeAnswerMeta(found->frames - found->envelopes.size(),
+                         accountHashes(**store, found->envelopes, found->cityEnvelopes));
     parts.push_back(zmq::buffer(routingId));
     parts.push_back(zmq::buffer(std::string_view(kPullAnswerTag)));
     parts.push_back(zmq::buffer(meta));

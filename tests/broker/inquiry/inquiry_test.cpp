@@ -101,6 +101,31 @@ class InquiryTest : public ::testing::Test {
         b.report("556677-8899", common::DirectiveAckMsg{"D-000001", common::AckKind::DELIVERED});
         b.commit();
       }
+      if (round == 7) {
+        // Issue 15: the city's records of unit metadata (a unit only the roster names, of a
+        // provider not enrolled), a duty contact, a name and a board account (never its hash).
+        using common::RosterInfoKind;
+        b.city(
+            common::RosterInfoMsg{
+                RosterInfoKind::UNIT_INFO,
+                "556000-0003",
+                {},
+                {{"44444441", "Tallens förskola", "Farsta", 59.24, 18.09, "forskola:1;forskola:2"},
+                 {"44444442", "Utan läge", "", std::nullopt, std::nullopt, ""}}},
+            common::Mode::SYSTEM);
+        b.city(
+            common::RosterInfoMsg{
+                RosterInfoKind::DUTY_CONTACT, "556677-8899", "IT-jour 08-123 456 78", {}},
+            common::Mode::SYSTEM);
+        b.city(
+            common::RosterInfoMsg{
+                RosterInfoKind::PROVIDER_NAME, "556000-0001", "Skolbolaget AB", {}},
+            common::Mode::SYSTEM);
+        b.city(
+            common::AccountMsg{
+                common::AccountAction::SET, "anna", "viewer", {"Farsta"}, common::Bytes(32, 0xab)},
+            common::Mode::SYSTEM);
+      }
       if (round == 8) {
         b.report("556000-0001", common::DirectiveAckMsg{"D-000001", common::AckKind::ACKNOWLEDGED});
         b.report("556000-0002",

@@ -63,7 +63,7 @@ TEST_F(Delivery, BrokerKilledMidStreamStoresEveryReportExactlyOnceInOrder) {
   int code = -1;
   auto a = audit(&code);
   EXPECT_EQ(code, 0) << a.dump(2);
-  EXPECT_EQ(a["frames"], total + 1);  // and the city's enrolment record
+  EXPECT_EQ(a["frames"], total + 2);  // and the city's enrolment and provider name records
   EXPECT_EQ(a["chain_breaks"], 0);
   EXPECT_EQ(a["duplicates"], 0);
   EXPECT_EQ(a["bad_signatures"], 0);
@@ -92,7 +92,7 @@ TEST_F(Delivery, AgentRestartedWithReportsPendingDeliversThem) {
   int code = -1;
   auto a = audit(&code);
   EXPECT_EQ(code, 0) << a.dump(2);
-  EXPECT_EQ(a["frames"], 21);  // 20 reports and the city's enrolment record
+  EXPECT_EQ(a["frames"], 22);  // 20 reports and the city's enrolment and name records
 }
 
 TEST_F(Delivery, ReportsQueueWhileBrokerIsDownAndFlushInOrderOnReturn) {
@@ -157,7 +157,7 @@ TEST_F(Delivery, AgentRestoredFromOlderBackupNeitherRewritesHistoryNorStaysStuck
   int code = -1;
   auto a = audit(&code);
   EXPECT_EQ(code, 0) << a.dump(2);
-  EXPECT_EQ(a["frames"], 9);  // 8 reports and the city's enrolment record
+  EXPECT_EQ(a["frames"], 10);  // 8 reports and the city's enrolment and name records
   EXPECT_EQ(a["chain_breaks"], 0);
 }
 

@@ -48,8 +48,8 @@ class Offline : public CityFixture {
     int code = -1;
     auto a = audit(&code);
     EXPECT_EQ(code, 0) << a.dump(2);
-    // Plus the city's enrolment record of the agent, in the city's own chain.
-    EXPECT_EQ(a["frames"], frames + 1) << a.dump(2);
+    // Plus the city's enrolment and provider name records of the agent, in the city's own chain.
+    EXPECT_EQ(a["frames"], frames + 2) << a.dump(2);
     EXPECT_EQ(a["chains"], chains + 1) << a.dump(2);
     EXPECT_EQ(a["duplicates"], 0) << a.dump(2);
     EXPECT_EQ(a["chain_breaks"], 0) << a.dump(2);
