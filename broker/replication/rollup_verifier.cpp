@@ -113,7 +113,7 @@ void RollupVerifier::apply(const common::Message& m, const std::string& keyIdHex
         if (it != keys_.end() && it->second.provider != e->provider) break;
         if (it == keys_.end() && e->signPublic.size() == 32 &&
             common::keyIdOf(keyOf(e->signPublic)) == e->keyId) {
-          keys_[id] = ProviderKey{e->provider, keyOf(e->signPublic), std::nullopt};
+          keys_[id] = ProviderKey{e->provider, keyOf(e->signPublic), std::nullopt, std::nullopt};
         }
         for (const auto& u : e->units) unitOwner_[u] = e->provider;
         break;
@@ -140,7 +140,7 @@ void RollupVerifier::apply(const common::Message& m, const std::string& keyIdHex
     const std::string id = common::toHex(kr->newKeyId);
     if (keys_.count(id) == 0 && kr->newSignPublic.size() == 32 &&
         common::keyIdOf(keyOf(kr->newSignPublic)) == kr->newKeyId) {
-      keys_[id] = ProviderKey{m.senderId, keyOf(kr->newSignPublic), std::nullopt};
+      keys_[id] = ProviderKey{m.senderId, keyOf(kr->newSignPublic), std::nullopt, std::nullopt};
     }
   }
   (void)keyIdHex;
