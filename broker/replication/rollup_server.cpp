@@ -81,6 +81,9 @@ std::optional<std::string> admittedCity(Store& store, const common::Bytes& trans
   if (*enrolled) return **enrolled;
   auto cities = rs.cities();
   if (!cities) return std::nullopt;
+  // A key certified under several cities' roots is refused: one city's root could otherwise
+  // claim another city's standby and have its frames judged against the wrong root.
+  std::vector<std::string> claimed;
   for (const auto& c : *cities) {
     if (c.rootSignPublic.size() != 32) continue;
     common::PublicKey root{};
@@ -96,13 +99,21 @@ std::optional<std::string> admittedCity(Store& store, const common::Bytes& trans
       (void)keyring.add(std::get<common::CityKeyMsg>(m->payload));
     }
     for (const auto& k : keyring.keys()) {
-      if (k.isRoot || !k.certified || (k.revokedFrom && *k.revokedFrom <= nowMs)) continue;
+      if (k.isRoot || !keyring.keyFor(k.keyId, nowMs).ok()) continue;
       if (std::equal(k.curvePublic.begin(), k.curvePublic.end(), transportKey.begin(),
                      transportKey.end())) {
-        return c.city;
+        claimed.push_back(c.city);
+        break;
       }
     }
   }
+  if (claimed.size() > 1) {
+    common::logWarn("rollup", "refused a broker key that the roots of several cities certified (" +
+                                  claimed.front() + ", " + claimed[1] +
+                                  "); enrol it with enroll-city to say which city it serves");
+    return std::nullopt;
+  }
+  if (claimed.size() == 1) return claimed.front();
   return std::nullopt;
 }
 

@@ -26,7 +26,8 @@ namespace samband::broker {
 
 // The enrolled city whose broker may connect with `transportKey` (the ZAP rule): the city whose
 // enrolled transport key it is, or the city whose root certified (and did not revoke by `nowMs`)
-// a broker key with that transport half, by the certificates that city relayed. nullopt: none.
+// a broker key with that transport half, by the certificates that city relayed. nullopt: none,
+// or a key certified under the roots of several cities (ambiguous: enrol it to say which).
 std::optional<std::string> admittedCity(Store& store, const common::Bytes& transportKey,
                                         int64_t nowMs);
 
