@@ -544,5 +544,41 @@ TEST_F(Rollup, BothBrokersOfACityRelayAndTheStandbyCarriesOnWhenThePrimaryIsKill
       << m;
 }
 
+// Revocations upstream are judged by chain position (docs/rollup.md): reports the provider's key
+// signed before the city revoked it, relayed only after the revocation (the national broker was
+// down meanwhile), still reach the national picture; the city's revocation record names the
+// key's head, and nothing is refused.
+TEST_F(Rollup, ReportsSignedBeforeARevocationAndRelayedAfterItAreAdmitted) {
+  relayUp(a_, "A");
+  const std::string agentA = makeAgent("A", kUnitA, a_);
+  start(a_);
+  {
+    auto runA = runAgent(agentA);
+    report(agentA, kUnitA, "reduced");
+    report(agentA, kUnitA, "closed");
+    ASSERT_TRUE(waitUntil([&] {
+      SQLite::Database db(a_.dir + "/samband.db", SQLite::OPEN_READONLY);
+      return db.execAndGet("SELECT COUNT(*) FROM frames WHERE sender='556677-8899'").getInt() == 2;
+    }));
+  }
+  auto keys = runCommand(
+      {SAMBAND_BROKER_BIN, "keys", "--config", a_.config(), "--provider", kProvider, "--json"});
+  ASSERT_EQ(keys.exitCode, 0) << keys.err;
+  const std::string keyId = nlohmann::json::parse(keys.out)["keys"][0]["key_id"];
+  auto revoke = runCommand({SAMBAND_BROKER_BIN, "revoke", "--config", a_.config(), "--key", keyId});
+  ASSERT_EQ(revoke.exitCode, 0) << revoke.out << revoke.err;
+
+  // Only now does the national broker come up: every frame reaches it after the revocation.
+  start(national_);
+  ASSERT_TRUE(waitUntil([&] { return unitOf("Uppsala", kUnitA)["state"] == "closed"; },
+                        std::chrono::seconds(30)))
+      << status().dump(2);
+  auto uppsala = city("Uppsala");
+  EXPECT_TRUE(uppsala["refused"].empty()) << uppsala.dump(2);
+  SQLite::Database db(national_.dir + "/samband.db", SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM rollup_frames WHERE sender='556677-8899'").getInt(),
+            2);
+}
+
 }  // namespace
 }  // namespace samband::testing
