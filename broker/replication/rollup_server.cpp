@@ -266,9 +266,29 @@ void RollupServer::serveLoop() {
               .verify(keyId, kRollupLivenessDomain, common::Bytes(text.begin(), text.end()),
                       signature, now)
               .ok()) {
+        // Each broker of the city sees only the agents connected to it: a provider was last
+        // seen at the latest time any of them reports (kept from the stored summary).
+        std::map<std::string, int64_t> before;
+        if (auto cities = rs.cities()) {
+          for (const auto& c : *cities) {
+            if (c.city != city) continue;
+            auto stored = nlohmann::json::parse(c.livenessJson, nullptr, false);
+            if (!stored.is_array()) break;
+            for (const auto& e : stored) {
+              if (e.is_array() && e.size() == 2 && e[0].is_string() && e[1].is_number_integer()) {
+                before[e[0].get<std::string>()] = e[1].get<int64_t>();
+              }
+            }
+          }
+        }
         nlohmann::json j = nlohmann::json::array();
         for (const auto& [id, age] : summary->providers) {
-          j.push_back({id, age ? nlohmann::json(now - *age) : nlohmann::json(nullptr)});
+          std::optional<int64_t> seen;
+          if (age) seen = now - *age;
+          if (auto b = before.find(id); b != before.end()) {
+            seen = std::max(seen.value_or(b->second), b->second);
+          }
+          j.push_back({id, seen ? nlohmann::json(*seen) : nlohmann::json(nullptr)});
         }
         liveness = j.dump();
       } else {

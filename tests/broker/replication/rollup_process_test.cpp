@@ -504,6 +504,30 @@ TEST_F(Rollup, BothBrokersOfACityRelayAndTheStandbyCarriesOnWhenThePrimaryIsKill
            metric(m, "samband_upstream_frames_relayed_total") >= 3 &&
            metric(m, "samband_upstream_last_pull_seconds") > 0;
   })) << metrics(a_);
+  // The standby never saw the agent (it is connected to the primary) and says so in its signed
+  // liveness summary; the national picture keeps the latest sighting either broker reports, so
+  // the provider stays online while both answer pulls (each at least every 2 s).
+  ASSERT_TRUE(waitUntil([&] {
+    auto c = city("Uppsala");
+    return !c.is_null() && c["providers"][0]["liveness"] == "online";
+  })) << city("Uppsala").dump(2);
+  {
+    // The stored summary, read every 20 ms for 4.5 s (both brokers answer every 2 s, the
+    // standby's summary naming the provider as never seen): never without a sighting.
+    SQLite::Database db(national_.dir + "/samband.db", SQLite::OPEN_READONLY);
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(4500);
+    int samples = 0;
+    while (std::chrono::steady_clock::now() < until) {
+      const std::string liveness =
+          db.execAndGet("SELECT liveness FROM rollup_cities WHERE city='Uppsala'").getString();
+      ASSERT_EQ(liveness.find("null"), std::string::npos) << liveness;
+      samples++;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // sampling, not synchronising
+    }
+    EXPECT_GT(samples, 100);
+    auto c = city("Uppsala");
+    EXPECT_EQ(c["providers"][0]["liveness"], "online") << c.dump(2);
+  }
   // The standby holds the report too (replicated), and the national broker stored it once.
   ASSERT_TRUE(waitUntil([&] {
     SQLite::Database db(standby_.dir + "/samband.db", SQLite::OPEN_READONLY);
