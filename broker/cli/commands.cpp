@@ -189,7 +189,8 @@ int runServe(const std::string& configPath) {
   // Pictures that roll up (docs/rollup.md): relay to the county or national broker.
   std::unique_ptr<UpstreamRelay> relay;
   if (cfg->upstream.enabled()) {
-    relay = std::make_unique<UpstreamRelay>(cfg->upstream, cfg->databasePath, **city, clock);
+    relay =
+        std::make_unique<UpstreamRelay>(cfg->upstream, cfg->databasePath, **city, clock, metrics);
     relay->start();
     common::logInfo("broker", "relaying the picture to " + cfg->upstream.broker);
   }
