@@ -523,6 +523,16 @@ TEST_F(Replication, AProviderEnrolledOnOneBrokerOnlyReportsToTheOtherAndItsRevoc
 TEST_F(Replication, ChecksAndDirectivesOfEitherBrokerAreRecordedOnBothAndIssuedOnce) {
   constexpr const char* kProviderC = "556677-0003";
   constexpr const char* kUnitC = "33333333";
+  // The day's check is judged by the brokers' local date: both on UTC, and never started in
+  // the last minutes of a UTC day (the day's window below closes at 23:59).
+  for (auto* b : {&a_, &b_}) {  // written by peer() below
+    b->baseConfig = std::regex_replace(b->baseConfig, std::regex("time_zone = \"[^\"]*\""),
+                                       "time_zone = \"UTC\"");
+  }
+  const int64_t msOfDay = common::SystemClock().nowMs() % 86'400'000;
+  if (msOfDay > 86'400'000 - 180'000) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(86'400'000 - msOfDay + 5'000));
+  }
   peer(a_, b_);
   peer(b_, a_);
   set(b_, "role", "\"standby\"");
