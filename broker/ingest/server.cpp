@@ -62,8 +62,9 @@ common::Status Server::start() {
   if (options_.backgroundCheckpoints) {
     auto checkpointer = WalCheckpointer::start(options_.databasePath);
     if (!checkpointer) return checkpointer.error();
-    if (auto s = WalCheckpointer::relieveWriter(**store); !s) return s;
     walCheckpointer_ = std::move(checkpointer).value();
+    // The commit thread closes the writer before stop() destroys the checkpointer.
+    if (auto s = walCheckpointer_->watchWriter(**store); !s) return s;
   }
   roster_ = std::make_unique<RosterCache>(options_.databasePath, clock_);
   ingress_ = std::make_unique<Ingress>(*roster_, clock_, &metrics_);
@@ -276,7 +277,6 @@ void Server::commitLoop(std::unique_ptr<Store> store) {
       } else {
         send(committer.apply(batch));
       }
-      if (walCheckpointer_) walCheckpointer_->nudge();
     }
     if (options_.ackHold != nullptr) send(options_.ackHold->due());
     if (common::monotonicMs() - lastPush >= kPushOutboundMs) {

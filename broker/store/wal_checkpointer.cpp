@@ -14,13 +14,26 @@ common::Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::start(const st
   return std::unique_ptr<WalCheckpointer>(new WalCheckpointer(std::move(store).value()));
 }
 
-common::Status WalCheckpointer::relieveWriter(Store& writer) {
-  try {
-    writer.db().exec("PRAGMA wal_autocheckpoint=" + std::to_string(kWriterAutoCheckpointPages));
-  } catch (const std::exception& e) {
-    return common::unavailable(std::string("cannot set wal_autocheckpoint: ") + e.what());
-  }
+common::Status WalCheckpointer::watchWriter(Store& writer) {
+  sqlite3_wal_hook(writer.db().getHandle(), &WalCheckpointer::onWriterCommit, this);
   return {};
+}
+
+int WalCheckpointer::onWriterCommit(void* self, sqlite3* db, const char* name, int logPages) {
+  auto* checkpointer = static_cast<WalCheckpointer*>(self);
+  if (logPages >= kWriterAutoCheckpointPages) {
+    // What SQLite's automatic checkpoint does at its threshold, which the hook replaces: a
+    // passive checkpoint here, after which the next write transaction restarts the log.
+    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    checkpointer->nudgedAtPages_ = 0;
+    return SQLITE_OK;
+  }
+  if (logPages < checkpointer->nudgedAtPages_) checkpointer->nudgedAtPages_ = 0;  // restarted
+  if (logPages - checkpointer->nudgedAtPages_ >= kNudgeEveryPages) {
+    checkpointer->nudgedAtPages_ = logPages;
+    checkpointer->nudge();
+  }
+  return SQLITE_OK;
 }
 
 WalCheckpointer::WalCheckpointer(std::unique_ptr<Store> store) : store_(std::move(store)) {
