@@ -12,6 +12,7 @@
 #include "agent/link_state.h"
 #include "agent/outbox.h"
 #include "agent/selftest.h"
+#include "common/bytes.h"
 #include "common/clock.h"
 #include "common/codec.h"
 #include "common/identity.h"
@@ -60,6 +61,8 @@ json entryJson(const InboxEntry& e, int64_t wallNowMs) {
   if (body) {
     if (auto* d = std::get_if<common::DirectiveMsg>(&body->payload)) {
       j["number"] = d->number;
+      // Two brokers apart may number two directives alike; the signing city key tells them apart.
+      j["issuer_key_id"] = common::toHex(body->keyId);
       j["text"] = d->text;
       j["level"] = common::levelName(d->level);
       j["expires_at"] = timeOrNull(d->expiresAt);
@@ -266,8 +269,9 @@ common::Result<std::string> acknowledgeDirective(const AgentConfig& config,
   if (!body) return common::internalError("inbox entry " + directiveId + " does not decode");
   Outbox outbox(*signer->db, *signer->identity);
   auto queued = outbox.append(
-      {OutboxDraft{body->mode, wallNowMs,
-                   common::DirectiveAckMsg{directiveId, common::AckKind::ACKNOWLEDGED}}},
+      {OutboxDraft{
+          body->mode, wallNowMs,
+          common::DirectiveAckMsg{directiveId, common::AckKind::ACKNOWLEDGED, body->keyId}}},
       wallNowMs);
   if (!queued) return queued.error();
   if (common::Status s = inbox.recordPersonAction(entry.id, "acknowledged", wallNowMs); !s) {
