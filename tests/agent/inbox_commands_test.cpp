@@ -64,7 +64,7 @@ class InboxCommandsTest : public ::testing::Test {
   }
 
   common::ReadinessCheckMsg check(const std::string& id, int64_t deadline, bool confirm = true) {
-    return common::ReadinessCheckMsg{id, now - 2000, deadline, confirm};
+    return common::ReadinessCheckMsg{id, now - 2000, deadline, confirm, {}};
   }
 
   common::DirectiveMsg directive(const std::string& id, uint64_t number) {

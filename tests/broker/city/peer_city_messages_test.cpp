@@ -140,7 +140,7 @@ TEST_F(PeerCityMessagesTest, APeersDirectiveIsRecordedWithItsEarlyAckAndNumbersC
   ack.keyId = beta_->keyId();
   ack.seq = 1;
   ack.sentAt = kNow + 10;
-  ack.payload = common::DirectiveAckMsg{*id, common::AckKind::DELIVERED};
+  ack.payload = common::DirectiveAckMsg{*id, common::AckKind::DELIVERED, {}};
   auto sealed = common::seal(*beta_, ack);
   const std::string betaKey = common::toHex(beta_->keyId());
   ASSERT_TRUE(ArchiveStore(*peer_)
