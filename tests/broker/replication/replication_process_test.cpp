@@ -671,8 +671,9 @@ TEST_F(Replication, AProviderEnrolledOnOneBrokerOnlyReportsToTheOtherAndItsRevoc
 
 // Issue 15: both brokers serve the board and the CLI and issue checks and directives. A check
 // issued on the primary is recorded on the standby (listed, delivered to the standby's agents,
-// the same report on both) and the standby's scheduler does not issue its own that day; a
-// directive issued on the standby reaches an agent connected to the primary exactly once.
+// the same report on both), but being a manual `readiness run` it does not stand for the day's
+// scheduled check: the standby's scheduler issues that one; a directive issued on the standby
+// reaches an agent connected to the primary exactly once.
 TEST_F(Replication, ChecksAndDirectivesOfEitherBrokerAreRecordedOnBothAndIssuedOnce) {
   constexpr const char* kProviderC = "556677-0003";
   constexpr const char* kUnitC = "33333333";
@@ -770,8 +771,9 @@ TEST_F(Replication, ChecksAndDirectivesOfEitherBrokerAreRecordedOnBothAndIssuedO
   // Still exactly once in the agent's inbox, however often the two brokers offered it.
   EXPECT_EQ(inboxCount(onA, directiveId), 1);
 
-  // The standby's schedule: due all day (heightened level: every day), but the day already has
-  // the primary's check, so the standby issues none.
+  // The standby's schedule: due all day (heightened level: every day). The primary's check was a
+  // manual `readiness run` (the check says so), which is not the day's scheduled check on the
+  // standby either: the standby issues the day's check, once, and the primary lists it.
   stop(b_);
   std::ofstream(b_.config()) << b_.baseConfig;
   setTomlKey(b_.config(), "readiness", "enabled", "true");
@@ -781,12 +783,20 @@ TEST_F(Replication, ChecksAndDirectivesOfEitherBrokerAreRecordedOnBothAndIssuedO
   set(b_, "role", "\"standby\"");
   start(b_);
   ASSERT_TRUE(waitUntil(
-      [&] { return readAll(b_.log()).find("not issuing a readiness check") != std::string::npos; },
+      [&] { return readAll(b_.log()).find("issued readiness check") != std::string::npos; },
       std::chrono::seconds(30)))
       << readAll(b_.log());
-  EXPECT_EQ(readAll(b_.log()).find("issued readiness check"), std::string::npos);
-  SQLite::Database db(b_.dir + "/samband.db", SQLite::OPEN_READONLY);
-  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM readiness_checks").getInt(), 1);
+  auto checksOn = [](const BrokerUnderTest& b) {
+    SQLite::Database db(b.dir + "/samband.db", SQLite::OPEN_READONLY);
+    return db.execAndGet("SELECT COUNT(*) FROM readiness_checks").getInt();
+  };
+  EXPECT_EQ(checksOn(b_), 2);
+  ASSERT_TRUE(waitUntil([&] { return checksOn(a_) == 2; }, std::chrono::seconds(30)));
+  // A's own scheduler would now find the day's slot taken by the standby's scheduled check.
+  SQLite::Database db(a_.dir + "/samband.db", SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM readiness_checks WHERE scheduled_for IS NOT NULL")
+                .getInt(),
+            1);
 }
 
 // Issue 15: revocations and pulled history. Apart, each broker stores a provider's reports;
