@@ -244,7 +244,10 @@ common::Result<std::string> acknowledgeDirective(const AgentConfig& config,
   auto signer = openSigner(config);
   if (!signer) return signer.error();
   Inbox inbox(*signer->db);
-  auto found = inbox.find("directive", directiveId);
+  // An applied one not yet acknowledged first: two brokers apart may have numbered two
+  // directives alike (one per city key), and each is acknowledged in turn.
+  auto found = inbox.findInState("directive", directiveId, "applied");
+  if (found && !*found) found = inbox.find("directive", directiveId);
   if (!found) return found.error();
   if (!*found) {
     return common::Error{common::ErrorKind::notFound,
@@ -277,8 +280,9 @@ common::Result<std::string> acknowledgeDirective(const AgentConfig& config,
   if (common::Status s = inbox.recordPersonAction(entry.id, "acknowledged", wallNowMs); !s) {
     return s.error();
   }
-  return "Acknowledged directive " + directiveId + " (queued as seq " +
-         std::to_string(queued->front().seq) + ").\n" + deliveryNote(*signer->db, wallNowMs);
+  return "Acknowledged directive " + directiveId + " of city key " + common::toHex(body->keyId) +
+         " (queued as seq " + std::to_string(queued->front().seq) + ").\n" +
+         deliveryNote(*signer->db, wallNowMs);
 }
 
 }  // namespace samband::agent
