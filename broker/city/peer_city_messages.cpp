@@ -104,40 +104,36 @@ common::Result<PeerCityOutcome> applyDirective(Store& store, const common::Direc
   auto taken = city.directiveOfKey(keyIdHex, static_cast<int64_t>(d.number), d.directiveId);
   if (!taken) return taken.error();
   if (*taken) return out;  // recorded already (a key's numbers and ids are its own)
-  {
-    DirectiveRow row;
-    row.id = d.directiveId;
-    row.keyId = keyIdHex;
-    row.number = static_cast<int64_t>(d.number);
-    row.text = d.text;
-    row.level = common::levelName(d.level);
-    row.requireAck = d.requireAck;
-    row.mode = common::modeName(mode);
-    row.issuedAt = issuedAt;
-    row.expiresAt = d.expiresAt;
-    row.frameId = frameId;
-    if (auto s = city.insertDirective(row, recipients); !s) return s.error();
-  }
+  DirectiveRow row;
+  row.id = d.directiveId;
+  row.keyId = keyIdHex;
+  row.number = static_cast<int64_t>(d.number);
+  row.text = d.text;
+  row.level = common::levelName(d.level);
+  row.requireAck = d.requireAck;
+  row.mode = common::modeName(mode);
+  row.issuedAt = issuedAt;
+  row.expiresAt = d.expiresAt;
+  row.frameId = frameId;
+  if (auto s = city.insertDirective(row, recipients); !s) return s.error();
   if (auto s =
           city.queueOutbound(recipients, "directive", d.directiveId, envelope, issuedAt, keyIdHex);
       !s) {
     return s.error();
   }
-  {
-    // Acknowledgements pulled before the directive (the agents' chains come in their own order).
-    auto acks = city.directiveAcksSince(issuedAt - kEarlyAckMarginMs);
-    if (!acks) return acks.error();
-    for (const auto& a : *acks) {
-      auto parts = common::decodeEnvelope(a.envelope);
-      if (!parts) continue;
-      auto body = common::decodeBody(parts->body);
-      if (!body) continue;
-      const auto* ack = std::get_if<common::DirectiveAckMsg>(&body->payload);
-      if (ack == nullptr || ack->directiveId != d.directiveId) continue;
-      // An ack naming another key answers the other broker's directive of this id.
-      if (!ack->issuerKeyId.empty() && common::toHex(ack->issuerKeyId) != keyIdHex) continue;
-      if (auto s = recordDirectiveAck(store, a.sender, *ack, a.receivedAt); !s) return s.error();
-    }
+  // Acknowledgements pulled before the directive (the agents' chains come in their own order).
+  auto acks = city.directiveAcksSince(issuedAt - kEarlyAckMarginMs);
+  if (!acks) return acks.error();
+  for (const auto& a : *acks) {
+    auto parts = common::decodeEnvelope(a.envelope);
+    if (!parts) continue;
+    auto body = common::decodeBody(parts->body);
+    if (!body) continue;
+    const auto* ack = std::get_if<common::DirectiveAckMsg>(&body->payload);
+    if (ack == nullptr || ack->directiveId != d.directiveId) continue;
+    // An ack naming another key answers the other broker's directive of this id.
+    if (!ack->issuerKeyId.empty() && common::toHex(ack->issuerKeyId) != keyIdHex) continue;
+    if (auto s = recordDirectiveAck(store, a.sender, *ack, a.receivedAt); !s) return s.error();
   }
   if (auto s = noteDirectiveFacts(store, keyIdHex, d.number, d.recipients.empty(), d.level, mode,
                                   issuedAt);
