@@ -137,6 +137,47 @@ void checkPayload(Checker& c, const Payload& p) {
     for (const auto& u : en->units) c.require(isUnitCode(u), "enrolment.units");
     c.require(!en->revokedAfterSeq || en->action == EnrolmentAction::REVOKE,
               "enrolment.revokedAfterSeq outside a revocation");
+  } else if (auto* ri = std::get_if<RosterInfoMsg>(&p)) {
+    // The same rules as the CLI that writes them (`contact set`, `enroll`, `roster import`): a
+    // duty contact is a role and a phone number by design, one line of plain text.
+    c.require(enumInRange(ri->kind, RosterInfoKind::PROVIDER_NAME), "roster_info.kind");
+    c.require(isProviderId(ri->provider), "roster_info.provider");
+    const bool units = ri->kind == RosterInfoKind::UNIT_INFO;
+    c.text(ri->text, kMaxShortText, "roster_info.text too long or not clean UTF-8");
+    c.require(ri->text.find('\n') == std::string::npos, "roster_info.text must be one line");
+    c.require(!units || ri->text.empty(), "roster_info.text outside a contact or name");
+    c.require(ri->kind != RosterInfoKind::PROVIDER_NAME || !ri->text.empty(),
+              "roster_info.text: a provider name is not empty");
+    c.require(
+        units ? !ri->units.empty() && ri->units.size() <= kMaxRosterInfoUnits : ri->units.empty(),
+        "roster_info.units: 1..200 units in a unit record, none otherwise");
+    for (const auto& u : ri->units) {
+      c.require(isUnitCode(u.code), "roster_info.units.code must be 8 digits");
+      c.text(u.name, kMaxShortText, "roster_info.units.name too long or not clean UTF-8");
+      c.text(u.district, kMaxShortText, "roster_info.units.district too long or not clean UTF-8");
+      c.text(u.schoolForms, kMaxSchoolFormsText, "roster_info.units.schoolForms too long");
+      c.require(u.lat.has_value() == u.lon.has_value(), "roster_info.units position");
+      if (u.lat && u.lon) {
+        c.require(*u.lat >= -90 && *u.lat <= 90 && *u.lon >= -180 && *u.lon <= 180,
+                  "roster_info.units position out of range");
+      }
+    }
+  } else if (auto* am = std::get_if<AccountMsg>(&p)) {
+    // The board's own rules (web/passwords.h, broker/accounts/users.h) in their outline: the
+    // broker that applies the record holds it to them again.
+    c.require(enumInRange(am->action, AccountAction::REMOVE), "account.action");
+    c.text(am->name, kMaxIdText, "account.name too long or not clean UTF-8");
+    c.require(!am->name.empty(), "account.name empty");
+    const bool set = am->action == AccountAction::SET;
+    c.require(set ? am->role == "viewer" || am->role == "operator" : am->role.empty(),
+              "account.role must be viewer or operator (empty for remove)");
+    c.require(set || am->districts.empty(), "account.districts outside set");
+    c.require(am->districts.size() <= kMaxAccountDistricts, "account has too many districts");
+    for (const auto& d : am->districts) {
+      c.text(d, kMaxShortText, "account.districts too long or not clean UTF-8");
+      c.require(!d.empty(), "account.districts empty");
+    }
+    c.require(am->passwordDigest.size() == (set ? 32u : 0u), "account.passwordDigest");
   } else if (auto* ck = std::get_if<CityKeyMsg>(&p)) {
     // The statement's own layout is checked where it is believed (common/city_keyring.h).
     c.require(!ck->statement.empty() && ck->statement.size() <= 512, "city_key.statement");

@@ -29,6 +29,10 @@ const char* payloadKindName(const Payload& p) {
       return "enrolment";
     case 11:
       return "city_key";
+    case 12:
+      return "roster_info";
+    case 13:
+      return "account";
   }
   return "unknown";
 }

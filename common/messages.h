@@ -154,9 +154,42 @@ struct CityKeyMsg {
   Bytes signature;  // 64 bytes, by the city's root key
 };
 
-using Payload = std::variant<HeartbeatMsg, UnitStatusMsg, CapacityMsg, ContinuityMsg,
-                             ReadinessAnswerMsg, DirectiveAckMsg, ReadinessCheckMsg, DirectiveMsg,
-                             KeyRotationMsg, TimeBeaconMsg, EnrolmentMsg, CityKeyMsg>;
+using wire::RosterInfoKind;
+
+// One unit's roster metadata in a RosterInfo record (schemas/samband.capnp, UnitInfo).
+struct UnitInfoMsg {
+  std::string code;
+  std::string name;      // empty: none
+  std::string district;  // empty: none
+  std::optional<double> lat;
+  std::optional<double> lon;  // both set or neither
+  std::string schoolForms;    // as stored, "grundskola:1;grundskola:2"
+};
+
+// A city-signed record of roster data that is not about keys (schemas/samband.capnp,
+// RosterInfo): unit metadata, a duty contact, a provider's name.
+struct RosterInfoMsg {
+  RosterInfoKind kind = RosterInfoKind::UNIT_INFO;
+  std::string provider;
+  std::string text;                // dutyContact, providerName
+  std::vector<UnitInfoMsg> units;  // unitInfo
+};
+
+using wire::AccountAction;
+
+// A board account change (schemas/samband.capnp, AccountRecord): never the password hash.
+struct AccountMsg {
+  AccountAction action = AccountAction::SET;
+  std::string name;
+  std::string role;                    // set: "viewer" | "operator"
+  std::vector<std::string> districts;  // set; empty: every district
+  Bytes passwordDigest;                // set: 32 bytes, BLAKE2b-256 of the hash string
+};
+
+using Payload =
+    std::variant<HeartbeatMsg, UnitStatusMsg, CapacityMsg, ContinuityMsg, ReadinessAnswerMsg,
+                 DirectiveAckMsg, ReadinessCheckMsg, DirectiveMsg, KeyRotationMsg, TimeBeaconMsg,
+                 EnrolmentMsg, CityKeyMsg, RosterInfoMsg, AccountMsg>;
 
 struct Message {
   std::string senderId;
@@ -176,8 +209,11 @@ struct Message {
   bool isFromCityOnly() const {
     return std::holds_alternative<ReadinessCheckMsg>(payload) ||
            std::holds_alternative<DirectiveMsg>(payload) || isTimeBeacon() ||
-           std::holds_alternative<EnrolmentMsg>(payload) || isCityKey();
+           std::holds_alternative<EnrolmentMsg>(payload) || isCityKey() || isRosterInfo() ||
+           isAccount();
   }
+  bool isRosterInfo() const { return std::holds_alternative<RosterInfoMsg>(payload); }
+  bool isAccount() const { return std::holds_alternative<AccountMsg>(payload); }
   bool isCityKey() const { return std::holds_alternative<CityKeyMsg>(payload); }
 };
 

@@ -155,6 +155,40 @@ Result<Payload> readPayload(wire::Body::Reader r) {
       if (e.getHasRevokedAfterSeq()) m.revokedAfterSeq = e.getRevokedAfterSeq();
       return Payload(std::move(m));
     }
+    case wire::Body::ROSTER_INFO: {
+      auto ri = r.getRosterInfo();
+      RosterInfoMsg m;
+      m.kind = ri.getKind();
+      m.provider = readText(ri.getProvider());
+      m.text = readText(ri.getText());
+      auto units = ri.getUnits();
+      if (units.size() > kMaxRosterInfoUnits) return invalidInput("too many roster info units");
+      for (auto u : units) {
+        UnitInfoMsg info;
+        info.code = readText(u.getCode());
+        info.name = readText(u.getName());
+        info.district = readText(u.getDistrict());
+        if (u.getHasPosition()) {
+          info.lat = u.getLatitude();
+          info.lon = u.getLongitude();
+        }
+        info.schoolForms = readText(u.getSchoolForms());
+        m.units.push_back(std::move(info));
+      }
+      return Payload(std::move(m));
+    }
+    case wire::Body::ACCOUNT: {
+      auto a = r.getAccount();
+      AccountMsg m;
+      m.action = a.getAction();
+      m.name = readText(a.getName());
+      m.role = readText(a.getRole());
+      auto districts = a.getDistricts();
+      if (districts.size() > kMaxAccountDistricts) return invalidInput("too many districts");
+      for (auto d : districts) m.districts.push_back(readText(d));
+      m.passwordDigest = toBytes(a.getPasswordDigest());
+      return Payload(std::move(m));
+    }
     case wire::Body::CITY_KEY: {
       auto k = r.getCityKey();
       return Payload(CityKeyMsg{toBytes(k.getStatement()), toBytes(k.getSignature())});
@@ -258,6 +292,32 @@ void writePayload(wire::Body::Builder b, const Payload& p) {
       e.setHasRevokedAfterSeq(true);
       e.setRevokedAfterSeq(*en->revokedAfterSeq);
     }
+  } else if (auto* ri = std::get_if<RosterInfoMsg>(&p)) {
+    auto r = b.initRosterInfo();
+    r.setKind(ri->kind);
+    r.setProvider(ri->provider);
+    r.setText(ri->text);
+    auto units = r.initUnits(static_cast<unsigned>(ri->units.size()));
+    for (unsigned i = 0; i < units.size(); ++i) {
+      const auto& u = ri->units[i];
+      units[i].setCode(u.code);
+      units[i].setName(u.name);
+      units[i].setDistrict(u.district);
+      if (u.lat && u.lon) {
+        units[i].setHasPosition(true);
+        units[i].setLatitude(*u.lat);
+        units[i].setLongitude(*u.lon);
+      }
+      units[i].setSchoolForms(u.schoolForms);
+    }
+  } else if (auto* am = std::get_if<AccountMsg>(&p)) {
+    auto a = b.initAccount();
+    a.setAction(am->action);
+    a.setName(am->name);
+    a.setRole(am->role);
+    auto districts = a.initDistricts(static_cast<unsigned>(am->districts.size()));
+    for (unsigned i = 0; i < districts.size(); ++i) districts.set(i, am->districts[i]);
+    a.setPasswordDigest(kj::arrayPtr(am->passwordDigest.data(), am->passwordDigest.size()));
   } else if (auto* ck = std::get_if<CityKeyMsg>(&p)) {
     auto k = b.initCityKey();
     k.setStatement(kj::arrayPtr(ck->statement.data(), ck->statement.size()));

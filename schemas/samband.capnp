@@ -55,6 +55,9 @@ struct Body {
     timeBeacon @15 :TimeBeacon;         # city -> agents, on every heartbeat reply (Head.beacon)
     enrolment @16 :Enrolment;           # city -> archive only: a roster record (never sent)
     cityKey @17 :CityKeyRecord;         # city -> archive and agents: a root-signed key statement
+    rosterInfo @18 :RosterInfo;         # city -> archive only: unit metadata, a duty contact or a
+                                        # provider's name (issue 15, docs/replication.md)
+    account @19 :AccountRecord;         # city -> archive only: a board account changed (issue 15)
   }
 }
 
@@ -245,6 +248,53 @@ struct Enrolment {
   # every frame of the key at or below it was archived before the revocation and stays valid on
   # every broker, and none above it is. Absent (hasRevokedAfterSeq false) in older records:
   # judged by effectiveAt.
+}
+
+enum RosterInfoKind {
+  unitInfo @0;      # the metadata of `units` (their provider is `provider`)
+  dutyContact @1;   # `text` is the provider's duty contact (empty: cleared)
+  providerName @2;  # `text` is the provider's name
+}
+
+struct UnitInfo {
+  # One unit's roster metadata, as `samband-broker roster import` stores it.
+  code @0 :Text;         # 8-digit school-unit code
+  name @1 :Text;         # empty: none
+  district @2 :Text;     # empty: none
+  hasPosition @3 :Bool;  # false: no position (latitude and longitude are then 0)
+  latitude @4 :Float64;  # WGS84 degrees
+  longitude @5 :Float64;
+  schoolForms @6 :Text;  # as stored: "grundskola:1;grundskola:2"; empty: none
+}
+
+struct RosterInfo {
+  # A city-signed record of roster data that is not about keys (issue 15): written in the same
+  # transaction as the change by `roster import` (unitInfo), `contact set` (dutyContact) and
+  # `enroll` (providerName), archived in the city's chain (mode system, sent to nobody) and
+  # applied by a peer broker of the city. Its Body's sentAt orders records of the same item:
+  # the newest wins on every broker.
+  kind @0 :RosterInfoKind;
+  provider @1 :Text;         # organisation number
+  text @2 :Text;             # dutyContact, providerName: one line, at most 200 bytes
+  units @3 :List(UnitInfo);  # unitInfo: 1..200 units of `provider`; empty otherwise
+}
+
+enum AccountAction {
+  set @0;     # the account exists with this role, these districts and this password
+  remove @1;  # the account is removed
+}
+
+struct AccountRecord {
+  # A board account as `samband-broker user add|passwd|remove` or the board's password change
+  # left it (issue 15, docs/decisions/0014-replicated-board-accounts.md), so a peer broker of the
+  # city can let the user log in after a failover. Never the password hash itself: the archive
+  # goes to inquiries. The hash travels beside the frames in the pull answer, and a broker stores
+  # it only when its BLAKE2b-256 is `passwordDigest`. The Body's sentAt orders changes.
+  action @0 :AccountAction;
+  name @1 :Text;               # the user name (1..64 bytes: letters, digits, . _ - @)
+  role @2 :Text;               # set: "viewer" or "operator"; empty for remove
+  districts @3 :List(Text);    # set: the districts the account is limited to; empty: all
+  passwordDigest @4 :Data;     # set: 32 bytes, BLAKE2b-256 of the password hash string
 }
 
 enum RejectReason {

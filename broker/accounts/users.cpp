@@ -28,7 +28,8 @@ bool isDistrictName(const std::string& text) {
 }
 
 common::Status Users::add(const std::string& name, Role role, const std::string& password,
-                          int64_t nowMs, const std::vector<std::string>& districts) {
+                          int64_t nowMs, const std::vector<std::string>& districts,
+                          const AccountHook& record) {
   if (!isUserName(name)) {
     return common::invalidInput("\"" + name +
                                 "\" is not a valid user name; use 1-64 letters, digits and "
@@ -44,7 +45,8 @@ common::Status Users::add(const std::string& name, Role role, const std::string&
   if (auto s = checkPasswordPolicy(password); !s) return s;
   auto hash = hashPassword(password);
   if (!hash) return hash.error();
-  if (auto s = AccountsStore(store_).addUser(name, roleName(role), *hash, nowMs, districts); !s) {
+  if (auto s = AccountsStore(store_).addUser(name, roleName(role), *hash, nowMs, districts, record);
+      !s) {
     if (s.error().kind == common::ErrorKind::conflict) {
       return common::Error{common::ErrorKind::conflict,
                            "user " + name +
@@ -58,8 +60,8 @@ common::Status Users::add(const std::string& name, Role role, const std::string&
   return {};
 }
 
-common::Status Users::remove(const std::string& name) {
-  if (auto s = AccountsStore(store_).removeUser(name); !s) {
+common::Status Users::remove(const std::string& name, int64_t nowMs, const AccountHook& record) {
+  if (auto s = AccountsStore(store_).removeUser(name, nowMs, record); !s) {
     if (s.error().kind == common::ErrorKind::notFound) {
       return common::Error{
           common::ErrorKind::notFound,
@@ -72,13 +74,14 @@ common::Status Users::remove(const std::string& name) {
 }
 
 common::Result<int64_t> Users::setPassword(const std::string& name, const std::string& password,
-                                           int64_t nowMs, const std::string& keepSessionToken) {
+                                           int64_t nowMs, const std::string& keepSessionToken,
+                                           const AccountHook& record) {
   if (auto s = checkPasswordPolicy(password); !s) return s.error();
   auto hash = hashPassword(password);
   if (!hash) return hash.error();
   const std::string keep =
       web::looksLikeToken(keepSessionToken) ? web::tokenHash(keepSessionToken) : std::string();
-  auto ended = AccountsStore(store_).setPassword(name, *hash, nowMs, keep);
+  auto ended = AccountsStore(store_).setPassword(name, *hash, nowMs, keep, record);
   if (!ended) {
     if (ended.error().kind == common::ErrorKind::notFound) {
       return common::Error{

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/store/accounts_store.h"
 #include "broker/store/store.h"
 #include "common/result.h"
 #include "web/passwords.h"
@@ -63,18 +64,23 @@ class Users {
   // Adds an account, limited to `districts` when any are given (empty: every district).
   // Errors: invalid name, password or district name (invalidInput), name taken (conflict),
   // database (unavailable).
+  // `record` (the city's signed account record, docs/replication.md) runs in the same
+  // transaction; its error undoes the change. The same for setPassword and remove.
   common::Status add(const std::string& name, Role role, const std::string& password, int64_t nowMs,
-                     const std::vector<std::string>& districts = {});
+                     const std::vector<std::string>& districts = {},
+                     const AccountHook& record = nullptr);
   // Sets a new password for `name` (the password policy applies) and ends every session of that
   // user except the one holding the cookie token `keepSessionToken` (all of them when it is
   // empty: the CLI's reset). Returns how many sessions ended. Errors: policy (invalidInput), no
   // such user (notFound), database (unavailable).
   common::Result<int64_t> setPassword(const std::string& name, const std::string& password,
-                                      int64_t nowMs, const std::string& keepSessionToken = "");
+                                      int64_t nowMs, const std::string& keepSessionToken = "",
+                                      const AccountHook& record = nullptr);
   // The districts named in the roster, to warn about a district no unit has. Errors: unavailable.
   common::Result<std::vector<std::string>> rosterDistricts();
   // Deletes the account and ends all its sessions. Errors: no such user (notFound).
-  common::Status remove(const std::string& name);
+  common::Status remove(const std::string& name, int64_t nowMs = 0,
+                        const AccountHook& record = nullptr);
   // Every account by name, with its live sessions at `nowMs`. Errors: database (unavailable).
   common::Result<std::vector<UserRecord>> list(int64_t nowMs);
   // The account called `name`; nothing when there is none or its stored role is unknown.

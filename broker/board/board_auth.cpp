@@ -13,6 +13,7 @@
 #include "broker/accounts/users.h"
 #include "broker/board/board.h"
 #include "broker/board/board_http.h"
+#include "broker/city/city_chain.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "web/page_security.h"
@@ -294,8 +295,18 @@ void Board::changePassword(const httplib::Request& req, httplib::Response& res,
       sodium_memzero(newPassword.data(), newPassword.size());
       return unavailable(res, s.error().message);
     }
-    auto ended = Users(**lease).setPassword(session.userName, newPassword, now,
-                                            cookieValue(req, kSessionCookie));
+    // The new password replicates to the city's other brokers (docs/replication.md).
+    Store& store = **lease;
+    AccountHook record = nullptr;
+    if (city_ != nullptr) {
+      record = [&store, this, now](const common::AccountMsg& account) -> common::Status {
+        auto issued = CityChain(store, *city_).record(account, now);
+        if (!issued) return issued.error();
+        return {};
+      };
+    }
+    auto ended = Users(store).setPassword(session.userName, newPassword, now,
+                                          cookieValue(req, kSessionCookie), record);
     sodium_memzero(newPassword.data(), newPassword.size());
     if (!ended) {
       if (ended.error().kind == common::ErrorKind::invalidInput) {

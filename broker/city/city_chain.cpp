@@ -1,11 +1,14 @@
 // See city_chain.h.
 #include "broker/city/city_chain.h"
 
+#include <map>
+
 #include "broker/city/checkpointer.h"
 #include "broker/store/archive_store.h"
 #include "broker/store/city_store.h"
 #include "common/codec.h"
 #include "common/ids.h"
+#include "common/limits.h"
 #include "common/vocabulary.h"
 
 namespace samband::broker {
@@ -58,6 +61,41 @@ common::Result<IssuedMessage> CityChain::issue(const common::Payload& payload, c
 common::Result<IssuedMessage> CityChain::record(const common::EnrolmentMsg& record, int64_t nowMs) {
   return issue(record, common::Mode::SYSTEM, nowMs, {}, "enrolment",
                record.provider + "/" + common::toHex(record.keyId));
+}
+
+common::Result<IssuedMessage> CityChain::record(const common::RosterInfoMsg& record,
+                                                int64_t nowMs) {
+  const char* kind = record.kind == common::RosterInfoKind::UNIT_INFO      ? "/units"
+                     : record.kind == common::RosterInfoKind::DUTY_CONTACT ? "/contact"
+                                                                           : "/name";
+  return issue(record, common::Mode::SYSTEM, nowMs, {}, "roster_info", record.provider + kind);
+}
+
+common::Result<IssuedMessage> CityChain::record(const common::AccountMsg& record, int64_t nowMs) {
+  return issue(record, common::Mode::SYSTEM, nowMs, {}, "account", record.name);
+}
+
+std::vector<common::RosterInfoMsg> unitInfoRecords(const std::vector<UnitRosterRow>& rows) {
+  // A frame is at most 64 KiB; a record stays well under it.
+  constexpr size_t kRecordBudget = 32 * 1024;
+  std::map<std::string, std::vector<const UnitRosterRow*>> byProvider;
+  for (const auto& row : rows) byProvider[row.providerId].push_back(&row);
+  std::vector<common::RosterInfoMsg> out;
+  for (const auto& [provider, units] : byProvider) {
+    size_t bytes = kRecordBudget;  // start a record at the first unit
+    for (const auto* row : units) {
+      const size_t size =
+          64 + row->code.size() + row->name.size() + row->district.size() + row->schoolForms.size();
+      if (bytes + size > kRecordBudget || out.back().units.size() >= common::kMaxRosterInfoUnits) {
+        out.push_back(common::RosterInfoMsg{common::RosterInfoKind::UNIT_INFO, provider, {}, {}});
+        bytes = 0;
+      }
+      out.back().units.push_back(common::UnitInfoMsg{row->code, row->name, row->district, row->lat,
+                                                     row->lon, row->schoolForms});
+      bytes += size;
+    }
+  }
+  return out;
 }
 
 common::Result<IssuedMessage> CityChain::recordKey(const common::CityKeyMsg& key, int64_t nowMs) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/store/roster_store.h"
 #include "broker/store/store.h"
 #include "common/enrollment.h"
 #include "common/identity.h"
@@ -44,6 +45,12 @@ class CityChain {
   // body of the city's chain, mode `system`, sent to nobody. The caller holds the write
   // transaction of the roster change it records. Errors: unavailable (the caller rolls back).
   common::Result<IssuedMessage> record(const common::EnrolmentMsg& record, int64_t nowMs);
+  // The same for unit metadata, a duty contact or a provider's name (issue 15): the caller holds
+  // the write transaction of the change, whose time must be `nowMs` (the record's sentAt orders
+  // versions of the item on every broker). Errors: unavailable.
+  common::Result<IssuedMessage> record(const common::RosterInfoMsg& record, int64_t nowMs);
+  // The same for a board account's change (never its password hash). Errors: unavailable.
+  common::Result<IssuedMessage> record(const common::AccountMsg& record, int64_t nowMs);
   // Archives a root-signed certificate or revocation of a city key (common/city_keyring.h) as
   // the next body of this broker's city chain, mode `system`, queued for nobody: the committer
   // hands key records to agents ahead of heartbeat replies. The caller holds a write
@@ -54,6 +61,10 @@ class CityChain {
   Store& store_;
   const common::Identity& city_;
 };
+
+// The unit metadata records of `rows` (all of one provider's units in a record, at most
+// kMaxRosterInfoUnits and about 32 KiB each), by provider.
+std::vector<common::RosterInfoMsg> unitInfoRecords(const std::vector<UnitRosterRow>& rows);
 
 // The record of `request`'s key and units (action enrol).
 common::EnrolmentMsg enrolmentRecord(const common::EnrollRequest& request, int64_t effectiveAt);

@@ -6,7 +6,9 @@
 #include <set>
 #include <variant>
 
+#include "broker/city/city_chain.h"
 #include "broker/cli/broker_config.h"
+#include "broker/cli/city_writer.h"
 #include "broker/cli/commands.h"
 #include "broker/planning/capacity_csv.h"
 #include "broker/store/capacity_store.h"
@@ -105,9 +107,20 @@ int runContactSet(const std::string& configPath, const std::string& provider,
                 std::to_string(common::kMaxShortText) +
                 " bytes: a role and a number, e.g. \"IT-jour 08-123 456 78\"");
   }
-  auto store = openStore(configPath, Store::Access::readWrite);
-  if (!store) return fail(store.error().message);
-  if (auto s = RosterStore(**store).setDutyContact(provider, text); !s) {
+  // The contact replicates as a city-signed record (docs/replication.md).
+  auto writer = openCityWriter(configPath);
+  if (!writer) return fail(writer.error().message);
+  auto& store = writer->store;
+  CityChain chain(*store, *writer->city);
+  common::SystemClock clock;
+  const int64_t now = clock.nowMs();
+  auto record = [&]() -> common::Status {
+    auto issued = chain.record(
+        common::RosterInfoMsg{common::RosterInfoKind::DUTY_CONTACT, provider, text, {}}, now);
+    if (!issued) return issued.error();
+    return {};
+  };
+  if (auto s = RosterStore(*store).setDutyContact(provider, text, now, record); !s) {
     return fail(s.error().message,
                 s.error().kind == common::ErrorKind::notFound ? kExitUsage : kExitFailure);
   }

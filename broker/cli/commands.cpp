@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 
 #include "broker/audit/archive_digest.h"
@@ -61,8 +62,11 @@ common::LogLevel parseLogLevel(const std::string& s) {
 
 }  // namespace
 
-int runInit(const InitOptions& o) {
-  if (!o.tier.empty() && o.tier != "city") return runInitUpstream(o);
+int writeInitFiles(
+    const InitOptions& o, const std::string& identityName, const std::string& publicName,
+    const std::function<std::string(const std::string& identity, const std::string& database,
+                                    bool packaged)>& configText,
+    InitFiles* created) {
   std::error_code ec;
   for (const auto& d : {o.dir, std::filesystem::path(o.config).parent_path().string()}) {
     if (d.empty()) continue;
@@ -71,36 +75,55 @@ int runInit(const InitOptions& o) {
   }
   // Packaged layout (--config /etc/samband/broker.toml): the config elsewhere, naming the
   // identity and database in --dir by absolute paths; otherwise all of it in --dir.
-  const std::string config = o.config.empty() ? o.dir + "/broker.toml" : o.config;
-  const std::string dir = o.config.empty() ? o.dir : std::filesystem::absolute(o.dir).string();
-  const std::string identity = dir + "/city.identity";
-  const std::string database = dir + "/samband.db";
+  const bool packaged = !o.config.empty();
+  InitFiles f;
+  f.config = packaged ? o.config : o.dir + "/broker.toml";
+  f.dir = packaged ? std::filesystem::absolute(o.dir).string() : o.dir;
+  f.identity = f.dir + "/" + identityName;
+  f.publicFile = f.dir + "/" + publicName;
+  f.database = f.dir + "/samband.db";
   struct stat st {};
-  if (::stat(config.c_str(), &st) == 0 || ::stat(identity.c_str(), &st) == 0) {
-    return fail(config + " or " + identity +
+  if (::stat(f.config.c_str(), &st) == 0 || ::stat(f.identity.c_str(), &st) == 0) {
+    return fail(f.config + " or " + f.identity +
                 " already exists; refusing to overwrite a broker. Use another --dir (and "
                 "--config), or move the old files away first");
   }
-  auto city = common::Identity::generate(common::kCitySenderId);
-  if (auto s = city->save(identity); !s) return fail(s.error().message);
-  if (auto s = city->publicPart().save(dir + "/city.pub"); !s) return fail(s.error().message);
-  const std::string configText =
-      o.config.empty() ? defaultBrokerConfigText(o.listen, o.boardListen)
-                       : defaultBrokerConfigText(o.listen, o.boardListen, identity, database);
-  if (auto s = common::writeFileAtomic(config, configText); !s) return fail(s.error().message);
+  // The identity file format names every broker "city"; an upstream's tier is in broker.toml.
+  auto self = common::Identity::generate(common::kCitySenderId);
+  if (auto s = self->save(f.identity); !s) return fail(s.error().message);
+  if (auto s = self->publicPart().save(f.publicFile); !s) return fail(s.error().message);
+  if (auto s = common::writeFileAtomic(f.config, configText(f.identity, f.database, packaged));
+      !s) {
+    return fail(s.error().message);
+  }
   {
-    auto store = Store::open(database, Store::Access::readWrite);
+    auto store = Store::open(f.database, Store::Access::readWrite);
     if (!store) return fail(store.error().message);
   }
   // Run as root for a packaged broker: what lands in the state directory is the service's.
   if (auto s = common::adoptDirectoryOwner(
-          dir, {identity, dir + "/city.pub", database, database + "-wal", database + "-shm"});
+          f.dir, {f.identity, f.publicFile, f.database, f.database + "-wal", f.database + "-shm"});
       !s) {
     return fail(s.error().message);
   }
-  std::cout << "Created " << config << ", " << identity << " (secret, mode 0600), " << dir
-            << "/city.pub (give this to every provider) and " << database << ".\n"
-            << "Next: samband-broker serve --config " << config << "\n";
+  *created = std::move(f);
+  return kExitOk;
+}
+
+int runInit(const InitOptions& o) {
+  if (!o.tier.empty() && o.tier != "city") return runInitUpstream(o);
+  InitFiles f;
+  const int rc = writeInitFiles(
+      o, "city.identity", "city.pub",
+      [&](const std::string& identity, const std::string& database, bool packaged) {
+        return packaged ? defaultBrokerConfigText(o.listen, o.boardListen, identity, database)
+                        : defaultBrokerConfigText(o.listen, o.boardListen);
+      },
+      &f);
+  if (rc != kExitOk) return rc;
+  std::cout << "Created " << f.config << ", " << f.identity << " (secret, mode 0600), "
+            << f.publicFile << " (give this to every provider) and " << f.database << ".\n"
+            << "Next: samband-broker serve --config " << f.config << "\n";
   return kExitOk;
 }
 
@@ -166,7 +189,8 @@ int runServe(const std::string& configPath) {
   // Pictures that roll up (docs/rollup.md): relay to the county or national broker.
   std::unique_ptr<UpstreamRelay> relay;
   if (cfg->upstream.enabled()) {
-    relay = std::make_unique<UpstreamRelay>(cfg->upstream, cfg->databasePath, **city, clock);
+    relay =
+        std::make_unique<UpstreamRelay>(cfg->upstream, cfg->databasePath, **city, clock, metrics);
     relay->start();
     common::logInfo("broker", "relaying the picture to " + cfg->upstream.broker);
   }
@@ -240,13 +264,24 @@ int runEnroll(const std::string& configPath, const std::vector<std::string>& req
     // The city's signed record of the change, in the same transaction (docs/protocol.md).
     auto record = [&](const EnrollOutcome& o) -> common::Status {
       common::EnrolmentMsg e = enrolmentRecord(*request, now);
+      const bool rosterChanged =
+          !o.keyAlreadyEnrolled || !o.unitsAdded.empty() || !o.unitsTransferred.empty();
       if (o.keyAlreadyEnrolled) {
-        if (o.unitsAdded.empty() && o.unitsTransferred.empty()) return {};
         e = common::EnrolmentMsg{
             common::EnrolmentAction::UNITS, request->provider, {}, {}, {}, request->units, now, {}};
       }
-      auto issued = chain.record(e, now);
-      if (!issued) return issued.error();
+      if (rosterChanged) {
+        auto issued = chain.record(e, now);
+        if (!issued) return issued.error();
+      }
+      if (o.nameChanged) {
+        // The name replicates as its own record (docs/replication.md), after the enrolment.
+        auto issued = chain.record(
+            common::RosterInfoMsg{
+                common::RosterInfoKind::PROVIDER_NAME, request->provider, request->name, {}},
+            now);
+        if (!issued) return issued.error();
+      }
       return {};
     };
     auto outcome = RosterStore(*store).enroll(*request, allowTransfer, now, record);

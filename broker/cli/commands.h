@@ -2,6 +2,7 @@
 // on failure (to stderr) saying what to do next. main.cpp only parses flags and calls these.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,20 @@ int runEnrollCity(const std::string& configPath, const std::string& request,
                   const std::string& out);
 // An upstream broker's init (--tier county|national), its serve loop and its status.
 int runInitUpstream(const InitOptions& o);
+// What `init` writes for a broker of either tier, in --dir (or --config's place): a new
+// identity `identityName` (secret, 0600) and its public part `publicName` beside it, the config
+// that `configText(identity, database, packaged)` returns, and an empty database, all owned by
+// the state directory's owner. Refuses to overwrite an existing config or identity. On
+// success fills `created` (the paths written) and returns kExitOk; otherwise prints what to do
+// and returns the exit code.
+struct InitFiles {
+  std::string config, dir, identity, publicFile, database;
+};
+int writeInitFiles(
+    const InitOptions& o, const std::string& identityName, const std::string& publicName,
+    const std::function<std::string(const std::string& identity, const std::string& database,
+                                    bool packaged)>& configText,
+    InitFiles* created);
 int runServeUpstream(const std::string& configPath);
 int runStatusUpstream(const std::string& configPath, bool json);
 int runServe(const std::string& configPath);

@@ -120,7 +120,14 @@ int runRosterImport(const std::string& configPath, const std::string& file, bool
     }
     return {};
   };
-  if (auto s = importRoster(*store, rows, allowTransfer, now, recordTransfers); !s) {
+  auto recordInfo = [&](const std::vector<UnitRosterRow>& changed) -> common::Status {
+    // The metadata replicates to the city's other brokers (docs/replication.md).
+    for (const auto& info : unitInfoRecords(changed)) {
+      if (auto issued = chain.record(info, now); !issued) return issued.error();
+    }
+    return {};
+  };
+  if (auto s = importRoster(*store, rows, allowTransfer, now, recordTransfers, recordInfo); !s) {
     return fail(s.error().message);
   }
   std::cout << "Imported " << rows.size() << " unit(s) from " << file << ".\n";

@@ -113,46 +113,23 @@ int runEnrollCity(const std::string& configPath, const std::string& requestPath,
 }
 
 int runInitUpstream(const InitOptions& o) {
-  Tier tier = o.tier == "national" ? Tier::national : Tier::county;
-  std::error_code ec;
-  for (const auto& d : {o.dir, std::filesystem::path(o.config).parent_path().string()}) {
-    if (d.empty()) continue;
-    std::filesystem::create_directories(d, ec);
-    if (ec) return fail("cannot create directory " + d + ": " + ec.message());
-  }
-  const std::string config = o.config.empty() ? o.dir + "/broker.toml" : o.config;
-  const std::string dir = o.config.empty() ? o.dir : std::filesystem::absolute(o.dir).string();
-  const std::string identity = dir + "/broker.identity";
-  const std::string database = dir + "/samband.db";
-  struct stat st {};
-  if (::stat(config.c_str(), &st) == 0 || ::stat(identity.c_str(), &st) == 0) {
-    return fail(config + " or " + identity +
-                " already exists; refusing to overwrite a broker. Use another --dir (and "
-                "--config), or move the old files away first");
-  }
-  // The identity file format names a broker "city"; the tier is in broker.toml.
-  auto self = common::Identity::generate(common::kCitySenderId);
-  if (auto s = self->save(identity); !s) return fail(s.error().message);
-  if (auto s = self->publicPart().save(dir + "/broker.pub"); !s) return fail(s.error().message);
-  const std::string text =
-      o.config.empty()
-          ? upstreamBrokerConfigText(tier, o.listen, o.boardListen)
-          : upstreamBrokerConfigText(tier, o.listen, o.boardListen, identity, database);
-  if (auto s = common::writeFileAtomic(config, text); !s) return fail(s.error().message);
-  {
-    auto store = Store::open(database, Store::Access::readWrite);
-    if (!store) return fail(store.error().message);
-  }
-  if (auto s = common::adoptDirectoryOwner(
-          dir, {identity, dir + "/broker.pub", database, database + "-wal", database + "-shm"});
-      !s) {
-    return fail(s.error().message);
-  }
-  std::cout << "Created " << config << " (a " << tierName(tier) << " broker), " << identity
-            << " (secret, mode 0600), " << dir << "/broker.pub and " << database << ".\n"
+  const Tier tier = o.tier == "national" ? Tier::national : Tier::county;
+  InitFiles f;
+  const int rc = writeInitFiles(
+      o, "broker.identity", "broker.pub",
+      [&](const std::string& identity, const std::string& database, bool packaged) {
+        return packaged
+                   ? upstreamBrokerConfigText(tier, o.listen, o.boardListen, identity, database)
+                   : upstreamBrokerConfigText(tier, o.listen, o.boardListen);
+      },
+      &f);
+  if (rc != kExitOk) return rc;
+  std::cout << "Created " << f.config << " (a " << tierName(tier) << " broker), " << f.identity
+            << " (secret, mode 0600), " << f.publicFile << " and " << f.database << ".\n"
             << "Next: enrol each city (on the city broker: samband-broker upstream-request; "
                "here: samband-broker enroll-city --config "
-            << config << " --request FILE), then samband-broker serve --config " << config << "\n";
+            << f.config << " --request FILE), then samband-broker serve --config " << f.config
+            << "\n";
   return kExitOk;
 }
 

@@ -9,7 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "broker/accounts/users.h"
+#include "broker/city/city_chain.h"
 #include "broker/cli/broker_config.h"
+#include "broker/cli/city_writer.h"
 #include "broker/cli/commands.h"
 #include "broker/store/store.h"
 #include "common/clock.h"
@@ -22,6 +24,15 @@ namespace {
 int fail(const std::string& message, int code = kExitUsage) {
   std::cerr << "samband-broker: " << message << "\n";
   return code;
+}
+
+// Archives the account change in the city's chain, in the transaction of the change.
+AccountHook cityRecord(CityWriter& writer, int64_t nowMs) {
+  return [&writer, nowMs](const common::AccountMsg& account) -> common::Status {
+    auto issued = CityChain(*writer.store, *writer.city).record(account, nowMs);
+    if (!issued) return issued.error();
+    return {};
+  };
 }
 
 }  // namespace
@@ -42,16 +53,17 @@ int runUserAdd(const std::string& configPath, const std::string& name, const std
                   "no control characters)");
     }
   }
-  auto cfg = loadBrokerConfig(configPath);
-  if (!cfg) return fail(cfg.error().message);
-  auto store = Store::open(cfg->databasePath, Store::Access::readWrite);
-  if (!store) return fail(store.error().message, kExitFailure);
+  // The change replicates as a city-signed record (docs/replication.md, "Board accounts").
+  auto writer = openCityWriter(configPath);
+  if (!writer) return fail(writer.error().message, kExitFailure);
+  auto& store = writer->store;
+  common::SystemClock clock;
+  const int64_t now = clock.nowMs();
   auto password = web::readNewPassword(
       name, "printf '%s\\n' \"$PASSWORD\" | samband-broker user add --config C --name N --role R");
   if (!password) return fail(password.error().message);
-  common::SystemClock clock;
-  Users users(**store);
-  auto status = users.add(name, r, *password, clock.nowMs(), districts);
+  Users users(*store);
+  auto status = users.add(name, r, *password, now, districts, cityRecord(*writer, now));
   sodium_memzero(password->data(), password->size());
   if (!status) {
     return fail(status.error().message,
@@ -64,7 +76,7 @@ int runUserAdd(const std::string& configPath, const std::string& name, const std
       std::cout << (i == 0 ? " " : i + 1 == districts.size() ? " and " : ", ") << districts[i];
     }
   }
-  std::cout << ". They log in on the board at http://" << cfg->boardListen << "/\n";
+  std::cout << ". They log in on the board at http://" << writer->config.boardListen << "/\n";
   // A district no unit has is allowed (the roster may come later) but shows nothing until then;
   // most often it is a misspelling.
   if (auto known = users.rosterDistricts(); known && !districts.empty()) {
@@ -81,11 +93,13 @@ int runUserAdd(const std::string& configPath, const std::string& name, const std
 }
 
 int runUserPasswd(const std::string& configPath, const std::string& name) {
-  auto cfg = loadBrokerConfig(configPath);
-  if (!cfg) return fail(cfg.error().message);
-  auto store = Store::open(cfg->databasePath, Store::Access::readWrite);
-  if (!store) return fail(store.error().message, kExitFailure);
-  Users users(**store);
+  // The change replicates as a city-signed record (docs/replication.md, "Board accounts").
+  auto writer = openCityWriter(configPath);
+  if (!writer) return fail(writer.error().message, kExitFailure);
+  auto& store = writer->store;
+  common::SystemClock clock;
+  const int64_t now = clock.nowMs();
+  Users users(*store);
   // Ask for no password for an account that does not exist.
   auto found = users.find(name);
   if (!found) return fail("cannot read the accounts: " + found.error().message, kExitFailure);
@@ -96,8 +110,7 @@ int runUserPasswd(const std::string& configPath, const std::string& name) {
   auto password = web::readNewPassword(
       name, "printf '%s\\n' \"$PASSWORD\" | samband-broker user passwd --config C --name N");
   if (!password) return fail(password.error().message);
-  common::SystemClock clock;
-  auto ended = users.setPassword(name, *password, clock.nowMs());
+  auto ended = users.setPassword(name, *password, now, "", cityRecord(*writer, now));
   sodium_memzero(password->data(), password->size());
   if (!ended) {
     return fail(ended.error().message,
@@ -157,11 +170,13 @@ int runUserList(const std::string& configPath, bool json) {
 }
 
 int runUserRemove(const std::string& configPath, const std::string& name) {
-  auto cfg = loadBrokerConfig(configPath);
-  if (!cfg) return fail(cfg.error().message);
-  auto store = Store::open(cfg->databasePath, Store::Access::readWrite);
-  if (!store) return fail(store.error().message, kExitFailure);
-  if (auto s = Users(**store).remove(name); !s) {
+  // The change replicates as a city-signed record (docs/replication.md, "Board accounts").
+  auto writer = openCityWriter(configPath);
+  if (!writer) return fail(writer.error().message, kExitFailure);
+  auto& store = writer->store;
+  common::SystemClock clock;
+  const int64_t now = clock.nowMs();
+  if (auto s = Users(*store).remove(name, now, cityRecord(*writer, now)); !s) {
     return fail(s.error().message, kExitFailure);
   }
   std::cout << "Removed " << name << " and ended their sessions.\n";

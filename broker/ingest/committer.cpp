@@ -7,6 +7,7 @@
 #include "broker/city/city_chain.h"
 #include "broker/city/peer_city_messages.h"
 #include "broker/ingest/chain_rule.h"
+#include "broker/store/accounts_store.h"
 #include "broker/store/roster_store.h"
 #include "broker/store/write_transaction.h"
 #include "common/codec.h"
@@ -242,6 +243,26 @@ common::Status Committer::applyPeerCityRecord(const VerifiedFrame& f, int64_t fr
       if (checkpointer_) checkpointer_->forget();
     }
     return loadRevokedHeads();
+  }
+  if (const auto* account = std::get_if<common::AccountMsg>(&m.payload)) {
+    // A board account (docs/decisions/0014-replicated-board-accounts.md): its hash came beside
+    // the frames and was kept under its digest before this commit.
+    auto outcome = AccountsStore(store_).applyAccount(*account, m.sentAt);
+    if (!outcome) return outcome.error();
+    for (const auto& conflict : outcome->conflicts) {
+      common::logWarn("replication", "a peer's account record: " + conflict);
+    }
+    return {};
+  }
+  if (const auto* info = std::get_if<common::RosterInfoMsg>(&m.payload)) {
+    // Unit metadata, a duty contact or a provider's name: the newest version wins (its sentAt).
+    auto outcome = RosterStore(store_).applyInfo(*info, m.sentAt);
+    if (!outcome) return outcome.error();
+    for (const auto& conflict : outcome->conflicts) {
+      common::logWarn("replication",
+                      "a peer's roster record was archived but not applied: " + conflict);
+    }
+    return {};
   }
   auto outcome = applyPeerCityMessage(store_, m, f.keyIdHex(), f.envelope(), frameId);
   if (!outcome) return outcome.error();

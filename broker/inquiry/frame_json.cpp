@@ -36,6 +36,18 @@ const char* enrolmentActionName(common::EnrolmentAction a) {
   return "unknown";
 }
 
+const char* rosterInfoKindName(common::RosterInfoKind kind) {
+  switch (kind) {
+    case common::RosterInfoKind::UNIT_INFO:
+      return "unitInfo";
+    case common::RosterInfoKind::DUTY_CONTACT:
+      return "dutyContact";
+    case common::RosterInfoKind::PROVIDER_NAME:
+      return "providerName";
+  }
+  return "unknown";
+}
+
 }  // namespace
 
 json bodyJson(const common::Message& m) {
@@ -141,6 +153,29 @@ json bodyJson(const common::Message& m) {
           [](const common::CityKeyMsg& k) {
             return json{{"statement", common::toHex(k.statement)},
                         {"signature", common::toHex(k.signature)}};
+          },
+          [](const common::RosterInfoMsg& r) {
+            json units = json::array();
+            for (const auto& u : r.units) {
+              units.push_back({{"code", u.code},
+                               {"name", u.name},
+                               {"district", u.district},
+                               {"hasPosition", u.lat.has_value()},
+                               {"latitude", u.lat.value_or(0.0)},
+                               {"longitude", u.lon.value_or(0.0)},
+                               {"schoolForms", u.schoolForms}});
+            }
+            return json{{"kind", rosterInfoKindName(r.kind)},
+                        {"provider", r.provider},
+                        {"text", r.text},
+                        {"units", units}};
+          },
+          [](const common::AccountMsg& a) {
+            return json{{"action", a.action == common::AccountAction::SET ? "set" : "remove"},
+                        {"name", a.name},
+                        {"role", a.role},
+                        {"districts", a.districts},
+                        {"passwordDigest", common::toHex(a.passwordDigest)}};
           },
       },
       m.payload);

@@ -252,9 +252,11 @@ CONTINUITY = ["ok", "at_risk", "cannot_continue"]
 ACKS = ["delivered", "acknowledged"]
 ORIGINS = ["unstated", "scheduled", "manual"]
 ACTIONS = ["enrol", "revoke", "units"]
+ROSTER_INFO = ["unitInfo", "dutyContact", "providerName"]
 KINDS = ["heartbeat", "unit_status", "capacity", "continuity", "readiness_answer",
          "directive_ack", "readiness_check", "directive", "key_rotation", "time_beacon",
-         "enrolment", "city_key"]
+         "enrolment", "city_key", "roster_info", "account"]
+ACCOUNT_ACTIONS = ["set", "remove"]
 
 
 def name(table, i):
@@ -324,7 +326,20 @@ def decode_payload(kind, p):
                 "curvePublic": p.data(3).hex(), "units": p.texts(4), "effectiveAt": p.i(64, 64)}
     if kind == "city_key":
         return {"statement": p.data(0).hex(), "signature": p.data(1).hex()}
+    if kind == "roster_info":
+        return {"kind": name(ROSTER_INFO, p.u(0, 16)), "provider": p.text(0), "text": p.text(1),
+                "units": [{"code": u.text(0), "name": u.text(1), "district": u.text(2),
+                           "hasPosition": bool(u.u(0, 1)), "latitude": f64(u, 64),
+                           "longitude": f64(u, 128), "schoolForms": u.text(3)}
+                          for u in p.structs(2)]}
+    if kind == "account":
+        return {"action": name(ACCOUNT_ACTIONS, p.u(0, 16)), "name": p.text(0),
+                "role": p.text(1), "districts": p.texts(2), "passwordDigest": p.data(3).hex()}
     raise CapnpError("unknown payload")
+
+
+def f64(p, offset):
+    return struct.unpack("<d", p.u(offset, 64).to_bytes(8, "little"))[0]
 
 
 def decode_body(data):
@@ -776,6 +791,14 @@ class Picture:
                 self.providers.add(v["provider"])
                 for u in v["units"]:
                     self.owner[u] = v["provider"]
+        elif sender == CITY and kind == "roster_info":
+            # A unit's metadata makes it a unit of its provider, unless another one owns it.
+            if v["kind"] == "providerName":
+                self.providers.add(v["provider"])
+            for u in v["units"]:
+                if self.owner.get(u["code"], v["provider"]) == v["provider"]:
+                    self.providers.add(v["provider"])
+                    self.owner[u["code"]] = v["provider"]
         elif sender == CITY and kind == "directive":
             if v["level"] != "unchanged" and m["mode"] == "actual":
                 self.level = v["level"]

@@ -41,6 +41,12 @@ struct Metrics {
   std::atomic<uint64_t> replicationPulled{0};        // frames stored from peers
   std::array<std::atomic<uint64_t>, kRejectReasons> replicationRefused{};  // by reason
   std::atomic<int64_t> replicationAcksHeld{0};  // gauge: acks waiting for the peer's commit
+  // Relaying upward to a county or national broker (broker/replication/upstream_relay.h).
+  std::atomic<int64_t> upstreamConfigured{0};      // gauge: 1 when [upstream] broker is set
+  std::atomic<int64_t> upstreamConnected{0};       // gauge: 1 while the upstream pulls
+  std::atomic<uint64_t> upstreamFramesRelayed{0};  // frames sent in answers to its pulls
+  std::atomic<int64_t> upstreamBehindFrames{-1};   // gauge: frames left after the last answer
+  std::atomic<int64_t> upstreamLastPullMs{0};      // gauge: broker clock of its last pull (0: none)
 
   void observeCommit(int64_t ms, size_t frames) {
     batches++;

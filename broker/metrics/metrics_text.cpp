@@ -105,6 +105,25 @@ std::string renderMetrics(const Metrics& m, const std::optional<DatabaseGauges>&
            "Agent acks waiting for the peer broker's commit (ack = \"peer\").");
     out << "samband_replication_acks_held " << m.replicationAcksHeld.load() << '\n';
   }
+  if (m.upstreamConfigured.load() > 0) {
+    family(out, "samband_upstream_connected", "gauge",
+           "1 while the county or national broker pulls from this city broker (a pull within "
+           "the relay's hello interval), else 0.");
+    out << "samband_upstream_connected " << m.upstreamConnected.load() << '\n';
+    single(out, "samband_upstream_frames_relayed_total", "counter",
+           "Frames sent upward in answers to the upstream's pulls.",
+           m.upstreamFramesRelayed.load());
+    family(out, "samband_upstream_behind_frames", "gauge",
+           "Frames of this archive beyond the upstream's heads left after the last answer, "
+           "counted in seq (frames not relayed upward included; -1: no pull since start).");
+    out << "samband_upstream_behind_frames " << m.upstreamBehindFrames.load() << '\n';
+    family(out, "samband_upstream_last_pull_seconds", "gauge",
+           "Unix time of the upstream's last pull, which acknowledges what it stored (0: none "
+           "since start).");
+    out << "samband_upstream_last_pull_seconds "
+        << seconds(static_cast<uint64_t>(std::max<int64_t>(0, m.upstreamLastPullMs.load())))
+        << '\n';
+  }
   family(out, "samband_board_database_up", "gauge",
          "1 when the board could read the database for this scrape.");
   out << "samband_board_database_up " << (db ? 1 : 0) << '\n';

@@ -229,6 +229,24 @@ common::Status ArchiveReplay::apply(const ReplayFrame& f) {
     }
     return {};
   }
+  if (auto* info = std::get_if<common::RosterInfoMsg>(&m.payload)) {
+    // Labels as the city signed them (issue 15); a unit record adds a unit not yet owned, as
+    // `roster import` did, and is not applied to a unit of another provider (as on a broker).
+    std::map<std::string, std::string> names;
+    std::vector<UnitRosterRow> units;
+    if (info->kind == common::RosterInfoKind::PROVIDER_NAME) {
+      if (auto s = knowProvider(info->provider, 0); !s) return s;
+      names[info->provider] = info->text;
+    }
+    for (const auto& u : info->units) {
+      auto owner = owners_.find(u.code);
+      if (owner != owners_.end() && owner->second != info->provider) continue;
+      if (auto s = ownUnit(u.code, info->provider); !s) return s;
+      units.push_back(
+          UnitRosterRow{u.code, info->provider, u.name, u.district, u.lat, u.lon, u.schoolForms});
+    }
+    return replay.setLabels(names, units);
+  }
   if (auto* e = std::get_if<common::EnrolmentMsg>(&m.payload)) {
     const std::string recordKey = common::toHex(e->keyId);
     switch (e->action) {

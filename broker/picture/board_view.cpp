@@ -61,42 +61,27 @@ std::string jsonText(const json& j) { return j.is_string() ? j.get<std::string>(
 }  // namespace
 
 common::Result<json> BoardView::picture() {
-  PictureStore rows(store_);
   auto current = currentPicture(store_, rules_.liveness, nowMs_, rules_.holidays, moment_);
   if (!current) return current.error();
   json p = std::move(*current);
   scope_.restrictPicture(p);
   addReplicationLag(p);
-  auto unitRows = rows.units();
-  if (!unitRows) return unitRows.error();
-  auto capacityForms = rows.capacityForms("actual");
-  if (!capacityForms) return capacityForms.error();
-  auto markRows = rows.whatIfMarks();
-  if (!markRows) return markRows.error();
-  auto level = store_.meta("level");
-  if (!level) return level.error();
-  auto ageRule = reportAgeRule(store_, rules_.holidays);
-  if (!ageRule) return ageRule.error();
-  auto otherRows = rows.otherModes();
-  if (!otherRows) return otherRows.error();
+  auto rows = pictureRows();
+  if (!rows) return rows.error();
 
   std::map<std::string, std::set<std::string>> forms;
   std::map<std::string, UnitStatusRow> timing;  // unit code -> its actual status
-  for (const auto& u : *unitRows) {
+  for (const auto& u : rows->units) {
     addFormsOf(u.schoolForms, &forms[u.code]);
     if (u.status) timing[u.code] = *u.status;
   }
-  for (const auto& [code, form] : *capacityForms) forms[code].insert(form);
-  std::set<std::string> marks;
-  for (const auto& m : *markRows) marks.insert(m.code);
+  for (const auto& [code, form] : rows->capacityForms) forms[code].insert(form);
+  const std::set<std::string>& marks = rows->whatIfMarks;
 
-  std::map<std::string, int64_t> unitStates{{"normal", 0}, {"reduced", 0},   {"remote", 0},
-                                            {"closed", 0}, {"relocated", 0}, {"unknown", 0}};
-  std::map<std::string, int64_t> liveness{
-      {"online", 0}, {"stale", 0}, {"offline", 0}, {"never", 0}};
-  int64_t units = 0, old = 0, enrolled = 0, present = 0, newest = 0;
+  PictureTotals totals;
+  totals.providers = static_cast<int64_t>(p["providers"].size());
   for (auto& provider : p["providers"]) {
-    liveness[provider["liveness"].get<std::string>()]++;
+    totals.liveness[provider["liveness"].get<std::string>()]++;
     for (auto& u : provider["units"]) {
       const std::string code = u["code"].get<std::string>();
       u["provider_id"] = provider["id"];
@@ -109,42 +94,73 @@ common::Result<json> BoardView::picture() {
         int64_t age = std::max<int64_t>(0, nowMs_ - t->second.sentAt);
         // A report made Friday afternoon is not old on Monday morning: the limit counts school
         // time while the level is normal (currentPicture's rule).
-        const int64_t schoolAge = ageRule->ageMs(t->second.sentAt, nowMs_);
+        const int64_t schoolAge = rows->ageRule.ageMs(t->second.sentAt, nowMs_);
         bool expired = t->second.validUntil > 0 && t->second.validUntil < nowMs_;
         u["age_s"] = age / 1000;
         u["age_school_s"] = schoolAge / 1000;
         u["expired"] = expired;
         u["old"] = expired || schoolAge > rules_.reportOldAfterMs;
-        newest = std::max(newest, t->second.receivedAt);
+        totals.newest = std::max(totals.newest, t->second.receivedAt);
       } else {
         u["age_s"] = nullptr;
         u["age_school_s"] = nullptr;
         u["expired"] = false;
         u["old"] = false;
       }
-      if (u["old"].get<bool>()) ++old;
-      unitStates[u["operational"].get<std::string>()]++;
-      ++units;
-      if (u["pupils_enrolled"].is_number_integer()) enrolled += u["pupils_enrolled"].get<int64_t>();
-      if (u["pupils_present"].is_number_integer()) present += u["pupils_present"].get<int64_t>();
+      if (u["old"].get<bool>()) ++totals.old;
+      totals.unitStates[u["operational"].get<std::string>()]++;
+      ++totals.units;
+      if (u["pupils_enrolled"].is_number_integer()) {
+        totals.enrolled += u["pupils_enrolled"].get<int64_t>();
+      }
+      if (u["pupils_present"].is_number_integer()) {
+        totals.present += u["pupils_present"].get<int64_t>();
+      }
     }
   }
-  json unitSummary(unitStates);
-  unitSummary["total"] = units;
-  unitSummary["old"] = old;
-  json providerSummary(liveness);
-  providerSummary["total"] = p["providers"].size();
+  addHeadlines(p, totals, *rows);
+  return p;
+}
+
+common::Result<BoardView::PictureRows> BoardView::pictureRows() {
+  PictureStore store(store_);
+  PictureRows rows;
+  auto units = store.units();
+  if (!units) return units.error();
+  rows.units = std::move(*units);
+  auto capacityForms = store.capacityForms("actual");
+  if (!capacityForms) return capacityForms.error();
+  rows.capacityForms = std::move(*capacityForms);
+  auto marks = store.whatIfMarks();
+  if (!marks) return marks.error();
+  for (const auto& m : *marks) rows.whatIfMarks.insert(m.code);
+  auto level = store_.meta("level");
+  if (!level) return level.error();
+  rows.level = std::move(*level);
+  auto ageRule = reportAgeRule(store_, rules_.holidays);
+  if (!ageRule) return ageRule.error();
+  rows.ageRule = std::move(*ageRule);
+  auto otherModes = store.otherModes();
+  if (!otherModes) return otherModes.error();
+  rows.otherModes = std::move(*otherModes);
+  return rows;
+}
+
+void BoardView::addHeadlines(json& p, const PictureTotals& totals, const PictureRows& rows) const {
+  json unitSummary(totals.unitStates);
+  unitSummary["total"] = totals.units;
+  unitSummary["old"] = totals.old;
+  json providerSummary(totals.liveness);
+  providerSummary["total"] = totals.providers;
   p["summary"] = {{"units", unitSummary},
                   {"providers", providerSummary},
-                  {"pupils_enrolled", enrolled},
-                  {"pupils_present", present},
-                  {"whatif_failing", marks.size()}};
-  p["newest_report_at"] = timeOrNull(newest);
+                  {"pupils_enrolled", totals.enrolled},
+                  {"pupils_present", totals.present},
+                  {"whatif_failing", rows.whatIfMarks.size()}};
+  p["newest_report_at"] = timeOrNull(totals.newest);
   p["report_old_after_s"] = rules_.reportOldAfterMs / 1000;
-  p["level"] = level->value_or("normal");
-
-  p["exercise"] = exerciseRows(*otherRows);
-  return p;
+  p["level"] = rows.level.value_or("normal");
+  p["exercise"] = exerciseRows(rows.otherModes);
 }
 
 void BoardView::addReplicationLag(json& p) {

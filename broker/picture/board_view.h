@@ -7,9 +7,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "broker/picture/district_scope.h"
 #include "broker/picture/liveness.h"
@@ -91,6 +95,27 @@ class BoardView {
   common::Result<bool> unitVisible(const std::string& code);
 
  private:
+  // What picture() and pictureText() add to currentPicture(), read in one place.
+  struct PictureRows {
+    std::vector<UnitPictureRow> units;
+    std::vector<std::pair<std::string, std::string>> capacityForms;  // (unit code, form)
+    std::set<std::string> whatIfMarks;                               // unit codes
+    std::optional<std::string> level;
+    ReportAge ageRule;
+    std::vector<OtherModeRow> otherModes;
+  };
+  common::Result<PictureRows> pictureRows();
+  // The headline counts both count on their way through the units.
+  struct PictureTotals {
+    std::map<std::string, int64_t> unitStates{{"normal", 0}, {"reduced", 0},   {"remote", 0},
+                                              {"closed", 0}, {"relocated", 0}, {"unknown", 0}};
+    std::map<std::string, int64_t> liveness{
+        {"online", 0}, {"stale", 0}, {"offline", 0}, {"never", 0}};
+    int64_t units = 0, old = 0, enrolled = 0, present = 0, newest = 0, providers = 0;
+  };
+  // summary, newest_report_at, report_old_after_s, level and exercise.
+  void addHeadlines(nlohmann::json& picture, const PictureTotals& totals,
+                    const PictureRows& rows) const;
   // The standby's lag ("replication") when a peer is recorded; only live.
   void addReplicationLag(nlohmann::json& picture);
   // Exercise, system and test reports in the scope ("exercise").

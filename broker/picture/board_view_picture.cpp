@@ -30,42 +30,26 @@ common::Result<std::string> BoardView::pictureText() {
   auto head = currentPictureWithoutUnits(store_, rules_.liveness, nowMs_, rules_.holidays);
   if (!head) return head.error();
   json& p = *head;
-  PictureStore rows(store_);
-  auto unitRows = rows.units();
-  if (!unitRows) return unitRows.error();
-  auto capacityForms = rows.capacityForms("actual");
-  if (!capacityForms) return capacityForms.error();
-  auto markRows = rows.whatIfMarks();
-  if (!markRows) return markRows.error();
-  auto level = store_.meta("level");
-  if (!level) return level.error();
-  auto ageRule = reportAgeRule(store_, rules_.holidays);
-  if (!ageRule) return ageRule.error();
-  auto otherRows = rows.otherModes();
-  if (!otherRows) return otherRows.error();
+  auto rows = pictureRows();
+  if (!rows) return rows.error();
 
   // Units in the scope, per provider, in the order currentPicture() lists them (a unit whose
   // provider the head does not list is left out there too).
   std::map<std::string, std::vector<const UnitPictureRow*>> unitsOf;
-  for (const auto& u : *unitRows) {
+  for (const auto& u : rows->units) {
     if (scope_.allows(u.district)) unitsOf[u.providerId].push_back(&u);
   }
   std::map<std::string, std::set<std::string>> extraForms;  // from capacity reports
-  for (const auto& [code, form] : *capacityForms) extraForms[code].insert(form);
-  std::set<std::string> marks;
-  for (const auto& m : *markRows) marks.insert(m.code);
+  for (const auto& [code, form] : rows->capacityForms) extraForms[code].insert(form);
+  const std::set<std::string>& marks = rows->whatIfMarks;
 
   // The providers array, written as text; the summary counted on the way.
-  std::map<std::string, int64_t> unitStates{{"normal", 0}, {"reduced", 0},   {"remote", 0},
-                                            {"closed", 0}, {"relocated", 0}, {"unknown", 0}};
-  std::map<std::string, int64_t> liveness{
-      {"online", 0}, {"stale", 0}, {"offline", 0}, {"never", 0}};
-  int64_t units = 0, old = 0, enrolled = 0, present = 0, newest = 0, providerCount = 0;
+  PictureTotals totals;
   std::set<std::string> kept;  // unit codes in the picture (other_modes keeps only these)
   std::string providersText;
-  providersText.reserve(unitRows->size() * 1000 + p["providers"].size() * 300 + 64);
+  providersText.reserve(rows->units.size() * 1000 + p["providers"].size() * 300 + 64);
   JsonText out(providersText);
-  const UnitJsonContext context{nowMs_, &*ageRule, rules_.reportOldAfterMs};
+  const UnitJsonContext context{nowMs_, &rows->ageRule, rules_.reportOldAfterMs};
   std::set<std::string> formSet;
   std::vector<std::string> forms;
   out.raw("[");
@@ -79,8 +63,8 @@ common::Result<std::string> BoardView::pictureText() {
     const auto& its = found == unitsOf.end() ? kNoUnits : found->second;
     if (scope_.isLimited() && its.empty()) continue;  // as DistrictScope::restrictPicture
     const std::string livenessName = provider["liveness"].get<std::string>();
-    liveness[livenessName]++;
-    if (providerCount++ > 0) out.raw(",");
+    totals.liveness[livenessName]++;
+    if (totals.providers++ > 0) out.raw(",");
     // The provider's own fields as dump() writes them; "units" sorts after all of them.
     provider.erase("units");
     std::string fields = provider.dump();
@@ -96,15 +80,15 @@ common::Result<std::string> BoardView::pictureText() {
       const bool isOld =
           writeUnitJson(out, u, row, livenessName.c_str(), forms, marks.count(u.code) > 0, context);
       kept.insert(u.code);
-      ++units;
-      if (isOld) ++old;
+      ++totals.units;
+      if (isOld) ++totals.old;
       if (u.status) {
-        unitStates[u.status->operational]++;
-        if (u.status->pupilsEnrolled >= 0) enrolled += u.status->pupilsEnrolled;
-        if (u.status->pupilsPresent >= 0) present += u.status->pupilsPresent;
-        newest = std::max(newest, u.status->receivedAt);
+        totals.unitStates[u.status->operational]++;
+        if (u.status->pupilsEnrolled >= 0) totals.enrolled += u.status->pupilsEnrolled;
+        if (u.status->pupilsPresent >= 0) totals.present += u.status->pupilsPresent;
+        totals.newest = std::max(totals.newest, u.status->receivedAt);
       } else {
-        unitStates["unknown"]++;
+        totals.unitStates["unknown"]++;
       }
     }
     out.raw("]}");
@@ -119,20 +103,7 @@ common::Result<std::string> BoardView::pictureText() {
     p["other_modes"] = std::move(keptRows);
   }
   addReplicationLag(p);
-  json unitSummary(unitStates);
-  unitSummary["total"] = units;
-  unitSummary["old"] = old;
-  json providerSummary(liveness);
-  providerSummary["total"] = providerCount;
-  p["summary"] = {{"units", unitSummary},
-                  {"providers", providerSummary},
-                  {"pupils_enrolled", enrolled},
-                  {"pupils_present", present},
-                  {"whatif_failing", marks.size()}};
-  p["newest_report_at"] = timeOrNull(newest);
-  p["report_old_after_s"] = rules_.reportOldAfterMs / 1000;
-  p["level"] = level->value_or("normal");
-  p["exercise"] = exerciseRows(*otherRows);
+  addHeadlines(p, totals, *rows);
 
   // The document in dump()'s key order, the providers spliced in where they sort.
   std::string text;

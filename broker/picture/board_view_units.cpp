@@ -74,8 +74,7 @@ common::Result<std::string> BoardView::unitsText(const UnitFilter& filter) {
   out.raw("{");
   out.key("generated_at");
   out.time(nowMs_);
-  out.raw(",");
-  out.key("units");
+  out.field("units");
   out.raw("[");
   bool first = true;
   std::set<std::string> formSet;

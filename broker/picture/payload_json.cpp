@@ -113,6 +113,19 @@ json payloadJson(const common::Payload& payload) {
           [](const common::CityKeyMsg& m) {
             return json{{"statement_bytes", m.statement.size()}};
           },
+          [](const common::RosterInfoMsg& m) {
+            const char* kind = m.kind == common::RosterInfoKind::UNIT_INFO      ? "unit_info"
+                               : m.kind == common::RosterInfoKind::DUTY_CONTACT ? "duty_contact"
+                                                                                : "provider_name";
+            json units = json::array();
+            for (const auto& u : m.units) units.push_back(u.code);
+            return json{{"kind", kind}, {"provider", m.provider}, {"units", units}};
+          },
+          [](const common::AccountMsg& m) {
+            return json{{"action", m.action == common::AccountAction::SET ? "set" : "remove"},
+                        {"name", m.name},
+                        {"role", m.role}};
+          },
       },
       payload);
 }

@@ -96,8 +96,8 @@ common::Result<PlanningData> loadPlanningData(Store& store, int64_t nowMs,
 }
 
 common::Status importRoster(Store& store, const std::vector<RosterRow>& rows, bool allowTransfer,
-                            int64_t nowMs, const RosterStore::TransferHook& alsoInTransaction) {
-  (void)nowMs;
+                            int64_t nowMs, const RosterStore::TransferHook& alsoInTransaction,
+                            const RosterStore::InfoHook& infoInTransaction) {
   std::vector<UnitRosterRow> units;
   units.reserve(rows.size());
   for (const auto& row : rows) {
@@ -113,7 +113,8 @@ common::Status importRoster(Store& store, const std::vector<RosterRow>& rows, bo
     u.schoolForms = encodeClasses(row.classes);
     units.push_back(std::move(u));
   }
-  return RosterStore(store).importUnits(units, allowTransfer, alsoInTransaction);
+  return RosterStore(store).importUnits(units, allowTransfer, alsoInTransaction, nowMs,
+                                        infoInTransaction);
 }
 
 common::Result<std::vector<RosterRow>> exportRoster(Store& store) {

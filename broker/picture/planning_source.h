@@ -24,10 +24,12 @@ common::Result<PlanningData> loadPlanningData(Store& store, int64_t nowMs,
 // not yet enrolled are added under a placeholder provider record). A unit that belongs to
 // another provider is an error unless `allowTransfer`. Nothing is written on any error.
 // `alsoInTransaction` (the CLI: the city's signed record of each transfer) runs inside the same
-// transaction with the units that changed owner, by new provider.
+// transaction with the units that changed owner, by new provider; then `infoInTransaction`
+// (the city's signed unit metadata records) with the units that are new or changed.
 common::Status importRoster(Store& store, const std::vector<RosterRow>& rows, bool allowTransfer,
                             int64_t nowMs,
-                            const RosterStore::TransferHook& alsoInTransaction = nullptr);
+                            const RosterStore::TransferHook& alsoInTransaction = nullptr,
+                            const RosterStore::InfoHook& infoInTransaction = nullptr);
 // Every unit of the roster, by code. Errors: unavailable.
 common::Result<std::vector<RosterRow>> exportRoster(Store& store);
 

@@ -28,6 +28,11 @@ class JsonText {
     out_ += k;
     out_ += "\":";
   }
+  // A further member of an object: the comma, then the key.
+  void field(const char* k) {
+    out_ += ',';
+    key(k);
+  }
   // Escaped as dump() escapes; text that is not UTF-8 throws nlohmann::json's type_error as
   // dump() does.
   void string(const std::string& s);

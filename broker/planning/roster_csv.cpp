@@ -13,6 +13,7 @@
 
 #include "broker/planning/csv_records.h"
 #include "common/ids.h"
+#include "common/limits.h"
 #include "common/vocabulary.h"
 
 namespace samband::broker {
@@ -133,6 +134,10 @@ void checkText(RowChecker& check, const char* column, std::string_view value) {
     check.fail(std::string(column) + " is not valid UTF-8; save the file as UTF-8");
   } else if (hasControlCharacter(value)) {
     check.fail(std::string(column) + " must not contain line breaks or control characters");
+  } else if (value.size() > common::kMaxShortText) {
+    // The city's signed roster records carry it (issue 15) and hold it to this bound.
+    check.fail(std::string(column) + " is longer than " + std::to_string(common::kMaxShortText) +
+               " bytes; shorten it");
   }
 }
 

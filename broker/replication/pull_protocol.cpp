@@ -82,14 +82,39 @@ common::Result<PullRequest> decodePullRequest(const std::string& text) {
   return r;
 }
 
-std::string encodeAnswerMeta(uint64_t remaining) {
+std::string encodeAnswerMeta(uint64_t remaining, const std::vector<std::string>& passwordHashes) {
   nlohmann::json j;
   j["remaining"] = remaining;
+  if (!passwordHashes.empty()) j["password_hashes"] = passwordHashes;
   return j.dump();
 }
 
+namespace {
+constexpr size_t kMaxAnswerMetaBytes = 4096 + kMaxAnswerHashes * (kMaxPasswordHashBytes + 8);
+}  // namespace
+
+common::Result<std::vector<std::string>> decodeAnswerHashes(const std::string& text) {
+  if (text.size() > kMaxAnswerMetaBytes) return common::invalidInput("answer header too large");
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return common::invalidInput("answer header not JSON");
+  std::vector<std::string> out;
+  if (!j.contains("password_hashes")) return out;
+  const auto& h = j["password_hashes"];
+  if (!h.is_array() || h.size() > kMaxAnswerHashes) {
+    return common::invalidInput("password_hashes must be a list of at most 256 strings");
+  }
+  for (const auto& e : h) {
+    if (!e.is_string() || e.get<std::string>().empty() ||
+        e.get<std::string>().size() > kMaxPasswordHashBytes) {
+      return common::invalidInput("password_hashes holds something other than a hash string");
+    }
+    out.push_back(e.get<std::string>());
+  }
+  return out;
+}
+
 common::Result<uint64_t> decodeAnswerMeta(const std::string& text) {
-  if (text.size() > 4096) return common::invalidInput("answer header too large");
+  if (text.size() > kMaxAnswerMetaBytes) return common::invalidInput("answer header too large");
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("remaining") ||
       !j["remaining"].is_number_unsigned()) {

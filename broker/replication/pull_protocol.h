@@ -49,9 +49,18 @@ std::string encodePullRequest(const PullRequest& request);
 // Errors: invalidInput (oversized, not JSON, wrong shape or out of range).
 common::Result<PullRequest> decodePullRequest(const std::string& json);
 
-std::string encodeAnswerMeta(uint64_t remaining);
+// Password hashes beside the frames of one answer (docs/decisions/0014-*): at most this many,
+// each at most this long.
+inline constexpr size_t kMaxAnswerHashes = 256;
+inline constexpr size_t kMaxPasswordHashBytes = 256;
+
+std::string encodeAnswerMeta(uint64_t remaining,
+                             const std::vector<std::string>& passwordHashes = {});
 // Errors: invalidInput.
 common::Result<uint64_t> decodeAnswerMeta(const std::string& json);
+// The answer's `password_hashes` (none from an older peer). Untrusted: the puller keeps each
+// under the digest it computes itself. Errors: invalidInput (wrong shape, too many, too long).
+common::Result<std::vector<std::string>> decodeAnswerHashes(const std::string& json);
 
 // The heads as JSON [[sender, key, seq], ...] (what the responder keeps of a peer).
 std::string headsJson(const std::vector<PullHead>& heads);

@@ -3,6 +3,7 @@
 
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 #include <zmq_addon.hpp>
 
 #include "broker/city/key_records.h"
@@ -10,8 +11,10 @@
 #include "broker/ingest/ingress.h"
 #include "broker/ingest/roster_cache.h"
 #include "broker/replication/pull_protocol.h"
+#include "broker/store/accounts_store.h"
 #include "broker/store/replication_store.h"
 #include "common/batch_envelope.h"
+#include "common/bytes.h"
 #include "common/city_keyring.h"
 #include "common/codec.h"
 #include "common/ids.h"
@@ -158,9 +161,10 @@ void Puller::run() {
     // The city's keyring as this broker's archive proves it, plus the root-signed key
     // statements among the pulled frames (each proves itself), so the gate can check the peer's
     // city chain (its certificate is in that chain). Roster records (enrolments, revocations,
-    // units) among them change this broker's roster when committed.
+    // units, unit metadata) among them change this broker's roster when committed.
     std::unique_ptr<common::CityKeyring> keyring;
     bool rosterRecords = false;
+    std::unordered_set<std::string> accountDigests;  // hex, of the account records pulled
     auto keys = brokerCityKeyring(**store);
     if (keys) keyring = std::make_unique<common::CityKeyring>(std::move(keys).value());
     for (size_t i = 2; i < parts.size(); ++i) {
@@ -169,10 +173,35 @@ void Puller::run() {
       if (!envelope) continue;
       auto m = common::decodeBody(envelope->body);
       if (!m || m->senderId != common::kCitySenderId) continue;
-      if (std::holds_alternative<common::EnrolmentMsg>(m->payload)) rosterRecords = true;
+      // A unit metadata record can add a unit (roster import before enrolment) too.
+      if (std::holds_alternative<common::EnrolmentMsg>(m->payload) || m->isRosterInfo()) {
+        rosterRecords = true;
+      }
       if (keyring && m->isCityKey()) (void)keyring->add(std::get<common::CityKeyMsg>(m->payload));
+      if (m->isAccount()) {
+        const auto& account = std::get<common::AccountMsg>(m->payload);
+        if (account.action == common::AccountAction::SET) {
+          accountDigests.insert(common::toHex(account.passwordDigest));
+        }
+      }
     }
     ingress.trustCityKeys(keyring.get());
+    if (!accountDigests.empty()) {
+      // Password hashes beside the frames: kept only under the digest computed here, and only
+      // those an account record of this answer names; the gate then checks that record.
+      std::vector<std::string> kept;
+      if (auto hashes = decodeAnswerHashes(toString(parts[1]))) {
+        for (const auto& hash : *hashes) {
+          const common::Bytes digest =
+              common::hash256(reinterpret_cast<const uint8_t*>(hash.data()), hash.size());
+          if (accountDigests.count(common::toHex(digest)) > 0) kept.push_back(hash);
+        }
+      }
+      if (auto s = AccountsStore(**store).keepPulledHashes(kept); !s) {
+        common::logWarn("replication",
+                        "cannot keep the password hashes a peer sent: " + s.error().message);
+      }
+    }
 
     // Applying: every envelope through the gate, then the committer, in order.
     const int64_t receivedAt = clock_.nowMs();

@@ -8,9 +8,11 @@
 #include <zmq_addon.hpp>
 
 #include "broker/replication/pull_protocol.h"
+#include "broker/store/accounts_store.h"
 #include "broker/store/replication_store.h"
 #include "broker/store/write_transaction.h"
 #include "common/bytes.h"
+#include "common/codec.h"
 #include "common/ids.h"
 #include "common/log.h"
 
@@ -34,7 +36,26 @@ std::string chainKey(const std::string& sender, const std::string& keyId) {
 struct Beyond {
   uint64_t frames = 0;
   std::vector<common::Bytes> envelopes;
+  size_t cityEnvelopes = 0;  // the first ones: the city's chains come first
 };
+
+// The password hashes the account records among `cityEnvelopes` name, as this broker keeps
+// them: they travel beside the frames, never in the archive (docs/decisions/0014-*).
+std::vector<std::string> accountHashes(Store& store, const std::vector<common::Bytes>& envelopes,
+                                       size_t cityEnvelopes) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < cityEnvelopes && i < envelopes.size(); ++i) {
+    auto parts = common::decodeEnvelope(envelopes[i]);
+    if (!parts) continue;
+    auto body = common::decodeBody(parts->body);
+    if (!body || !body->isAccount()) continue;
+    const auto& account = std::get<common::AccountMsg>(body->payload);
+    if (account.action != common::AccountAction::SET) continue;
+    auto hash = AccountsStore(store).hashFor(account.passwordDigest);
+    if (hash && *hash && out.size() < kMaxAnswerHashes) out.push_back(**hash);
+  }
+  return out;
+}
 
 common::Result<Beyond> beyond(ReplicationStore& rs, const std::vector<PullHead>& heads,
                               size_t limit,
@@ -66,6 +87,7 @@ common::Result<Beyond> beyond(ReplicationStore& rs, const std::vector<PullHead>&
     for (auto& e : *envs) {
       bytes += e.size();
       out.envelopes.push_back(std::move(e));
+      if (tip.sender == common::kCitySenderId) out.cityEnvelopes++;
     }
   }
   return out;
@@ -87,70 +109,35 @@ Responder::Responder(zmq::context_t& context, const ReplicationOptions& options,
 Responder::~Responder() { stop(); }
 
 common::Status Responder::start() {
-  zap_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::rep);
-  zap_->set(zmq::sockopt::linger, 0);
-  zap_->bind("inproc://zeromq.zap.01");
-  router_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::router);
-  router_->set(zmq::sockopt::linger, 0);
-  router_->set(zmq::sockopt::curve_server, 1);
-  router_->set(zmq::sockopt::curve_secretkey, zmq::const_buffer(city_.curveSecret(), 32));
-  router_->set(zmq::sockopt::zap_domain, "samband-replication");
-  router_->set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxPullRequestBytes + 4096));
-  try {
-    router_->bind(options_.listen);
-  } catch (const zmq::error_t& e) {
-    return common::unavailable("cannot listen for peer brokers on " + options_.listen + ": " +
-                               e.what() + " (change [replication] listen)");
-  }
-  endpoint_ = router_->get(zmq::sockopt::last_endpoint);
-  zapThread_ = std::thread([this] { zapLoop(); });
+  CurveRouterOptions o;
+  o.listen = options_.listen;
+  o.listenKey = "[replication] listen";
+  o.what = "peer brokers";
+  o.zapDomain = "samband-replication";
+  o.maxMessageBytes = static_cast<int64_t>(kMaxPullRequestBytes + 4096);
+  o.logArea = "replication";
+  o.refusedText = "its key is not in [replication] peers";
+  // The user id is the peer's endpoint as configured (its name in status).
+  router_ = std::make_unique<CurveRouter>(
+      context_, std::move(o), city_.curveSecret(),
+      [this](const common::Bytes& key) -> std::optional<std::string> {
+        for (const auto& peer : options_.peers) {
+          if (std::equal(peer.curvePublic.begin(), peer.curvePublic.end(), key.begin(),
+                         key.end())) {
+            return peer.endpoint;
+          }
+        }
+        return std::nullopt;
+      });
+  if (auto s = router_->bind(); !s) return s;
   serveThread_ = std::thread([this] { serveLoop(); });
   return {};
 }
 
 void Responder::stop() {
   stopping_ = true;
-  if (zapThread_.joinable()) zapThread_.join();
   if (serveThread_.joinable()) serveThread_.join();
-  router_.reset();
-  zap_.reset();
-}
-
-void Responder::zapLoop() {
-  // ZAP (RFC 27) for the replication port only: a configured peer's key, nothing else. The
-  // user id is the peer's endpoint as configured (its name in status).
-  zmq::pollitem_t items[] = {{zap_->handle(), 0, ZMQ_POLLIN, 0}};
-  while (!stopping_) {
-    zmq::poll(items, 1, std::chrono::milliseconds(100));
-    if (!(items[0].revents & ZMQ_POLLIN)) continue;
-    std::vector<zmq::message_t> parts;
-    if (!zmq::recv_multipart(*zap_, std::back_inserter(parts))) continue;
-    std::string version = parts.size() > 0 ? toString(parts[0]) : "";
-    std::string requestId = parts.size() > 1 ? toString(parts[1]) : "";
-    std::string mechanism = parts.size() > 5 ? toString(parts[5]) : "";
-    std::string status = "400";
-    std::string text = "not a peer broker";
-    std::string userId;
-    if (version == "1.0" && mechanism == "CURVE" && parts.size() >= 7 && parts[6].size() == 32) {
-      for (const auto& peer : options_.peers) {
-        if (std::equal(peer.curvePublic.begin(), peer.curvePublic.end(),
-                       static_cast<const uint8_t*>(parts[6].data()))) {
-          status = "200";
-          text = "OK";
-          userId = peer.endpoint;
-        }
-      }
-    }
-    if (status != "200") {
-      common::logWarn("replication",
-                      "refused a connection on the replication port: its key is "
-                      "not in [replication] peers");
-    }
-    std::array<zmq::const_buffer, 6> reply{zmq::buffer(version), zmq::buffer(requestId),
-                                           zmq::buffer(status),  zmq::buffer(text),
-                                           zmq::buffer(userId),  zmq::const_buffer()};
-    zmq::send_multipart(*zap_, reply);
-  }
+  if (router_) router_->stop();
 }
 
 void Responder::serveLoop() {
@@ -183,12 +170,14 @@ void Responder::serveLoop() {
       return;
     }
     std::vector<zmq::const_buffer> parts;
-    const std::string meta = encodeAnswerMeta(found->frames - found->envelopes.size());
+    const std::string meta =
+        encodeAnswerMeta(found->frames - found->envelopes.size(),
+                         accountHashes(**store, found->envelopes, found->cityEnvelopes));
     parts.push_back(zmq::buffer(routingId));
     parts.push_back(zmq::buffer(std::string_view(kPullAnswerTag)));
     parts.push_back(zmq::buffer(meta));
     for (const auto& e : found->envelopes) parts.push_back(zmq::buffer(e.data(), e.size()));
-    zmq::send_multipart(*router_, parts, zmq::send_flags::dontwait);
+    zmq::send_multipart(router_->socket(), parts, zmq::send_flags::dontwait);
   };
 
   auto writeStatus = [&]() {
@@ -229,16 +218,16 @@ void Responder::serveLoop() {
     metrics_.replicationLastContactMs = newest;
   };
 
-  zmq::pollitem_t items[] = {{router_->handle(), 0, ZMQ_POLLIN, 0}};
+  zmq::pollitem_t items[] = {{router_->socket().handle(), 0, ZMQ_POLLIN, 0}};
   while (!stopping_) {
     zmq::poll(items, 1, std::chrono::milliseconds(kPollMs));
     const int64_t now = clock_.nowMs();
     if (items[0].revents & ZMQ_POLLIN) {
       std::vector<zmq::message_t> parts;
-      if (zmq::recv_multipart(*router_, std::back_inserter(parts), zmq::recv_flags::dontwait) &&
+      if (zmq::recv_multipart(router_->socket(), std::back_inserter(parts),
+                              zmq::recv_flags::dontwait) &&
           parts.size() == 3 && toString(parts[1]) == kPullRequestTag) {
-        const char* user = parts[2].gets("User-Id");
-        const std::string peer = user != nullptr ? user : "";
+        const std::string peer = zapUserId(parts[2]);
         auto request = decodePullRequest(toString(parts[2]));
         if (!request) {
           common::logWarn("replication",

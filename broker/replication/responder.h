@@ -1,5 +1,5 @@
 // Responder: serves this broker's archive to its peer brokers. One thread owns a ROUTER socket
-// (CURVE server with the city identity's transport key; a ZAP handler on its own context admits
+// (a CurveRouter: CURVE server with the city identity's transport key; its ZAP handler admits
 // only the configured peers' keys) and answers pulls (pull_protocol.h): the envelopes beyond the
 // puller's heads, per chain in seq order, bounded; a pull with nothing to send is held until new
 // frames are committed or its wait ends. Each pull tells PeerProgress what the peer has
@@ -14,6 +14,7 @@
 #include <zmq.hpp>
 
 #include "broker/metrics/metrics.h"
+#include "broker/replication/curve_router.h"
 #include "broker/replication/peer_progress.h"
 #include "broker/replication/replication_options.h"
 #include "common/clock.h"
@@ -35,10 +36,9 @@ class Responder {
   // Binds `options.listen` and starts the threads. Errors name the key to fix.
   common::Status start();
   void stop();
-  std::string endpoint() const { return endpoint_; }
+  std::string endpoint() const { return router_ ? router_->endpoint() : ""; }
 
  private:
-  void zapLoop();
   void serveLoop();
 
   zmq::context_t& context_;
@@ -48,11 +48,8 @@ class Responder {
   const common::Clock& clock_;
   PeerProgress& progress_;
   Metrics& metrics_;
-  std::unique_ptr<zmq::socket_t> router_;
-  std::unique_ptr<zmq::socket_t> zap_;
-  std::string endpoint_;
+  std::unique_ptr<CurveRouter> router_;
   std::atomic<bool> stopping_{false};
-  std::thread zapThread_;
   std::thread serveThread_;
 };
 

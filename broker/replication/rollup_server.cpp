@@ -11,6 +11,8 @@
 #include "broker/replication/rollup_verifier.h"
 #include "broker/store/rollup_store.h"
 #include "broker/store/write_transaction.h"
+#include "common/city_keyring.h"
+#include "common/codec.h"
 #include "common/limits.h"
 #include "common/log.h"
 #include "common/vocabulary.h"
@@ -68,6 +70,53 @@ std::string capacityJson(const common::CapacityMsg& c) {
 
 }  // namespace
 
+std::optional<std::string> admittedCity(Store& store, const common::Bytes& transportKey,
+                                        int64_t nowMs) {
+  RollupStore rs(store);
+  auto enrolled = rs.cityOfTransportKey(transportKey);
+  if (!enrolled) {
+    common::logWarn("rollup", "cannot read the enrolled cities: " + enrolled.error().message);
+    return std::nullopt;
+  }
+  if (*enrolled) return **enrolled;
+  auto cities = rs.cities();
+  if (!cities) return std::nullopt;
+  // A key certified under several cities' roots is refused: one city's root could otherwise
+  // claim another city's standby and have its frames judged against the wrong root.
+  std::vector<std::string> claimed;
+  for (const auto& c : *cities) {
+    if (c.rootSignPublic.size() != 32) continue;
+    common::PublicKey root{};
+    std::copy(c.rootSignPublic.begin(), c.rootSignPublic.end(), root.begin());
+    common::CityKeyring keyring(root);
+    auto records = rs.cityChainFrames(c.city);
+    if (!records) continue;
+    for (const auto& frame : *records) {
+      auto parts = common::decodeEnvelope(frame);
+      if (!parts) continue;
+      auto m = common::decodeBody(parts->body);
+      if (!m || !m->isCityKey()) continue;
+      (void)keyring.add(std::get<common::CityKeyMsg>(m->payload));
+    }
+    for (const auto& k : keyring.keys()) {
+      if (k.isRoot || !keyring.keyFor(k.keyId, nowMs).ok()) continue;
+      if (std::equal(k.curvePublic.begin(), k.curvePublic.end(), transportKey.begin(),
+                     transportKey.end())) {
+        claimed.push_back(c.city);
+        break;
+      }
+    }
+  }
+  if (claimed.size() > 1) {
+    common::logWarn("rollup", "refused a broker key that the roots of several cities certified (" +
+                                  claimed.front() + ", " + claimed[1] +
+                                  "); enrol it with enroll-city to say which city it serves");
+    return std::nullopt;
+  }
+  if (claimed.size() == 1) return claimed.front();
+  return std::nullopt;
+}
+
 RollupServer::RollupServer(std::string listen, std::string databasePath,
                            const common::Identity& self, const common::Clock& clock)
     : listen_(std::move(listen)),
@@ -78,78 +127,42 @@ RollupServer::RollupServer(std::string listen, std::string databasePath,
 RollupServer::~RollupServer() { stop(); }
 
 common::Status RollupServer::start() {
-  zap_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::rep);
-  zap_->set(zmq::sockopt::linger, 0);
-  zap_->bind("inproc://zeromq.zap.01");
-  router_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::router);
-  router_->set(zmq::sockopt::linger, 0);
-  router_->set(zmq::sockopt::curve_server, 1);
-  router_->set(zmq::sockopt::curve_secretkey, zmq::const_buffer(self_.curveSecret(), 32));
-  router_->set(zmq::sockopt::zap_domain, "samband-rollup");
-  router_->set(
-      zmq::sockopt::maxmsgsize,
-      static_cast<int64_t>(kMaxAnswerBytes + common::kMaxFrameBytes + kMaxLivenessBytes + 4096));
-  try {
-    router_->bind(listen_);
-  } catch (const zmq::error_t& e) {
-    return common::unavailable("cannot listen for cities on " + listen_ + ": " + e.what() +
-                               " (change [broker] listen)");
-  }
-  endpoint_ = router_->get(zmq::sockopt::last_endpoint);
-  zapThread_ = std::thread([this] { zapLoop(); });
+  CurveRouterOptions o;
+  o.listen = listen_;
+  o.listenKey = "[broker] listen";
+  o.what = "cities";
+  o.zapDomain = "samband-rollup";
+  o.maxMessageBytes =
+      static_cast<int64_t>(kMaxAnswerBytes + common::kMaxFrameBytes + kMaxLivenessBytes + 4096);
+  o.logArea = "rollup";
+  o.refusedText =
+      "its transport key is neither an enrolled city's nor certified by an enrolled city's root "
+      "(samband-broker enroll-city)";
+  // The ZAP thread's own connection, opened at its first handshake.
+  auto zapStore = std::make_shared<std::unique_ptr<Store>>();
+  router_ = std::make_unique<CurveRouter>(
+      context_, std::move(o), self_.curveSecret(),
+      [this, zapStore](const common::Bytes& key) -> std::optional<std::string> {
+        if (!*zapStore) {
+          auto store = Store::open(databasePath_, Store::Access::readWrite);
+          if (!store) {
+            common::logError("rollup", "cannot open the database: " + store.error().message +
+                                           "; no city can connect");
+            return std::nullopt;
+          }
+          *zapStore = std::move(*store);
+        }
+        return admittedCity(**zapStore, key, clock_.nowMs());
+      });
+  if (auto s = router_->bind(); !s) return s;
   serveThread_ = std::thread([this] { serveLoop(); });
   return {};
 }
 
 void RollupServer::stop() {
   stopping_ = true;
-  if (zapThread_.joinable()) zapThread_.join();
   if (serveThread_.joinable()) serveThread_.join();
-  router_.reset();
-  zap_.reset();
-}
-
-void RollupServer::zapLoop() {
-  // ZAP (RFC 27): an enrolled city's transport key, nothing else; the user id is its name.
-  auto store = Store::open(databasePath_, Store::Access::readWrite);
-  if (!store) {
-    common::logError(
-        "rollup", "cannot open the database: " + store.error().message + "; no city can connect");
-  }
-  int64_t lastRefusalLog = 0;
-  zmq::pollitem_t items[] = {{zap_->handle(), 0, ZMQ_POLLIN, 0}};
-  while (!stopping_) {
-    zmq::poll(items, 1, std::chrono::milliseconds(100));
-    if (!(items[0].revents & ZMQ_POLLIN)) continue;
-    std::vector<zmq::message_t> parts;
-    if (!zmq::recv_multipart(*zap_, std::back_inserter(parts))) continue;
-    std::string version = parts.size() > 0 ? toString(parts[0]) : "";
-    std::string requestId = parts.size() > 1 ? toString(parts[1]) : "";
-    std::string mechanism = parts.size() > 5 ? toString(parts[5]) : "";
-    std::string status = "400";
-    std::string text = "not an enrolled city";
-    std::string userId;
-    if (store && version == "1.0" && mechanism == "CURVE" && parts.size() >= 7 &&
-        parts[6].size() == 32) {
-      auto* p = static_cast<const uint8_t*>(parts[6].data());
-      auto city = RollupStore(**store).cityOfTransportKey(common::Bytes(p, p + 32));
-      if (city && *city) {
-        status = "200";
-        text = "OK";
-        userId = **city;
-      }
-    }
-    if (status != "200" && common::monotonicMs() - lastRefusalLog > 10'000) {
-      lastRefusalLog = common::monotonicMs();
-      common::logWarn("rollup",
-                      "refused a connection: its transport key is not an enrolled city's "
-                      "(samband-broker enroll-city)");
-    }
-    std::array<zmq::const_buffer, 6> reply{zmq::buffer(version), zmq::buffer(requestId),
-                                           zmq::buffer(status),  zmq::buffer(text),
-                                           zmq::buffer(userId),  zmq::const_buffer()};
-    zmq::send_multipart(*zap_, reply);
-  }
+  if (router_) router_->stop();
 }
 
 void RollupServer::serveLoop() {
@@ -221,7 +234,7 @@ void RollupServer::serveLoop() {
     const std::string body = encodePullRequest(request);
     std::array<zmq::const_buffer, 3> out{
         zmq::buffer(routingId), zmq::buffer(std::string_view(kPullRequestTag)), zmq::buffer(body)};
-    (void)zmq::send_multipart(*router_, out, zmq::send_flags::dontwait);
+    (void)zmq::send_multipart(router_->socket(), out, zmq::send_flags::dontwait);
   };
 
   // Returns false when the answer held refusals only (the next pull waits a little).
@@ -253,9 +266,29 @@ void RollupServer::serveLoop() {
               .verify(keyId, kRollupLivenessDomain, common::Bytes(text.begin(), text.end()),
                       signature, now)
               .ok()) {
+        // Each broker of the city sees only the agents connected to it: a provider was last
+        // seen at the latest time any of them reports (kept from the stored summary).
+        std::map<std::string, int64_t> before;
+        if (auto cities = rs.cities()) {
+          for (const auto& c : *cities) {
+            if (c.city != city) continue;
+            auto stored = nlohmann::json::parse(c.livenessJson, nullptr, false);
+            if (!stored.is_array()) break;
+            for (const auto& e : stored) {
+              if (e.is_array() && e.size() == 2 && e[0].is_string() && e[1].is_number_integer()) {
+                before[e[0].get<std::string>()] = e[1].get<int64_t>();
+              }
+            }
+          }
+        }
         nlohmann::json j = nlohmann::json::array();
         for (const auto& [id, age] : summary->providers) {
-          j.push_back({id, age ? nlohmann::json(now - *age) : nlohmann::json(nullptr)});
+          std::optional<int64_t> seen;
+          if (age) seen = now - *age;
+          if (auto b = before.find(id); b != before.end()) {
+            seen = std::max(seen.value_or(b->second), b->second);
+          }
+          j.push_back({id, seen ? nlohmann::json(*seen) : nlohmann::json(nullptr)});
         }
         liveness = j.dump();
       } else {
@@ -329,7 +362,7 @@ void RollupServer::serveLoop() {
     return !(outcome.accepted.empty() && !outcome.refused.empty());
   };
 
-  zmq::pollitem_t items[] = {{router_->handle(), 0, ZMQ_POLLIN, 0}};
+  zmq::pollitem_t items[] = {{router_->socket().handle(), 0, ZMQ_POLLIN, 0}};
   while (!stopping_) {
     zmq::poll(items, 1, std::chrono::milliseconds(kPollMs));
     if (!delayed.empty()) {
@@ -346,12 +379,12 @@ void RollupServer::serveLoop() {
     }
     if (!(items[0].revents & ZMQ_POLLIN)) continue;
     std::vector<zmq::message_t> parts;
-    if (!zmq::recv_multipart(*router_, std::back_inserter(parts), zmq::recv_flags::dontwait) ||
+    if (!zmq::recv_multipart(router_->socket(), std::back_inserter(parts),
+                             zmq::recv_flags::dontwait) ||
         parts.size() < 2) {
       continue;
     }
-    const char* user = parts[1].gets("User-Id");
-    const std::string city = user != nullptr ? user : "";
+    const std::string city = zapUserId(parts[1]);
     const std::string routingId = toString(parts[0]);
     const std::string tag = toString(parts[1]);
     if (city.empty()) continue;

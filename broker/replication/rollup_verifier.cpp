@@ -113,15 +113,20 @@ void RollupVerifier::apply(const common::Message& m, const std::string& keyIdHex
         if (it != keys_.end() && it->second.provider != e->provider) break;
         if (it == keys_.end() && e->signPublic.size() == 32 &&
             common::keyIdOf(keyOf(e->signPublic)) == e->keyId) {
-          keys_[id] = ProviderKey{e->provider, keyOf(e->signPublic), std::nullopt};
+          keys_[id] = ProviderKey{e->provider, keyOf(e->signPublic), std::nullopt, std::nullopt};
         }
         for (const auto& u : e->units) unitOwner_[u] = e->provider;
         break;
       }
       case common::EnrolmentAction::REVOKE: {
         auto it = keys_.find(id);
-        if (it != keys_.end() && it->second.provider == e->provider && !it->second.revokedAt) {
-          it->second.revokedAt = e->effectiveAt;
+        if (it == keys_.end() || it->second.provider != e->provider) break;
+        if (!it->second.revokedAt) it->second.revokedAt = e->effectiveAt;
+        // Judged by chain position, as on the peer channel (docs/replication.md): a key's head
+        // is the highest any revocation record names (each broker of the city may write one).
+        if (e->revokedAfterSeq) {
+          it->second.revokedAfterSeq =
+              std::max(it->second.revokedAfterSeq.value_or(0), *e->revokedAfterSeq);
         }
         break;
       }
@@ -135,7 +140,7 @@ void RollupVerifier::apply(const common::Message& m, const std::string& keyIdHex
     const std::string id = common::toHex(kr->newKeyId);
     if (keys_.count(id) == 0 && kr->newSignPublic.size() == 32 &&
         common::keyIdOf(keyOf(kr->newSignPublic)) == kr->newKeyId) {
-      keys_[id] = ProviderKey{m.senderId, keyOf(kr->newSignPublic), std::nullopt};
+      keys_[id] = ProviderKey{m.senderId, keyOf(kr->newSignPublic), std::nullopt, std::nullopt};
     }
   }
   (void)keyIdHex;
@@ -242,7 +247,9 @@ void RollupVerifier::admitOne(const common::Bytes& frame, int64_t receivedAt, bo
              "the provider's signature does not verify over the relayed bytes");
       return;
     }
-    if (key->second.revokedAt && receivedAt >= *key->second.revokedAt) {
+    // A revocation with a chain head is judged per report below; one without, by receipt time.
+    if (!key->second.revokedAfterSeq && key->second.revokedAt &&
+        receivedAt >= *key->second.revokedAt) {
       refuse(RejectReason::REVOKED, first.senderId, first.seq, "key " + keyIdHex + " is revoked");
       return;
     }
@@ -257,6 +264,12 @@ void RollupVerifier::admitOne(const common::Bytes& frame, int64_t receivedAt, bo
                  "a frame of a kind that is not relayed upward (only actual status and capacity)");
         }
         continue;  // a batch may carry them beside relayed reports: signed, just not kept
+      }
+      const auto& key = keys_.at(keyIdHex);
+      if (key.revokedAfterSeq && m.seq > *key.revokedAfterSeq) {
+        refuse(RejectReason::REVOKED, m.senderId, m.seq,
+               "key " + keyIdHex + " is revoked after seq " + std::to_string(*key.revokedAfterSeq));
+        continue;
       }
       if (const std::string* unit = unitOf(m.payload)) {
         auto owner = unitOwner_.find(*unit);

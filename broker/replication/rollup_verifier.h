@@ -81,6 +81,10 @@ class RollupVerifier {
     std::string provider;
     common::PublicKey signPublic{};
     std::optional<int64_t> revokedAt;
+    // The highest revokedAfterSeq any revocation record of the key names: its frames up to it
+    // are history (admitted whenever relayed), later ones are refused. nullopt: only records
+    // without one (judged by revokedAt against the time of receipt).
+    std::optional<uint64_t> revokedAfterSeq;
   };
   struct Head {
     uint64_t seq = 0;

@@ -65,8 +65,15 @@ std::optional<FrameFacts> factsOf(const common::Bytes& frame) {
 }  // namespace
 
 UpstreamRelay::UpstreamRelay(const UpstreamOptions& options, const std::string& databasePath,
-                             const common::Identity& city, const common::Clock& clock)
-    : options_(options), databasePath_(databasePath), city_(city), clock_(clock) {}
+                             const common::Identity& city, const common::Clock& clock,
+                             Metrics& metrics)
+    : options_(options),
+      databasePath_(databasePath),
+      city_(city),
+      clock_(clock),
+      metrics_(metrics) {
+  metrics_.upstreamConfigured = options_.enabled() ? 1 : 0;
+}
 
 UpstreamRelay::~UpstreamRelay() { stop(); }
 
@@ -181,7 +188,10 @@ void UpstreamRelay::run() {
     parts.push_back(zmq::buffer(liveness));
     parts.push_back(zmq::buffer(signature.data(), signature.size()));
     for (const auto& e : out) parts.push_back(zmq::buffer(e.data(), e.size()));
-    (void)zmq::send_multipart(socket, parts, zmq::send_flags::dontwait);
+    if (zmq::send_multipart(socket, parts, zmq::send_flags::dontwait)) {
+      metrics_.upstreamFramesRelayed += out.size();
+    }
+    metrics_.upstreamBehindFrames = static_cast<int64_t>(remaining);
     return true;
   };
 
@@ -205,6 +215,8 @@ void UpstreamRelay::run() {
                           "the upstream sent a malformed pull: " + request.error().message);
         } else {
           lastHeard = mono;
+          metrics_.upstreamConnected = 1;
+          metrics_.upstreamLastPullMs = clock_.nowMs();
           if (silentLogged) {
             common::logInfo("rollup", "the upstream " + options_.broker + " pulls again");
             silentLogged = false;
@@ -234,6 +246,7 @@ void UpstreamRelay::run() {
                                       "that it runs and that this city is enrolled there)");
         silentLogged = true;
       }
+      metrics_.upstreamConnected = 0;
       parked.reset();
       socket = connect();
       lastHeard = mono;

@@ -6,6 +6,8 @@
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
+#include <cstdint>
+
 namespace samband::broker {
 
 using common::Result;
@@ -22,32 +24,74 @@ std::vector<std::string> districtsOf(SQLite::Database& db, int64_t userId) {
   return out;
 }
 
+// Keeps `hash` under its BLAKE2b-256 (what the city's account record names) and returns it.
+common::Bytes keepHash(SQLite::Database& db, const std::string& hash) {
+  common::Bytes digest =
+      common::hash256(reinterpret_cast<const uint8_t*>(hash.data()), hash.size());
+  SQLite::Statement q(db, "INSERT OR IGNORE INTO account_hashes(digest, hash) VALUES(?,?)");
+  q.bind(1, digest.data(), static_cast<int>(digest.size()));
+  q.bind(2, hash);
+  q.exec();
+  return digest;
+}
+
+// Drops the hashes no account names any more (an old password's).
+void forgetUnusedHashes(SQLite::Database& db) {
+  db.exec(
+      "DELETE FROM account_hashes WHERE digest NOT IN (SELECT password_digest FROM users WHERE "
+      "password_digest IS NOT NULL)");
+}
+
+void replaceDistricts(SQLite::Database& db, int64_t userId,
+                      const std::vector<std::string>& districts) {
+  SQLite::Statement del(db, "DELETE FROM user_districts WHERE user_id=?");
+  del.bind(1, userId);
+  del.exec();
+  for (const auto& district : districts) {
+    SQLite::Statement d(db, "INSERT OR IGNORE INTO user_districts(user_id, district) VALUES(?,?)");
+    d.bind(1, userId);
+    d.bind(2, district);
+    d.exec();
+  }
+}
+
 }  // namespace
 
 Status AccountsStore::addUser(const std::string& name, const std::string& role,
                               const std::string& passwordHash, int64_t nowMs,
-                              const std::vector<std::string>& districts) {
+                              const std::vector<std::string>& districts,
+                              const AccountHook& alsoInTransaction) {
   try {
-    SQLite::Transaction tx(store_.db());
-    SQLite::Statement exists(store_.db(), "SELECT 1 FROM users WHERE name=?");
+    auto& db = store_.db();
+    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement exists(db, "SELECT 1 FROM users WHERE name=?");
     exists.bind(1, name);
     if (exists.executeStep()) {
       return common::Error{common::ErrorKind::conflict, "user " + name + " already exists"};
     }
-    SQLite::Statement q(store_.db(),
-                        "INSERT INTO users(name, role, password_hash, created_at) VALUES(?,?,?,?)");
+    const common::Bytes digest = keepHash(db, passwordHash);
+    SQLite::Statement q(db,
+                        "INSERT INTO users(name, role, password_hash, created_at, account_at, "
+                        "password_digest) VALUES(?,?,?,?,?,?)");
     q.bind(1, name);
     q.bind(2, role);
     q.bind(3, passwordHash);
     q.bind(4, nowMs);
+    q.bind(5, nowMs);
+    q.bind(6, digest.data(), static_cast<int>(digest.size()));
     q.exec();
-    const int64_t id = store_.db().getLastInsertRowid();
-    for (const auto& district : districts) {
-      SQLite::Statement d(store_.db(),
-                          "INSERT OR IGNORE INTO user_districts(user_id, district) VALUES(?,?)");
-      d.bind(1, id);
-      d.bind(2, district);
-      d.exec();
+    const int64_t id = db.getLastInsertRowid();
+    replaceDistricts(db, id, districts);
+    SQLite::Statement back(db, "DELETE FROM account_removals WHERE name=?");
+    back.bind(1, name);
+    back.exec();
+    if (alsoInTransaction) {
+      std::vector<std::string> sorted = districtsOf(db, id);
+      if (auto s = alsoInTransaction(
+              common::AccountMsg{common::AccountAction::SET, name, role, sorted, digest});
+          !s) {
+        return s;
+      }
     }
     tx.commit();
   } catch (const SQLite::Exception& e) {
@@ -56,9 +100,10 @@ Status AccountsStore::addUser(const std::string& name, const std::string& role,
   return {};
 }
 
-Status AccountsStore::removeUser(const std::string& name) {
+Status AccountsStore::removeUser(const std::string& name, int64_t nowMs,
+                                 const AccountHook& alsoInTransaction) {
   try {
-    SQLite::Transaction tx(store_.db());
+    SQLite::Transaction tx(store_.db(), SQLite::TransactionBehavior::IMMEDIATE);
     for (const char* sql :
          {"DELETE FROM sessions WHERE user_id=(SELECT id FROM users WHERE name=?)",
           "DELETE FROM user_districts WHERE user_id=(SELECT id FROM users WHERE name=?)"}) {
@@ -70,6 +115,21 @@ Status AccountsStore::removeUser(const std::string& name) {
     q.bind(1, name);
     if (q.exec() == 0) {
       return common::Error{common::ErrorKind::notFound, "there is no user " + name};
+    }
+    forgetUnusedHashes(store_.db());
+    SQLite::Statement gone(store_.db(),
+                           "INSERT INTO account_removals(name, removed_at) VALUES(?,?) "
+                           "ON CONFLICT(name) DO UPDATE SET removed_at=max(removed_at, "
+                           "excluded.removed_at)");
+    gone.bind(1, name);
+    gone.bind(2, nowMs);
+    gone.exec();
+    if (alsoInTransaction) {
+      if (auto s = alsoInTransaction(
+              common::AccountMsg{common::AccountAction::REMOVE, name, {}, {}, {}});
+          !s) {
+        return s;
+      }
     }
     tx.commit();
   } catch (const SQLite::Exception& e) {
@@ -128,16 +188,35 @@ Result<std::optional<UserRow>> AccountsStore::findUser(const std::string& name) 
 }
 
 Result<int64_t> AccountsStore::setPassword(const std::string& name, const std::string& passwordHash,
-                                           int64_t nowMs, const std::string& keepTokenHash) {
+                                           int64_t nowMs, const std::string& keepTokenHash,
+                                           const AccountHook& alsoInTransaction) {
   try {
-    SQLite::Transaction tx(store_.db(), SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement u(store_.db(),
-                        "UPDATE users SET password_hash=?, password_changed_at=? WHERE name=?");
+    auto& db = store_.db();
+    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+    const common::Bytes digest = keepHash(db, passwordHash);
+    SQLite::Statement u(db,
+                        "UPDATE users SET password_hash=?, password_changed_at=?, account_at=?, "
+                        "password_digest=? WHERE name=?");
     u.bind(1, passwordHash);
     u.bind(2, nowMs);
-    u.bind(3, name);
+    u.bind(3, nowMs);
+    u.bind(4, digest.data(), static_cast<int>(digest.size()));
+    u.bind(5, name);
     if (u.exec() == 0) {
       return common::Error{common::ErrorKind::notFound, "there is no user " + name};
+    }
+    forgetUnusedHashes(db);
+    if (alsoInTransaction) {
+      SQLite::Statement r(db, "SELECT id, role FROM users WHERE name=?");
+      r.bind(1, name);
+      r.executeStep();
+      const int64_t id = r.getColumn(0).getInt64();
+      if (auto s = alsoInTransaction(common::AccountMsg{common::AccountAction::SET, name,
+                                                        r.getColumn(1).getString(),
+                                                        districtsOf(db, id), digest});
+          !s) {
+        return s.error();
+      }
     }
     SQLite::Statement s(store_.db(),
                         "DELETE FROM sessions WHERE user_id=(SELECT id FROM users WHERE name=?) "
@@ -304,6 +383,126 @@ Status AccountsStore::updateLoginFailures(
     return columns::failure(e);
   }
   return {};
+}
+
+Result<std::optional<std::string>> AccountsStore::hashFor(const common::Bytes& digest) {
+  try {
+    SQLite::Statement q(store_.db(), "SELECT hash FROM account_hashes WHERE digest=?");
+    q.bind(1, digest.data(), static_cast<int>(digest.size()));
+    if (q.executeStep()) return std::optional<std::string>(q.getColumn(0).getString());
+  } catch (const SQLite::Exception& e) {
+    return columns::failure(e);
+  }
+  return std::optional<std::string>();
+}
+
+Status AccountsStore::keepPulledHashes(const std::vector<std::string>& hashes) {
+  try {
+    SQLite::Transaction tx(store_.db(), SQLite::TransactionBehavior::IMMEDIATE);
+    for (const auto& hash : hashes) keepHash(store_.db(), hash);
+    tx.commit();
+  } catch (const SQLite::Exception& e) {
+    return columns::failure(e);
+  }
+  return {};
+}
+
+Result<AccountOutcome> AccountsStore::applyAccount(const common::AccountMsg& record, int64_t atMs) {
+  AccountOutcome out;
+  try {
+    auto& db = store_.db();
+    SQLite::Statement removed(db, "SELECT removed_at FROM account_removals WHERE name=?");
+    removed.bind(1, record.name);
+    // INT64_MIN: never removed (an optional here trips GCC's maybe-uninitialized).
+    const int64_t removedAt = removed.executeStep() ? removed.getColumn(0).getInt64() : INT64_MIN;
+    SQLite::Statement q(db, "SELECT id, account_at, password_digest FROM users WHERE name=?");
+    q.bind(1, record.name);
+    std::optional<int64_t> id;
+    int64_t accountAt = 0;
+    common::Bytes storedDigest;
+    if (q.executeStep()) {
+      id = q.getColumn(0).getInt64();
+      accountAt = q.getColumn(1).getInt64();
+      if (!q.getColumn(2).isNull()) {
+        const auto* p = static_cast<const uint8_t*>(q.getColumn(2).getBlob());
+        storedDigest.assign(p, p + q.getColumn(2).getBytes());
+      }
+    }
+    auto endSessions = [&](int64_t userId) {
+      SQLite::Statement s(db, "DELETE FROM sessions WHERE user_id=?");
+      s.bind(1, userId);
+      s.exec();
+    };
+    if (record.action == common::AccountAction::REMOVE) {
+      SQLite::Statement gone(db,
+                             "INSERT INTO account_removals(name, removed_at) VALUES(?,?) "
+                             "ON CONFLICT(name) DO UPDATE SET removed_at=max(removed_at, "
+                             "excluded.removed_at)");
+      gone.bind(1, record.name);
+      gone.bind(2, atMs);
+      gone.exec();
+      if (!id || accountAt > atMs) return out;  // gone already, or set again after the removal
+      endSessions(*id);
+      replaceDistricts(db, *id, {});
+      SQLite::Statement del(db, "DELETE FROM users WHERE id=?");
+      del.bind(1, *id);
+      del.exec();
+      forgetUnusedHashes(db);
+      out.changed = true;
+      return out;
+    }
+    // set: the newest change wins; a removal after it keeps the account removed.
+    if (removedAt >= atMs) return out;
+    if (id && accountAt >= atMs) return out;
+    auto hash = hashFor(record.passwordDigest);
+    if (!hash) return hash.error();
+    const bool newPassword = !id || storedDigest != record.passwordDigest;
+    if (newPassword && !*hash) {
+      out.conflicts.push_back(
+          "the password of board user " + record.name +
+          " changed on the peer, but its hash did not come with the record (the peer changed it "
+          "again since, or runs an older version); the user cannot log in here until it arrives: "
+          "set it with samband-broker user passwd on either broker");
+    }
+    // "!" verifies no password: the account waits for its hash.
+    const std::string usable = hash->value_or("!");
+    if (!id) {
+      SQLite::Statement add(db,
+                            "INSERT INTO users(name, role, password_hash, created_at, account_at, "
+                            "password_digest) VALUES(?,?,?,?,?,?)");
+      add.bind(1, record.name);
+      add.bind(2, record.role);
+      add.bind(3, usable);
+      add.bind(4, atMs);
+      add.bind(5, atMs);
+      add.bind(6, record.passwordDigest.data(), static_cast<int>(record.passwordDigest.size()));
+      add.exec();
+      id = db.getLastInsertRowid();
+    } else {
+      SQLite::Statement u(db, "UPDATE users SET role=?, account_at=? WHERE id=?");
+      u.bind(1, record.role);
+      u.bind(2, atMs);
+      u.bind(3, *id);
+      u.exec();
+      if (newPassword) {
+        SQLite::Statement p(db,
+                            "UPDATE users SET password_hash=?, password_digest=?, "
+                            "password_changed_at=? WHERE id=?");
+        p.bind(1, usable);
+        p.bind(2, record.passwordDigest.data(), static_cast<int>(record.passwordDigest.size()));
+        p.bind(3, atMs);
+        p.bind(4, *id);
+        p.exec();
+        endSessions(*id);  // as a local password change ends them
+      }
+    }
+    replaceDistricts(db, *id, record.districts);
+    forgetUnusedHashes(db);
+    out.changed = true;
+  } catch (const SQLite::Exception& e) {
+    return columns::failure(e);
+  }
+  return out;
 }
 
 }  // namespace samband::broker

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "broker/store/store.h"
+#include "common/bytes.h"
+#include "common/messages.h"
 #include "common/result.h"
 
 namespace samband::broker {
@@ -52,19 +54,34 @@ struct LoginFailureRow {
   int64_t lockedUntil = 0;
 };
 
+// What a peer's account record changed here (AccountsStore::applyAccount).
+struct AccountOutcome {
+  bool changed = false;
+  // Parts not applied, each one sentence naming the account and what the operator can do.
+  std::vector<std::string> conflicts;
+};
+
+// The city's signed record of an account change (common::AccountMsg, never the hash), written
+// by the caller in the transaction of the change; its error undoes the change.
+using AccountHook = std::function<common::Status(const common::AccountMsg&)>;
+
 // Calls on the connection of `store`; use from the thread that holds it. Every call catches the
 // database's exceptions; errors are `unavailable` with the database's message unless stated.
 class AccountsStore {
  public:
   explicit AccountsStore(Store& store) : store_(store) {}
 
-  // Adds the user and its `districts` (empty: every district) in one transaction. Errors: the
-  // name is taken (conflict).
+  // Adds the user and its `districts` (empty: every district) in one transaction, with the
+  // hash kept under its digest for the peers (docs/decisions/0014-replicated-board-accounts.md)
+  // and `alsoInTransaction` given the account's record. Errors: the name is taken (conflict).
   common::Status addUser(const std::string& name, const std::string& role,
                          const std::string& passwordHash, int64_t nowMs,
-                         const std::vector<std::string>& districts = {});
-  // Deletes the user and its sessions in one transaction. Errors: no such user (notFound).
-  common::Status removeUser(const std::string& name);
+                         const std::vector<std::string>& districts = {},
+                         const AccountHook& alsoInTransaction = nullptr);
+  // Deletes the user and its sessions in one transaction, remembering the removal at `nowMs`;
+  // `alsoInTransaction` gets the removal record. Errors: no such user (notFound).
+  common::Status removeUser(const std::string& name, int64_t nowMs = 0,
+                            const AccountHook& alsoInTransaction = nullptr);
   // Every user by name, with its sessions still live at `nowMs`.
   common::Result<std::vector<UserRow>> listUsers(int64_t nowMs);
   common::Result<std::optional<UserRow>> findUser(const std::string& name);
@@ -72,8 +89,25 @@ class AccountsStore {
   // every session of that user except the one whose token hash is `keepTokenHash` (none kept
   // when empty), in one transaction. Returns how many sessions were ended. Errors: no such user
   // (notFound).
+  // `alsoInTransaction` gets the account's new record.
   common::Result<int64_t> setPassword(const std::string& name, const std::string& passwordHash,
-                                      int64_t nowMs, const std::string& keepTokenHash);
+                                      int64_t nowMs, const std::string& keepTokenHash,
+                                      const AccountHook& alsoInTransaction = nullptr);
+
+  // Replication of accounts (issue 15, docs/decisions/0014-replicated-board-accounts.md).
+  // The password hash whose BLAKE2b-256 is `digest`, if this broker keeps it (its own accounts'
+  // and those pulled from a peer). Errors: unavailable.
+  common::Result<std::optional<std::string>> hashFor(const common::Bytes& digest);
+  // Keeps hashes a peer sent beside its frames, each under the digest computed here, so only a
+  // signed record naming that digest can ever give one to an account. Errors: unavailable.
+  common::Status keepPulledHashes(const std::vector<std::string>& hashes);
+  // Applies a peer broker's account record set at `atMs` (its sentAt): the newest change of an
+  // account wins, a removal is remembered so an older record does not bring the account back.
+  // `set` takes the hash kept for its digest; without it the account cannot log in (named in
+  // `conflicts`) until a record with a hash arrives. A new password ends the account's sessions
+  // here, as a local change does. Does not begin a transaction: the caller holds the write
+  // transaction that archives the record. Errors: unavailable.
+  common::Result<AccountOutcome> applyAccount(const common::AccountMsg& record, int64_t atMs);
   // Every district named in the roster (units.district), sorted.
   common::Result<std::vector<std::string>> rosterDistricts();
   // Sets last_login_at, and the hash when `newHash` is given.

@@ -315,6 +315,14 @@ Result<ChangeFingerprint> PictureStore::fingerprint() {
                             "(SELECT code FROM whatif_failing ORDER BY code)");
     marks.executeStep();
     f.print += "|" + marks.getColumn(0).getString();
+    // An upstream broker's cities (docs/rollup.md): a relayed frame stored, a refusal, an
+    // enrolment. Empty tables on a city broker.
+    SQLite::Statement rollup(db,
+                             "SELECT (SELECT coalesce(max(id), 0) FROM rollup_frames) || ',' || "
+                             "(SELECT coalesce(sum(count), 0) FROM rollup_refusals) || ',' || "
+                             "(SELECT count(*) FROM rollup_cities)");
+    rollup.executeStep();
+    f.print += "|" + rollup.getColumn(0).getString();
     SQLite::Statement q(db, "SELECT id, coalesce(last_seen, 0) FROM providers ORDER BY id");
     while (q.executeStep()) {
       f.lastSeen.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getInt64());

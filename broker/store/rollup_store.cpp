@@ -115,6 +115,18 @@ common::Result<std::optional<common::Bytes>> RollupStore::bodyHashAt(const std::
   });
 }
 
+common::Result<std::vector<common::Bytes>> RollupStore::cityChainFrames(const std::string& city) {
+  return guarded([&]() -> common::Result<std::vector<common::Bytes>> {
+    SQLite::Statement q(store_.db(),
+                        "SELECT envelope FROM rollup_frames WHERE city=? AND sender='city' "
+                        "ORDER BY key_id, seq");
+    q.bind(1, city);
+    std::vector<common::Bytes> out;
+    while (q.executeStep()) out.push_back(blobOf(q.getColumn(0)));
+    return out;
+  });
+}
+
 common::Result<std::vector<RollupFrameRow>> RollupStore::frames(const std::string& city) {
   return guarded([&]() -> common::Result<std::vector<RollupFrameRow>> {
     SQLite::Statement q(store_.db(),

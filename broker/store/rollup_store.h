@@ -74,6 +74,8 @@ class RollupStore {
   common::Result<std::optional<common::Bytes>> bodyHashAt(const std::string& city,
                                                           const std::string& sender,
                                                           const std::string& keyId, uint64_t seq);
+  // The stored frames of `city`'s own chains (enrolment and city-key records), by key and seq.
+  common::Result<std::vector<common::Bytes>> cityChainFrames(const std::string& city);
   // Every stored frame of `city`, the city's own chains first, then by sender, key and seq.
   common::Result<std::vector<RollupFrameRow>> frames(const std::string& city);
 

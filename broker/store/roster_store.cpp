@@ -38,16 +38,20 @@ Result<EnrollOutcome> RosterStore::enroll(const common::EnrollRequest& r, bool a
       SQLite::Statement q(db, "SELECT name FROM providers WHERE id=?");
       q.bind(1, r.provider);
       out.newProvider = !q.executeStep();
+      out.nameChanged = out.newProvider || q.getColumn(0).getString() != r.name;
     }
     {
       SQLite::Statement q(db,
-                          "INSERT INTO providers(id, name, enrolled_at) VALUES(?,?,?) "
+                          "INSERT INTO providers(id, name, enrolled_at, name_at) VALUES(?,?,?,?) "
                           "ON CONFLICT(id) DO UPDATE SET name=excluded.name, "
+                          "name_at=CASE WHEN name<>excluded.name THEN excluded.name_at "
+                          "ELSE name_at END, "
                           "enrolled_at=CASE WHEN enrolled_at=0 THEN excluded.enrolled_at "
                           "ELSE enrolled_at END");
       q.bind(1, r.provider);
       q.bind(2, r.name);
       q.bind(3, nowMs);
+      q.bind(4, nowMs);
       q.exec();
     }
     {
@@ -369,8 +373,77 @@ Result<std::vector<KeyListing>> RosterStore::listKeys(const std::optional<std::s
   return out;
 }
 
+namespace {
+
+bool sameInfo(const UnitRosterRow& a, const UnitRosterRow& b) {
+  return a.providerId == b.providerId && a.name == b.name && a.district == b.district &&
+         a.lat == b.lat && a.lon == b.lon && a.schoolForms == b.schoolForms;
+}
+
+// The unit's stored row (with info_at), or nothing.
+std::optional<std::pair<UnitRosterRow, int64_t>> storedUnit(SQLite::Database& db,
+                                                            const std::string& code) {
+  SQLite::Statement q(db,
+                      "SELECT provider_id, name, district, lat, lon, school_forms, info_at "
+                      "FROM units WHERE code=?");
+  q.bind(1, code);
+  if (!q.executeStep()) return std::nullopt;
+  UnitRosterRow r;
+  r.code = code;
+  r.providerId = q.getColumn(0).getString();
+  r.name = columns::optionalText(q.getColumn(1)).value_or("");
+  r.district = columns::optionalText(q.getColumn(2)).value_or("");
+  if (!q.getColumn(3).isNull() && !q.getColumn(4).isNull()) {
+    r.lat = q.getColumn(3).getDouble();
+    r.lon = q.getColumn(4).getDouble();
+  }
+  r.schoolForms = columns::optionalText(q.getColumn(5)).value_or("");
+  return std::make_pair(std::move(r), q.getColumn(6).getInt64());
+}
+
+// Writes a unit's metadata and owner (the provider row must exist).
+void writeUnit(SQLite::Database& db, const UnitRosterRow& row, int64_t infoAt) {
+  SQLite::Statement unit(db,
+                         "INSERT INTO units(code, provider_id, name, district, lat, lon, "
+                         "school_forms, info_at) VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(code) DO "
+                         "UPDATE SET provider_id=excluded.provider_id, name=excluded.name, "
+                         "district=excluded.district, lat=excluded.lat, lon=excluded.lon, "
+                         "school_forms=excluded.school_forms, info_at=excluded.info_at");
+  unit.bind(1, row.code);
+  unit.bind(2, row.providerId);
+  unit.bind(3, row.name);
+  unit.bind(4, row.district);
+  if (row.lat && row.lon) {
+    unit.bind(5, *row.lat);
+    unit.bind(6, *row.lon);
+  } else {
+    unit.bind(5);
+    unit.bind(6);
+  }
+  unit.bind(7, row.schoolForms);
+  unit.bind(8, infoAt);
+  unit.exec();
+}
+
+// A provider row named by its id, for units imported before the provider is enrolled.
+void placeholderProvider(SQLite::Database& db, const std::string& provider) {
+  SQLite::Statement q(db, "INSERT OR IGNORE INTO providers(id, name, enrolled_at) VALUES(?, ?, 0)");
+  q.bind(1, provider);
+  q.bind(2, provider + " (not enrolled)");
+  q.exec();
+}
+
+// Orders two versions of one item set at the same time on two brokers, so both keep the same.
+std::string infoKey(const UnitRosterRow& r) {
+  return r.name + '\x1f' + r.district + '\x1f' + r.schoolForms + '\x1f' +
+         (r.lat ? std::to_string(*r.lat) + "," + std::to_string(*r.lon) : std::string());
+}
+
+}  // namespace
+
 Status RosterStore::importUnits(const std::vector<UnitRosterRow>& rows, bool allowTransfer,
-                                const TransferHook& alsoInTransaction) {
+                                const TransferHook& alsoInTransaction, int64_t nowMs,
+                                const InfoHook& infoInTransaction) {
   auto& db = store_.db();
   try {
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);  // read, then write
@@ -392,37 +465,19 @@ Status RosterStore::importUnits(const std::vector<UnitRosterRow>& rows, bool all
       msg += ". Fix the file, or pass --transfer to move these units";
       return common::invalidInput(msg);
     }
-    SQLite::Statement providerRow(db,
-                                  "INSERT OR IGNORE INTO providers(id, name, enrolled_at) "
-                                  "VALUES(?, ?, 0)");
-    SQLite::Statement unit(db,
-                           "INSERT INTO units(code, provider_id, name, district, lat, lon, "
-                           "school_forms) VALUES(?,?,?,?,?,?,?) ON CONFLICT(code) DO UPDATE SET "
-                           "provider_id=excluded.provider_id, name=excluded.name, "
-                           "district=excluded.district, lat=excluded.lat, lon=excluded.lon, "
-                           "school_forms=excluded.school_forms");
+    std::vector<UnitRosterRow> changed;
     for (const auto& row : rows) {
-      providerRow.reset();
-      providerRow.bind(1, row.providerId);
-      providerRow.bind(2, row.providerId + " (not enrolled)");
-      providerRow.exec();
-      unit.reset();
-      unit.bind(1, row.code);
-      unit.bind(2, row.providerId);
-      unit.bind(3, row.name);
-      unit.bind(4, row.district);
-      if (row.lat && row.lon) {
-        unit.bind(5, *row.lat);
-        unit.bind(6, *row.lon);
-      } else {
-        unit.bind(5);
-        unit.bind(6);
-      }
-      unit.bind(7, row.schoolForms);
-      unit.exec();
+      auto stored = storedUnit(db, row.code);
+      if (stored && sameInfo(stored->first, row)) continue;  // unchanged: no new record either
+      placeholderProvider(db, row.providerId);
+      writeUnit(db, row, nowMs);
+      changed.push_back(row);
     }
     if (alsoInTransaction && !transferred.empty()) {
       if (auto s = alsoInTransaction(transferred); !s) return s;
+    }
+    if (infoInTransaction && !changed.empty()) {
+      if (auto s = infoInTransaction(changed); !s) return s;
     }
     tx.commit();
   } catch (const std::exception& e) {
@@ -456,24 +511,122 @@ Result<std::vector<UnitRosterRow>> RosterStore::exportUnits() {
   return out;
 }
 
-Status RosterStore::setDutyContact(const std::string& provider, const std::string& contact) {
+Status RosterStore::setDutyContact(const std::string& provider, const std::string& contact,
+                                   int64_t nowMs, const ChangeHook& alsoInTransaction) {
   try {
-    SQLite::Statement q(store_.db(), "UPDATE providers SET duty_contact=? WHERE id=?");
+    auto& db = store_.db();
+    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);  // read, then write
+    SQLite::Statement old(db, "SELECT coalesce(duty_contact, '') FROM providers WHERE id=?");
+    old.bind(1, provider);
+    if (!old.executeStep()) {
+      return Error{
+          common::ErrorKind::notFound,
+          "no provider " + provider + " in the roster; enroll it or import the roster first"};
+    }
+    if (old.getColumn(0).getString() == contact) return {};  // as it is: nothing to record
+    SQLite::Statement q(db, "UPDATE providers SET duty_contact=?, duty_contact_at=? WHERE id=?");
     if (contact.empty()) {
       q.bind(1);
     } else {
       q.bind(1, contact);
     }
-    q.bind(2, provider);
-    if (q.exec() == 0) {
-      return Error{
-          common::ErrorKind::notFound,
-          "no provider " + provider + " in the roster; enroll it or import the roster first"};
+    q.bind(2, nowMs);
+    q.bind(3, provider);
+    q.exec();
+    if (alsoInTransaction) {
+      if (auto s = alsoInTransaction(); !s) return s;
     }
+    tx.commit();
   } catch (const SQLite::Exception& e) {
     return columns::failure(e);
   }
   return {};
+}
+
+Result<RecordOutcome> RosterStore::applyInfo(const common::RosterInfoMsg& record, int64_t atMs) {
+  RecordOutcome out;
+  try {
+    auto& db = store_.db();
+    switch (record.kind) {
+      case common::RosterInfoKind::PROVIDER_NAME:
+      case common::RosterInfoKind::DUTY_CONTACT: {
+        const bool name = record.kind == common::RosterInfoKind::PROVIDER_NAME;
+        SQLite::Statement q(db, name ? "SELECT name, name_at FROM providers WHERE id=?"
+                                     : "SELECT coalesce(duty_contact, ''), duty_contact_at "
+                                       "FROM providers WHERE id=?");
+        q.bind(1, record.provider);
+        if (!q.executeStep()) {
+          if (!name) {
+            out.conflicts.push_back("the duty contact of provider " + record.provider +
+                                    ", who is not in this broker's roster; enroll the provider "
+                                    "or import the roster here, then set the contact again");
+            return out;
+          }
+          SQLite::Statement add(db,
+                                "INSERT INTO providers(id, name, enrolled_at, name_at) "
+                                "VALUES(?,?,0,?)");
+          add.bind(1, record.provider);
+          add.bind(2, record.text);
+          add.bind(3, atMs);
+          add.exec();
+          out.changed = true;
+          return out;
+        }
+        const std::string storedText = q.getColumn(0).getString();
+        const int64_t storedAt = q.getColumn(1).getInt64();
+        // The newest wins (ties: the greater text), so two brokers end alike after a partition.
+        if (storedText == record.text) return out;
+        if (atMs < storedAt || (atMs == storedAt && record.text < storedText)) return out;
+        SQLite::Statement u(db, name ? "UPDATE providers SET name=?, name_at=? WHERE id=?"
+                                     : "UPDATE providers SET duty_contact=?, duty_contact_at=? "
+                                       "WHERE id=?");
+        if (record.text.empty()) {
+          u.bind(1);
+        } else {
+          u.bind(1, record.text);
+        }
+        u.bind(2, atMs);
+        u.bind(3, record.provider);
+        u.exec();
+        out.changed = true;
+        return out;
+      }
+      case common::RosterInfoKind::UNIT_INFO:
+        break;
+    }
+    for (const auto& info : record.units) {
+      UnitRosterRow row;
+      row.code = info.code;
+      row.providerId = record.provider;
+      row.name = info.name;
+      row.district = info.district;
+      row.lat = info.lat;
+      row.lon = info.lon;
+      row.schoolForms = info.schoolForms;
+      auto stored = storedUnit(db, info.code);
+      if (stored && stored->first.providerId != record.provider) {
+        out.conflicts.push_back("unit " + info.code + " belongs to provider " +
+                                stored->first.providerId + " here, the peer's metadata names " +
+                                record.provider +
+                                "; move the unit with samband-broker roster "
+                                "import --transfer on the broker that is wrong");
+        continue;
+      }
+      if (stored) {
+        if (sameInfo(stored->first, row)) continue;
+        const int64_t storedAt = stored->second;
+        if (atMs < storedAt || (atMs == storedAt && infoKey(row) < infoKey(stored->first))) {
+          continue;  // this broker holds newer metadata
+        }
+      }
+      placeholderProvider(db, record.provider);
+      writeUnit(db, row, atMs);
+      out.changed = true;
+    }
+  } catch (const SQLite::Exception& e) {
+    return columns::failure(e);
+  }
+  return out;
 }
 
 Result<std::vector<std::tuple<std::string, std::string, std::string>>> RosterStore::dutyContacts() {

@@ -38,6 +38,7 @@ struct EnrollOutcome {
   bool keyAlreadyEnrolled = false;
   std::vector<std::string> unitsAdded;
   std::vector<std::string> unitsTransferred;
+  bool nameChanged = false;  // a new provider, or the request names it otherwise
 };
 
 // What a city-signed roster record (common::EnrolmentMsg) changed in this broker's roster.
@@ -126,17 +127,34 @@ class RosterStore {
   // provider is refused (invalidInput, naming up to 20 units) unless `allowTransfer`. Nothing is
   // written on any error.
   // `alsoInTransaction` gets the units that changed owner, by new provider, and runs in the same
-  // transaction; its error undoes the import.
+  // transaction; its error undoes the import. Then `infoInTransaction` gets the rows that are
+  // new or differ from what was stored (their info_at becomes `nowMs`): the city's signed unit
+  // metadata records (docs/replication.md); its error undoes the import too.
   using TransferHook =
       std::function<common::Status(const std::map<std::string, std::vector<std::string>>&)>;
+  using InfoHook = std::function<common::Status(const std::vector<UnitRosterRow>&)>;
   common::Status importUnits(const std::vector<UnitRosterRow>& rows, bool allowTransfer,
-                             const TransferHook& alsoInTransaction = nullptr);
+                             const TransferHook& alsoInTransaction = nullptr, int64_t nowMs = 0,
+                             const InfoHook& infoInTransaction = nullptr);
   // Every unit, by code.
   common::Result<std::vector<UnitRosterRow>> exportUnits();
 
   // The duty contact the city keeps for `provider` (who to call about a takeover); empty text
-  // clears it. Errors: no such provider (notFound).
-  common::Status setDutyContact(const std::string& provider, const std::string& contact);
+  // clears it. When it changes, its time becomes `nowMs` and `alsoInTransaction` (the city's
+  // signed record) runs in the same transaction; its error undoes the change. Setting the
+  // contact it already has changes and records nothing. Errors: no such provider (notFound).
+  using ChangeHook = std::function<common::Status()>;
+  common::Status setDutyContact(const std::string& provider, const std::string& contact,
+                                int64_t nowMs = 0, const ChangeHook& alsoInTransaction = nullptr);
+  // Applies a peer broker's unit metadata, duty contact or provider name record
+  // (common::RosterInfoMsg, set at `atMs`, the record's sentAt) as the local `roster import`,
+  // `contact set` or `enroll` did there. The newest version of each item wins on every broker
+  // (by its time; equal times: the greater text), so a record older than what this roster holds
+  // changes nothing, and so does one it already reflects. A unit that belongs to another
+  // provider here, or a duty contact of a provider unknown here, is not applied and is named in
+  // `conflicts`. Does not begin a transaction: the caller holds the write transaction that
+  // archives the record. Errors: unavailable.
+  common::Result<RecordOutcome> applyInfo(const common::RosterInfoMsg& record, int64_t atMs);
   // Every provider as (id, name, duty contact; empty: none), by id.
   common::Result<std::vector<std::tuple<std::string, std::string, std::string>>> dutyContacts();
 

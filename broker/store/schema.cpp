@@ -386,9 +386,30 @@ CREATE TABLE rollup_refusals (
   PRIMARY KEY (city, reason)
 );
 )sql",
-    // 15: reserved for branch i15-records (unit metadata, contacts, users replicate); this
-    // placeholder is replaced by that migration when both branches are merged.
-    "-- 15: reserved\n",
+    // 15 (issue 15, docs/replication.md "Unit metadata, duty contacts and names"): when each
+    // provider's name and duty contact and each unit's metadata was last set, by the sentAt of
+    // the city's signed record (broker clock, ms; 0: before this migration). Two brokers that
+    // changed the same item apart both keep the newest.
+    // Board accounts replicate too (docs/decisions/0014-replicated-board-accounts.md): when each
+    // account was last changed and the BLAKE2b-256 of its password hash as its record names it;
+    // removed accounts (so an older record pulled later does not bring one back); and the
+    // password hashes the city's account records name, by digest, which this broker serves to
+    // its peers beside the frames (never archived).
+    R"sql(
+ALTER TABLE providers ADD COLUMN name_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE providers ADD COLUMN duty_contact_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE units ADD COLUMN info_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN account_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN password_digest BLOB;
+CREATE TABLE account_removals (
+  name TEXT PRIMARY KEY,
+  removed_at INTEGER NOT NULL        -- sentAt of the newest removal record
+);
+CREATE TABLE account_hashes (
+  digest BLOB PRIMARY KEY,           -- BLAKE2b-256 of `hash`
+  hash TEXT NOT NULL                 -- an argon2id hash string, as users.password_hash
+);
+)sql",
     // 16 (issue 15, docs/replication.md): a directive is keyed by the city key that signed it and
     // its id, since two brokers apart may both number one D-000043. The key of a directive
     // recorded before is its archived frame's. Outbound copies name the key too, so an

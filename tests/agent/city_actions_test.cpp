@@ -18,6 +18,7 @@
 #include "common/ids.h"
 #include "tests/agent/fake_broker.h"
 #include "tests/agent/test_support.h"
+#include "tests/support/test_time.h"
 
 namespace samband::agent {
 namespace {
@@ -25,7 +26,7 @@ namespace {
 using common::Bytes;
 using test::FakeBroker;
 
-constexpr int64_t kDeadlineMs = 10000;
+using samband::test_time::kDeadlineMs;
 constexpr const char* kUs = "556677-8899";
 constexpr const char* kCityKey = "0102030405060708";  // the issuing broker's city key id
 

@@ -17,13 +17,14 @@
 #include "common/ids.h"
 #include "tests/agent/fake_broker.h"
 #include "tests/agent/test_support.h"
+#include "tests/support/test_time.h"
 
 namespace samband::agent {
 namespace {
 
-constexpr int64_t kNow = 1795676400000;
+using samband::test_time::kThursday;
 constexpr int64_t kMinute = 60'000;
-constexpr int64_t kDeadlineMs = 10000;
+using samband::test_time::kDeadlineMs;
 const char kSilence[] = "no signed word from the city for 14 min although connected";
 
 common::Message beaconBody(int64_t sentAt, uint64_t directive = 0, std::string check = "",
@@ -45,11 +46,11 @@ common::Bytes signedBeacon(const common::Identity& signer, int64_t sentAt) {
 
 TEST(CitySignal, SilenceWhileConnectedBeyondTheLimitIsReportedInWords) {
   CitySignalRow row;
-  noteBeacon(row, beaconBody(kNow - 14 * kMinute), kNow - 14 * kMinute);
+  noteBeacon(row, beaconBody(kThursday - 14 * kMinute), kThursday - 14 * kMinute);
   CitySignalInputs in;
-  in.nowMs = kNow;
+  in.nowMs = kThursday;
   in.connected = true;
-  in.connectedAt = kNow - 30 * kMinute;
+  in.connectedAt = kThursday - 30 * kMinute;
   in.row = row;
   auto a = assessCitySignal(in);
   ASSERT_FALSE(a.ok);
@@ -59,37 +60,38 @@ TEST(CitySignal, SilenceWhileConnectedBeyondTheLimitIsReportedInWords) {
   in.connected = false;  // silence is judged only while connected
   EXPECT_TRUE(assessCitySignal(in).ok);
   in.connected = true;
-  in.row.heardAt = kNow - kMinute;  // heard a minute ago, but what it said was signed long ago
+  in.row.heardAt = kThursday - kMinute;  // heard a minute ago, but what it said was signed long ago
   EXPECT_FALSE(assessCitySignal(in).ok);
 }
 
 TEST(CitySignal, AnAgentThatNeverHeardTheCityCountsFromItsConnection) {
   CitySignalInputs in;
-  in.nowMs = kNow;
+  in.nowMs = kThursday;
   in.connected = true;
-  in.connectedAt = kNow - 5 * kMinute;
+  in.connectedAt = kThursday - 5 * kMinute;
   EXPECT_TRUE(assessCitySignal(in).ok);
-  in.connectedAt = kNow - 11 * kMinute;
+  in.connectedAt = kThursday - 11 * kMinute;
   EXPECT_FALSE(assessCitySignal(in).ok);
 }
 
 TEST(CitySignal, AnOlderBeaconIsARollbackAndChangesNothing) {
   CitySignalRow row;
-  EXPECT_EQ(noteBeacon(row, beaconBody(kNow), kNow), BeaconOutcome::newer);
-  EXPECT_EQ(noteBeacon(row, beaconBody(kNow), kNow + 1000), BeaconOutcome::same);
-  EXPECT_EQ(noteBeacon(row, beaconBody(kNow - kMinute, 9), kNow + 2000), BeaconOutcome::older);
-  EXPECT_EQ(row.beaconAt, kNow);
-  EXPECT_EQ(row.lastSignedAt, kNow);
-  EXPECT_EQ(row.heardAt, kNow);
+  EXPECT_EQ(noteBeacon(row, beaconBody(kThursday), kThursday), BeaconOutcome::newer);
+  EXPECT_EQ(noteBeacon(row, beaconBody(kThursday), kThursday + 1000), BeaconOutcome::same);
+  EXPECT_EQ(noteBeacon(row, beaconBody(kThursday - kMinute, 9), kThursday + 2000),
+            BeaconOutcome::older);
+  EXPECT_EQ(row.beaconAt, kThursday);
+  EXPECT_EQ(row.lastSignedAt, kThursday);
+  EXPECT_EQ(row.heardAt, kThursday);
   EXPECT_EQ(row.beacon.directiveNumber, 0u);
 }
 
 TEST(CitySignal, ABeaconNamingADirectiveOrCheckThatNeverCameSaysSo) {
   CitySignalRow row;
-  noteBeacon(row, beaconBody(kNow - 10 * kMinute, 3), kNow - 10 * kMinute);  // baseline 3
-  noteBeacon(row, beaconBody(kNow, 5, "rc-2026-11-25-ab", kNow - 5 * kMinute), kNow);
+  noteBeacon(row, beaconBody(kThursday - 10 * kMinute, 3), kThursday - 10 * kMinute);  // baseline 3
+  noteBeacon(row, beaconBody(kThursday, 5, "rc-2026-11-25-ab", kThursday - 5 * kMinute), kThursday);
   CitySignalInputs in;
-  in.nowMs = kNow;
+  in.nowMs = kThursday;
   in.connected = true;
   in.row = row;
   in.appliedDirective = 3;
@@ -110,12 +112,12 @@ TEST(CitySignal, ABeaconNamingADirectiveOrCheckThatNeverCameSaysSo) {
 TEST(CitySignal, ABeaconNamesTheNewestDirectivePerIssuingKey) {
   const common::Bytes primary(8, 0xa1), standby(8, 0xb2);
   CitySignalRow row;
-  noteBeacon(row, beaconBody(kNow - 10 * kMinute, 3), kNow - 10 * kMinute);  // baseline 3
-  common::Message m = beaconBody(kNow, 7);
+  noteBeacon(row, beaconBody(kThursday - 10 * kMinute, 3), kThursday - 10 * kMinute);  // baseline 3
+  common::Message m = beaconBody(kThursday, 7);
   std::get<common::TimeBeaconMsg>(m.payload).directiveMarks = {{primary, 7}, {standby, 6}};
-  noteBeacon(row, m, kNow);
+  noteBeacon(row, m, kThursday);
   CitySignalInputs in;
-  in.nowMs = kNow;
+  in.nowMs = kThursday;
   in.row = row;
   in.appliedDirective = 7;  // the highest over both keys: the single number sees nothing wrong
   in.appliedByKey = {{common::toHex(primary), 7}, {common::toHex(standby), 4}};
@@ -166,9 +168,9 @@ TEST(CitySignal, TheMarksAreKeptInOutboxDbSoStatusJudgesThemPerKey) {
 
 TEST(CitySignal, DirectivesAndChecksFromBeforeTheFirstBeaconAreNotClaimedMissing) {
   CitySignalRow row;
-  noteBeacon(row, beaconBody(kNow, 7, "rc-old", kNow - 60 * kMinute), kNow);
+  noteBeacon(row, beaconBody(kThursday, 7, "rc-old", kThursday - 60 * kMinute), kThursday);
   CitySignalInputs in;
-  in.nowMs = kNow;
+  in.nowMs = kThursday;
   in.row = row;
   in.appliedDirective = 0;  // a newly enrolled agent was never sent directive 7 or rc-old
   in.holdsNewestCheck = false;
@@ -177,17 +179,17 @@ TEST(CitySignal, DirectivesAndChecksFromBeforeTheFirstBeaconAreNotClaimedMissing
 
 TEST(CitySignal, TheSelfTestFailsWithTheSentenceWhenTheCityFellSilent) {
   SelfTestInputs in;
-  in.nowMs = kNow;
+  in.nowMs = kThursday;
   in.connected = true;
-  in.connectedAt = kNow - 60 * kMinute;
-  noteBeacon(in.citySignal, beaconBody(kNow - 14 * kMinute), kNow - 14 * kMinute);
+  in.connectedAt = kThursday - 60 * kMinute;
+  noteBeacon(in.citySignal, beaconBody(kThursday - 14 * kMinute), kThursday - 14 * kMinute);
   auto results = evaluateSelfTests(in, SelfTestLimits());
   ASSERT_EQ(results.back().name, "city_signal");
   EXPECT_FALSE(results.back().passed);
   EXPECT_NE(results.back().detail.find(kSilence), std::string::npos) << results.back().detail;
   EXPECT_LE(results.back().detail.size(), common::kMaxShortText);
 
-  noteBeacon(in.citySignal, beaconBody(kNow - kMinute), kNow - kMinute);
+  noteBeacon(in.citySignal, beaconBody(kThursday - kMinute), kThursday - kMinute);
   results = evaluateSelfTests(in, SelfTestLimits());
   EXPECT_TRUE(results.back().passed) << results.back().detail;
 }
@@ -195,18 +197,18 @@ TEST(CitySignal, TheSelfTestFailsWithTheSentenceWhenTheCityFellSilent) {
 TEST(CitySignal, OnlyATimeBeaconFromTheCityKeyVerifies) {
   auto city = common::Identity::generate(common::kCitySenderId);
   auto other = common::Identity::generate(common::kCitySenderId);
-  auto ok =
-      verifyTimeBeacon(signedBeacon(*city, kNow), common::CityKeyring(city->signPublic()), kNow);
+  auto ok = verifyTimeBeacon(signedBeacon(*city, kThursday),
+                             common::CityKeyring(city->signPublic()), kThursday);
   ASSERT_TRUE(ok.ok()) << ok.error().message;
-  EXPECT_EQ(ok->sentAt, kNow);
-  auto forged =
-      verifyTimeBeacon(signedBeacon(*other, kNow), common::CityKeyring(city->signPublic()), kNow);
+  EXPECT_EQ(ok->sentAt, kThursday);
+  auto forged = verifyTimeBeacon(signedBeacon(*other, kThursday),
+                                 common::CityKeyring(city->signPublic()), kThursday);
   ASSERT_FALSE(forged.ok());
   EXPECT_EQ(forged.error().kind, common::ErrorKind::unauthorised);
   // A beacon is never taken for a message for the inbox.
-  EXPECT_FALSE(
-      verifyCityMessage(signedBeacon(*city, kNow), common::CityKeyring(city->signPublic()), kNow)
-          .ok());
+  EXPECT_FALSE(verifyCityMessage(signedBeacon(*city, kThursday),
+                                 common::CityKeyring(city->signPublic()), kThursday)
+                   .ok());
 }
 
 class CitySignalSessionTest : public ::testing::Test {

@@ -203,7 +203,7 @@ TEST(BrokerEndpoint, ParsesTheFlagForm) {
 
 // ---- the session between two fake brokers ----------------------------------------------------
 
-common::UnitStatusMsg status(int present) {
+common::UnitStatusMsg failoverStatus(int present) {
   common::UnitStatusMsg s;
   s.unitCode = "12345678";
   s.operational = common::OperationalState::REDUCED;
@@ -242,7 +242,7 @@ class SessionFailover : public ::testing::Test {
   }
 
   void report(AgentSession& s, int present) {
-    auto q = s.queue({OutboxDraft{common::Mode::ACTUAL, clock.nowMs(), status(present)}},
+    auto q = s.queue({OutboxDraft{common::Mode::ACTUAL, clock.nowMs(), failoverStatus(present)}},
                      common::monotonicMs());
     ASSERT_TRUE(q.ok()) << q.error().message;
   }

@@ -17,13 +17,14 @@
 #include "agent/report_log.h"
 #include "agent/report_submit.h"
 #include "tests/agent/test_support.h"
+#include "tests/support/test_time.h"
 #include "web/passwords.h"
 #include "web/tokens.h"
 
 namespace samband::agent {
 namespace {
 
-constexpr int64_t kNow = 1764067580123;
+using samband::test_time::kNow;
 constexpr const char* kPassword = "ett långt lösenord";
 
 class FormAccountsTest : public ::testing::Test {

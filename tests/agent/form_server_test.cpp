@@ -21,7 +21,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kPassword = "ett långt lösenord";
+constexpr const char* kServerPassword = "ett långt lösenord";
 constexpr const char* kUnitA = "12345678";  // anna's
 constexpr const char* kUnitB = "87654321";  // bertil's
 
@@ -38,8 +38,10 @@ class FormServerTest : public ::testing::Test {
     ASSERT_TRUE(db.ok());
     db_ = std::move(*db);
     const int64_t now = clock_.nowMs();
-    ASSERT_TRUE(FormAccounts(*db_).addUser("anna", {kUnitA}, kPassword, agent_.config, now).ok());
-    ASSERT_TRUE(FormAccounts(*db_).addUser("bertil", {kUnitB}, kPassword, agent_.config, now).ok());
+    ASSERT_TRUE(
+        FormAccounts(*db_).addUser("anna", {kUnitA}, kServerPassword, agent_.config, now).ok());
+    ASSERT_TRUE(
+        FormAccounts(*db_).addUser("bertil", {kUnitB}, kServerPassword, agent_.config, now).ok());
     auto token = ApiTokens(*db_).add("skolsystem", {kUnitA}, agent_.config, now);
     ASSERT_TRUE(token.ok());
     token_ = *token;
@@ -58,9 +60,9 @@ class FormServerTest : public ::testing::Test {
   }
   // Logs in; returns {cookie header value, csrf token}.
   std::pair<std::string, std::string> login(const std::string& name) {
-    auto r =
-        client_->Post("/api/login", sameOrigin(),
-                      json{{"name", name}, {"password", kPassword}}.dump(), "application/json");
+    auto r = client_->Post("/api/login", sameOrigin(),
+                           json{{"name", name}, {"password", kServerPassword}}.dump(),
+                           "application/json");
     EXPECT_TRUE(r) << "no answer";
     if (!r) return {};
     EXPECT_EQ(r->status, 200) << r->body;
@@ -126,15 +128,15 @@ TEST_F(FormServerTest, LoginSetsAStrictHttpOnlyCookieAndWrongPasswordsAreRefused
   EXPECT_EQ(wrong->status, 401);
   EXPECT_EQ(json::parse(wrong->body)["error"], "wrong_credentials");
   EXPECT_TRUE(wrong->get_header_value("Set-Cookie").empty());
-  auto nobody =
-      client_->Post("/api/login", sameOrigin(),
-                    json{{"name", "ingen"}, {"password", kPassword}}.dump(), "application/json");
+  auto nobody = client_->Post("/api/login", sameOrigin(),
+                              json{{"name", "ingen"}, {"password", kServerPassword}}.dump(),
+                              "application/json");
   ASSERT_TRUE(nobody);
   EXPECT_EQ(nobody->status, 401);
 
-  auto r =
-      client_->Post("/api/login", sameOrigin(),
-                    json{{"name", "anna"}, {"password", kPassword}}.dump(), "application/json");
+  auto r = client_->Post("/api/login", sameOrigin(),
+                         json{{"name", "anna"}, {"password", kServerPassword}}.dump(),
+                         "application/json");
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
   const std::string cookie = r->get_header_value("Set-Cookie");
@@ -146,9 +148,9 @@ TEST_F(FormServerTest, LoginSetsAStrictHttpOnlyCookieAndWrongPasswordsAreRefused
   EXPECT_EQ(body["units"], json::array({kUnitA}));
   EXPECT_EQ(body["csrf_token"].get<std::string>().size(), 43u);
 
-  auto cross =
-      client_->Post("/api/login", {{"Origin", "http://evil.example"}},
-                    json{{"name", "anna"}, {"password", kPassword}}.dump(), "application/json");
+  auto cross = client_->Post("/api/login", {{"Origin", "http://evil.example"}},
+                             json{{"name", "anna"}, {"password", kServerPassword}}.dump(),
+                             "application/json");
   ASSERT_TRUE(cross);
   EXPECT_EQ(cross->status, 403);
   auto form = client_->Post("/api/login", sameOrigin(), "name=anna&password=x",
@@ -166,9 +168,9 @@ TEST_F(FormServerTest, RepeatedWrongPasswordsAreThrottled) {
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 401);
   }
-  auto locked =
-      client_->Post("/api/login", sameOrigin(),
-                    json{{"name", "anna"}, {"password", kPassword}}.dump(), "application/json");
+  auto locked = client_->Post("/api/login", sameOrigin(),
+                              json{{"name", "anna"}, {"password", kServerPassword}}.dump(),
+                              "application/json");
   ASSERT_TRUE(locked);
   EXPECT_EQ(locked->status, 429) << "locked even with the right password";
   EXPECT_EQ(locked->get_header_value("Retry-After"), "1");

@@ -20,7 +20,7 @@ namespace {
 
 using common::Bytes;
 
-common::UnitStatusMsg status(int present) {
+common::UnitStatusMsg rotationStatus(int present) {
   common::UnitStatusMsg s;
   s.unitCode = "12345678";
   s.operational = common::OperationalState::REDUCED;
@@ -42,7 +42,7 @@ class KeyRotationTest : public ::testing::Test {
 
   void queue(Outbox& outbox, int present) {
     auto q = outbox.append(
-        {OutboxDraft{common::Mode::ACTUAL, 1700000000000 + present, status(present)}}, 1);
+        {OutboxDraft{common::Mode::ACTUAL, 1700000000000 + present, rotationStatus(present)}}, 1);
     ASSERT_TRUE(q.ok()) << q.error().message;
   }
 
@@ -182,7 +182,7 @@ TEST_F(KeyRotationTest, SwitchDropsWhatTheBrokerHoldsAndReSignsTheRestUnderTheNe
   EXPECT_EQ(acked->seq, 0u);
 
   // A command still holding the old identity is told to run again, and queues nothing.
-  auto stale = outbox.append({OutboxDraft{common::Mode::ACTUAL, 1, status(9)}}, 1);
+  auto stale = outbox.append({OutboxDraft{common::Mode::ACTUAL, 1, rotationStatus(9)}}, 1);
   ASSERT_FALSE(stale.ok());
   EXPECT_EQ(stale.error().kind, common::ErrorKind::conflict);
   EXPECT_NE(stale.error().message.find("run it again"), std::string::npos);

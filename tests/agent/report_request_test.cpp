@@ -3,11 +3,12 @@
 #include "agent/report_request.h"
 
 #include <gtest/gtest.h>
+#include "tests/support/test_time.h"
 
 namespace samband::agent {
 namespace {
 
-constexpr int64_t kNow = 1795676400000;  // 2026-11-26T07:00:00Z
+using samband::test_time::kThursday;
 
 AgentConfig config() {
   AgentConfig c;
@@ -18,7 +19,7 @@ AgentConfig config() {
 }
 
 std::string errorOf(const ReportRequest& r) {
-  auto d = buildReportDrafts(r, config(), kNow);
+  auto d = buildReportDrafts(r, config(), kThursday);
   EXPECT_FALSE(d.ok());
   return d.ok() ? "" : d.error().message;
 }
@@ -51,11 +52,11 @@ TEST(ReportRequest, EveryUnitStatusFieldIsCarried) {
   r.foodDays = 3;
   r.note = "Reservkraft";
   r.validUntil = "2026-11-26T18:00:00Z";
-  auto d = buildReportDrafts(r, config(), kNow);
+  auto d = buildReportDrafts(r, config(), kThursday);
   ASSERT_TRUE(d.ok()) << d.error().message;
   ASSERT_EQ(d->size(), 1u);
   EXPECT_EQ((*d)[0].mode, common::Mode::EXERCISE);
-  EXPECT_EQ((*d)[0].sentAt, kNow);
+  EXPECT_EQ((*d)[0].sentAt, kThursday);
   const auto& s = std::get<common::UnitStatusMsg>((*d)[0].payload);
   EXPECT_EQ(s.unitCode, "12345678");
   EXPECT_EQ(s.operational, common::OperationalState::REDUCED);
@@ -80,7 +81,7 @@ TEST(ReportRequest, EveryUnitStatusFieldIsCarried) {
 }
 
 TEST(ReportRequest, WithoutALastReportFieldsNotGivenStayUnknown) {
-  auto d = buildReportDrafts(reduced(), config(), kNow);
+  auto d = buildReportDrafts(reduced(), config(), kThursday);
   ASSERT_TRUE(d.ok());
   const auto& s = std::get<common::UnitStatusMsg>((*d)[0].payload);
   EXPECT_EQ(s.pupilsPresent, -1);
@@ -95,7 +96,7 @@ TEST(ReportRequest, CapacityAndContinuityBecomeTheirOwnBodies) {
   r.continuity = "cannot_continue";
   r.continuityFrom = "2026-12-01T00:00:00Z";
   r.continuityNote = "Konkurs";
-  auto d = buildReportDrafts(r, config(), kNow);
+  auto d = buildReportDrafts(r, config(), kThursday);
   ASSERT_TRUE(d.ok()) << d.error().message;
   ASSERT_EQ(d->size(), 3u);
   const auto& cap = std::get<common::CapacityMsg>((*d)[1].payload);
@@ -115,7 +116,7 @@ TEST(ReportRequest, ContinuityAloneNeedsNoUnit) {
   ReportRequest r;
   r.continuity = "at_risk";
   r.note = "Ekonomin";
-  auto d = buildReportDrafts(r, config(), kNow);
+  auto d = buildReportDrafts(r, config(), kThursday);
   ASSERT_TRUE(d.ok()) << d.error().message;
   EXPECT_EQ(std::get<common::ContinuityMsg>((*d)[0].payload).note, "Ekonomin");
 }
@@ -188,7 +189,7 @@ LastReport lastReport() {
   s.unitCode = "12345678";
   s.operational = common::OperationalState::REDUCED;
   s.reason = "Strömavbrott";
-  s.expectedReopen = kNow + 86400000;
+  s.expectedReopen = kThursday + 86400000;
   s.pupilsEnrolled = 200;
   s.pupilsPresent = 150;
   s.staffTotal = 20;
@@ -204,15 +205,15 @@ LastReport lastReport() {
   s.telephony = common::Supply::OK;
   s.foodDays = 3;
   s.note = "Reservkraft";
-  s.validUntil = kNow + 3600000;
+  s.validUntil = kThursday + 3600000;
   last.status = s;
-  last.statusSentAt = kNow - 60000;
+  last.statusSentAt = kThursday - 60000;
   common::CapacityMsg c;
   c.unitCode = "12345678";
   c.entries = {{common::SchoolForm::GRUNDSKOLA, 4, 52, 3, 6},
                {common::SchoolForm::GRUNDSKOLA, 5, 48, 0, 2}};
   last.capacity = c;
-  last.capacitySentAt = kNow - 60000;
+  last.capacitySentAt = kThursday - 60000;
   return last;
 }
 
@@ -223,7 +224,7 @@ const common::UnitStatusMsg& statusOf(const std::vector<OutboxDraft>& drafts) {
 TEST(ReportRequest, CarriesForwardEveryFieldNotGiven) {
   ReportRequest r = reduced();
   r.pupilsPresent = 165;
-  auto d = buildReportDrafts(r, config(), kNow, lastReport());
+  auto d = buildReportDrafts(r, config(), kThursday, lastReport());
   ASSERT_TRUE(d.ok()) << d.error().message;
   common::UnitStatusMsg want = *lastReport().status;
   want.pupilsPresent = 165;
@@ -252,7 +253,7 @@ TEST(ReportRequest, StatusFlagsWithoutOperationalChangeTheLastStatus) {
   ReportRequest r;
   r.unit = "12345678";
   r.electricity = "grid";
-  auto d = buildReportDrafts(r, config(), kNow, lastReport());
+  auto d = buildReportDrafts(r, config(), kThursday, lastReport());
   ASSERT_TRUE(d.ok()) << d.error().message;
   EXPECT_EQ(statusOf(*d).operational, common::OperationalState::REDUCED);
   EXPECT_EQ(statusOf(*d).electricity, common::Electricity::GRID);
@@ -267,7 +268,7 @@ TEST(ReportRequest, ResetsOnlyWhatIsSaidToBeReset) {
   r.clearReason = true;
   r.clearExpectedReopen = true;
   r.clearValidUntil = true;
-  auto d = buildReportDrafts(r, config(), kNow, lastReport());
+  auto d = buildReportDrafts(r, config(), kThursday, lastReport());
   ASSERT_TRUE(d.ok()) << d.error().message;
   const auto& s = statusOf(*d);
   EXPECT_EQ(s.electricity, common::Electricity::UNKNOWN);
@@ -281,7 +282,7 @@ TEST(ReportRequest, ResetsOnlyWhatIsSaidToBeReset) {
 }
 
 TEST(ReportRequest, DropsACarriedValidUntilThatHasPassed) {
-  auto d = buildReportDrafts(reduced(), config(), kNow + 7200000, lastReport());
+  auto d = buildReportDrafts(reduced(), config(), kThursday + 7200000, lastReport());
   ASSERT_TRUE(d.ok()) << d.error().message;
   EXPECT_EQ(statusOf(*d).validUntil, 0);
 }
@@ -295,35 +296,35 @@ ReportRequest closedUntil(const std::string& day) {
 }
 
 TEST(ReportRequest, ClosedUntilIsADayOfAClosedUnitAndIsCarriedWhileItStaysClosed) {
-  auto d = buildReportDrafts(closedUntil("2026-12-04"), config(), kNow);
+  auto d = buildReportDrafts(closedUntil("2026-12-04"), config(), kThursday);
   ASSERT_TRUE(d.ok()) << d.error().message;
   EXPECT_EQ(statusOf(*d).closedUntil, "2026-12-04");
-  EXPECT_EQ(buildReportDrafts(closedUntil("2026-11-26"), config(), kNow).ok(), true)
+  EXPECT_EQ(buildReportDrafts(closedUntil("2026-11-26"), config(), kThursday).ok(), true)
       << "today is the last day closed";
 
   LastReport last;
   last.status = statusOf(*d);
-  last.statusSentAt = kNow;
+  last.statusSentAt = kThursday;
   ReportRequest more;
   more.unit = "12345678";
   more.pupilsPresent = 0;
-  auto carried = buildReportDrafts(more, config(), kNow + 86'400'000, last);
+  auto carried = buildReportDrafts(more, config(), kThursday + 86'400'000, last);
   ASSERT_TRUE(carried.ok()) << carried.error().message;
   EXPECT_EQ(statusOf(*carried).closedUntil, "2026-12-04");
 
   ReportRequest clear = more;
   clear.clearClosedUntil = true;
-  auto cleared = buildReportDrafts(clear, config(), kNow, last);
+  auto cleared = buildReportDrafts(clear, config(), kThursday, last);
   ASSERT_TRUE(cleared.ok()) << cleared.error().message;
   EXPECT_EQ(statusOf(*cleared).closedUntil, "");
   EXPECT_EQ(statusOf(*cleared).operational, common::OperationalState::CLOSED);
 
   ReportRequest reopened = reduced();
-  auto open = buildReportDrafts(reopened, config(), kNow, last);
+  auto open = buildReportDrafts(reopened, config(), kThursday, last);
   ASSERT_TRUE(open.ok()) << open.error().message;
   EXPECT_EQ(statusOf(*open).closedUntil, "") << "a unit no longer closed has no closed_until";
 
-  auto later = buildReportDrafts(more, config(), kNow + 9 * 86'400'000LL, last);
+  auto later = buildReportDrafts(more, config(), kThursday + 9 * 86'400'000LL, last);
   ASSERT_TRUE(later.ok()) << later.error().message;
   EXPECT_EQ(statusOf(*later).closedUntil, "") << "the day has passed";
 }
@@ -345,7 +346,7 @@ TEST(ReportRequest, RefusesAClosedUntilThatIsNoDayInTheFutureOrNotOfAClosedUnit)
 TEST(ReportRequest, ChecksAGivenCountAgainstOneCarriedForward) {
   ReportRequest r = reduced();
   r.pupilsPresent = 210;
-  auto d = buildReportDrafts(r, config(), kNow, lastReport());
+  auto d = buildReportDrafts(r, config(), kThursday, lastReport());
   ASSERT_FALSE(d.ok());
   EXPECT_NE(d.error().message.find("--pupils-enrolled (200 in the last report)"), std::string::npos)
       << d.error().message;
@@ -355,7 +356,7 @@ TEST(ReportRequest, CapacityReplacesOnlyTheRowsItNames) {
   ReportRequest r;
   r.unit = "12345678";
   r.capacity = {"grundskola:5:48:4:4", "forskoleklass:0:30:1:1"};
-  auto d = buildReportDrafts(r, config(), kNow, lastReport());
+  auto d = buildReportDrafts(r, config(), kThursday, lastReport());
   ASSERT_TRUE(d.ok()) << d.error().message;
   ASSERT_EQ(d->size(), 1u);
   const auto& c = std::get<common::CapacityMsg>((*d)[0].payload);

@@ -20,25 +20,26 @@
 #include "common/codec.h"
 #include "common/config.h"
 #include "tests/agent/test_support.h"
+#include "tests/support/test_time.h"
 
 namespace samband::agent {
 namespace {
 
-constexpr int64_t kNow = 1795676400000;  // 2026-11-25 (the wall clock the tests pretend)
+using samband::test_time::kThursday;
 constexpr int64_t kHour = 3'600'000;
 
 SelfTestInputs healthy() {
   SelfTestInputs in;
-  in.nowMs = kNow;
+  in.nowMs = kThursday;
   in.connected = true;
   in.endpoint = "tcp://127.0.0.1:7700";
   in.clockSkewMs = 120;
   in.diskFreeBytes = uint64_t{5} << 30;
   in.outboxPending = 2;
-  in.oldestQueuedAt = kNow - 5000;
+  in.oldestQueuedAt = kThursday - 5000;
   in.identityMode = S_IFREG | 0600;
   in.units = {"12345678", "87654321"};
-  in.lastStatusAt = {{"12345678", kNow - kHour}, {"87654321", kNow - 25 * kHour}};
+  in.lastStatusAt = {{"12345678", kThursday - kHour}, {"87654321", kThursday - 25 * kHour}};
   in.dutyContactConfigured = true;
   return in;
 }
@@ -132,7 +133,7 @@ TEST(SelfTests, OutboxDepthFailsWhenTooManyWaitOrTheOldestIsTooOld) {
   in.outboxPending = 11;
   EXPECT_FALSE(passes(in, "outbox_depth", limits));
   in.outboxPending = 1;
-  in.oldestQueuedAt = kNow - 60'001;
+  in.oldestQueuedAt = kThursday - 60'001;
   EXPECT_FALSE(passes(in, "outbox_depth", limits));
   in.outboxPending = 0;  // an empty outbox has no oldest row
   in.oldestQueuedAt.reset();
@@ -155,7 +156,7 @@ TEST(SelfTests, KeyFileModeFailsWhenGroupOrOthersHaveAccessOrTheFileIsGone) {
 
 TEST(SelfTests, StatusAgeFailsForAUnitWithoutARecentReportAndNamesIt) {
   auto in = healthy();
-  in.lastStatusAt["87654321"] = kNow - 27 * kHour;
+  in.lastStatusAt["87654321"] = kThursday - 27 * kHour;
   auto r = find(evaluateSelfTests(in, SelfTestLimits()), "status_age");
   EXPECT_FALSE(r.passed);
   EXPECT_NE(r.detail.find("87654321 27 h"), std::string::npos) << r.detail;
@@ -235,8 +236,8 @@ TEST(SelfTests, DetailsStayWithinTheWireBoundForManyUnits) {
   m.senderId = "556677-8899";
   m.keyId = common::Bytes(8, 1);
   m.seq = 1;
-  m.sentAt = kNow;
-  m.payload = common::ReadinessAnswerMsg{"rc-2026-11-25-abcdef", results, false, kNow};
+  m.sentAt = kThursday;
+  m.payload = common::ReadinessAnswerMsg{"rc-2026-11-25-abcdef", results, false, kThursday};
   EXPECT_TRUE(common::validate(m).ok());
 }
 
@@ -329,7 +330,7 @@ TEST(SelfTests, AgentInitialisedWithADutyContactPassesDutyContact) {
     r.cityKeysPath = dir.file("city.pub");
     r.units = {"12345678"};
     r.dutyContact = contact;
-    auto made = initAgentDirectory(r, kNow);
+    auto made = initAgentDirectory(r, kThursday);
     EXPECT_TRUE(made.ok()) << made.error().message;
     auto config = loadAgentConfig(made->configPath);
     EXPECT_TRUE(config.ok()) << config.error().message;

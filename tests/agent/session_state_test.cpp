@@ -17,6 +17,7 @@
 #include "agent/session.h"
 #include "tests/agent/fake_broker.h"
 #include "tests/agent/test_support.h"
+#include "tests/support/test_time.h"
 
 namespace samband::agent {
 namespace {
@@ -190,9 +191,9 @@ TEST(SessionStateMachineDeathTest, ASwitchResultWithoutASwitchIsABug) {
 
 // ---- the real session against the fake broker ------------------------------------------------
 
-constexpr int64_t kDeadlineMs = 10000;
+using samband::test_time::kDeadlineMs;
 
-common::UnitStatusMsg status(int present) {
+common::UnitStatusMsg stateStatus(int present) {
   common::UnitStatusMsg s;
   s.unitCode = "12345678";
   s.operational = common::OperationalState::REDUCED;
@@ -230,7 +231,8 @@ class SessionStateTest : public ::testing::Test {
     auto db = openAgentDatabase(agent.config.outboxPath, OpenMode::mustExist);
     Outbox outbox(**db, **identity);
     for (int p : presents) {
-      ASSERT_TRUE(outbox.append({OutboxDraft{common::Mode::ACTUAL, 1000 + p, status(p)}}, 1).ok());
+      ASSERT_TRUE(
+          outbox.append({OutboxDraft{common::Mode::ACTUAL, 1000 + p, stateStatus(p)}}, 1).ok());
     }
   }
 

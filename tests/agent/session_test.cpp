@@ -17,6 +17,7 @@
 #include "tests/agent/fake_broker.h"
 #include "tests/agent/test_support.h"
 #include "tests/support/process.h"
+#include "tests/support/test_time.h"
 
 namespace samband::agent {
 namespace {
@@ -24,9 +25,9 @@ namespace {
 using common::Bytes;
 using test::FakeBroker;
 
-constexpr int64_t kDeadlineMs = 10000;
+using samband::test_time::kDeadlineMs;
 
-common::UnitStatusMsg status(const std::string& unit, int present) {
+common::UnitStatusMsg sessionStatus(const std::string& unit, int present) {
   common::UnitStatusMsg s;
   s.unitCode = unit;
   s.operational = common::OperationalState::REDUCED;
@@ -35,7 +36,7 @@ common::UnitStatusMsg status(const std::string& unit, int present) {
 }
 
 OutboxDraft draft(const std::string& unit, int present, int64_t sentAt) {
-  return OutboxDraft{common::Mode::ACTUAL, sentAt, status(unit, present)};
+  return OutboxDraft{common::Mode::ACTUAL, sentAt, sessionStatus(unit, present)};
 }
 
 class SessionTest : public ::testing::Test {
@@ -500,10 +501,10 @@ TEST(SessionStatusRow, IsWrittenWithoutASyncAndLeavesTheOutboxConnectionAtFull) 
   ASSERT_EQ((*db)->execAndGet("PRAGMA synchronous").getInt(), 2);  // FULL
   common::SystemClock clock;
   common::RateLimiter limiter(1);
-  SessionStatus status(**db, clock, limiter, true);
-  status.row().running = true;
-  status.row().pid = static_cast<int>(::getpid());
-  status.write(common::monotonicMs(), true, 30000);
+  SessionStatus sessionStatus(**db, clock, limiter, true);
+  sessionStatus.row().running = true;
+  sessionStatus.row().pid = static_cast<int>(::getpid());
+  sessionStatus.write(common::monotonicMs(), true, 30000);
   // The outbox's own commits stay durable.
   EXPECT_EQ((*db)->execAndGet("PRAGMA synchronous").getInt(), 2);
   auto row = LinkStateStore(**db).read();

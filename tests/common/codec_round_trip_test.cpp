@@ -11,6 +11,7 @@
 #include "common/city_keyring.h"
 #include "common/identity.h"
 #include "common/ids.h"
+#include "common/limits.h"
 #include "common/message_rules.h"
 #include "common/vocabulary.h"
 #include "tests/common/sample_messages.h"
@@ -147,6 +148,111 @@ TEST(CodecRoundTrip, CityKeyRecordKeepsItsStatementAndSignatureAndIsCityOnly) {
   // A signature of the wrong size does not pass the rules.
   record.signature.pop_back();
   EXPECT_FALSE(validate(envelopeFields(record, 3)).ok());
+}
+
+TEST(CodecRoundTrip, RosterInfoKeepsEveryFieldAndIsCityOnly) {
+  // Issue 15: unit metadata, a duty contact, a provider's name (docs/protocol.md).
+  RosterInfoMsg units{RosterInfoKind::UNIT_INFO,
+                      "556677-8899",
+                      {},
+                      {{"12345678", "Ekbackens skola", "Bromma", 59.34, 17.94, "grundskola:1"},
+                       {"12345679", "", "", std::nullopt, std::nullopt, ""}}};
+  Message m = envelopeFields(units, 4);
+  m.senderId = kCitySenderId;
+  ASSERT_TRUE(validate(m).ok()) << validate(m).error().message;
+  auto d = roundTrip(m);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_TRUE(d->isFromCityOnly());
+  EXPECT_STREQ(payloadKindName(d->payload), "roster_info");
+  const auto& back = std::get<RosterInfoMsg>(d->payload);
+  EXPECT_EQ(back.kind, RosterInfoKind::UNIT_INFO);
+  EXPECT_EQ(back.provider, "556677-8899");
+  ASSERT_EQ(back.units.size(), 2u);
+  EXPECT_EQ(back.units[0].name, "Ekbackens skola");
+  EXPECT_EQ(back.units[0].district, "Bromma");
+  EXPECT_EQ(back.units[0].lat, 59.34);
+  EXPECT_EQ(back.units[0].lon, 17.94);
+  EXPECT_EQ(back.units[0].schoolForms, "grundskola:1");
+  EXPECT_FALSE(back.units[1].lat.has_value());
+  EXPECT_FALSE(back.units[1].lon.has_value());
+  RosterInfoMsg contact{RosterInfoKind::DUTY_CONTACT, "556677-8899", "IT-jour 08-123 456 78", {}};
+  auto c = roundTrip(envelopeFields(contact, 5));
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(std::get<RosterInfoMsg>(c->payload).text, "IT-jour 08-123 456 78");
+  // The CLI's rules: one line of at most 200 bytes, a unit code, a position in range, units
+  // only in a unit record and 1..200 of them, a name that is not empty.
+  auto refused = [](RosterInfoMsg r) { return !validate(envelopeFields(r, 5)).ok(); };
+  RosterInfoMsg bad = contact;
+  bad.text = "rad ett\nrad två";
+  EXPECT_TRUE(refused(bad));
+  bad.text = std::string(201, 'a');
+  EXPECT_TRUE(refused(bad));
+  bad.text = std::string(200, 'a');
+  EXPECT_FALSE(refused(bad));
+  bad.units = units.units;
+  EXPECT_TRUE(refused(bad));
+  RosterInfoMsg noName{RosterInfoKind::PROVIDER_NAME, "556677-8899", "", {}};
+  EXPECT_TRUE(refused(noName));
+  RosterInfoMsg badUnit = units;
+  badUnit.units[0].code = "1234567";
+  EXPECT_TRUE(refused(badUnit));
+  badUnit = units;
+  badUnit.units[0].lat = 91;
+  EXPECT_TRUE(refused(badUnit));
+  badUnit = units;
+  badUnit.units[0].lon.reset();
+  EXPECT_TRUE(refused(badUnit));
+  badUnit = units;
+  badUnit.units.clear();
+  EXPECT_TRUE(refused(badUnit));
+  badUnit.units.assign(kMaxRosterInfoUnits + 1, units.units[1]);
+  EXPECT_TRUE(refused(badUnit));
+  badUnit = units;
+  badUnit.text = "x";
+  EXPECT_TRUE(refused(badUnit));
+  badUnit = units;
+  badUnit.provider = "city";
+  EXPECT_TRUE(refused(badUnit));
+}
+
+TEST(CodecRoundTrip, AccountRecordKeepsEveryFieldAndNeverAHash) {
+  AccountMsg set{AccountAction::SET, "anna", "operator", {"Bromma", "Farsta"}, Bytes(32, 0x5a)};
+  Message m = envelopeFields(set, 6);
+  m.senderId = kCitySenderId;
+  ASSERT_TRUE(validate(m).ok()) << validate(m).error().message;
+  auto d = roundTrip(m);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_TRUE(d->isFromCityOnly());
+  EXPECT_STREQ(payloadKindName(d->payload), "account");
+  const auto& back = std::get<AccountMsg>(d->payload);
+  EXPECT_EQ(back.name, "anna");
+  EXPECT_EQ(back.role, "operator");
+  EXPECT_EQ(back.districts, set.districts);
+  EXPECT_EQ(back.passwordDigest, set.passwordDigest);
+  AccountMsg removal{AccountAction::REMOVE, "anna", {}, {}, {}};
+  EXPECT_TRUE(validate(envelopeFields(removal, 7)).ok());
+  auto refused = [](AccountMsg a) { return !validate(envelopeFields(a, 7)).ok(); };
+  AccountMsg bad = set;
+  bad.role = "admin";
+  EXPECT_TRUE(refused(bad));
+  bad = set;
+  bad.passwordDigest.pop_back();  // not a 32-byte digest (a hash string would not be either)
+  EXPECT_TRUE(refused(bad));
+  bad = set;
+  bad.name.clear();
+  EXPECT_TRUE(refused(bad));
+  bad = set;
+  bad.name = std::string(65, 'a');
+  EXPECT_TRUE(refused(bad));
+  bad = removal;
+  bad.passwordDigest = Bytes(32, 1);
+  EXPECT_TRUE(refused(bad));
+  bad = removal;
+  bad.role = "viewer";
+  EXPECT_TRUE(refused(bad));
+  bad = set;
+  bad.districts.assign(kMaxAccountDistricts + 1, "Bromma");
+  EXPECT_TRUE(refused(bad));
 }
 
 TEST(CodecRoundTrip, EveryModeSurvives) {

@@ -18,12 +18,12 @@ namespace {
 
 using namespace samband::common::testing;
 
-Result<Message> roundTrip(const Message& m) { return decodeBody(encodeBody(m)); }
+Result<Message> rulesRoundTrip(const Message& m) { return decodeBody(encodeBody(m)); }
 
 // Encodes without validation (encodeBody writes whatever it is given) and expects the decoder to
 // refuse the body as invalid input with `reason` in the message.
 void expectRefused(const Message& m, const std::string& reason) {
-  auto decoded = roundTrip(m);
+  auto decoded = rulesRoundTrip(m);
   ASSERT_FALSE(decoded.ok()) << "accepted a body that should fail with: " << reason;
   EXPECT_EQ(decoded.error().kind, ErrorKind::invalidInput);
   EXPECT_NE(decoded.error().message.find(reason), std::string::npos)
@@ -36,7 +36,7 @@ void expectRefused(const Message& m, const std::string& reason) {
 void expectAccepted(const Message& m) {
   Status v = validate(m);
   EXPECT_TRUE(v.ok()) << v.error().message;
-  auto decoded = roundTrip(m);
+  auto decoded = rulesRoundTrip(m);
   EXPECT_TRUE(decoded.ok()) << decoded.error().message;
 }
 
@@ -510,7 +510,7 @@ TEST(DecodeBodyRules, CapacityHoldsAtMostSixtyFourEntries) {
   c.entries.assign(kMaxCapacityEntries, c.entries[1]);
   expectAccepted(envelopeFields(c));
   c.entries.push_back(c.entries[0]);
-  auto d = roundTrip(envelopeFields(c));
+  auto d = rulesRoundTrip(envelopeFields(c));
   ASSERT_FALSE(d.ok());
   EXPECT_NE(d.error().message.find("too many capacity entries"), std::string::npos);
   EXPECT_FALSE(validate(envelopeFields(c)).ok());
@@ -521,7 +521,7 @@ TEST(DecodeBodyRules, ReadinessAnswerHoldsAtMostThirtyTwoResults) {
   a.results.assign(kMaxSelfTests, a.results[0]);
   expectAccepted(envelopeFields(a));
   a.results.push_back(a.results[0]);
-  auto d = roundTrip(envelopeFields(a));
+  auto d = rulesRoundTrip(envelopeFields(a));
   ASSERT_FALSE(d.ok());
   EXPECT_NE(d.error().message.find("too many self-test results"), std::string::npos);
   EXPECT_FALSE(validate(envelopeFields(a)).ok());
@@ -532,7 +532,7 @@ TEST(DecodeBodyRules, DirectiveHoldsAtMostOneThousandRecipients) {
   d.recipients.assign(kMaxRecipients, "556677-8899");
   expectAccepted(envelopeFields(d));
   d.recipients.push_back("556677-8899");
-  auto decoded = roundTrip(envelopeFields(d));
+  auto decoded = rulesRoundTrip(envelopeFields(d));
   ASSERT_FALSE(decoded.ok());
   EXPECT_NE(decoded.error().message.find("too many directive recipients"), std::string::npos);
   EXPECT_FALSE(validate(envelopeFields(d)).ok());

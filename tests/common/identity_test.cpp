@@ -21,7 +21,7 @@ using samband::testing::readWhole;
 using samband::testing::ScopedUmask;
 using samband::testing::TempDir;
 
-constexpr const char* kProvider = "556677-8899";
+constexpr const char* kIdentityProvider = "556677-8899";
 
 bool signatureVerifies(const PublicKey& key, const Bytes& sig, const std::string& text) {
   return sig.size() == crypto_sign_BYTES &&
@@ -66,7 +66,7 @@ class IdentityFile : public ::testing::Test {
   void SetUp() override { initSodium(); }
 
   // Saves a fresh identity and returns the file text.
-  std::string savedText(const std::string& id = kProvider) {
+  std::string savedText(const std::string& id = kIdentityProvider) {
     auto ident = Identity::generate(id);
     EXPECT_TRUE(ident->save(dir_.file("seed.id")).ok());
     return readWhole(dir_.file("seed.id"));
@@ -83,9 +83,9 @@ class IdentityFile : public ::testing::Test {
 };
 
 TEST_F(IdentityFile, GeneratesDistinctKeysForSignatureAndTransport) {
-  auto a = Identity::generate(kProvider);
-  auto b = Identity::generate(kProvider);
-  EXPECT_EQ(a->id(), kProvider);
+  auto a = Identity::generate(kIdentityProvider);
+  auto b = Identity::generate(kIdentityProvider);
+  EXPECT_EQ(a->id(), kIdentityProvider);
   EXPECT_NE(a->signPublic(), b->signPublic());
   EXPECT_NE(a->curvePublic(), b->curvePublic());
   EXPECT_NE(a->signPublic(), a->curvePublic());
@@ -94,13 +94,13 @@ TEST_F(IdentityFile, GeneratesDistinctKeysForSignatureAndTransport) {
 }
 
 TEST_F(IdentityFile, KeyIdIsTheFirstEightBytesOfBlake2bOfTheSigningKey) {
-  auto a = Identity::generate(kProvider);
+  auto a = Identity::generate(kIdentityProvider);
   Bytes full = hash256(a->signPublic().data(), a->signPublic().size());
   EXPECT_EQ(a->keyId(), Bytes(full.begin(), full.begin() + 8));
 }
 
 TEST_F(IdentityFile, SaveThenLoadGivesTheSameKeys) {
-  auto original = Identity::generate(kProvider);
+  auto original = Identity::generate(kIdentityProvider);
   std::string path = dir_.file("agent.id");
   ASSERT_TRUE(original->save(path).ok());
 
@@ -115,7 +115,7 @@ TEST_F(IdentityFile, SaveThenLoadGivesTheSameKeys) {
 }
 
 TEST_F(IdentityFile, SignaturesOfLoadedIdentityVerifyUnderTheOriginalPublicKey) {
-  auto original = Identity::generate(kProvider);
+  auto original = Identity::generate(kIdentityProvider);
   std::string path = dir_.file("agent.id");
   ASSERT_TRUE(original->save(path).ok());
   auto loaded = Identity::load(path);
@@ -140,7 +140,7 @@ TEST_F(IdentityFile, CurveSecretOfLoadedIdentityMatchesItsPublicKey) {
 
 TEST_F(IdentityFile, SavedFileHasMode0600EvenWithPermissiveUmask) {
   ScopedUmask permissive(0);
-  auto ident = Identity::generate(kProvider);
+  auto ident = Identity::generate(kIdentityProvider);
   std::string path = dir_.file("agent.id");
   ASSERT_TRUE(ident->save(path).ok());
   EXPECT_EQ(permissionBits(path), 0600u);
@@ -149,10 +149,10 @@ TEST_F(IdentityFile, SavedFileHasMode0600EvenWithPermissiveUmask) {
 
 TEST_F(IdentityFile, SaveRefusesToOverwriteAndLeavesTheOldFileIntact) {
   std::string path = dir_.file("agent.id");
-  ASSERT_TRUE(Identity::generate(kProvider)->save(path).ok());
+  ASSERT_TRUE(Identity::generate(kIdentityProvider)->save(path).ok());
   std::string before = readWhole(path);
 
-  Status second = Identity::generate(kProvider)->save(path);
+  Status second = Identity::generate(kIdentityProvider)->save(path);
   ASSERT_FALSE(second.ok());
   EXPECT_NE(second.error().message.find("refusing to overwrite"), std::string::npos)
       << second.error().message;
@@ -174,7 +174,7 @@ class IdentityFileMode : public IdentityFile, public ::testing::WithParamInterfa
 
 TEST_P(IdentityFileMode, LoadRefusesGroupOrOtherAccessAndNamesTheFix) {
   std::string path = dir_.file("agent.id");
-  ASSERT_TRUE(Identity::generate(kProvider)->save(path).ok());
+  ASSERT_TRUE(Identity::generate(kIdentityProvider)->save(path).ok());
   ASSERT_EQ(::chmod(path.c_str(), GetParam()), 0);
 
   auto loaded = Identity::load(path);
@@ -191,7 +191,7 @@ INSTANTIATE_TEST_SUITE_P(GroupOrOtherBits, IdentityFileMode,
 
 TEST_F(IdentityFile, LoadAcceptsOwnerOnlyModes) {
   std::string path = dir_.file("agent.id");
-  ASSERT_TRUE(Identity::generate(kProvider)->save(path).ok());
+  ASSERT_TRUE(Identity::generate(kIdentityProvider)->save(path).ok());
   for (unsigned mode : {0400u, 0600u, 0700u}) {
     ASSERT_EQ(::chmod(path.c_str(), mode), 0);
     auto loaded = Identity::load(path);
@@ -279,7 +279,7 @@ TEST_F(IdentityFile, LoadRefusesSigningSecretOfAnotherKeyPair) {
   std::string text = savedText();
   std::string other = readWhole([&] {
     std::string p = dir_.file("other.id");
-    EXPECT_TRUE(Identity::generate(kProvider)->save(p).ok());
+    EXPECT_TRUE(Identity::generate(kIdentityProvider)->save(p).ok());
     return p;
   }());
   auto loaded = loadText(withValue(text, "sign_secret", valueOf(other, "sign_secret")));
@@ -332,7 +332,7 @@ TEST(PublicIdentityText, RoundTripsThroughText) {
 
 TEST(PublicIdentityText, TextShowsKeyIdAndNoSecret) {
   initSodium();
-  auto ident = Identity::generate(kProvider);
+  auto ident = Identity::generate(kIdentityProvider);
   std::string text = ident->publicPart().toText();
   EXPECT_NE(text.find("key_id = " + toHex(ident->keyId())), std::string::npos);
   EXPECT_EQ(text.find("secret ="), std::string::npos);
@@ -417,7 +417,7 @@ TEST(PublicIdentityText, ParseRefusesIdThatIsNeitherCityNorOrganisationNumber) {
 
 TEST(PublicIdentityText, ParseAcceptsFileWithoutKeyIdLine) {
   initSodium();
-  auto ident = Identity::generate(kProvider);
+  auto ident = Identity::generate(kIdentityProvider);
   auto parsed = PublicIdentity::parse(withoutLine(ident->publicPart().toText(), "key_id"), "p");
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;
   EXPECT_EQ(parsed->keyId(), ident->keyId());

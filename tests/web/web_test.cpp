@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include "tests/support/test_time.h"
 #include "web/embedded_asset.h"
 #include "web/listen_address.h"
 #include "web/login_throttle_rules.h"
@@ -15,7 +16,7 @@
 namespace samband::web {
 namespace {
 
-constexpr int64_t kNow = 1764067580123;
+using samband::test_time::kNow;
 
 // One attempt on `rows` (as a database would keep them between attempts).
 int64_t attempt(FailureRows& rows, int64_t now, LoginAdmission* out = nullptr) {

@@ -9,9 +9,10 @@ const handlers = {
   sessionEnded: () => {},  // the session is gone: show the login
   live: () => {},          // live(true|false): the stream is up or down
   changed: () => {},       // the picture may have changed (to version v): fetch it again
+  ping: () => {},          // the stream's heartbeat (ages and connections move with time)
 };
 
-// Sets the handlers above: { sessionEnded(), live(isLive), changed() }.
+// Sets the handlers above: { sessionEnded(), live(isLive), changed(), ping() }.
 export function onApiEvents(h) { Object.assign(handlers, h); }
 
 export class HttpError extends Error {
@@ -69,7 +70,7 @@ export function connectEvents() {
   };
   es.addEventListener('hello', (ev) => { seen(); state.retry = 0; handlers.live(true); handlers.changed(state.version = versionOf(ev)); });
   es.addEventListener('change', (ev) => { seen(); handlers.live(true); handlers.changed(state.version = versionOf(ev)); });
-  es.addEventListener('ping', seen);
+  es.addEventListener('ping', () => { seen(); handlers.ping(); });
   es.addEventListener('logout', () => { stopEvents(); handlers.sessionEnded(); });
   es.onerror = () => {
     handlers.live(false);

@@ -3,6 +3,15 @@
 
 const TEXT = {
   sv: {
+    // The upstream's page (rollup.html): cities, then one city's providers and units.
+    ru_title: 'Samband – lägesbild per kommun', ru_colCity: 'Kommun', ru_colConnection: 'Förbindelse',
+    ru_colNewest: 'Senaste rapport', ru_colUnitsByState: 'Enheter per läge', ru_colRefused: 'Avvisade',
+    ru_colProvider: 'Huvudman', ru_colLiveness: 'Uppkoppling', ru_colUnit: 'Skolenhet', ru_colState: 'Läge',
+    ru_colReported: 'Rapporterad', ru_back: '← Alla kommuner', ru_connected: 'ansluten',
+    ru_notConnected: 'ej ansluten', ru_agoS: '{n} s sedan', ru_agoMin: '{n} min sedan', ru_agoH: '{n} h sedan',
+    ru_loginFirst: 'Logga in på startsidan först.', ru_toLogin: 'Till inloggningen',
+    ru_readFailed: 'Kunde inte läsa lägesbilden: {m}', ru_updated: 'Uppdaterad {t}', ru_noCities: 'Ingen kommun är ansluten ännu.',
+    ru_noStatus: 'ingen rapport', lv_unknown: 'Okänt',
     title: 'Samband – lägesbild', largeText: 'Stor text', normalText: 'Normal text',
     logout: 'Logga ut', loginTitle: 'Logga in', userName: 'Användarnamn', password: 'Lösenord',
     loginButton: 'Logga in', wrongCredentials: 'Fel användarnamn eller lösenord.',
@@ -185,6 +194,14 @@ const TEXT = {
     unitsN: '{n} enheter', pupilsShort: 'elever {p}/{e}', reportAge: 'rapport {age} gammal',
   },
   en: {
+    ru_title: 'Samband – picture by city', ru_colCity: 'City', ru_colConnection: 'Connection',
+    ru_colNewest: 'Newest report', ru_colUnitsByState: 'Units by state', ru_colRefused: 'Refused',
+    ru_colProvider: 'Provider', ru_colLiveness: 'Connection', ru_colUnit: 'School unit', ru_colState: 'State',
+    ru_colReported: 'Reported', ru_back: '← All cities', ru_connected: 'connected',
+    ru_notConnected: 'not connected', ru_agoS: '{n} s ago', ru_agoMin: '{n} min ago', ru_agoH: '{n} h ago',
+    ru_loginFirst: 'Log in on the start page first.', ru_toLogin: 'To the login',
+    ru_readFailed: 'Could not read the picture: {m}', ru_updated: 'Updated {t}', ru_noCities: 'No city is connected yet.',
+    ru_noStatus: 'no report', lv_unknown: 'Unknown',
     title: 'Samband – status board', largeText: 'Large text', normalText: 'Normal text',
     logout: 'Log out', loginTitle: 'Log in', userName: 'User name', password: 'Password',
     loginButton: 'Log in', wrongCredentials: 'Wrong user name or password.',

@@ -6,11 +6,12 @@
 
 #include "broker/accounts/sessions.h"
 #include "tests/broker/store/store_fixture.h"
+#include "tests/support/test_time.h"
 
 namespace samband::broker {
 namespace {
 
-constexpr int64_t kNow = 1764067580123;
+using samband::test_time::kNow;
 constexpr const char* kPassword = "korrekt hästbatteri";
 
 using UsersTest = testing::StoreFixture;

@@ -22,7 +22,7 @@ namespace {
 using common::Bytes;
 using samband::testing::TempDir;
 
-bool mentions(const AuditReport& r, const std::string& text) {
+bool parallelMentions(const AuditReport& r, const std::string& text) {
   return std::any_of(r.problems.begin(), r.problems.end(),
                      [&](const std::string& p) { return p.find(text) != std::string::npos; });
 }
@@ -126,7 +126,7 @@ TEST_F(ParallelAuditTest, ResumedAuditStillFindsAFrameTamperedAfterTheResumePoin
   EXPECT_EQ(resumed.badSignatures, 1) << resumed.toText();
   EXPECT_EQ(resumed.since, 2000);
   EXPECT_EQ(resumed.signaturesChecked, frameCount() - 1999);
-  EXPECT_TRUE(mentions(resumed, "signature does not verify")) << resumed.toText();
+  EXPECT_TRUE(parallelMentions(resumed, "signature does not verify")) << resumed.toText();
   EXPECT_EQ(resumed.toJson()["since"], 2000);
 }
 

@@ -27,6 +27,7 @@
 #include "common/signing.h"
 #include "tests/broker/ingest/sender_chain.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_time.h"
 
 namespace samband::broker {
 namespace {
@@ -36,11 +37,11 @@ using common::RejectReason;
 
 using samband::testing::TempDir;
 
-constexpr int64_t kNow = 1764067580123;
-constexpr const char* kUnitA = "10000001";
-constexpr const char* kUnitB = "20000001";
+using samband::test_time::kNow;
+constexpr const char* kBatchUnitA = "10000001";
+constexpr const char* kBatchUnitB = "20000001";
 
-common::UnitStatusMsg status(const std::string& unit, const std::string& note = "ok") {
+common::UnitStatusMsg batchStatus(const std::string& unit, const std::string& note = "ok") {
   common::UnitStatusMsg s;
   s.unitCode = unit;
   s.operational = common::OperationalState::REDUCED;
@@ -51,10 +52,10 @@ common::UnitStatusMsg status(const std::string& unit, const std::string& note = 
 }
 
 // Bodies of a chain, as an agent with a backlog holds them.
-std::vector<Bytes> bodies(testing::Chain& chain, int n, const std::string& unit = kUnitA,
+std::vector<Bytes> bodies(testing::Chain& chain, int n, const std::string& unit = kBatchUnitA,
                           const std::string& note = "ok") {
   std::vector<Bytes> out;
-  for (int i = 0; i < n; ++i) out.push_back(chain.next(status(unit, note), kNow + i).body);
+  for (int i = 0; i < n; ++i) out.push_back(chain.next(batchStatus(unit, note), kNow + i).body);
   return out;
 }
 
@@ -67,8 +68,8 @@ class BatchTest : public ::testing::Test {
     CityChain cityChain(*store_, *city_);
     ASSERT_TRUE(cityChain.publishKey().ok());
     for (auto* id : {alpha_.get(), beta_.get()}) {
-      auto request =
-          common::makeEnrollRequest(*id, "Huvudman", {id == alpha_.get() ? kUnitA : kUnitB}, kNow);
+      auto request = common::makeEnrollRequest(
+          *id, "Huvudman", {id == alpha_.get() ? kBatchUnitA : kBatchUnitB}, kNow);
       auto r = RosterStore(*store_).enroll(request, false, kNow, [&](const EnrollOutcome&) {
         auto issued = cityChain.record(enrolmentRecord(request, kNow), kNow);
         return issued ? common::Status{} : common::Status{issued.error()};
@@ -198,7 +199,7 @@ TEST_F(BatchTest, SignedByAnotherSendersKeyIsBadSignature) {
 
 TEST_F(BatchTest, MixedSendersAreMalformed) {
   auto bs = bodies(alphaChain_, 2);
-  bs.push_back(betaChain_.next(status(kUnitB), kNow).body);
+  bs.push_back(betaChain_.next(batchStatus(kBatchUnitB), kNow).body);
   expectRefused(batchOf(*alpha_, bs), RejectReason::MALFORMED, "malformed");
 }
 
@@ -207,7 +208,7 @@ TEST_F(BatchTest, MoreThan64ReportsAreOversized) {
 }
 
 TEST_F(BatchTest, MoreThan48KiBAreOversized) {
-  const auto bs = bodies(alphaChain_, 50, kUnitA, std::string(900, 'x'));
+  const auto bs = bodies(alphaChain_, 50, kBatchUnitA, std::string(900, 'x'));
   const Bytes frame = batchOf(*alpha_, bs);
   ASSERT_GT(frame.size(), common::kMaxBatchBytes);
   ASSERT_LE(frame.size(), common::kMaxFrameBytes);
@@ -273,7 +274,7 @@ TEST_F(BatchTest, DuplicatesInAResentBatchAreReackedNotStoredTwice) {
 
 TEST_F(BatchTest, ReportForAnotherUnitIsRefusedAloneAndTheChainRuleHoldsTheRest) {
   std::vector<Bytes> bs = bodies(alphaChain_, 2);
-  bs.push_back(alphaChain_.next(status(kUnitB), kNow).body);  // beta's unit
+  bs.push_back(alphaChain_.next(batchStatus(kBatchUnitB), kNow).body);  // beta's unit
   auto more = bodies(alphaChain_, 2);
   bs.insert(bs.end(), more.begin(), more.end());
   auto replies = send(batchOf(*alpha_, bs), *alpha_);

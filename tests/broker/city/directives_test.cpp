@@ -13,13 +13,14 @@
 #include "broker/store/store.h"
 #include "common/identity.h"
 #include "tests/broker/store/store_fixture.h"
+#include "tests/support/test_time.h"
 
 namespace samband::broker {
 namespace {
 
 using nlohmann::json;
 
-constexpr int64_t kNow = 1764067580123;
+using samband::test_time::kNow;
 
 class DirectivesTest : public testing::StoreFixture {
  protected:

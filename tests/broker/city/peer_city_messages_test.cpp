@@ -24,11 +24,12 @@
 #include "common/enrollment.h"
 #include "common/identity.h"
 #include "tests/broker/store/store_fixture.h"
+#include "tests/support/test_time.h"
 
 namespace samband::broker {
 namespace {
 
-constexpr int64_t kNow = 1764067580123;
+using samband::test_time::kNow;
 
 class PeerCityMessagesTest : public testing::StoreFixture {
  protected:

@@ -32,6 +32,7 @@
 #include "common/identity.h"
 #include "tests/broker/ingest/sender_chain.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_time.h"
 
 namespace samband::broker {
 namespace {
@@ -40,7 +41,7 @@ using common::Bytes;
 using common::RejectReason;
 using testing::Chain;
 
-constexpr int64_t kNow = 1764067580123;
+using samband::test_time::kNow;
 constexpr const char* kUnitA = "10000001";
 constexpr const char* kUnitB = "10000002";
 
@@ -739,7 +740,6 @@ TEST_F(CommitterTest, KeyRotationEnrollsNewKeyForSameProvider) {
   EXPECT_TRUE(found);
 }
 
-}  // namespace
 // A city message queued while the agent is connected goes out at once (not behind its next
 // heartbeat), to the connection the agent last used; one for a provider never seen waits for
 // that provider's first heartbeat.
@@ -864,4 +864,5 @@ TEST_F(CommitterTest, AcksUnderTwoKeysOnOneConnectionStayApart) {
   EXPECT_EQ(frameCount(), 5);
 }
 
+}  // namespace
 }  // namespace samband::broker

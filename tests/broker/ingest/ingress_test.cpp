@@ -28,6 +28,7 @@
 #include "common/identity.h"
 #include "common/ids.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_time.h"
 
 namespace samband::broker {
 namespace {
@@ -35,7 +36,7 @@ namespace {
 using common::Bytes;
 using common::RejectReason;
 
-constexpr int64_t kNow = 1764067580123;
+using samband::test_time::kNow;
 constexpr const char* kAlphaUnit = "10000001";
 constexpr const char* kBetaUnit = "20000001";
 

@@ -28,21 +28,22 @@
 #include "common/identity.h"
 #include "common/offline_file.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_time.h"
 
 namespace samband::broker {
 namespace {
 
 using common::Bytes;
 
-constexpr int64_t kNow = 1764067580123;
+using samband::test_time::kNow;
 constexpr const char* kUnit = "10000001";
 
 using samband::testing::TempDir;
 
 // One signer's chain, as an agent's outbox keeps it.
-class Chain {
+class ImportChain {
  public:
-  explicit Chain(const common::Identity& id) : id_(id) {}
+  explicit ImportChain(const common::Identity& id) : id_(id) {}
   Bytes next(common::Payload payload, int64_t sentAt) {
     common::Message m;
     m.senderId = id_.id();
@@ -71,7 +72,7 @@ class Chain {
   Bytes prevHash_;
 };
 
-common::UnitStatusMsg status(const std::string& unit, int32_t present) {
+common::UnitStatusMsg importStatus(const std::string& unit, int32_t present) {
   common::UnitStatusMsg s;
   s.unitCode = unit;
   s.operational = common::OperationalState::REDUCED;
@@ -131,9 +132,10 @@ class OfflineImportTest : public ::testing::Test {
 };
 
 TEST_F(OfflineImportTest, StoresEveryEnvelopeOnceAndCountsDuplicatesOnTheSecondRun) {
-  Chain chain(*alpha_);
-  std::vector<Bytes> env{chain.next(status(kUnit, 1), kNow), chain.next(status(kUnit, 2), kNow + 1),
-                         chain.next(status(kUnit, 3), kNow + 2)};
+  ImportChain chain(*alpha_);
+  std::vector<Bytes> env{chain.next(importStatus(kUnit, 1), kNow),
+                         chain.next(importStatus(kUnit, 2), kNow + 1),
+                         chain.next(importStatus(kUnit, 3), kNow + 2)};
   std::string path = writeFile(env);
   ImportSummary first = importOk(path);
   EXPECT_EQ(first.envelopes, 3u);
@@ -153,10 +155,10 @@ TEST_F(OfflineImportTest, StoresEveryEnvelopeOnceAndCountsDuplicatesOnTheSecondR
 }
 
 TEST_F(OfflineImportTest, CountsRefusalsByReasonLikeNetworkFrames) {
-  Chain chain(*alpha_);
-  Bytes one = chain.next(status(kUnit, 1), kNow);
-  Bytes two = chain.next(status(kUnit, 2), kNow + 1);
-  Bytes foreignUnit = chain.next(status("99999999", 3), kNow + 2);
+  ImportChain chain(*alpha_);
+  Bytes one = chain.next(importStatus(kUnit, 1), kNow);
+  Bytes two = chain.next(importStatus(kUnit, 2), kNow + 1);
+  Bytes foreignUnit = chain.next(importStatus("99999999", 3), kNow + 2);
   std::vector<Bytes> env{one, flipSignature(two), foreignUnit, chain.heartbeat(kNow + 3),
                          Bytes(40, 0x11)};
   ImportSummary s = importOk(writeFile(env));
@@ -179,7 +181,7 @@ TEST_F(OfflineImportTest, ServingCommitterSeesWhatTheImportStored) {
   Metrics metrics;
   Committer committer(**serving, clock_, metrics);
   Ingress ingress(*roster_, clock_);
-  Chain chain(*alpha_);
+  ImportChain chain(*alpha_);
   auto network = [&](const Bytes& envelope) {
     std::vector<WorkItem> batch;
     batch.push_back(
@@ -195,8 +197,8 @@ TEST_F(OfflineImportTest, ServingCommitterSeesWhatTheImportStored) {
   clock_.advanceMs(1);
   ASSERT_TRUE(std::holds_alternative<common::HeadMsg>(network(chain.heartbeat(clock_.nowMs()))));
 
-  Bytes one = chain.next(status(kUnit, 1), kNow);
-  Bytes two = chain.next(status(kUnit, 2), kNow + 1);
+  Bytes one = chain.next(importStatus(kUnit, 1), kNow);
+  Bytes two = chain.next(importStatus(kUnit, 2), kNow + 1);
   EXPECT_EQ(importOk(writeFile({one, two})).accepted, 2u);
 
   // The agent sends the same frames over the network later: duplicates, not a failed batch.
@@ -204,7 +206,7 @@ TEST_F(OfflineImportTest, ServingCommitterSeesWhatTheImportStored) {
   ASSERT_TRUE(std::holds_alternative<common::AckMsg>(ack));
   EXPECT_TRUE(std::get<common::AckMsg>(ack).duplicate);
   EXPECT_EQ(metrics.commitFailures, 0u);
-  Bytes three = chain.next(status(kUnit, 3), kNow + 2);
+  Bytes three = chain.next(importStatus(kUnit, 3), kNow + 2);
   ack = network(three);
   ASSERT_TRUE(std::holds_alternative<common::AckMsg>(ack));
   EXPECT_FALSE(std::get<common::AckMsg>(ack).duplicate);
@@ -214,18 +216,19 @@ TEST_F(OfflineImportTest, ServingCommitterSeesWhatTheImportStored) {
 TEST_F(OfflineImportTest, FramesOfAKeyRotatedEarlierInTheSameFileAreAccepted) {
   auto next = common::Identity::generate(alpha_->id());
   const common::KeyRotationMsg rotation = common::keyRotationTo(*next);
-  Chain oldChain(*alpha_);
-  Chain newChain(*next);
-  std::vector<Bytes> env{oldChain.next(status(kUnit, 1), kNow), oldChain.next(rotation, kNow + 1),
-                         newChain.next(status(kUnit, 2), kNow + 2)};
+  ImportChain oldChain(*alpha_);
+  ImportChain newChain(*next);
+  std::vector<Bytes> env{oldChain.next(importStatus(kUnit, 1), kNow),
+                         oldChain.next(rotation, kNow + 1),
+                         newChain.next(importStatus(kUnit, 2), kNow + 2)};
   ImportSummary s = importOk(writeFile(env));
   EXPECT_EQ(s.accepted, 3u) << s.toText();
   EXPECT_EQ(scalar("SELECT count(DISTINCT key_id) FROM frames"), 2);
 }
 
 TEST_F(OfflineImportTest, RefusesDamagedOrMissingFileAndStoresNothing) {
-  Chain chain(*alpha_);
-  std::string path = writeFile({chain.next(status(kUnit, 1), kNow)});
+  ImportChain chain(*alpha_);
+  std::string path = writeFile({chain.next(importStatus(kUnit, 1), kNow)});
   std::filesystem::resize_file(path, std::filesystem::file_size(path) - 1);
   auto r = importer_->importFile(path);
   ASSERT_FALSE(r.ok());

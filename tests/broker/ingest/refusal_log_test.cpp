@@ -6,11 +6,12 @@
 
 #include <string>
 #include <vector>
+#include "tests/support/test_time.h"
 
 namespace samband::broker {
 namespace {
 
-constexpr int64_t kNow = 1764067580123;
+using samband::test_time::kNow;
 
 class RefusalLogTest : public ::testing::Test {
  protected:

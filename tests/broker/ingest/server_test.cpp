@@ -114,9 +114,9 @@ class AgentSocket {
 };
 
 // One sender's chain as an agent keeps it.
-class Chain {
+class AgentChain {
  public:
-  explicit Chain(const common::Identity& id) : id_(id) {}
+  explicit AgentChain(const common::Identity& id) : id_(id) {}
 
   common::Message draft(common::Payload payload) const {
     common::Message m;
@@ -154,7 +154,7 @@ class Chain {
   int64_t lastHeartbeat_ = 0;
 };
 
-common::UnitStatusMsg status(const std::string& unit) {
+common::UnitStatusMsg serverStatus(const std::string& unit) {
   common::UnitStatusMsg s;
   s.unitCode = unit;
   s.operational = common::OperationalState::NORMAL;
@@ -163,7 +163,7 @@ common::UnitStatusMsg status(const std::string& unit) {
   return s;
 }
 
-void expectAck(const common::Downlink& d, uint64_t seq, bool duplicate = false) {
+void expectServerAck(const common::Downlink& d, uint64_t seq, bool duplicate = false) {
   auto* a = std::get_if<common::AckMsg>(&d);
   ASSERT_NE(a, nullptr) << "not an ack; downlink kind " << d.index()
                         << (std::holds_alternative<common::RejectMsg>(d)
@@ -173,7 +173,7 @@ void expectAck(const common::Downlink& d, uint64_t seq, bool duplicate = false) 
   EXPECT_EQ(a->duplicate, duplicate);
 }
 
-common::RejectMsg rejectOf(const common::Downlink& d) {
+common::RejectMsg serverRejectOf(const common::Downlink& d) {
   if (auto* r = std::get_if<common::RejectMsg>(&d)) return *r;
   ADD_FAILURE() << "not a reject; downlink kind " << d.index();
   return {};
@@ -274,14 +274,14 @@ class ServerTest : public ::testing::Test {
   zmq::context_t context_{1};
   int monitors_ = 0;
   std::unique_ptr<Server> server_;
-  Chain goodChain_{*good_};
-  Chain hostileChain_{*hostile_};
+  AgentChain goodChain_{*good_};
+  AgentChain hostileChain_{*hostile_};
 };
 
 TEST_F(ServerTest, AcksGoodReportAfterStoringIt) {
   auto agent = connect(*good_);
-  common::SealedFrame f = goodChain_.next(status(kGoodUnit));
-  expectAck(agent->exchange(f.envelope), 1);
+  common::SealedFrame f = goodChain_.next(serverStatus(kGoodUnit));
+  expectServerAck(agent->exchange(f.envelope), 1);
 
   // The ack came after the commit: another connection sees the frame and the picture.
   SQLite::Database db(dbPath(), SQLite::OPEN_READONLY);
@@ -302,9 +302,9 @@ TEST_F(ServerTest, CountsEveryOpenAgentConnectionAndEachHandshake) {
   auto first = connect(*good_);
   auto second = connect(*third_);
   // Both sessions are live: each gets its report acknowledged.
-  expectAck(first->exchange(goodChain_.next(status(kGoodUnit)).envelope), 1);
-  Chain thirdChain(*third_);
-  expectAck(second->exchange(thirdChain.next(status(kThirdUnit)).envelope), 1);
+  expectServerAck(first->exchange(goodChain_.next(serverStatus(kGoodUnit)).envelope), 1);
+  AgentChain thirdChain(*third_);
+  expectServerAck(second->exchange(thirdChain.next(serverStatus(kThirdUnit)).envelope), 1);
   ASSERT_TRUE(waitUntil([&] { return metrics_.connectedAgents.load() == 2; }, kDeadline))
       << "gauge " << metrics_.connectedAgents.load();
   EXPECT_EQ(metrics_.handshakes.load(), 2u);
@@ -315,8 +315,8 @@ TEST_F(ServerTest, CountsEveryOpenAgentConnectionAndEachHandshake) {
 
 TEST_F(ServerTest, AnswersHeartbeatWithChainHead) {
   auto agent = connect(*good_);
-  common::SealedFrame f = goodChain_.next(status(kGoodUnit));
-  expectAck(agent->exchange(f.envelope), 1);
+  common::SealedFrame f = goodChain_.next(serverStatus(kGoodUnit));
+  expectServerAck(agent->exchange(f.envelope), 1);
   int64_t before = clock_.nowMs();
   common::Downlink reply = agent->exchange(goodChain_.heartbeat().envelope);
   auto* head = std::get_if<common::HeadMsg>(&reply);
@@ -332,31 +332,31 @@ TEST_F(ServerTest, RefusesEveryHostileInputWhileWellBehavedAgentKeepsGettingAcks
   auto hostile = connect(*hostile_);
   auto goodKeepsGoing = [&] {
     SCOPED_TRACE("well-behaved agent");
-    Bytes next = goodChain_.next(status(kGoodUnit)).envelope;
-    expectAck(good->exchange(next), goodChain_.seq());
+    Bytes next = goodChain_.next(serverStatus(kGoodUnit)).envelope;
+    expectServerAck(good->exchange(next), goodChain_.seq());
   };
   goodKeepsGoing();
 
   // 1. oversized: over 64 KiB, under the 1 MiB transport limit.
-  common::RejectMsg r = rejectOf(hostile->exchange(Bytes(100 * 1024, 0x42)));
+  common::RejectMsg r = serverRejectOf(hostile->exchange(Bytes(100 * 1024, 0x42)));
   EXPECT_EQ(r.reason, RejectReason::OVERSIZED);
   EXPECT_EQ(r.seq, 0u);
   goodKeepsGoing();
 
   // 2. malformed: garbage, and a message of two parts.
-  EXPECT_EQ(rejectOf(hostile->exchange(Bytes(80, 0xee))).reason, RejectReason::MALFORMED);
+  EXPECT_EQ(serverRejectOf(hostile->exchange(Bytes(80, 0xee))).reason, RejectReason::MALFORMED);
   goodKeepsGoing();
-  Bytes valid = common::seal(*hostile_, hostileChain_.draft(status(kHostileUnit))).envelope;
+  Bytes valid = common::seal(*hostile_, hostileChain_.draft(serverStatus(kHostileUnit))).envelope;
   hostile->sendParts({valid, valid});
   auto multipart = hostile->receive();
   ASSERT_TRUE(multipart.has_value());
-  EXPECT_EQ(rejectOf(*multipart).reason, RejectReason::MALFORMED);
+  EXPECT_EQ(serverRejectOf(*multipart).reason, RejectReason::MALFORMED);
   goodKeepsGoing();
 
   // 3. unknown_sender: the session is enrolled, the signing key is not.
   auto stranger = common::Identity::generate(hostile_->id());
-  Chain strangerChain(*stranger);
-  r = rejectOf(hostile->exchange(strangerChain.next(status(kHostileUnit)).envelope));
+  AgentChain strangerChain(*stranger);
+  r = serverRejectOf(hostile->exchange(strangerChain.next(serverStatus(kHostileUnit)).envelope));
   EXPECT_EQ(r.reason, RejectReason::UNKNOWN_SENDER);
   EXPECT_EQ(r.seq, 1u);
   goodKeepsGoing();
@@ -365,15 +365,16 @@ TEST_F(ServerTest, RefusesEveryHostileInputWhileWellBehavedAgentKeepsGettingAcks
   auto parts = common::decodeEnvelope(valid);
   ASSERT_TRUE(parts.ok());
   parts->signature[31] ^= 0x04;
-  EXPECT_EQ(
-      rejectOf(hostile->exchange(common::encodeEnvelope(parts->body, parts->signature))).reason,
-      RejectReason::BAD_SIGNATURE);
+  EXPECT_EQ(serverRejectOf(hostile->exchange(common::encodeEnvelope(parts->body, parts->signature)))
+                .reason,
+            RejectReason::BAD_SIGNATURE);
   goodKeepsGoing();
 
   // 5. key_mismatch: a frame validly signed by another provider's key over this session.
-  Chain thirdChain(*third_);
-  EXPECT_EQ(rejectOf(hostile->exchange(thirdChain.next(status(kThirdUnit)).envelope)).reason,
-            RejectReason::KEY_MISMATCH);
+  AgentChain thirdChain(*third_);
+  EXPECT_EQ(
+      serverRejectOf(hostile->exchange(thirdChain.next(serverStatus(kThirdUnit)).envelope)).reason,
+      RejectReason::KEY_MISMATCH);
   goodKeepsGoing();
 
   // 7. forbidden: an agent sending a directive.
@@ -381,33 +382,34 @@ TEST_F(ServerTest, RefusesEveryHostileInputWhileWellBehavedAgentKeepsGettingAcks
   directive.directiveId = "fake-1";
   directive.number = 1;
   directive.text = "Alla skolor stänger";
-  Chain forbiddenChain(*hostile_);
-  EXPECT_EQ(rejectOf(hostile->exchange(forbiddenChain.next(directive).envelope)).reason,
+  AgentChain forbiddenChain(*hostile_);
+  EXPECT_EQ(serverRejectOf(hostile->exchange(forbiddenChain.next(directive).envelope)).reason,
             RejectReason::FORBIDDEN);
   goodKeepsGoing();
 
   // 8. unit_not_owned: a report on the well-behaved agent's unit.
-  Chain grabChain(*hostile_);
-  EXPECT_EQ(rejectOf(hostile->exchange(grabChain.next(status(kGoodUnit)).envelope)).reason,
-            RejectReason::UNIT_NOT_OWNED);
+  AgentChain grabChain(*hostile_);
+  EXPECT_EQ(
+      serverRejectOf(hostile->exchange(grabChain.next(serverStatus(kGoodUnit)).envelope)).reason,
+      RejectReason::UNIT_NOT_OWNED);
   goodKeepsGoing();
 
   // 9. replay: seq 1 is stored, then a different body claims seq 1.
-  common::SealedFrame first = hostileChain_.next(status(kHostileUnit));
-  expectAck(hostile->exchange(first.envelope), 1);
-  common::UnitStatusMsg changed = status(kHostileUnit);
+  common::SealedFrame first = hostileChain_.next(serverStatus(kHostileUnit));
+  expectServerAck(hostile->exchange(first.envelope), 1);
+  common::UnitStatusMsg changed = serverStatus(kHostileUnit);
   changed.operational = common::OperationalState::CLOSED;
-  Chain fork(*hostile_);
-  r = rejectOf(hostile->exchange(fork.next(changed).envelope));
+  AgentChain fork(*hostile_);
+  r = serverRejectOf(hostile->exchange(fork.next(changed).envelope));
   EXPECT_EQ(r.reason, RejectReason::REPLAY);
   EXPECT_EQ(r.headSeq, 1u);
   EXPECT_EQ(r.headHash, first.bodyHash);
   goodKeepsGoing();
 
   // 10. out_of_order: seq 3 after head 1.
-  common::Message gap = hostileChain_.draft(status(kHostileUnit));
+  common::Message gap = hostileChain_.draft(serverStatus(kHostileUnit));
   gap.seq = 3;
-  r = rejectOf(hostile->exchange(common::seal(*hostile_, gap).envelope));
+  r = serverRejectOf(hostile->exchange(common::seal(*hostile_, gap).envelope));
   EXPECT_EQ(r.reason, RejectReason::OUT_OF_ORDER);
   EXPECT_EQ(r.headSeq, 1u);
   goodKeepsGoing();
@@ -450,9 +452,11 @@ TEST_F(ServerTest, RefusesFramesOfRevokedKeyOnOpenSession) {
       kDeadline);
   ASSERT_TRUE(revoked) << "the revocation never reached the broker";
   EXPECT_EQ(refused.reason, RejectReason::REVOKED);
-  EXPECT_EQ(rejectOf(hostile->exchange(hostileChain_.next(status(kHostileUnit)).envelope)).reason,
-            RejectReason::REVOKED);
-  expectAck(good->exchange(goodChain_.next(status(kGoodUnit)).envelope), 1);
+  EXPECT_EQ(
+      serverRejectOf(hostile->exchange(hostileChain_.next(serverStatus(kHostileUnit)).envelope))
+          .reason,
+      RejectReason::REVOKED);
+  expectServerAck(good->exchange(goodChain_.next(serverStatus(kGoodUnit)).envelope), 1);
   EXPECT_EQ(rejections("revoked"), 2);
   EXPECT_EQ(scalar("SELECT count(*) FROM frames WHERE sender='" + hostile_->id() + "'"), 0);
 
@@ -469,10 +473,10 @@ TEST_F(ServerTest, RefusesFramesOfRevokedKeyOnOpenSession) {
 TEST_F(ServerTest, UnenrolledCurveKeyNeverCompletesHandshakeAndIsCountedAsUnknownSender) {
   auto stranger = common::Identity::generate("556677-0009");
   auto intruder = connect(*stranger, /*deferConnect=*/true);
-  Chain strangerChain(*stranger);
+  AgentChain strangerChain(*stranger);
   // The client learns that authentication failed; it never sees a successful handshake.
   auto outcome = handshakeOutcome(
-      *intruder, [&] { intruder->send(strangerChain.next(status(kGoodUnit)).envelope); });
+      *intruder, [&] { intruder->send(strangerChain.next(serverStatus(kGoodUnit)).envelope); });
   ASSERT_TRUE(outcome.has_value()) << "no handshake event within the deadline";
   EXPECT_EQ(*outcome, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
 
@@ -481,7 +485,7 @@ TEST_F(ServerTest, UnenrolledCurveKeyNeverCompletesHandshakeAndIsCountedAsUnknow
   EXPECT_EQ(scalar("SELECT count(*) FROM frames"), 0);
 
   auto good = connect(*good_);
-  expectAck(good->exchange(goodChain_.next(status(kGoodUnit)).envelope), 1);
+  expectServerAck(good->exchange(goodChain_.next(serverStatus(kGoodUnit)).envelope), 1);
 }
 
 // A reconnect wave: many agents connect at once, so their ZAP requests queue up and the ZAP
@@ -503,28 +507,28 @@ TEST_F(ServerTest, AWaveOfAgentsConnectingAtOnceIsAdmittedAndAStrangerInItRefuse
   server_.reset();  // the new keys are in the roster from the start
   startServer();
 
-  std::vector<std::unique_ptr<Chain>> chains;
+  std::vector<std::unique_ptr<AgentChain>> chains;
   std::vector<std::unique_ptr<AgentSocket>> wave;
   for (int i = 0; i < kWave; ++i) {
-    chains.push_back(std::make_unique<Chain>(*ids[static_cast<size_t>(i)]));
+    chains.push_back(std::make_unique<AgentChain>(*ids[static_cast<size_t>(i)]));
     wave.push_back(connect(*ids[static_cast<size_t>(i)], /*deferConnect=*/true));
   }
   auto stranger = common::Identity::generate("556677-0009");
-  Chain strangerChain(*stranger);
+  AgentChain strangerChain(*stranger);
   auto intruder = connect(*stranger, /*deferConnect=*/true);
   auto outcome = handshakeOutcome(*intruder, [&] {
     for (size_t i = 0; i < wave.size(); ++i) {
       wave[i]->connect();
-      wave[i]->send(chains[i]->next(status(units[i])).envelope);
+      wave[i]->send(chains[i]->next(serverStatus(units[i])).envelope);
     }
-    intruder->send(strangerChain.next(status(kGoodUnit)).envelope);
+    intruder->send(strangerChain.next(serverStatus(kGoodUnit)).envelope);
   });
   ASSERT_TRUE(outcome.has_value()) << "no handshake event within the deadline";
   EXPECT_EQ(*outcome, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
   for (size_t i = 0; i < wave.size(); ++i) {
     auto reply = wave[i]->receive();
     ASSERT_TRUE(reply.has_value()) << "agent " << i << " of the wave got no ack";
-    expectAck(*reply, 1);
+    expectServerAck(*reply, 1);
   }
   EXPECT_EQ(scalar("SELECT count(*) FROM frames"), kWave);
   EXPECT_EQ(scalar("SELECT count(*) FROM frames WHERE sender='" + stranger->id() + "'"), 0);
@@ -546,14 +550,14 @@ TEST_F(ServerTest, RefusesFramesAsOverloadedAboveTheQueueLimitAndServesThemOnceI
     o.batchMax = 1;         // the stalled committer holds at most one item
   });
   auto good = connect(*good_);
-  expectAck(good->exchange(goodChain_.next(status(kGoodUnit)).envelope), 1);
+  expectServerAck(good->exchange(goodChain_.next(serverStatus(kGoodUnit)).envelope), 1);
 
   // Our own write transaction: the committer's next BEGIN IMMEDIATE waits on it (5 s busy
   // timeout, far longer than this test holds it).
   SQLite::Database blocker(dbPath(), SQLite::OPEN_READWRITE);
   blocker.exec("BEGIN IMMEDIATE");
   for (int i = 0; i < 3; ++i) good->sendParts({Bytes{1}, Bytes{2}});
-  common::SealedFrame held = goodChain_.next(status(kGoodUnit));
+  common::SealedFrame held = goodChain_.next(serverStatus(kGoodUnit));
   good->send(held.envelope);
   // The lock may go only once the socket thread has judged the frame. Its next observable
   // step: a new session's handshake, which it counts. That session starts after the frame was
@@ -568,49 +572,49 @@ TEST_F(ServerTest, RefusesFramesAsOverloadedAboveTheQueueLimitAndServesThemOnceI
   for (int i = 0; i < 3; ++i) {
     auto malformed = good->receive();
     ASSERT_TRUE(malformed.has_value()) << "no reply to multipart message " << i;
-    EXPECT_EQ(rejectOf(*malformed).reason, RejectReason::MALFORMED);
+    EXPECT_EQ(serverRejectOf(*malformed).reason, RejectReason::MALFORMED);
   }
   auto refused = good->receive();
   ASSERT_TRUE(refused.has_value()) << "no reply to the frame sent while the queue was full";
-  EXPECT_EQ(rejectOf(*refused).reason, RejectReason::OVERLOADED);
+  EXPECT_EQ(serverRejectOf(*refused).reason, RejectReason::OVERLOADED);
   EXPECT_EQ(rejections("overloaded"), 1);
   EXPECT_EQ(metrics_.rejected[static_cast<size_t>(RejectReason::OVERLOADED)].load(), 1u);
   EXPECT_EQ(scalar("SELECT count(*) FROM frames"), 1);
 
   // Once the queue has drained, the agent's resend of the same frame is stored and acked.
-  expectAck(good->exchange(held.envelope), 2);
+  expectServerAck(good->exchange(held.envelope), 2);
   EXPECT_EQ(scalar("SELECT count(*) FROM frames"), 2);
 }
 
 TEST_F(ServerTest, RefusesMultipartMessageAsMalformed) {
   auto agent = connect(*good_);
-  common::SealedFrame f = goodChain_.next(status(kGoodUnit));
+  common::SealedFrame f = goodChain_.next(serverStatus(kGoodUnit));
   agent->sendParts({f.envelope, Bytes{}});
   auto reply = agent->receive();
   ASSERT_TRUE(reply.has_value());
-  EXPECT_EQ(rejectOf(*reply).reason, RejectReason::MALFORMED);
+  EXPECT_EQ(serverRejectOf(*reply).reason, RejectReason::MALFORMED);
   EXPECT_EQ(rejections("malformed"), 1);
   EXPECT_EQ(scalar("SELECT count(*) FROM frames"), 0);
   // The same frame sent properly is stored: nothing of the refused message was kept.
-  expectAck(agent->exchange(f.envelope), 1);
+  expectServerAck(agent->exchange(f.envelope), 1);
 }
 
 TEST_F(ServerTest, CountsFrameBetween64KiBAnd1MiBAsOversized) {
   auto agent = connect(*good_);
-  common::RejectMsg r = rejectOf(agent->exchange(Bytes(common::kMaxFrameBytes + 8, 0x00)));
+  common::RejectMsg r = serverRejectOf(agent->exchange(Bytes(common::kMaxFrameBytes + 8, 0x00)));
   EXPECT_EQ(r.reason, RejectReason::OVERSIZED);
-  r = rejectOf(agent->exchange(Bytes(1000 * 1024, 0x00)));
+  r = serverRejectOf(agent->exchange(Bytes(1000 * 1024, 0x00)));
   EXPECT_EQ(r.reason, RejectReason::OVERSIZED);
   EXPECT_EQ(rejections("oversized"), 2);
-  expectAck(agent->exchange(goodChain_.next(status(kGoodUnit)).envelope), 1);
+  expectServerAck(agent->exchange(goodChain_.next(serverStatus(kGoodUnit)).envelope), 1);
 }
 
 TEST_F(ServerTest, FrameOverTransportLimitDropsOnlyThatConnection) {
   auto good = connect(*good_);
   auto hostile = connect(*hostile_);
-  expectAck(good->exchange(goodChain_.next(status(kGoodUnit)).envelope), 1);
+  expectServerAck(good->exchange(goodChain_.next(serverStatus(kGoodUnit)).envelope), 1);
   hostile->send(Bytes(2 * 1024 * 1024, 0x00));
-  expectAck(good->exchange(goodChain_.next(status(kGoodUnit)).envelope), 2);
+  expectServerAck(good->exchange(goodChain_.next(serverStatus(kGoodUnit)).envelope), 2);
   // The hostile DEALER reconnects by itself; once it has, it is served again.
   bool served = waitUntil(
       [&] {
@@ -625,11 +629,11 @@ TEST_F(ServerTest, VerifyingOnSocketThreadGivesSameAnswers) {
   server_->stop();
   startServer(/*verifyThreads=*/0);
   auto agent = connect(*good_);
-  expectAck(agent->exchange(goodChain_.next(status(kGoodUnit)).envelope), 1);
-  Chain grab(*good_);
-  EXPECT_EQ(rejectOf(agent->exchange(grab.next(status(kHostileUnit)).envelope)).reason,
+  expectServerAck(agent->exchange(goodChain_.next(serverStatus(kGoodUnit)).envelope), 1);
+  AgentChain grab(*good_);
+  EXPECT_EQ(serverRejectOf(agent->exchange(grab.next(serverStatus(kHostileUnit)).envelope)).reason,
             RejectReason::UNIT_NOT_OWNED);
-  EXPECT_EQ(rejectOf(agent->exchange(Bytes(80, 0xee))).reason, RejectReason::MALFORMED);
+  EXPECT_EQ(serverRejectOf(agent->exchange(Bytes(80, 0xee))).reason, RejectReason::MALFORMED);
 }
 
 TEST_F(ServerTest, PipelinedFramesOfSeveralAgentsAreAllAckedInOrder) {
@@ -640,16 +644,16 @@ TEST_F(ServerTest, PipelinedFramesOfSeveralAgentsAreAllAckedInOrder) {
     const common::Identity* id;
     const char* unit;
     std::unique_ptr<AgentSocket> socket;
-    std::unique_ptr<Chain> chain;
+    std::unique_ptr<AgentChain> chain;
   };
   std::vector<Sender> senders;
-  senders.push_back({good_.get(), kGoodUnit, connect(*good_), std::make_unique<Chain>(*good_)});
+  senders.push_back({good_.get(), kGoodUnit, connect(*good_), std::make_unique<AgentChain>(*good_)});
   senders.push_back(
-      {hostile_.get(), kHostileUnit, connect(*hostile_), std::make_unique<Chain>(*hostile_)});
-  senders.push_back({third_.get(), kThirdUnit, connect(*third_), std::make_unique<Chain>(*third_)});
+      {hostile_.get(), kHostileUnit, connect(*hostile_), std::make_unique<AgentChain>(*hostile_)});
+  senders.push_back({third_.get(), kThirdUnit, connect(*third_), std::make_unique<AgentChain>(*third_)});
   // Every agent sends its whole window without waiting, as the agent's link does.
   for (uint64_t i = 0; i < kFrames; ++i) {
-    for (auto& s : senders) s.socket->send(s.chain->next(status(s.unit)).envelope);
+    for (auto& s : senders) s.socket->send(s.chain->next(serverStatus(s.unit)).envelope);
   }
   // Acks are cumulative (one per connection per committed batch): each names a higher seq than
   // the one before, and the last names the last frame.
@@ -684,15 +688,15 @@ TEST_F(ServerTest, SecondServerOnTakenAddressFailsToStartNamingTheAddress) {
         << started.error().message;
   }  // and is destroyed without hanging
   auto agent = connect(*good_);
-  expectAck(agent->exchange(goodChain_.next(status(kGoodUnit)).envelope), 1);
+  expectServerAck(agent->exchange(goodChain_.next(serverStatus(kGoodUnit)).envelope), 1);
 }
 
 TEST_F(ServerTest, ChainContinuesAfterRestartOnSameDatabase) {
   auto agent = connect(*good_);
-  common::SealedFrame f1 = goodChain_.next(status(kGoodUnit));
-  common::SealedFrame f2 = goodChain_.next(status(kGoodUnit));
-  expectAck(agent->exchange(f1.envelope), 1);
-  expectAck(agent->exchange(f2.envelope), 2);
+  common::SealedFrame f1 = goodChain_.next(serverStatus(kGoodUnit));
+  common::SealedFrame f2 = goodChain_.next(serverStatus(kGoodUnit));
+  expectServerAck(agent->exchange(f1.envelope), 1);
+  expectServerAck(agent->exchange(f2.envelope), 2);
   common::SealedFrame hb = goodChain_.heartbeat();
   ASSERT_TRUE(std::holds_alternative<common::HeadMsg>(agent->exchange(hb.envelope)));
 
@@ -702,10 +706,10 @@ TEST_F(ServerTest, ChainContinuesAfterRestartOnSameDatabase) {
   startServer();
   agent = connect(*good_);
 
-  expectAck(agent->exchange(f1.envelope), 1, true);
-  expectAck(agent->exchange(f2.envelope), 2, true);
-  expectAck(agent->exchange(goodChain_.next(status(kGoodUnit)).envelope), 3);
-  EXPECT_EQ(rejectOf(agent->exchange(hb.envelope)).reason, RejectReason::REPLAY);
+  expectServerAck(agent->exchange(f1.envelope), 1, true);
+  expectServerAck(agent->exchange(f2.envelope), 2, true);
+  expectServerAck(agent->exchange(goodChain_.next(serverStatus(kGoodUnit)).envelope), 3);
+  EXPECT_EQ(serverRejectOf(agent->exchange(hb.envelope)).reason, RejectReason::REPLAY);
   common::Downlink head = agent->exchange(goodChain_.heartbeat().envelope);
   ASSERT_TRUE(std::holds_alternative<common::HeadMsg>(head));
   EXPECT_EQ(std::get<common::HeadMsg>(head).headSeq, 3u);

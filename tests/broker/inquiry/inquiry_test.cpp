@@ -29,7 +29,7 @@ using common::OperationalState;
 using nlohmann::json;
 using testing::ArchiveBuilder;
 
-constexpr int64_t kStart = 1'803'826'800'000;  // 2027-02-28, 16:00 in Stockholm
+constexpr int64_t kInquiryStart = 1'803'826'800'000;  // 2027-02-28, 16:00 in Stockholm
 
 std::string readAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -68,7 +68,7 @@ class InquiryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     applyTimeZone("Europe/Stockholm");
-    b_ = std::make_unique<ArchiveBuilder>(dir_.path() + "/samband.db", kStart);
+    b_ = std::make_unique<ArchiveBuilder>(dir_.path() + "/samband.db", kInquiryStart);
     ArchiveBuilder& b = *b_;
     b.enrol("556677-8899", {"11111111", "11111112"});
     b.enrol("556000-0001", {"22222221"});
@@ -102,6 +102,31 @@ class InquiryTest : public ::testing::Test {
                  common::DirectiveAckMsg{"D-000001", common::AckKind::DELIVERED, {}});
         b.commit();
       }
+      if (round == 7) {
+        // Issue 15: the city's records of unit metadata (a unit only the roster names, of a
+        // provider not enrolled), a duty contact, a name and a board account (never its hash).
+        using common::RosterInfoKind;
+        b.city(
+            common::RosterInfoMsg{
+                RosterInfoKind::UNIT_INFO,
+                "556000-0003",
+                {},
+                {{"44444441", "Tallens förskola", "Farsta", 59.24, 18.09, "forskola:1;forskola:2"},
+                 {"44444442", "Utan läge", "", std::nullopt, std::nullopt, ""}}},
+            common::Mode::SYSTEM);
+        b.city(
+            common::RosterInfoMsg{
+                RosterInfoKind::DUTY_CONTACT, "556677-8899", "IT-jour 08-123 456 78", {}},
+            common::Mode::SYSTEM);
+        b.city(
+            common::RosterInfoMsg{
+                RosterInfoKind::PROVIDER_NAME, "556000-0001", "Skolbolaget AB", {}},
+            common::Mode::SYSTEM);
+        b.city(
+            common::AccountMsg{
+                common::AccountAction::SET, "anna", "viewer", {"Farsta"}, common::Bytes(32, 0xab)},
+            common::Mode::SYSTEM);
+      }
       if (round == 8) {
         b.report("556000-0001",
                  common::DirectiveAckMsg{"D-000001", common::AckKind::ACKNOWLEDGED, {}});
@@ -110,15 +135,15 @@ class InquiryTest : public ::testing::Test {
         b.commit();
       }
     }
-    common::FakeClock clock(kStart);
+    common::FakeClock clock(kInquiryStart);
     ASSERT_TRUE(catchUpSnapshots(b.store(), 10, clock).ok());
   }
 
   // Exports from 2 h 10 min to 4 h 20 min after the start: before-frames, three full hours.
   std::string exportTo(const std::string& name) {
     ExportOptions o;
-    o.fromMs = kStart + 130 * 60'000;
-    o.toMs = kStart + 260 * 60'000;
+    o.fromMs = kInquiryStart + 130 * 60'000;
+    o.toMs = kInquiryStart + 260 * 60'000;
     o.outDir = dir_.path() + "/" + name;
     auto done = exportInquiry(b_->store(), b_->city(), o, b_->now() + 1000);
     EXPECT_TRUE(done.ok()) << (done.ok() ? "" : done.error().message);
@@ -286,15 +311,15 @@ TEST_F(InquiryTest, AReceivedTimeMovedLaterIsReported) {
 
 TEST_F(InquiryTest, RefusesABadPeriodOrAFolderInUse) {
   ExportOptions o;
-  o.fromMs = kStart + 3'600'000;
-  o.toMs = kStart;
+  o.fromMs = kInquiryStart + 3'600'000;
+  o.toMs = kInquiryStart;
   o.outDir = dir_.path() + "/y";
   EXPECT_FALSE(exportInquiry(b_->store(), b_->city(), o, b_->now()).ok());
   o.toMs = b_->now() + 3'600'000;
   EXPECT_FALSE(exportInquiry(b_->store(), b_->city(), o, b_->now()).ok());
   std::filesystem::create_directories(o.outDir);
   writeAll(o.outDir + "/keep", "x");
-  o.toMs = kStart + 2 * 3'600'000;
+  o.toMs = kInquiryStart + 2 * 3'600'000;
   auto r = exportInquiry(b_->store(), b_->city(), o, b_->now());
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("not empty"), std::string::npos);

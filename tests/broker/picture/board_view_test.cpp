@@ -10,13 +10,14 @@
 
 #include "broker/store/roster_store.h"
 #include "tests/broker/store/store_fixture.h"
+#include "tests/support/test_time.h"
 
 namespace samband::broker {
 namespace {
 
 using nlohmann::json;
 
-constexpr int64_t kNow = 1764067580123;
+using samband::test_time::kNow;
 constexpr int64_t kHour = 3600 * 1000LL;
 
 class BoardViewTest : public testing::StoreFixture {

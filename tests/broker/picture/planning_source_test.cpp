@@ -21,9 +21,9 @@
 namespace samband::broker {
 namespace {
 
-constexpr int64_t kNow = 1'795'000'000'000;  // 2026-11-18T08:53:20Z, a Wednesday
-constexpr int64_t kHour = 3'600'000;
-constexpr const char* kUnit = "10000001";
+constexpr int64_t kWednesday = 1'795'000'000'000;  // 2026-11-18T11:06:40Z, a Wednesday
+constexpr int64_t kOneHour = 3'600'000;
+constexpr const char* kPlannedUnit = "10000001";
 
 class PlanningSource : public ::testing::Test {
  protected:
@@ -32,8 +32,9 @@ class PlanningSource : public ::testing::Test {
     ASSERT_TRUE(store.ok()) << store.error().message;
     store_ = std::move(store).value();
     auto r = RosterStore(*store_).enroll(
-        common::makeEnrollRequest(*alpha_, "Alfa Skolor AB", {kUnit, "10000002"}, kNow), false,
-        kNow);
+        common::makeEnrollRequest(*alpha_, "Alfa Skolor AB", {kPlannedUnit, "10000002"},
+                                  kWednesday),
+        false, kWednesday);
     ASSERT_TRUE(r.ok()) << r.error().message;
     archive_ = std::make_unique<ArchiveStore>(*store_);
   }
@@ -53,7 +54,7 @@ class PlanningSource : public ::testing::Test {
   void reportCapacity(int enrolled, int seats, int64_t receivedAt, int64_t sentAt = 0) {
     if (sentAt == 0) sentAt = receivedAt;
     common::CapacityMsg c;
-    c.unitCode = kUnit;
+    c.unitCode = kPlannedUnit;
     c.entries.push_back(
         {common::SchoolForm::GRUNDSKOLA, 4, enrolled, seats, static_cast<int32_t>(seats + 2)});
     ASSERT_TRUE(
@@ -62,7 +63,7 @@ class PlanningSource : public ::testing::Test {
 
   void importCapacity(int enrolled, int seats, int64_t atMs) {
     ASSERT_TRUE(CapacityStore(*store_)
-                    .importFigures({{kUnit, "grundskola", 4, enrolled, seats, seats + 2}},
+                    .importFigures({{kPlannedUnit, "grundskola", 4, enrolled, seats, seats + 2}},
                                    "register.csv", atMs)
                     .ok());
   }
@@ -80,7 +81,7 @@ class PlanningSource : public ::testing::Test {
                     .ok());
   }
 
-  PlanningData read(int64_t nowMs = kNow) {
+  PlanningData read(int64_t nowMs = kWednesday) {
     auto d = loadPlanningData(*store_, nowMs, {});
     EXPECT_TRUE(d.ok()) << d.error().message;
     return d.ok() ? std::move(d).value() : PlanningData{};
@@ -91,12 +92,12 @@ class PlanningSource : public ::testing::Test {
     const PlanningData d = read();
     EXPECT_EQ(d.input.cohorts.size(), 1u);
     if (d.input.cohorts.empty()) return {-1, {}};
-    return {d.input.cohorts[0].enrolled, d.figureOrigins.at({kUnit, "grundskola", 4})};
+    return {d.input.cohorts[0].enrolled, d.figureOrigins.at({kPlannedUnit, "grundskola", 4})};
   }
 
   // The board's free seats now for grundskola year 4, city-wide.
   int64_t boardSeatsNow() {
-    auto cap = BoardView(*store_, BoardViewRules{}, kNow).capacity("actual");
+    auto cap = BoardView(*store_, BoardViewRules{}, kWednesday).capacity("actual");
     EXPECT_TRUE(cap.ok()) << cap.error().message;
     for (const auto& cell : (*cap)["city"]) {
       if (cell["form"] == "grundskola" && cell["year"] == 4)
@@ -113,18 +114,18 @@ class PlanningSource : public ::testing::Test {
 };
 
 TEST_F(PlanningSource, AnImportNewerThanTheReportWinsAndANewerReportWinsBack) {
-  reportCapacity(20, 5, kNow - 3 * kHour);
+  reportCapacity(20, 5, kWednesday - 3 * kOneHour);
   EXPECT_EQ(figure().first, 20);
   EXPECT_FALSE(figure().second.imported);
-  EXPECT_EQ(figure().second.atMs, kNow - 3 * kHour);
+  EXPECT_EQ(figure().second.atMs, kWednesday - 3 * kOneHour);
 
-  importCapacity(25, 7, kNow - 2 * kHour);
+  importCapacity(25, 7, kWednesday - 2 * kOneHour);
   EXPECT_EQ(figure().first, 25);
   EXPECT_TRUE(figure().second.imported);
-  EXPECT_EQ(figure().second.atMs, kNow - 2 * kHour);
+  EXPECT_EQ(figure().second.atMs, kWednesday - 2 * kOneHour);
   EXPECT_EQ(boardSeatsNow(), 7) << "the board's free seats count the same figure";
 
-  reportCapacity(30, 9, kNow - kHour);
+  reportCapacity(30, 9, kWednesday - kOneHour);
   EXPECT_EQ(figure().first, 30);
   EXPECT_FALSE(figure().second.imported);
   EXPECT_EQ(boardSeatsNow(), 9);
@@ -134,61 +135,62 @@ TEST_F(PlanningSource, AnImportNewerThanTheReportWinsAndANewerReportWinsBack) {
 }
 
 TEST_F(PlanningSource, AReportNewerThanTheImportWinsAndANewerImportWinsBack) {
-  importCapacity(25, 7, kNow - 3 * kHour);
+  importCapacity(25, 7, kWednesday - 3 * kOneHour);
   EXPECT_EQ(figure().first, 25);
   EXPECT_TRUE(figure().second.imported);
-  reportCapacity(30, 9, kNow - 2 * kHour);
+  reportCapacity(30, 9, kWednesday - 2 * kOneHour);
   EXPECT_EQ(figure().first, 30);
   EXPECT_FALSE(figure().second.imported);
-  importCapacity(22, 4, kNow - kHour);
+  importCapacity(22, 4, kWednesday - kOneHour);
   EXPECT_EQ(figure().first, 22);
   EXPECT_TRUE(figure().second.imported);
   EXPECT_EQ(boardSeatsNow(), 4);
 }
 
 TEST_F(PlanningSource, TheBrokersClockOrdersFiguresNeverTheSenders) {
-  importCapacity(25, 7, kNow - 2 * kHour);
+  importCapacity(25, 7, kWednesday - 2 * kOneHour);
   // Sent "in the future" by a clock running ahead, received before the import.
-  reportCapacity(30, 9, kNow - 3 * kHour, kNow + 24 * kHour);
+  reportCapacity(30, 9, kWednesday - 3 * kOneHour, kWednesday + 24 * kOneHour);
   EXPECT_EQ(figure().first, 25);
   EXPECT_TRUE(figure().second.imported);
 }
 
 TEST_F(PlanningSource, FiguresOfOtherClassesAndUnitsStandSideBySide) {
-  reportCapacity(20, 5, kNow - 3 * kHour);
+  reportCapacity(20, 5, kWednesday - 3 * kOneHour);
   ASSERT_TRUE(CapacityStore(*store_)
-                  .importFigures({{kUnit, "fritidshem", 0, 40, 0, 10},
+                  .importFigures({{kPlannedUnit, "fritidshem", 0, 40, 0, 10},
                                   {"10000002", "grundskola", 4, 26, 3, 3}},
-                                 "register.csv", kNow - 2 * kHour)
+                                 "register.csv", kWednesday - 2 * kOneHour)
                   .ok());
   const PlanningData d = read();
   ASSERT_EQ(d.input.cohorts.size(), 3u);
-  EXPECT_EQ(d.unitsWithCapacity, (std::set<std::string>{kUnit, "10000002"}));
-  EXPECT_FALSE(d.figureOrigins.at({kUnit, "grundskola", 4}).imported);
-  EXPECT_TRUE(d.figureOrigins.at({kUnit, "fritidshem", 0}).imported);
+  EXPECT_EQ(d.unitsWithCapacity, (std::set<std::string>{kPlannedUnit, "10000002"}));
+  EXPECT_FALSE(d.figureOrigins.at({kPlannedUnit, "grundskola", 4}).imported);
+  EXPECT_TRUE(d.figureOrigins.at({kPlannedUnit, "fritidshem", 0}).imported);
 }
 
 TEST_F(PlanningSource, ReadsEachUnitsStatusClosedUntilAgeAndTheDutyContacts) {
-  status(kUnit, common::OperationalState::CLOSED, kNow - kHour, "2026-12-04");
+  status(kPlannedUnit, common::OperationalState::CLOSED, kWednesday - kOneHour, "2026-12-04");
   // Friday 16:00 to Wednesday 08:53 is four days and more, but only Monday, Tuesday and part of
   // Wednesday are school days.
-  status("10000002", common::OperationalState::NORMAL, kNow - (4 * 24 + 17) * kHour);
+  status("10000002", common::OperationalState::NORMAL, kWednesday - (4 * 24 + 17) * kOneHour);
   ASSERT_TRUE(RosterStore(*store_).setDutyContact(alpha_->id(), "IT-jour 08-123 456 78").ok());
   const PlanningData d = read();
   ASSERT_EQ(d.situations.size(), 2u);
-  const UnitSituation& closed = d.situations.at(kUnit);
+  const UnitSituation& closed = d.situations.at(kPlannedUnit);
   EXPECT_EQ(closed.operational, "closed");
   ASSERT_TRUE(closed.closedUntil.has_value());
   EXPECT_EQ(common::formatCivilDate(*closed.closedUntil), "2026-12-04");
   EXPECT_EQ(closed.pupilsEnrolledReported, 240);
-  EXPECT_EQ(d.closedUnits, std::set<std::string>{kUnit});
+  EXPECT_EQ(d.closedUnits, std::set<std::string>{kPlannedUnit});
   const UnitSituation& open = d.situations.at("10000002");
   EXPECT_FALSE(open.closedUntil.has_value());
-  EXPECT_LT(open.reportAgeMs, 3 * 24 * kHour) << "school time, not wall time";
-  EXPECT_GT(open.reportAgeMs, 2 * 24 * kHour);
+  EXPECT_LT(open.reportAgeMs, 3 * 24 * kOneHour) << "school time, not wall time";
+  EXPECT_GT(open.reportAgeMs, 2 * 24 * kOneHour);
   EXPECT_EQ(d.dutyContacts.at(alpha_->id()), "IT-jour 08-123 456 78");
-  EXPECT_EQ(d.unitProviders.at(kUnit), alpha_->id());
-  EXPECT_EQ(common::formatCivilDate(d.today), common::formatCivilDate(common::localDateOf(kNow)));
+  EXPECT_EQ(d.unitProviders.at(kPlannedUnit), alpha_->id());
+  EXPECT_EQ(common::formatCivilDate(d.today),
+            common::formatCivilDate(common::localDateOf(kWednesday)));
 
   ASSERT_TRUE(RosterStore(*store_).setDutyContact(alpha_->id(), "").ok());
   EXPECT_EQ(read().dutyContacts.count(alpha_->id()), 0u) << "cleared";

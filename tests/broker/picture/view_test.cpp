@@ -24,13 +24,14 @@
 #include "common/identity.h"
 #include "common/vocabulary.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_time.h"
 
 namespace samband::broker {
 namespace {
 
 using nlohmann::json;
 
-constexpr int64_t kNow = 1764067580123;  // 2025-11-25T10:46:20.123Z
+using samband::test_time::kNow;
 
 using samband::testing::TempDir;
 

@@ -94,7 +94,7 @@ PlanningData city() {
   return d;
 }
 
-bool has(const std::string& text, const std::string& part) {
+bool hasText(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
@@ -236,7 +236,7 @@ TEST(PlanJson, KeepsEveryEarlierKeyAndAddsTheNewSections) {
   EXPECT_EQ(u["code"], "beyond_limit");
   EXPECT_EQ(u["nearest_km"], 34.0);
   EXPECT_EQ(u["horizon_would_place"], 3);
-  EXPECT_TRUE(has(u["reason"], "34 km away (limit 30)"));
+  EXPECT_TRUE(hasText(u["reason"], "34 km away (limit 30)"));
 
   ASSERT_EQ(j["unknown_enrolment"].size(), 1u);
   EXPECT_EQ(j["unknown_enrolment"][0]["code"], "30000001");
@@ -353,7 +353,7 @@ TEST(PlanText, HasEverySectionAPersonActsOn) {
           "Not receiving:",
           "1 on reduced operation",
           "(--include-reduced lets reduced units"}) {
-    EXPECT_TRUE(has(t, part)) << "missing: " << part << "\n" << t;
+    EXPECT_TRUE(hasText(t, part)) << "missing: " << part << "\n" << t;
   }
 }
 
@@ -372,13 +372,13 @@ TEST(PlanCsv, KeepsTheEarlierColumnsFirstAndNamesEachRowKind) {
   EXPECT_EQ(lines[2],
             "10000001,grundskola,4,20000001,20,1.0,,placement,Ekskolan,Björkskolan,556677-0002,"
             "Beta Friskolor,IT-jour 08-123 456 78,yes,,report,7200,25,5");
-  EXPECT_TRUE(has(lines[4], "10000001,grundskola,5,,5,,nearest free seat")) << lines[4];
-  EXPECT_TRUE(has(lines[4], ",unplaced,Ekskolan,,,,,,beyond_limit,report,7200,,")) << lines[4];
+  EXPECT_TRUE(hasText(lines[4], "10000001,grundskola,5,,5,,nearest free seat")) << lines[4];
+  EXPECT_TRUE(hasText(lines[4], ",unplaced,Ekskolan,,,,,,beyond_limit,report,7200,,")) << lines[4];
   EXPECT_EQ(lines[5],
             "30000001,,,,,,no enrolment figure,unknown_enrolment,Hasselskolan,,,,,,"
             "unknown_enrolment,,,,");
-  EXPECT_TRUE(has(lines[6], "10000002,,,,,,closed until " + day(1) +
-                                " (within the horizon),closed_not_planned,Askskolan"))
+  EXPECT_TRUE(hasText(lines[6], "10000002,,,,,,closed until " + day(1) +
+                                    " (within the horizon),closed_not_planned,Askskolan"))
       << lines[6];
 }
 
@@ -478,15 +478,15 @@ TEST(ExcludedReceivers, EveryRenderingNamesThem) {
            "20000002 Lindskolan (Beta Friskolor): 5 seat(s)",
            "on reduced operation (--include-reduced lets it receive)",
            "20000009 Enskolan (Beta Friskolor): 3 seat(s); no coordinates in the roster"}) {
-    EXPECT_TRUE(has(t, part)) << "missing: " << part << "\n" << t;
+    EXPECT_TRUE(hasText(t, part)) << "missing: " << part << "\n" << t;
   }
 
   const std::string csv = planToCsv(handMadePlan(), d, s, PlanOptions{});
-  EXPECT_TRUE(has(csv, ",,,20000004,,0.")) << csv;
-  EXPECT_TRUE(has(csv,
-                  ",no status report: not known to be running (seat figures from the city's "
-                  "import),excluded_receiver,,Granskolan,556677-0002,Beta Friskolor,"
-                  "IT-jour 08-123 456 78,,no_report,import,18000,8,\n"))
+  EXPECT_TRUE(hasText(csv, ",,,20000004,,0.")) << csv;
+  EXPECT_TRUE(hasText(csv,
+                      ",no status report: not known to be running (seat figures from the city's "
+                      "import),excluded_receiver,,Granskolan,556677-0002,Beta Friskolor,"
+                      "IT-jour 08-123 456 78,,no_report,import,18000,8,\n"))
       << csv;
 }
 
@@ -494,9 +494,9 @@ TEST(PlanText, StatesThePlanningHorizon) {
   const PlanningData d = city();
   const std::string t =
       planToText(handMadePlan(), d, selectUnits(d, {}, ScopeRules{}), PlanOptions{});
-  EXPECT_TRUE(has(t, "Planning horizon: 3 days (to " + day(3) +
-                         "): units closed beyond it are planned, and only units with a status "
-                         "report at most 3 days old receive"))
+  EXPECT_TRUE(hasText(t, "Planning horizon: 3 days (to " + day(3) +
+                             "): units closed beyond it are planned, and only units with a status "
+                             "report at most 3 days old receive"))
       << t;
   const json j = planToJson(handMadePlan(), d, selectUnits(d, {}, ScopeRules{}), PlanOptions{});
   EXPECT_EQ(j["options"]["horizon_days"], 3);
@@ -513,9 +513,9 @@ TEST(PlanText, ReadsAsSentences) {
            "  fritidshem: seats 20 -> 8 (40% left",
            "20000007 Lönnskolan (Beta Friskolor; duty contact: IT-jour 08-123 456 78): receives 1 "
            "pupil\n"}) {
-    EXPECT_TRUE(has(t, part)) << "missing: " << part << "\n" << t;
+    EXPECT_TRUE(hasText(t, part)) << "missing: " << part << "\n" << t;
   }
-  EXPECT_FALSE(has(t, "year 0")) << "forms without years are named without one\n" << t;
+  EXPECT_FALSE(hasText(t, "year 0")) << "forms without years are named without one\n" << t;
 
   PlanningData calm = city();
   calm.cannotContinueUnits.clear();
@@ -523,9 +523,9 @@ TEST(PlanText, ReadsAsSentences) {
   calm.closedUnits.erase("10000001");
   const std::string none =
       planToText(Plan{}, calm, selectUnits(calm, {}, ScopeRules{}), PlanOptions{});
-  EXPECT_TRUE(has(none,
-                  "No unit is failing now: name units with --failing, or plan the closed "
-                  "ones with --include-closed."))
+  EXPECT_TRUE(hasText(none,
+                      "No unit is failing now: name units with --failing, or plan the closed "
+                      "ones with --include-closed."))
       << none;
 }
 
@@ -549,7 +549,7 @@ TEST(ContingencyJson, SaysWhichSituationItStartsFrom) {
   EXPECT_EQ(contingencyToCsv(rows),
             "rank,scope,id,pupils_affected,placed,unplaced,pupil_km,missing_seats_by_form,pieces,"
             "optimal,gap_pieces\n1,provider,556677-0002,40,0,0,0.0,,3,no,1\n");
-  EXPECT_TRUE(has(contingencyToText(rows, d, today), "on top of today (2 unit(s) failing"));
+  EXPECT_TRUE(hasText(contingencyToText(rows, d, today), "on top of today (2 unit(s) failing"));
 }
 
 TEST(ContingencyText, ColumnsLineUpWithSwedishNames) {

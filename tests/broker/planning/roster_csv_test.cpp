@@ -11,7 +11,8 @@
 namespace samband::broker {
 namespace {
 
-constexpr const char* kHeader = "unit_code,unit_name,provider_id,district,lat,lon,school_forms\n";
+constexpr const char* kRosterHeader =
+    "unit_code,unit_name,provider_id,district,lat,lon,school_forms\n";
 
 std::vector<RosterRow> parseOk(const std::string& text) {
   auto result = parseRosterCsv(text);
@@ -32,8 +33,8 @@ std::vector<RosterError> parseErrors(const std::string& text) {
 }
 
 // The single error of a file whose header is line 1 and whose line 2 is `row`.
-std::string errorOfRow(const std::string& row) {
-  const auto errors = parseErrors(std::string(kHeader) + row + "\n");
+std::string rosterErrorOfRow(const std::string& row) {
+  const auto errors = parseErrors(std::string(kRosterHeader) + row + "\n");
   if (errors.size() != 1u) {
     ADD_FAILURE() << "expected one error, got " << errors.size() << " for " << row;
     return {};
@@ -43,7 +44,7 @@ std::string errorOfRow(const std::string& row) {
 }
 
 TEST(RosterCsv, ParsesRowsWithRangesQuotesAndSwedishNames) {
-  const auto rows = parseOk(std::string(kHeader) +
+  const auto rows = parseOk(std::string(kRosterHeader) +
                             "12345678,Ängsskolan,556677-8899,Södermalm,59.3147,18.0727,"
                             "grundskola:1-3;forskoleklass:0\n"
                             "23456789,\"Björk, Gran & \"\"Lönn\"\" förskola\",212000-0142,"
@@ -76,7 +77,7 @@ TEST(RosterCsv, AcceptsCrlfBomAnyColumnOrderAndBlankLines) {
 
 TEST(RosterCsv, QuotedFieldMaySpanLinesAndLineNumbersFollowThePhysicalLine) {
   // The quoted name spans lines 2-3, so the bad record after it starts on line 4.
-  const auto errors = parseErrors(std::string(kHeader) +
+  const auto errors = parseErrors(std::string(kRosterHeader) +
                                   "12345678,\"Två\nrader\",556677-8899,A,,,grundskola:1\n"
                                   "1234,Skola,556677-8899,A,,,grundskola:1\n");
   ASSERT_EQ(errors.size(), 2u);  // the line break in a name is refused too
@@ -87,14 +88,14 @@ TEST(RosterCsv, QuotedFieldMaySpanLinesAndLineNumbersFollowThePhysicalLine) {
 }
 
 TEST(RosterCsv, RejectsBadUnitCode) {
-  EXPECT_EQ(errorOfRow("1234,Skola,556677-8899,A,,,grundskola:1"),
+  EXPECT_EQ(rosterErrorOfRow("1234,Skola,556677-8899,A,,,grundskola:1"),
             "line 2: unit_code '1234' must be 8 digits");
-  EXPECT_EQ(errorOfRow("1234567X,Skola,556677-8899,A,,,grundskola:1"),
+  EXPECT_EQ(rosterErrorOfRow("1234567X,Skola,556677-8899,A,,,grundskola:1"),
             "line 2: unit_code '1234567X' must be 8 digits");
 }
 
 TEST(RosterCsv, RejectsDuplicateUnitCodeNamingTheFirstLine) {
-  const auto errors = parseErrors(std::string(kHeader) +
+  const auto errors = parseErrors(std::string(kRosterHeader) +
                                   "12345678,A,556677-8899,A,,,grundskola:1\n"
                                   "23456789,B,556677-8899,A,,,grundskola:1\n"
                                   "12345678,C,556677-8899,A,,,grundskola:1\n");
@@ -104,64 +105,64 @@ TEST(RosterCsv, RejectsDuplicateUnitCodeNamingTheFirstLine) {
 }
 
 TEST(RosterCsv, RejectsBadProviderId) {
-  EXPECT_NE(errorOfRow("12345678,Skola,5566778899,A,,,grundskola:1")
+  EXPECT_NE(rosterErrorOfRow("12345678,Skola,5566778899,A,,,grundskola:1")
                 .find("line 2: provider_id '5566778899' must be an organisation number"),
             std::string::npos);
-  EXPECT_NE(errorOfRow("12345678,Skola,55667-88990,A,,,grundskola:1").find("NNNNNN-NNNN"),
+  EXPECT_NE(rosterErrorOfRow("12345678,Skola,55667-88990,A,,,grundskola:1").find("NNNNNN-NNNN"),
             std::string::npos);
 }
 
 TEST(RosterCsv, RejectsEmptyOrBrokenNames) {
-  EXPECT_EQ(errorOfRow("12345678,,556677-8899,A,,,grundskola:1"),
+  EXPECT_EQ(rosterErrorOfRow("12345678,,556677-8899,A,,,grundskola:1"),
             "line 2: unit_name must not be empty");
-  EXPECT_NE(errorOfRow("12345678,Sk\xF6la,556677-8899,A,,,grundskola:1").find("UTF-8"),
+  EXPECT_NE(rosterErrorOfRow("12345678,Sk\xF6la,556677-8899,A,,,grundskola:1").find("UTF-8"),
             std::string::npos);
-  EXPECT_NE(errorOfRow("12345678,Skola,556677-8899,S\xC3,,,grundskola:1").find("district"),
+  EXPECT_NE(rosterErrorOfRow("12345678,Skola,556677-8899,S\xC3,,,grundskola:1").find("district"),
             std::string::npos);
 }
 
 TEST(RosterCsv, RejectsCoordinatesOutOfRangeOrHalfGiven) {
-  EXPECT_NE(errorOfRow("12345678,Skola,556677-8899,A,95.1,18,grundskola:1")
+  EXPECT_NE(rosterErrorOfRow("12345678,Skola,556677-8899,A,95.1,18,grundskola:1")
                 .find("line 2: lat '95.1' must be a number from -90 to 90"),
             std::string::npos);
-  EXPECT_NE(errorOfRow("12345678,Skola,556677-8899,A,59,181,grundskola:1")
+  EXPECT_NE(rosterErrorOfRow("12345678,Skola,556677-8899,A,59,181,grundskola:1")
                 .find("lon '181' must be a number from -180 to 180"),
             std::string::npos);
-  EXPECT_NE(
-      errorOfRow("12345678,Skola,556677-8899,A,\"59,3\",18,grundskola:1").find("decimal point"),
-      std::string::npos);
-  EXPECT_EQ(errorOfRow("12345678,Skola,556677-8899,A,59.3,,grundskola:1"),
+  EXPECT_NE(rosterErrorOfRow("12345678,Skola,556677-8899,A,\"59,3\",18,grundskola:1")
+                .find("decimal point"),
+            std::string::npos);
+  EXPECT_EQ(rosterErrorOfRow("12345678,Skola,556677-8899,A,59.3,,grundskola:1"),
             "line 2: lat and lon must both be given or both be empty");
 }
 
 TEST(RosterCsv, RejectsBadSchoolForms) {
-  EXPECT_NE(errorOfRow("12345678,Skola,556677-8899,A,,,grundskolan:1")
+  EXPECT_NE(rosterErrorOfRow("12345678,Skola,556677-8899,A,,,grundskolan:1")
                 .find("line 2: unknown school form 'grundskolan'"),
             std::string::npos);
-  EXPECT_NE(errorOfRow("12345678,Skola,556677-8899,A,,,grundskola")
+  EXPECT_NE(rosterErrorOfRow("12345678,Skola,556677-8899,A,,,grundskola")
                 .find("must be form:year or form:fromYear-toYear"),
             std::string::npos);
-  EXPECT_NE(errorOfRow("12345678,Skola,556677-8899,A,,,grundskola:1-x").find("form:year"),
+  EXPECT_NE(rosterErrorOfRow("12345678,Skola,556677-8899,A,,,grundskola:1-x").find("form:year"),
             std::string::npos);
-  EXPECT_NE(
-      errorOfRow("12345678,Skola,556677-8899,A,,,grundskola:9-1").find("fromYear is after toYear"),
-      std::string::npos);
-  EXPECT_NE(errorOfRow("12345678,Skola,556677-8899,A,,,grundskola:1-14").find("0 to 13"),
+  EXPECT_NE(rosterErrorOfRow("12345678,Skola,556677-8899,A,,,grundskola:9-1")
+                .find("fromYear is after toYear"),
             std::string::npos);
-  EXPECT_EQ(errorOfRow("12345678,Skola,556677-8899,A,,,grundskola:1-3;grundskola:3"),
+  EXPECT_NE(rosterErrorOfRow("12345678,Skola,556677-8899,A,,,grundskola:1-14").find("0 to 13"),
+            std::string::npos);
+  EXPECT_EQ(rosterErrorOfRow("12345678,Skola,556677-8899,A,,,grundskola:1-3;grundskola:3"),
             "line 2: school_forms lists grundskola:3 more than once");
 }
 
 TEST(RosterCsv, RejectsMalformedRecords) {
-  EXPECT_NE(errorOfRow("12345678,Skola,556677-8899,A,,").find("expected 7 fields, found 6"),
+  EXPECT_NE(rosterErrorOfRow("12345678,Skola,556677-8899,A,,").find("expected 7 fields, found 6"),
             std::string::npos);
-  EXPECT_NE(errorOfRow("12345678,Sko\"la,556677-8899,A,,,grundskola:1")
+  EXPECT_NE(rosterErrorOfRow("12345678,Sko\"la,556677-8899,A,,,grundskola:1")
                 .find("quote inside an unquoted field"),
             std::string::npos);
-  EXPECT_NE(errorOfRow("12345678,\"Skola\"x,556677-8899,A,,,grundskola:1")
+  EXPECT_NE(rosterErrorOfRow("12345678,\"Skola\"x,556677-8899,A,,,grundskola:1")
                 .find("text after a closing quote"),
             std::string::npos);
-  EXPECT_NE(errorOfRow("12345678,\"Skola,556677-8899,A,,,grundskola:1").find("not closed"),
+  EXPECT_NE(rosterErrorOfRow("12345678,\"Skola,556677-8899,A,,,grundskola:1").find("not closed"),
             std::string::npos);
 }
 
@@ -183,7 +184,7 @@ TEST(RosterCsv, RejectsMissingOrUnknownHeaderColumns) {
 }
 
 TEST(RosterCsv, ReportsEveryErrorAndReturnsNoRows) {
-  const auto errors = parseErrors(std::string(kHeader) +
+  const auto errors = parseErrors(std::string(kRosterHeader) +
                                   "12345678,Fine,556677-8899,A,,,grundskola:1\n"
                                   "123,Bad,556677-8899,A,,,grundskola:1\n"
                                   "23456789,Fine,556677-8899,A,,,grundskola:1\n"
@@ -194,7 +195,7 @@ TEST(RosterCsv, ReportsEveryErrorAndReturnsNoRows) {
   EXPECT_EQ(errors[2].line, 5);
 }
 
-TEST(RosterCsv, HeaderOnlyGivesNoRows) { EXPECT_TRUE(parseOk(kHeader).empty()); }
+TEST(RosterCsv, HeaderOnlyGivesNoRows) { EXPECT_TRUE(parseOk(kRosterHeader).empty()); }
 
 TEST(RosterCsv, RoundTripsThroughTheWriter) {
   std::vector<RosterRow> rows(3);
@@ -209,7 +210,7 @@ TEST(RosterCsv, RoundTripsThroughTheWriter) {
   rows[2].classes = {};
 
   const std::string text = writeRosterCsv(rows);
-  EXPECT_EQ(text.substr(0, text.find('\n') + 1), kHeader);
+  EXPECT_EQ(text.substr(0, text.find('\n') + 1), kRosterHeader);
   EXPECT_NE(text.find("forskoleklass:0;fritidshem:0;grundskola:1-3;grundskola:7"),
             std::string::npos);
   EXPECT_NE(text.find("\"Björk, Gran & \"\"Lönn\"\"\""), std::string::npos);

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace samband::broker {
 namespace {
 
@@ -55,6 +58,33 @@ TEST(PullProtocol, AnswerHeaderIsChecked) {
   EXPECT_FALSE(decodeAnswerMeta("{}").ok());
   EXPECT_FALSE(decodeAnswerMeta(R"({"remaining":-1})").ok());
   EXPECT_FALSE(decodeAnswerMeta("garbage").ok());
+}
+
+TEST(PullProtocol, PasswordHashesBesideTheFramesAreBoundedStrings) {
+  const std::vector<std::string> hashes{"$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA",
+                                        "$argon2id$other"};
+  const std::string meta = encodeAnswerMeta(7, hashes);
+  ASSERT_TRUE(decodeAnswerMeta(meta).ok());
+  EXPECT_EQ(*decodeAnswerMeta(meta), 7u);
+  auto back = decodeAnswerHashes(meta);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, hashes);
+  // An older peer sends none.
+  EXPECT_TRUE(decodeAnswerHashes(encodeAnswerMeta(1))->empty());
+  EXPECT_EQ(encodeAnswerMeta(1).find("password_hashes"), std::string::npos);
+  // Hostile shapes.
+  EXPECT_FALSE(decodeAnswerHashes(R"({"remaining":0,"password_hashes":"x"})").ok());
+  EXPECT_FALSE(decodeAnswerHashes(R"({"remaining":0,"password_hashes":[1]})").ok());
+  EXPECT_FALSE(decodeAnswerHashes(R"({"remaining":0,"password_hashes":[""]})").ok());
+  EXPECT_FALSE(
+      decodeAnswerHashes(encodeAnswerMeta(0, {std::string(kMaxPasswordHashBytes + 1, 'a')})).ok());
+  EXPECT_FALSE(
+      decodeAnswerHashes(encodeAnswerMeta(0, std::vector<std::string>(kMaxAnswerHashes + 1, "$h")))
+          .ok());
+  EXPECT_TRUE(decodeAnswerHashes(encodeAnswerMeta(0, std::vector<std::string>(
+                                                         kMaxAnswerHashes,
+                                                         std::string(kMaxPasswordHashBytes, 'a'))))
+                  .ok());
 }
 
 }  // namespace

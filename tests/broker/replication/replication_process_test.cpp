@@ -8,6 +8,7 @@
 
 #include <SQLiteCpp/Database.h>
 #include <httplib.h>
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <map>
@@ -235,6 +236,42 @@ class Replication : public ::testing::Test {
     return da["providers"]["frames"] == frames && da == db;
   }
 
+  // `samband-broker contact list --json` of `b`: provider id -> {name, duty_contact}.
+  std::map<std::string, nlohmann::json> contacts(const BrokerUnderTest& b) {
+    auto r = runCommand({SAMBAND_BROKER_BIN, "contact", "list", "--config", b.config(), "--json"});
+    std::map<std::string, nlohmann::json> out;
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    if (j.is_discarded() || !j.contains("providers")) return out;
+    for (const auto& p : j["providers"]) out[p["provider_id"].get<std::string>()] = p;
+    return out;
+  }
+
+  // `samband-broker roster export` of `b` (CSV).
+  std::string rosterOf(const BrokerUnderTest& b) {
+    return runCommand({SAMBAND_BROKER_BIN, "roster", "export", "--config", b.config()}).out;
+  }
+
+  // The names in `samband-broker user list --json` of `b`.
+  std::vector<std::string> usersOf(const BrokerUnderTest& b) {
+    auto r = runCommand({SAMBAND_BROKER_BIN, "user", "list", "--config", b.config(), "--json"});
+    std::vector<std::string> out;
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    if (!j.is_array()) return out;
+    for (const auto& u : j) out.push_back(u["name"].get<std::string>());
+    return out;
+  }
+
+  // Logs in to `b`'s board: the session cookie, or empty when refused.
+  std::string boardLogin(const BrokerUnderTest& b, const std::string& name,
+                         const std::string& password) {
+    httplib::Client c("127.0.0.1", b.boardPort);
+    nlohmann::json body{{"name", name}, {"password", password}};
+    auto res = c.Post("/api/login", body.dump(), "application/json");
+    if (!res || res->status != 200) return "";
+    std::string cookie = res->get_header_value("Set-Cookie");
+    return cookie.substr(0, cookie.find(';'));
+  }
+
   int64_t agentPending(const std::string& agent) {
     auto r = runCommand({SAMBAND_AGENT_BIN, "status", "--config", agent, "--json"});
     auto j = nlohmann::json::parse(r.out, nullptr, false);
@@ -288,9 +325,9 @@ TEST_F(Replication, TwoBrokersReplicateBothWaysAndConverge) {
   ASSERT_TRUE(metrics && metrics->status == 200);
   EXPECT_NE(metrics->body.find("\nsamband_replication_behind_frames 0\n"), std::string::npos)
       << metrics->body;
-  // B's provider frame and B's city chain (its certificate and its provider's enrolment record,
-  // which also enrolled that provider on A).
-  EXPECT_NE(metrics->body.find("\nsamband_replication_pulled_total 3\n"), std::string::npos)
+  // B's provider frame and B's city chain (its certificate and its provider's enrolment and
+  // name records, which also enrolled and named that provider on A).
+  EXPECT_NE(metrics->body.find("\nsamband_replication_pulled_total 4\n"), std::string::npos)
       << metrics->body;
   // Both archives stay intact to their own audit.
   int code = -1;
@@ -899,6 +936,155 @@ TEST_F(Replication, AFrameThatPassesTheGateJustAfterARevocationIsStoredNowhere) 
   EXPECT_EQ(unit(b_, kUnitA)["pupils_present"], 5);
 }
 
+// Issue 15: unit metadata (roster import), duty contacts (contact set) and provider names
+// (enroll) are city-signed records that replicate like enrolments; a change on either broker
+// reaches the other, and importing the same file again records nothing new.
+TEST_F(Replication, UnitMetadataDutyContactsAndNamesOfEitherBrokerReachTheOther) {
+  peer(a_, b_);
+  peer(b_, a_);
+  makeAgent("onA", kProviderA, kUnitA, a_);  // enrolled (and named) on A only
+  start(a_);
+  start(b_);
+  const std::string roster = tmp_.path() + "/roster.csv";
+  std::ofstream(roster) << "unit_code,unit_name,provider_id,district,lat,lon,school_forms\n"
+                        << kUnitA << ",Ekbackens skola," << kProviderA
+                        << ",Bromma,59.3400,17.9400,grundskola:1-3\n"
+                        << kUnitB << ",Tallens förskola," << kProviderB
+                        << ",Farsta,59.2400,18.0900,forskola:1-5\n";
+  auto imported =
+      runCommand({SAMBAND_BROKER_BIN, "roster", "import", "--config", a_.config(), roster});
+  ASSERT_EQ(imported.exitCode, 0) << imported.out << imported.err;
+  auto contact = runCommand({SAMBAND_BROKER_BIN, "contact", "set", "--config", a_.config(),
+                             "--provider", kProviderA, "--text", "IT-jour 08-123 456 78"});
+  ASSERT_EQ(contact.exitCode, 0) << contact.out << contact.err;
+
+  // B names both units and the provider, and knows the contact, without importing anything.
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        auto c = contacts(b_);
+        return c.count(kProviderA) && c[kProviderA]["duty_contact"] == "IT-jour 08-123 456 78";
+      },
+      std::chrono::seconds(30)))
+      << rosterOf(b_);
+  EXPECT_EQ(contacts(b_)[kProviderA]["name"], "Skolbolaget onA");
+  // The provider of kUnitB is not enrolled anywhere: a placeholder row, as the import made on A.
+  EXPECT_EQ(contacts(b_)[kProviderB]["name"], contacts(a_)[kProviderB]["name"]);
+  EXPECT_EQ(rosterOf(b_), rosterOf(a_));
+  EXPECT_NE(rosterOf(b_).find("Ekbackens skola"), std::string::npos) << rosterOf(b_);
+  EXPECT_NE(rosterOf(b_).find("Tallens förskola"), std::string::npos) << rosterOf(b_);
+
+  // The same file again changes nothing and records nothing.
+  ASSERT_TRUE(waitUntil([&] { return digest(a_) == digest(b_); }, std::chrono::seconds(30)));
+  const auto before = digest(a_)["frames"];
+  auto again =
+      runCommand({SAMBAND_BROKER_BIN, "roster", "import", "--config", a_.config(), roster});
+  ASSERT_EQ(again.exitCode, 0) << again.err;
+  auto sameContact = runCommand({SAMBAND_BROKER_BIN, "contact", "set", "--config", a_.config(),
+                                 "--provider", kProviderA, "--text", "IT-jour 08-123 456 78"});
+  ASSERT_EQ(sameContact.exitCode, 0) << sameContact.err;
+  EXPECT_EQ(digest(a_)["frames"], before);
+
+  // A change on B reaches A: a new contact, and one unit's district.
+  auto onB = runCommand({SAMBAND_BROKER_BIN, "contact", "set", "--config", b_.config(),
+                         "--provider", kProviderA, "--text", "Rektor 08-555 000 00"});
+  ASSERT_EQ(onB.exitCode, 0) << onB.out << onB.err;
+  std::ofstream(roster) << "unit_code,unit_name,provider_id,district,lat,lon,school_forms\n"
+                        << kUnitB << ",Tallens förskola," << kProviderB
+                        << ",Hässelby,59.2400,18.0900,forskola:1-5\n";
+  auto importB =
+      runCommand({SAMBAND_BROKER_BIN, "roster", "import", "--config", b_.config(), roster});
+  ASSERT_EQ(importB.exitCode, 0) << importB.out << importB.err;
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        return contacts(a_)[kProviderA]["duty_contact"] == "Rektor 08-555 000 00" &&
+               rosterOf(a_).find("Hässelby") != std::string::npos;
+      },
+      std::chrono::seconds(30)))
+      << rosterOf(a_);
+  EXPECT_EQ(rosterOf(a_), rosterOf(b_));
+  ASSERT_TRUE(waitUntil([&] { return digest(a_) == digest(b_); }, std::chrono::seconds(30)))
+      << digest(a_).dump() << "\n"
+      << digest(b_).dump();
+  for (const auto* b : {&a_, &b_}) {
+    const std::string log = readAll(b->log());
+    EXPECT_EQ(log.find("archived but not applied"), std::string::npos) << log;
+    EXPECT_EQ(log.find("served a frame the gate refused"), std::string::npos) << log;
+    int code = -1;
+    digest(*b, &code);
+    EXPECT_EQ(code, 0);
+  }
+}
+
+// Issue 15: a board user created on one broker logs in on the other's board after a failover;
+// a password changed there reaches the first; a removal follows; no password hash is ever in
+// either archive (the hash travels beside the frames, docs/decisions/0014-*).
+TEST_F(Replication, ABoardUserOfEitherBrokerLogsInOnTheOtherAndNoHashIsArchived) {
+  peer(a_, b_);
+  peer(b_, a_);
+  makeAgent("onA", kProviderA, kUnitA, a_);
+  start(a_);
+  start(b_);
+  const std::string roster = tmp_.path() + "/roster.csv";
+  std::ofstream(roster) << "unit_code,unit_name,provider_id,district,lat,lon,school_forms\n"
+                        << kUnitA << ",Ekbackens skola," << kProviderA
+                        << ",Bromma,59.3400,17.9400,grundskola:1-3\n";
+  ASSERT_EQ(runCommand({SAMBAND_BROKER_BIN, "roster", "import", "--config", a_.config(), roster})
+                .exitCode,
+            0);
+  const std::string first = "ett långt lösenord";
+  auto add = runCommand({SAMBAND_BROKER_BIN, "user", "add", "--config", a_.config(), "--name",
+                         "anna", "--role", "viewer"},
+                        first + "\n");
+  ASSERT_EQ(add.exitCode, 0) << add.out << add.err;
+  ASSERT_TRUE(waitUntil([&] { return usersOf(b_) == std::vector<std::string>{"anna"}; },
+                        std::chrono::seconds(30)))
+      << readAll(b_.log());
+  // On B's board with the password set on A, and the units carry A's names.
+  const std::string cookie = boardLogin(b_, "anna", first);
+  ASSERT_FALSE(cookie.empty()) << readAll(b_.log());
+  httplib::Client board("127.0.0.1", b_.boardPort);
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        auto units = board.Get("/api/units", {{"Cookie", cookie}});
+        return units && units->status == 200 &&
+               units->body.find("Ekbackens skola") != std::string::npos;
+      },
+      std::chrono::seconds(30)));
+
+  // Changed on B: A takes the new password, and the old one no longer works there.
+  const std::string second = "ett helt nytt lösenord";
+  auto passwd =
+      runCommand({SAMBAND_BROKER_BIN, "user", "passwd", "--config", b_.config(), "--name", "anna"},
+                 second + "\n");
+  ASSERT_EQ(passwd.exitCode, 0) << passwd.out << passwd.err;
+  ASSERT_TRUE(waitUntil([&] { return digest(a_) == digest(b_); }, std::chrono::seconds(30)));
+  EXPECT_FALSE(boardLogin(a_, "anna", second).empty()) << readAll(a_.log());
+  EXPECT_TRUE(boardLogin(a_, "anna", first).empty());
+
+  // Removed on A: gone on B too.
+  auto removed =
+      runCommand({SAMBAND_BROKER_BIN, "user", "remove", "--config", a_.config(), "--name", "anna"});
+  ASSERT_EQ(removed.exitCode, 0) << removed.out << removed.err;
+  ASSERT_TRUE(waitUntil([&] { return usersOf(b_).empty(); }, std::chrono::seconds(30)));
+  EXPECT_TRUE(boardLogin(b_, "anna", second).empty());
+
+  ASSERT_TRUE(waitUntil([&] { return digest(a_) == digest(b_); }, std::chrono::seconds(30)));
+  for (const auto* b : {&a_, &b_}) {
+    SQLite::Database db(b->dir + "/samband.db", SQLite::OPEN_READONLY);
+    EXPECT_GE(db.execAndGet("SELECT count(*) FROM frames WHERE kind='account'").getInt(), 3);
+    EXPECT_EQ(db.execAndGet("SELECT count(*) FROM frames WHERE instr(envelope, "
+                            "CAST('$argon2' AS BLOB)) > 0")
+                  .getInt(),
+              0);
+    const std::string log = readAll(b->log());
+    EXPECT_EQ(log.find("account record"), std::string::npos) << log;
+    EXPECT_EQ(log.find("$argon2"), std::string::npos);
+    int code = -1;
+    digest(*b, &code);
+    EXPECT_EQ(code, 0);
+  }
+}
+
 // A fake peer broker: answers every pull with the frames `answer` gives for the puller's heads.
 class FakePeer {
  public:
@@ -1035,6 +1221,86 @@ TEST_F(Replication, APeerServingAlteredOrForgedFramesIsRefusedCountedAndReplicat
   // Nothing of the forged directive reached B's archive: only its own city chain is there.
   auto d = digest(b_);
   EXPECT_EQ(d["chains"].get<int64_t>(), d["providers"]["chains"].get<int64_t>() + 1) << d.dump();
+}
+
+// A lying peer serves the primary's real city chain with its duty contact record altered after
+// signing, and a unit metadata record and a board account signed by city keys the root never
+// certified: all are refused by the gate and counted, and change nothing on the standby.
+TEST_F(Replication, APeerServingAlteredOrForgedRosterRecordsIsRefusedAndNothingChanges) {
+  makeAgent("onA", kProviderA, kUnitA, a_);  // A's city chain: certificate, enrolment, name
+  auto contactSet = runCommand({SAMBAND_BROKER_BIN, "contact", "set", "--config", a_.config(),
+                                "--provider", kProviderA, "--text", "IT-jour 08-123 456 78"});
+  ASSERT_EQ(contactSet.exitCode, 0) << contactSet.out << contactSet.err;
+  std::vector<Bytes> cityChain;
+  {
+    SQLite::Database db(a_.dir + "/samband.db", SQLite::OPEN_READONLY);
+    SQLite::Statement q(db, "SELECT envelope, kind FROM frames WHERE sender='city' ORDER BY seq");
+    while (q.executeStep()) {
+      const auto* p = static_cast<const uint8_t*>(q.getColumn(0).getBlob());
+      Bytes envelope(p, p + q.getColumn(0).getBytes());
+      if (q.getColumn(1).getString() == "roster_info") {
+        // "IT-jour" becomes "IT-jouR" in the signed body: the signature no longer holds.
+        auto parts = common::decodeEnvelope(envelope);
+        ASSERT_TRUE(parts.ok());
+        Bytes body = parts->body;
+        const std::string text = "IT-jour";
+        auto at = std::search(body.begin(), body.end(), text.begin(), text.end());
+        if (at != body.end()) {
+          at[6] = 'R';
+          envelope = common::encodeEnvelope(body, parts->signature);
+        }
+      }
+      cityChain.push_back(std::move(envelope));
+    }
+  }
+  ASSERT_GE(cityChain.size(), 4u);
+  // Unit metadata in the city's name, signed by a key the root never certified.
+  auto fakeCity = common::Identity::generate("city");
+  common::Message info = statusMessage(*fakeCity, 1, {}, kUnitA, 0);
+  info.mode = common::Mode::SYSTEM;
+  info.payload = common::RosterInfoMsg{
+      common::RosterInfoKind::UNIT_INFO,
+      kProviderA,
+      {},
+      {common::UnitInfoMsg{kUnitA, "Falska skolan", "Nowhere", std::nullopt, std::nullopt, ""}}};
+  const Bytes forged = common::seal(*fakeCity, info).envelope;
+  // A board account in the city's name from another uncertified key.
+  auto otherFake = common::Identity::generate("city");
+  common::Message account = statusMessage(*otherFake, 1, {}, kUnitA, 0);
+  account.mode = common::Mode::SYSTEM;
+  account.payload =
+      common::AccountMsg{common::AccountAction::SET, "mallory", "operator", {}, Bytes(32, 0x11)};
+  const Bytes forgedAccount = common::seal(*otherFake, account).envelope;
+
+  const int fakePort = freePort();
+  FakePeer fake(fakePort, [&](const broker::PullRequest&) {
+    std::vector<Bytes> out{forged, forgedAccount};
+    out.insert(out.end(), cityChain.begin(), cityChain.end());
+    return out;
+  });
+  set(b_, "peers",
+      "[[\"tcp://127.0.0.1:" + std::to_string(fakePort) + "\", \"" + fake.curvePublicHex() +
+          "\"]]");
+  start(b_);
+  // The honest part of A's chain (certificate, enrolment, name) is taken; the rest is refused.
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        auto c = contacts(b_);
+        return c.count(kProviderA) && c[kProviderA]["name"] == "Skolbolaget onA";
+      },
+      std::chrono::seconds(30)))
+      << readAll(b_.log());
+  ASSERT_TRUE(waitUntil([&] { return status(b_)["rejected"].value("bad_signature", 0) >= 3; },
+                        std::chrono::seconds(30)))
+      << status(b_)["rejected"].dump();
+  EXPECT_TRUE(contacts(b_)[kProviderA]["duty_contact"].is_null())
+      << contacts(b_)[kProviderA].dump();
+  EXPECT_EQ(rosterOf(b_).find("Falska"), std::string::npos) << rosterOf(b_);
+  EXPECT_TRUE(usersOf(b_).empty());
+  EXPECT_EQ(readAll(b_.log()).find("IT-jouR"), std::string::npos) << "never log the record";
+  int code = -1;
+  digest(b_, &code);
+  EXPECT_EQ(code, 0);
 }
 
 }  // namespace

@@ -3,10 +3,14 @@
 // `status --json` shows both cities, their providers (the same organisation number in both:
 // everything upstream is keyed by city) and units; a city that rewrites a provider's report
 // before relaying is caught (`bad_signature` counted at the national broker) and the rewritten
-// value never shows; restarting either side resumes the relay and stores nothing twice.
+// value never shows; restarting either side resumes the relay and stores nothing twice; a city
+// with a primary and a standby relays through both, and the standby carries on when the primary
+// is killed with SIGKILL (nothing stored twice); both sides' /metrics show the relay.
 #include <gtest/gtest.h>
 
 #include <SQLiteCpp/Database.h>
+#include <httplib.h>
+
 #include <algorithm>
 #include <atomic>
 #include <fstream>
@@ -47,8 +51,10 @@ struct Broker {
   std::string dir;
   int port = 0;
   int boardPort = 0;
+  int replPort = 0;
   std::unique_ptr<Process> process;
   std::string config() const { return dir + "/broker.toml"; }
+  std::string replEndpoint() const { return "tcp://127.0.0.1:" + std::to_string(replPort); }
   std::string endpoint() const { return "tcp://127.0.0.1:" + std::to_string(port); }
   std::string log() const { return dir + "/broker.log"; }
 };
@@ -189,7 +195,7 @@ class Rollup : public ::testing::Test {
   }
 
   void TearDown() override {
-    for (auto* b : {&national_, &a_, &b_}) {
+    for (auto* b : {&national_, &a_, &b_, &standby_}) {
       if (b->process) b->process->terminate();
       if (HasFailure()) {
         std::string text = readAll(b->log());
@@ -282,10 +288,27 @@ class Rollup : public ::testing::Test {
     return q.getColumn(0).getInt64();
   }
 
+  // /metrics of a broker's board (no token configured in these tests).
+  std::string metrics(const Broker& b) {
+    httplib::Client http("127.0.0.1", b.boardPort);
+    http.set_connection_timeout(2);
+    auto r = http.Get("/metrics");
+    return r && r->status == 200 ? r->body : "";
+  }
+
+  // The value of an unlabelled (or fully labelled) metric line `name`, -1 when absent.
+  static double metric(const std::string& text, const std::string& name) {
+    const std::string key = "\n" + name + " ";
+    const auto at = text.find(key);
+    if (at == std::string::npos) return -1;
+    return std::stod(text.substr(at + key.size(), text.find('\n', at + 1) - at - key.size()));
+  }
+
   TempDir tmp_;
   Broker national_;
   Broker a_;
   Broker b_;
+  Broker standby_;  // city A's second broker, when a test makes one
   std::map<std::string, std::string> upstreamSection_;
 };
 
@@ -396,6 +419,189 @@ TEST_F(Rollup, EnrollCityRefusesAnAlteredRequest) {
                        "--request", a_.dir + "/altered.json"});
   EXPECT_NE(r.exitCode, 0);
   EXPECT_NE(r.err.find("signature"), std::string::npos) << r.err;
+}
+
+// Item 1 of the roll-up's loose ends: every broker of a city relays. City A gets a standby (its
+// own key, certified by A's root; the two pull from each other); both relay to the national
+// broker, which admits the standby's transport key because A's root certified it (the standby
+// was never enrolled there with enroll-city). The primary is killed with SIGKILL; the agent
+// fails over to the standby, and its next report still reaches the national picture, stored once.
+TEST_F(Rollup, BothBrokersOfACityRelayAndTheStandbyCarriesOnWhenThePrimaryIsKilled) {
+  standby_.dir = tmp_.path() + "/S";
+  standby_.port = freePort();
+  standby_.boardPort = freePort();
+  standby_.replPort = freePort();
+  a_.replPort = freePort();
+  auto r = runCommand({SAMBAND_BROKER_BIN, "init", "--dir", standby_.dir, "--listen",
+                       standby_.endpoint(), "--board-listen",
+                       "127.0.0.1:" + std::to_string(standby_.boardPort)});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  setTomlKey(standby_.config(), "liveness", "stale_after_s", "5");
+  setTomlKey(standby_.config(), "liveness", "offline_after_s", "15");
+  setTomlKey(standby_.config(), "ingest", "roster_refresh_ms", "200");
+  setTomlKey(standby_.config(), "readiness", "enabled", "false");
+  auto cert = runCommand({SAMBAND_BROKER_BIN, "city-key", "certify", "--root",
+                          tmp_.path() + "/rootA/root.identity", "--key", standby_.dir + "/city.pub",
+                          "--label", "standby", "--config", standby_.config(), "--out",
+                          standby_.dir + "/broker.cert"});
+  ASSERT_EQ(cert.exitCode, 0) << cert.out << cert.err;
+  auto curveOf = [](const std::string& pubFile) {
+    auto pub = common::PublicIdentity::load(pubFile);
+    EXPECT_TRUE(pub.ok());
+    return pub.ok() ? common::toHex(pub->curvePublic.data(), 32) : std::string();
+  };
+  // Primary and standby pull from each other; acks on the local commit (not what is tested).
+  for (auto [from, to] :
+       std::initializer_list<std::pair<Broker*, Broker*>>{{&a_, &standby_}, {&standby_, &a_}}) {
+    std::ofstream(from->config(), std::ios::app)
+        << "\n[replication]\nlisten = \"" << from->replEndpoint() << "\"\npeers = [[\""
+        << to->replEndpoint() << "\", \"" << curveOf(to->dir + "/city.pub")
+        << "\"]]\nack = \"local\"\npull_wait_ms = 500\n";
+  }
+  relayUp(a_, "A");
+  relayUp(standby_, "A");  // the same [upstream] section: the national broker and its key
+
+  // The agent knows both brokers (the standby with its transport key) and pins A's root with
+  // both certificates; it is enrolled on the primary (the standby learns it by replication).
+  std::ofstream(tmp_.path() + "/city-keys-A.pub")
+      << readAll(a_.dir + "/city-keys.pub") << readAll(standby_.dir + "/broker.cert");
+  const std::string agentDir = tmp_.path() + "/agentA";
+  auto init = runCommand({SAMBAND_AGENT_BIN, "init", "--dir", agentDir, "--provider", kProvider,
+                          "--name", "Skolbolaget A", "--broker", a_.endpoint(), "--broker",
+                          standby_.endpoint() + "=" + curveOf(standby_.dir + "/city.pub"),
+                          "--city-keys", tmp_.path() + "/city-keys-A.pub", "--unit", kUnitA});
+  ASSERT_EQ(init.exitCode, 0) << init.out << init.err;
+  const std::string agent = agentDir + "/agent.toml";
+  setTomlKey(agent, "timing", "heartbeat_interval_s", "1");
+  setTomlKey(agent, "link", "ack_timeout_ms", "1000");
+  setTomlKey(agent, "link", "reconnect_min_ms", "50");
+  setTomlKey(agent, "link", "reconnect_max_ms", "500");
+  setTomlKey(agent, "link", "failover_after_ms", "1000");
+  auto e = runCommand({SAMBAND_BROKER_BIN, "enroll", "--config", a_.config(), "--request",
+                       agentDir + "/enroll-request.json"});
+  ASSERT_EQ(e.exitCode, 0) << e.out << e.err;
+
+  start(national_);
+  start(a_);
+  start(standby_);
+  auto run = runAgent(agent);
+  report(agent, kUnitA, "reduced");
+  ASSERT_TRUE(waitUntil([&] { return unitOf("Uppsala", kUnitA)["state"] == "reduced"; },
+                        std::chrono::seconds(30)))
+      << status().dump(2);
+  // Both relay: the standby, admitted by its certificate, is pulled too; its /metrics says so.
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        const std::string m = metrics(standby_);
+        return metric(m, "samband_upstream_connected") == 1 &&
+               metric(m, "samband_upstream_behind_frames") == 0;
+      },
+      std::chrono::seconds(30)))
+      << metrics(standby_);
+  ASSERT_TRUE(waitUntil([&] {
+    const std::string m = metrics(a_);
+    return metric(m, "samband_upstream_connected") == 1 &&
+           metric(m, "samband_upstream_frames_relayed_total") >= 3 &&
+           metric(m, "samband_upstream_last_pull_seconds") > 0;
+  })) << metrics(a_);
+  // The standby never saw the agent (it is connected to the primary) and says so in its signed
+  // liveness summary; the national picture keeps the latest sighting either broker reports, so
+  // the provider stays online while both answer pulls (each at least every 2 s).
+  ASSERT_TRUE(waitUntil([&] {
+    auto c = city("Uppsala");
+    return !c.is_null() && c["providers"][0]["liveness"] == "online";
+  })) << city("Uppsala").dump(2);
+  {
+    // The stored summary, read every 20 ms for 4.5 s (both brokers answer every 2 s, the
+    // standby's summary naming the provider as never seen): never without a sighting.
+    SQLite::Database db(national_.dir + "/samband.db", SQLite::OPEN_READONLY);
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(4500);
+    int samples = 0;
+    while (std::chrono::steady_clock::now() < until) {
+      const std::string liveness =
+          db.execAndGet("SELECT liveness FROM rollup_cities WHERE city='Uppsala'").getString();
+      ASSERT_EQ(liveness.find("null"), std::string::npos) << liveness;
+      samples++;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // sampling, not synchronising
+    }
+    EXPECT_GT(samples, 100);
+    auto c = city("Uppsala");
+    EXPECT_EQ(c["providers"][0]["liveness"], "online") << c.dump(2);
+  }
+  // The standby holds the report too (replicated), and the national broker stored it once.
+  ASSERT_TRUE(waitUntil([&] {
+    SQLite::Database db(standby_.dir + "/samband.db", SQLite::OPEN_READONLY);
+    return db.execAndGet("SELECT COUNT(*) FROM frames WHERE sender='556677-8899'").getInt() == 1;
+  }));
+  const int64_t before = stored("Uppsala");
+  {
+    SQLite::Database db(national_.dir + "/samband.db", SQLite::OPEN_READONLY);
+    EXPECT_EQ(
+        db.execAndGet("SELECT COUNT(*) FROM rollup_frames WHERE sender='556677-8899'").getInt(), 1);
+    // Both brokers' city chains are relayed (each carries its own certificate).
+    EXPECT_EQ(db.execAndGet("SELECT COUNT(DISTINCT key_id) FROM rollup_frames WHERE city='Uppsala' "
+                            "AND sender='city'")
+                  .getInt(),
+              2);
+  }
+
+  // The primary dies; the agent moves to the standby, whose relay carries the next report up.
+  a_.process->kill9();
+  a_.process.reset();
+  report(agent, kUnitA, "closed");
+  ASSERT_TRUE(waitUntil([&] { return unitOf("Uppsala", kUnitA)["state"] == "closed"; },
+                        std::chrono::seconds(30)))
+      << status().dump(2);
+  EXPECT_EQ(stored("Uppsala"), before + 1);
+  auto uppsala = city("Uppsala");
+  EXPECT_TRUE(uppsala["refused"].empty()) << uppsala.dump(2);
+  EXPECT_EQ(uppsala["connected"], true);
+
+  // The national /metrics, per city.
+  const std::string m = metrics(national_);
+  EXPECT_NE(m.find("samband_rollup_city_frames{city=\"Uppsala\"} " + std::to_string(before + 1)),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("samband_rollup_city_connected{city=\"Uppsala\"} 1"), std::string::npos) << m;
+  EXPECT_NE(m.find("samband_rollup_city_newest_frame_age_seconds{city=\"Uppsala\"} "),
+            std::string::npos)
+      << m;
+}
+
+// Revocations upstream are judged by chain position (docs/rollup.md): reports the provider's key
+// signed before the city revoked it, relayed only after the revocation (the national broker was
+// down meanwhile), still reach the national picture; the city's revocation record names the
+// key's head, and nothing is refused.
+TEST_F(Rollup, ReportsSignedBeforeARevocationAndRelayedAfterItAreAdmitted) {
+  relayUp(a_, "A");
+  const std::string agentA = makeAgent("A", kUnitA, a_);
+  start(a_);
+  {
+    auto runA = runAgent(agentA);
+    report(agentA, kUnitA, "reduced");
+    report(agentA, kUnitA, "closed");
+    ASSERT_TRUE(waitUntil([&] {
+      SQLite::Database db(a_.dir + "/samband.db", SQLite::OPEN_READONLY);
+      return db.execAndGet("SELECT COUNT(*) FROM frames WHERE sender='556677-8899'").getInt() == 2;
+    }));
+  }
+  auto keys = runCommand(
+      {SAMBAND_BROKER_BIN, "keys", "--config", a_.config(), "--provider", kProvider, "--json"});
+  ASSERT_EQ(keys.exitCode, 0) << keys.err;
+  const std::string keyId = nlohmann::json::parse(keys.out)["keys"][0]["key_id"];
+  auto revoke = runCommand({SAMBAND_BROKER_BIN, "revoke", "--config", a_.config(), "--key", keyId});
+  ASSERT_EQ(revoke.exitCode, 0) << revoke.out << revoke.err;
+
+  // Only now does the national broker come up: every frame reaches it after the revocation.
+  start(national_);
+  ASSERT_TRUE(waitUntil([&] { return unitOf("Uppsala", kUnitA)["state"] == "closed"; },
+                        std::chrono::seconds(30)))
+      << status().dump(2);
+  auto uppsala = city("Uppsala");
+  EXPECT_TRUE(uppsala["refused"].empty()) << uppsala.dump(2);
+  SQLite::Database db(national_.dir + "/samband.db", SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM rollup_frames WHERE sender='556677-8899'").getInt(),
+            2);
 }
 
 }  // namespace

@@ -207,5 +207,60 @@ TEST(RollupVerifier, RefusesTrafficThatIsNotRelayedUpward) {
   EXPECT_EQ(refusedFor(o, RejectReason::FORBIDDEN), 1u);
 }
 
+// docs/replication.md "Revocations and pulled history", upstream: a provider key's revocation
+// naming revokedAfterSeq is judged by the frame's place in the chain, not by when it is relayed.
+common::EnrolmentMsg revoke(const common::Identity& provider, std::optional<uint64_t> afterSeq) {
+  common::EnrolmentMsg e;
+  e.action = common::EnrolmentAction::REVOKE;
+  e.provider = provider.id();
+  e.keyId = provider.keyId();
+  e.effectiveAt = kNow - 500;
+  e.revokedAfterSeq = afterSeq;
+  return e;
+}
+
+TEST(RollupVerifier, JudgesARevokedProviderKeyByChainPositionNotByReceiptTime) {
+  City city;
+  RollupVerifier v("Uppsala", city.root->signPublic());
+  auto one = city.provider.frame(status(common::OperationalState::NORMAL));
+  auto two = city.provider.frame(status(common::OperationalState::REDUCED));
+  auto three = city.provider.frame(status(common::OperationalState::CLOSED));
+  // The city revoked the key when its archive held seq 2; all three reach the upstream after
+  // the revocation's time, in one answer (the city's records are checked first).
+  auto revocation = city.broker.frame(revoke(*city.provider.id, 2));
+  auto o = v.admit({city.certificate, city.enrolment, revocation, one, two, three}, kNow);
+  ASSERT_EQ(o.accepted.size(), 5u);  // certificate, enrolment, revocation, seq 1 and 2
+  EXPECT_EQ(o.accepted[3].seq, 1u);
+  EXPECT_EQ(o.accepted[4].seq, 2u);
+  ASSERT_EQ(refusedFor(o, RejectReason::REVOKED), 1u);
+  EXPECT_EQ(o.refused.front().seq, 3u);
+  // The other broker of the city held seq 3 before the revocation reached it and wrote its own
+  // record naming that head: the highest head counts, and seq 3 is history too.
+  Chain standby("city");
+  auto cert = common::certifyCityKey(*city.root, standby.id->publicPart(), "standby", kNow - 5000);
+  auto standbyCert = standby.frame(cert.toMessage());
+  auto later = standby.frame(revoke(*city.provider.id, 3));
+  auto o2 = v.admit({standbyCert, later, three}, kNow + 60'000);
+  EXPECT_TRUE(o2.refused.empty()) << o2.refused.front().detail;
+  ASSERT_EQ(o2.accepted.size(), 3u);
+  EXPECT_EQ(o2.accepted.back().seq, 3u);
+  // Beyond every head: refused, however early it claims to be signed.
+  auto four = city.provider.frame(status(common::OperationalState::NORMAL));
+  EXPECT_EQ(refusedFor(v.admit({four}, kNow), RejectReason::REVOKED), 1u);
+}
+
+TEST(RollupVerifier, JudgesARevocationWithoutAHeadByReceiptTime) {
+  City city;
+  RollupVerifier v("Uppsala", city.root->signPublic());
+  auto one = city.provider.frame(status(common::OperationalState::NORMAL));
+  auto revocation = city.broker.frame(revoke(*city.provider.id, std::nullopt));
+  // Received before the revocation's time: admitted; after it: refused.
+  ASSERT_EQ(
+      v.admit({city.certificate, city.enrolment, revocation, one}, kNow - 1000).accepted.size(),
+      4u);
+  auto two = city.provider.frame(status(common::OperationalState::REDUCED));
+  EXPECT_EQ(refusedFor(v.admit({two}, kNow), RejectReason::REVOKED), 1u);
+}
+
 }  // namespace
 }  // namespace samband::broker

@@ -15,13 +15,14 @@
 #include "common/enrollment.h"
 #include "common/identity.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_time.h"
 
 namespace samband::broker {
 namespace {
 
 using common::Bytes;
 
-constexpr int64_t kNow = 1764067580123;
+using samband::test_time::kNow;
 
 class ArchiveStoreTest : public ::testing::Test {
  protected:

@@ -4,13 +4,15 @@
 
 #include <gtest/gtest.h>
 
+#include "broker/store/rollup_store.h"
 #include "broker/store/roster_store.h"
 #include "tests/broker/store/store_fixture.h"
+#include "tests/support/test_time.h"
 
 namespace samband::broker {
 namespace {
 
-constexpr int64_t kNow = 1764067580123;
+using samband::test_time::kNow;
 
 using PictureStoreTest = testing::StoreFixture;
 
@@ -26,15 +28,41 @@ TEST_F(PictureStoreTest, FingerprintMovesWithRosterLevelAndWhatIfMarks) {
   PictureStore rows(*store_);
   auto empty = rows.fingerprint();
   ASSERT_TRUE(empty.ok());
-  EXPECT_EQ(empty->print, "0|0||");
+  EXPECT_EQ(empty->print, "0|0|||0,0,0");
   ASSERT_TRUE(RosterStore(*store_).importUnits({unit("10000001")}, false).ok());
   ASSERT_TRUE(store_->setMeta("level", "heightened").ok());
   ASSERT_TRUE(rows.setWhatIf("10000001", true, "anna", kNow).ok());
   auto print = rows.fingerprint();
   ASSERT_TRUE(print.ok());
-  EXPECT_EQ(print->print, "0|1|heightened|10000001");
+  EXPECT_EQ(print->print, "0|1|heightened|10000001|0,0,0");
   ASSERT_EQ(print->lastSeen.size(), 1u);
   EXPECT_EQ(print->lastSeen[0], (std::pair<std::string, int64_t>{"556677-0001", 0}));
+}
+
+// An upstream broker's /rollup page is live too: a city enrolled, a relayed frame stored and a
+// refusal each move the fingerprint (docs/board.md, "The upstream's page").
+TEST_F(PictureStoreTest, FingerprintMovesWithRelayedFramesRefusalsAndCities) {
+  PictureStore rows(*store_);
+  RollupStore rs(*store_);
+  RollupCityRow city;
+  city.city = "Uppsala";
+  city.rootSignPublic = common::Bytes(32, 1);
+  city.curvePublic = common::Bytes(32, 2);
+  city.enrolledAt = kNow;
+  ASSERT_TRUE(rs.enrolCity(city).ok());
+  EXPECT_EQ(rows.fingerprint()->print, "0|0|||0,0,1");
+  RollupFrameRow frame;
+  frame.sender = "556677-0001";
+  frame.keyId = "00aa";
+  frame.seq = 1;
+  frame.bodyHash = common::Bytes(32, 3);
+  frame.sentAt = kNow;
+  frame.receivedAt = kNow;
+  frame.envelope = common::Bytes(10, 4);
+  ASSERT_TRUE(rs.insertFrame("Uppsala", frame).ok());
+  EXPECT_EQ(rows.fingerprint()->print, "0|0|||1,0,1");
+  ASSERT_TRUE(rs.countRefusal("Uppsala", "bad_signature", 2).ok());
+  EXPECT_EQ(rows.fingerprint()->print, "0|0|||1,2,1");
 }
 
 TEST_F(PictureStoreTest, SetWhatIfRefusesAUnitOutsideTheRoster) {

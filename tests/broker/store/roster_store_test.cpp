@@ -9,17 +9,20 @@
 #include <chrono>
 #include <future>
 #include <thread>
+#include <tuple>
+#include <vector>
 
 #include "broker/store/archive_store.h"
 #include "common/bytes.h"
 #include "common/enrollment.h"
 #include "common/identity.h"
 #include "tests/broker/store/store_fixture.h"
+#include "tests/support/test_time.h"
 
 namespace samband::broker {
 namespace {
 
-constexpr int64_t kNow = 1764067580123;
+using samband::test_time::kNow;
 
 using RosterStoreTest = testing::StoreFixture;
 
@@ -294,6 +297,140 @@ TEST_F(RosterStoreTest, PeerRecordsThisRosterContradictsChangeNothingAndAreNamed
   EXPECT_EQ(unknown->conflicts.size(), 1u);
   EXPECT_EQ(roster.loadKeys()->size(), 1u);
   EXPECT_FALSE(roster.loadKeys()->at(0).revokedAt.has_value());
+}
+
+// Issue 15: unit metadata, duty contacts and provider names as the city's signed records.
+
+common::RosterInfoMsg unitInfo(const std::string& provider, const UnitRosterRow& row) {
+  return common::RosterInfoMsg{
+      common::RosterInfoKind::UNIT_INFO,
+      provider,
+      {},
+      {common::UnitInfoMsg{row.code, row.name, row.district, row.lat, row.lon, row.schoolForms}}};
+}
+
+TEST_F(RosterStoreTest, PeerUnitInfoAddsTheUnitOnceAndAgainChangesNothing) {
+  RosterStore roster(*store_);
+  const auto record = unitInfo("556000-0001", unit("10000001", "556000-0001"));
+  auto applied = roster.applyInfo(record, kNow);
+  ASSERT_TRUE(applied.ok());
+  EXPECT_TRUE(applied->changed);
+  EXPECT_TRUE(applied->conflicts.empty());
+  auto units = roster.exportUnits();
+  ASSERT_EQ(units->size(), 1u);
+  EXPECT_EQ((*units)[0].name, "Skola 10000001");
+  EXPECT_EQ((*units)[0].district, "Centrum");
+  EXPECT_EQ((*units)[0].lat, 59.3);
+  EXPECT_EQ((*units)[0].schoolForms, "grundskola:1;grundskola:2");
+  EXPECT_EQ(roster.loadUnitOwners()->at("10000001"), "556000-0001");
+  auto again = roster.applyInfo(record, kNow);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->changed);
+}
+
+TEST_F(RosterStoreTest, PeerUnitInfoOlderThanTheLocalImportChangesNothing) {
+  RosterStore roster(*store_);
+  ASSERT_TRUE(roster.importUnits({unit("10000001", "556000-0001")}, false, nullptr, kNow).ok());
+  UnitRosterRow renamed = unit("10000001", "556000-0001");
+  renamed.name = "Gamla skolan";
+  EXPECT_FALSE(roster.applyInfo(unitInfo("556000-0001", renamed), kNow - 1)->changed);
+  EXPECT_EQ(roster.exportUnits()->at(0).name, "Skola 10000001");
+  // Newer: applied. Two brokers that imported apart both end with the newest.
+  EXPECT_TRUE(roster.applyInfo(unitInfo("556000-0001", renamed), kNow + 1)->changed);
+  EXPECT_EQ(roster.exportUnits()->at(0).name, "Gamla skolan");
+}
+
+TEST_F(RosterStoreTest, PeerUnitInfoForAUnitOfAnotherProviderIsNamedAndNotApplied) {
+  RosterStore roster(*store_);
+  ASSERT_TRUE(roster.importUnits({unit("10000001", "556000-0001")}, false, nullptr, kNow).ok());
+  UnitRosterRow theirs = unit("10000001", "556000-0002");
+  theirs.name = "Fel skola";
+  auto refused = roster.applyInfo(unitInfo("556000-0002", theirs), kNow + 5);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_FALSE(refused->changed);
+  ASSERT_EQ(refused->conflicts.size(), 1u);
+  EXPECT_NE(refused->conflicts[0].find("10000001"), std::string::npos);
+  EXPECT_NE(refused->conflicts[0].find("--transfer"), std::string::npos);
+  EXPECT_EQ(roster.exportUnits()->at(0).name, "Skola 10000001");
+  EXPECT_EQ(roster.loadUnitOwners()->at("10000001"), "556000-0001");
+}
+
+TEST_F(RosterStoreTest, ImportHandsOnlyNewOrChangedUnitsToTheRecordHook) {
+  RosterStore roster(*store_);
+  std::vector<std::vector<UnitRosterRow>> recorded;
+  auto hook = [&](const std::vector<UnitRosterRow>& changed) -> common::Status {
+    recorded.push_back(changed);
+    return {};
+  };
+  const std::vector<UnitRosterRow> rows{unit("10000001", "556000-0001"),
+                                        unit("10000002", "556000-0001")};
+  ASSERT_TRUE(roster.importUnits(rows, false, nullptr, kNow, hook).ok());
+  ASSERT_EQ(recorded.size(), 1u);
+  EXPECT_EQ(recorded[0].size(), 2u);
+  ASSERT_TRUE(roster.importUnits(rows, false, nullptr, kNow + 1, hook).ok());
+  EXPECT_EQ(recorded.size(), 1u);  // the same file again: nothing to record
+  auto changedRows = rows;
+  changedRows[1].district = "Norr";
+  ASSERT_TRUE(roster.importUnits(changedRows, false, nullptr, kNow + 2, hook).ok());
+  ASSERT_EQ(recorded.size(), 2u);
+  ASSERT_EQ(recorded[1].size(), 1u);
+  EXPECT_EQ(recorded[1][0].code, "10000002");
+  // A failing hook undoes the import.
+  changedRows[0].name = "Ny";
+  auto failing = [](const std::vector<UnitRosterRow>&) -> common::Status {
+    return common::unavailable("no");
+  };
+  EXPECT_FALSE(roster.importUnits(changedRows, false, nullptr, kNow + 3, failing).ok());
+  EXPECT_EQ(roster.exportUnits()->at(0).name, "Skola 10000001");
+}
+
+TEST_F(RosterStoreTest, DutyContactChangeIsRecordedOnceAndPeerContactsKeepTheNewest) {
+  RosterStore roster(*store_);
+  ASSERT_TRUE(roster.importUnits({unit("10000001", "556000-0001")}, false).ok());
+  int recorded = 0;
+  auto hook = [&]() -> common::Status {
+    ++recorded;
+    return {};
+  };
+  ASSERT_TRUE(roster.setDutyContact("556000-0001", "IT-jour 08-123 456 78", kNow, hook).ok());
+  ASSERT_TRUE(roster.setDutyContact("556000-0001", "IT-jour 08-123 456 78", kNow + 1, hook).ok());
+  EXPECT_EQ(recorded, 1);
+  auto contact = [&] { return std::get<2>(roster.dutyContacts()->at(0)); };
+  using common::RosterInfoKind;
+  const common::RosterInfoMsg older{RosterInfoKind::DUTY_CONTACT, "556000-0001", "Rektor 1", {}};
+  EXPECT_FALSE(roster.applyInfo(older, kNow - 1)->changed);
+  EXPECT_EQ(contact(), "IT-jour 08-123 456 78");
+  const common::RosterInfoMsg newer{RosterInfoKind::DUTY_CONTACT, "556000-0001", "Rektor 2", {}};
+  EXPECT_TRUE(roster.applyInfo(newer, kNow + 5)->changed);
+  EXPECT_FALSE(roster.applyInfo(newer, kNow + 5)->changed);
+  EXPECT_EQ(contact(), "Rektor 2");
+  // Set at the same millisecond on two brokers: both keep the greater text.
+  const common::RosterInfoMsg tie{RosterInfoKind::DUTY_CONTACT, "556000-0001", "Rektor 1", {}};
+  EXPECT_FALSE(roster.applyInfo(tie, kNow + 5)->changed);
+  // Cleared on the peer.
+  const common::RosterInfoMsg cleared{RosterInfoKind::DUTY_CONTACT, "556000-0001", "", {}};
+  EXPECT_TRUE(roster.applyInfo(cleared, kNow + 9)->changed);
+  EXPECT_EQ(contact(), "");
+  // A provider this roster does not know: named, nothing added.
+  const common::RosterInfoMsg stranger{RosterInfoKind::DUTY_CONTACT, "556000-0009", "Jour", {}};
+  auto refused = roster.applyInfo(stranger, kNow);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_FALSE(refused->changed);
+  EXPECT_EQ(refused->conflicts.size(), 1u);
+  EXPECT_EQ(roster.dutyContacts()->size(), 1u);
+}
+
+TEST_F(RosterStoreTest, PeerProviderNameNamesTheProviderAndKeepsTheNewest) {
+  auto id = common::Identity::generate("556000-0001");
+  enrollProvider(*id, "10000001", kNow);  // named "Huvudman 556000-0001" here at kNow
+  RosterStore roster(*store_);
+  using common::RosterInfoKind;
+  const common::RosterInfoMsg name{
+      RosterInfoKind::PROVIDER_NAME, "556000-0001", "Friskolan AB", {}};
+  EXPECT_FALSE(roster.applyInfo(name, kNow - 10)->changed);
+  EXPECT_TRUE(roster.applyInfo(name, kNow + 10)->changed);
+  EXPECT_FALSE(roster.applyInfo(name, kNow + 10)->changed);
+  EXPECT_EQ(std::get<1>(roster.dutyContacts()->at(0)), "Friskolan AB");
 }
 
 }  // namespace

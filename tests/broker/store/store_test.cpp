@@ -17,11 +17,12 @@
 #include "common/enrollment.h"
 #include "common/identity.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_time.h"
 
 namespace samband::broker {
 namespace {
 
-constexpr int64_t kNow = 1764067580123;
+using samband::test_time::kNow;
 
 using samband::testing::TempDir;
 

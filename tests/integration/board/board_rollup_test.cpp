@@ -1,5 +1,7 @@
 // An upstream broker's board (docs/rollup.md): /api/rollup lists each enrolled city with its
-// providers and units, for a logged-in viewer only; /rollup is the page that shows it.
+// providers and units, for a logged-in viewer only; /rollup is the page that shows it; a relayed
+// frame stored is a change on the live stream; /metrics shows each city, and on a relaying city
+// broker the relay's state.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -64,6 +66,67 @@ TEST_F(BoardFixture, RollupListsEachCityWithItsProvidersAndUnits) {
   EXPECT_EQ(script->status, 200);
   // Text from the answer is set as text, never as markup.
   EXPECT_EQ(script->body.find("innerHTML"), std::string::npos);
+}
+
+TEST_F(BoardFixture, OnAnUpstreamARelayedFrameIsALiveChangeAndMetricsShowEachCity) {
+  options_.tier = "national";
+  restartBoard();
+  RollupStore rs(db());
+  RollupCityRow city;
+  city.city = "Uppsala";
+  city.rootSignPublic = common::Bytes(32, 1);
+  city.curvePublic = common::Bytes(32, 2);
+  city.enrolledAt = kStartMs;
+  ASSERT_TRUE(rs.enrolCity(city).ok());
+  ASSERT_TRUE(rs.noteContact("Uppsala", kStartMs).ok());
+  auto who = login(kViewer);
+  EventStream events(client(), as(who));
+  ASSERT_TRUE(events.waitFor("event: hello", std::chrono::seconds(5)));
+  RollupFrameRow row;
+  row.sender = kProvider;
+  row.keyId = "00aa";
+  row.seq = 1;
+  row.bodyHash = common::Bytes(32, 3);
+  row.sentAt = kStartMs - 4000;
+  row.receivedAt = kStartMs;
+  row.envelope = common::Bytes(100, 4);
+  ASSERT_TRUE(rs.insertFrame("Uppsala", row).ok());
+  EXPECT_TRUE(events.waitFor("event: change", std::chrono::seconds(2)))
+      << "a relayed frame stored is a change for the /rollup page";
+  ASSERT_TRUE(rs.countRefusal("Uppsala", "bad_signature", 2).ok());
+
+  auto m = client().Get("/metrics");
+  ASSERT_TRUE(m);
+  ASSERT_EQ(m->status, 200);
+  for (const char* line :
+       {"samband_rollup_city_connected{city=\"Uppsala\"} 1\n",
+        "samband_rollup_city_frames{city=\"Uppsala\"} 1\n",
+        "samband_rollup_city_refused_total{city=\"Uppsala\",reason=\"bad_signature\"} 2\n",
+        "samband_rollup_city_gaps_total{city=\"Uppsala\"} 0\n",
+        "samband_rollup_city_newest_frame_age_seconds{city=\"Uppsala\"} 4\n"}) {
+    EXPECT_NE(m->body.find(line), std::string::npos) << line << " not in\n" << m->body;
+  }
+}
+
+TEST_F(BoardFixture, OnARelayingCityBrokerMetricsShowTheUpstream) {
+  auto before = client().Get("/metrics");
+  ASSERT_TRUE(before);
+  EXPECT_EQ(before->body.find("samband_upstream_"), std::string::npos)
+      << "no [upstream]: no relay metrics";
+  EXPECT_EQ(before->body.find("samband_rollup_"), std::string::npos) << "a city broker";
+  metrics_.upstreamConfigured = 1;
+  metrics_.upstreamConnected = 1;
+  metrics_.upstreamFramesRelayed = 7;
+  metrics_.upstreamBehindFrames = 0;
+  metrics_.upstreamLastPullMs = 1'800'000'000'500;
+  auto m = client().Get("/metrics");
+  ASSERT_TRUE(m);
+  for (const char* line :
+       {"samband_upstream_connected 1\n", "samband_upstream_frames_relayed_total 7\n",
+        "samband_upstream_behind_frames 0\n",
+        "samband_upstream_last_pull_seconds 1800000000.5\n"}) {
+    EXPECT_NE(m->body.find(line), std::string::npos) << line << " not in\n" << m->body;
+  }
 }
 
 }  // namespace

@@ -128,7 +128,7 @@ TEST(BoardViewCache, HoldsNoMoreThanItsBytesDroppingTheLeastUsed) {
 
 // ------------------------------------------------------------------------- over HTTP
 
-constexpr const char* kSoder = "sara.soder";  // viewer, Södermalm only
+constexpr const char* kSoderViewer = "sara.soder";  // viewer, Södermalm only
 
 // One viewer's live stream, read for the versions of its hello and change events.
 class Versions {
@@ -166,7 +166,8 @@ class BoardViewCacheHttp : public BoardFixture {
  protected:
   void SetUp() override {
     BoardFixture::SetUp();
-    ASSERT_TRUE(Users(db()).add(kSoder, Role::viewer, kPassword, kStartMs, {"Södermalm"}).ok());
+    ASSERT_TRUE(
+        Users(db()).add(kSoderViewer, Role::viewer, kPassword, kStartMs, {"Södermalm"}).ok());
     capacity("12345678", "grundskola", 1, 20, 3, 5);
     capacity("23456789", "forskoleklass", 0, 10, 4, 6);
     report("12345678", "closed", "Vattenläcka i Ekskolan");
@@ -214,7 +215,7 @@ TEST_F(BoardViewCacheHttp, AnswersForAVersionAreByteForByteTheFreshOnes) {
 
 TEST_F(BoardViewCacheHttp, ADistrictLimitedViewerNeverGetsAnotherScopesAnswer) {
   auto olle = login(kViewer);
-  auto sara = login(kSoder);
+  auto sara = login(kSoderViewer);
   Versions stream(board_->port(), olle.cookie);
   const uint64_t v = stream.beyond(0, 5s);
   ASSERT_GT(v, 0u);

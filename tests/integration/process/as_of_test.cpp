@@ -19,6 +19,7 @@
 #include "broker/city/readiness_schedule.h"
 #include "broker/picture/moment.h"
 #include "tests/integration/process/city_fixture.h"
+#include "tests/support/temp_dir.h"
 
 namespace samband::testing {
 namespace {
@@ -85,20 +86,7 @@ class AsOf : public CityFixture {
   }
 };
 
-std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // The Python that has PyNaCl (Debian: python3-nacl), or "" when none has.
-std::string pythonWithNacl() {
-  for (const char* py : {"/usr/bin/python3", "python3"}) {
-    if (runCommand({py, "-c", "import nacl.signing"}).exitCode == 0) return py;
-  }
-  return "";
-}
 
 TEST_F(AsOf, EveryRecordedLivePictureIsRebuiltFromTheArchive) {
   startBroker();
@@ -241,11 +229,11 @@ TEST_F(AsOf, EveryRecordedLivePictureIsRebuiltFromTheArchive) {
   ASSERT_EQ(exported.exitCode, 0) << exported.out << exported.err;
   auto verified = runCommand({brokerBin(), "inquiry", "verify", out, "--json"});
   EXPECT_EQ(verified.exitCode, 0) << verified.out;
-  auto meta = nlohmann::json::parse(readFile(out + "/inquiry.json"), nullptr, false);
+  auto meta = nlohmann::json::parse(readWhole(out + "/inquiry.json"), nullptr, false);
   ASSERT_TRUE(meta.is_object());
   // The export's last picture is the live one at that moment, modulo heartbeats.
   auto last = nlohmann::json::parse(
-      readFile(out + "/" + meta["pictures"].back()["json"].get<std::string>()));
+      readWhole(out + "/" + meta["pictures"].back()["json"].get<std::string>()));
   last.erase("as_of");
   EXPECT_EQ(archivable(last), archivable(recorded[4]));
   const std::string py = pythonWithNacl();
@@ -255,7 +243,7 @@ TEST_F(AsOf, EveryRecordedLivePictureIsRebuiltFromTheArchive) {
   }
   {
     const std::string file = out + "/" + meta["frame_files"].back().get<std::string>();
-    std::string text = readFile(file);
+    std::string text = readWhole(file);
     const size_t at = text.find("\"note\":\"");
     ASSERT_NE(at, std::string::npos);
     text[at + 2] = 'N';  // "Note": the JSON no longer says what the signed bytes say

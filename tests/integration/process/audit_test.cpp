@@ -207,9 +207,10 @@ TEST_F(Audit, ARosterTransferIsACitySignedRecordTheAuditAccepts) {
 }
 
 TEST_F(Audit, KeysEnrolledBeforeRecordsAreCertifiedOnRequest) {
-  // An installation from before records: no enrolment records in the city's chain. Removing
-  // them (and the checkpoints, which covered them) leaves exactly that.
-  sql("DELETE FROM frames WHERE kind='enrolment'");
+  // An installation from before records: no enrolment records in the city's chain (nor the
+  // provider name records `enroll` writes since issue 15). Removing them (and the checkpoints,
+  // which covered them) leaves exactly that.
+  sql("DELETE FROM frames WHERE kind IN ('enrolment', 'roster_info')");
   sql("DELETE FROM checkpoints");
   int code = -1;
   auto before = auditJson(&code);

@@ -13,9 +13,6 @@
 namespace samband::testing {
 namespace {
 
-constexpr const char* kProvider = "556677-8899";
-constexpr const char* kUnit = "12345678";
-
 class Batches : public CityFixture {
  protected:
   CommandResult broker(std::vector<std::string> args) {
@@ -29,13 +26,6 @@ class Batches : public CityFixture {
     return db.execAndGet(sql).getInt64();
   }
 };
-
-std::string pythonWithNacl() {
-  for (const char* py : {"/usr/bin/python3", "python3"}) {
-    if (runCommand({py, "-c", "import nacl.signing"}).exitCode == 0) return py;
-  }
-  return "";
-}
 
 TEST_F(Batches, BacklogAfterAnOutageGoesOutAsBatchesAndVerifiesEverywhere) {
   startBroker();

@@ -10,9 +10,6 @@
 namespace samband::testing {
 namespace {
 
-constexpr const char* kProvider = "556677-8899";
-constexpr const char* kUnit = "12345678";
-
 class CarryForward : public CityFixture {};
 
 TEST_F(CarryForward, ReportNamingTwoFieldsLeavesTheOthersAsTheyWere) {
@@ -93,11 +90,6 @@ TEST_F(CarryForward, ResetIsOnlyWhatIsSaid) {
 }
 
 // A day `days` from today in the local calendar, as the agent and the broker count it.
-std::string dayFromToday(int days) {
-  const int64_t now = common::SystemClock().nowMs();
-  return common::formatCivilDate(
-      common::civilFromDays(common::daysFromCivil(common::localDateOf(now)) + days));
-}
 
 TEST_F(CarryForward, ClosedUntilTravelsToThePictureIsCarriedAndCleared) {
   startBroker();

@@ -1,6 +1,9 @@
 // See city_fixture.h.
 #include "tests/integration/process/city_fixture.h"
 
+#include "common/clock.h"
+#include "common/school_calendar.h"
+
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -148,6 +151,28 @@ nlohmann::json CityFixture::unitStatus(const std::string& unit) {
     }
   }
   return nullptr;
+}
+
+std::string keyLine(const std::string& path, const std::string& key) {
+  std::istringstream in(readWhole(path));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(key + " = ", 0) == 0) return line.substr(key.size() + 3);
+  }
+  return "";
+}
+
+std::string dayFromToday(int days) {
+  const int64_t now = common::SystemClock().nowMs();
+  return common::formatCivilDate(
+      common::civilFromDays(common::daysFromCivil(common::localDateOf(now)) + days));
+}
+
+std::string pythonWithNacl() {
+  for (const char* py : {"/usr/bin/python3", "python3"}) {
+    if (runCommand({py, "-c", "import nacl.signing"}).exitCode == 0) return py;
+  }
+  return "";
 }
 
 }  // namespace samband::testing

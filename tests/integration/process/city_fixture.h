@@ -15,6 +15,20 @@
 
 namespace samband::testing {
 
+// The provider and unit that the single-provider tests enrol.
+inline constexpr const char* kProvider = "556677-8899";
+inline constexpr const char* kUnit = "12345678";
+
+// The value of the first `key = value` line of a TOML file ("" when there is none), as written,
+// quotes included.
+std::string keyLine(const std::string& path, const std::string& key);
+
+// The local calendar date `days` from today, as YYYY-MM-DD.
+std::string dayFromToday(int days);
+
+// A python3 that can import PyNaCl (tools/verify.py needs it), or "" when there is none.
+std::string pythonWithNacl();
+
 // Replaces the value of `key = ...` in a TOML file (the first such line), or appends the key
 // under `[table]` when it is not there.
 void setTomlKey(const std::string& path, const std::string& table, const std::string& key,

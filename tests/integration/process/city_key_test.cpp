@@ -10,18 +10,12 @@
 #include <sstream>
 
 #include "tests/integration/process/city_fixture.h"
+#include "tests/support/temp_dir.h"
 
 namespace samband::testing {
 namespace {
 
-constexpr const char* kP1 = "556677-0001";
-
-std::string readFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+constexpr const char* kFirstProvider = "556677-0001";
 
 int countOf(const std::string& text, const std::string& what) {
   int n = 0;
@@ -86,7 +80,7 @@ class CityKeys : public CityFixture {
 
   std::string keyIdOf(const std::string& pubPath) {
     std::smatch m;
-    std::string text = readFile(pubPath);
+    std::string text = readWhole(pubPath);
     if (!std::regex_search(text, m, std::regex("key_id = ([0-9a-f]{16})"))) return "";
     return m[1];
   }
@@ -125,18 +119,19 @@ TEST_F(CityKeys, RotationNeedsNoAgentChangeAndARevokedKeyIsRefusedAfterwards) {
   ASSERT_EQ(cert.exitCode, 0) << cert.out << cert.err;
   // What the city gives providers: root.pub with the certificate appended.
   std::ofstream(tmp_.path() + "/city-keys.pub")
-      << readFile(rootDir() + "/root.pub") << readFile(tmp_.path() + "/k1.cert");
+      << readWhole(rootDir() + "/root.pub") << readWhole(tmp_.path() + "/k1.cert");
   const std::string k1 = keyIdOf(brokerDir() + "/city.pub");
   ASSERT_FALSE(k1.empty());
 
   startBroker();
-  const std::string a = makeAgentWith("a", kP1, "10000001", tmp_.path() + "/city-keys.pub");
+  const std::string a =
+      makeAgentWith("a", kFirstProvider, "10000001", tmp_.path() + "/city-keys.pub");
   {
     // The agent pins the root's signing key, not the broker's.
     std::smatch m;
-    const std::string rootPub = readFile(rootDir() + "/root.pub");
+    const std::string rootPub = readWhole(rootDir() + "/root.pub");
     ASSERT_TRUE(std::regex_search(rootPub, m, std::regex("sign_public = ([0-9a-f]{64})")));
-    EXPECT_NE(readFile(a).find("city_sign_public = \"" + m[1].str() + "\""), std::string::npos);
+    EXPECT_NE(readWhole(a).find("city_sign_public = \"" + m[1].str() + "\""), std::string::npos);
   }
   auto runA = runAgent(a);
   ASSERT_TRUE(beaconMoves(a)) << agentStatus(a).dump(2);
@@ -152,25 +147,25 @@ TEST_F(CityKeys, RotationNeedsNoAgentChangeAndARevokedKeyIsRefusedAfterwards) {
   ASSERT_EQ(cert2.exitCode, 0) << cert2.out << cert2.err;
   const std::string k2 = keyIdOf(brokerDir() + "/city2.pub");
   setTomlKey(brokerConfig(), "broker", "identity", "\"city2.identity\"");
-  const std::string agentTomlBefore = readFile(a);
+  const std::string agentTomlBefore = readWhole(a);
   startBroker();
   // The agent learns the new certificate from the broker and believes the new key's beacons and
   // directives; nothing on the agent was touched.
   ASSERT_TRUE(waitUntil([&] {
-    return countOf(readFile(tmp_.path() + "/a/city-keys.txt"), "certificate = ") == 2;
-  })) << readFile(tmp_.path() + "/a/city-keys.txt");
+    return countOf(readWhole(tmp_.path() + "/a/city-keys.txt"), "certificate = ") == 2;
+  })) << readWhole(tmp_.path() + "/a/city-keys.txt");
   ASSERT_TRUE(beaconMoves(a)) << agentStatus(a).dump(2);
   const std::string d1 = sendDirective("Signerad med den nya nyckeln");
   ASSERT_TRUE(waitUntil([&] { return inboxEntry(a, d1).is_object(); }));
   EXPECT_EQ(inboxEntry(a, d1)["verified"], true) << inboxEntry(a, d1).dump(2);
-  EXPECT_EQ(readFile(a), agentTomlBefore);
+  EXPECT_EQ(readWhole(a), agentTomlBefore);
 
   // The old key is revoked at the root (the old machine was stolen); agents learn it in-band.
   auto revoke = broker({"city-key", "revoke", "--root", rootDir() + "/root.identity", "--key-id",
                         k1, "--label", "stolen", "--config", brokerConfig()});
   ASSERT_EQ(revoke.exitCode, 0) << revoke.out << revoke.err;
   ASSERT_TRUE(waitUntil(
-      [&] { return countOf(readFile(tmp_.path() + "/a/city-keys.txt"), "revocation = ") == 1; }));
+      [&] { return countOf(readWhole(tmp_.path() + "/a/city-keys.txt"), "revocation = ") == 1; }));
   auto list = broker({"city-key", "list", "--config", brokerConfig(), "--json"});
   ASSERT_EQ(list.exitCode, 0) << list.out << list.err;
   auto keys = nlohmann::json::parse(list.out)["keys"];
@@ -214,7 +209,7 @@ TEST_F(CityKeys, RotationNeedsNoAgentChangeAndARevokedKeyIsRefusedAfterwards) {
   setTomlKey(brokerConfig(), "broker", "identity", "\"city.identity\"");
   startBroker();
   // The broker itself says so at start.
-  EXPECT_NE(readFile(tmp_.path() + "/broker.log").find("is not certified (or is revoked)"),
+  EXPECT_NE(readWhole(tmp_.path() + "/broker.log").find("is not certified (or is revoked)"),
             std::string::npos);
   runA = runAgent(a);
   const std::string forged = sendDirective("Utrym alla skolor");
@@ -255,10 +250,10 @@ TEST_F(CityKeys, ACertificateOfAnotherRootIsRefusedEverywhere) {
   EXPECT_NE(add.err.find("another root"), std::string::npos) << add.err;
   // ...nor by an agent that pins the right root.
   std::ofstream(tmp_.path() + "/mixed.pub")
-      << readFile(rootDir() + "/root.pub") << readFile(tmp_.path() + "/evil.cert");
-  auto r = runCommand({agentBin(), "init", "--dir", tmp_.path() + "/x", "--provider", kP1, "--name",
-                       "X", "--broker", endpoint(), "--city-keys", tmp_.path() + "/mixed.pub",
-                       "--unit", "10000001"});
+      << readWhole(rootDir() + "/root.pub") << readWhole(tmp_.path() + "/evil.cert");
+  auto r = runCommand({agentBin(), "init", "--dir", tmp_.path() + "/x", "--provider",
+                       kFirstProvider, "--name", "X", "--broker", endpoint(), "--city-keys",
+                       tmp_.path() + "/mixed.pub", "--unit", "10000001"});
   EXPECT_NE(r.exitCode, 0);
   EXPECT_NE(r.err.find("another root"), std::string::npos) << r.err;
 }
@@ -266,7 +261,7 @@ TEST_F(CityKeys, ACertificateOfAnotherRootIsRefusedEverywhere) {
 TEST_F(CityKeys, ASingleKeyInstallationKeepsWorkingAndCertifiesANewKey) {
   // The agent pins the old city.pub: the current city.identity is a root that certified itself.
   startBroker();
-  const std::string a = makeAgentWith("a", kP1, "10000001", brokerDir() + "/city.pub");
+  const std::string a = makeAgentWith("a", kFirstProvider, "10000001", brokerDir() + "/city.pub");
   auto runA = runAgent(a);
   ASSERT_TRUE(beaconMoves(a)) << agentStatus(a).dump(2);
   const std::string d1 = sendDirective("Gamla nyckeln");
@@ -291,7 +286,7 @@ TEST_F(CityKeys, ASingleKeyInstallationKeepsWorkingAndCertifiesANewKey) {
   setTomlKey(brokerConfig(), "broker", "identity", "\"op.identity\"");
   startBroker();
   ASSERT_TRUE(waitUntil(
-      [&] { return countOf(readFile(tmp_.path() + "/a/city-keys.txt"), "certificate = ") == 1; }));
+      [&] { return countOf(readWhole(tmp_.path() + "/a/city-keys.txt"), "certificate = ") == 1; }));
   ASSERT_TRUE(beaconMoves(a)) << agentStatus(a).dump(2);
   const std::string d2 = sendDirective("Nya nyckeln");
   ASSERT_TRUE(waitUntil([&] { return inboxEntry(a, d2).is_object(); }));

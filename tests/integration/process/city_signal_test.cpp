@@ -12,16 +12,10 @@
 #include "common/identity.h"
 #include "tests/agent/fake_broker.h"
 #include "tests/integration/process/city_fixture.h"
+#include "tests/support/temp_dir.h"
 
 namespace samband::testing {
 namespace {
-
-std::string readFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 class CitySignal : public CityFixture {
  protected:
@@ -65,7 +59,7 @@ TEST_F(CitySignal, AnAgentWhoseBrokerWithholdsBeaconsSaysSoWhileAWellServedOneDo
   auto city = common::Identity::load(brokerDir() + "/city.identity");
   ASSERT_TRUE(city.ok()) << city.error().message;
   agent::test::FakeBroker withholding(**city);
-  auto request = common::parseEnrollRequest(readFile(tmp_.path() + "/starved/enroll-request.json"),
+  auto request = common::parseEnrollRequest(readWhole(tmp_.path() + "/starved/enroll-request.json"),
                                             "enroll-request.json");
   ASSERT_TRUE(request.ok()) << request.error().message;
   withholding.allow({request->provider, request->signPublic, request->curvePublic});

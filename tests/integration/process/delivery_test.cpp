@@ -9,9 +9,6 @@
 namespace samband::testing {
 namespace {
 
-constexpr const char* kProvider = "556677-8899";
-constexpr const char* kUnit = "12345678";
-
 class Delivery : public CityFixture {};
 
 int64_t lastSeqOf(const nlohmann::json& status, const std::string& provider) {
@@ -66,7 +63,7 @@ TEST_F(Delivery, BrokerKilledMidStreamStoresEveryReportExactlyOnceInOrder) {
   int code = -1;
   auto a = audit(&code);
   EXPECT_EQ(code, 0) << a.dump(2);
-  EXPECT_EQ(a["frames"], total + 1);  // and the city's enrolment record
+  EXPECT_EQ(a["frames"], total + 2);  // and the city's enrolment and provider name records
   EXPECT_EQ(a["chain_breaks"], 0);
   EXPECT_EQ(a["duplicates"], 0);
   EXPECT_EQ(a["bad_signatures"], 0);
@@ -95,7 +92,7 @@ TEST_F(Delivery, AgentRestartedWithReportsPendingDeliversThem) {
   int code = -1;
   auto a = audit(&code);
   EXPECT_EQ(code, 0) << a.dump(2);
-  EXPECT_EQ(a["frames"], 21);  // 20 reports and the city's enrolment record
+  EXPECT_EQ(a["frames"], 22);  // 20 reports and the city's enrolment and name records
 }
 
 TEST_F(Delivery, ReportsQueueWhileBrokerIsDownAndFlushInOrderOnReturn) {
@@ -160,7 +157,7 @@ TEST_F(Delivery, AgentRestoredFromOlderBackupNeitherRewritesHistoryNorStaysStuck
   int code = -1;
   auto a = audit(&code);
   EXPECT_EQ(code, 0) << a.dump(2);
-  EXPECT_EQ(a["frames"], 9);  // 8 reports and the city's enrolment record
+  EXPECT_EQ(a["frames"], 10);  // 8 reports and the city's enrolment and name records
   EXPECT_EQ(a["chain_breaks"], 0);
 }
 

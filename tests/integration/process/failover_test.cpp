@@ -12,30 +12,12 @@
 
 #include "common/clock.h"
 #include "tests/integration/process/city_fixture.h"
+#include "tests/support/temp_dir.h"
 
 namespace samband::testing {
 namespace {
 
-constexpr const char* kProvider = "556677-8899";
-constexpr const char* kUnit = "12345678";
-
-std::string readAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // The value of `key = HEX` in a public key file.
-std::string keyLine(const std::string& path, const std::string& key) {
-  std::istringstream in(readAll(path));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(key + " = ", 0) == 0) return line.substr(key.size() + 3);
-  }
-  return "";
-}
-
 class Failover : public CityFixture {
  protected:
   void SetUp() override {
@@ -62,7 +44,7 @@ class Failover : public CityFixture {
         std::vector<std::string>{brokerBin(), "serve", "--config", standbyConfig()},
         tmp_.path() + "/standby.log");
     ASSERT_TRUE(waitUntil([&] {
-      return readAll(tmp_.path() + "/standby.log").find("listening on") != std::string::npos;
+      return readWhole(tmp_.path() + "/standby.log").find("listening on") != std::string::npos;
     })) << "standby broker did not start";
   }
 
@@ -107,7 +89,7 @@ class Failover : public CityFixture {
 
 TEST_F(Failover, AgentMovesToTheStandbyWithinTenSecondsOfAKillAndComesBack) {
   const std::string agent = makeFailoverAgent();
-  const std::string toml = readAll(agent);
+  const std::string toml = readWhole(agent);
   EXPECT_NE(toml.find("brokers = [\"" + endpoint() + "\", \"" + standbyEndpoint() + "="),
             std::string::npos)
       << toml;
@@ -192,7 +174,7 @@ TEST_F(Failover, AnAgentWithOneBrokerKeepsTheClassicConfig) {
                        "--name", "Skolbolaget", "--broker", endpoint(), "--city-keys",
                        brokerDir() + "/city.pub", "--unit", kUnit});
   ASSERT_EQ(r.exitCode, 0) << r.err;
-  const std::string toml = readAll(tmp_.path() + "/one/agent.toml");
+  const std::string toml = readWhole(tmp_.path() + "/one/agent.toml");
   EXPECT_NE(toml.find("\nendpoint = \"" + endpoint() + "\""), std::string::npos) << toml;
   EXPECT_EQ(toml.find("\nbrokers = "), std::string::npos) << toml;
   auto st = agentStatus(tmp_.path() + "/one/agent.toml");
@@ -216,7 +198,7 @@ TEST_F(Failover, SetupTakesAStandbyBrokerWithItsOwnKey) {
 
   auto r = setup("127.0.0.1:17001=" + standbyKey);
   ASSERT_EQ(r.exitCode, 0) << r.out << r.err;
-  const std::string toml = readAll(tmp_.path() + "/etc/agent.toml");
+  const std::string toml = readWhole(tmp_.path() + "/etc/agent.toml");
   EXPECT_NE(toml.find("brokers = [\"tcp://127.0.0.1:17000\", \"tcp://127.0.0.1:17001=" +
                       standbyKey + "\"]"),
             std::string::npos)

@@ -16,8 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kProvider = "556677-8899";
-constexpr const char* kUnit = "12345678";
 constexpr const char* kOtherUnit = "23456789";
 constexpr const char* kPassword = "ett långt lösenord för test";
 

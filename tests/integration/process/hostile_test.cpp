@@ -143,8 +143,8 @@ TEST_F(Hostile, RefusesAndCountsEveryKindWhileAWellBehavedAgentIsServed) {
   int code = -1;
   auto a = audit(&code);
   EXPECT_EQ(code, 0) << a.dump(2);
-  EXPECT_EQ(a["frames"], 4);  // the hostile provider's one good frame, the good report and
-                              // the city's enrolment records of both agents
+  EXPECT_EQ(a["frames"], 6);  // the hostile provider's one good frame, the good report and
+                              // the city's enrolment and name records of both agents
 }
 
 }  // namespace

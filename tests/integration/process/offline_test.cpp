@@ -13,12 +13,10 @@
 #include "common/codec.h"
 #include "common/offline_file.h"
 #include "tests/integration/process/city_fixture.h"
+#include "tests/support/temp_dir.h"
 
 namespace samband::testing {
 namespace {
-
-constexpr const char* kProvider = "556677-8899";
-constexpr const char* kUnit = "12345678";
 
 class Offline : public CityFixture {
  protected:
@@ -50,21 +48,14 @@ class Offline : public CityFixture {
     int code = -1;
     auto a = audit(&code);
     EXPECT_EQ(code, 0) << a.dump(2);
-    // Plus the city's enrolment record of the agent, in the city's own chain.
-    EXPECT_EQ(a["frames"], frames + 1) << a.dump(2);
+    // Plus the city's enrolment and provider name records of the agent, in the city's own chain.
+    EXPECT_EQ(a["frames"], frames + 2) << a.dump(2);
     EXPECT_EQ(a["chains"], chains + 1) << a.dump(2);
     EXPECT_EQ(a["duplicates"], 0) << a.dump(2);
     EXPECT_EQ(a["chain_breaks"], 0) << a.dump(2);
     EXPECT_EQ(a["bad_signatures"], 0) << a.dump(2);
   }
 };
-
-std::string readAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Flips one bit inside the signature of the file's last envelope: the container stays valid,
 // the envelope still decodes, only the signature no longer verifies.
@@ -136,7 +127,7 @@ TEST_F(Offline, ExportImportDrainsOutboxWithoutStoringTwice) {
 
   // One flipped bit in a signature: refused as bad_signature, counted, non-zero exit.
   const std::string tampered = tmp_.path() + "/usb/tampered.offline";
-  std::ofstream(tampered, std::ios::binary) << flipSignatureOfLast(readAll(file));
+  std::ofstream(tampered, std::ios::binary) << flipSignatureOfLast(readWhole(file));
   auto bad = importJson(tampered, 1);
   EXPECT_EQ(bad["refused"]["bad_signature"], 1) << bad.dump(2);
   EXPECT_EQ(bad["duplicates"], 4);

@@ -18,20 +18,14 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kAlfa = "556677-0001";  // its schools are closed
-constexpr const char* kBeta = "556677-0002";  // its schools run
-constexpr const char* kEk = "10000001";       // closed for ten days (a fire)
-constexpr const char* kAsk = "10000002";      // closed until tomorrow (a storm)
-constexpr const char* kAsp = "10000003";      // closed, no date given
-constexpr const char* kBjork = "20000001";    // normal; its figures come from the city's import
-constexpr const char* kLind = "20000002";     // reduced, and nearer to Ekskolan than Björkskolan
-constexpr const char* kGran = "20000003";     // normal, no capacity figure at all
-
-std::string dayFromToday(int days) {
-  const int64_t now = common::SystemClock().nowMs();
-  return common::formatCivilDate(
-      common::civilFromDays(common::daysFromCivil(common::localDateOf(now)) + days));
-}
+constexpr const char* kAlfa = "556677-0001";         // its schools are closed
+constexpr const char* kRunningBeta = "556677-0002";  // its schools run
+constexpr const char* kEk = "10000001";              // closed for ten days (a fire)
+constexpr const char* kAsk = "10000002";             // closed until tomorrow (a storm)
+constexpr const char* kAsp = "10000003";             // closed, no date given
+constexpr const char* kBjork = "20000001";  // normal; its figures come from the city's import
+constexpr const char* kLind = "20000002";   // reduced, and nearer to Ekskolan than Björkskolan
+constexpr const char* kGran = "20000003";   // normal, no capacity figure at all
 
 class PlanningCli : public CityFixture {
  protected:
@@ -39,7 +33,7 @@ class PlanningCli : public CityFixture {
   void buildCity() {
     startBroker();
     alfa_ = makeAgent("alfa", kAlfa, {kEk, kAsk, kAsp});
-    beta_ = makeAgent("beta", kBeta, {kBjork, kLind, kGran});
+    beta_ = makeAgent("beta", kRunningBeta, {kBjork, kLind, kGran});
     runs_.push_back(runAgent(alfa_));
     runs_.push_back(runAgent(beta_));
     writeFile("roster.csv",
@@ -68,7 +62,7 @@ class PlanningCli : public CityFixture {
               "20000001,grundskola,4,25,30,30\n"
               "20000001,fritidshem,0,40,20,20\n");
     cli({"capacity", "import", "--config", brokerConfig(), dir("register.csv")});
-    cli({"contact", "set", "--config", brokerConfig(), "--provider", kBeta, "--text",
+    cli({"contact", "set", "--config", brokerConfig(), "--provider", kRunningBeta, "--text",
          "IT-jour 08-123 456 78"});
     ASSERT_TRUE(waitUntil([&] {
       return agentStatus(alfa_)["outbox_pending"] == 0 && agentStatus(beta_)["outbox_pending"] == 0;
@@ -131,7 +125,7 @@ TEST_F(PlanningCli, PlansALongClosureListsShortOnesAndPlacesOnlyInUnitsRunningNo
   ASSERT_FALSE(p["placements"].empty());
   for (const auto& x : p["placements"]) {
     EXPECT_EQ(x["to_unit"], kBjork) << "Lindskolan runs reduced: " << x.dump();
-    EXPECT_EQ(x["to_provider_id"], kBeta);
+    EXPECT_EQ(x["to_provider_id"], kRunningBeta);
     EXPECT_EQ(x["to_duty_contact"], "IT-jour 08-123 456 78");
     EXPECT_EQ(x["split"], false);
   }
@@ -226,7 +220,7 @@ TEST_F(PlanningCli, ContingencyStartsFromToday) {
   const json* beta = nullptr;
   for (const auto& row : c["rows"]) {
     if (row["scope"] == "provider" && row["id"] == kAlfa) alfa = &row;
-    if (row["scope"] == "provider" && row["id"] == kBeta) beta = &row;
+    if (row["scope"] == "provider" && row["id"] == kRunningBeta) beta = &row;
   }
   ASSERT_NE(alfa, nullptr);
   ASSERT_NE(beta, nullptr);

@@ -31,22 +31,6 @@ struct Agent {
   int lastPresent = 0;
 };
 
-std::string readAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string keyLine(const std::string& path, const std::string& key) {
-  std::istringstream in(readAll(path));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(key + " = ", 0) == 0) return line.substr(key.size() + 3);
-  }
-  return "";
-}
-
 struct Broker {
   std::string dir;
   int port = 0;
@@ -85,8 +69,8 @@ class StandbyFailover : public ::testing::Test {
                            b->config(), "--out", b->dir + "/broker.cert"});
       ASSERT_EQ(c.exitCode, 0) << c.out << c.err;
     }
-    std::ofstream(cityKeys()) << readAll(tmp_.path() + "/root/root.pub")
-                              << readAll(primary_.dir + "/broker.cert");
+    std::ofstream(cityKeys()) << readWhole(tmp_.path() + "/root/root.pub")
+                              << readWhole(primary_.dir + "/broker.cert");
     // [replication] is appended whole: setTomlKey cannot tell its `listen` from [broker]'s.
     for (auto* b : {&primary_, &standby_}) {
       const Broker& peer = b == &primary_ ? standby_ : primary_;
@@ -107,14 +91,14 @@ class StandbyFailover : public ::testing::Test {
     for (auto* b : {&primary_, &standby_}) {
       if (b->process) b->process->terminate();
       if (HasFailure()) {
-        std::string text = readAll(b->log());
+        std::string text = readWhole(b->log());
         if (text.size() > 3000) text = text.substr(text.size() - 3000);
         std::cerr << "--- " << b->dir << " log (tail) ---\n" << text << "\n";
       }
     }
     if (HasFailure()) {
       for (const auto& a : agents_) {
-        std::string text = readAll(a.config.substr(0, a.config.rfind('/')) + "/agent.log");
+        std::string text = readWhole(a.config.substr(0, a.config.rfind('/')) + "/agent.log");
         if (text.size() > 3000) text = text.substr(text.size() - 3000);
         std::cerr << "--- agent " << a.provider << " log (tail) ---\n" << text << "\n";
       }
@@ -122,11 +106,11 @@ class StandbyFailover : public ::testing::Test {
   }
 
   void start(Broker& b) {
-    const size_t from = readAll(b.log()).size();
+    const size_t from = readWhole(b.log()).size();
     b.process = std::make_unique<Process>(
         std::vector<std::string>{SAMBAND_BROKER_BIN, "serve", "--config", b.config()}, b.log());
     ASSERT_TRUE(waitUntil([&] {
-      return readAll(b.log()).find("listening on", from) != std::string::npos;
+      return readWhole(b.log()).find("listening on", from) != std::string::npos;
     })) << b.dir
         << " did not start";
   }
