@@ -117,7 +117,8 @@ void CityActions::applyDirective(AgentSession& session, const InboxEntry& entry,
   }
   auto queued = session.queue(
       {OutboxDraft{message.mode, wallNow,
-                   common::DirectiveAckMsg{directive.directiveId, common::AckKind::DELIVERED}}},
+                   common::DirectiveAckMsg{directive.directiveId, common::AckKind::DELIVERED,
+                                           message.keyId}}},
       common::monotonicMs());
   if (!queued) {
     common::logWarn("agent", provider + ": cannot queue the acknowledgement of directive " +

@@ -14,6 +14,38 @@ namespace {
 // same heartbeat reply; a minute covers a reconnect in between).
 constexpr int64_t kCheckGraceMs = 60'000;
 
+// directiveMarks as stored in city_signal.directive_marks: "keyhex:number" joined by ','.
+std::string encodeMarks(const std::vector<std::pair<common::Bytes, uint64_t>>& marks) {
+  std::string out;
+  for (const auto& [keyId, number] : marks) {
+    if (!out.empty()) out += ',';
+    out += common::toHex(keyId) + ":" + std::to_string(number);
+  }
+  return out;
+}
+
+// The inverse; a malformed entry is skipped (the column is only written by encodeMarks).
+std::vector<std::pair<common::Bytes, uint64_t>> decodeMarks(const std::string& text) {
+  std::vector<std::pair<common::Bytes, uint64_t>> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string entry = text.substr(start, end - start);
+    start = end + 1;
+    const size_t colon = entry.find(':');
+    if (colon == std::string::npos) continue;
+    common::Bytes keyId;
+    if (!common::fromHex(entry.substr(0, colon), &keyId)) continue;
+    try {
+      out.emplace_back(std::move(keyId), std::stoull(entry.substr(colon + 1)));
+    } catch (const std::exception&) {
+      continue;
+    }
+  }
+  return out;
+}
+
 std::string duration(int64_t ms) {
   if (ms < 120'000) return std::to_string(ms / 1000) + " s";
   return std::to_string(ms / 60'000) + " min";
@@ -99,8 +131,8 @@ common::Result<CitySignalRow> CitySignalStore::read() {
   try {
     SQLite::Statement q(db_,
                         "SELECT last_signed_at, heard_at, beacon_at, first_beacon_at, "
-                        "baseline_directive, level, directive_number, check_id, check_issued_at "
-                        "FROM city_signal WHERE id = 1");
+                        "baseline_directive, level, directive_number, check_id, check_issued_at, "
+                        "directive_marks FROM city_signal WHERE id = 1");
     CitySignalRow row;
     if (!q.executeStep()) return row;
     row.lastSignedAt = q.getColumn(0).getInt64();
@@ -114,6 +146,7 @@ common::Result<CitySignalRow> CitySignalStore::read() {
     row.beacon.directiveNumber = static_cast<uint64_t>(q.getColumn(6).getInt64());
     row.beacon.checkId = q.getColumn(7).getString();
     row.beacon.checkIssuedAt = q.getColumn(8).getInt64();
+    row.beacon.directiveMarks = decodeMarks(q.getColumn(9).getString());
     return row;
   } catch (const std::exception& e) {
     return common::unavailable("cannot read city_signal in " + db_.getFilename() + ": " + e.what());
@@ -125,7 +158,8 @@ common::Status CitySignalStore::write(const CitySignalRow& row) {
     SQLite::Statement u(db_,
                         "UPDATE city_signal SET last_signed_at = ?, heard_at = ?, beacon_at = ?, "
                         "first_beacon_at = ?, baseline_directive = ?, level = ?, "
-                        "directive_number = ?, check_id = ?, check_issued_at = ? WHERE id = 1");
+                        "directive_number = ?, check_id = ?, check_issued_at = ?, "
+                        "directive_marks = ? WHERE id = 1");
     u.bind(1, row.lastSignedAt);
     u.bind(2, row.heardAt);
     u.bind(3, row.beaconAt);
@@ -135,6 +169,7 @@ common::Status CitySignalStore::write(const CitySignalRow& row) {
     u.bind(7, static_cast<int64_t>(row.beacon.directiveNumber));
     u.bind(8, row.beacon.checkId);
     u.bind(9, row.beacon.checkIssuedAt);
+    u.bind(10, encodeMarks(row.beacon.directiveMarks));
     u.exec();
     return {};
   } catch (const std::exception& e) {

@@ -23,8 +23,8 @@ struct CitySignalRow {
   int64_t beaconAt = 0;            // sentAt of the newest verified time beacon; 0 = none
   int64_t firstBeaconAt = 0;       // sentAt of the first verified time beacon; 0 = none
   uint64_t baselineDirective = 0;  // the directive number the first beacon named
-  // What the newest beacon named. Its directiveMarks are kept in memory only (the running
-  // session's self-test judges them; a row read back from outbox.db has none).
+  // What the newest beacon named, its directiveMarks too (migration 13; a row written by an
+  // older agent has none, and is judged by directiveNumber).
   common::TimeBeaconMsg beacon;
 };
 

@@ -238,6 +238,11 @@ const std::vector<std::vector<const char*>>& migrations() {
           "  key_id TEXT PRIMARY KEY,"  // the issuing broker's city key id, hex
           "  number INTEGER NOT NULL)",
       },
+      // 13: the newest time beacon's directiveMarks (agent/city_signal.h), so `samband-agent
+      // status`, a process of its own, judges them per issuing key like the running session.
+      {
+          "ALTER TABLE city_signal ADD COLUMN directive_marks TEXT NOT NULL DEFAULT ''",
+      },
   };
   return kMigrations;
 }

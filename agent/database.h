@@ -15,7 +15,7 @@ namespace samband::agent {
 
 // The schema version this build writes. Each migration is numbered; a file is brought from its
 // user_version to this one in one transaction.
-inline constexpr int kSchemaVersion = 12;
+inline constexpr int kSchemaVersion = 13;
 // How long a writer waits for another process's transaction before giving up.
 inline constexpr int kBusyTimeoutMs = 10000;
 

@@ -190,6 +190,23 @@ common::Result<std::optional<InboxEntry>> Inbox::find(const std::string& kind,
   }
 }
 
+common::Result<std::optional<InboxEntry>> Inbox::findInState(const std::string& kind,
+                                                             const std::string& ref,
+                                                             const std::string& state) {
+  try {
+    SQLite::Statement q(db_, std::string("SELECT ") + kEntryColumns +
+                                 " FROM inbox WHERE kind = ? AND ref = ? AND verified = 1 AND "
+                                 "state = ? ORDER BY id LIMIT 1");
+    q.bind(1, kind);
+    q.bind(2, ref);
+    q.bind(3, state);
+    if (!q.executeStep()) return std::optional<InboxEntry>();
+    return std::optional<InboxEntry>(readEntry(q));
+  } catch (const std::exception& e) {
+    return inboxError(db_, "read", e);
+  }
+}
+
 common::Result<std::pair<size_t, size_t>> Inbox::counts(SQLite::Database& db) {
   try {
     SQLite::Statement q(db, "SELECT COUNT(*), COUNT(*) - COUNT(handled_at) FROM inbox");

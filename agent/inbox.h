@@ -57,6 +57,12 @@ class Inbox {
   // The entry of `kind` with id `ref`, a verified one first (a forged copy reusing a genuine id
   // never wins); nullopt when there is none.
   common::Result<std::optional<InboxEntry>> find(const std::string& kind, const std::string& ref);
+  // The oldest verified entry of `kind` with id `ref` in `state` (e.g. "applied"); nullopt when
+  // there is none. Two brokers cut off from each other may both number a directive D-000043 (one
+  // entry per signing city key): `ack` takes them one by one.
+  common::Result<std::optional<InboxEntry>> findInState(const std::string& kind,
+                                                        const std::string& ref,
+                                                        const std::string& state);
 
   static constexpr size_t kMaxRefused = 1000;
   // Entries in total and not yet handled.

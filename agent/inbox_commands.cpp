@@ -12,6 +12,7 @@
 #include "agent/link_state.h"
 #include "agent/outbox.h"
 #include "agent/selftest.h"
+#include "common/bytes.h"
 #include "common/clock.h"
 #include "common/codec.h"
 #include "common/identity.h"
@@ -60,6 +61,8 @@ json entryJson(const InboxEntry& e, int64_t wallNowMs) {
   if (body) {
     if (auto* d = std::get_if<common::DirectiveMsg>(&body->payload)) {
       j["number"] = d->number;
+      // Two brokers apart may number two directives alike; the signing city key tells them apart.
+      j["issuer_key_id"] = common::toHex(body->keyId);
       j["text"] = d->text;
       j["level"] = common::levelName(d->level);
       j["expires_at"] = timeOrNull(d->expiresAt);
@@ -241,7 +244,10 @@ common::Result<std::string> acknowledgeDirective(const AgentConfig& config,
   auto signer = openSigner(config);
   if (!signer) return signer.error();
   Inbox inbox(*signer->db);
-  auto found = inbox.find("directive", directiveId);
+  // An applied one not yet acknowledged first: two brokers apart may have numbered two
+  // directives alike (one per city key), and each is acknowledged in turn.
+  auto found = inbox.findInState("directive", directiveId, "applied");
+  if (found && !*found) found = inbox.find("directive", directiveId);
   if (!found) return found.error();
   if (!*found) {
     return common::Error{common::ErrorKind::notFound,
@@ -266,15 +272,17 @@ common::Result<std::string> acknowledgeDirective(const AgentConfig& config,
   if (!body) return common::internalError("inbox entry " + directiveId + " does not decode");
   Outbox outbox(*signer->db, *signer->identity);
   auto queued = outbox.append(
-      {OutboxDraft{body->mode, wallNowMs,
-                   common::DirectiveAckMsg{directiveId, common::AckKind::ACKNOWLEDGED}}},
+      {OutboxDraft{
+          body->mode, wallNowMs,
+          common::DirectiveAckMsg{directiveId, common::AckKind::ACKNOWLEDGED, body->keyId}}},
       wallNowMs);
   if (!queued) return queued.error();
   if (common::Status s = inbox.recordPersonAction(entry.id, "acknowledged", wallNowMs); !s) {
     return s.error();
   }
-  return "Acknowledged directive " + directiveId + " (queued as seq " +
-         std::to_string(queued->front().seq) + ").\n" + deliveryNote(*signer->db, wallNowMs);
+  return "Acknowledged directive " + directiveId + " of city key " + common::toHex(body->keyId) +
+         " (queued as seq " + std::to_string(queued->front().seq) + ").\n" +
+         deliveryNote(*signer->db, wallNowMs);
 }
 
 }  // namespace samband::agent

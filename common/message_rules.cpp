@@ -100,9 +100,12 @@ void checkPayload(Checker& c, const Payload& p) {
     c.text(da->directiveId, kMaxIdText, "directive_ack.directiveId");
     c.require(!da->directiveId.empty(), "directive_ack.directiveId empty");
     c.require(enumInRange(da->kind, AckKind::ACKNOWLEDGED), "directive_ack.kind");
+    c.require(da->issuerKeyId.empty() || da->issuerKeyId.size() == kKeyIdBytes,
+              "directive_ack.issuerKeyId is neither empty nor 8 bytes");
   } else if (auto* rc = std::get_if<ReadinessCheckMsg>(&p)) {
     c.text(rc->checkId, kMaxIdText, "readiness_check.checkId");
     c.require(!rc->checkId.empty(), "readiness_check.checkId empty");
+    c.require(enumInRange(rc->origin, CheckOrigin::MANUAL), "readiness_check.origin");
   } else if (auto* d = std::get_if<DirectiveMsg>(&p)) {
     c.text(d->directiveId, kMaxIdText, "directive.directiveId");
     c.require(!d->directiveId.empty(), "directive.directiveId empty");

@@ -15,6 +15,7 @@
 namespace samband::common {
 
 using wire::AckKind;
+using wire::CheckOrigin;
 using wire::ContinuityState;
 using wire::Electricity;
 using wire::Mode;
@@ -88,6 +89,7 @@ struct ReadinessCheckMsg {
   int64_t issuedAt = 0;
   int64_t deadline = 0;
   bool requireConfirmation = false;
+  CheckOrigin origin = CheckOrigin::UNSTATED;  // the schedule, `readiness run`, or not said
 };
 
 struct ReadinessAnswerMsg {
@@ -110,6 +112,7 @@ struct DirectiveMsg {
 struct DirectiveAckMsg {
   std::string directiveId;
   AckKind kind = AckKind::DELIVERED;
+  Bytes issuerKeyId;  // 8 bytes: the city key that signed the directive; empty from older agents
 };
 
 struct KeyRotationMsg {

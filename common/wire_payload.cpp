@@ -103,12 +103,13 @@ Result<Payload> readPayload(wire::Body::Reader r) {
     }
     case wire::Body::DIRECTIVE_ACK: {
       auto a = r.getDirectiveAck();
-      return Payload(DirectiveAckMsg{readText(a.getDirectiveId()), a.getKind()});
+      return Payload(
+          DirectiveAckMsg{readText(a.getDirectiveId()), a.getKind(), toBytes(a.getIssuerKeyId())});
     }
     case wire::Body::READINESS_CHECK: {
       auto c = r.getReadinessCheck();
       return Payload(ReadinessCheckMsg{readText(c.getCheckId()), c.getIssuedAt(), c.getDeadline(),
-                                       c.getRequireConfirmation()});
+                                       c.getRequireConfirmation(), c.getOrigin()});
     }
     case wire::Body::DIRECTIVE: {
       auto d = r.getDirective();
@@ -238,12 +239,16 @@ void writePayload(wire::Body::Builder b, const Payload& p) {
     auto a = b.initDirectiveAck();
     a.setDirectiveId(da->directiveId);
     a.setKind(da->kind);
+    if (!da->issuerKeyId.empty()) {
+      a.setIssuerKeyId(kj::arrayPtr(da->issuerKeyId.data(), da->issuerKeyId.size()));
+    }
   } else if (auto* rc = std::get_if<ReadinessCheckMsg>(&p)) {
     auto c = b.initReadinessCheck();
     c.setCheckId(rc->checkId);
     c.setIssuedAt(rc->issuedAt);
     c.setDeadline(rc->deadline);
     c.setRequireConfirmation(rc->requireConfirmation);
+    c.setOrigin(rc->origin);
   } else if (auto* d = std::get_if<DirectiveMsg>(&p)) {
     auto m = b.initDirective();
     m.setDirectiveId(d->directiveId);

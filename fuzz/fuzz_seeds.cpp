@@ -48,8 +48,8 @@ int main(int argc, char** argv) {
       CapacityMsg{"12345678", {{SchoolForm::GRUNDSKOLA, 3, 25, 2, 4}}},
       ContinuityMsg{ContinuityState::AT_RISK, 0, "osäkert"},
       ReadinessAnswerMsg{"rc-1", {{"disk_free", true, "12 GB"}}, false, 1},
-      DirectiveAckMsg{"D-000001", AckKind::DELIVERED},
-      ReadinessCheckMsg{"rc-1", 1, 2, true},
+      DirectiveAckMsg{"D-000001", AckKind::DELIVERED, {}},
+      ReadinessCheckMsg{"rc-1", 1, 2, true, {}},
       DirectiveMsg{"D-000001", 1, "Höjd beredskap", ReadinessLevel::HEIGHTENED, true, 5, {}},
   };
   int n = 0;

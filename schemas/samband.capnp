@@ -177,6 +177,16 @@ struct ReadinessCheck {
   issuedAt @1 :Int64;
   deadline @2 :Int64;
   requireConfirmation @3 :Bool;
+  origin @4 :CheckOrigin;
+  # Who issued it: the daily schedule or a person (`readiness run`). A peer broker lets a
+  # scheduled check (or one of `unstated` origin, from a broker older than this field) take the
+  # day's scheduled slot, never a manual one (docs/replication.md).
+}
+
+enum CheckOrigin {
+  unstated @0;           # a broker older than this field
+  scheduled @1;          # the broker's daily schedule
+  manual @2;             # `samband-broker readiness run`
 }
 
 struct ReadinessAnswer {
@@ -204,6 +214,9 @@ enum AckKind {
 struct DirectiveAck {
   directiveId @0 :Text;
   kind @1 :AckKind;
+  issuerKeyId @2 :Data;  # the key id (8 bytes) of the city key that signed the directive
+                         # acknowledged: two brokers apart may number two directives alike.
+                         # Empty from older agents: the ack names the directive by id alone.
 }
 
 struct KeyRotation {

@@ -47,7 +47,9 @@ common::Result<IssuedMessage> CityChain::issue(const common::Payload& payload, c
       NewFrame{sender, keyId, m.seq, common::payloadKindName(m.payload), common::modeName(mode),
                nowMs, nowMs, sealed.bodyHash, sealed.envelope});
   if (!frameId) return frameId.error();
-  if (auto s = CityStore(store_).queueOutbound(recipients, kind, ref, sealed.envelope, nowMs); !s) {
+  if (auto s =
+          CityStore(store_).queueOutbound(recipients, kind, ref, sealed.envelope, nowMs, keyId);
+      !s) {
     return s.error();
   }
   // The city's checkpoint covers its own frames too, so none of them can go missing unnoticed.

@@ -89,6 +89,7 @@ common::Result<std::string> sendDirective(Store& store, const common::Identity& 
   if (!issued) return fail(issued.error());
   DirectiveRow row;
   row.id = id;
+  row.keyId = common::toHex(city.keyId());
   row.number = *number;
   row.text = o.text;
   row.level = common::levelName(o.level);
@@ -111,10 +112,13 @@ common::Result<std::string> sendDirective(Store& store, const common::Identity& 
 common::Status recordDirectiveAck(Store& store, const std::string& provider,
                                   const common::DirectiveAckMsg& ack, int64_t receivedAt) {
   CityStore cityStore(store);
-  auto s = cityStore.recordDirectiveAck(provider, ack.directiveId,
+  // An ack names the directive's signing city key (empty from older agents): two brokers apart
+  // may both have numbered a directive D-000043.
+  const std::string keyId = ack.issuerKeyId.empty() ? "" : common::toHex(ack.issuerKeyId);
+  auto s = cityStore.recordDirectiveAck(provider, ack.directiveId, keyId,
                                         ack.kind == common::AckKind::ACKNOWLEDGED, receivedAt);
   if (!s) return s;
-  return cityStore.markOutboundDelivered(provider, ack.directiveId, receivedAt);
+  return cityStore.markOutboundDelivered(provider, ack.directiveId, receivedAt, keyId);
 }
 
 common::Result<json> directiveStatus(Store& store, const std::optional<std::string>& id,
@@ -125,6 +129,7 @@ common::Result<json> directiveStatus(Store& store, const std::optional<std::stri
   for (const auto& row : *rows) {
     json d;
     d["id"] = row.id;
+    d["key_id"] = row.keyId;
     d["number"] = row.number;
     d["text"] = row.text;
     d["level"] = row.level;
@@ -158,12 +163,12 @@ std::string directiveStatusText(const json& status) {
   std::ostringstream out;
   if (status.empty()) out << "No directives have been sent.\n";
   for (const auto& d : status) {
-    out << d["id"].get<std::string>() << "  issued " << d["issued_at"].get<std::string>()
-        << "  expires " << d["expires_at"].get<std::string>()
-        << (d["expired"].get<bool>() ? " (expired)" : "") << "  level "
-        << d["level"].get<std::string>() << "  mode " << d["mode"].get<std::string>() << "\n  "
-        << d["text"].get<std::string>() << "\n  delivered " << d["delivered_to"].size() << "/"
-        << d["recipients"].get<int>();
+    out << d["id"].get<std::string>() << "  city key " << d["key_id"].get<std::string>()
+        << "  issued " << d["issued_at"].get<std::string>() << "  expires "
+        << d["expires_at"].get<std::string>() << (d["expired"].get<bool>() ? " (expired)" : "")
+        << "  level " << d["level"].get<std::string>() << "  mode " << d["mode"].get<std::string>()
+        << "\n  " << d["text"].get<std::string>() << "\n  delivered " << d["delivered_to"].size()
+        << "/" << d["recipients"].get<int>();
     if (d["require_ack"].get<bool>()) {
       out << ", acknowledged " << d["acknowledged_by"].size() << "/" << d["recipients"].get<int>();
     }

@@ -52,9 +52,10 @@ common::Result<PeerCityOutcome> applyCheck(Store& store, const common::Readiness
   row.mode = common::modeName(mode);
   row.requireConfirmation = c.requireConfirmation;
   row.frameId = frameId;
-  if (mode == common::Mode::ACTUAL) {
-    // The signed check does not say whether it was scheduled; a check of the city's on that day
-    // is the day's check, so the scheduler here does not issue another (docs/replication.md).
+  if (mode == common::Mode::ACTUAL && c.origin != common::CheckOrigin::MANUAL) {
+    // A scheduled check (or one from a broker that does not say, which counts as the day's
+    // check as before) takes its day's slot, so the scheduler here does not issue another; a
+    // manual `readiness run` on the peer does not (docs/replication.md).
     const std::string date = localDate(c.issuedAt);
     auto slot = city.checkScheduledFor(date);
     if (!slot) return slot.error();
@@ -98,48 +99,41 @@ common::Result<PeerCityOutcome> applyDirective(Store& store, const common::Direc
     if (!enrolled) return enrolled.error();
     recipients = std::move(enrolled).value();
   }
-  auto taken = city.directiveByNumberOrId(static_cast<int64_t>(d.number), d.directiveId);
+  // Directives are keyed by their signing city key and id: one of the peer's numbered like one
+  // of this broker's while the two were apart is listed next to it (migration 16).
+  auto taken = city.directiveOfKey(keyIdHex, static_cast<int64_t>(d.number), d.directiveId);
   if (!taken) return taken.error();
-  if (*taken) {
-    auto rows = city.directives(**taken);
-    if (!rows) return rows.error();
-    if (!rows->empty() && rows->front().frameId == frameId) return out;  // recorded already
-    // Both brokers numbered a directive alike while apart. Agents tell the two apart (by the
-    // issuing key), so it is still delivered; its acknowledgements name only the id.
-    out.conflicts.push_back("directive " + d.directiveId + " (number " + std::to_string(d.number) +
-                            ", city key " + keyIdHex + ") has the number or id of directive " +
-                            **taken +
-                            " here; it is delivered to its recipients but not listed in "
-                            "'samband-broker directive status' on this broker");
-  } else {
-    DirectiveRow row;
-    row.id = d.directiveId;
-    row.number = static_cast<int64_t>(d.number);
-    row.text = d.text;
-    row.level = common::levelName(d.level);
-    row.requireAck = d.requireAck;
-    row.mode = common::modeName(mode);
-    row.issuedAt = issuedAt;
-    row.expiresAt = d.expiresAt;
-    row.frameId = frameId;
-    if (auto s = city.insertDirective(row, recipients); !s) return s.error();
-  }
-  if (auto s = city.queueOutbound(recipients, "directive", d.directiveId, envelope, issuedAt); !s) {
+  if (*taken) return out;  // recorded already (a key's numbers and ids are its own)
+  DirectiveRow row;
+  row.id = d.directiveId;
+  row.keyId = keyIdHex;
+  row.number = static_cast<int64_t>(d.number);
+  row.text = d.text;
+  row.level = common::levelName(d.level);
+  row.requireAck = d.requireAck;
+  row.mode = common::modeName(mode);
+  row.issuedAt = issuedAt;
+  row.expiresAt = d.expiresAt;
+  row.frameId = frameId;
+  if (auto s = city.insertDirective(row, recipients); !s) return s.error();
+  if (auto s =
+          city.queueOutbound(recipients, "directive", d.directiveId, envelope, issuedAt, keyIdHex);
+      !s) {
     return s.error();
   }
-  if (!*taken) {
-    // Acknowledgements pulled before the directive (the agents' chains come in their own order).
-    auto acks = city.directiveAcksSince(issuedAt - kEarlyAckMarginMs);
-    if (!acks) return acks.error();
-    for (const auto& a : *acks) {
-      auto parts = common::decodeEnvelope(a.envelope);
-      if (!parts) continue;
-      auto body = common::decodeBody(parts->body);
-      if (!body) continue;
-      const auto* ack = std::get_if<common::DirectiveAckMsg>(&body->payload);
-      if (ack == nullptr || ack->directiveId != d.directiveId) continue;
-      if (auto s = recordDirectiveAck(store, a.sender, *ack, a.receivedAt); !s) return s.error();
-    }
+  // Acknowledgements pulled before the directive (the agents' chains come in their own order).
+  auto acks = city.directiveAcksSince(issuedAt - kEarlyAckMarginMs);
+  if (!acks) return acks.error();
+  for (const auto& a : *acks) {
+    auto parts = common::decodeEnvelope(a.envelope);
+    if (!parts) continue;
+    auto body = common::decodeBody(parts->body);
+    if (!body) continue;
+    const auto* ack = std::get_if<common::DirectiveAckMsg>(&body->payload);
+    if (ack == nullptr || ack->directiveId != d.directiveId) continue;
+    // An ack naming another key answers the other broker's directive of this id.
+    if (!ack->issuerKeyId.empty() && common::toHex(ack->issuerKeyId) != keyIdHex) continue;
+    if (auto s = recordDirectiveAck(store, a.sender, *ack, a.receivedAt); !s) return s.error();
   }
   if (auto s = noteDirectiveFacts(store, keyIdHex, d.number, d.recipients.empty(), d.level, mode,
                                   issuedAt);

@@ -43,7 +43,11 @@ common::Result<std::string> issueCheck(Store& store, const common::Identity& cit
   }
   auto recipients = cityStore.enrolledProviders();
   if (!recipients) return fail(recipients.error());
-  common::ReadinessCheckMsg check{id, nowMs, nowMs + o.deadlineMs, o.requireConfirmation};
+  // `scheduled` tells a peer broker that this check is the day's scheduled one (it then takes
+  // that day's slot there too); a manual `readiness run` does not.
+  common::ReadinessCheckMsg check{
+      id, nowMs, nowMs + o.deadlineMs, o.requireConfirmation,
+      o.scheduledFor ? common::CheckOrigin::SCHEDULED : common::CheckOrigin::MANUAL};
   auto issued =
       CityChain(store, city).issue(check, o.mode, nowMs, *recipients, "readiness_check", id);
   if (!issued) return fail(issued.error());

@@ -203,7 +203,9 @@ int runDirectiveStatus(const std::string& configPath, const std::optional<std::s
   auto status = directiveStatus(*ctx->store, id, clock.nowMs());
   if (!status) return fail(status.error().message);
   if (json) {
-    std::cout << (id ? (*status)[0] : *status).dump(2) << "\n";
+    // One directive by id is an object; an id two brokers apart both used (one directive per
+    // city key, docs/replication.md) lists both, like the whole list.
+    std::cout << (id && status->size() == 1 ? (*status)[0] : *status).dump(2) << "\n";
   } else {
     std::cout << directiveStatusText(*status);
   }

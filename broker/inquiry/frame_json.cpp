@@ -108,13 +108,18 @@ json bodyJson(const common::Message& m) {
                         {"receivedAt", a.receivedAt}};
           },
           [](const common::DirectiveAckMsg& a) {
-            return json{{"directiveId", a.directiveId}, {"kind", ackKindName(a.kind)}};
+            json j{{"directiveId", a.directiveId}, {"kind", ackKindName(a.kind)}};
+            if (!a.issuerKeyId.empty()) j["issuerKeyId"] = common::toHex(a.issuerKeyId);
+            return j;
           },
           [](const common::ReadinessCheckMsg& c) {
             return json{{"checkId", c.checkId},
                         {"issuedAt", c.issuedAt},
                         {"deadline", c.deadline},
-                        {"requireConfirmation", c.requireConfirmation}};
+                        {"requireConfirmation", c.requireConfirmation},
+                        {"origin", c.origin == common::CheckOrigin::SCHEDULED ? "scheduled"
+                                   : c.origin == common::CheckOrigin::MANUAL  ? "manual"
+                                                                              : "unstated"}};
           },
           [](const common::DirectiveMsg& d) {
             return json{{"directiveId", d.directiveId},

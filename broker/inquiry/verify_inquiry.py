@@ -250,6 +250,7 @@ FORMS = ["forskola", "forskoleklass", "grundskola", "gymnasieskola", "fritidshem
          "anpassad_grundskola", "anpassad_gymnasieskola"]
 CONTINUITY = ["ok", "at_risk", "cannot_continue"]
 ACKS = ["delivered", "acknowledged"]
+ORIGINS = ["unstated", "scheduled", "manual"]
 ACTIONS = ["enrol", "revoke", "units"]
 ROSTER_INFO = ["unitInfo", "dutyContact", "providerName"]
 KINDS = ["heartbeat", "unit_status", "capacity", "continuity", "readiness_answer",
@@ -300,10 +301,15 @@ def decode_payload(kind, p):
                             for t in p.structs(1)],
                 "confirmed": bool(p.u(0, 1)), "receivedAt": p.i(64, 64)}
     if kind == "directive_ack":
-        return {"directiveId": p.text(0), "kind": name(ACKS, p.u(0, 16))}
+        ack = {"directiveId": p.text(0), "kind": name(ACKS, p.u(0, 16))}
+        issuer = p.data(1).hex()  # the directive's signing city key; absent from older agents
+        if issuer:
+            ack["issuerKeyId"] = issuer
+        return ack
     if kind == "readiness_check":
         return {"checkId": p.text(0), "issuedAt": p.i(0, 64), "deadline": p.i(64, 64),
-                "requireConfirmation": bool(p.u(128, 1))}
+                "requireConfirmation": bool(p.u(128, 1)),
+                "origin": name(ORIGINS, p.u(144, 16))}
     if kind == "directive":
         return {"directiveId": p.text(0), "number": p.u(0, 64), "text": p.text(1),
                 "level": name(LEVELS, p.u(64, 16)), "requireAck": bool(p.u(80, 1)),

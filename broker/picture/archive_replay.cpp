@@ -206,13 +206,15 @@ common::Status ArchiveReplay::apply(const ReplayFrame& f) {
       if (!all) return all.error();
       recipients = std::move(all).value();
     }
-    // Two brokers that numbered a directive alike while apart (docs/replication.md): the first
-    // in the archive is listed, as on the brokers themselves.
-    auto taken = city.directiveByNumberOrId(static_cast<int64_t>(d->number), d->directiveId);
+    // Keyed by the signing city key, as on the brokers themselves: two brokers that numbered a
+    // directive alike while apart (docs/replication.md) are both listed.
+    const std::string directiveKey = common::toHex(m.keyId);
+    auto taken = city.directiveOfKey(directiveKey, static_cast<int64_t>(d->number), d->directiveId);
     if (!taken) return taken.error();
     if (*taken) return {};
     DirectiveRow row;
     row.id = d->directiveId;
+    row.keyId = directiveKey;
     row.number = static_cast<int64_t>(d->number);
     row.text = d->text;
     row.level = common::levelName(d->level);

@@ -82,9 +82,11 @@ json payloadJson(const common::Payload& payload) {
                         {"results", results}};
           },
           [](const common::DirectiveAckMsg& m) {
-            return json{
+            json j{
                 {"directive_id", m.directiveId},
                 {"kind", m.kind == common::AckKind::ACKNOWLEDGED ? "acknowledged" : "delivered"}};
+            if (!m.issuerKeyId.empty()) j["issuer_key_id"] = common::toHex(m.issuerKeyId);
+            return j;
           },
           [](const common::ReadinessCheckMsg& m) {
             return json{{"check_id", m.checkId}, {"deadline", timeOrNull(m.deadline)}};

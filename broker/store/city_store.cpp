@@ -33,11 +33,13 @@ common::Result<std::map<std::string, std::string>> CityStore::providerNames() {
 
 common::Status CityStore::queueOutbound(const std::vector<std::string>& providers,
                                         const std::string& kind, const std::string& ref,
-                                        const Bytes& envelope, int64_t createdAt) {
+                                        const Bytes& envelope, int64_t createdAt,
+                                        const std::string& keyId) {
   try {
-    SQLite::Statement q(store_.db(),
-                        "INSERT INTO outbound(provider_id, kind, ref, envelope, created_at) "
-                        "VALUES(?,?,?,?,?)");
+    SQLite::Statement q(
+        store_.db(),
+        "INSERT INTO outbound(provider_id, kind, ref, envelope, created_at, key_id) "
+        "VALUES(?,?,?,?,?,?)");
     for (const auto& provider : providers) {
       q.reset();
       q.bind(1, provider);
@@ -45,6 +47,11 @@ common::Status CityStore::queueOutbound(const std::vector<std::string>& provider
       q.bind(3, ref);
       q.bind(4, envelope.data(), static_cast<int>(envelope.size()));
       q.bind(5, createdAt);
+      if (keyId.empty()) {
+        q.bind(6);
+      } else {
+        q.bind(6, keyId);
+      }
       q.exec();
     }
   } catch (const std::exception& e) {
@@ -116,14 +123,19 @@ common::Result<std::vector<QueuedMessage>> CityStore::undeliveredOutbound(int64_
 }
 
 common::Status CityStore::markOutboundDelivered(const std::string& provider, const std::string& ref,
-                                                int64_t atMs) {
+                                                int64_t atMs, const std::string& keyId) {
   try {
     SQLite::Statement d(store_.db(),
                         "UPDATE outbound SET delivered_at=? WHERE provider_id=? AND ref=? AND "
-                        "delivered_at IS NULL");
+                        "delivered_at IS NULL AND (?4 IS NULL OR key_id IS NULL OR key_id=?4)");
     d.bind(1, atMs);
     d.bind(2, provider);
     d.bind(3, ref);
+    if (keyId.empty()) {
+      d.bind(4);
+    } else {
+      d.bind(4, keyId);
+    }
     d.exec();
   } catch (const std::exception& e) {
     return columns::failure(e);
@@ -375,7 +387,7 @@ common::Status CityStore::insertDirective(const DirectiveRow& d,
     auto& db = store_.db();
     SQLite::Statement ins(db,
                           "INSERT INTO directives(id, number, text, level, require_ack, mode, "
-                          "issued_at, expires_at, frame_id) VALUES(?,?,?,?,?,?,?,?,?)");
+                          "issued_at, expires_at, frame_id, key_id) VALUES(?,?,?,?,?,?,?,?,?,?)");
     ins.bind(1, d.id);
     ins.bind(2, d.number);
     ins.bind(3, d.text);
@@ -385,13 +397,15 @@ common::Status CityStore::insertDirective(const DirectiveRow& d,
     ins.bind(7, d.issuedAt);
     ins.bind(8, d.expiresAt);
     ins.bind(9, d.frameId);
+    ins.bind(10, d.keyId);
     ins.exec();
     SQLite::Statement rec(
-        db, "INSERT INTO directive_recipients(directive_id, provider_id) VALUES(?,?)");
+        db, "INSERT INTO directive_recipients(directive_id, provider_id, key_id) VALUES(?,?,?)");
     for (const auto& p : recipients) {
       rec.reset();
       rec.bind(1, d.id);
       rec.bind(2, p);
+      rec.bind(3, d.keyId);
       rec.exec();
     }
   } catch (const std::exception& e) {
@@ -401,25 +415,37 @@ common::Status CityStore::insertDirective(const DirectiveRow& d,
 }
 
 common::Status CityStore::recordDirectiveAck(const std::string& provider,
-                                             const std::string& directiveId, bool acknowledged,
+                                             const std::string& directiveId,
+                                             const std::string& keyId, bool acknowledged,
                                              int64_t atMs) {
   try {
     auto& db = store_.db();
+    // Without a key (an older agent's ack): the directive with this id recorded here first,
+    // which is what such an ack meant before directives were keyed by their city key.
+    const std::string keyOf =
+        "key_id=coalesce(?2, (SELECT key_id FROM directives WHERE id=?3 ORDER BY rowid LIMIT 1))";
+    auto bindKey = [&](SQLite::Statement& q) {
+      q.bind(1, atMs);
+      if (keyId.empty()) {
+        q.bind(2);
+      } else {
+        q.bind(2, keyId);
+      }
+      q.bind(3, directiveId);
+      q.bind(4, provider);
+    };
     const char* column = acknowledged ? "acknowledged_at" : "delivered_at";
     SQLite::Statement q(db, std::string("UPDATE directive_recipients SET ") + column +
-                                "=coalesce(" + column +
-                                ", ?) WHERE directive_id=? AND provider_id=?");
-    q.bind(1, atMs);
-    q.bind(2, directiveId);
-    q.bind(3, provider);
+                                "=coalesce(" + column + ", ?1) WHERE " + keyOf +
+                                " AND directive_id=?3 AND provider_id=?4");
+    bindKey(q);
     q.exec();
     // A person's acknowledgement implies delivery.
     SQLite::Statement d(db,
-                        "UPDATE directive_recipients SET delivered_at=coalesce(delivered_at, ?) "
-                        "WHERE directive_id=? AND provider_id=?");
-    d.bind(1, atMs);
-    d.bind(2, directiveId);
-    d.bind(3, provider);
+                        "UPDATE directive_recipients SET delivered_at=coalesce(delivered_at, ?1) "
+                        "WHERE " +
+                            keyOf + " AND directive_id=?3 AND provider_id=?4");
+    bindKey(d);
     d.exec();
   } catch (const std::exception& e) {
     return columns::failure(e);
@@ -427,75 +453,85 @@ common::Status CityStore::recordDirectiveAck(const std::string& provider,
   return {};
 }
 
-common::Result<std::vector<DirectiveRow>> CityStore::directivesInForceAt(int64_t atMs) {
+namespace {
+
+// Reads the directives `q` selects (columns as in kDirectiveColumns) with their recipients.
+std::vector<DirectiveRow> readDirectives(SQLite::Database& db, SQLite::Statement& q) {
+  SQLite::Statement r(
+      db,
+      "SELECT provider_id, delivered_at, acknowledged_at FROM "
+      "directive_recipients WHERE key_id=? AND directive_id=? ORDER BY provider_id");
   std::vector<DirectiveRow> out;
+  while (q.executeStep()) {
+    DirectiveRow d;
+    d.id = q.getColumn(0).getString();
+    d.number = q.getColumn(1).getInt64();
+    d.text = q.getColumn(2).getString();
+    d.level = q.getColumn(3).getString();
+    d.requireAck = q.getColumn(4).getInt() != 0;
+    d.mode = q.getColumn(5).getString();
+    d.issuedAt = q.getColumn(6).getInt64();
+    d.expiresAt = q.getColumn(7).getInt64();
+    d.frameId = columns::optionalInt(q.getColumn(8)).value_or(0);
+    d.keyId = q.getColumn(9).getString();
+    r.reset();
+    r.bind(1, d.keyId);
+    r.bind(2, d.id);
+    while (r.executeStep()) {
+      d.recipients.push_back({r.getColumn(0).getString(), columns::optionalInt(r.getColumn(1)),
+                              columns::optionalInt(r.getColumn(2))});
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+constexpr const char* kDirectiveColumns =
+    "SELECT id, number, text, level, require_ack, mode, issued_at, expires_at, frame_id, key_id "
+    "FROM directives";
+
+}  // namespace
+
+common::Result<std::vector<DirectiveRow>> CityStore::directivesInForceAt(int64_t atMs) {
   try {
-    SQLite::Statement q(store_.db(),
-                        "SELECT id FROM directives WHERE expires_at > ? AND issued_at <= ? "
-                        "ORDER BY number DESC");
+    SQLite::Statement q(store_.db(), std::string(kDirectiveColumns) +
+                                         " WHERE expires_at > ? AND issued_at <= ? "
+                                         "ORDER BY number DESC, issued_at DESC");
     q.bind(1, atMs);
     q.bind(2, atMs);
-    std::vector<std::string> ids;
-    while (q.executeStep()) ids.push_back(q.getColumn(0).getString());
-    for (const auto& id : ids) {
-      auto one = directives(id);
-      if (!one) return one.error();
-      for (auto& d : *one) out.push_back(std::move(d));
-    }
+    return readDirectives(store_.db(), q);
   } catch (const std::exception& e) {
     return columns::failure(e);
   }
-  return out;
 }
 
 common::Result<std::vector<DirectiveRow>> CityStore::directives(
     const std::optional<std::string>& id) {
   try {
     auto& db = store_.db();
-    std::string sql =
-        "SELECT id, number, text, level, require_ack, mode, issued_at, expires_at, frame_id "
-        "FROM directives";
+    std::string sql = kDirectiveColumns;
     if (id) sql += " WHERE id=?";
-    sql += " ORDER BY number DESC";
+    sql += " ORDER BY number DESC, issued_at DESC";
     SQLite::Statement q(db, sql);
     if (id) q.bind(1, *id);
-    SQLite::Statement r(db,
-                        "SELECT provider_id, delivered_at, acknowledged_at FROM "
-                        "directive_recipients WHERE directive_id=? ORDER BY provider_id");
-    std::vector<DirectiveRow> out;
-    while (q.executeStep()) {
-      DirectiveRow d;
-      d.id = q.getColumn(0).getString();
-      d.number = q.getColumn(1).getInt64();
-      d.text = q.getColumn(2).getString();
-      d.level = q.getColumn(3).getString();
-      d.requireAck = q.getColumn(4).getInt() != 0;
-      d.mode = q.getColumn(5).getString();
-      d.issuedAt = q.getColumn(6).getInt64();
-      d.expiresAt = q.getColumn(7).getInt64();
-      d.frameId = columns::optionalInt(q.getColumn(8)).value_or(0);
-      r.reset();
-      r.bind(1, d.id);
-      while (r.executeStep()) {
-        d.recipients.push_back({r.getColumn(0).getString(), columns::optionalInt(r.getColumn(1)),
-                                columns::optionalInt(r.getColumn(2))});
-      }
-      out.push_back(std::move(d));
-    }
-    return out;
+    return readDirectives(db, q);
   } catch (const std::exception& e) {
     return columns::failure(e);
   }
 }
 
-common::Result<std::optional<std::string>> CityStore::directiveByNumberOrId(int64_t number,
-                                                                            const std::string& id) {
+common::Result<std::optional<int64_t>> CityStore::directiveOfKey(const std::string& keyId,
+                                                                 int64_t number,
+                                                                 const std::string& id) {
   try {
-    SQLite::Statement q(store_.db(), "SELECT id FROM directives WHERE number=? OR id=? LIMIT 1");
-    q.bind(1, number);
-    q.bind(2, id);
-    std::optional<std::string> out;
-    if (q.executeStep()) out = q.getColumn(0).getString();
+    SQLite::Statement q(store_.db(),
+                        "SELECT coalesce(frame_id, 0) FROM directives WHERE key_id=? AND "
+                        "(number=? OR id=?) LIMIT 1");
+    q.bind(1, keyId);
+    q.bind(2, number);
+    q.bind(3, id);
+    std::optional<int64_t> out;
+    if (q.executeStep()) out = q.getColumn(0).getInt64();
     return out;
   } catch (const std::exception& e) {
     return columns::failure(e);

@@ -66,6 +66,7 @@ struct DirectiveRecipient {
 
 struct DirectiveRow {
   std::string id;
+  std::string keyId;  // hex id of the city key that signed it (with `id`, the directive's key)
   int64_t number = 0;
   std::string text;
   std::string level;
@@ -90,9 +91,10 @@ class CityStore {
   common::Result<std::map<std::string, std::string>> providerNames();
 
   // --- the outbound queue
+  // `keyId`: hex id of the city key that signed the envelope (empty: not recorded).
   common::Status queueOutbound(const std::vector<std::string>& providers, const std::string& kind,
                                const std::string& ref, const common::Bytes& envelope,
-                               int64_t createdAt);
+                               int64_t createdAt, const std::string& keyId = "");
   // Up to `limit` undelivered messages for `provider` never sent or last sent before
   // `resendBefore`, oldest first.
   common::Result<std::vector<QueuedMessage>> dueOutbound(const std::string& provider,
@@ -102,9 +104,10 @@ class CityStore {
   common::Result<int64_t> newestOutboundId();
   // Undelivered messages with afterId < id <= upToId, oldest first.
   common::Result<std::vector<QueuedMessage>> undeliveredOutbound(int64_t afterId, int64_t upToId);
-  // Marks the provider's copies of the message `ref` (check or directive id) delivered.
+  // Marks the provider's copies of the message `ref` (check or directive id) delivered; with
+  // `keyId` (hex) only the copies signed by that city key (or queued without a key).
   common::Status markOutboundDelivered(const std::string& provider, const std::string& ref,
-                                       int64_t atMs);
+                                       int64_t atMs, const std::string& keyId = "");
 
   // --- readiness checks
   // The id of the check scheduled for local `date`, if any.
@@ -138,16 +141,20 @@ class CityStore {
   common::Status insertDirective(const DirectiveRow& directive,
                                  const std::vector<std::string>& recipients);
   // Sets the recipient's delivery time (and with `acknowledged` its acknowledgement time, which
-  // implies delivery); times already set are kept.
+  // implies delivery); times already set are kept. `keyId` (hex) names the city key that signed
+  // the directive; empty (an ack from an older agent): the directive with this id recorded here
+  // first.
   common::Status recordDirectiveAck(const std::string& provider, const std::string& directiveId,
-                                    bool acknowledged, int64_t atMs);
+                                    const std::string& keyId, bool acknowledged, int64_t atMs);
   // Directives issued at or before `atMs` that expire after it, newest first, with recipients.
   common::Result<std::vector<DirectiveRow>> directivesInForceAt(int64_t atMs);
-  // Directives newest first with their recipients: only `id` when given, otherwise all.
+  // Directives newest first with their recipients: only those with `id` when given (one per
+  // signing city key), otherwise all.
   common::Result<std::vector<DirectiveRow>> directives(const std::optional<std::string>& id);
-  // The id of the directive numbered `number` or identified by `id`, if any.
-  common::Result<std::optional<std::string>> directiveByNumberOrId(int64_t number,
-                                                                   const std::string& id);
+  // The frame id of the directive the city key `keyId` (hex) signed with this number or id, if
+  // any (0 when it has no archived frame).
+  common::Result<std::optional<int64_t>> directiveOfKey(const std::string& keyId, int64_t number,
+                                                        const std::string& id);
   // Every meta value whose key starts with `prefix`, by the rest of the key.
   common::Result<std::map<std::string, std::string>> metaWithPrefix(const std::string& prefix);
 

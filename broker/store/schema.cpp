@@ -410,6 +410,51 @@ CREATE TABLE account_hashes (
   hash TEXT NOT NULL                 -- an argon2id hash string, as users.password_hash
 );
 )sql",
+    // 16 (issue 15, docs/replication.md): a directive is keyed by the city key that signed it and
+    // its id, since two brokers apart may both number one D-000043. The key of a directive
+    // recorded before is its archived frame's. Outbound copies name the key too, so an
+    // acknowledgement that names it marks only that directive's copy delivered. (The recipients'
+    // foreign key names directives_keyed: the rename below makes it name directives.)
+    R"sql(
+CREATE TABLE directives_keyed (
+  id TEXT NOT NULL,
+  key_id TEXT NOT NULL,           -- hex id of the city key that signed it ('' if not archived)
+  number INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  level TEXT NOT NULL,
+  require_ack INTEGER NOT NULL,
+  mode TEXT NOT NULL,
+  issued_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  frame_id INTEGER,
+  PRIMARY KEY (key_id, id),
+  UNIQUE (key_id, number)
+);
+INSERT INTO directives_keyed(id, key_id, number, text, level, require_ack, mode, issued_at,
+                             expires_at, frame_id)
+  SELECT d.id, coalesce((SELECT f.key_id FROM frames f WHERE f.id = d.frame_id), ''), d.number,
+         d.text, d.level, d.require_ack, d.mode, d.issued_at, d.expires_at, d.frame_id
+  FROM directives d ORDER BY d.rowid;
+CREATE TABLE directive_recipients_keyed (
+  key_id TEXT NOT NULL,
+  directive_id TEXT NOT NULL,
+  provider_id TEXT NOT NULL,
+  delivered_at INTEGER,
+  acknowledged_at INTEGER,
+  PRIMARY KEY (key_id, directive_id, provider_id),
+  FOREIGN KEY (key_id, directive_id) REFERENCES directives_keyed(key_id, id)
+);
+INSERT INTO directive_recipients_keyed(key_id, directive_id, provider_id, delivered_at,
+                                       acknowledged_at)
+  SELECT d.key_id, r.directive_id, r.provider_id, r.delivered_at, r.acknowledged_at
+  FROM directive_recipients r JOIN directives_keyed d ON d.id = r.directive_id;
+DROP TABLE directive_recipients;
+DROP TABLE directives;
+ALTER TABLE directives_keyed RENAME TO directives;
+ALTER TABLE directive_recipients_keyed RENAME TO directive_recipients;
+CREATE INDEX directives_number ON directives(number);
+ALTER TABLE outbound ADD COLUMN key_id TEXT;  -- hex id of the city key that signed it
+)sql",
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kSchemaVersion,
               "every migration raises kSchemaVersion by one");

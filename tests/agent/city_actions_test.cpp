@@ -174,7 +174,7 @@ TEST_F(CityActionsTest, AnswersACheckWithSignedSelfTestsInTheChecksMode) {
   connect(*s);
   const int64_t now = clock.nowMs();
   broker->sendCity(cityMessage(*agent.city,
-                               common::ReadinessCheckMsg{"rc-drill", now, now + 60000, false},
+                               common::ReadinessCheckMsg{"rc-drill", now, now + 60000, false, {}},
                                common::Mode::EXERCISE));
   ASSERT_TRUE(test::driveUntil(
       *s, [&] { return storedOf("readiness_answer").size() == 1; }, kDeadlineMs));
@@ -339,7 +339,7 @@ TEST_F(CityActionsTest, EntriesAStoppedRunLeftUnhandledAreHandledAtTheNextStart)
     connect(*bare);
     const int64_t now = clock.nowMs();
     broker->sendCity(
-        cityMessage(*agent.city, common::ReadinessCheckMsg{"rc-left", now, now + 60000, true}));
+        cityMessage(*agent.city, common::ReadinessCheckMsg{"rc-left", now, now + 60000, true, {}}));
     ASSERT_TRUE(test::driveUntil(
         *bare, [&] { return bare->counters().cityMessages == 1; }, kDeadlineMs));
     EXPECT_EQ(entry(*bare, "readiness_check", "rc-left").state, "");

@@ -9,6 +9,7 @@
 
 #include "agent/agent_status.h"
 #include "agent/city_message.h"
+#include "agent/database.h"
 #include "agent/selftest.h"
 #include "agent/session.h"
 #include "common/clock.h"
@@ -134,6 +135,35 @@ TEST(CitySignal, ABeaconNamesTheNewestDirectivePerIssuingKey) {
   row.beacon = std::get<common::TimeBeaconMsg>(m.payload);
   in.row = row;
   EXPECT_TRUE(assessCitySignal(in).ok);
+}
+
+// Issue 15: `samband-agent status` is a process of its own and reads the row back from
+// outbox.db: the beacon's per-key marks are stored (migration 13), so it judges them per key like
+// the running session, not by the single directiveNumber.
+TEST(CitySignal, TheMarksAreKeptInOutboxDbSoStatusJudgesThemPerKey) {
+  test::TempDir dir;
+  auto db = openAgentDatabase(dir.path() + "/outbox.db", OpenMode::createIfMissing);
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  const common::Bytes primary(8, 0xa1), standby(8, 0xb2);
+  CitySignalRow row;
+  noteBeacon(row, beaconBody(kThursday - 10 * kMinute, 3), kThursday - 10 * kMinute);
+  common::Message m = beaconBody(kThursday, 7);
+  std::get<common::TimeBeaconMsg>(m.payload).directiveMarks = {{primary, 7}, {standby, 6}};
+  noteBeacon(row, m, kThursday);
+  CitySignalStore store(**db);
+  ASSERT_TRUE(store.write(row).ok());
+  auto back = store.read();
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->beacon.directiveMarks, row.beacon.directiveMarks);
+  CitySignalInputs in;
+  in.nowMs = kThursday;
+  in.row = *back;
+  in.appliedDirective = 7;
+  in.appliedByKey = {{common::toHex(primary), 7}, {common::toHex(standby), 4}};
+  auto a = assessCitySignal(in);
+  ASSERT_EQ(a.problems.size(), 1u);
+  EXPECT_NE(a.problems[0].find("of city key " + common::toHex(standby)), std::string::npos)
+      << a.problems[0];
 }
 
 TEST(CitySignal, DirectivesAndChecksFromBeforeTheFirstBeaconAreNotClaimedMissing) {

@@ -64,7 +64,7 @@ class InboxCommandsTest : public ::testing::Test {
   }
 
   common::ReadinessCheckMsg check(const std::string& id, int64_t deadline, bool confirm = true) {
-    return common::ReadinessCheckMsg{id, now - 2000, deadline, confirm};
+    return common::ReadinessCheckMsg{id, now - 2000, deadline, confirm, {}};
   }
 
   common::DirectiveMsg directive(const std::string& id, uint64_t number) {
@@ -160,10 +160,31 @@ TEST_F(InboxCommandsTest, AckQueuesAPersonsAcknowledgementOnceAndPrefersTheGenui
   const auto& ack = std::get<common::DirectiveAckMsg>(bodies[0].payload);
   EXPECT_EQ(ack.directiveId, "D-000001");
   EXPECT_EQ(ack.kind, common::AckKind::ACKNOWLEDGED);
+  // It names the city key that signed the directive (issue 15: two brokers, one id).
+  EXPECT_EQ(ack.issuerKeyId, agent.city->keyId());
   auto again = acknowledgeDirective(agent.config, "D-000001", now);
   ASSERT_TRUE(again.ok());
   EXPECT_NE(again->find("already acknowledged"), std::string::npos);
   EXPECT_EQ(queued().size(), 1u);
+}
+
+// Two brokers cut off from each other may both number a directive D-000001 (agents keep them
+// apart by signing key): each is acknowledged in turn, the ack naming its signer's key.
+TEST_F(InboxCommandsTest, AckTakesTwoAppliedDirectivesOfOneIdInTurn) {
+  store(directive("D-000001", 1), "applied");
+  auto second = directive("D-000001", 1);
+  second.text = "Från den andra brokern";
+  store(second, "applied");
+  ASSERT_TRUE(acknowledgeDirective(agent.config, "D-000001", now).ok());
+  ASSERT_TRUE(acknowledgeDirective(agent.config, "D-000001", now).ok());
+  auto third = acknowledgeDirective(agent.config, "D-000001", now);
+  ASSERT_TRUE(third.ok());
+  EXPECT_NE(third->find("already acknowledged"), std::string::npos) << *third;
+  auto bodies = queued();
+  ASSERT_EQ(bodies.size(), 2u);
+  for (const auto& b : bodies) {
+    EXPECT_EQ(std::get<common::DirectiveAckMsg>(b.payload).issuerKeyId, agent.city->keyId());
+  }
 }
 
 TEST_F(InboxCommandsTest, AckRefusesUnknownRefusedAndUnappliedDirectives) {

@@ -412,7 +412,7 @@ Bytes cityEnvelope(const common::Identity& signer, const std::string& checkId) {
   m.keyId = signer.keyId();
   m.seq = 1;
   m.sentAt = 1795676400000;
-  m.payload = common::ReadinessCheckMsg{checkId, 1795676400000, 1795680000000, false};
+  m.payload = common::ReadinessCheckMsg{checkId, 1795676400000, 1795680000000, false, {}};
   return common::seal(signer, m).envelope;
 }
 

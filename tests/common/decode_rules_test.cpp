@@ -246,6 +246,13 @@ INSTANTIATE_TEST_SUITE_P(
                    return envelopeFields(a);
                  },
                  "directive_ack.kind"},
+        EnumCase{"check_origin", 3,
+                 [](uint16_t raw) {
+                   ReadinessCheckMsg c = sampleReadinessCheck();
+                   c.origin = static_cast<CheckOrigin>(raw);
+                   return envelopeFields(c);
+                 },
+                 "readiness_check.origin"},
         EnumCase{"directive_level", 4,
                  [](uint16_t raw) {
                    DirectiveMsg d = sampleDirective();
@@ -376,6 +383,18 @@ TEST(DecodeBodyRules, IdentifiersMustNotBeEmpty) {
   DirectiveMsg d = sampleDirective();
   d.directiveId.clear();
   expectRefused(envelopeFields(d), "directive.directiveId empty");
+}
+
+// Issue 15: the key of the directive an ack answers is 8 bytes, or absent (an older agent).
+TEST(DecodeBodyRules, DirectiveAckIssuerKeyIdIsEightBytesOrEmpty) {
+  DirectiveAckMsg a = sampleDirectiveAck();
+  expectAccepted(envelopeFields(a));
+  a.issuerKeyId.clear();
+  expectAccepted(envelopeFields(a));
+  for (size_t size : {size_t{1}, size_t{7}, size_t{9}, size_t{32}}) {
+    a.issuerKeyId = bytesOf(size, 0x5a);
+    expectRefused(envelopeFields(a), "directive_ack.issuerKeyId");
+  }
 }
 
 TEST(DecodeBodyRules, ValidateRefusesNulInsideText) {

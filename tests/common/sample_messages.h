@@ -81,10 +81,12 @@ inline ReadinessAnswerMsg sampleReadinessAnswer() {
   return a;
 }
 
-inline DirectiveAckMsg sampleDirectiveAck() { return {"directive-17", AckKind::ACKNOWLEDGED}; }
+inline DirectiveAckMsg sampleDirectiveAck() {
+  return {"directive-17", AckKind::ACKNOWLEDGED, bytesOf(8, 0x5a)};
+}
 
 inline ReadinessCheckMsg sampleReadinessCheck() {
-  return {"check-2025-11-25-01", kSentAt - 60000, kSentAt + 3600000, true};
+  return {"check-2025-11-25-01", kSentAt - 60000, kSentAt + 3600000, true, CheckOrigin::SCHEDULED};
 }
 
 inline DirectiveMsg sampleDirective() {
@@ -119,13 +121,15 @@ inline auto fields(const CapacityEntryMsg& m) {
 inline auto fields(const ContinuityMsg& m) { return std::tie(m.state, m.fromDate, m.note); }
 inline auto fields(const SelfTestMsg& m) { return std::tie(m.name, m.passed, m.detail); }
 inline auto fields(const ReadinessCheckMsg& m) {
-  return std::tie(m.checkId, m.issuedAt, m.deadline, m.requireConfirmation);
+  return std::tie(m.checkId, m.issuedAt, m.deadline, m.requireConfirmation, m.origin);
 }
 inline auto fields(const DirectiveMsg& m) {
   return std::tie(m.directiveId, m.number, m.text, m.level, m.requireAck, m.expiresAt,
                   m.recipients);
 }
-inline auto fields(const DirectiveAckMsg& m) { return std::tie(m.directiveId, m.kind); }
+inline auto fields(const DirectiveAckMsg& m) {
+  return std::tie(m.directiveId, m.kind, m.issuerKeyId);
+}
 inline auto fields(const KeyRotationMsg& m) {
   return std::tie(m.newKeyId, m.newSignPublic, m.newCurvePublic);
 }

@@ -44,7 +44,8 @@ class DirectivesTest : public testing::StoreFixture {
   }
 
   void ack(const std::string& provider, const std::string& id, common::AckKind kind, int64_t at) {
-    ASSERT_TRUE(recordDirectiveAck(*store_, provider, common::DirectiveAckMsg{id, kind}, at).ok());
+    ASSERT_TRUE(
+        recordDirectiveAck(*store_, provider, common::DirectiveAckMsg{id, kind, {}}, at).ok());
   }
 
   json statusOf(const std::string& id) {
@@ -142,8 +143,9 @@ TEST_F(DirectivesTest, UnknownDirectiveIsNotFound) {
 
 TEST_F(DirectivesTest, DatabaseErrorsComeBackAsResultsNotExceptions) {
   store_->db().exec("DROP TABLE directive_recipients");
-  auto acked = recordDirectiveAck(
-      *store_, alpha_->id(), common::DirectiveAckMsg{"D-000001", common::AckKind::DELIVERED}, kNow);
+  auto acked =
+      recordDirectiveAck(*store_, alpha_->id(),
+                         common::DirectiveAckMsg{"D-000001", common::AckKind::DELIVERED, {}}, kNow);
   ASSERT_FALSE(acked.ok());
   EXPECT_EQ(acked.error().kind, common::ErrorKind::unavailable);
   auto sent = sendDirective(*store_, *city_, toAll("text"), kNow);

@@ -9,9 +9,11 @@
 
 #include <SQLiteCpp/Database.h>
 
+#include <map>
 #include <memory>
 #include <string>
 
+#include "broker/city/city_chain.h"
 #include "broker/city/directives.h"
 #include "broker/city/readiness.h"
 #include "broker/city/time_beacon.h"
@@ -91,9 +93,10 @@ class PeerCityMessagesTest : public testing::StoreFixture {
   std::unique_ptr<common::Identity> beta_ = common::Identity::generate("556677-0002");
 };
 
-TEST_F(PeerCityMessagesTest, APeersCheckIsListedQueuedAndTakesTheDaysSlot) {
+TEST_F(PeerCityMessagesTest, APeersScheduledCheckIsListedQueuedAndTakesTheDaysSlot) {
   CheckOptions o;
   o.deadlineMs = 30 * 60 * 1000;
+  o.scheduledFor = localDate(kNow);
   auto id = issueCheck(*store_, *cityA_, o, kNow);
   ASSERT_TRUE(id.ok()) << id.error().message;
   // Alpha answered through the peer, and its answer was pulled before the check.
@@ -128,6 +131,41 @@ TEST_F(PeerCityMessagesTest, APeersCheckIsListedQueuedAndTakesTheDaysSlot) {
   EXPECT_EQ(outboundFor(*peer_, beta_->id(), *id), 1);
 }
 
+// A manual `readiness run` on one broker is listed and delivered on the other, but is not the
+// day's scheduled check there: the check says its origin. A check that does not say (from a
+// broker older than the field) takes the slot, as before.
+TEST_F(PeerCityMessagesTest, APeersManualCheckDoesNotTakeTheDaysSlotButOneOfUnstatedOriginDoes) {
+  CheckOptions manual;
+  auto id = issueCheck(*store_, *cityA_, manual, kNow);
+  ASSERT_TRUE(id.ok()) << id.error().message;
+  EXPECT_EQ(std::get<common::ReadinessCheckMsg>(newestCityFrame(*store_).message.payload).origin,
+            common::CheckOrigin::MANUAL);
+  applyToPeer();
+  auto checks = CityStore(*peer_).checksNewestFirst(*id);
+  ASSERT_TRUE(checks.ok());
+  ASSERT_EQ(checks->size(), 1u);
+  EXPECT_FALSE((*checks)[0].scheduledFor.has_value());
+  EXPECT_EQ(outboundFor(*peer_, beta_->id(), *id), 1);
+  // The peer's scheduler still issues the day's check.
+  CheckOptions scheduled;
+  scheduled.scheduledFor = localDate(kNow);
+  auto own = issueCheck(*peer_, *cityB_, scheduled, kNow + 600'000);
+  ASSERT_TRUE(own.ok()) << own.error().message;
+
+  // An older broker's check (origin unstated) on the next day takes that day's slot.
+  const int64_t tomorrow = kNow + 24 * 3600 * 1000;
+  auto older = CityChain(*store_, *cityA_)
+                   .issue(common::ReadinessCheckMsg{"rc-older", tomorrow, tomorrow + 60'000, false,
+                                                    common::CheckOrigin::UNSTATED},
+                          common::Mode::ACTUAL, tomorrow, {}, "readiness_check", "rc-older");
+  ASSERT_TRUE(older.ok()) << older.error().message;
+  applyToPeer(4243);
+  checks = CityStore(*peer_).checksNewestFirst(std::string("rc-older"));
+  ASSERT_TRUE(checks.ok());
+  ASSERT_EQ(checks->size(), 1u);
+  EXPECT_EQ((*checks)[0].scheduledFor, localDate(tomorrow));
+}
+
 TEST_F(PeerCityMessagesTest, APeersDirectiveIsRecordedWithItsEarlyAckAndNumbersContinue) {
   DirectiveOptions o;
   o.text = "Reservkraft provas";
@@ -141,7 +179,7 @@ TEST_F(PeerCityMessagesTest, APeersDirectiveIsRecordedWithItsEarlyAckAndNumbersC
   ack.keyId = beta_->keyId();
   ack.seq = 1;
   ack.sentAt = kNow + 10;
-  ack.payload = common::DirectiveAckMsg{*id, common::AckKind::DELIVERED};
+  ack.payload = common::DirectiveAckMsg{*id, common::AckKind::DELIVERED, {}};
   auto sealed = common::seal(*beta_, ack);
   const std::string betaKey = common::toHex(beta_->keyId());
   ASSERT_TRUE(ArchiveStore(*peer_)
@@ -172,7 +210,10 @@ TEST_F(PeerCityMessagesTest, APeersDirectiveIsRecordedWithItsEarlyAckAndNumbersC
   }
 }
 
-TEST_F(PeerCityMessagesTest, DirectivesNumberedAlikeWhileApartAreDeliveredAndTheFirstIsListed) {
+// Two brokers apart both numbered D-000001: both are listed on the peer (keyed by city key), and
+// an acknowledgement naming a key counts for that directive only; one without a key (an older
+// agent) for the one recorded first, as before.
+TEST_F(PeerCityMessagesTest, DirectivesNumberedAlikeWhileApartAreBothListedAndAckedApart) {
   DirectiveOptions o;
   o.text = "Från A";
   ASSERT_EQ(*sendDirective(*store_, *cityA_, o, kNow), "D-000001");
@@ -180,15 +221,36 @@ TEST_F(PeerCityMessagesTest, DirectivesNumberedAlikeWhileApartAreDeliveredAndThe
   o.level = common::ReadinessLevel::HIGHEST;
   ASSERT_EQ(*sendDirective(*peer_, *cityB_, o, kNow + 1000), "D-000001");
   auto outcome = applyToPeer();
-  ASSERT_EQ(outcome.conflicts.size(), 1u);
-  EXPECT_NE(outcome.conflicts[0].find("has the number or id of directive D-000001"),
-            std::string::npos)
-      << outcome.conflicts[0];
+  EXPECT_TRUE(outcome.conflicts.empty());
   auto listed = directiveStatus(*peer_, std::string("D-000001"), kNow);
   ASSERT_TRUE(listed.ok());
-  EXPECT_EQ((*listed)[0]["text"], "Från B");
+  ASSERT_EQ(listed->size(), 2u);
   // Both signed directives are queued for every provider (agents keep them apart by key).
   EXPECT_EQ(outboundFor(*peer_, alpha_->id(), "D-000001"), 2);
+  // Alpha acknowledges A's directive, naming A's key: only A's copy and row count it.
+  ASSERT_TRUE(recordDirectiveAck(
+                  *peer_, alpha_->id(),
+                  common::DirectiveAckMsg{"D-000001", common::AckKind::DELIVERED, cityA_->keyId()},
+                  kNow + 2000)
+                  .ok());
+  EXPECT_EQ(outboundFor(*peer_, alpha_->id(), "D-000001"), 1);
+  // Beta's ack names no key: it counts for B's own directive, recorded here first.
+  ASSERT_TRUE(recordDirectiveAck(
+                  *peer_, beta_->id(),
+                  common::DirectiveAckMsg{"D-000001", common::AckKind::DELIVERED, {}}, kNow + 3000)
+                  .ok());
+  listed = directiveStatus(*peer_, std::string("D-000001"), kNow);
+  ASSERT_TRUE(listed.ok());
+  std::map<std::string, nlohmann::json> byKey;
+  for (const auto& d : *listed) byKey[d["key_id"].get<std::string>()] = d;
+  EXPECT_EQ(byKey[common::toHex(cityA_->keyId())]["delivered_to"],
+            nlohmann::json::array({alpha_->id()}));
+  EXPECT_EQ(byKey[common::toHex(cityB_->keyId())]["delivered_to"],
+            nlohmann::json::array({beta_->id()}));
+  EXPECT_EQ(byKey[common::toHex(cityB_->keyId())]["text"], "Från B");
+  // Applying it again changes nothing.
+  applyToPeer();
+  EXPECT_EQ(directiveStatus(*peer_, std::string("D-000001"), kNow)->size(), 2u);
 }
 
 }  // namespace

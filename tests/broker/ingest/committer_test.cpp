@@ -753,7 +753,7 @@ TEST_F(CommitterTest, PushesNewCityMessagesToConnectedProvidersOnly) {
   auto& db = store_->db();
   db.exec("BEGIN IMMEDIATE");
   CityChain chain(*store_, *city);
-  auto issued = chain.issue(common::ReadinessCheckMsg{"rc-1", kNow, kNow + 60000, false},
+  auto issued = chain.issue(common::ReadinessCheckMsg{"rc-1", kNow, kNow + 60000, false, {}},
                             common::Mode::ACTUAL, kNow, {alpha_->id(), beta_->id()},
                             "readiness_check", "rc-1");
   ASSERT_TRUE(issued.ok()) << issued.error().message;

@@ -160,7 +160,7 @@ TEST_F(IngressTest, AdmitsEveryAgentPayloadKind) {
   std::vector<common::Payload> payloads{
       common::HeartbeatMsg{}, capacity,
       common::ContinuityMsg{common::ContinuityState::AT_RISK, 0, "sjukdom"}, answer,
-      common::DirectiveAckMsg{"directive-1", common::AckKind::DELIVERED}};
+      common::DirectiveAckMsg{"directive-1", common::AckKind::DELIVERED, {}}};
   for (auto& p : payloads) {
     const char* kind = common::payloadKindName(p);
     Admission a = admit(common::seal(*alpha_, withPayload(*alpha_, p)).envelope, alpha_->id());
@@ -344,7 +344,7 @@ TEST_F(IngressTest, RefusesDirectiveFromAgentAsForbidden) {
 }
 
 TEST_F(IngressTest, RefusesReadinessCheckFromAgentAsForbidden) {
-  common::ReadinessCheckMsg c{"check-1", kNow, kNow + 3600000, true};
+  common::ReadinessCheckMsg c{"check-1", kNow, kNow + 3600000, true, {}};
   Refusal r = refused(common::seal(*alpha_, withPayload(*alpha_, c)).envelope, alpha_->id());
   EXPECT_EQ(r.reason, RejectReason::FORBIDDEN);
 }

@@ -98,7 +98,8 @@ class InquiryTest : public ::testing::Test {
             b.now() + 86'400'000, {}};
         b.city(d);
         b.advance(2'000);
-        b.report("556677-8899", common::DirectiveAckMsg{"D-000001", common::AckKind::DELIVERED});
+        b.report("556677-8899",
+                 common::DirectiveAckMsg{"D-000001", common::AckKind::DELIVERED, {}});
         b.commit();
       }
       if (round == 7) {
@@ -127,7 +128,8 @@ class InquiryTest : public ::testing::Test {
             common::Mode::SYSTEM);
       }
       if (round == 8) {
-        b.report("556000-0001", common::DirectiveAckMsg{"D-000001", common::AckKind::ACKNOWLEDGED});
+        b.report("556000-0001",
+                 common::DirectiveAckMsg{"D-000001", common::AckKind::ACKNOWLEDGED, {}});
         b.report("556000-0002",
                  common::ContinuityMsg{common::ContinuityState::AT_RISK, 0, "Brist"});
         b.commit();

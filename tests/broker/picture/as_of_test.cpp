@@ -91,7 +91,7 @@ class PastPictureTest : public ::testing::Test {
                common::Mode::EXERCISE);
       b.commit();
       if (round == 1) {
-        b.city(common::ReadinessCheckMsg{"rc-test-1", b.now(), b.now() + 3'600'000, true});
+        b.city(common::ReadinessCheckMsg{"rc-test-1", b.now(), b.now() + 3'600'000, true, {}});
         b.advance(5'000);
         b.report("556677-8899", common::ReadinessAnswerMsg{
                                     "rc-test-1", {{"disk_free", true, ""}}, false, b.now()});
@@ -105,11 +105,14 @@ class PastPictureTest : public ::testing::Test {
             b.now() + 86'400'000, {}};
         b.city(d);
         b.advance(3'000);
-        b.report("556677-8899", common::DirectiveAckMsg{"D-000001", common::AckKind::DELIVERED});
-        b.report("556000-0001", common::DirectiveAckMsg{"D-000001", common::AckKind::DELIVERED});
+        b.report("556677-8899",
+                 common::DirectiveAckMsg{"D-000001", common::AckKind::DELIVERED, {}});
+        b.report("556000-0001",
+                 common::DirectiveAckMsg{"D-000001", common::AckKind::DELIVERED, {}});
         b.commit();
         b.advance(30'000);
-        b.report("556677-8899", common::DirectiveAckMsg{"D-000001", common::AckKind::ACKNOWLEDGED});
+        b.report("556677-8899",
+                 common::DirectiveAckMsg{"D-000001", common::AckKind::ACKNOWLEDGED, {}});
         b.commit();
       }
       if (round == 3) {

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <zmq.hpp>
@@ -26,6 +27,7 @@
 #include "common/signing.h"
 #include "tests/integration/process/city_fixture.h"
 #include "tests/support/process.h"
+#include "tests/support/tcp_proxy.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait.h"
 
@@ -421,6 +423,195 @@ TEST_F(Replication, PartitionThenHealGivesIdenticalArchives) {
   ASSERT_TRUE(waitUntil([&] { return status(b_)["replication"]["behind_frames"] == 0; }));
 }
 
+// The issue's partition, live: both brokers keep running while a TCP proxy on each replication
+// link is cut (every connection closed, new ones closed at once) and then healed. Agents split
+// between the brokers report while cut (each broker acknowledges on its own commit after
+// peer_timeout_s), a provider is enrolled on A while cut, and each broker issues a directive:
+// both number it D-000001. Healed, the archives (and audits) are identical, both pictures show
+// every unit's last report, every acknowledged report is stored once on both, and both brokers
+// list both directives, each delivered to every provider (acks name the issuing city key).
+TEST_F(Replication, LivePartitionThenHealGivesIdenticalArchivesPicturesAndDirectives) {
+  constexpr const char* kProviderC = "556677-0003";
+  constexpr const char* kUnitC = "33333333";
+  // B pulls from A through toA; A pulls from B through toB.
+  TcpProxy toA(a_.replPort);
+  TcpProxy toB(b_.replPort);
+  set(a_, "peers",
+      "[[\"tcp://127.0.0.1:" + std::to_string(toB.port()) + "\", \"" +
+          curvePublicOf(b_.dir + "/city.pub") + "\"]]");
+  set(b_, "peers",
+      "[[\"tcp://127.0.0.1:" + std::to_string(toA.port()) + "\", \"" +
+          curvePublicOf(a_.dir + "/city.pub") + "\"]]");
+  for (auto* b : {&a_, &b_}) {
+    set(*b, "ack", "\"peer\"");
+    set(*b, "peer_timeout_s", "2");
+  }
+  std::string onA = makeAgent("onA", kProviderA, kUnitA, a_);
+  std::string onB = makeAgent("onB", kProviderB, kUnitB, b_);
+  start(a_);
+  start(b_);
+  auto agentA = runAgent(onA);
+  auto agentB = runAgent(onB);
+  // Linked: one report each reaches both brokers through the proxies.
+  report(onA, kUnitA, "normal", 100);
+  report(onB, kUnitB, "normal", 200);
+  ASSERT_TRUE(waitUntil([&] { return converged(2); }, std::chrono::seconds(60)))
+      << digest(a_).dump() << "\n"
+      << digest(b_).dump();
+  EXPECT_GE(toA.forwardedConnections(), 1);
+  EXPECT_GE(toB.forwardedConnections(), 1);
+
+  // Cut, both brokers running.
+  toA.cut();
+  toB.cut();
+  // A provider enrolled on A while cut: B learns its enrolment and its frames after the heal.
+  std::string onC = makeAgent("onC", kProviderC, kUnitC, a_);
+  auto agentC = runAgent(onC);
+  std::map<std::string, int> reports{{kProviderA, 1}, {kProviderB, 1}, {kProviderC, 0}};
+  for (int i = 1; i <= 3; ++i) {
+    report(onA, kUnitA, "reduced", 100 + i);
+    report(onB, kUnitB, "reduced", 200 + i);
+    ++reports[kProviderA];
+    ++reports[kProviderB];
+  }
+  report(onC, kUnitC, "closed", 0);
+  report(onC, kUnitC, "reduced", 33);
+  reports[kProviderC] += 2;
+  // Acknowledged on each broker's own commit once peer_timeout_s passed without a pull.
+  ASSERT_TRUE(waitUntil(
+      [&] { return agentPending(onA) == 0 && agentPending(onB) == 0 && agentPending(onC) == 0; },
+      std::chrono::seconds(60)));
+  EXPECT_EQ(digest(a_)["providers"]["frames"], 2 + 3 + 2);
+  EXPECT_EQ(digest(b_)["providers"]["frames"], 2 + 3);
+  auto cOnB = keysOf(b_, kProviderC);
+  EXPECT_TRUE(cOnB.is_null() || cOnB.empty()) << "B cannot know C's enrolment while cut";
+  // Each side's standby is behind while cut.
+  ASSERT_TRUE(waitUntil([&] {
+    auto r = status(a_)["replication"];
+    return r.is_object() && r["behind_frames"].is_number() && r["behind_frames"] > 0;
+  })) << status(a_)["replication"].dump();
+
+  // Each broker issues a directive while cut: both take the city's next number.
+  std::smatch m;
+  auto send = [&](const BrokerUnderTest& b, const std::string& text, const std::string& level) {
+    auto r = runCommand({SAMBAND_BROKER_BIN, "directive", "send", "--config", b.config(), "--to",
+                         "all", "--text", text, "--level", level});
+    EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
+    std::smatch found;
+    return std::regex_search(r.out, found, std::regex("directive (D-[0-9]+)"))
+               ? std::string(found[1])
+               : std::string();
+  };
+  const std::string idA = send(a_, "Skolorna på A:s sida stänger kl 12", "heightened");
+  const std::string idB = send(b_, "Skolorna på B:s sida stänger kl 13", "highest");
+  ASSERT_FALSE(idA.empty());
+  EXPECT_EQ(idA, idB) << "both brokers numbered a directive alike while cut";
+  auto directives = [&](const BrokerUnderTest& b) {
+    auto r =
+        runCommand({SAMBAND_BROKER_BIN, "directive", "status", "--config", b.config(), "--json"});
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    return j.is_array() ? j : nlohmann::json::array();
+  };
+  // Each broker's own agents take its own directive while cut.
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        auto d = directives(a_);
+        return d.size() == 1u && d[0]["delivered_to"].size() == 2u;
+      },
+      std::chrono::seconds(30)))
+      << directives(a_).dump();
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        auto d = directives(b_);
+        return d.size() == 1u && d[0]["delivered_to"].size() == 1u;
+      },
+      std::chrono::seconds(30)))
+      << directives(b_).dump();
+  const std::string keyA = directives(a_)[0]["key_id"].get<std::string>();
+  const std::string keyB = directives(b_)[0]["key_id"].get<std::string>();
+  ASSERT_NE(keyA, keyB);
+
+  // Heal.
+  toA.heal();
+  toB.heal();
+  // Both brokers list both directives (same id, each under its city key), each delivered to
+  // every provider: each ack counted for the directive whose key it names.
+  for (const auto* b : {&a_, &b_}) {
+    ASSERT_TRUE(waitUntil(
+        [&] {
+          auto d = directives(*b);
+          if (d.size() != 2u) return false;
+          std::set<std::string> keys;
+          for (const auto& one : d) {
+            // "To all" is every provider enrolled where it is recorded: B's own directive went
+            // to the two it knew while cut, A's (and B's, on A) to all three.
+            if (one["id"] != idA || !one["missing"].empty() || one["recipients"] < 2) return false;
+            if (one["key_id"] == keyA && one["recipients"] != 3) return false;
+            keys.insert(one["key_id"].get<std::string>());
+          }
+          return keys == std::set<std::string>{keyA, keyB};
+        },
+        std::chrono::seconds(90)))
+        << b->dir << ": " << directives(*b).dump();
+  }
+  // Every agent holds both, once each, told apart by the signing key.
+  for (const auto& agent : {onA, onB, onC}) {
+    auto r = runCommand({SAMBAND_AGENT_BIN, "inbox", "--config", agent, "--json"});
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    std::multiset<std::string> keys;
+    if (j.is_array()) {
+      for (const auto& e : j) {
+        if (e["id"] == idA) keys.insert(e["issuer_key_id"].get<std::string>());
+      }
+    }
+    EXPECT_EQ(keys, (std::multiset<std::string>{keyA, keyB})) << agent << ": " << r.out;
+  }
+  // Identical archives: the reports, each agent's two directive acks, both city chains.
+  const int providerFrames =
+      reports[kProviderA] + reports[kProviderB] + reports[kProviderC] + 3 * 2;
+  ASSERT_TRUE(waitUntil([&] { return converged(static_cast<uint64_t>(providerFrames)); },
+                        std::chrono::seconds(60)))
+      << digest(a_).dump() << "\n"
+      << digest(b_).dump();
+  int code = -1;
+  digest(a_, &code);
+  EXPECT_EQ(code, 0);
+  digest(b_, &code);
+  EXPECT_EQ(code, 0);
+  // Every acknowledged report is stored once on both, the same frames.
+  auto storedReports = [](const BrokerUnderTest& b) {
+    SQLite::Database db(b.dir + "/samband.db", SQLite::OPEN_READONLY);
+    SQLite::Statement q(db,
+                        "SELECT sender, key_id, seq, hex(body_hash) FROM frames WHERE "
+                        "kind='unit_status' ORDER BY sender, key_id, seq");
+    std::vector<std::string> rows;
+    while (q.executeStep()) {
+      rows.push_back(q.getColumn(0).getString() + "/" + q.getColumn(1).getString() + "/" +
+                     std::to_string(q.getColumn(2).getInt64()) + "/" + q.getColumn(3).getString());
+    }
+    return rows;
+  };
+  const auto onAStored = storedReports(a_);
+  EXPECT_EQ(onAStored, storedReports(b_));
+  std::map<std::string, int> perSender;
+  for (const auto& row : onAStored) ++perSender[row.substr(0, row.find('/'))];
+  EXPECT_EQ(perSender, reports);
+  // Identical pictures: every unit's last report on both.
+  const std::map<std::string, std::pair<std::string, int>> last{
+      {kUnitA, {"reduced", 103}}, {kUnitB, {"reduced", 203}}, {kUnitC, {"reduced", 33}}};
+  for (const auto* b : {&a_, &b_}) {
+    for (const auto& [unitCode, want] : last) {
+      auto u = unit(*b, unitCode);
+      EXPECT_EQ(u["operational"], want.first) << b->dir << " " << unitCode << ": " << u.dump();
+      EXPECT_EQ(u["pupils_present"], want.second) << b->dir << " " << unitCode << ": " << u.dump();
+    }
+    // Both end at the level of the newer directive (B's, issued second).
+    EXPECT_TRUE(waitUntil([&] { return status(*b)["level"] == "highest"; })) << status(*b).dump();
+  }
+  ASSERT_TRUE(waitUntil([&] { return status(a_)["replication"]["behind_frames"] == 0; }));
+  ASSERT_TRUE(waitUntil([&] { return status(b_)["replication"]["behind_frames"] == 0; }));
+}
+
 TEST_F(Replication, AckWaitsForThePeerOrForItsTimeoutWhenThePeerIsBlocked) {
   peer(a_, b_, "peer", 4);
   peer(b_, a_, "peer", 4);
@@ -518,8 +709,9 @@ TEST_F(Replication, AProviderEnrolledOnOneBrokerOnlyReportsToTheOtherAndItsRevoc
 
 // Issue 15: both brokers serve the board and the CLI and issue checks and directives. A check
 // issued on the primary is recorded on the standby (listed, delivered to the standby's agents,
-// the same report on both) and the standby's scheduler does not issue its own that day; a
-// directive issued on the standby reaches an agent connected to the primary exactly once.
+// the same report on both), but being a manual `readiness run` it does not stand for the day's
+// scheduled check: the standby's scheduler issues that one; a directive issued on the standby
+// reaches an agent connected to the primary exactly once.
 TEST_F(Replication, ChecksAndDirectivesOfEitherBrokerAreRecordedOnBothAndIssuedOnce) {
   constexpr const char* kProviderC = "556677-0003";
   constexpr const char* kUnitC = "33333333";
@@ -627,8 +819,9 @@ TEST_F(Replication, ChecksAndDirectivesOfEitherBrokerAreRecordedOnBothAndIssuedO
   // Still exactly once in the agent's inbox, however often the two brokers offered it.
   EXPECT_EQ(inboxCount(onA, directiveId), 1);
 
-  // The standby's schedule: due all day (heightened level: every day), but the day already has
-  // the primary's check, so the standby issues none.
+  // The standby's schedule: due all day (heightened level: every day). The primary's check was a
+  // manual `readiness run` (the check says so), which is not the day's scheduled check on the
+  // standby either: the standby issues the day's check, once, and the primary lists it.
   stop(b_);
   std::ofstream(b_.config()) << b_.baseConfig;
   setTomlKey(b_.config(), "readiness", "enabled", "true");
@@ -638,12 +831,20 @@ TEST_F(Replication, ChecksAndDirectivesOfEitherBrokerAreRecordedOnBothAndIssuedO
   set(b_, "role", "\"standby\"");
   start(b_);
   ASSERT_TRUE(waitUntil(
-      [&] { return readAll(b_.log()).find("not issuing a readiness check") != std::string::npos; },
+      [&] { return readAll(b_.log()).find("issued readiness check") != std::string::npos; },
       std::chrono::seconds(30)))
       << readAll(b_.log());
-  EXPECT_EQ(readAll(b_.log()).find("issued readiness check"), std::string::npos);
-  SQLite::Database db(b_.dir + "/samband.db", SQLite::OPEN_READONLY);
-  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM readiness_checks").getInt(), 1);
+  auto checksOn = [](const BrokerUnderTest& b) {
+    SQLite::Database db(b.dir + "/samband.db", SQLite::OPEN_READONLY);
+    return db.execAndGet("SELECT COUNT(*) FROM readiness_checks").getInt();
+  };
+  EXPECT_EQ(checksOn(b_), 2);
+  ASSERT_TRUE(waitUntil([&] { return checksOn(a_) == 2; }, std::chrono::seconds(30)));
+  // A's own scheduler would now find the day's slot taken by the standby's scheduled check.
+  SQLite::Database db(a_.dir + "/samband.db", SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM readiness_checks WHERE scheduled_for IS NOT NULL")
+                .getInt(),
+            1);
 }
 
 // Issue 15: revocations and pulled history. Apart, each broker stores a provider's reports;

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -134,7 +135,7 @@ TEST_F(CityStoreTest, DirectiveNumbersFollowTheHighestStored) {
   n = city_->nextDirectiveNumber();
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(*n, 8);
-  ASSERT_TRUE(city_->recordDirectiveAck(alpha_->id(), "D-000007", true, kNow).ok());
+  ASSERT_TRUE(city_->recordDirectiveAck(alpha_->id(), "D-000007", "", true, kNow).ok());
   auto rows = city_->directives(std::string("D-000007"));
   ASSERT_TRUE(rows.ok());
   ASSERT_EQ(rows->size(), 1u);
@@ -143,6 +144,54 @@ TEST_F(CityStoreTest, DirectiveNumbersFollowTheHighestStored) {
   EXPECT_EQ((*rows)[0].recipients[0].acknowledgedAt, std::optional<int64_t>(kNow));
   EXPECT_EQ((*rows)[0].recipients[0].deliveredAt, std::optional<int64_t>(kNow));
   EXPECT_FALSE((*rows)[0].recipients[1].deliveredAt.has_value());
+}
+
+// Issue 15: two brokers apart may both number a directive D-000043. Both are listed, keyed by
+// their city key; an ack naming a key counts for that directive only, and an ack without a key
+// (an older agent) for the one recorded here first, as before.
+TEST_F(CityStoreTest, DirectivesNumberedAlikeByTwoCityKeysAreBothListedAndAckedApart) {
+  for (const char* key : {"aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb"}) {
+    DirectiveRow d;
+    d.id = "D-000043";
+    d.keyId = key;
+    d.number = 43;
+    d.text = key;
+    d.level = "unchanged";
+    d.mode = "actual";
+    ASSERT_TRUE(city_->insertDirective(d, {alpha_->id(), beta_->id()}).ok());
+    ASSERT_TRUE(city_->queueOutbound({alpha_->id()}, "directive", "D-000043", {1}, kNow, key).ok());
+  }
+  auto taken = city_->directiveOfKey("bbbbbbbbbbbbbbbb", 43, "D-000043");
+  ASSERT_TRUE(taken.ok());
+  EXPECT_TRUE(taken->has_value());
+  taken = city_->directiveOfKey("cccccccccccccccc", 43, "D-000043");
+  ASSERT_TRUE(taken.ok());
+  EXPECT_FALSE(taken->has_value());
+
+  ASSERT_TRUE(
+      city_->recordDirectiveAck(alpha_->id(), "D-000043", "bbbbbbbbbbbbbbbb", false, kNow).ok());
+  ASSERT_TRUE(
+      city_->markOutboundDelivered(alpha_->id(), "D-000043", kNow, "bbbbbbbbbbbbbbbb").ok());
+  ASSERT_TRUE(city_->recordDirectiveAck(beta_->id(), "D-000043", "", true, kNow + 1).ok());
+  auto rows = city_->directives(std::string("D-000043"));
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 2u);
+  std::map<std::string, DirectiveRow> byKey;
+  for (auto& r : *rows) byKey[r.keyId] = r;
+  const auto& a = byKey["aaaaaaaaaaaaaaaa"];
+  const auto& b = byKey["bbbbbbbbbbbbbbbb"];
+  ASSERT_EQ(a.recipients.size(), 2u);
+  ASSERT_EQ(b.recipients.size(), 2u);
+  // alpha acknowledged b's directive only.
+  EXPECT_FALSE(a.recipients[0].deliveredAt.has_value());
+  EXPECT_EQ(b.recipients[0].deliveredAt, std::optional<int64_t>(kNow));
+  // beta's ack without a key counts for the first recorded (a's).
+  EXPECT_EQ(a.recipients[1].acknowledgedAt, std::optional<int64_t>(kNow + 1));
+  EXPECT_FALSE(b.recipients[1].acknowledgedAt.has_value());
+  // Only b's outbound copy for alpha is delivered.
+  auto due = city_->dueOutbound(alpha_->id(), kNow + 10, 10);
+  ASSERT_TRUE(due.ok());
+  EXPECT_EQ(due->size(), 1u);
 }
 
 TEST_F(CityStoreTest, BrokenSchemaIsAnErrorNotAnException) {
