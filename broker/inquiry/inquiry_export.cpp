@@ -4,6 +4,7 @@
 #include "broker/inquiry/inquiry_export.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -186,7 +187,14 @@ common::Result<ExportSummary> exportInquiry(Store& archive, const common::Identi
     if (!picture) return picture.error();
     auto csv = BoardView(r.store(), viewRules, m, {}, &pm).csv();
     if (!csv) return csv.error();
-    const std::string name = "pictures/" + localStamp(m, "%Y-%m-%dT%H%M%S%z");
+    // Named by the local second; a moment in the same second as the one before it (an export
+    // of a period shorter than a second) gets its milliseconds too, or it would overwrite it.
+    std::string name = "pictures/" + localStamp(m, "%Y-%m-%dT%H%M%S%z");
+    if (!pictures.empty() && pictures.back()["json"] == name + ".json") {
+      char ms[8];
+      std::snprintf(ms, sizeof ms, ".%03d", static_cast<int>(m % 1000));
+      name = "pictures/" + localStamp(m, "%Y-%m-%dT%H%M%S") + ms + localStamp(m, "%z");
+    }
     if (auto s = w.put(name + ".json", picture->dump(2) + "\n"); !s) return s.error();
     if (auto s = w.put(name + ".csv", *csv); !s) return s.error();
     pictures.push_back({{"at", common::formatRfc3339(m)},

@@ -215,6 +215,23 @@ TEST_F(InquiryTest, AnExportVerifiesAndItsPicturesAreThePastPictures) {
   EXPECT_EQ(py, 0) << out;
 }
 
+// Two moments in one second (an export of a period shorter than a second): two picture files,
+// not the end's picture written over the start's under the same name.
+TEST_F(InquiryTest, AnExportShorterThanASecondKeepsBothPictures) {
+  ExportOptions o;
+  o.fromMs = (kInquiryStart + 200 * 60'000) / 1000 * 1000 + 100;
+  o.toMs = o.fromMs + 700;
+  o.outDir = dir_.path() + "/short";
+  auto done = exportInquiry(b_->store(), b_->city(), o, b_->now() + 1000);
+  ASSERT_TRUE(done.ok()) << done.error().message;
+  EXPECT_EQ(done->pictures, 2);
+  auto meta = json::parse(readAll(o.outDir + "/inquiry.json"));
+  ASSERT_EQ(meta["pictures"].size(), 2u);
+  EXPECT_NE(meta["pictures"][0]["json"], meta["pictures"][1]["json"]);
+  auto report = verifyInquiry(o.outDir);
+  EXPECT_TRUE(report.intact()) << problems(report);
+}
+
 TEST_F(InquiryTest, AFlippedByteIsReported) {
   const std::string dir = exportTo("x");
   const std::string file = hourFiles(dir)[1];
