@@ -10,13 +10,13 @@
 //
 // Environment: SAMBAND_BROKER_BIN, SAMBAND_AGENT_BIN (required), SAMBAND_SCREENSHOT_DIR,
 // CHROMIUM (default /usr/bin/chromium), SAMBAND_KEEP=1 keeps the temporary directory.
-import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium } from 'playwright-core';
+
+import { Harness } from './harness.mjs';
 
 const BROKER = process.env.SAMBAND_BROKER_BIN;
 const AGENT = process.env.SAMBAND_AGENT_BIN;
@@ -27,85 +27,12 @@ const PASSWORD = 'ett långt lösenord för test';
 const UNIT = '12345678';
 const CITY = 'Uppsala';
 
-const started = [];  // every child process, stopped in finally
 let dir = '';
 let failed = false;
 
-function log(...args) { console.log('[rollup_browser]', ...args); }
-function check(condition, message) {
-  if (!condition) throw new Error('check failed: ' + message);
-  log('ok:', message);
-}
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function run(bin, args, input) {
-  const r = spawnSync(bin, args, { input: input ?? '', encoding: 'utf8', timeout: 60000 });
-  if (r.status !== 0) {
-    throw new Error(`${path.basename(bin)} ${args.join(' ')} failed (exit ${r.status}): ${r.stderr}${r.stdout}`);
-  }
-  return r.stdout;
-}
-
-function start(name, bin, args) {
-  const logPath = path.join(dir, name + '.log');
-  const out = fs.openSync(logPath, 'a');
-  const child = spawn(bin, args, { stdio: ['ignore', out, out] });
-  fs.closeSync(out);
-  const entry = { name, child, logPath, exited: false };
-  child.on('exit', () => { entry.exited = true; });
-  started.push(entry);
-  return entry;
-}
-
-async function stop(entry, signal = 'SIGTERM') {
-  if (entry.exited) return;
-  entry.child.kill(signal);
-  for (let i = 0; i < 100 && !entry.exited; ++i) await sleep(100);
-  if (!entry.exited) {
-    entry.child.kill('SIGKILL');
-    for (let i = 0; i < 50 && !entry.exited; ++i) await sleep(100);
-  }
-}
-
-async function waitFor(what, fn, timeoutMs) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < end) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) { last = e; }
-    await sleep(100);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last})`);
-}
-
-async function httpStatus(url) {
-  try {
-    return (await fetch(url)).status;
-  } catch (e) {
-    return 0;
-  }
-}
-
-function setKey(toml, table, key, value) {
-  let text = fs.readFileSync(toml, 'utf8');
-  const line = new RegExp(`^${key} = .*$`, 'm');
-  if (line.test(text)) text = text.replace(line, `${key} = ${value}`);
-  else text = text.replace(`[${table}]\n`, `[${table}]\n${key} = ${value}\n`);
-  fs.writeFileSync(toml, text);
-}
+const h = new Harness('rollup_browser');
+const started = h.started;  // every child process, stopped in finally
+const { log, check, freePort, run, start, stop, waitFor, httpStatus, setKey } = h.functions();
 
 async function main() {
   if (!BROKER || !AGENT) throw new Error('set SAMBAND_BROKER_BIN and SAMBAND_AGENT_BIN (CTest does)');
@@ -113,6 +40,7 @@ async function main() {
     if (!fs.existsSync(bin)) throw new Error(`${bin} does not exist; build it first (make build)`);
   }
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'samband-rollup-browser-'));
+  h.dir = dir;
   fs.mkdirSync(SHOTS, { recursive: true });
   const ports = new Set();
   const port = async () => { let p; do { p = await freePort(); } while (ports.has(p)); ports.add(p); return p; };
