@@ -22,6 +22,6 @@ inline constexpr size_t kMaxDirectiveMarks = 16;
 inline constexpr size_t kMaxRosterInfoUnits = 200;   // units named by one unit metadata record
 inline constexpr size_t kMaxSchoolFormsText = 4000;  // a unit's school forms as stored
 inline constexpr size_t kMaxAccountDistricts = 64;   // districts one board account is limited to //
-                                                    // issuing broker keys named by one time beacon
+                                                     // issuing broker keys named by one time beacon
 
 }  // namespace samband::common

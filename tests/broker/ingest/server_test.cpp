@@ -647,10 +647,12 @@ TEST_F(ServerTest, PipelinedFramesOfSeveralAgentsAreAllAckedInOrder) {
     std::unique_ptr<AgentChain> chain;
   };
   std::vector<Sender> senders;
-  senders.push_back({good_.get(), kGoodUnit, connect(*good_), std::make_unique<AgentChain>(*good_)});
+  senders.push_back(
+      {good_.get(), kGoodUnit, connect(*good_), std::make_unique<AgentChain>(*good_)});
   senders.push_back(
       {hostile_.get(), kHostileUnit, connect(*hostile_), std::make_unique<AgentChain>(*hostile_)});
-  senders.push_back({third_.get(), kThirdUnit, connect(*third_), std::make_unique<AgentChain>(*third_)});
+  senders.push_back(
+      {third_.get(), kThirdUnit, connect(*third_), std::make_unique<AgentChain>(*third_)});
   // Every agent sends its whole window without waiting, as the agent's link does.
   for (uint64_t i = 0; i < kFrames; ++i) {
     for (auto& s : senders) s.socket->send(s.chain->next(serverStatus(s.unit)).envelope);
