@@ -17,11 +17,10 @@ inline constexpr size_t kMaxIdText = 64;  // check and directive ids, self-test 
 inline constexpr size_t kMaxCapacityEntries = 64;
 inline constexpr size_t kMaxSelfTests = 32;
 inline constexpr size_t kMaxRecipients = 1000;
-inline constexpr size_t kMaxEnrolmentUnits = 2000;  // units named by one city roster record
-inline constexpr size_t kMaxDirectiveMarks = 16;
+inline constexpr size_t kMaxEnrolmentUnits = 2000;   // units named by one city roster record
+inline constexpr size_t kMaxDirectiveMarks = 16;     // issuing broker keys named by one time beacon
 inline constexpr size_t kMaxRosterInfoUnits = 200;   // units named by one unit metadata record
 inline constexpr size_t kMaxSchoolFormsText = 4000;  // a unit's school forms as stored
-inline constexpr size_t kMaxAccountDistricts = 64;   // districts one board account is limited to //
-                                                     // issuing broker keys named by one time beacon
+inline constexpr size_t kMaxAccountDistricts = 64;   // districts one board account is limited to
 
 }  // namespace samband::common
