@@ -39,10 +39,8 @@ const TABS = ['units', 'providers', 'capacity', 'exercise', 'readiness', 'direct
 const NEW_PASSWORD = 'ett annat långt lösenord för test';
 
 let dir = '';
-let failed = false;
 
 const h = new Harness('board_browser');
-const started = h.started;  // every child process, stopped in finally
 const { log, check, freePort, run, start, stop, waitFor, httpStatus } = h.functions();
 
 async function main() {
@@ -418,21 +416,4 @@ async function main() {
   }
 }
 
-try {
-  await main();
-  log('PASSED');
-} catch (e) {
-  failed = true;
-  console.error('[board_browser] FAILED:', e && e.stack ? e.stack : e);
-  for (const p of started) {
-    try {
-      const text = fs.readFileSync(p.logPath, 'utf8').split('\n').slice(-15).join('\n');
-      console.error(`--- last lines of ${p.name}.log ---\n${text}`);
-    } catch (err) { /* no log */ }
-  }
-} finally {
-  for (const p of started.slice().reverse()) await stop(p);
-  if (dir && !failed && process.env.SAMBAND_KEEP !== '1') fs.rmSync(dir, { recursive: true, force: true });
-  else if (dir) console.error('[board_browser] kept', dir);
-}
-process.exit(failed ? 1 : 0);
+await h.runTest(main);

@@ -95,6 +95,31 @@ export class Harness {
     fs.writeFileSync(toml, text);
   }
 
+  // Runs the test's `main`, then stops every started process (newest first), shows the end of
+  // their logs when it failed, removes `dir` when it passed (SAMBAND_KEEP=1 keeps it), and exits
+  // 0 or 1.
+  async runTest(main) {
+    let failed = false;
+    try {
+      await main();
+      this.log('PASSED');
+    } catch (e) {
+      failed = true;
+      console.error(`[${this.tag}] FAILED:`, e && e.stack ? e.stack : e);
+      for (const p of this.started) {
+        try {
+          const text = fs.readFileSync(p.logPath, 'utf8').split('\n').slice(-15).join('\n');
+          console.error(`--- last lines of ${p.name}.log ---\n${text}`);
+        } catch (err) { /* no log */ }
+      }
+    } finally {
+      for (const p of this.started.slice().reverse()) await this.stop(p);
+      if (this.dir && !failed && process.env.SAMBAND_KEEP !== '1') fs.rmSync(this.dir, { recursive: true, force: true });
+      else if (this.dir) console.error(`[${this.tag}] kept`, this.dir);
+    }
+    process.exit(failed ? 1 : 0);
+  }
+
   // The methods as plain functions, for a test written with free functions.
   functions() {
     const names = ['log', 'check', 'freePort', 'run', 'start', 'stop', 'waitFor', 'httpStatus', 'setKey'];
