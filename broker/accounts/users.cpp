@@ -94,6 +94,29 @@ common::Result<int64_t> Users::setPassword(const std::string& name, const std::s
   return *ended;
 }
 
+common::Result<int64_t> Users::setAccess(const std::string& name, Role role,
+                                         const std::vector<std::string>& districts, int64_t nowMs,
+                                         const AccountHook& record) {
+  for (const auto& d : districts) {
+    if (!isDistrictName(d)) {
+      return common::invalidInput("\"" + d +
+                                  "\" is not a district name; give it as the roster writes it "
+                                  "(1-100 characters, no control characters)");
+    }
+  }
+  auto ended = AccountsStore(store_).setAccess(name, roleName(role), districts, nowMs, record);
+  if (!ended) {
+    if (ended.error().kind == common::ErrorKind::notFound) {
+      return common::Error{
+          common::ErrorKind::notFound,
+          "there is no user " + name + "; see the accounts with 'samband-broker user list'"};
+    }
+    return common::unavailable("the account was not changed: " + ended.error().message +
+                               "; check that the database is writable and try again");
+  }
+  return *ended;
+}
+
 common::Result<std::vector<std::string>> Users::rosterDistricts() {
   return AccountsStore(store_).rosterDistricts();
 }

@@ -208,4 +208,105 @@ TEST_F(UserCli, PasswdReadsStdinAndEndsEverySessionOnTheRunningBoard) {
   EXPECT_EQ(broker.terminate(), 0) << broker.output();
 }
 
+// `user set` against a running broker: the role and districts change without a new password,
+// every session of the account ends (an open page must not keep a scope it lost), and the next
+// login gets the new role and scope.
+TEST_F(UserCli, SetChangesRoleAndDistrictsKeepsThePasswordAndEndsTheSessions) {
+  const int zmqPort = samband::testing::freePort();
+  int boardPort = samband::testing::freePort();
+  while (boardPort == zmqPort) boardPort = samband::testing::freePort();
+  const std::string dir = dir_ + "/set";
+  Shell init = sh(std::string(SAMBAND_BROKER_BIN) + " init --dir " + dir +
+                  " --listen tcp://127.0.0.1:" + std::to_string(zmqPort) +
+                  " --board-listen 127.0.0.1:" + std::to_string(boardPort));
+  ASSERT_EQ(init.exitCode, 0) << init.output;
+  const std::string config = dir + "/broker.toml";
+  auto cli = [&](const std::string& args) {
+    return std::string(SAMBAND_BROKER_BIN) + " " + args + " --config " + config;
+  };
+  ASSERT_EQ(sh("printf 'ett långt lösenord\\n' | " +
+               cli("user add --name bodil --role viewer --district Bromma"))
+                .exitCode,
+            0);
+  samband::testing::Process broker({SAMBAND_BROKER_BIN, "serve", "--config", config},
+                                   dir + "/serve.log");
+  httplib::Client board("127.0.0.1", boardPort);
+  board.set_connection_timeout(2);
+  ASSERT_TRUE(samband::testing::waitUntil(
+      [&] {
+        auto r = board.Get("/healthz");
+        return r && r->status == 200;
+      },
+      std::chrono::seconds(20)))
+      << broker.output();
+  auto login = [&]() {
+    nlohmann::json body{{"name", "bodil"}, {"password", "ett långt lösenord"}};
+    auto r = board.Post("/api/login", body.dump(), "application/json");
+    if (!r || r->status != 200) return std::string();
+    std::string cookie = r->get_header_value("Set-Cookie");
+    return cookie.substr(0, cookie.find(';'));
+  };
+  auto session = [&](const std::string& cookie) {
+    auto r = board.Get("/api/session", httplib::Headers{{"Cookie", cookie}});
+    if (!r || r->status != 200) return nlohmann::json();
+    return nlohmann::json::parse(r->body, nullptr, false);
+  };
+  const std::string before = login();
+  ASSERT_FALSE(before.empty());
+  EXPECT_EQ(session(before)["role"], "viewer");
+  EXPECT_EQ(session(before)["districts"], nlohmann::json::array({"Bromma"}));
+
+  // Refused, each with what to do, changing nothing.
+  Shell nothing = sh(cli("user set --name bodil"));
+  EXPECT_NE(nothing.exitCode, 0);
+  EXPECT_NE(nothing.output.find("--every-district"), std::string::npos) << nothing.output;
+  Shell unknown = sh(cli("user set --name ingen --role operator"));
+  EXPECT_NE(unknown.exitCode, 0);
+  EXPECT_NE(unknown.output.find("user list"), std::string::npos) << unknown.output;
+  Shell badRole = sh(cli("user set --name bodil --role admin"));
+  EXPECT_NE(badRole.exitCode, 0);
+  EXPECT_NE(badRole.output.find("viewer or operator"), std::string::npos) << badRole.output;
+  Shell badDistrict = sh(cli("user set --name bodil --district ''"));
+  EXPECT_NE(badDistrict.exitCode, 0);
+  EXPECT_NE(badDistrict.output.find("not a district name"), std::string::npos)
+      << badDistrict.output;
+  Shell both = sh(cli("user set --name bodil --district Farsta --every-district"));
+  EXPECT_NE(both.exitCode, 0);
+  EXPECT_FALSE(session(before).is_null()) << "a refused change ends no session";
+
+  // Only the districts: the role stays.
+  Shell districts = sh(cli("user set --name bodil --district Farsta --district Skärholmen"));
+  ASSERT_EQ(districts.exitCode, 0) << districts.output;
+  EXPECT_NE(districts.output.find("bodil is now a viewer, limited to the units of Farsta and "
+                                  "Skärholmen; ended 1 session"),
+            std::string::npos)
+      << districts.output;
+  EXPECT_TRUE(session(before).is_null()) << "the old scope's session ended";
+  const std::string limited = login();
+  ASSERT_FALSE(limited.empty()) << "the password did not change";
+  EXPECT_EQ(session(limited)["districts"], nlohmann::json::array({"Farsta", "Skärholmen"}));
+
+  // Only the role, and then the limit lifted.
+  Shell role = sh(cli("user set --name bodil --role operator"));
+  ASSERT_EQ(role.exitCode, 0) << role.output;
+  EXPECT_NE(role.output.find("bodil is now an operator, limited to the units of Farsta and "
+                             "Skärholmen"),
+            std::string::npos)
+      << role.output;
+  Shell every = sh(cli("user set --name bodil --every-district"));
+  ASSERT_EQ(every.exitCode, 0) << every.output;
+  EXPECT_NE(every.output.find("bodil is now an operator of every district; ended 0 sessions"),
+            std::string::npos)
+      << every.output;
+  const std::string after = login();
+  EXPECT_EQ(session(after)["role"], "operator");
+  EXPECT_EQ(session(after)["districts"], nlohmann::json::array());
+  Shell list = sh(cli("user list --json"));
+  auto users = nlohmann::json::parse(list.output, nullptr, false);
+  ASSERT_TRUE(users.is_array()) << list.output;
+  EXPECT_EQ(users[0]["role"], "operator");
+  EXPECT_EQ(users[0]["districts"], nlohmann::json::array());
+  EXPECT_EQ(broker.terminate(), 0) << broker.output();
+}
+
 }  // namespace
