@@ -140,6 +140,9 @@ int main(int argc, char** argv) {
   app.add_option("--raw-count", rawCount, "Verifies for --only raw");
   int batched = 0;
   int reportsPerCheckpoint = 0;
+  int allCheckpointSignatures = 0;
+  app.add_option("--all-checkpoint-signatures", allCheckpointSignatures,
+                 "1: audit as `audit --all-checkpoint-signatures` (every checkpoint's signature)");
   app.add_option("--reports-per-checkpoint", reportsPerCheckpoint,
                  "A checkpoint after every N reports, as a broker that commits them in groups of "
                  "N (1: every report, a city's usual pace); 0: one per round of all units");
@@ -278,6 +281,7 @@ int main(int argc, char** argv) {
     broker::AuditOptions o;
     o.threads = threads;
     o.since = since;
+    o.allCheckpointSignatures = allCheckpointSignatures != 0;
     const double cpu0 = cpuSeconds(RUSAGE_SELF);
     auto t = Clock::now();
     *out = broker::auditArchive(**store, o);
@@ -349,6 +353,7 @@ int main(int argc, char** argv) {
                      {"units", units},
                      {"batched", batched != 0},
                      {"reports_per_checkpoint", reportsPerCheckpoint},
+                     {"all_checkpoint_signatures", allCheckpointSignatures != 0},
                      {"checkpoints", parallelReport.checkpoints},
                      {"checkpoint_signatures_checked", parallelReport.checkpointSignaturesChecked},
                      {"days", days},
