@@ -93,6 +93,10 @@ int main(int argc, char** argv) {
                    "Threads verifying signatures (0: one per core, 1: serial)")
       ->check(CLI::Range(0, 256));
   auditCmd->add_flag("--quiet", auditQuiet, "No progress lines on stderr");
+  bool auditAllCheckpoints = false;
+  auditCmd->add_flag("--all-checkpoint-signatures", auditAllCheckpoints,
+                     "Verify every checkpoint's signature (default: the newest each city key "
+                     "signed; the hash chain binds the others to it)");
 
   std::string inquiryFrom, inquiryTo, inquiryOut, inquiryDir;
   auto* inquiryCmd =
@@ -393,7 +397,8 @@ int main(int argc, char** argv) {
   if (*enrollCityCmd) return runEnrollCity(config, cityRequest, rollupOut);
   if (*statusCmd) return runStatus(config, json, asOf);
   if (*auditCmd) {
-    return runAudit(config, json, cityKeys, receipts, auditSince, auditThreads, auditQuiet);
+    return runAudit(config, json, cityKeys, receipts, auditSince, auditThreads, auditQuiet,
+                    auditAllCheckpoints);
   }
   if (*inquiryExport) return runInquiryExport(config, inquiryFrom, inquiryTo, inquiryOut);
   if (*inquiryVerify) return runInquiryVerify(inquiryDir, json, cityKeys);
