@@ -36,17 +36,10 @@ namespace {
 
 using common::Bytes;
 
-constexpr const char* kProviderA = "556677-8899";
-constexpr const char* kUnitA = "12345678";
-constexpr const char* kProviderB = "212000-0142";
-constexpr const char* kUnitB = "55555555";
-
-std::string readAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+constexpr const char* kReplProviderA = "556677-8899";
+constexpr const char* kReplUnitA = "12345678";
+constexpr const char* kReplProviderB = "212000-0142";
+constexpr const char* kReplUnitB = "55555555";
 
 std::string curvePublicOf(const std::string& pubFile) {
   auto pub = common::PublicIdentity::load(pubFile);
@@ -85,7 +78,7 @@ class Replication : public ::testing::Test {
       setTomlKey(b->config(), "liveness", "offline_after_s", "15");
       setTomlKey(b->config(), "ingest", "roster_refresh_ms", "200");
       setTomlKey(b->config(), "readiness", "enabled", "false");
-      b->baseConfig = readAll(b->config());
+      b->baseConfig = samband::testing::readWhole(b->config());
       set(*b, "listen", "\"" + b->replEndpoint() + "\"");
       set(*b, "pull_wait_ms", "500");
     }
@@ -102,7 +95,8 @@ class Replication : public ::testing::Test {
       ASSERT_EQ(c.exitCode, 0) << c.out << c.err;
       // What its agents pin: the root, and this broker's certificate (its transport key).
       std::ofstream(b->dir + "/city-keys.pub")
-          << readAll(tmp_.path() + "/root/root.pub") << readAll(b->dir + "/broker.cert");
+          << samband::testing::readWhole(tmp_.path() + "/root/root.pub")
+          << samband::testing::readWhole(b->dir + "/broker.cert");
     }
   }
 
@@ -122,7 +116,7 @@ class Replication : public ::testing::Test {
         b->process->terminate();
       }
       if (HasFailure()) {
-        std::string text = readAll(b->log());
+        std::string text = samband::testing::readWhole(b->log());
         if (text.size() > 3000) text = text.substr(text.size() - 3000);
         std::cerr << "--- " << b->dir << " log (tail) ---\n" << text << "\n";
       }
@@ -141,9 +135,9 @@ class Replication : public ::testing::Test {
   void start(BrokerUnderTest& b) {
     b.process = std::make_unique<Process>(
         std::vector<std::string>{SAMBAND_BROKER_BIN, "serve", "--config", b.config()}, b.log());
-    const size_t from = readAll(b.log()).size();
+    const size_t from = samband::testing::readWhole(b.log()).size();
     ASSERT_TRUE(waitUntil([&] {
-      std::string text = readAll(b.log());
+      std::string text = samband::testing::readWhole(b.log());
       return text.size() > from && text.find("listening on", from) != std::string::npos;
     })) << "broker "
         << b.dir << " did not start";
@@ -287,28 +281,29 @@ class Replication : public ::testing::Test {
 TEST_F(Replication, TwoBrokersReplicateBothWaysAndConverge) {
   peer(a_, b_);
   peer(b_, a_);
-  std::string onA = makeAgent("onA", kProviderA, kUnitA, a_);
-  std::string onB = makeAgent("onB", kProviderB, kUnitB, b_);
+  std::string onA = makeAgent("onA", kReplProviderA, kReplUnitA, a_);
+  std::string onB = makeAgent("onB", kReplProviderB, kReplUnitB, b_);
   start(a_);
   start(b_);
   auto agentA = runAgent(onA);
   auto agentB = runAgent(onB);
-  report(onA, kUnitA, "reduced", 120);
-  report(onB, kUnitB, "closed", 0);
-  report(onA, kUnitA, "normal", 300);
+  report(onA, kReplUnitA, "reduced", 120);
+  report(onB, kReplUnitB, "closed", 0);
+  report(onA, kReplUnitA, "normal", 300);
   ASSERT_TRUE(waitUntil([&] { return converged(3); }, std::chrono::seconds(60)))
       << digest(a_).dump() << "\n"
       << digest(b_).dump();
   // Each provider is enrolled on one broker only: the other took the enrolment from its peer's
   // city chain before the provider's frames, which its gate therefore never refused.
   for (const auto* b : {&a_, &b_}) {
-    EXPECT_EQ(readAll(b->log()).find("served a frame the gate refused"), std::string::npos)
-        << readAll(b->log());
+    EXPECT_EQ(samband::testing::readWhole(b->log()).find("served a frame the gate refused"),
+              std::string::npos)
+        << samband::testing::readWhole(b->log());
   }
   // Each broker's picture shows the unit whose agent never connected to it.
-  EXPECT_EQ(unit(a_, kUnitB)["operational"], "closed");
-  EXPECT_EQ(unit(b_, kUnitA)["operational"], "normal");
-  EXPECT_EQ(unit(b_, kUnitA)["pupils_present"], 300);
+  EXPECT_EQ(unit(a_, kReplUnitB)["operational"], "closed");
+  EXPECT_EQ(unit(b_, kReplUnitA)["operational"], "normal");
+  EXPECT_EQ(unit(b_, kReplUnitA)["pupils_present"], 300);
   // Both report their standby caught up, with the keys the issue names.
   ASSERT_TRUE(waitUntil([&] {
     auto r = status(a_)["replication"];
@@ -344,17 +339,17 @@ TEST_F(Replication, TwoBrokersReplicateBothWaysAndConverge) {
 TEST_F(Replication, BatchEnvelopesReplicateAsTheSenderSignedThem) {
   peer(a_, b_, "local");
   peer(b_, a_, "local");
-  std::string onA = makeAgent("onA", kProviderA, kUnitA, a_);
+  std::string onA = makeAgent("onA", kReplProviderA, kReplUnitA, a_);
   // A backlog while the agent is not running: sent as batches once it starts.
   constexpr int kReports = 40;
-  for (int i = 0; i < kReports; ++i) report(onA, kUnitA, "reduced", 100 + i);
+  for (int i = 0; i < kReports; ++i) report(onA, kReplUnitA, "reduced", 100 + i);
   start(a_);
   start(b_);
   auto agentA = runAgent(onA);
   ASSERT_TRUE(waitUntil([&] { return converged(kReports); }, std::chrono::seconds(60)))
       << digest(a_).dump() << "\n"
       << digest(b_).dump();
-  EXPECT_EQ(unit(b_, kUnitA)["pupils_present"], 100 + kReports - 1);
+  EXPECT_EQ(unit(b_, kReplUnitA)["pupils_present"], 100 + kReports - 1);
   // Batch envelopes each archive holds as sent (the standby's puller keeps its own counters,
   // so read the archive itself).
   auto batchesStored = [](const BrokerUnderTest& b) {
@@ -382,16 +377,16 @@ TEST_F(Replication, PartitionThenHealGivesIdenticalArchives) {
           curvePublicOf(a_.dir + "/city.pub") + "\"]]");
   set(a_, "peer_timeout_s", "1");
   set(b_, "peer_timeout_s", "1");
-  std::string onA = makeAgent("onA", kProviderA, kUnitA, a_);
-  std::string onB = makeAgent("onB", kProviderB, kUnitB, b_);
+  std::string onA = makeAgent("onA", kReplProviderA, kReplUnitA, a_);
+  std::string onB = makeAgent("onB", kReplProviderB, kReplUnitB, b_);
   start(a_);
   start(b_);
   {
     auto agentA = runAgent(onA);
     auto agentB = runAgent(onB);
     for (int i = 0; i < 3; ++i) {
-      report(onA, kUnitA, "reduced", 100 + i);
-      report(onB, kUnitB, "reduced", 200 + i);
+      report(onA, kReplUnitA, "reduced", 100 + i);
+      report(onB, kReplUnitB, "reduced", 200 + i);
     }
     // Acknowledged on the local commit once the unreachable peer's timeout passed.
     ASSERT_TRUE(waitUntil([&] { return agentPending(onA) == 0 && agentPending(onB) == 0; },
@@ -414,11 +409,12 @@ TEST_F(Replication, PartitionThenHealGivesIdenticalArchives) {
   // Each took the other's enrolment and its provider's frames from the same answers: the frames
   // waited for the enrolment instead of being refused (and their chain skipped for 30 s).
   for (const auto* b : {&a_, &b_}) {
-    EXPECT_EQ(readAll(b->log()).find("served a frame the gate refused"), std::string::npos)
-        << readAll(b->log());
+    EXPECT_EQ(samband::testing::readWhole(b->log()).find("served a frame the gate refused"),
+              std::string::npos)
+        << samband::testing::readWhole(b->log());
   }
-  EXPECT_EQ(unit(a_, kUnitB)["pupils_present"], 202);
-  EXPECT_EQ(unit(b_, kUnitA)["pupils_present"], 102);
+  EXPECT_EQ(unit(a_, kReplUnitB)["pupils_present"], 202);
+  EXPECT_EQ(unit(b_, kReplUnitA)["pupils_present"], 102);
   ASSERT_TRUE(waitUntil([&] { return status(a_)["replication"]["behind_frames"] == 0; }));
   ASSERT_TRUE(waitUntil([&] { return status(b_)["replication"]["behind_frames"] == 0; }));
 }
@@ -446,15 +442,15 @@ TEST_F(Replication, LivePartitionThenHealGivesIdenticalArchivesPicturesAndDirect
     set(*b, "ack", "\"peer\"");
     set(*b, "peer_timeout_s", "2");
   }
-  std::string onA = makeAgent("onA", kProviderA, kUnitA, a_);
-  std::string onB = makeAgent("onB", kProviderB, kUnitB, b_);
+  std::string onA = makeAgent("onA", kReplProviderA, kReplUnitA, a_);
+  std::string onB = makeAgent("onB", kReplProviderB, kReplUnitB, b_);
   start(a_);
   start(b_);
   auto agentA = runAgent(onA);
   auto agentB = runAgent(onB);
   // Linked: one report each reaches both brokers through the proxies.
-  report(onA, kUnitA, "normal", 100);
-  report(onB, kUnitB, "normal", 200);
+  report(onA, kReplUnitA, "normal", 100);
+  report(onB, kReplUnitB, "normal", 200);
   ASSERT_TRUE(waitUntil([&] { return converged(2); }, std::chrono::seconds(60)))
       << digest(a_).dump() << "\n"
       << digest(b_).dump();
@@ -467,12 +463,12 @@ TEST_F(Replication, LivePartitionThenHealGivesIdenticalArchivesPicturesAndDirect
   // A provider enrolled on A while cut: B learns its enrolment and its frames after the heal.
   std::string onC = makeAgent("onC", kProviderC, kUnitC, a_);
   auto agentC = runAgent(onC);
-  std::map<std::string, int> reports{{kProviderA, 1}, {kProviderB, 1}, {kProviderC, 0}};
+  std::map<std::string, int> reports{{kReplProviderA, 1}, {kReplProviderB, 1}, {kProviderC, 0}};
   for (int i = 1; i <= 3; ++i) {
-    report(onA, kUnitA, "reduced", 100 + i);
-    report(onB, kUnitB, "reduced", 200 + i);
-    ++reports[kProviderA];
-    ++reports[kProviderB];
+    report(onA, kReplUnitA, "reduced", 100 + i);
+    report(onB, kReplUnitB, "reduced", 200 + i);
+    ++reports[kReplProviderA];
+    ++reports[kReplProviderB];
   }
   report(onC, kUnitC, "closed", 0);
   report(onC, kUnitC, "reduced", 33);
@@ -568,7 +564,7 @@ TEST_F(Replication, LivePartitionThenHealGivesIdenticalArchivesPicturesAndDirect
   }
   // Identical archives: the reports, each agent's two directive acks, both city chains.
   const int providerFrames =
-      reports[kProviderA] + reports[kProviderB] + reports[kProviderC] + 3 * 2;
+      reports[kReplProviderA] + reports[kReplProviderB] + reports[kProviderC] + 3 * 2;
   ASSERT_TRUE(waitUntil([&] { return converged(static_cast<uint64_t>(providerFrames)); },
                         std::chrono::seconds(60)))
       << digest(a_).dump() << "\n"
@@ -598,7 +594,7 @@ TEST_F(Replication, LivePartitionThenHealGivesIdenticalArchivesPicturesAndDirect
   EXPECT_EQ(perSender, reports);
   // Identical pictures: every unit's last report on both.
   const std::map<std::string, std::pair<std::string, int>> last{
-      {kUnitA, {"reduced", 103}}, {kUnitB, {"reduced", 203}}, {kUnitC, {"reduced", 33}}};
+      {kReplUnitA, {"reduced", 103}}, {kReplUnitB, {"reduced", 203}}, {kUnitC, {"reduced", 33}}};
   for (const auto* b : {&a_, &b_}) {
     for (const auto& [unitCode, want] : last) {
       auto u = unit(*b, unitCode);
@@ -615,12 +611,12 @@ TEST_F(Replication, LivePartitionThenHealGivesIdenticalArchivesPicturesAndDirect
 TEST_F(Replication, AckWaitsForThePeerOrForItsTimeoutWhenThePeerIsBlocked) {
   peer(a_, b_, "peer", 4);
   peer(b_, a_, "peer", 4);
-  std::string onA = makeAgent("onA", kProviderA, kUnitA, a_);
+  std::string onA = makeAgent("onA", kReplProviderA, kReplUnitA, a_);
   start(a_);
   start(b_);
   auto agentA = runAgent(onA);
   // Peer reachable: the ack comes, and by then the standby holds the frame.
-  report(onA, kUnitA, "reduced", 10);
+  report(onA, kReplUnitA, "reduced", 10);
   ASSERT_TRUE(waitUntil([&] { return agentPending(onA) == 0; }, std::chrono::seconds(30)));
   EXPECT_EQ(digest(b_)["providers"]["frames"], 1);
 
@@ -628,7 +624,7 @@ TEST_F(Replication, AckWaitsForThePeerOrForItsTimeoutWhenThePeerIsBlocked) {
   // peer_timeout_s (4 s) and then comes on A's own commit.
   ASSERT_EQ(::kill(b_.process->pid(), SIGSTOP), 0);
   const int64_t t0 = common::monotonicMs();
-  report(onA, kUnitA, "closed", 0);
+  report(onA, kReplUnitA, "closed", 0);
   ASSERT_TRUE(waitUntil([&] { return agentPending(onA) == 1; }, std::chrono::seconds(10)));
   ASSERT_TRUE(waitUntil([&] { return agentPending(onA) == 0; }, std::chrono::seconds(30)));
   const int64_t waited = common::monotonicMs() - t0;
@@ -641,7 +637,7 @@ TEST_F(Replication, AckWaitsForThePeerOrForItsTimeoutWhenThePeerIsBlocked) {
   ASSERT_EQ(::kill(b_.process->pid(), SIGCONT), 0);
   ASSERT_TRUE(waitUntil([&] { return converged(2); }, std::chrono::seconds(30)));
   ASSERT_TRUE(waitUntil([&] { return status(a_)["replication"]["behind_frames"] == 0; }));
-  report(onA, kUnitA, "normal", 50);
+  report(onA, kReplUnitA, "normal", 50);
   ASSERT_TRUE(waitUntil([&] { return agentPending(onA) == 0; }, std::chrono::seconds(30)));
   EXPECT_EQ(digest(b_)["providers"]["frames"], 3);
 }
@@ -650,44 +646,45 @@ TEST_F(Replication, AProviderEnrolledOnOneBrokerOnlyReportsToTheOtherAndItsRevoc
   peer(a_, b_);
   peer(b_, a_);
   // Enrolled on A only; its agent knows only B (as after a failover to the standby).
-  std::string agent = makeAgent("onlyA", kProviderA, kUnitA, b_, &a_);
+  std::string agent = makeAgent("onlyA", kReplProviderA, kReplUnitA, b_, &a_);
   start(a_);
   start(b_);
   // A's enrolment record reaches B through A's city chain and enrols the key there.
   ASSERT_TRUE(waitUntil(
       [&] {
-        auto k = keysOf(b_, kProviderA);
+        auto k = keysOf(b_, kReplProviderA);
         return k.is_array() && k.size() == 1u && k[0]["revoked"] == false;
       },
       std::chrono::seconds(30)))
-      << keysOf(b_, kProviderA).dump();
-  const std::string keyId = keysOf(b_, kProviderA)[0]["key_id"];
-  EXPECT_EQ(keysOf(a_, kProviderA)[0]["key_id"], keyId);
+      << keysOf(b_, kReplProviderA).dump();
+  const std::string keyId = keysOf(b_, kReplProviderA)[0]["key_id"];
+  EXPECT_EQ(keysOf(a_, kReplProviderA)[0]["key_id"], keyId);
   auto run = runAgent(agent);
-  report(agent, kUnitA, "reduced", 42);
+  report(agent, kReplUnitA, "reduced", 42);
   // B admits and shows it, and acknowledges it (after A, its peer, pulled it back).
-  ASSERT_TRUE(
-      waitUntil([&] { return unit(b_, kUnitA)["pupils_present"] == 42; }, std::chrono::seconds(30)))
-      << unit(b_, kUnitA).dump();
+  ASSERT_TRUE(waitUntil([&] { return unit(b_, kReplUnitA)["pupils_present"] == 42; },
+                        std::chrono::seconds(30)))
+      << unit(b_, kReplUnitA).dump();
   ASSERT_TRUE(waitUntil([&] { return agentPending(agent) == 0; }, std::chrono::seconds(30)));
-  ASSERT_TRUE(waitUntil([&] { return unit(a_, kUnitA)["pupils_present"] == 42; },
+  ASSERT_TRUE(waitUntil([&] { return unit(a_, kReplUnitA)["pupils_present"] == 42; },
                         std::chrono::seconds(30)));
   for (const auto* b : {&a_, &b_}) {
-    EXPECT_EQ(readAll(b->log()).find("served a frame the gate refused"), std::string::npos)
-        << readAll(b->log());
+    EXPECT_EQ(samband::testing::readWhole(b->log()).find("served a frame the gate refused"),
+              std::string::npos)
+        << samband::testing::readWhole(b->log());
   }
 
   // Revoked on A: B learns it from the revocation record and refuses the key afterwards.
   auto revoke = runCommand({SAMBAND_BROKER_BIN, "revoke", "--config", a_.config(), "--key", keyId});
   ASSERT_EQ(revoke.exitCode, 0) << revoke.out << revoke.err;
-  ASSERT_TRUE(waitUntil([&] { return keysOf(b_, kProviderA)[0]["revoked"] == true; },
+  ASSERT_TRUE(waitUntil([&] { return keysOf(b_, kReplProviderA)[0]["revoked"] == true; },
                         std::chrono::seconds(30)))
-      << keysOf(b_, kProviderA).dump();
+      << keysOf(b_, kReplProviderA).dump();
   // B's gate re-reads the roster within roster_refresh_ms: the agent's heartbeats show when.
   ASSERT_TRUE(waitUntil([&] { return status(b_)["rejected"].value("revoked", 0) >= 1; },
                         std::chrono::seconds(30)))
       << status(b_).dump();
-  report(agent, kUnitA, "closed", 7);
+  report(agent, kReplUnitA, "closed", 7);
   ASSERT_TRUE(waitUntil(
       [&] {
         auto st = agentStatus(agent);
@@ -697,7 +694,7 @@ TEST_F(Replication, AProviderEnrolledOnOneBrokerOnlyReportsToTheOtherAndItsRevoc
       std::chrono::seconds(30)))
       << agentStatus(agent).dump(2);
   EXPECT_EQ(agentPending(agent), 1);
-  EXPECT_EQ(unit(b_, kUnitA)["pupils_present"], 42);
+  EXPECT_EQ(unit(b_, kReplUnitA)["pupils_present"], 42);
   // Both archives: the one report, and A's enrolment and revocation records on both.
   ASSERT_TRUE(waitUntil([&] { return converged(1); }, std::chrono::seconds(30)))
       << digest(a_).dump() << "\n"
@@ -729,15 +726,15 @@ TEST_F(Replication, ChecksAndDirectivesOfEitherBrokerAreRecordedOnBothAndIssuedO
   peer(b_, a_);
   set(b_, "role", "\"standby\"");
   set(b_, "standby_grace_s", "0");
-  std::string onA = makeAgent("onA", kProviderA, kUnitA, a_);
-  std::string onB = makeAgent("onB", kProviderB, kUnitB, b_);
+  std::string onA = makeAgent("onA", kReplProviderA, kReplUnitA, a_);
+  std::string onB = makeAgent("onB", kReplProviderB, kReplUnitB, b_);
   makeAgent("idle", kProviderC, kUnitC, a_);  // enrolled, never runs: missing on both
   start(a_);
   start(b_);
   auto agentA = runAgent(onA);
   auto agentB = runAgent(onB);
   for (const auto* b : {&a_, &b_}) {
-    for (const auto* p : {kProviderA, kProviderB, kProviderC}) {
+    for (const auto* p : {kReplProviderA, kReplProviderB, kProviderC}) {
       ASSERT_TRUE(waitUntil([&] { return keysOf(*b, p).is_array(); }, std::chrono::seconds(30)))
           << b->dir << " never enrolled " << p;
     }
@@ -761,7 +758,7 @@ TEST_F(Replication, ChecksAndDirectivesOfEitherBrokerAreRecordedOnBothAndIssuedO
     return outcomes;
   };
   const std::map<std::string, std::string> expected{
-      {kProviderA, "answered"}, {kProviderB, "answered"}, {kProviderC, "missing"}};
+      {kReplProviderA, "answered"}, {kReplProviderB, "answered"}, {kProviderC, "missing"}};
   // The standby lists it, delivers it to its own agent, records both answers: the same report.
   ASSERT_TRUE(waitUntil([&] { return report(b_) == expected; }, std::chrono::seconds(60)))
       << nlohmann::json(report(b_)).dump();
@@ -827,13 +824,16 @@ TEST_F(Replication, ChecksAndDirectivesOfEitherBrokerAreRecordedOnBothAndIssuedO
   setTomlKey(b_.config(), "readiness", "enabled", "true");
   setTomlKey(b_.config(), "readiness", "time", "\"00:00\"");
   setTomlKey(b_.config(), "readiness", "deadline_minutes", "1439");
-  b_.baseConfig = readAll(b_.config());
+  b_.baseConfig = samband::testing::readWhole(b_.config());
   set(b_, "role", "\"standby\"");
   start(b_);
   ASSERT_TRUE(waitUntil(
-      [&] { return readAll(b_.log()).find("issued readiness check") != std::string::npos; },
+      [&] {
+        return samband::testing::readWhole(b_.log()).find("issued readiness check") !=
+               std::string::npos;
+      },
       std::chrono::seconds(30)))
-      << readAll(b_.log());
+      << samband::testing::readWhole(b_.log());
   auto checksOn = [](const BrokerUnderTest& b) {
     SQLite::Database db(b.dir + "/samband.db", SQLite::OPEN_READONLY);
     return db.execAndGet("SELECT COUNT(*) FROM readiness_checks").getInt();
@@ -855,14 +855,14 @@ TEST_F(Replication, ChecksAndDirectivesOfEitherBrokerAreRecordedOnBothAndIssuedO
 TEST_F(Replication, FramesStoredBeforeARevocationReplicateAfterItAndArchivesAgree) {
   peer(a_, b_, "local");
   peer(b_, a_, "local");
-  std::string onA = makeAgent("onA", kProviderA, kUnitA, a_);
-  std::string onB = makeAgent("onB", kProviderB, kUnitB, b_, &a_);  // enrolled on A only
+  std::string onA = makeAgent("onA", kReplProviderA, kReplUnitA, a_);
+  std::string onB = makeAgent("onB", kReplProviderB, kReplUnitB, b_, &a_);  // enrolled on A only
   start(a_);
   start(b_);
   ASSERT_TRUE(
-      waitUntil([&] { return keysOf(b_, kProviderB).is_array(); }, std::chrono::seconds(30)));
-  const std::string keyA = keysOf(a_, kProviderA)[0]["key_id"];
-  const std::string keyB = keysOf(a_, kProviderB)[0]["key_id"];
+      waitUntil([&] { return keysOf(b_, kReplProviderB).is_array(); }, std::chrono::seconds(30)));
+  const std::string keyA = keysOf(a_, kReplProviderA)[0]["key_id"];
+  const std::string keyB = keysOf(a_, kReplProviderB)[0]["key_id"];
   stop(a_);
   stop(b_);
   // Apart: each pulls from an endpoint nothing answers on.
@@ -878,10 +878,10 @@ TEST_F(Replication, FramesStoredBeforeARevocationReplicateAfterItAndArchivesAgre
   {
     auto agentA = runAgent(onA);
     auto agentB = runAgent(onB);
-    report(onA, kUnitA, "reduced", 11);
-    report(onA, kUnitA, "reduced", 12);
-    report(onB, kUnitB, "closed", 21);
-    report(onB, kUnitB, "closed", 22);
+    report(onA, kReplUnitA, "reduced", 11);
+    report(onA, kReplUnitA, "reduced", 12);
+    report(onB, kReplUnitB, "closed", 21);
+    report(onB, kReplUnitB, "closed", 22);
     ASSERT_TRUE(waitUntil([&] { return agentPending(onA) == 0 && agentPending(onB) == 0; },
                           std::chrono::seconds(30)));
   }
@@ -900,12 +900,12 @@ TEST_F(Replication, FramesStoredBeforeARevocationReplicateAfterItAndArchivesAgre
       << digest(a_).dump() << "\n"
       << digest(b_).dump() << "\n"
       << status(a_)["rejected"].dump() << status(b_)["rejected"].dump();
-  EXPECT_EQ(unit(a_, kUnitB)["pupils_present"], 22);
-  EXPECT_EQ(unit(b_, kUnitA)["pupils_present"], 12);
+  EXPECT_EQ(unit(a_, kReplUnitB)["pupils_present"], 22);
+  EXPECT_EQ(unit(b_, kReplUnitA)["pupils_present"], 12);
   // (A may refuse B's reports once, if it pulls them before B's own revocation record exists;
   // it takes them when that record arrives.)
   for (const auto* b : {&a_, &b_}) {
-    for (const auto& provider : {kProviderA, kProviderB}) {
+    for (const auto& provider : {kReplProviderA, kReplProviderB}) {
       EXPECT_EQ(keysOf(*b, provider)[0]["revoked"], true) << b->dir << " " << provider;
     }
   }
@@ -922,28 +922,28 @@ TEST_F(Replication, FramesStoredBeforeARevocationReplicateAfterItAndArchivesAgre
 // archives end alike.
 TEST_F(Replication, AFrameThatPassesTheGateJustAfterARevocationIsStoredNowhere) {
   setTomlKey(a_.config(), "ingest", "roster_refresh_ms", "60000");
-  a_.baseConfig = readAll(a_.config());
+  a_.baseConfig = samband::testing::readWhole(a_.config());
   a_.baseConfig = a_.baseConfig.substr(0, a_.baseConfig.find("\n[replication]"));
   peer(a_, b_, "local");
   peer(b_, a_, "local");
-  std::string onA = makeAgent("onA", kProviderA, kUnitA, a_);
+  std::string onA = makeAgent("onA", kReplProviderA, kReplUnitA, a_);
   start(a_);
   start(b_);
   auto agent = runAgent(onA);
-  report(onA, kUnitA, "reduced", 5);
+  report(onA, kReplUnitA, "reduced", 5);
   ASSERT_TRUE(waitUntil([&] { return converged(1); }, std::chrono::seconds(30)));
-  const std::string key = keysOf(a_, kProviderA)[0]["key_id"];
+  const std::string key = keysOf(a_, kReplProviderA)[0]["key_id"];
   auto revoke = runCommand({SAMBAND_BROKER_BIN, "revoke", "--config", a_.config(), "--key", key});
   ASSERT_EQ(revoke.exitCode, 0) << revoke.out << revoke.err;
-  report(onA, kUnitA, "closed", 0);
+  report(onA, kReplUnitA, "closed", 0);
   ASSERT_TRUE(waitUntil([&] { return status(a_)["rejected"].value("revoked", 0) >= 1; },
                         std::chrono::seconds(30)))
       << status(a_)["rejected"].dump();
   ASSERT_TRUE(waitUntil([&] { return converged(1); }, std::chrono::seconds(30)))
       << digest(a_).dump() << "\n"
       << digest(b_).dump();
-  EXPECT_EQ(unit(a_, kUnitA)["pupils_present"], 5);
-  EXPECT_EQ(unit(b_, kUnitA)["pupils_present"], 5);
+  EXPECT_EQ(unit(a_, kReplUnitA)["pupils_present"], 5);
+  EXPECT_EQ(unit(b_, kReplUnitA)["pupils_present"], 5);
 }
 
 // Issue 15: unit metadata (roster import), duty contacts (contact set) and provider names
@@ -952,33 +952,35 @@ TEST_F(Replication, AFrameThatPassesTheGateJustAfterARevocationIsStoredNowhere) 
 TEST_F(Replication, UnitMetadataDutyContactsAndNamesOfEitherBrokerReachTheOther) {
   peer(a_, b_);
   peer(b_, a_);
-  makeAgent("onA", kProviderA, kUnitA, a_);  // enrolled (and named) on A only
+  makeAgent("onA", kReplProviderA, kReplUnitA, a_);  // enrolled (and named) on A only
   start(a_);
   start(b_);
   const std::string roster = tmp_.path() + "/roster.csv";
   std::ofstream(roster) << "unit_code,unit_name,provider_id,district,lat,lon,school_forms\n"
-                        << kUnitA << ",Ekbackens skola," << kProviderA
+                        << kReplUnitA << ",Ekbackens skola," << kReplProviderA
                         << ",Bromma,59.3400,17.9400,grundskola:1-3\n"
-                        << kUnitB << ",Tallens förskola," << kProviderB
+                        << kReplUnitB << ",Tallens förskola," << kReplProviderB
                         << ",Farsta,59.2400,18.0900,forskola:1-5\n";
   auto imported =
       runCommand({SAMBAND_BROKER_BIN, "roster", "import", "--config", a_.config(), roster});
   ASSERT_EQ(imported.exitCode, 0) << imported.out << imported.err;
   auto contact = runCommand({SAMBAND_BROKER_BIN, "contact", "set", "--config", a_.config(),
-                             "--provider", kProviderA, "--text", "IT-jour 08-123 456 78"});
+                             "--provider", kReplProviderA, "--text", "IT-jour 08-123 456 78"});
   ASSERT_EQ(contact.exitCode, 0) << contact.out << contact.err;
 
   // B names both units and the provider, and knows the contact, without importing anything.
   ASSERT_TRUE(waitUntil(
       [&] {
         auto c = contacts(b_);
-        return c.count(kProviderA) && c[kProviderA]["duty_contact"] == "IT-jour 08-123 456 78";
+        return c.count(kReplProviderA) &&
+               c[kReplProviderA]["duty_contact"] == "IT-jour 08-123 456 78";
       },
       std::chrono::seconds(30)))
       << rosterOf(b_);
-  EXPECT_EQ(contacts(b_)[kProviderA]["name"], "Skolbolaget onA");
-  // The provider of kUnitB is not enrolled anywhere: a placeholder row, as the import made on A.
-  EXPECT_EQ(contacts(b_)[kProviderB]["name"], contacts(a_)[kProviderB]["name"]);
+  EXPECT_EQ(contacts(b_)[kReplProviderA]["name"], "Skolbolaget onA");
+  // The provider of kReplUnitB is not enrolled anywhere: a placeholder row, as the import made on
+  // A.
+  EXPECT_EQ(contacts(b_)[kReplProviderB]["name"], contacts(a_)[kReplProviderB]["name"]);
   EXPECT_EQ(rosterOf(b_), rosterOf(a_));
   EXPECT_NE(rosterOf(b_).find("Ekbackens skola"), std::string::npos) << rosterOf(b_);
   EXPECT_NE(rosterOf(b_).find("Tallens förskola"), std::string::npos) << rosterOf(b_);
@@ -990,23 +992,23 @@ TEST_F(Replication, UnitMetadataDutyContactsAndNamesOfEitherBrokerReachTheOther)
       runCommand({SAMBAND_BROKER_BIN, "roster", "import", "--config", a_.config(), roster});
   ASSERT_EQ(again.exitCode, 0) << again.err;
   auto sameContact = runCommand({SAMBAND_BROKER_BIN, "contact", "set", "--config", a_.config(),
-                                 "--provider", kProviderA, "--text", "IT-jour 08-123 456 78"});
+                                 "--provider", kReplProviderA, "--text", "IT-jour 08-123 456 78"});
   ASSERT_EQ(sameContact.exitCode, 0) << sameContact.err;
   EXPECT_EQ(digest(a_)["frames"], before);
 
   // A change on B reaches A: a new contact, and one unit's district.
   auto onB = runCommand({SAMBAND_BROKER_BIN, "contact", "set", "--config", b_.config(),
-                         "--provider", kProviderA, "--text", "Rektor 08-555 000 00"});
+                         "--provider", kReplProviderA, "--text", "Rektor 08-555 000 00"});
   ASSERT_EQ(onB.exitCode, 0) << onB.out << onB.err;
   std::ofstream(roster) << "unit_code,unit_name,provider_id,district,lat,lon,school_forms\n"
-                        << kUnitB << ",Tallens förskola," << kProviderB
+                        << kReplUnitB << ",Tallens förskola," << kReplProviderB
                         << ",Hässelby,59.2400,18.0900,forskola:1-5\n";
   auto importB =
       runCommand({SAMBAND_BROKER_BIN, "roster", "import", "--config", b_.config(), roster});
   ASSERT_EQ(importB.exitCode, 0) << importB.out << importB.err;
   ASSERT_TRUE(waitUntil(
       [&] {
-        return contacts(a_)[kProviderA]["duty_contact"] == "Rektor 08-555 000 00" &&
+        return contacts(a_)[kReplProviderA]["duty_contact"] == "Rektor 08-555 000 00" &&
                rosterOf(a_).find("Hässelby") != std::string::npos;
       },
       std::chrono::seconds(30)))
@@ -1016,7 +1018,7 @@ TEST_F(Replication, UnitMetadataDutyContactsAndNamesOfEitherBrokerReachTheOther)
       << digest(a_).dump() << "\n"
       << digest(b_).dump();
   for (const auto* b : {&a_, &b_}) {
-    const std::string log = readAll(b->log());
+    const std::string log = samband::testing::readWhole(b->log());
     EXPECT_EQ(log.find("archived but not applied"), std::string::npos) << log;
     EXPECT_EQ(log.find("served a frame the gate refused"), std::string::npos) << log;
     int code = -1;
@@ -1031,12 +1033,12 @@ TEST_F(Replication, UnitMetadataDutyContactsAndNamesOfEitherBrokerReachTheOther)
 TEST_F(Replication, ABoardUserOfEitherBrokerLogsInOnTheOtherAndNoHashIsArchived) {
   peer(a_, b_);
   peer(b_, a_);
-  makeAgent("onA", kProviderA, kUnitA, a_);
+  makeAgent("onA", kReplProviderA, kReplUnitA, a_);
   start(a_);
   start(b_);
   const std::string roster = tmp_.path() + "/roster.csv";
   std::ofstream(roster) << "unit_code,unit_name,provider_id,district,lat,lon,school_forms\n"
-                        << kUnitA << ",Ekbackens skola," << kProviderA
+                        << kReplUnitA << ",Ekbackens skola," << kReplProviderA
                         << ",Bromma,59.3400,17.9400,grundskola:1-3\n";
   ASSERT_EQ(runCommand({SAMBAND_BROKER_BIN, "roster", "import", "--config", a_.config(), roster})
                 .exitCode,
@@ -1048,10 +1050,10 @@ TEST_F(Replication, ABoardUserOfEitherBrokerLogsInOnTheOtherAndNoHashIsArchived)
   ASSERT_EQ(add.exitCode, 0) << add.out << add.err;
   ASSERT_TRUE(waitUntil([&] { return usersOf(b_) == std::vector<std::string>{"anna"}; },
                         std::chrono::seconds(30)))
-      << readAll(b_.log());
+      << samband::testing::readWhole(b_.log());
   // On B's board with the password set on A, and the units carry A's names.
   const std::string cookie = boardLogin(b_, "anna", first);
-  ASSERT_FALSE(cookie.empty()) << readAll(b_.log());
+  ASSERT_FALSE(cookie.empty()) << samband::testing::readWhole(b_.log());
   httplib::Client board("127.0.0.1", b_.boardPort);
   ASSERT_TRUE(waitUntil(
       [&] {
@@ -1068,7 +1070,7 @@ TEST_F(Replication, ABoardUserOfEitherBrokerLogsInOnTheOtherAndNoHashIsArchived)
                  second + "\n");
   ASSERT_EQ(passwd.exitCode, 0) << passwd.out << passwd.err;
   ASSERT_TRUE(waitUntil([&] { return digest(a_) == digest(b_); }, std::chrono::seconds(30)));
-  EXPECT_FALSE(boardLogin(a_, "anna", second).empty()) << readAll(a_.log());
+  EXPECT_FALSE(boardLogin(a_, "anna", second).empty()) << samband::testing::readWhole(a_.log());
   EXPECT_TRUE(boardLogin(a_, "anna", first).empty());
 
   // Removed on A: gone on B too.
@@ -1086,7 +1088,7 @@ TEST_F(Replication, ABoardUserOfEitherBrokerLogsInOnTheOtherAndNoHashIsArchived)
                             "CAST('$argon2' AS BLOB)) > 0")
                   .getInt(),
               0);
-    const std::string log = readAll(b->log());
+    const std::string log = samband::testing::readWhole(b->log());
     EXPECT_EQ(log.find("account record"), std::string::npos) << log;
     EXPECT_EQ(log.find("$argon2"), std::string::npos);
     int code = -1;
@@ -1162,18 +1164,18 @@ common::Message statusMessage(const common::Identity& id, uint64_t seq, const By
 }
 
 TEST_F(Replication, APeerServingAlteredOrForgedFramesIsRefusedCountedAndReplicationGoesOn) {
-  makeAgent("victim", kProviderA, kUnitA, b_);
-  makeAgent("honest", kProviderB, kUnitB, b_);
+  makeAgent("victim", kReplProviderA, kReplUnitA, b_);
+  makeAgent("honest", kReplProviderB, kReplUnitB, b_);
   auto victim = common::Identity::load(tmp_.path() + "/victim/agent.identity");
   auto honest = common::Identity::load(tmp_.path() + "/honest/agent.identity");
   ASSERT_TRUE(victim.ok() && honest.ok());
-  auto stranger = common::Identity::generate(kProviderA);
+  auto stranger = common::Identity::generate(kReplProviderA);
 
   // The honest provider's chain of three, which the fake peer serves after the bad frames.
   std::vector<common::SealedFrame> chain;
   Bytes prev;
   for (uint64_t seq = 1; seq <= 3; ++seq) {
-    common::Message m = statusMessage(**honest, seq, prev, kUnitB, 10 * seq);
+    common::Message m = statusMessage(**honest, seq, prev, kReplUnitB, 10 * seq);
     // The first one was admitted by the peer 60 days ago: outside the gate's 30-day clock
     // window for a frame from an agent, but history a standby must take over.
     if (seq == 1) m.sentAt -= 60LL * 24 * 3600 * 1000;
@@ -1181,17 +1183,17 @@ TEST_F(Replication, APeerServingAlteredOrForgedFramesIsRefusedCountedAndReplicat
     prev = chain.back().bodyHash;
   }
   // Altered: the victim's real frame with one byte of its body changed after signing.
-  auto real = common::seal(**victim, statusMessage(**victim, 1, {}, kUnitA, 7));
+  auto real = common::seal(**victim, statusMessage(**victim, 1, {}, kReplUnitA, 7));
   Bytes body = real.body;
   body[body.size() - 9] ^= 0x01;
   const Bytes altered = common::encodeEnvelope(body, common::signBody(**victim, real.body));
   // Forged: a body in the victim's name signed by a key nobody enrolled.
-  common::Message claim = statusMessage(*stranger, 1, {}, kUnitA, 999);
-  claim.senderId = kProviderA;
+  common::Message claim = statusMessage(*stranger, 1, {}, kReplUnitA, 999);
+  claim.senderId = kReplProviderA;
   const Bytes forged = common::seal(*stranger, claim).envelope;
   // A directive in the city's name, signed by a key the city's root never certified.
   auto fakeCity = common::Identity::generate("city");
-  common::Message directive = statusMessage(*fakeCity, 1, {}, kUnitA, 0);
+  common::Message directive = statusMessage(*fakeCity, 1, {}, kReplUnitA, 0);
   directive.payload = common::DirectiveMsg{
       "d-1", 1, "Stäng alla skolor", common::ReadinessLevel::HIGHEST, false, 0, {}};
   const Bytes forgedCity = common::seal(*fakeCity, directive).envelope;
@@ -1200,7 +1202,7 @@ TEST_F(Replication, APeerServingAlteredOrForgedFramesIsRefusedCountedAndReplicat
   FakePeer fake(fakePort, [&](const broker::PullRequest& request) {
     uint64_t have = 0;
     for (const auto& h : request.heads) {
-      if (h.sender == kProviderB) have = h.seq;
+      if (h.sender == kReplProviderB) have = h.seq;
     }
     std::vector<Bytes> out{altered, forged, forgedCity};
     if (have < chain.size()) out.push_back(chain[have].envelope);
@@ -1215,18 +1217,20 @@ TEST_F(Replication, APeerServingAlteredOrForgedFramesIsRefusedCountedAndReplicat
   ASSERT_TRUE(
       waitUntil([&] { return digest(b_)["providers"]["frames"] == 3; }, std::chrono::seconds(60)))
       << digest(b_).dump();
-  EXPECT_EQ(unit(b_, kUnitB)["pupils_present"], 30);
-  EXPECT_TRUE(unit(b_, kUnitA).is_null() || unit(b_, kUnitA)["pupils_present"] != 999);
+  EXPECT_EQ(unit(b_, kReplUnitB)["pupils_present"], 30);
+  EXPECT_TRUE(unit(b_, kReplUnitA).is_null() || unit(b_, kReplUnitA)["pupils_present"] != 999);
   auto rejected = status(b_)["rejected"];
   EXPECT_GE(rejected.value("bad_signature", 0), 1) << rejected.dump();
   EXPECT_GE(rejected.value("unknown_sender", 0), 1) << rejected.dump();
   int code = -1;
   digest(b_, &code);
   EXPECT_EQ(code, 0);
-  EXPECT_NE(readAll(b_.log()).find("served a frame the gate refused (bad_signature, sender " +
-                                   std::string(kProviderA)),
-            std::string::npos);
-  EXPECT_NE(readAll(b_.log()).find("served a frame the gate refused (bad_signature, sender city"),
+  EXPECT_NE(
+      samband::testing::readWhole(b_.log()).find(
+          "served a frame the gate refused (bad_signature, sender " + std::string(kReplProviderA)),
+      std::string::npos);
+  EXPECT_NE(samband::testing::readWhole(b_.log()).find(
+                "served a frame the gate refused (bad_signature, sender city"),
             std::string::npos);
   // Nothing of the forged directive reached B's archive: only its own city chain is there.
   auto d = digest(b_);
@@ -1237,9 +1241,9 @@ TEST_F(Replication, APeerServingAlteredOrForgedFramesIsRefusedCountedAndReplicat
 // signing, and a unit metadata record and a board account signed by city keys the root never
 // certified: all are refused by the gate and counted, and change nothing on the standby.
 TEST_F(Replication, APeerServingAlteredOrForgedRosterRecordsIsRefusedAndNothingChanges) {
-  makeAgent("onA", kProviderA, kUnitA, a_);  // A's city chain: certificate, enrolment, name
+  makeAgent("onA", kReplProviderA, kReplUnitA, a_);  // A's city chain: certificate, enrolment, name
   auto contactSet = runCommand({SAMBAND_BROKER_BIN, "contact", "set", "--config", a_.config(),
-                                "--provider", kProviderA, "--text", "IT-jour 08-123 456 78"});
+                                "--provider", kReplProviderA, "--text", "IT-jour 08-123 456 78"});
   ASSERT_EQ(contactSet.exitCode, 0) << contactSet.out << contactSet.err;
   std::vector<Bytes> cityChain;
   {
@@ -1266,17 +1270,17 @@ TEST_F(Replication, APeerServingAlteredOrForgedRosterRecordsIsRefusedAndNothingC
   ASSERT_GE(cityChain.size(), 4u);
   // Unit metadata in the city's name, signed by a key the root never certified.
   auto fakeCity = common::Identity::generate("city");
-  common::Message info = statusMessage(*fakeCity, 1, {}, kUnitA, 0);
+  common::Message info = statusMessage(*fakeCity, 1, {}, kReplUnitA, 0);
   info.mode = common::Mode::SYSTEM;
-  info.payload = common::RosterInfoMsg{
-      common::RosterInfoKind::UNIT_INFO,
-      kProviderA,
-      {},
-      {common::UnitInfoMsg{kUnitA, "Falska skolan", "Nowhere", std::nullopt, std::nullopt, ""}}};
+  info.payload = common::RosterInfoMsg{common::RosterInfoKind::UNIT_INFO,
+                                       kReplProviderA,
+                                       {},
+                                       {common::UnitInfoMsg{kReplUnitA, "Falska skolan", "Nowhere",
+                                                            std::nullopt, std::nullopt, ""}}};
   const Bytes forged = common::seal(*fakeCity, info).envelope;
   // A board account in the city's name from another uncertified key.
   auto otherFake = common::Identity::generate("city");
-  common::Message account = statusMessage(*otherFake, 1, {}, kUnitA, 0);
+  common::Message account = statusMessage(*otherFake, 1, {}, kReplUnitA, 0);
   account.mode = common::Mode::SYSTEM;
   account.payload =
       common::AccountMsg{common::AccountAction::SET, "mallory", "operator", {}, Bytes(32, 0x11)};
@@ -1296,18 +1300,19 @@ TEST_F(Replication, APeerServingAlteredOrForgedRosterRecordsIsRefusedAndNothingC
   ASSERT_TRUE(waitUntil(
       [&] {
         auto c = contacts(b_);
-        return c.count(kProviderA) && c[kProviderA]["name"] == "Skolbolaget onA";
+        return c.count(kReplProviderA) && c[kReplProviderA]["name"] == "Skolbolaget onA";
       },
       std::chrono::seconds(30)))
-      << readAll(b_.log());
+      << samband::testing::readWhole(b_.log());
   ASSERT_TRUE(waitUntil([&] { return status(b_)["rejected"].value("bad_signature", 0) >= 3; },
                         std::chrono::seconds(30)))
       << status(b_)["rejected"].dump();
-  EXPECT_TRUE(contacts(b_)[kProviderA]["duty_contact"].is_null())
-      << contacts(b_)[kProviderA].dump();
+  EXPECT_TRUE(contacts(b_)[kReplProviderA]["duty_contact"].is_null())
+      << contacts(b_)[kReplProviderA].dump();
   EXPECT_EQ(rosterOf(b_).find("Falska"), std::string::npos) << rosterOf(b_);
   EXPECT_TRUE(usersOf(b_).empty());
-  EXPECT_EQ(readAll(b_.log()).find("IT-jouR"), std::string::npos) << "never log the record";
+  EXPECT_EQ(samband::testing::readWhole(b_.log()).find("IT-jouR"), std::string::npos)
+      << "never log the record";
   int code = -1;
   digest(b_, &code);
   EXPECT_EQ(code, 0);

@@ -36,16 +36,9 @@
 namespace samband::testing {
 namespace {
 
-constexpr const char* kProvider = "556677-8899";  // in both cities: ids may collide
-constexpr const char* kUnitA = "12345678";
-constexpr const char* kUnitB = "55555555";
-
-std::string readAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+constexpr const char* kRollupProvider = "556677-8899";  // in both cities: ids may collide
+constexpr const char* kRollupUnitA = "12345678";
+constexpr const char* kRollupUnitB = "55555555";
 
 struct Broker {
   std::string dir;
@@ -180,7 +173,8 @@ class Rollup : public ::testing::Test {
                       "--out", c->dir + "/broker.cert"});
       ASSERT_EQ(cert.exitCode, 0) << cert.out << cert.err;
       std::ofstream(c->dir + "/city-keys.pub")
-          << readAll(root + "/root.pub") << readAll(c->dir + "/broker.cert");
+          << samband::testing::readWhole(root + "/root.pub")
+          << samband::testing::readWhole(c->dir + "/broker.cert");
       // Enrol the city upstream.
       auto req = runCommand({SAMBAND_BROKER_BIN, "upstream-request", "--config", c->config(),
                              "--city", name == "A" ? "Uppsala" : "Enköping", "--out",
@@ -190,7 +184,7 @@ class Rollup : public ::testing::Test {
                                "--request", c->dir + "/upstream-request.json", "--out",
                                c->dir + "/upstream.toml"});
       ASSERT_EQ(enrol.exitCode, 0) << enrol.out << enrol.err;
-      upstreamSection_[name] = readAll(c->dir + "/upstream.toml");
+      upstreamSection_[name] = samband::testing::readWhole(c->dir + "/upstream.toml");
     }
   }
 
@@ -198,7 +192,7 @@ class Rollup : public ::testing::Test {
     for (auto* b : {&national_, &a_, &b_, &standby_}) {
       if (b->process) b->process->terminate();
       if (HasFailure()) {
-        std::string text = readAll(b->log());
+        std::string text = samband::testing::readWhole(b->log());
         if (text.size() > 3000) text = text.substr(text.size() - 3000);
         std::cerr << "--- " << b->dir << " log (tail) ---\n" << text << "\n";
       }
@@ -210,11 +204,11 @@ class Rollup : public ::testing::Test {
   }
 
   void start(Broker& b) {
-    const size_t from = readAll(b.log()).size();
+    const size_t from = samband::testing::readWhole(b.log()).size();
     b.process = std::make_unique<Process>(
         std::vector<std::string>{SAMBAND_BROKER_BIN, "serve", "--config", b.config()}, b.log());
     ASSERT_TRUE(waitUntil([&] {
-      std::string text = readAll(b.log());
+      std::string text = samband::testing::readWhole(b.log());
       return text.size() > from && text.find("listening on", from) != std::string::npos;
     })) << "broker "
         << b.dir << " did not start";
@@ -227,8 +221,8 @@ class Rollup : public ::testing::Test {
 
   std::string makeAgent(const std::string& name, const std::string& unit, const Broker& to) {
     std::string dir = tmp_.path() + "/agent" + name;
-    auto r = runCommand({SAMBAND_AGENT_BIN, "init", "--dir", dir, "--provider", kProvider, "--name",
-                         "Skolbolaget " + name, "--broker", to.endpoint(), "--city-keys",
+    auto r = runCommand({SAMBAND_AGENT_BIN, "init", "--dir", dir, "--provider", kRollupProvider,
+                         "--name", "Skolbolaget " + name, "--broker", to.endpoint(), "--city-keys",
                          to.dir + "/city-keys.pub", "--unit", unit});
     EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
     std::string config = dir + "/agent.toml";
@@ -314,25 +308,25 @@ class Rollup : public ::testing::Test {
 
 TEST_F(Rollup, NationalPictureShowsBothCitiesAndCatchesARewritingCity) {
   relayUp(a_, "A");  // B relays through the rewriting test relay first
-  const std::string agentA = makeAgent("A", kUnitA, a_);
-  const std::string agentB = makeAgent("B", kUnitB, b_);
+  const std::string agentA = makeAgent("A", kRollupUnitA, a_);
+  const std::string agentB = makeAgent("B", kRollupUnitB, b_);
   start(national_);
   start(a_);
   start(b_);
   auto runA = runAgent(agentA);
   auto runB = runAgent(agentB);
-  report(agentA, kUnitA, "reduced");
-  report(agentA, kUnitA, "closed", "exercise");  // never relayed: an exercise
-  report(agentB, kUnitB, "closed");
-  report(agentB, kUnitB, "relocated");
+  report(agentA, kRollupUnitA, "reduced");
+  report(agentA, kRollupUnitA, "closed", "exercise");  // never relayed: an exercise
+  report(agentB, kRollupUnitB, "closed");
+  report(agentB, kRollupUnitB, "relocated");
 
-  ASSERT_TRUE(waitUntil([&] { return unitOf("Uppsala", kUnitA)["state"] == "reduced"; },
+  ASSERT_TRUE(waitUntil([&] { return unitOf("Uppsala", kRollupUnitA)["state"] == "reduced"; },
                         std::chrono::seconds(30)))
       << status().dump(2);
   auto uppsala = city("Uppsala");
   EXPECT_EQ(uppsala["connected"], true);
   ASSERT_EQ(uppsala["providers"].size(), 1u) << uppsala.dump(2);
-  EXPECT_EQ(uppsala["providers"][0]["provider"], kProvider);
+  EXPECT_EQ(uppsala["providers"][0]["provider"], kRollupProvider);
   ASSERT_TRUE(waitUntil([&] {
     auto c = city("Uppsala");
     return !c.is_null() && c["providers"][0]["liveness"] == "online";
@@ -359,7 +353,7 @@ TEST_F(Rollup, NationalPictureShowsBothCitiesAndCatchesARewritingCity) {
         << city("Enköping").dump(2);
     EXPECT_GE(fake.rewritten(), 1);
     // The honest report after the rewritten one passes (after a gap); the rewrite never shows.
-    ASSERT_TRUE(waitUntil([&] { return unitOf("Enköping", kUnitB)["state"] == "relocated"; },
+    ASSERT_TRUE(waitUntil([&] { return unitOf("Enköping", kRollupUnitB)["state"] == "relocated"; },
                           std::chrono::seconds(30)))
         << city("Enköping").dump(2);
     EXPECT_GE(city("Enköping")["gaps"].get<int64_t>(), 1);
@@ -368,22 +362,22 @@ TEST_F(Rollup, NationalPictureShowsBothCitiesAndCatchesARewritingCity) {
   auto s = status();
   ASSERT_EQ(s["cities"].size(), 2u);
   EXPECT_EQ(s["tier"], "national");
-  EXPECT_EQ(unitOf("Uppsala", kUnitA)["state"], "reduced");
-  EXPECT_EQ(unitOf("Enköping", kUnitB)["state"], "relocated");
-  EXPECT_TRUE(unitOf("Uppsala", kUnitB).is_null());
-  EXPECT_TRUE(unitOf("Enköping", kUnitA).is_null());
-  EXPECT_FALSE(unitOf("Uppsala", kUnitA)["age_s"].is_null());
+  EXPECT_EQ(unitOf("Uppsala", kRollupUnitA)["state"], "reduced");
+  EXPECT_EQ(unitOf("Enköping", kRollupUnitB)["state"], "relocated");
+  EXPECT_TRUE(unitOf("Uppsala", kRollupUnitB).is_null());
+  EXPECT_TRUE(unitOf("Enköping", kRollupUnitA).is_null());
+  EXPECT_FALSE(unitOf("Uppsala", kRollupUnitA)["age_s"].is_null());
   EXPECT_FALSE(city("Uppsala")["newest_frame_age_s"].is_null());
 }
 
 TEST_F(Rollup, RestartingEitherSideResumesAndStoresNothingTwice) {
   relayUp(a_, "A");
-  const std::string agentA = makeAgent("A", kUnitA, a_);
+  const std::string agentA = makeAgent("A", kRollupUnitA, a_);
   start(national_);
   start(a_);
   auto runA = runAgent(agentA);
-  report(agentA, kUnitA, "reduced");
-  ASSERT_TRUE(waitUntil([&] { return unitOf("Uppsala", kUnitA)["state"] == "reduced"; },
+  report(agentA, kRollupUnitA, "reduced");
+  ASSERT_TRUE(waitUntil([&] { return unitOf("Uppsala", kRollupUnitA)["state"] == "reduced"; },
                         std::chrono::seconds(30)))
       << status().dump(2);
   const int64_t before = stored("Uppsala");
@@ -391,9 +385,9 @@ TEST_F(Rollup, RestartingEitherSideResumesAndStoresNothingTwice) {
 
   // The national broker goes away; the city keeps archiving; the relay resumes on its return.
   stop(national_);
-  report(agentA, kUnitA, "closed");
+  report(agentA, kRollupUnitA, "closed");
   start(national_);
-  ASSERT_TRUE(waitUntil([&] { return unitOf("Uppsala", kUnitA)["state"] == "closed"; },
+  ASSERT_TRUE(waitUntil([&] { return unitOf("Uppsala", kRollupUnitA)["state"] == "closed"; },
                         std::chrono::seconds(30)))
       << status().dump(2);
   EXPECT_EQ(stored("Uppsala"), before + 1);
@@ -401,8 +395,8 @@ TEST_F(Rollup, RestartingEitherSideResumesAndStoresNothingTwice) {
   // The city broker restarts: the national heads say what it has, nothing is sent twice.
   stop(a_);
   start(a_);
-  report(agentA, kUnitA, "remote");
-  ASSERT_TRUE(waitUntil([&] { return unitOf("Uppsala", kUnitA)["state"] == "remote"; },
+  report(agentA, kRollupUnitA, "remote");
+  ASSERT_TRUE(waitUntil([&] { return unitOf("Uppsala", kRollupUnitA)["state"] == "remote"; },
                         std::chrono::seconds(30)))
       << status().dump(2);
   EXPECT_EQ(stored("Uppsala"), before + 2);
@@ -410,7 +404,7 @@ TEST_F(Rollup, RestartingEitherSideResumesAndStoresNothingTwice) {
 }
 
 TEST_F(Rollup, EnrollCityRefusesAnAlteredRequest) {
-  std::string text = readAll(a_.dir + "/upstream-request.json");
+  std::string text = samband::testing::readWhole(a_.dir + "/upstream-request.json");
   const auto at = text.find("Uppsala");
   ASSERT_NE(at, std::string::npos);
   text.replace(at, 7, "Uppsalb");
@@ -464,12 +458,14 @@ TEST_F(Rollup, BothBrokersOfACityRelayAndTheStandbyCarriesOnWhenThePrimaryIsKill
   // The agent knows both brokers (the standby with its transport key) and pins A's root with
   // both certificates; it is enrolled on the primary (the standby learns it by replication).
   std::ofstream(tmp_.path() + "/city-keys-A.pub")
-      << readAll(a_.dir + "/city-keys.pub") << readAll(standby_.dir + "/broker.cert");
+      << samband::testing::readWhole(a_.dir + "/city-keys.pub")
+      << samband::testing::readWhole(standby_.dir + "/broker.cert");
   const std::string agentDir = tmp_.path() + "/agentA";
-  auto init = runCommand({SAMBAND_AGENT_BIN, "init", "--dir", agentDir, "--provider", kProvider,
-                          "--name", "Skolbolaget A", "--broker", a_.endpoint(), "--broker",
-                          standby_.endpoint() + "=" + curveOf(standby_.dir + "/city.pub"),
-                          "--city-keys", tmp_.path() + "/city-keys-A.pub", "--unit", kUnitA});
+  auto init =
+      runCommand({SAMBAND_AGENT_BIN, "init", "--dir", agentDir, "--provider", kRollupProvider,
+                  "--name", "Skolbolaget A", "--broker", a_.endpoint(), "--broker",
+                  standby_.endpoint() + "=" + curveOf(standby_.dir + "/city.pub"), "--city-keys",
+                  tmp_.path() + "/city-keys-A.pub", "--unit", kRollupUnitA});
   ASSERT_EQ(init.exitCode, 0) << init.out << init.err;
   const std::string agent = agentDir + "/agent.toml";
   setTomlKey(agent, "timing", "heartbeat_interval_s", "1");
@@ -485,8 +481,8 @@ TEST_F(Rollup, BothBrokersOfACityRelayAndTheStandbyCarriesOnWhenThePrimaryIsKill
   start(a_);
   start(standby_);
   auto run = runAgent(agent);
-  report(agent, kUnitA, "reduced");
-  ASSERT_TRUE(waitUntil([&] { return unitOf("Uppsala", kUnitA)["state"] == "reduced"; },
+  report(agent, kRollupUnitA, "reduced");
+  ASSERT_TRUE(waitUntil([&] { return unitOf("Uppsala", kRollupUnitA)["state"] == "reduced"; },
                         std::chrono::seconds(30)))
       << status().dump(2);
   // Both relay: the standby, admitted by its certificate, is pulled too; its /metrics says so.
@@ -548,8 +544,8 @@ TEST_F(Rollup, BothBrokersOfACityRelayAndTheStandbyCarriesOnWhenThePrimaryIsKill
   // The primary dies; the agent moves to the standby, whose relay carries the next report up.
   a_.process->kill9();
   a_.process.reset();
-  report(agent, kUnitA, "closed");
-  ASSERT_TRUE(waitUntil([&] { return unitOf("Uppsala", kUnitA)["state"] == "closed"; },
+  report(agent, kRollupUnitA, "closed");
+  ASSERT_TRUE(waitUntil([&] { return unitOf("Uppsala", kRollupUnitA)["state"] == "closed"; },
                         std::chrono::seconds(30)))
       << status().dump(2);
   EXPECT_EQ(stored("Uppsala"), before + 1);
@@ -574,19 +570,19 @@ TEST_F(Rollup, BothBrokersOfACityRelayAndTheStandbyCarriesOnWhenThePrimaryIsKill
 // key's head, and nothing is refused.
 TEST_F(Rollup, ReportsSignedBeforeARevocationAndRelayedAfterItAreAdmitted) {
   relayUp(a_, "A");
-  const std::string agentA = makeAgent("A", kUnitA, a_);
+  const std::string agentA = makeAgent("A", kRollupUnitA, a_);
   start(a_);
   {
     auto runA = runAgent(agentA);
-    report(agentA, kUnitA, "reduced");
-    report(agentA, kUnitA, "closed");
+    report(agentA, kRollupUnitA, "reduced");
+    report(agentA, kRollupUnitA, "closed");
     ASSERT_TRUE(waitUntil([&] {
       SQLite::Database db(a_.dir + "/samband.db", SQLite::OPEN_READONLY);
       return db.execAndGet("SELECT COUNT(*) FROM frames WHERE sender='556677-8899'").getInt() == 2;
     }));
   }
-  auto keys = runCommand(
-      {SAMBAND_BROKER_BIN, "keys", "--config", a_.config(), "--provider", kProvider, "--json"});
+  auto keys = runCommand({SAMBAND_BROKER_BIN, "keys", "--config", a_.config(), "--provider",
+                          kRollupProvider, "--json"});
   ASSERT_EQ(keys.exitCode, 0) << keys.err;
   const std::string keyId = nlohmann::json::parse(keys.out)["keys"][0]["key_id"];
   auto revoke = runCommand({SAMBAND_BROKER_BIN, "revoke", "--config", a_.config(), "--key", keyId});
@@ -594,7 +590,7 @@ TEST_F(Rollup, ReportsSignedBeforeARevocationAndRelayedAfterItAreAdmitted) {
 
   // Only now does the national broker come up: every frame reaches it after the revocation.
   start(national_);
-  ASSERT_TRUE(waitUntil([&] { return unitOf("Uppsala", kUnitA)["state"] == "closed"; },
+  ASSERT_TRUE(waitUntil([&] { return unitOf("Uppsala", kRollupUnitA)["state"] == "closed"; },
                         std::chrono::seconds(30)))
       << status().dump(2);
   auto uppsala = city("Uppsala");
