@@ -204,7 +204,7 @@ void replaceLine(std::string& text, const std::string& from, const std::string& 
 
 std::unique_ptr<BrokerUnderTest> prepareBroker(const std::string& brokerBin, const std::string& dir,
                                                int verifyThreads, const Fleet& fleet,
-                                               int batchDelayMs, bool checkpoints) {
+                                               int batchDelayMs, bool checkpoints, int batchMax) {
   auto b = std::make_unique<BrokerUnderTest>();
   b->dir = dir;
   fs::remove_all(dir);
@@ -237,6 +237,7 @@ std::unique_ptr<BrokerUnderTest> prepareBroker(const std::string& brokerBin, con
     const size_t at = text.find("[ingest]\n");
     if (at != std::string::npos) text.insert(at + 9, "checkpoints = false\n");
   }
+  if (batchMax > 0) replaceLine(text, "batch_max = ", "batch_max = " + std::to_string(batchMax));
   {
     std::ofstream out(b->config, std::ios::trunc);
     out << text;

@@ -93,11 +93,12 @@ bool runToCompletion(const std::vector<std::string>& argv, const std::string& lo
 // Replaces the line of broker.toml that starts with `from` (up to its end) by `to`; exits when
 // there is no such line.
 void replaceLine(std::string& text, const std::string& from, const std::string& to);
-// init + config + enrolment; nullptr (with the reason on stderr) on failure. `batchDelayMs` -1:
-// as init writes it.
+// init + config + enrolment; nullptr (with the reason on stderr) on failure. `batchDelayMs` and
+// `batchMax` ([ingest] batch_max, frames per transaction) -1: as init writes them.
 std::unique_ptr<BrokerUnderTest> prepareBroker(const std::string& brokerBin, const std::string& dir,
                                                int verifyThreads, const Fleet& fleet,
-                                               int batchDelayMs = -1, bool checkpoints = true);
+                                               int batchDelayMs = -1, bool checkpoints = true,
+                                               int batchMax = -1);
 // `serve`; true once the ingest socket or the board answers (10 s at most).
 bool startBroker(BrokerUnderTest& b, const std::string& brokerBin);
 

@@ -260,6 +260,7 @@ struct IngestOptions {
   double lightSeconds = 6;
   int timeoutS = 120;
   int batchDelayMs = -1;       // -1: as `samband-broker init` writes it
+  int batchMax = -1;           // [ingest] batch_max; -1: the broker's default
   bool noCheckpoints = false;  // [ingest] checkpoints = false: the cost of checkpoints/receipts
   size_t batch = 0;            // issue 16: reports per signed batch at saturation (0, 1: none)
 };
@@ -288,7 +289,8 @@ int runIngest(const IngestOptions& o) {
     const std::string dir = o.work + "/broker-k" + std::to_string(o.agents) + "-v" +
                             std::to_string(vt) + (o.noCheckpoints ? "-nocp" : "") +
                             (o.batch > 1 ? "-b" + std::to_string(o.batch) : "");
-    auto broker = prepareBroker(o.brokerBin, dir, vt, fleet, o.batchDelayMs, !o.noCheckpoints);
+    auto broker =
+        prepareBroker(o.brokerBin, dir, vt, fleet, o.batchDelayMs, !o.noCheckpoints, o.batchMax);
     if (!broker || !startBroker(*broker, o.brokerBin)) return 2;
     Json result{{"bench", "ingest"},
                 {"agents", o.agents},
@@ -297,6 +299,7 @@ int runIngest(const IngestOptions& o) {
                 {"batch", o.batch > 1 ? o.batch : 0},
                 {"window", o.window},
                 {"batch_delay_ms", o.batchDelayMs},
+                {"batch_max", o.batchMax},
                 {"envelope_bytes", envelopeMean},
                 {"load1_before", loadAverage1()},
                 {"broker", "samband-broker serve (separate process)"}};
@@ -880,6 +883,8 @@ int main(int argc, char** argv) {
   ingestCmd->add_option("--timeout-s", ingest.timeoutS, "Give up a phase after this long");
   ingestCmd->add_option("--batch-delay-ms", ingest.batchDelayMs,
                         "[ingest] batch_delay_ms (default: as init writes it)");
+  ingestCmd->add_option("--batch-max", ingest.batchMax,
+                        "[ingest] batch_max, frames per transaction (default: the broker's)");
   ingestCmd->add_option("--batch", ingest.batch,
                         "Issue 16: at saturation, send each agent's backlog as signed batches of "
                         "this many reports (0: one envelope each)");
