@@ -17,6 +17,7 @@
 
 #include "broker/picture/district_scope.h"
 #include "broker/picture/liveness.h"
+#include "broker/picture/unit_text_cache.h"
 #include "broker/picture/view.h"
 #include "broker/store/picture_store.h"
 #include "broker/store/store.h"
@@ -63,6 +64,11 @@ class BoardView {
         nowMs_(moment != nullptr ? moment->asOfMs : nowMs),
         scope_(std::move(scope)),
         moment_(moment) {}
+
+  // Lets unitsText() keep each unit's text in `cache` between renders and rebuild only units
+  // that changed (the live picture only; a past moment ignores it). `cache` must outlive the
+  // view; the bytes are the same either way.
+  void useUnitTexts(UnitTextCache* cache) { unitTexts_ = cache; }
 
   // currentPicture() plus: level, newest_report_at, summary, per-unit extras, exercise.
   common::Result<nlohmann::json> picture();
@@ -121,7 +127,11 @@ class BoardView {
   // Exercise, system and test reports in the scope ("exercise").
   nlohmann::json exerciseRows(const std::vector<OtherModeRow>& otherRows) const;
 
+  // unitsText() with unitTexts_: the units' kept texts, checked against the database.
+  common::Result<std::string> unitsTextFromCache(const UnitFilter& filter);
+
   Store& store_;
+  UnitTextCache* unitTexts_ = nullptr;
   BoardViewRules rules_;
   int64_t nowMs_;
   DistrictScope scope_;

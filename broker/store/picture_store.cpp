@@ -48,56 +48,112 @@ Result<std::vector<ProviderRow>> PictureStore::providers() {
   return out;
 }
 
+namespace {
+
+constexpr const char* kUnitColumns =
+    "SELECT u.code, u.provider_id, u.name, u.district, s.operational, s.pupils_present, "
+    "s.pupils_enrolled, s.staff_available, s.staff_total, s.electricity, s.backup_hours, "
+    "s.heating, s.water, s.food, s.it, s.telephony, s.food_days, s.critical_care, "
+    "s.special_support, s.reason, s.note, s.sent_at, s.received_at, s.expected_reopen, "
+    "s.valid_until, u.school_forms, s.closed_until, s.frame_id FROM units u LEFT JOIN unit_status "
+    "s ON s.code=u.code AND s.mode='actual' ";
+
+UnitPictureRow unitRow(SQLite::Statement& q) {
+  UnitPictureRow u;
+  u.code = q.getColumn(0).getString();
+  u.providerId = q.getColumn(1).getString();
+  u.name = columns::optionalText(q.getColumn(2));
+  u.district = columns::optionalText(q.getColumn(3));
+  u.schoolForms = columns::optionalText(q.getColumn(25)).value_or("");
+  if (!q.getColumn(4).isNull()) {
+    UnitStatusRow s;
+    s.operational = q.getColumn(4).getString();
+    s.pupilsPresent = q.getColumn(5).getInt64();
+    s.pupilsEnrolled = q.getColumn(6).getInt64();
+    s.staffAvailable = q.getColumn(7).getInt64();
+    s.staffTotal = q.getColumn(8).getInt64();
+    s.electricity = q.getColumn(9).getString();
+    s.backupHours = q.getColumn(10).getInt64();
+    s.heating = q.getColumn(11).getString();
+    s.water = q.getColumn(12).getString();
+    s.food = q.getColumn(13).getString();
+    s.it = q.getColumn(14).getString();
+    s.telephony = q.getColumn(15).getString();
+    s.foodDays = q.getColumn(16).getInt64();
+    s.criticalCare = q.getColumn(17).getString();
+    s.specialSupport = q.getColumn(18).getString();
+    s.reason = q.getColumn(19).getString();
+    s.note = q.getColumn(20).getString();
+    s.sentAt = q.getColumn(21).getInt64();
+    s.receivedAt = q.getColumn(22).getInt64();
+    s.expectedReopen = q.getColumn(23).getInt64();
+    s.validUntil = q.getColumn(24).getInt64();
+    s.closedUntil = q.getColumn(26).getString();
+    s.frameId = q.getColumn(27).getInt64();
+    u.status = std::move(s);
+  }
+  return u;
+}
+
+std::string_view textView(const SQLite::Column& c) {
+  // The pointer first, then the size (SQLite's order: sqlite3_column_bytes after the blob).
+  const auto* data = static_cast<const char*>(c.getBlob());
+  const auto size = static_cast<size_t>(c.getBytes());
+  return std::string_view(data == nullptr ? "" : data, size);
+}
+
+}  // namespace
+
 Result<std::vector<UnitPictureRow>> PictureStore::units() {
   std::vector<UnitPictureRow> out;
   try {
-    SQLite::Statement q(
-        store_.db(),
-        "SELECT u.code, u.provider_id, u.name, u.district, s.operational, s.pupils_present, "
-        "s.pupils_enrolled, s.staff_available, s.staff_total, s.electricity, s.backup_hours, "
-        "s.heating, s.water, s.food, s.it, s.telephony, s.food_days, s.critical_care, "
-        "s.special_support, s.reason, s.note, s.sent_at, s.received_at, s.expected_reopen, "
-        "s.valid_until, u.school_forms, s.closed_until FROM units u LEFT JOIN unit_status s ON "
-        "s.code=u.code AND s.mode='actual' ORDER BY u.code");
-    while (q.executeStep()) {
-      UnitPictureRow u;
-      u.code = q.getColumn(0).getString();
-      u.providerId = q.getColumn(1).getString();
-      u.name = columns::optionalText(q.getColumn(2));
-      u.district = columns::optionalText(q.getColumn(3));
-      u.schoolForms = columns::optionalText(q.getColumn(25)).value_or("");
-      if (!q.getColumn(4).isNull()) {
-        UnitStatusRow s;
-        s.operational = q.getColumn(4).getString();
-        s.pupilsPresent = q.getColumn(5).getInt64();
-        s.pupilsEnrolled = q.getColumn(6).getInt64();
-        s.staffAvailable = q.getColumn(7).getInt64();
-        s.staffTotal = q.getColumn(8).getInt64();
-        s.electricity = q.getColumn(9).getString();
-        s.backupHours = q.getColumn(10).getInt64();
-        s.heating = q.getColumn(11).getString();
-        s.water = q.getColumn(12).getString();
-        s.food = q.getColumn(13).getString();
-        s.it = q.getColumn(14).getString();
-        s.telephony = q.getColumn(15).getString();
-        s.foodDays = q.getColumn(16).getInt64();
-        s.criticalCare = q.getColumn(17).getString();
-        s.specialSupport = q.getColumn(18).getString();
-        s.reason = q.getColumn(19).getString();
-        s.note = q.getColumn(20).getString();
-        s.sentAt = q.getColumn(21).getInt64();
-        s.receivedAt = q.getColumn(22).getInt64();
-        s.expectedReopen = q.getColumn(23).getInt64();
-        s.validUntil = q.getColumn(24).getInt64();
-        s.closedUntil = q.getColumn(26).getString();
-        u.status = std::move(s);
-      }
-      out.push_back(std::move(u));
+    SQLite::Statement q(store_.db(), std::string(kUnitColumns) + "ORDER BY u.code");
+    while (q.executeStep()) out.push_back(unitRow(q));
+  } catch (const std::exception& e) {
+    return columns::failure(e);
+  }
+  return out;
+}
+
+Result<std::vector<UnitPictureRow>> PictureStore::unitsByCode(
+    const std::vector<std::string>& codes) {
+  std::vector<UnitPictureRow> out;
+  out.reserve(codes.size());
+  try {
+    SQLite::Statement q(store_.db(), std::string(kUnitColumns) + "WHERE u.code=?");
+    for (const auto& code : codes) {
+      q.bind(1, code);
+      if (q.executeStep()) out.push_back(unitRow(q));
+      q.reset();
     }
   } catch (const std::exception& e) {
     return columns::failure(e);
   }
   return out;
+}
+
+Status PictureStore::forEachUnitKey(const std::function<void(const UnitKeyView&)>& visit) {
+  try {
+    SQLite::Statement q(store_.db(),
+                        "SELECT u.code, u.provider_id, u.name, u.district, u.school_forms, "
+                        "s.frame_id FROM units u LEFT JOIN unit_status s ON s.code=u.code AND "
+                        "s.mode='actual' ORDER BY u.code");
+    UnitKeyView key;
+    while (q.executeStep()) {
+      key.code = textView(q.getColumn(0));
+      key.providerId = textView(q.getColumn(1));
+      key.name.reset();
+      if (!q.getColumn(2).isNull()) key.name = textView(q.getColumn(2));
+      key.district.reset();
+      if (!q.getColumn(3).isNull()) key.district = textView(q.getColumn(3));
+      key.schoolForms = q.getColumn(4).isNull() ? std::string_view() : textView(q.getColumn(4));
+      key.frameId = q.getColumn(5).isNull() ? 0 : q.getColumn(5).getInt64();
+      visit(key);
+    }
+  } catch (const std::exception& e) {
+    return columns::failure(e);
+  }
+  return {};
 }
 
 Result<std::vector<OtherModeRow>> PictureStore::otherModes() {
