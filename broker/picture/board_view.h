@@ -65,9 +65,9 @@ class BoardView {
         scope_(std::move(scope)),
         moment_(moment) {}
 
-  // Lets unitsText() keep each unit's text in `cache` between renders and rebuild only units
-  // that changed (the live picture only; a past moment ignores it). `cache` must outlive the
-  // view; the bytes are the same either way.
+  // Lets unitsText() and pictureText() keep each unit's text in `cache` between renders and
+  // rebuild only units that changed (the live picture only; a past moment ignores it). `cache`
+  // must outlive the view; the bytes are the same either way.
   void useUnitTexts(UnitTextCache* cache) { unitTexts_ = cache; }
 
   // currentPicture() plus: level, newest_report_at, summary, per-unit extras, exercise.
@@ -110,7 +110,9 @@ class BoardView {
     ReportAge ageRule;
     std::vector<OtherModeRow> otherModes;
   };
-  common::Result<PictureRows> pictureRows();
+  // `withUnits` false: PictureRows::units left empty (pictureText() takes them from a
+  // UnitTextCache).
+  common::Result<PictureRows> pictureRows(bool withUnits = true);
   // The headline counts both count on their way through the units.
   struct PictureTotals {
     std::map<std::string, int64_t> unitStates{{"normal", 0}, {"reduced", 0},   {"remote", 0},
