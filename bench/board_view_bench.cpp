@@ -215,6 +215,7 @@ int main(int argc, char** argv) {
     coldCpu = cpuMs() - c;
     if (!text || *text != treeText) identical = false;
   }
+  int64_t nextFrame = units + 1;
   auto changeUnits = [&](int i) {
     auto tx = broker::WriteTransaction::begin(store);
     if (!tx) return false;
@@ -239,7 +240,6 @@ int main(int argc, char** argv) {
   };
   std::vector<double> kept, keptCpu;
   bool keptIdentical = true;
-  int64_t nextFrame = units + 1;
   for (int i = 0; i < repeat; ++i) {
     if (!changeUnits(i)) return 1;
     const double c = cpuMs();

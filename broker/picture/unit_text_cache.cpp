@@ -23,6 +23,37 @@ std::string joined(const std::set<std::string>& forms) {
   return out;
 }
 
+UnitTextCache::EntryPtr makeEntry(const UnitPictureRow& u,
+                                  const UnitTextCache::ProviderNames& providers,
+                                  const UnitTextCache::ExtraForms& extraForms,
+                                  std::set<std::string>& formSet) {
+  static const std::string kNoName;
+  auto entry = std::make_shared<UnitTextCache::Entry>();
+  entry->code = u.code;
+  entry->providerId = u.providerId;
+  auto p = providers.find(u.providerId);
+  entry->providerName = p == providers.end() ? kNoName : p->second;
+  entry->schoolForms = u.schoolForms;
+  entry->name = u.name;
+  entry->district = u.district;
+  auto extra = extraForms.find(u.code);
+  if (extra != extraForms.end()) entry->extraForms = joined(extra->second);
+  entry->frameId = u.status ? u.status->frameId : 0;
+  entry->operational = u.status ? u.status->operational : "unknown";
+  entry->note = u.status ? u.status->note : "";
+  if (u.status) {
+    entry->pupilsEnrolled = u.status->pupilsEnrolled;
+    entry->pupilsPresent = u.status->pupilsPresent;
+    entry->receivedAt = u.status->receivedAt;
+  }
+  unitForms(u, extraForms, formSet, &entry->forms);
+  ProviderRow provider;
+  provider.id = entry->providerId;
+  provider.name = entry->providerName;
+  entry->fragment = makeUnitFragment(u, provider, entry->forms);
+  return entry;
+}
+
 }  // namespace
 
 common::Result<std::vector<UnitTextCache::EntryPtr>> UnitTextCache::current(
@@ -38,6 +69,19 @@ common::Result<std::vector<UnitTextCache::EntryPtr>> UnitTextCache::current(
   std::vector<std::string> changed;  // codes to read again
   std::vector<size_t> changedAt;     // their places in `out`
   size_t cursor = 0;                 // entries_ and the keys are both in code order
+  if (entries_.empty()) {
+    // Nothing kept (the first render, or a cache made for one render): every unit is read and
+    // written, so the keys need no pass of their own.
+    auto all = rows.units();
+    if (!all) return all.error();
+    std::set<std::string> formSet;
+    for (const auto& u : *all) out.push_back(makeEntry(u, providers, extraForms, formSet));
+    rebuilt_ += out.size();
+    entries_ = out;
+    lastProviders_ = providers;
+    lastExtraForms_ = extraForms;
+    return out;
+  }
   auto scanned = rows.forEachUnitKey([&](const UnitKeyView& key) {
     while (cursor < entries_.size() && std::string_view(entries_[cursor]->code) < key.code) {
       ++cursor;  // a unit that left the roster
@@ -68,7 +112,8 @@ common::Result<std::vector<UnitTextCache::EntryPtr>> UnitTextCache::current(
   });
   if (!scanned) return scanned.error();
   if (!changed.empty()) {
-    // Most units changed (the first render): one pass over the table beats a lookup each.
+    // Many units changed (a roster import, a provider renamed): one pass over the table beats a
+    // lookup each.
     auto fresh = changed.size() * 4 > out.size() ? rows.units() : rows.unitsByCode(changed);
     if (!fresh) return fresh.error();
     std::unordered_map<std::string, const UnitPictureRow*> byCode;
@@ -81,31 +126,7 @@ common::Result<std::vector<UnitTextCache::EntryPtr>> UnitTextCache::current(
         return common::unavailable("unit " + changed[i] +
                                    " left the roster during a read; ask again");
       }
-      const UnitPictureRow& u = *found->second;
-      auto entry = std::make_shared<Entry>();
-      entry->code = u.code;
-      entry->providerId = u.providerId;
-      auto p = providers.find(u.providerId);
-      entry->providerName = p == providers.end() ? kNoName : p->second;
-      entry->schoolForms = u.schoolForms;
-      entry->name = u.name;
-      entry->district = u.district;
-      auto extra = extraForms.find(u.code);
-      if (extra != extraForms.end()) entry->extraForms = joined(extra->second);
-      entry->frameId = u.status ? u.status->frameId : 0;
-      entry->operational = u.status ? u.status->operational : "unknown";
-      entry->note = u.status ? u.status->note : "";
-      if (u.status) {
-        entry->pupilsEnrolled = u.status->pupilsEnrolled;
-        entry->pupilsPresent = u.status->pupilsPresent;
-        entry->receivedAt = u.status->receivedAt;
-      }
-      unitForms(u, extraForms, formSet, &entry->forms);
-      ProviderRow provider;
-      provider.id = entry->providerId;
-      provider.name = entry->providerName;
-      entry->fragment = makeUnitFragment(u, provider, entry->forms);
-      out[changedAt[i]] = std::move(entry);
+      out[changedAt[i]] = makeEntry(*found->second, providers, extraForms, formSet);
     }
   }
   // Every entry now matches these names and forms.
