@@ -120,7 +120,7 @@ common::Result<std::string> BoardView::unitsTextFromCache(const UnitFilter& filt
   auto transaction = ReadTransaction::begin(store_);
   if (!transaction) return transaction.error();
   PictureStore rows(store_);
-  auto providerRows = rows.providers();
+  auto providerRows = rows.providerNames();  // liveness needs no archive look-up
   if (!providerRows) return providerRows.error();
   auto capacityForms = rows.capacityForms("actual");
   if (!capacityForms) return capacityForms.error();

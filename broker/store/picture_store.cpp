@@ -6,7 +6,9 @@
 
 #include <SQLiteCpp/Statement.h>
 
+#include <algorithm>
 #include <climits>
+#include <unordered_map>
 
 namespace samband::broker {
 
@@ -21,6 +23,23 @@ int64_t count(SQLite::Statement& q) {
 }
 
 }  // namespace
+
+Result<std::vector<ProviderRow>> PictureStore::providerNames() {
+  std::vector<ProviderRow> out;
+  try {
+    SQLite::Statement q(store_.db(), "SELECT id, name, last_seen FROM providers ORDER BY id");
+    while (q.executeStep()) {
+      ProviderRow p;
+      p.id = q.getColumn(0).getString();
+      p.name = q.getColumn(1).getString();
+      p.lastSeen = columns::optionalInt(q.getColumn(2));
+      out.push_back(std::move(p));
+    }
+  } catch (const std::exception& e) {
+    return columns::failure(e);
+  }
+  return out;
+}
 
 Result<std::vector<ProviderRow>> PictureStore::providers() {
   std::vector<ProviderRow> out;
@@ -95,13 +114,6 @@ UnitPictureRow unitRow(SQLite::Statement& q) {
   return u;
 }
 
-std::string_view textView(const SQLite::Column& c) {
-  // The pointer first, then the size (SQLite's order: sqlite3_column_bytes after the blob).
-  const auto* data = static_cast<const char*>(c.getBlob());
-  const auto size = static_cast<size_t>(c.getBytes());
-  return std::string_view(data == nullptr ? "" : data, size);
-}
-
 }  // namespace
 
 Result<std::vector<UnitPictureRow>> PictureStore::units() {
@@ -133,25 +145,53 @@ Result<std::vector<UnitPictureRow>> PictureStore::unitsByCode(
 }
 
 Status PictureStore::forEachUnitKey(const std::function<void(const UnitKeyView&)>& visit) {
+  // Two passes straight through the tables (NOT INDEXED: no seek per unit, which is what a
+  // join in code order costs: an index and a table lookup in each table for every unit), then
+  // the units sorted by code. Both statements see one state only inside a read transaction.
+  struct Key {
+    std::string code, providerId, schoolForms;
+    std::optional<std::string> name, district;
+    int64_t frameId = 0;
+  };
+  std::vector<Key> keys;
   try {
-    SQLite::Statement q(store_.db(),
-                        "SELECT u.code, u.provider_id, u.name, u.district, u.school_forms, "
-                        "s.frame_id FROM units u LEFT JOIN unit_status s ON s.code=u.code AND "
-                        "s.mode='actual' ORDER BY u.code");
-    UnitKeyView key;
-    while (q.executeStep()) {
-      key.code = textView(q.getColumn(0));
-      key.providerId = textView(q.getColumn(1));
-      key.name.reset();
-      if (!q.getColumn(2).isNull()) key.name = textView(q.getColumn(2));
-      key.district.reset();
-      if (!q.getColumn(3).isNull()) key.district = textView(q.getColumn(3));
-      key.schoolForms = q.getColumn(4).isNull() ? std::string_view() : textView(q.getColumn(4));
-      key.frameId = q.getColumn(5).isNull() ? 0 : q.getColumn(5).getInt64();
-      visit(key);
+    std::unordered_map<std::string, int64_t> frames;
+    SQLite::Statement status(store_.db(),
+                             "SELECT code, frame_id FROM unit_status NOT INDEXED "
+                             "WHERE mode='actual'");
+    while (status.executeStep()) {
+      frames.emplace(status.getColumn(0).getString(), status.getColumn(1).getInt64());
+    }
+    SQLite::Statement units(store_.db(),
+                            "SELECT code, provider_id, name, district, school_forms FROM units "
+                            "NOT INDEXED");
+    while (units.executeStep()) {
+      Key k;
+      k.code = units.getColumn(0).getString();
+      k.providerId = units.getColumn(1).getString();
+      k.name = columns::optionalText(units.getColumn(2));
+      k.district = columns::optionalText(units.getColumn(3));
+      k.schoolForms = columns::optionalText(units.getColumn(4)).value_or("");
+      auto f = frames.find(k.code);
+      if (f != frames.end()) k.frameId = f->second;
+      keys.push_back(std::move(k));
     }
   } catch (const std::exception& e) {
     return columns::failure(e);
+  }
+  std::sort(keys.begin(), keys.end(),
+            [](const Key& a, const Key& b) { return a.code < b.code; });  // units()'s order
+  UnitKeyView view;
+  for (const auto& k : keys) {
+    view.code = k.code;
+    view.providerId = k.providerId;
+    view.name.reset();
+    if (k.name) view.name = *k.name;
+    view.district.reset();
+    if (k.district) view.district = *k.district;
+    view.schoolForms = k.schoolForms;
+    view.frameId = k.frameId;
+    visit(view);
   }
   return {};
 }

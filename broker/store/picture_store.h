@@ -128,12 +128,14 @@ class PictureStore {
 
   // Providers by id; units by code with their actual status; other modes by mode and code.
   common::Result<std::vector<ProviderRow>> providers();
+  // providers() with only id, name and lastSeen filled (no look into the archive per provider).
+  common::Result<std::vector<ProviderRow>> providerNames();
   common::Result<std::vector<UnitPictureRow>> units();
   // units() for `codes` only, in their order (codes not in the roster are left out).
   common::Result<std::vector<UnitPictureRow>> unitsByCode(const std::vector<std::string>& codes);
-  // Every roster unit by code as units() lists them, as keys only (no status columns copied):
-  // for renderers that keep each unit's text and re-read only units whose key changed. `visit`
-  // must not call back into this connection.
+  // Every roster unit by code as units() lists them, as keys only (no status columns read): for
+  // renderers that keep each unit's text and re-read only units whose key changed. Call inside a
+  // read transaction (ReadTransaction): the keys come from two statements.
   common::Status forEachUnitKey(const std::function<void(const UnitKeyView&)>& visit);
   common::Result<std::vector<OtherModeRow>> otherModes();
   common::Result<int64_t> frameCount();
