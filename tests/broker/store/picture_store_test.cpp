@@ -109,10 +109,9 @@ TEST_F(PictureStoreTest, UnitsWithoutAReportHaveNoStatus) {
 // (by code, whatever order the roster was imported in), with the frame of its actual status only
 // (exercise traffic is not the real picture), and unitsByCode() gives units()'s rows.
 TEST_F(PictureStoreTest, UnitKeysFollowUnitsOrderAndTheActualStatusFrame) {
-  UnitRosterRow noName = unit("10000002");
-  noName.name.reset();
-  ASSERT_TRUE(
-      RosterStore(*store_).importUnits({unit("10000003"), noName, unit("10000001")}, false).ok());
+  ASSERT_TRUE(RosterStore(*store_)
+                  .importUnits({unit("10000003"), unit("10000002"), unit("10000001")}, false)
+                  .ok());
   ArchiveStore archive(*store_);
   common::UnitStatusMsg s;
   s.unitCode = "10000003";
@@ -124,17 +123,16 @@ TEST_F(PictureStoreTest, UnitKeysFollowUnitsOrderAndTheActualStatusFrame) {
   ASSERT_TRUE(transaction.ok());
   std::vector<std::string> seen;
   std::vector<int64_t> frames;
-  std::vector<bool> named;
   ASSERT_TRUE(rows.forEachUnitKey([&](const UnitKeyView& k) {
                     seen.emplace_back(k.code);
                     frames.push_back(k.frameId);
-                    named.push_back(k.name.has_value());
+                    EXPECT_EQ(k.name,
+                              std::optional<std::string_view>("Skola " + std::string(k.code)));
                     EXPECT_EQ(k.providerId, "556677-0001");
                   })
                   .ok());
   EXPECT_EQ(seen, (std::vector<std::string>{"10000001", "10000002", "10000003"}));
   EXPECT_EQ(frames, (std::vector<int64_t>{0, 0, 7}));
-  EXPECT_EQ(named, (std::vector<bool>{true, false, true}));
   auto all = rows.units();
   ASSERT_TRUE(all.ok());
   ASSERT_EQ(all->size(), 3u);
