@@ -145,6 +145,94 @@ bool connectViewer(Viewer& v, int port, const std::string& cookie) {
   return ::send(v.fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size());
 }
 
+// CPU time so far of each thread of `pid` (ns, from /proc/PID/task/TID/schedstat), leaving out
+// the ingest threads and the WAL checkpointer (they name themselves): what remains are the
+// board's threads (HTTP workers, live streams, the change watch).
+std::map<std::string, int64_t> boardThreadCpuNs(pid_t pid) {
+  std::map<std::string, int64_t> out;
+  const std::string base = "/proc/" + std::to_string(pid) + "/task";
+  std::error_code ec;
+  for (const auto& t : fs::directory_iterator(base, ec)) {
+    std::string comm;
+    std::getline(std::ifstream(t.path() / "comm"), comm);
+    if (comm.rfind("ingest", 0) == 0 || comm.rfind("wal-", 0) == 0) continue;
+    int64_t ns = 0;
+    std::ifstream(t.path() / "schedstat") >> ns;
+    out[t.path().filename().string()] = ns;
+  }
+  return out;
+}
+
+// The most CPU any one board thread used between two snapshots: the worker that served a request
+// made between them (the streams' threads use a fraction of a millisecond meanwhile).
+int64_t busiestThreadNs(const std::map<std::string, int64_t>& before,
+                        const std::map<std::string, int64_t>& after) {
+  int64_t most = 0;
+  for (const auto& [tid, ns] : after) {
+    auto b = before.find(tid);
+    most = std::max(most, ns - (b == before.end() ? 0 : b->second));
+  }
+  return most;
+}
+
+// One GET on a fresh loopback connection read the way a browser reads (1 MiB at a time into a
+// buffer sized by Content-Length), so the figure is the board's and not the client's: httplib's
+// client reads 4 KiB per call into a growing string, which alone costs tens of ms for 7.5 MiB.
+struct RawAnswer {
+  int status = 0;
+  std::string body;
+  int64_t firstByteNs = 0;  // request sent -> first byte of the answer
+  int64_t lastByteNs = 0;   // request sent -> last byte
+};
+
+bool rawGet(int port, const std::string& path, const std::string& cookie, RawAnswer& out) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  const int64_t t0 = samband::bench::nowNs();
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return false;
+  }
+  const std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: " + cookie +
+                          "\r\nConnection: close\r\n\r\n";
+  if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
+    ::close(fd);
+    return false;
+  }
+  std::string all;
+  std::vector<char> buf(1 << 20);
+  size_t headEnd = std::string::npos, length = std::string::npos;
+  for (;;) {
+    const ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+    if (n <= 0) break;
+    if (all.empty()) out.firstByteNs = samband::bench::nowNs() - t0;
+    all.append(buf.data(), static_cast<size_t>(n));
+    if (headEnd == std::string::npos) {
+      headEnd = all.find("\r\n\r\n");
+      if (headEnd != std::string::npos) {
+        std::string head = all.substr(0, headEnd);
+        for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        const auto cl = head.find("content-length:");
+        if (cl != std::string::npos) {
+          length = std::stoul(head.substr(cl + 15));
+          all.reserve(headEnd + 4 + length);
+        }
+        out.status = std::stoi(all.substr(9, 3));
+      }
+    }
+    if (length != std::string::npos && all.size() >= headEnd + 4 + length) break;
+  }
+  out.lastByteNs = samband::bench::nowNs() - t0;
+  ::close(fd);
+  if (headEnd == std::string::npos) return false;
+  out.body = all.substr(headEnd + 4);
+  return true;
+}
+
 // Pulls complete events out of v.buffer (chunk-size lines between them are skipped: each event is
 // one chunk, so an event's lines are never split by one).
 void parseEvents(Viewer& v, int64_t now) {
@@ -392,9 +480,15 @@ int main(int argc, char** argv) {
     std::vector<int64_t> ns;
     size_t bytes = 0;
     int units = 0;
+    std::vector<int64_t> rawFirstNs, rawLastNs;  // the same GET read as a browser reads
+    std::vector<int64_t> servingCpuNs;           // CPU of the board thread that served each raw GET
+    double brokerCpuS = 0;  // the broker's CPU over both series, less ingest at window B's rate
   };
+  const double cpuRateB = cpuB / windowB;
   auto timeGets = [&](const std::string& path, int count, bool countUnits) {
     Timed out;
+    const auto seriesStart = std::chrono::steady_clock::now();
+    const double cpuStart = samband::bench::processCpuSeconds(bp);
     for (int i = 0; i < count; i++) {
       httplib::Client c("127.0.0.1", boardPort);
       c.set_read_timeout(30, 0);
@@ -415,6 +509,24 @@ int main(int argc, char** argv) {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
+    for (int i = 0; i < count; i++) {
+      RawAnswer a;
+      const auto threadsBefore = boardThreadCpuNs(bp);
+      if (!rawGet(boardPort, path, firstCookie, a) || a.status != 200) {
+        die("GET " + path + " (raw) failed");
+      }
+      out.servingCpuNs.push_back(busiestThreadNs(threadsBefore, boardThreadCpuNs(bp)));
+      if (a.body.size() != out.bytes && countUnits && out.bytes > 0) {
+        // Sizes move with the picture (ages, counts); only a gross difference is a failure.
+        if (a.body.size() < out.bytes / 2) die("GET " + path + " (raw) answered too little");
+      }
+      out.rawFirstNs.push_back(a.firstByteNs);
+      out.rawLastNs.push_back(a.lastByteNs);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    const double seriesS =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - seriesStart).count();
+    out.brokerCpuS = samband::bench::processCpuSeconds(bp) - cpuStart - cpuRateB * seriesS;
     return out;
   };
   Timed unitsGet = timeGets("/api/units", unitsRequests, true);
@@ -506,6 +618,26 @@ int main(int argc, char** argv) {
       pictureP50, pictureMax, metricsGet.bytes, metricsP50, metricsMax, fleet.agents.size(),
       static_cast<unsigned long long>(sendCounters.acks), ackP50, ackP99,
       static_cast<unsigned long long>(sendCounters.rejects));
+  // The same GETs read with 1 MiB reads (rawGet), and the broker's CPU per request.
+  auto rawLine = [&](const char* what, Timed& t, int count) {
+    const double first = pct(t.rawFirstNs, 50) / 1e6, last = pct(t.rawLastNs, 50) / 1e6,
+                 lastMax = pct(t.rawLastNs, 100) / 1e6;
+    const double cpuMs = 1000 * t.brokerCpuS / (2.0 * count);
+    const double servingMs = pct(t.servingCpuNs, 50) / 1e6;
+    std::printf(
+        "  %s read as a browser reads: first byte p50 %.1f ms, last byte p50 %.1f ms, max %.1f "
+        "ms; CPU of the serving thread p50 %.1f ms; broker CPU %.1f ms per request (less ingest "
+        "at window B's rate, noisy)\n",
+        what, first, last, lastMax, servingMs, cpuMs);
+    return Json{{"first_byte_p50_ms", first},
+                {"last_byte_p50_ms", last},
+                {"last_byte_max_ms", lastMax},
+                {"serving_thread_cpu_p50_ms", servingMs},
+                {"broker_cpu_ms_per_request", cpuMs}};
+  };
+  const Json unitsRaw = rawLine("GET /api/units", unitsGet, unitsRequests);
+  const Json pictureRaw = rawLine("GET /api/picture", pictureGet, unitsRequests);
+  const Json metricsRaw = rawLine("GET /metrics", metricsGet, unitsRequests);
   for (const auto& [reason, n] : sendCounters.rejectReasons)
     std::printf("  refused %s: %llu\n", reason.c_str(), static_cast<unsigned long long>(n));
   if (!jsonPath.empty()) {
@@ -546,6 +678,9 @@ int main(int argc, char** argv) {
            {"metrics_bytes", metricsGet.bytes},
            {"metrics_p50_ms", metricsP50},
            {"metrics_max_ms", metricsMax},
+           {"units_raw", unitsRaw},
+           {"picture_raw", pictureRaw},
+           {"metrics_raw", metricsRaw},
            {"agents", fleet.agents.size()},
            {"acked", sendCounters.acks},
            {"reports_refused", sendCounters.rejects},

@@ -27,6 +27,7 @@
 #include "broker/board/board_view_cache.h"
 #include "broker/city/readiness_schedule.h"
 #include "broker/picture/board_view.h"
+#include "broker/picture/unit_text_cache.h"
 #include "broker/store/archive_store.h"
 #include "broker/store/picture_store.h"
 #include "broker/store/roster_store.h"
@@ -76,11 +77,13 @@ void check(const common::Status& s, const char* what) {
 int main(int argc, char** argv) {
   CLI::App app{"board_view_bench: GET /api/units rendered afresh and from the per-version cache"};
   std::string work, jsonPath;
-  int units = 10000, providers = 400, repeat = 20, threads = 8, mmapThreshold = 0;
+  int units = 10000, providers = 400, repeat = 20, threads = 8, mmapThreshold = 0, changed = 250;
   app.add_option("--work", work, "Directory for the database")->required();
   app.add_option("--units", units, "School units");
   app.add_option("--providers", providers, "Providers (units spread evenly)");
   app.add_option("--repeat", repeat, "Renders timed");
+  app.add_option("--changed", changed,
+                 "Units given a new report before each render with kept unit texts");
   app.add_option("--threads", threads, "Threads rendering at once for the memory figure");
   app.add_option("--mmap-threshold", mmapThreshold,
                  "mallopt(M_MMAP_THRESHOLD) in bytes, as the board sets it (0: glibc's default, "
@@ -193,6 +196,67 @@ int main(int argc, char** argv) {
     if (*text != treeText) identical = false;
   }
   if (!identical) std::cerr << "unitsText differs from units().dump()\n";
+  // Afresh with each unit's text kept between renders (UnitTextCache), as the board renders
+  // /api/units now: before each render CHANGED units get a new report (at 1,000 reports/s, about
+  // what arrives between two requests a quarter of a second apart), and the answer is compared
+  // with the direct text of the same database.
+  broker::UnitTextCache unitTexts;
+  auto cachedText = [&]() {
+    broker::BoardView view(store, rules, now);
+    view.useUnitTexts(&unitTexts);
+    return view.unitsText({});
+  };
+  double coldMs = 0, coldCpu = 0;
+  {
+    const double c = cpuMs();
+    auto t = Clock::now();
+    auto text = cachedText();
+    coldMs = msSince(t);
+    coldCpu = cpuMs() - c;
+    if (!text || *text != treeText) identical = false;
+  }
+  int64_t nextFrame = units + 1;
+  auto changeUnits = [&](int i) {
+    auto tx = broker::WriteTransaction::begin(store);
+    if (!tx) return false;
+    broker::ArchiveStore archive(store);
+    for (int k = 0; k < changed; ++k) {
+      const int u = static_cast<int>((static_cast<int64_t>(i) * changed + k) * 7919 % units);
+      common::UnitStatusMsg s;
+      s.unitCode = roster[u].code;
+      s.operational =
+          k % 2 == 0 ? common::OperationalState::REDUCED : common::OperationalState::NORMAL;
+      s.pupilsEnrolled = 300;
+      s.pupilsPresent = 200 + (i + k) % 100;
+      s.staffTotal = 40;
+      s.staffAvailable = 30 + k % 10;
+      s.note = "Ändrad " + std::to_string(i);
+      const int64_t sentAt = now - 1000 * (k % 60);
+      check(archive.upsertUnitStatus("actual", ownerOf[u], nextFrame++, sentAt, sentAt + 20, s),
+            "unit status");
+    }
+    check(tx->commit(), "commit");
+    return true;
+  };
+  std::vector<double> kept, keptCpu;
+  bool keptIdentical = true;
+  for (int i = 0; i < repeat; ++i) {
+    if (!changeUnits(i)) return 1;
+    const double c = cpuMs();
+    auto t = Clock::now();
+    auto text = cachedText();
+    kept.push_back(msSince(t));
+    keptCpu.push_back(cpuMs() - c);
+    auto reference = broker::BoardView(store, rules, now).unitsText({});
+    if (!text || !reference || *text != *reference) keptIdentical = false;
+  }
+  if (!keptIdentical) std::cerr << "unitsText with kept unit texts differs from the direct text\n";
+  // The picture changed above: the tree's text for the sections below.
+  {
+    auto answer = broker::BoardView(store, rules, now).units({});
+    if (!answer) return 1;
+    treeText = answer->dump();
+  }
   // GET /api/picture (issue 16): the tree (picture() + dump(), freed) before, the units written
   // directly (pictureText()) now; the same bytes.
   std::vector<double> pictureTree, pictureTreeCpu, pictureDirect, pictureDirectCpu;
@@ -225,6 +289,25 @@ int main(int argc, char** argv) {
     pictureBytes = text->size();
   }
   if (!pictureIdentical) std::cerr << "pictureText differs from picture().dump()\n";
+  // The picture with each unit's text kept (the board's UnitTextCache), CHANGED units changed
+  // before each render as above; the first three compared with the tree.
+  std::vector<double> pictureKept, pictureKeptCpu;
+  for (int i = 0; i < repeat; ++i) {
+    if (!changeUnits(repeat + i)) return 1;
+    const double c = cpuMs();
+    auto t = Clock::now();
+    broker::BoardView view(store, rules, now);
+    view.useUnitTexts(&unitTexts);
+    auto text = view.pictureText();
+    if (!text) return 1;
+    pictureKept.push_back(msSince(t));
+    pictureKeptCpu.push_back(cpuMs() - c);
+    if (i < 3) {
+      auto tree = broker::BoardView(store, rules, now).picture();
+      if (!tree || tree->dump() != *text) pictureIdentical = false;
+    }
+  }
+  if (!pictureIdentical) std::cerr << "pictureText with kept unit texts differs from the tree\n";
   // The database work of one GET /metrics scrape (Board::metricsPage): the counters and the
   // office's gauges.
   std::vector<double> scrape, scrapeCpu;
@@ -317,6 +400,16 @@ int main(int argc, char** argv) {
       *std::min_element(direct.begin(), direct.end()), percentile(totalCpu, 0.5),
       identical ? "yes" : "NO");
   std::printf(
+      "GET /api/units with each unit's text kept (UnitTextCache): first render %.1f ms (CPU %.1f "
+      "ms), then with %d units changed before each: p50 %.1f ms (CPU %.1f ms); identical bytes: "
+      "%s\n",
+      coldMs, coldCpu, changed, percentile(kept, 0.5), percentile(keptCpu, 0.5),
+      keptIdentical ? "yes" : "NO");
+  std::printf(
+      "GET /api/picture with each unit's text kept, %d units changed before each: p50 %.1f ms "
+      "(CPU %.1f ms)\n",
+      changed, percentile(pictureKept, 0.5), percentile(pictureKeptCpu, 0.5));
+  std::printf(
       "GET /api/picture, %d units (%.1f MiB): tree p50 %.1f ms (CPU %.1f ms), units written "
       "directly p50 %.1f ms (CPU %.1f ms); identical bytes: %s\n",
       units, pictureBytes / 1048576.0, percentile(pictureTree, 0.5),
@@ -349,12 +442,20 @@ int main(int argc, char** argv) {
                           {"direct_p50_ms", percentile(direct, 0.5)},
                           {"direct_cpu_p50_ms", percentile(directCpu, 0.5)},
                           {"direct_identical", identical},
+                          {"kept_changed_per_render", changed},
+                          {"kept_cold_ms", coldMs},
+                          {"kept_cold_cpu_ms", coldCpu},
+                          {"kept_p50_ms", percentile(kept, 0.5)},
+                          {"kept_cpu_p50_ms", percentile(keptCpu, 0.5)},
+                          {"kept_identical", keptIdentical},
                           {"picture_bytes", pictureBytes},
                           {"picture_tree_p50_ms", percentile(pictureTree, 0.5)},
                           {"picture_tree_cpu_p50_ms", percentile(pictureTreeCpu, 0.5)},
                           {"picture_direct_p50_ms", percentile(pictureDirect, 0.5)},
                           {"picture_direct_cpu_p50_ms", percentile(pictureDirectCpu, 0.5)},
                           {"picture_identical", pictureIdentical},
+                          {"picture_kept_p50_ms", percentile(pictureKept, 0.5)},
+                          {"picture_kept_cpu_p50_ms", percentile(pictureKeptCpu, 0.5)},
                           {"metrics_gauges_p50_ms", percentile(scrape, 0.5)},
                           {"metrics_gauges_cpu_p50_ms", percentile(scrapeCpu, 0.5)},
                           {"cached_p50_ms", percentile(hit, 0.5)},

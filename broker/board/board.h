@@ -29,6 +29,7 @@
 #include "broker/metrics/metrics.h"
 #include "broker/picture/change_watch.h"
 #include "broker/picture/district_scope.h"
+#include "broker/picture/unit_text_cache.h"
 #include "broker/store/store_pool.h"
 #include "common/clock.h"
 #include "common/identity.h"
@@ -120,6 +121,8 @@ class Board {
   ContingencyCache contingency_;
   // The picture's read answers, rendered once per change version (board_picture_routes.cpp).
   BoardViewCache viewCache_;
+  // Each unit's text between renders of /api/units (docs/performance.md, "/api/units afresh").
+  UnitTextCache unitTexts_;
   std::unique_ptr<httplib::Server> http_;
   std::thread thread_;
   int port_ = 0;

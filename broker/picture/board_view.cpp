@@ -122,12 +122,14 @@ common::Result<json> BoardView::picture() {
   return p;
 }
 
-common::Result<BoardView::PictureRows> BoardView::pictureRows() {
+common::Result<BoardView::PictureRows> BoardView::pictureRows(bool withUnits) {
   PictureStore store(store_);
   PictureRows rows;
-  auto units = store.units();
-  if (!units) return units.error();
-  rows.units = std::move(*units);
+  if (withUnits) {
+    auto units = store.units();
+    if (!units) return units.error();
+    rows.units = std::move(*units);
+  }
   auto capacityForms = store.capacityForms("actual");
   if (!capacityForms) return capacityForms.error();
   rows.capacityForms = std::move(*capacityForms);

@@ -17,6 +17,7 @@
 
 #include "broker/picture/district_scope.h"
 #include "broker/picture/liveness.h"
+#include "broker/picture/unit_text_cache.h"
 #include "broker/picture/view.h"
 #include "broker/store/picture_store.h"
 #include "broker/store/store.h"
@@ -64,6 +65,11 @@ class BoardView {
         scope_(std::move(scope)),
         moment_(moment) {}
 
+  // Lets unitsText() and pictureText() keep each unit's text in `cache` between renders and
+  // rebuild only units that changed (the live picture only; a past moment ignores it). `cache`
+  // must outlive the view; the bytes are the same either way.
+  void useUnitTexts(UnitTextCache* cache) { unitTexts_ = cache; }
+
   // currentPicture() plus: level, newest_report_at, summary, per-unit extras, exercise.
   common::Result<nlohmann::json> picture();
   // picture().dump(), byte for byte, with the units written straight from the rows instead of
@@ -104,7 +110,9 @@ class BoardView {
     ReportAge ageRule;
     std::vector<OtherModeRow> otherModes;
   };
-  common::Result<PictureRows> pictureRows();
+  // `withUnits` false: PictureRows::units left empty (pictureText() takes them from a
+  // UnitTextCache).
+  common::Result<PictureRows> pictureRows(bool withUnits = true);
   // The headline counts both count on their way through the units.
   struct PictureTotals {
     std::map<std::string, int64_t> unitStates{{"normal", 0}, {"reduced", 0},   {"remote", 0},
@@ -121,7 +129,11 @@ class BoardView {
   // Exercise, system and test reports in the scope ("exercise").
   nlohmann::json exerciseRows(const std::vector<OtherModeRow>& otherRows) const;
 
+  // unitsText() with unitTexts_: the units' kept texts, checked against the database.
+  common::Result<std::string> unitsTextFromCache(const UnitFilter& filter);
+
   Store& store_;
+  UnitTextCache* unitTexts_ = nullptr;
   BoardViewRules rules_;
   int64_t nowMs_;
   DistrictScope scope_;

@@ -15,6 +15,7 @@
 #include "broker/picture/unit_json_text.h"
 #include "broker/picture/view.h"
 #include "broker/store/picture_store.h"
+#include "broker/store/read_transaction.h"
 #include "common/clock.h"
 
 namespace samband::broker {
@@ -27,38 +28,47 @@ common::Result<std::string> BoardView::pictureText() {
     if (!answer) return answer.error();
     return answer->dump();
   }
+  // One state of the database for every read below (the head, the rows, the units' keys).
+  auto transaction = ReadTransaction::begin(store_);
+  if (!transaction) return transaction.error();
   auto head = currentPictureWithoutUnits(store_, rules_.liveness, nowMs_, rules_.holidays);
   if (!head) return head.error();
   json& p = *head;
-  auto rows = pictureRows();
+  auto rows = pictureRows(false);
   if (!rows) return rows.error();
 
+  // Each unit's text from the board's UnitTextCache (only units that changed are read and
+  // written again), or from one made for this render alone.
+  UnitTextCache::ProviderNames names;
+  for (const auto& provider : p["providers"]) {
+    names.emplace(provider["id"].get<std::string>(), provider["name"].get<std::string>());
+  }
+  UnitTextCache::ExtraForms extraForms;  // from capacity reports
+  for (const auto& [code, form] : rows->capacityForms) extraForms[code].insert(form);
+  UnitTextCache once;
+  auto entries = (unitTexts_ != nullptr ? *unitTexts_ : once).current(store_, names, extraForms);
+  if (!entries) return entries.error();
   // Units in the scope, per provider, in the order currentPicture() lists them (a unit whose
   // provider the head does not list is left out there too).
-  std::map<std::string, std::vector<const UnitPictureRow*>> unitsOf;
-  for (const auto& u : rows->units) {
-    if (scope_.allows(u.district)) unitsOf[u.providerId].push_back(&u);
+  std::map<std::string, std::vector<const UnitTextCache::Entry*>> unitsOf;
+  for (const auto& e : *entries) {
+    if (scope_.allows(e->district)) unitsOf[e->providerId].push_back(e.get());
   }
-  std::map<std::string, std::set<std::string>> extraForms;  // from capacity reports
-  for (const auto& [code, form] : rows->capacityForms) extraForms[code].insert(form);
   const std::set<std::string>& marks = rows->whatIfMarks;
 
   // The providers array, written as text; the summary counted on the way.
   PictureTotals totals;
   std::set<std::string> kept;  // unit codes in the picture (other_modes keeps only these)
   std::string providersText;
-  providersText.reserve(rows->units.size() * 1000 + p["providers"].size() * 300 + 64);
+  size_t bytes = p["providers"].size() * 300 + 64;
+  for (const auto& e : *entries) bytes += e->fragment.text.size() + 96;
+  providersText.reserve(bytes);
   JsonText out(providersText);
   const UnitJsonContext context{nowMs_, &rows->ageRule, rules_.reportOldAfterMs};
-  std::set<std::string> formSet;
-  std::vector<std::string> forms;
   out.raw("[");
   for (auto& provider : p["providers"]) {
-    ProviderRow row;  // what a unit repeats of its provider
-    row.id = provider["id"].get<std::string>();
-    row.name = provider["name"].get<std::string>();
-    const std::string& id = row.id;
-    static const std::vector<const UnitPictureRow*> kNoUnits;
+    const std::string id = provider["id"].get<std::string>();
+    static const std::vector<const UnitTextCache::Entry*> kNoUnits;
     auto found = unitsOf.find(id);
     const auto& its = found == unitsOf.end() ? kNoUnits : found->second;
     if (scope_.isLimited() && its.empty()) continue;  // as DistrictScope::restrictPicture
@@ -72,21 +82,19 @@ common::Result<std::string> BoardView::pictureText() {
     out.raw(fields);
     out.raw(fields.size() > 1 ? ",\"units\":[" : "\"units\":[");
     bool first = true;
-    for (const UnitPictureRow* unit : its) {
-      const UnitPictureRow& u = *unit;
-      unitForms(u, extraForms, formSet, &forms);
+    for (const UnitTextCache::Entry* e : its) {
       if (!first) out.raw(",");
       first = false;
-      const bool isOld =
-          writeUnitJson(out, u, row, livenessName.c_str(), forms, marks.count(u.code) > 0, context);
-      kept.insert(u.code);
+      const bool isOld = writeUnitFragment(out, e->fragment, livenessName.c_str(),
+                                           marks.count(e->code) > 0, context);
+      if (scope_.isLimited()) kept.insert(e->code);
       ++totals.units;
       if (isOld) ++totals.old;
-      if (u.status) {
-        totals.unitStates[u.status->operational]++;
-        if (u.status->pupilsEnrolled >= 0) totals.enrolled += u.status->pupilsEnrolled;
-        if (u.status->pupilsPresent >= 0) totals.present += u.status->pupilsPresent;
-        totals.newest = std::max(totals.newest, u.status->receivedAt);
+      if (e->fragment.reported) {
+        totals.unitStates[e->operational]++;
+        if (e->pupilsEnrolled >= 0) totals.enrolled += e->pupilsEnrolled;
+        if (e->pupilsPresent >= 0) totals.present += e->pupilsPresent;
+        totals.newest = std::max(totals.newest, e->receivedAt);
       } else {
         totals.unitStates["unknown"]++;
       }

@@ -119,17 +119,17 @@ void unitForms(const UnitPictureRow& u,
   });
 }
 
-bool writeUnitJson(JsonText& out, const UnitPictureRow& u, const ProviderRow& provider,
-                   const char* liveness, const std::vector<std::string>& forms, bool whatIfFailing,
-                   const UnitJsonContext& context) {
-  const int64_t nowMs = context.nowMs;
+UnitFragment makeUnitFragment(const UnitPictureRow& u, const ProviderRow& provider,
+                              const std::vector<std::string>& forms) {
+  UnitFragment f;
   const bool reported = u.status.has_value();
   static const UnitStatusRow kNone{};
   const UnitStatusRow& s = reported ? *u.status : kNone;
-  const std::string& operational = reported ? s.operational : std::string("unknown");
-  const int64_t schoolAgeMs = reported ? context.ageRule->ageMs(s.sentAt, nowMs) : 0;
-  const bool expired = reported && s.validUntil > 0 && s.validUntil < nowMs;
-  const bool old = reported && (expired || schoolAgeMs > context.reportOldAfterMs);
+  f.reported = reported;
+  f.sentAt = s.sentAt;
+  f.validUntil = s.validUntil;
+  f.text.reserve(1024);
+  JsonText out(f.text);
   auto textOr = [&](const std::string& v, const char* otherwise) {
     out.string(reported ? v : std::string(otherwise));
   };
@@ -137,14 +137,9 @@ bool writeUnitJson(JsonText& out, const UnitPictureRow& u, const ProviderRow& pr
     if (!has) out.raw("null");
     return has;
   };
-
+  // Keys in dump()'s order; the holes are where writeUnitFragment writes.
   out.raw("{");
-  out.key("age_s");
-  if (nullUnless(reported)) out.number(std::max<int64_t>(0, nowMs - s.sentAt) / 1000);
-  out.field("age_school_hours");
-  if (nullUnless(reported)) out.number(static_cast<double>(schoolAgeMs / 360'000) / 10.0);
-  out.field("age_school_s");
-  if (nullUnless(reported)) out.number(schoolAgeMs / 1000);
+  f.holes[0] = f.text.size();  // age_s, age_school_hours, age_school_s
   out.field("backup_hours");
   if (nullUnless(reported)) out.countOrNull(s.backupHours);
   out.field("closed_until");
@@ -160,19 +155,19 @@ bool writeUnitJson(JsonText& out, const UnitPictureRow& u, const ProviderRow& pr
   out.field("expected_reopen");
   if (nullUnless(reported && s.expectedReopen > 0)) out.time(s.expectedReopen);
   out.field("expired");
-  out.boolean(expired);
+  f.holes[1] = f.text.size();
   out.field("food_days");
   if (nullUnless(reported)) out.countOrNull(s.foodDays);
   out.field("liveness");
-  out.string(liveness);
+  f.holes[2] = f.text.size();
   out.field("name");
   out.textOrNull(u.name);
   out.field("note");
   out.string(reported ? s.note : std::string());
   out.field("old");
-  out.boolean(old);
+  f.holes[3] = f.text.size();
   out.field("operational");
-  out.string(operational);
+  out.string(reported ? s.operational : std::string("unknown"));
   out.field("provider_id");
   out.string(provider.id);
   out.field("provider_name");
@@ -216,9 +211,56 @@ bool writeUnitJson(JsonText& out, const UnitPictureRow& u, const ProviderRow& pr
   out.field("valid_until");
   if (nullUnless(reported && s.validUntil > 0)) out.time(s.validUntil);
   out.field("whatif_failing");
-  out.boolean(whatIfFailing);
+  f.holes[4] = f.text.size();
   out.raw("}");
+  return f;
+}
+
+bool writeUnitFragment(JsonText& out, const UnitFragment& f, const char* liveness,
+                       bool whatIfFailing, const UnitJsonContext& context) {
+  const int64_t nowMs = context.nowMs;
+  const bool reported = f.reported;
+  const int64_t schoolAgeMs = reported ? context.ageRule->ageMs(f.sentAt, nowMs) : 0;
+  const bool expired = reported && f.validUntil > 0 && f.validUntil < nowMs;
+  const bool old = reported && (expired || schoolAgeMs > context.reportOldAfterMs);
+  const char* t = f.text.data();
+  const auto& h = f.holes;
+  out.raw(t, h[0]);
+  out.key("age_s");
+  if (reported) {
+    out.number(std::max<int64_t>(0, nowMs - f.sentAt) / 1000);
+  } else {
+    out.raw("null");
+  }
+  out.field("age_school_hours");
+  if (reported) {
+    out.number(static_cast<double>(schoolAgeMs / 360'000) / 10.0);
+  } else {
+    out.raw("null");
+  }
+  out.field("age_school_s");
+  if (reported) {
+    out.number(schoolAgeMs / 1000);
+  } else {
+    out.raw("null");
+  }
+  out.raw(t + h[0], h[1] - h[0]);
+  out.boolean(expired);
+  out.raw(t + h[1], h[2] - h[1]);
+  out.string(liveness);
+  out.raw(t + h[2], h[3] - h[2]);
+  out.boolean(old);
+  out.raw(t + h[3], h[4] - h[3]);
+  out.boolean(whatIfFailing);
+  out.raw(t + h[4], f.text.size() - h[4]);
   return old;
+}
+
+bool writeUnitJson(JsonText& out, const UnitPictureRow& u, const ProviderRow& provider,
+                   const char* liveness, const std::vector<std::string>& forms, bool whatIfFailing,
+                   const UnitJsonContext& context) {
+  return writeUnitFragment(out, makeUnitFragment(u, provider, forms), liveness, whatIfFailing,
+                           context);
 }
 
 }  // namespace samband::broker

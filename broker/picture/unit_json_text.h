@@ -4,6 +4,7 @@
 // GET /api/units carry it. Used by board_view_units.cpp and board_view_picture.cpp.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -23,6 +24,7 @@ class JsonText {
   explicit JsonText(std::string& out) : out_(out) {}
   void raw(const char* text) { out_ += text; }
   void raw(const std::string& text) { out_ += text; }
+  void raw(const char* data, size_t size) { out_.append(data, size); }
   void key(const char* k) {  // keys are ours: plain ASCII
     out_ += '"';
     out_ += k;
@@ -62,8 +64,31 @@ struct UnitJsonContext {
   int64_t reportOldAfterMs = 0;
 };
 
+// A unit's object as text with five holes for what moves without a new report: its ages, whether
+// it is expired or old (the clock), its provider's liveness and its what-if mark. Everything else
+// comes from the unit's row, its provider's id and name and its school forms, so the text stays
+// right until one of those changes (UnitTextCache keeps it between renders). Immutable once made.
+struct UnitFragment {
+  std::string text;
+  // Offsets in `text` where writeUnitFragment puts: the ages (after the opening brace), expired,
+  // liveness, old, whatif_failing.
+  std::array<size_t, 5> holes{};
+  bool reported = false;
+  int64_t sentAt = 0;
+  int64_t validUntil = 0;
+};
+
+UnitFragment makeUnitFragment(const UnitPictureRow& unit, const ProviderRow& provider,
+                              const std::vector<std::string>& forms);
+
+// Appends the fragment's object with its holes filled for `context` (writeUnitJson's bytes).
+// Returns whether the report is old.
+bool writeUnitFragment(JsonText& out, const UnitFragment& fragment, const char* liveness,
+                       bool whatIfFailing, const UnitJsonContext& context);
+
 // Writes the unit's object (its report, ages, provider, liveness, forms, what-if mark) as the
-// picture holds it. Returns whether the report is old (expired, or older than the limit).
+// picture holds it: makeUnitFragment, then writeUnitFragment. Returns whether the report is old
+// (expired, or older than the limit).
 bool writeUnitJson(JsonText& out, const UnitPictureRow& unit, const ProviderRow& provider,
                    const char* liveness, const std::vector<std::string>& forms, bool whatIfFailing,
                    const UnitJsonContext& context);

@@ -6,7 +6,9 @@
 
 #include <SQLiteCpp/Statement.h>
 
+#include <algorithm>
 #include <climits>
+#include <unordered_map>
 
 namespace samband::broker {
 
@@ -21,6 +23,23 @@ int64_t count(SQLite::Statement& q) {
 }
 
 }  // namespace
+
+Result<std::vector<ProviderRow>> PictureStore::providerNames() {
+  std::vector<ProviderRow> out;
+  try {
+    SQLite::Statement q(store_.db(), "SELECT id, name, last_seen FROM providers ORDER BY id");
+    while (q.executeStep()) {
+      ProviderRow p;
+      p.id = q.getColumn(0).getString();
+      p.name = q.getColumn(1).getString();
+      p.lastSeen = columns::optionalInt(q.getColumn(2));
+      out.push_back(std::move(p));
+    }
+  } catch (const std::exception& e) {
+    return columns::failure(e);
+  }
+  return out;
+}
 
 Result<std::vector<ProviderRow>> PictureStore::providers() {
   std::vector<ProviderRow> out;
@@ -48,56 +67,133 @@ Result<std::vector<ProviderRow>> PictureStore::providers() {
   return out;
 }
 
+namespace {
+
+constexpr const char* kUnitColumns =
+    "SELECT u.code, u.provider_id, u.name, u.district, s.operational, s.pupils_present, "
+    "s.pupils_enrolled, s.staff_available, s.staff_total, s.electricity, s.backup_hours, "
+    "s.heating, s.water, s.food, s.it, s.telephony, s.food_days, s.critical_care, "
+    "s.special_support, s.reason, s.note, s.sent_at, s.received_at, s.expected_reopen, "
+    "s.valid_until, u.school_forms, s.closed_until, s.frame_id FROM units u LEFT JOIN unit_status "
+    "s ON s.code=u.code AND s.mode='actual' ";
+
+UnitPictureRow unitRow(SQLite::Statement& q) {
+  UnitPictureRow u;
+  u.code = q.getColumn(0).getString();
+  u.providerId = q.getColumn(1).getString();
+  u.name = columns::optionalText(q.getColumn(2));
+  u.district = columns::optionalText(q.getColumn(3));
+  u.schoolForms = columns::optionalText(q.getColumn(25)).value_or("");
+  if (!q.getColumn(4).isNull()) {
+    UnitStatusRow s;
+    s.operational = q.getColumn(4).getString();
+    s.pupilsPresent = q.getColumn(5).getInt64();
+    s.pupilsEnrolled = q.getColumn(6).getInt64();
+    s.staffAvailable = q.getColumn(7).getInt64();
+    s.staffTotal = q.getColumn(8).getInt64();
+    s.electricity = q.getColumn(9).getString();
+    s.backupHours = q.getColumn(10).getInt64();
+    s.heating = q.getColumn(11).getString();
+    s.water = q.getColumn(12).getString();
+    s.food = q.getColumn(13).getString();
+    s.it = q.getColumn(14).getString();
+    s.telephony = q.getColumn(15).getString();
+    s.foodDays = q.getColumn(16).getInt64();
+    s.criticalCare = q.getColumn(17).getString();
+    s.specialSupport = q.getColumn(18).getString();
+    s.reason = q.getColumn(19).getString();
+    s.note = q.getColumn(20).getString();
+    s.sentAt = q.getColumn(21).getInt64();
+    s.receivedAt = q.getColumn(22).getInt64();
+    s.expectedReopen = q.getColumn(23).getInt64();
+    s.validUntil = q.getColumn(24).getInt64();
+    s.closedUntil = q.getColumn(26).getString();
+    s.frameId = q.getColumn(27).getInt64();
+    u.status = std::move(s);
+  }
+  return u;
+}
+
+}  // namespace
+
 Result<std::vector<UnitPictureRow>> PictureStore::units() {
   std::vector<UnitPictureRow> out;
   try {
-    SQLite::Statement q(
-        store_.db(),
-        "SELECT u.code, u.provider_id, u.name, u.district, s.operational, s.pupils_present, "
-        "s.pupils_enrolled, s.staff_available, s.staff_total, s.electricity, s.backup_hours, "
-        "s.heating, s.water, s.food, s.it, s.telephony, s.food_days, s.critical_care, "
-        "s.special_support, s.reason, s.note, s.sent_at, s.received_at, s.expected_reopen, "
-        "s.valid_until, u.school_forms, s.closed_until FROM units u LEFT JOIN unit_status s ON "
-        "s.code=u.code AND s.mode='actual' ORDER BY u.code");
-    while (q.executeStep()) {
-      UnitPictureRow u;
-      u.code = q.getColumn(0).getString();
-      u.providerId = q.getColumn(1).getString();
-      u.name = columns::optionalText(q.getColumn(2));
-      u.district = columns::optionalText(q.getColumn(3));
-      u.schoolForms = columns::optionalText(q.getColumn(25)).value_or("");
-      if (!q.getColumn(4).isNull()) {
-        UnitStatusRow s;
-        s.operational = q.getColumn(4).getString();
-        s.pupilsPresent = q.getColumn(5).getInt64();
-        s.pupilsEnrolled = q.getColumn(6).getInt64();
-        s.staffAvailable = q.getColumn(7).getInt64();
-        s.staffTotal = q.getColumn(8).getInt64();
-        s.electricity = q.getColumn(9).getString();
-        s.backupHours = q.getColumn(10).getInt64();
-        s.heating = q.getColumn(11).getString();
-        s.water = q.getColumn(12).getString();
-        s.food = q.getColumn(13).getString();
-        s.it = q.getColumn(14).getString();
-        s.telephony = q.getColumn(15).getString();
-        s.foodDays = q.getColumn(16).getInt64();
-        s.criticalCare = q.getColumn(17).getString();
-        s.specialSupport = q.getColumn(18).getString();
-        s.reason = q.getColumn(19).getString();
-        s.note = q.getColumn(20).getString();
-        s.sentAt = q.getColumn(21).getInt64();
-        s.receivedAt = q.getColumn(22).getInt64();
-        s.expectedReopen = q.getColumn(23).getInt64();
-        s.validUntil = q.getColumn(24).getInt64();
-        s.closedUntil = q.getColumn(26).getString();
-        u.status = std::move(s);
-      }
-      out.push_back(std::move(u));
+    SQLite::Statement q(store_.db(), std::string(kUnitColumns) + "ORDER BY u.code");
+    while (q.executeStep()) out.push_back(unitRow(q));
+  } catch (const std::exception& e) {
+    return columns::failure(e);
+  }
+  return out;
+}
+
+Result<std::vector<UnitPictureRow>> PictureStore::unitsByCode(
+    const std::vector<std::string>& codes) {
+  std::vector<UnitPictureRow> out;
+  out.reserve(codes.size());
+  try {
+    SQLite::Statement q(store_.db(), std::string(kUnitColumns) + "WHERE u.code=?");
+    for (const auto& code : codes) {
+      q.bind(1, code);
+      if (q.executeStep()) out.push_back(unitRow(q));
+      q.reset();
     }
   } catch (const std::exception& e) {
     return columns::failure(e);
   }
   return out;
+}
+
+Status PictureStore::forEachUnitKey(const std::function<void(const UnitKeyView&)>& visit) {
+  // Two passes straight through the tables (NOT INDEXED: no seek per unit, which is what a
+  // join in code order costs: an index and a table lookup in each table for every unit), then
+  // the units sorted by code. Both statements see one state only inside a read transaction.
+  struct Key {
+    std::string code, providerId, schoolForms;
+    std::optional<std::string> name, district;
+    int64_t frameId = 0;
+  };
+  std::vector<Key> keys;
+  try {
+    std::unordered_map<std::string, int64_t> frames;
+    SQLite::Statement status(store_.db(),
+                             "SELECT code, frame_id FROM unit_status NOT INDEXED "
+                             "WHERE mode='actual'");
+    while (status.executeStep()) {
+      frames.emplace(status.getColumn(0).getString(), status.getColumn(1).getInt64());
+    }
+    SQLite::Statement units(store_.db(),
+                            "SELECT code, provider_id, name, district, school_forms FROM units "
+                            "NOT INDEXED");
+    while (units.executeStep()) {
+      Key k;
+      k.code = units.getColumn(0).getString();
+      k.providerId = units.getColumn(1).getString();
+      k.name = columns::optionalText(units.getColumn(2));
+      k.district = columns::optionalText(units.getColumn(3));
+      k.schoolForms = columns::optionalText(units.getColumn(4)).value_or("");
+      auto f = frames.find(k.code);
+      if (f != frames.end()) k.frameId = f->second;
+      keys.push_back(std::move(k));
+    }
+  } catch (const std::exception& e) {
+    return columns::failure(e);
+  }
+  std::sort(keys.begin(), keys.end(),
+            [](const Key& a, const Key& b) { return a.code < b.code; });  // units()'s order
+  UnitKeyView view;
+  for (const auto& k : keys) {
+    view.code = k.code;
+    view.providerId = k.providerId;
+    view.name.reset();
+    if (k.name) view.name = *k.name;
+    view.district.reset();
+    if (k.district) view.district = *k.district;
+    view.schoolForms = k.schoolForms;
+    view.frameId = k.frameId;
+    visit(view);
+  }
+  return {};
 }
 
 Result<std::vector<OtherModeRow>> PictureStore::otherModes() {

@@ -5,9 +5,11 @@
 
 #include <climits>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -38,6 +40,7 @@ struct UnitStatusRow {
   int64_t backupHours = -1, foodDays = -1;  // negative: not reported
   int64_t sentAt = 0, receivedAt = 0, expectedReopen = 0, validUntil = 0;
   std::string closedUntil;  // "YYYY-MM-DD"; empty: not given
+  int64_t frameId = 0;      // the archived frame this status came from (unit_status.frame_id)
 };
 
 // A roster unit and its latest actual status, if any.
@@ -48,6 +51,18 @@ struct UnitPictureRow {
   std::optional<std::string> district;
   std::string schoolForms;  // stored text, "grundskola:1;fritidshem:0"; empty: none
   std::optional<UnitStatusRow> status;
+};
+
+// What identifies a unit's row of units() without reading it: its roster fields and the frame
+// its actual status came from (every change of the status comes with a new frame). The views
+// point into the database's row and are valid only during the callback.
+struct UnitKeyView {
+  std::string_view code;
+  std::string_view providerId;
+  std::optional<std::string_view> name;
+  std::optional<std::string_view> district;
+  std::string_view schoolForms;  // empty: none
+  int64_t frameId = 0;           // 0: no actual status
 };
 
 // A unit's latest status in a mode other than actual (exercise, system, test).
@@ -113,7 +128,15 @@ class PictureStore {
 
   // Providers by id; units by code with their actual status; other modes by mode and code.
   common::Result<std::vector<ProviderRow>> providers();
+  // providers() with only id, name and lastSeen filled (no look into the archive per provider).
+  common::Result<std::vector<ProviderRow>> providerNames();
   common::Result<std::vector<UnitPictureRow>> units();
+  // units() for `codes` only, in their order (codes not in the roster are left out).
+  common::Result<std::vector<UnitPictureRow>> unitsByCode(const std::vector<std::string>& codes);
+  // Every roster unit by code as units() lists them, as keys only (no status columns read): for
+  // renderers that keep each unit's text and re-read only units whose key changed. Call inside a
+  // read transaction (ReadTransaction): the keys come from two statements.
+  common::Status forEachUnitKey(const std::function<void(const UnitKeyView&)>& visit);
   common::Result<std::vector<OtherModeRow>> otherModes();
   common::Result<int64_t> frameCount();
   // Distinct (code, form) of `mode`'s capacity reports.

@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
+#include "broker/store/archive_store.h"
+#include "broker/store/read_transaction.h"
 #include "broker/store/rollup_store.h"
 #include "broker/store/roster_store.h"
 #include "tests/broker/store/store_fixture.h"
@@ -98,6 +103,50 @@ TEST_F(PictureStoreTest, UnitsWithoutAReportHaveNoStatus) {
   ASSERT_EQ(providers->size(), 1u);
   EXPECT_EQ((*providers)[0].lastSeq, 0);
   EXPECT_FALSE((*providers)[0].continuity.has_value());
+}
+
+// The keys the board's UnitTextCache checks each unit by: every roster unit in units()'s order
+// (by code, whatever order the roster was imported in), with the frame of its actual status only
+// (exercise traffic is not the real picture), and unitsByCode() gives units()'s rows.
+TEST_F(PictureStoreTest, UnitKeysFollowUnitsOrderAndTheActualStatusFrame) {
+  ASSERT_TRUE(RosterStore(*store_)
+                  .importUnits({unit("10000003"), unit("10000002"), unit("10000001")}, false)
+                  .ok());
+  ArchiveStore archive(*store_);
+  common::UnitStatusMsg s;
+  s.unitCode = "10000003";
+  ASSERT_TRUE(archive.upsertUnitStatus("actual", "556677-0001", 7, kNow, kNow, s).ok());
+  s.unitCode = "10000001";
+  ASSERT_TRUE(archive.upsertUnitStatus("exercise", "556677-0001", 8, kNow, kNow, s).ok());
+  PictureStore rows(*store_);
+  auto transaction = ReadTransaction::begin(*store_);
+  ASSERT_TRUE(transaction.ok());
+  std::vector<std::string> seen;
+  std::vector<int64_t> frames;
+  ASSERT_TRUE(rows.forEachUnitKey([&](const UnitKeyView& k) {
+                    seen.emplace_back(k.code);
+                    frames.push_back(k.frameId);
+                    EXPECT_EQ(k.name,
+                              std::optional<std::string_view>("Skola " + std::string(k.code)));
+                    EXPECT_EQ(k.providerId, "556677-0001");
+                  })
+                  .ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"10000001", "10000002", "10000003"}));
+  EXPECT_EQ(frames, (std::vector<int64_t>{0, 0, 7}));
+  auto all = rows.units();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[2].status->frameId, 7);
+  auto some = rows.unitsByCode({"10000003", "99999999", "10000001"});
+  ASSERT_TRUE(some.ok());
+  ASSERT_EQ(some->size(), 2u) << "an unknown code is left out";
+  EXPECT_EQ((*some)[0].code, "10000003");
+  EXPECT_EQ((*some)[0].status->frameId, 7);
+  EXPECT_FALSE((*some)[1].status.has_value());
+  auto names = rows.providerNames();
+  ASSERT_TRUE(names.ok());
+  ASSERT_EQ(names->size(), 1u);
+  EXPECT_EQ((*names)[0].id, "556677-0001");
 }
 
 }  // namespace
