@@ -427,7 +427,7 @@ common::Status ArchiveStore::addRotatedKey(const std::string& provider,
 
 void ArchiveStore::clearStatementErrors() {
   for (auto* s : {insertFrame_.get(), findFrame_.get(), findHead_.get(), upsertStatus_.get(),
-                  insertBatch_.get(), linkBatch_.get(), findBatchLink_.get()}) {
+                  insertBatch_.get(), findBatchLink_.get()}) {
     if (s != nullptr) s->tryReset();
   }
 }

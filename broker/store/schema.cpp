@@ -461,7 +461,7 @@ ALTER TABLE outbound ADD COLUMN key_id TEXT;  -- hex id of the city key that sig
     // here; those rows keep their envelope (body + zero signature), so readers accept both
     // (broker/store/stored_envelopes.h). Cost on a large archive: the ALTERs only change the
     // schema; the UPDATE rewrites the pages of frames that hold batched reports (once, in this
-    // transaction, so the WAL grows by about that many pages); nothing is shrunk (VACUUM would).
+    // transaction, so the WAL grows by about that many pages); the old rows keep their bodies.
     R"sql(
 ALTER TABLE frames ADD COLUMN batch_id INTEGER;   -- batches.id it came in; NULL: sent alone
 ALTER TABLE frames ADD COLUMN batch_idx INTEGER;  -- its index in that batch's bodies, from 0

@@ -304,6 +304,10 @@ TEST_F(BatchBodyOnceTest, BatchedReportsStoreTheirBodyOnceInTheBatch) {
 TEST_F(BatchBodyOnceTest, OldStyleArchiveMigratesAndEveryReaderReadsTheSameBytes) {
   storeBacklog();
   const BodyOnceReads fresh = readEnvelopes(*store_, alpha_->id());
+  const size_t batched = kBodyOnceBatches * kBodyOncePerBatch;
+  EXPECT_GT(fresh.byId.size(), batched + kBodyOnceBatches);  // and the city's own frames
+  EXPECT_EQ(fresh.board.size(), batched);
+  EXPECT_EQ(fresh.chainFrom.size(), batched);
   const std::string oldPath = oldStyleCopy();
   ASSERT_EQ(oldEnvelopes_.size(), static_cast<size_t>(kBodyOnceBatches * kBodyOncePerBatch));
 
