@@ -1,8 +1,8 @@
-// Tests of migration 17 (issue 16): a report stored from a batch keeps its body only in the
-// batch frame (an empty envelope and a link into the batch), through the real gate and
-// committer on a real SQLite file; an archive written the old way (schema 16: body + zero
-// signature in the row, a batch_frames link) migrates, and every reader of frames.envelope
-// returns byte for byte the same envelopes, audit and export from both.
+// Tests of migration 17 (issue 16), beside the other batch tests: a report stored from a batch
+// keeps its body only in the batch frame (an empty envelope and a link into the batch), through
+// the real gate and committer on a real SQLite file; an archive written the old way (schema 16:
+// body + zero signature in the row, a batch_frames link) migrates, and every reader of
+// frames.envelope returns byte for byte the same envelopes, audit and export from both.
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 #include <gtest/gtest.h>
