@@ -5,6 +5,11 @@
 // DAYS days. docs/performance.md says how the figure scales to a Stockholm-sized year.
 //
 //   audit_bench --work DIR [--units 1000] [--days 1] [--serial 1] [--json results.jsonl]
+//               [--reports-per-checkpoint N]
+//
+// By default a round of every unit's report is one commit, so one checkpoint covers 1,000
+// frames. A broker at a city's usual pace (a report a second or so) commits nearly every report
+// on its own: `--reports-per-checkpoint 1` writes that archive (make bench runs both).
 //
 // For counting instructions under callgrind (bench/audit_instructions.sh), where time means
 // nothing: `--only write` writes the archive and stops; `--only audit` (or `nosig`: everything
@@ -134,6 +139,13 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"write", "audit", "nosig", "raw"}));
   app.add_option("--raw-count", rawCount, "Verifies for --only raw");
   int batched = 0;
+  int reportsPerCheckpoint = 0;
+  int allCheckpointSignatures = 0;
+  app.add_option("--all-checkpoint-signatures", allCheckpointSignatures,
+                 "1: audit as `audit --all-checkpoint-signatures` (every checkpoint's signature)");
+  app.add_option("--reports-per-checkpoint", reportsPerCheckpoint,
+                 "A checkpoint after every N reports, as a broker that commits them in groups of "
+                 "N (1: every report, a city's usual pace); 0: one per round of all units");
   app.add_option("--batched", batched,
                  "1: each provider sends each round's reports as one signed batch (issue 16)");
   CLI11_PARSE(app, argc, argv);
@@ -163,6 +175,7 @@ int main(int argc, char** argv) {
       ids.emplace_back(id);
     }
     std::mt19937 rng(16);
+    int64_t sinceCheckpoint = 0;
     for (int r = 0; r < days * 96; ++r) {
       b.advance(15 * 60'000);
       for (int p = 0; p < providers; ++p) {
@@ -177,7 +190,12 @@ int main(int argc, char** argv) {
         if (batched) {
           b.reportBatch(ids[p], round);
         } else {
-          for (const auto& payload : round) b.report(ids[p], payload);
+          for (const auto& payload : round) {
+            b.report(ids[p], payload);
+            if (reportsPerCheckpoint > 0 && ++sinceCheckpoint % reportsPerCheckpoint == 0) {
+              b.checkpoint();
+            }
+          }
         }
       }
       b.commit();
@@ -263,6 +281,7 @@ int main(int argc, char** argv) {
     broker::AuditOptions o;
     o.threads = threads;
     o.since = since;
+    o.allCheckpointSignatures = allCheckpointSignatures != 0;
     const double cpu0 = cpuSeconds(RUSAGE_SELF);
     auto t = Clock::now();
     *out = broker::auditArchive(**store, o);
@@ -333,6 +352,10 @@ int main(int argc, char** argv) {
     nlohmann::json j{{"bench", "audit"},
                      {"units", units},
                      {"batched", batched != 0},
+                     {"reports_per_checkpoint", reportsPerCheckpoint},
+                     {"all_checkpoint_signatures", allCheckpointSignatures != 0},
+                     {"checkpoints", parallelReport.checkpoints},
+                     {"checkpoint_signatures_checked", parallelReport.checkpointSignaturesChecked},
                      {"days", days},
                      {"frames", parallelReport.frames},
                      {"db_bytes", dbBytes},

@@ -25,6 +25,7 @@
 #   BENCH_BOARD_VIEW=1           0 skips board_view_bench; BENCH_BOARD_VIEW_UNITS=10000
 #   BENCH_AGENT_IDLE_SECONDS=60  0 skips agent_idle.sh
 #   BENCH_AUDIT=1                0 skips audit_bench; BENCH_AUDIT_UNITS=1000 BENCH_AUDIT_DAYS=1
+#                                (twice: a checkpoint per round of all units, and per report)
 #   BENCH_AUDIT_INSTRUCTIONS=1   0 skips audit_instructions.sh (callgrind: needs valgrind);
 #                                BENCH_AUDIT_IR_UNITS=100
 #   BENCH_REPLICATION=1          0 skips replication_bench (two brokers as peers)
@@ -186,6 +187,10 @@ fi
 if [ -x "$BIN/audit_bench" ] && [ "${BENCH_AUDIT:-1}" = 1 ]; then
   step audit 600 "$BIN/audit_bench" --work "$OUT/work/audit" --json "$RESULTS" \
     --units "${BENCH_AUDIT_UNITS:-1000}" --days "${BENCH_AUDIT_DAYS:-1}"
+  # The archive of a broker at a city's usual pace: a checkpoint per report.
+  step audit-trickle 600 "$BIN/audit_bench" --work "$OUT/work/audit-trickle" --json "$RESULTS" \
+    --units "${BENCH_AUDIT_UNITS:-1000}" --days "${BENCH_AUDIT_DAYS:-1}" --serial 0 \
+    --reports-per-checkpoint 1
 fi
 # The same as instructions per frame (callgrind), which the load on the machine cannot change.
 if [ -x "$BIN/audit_bench" ] && [ "${BENCH_AUDIT_INSTRUCTIONS:-1}" = 1 ] &&

@@ -93,6 +93,10 @@ int main(int argc, char** argv) {
                    "Threads verifying signatures (0: one per core, 1: serial)")
       ->check(CLI::Range(0, 256));
   auditCmd->add_flag("--quiet", auditQuiet, "No progress lines on stderr");
+  bool auditAllCheckpoints = false;
+  auditCmd->add_flag("--all-checkpoint-signatures", auditAllCheckpoints,
+                     "Verify every checkpoint's signature (default: the newest each city key "
+                     "signed; the hash chain binds the others to it)");
 
   std::string inquiryFrom, inquiryTo, inquiryOut, inquiryDir;
   auto* inquiryCmd =
@@ -228,6 +232,24 @@ int main(int argc, char** argv) {
   auto* userList = userCmd->add_subcommand("list", "List the accounts");
   userList->add_option("--config", config, "Path to broker.toml")->required();
   userList->add_flag("--json", json, "Print JSON");
+  auto* userSet = userCmd->add_subcommand(
+      "set",
+      "Change an account's role or districts (what is not given stays) and end its sessions");
+  userSet->add_option("--config", config, "Path to broker.toml")->required();
+  userSet->add_option("--name", userName, "User name")->required();
+  std::optional<std::string> userNewRole;
+  std::vector<std::string> userNewDistricts;
+  bool userEveryDistrict = false;
+  userSet->add_option("--role", userNewRole, "viewer or operator");
+  auto* userSetDistrict =
+      userSet
+          ->add_option("--district", userNewDistricts,
+                       "Limit the account to this district's units instead of its present ones "
+                       "(repeat for several; as the roster writes it)")
+          ->take_all()
+          ->allow_extra_args(false);
+  userSet->add_flag("--every-district", userEveryDistrict, "Lift the account's district limit")
+      ->excludes(userSetDistrict);
   auto* userRemove = userCmd->add_subcommand("remove", "Remove an account and end its sessions");
   userRemove->add_option("--config", config, "Path to broker.toml")->required();
   userRemove->add_option("--name", userName, "User name")->required();
@@ -375,7 +397,8 @@ int main(int argc, char** argv) {
   if (*enrollCityCmd) return runEnrollCity(config, cityRequest, rollupOut);
   if (*statusCmd) return runStatus(config, json, asOf);
   if (*auditCmd) {
-    return runAudit(config, json, cityKeys, receipts, auditSince, auditThreads, auditQuiet);
+    return runAudit(config, json, cityKeys, receipts, auditSince, auditThreads, auditQuiet,
+                    auditAllCheckpoints);
   }
   if (*inquiryExport) return runInquiryExport(config, inquiryFrom, inquiryTo, inquiryOut);
   if (*inquiryVerify) return runInquiryVerify(inquiryDir, json, cityKeys);
@@ -387,6 +410,12 @@ int main(int argc, char** argv) {
   if (*userPasswd) return runUserPasswd(config, userName);
   if (*userList) return runUserList(config, json);
   if (*userRemove) return runUserRemove(config, userName);
+  if (*userSet) {
+    std::optional<std::vector<std::string>> districts;
+    if (userEveryDistrict) districts.emplace();
+    if (!userNewDistricts.empty()) districts = userNewDistricts;
+    return runUserSet(config, userName, userNewRole, districts);
+  }
   if (*readinessRunCmd) return runReadinessRun(config, readinessRun);
   if (*readinessReportCmd) return runReadinessReport(config, checkId, date, format);
   if (*directiveSendCmd) return runDirectiveSend(config, directive);

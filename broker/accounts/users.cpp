@@ -60,15 +60,26 @@ common::Status Users::add(const std::string& name, Role role, const std::string&
   return {};
 }
 
+namespace {
+
+// The store's error of a change to account `name`, as a sentence saying what to do: no such user,
+// or `notDone` ("the user was not removed") and the database's message.
+common::Error changeFailed(const common::Error& e, const std::string& name,
+                           const std::string& notDone) {
+  if (e.kind == common::ErrorKind::notFound) {
+    return common::Error{
+        common::ErrorKind::notFound,
+        "there is no user " + name + "; see the accounts with 'samband-broker user list'"};
+  }
+  return common::unavailable(notDone + ": " + e.message +
+                             "; check that the database is writable and try again");
+}
+
+}  // namespace
+
 common::Status Users::remove(const std::string& name, int64_t nowMs, const AccountHook& record) {
   if (auto s = AccountsStore(store_).removeUser(name, nowMs, record); !s) {
-    if (s.error().kind == common::ErrorKind::notFound) {
-      return common::Error{
-          common::ErrorKind::notFound,
-          "there is no user " + name + "; see the accounts with 'samband-broker user list'"};
-    }
-    return common::unavailable("the user was not removed: " + s.error().message +
-                               "; check that the database is writable and try again");
+    return changeFailed(s.error(), name, "the user was not removed");
   }
   return {};
 }
@@ -82,15 +93,22 @@ common::Result<int64_t> Users::setPassword(const std::string& name, const std::s
   const std::string keep =
       web::looksLikeToken(keepSessionToken) ? web::tokenHash(keepSessionToken) : std::string();
   auto ended = AccountsStore(store_).setPassword(name, *hash, nowMs, keep, record);
-  if (!ended) {
-    if (ended.error().kind == common::ErrorKind::notFound) {
-      return common::Error{
-          common::ErrorKind::notFound,
-          "there is no user " + name + "; see the accounts with 'samband-broker user list'"};
+  if (!ended) return changeFailed(ended.error(), name, "the password was not changed");
+  return *ended;
+}
+
+common::Result<int64_t> Users::setAccess(const std::string& name, Role role,
+                                         const std::vector<std::string>& districts, int64_t nowMs,
+                                         const AccountHook& record) {
+  for (const auto& d : districts) {
+    if (!isDistrictName(d)) {
+      return common::invalidInput("\"" + d +
+                                  "\" is not a district name; give it as the roster writes it "
+                                  "(1-100 characters, no control characters)");
     }
-    return common::unavailable("the password was not changed: " + ended.error().message +
-                               "; check that the database is writable and try again");
   }
+  auto ended = AccountsStore(store_).setAccess(name, roleName(role), districts, nowMs, record);
+  if (!ended) return changeFailed(ended.error(), name, "the account was not changed");
   return *ended;
 }
 

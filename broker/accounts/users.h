@@ -76,6 +76,12 @@ class Users {
   common::Result<int64_t> setPassword(const std::string& name, const std::string& password,
                                       int64_t nowMs, const std::string& keepSessionToken = "",
                                       const AccountHook& record = nullptr);
+  // Gives `name` the role `role` and the districts `districts` (empty: every district) and ends
+  // every session of the account. Returns how many sessions ended. Errors: an invalid district
+  // name (invalidInput), no such user (notFound), database (unavailable).
+  common::Result<int64_t> setAccess(const std::string& name, Role role,
+                                    const std::vector<std::string>& districts, int64_t nowMs,
+                                    const AccountHook& record = nullptr);
   // The districts named in the roster, to warn about a district no unit has. Errors: unavailable.
   common::Result<std::vector<std::string>> rosterDistricts();
   // Deletes the account and ends all its sessions. Errors: no such user (notFound).

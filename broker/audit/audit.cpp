@@ -22,6 +22,7 @@
 #include "broker/store/audit_store.h"
 #include "broker/store/checkpoint_store.h"
 #include "common/checkpoint.h"
+#include "common/city_keyring.h"
 #include "common/codec.h"
 #include "common/ids.h"
 #include "common/vocabulary.h"
@@ -48,6 +49,8 @@ nlohmann::json AuditReport::toJson() const {
           {"city_key_source", cityKeySource},
           {"since", since},
           {"signatures_checked", signaturesChecked},
+          {"checkpoint_signatures_checked", checkpointSignaturesChecked},
+          {"all_checkpoint_signatures", allCheckpointSignatures},
           {"intact", intact()},
           {"problems", problems}};
 }
@@ -60,8 +63,14 @@ std::string AuditReport::toText() const {
       << ", picture mismatches " << pictureMismatches << "\nkeys without a city record "
       << keysWithoutRecord << ", key mismatches " << keyMismatches << "\ncheckpoints "
       << checkpoints << ", checkpoint problems " << checkpointProblems
-      << ", frames after the newest checkpoint " << uncoveredFrames << "\nreceipts checked "
-      << receiptsChecked << ", receipt problems " << receiptProblems << "\n";
+      << ", frames after the newest checkpoint " << uncoveredFrames
+      << "\ncheckpoint signatures verified " << checkpointSignaturesChecked
+      << (allCheckpointSignatures || checkpoints == checkpointSignaturesChecked
+              ? ""
+              : " (the newest each city key signed; every earlier checkpoint is bound to them by "
+                "its hash chain; --all-checkpoint-signatures verifies each)")
+      << "\nreceipts checked " << receiptsChecked << ", receipt problems " << receiptProblems
+      << "\n";
   if (since > 1) {
     out << "signatures checked from frame " << since << " on (" << signaturesChecked
         << "); earlier frames were hashed, chained and replayed but their signatures not "
@@ -252,7 +261,12 @@ void Auditor::checkKeys() {
 void Auditor::loadCheckpoints() {
   common::Bytes prevHash = common::zeroHash();
   uint64_t expected = 1, lastCount = 0;
-  auto walked = CheckpointStore(store_).forEach([&](const StoredCheckpoint& c) {
+  r_.allCheckpointSignatures = options_.allCheckpointSignatures;
+  // Without --all-checkpoint-signatures: per city key (hex), the newest checkpoint it signed and
+  // the key, verified after the walk.
+  std::map<std::string, std::pair<uint64_t, common::PublicKey>> newestByKey;
+  CheckpointStore checkpoints(store_);
+  auto walked = checkpoints.forEach([&](const StoredCheckpoint& c) {
     r_.checkpoints++;
     const std::string name = "checkpoint " + std::to_string(c.number);
     auto cp = common::decodeCheckpoint(c.header);
@@ -261,9 +275,20 @@ void Auditor::loadCheckpoints() {
       note(name + ": header does not decode");
       return;
     }
-    if (auto s = common::verifyCityCheckpoint(*keyring_, c.header, c.signature); !s) {
+    // Whether its key may sign for the city at its time: for every checkpoint (a map lookup).
+    auto key = keyring_->keyFor(cp->cityKeyId, cp->signedAt);
+    if (!key) {
       r_.checkpointProblems++;
-      note(name + ": " + s.error().message);
+      note(name + ": " + key.error().message);
+    } else if (options_.allCheckpointSignatures) {
+      r_.checkpointSignaturesChecked++;
+      if (!common::verifyCheckpoint(*key, c.header, c.signature)) {
+        r_.checkpointProblems++;
+        note(name + ": the checkpoint signature does not verify with city key " +
+             common::toHex(cp->cityKeyId));
+      }
+    } else {
+      newestByKey[common::toHex(cp->cityKeyId)] = {c.number, *key};
     }
     if (c.number != expected) {
       r_.checkpointProblems++;
@@ -288,6 +313,22 @@ void Auditor::loadCheckpoints() {
     note("database error: " + walked.error().message);
   }
   lastCovered_ = lastCount;
+  for (const auto& [keyHex, newest] : newestByKey) {
+    const std::string name = "checkpoint " + std::to_string(newest.first);
+    auto c = checkpoints.byNumber(newest.first);
+    if (!c || !*c) {
+      r_.undecodable++;
+      note(name + ": cannot be read again: " + (c ? "it is gone" : c.error().message));
+      continue;
+    }
+    r_.checkpointSignaturesChecked++;
+    if (!common::verifyCheckpoint(newest.second, (*c)->header, (*c)->signature)) {
+      r_.checkpointProblems++;
+      note(name + ": the checkpoint signature does not verify with city key " + keyHex +
+           " (the newest checkpoint this key signed: the checkpoints it signed before are bound "
+           "to it by the hash chain)");
+    }
+  }
 }
 
 void Auditor::closeCheckpoint() {

@@ -152,10 +152,11 @@ void Board::routes() {
   s.Post("/api/logout",
          guarded(Need::viewerPost, [this](const httplib::Request& req, httplib::Response& res,
                                           const Session&) { logout(req, res); }));
-  s.Get("/api/session", guarded(Need::viewer, [](const httplib::Request&, httplib::Response& res,
-                                                 const Session& session) {
-          reply(res, 200, sessionJson(session));
-        }));
+  s.Get("/api/session",
+        guarded(Need::viewer,
+                [this](const httplib::Request&, httplib::Response& res, const Session& session) {
+                  reply(res, 200, sessionJson(session, options_.tier));
+                }));
   s.Post("/api/password",
          guarded(Need::viewerPost,
                  [this](const httplib::Request& req, httplib::Response& res,

@@ -48,8 +48,9 @@ namespace samband::broker {
 // DistrictScope::restrictPlanningData). Empty: every district.
 inline DistrictScope scopeOf(const Session& session) { return DistrictScope(session.districts); }
 
-// The answer of login and GET /api/session: name, role, csrf_token, expires_at, districts.
-nlohmann::json sessionJson(const Session& session);
+// The answer of login and GET /api/session: name, role, csrf_token, expires_at, districts, and
+// the broker's tier ("city", "county", "national": the page of an upstream is /rollup).
+nlohmann::json sessionJson(const Session& session, const std::string& tier);
 
 struct SeatsFilter;
 // mode, form, year and district of GET /api/seats and /api/seats.csv (board_picture_routes.cpp).

@@ -32,12 +32,11 @@ common::RateLimiter& loginLogLimiter() {
 
 }  // namespace
 
-json sessionJson(const Session& session) {
-  return {{"name", session.userName},
-          {"role", roleName(session.role)},
-          {"csrf_token", session.csrfToken},
-          {"expires_at", common::formatRfc3339(session.expiresAt)},
-          {"districts", session.districts}};
+json sessionJson(const Session& session, const std::string& tier) {
+  return {
+      {"name", session.userName},        {"role", roleName(session.role)},
+      {"csrf_token", session.csrfToken}, {"expires_at", common::formatRfc3339(session.expiresAt)},
+      {"districts", session.districts},  {"tier", tier}};
 }
 
 bool Board::isSameOrigin(const httplib::Request& req) const { return web::isSameOrigin(req); }
@@ -185,7 +184,7 @@ void Board::login(const httplib::Request& req, httplib::Response& res) {
     res.set_header("Set-Cookie", sessionCookie(created->token, options_.sessionTtlMs / 1000));
     common::logInfo("board",
                     "login by " + user->name + " (" + roleName(user->role) + ") from " + addr);
-    reply(res, 200, sessionJson(created->session));
+    reply(res, 200, sessionJson(created->session, options_.tier));
   } catch (const std::exception& e) {
     sodium_memzero(password.data(), password.size());
     unavailable(res, e.what());

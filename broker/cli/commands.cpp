@@ -385,7 +385,8 @@ int runStatus(const std::string& configPath, bool json, const std::string& asOf)
 }
 
 int runAudit(const std::string& configPath, bool json, const std::string& cityKeysPath,
-             const std::vector<std::string>& receiptFiles, int64_t since, int threads, bool quiet) {
+             const std::vector<std::string>& receiptFiles, int64_t since, int threads, bool quiet,
+             bool allCheckpointSignatures) {
   auto cfg = loadBrokerConfig(configPath);
   if (!cfg) return fail(cfg.error().message);
   auto store = Store::open(cfg->databasePath, Store::Access::readOnly);
@@ -403,6 +404,7 @@ int runAudit(const std::string& configPath, bool json, const std::string& cityKe
   }
   options.since = since;
   options.threads = threads;
+  options.allCheckpointSignatures = allCheckpointSignatures;
   const auto started = std::chrono::steady_clock::now();
   auto lastShown = started;
   if (!quiet) {

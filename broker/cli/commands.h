@@ -60,9 +60,10 @@ int runStatus(const std::string& configPath, bool json, const std::string& asOf 
 // Exit 0 only when every check holds. `since` (--since FRAME_ID) skips the signatures of earlier
 // frames, verified by an earlier run; `threads` (--threads) verifies on that many threads (0: one
 // per core). Progress goes to stderr about every 2 s (never to stdout, which holds the report).
+// `allCheckpointSignatures` (--all-checkpoint-signatures): AuditOptions says what it adds.
 int runAudit(const std::string& configPath, bool json, const std::string& cityKeysPath = "",
              const std::vector<std::string>& receiptFiles = {}, int64_t since = 0, int threads = 0,
-             bool quiet = false);
+             bool quiet = false, bool allCheckpointSignatures = false);
 // Signs an enrolment record (and a revocation record where revoked) for every key in the keys
 // table that no city record proves: keys enrolled before records existed. Exit 0 on success.
 int runCertifyKeys(const std::string& configPath);

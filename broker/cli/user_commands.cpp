@@ -37,6 +37,33 @@ AccountHook cityRecord(CityWriter& writer, int64_t nowMs) {
 
 }  // namespace
 
+namespace {
+
+// A district no unit has is allowed (the roster may come later) but shows nothing until then;
+// most often it is a misspelling.
+void warnOfUnknownDistricts(Users& users, const std::string& name,
+                            const std::vector<std::string>& districts) {
+  auto known = users.rosterDistricts();
+  if (!known || districts.empty()) return;
+  for (const auto& d : districts) {
+    if (std::find(known->begin(), known->end(), d) == known->end()) {
+      std::cerr << "samband-broker: warning: no unit in the roster has the district \"" << d
+                << "\"; the account sees no unit there until one has. Check the spelling "
+                   "against 'samband-broker roster export' and correct it with 'samband-broker "
+                   "user set --config C --name "
+                << name << " --district ...'\n";
+    }
+  }
+}
+
+void printDistricts(const std::vector<std::string>& districts) {
+  for (size_t i = 0; i < districts.size(); ++i) {
+    std::cout << (i == 0 ? " " : i + 1 == districts.size() ? " and " : ", ") << districts[i];
+  }
+}
+
+}  // namespace
+
 int runUserAdd(const std::string& configPath, const std::string& name, const std::string& role,
                const std::vector<std::string>& districts) {
   Role r{};
@@ -72,23 +99,10 @@ int runUserAdd(const std::string& configPath, const std::string& name, const std
   std::cout << "Added " << roleName(r) << " " << name;
   if (!districts.empty()) {
     std::cout << ", limited to the units of";
-    for (size_t i = 0; i < districts.size(); ++i) {
-      std::cout << (i == 0 ? " " : i + 1 == districts.size() ? " and " : ", ") << districts[i];
-    }
+    printDistricts(districts);
   }
   std::cout << ". They log in on the board at http://" << writer->config.boardListen << "/\n";
-  // A district no unit has is allowed (the roster may come later) but shows nothing until then;
-  // most often it is a misspelling.
-  if (auto known = users.rosterDistricts(); known && !districts.empty()) {
-    for (const auto& d : districts) {
-      if (std::find(known->begin(), known->end(), d) == known->end()) {
-        std::cerr << "samband-broker: warning: no unit in the roster has the district \"" << d
-                  << "\"; the account sees no unit there until one has. Check the spelling "
-                     "against 'samband-broker roster export' (to correct it: user remove, then "
-                     "user add)\n";
-      }
-    }
-  }
+  warnOfUnknownDistricts(users, name, districts);
   return kExitOk;
 }
 
@@ -180,6 +194,49 @@ int runUserRemove(const std::string& configPath, const std::string& name) {
     return fail(s.error().message, kExitFailure);
   }
   std::cout << "Removed " << name << " and ended their sessions.\n";
+  return kExitOk;
+}
+
+int runUserSet(const std::string& configPath, const std::string& name,
+               const std::optional<std::string>& role,
+               const std::optional<std::vector<std::string>>& districts) {
+  if (!role && !districts) {
+    return fail(
+        "say what to change: --role viewer|operator, --district D (repeat for several) or "
+        "--every-district");
+  }
+  Role r{};
+  if (role && !parseRole(*role, &r)) return fail("--role must be viewer or operator");
+  // The change replicates as a city-signed record (docs/replication.md, "Board accounts").
+  auto writer = openCityWriter(configPath);
+  if (!writer) return fail(writer.error().message, kExitFailure);
+  Users users(*writer->store);
+  auto found = users.find(name);
+  if (!found) return fail("cannot read the accounts: " + found.error().message, kExitFailure);
+  if (!*found) {
+    return fail("there is no user " + name + "; see the accounts with 'samband-broker user list'",
+                kExitFailure);
+  }
+  // What is not named stays as it is.
+  if (!role) r = (*found)->role;
+  const std::vector<std::string> newDistricts = districts ? *districts : (*found)->districts;
+  common::SystemClock clock;
+  const int64_t now = clock.nowMs();
+  auto ended = users.setAccess(name, r, newDistricts, now, cityRecord(*writer, now));
+  if (!ended) {
+    return fail(ended.error().message,
+                ended.error().kind == common::ErrorKind::invalidInput ? kExitUsage : kExitFailure);
+  }
+  std::cout << name << " is now " << (r == Role::operator_ ? "an operator" : "a viewer");
+  if (newDistricts.empty()) {
+    std::cout << " of every district";
+  } else {
+    std::cout << ", limited to the units of";
+    printDistricts(newDistricts);
+  }
+  std::cout << "; ended " << *ended << (*ended == 1 ? " session" : " sessions")
+            << " (they log in again to see the change).\n";
+  warnOfUnknownDistricts(users, name, newDistricts);
   return kExitOk;
 }
 

@@ -6,6 +6,7 @@
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
+#include <algorithm>
 #include <cstdint>
 
 namespace samband::broker {
@@ -40,6 +41,12 @@ void forgetUnusedHashes(SQLite::Database& db) {
   db.exec(
       "DELETE FROM account_hashes WHERE digest NOT IN (SELECT password_digest FROM users WHERE "
       "password_digest IS NOT NULL)");
+}
+
+std::vector<std::string> sortedDistricts(std::vector<std::string> districts) {
+  std::sort(districts.begin(), districts.end());
+  districts.erase(std::unique(districts.begin(), districts.end()), districts.end());
+  return districts;
 }
 
 void replaceDistricts(SQLite::Database& db, int64_t userId,
@@ -227,6 +234,46 @@ Result<int64_t> AccountsStore::setPassword(const std::string& name, const std::s
     } else {
       s.bind(2, keepTokenHash.data(), static_cast<int>(keepTokenHash.size()));
     }
+    const int64_t ended = s.exec();
+    tx.commit();
+    return ended;
+  } catch (const SQLite::Exception& e) {
+    return columns::failure(e);
+  }
+}
+
+Result<int64_t> AccountsStore::setAccess(const std::string& name, const std::string& role,
+                                         const std::vector<std::string>& districts, int64_t nowMs,
+                                         const AccountHook& alsoInTransaction) {
+  try {
+    auto& db = store_.db();
+    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement q(db, "SELECT id, password_hash FROM users WHERE name=?");
+    q.bind(1, name);
+    if (!q.executeStep()) {
+      return common::Error{common::ErrorKind::notFound, "there is no user " + name};
+    }
+    const int64_t id = q.getColumn(0).getInt64();
+    const std::string hash = q.getColumn(1).getString();
+    q.reset();
+    // The record names the password by its digest; an account from before digests gets one.
+    const common::Bytes digest = keepHash(db, hash);
+    SQLite::Statement u(db, "UPDATE users SET role=?, account_at=?, password_digest=? WHERE id=?");
+    u.bind(1, role);
+    u.bind(2, nowMs);
+    u.bind(3, digest.data(), static_cast<int>(digest.size()));
+    u.bind(4, id);
+    u.exec();
+    replaceDistricts(db, id, districts);
+    if (alsoInTransaction) {
+      if (auto s = alsoInTransaction(common::AccountMsg{common::AccountAction::SET, name, role,
+                                                        districtsOf(db, id), digest});
+          !s) {
+        return s.error();
+      }
+    }
+    SQLite::Statement s(db, "DELETE FROM sessions WHERE user_id=?");
+    s.bind(1, id);
     const int64_t ended = s.exec();
     tx.commit();
     return ended;
@@ -479,6 +526,16 @@ Result<AccountOutcome> AccountsStore::applyAccount(const common::AccountMsg& rec
       add.exec();
       id = db.getLastInsertRowid();
     } else {
+      SQLite::Statement was(db, "SELECT role FROM users WHERE id=?");
+      was.bind(1, *id);
+      was.executeStep();
+      // A new role or scope ends the sessions, as `user set` does on the broker that made it: an
+      // open page must not keep what the account lost.
+      if (was.getColumn(0).getString() != record.role ||
+          districtsOf(db, *id) != sortedDistricts(record.districts)) {
+        endSessions(*id);
+      }
+      was.reset();
       SQLite::Statement u(db, "UPDATE users SET role=?, account_at=? WHERE id=?");
       u.bind(1, record.role);
       u.bind(2, atMs);

@@ -93,6 +93,14 @@ class AccountsStore {
   common::Result<int64_t> setPassword(const std::string& name, const std::string& passwordHash,
                                       int64_t nowMs, const std::string& keepTokenHash,
                                       const AccountHook& alsoInTransaction = nullptr);
+  // Sets the role of `name` and its districts (empty: every district), records `nowMs` as the
+  // time of the change and deletes every session of the user (an open page must not keep a scope
+  // or role it no longer has), in one transaction. Returns how many sessions were ended.
+  // `alsoInTransaction` gets the account's new record (same password digest). Errors: no such
+  // user (notFound).
+  common::Result<int64_t> setAccess(const std::string& name, const std::string& role,
+                                    const std::vector<std::string>& districts, int64_t nowMs,
+                                    const AccountHook& alsoInTransaction = nullptr);
 
   // Replication of accounts (issue 15, docs/decisions/0014-replicated-board-accounts.md).
   // The password hash whose BLAKE2b-256 is `digest`, if this broker keeps it (its own accounts'

@@ -52,6 +52,7 @@ TEST_EXCEPTIONS = [
     # The parallel audit's test writes its archive with the picture tests' ArchiveBuilder
     # (header-only; it uses only broker/city and broker/store), not a copy of it.
     ("tests/broker/audit/parallel_audit_test.cpp", "tests/broker/picture"),
+    ("tests/broker/audit/checkpoint_signature_test.cpp", "tests/broker/picture"),
     # Two real broker processes (issue 15): the process harness's setTomlKey and its helpers.
     ("tests/broker/replication/replication_process_test.cpp", "tests/integration"),
     # Pictures that roll up (issue 15): three real broker processes, the same harness.

@@ -108,12 +108,15 @@ async function main() {
     check((await page.textContent('#rollup-message')).includes('Logga in'), 'before login the page says to log in first');
     check(await page.evaluate(() => document.documentElement.lang) === 'sv', 'the page is Swedish by default');
 
-    // Log in (the board's login lives on /); the session cookie is the browser's.
-    const login = await page.evaluate(async ([name, password]) => (await fetch('/api/login', {
-      method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ name, password }) })).status, [USER, PASSWORD]);
-    check(login === 200, `the viewer logs in on the national board (${login})`);
-    await page.goto(board + '/rollup');
+    // Log in as a user would: the page's link leads to the login form on /, and a login on an
+    // upstream broker goes on to /rollup (the session names the tier).
+    await page.click('#rollup-login a');
+    await page.waitForSelector('#login-form', { state: 'visible', timeout: 15000 });
+    await page.fill('#login-name', USER);
+    await page.fill('#login-password', PASSWORD);
+    await page.click('#login-submit');
+    await page.waitForURL(board + '/rollup', { timeout: 15000 });
+    check(true, 'the login form on / leads the viewer back to /rollup');
     const row = `#city-rows tr[data-city="${CITY}"]`;
     await page.waitForSelector(row, { timeout: 30000 });
     await page.waitForFunction((sel) => document.querySelector(sel + ' .connection').textContent === 'ansluten', row, { timeout: 30000 });

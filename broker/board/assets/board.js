@@ -23,6 +23,14 @@ import { loadSeats, renderSeats } from './seats.js';
 import { isWall, renderWall, tickWallClock } from './wall.js';
 import { showAccount, submitPassword, whoText } from './account.js';
 
+// An upstream broker (county, national) has no agents of its own: its page is /rollup, where the
+// login here leads.
+function toRollup(session) {
+  if (!session || !session.tier || session.tier === 'city') return false;
+  window.location.replace('/rollup');
+  return true;
+}
+
 function showLogin(message) {
   state.session = null;
   stopEvents();
@@ -324,6 +332,7 @@ document.addEventListener('DOMContentLoaded', async () => {
     try {
       state.session = await api('/api/login', { method: 'POST', body: { name, password } });
       $('login-password').value = '';
+      if (toRollup(state.session)) return;
       showBoard();
     } catch (e) {
       let msg = t('loginFailed', { m: e.message });
@@ -338,6 +347,7 @@ document.addEventListener('DOMContentLoaded', async () => {
     const res = await fetch('/api/session', { credentials: 'same-origin', cache: 'no-store' });
     if (res.ok) {
       state.session = await res.json();
+      if (toRollup(state.session)) return;
       showBoard();
     } else {
       showLogin('');

@@ -156,12 +156,60 @@ TEST_F(AccountsStoreTest, APeerPasswordChangeEndsTheAccountsSessionsHere) {
   ASSERT_TRUE(accounts.keepPulledHashes({"$h2"}).ok());
   ASSERT_TRUE(accounts.applyAccount(setRecord("anna", "viewer", "$h2"), kNow + 1)->changed);
   EXPECT_FALSE(accounts.findSession(std::string(32, 'h'), kNow + 2)->has_value());
-  // A role change alone keeps them.
+  // A new role or new districts end them too, as `user set` does where it was made.
   ASSERT_TRUE(
       accounts.createSession({std::string(32, 'i'), (*anna)->id, "csrf", kNow, kNow + 100, "a"})
           .ok());
   ASSERT_TRUE(accounts.applyAccount(setRecord("anna", "operator", "$h2"), kNow + 3)->changed);
-  EXPECT_TRUE(accounts.findSession(std::string(32, 'i'), kNow + 4)->has_value());
+  EXPECT_FALSE(accounts.findSession(std::string(32, 'i'), kNow + 4)->has_value());
+  ASSERT_TRUE(
+      accounts.createSession({std::string(32, 'j'), (*anna)->id, "csrf", kNow, kNow + 100, "a"})
+          .ok());
+  ASSERT_TRUE(
+      accounts.applyAccount(setRecord("anna", "operator", "$h2", {"Norr"}), kNow + 5)->changed);
+  EXPECT_FALSE(accounts.findSession(std::string(32, 'j'), kNow + 6)->has_value());
+  // The same record again (a re-pull with a newer time) changes neither and ends nothing.
+  ASSERT_TRUE(
+      accounts.createSession({std::string(32, 'k'), (*anna)->id, "csrf", kNow, kNow + 100, "a"})
+          .ok());
+  ASSERT_TRUE(
+      accounts.applyAccount(setRecord("anna", "operator", "$h2", {"Norr"}), kNow + 7)->changed);
+  EXPECT_TRUE(accounts.findSession(std::string(32, 'k'), kNow + 8)->has_value());
+}
+
+TEST_F(AccountsStoreTest, SetAccessKeepsThePasswordEndsTheSessionsAndHandsItsRecord) {
+  AccountsStore accounts(*store_);
+  std::vector<common::AccountMsg> records;
+  auto hook = [&](const common::AccountMsg& a) -> common::Status {
+    records.push_back(a);
+    return {};
+  };
+  ASSERT_TRUE(accounts.addUser("bodil", "viewer", "$hb", kNow, {"Bromma"}).ok());
+  auto bodil = accounts.findUser("bodil");
+  ASSERT_TRUE(
+      accounts.createSession({std::string(32, 'b'), (*bodil)->id, "csrf", kNow, kNow + 100, "a"})
+          .ok());
+  auto ended = accounts.setAccess("bodil", "operator", {"Farsta", "Bromma"}, kNow + 1, hook);
+  ASSERT_TRUE(ended.ok()) << ended.error().message;
+  EXPECT_EQ(*ended, 1);
+  EXPECT_FALSE(accounts.findSession(std::string(32, 'b'), kNow + 2)->has_value());
+  auto after = accounts.findUser("bodil");
+  EXPECT_EQ((*after)->role, "operator");
+  EXPECT_EQ((*after)->districts, (std::vector<std::string>{"Bromma", "Farsta"}));
+  EXPECT_EQ((*after)->passwordHash, "$hb");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].action, common::AccountAction::SET);
+  EXPECT_EQ(records[0].role, "operator");
+  EXPECT_EQ(records[0].districts, (std::vector<std::string>{"Bromma", "Farsta"}));
+  EXPECT_EQ(records[0].passwordDigest, digestOf("$hb"));
+  EXPECT_EQ(accounts.setAccess("nobody", "viewer", {}, kNow).error().kind,
+            common::ErrorKind::notFound);
+  // A failing record undoes the change.
+  auto failing = [](const common::AccountMsg&) -> common::Status {
+    return common::unavailable("no");
+  };
+  EXPECT_FALSE(accounts.setAccess("bodil", "viewer", {}, kNow + 3, failing).ok());
+  EXPECT_EQ((*accounts.findUser("bodil"))->role, "operator");
 }
 
 }  // namespace

@@ -108,6 +108,27 @@ TEST_F(BoardFixture, OnAnUpstreamARelayedFrameIsALiveChangeAndMetricsShowEachCit
   }
 }
 
+// The session names the broker's tier: the page sends a login on an upstream (which has no city
+// board of its own) on to /rollup, whose "log in first" link leads to `/`.
+TEST_F(BoardFixture, TheSessionNamesTheTierSoAnUpstreamsLoginLeadsToTheRollup) {
+  auto cityLogin = login(kViewer);
+  auto citySession = client().Get("/api/session", as(cityLogin));
+  ASSERT_TRUE(citySession);
+  EXPECT_EQ(nlohmann::json::parse(citySession->body)["tier"], "city");
+  options_.tier = "county";
+  restartBoard();
+  auto front = client().Get("/");
+  ASSERT_TRUE(front);
+  EXPECT_EQ(front->status, 200) << "the login form is on /";
+  auto who = login(kViewer);
+  auto session = client().Get("/api/session", as(who));
+  ASSERT_TRUE(session);
+  EXPECT_EQ(nlohmann::json::parse(session->body)["tier"], "county");
+  auto script = client().Get("/board.js");
+  ASSERT_TRUE(script);
+  EXPECT_NE(script->body.find("window.location.replace('/rollup')"), std::string::npos);
+}
+
 TEST_F(BoardFixture, OnARelayingCityBrokerMetricsShowTheUpstream) {
   auto before = client().Get("/metrics");
   ASSERT_TRUE(before);

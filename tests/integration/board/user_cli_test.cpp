@@ -6,8 +6,10 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include <httplib.h>
 
@@ -46,9 +48,63 @@ class UserCli : public ::testing::Test {
   std::string broker(const std::string& args) {
     return std::string(SAMBAND_BROKER_BIN) + " " + args + " --config " + config_;
   }
+
+  // A second broker directory on free loopback ports, for the tests whose promise is about a
+  // running broker: cli() runs a command against it, serve() starts it and waits for its board.
+  void initLive(const std::string& name) {
+    const int zmqPort = samband::testing::freePort();
+    int boardPort = samband::testing::freePort();
+    while (boardPort == zmqPort) boardPort = samband::testing::freePort();
+    liveDir_ = dir_ + "/" + name;
+    Shell init = sh(std::string(SAMBAND_BROKER_BIN) + " init --dir " + liveDir_ +
+                    " --listen tcp://127.0.0.1:" + std::to_string(zmqPort) +
+                    " --board-listen 127.0.0.1:" + std::to_string(boardPort));
+    ASSERT_EQ(init.exitCode, 0) << init.output;
+    board_ = std::make_unique<httplib::Client>("127.0.0.1", boardPort);
+    board_->set_connection_timeout(2);
+  }
+  std::string cli(const std::string& args) {
+    return std::string(SAMBAND_BROKER_BIN) + " " + args + " --config " + liveDir_ + "/broker.toml";
+  }
+  void serve() {
+    live_ = std::make_unique<samband::testing::Process>(
+        std::vector<std::string>{SAMBAND_BROKER_BIN, "serve", "--config",
+                                 liveDir_ + "/broker.toml"},
+        liveDir_ + "/serve.log");
+    ASSERT_TRUE(samband::testing::waitUntil(
+        [&] {
+          auto r = board_->Get("/healthz");
+          return r && r->status == 200;
+        },
+        std::chrono::seconds(20)))
+        << live_->output();
+  }
+  // The session cookie of a login on the running board; empty when refused.
+  std::string login(const std::string& name, const std::string& password) {
+    nlohmann::json body{{"name", name}, {"password", password}};
+    auto r = board_->Post("/api/login", body.dump(), "application/json");
+    if (!r || r->status != 200) return std::string();
+    std::string cookie = r->get_header_value("Set-Cookie");
+    return cookie.substr(0, cookie.find(';'));
+  }
+  // GET /api/session with `cookie`: its status, and the session when 200.
+  int sessionStatus(const std::string& cookie, nlohmann::json* session = nullptr) {
+    auto r = board_->Get("/api/session", httplib::Headers{{"Cookie", cookie}});
+    if (r && r->status == 200 && session != nullptr) *session = nlohmann::json::parse(r->body);
+    return r ? r->status : -1;
+  }
+  nlohmann::json sessionOf(const std::string& cookie) {
+    nlohmann::json session;
+    sessionStatus(cookie, &session);
+    return session;
+  }
+
   samband::testing::TempDir tmp_;
   std::string dir_ = tmp_.path();
   std::string config_;
+  std::string liveDir_;
+  std::unique_ptr<httplib::Client> board_;
+  std::unique_ptr<samband::testing::Process> live_;
 };
 
 TEST_F(UserCli, AddsListsAndRemovesAccountsWithThePasswordFromStdin) {
@@ -140,47 +196,16 @@ TEST_F(UserCli, AddLimitsAnAccountToDistrictsAndWarnsAboutOnesNoUnitHas) {
 // The promise is about a running broker: a password reset from the CLI ends the sessions the
 // board holds, and only the new password logs in.
 TEST_F(UserCli, PasswdReadsStdinAndEndsEverySessionOnTheRunningBoard) {
-  const int zmqPort = samband::testing::freePort();
-  int boardPort = samband::testing::freePort();
-  while (boardPort == zmqPort) boardPort = samband::testing::freePort();
-  const std::string dir = dir_ + "/live";
-  Shell init = sh(std::string(SAMBAND_BROKER_BIN) + " init --dir " + dir +
-                  " --listen tcp://127.0.0.1:" + std::to_string(zmqPort) +
-                  " --board-listen 127.0.0.1:" + std::to_string(boardPort));
-  ASSERT_EQ(init.exitCode, 0) << init.output;
-  const std::string config = dir + "/broker.toml";
-  auto cli = [&](const std::string& args) {
-    return std::string(SAMBAND_BROKER_BIN) + " " + args + " --config " + config;
-  };
+  initLive("live");
   ASSERT_EQ(sh("printf 'det första lösenordet\\n' | " + cli("user add --name anna --role viewer"))
                 .exitCode,
             0);
-  samband::testing::Process broker({SAMBAND_BROKER_BIN, "serve", "--config", config},
-                                   dir + "/serve.log");
-  httplib::Client board("127.0.0.1", boardPort);
-  board.set_connection_timeout(2);
-  ASSERT_TRUE(samband::testing::waitUntil(
-      [&] {
-        auto r = board.Get("/healthz");
-        return r && r->status == 200;
-      },
-      std::chrono::seconds(20)))
-      << broker.output();
-  auto login = [&](const std::string& password) {
-    nlohmann::json body{{"name", "anna"}, {"password", password}};
-    auto r = board.Post("/api/login", body.dump(), "application/json");
-    if (!r || r->status != 200) return std::string();
-    std::string cookie = r->get_header_value("Set-Cookie");
-    return cookie.substr(0, cookie.find(';'));
-  };
-  const std::string first = login("det första lösenordet");
-  const std::string second = login("det första lösenordet");
+  serve();
+  const std::string first = login("anna", "det första lösenordet");
+  const std::string second = login("anna", "det första lösenordet");
   ASSERT_FALSE(first.empty());
   ASSERT_FALSE(second.empty());
-  auto status = [&](const std::string& cookie) {
-    auto r = board.Get("/api/session", httplib::Headers{{"Cookie", cookie}});
-    return r ? r->status : -1;
-  };
+  auto status = [&](const std::string& cookie) { return sessionStatus(cookie); };
   ASSERT_EQ(status(first), 200);
 
   Shell unknown = sh("printf 'ett nytt långt lösenord\\n' | " + cli("user passwd --name ingen"));
@@ -199,13 +224,83 @@ TEST_F(UserCli, PasswdReadsStdinAndEndsEverySessionOnTheRunningBoard) {
   EXPECT_NE(passwd.output.find("ended 2 sessions"), std::string::npos) << passwd.output;
   EXPECT_EQ(status(first), 401);
   EXPECT_EQ(status(second), 401);
-  EXPECT_TRUE(login("det första lösenordet").empty()) << "the old password no longer works";
-  EXPECT_FALSE(login("ett nytt långt lösenord").empty());
+  EXPECT_TRUE(login("anna", "det första lösenordet").empty()) << "the old password no longer works";
+  EXPECT_FALSE(login("anna", "ett nytt långt lösenord").empty());
   Shell list = sh(cli("user list --json"));
   auto users = nlohmann::json::parse(list.output, nullptr, false);
   ASSERT_TRUE(users.is_array()) << list.output;
   EXPECT_TRUE(users[0]["password_changed_at"].is_string()) << list.output;
-  EXPECT_EQ(broker.terminate(), 0) << broker.output();
+  EXPECT_EQ(live_->terminate(), 0) << live_->output();
+}
+
+// `user set` against a running broker: the role and districts change without a new password,
+// every session of the account ends (an open page must not keep a scope it lost), and the next
+// login gets the new role and scope.
+TEST_F(UserCli, SetChangesRoleAndDistrictsKeepsThePasswordAndEndsTheSessions) {
+  initLive("set");
+  ASSERT_EQ(sh("printf 'ett långt lösenord\\n' | " +
+               cli("user add --name bodil --role viewer --district Bromma"))
+                .exitCode,
+            0);
+  serve();
+  auto login = [&]() { return UserCli::login("bodil", "ett långt lösenord"); };
+  auto session = [&](const std::string& cookie) { return sessionOf(cookie); };
+  const std::string before = login();
+  ASSERT_FALSE(before.empty());
+  EXPECT_EQ(session(before)["role"], "viewer");
+  EXPECT_EQ(session(before)["districts"], nlohmann::json::array({"Bromma"}));
+
+  // Refused, each with what to do, changing nothing.
+  Shell nothing = sh(cli("user set --name bodil"));
+  EXPECT_NE(nothing.exitCode, 0);
+  EXPECT_NE(nothing.output.find("--every-district"), std::string::npos) << nothing.output;
+  Shell unknown = sh(cli("user set --name ingen --role operator"));
+  EXPECT_NE(unknown.exitCode, 0);
+  EXPECT_NE(unknown.output.find("user list"), std::string::npos) << unknown.output;
+  Shell badRole = sh(cli("user set --name bodil --role admin"));
+  EXPECT_NE(badRole.exitCode, 0);
+  EXPECT_NE(badRole.output.find("viewer or operator"), std::string::npos) << badRole.output;
+  Shell badDistrict = sh(cli("user set --name bodil --district ''"));
+  EXPECT_NE(badDistrict.exitCode, 0);
+  EXPECT_NE(badDistrict.output.find("not a district name"), std::string::npos)
+      << badDistrict.output;
+  Shell both = sh(cli("user set --name bodil --district Farsta --every-district"));
+  EXPECT_NE(both.exitCode, 0);
+  EXPECT_FALSE(session(before).is_null()) << "a refused change ends no session";
+
+  // Only the districts: the role stays.
+  Shell districts = sh(cli("user set --name bodil --district Farsta --district Skärholmen"));
+  ASSERT_EQ(districts.exitCode, 0) << districts.output;
+  EXPECT_NE(districts.output.find("bodil is now a viewer, limited to the units of Farsta and "
+                                  "Skärholmen; ended 1 session"),
+            std::string::npos)
+      << districts.output;
+  EXPECT_TRUE(session(before).is_null()) << "the old scope's session ended";
+  const std::string limited = login();
+  ASSERT_FALSE(limited.empty()) << "the password did not change";
+  EXPECT_EQ(session(limited)["districts"], nlohmann::json::array({"Farsta", "Skärholmen"}));
+
+  // Only the role, and then the limit lifted.
+  Shell role = sh(cli("user set --name bodil --role operator"));
+  ASSERT_EQ(role.exitCode, 0) << role.output;
+  EXPECT_NE(role.output.find("bodil is now an operator, limited to the units of Farsta and "
+                             "Skärholmen"),
+            std::string::npos)
+      << role.output;
+  Shell every = sh(cli("user set --name bodil --every-district"));
+  ASSERT_EQ(every.exitCode, 0) << every.output;
+  EXPECT_NE(every.output.find("bodil is now an operator of every district; ended 0 sessions"),
+            std::string::npos)
+      << every.output;
+  const std::string after = login();
+  EXPECT_EQ(session(after)["role"], "operator");
+  EXPECT_EQ(session(after)["districts"], nlohmann::json::array());
+  Shell list = sh(cli("user list --json"));
+  auto users = nlohmann::json::parse(list.output, nullptr, false);
+  ASSERT_TRUE(users.is_array()) << list.output;
+  EXPECT_EQ(users[0]["role"], "operator");
+  EXPECT_EQ(users[0]["districts"], nlohmann::json::array());
+  EXPECT_EQ(live_->terminate(), 0) << live_->output();
 }
 
 }  // namespace
