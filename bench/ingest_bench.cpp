@@ -195,6 +195,11 @@ struct StoredCheck {
   int64_t frames = -1;
   bool chainsComplete = false;  // every sender's count and max(seq) equal what it sent
   int64_t rejected = -1;
+  // The archive's size (pages in use, WAL included, times the page size) and the bytes of the
+  // frames' envelopes and of the stored batch frames (issue 16: a batched body stored once).
+  int64_t archiveBytes = -1;
+  int64_t envelopeBytes = -1;
+  int64_t batchBytes = -1;
   std::string problem;
 };
 
@@ -206,6 +211,12 @@ StoredCheck checkStored(const std::string& database, const Fleet& fleet,
     SQLite::Database db(database, SQLite::OPEN_READONLY);
     c.frames = db.execAndGet("SELECT count(*) FROM frames").getInt64();
     c.rejected = db.execAndGet("SELECT coalesce(sum(count), 0) FROM rejections").getInt64();
+    c.archiveBytes = (db.execAndGet("PRAGMA page_count").getInt64() -
+                      db.execAndGet("PRAGMA freelist_count").getInt64()) *
+                     db.execAndGet("PRAGMA page_size").getInt64();
+    c.envelopeBytes =
+        db.execAndGet("SELECT coalesce(sum(length(envelope)), 0) FROM frames").getInt64();
+    c.batchBytes = db.execAndGet("SELECT coalesce(sum(length(frame)), 0) FROM batches").getInt64();
     std::map<std::string, std::pair<int64_t, int64_t>> bySender;
     SQLite::Statement q(db, "SELECT sender, count(*), max(seq) FROM frames GROUP BY sender");
     while (q.executeStep()) {
@@ -380,6 +391,13 @@ int runIngest(const IngestOptions& o) {
       auto check = checkStored(broker->database, fleet, driver.sentPerAgent());
       result["stored"] = check.frames;
       result["stored_rejections"] = check.rejected;
+      result["archive_bytes"] = check.archiveBytes;
+      result["archive_bytes_per_report"] =
+          check.frames > 0 ? static_cast<double>(check.archiveBytes) / check.frames : 0.0;
+      result["envelope_bytes_per_report"] =
+          check.frames > 0 ? static_cast<double>(check.envelopeBytes) / check.frames : 0.0;
+      result["batch_bytes_per_report"] =
+          check.frames > 0 ? static_cast<double>(check.batchBytes) / check.frames : 0.0;
       const bool ok = check.chainsComplete &&
                       check.frames == static_cast<int64_t>(driver.sentTotal()) &&
                       driver.acksTotal() == driver.sentTotal() && driver.counters().rejects == 0;
@@ -391,7 +409,7 @@ int runIngest(const IngestOptions& o) {
           "around it, ratio %.2f; %.0f/s per core inside the broker), p50 %.1f ms p99 "
           "%.1f ms; light (%.0f/s) p50 %.2f ms p99 %.2f ms; broker %.2f cores (%.0f us/report), "
           "client %.2f cores; batches of %.0f (commit thread %.1f us/report); stored %lld of %zu "
-          "sent%s\n",
+          "sent%s; archive %.0f bytes/report\n",
           vt, result["saturated"]["rate"].get<double>(), seconds, verifyAround,
           verifyAround > 0 ? result["saturated"]["rate"].get<double>() / verifyAround : 0,
           result.value("verify_rate_in_broker", 0.0), result["saturated"]["p50_ms"].get<double>(),
@@ -400,7 +418,8 @@ int runIngest(const IngestOptions& o) {
           result["broker_cores"].get<double>(), result["broker_cpu_us_per_report"].get<double>(),
           result["client_cores"].get<double>(), result.value("mean_batch_frames", -1.0),
           result["commit_thread_us_per_report"].get<double>(), static_cast<long long>(check.frames),
-          driver.sentTotal(), ok ? " (exact)" : "  <-- MISMATCH");
+          driver.sentTotal(), ok ? " (exact)" : "  <-- MISMATCH",
+          result["archive_bytes_per_report"].get<double>());
       if (!check.problem.empty()) std::printf("    problem: %s\n", check.problem.c_str());
       std::fflush(stdout);
     }

@@ -185,22 +185,26 @@ common::Status Committer::handleFrame(const std::string& routingId, const Verifi
     case ChainVerdict::append:
       break;
   }
-  auto frameId = archive_.appendFrame(
-      NewFrame{m.senderId, f.keyIdHex(), m.seq, common::payloadKindName(m.payload),
-               common::modeName(m.mode), m.sentAt, f.receivedAt(), f.bodyHash(), f.envelope()});
-  if (!frameId) return frameId.error();
+  // Issue 16: the batch frame is stored once, as sent, with the first of its reports stored;
+  // each report stored from it keeps no body of its own (an empty envelope) and points to its
+  // index in the batch, so its body is written once (migration 17, stored_envelopes.h).
+  int64_t batchId = 0;
   if (f.batch()) {
-    // Issue 16: the batch frame is stored once, as sent, with the first of its reports stored;
-    // each report stored from it is linked to its index, for the audit and inquiries.
     auto [it, isNew] = batchIdsInBatch_.try_emplace(f.batch().get(), 0);
     if (isNew) {
-      auto batchId = archive_.appendBatch(m.senderId, f.keyIdHex(), f.receivedAt(), *f.batch());
-      if (!batchId) return batchId.error();
-      it->second = *batchId;
+      auto stored = archive_.appendBatch(m.senderId, f.keyIdHex(), f.receivedAt(), *f.batch());
+      if (!stored) return stored.error();
+      it->second = *stored;
       metrics_.batchesStored++;
     }
-    if (auto s = archive_.linkBatchFrame(*frameId, it->second, f.batchIndex()); !s) return s;
+    batchId = it->second;
   }
+  static const common::Bytes kNoEnvelope;
+  auto frameId = archive_.appendFrame(
+      NewFrame{m.senderId, f.keyIdHex(), m.seq, common::payloadKindName(m.payload),
+               common::modeName(m.mode), m.sentAt, f.receivedAt(), f.bodyHash(),
+               batchId != 0 ? kNoEnvelope : f.envelope(), batchId, f.batchIndex()});
+  if (!frameId) return frameId.error();
   if (auto s = projection_.apply(f, *frameId); !s) return s;
   if (auto s = applyPeerCityRecord(f, *frameId); !s) return s;
   head.seq = m.seq;

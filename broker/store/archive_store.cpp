@@ -4,6 +4,7 @@
 #include "broker/store/archive_store.h"
 
 #include "broker/store/columns.h"
+#include "broker/store/stored_envelopes.h"
 
 #include "common/bytes.h"
 #include "common/codec.h"
@@ -17,7 +18,7 @@ namespace {
 
 constexpr const char* kInsertFrame =
     "INSERT INTO frames(sender, key_id, seq, kind, mode, sent_at, received_at, body_hash, "
-    "envelope) VALUES(?,?,?,?,?,?,?,?,?)";
+    "envelope, batch_id, batch_idx) VALUES(?,?,?,?,?,?,?,?,?,?,?)";
 constexpr const char* kFindFrame =
     "SELECT body_hash FROM frames WHERE sender=? AND key_id=? AND seq=?";
 constexpr const char* kFindHead =
@@ -107,7 +108,18 @@ common::Result<int64_t> ArchiveStore::appendFrame(const NewFrame& f) {
     q.bind(6, f.sentAt);
     q.bind(7, f.receivedAt);
     q.bindNoCopy(8, f.bodyHash.data(), static_cast<int>(f.bodyHash.size()));
-    q.bindNoCopy(9, f.envelope.data(), static_cast<int>(f.envelope.size()));
+    // A zero-length blob, never NULL: the column stays NOT NULL (bindNoCopy of an empty
+    // vector's null data() would bind NULL).
+    static const uint8_t kNoBytes = 0;
+    q.bindNoCopy(9, f.envelope.empty() ? &kNoBytes : f.envelope.data(),
+                 static_cast<int>(f.envelope.size()));
+    if (f.batchId != 0) {
+      q.bind(10, f.batchId);
+      q.bind(11, static_cast<int64_t>(f.batchIndex));
+    } else {
+      q.bind(10);
+      q.bind(11);
+    }
     q.exec();
     return store_.db().getLastInsertRowid();
   } catch (const std::exception& e) {
@@ -132,23 +144,11 @@ common::Result<int64_t> ArchiveStore::appendBatch(const std::string& sender,
   }
 }
 
-common::Status ArchiveStore::linkBatchFrame(int64_t frameId, int64_t batchId, uint32_t index) {
-  try {
-    auto& q =
-        prepared(linkBatch_, "INSERT INTO batch_frames (frame_id, batch_id, idx) VALUES (?,?,?)");
-    q.bind(1, frameId);
-    q.bind(2, batchId);
-    q.bind(3, static_cast<int64_t>(index));
-    q.exec();
-    return {};
-  } catch (const std::exception& e) {
-    return columns::failure(e);
-  }
-}
-
 common::Result<std::optional<FrameBatch>> ArchiveStore::batchOf(int64_t frameId, bool withFrame) {
   try {
-    auto& q = prepared(findBatchLink_, "SELECT batch_id, idx FROM batch_frames WHERE frame_id=?");
+    auto& q =
+        prepared(findBatchLink_,
+                 "SELECT batch_id, batch_idx FROM frames WHERE id=? AND batch_id IS NOT NULL");
     q.reset();
     q.bind(1, frameId);
     if (!q.executeStep()) return std::optional<FrameBatch>();
@@ -183,18 +183,20 @@ common::Result<common::Bytes> ArchiveStore::batchFrame(int64_t batchId) {
 common::Status ArchiveStore::forEachFrame(const std::function<void(const ArchivedFrame&)>& visit) {
   try {
     SQLite::Statement q(store_.db(),
-                        "SELECT f.sender, f.key_id, f.seq, f.body_hash, f.envelope, k.sign_public "
+                        "SELECT f.sender, f.key_id, f.seq, f.body_hash, k.sign_public, "
+                        "f.envelope, f.batch_id, f.batch_idx "
                         "FROM frames f LEFT JOIN keys k ON k.key_id=f.key_id "
                         "ORDER BY f.sender, f.key_id, f.seq");
+    StoredEnvelopes envelopes(store_.db());
     ArchivedFrame row;
     while (q.executeStep()) {
       row.sender = q.getColumn(0).getString();
       row.keyId = q.getColumn(1).getString();
       row.seq = static_cast<uint64_t>(q.getColumn(2).getInt64());
       row.bodyHash = columns::blob(q.getColumn(3));
-      row.envelope = columns::blob(q.getColumn(4));
       row.signPublic.reset();
-      if (!q.getColumn(5).isNull()) row.signPublic = columns::blob(q.getColumn(5));
+      if (!q.getColumn(4).isNull()) row.signPublic = columns::blob(q.getColumn(4));
+      envelopes.read(q, 5, row.envelope);
       visit(row);
     }
   } catch (const std::exception& e) {
@@ -425,7 +427,7 @@ common::Status ArchiveStore::addRotatedKey(const std::string& provider,
 
 void ArchiveStore::clearStatementErrors() {
   for (auto* s : {insertFrame_.get(), findFrame_.get(), findHead_.get(), upsertStatus_.get(),
-                  insertBatch_.get(), linkBatch_.get(), findBatchLink_.get()}) {
+                  insertBatch_.get(), findBatchLink_.get()}) {
     if (s != nullptr) s->tryReset();
   }
 }

@@ -35,7 +35,11 @@ struct NewFrame {
   int64_t sentAt;
   int64_t receivedAt;
   const common::Bytes& bodyHash;
+  // Sent alone: the envelope as received. From a batch (issue 16): empty, and batchId (from
+  // appendBatch) and batchIndex say where its body lies, so the body is stored once.
   const common::Bytes& envelope;
+  int64_t batchId = 0;  // 0: sent alone
+  uint32_t batchIndex = 0;
 };
 
 // One archived frame with the signing key enrolled under its key id, as the audit reads it.
@@ -88,18 +92,18 @@ class ArchiveStore {
                                                           const std::string& keyId, uint64_t seq);
   // Appends a frame; returns its row id (the frame id the picture tables refer to).
   common::Result<int64_t> appendFrame(const NewFrame& frame);
-  // Stores a batch frame as sent; returns its id. Then linkBatchFrame() ties each report stored
-  // from it (appendFrame's id) to its index in the batch.
+  // Stores a batch frame as sent; returns its id, which each report stored from it names
+  // (NewFrame::batchId) with its index in the batch.
   common::Result<int64_t> appendBatch(const std::string& sender, const std::string& keyId,
                                       int64_t receivedAt, const common::Bytes& frame);
-  common::Status linkBatchFrame(int64_t frameId, int64_t batchId, uint32_t index);
   // The batch a stored frame came in, nullopt for a frame sent alone. `withFrame` false: only
   // batchId and index (the audit reads each batch's bytes once, with batchFrame()).
   common::Result<std::optional<FrameBatch>> batchOf(int64_t frameId, bool withFrame = true);
   // A stored batch frame exactly as received.
   common::Result<common::Bytes> batchFrame(int64_t batchId);
-  // Every frame ordered by sender, key and seq; `visit` sees each in turn. An error ends the
-  // walk and is returned after the frames already visited.
+  // Every frame ordered by sender, key and seq; `visit` sees each in turn, its envelope as
+  // before migration 17 (stored_envelopes.h). An error ends the walk and is returned after the
+  // frames already visited.
   common::Status forEachFrame(const std::function<void(const ArchivedFrame&)>& visit);
 
   // The newest heartbeat recorded for the key ({0, 0} when none, or no such key).
@@ -138,7 +142,6 @@ class ArchiveStore {
   Store& store_;
   std::unique_ptr<SQLite::Statement> insertFrame_;
   std::unique_ptr<SQLite::Statement> insertBatch_;
-  std::unique_ptr<SQLite::Statement> linkBatch_;
   std::unique_ptr<SQLite::Statement> findBatchLink_;
   std::unique_ptr<SQLite::Statement> findFrame_;
   std::unique_ptr<SQLite::Statement> findHead_;

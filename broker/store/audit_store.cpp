@@ -4,6 +4,8 @@
 
 #include <SQLiteCpp/Statement.h>
 
+#include "broker/store/stored_envelopes.h"
+
 namespace samband::broker {
 
 namespace {
@@ -23,8 +25,11 @@ void assignBlob(const SQLite::Column& c, common::Bytes& out) {
   out.assign(p, p + c.getBytes());
 }
 
-// One row of the frame columns (in kFrameColumns' order) into `f`, reusing its buffers.
-void readFrameRow(SQLite::Statement& q, StoredFrame& f) {
+// One row of the frame columns (in kFrameColumns' order) into `f`, reusing its buffers. The
+// envelope as before migration 17: a batched report's is rebuilt from its batch (read once
+// per run of its reports); a link to a batch the archive lacks leaves it empty, which the
+// audit reports as an envelope that does not decode.
+void readFrameRow(SQLite::Statement& q, StoredEnvelopes& envelopes, StoredFrame& f) {
   f.id = q.getColumn(0).getInt64();
   assignText(q.getColumn(1), f.sender);
   assignText(q.getColumn(2), f.keyId);
@@ -34,7 +39,7 @@ void readFrameRow(SQLite::Statement& q, StoredFrame& f) {
   f.sentAt = q.getColumn(6).getInt64();
   f.receivedAt = q.getColumn(7).getInt64();
   assignBlob(q.getColumn(8), f.bodyHash);
-  assignBlob(q.getColumn(9), f.envelope);
+  envelopes.tryRead(q, 9, f.envelope);
 }
 
 struct TableKey {
@@ -66,17 +71,18 @@ const std::vector<std::string>& pictureTableNames() {
 namespace {
 
 constexpr const char* kFrameColumns =
-    "SELECT id, sender, key_id, seq, kind, mode, sent_at, received_at, body_hash, envelope FROM "
-    "frames";
+    "SELECT id, sender, key_id, seq, kind, mode, sent_at, received_at, body_hash, envelope, "
+    "batch_id, batch_idx FROM frames";
 
 }  // namespace
 
 common::Status AuditStore::forEachFrameById(const std::function<void(const StoredFrame&)>& visit) {
   try {
     SQLite::Statement q(store_.db(), std::string(kFrameColumns) + " ORDER BY id");
+    StoredEnvelopes envelopes(store_.db());
     StoredFrame f;
     while (q.executeStep()) {
-      readFrameRow(q, f);
+      readFrameRow(q, envelopes, f);
       visit(f);
     }
   } catch (const std::exception& e) {
@@ -95,9 +101,10 @@ bool FrameCursor::next(StoredFrame& into) {
     if (!query_) {
       query_ = std::make_unique<SQLite::Statement>(store_.db(),
                                                    std::string(kFrameColumns) + " ORDER BY id");
+      envelopes_ = std::make_unique<StoredEnvelopes>(store_.db());
     }
     if (query_->executeStep()) {
-      readFrameRow(*query_, into);
+      readFrameRow(*query_, *envelopes_, into);
       return true;
     }
   } catch (const std::exception& e) {
@@ -105,6 +112,7 @@ bool FrameCursor::next(StoredFrame& into) {
   }
   finished_ = true;
   query_.reset();
+  envelopes_.reset();
   return false;
 }
 
@@ -117,9 +125,10 @@ common::Status AuditStore::forEachFrameOfKind(
     sql += ") ORDER BY id";
     SQLite::Statement q(store_.db(), sql);
     for (size_t i = 0; i < kinds.size(); i++) q.bind(static_cast<int>(i + 1), kinds[i]);
+    StoredEnvelopes envelopes(store_.db());
     StoredFrame f;
     while (q.executeStep()) {
-      readFrameRow(q, f);
+      readFrameRow(q, envelopes, f);
       visit(f);
     }
   } catch (const std::exception& e) {

@@ -23,6 +23,8 @@ class Statement;
 
 namespace samband::broker {
 
+class StoredEnvelopes;
+
 // One archived frame with every column as stored (none of them is believed by the audit).
 struct StoredFrame {
   int64_t id = 0;
@@ -34,6 +36,8 @@ struct StoredFrame {
   int64_t sentAt = 0;
   int64_t receivedAt = 0;
   common::Bytes bodyHash;
+  // As it was stored before migration 17: for a report stored from a batch since then, rebuilt
+  // from the batch (body + zero signature); empty when its batch is not in the archive.
   common::Bytes envelope;
 };
 
@@ -76,6 +80,7 @@ class FrameCursor {
  private:
   Store& store_;
   std::unique_ptr<SQLite::Statement> query_;
+  std::unique_ptr<StoredEnvelopes> envelopes_;
   bool finished_ = false;
   std::optional<common::Error> error_;
 };

@@ -2,6 +2,7 @@
 #include "broker/store/city_store.h"
 
 #include "broker/store/columns.h"
+#include "broker/store/stored_envelopes.h"
 
 namespace samband::broker {
 
@@ -560,13 +561,16 @@ common::Result<std::vector<CityStore::ArchivedAck>> CityStore::directiveAcksSinc
   try {
     // The literal kind lets SQLite use the partial index frames_directive_acks.
     SQLite::Statement q(store_.db(),
-                        "SELECT sender, envelope, received_at FROM frames WHERE "
-                        "kind='directive_ack' AND received_at>=? ORDER BY id");
+                        "SELECT sender, received_at, envelope, batch_id, batch_idx FROM frames "
+                        "WHERE kind='directive_ack' AND received_at>=? ORDER BY id");
     q.bind(1, fromMs);
+    // An acknowledgement may have come in a batch (issue 16): its envelope is rebuilt from it.
+    StoredEnvelopes envelopes(store_.db());
     std::vector<ArchivedAck> out;
     while (q.executeStep()) {
-      out.push_back(
-          {q.getColumn(0).getString(), columns::blob(q.getColumn(1)), q.getColumn(2).getInt64()});
+      ArchivedAck a{q.getColumn(0).getString(), {}, q.getColumn(1).getInt64()};
+      envelopes.read(q, 2, a.envelope);
+      out.push_back(std::move(a));
     }
     return out;
   } catch (const std::exception& e) {

@@ -4,17 +4,18 @@
 #include <algorithm>
 
 #include "broker/store/columns.h"
+#include "broker/store/stored_envelopes.h"
 
 namespace samband::broker {
 
 namespace {
 
 constexpr const char* kColumns =
-    "id, sender, key_id, seq, kind, mode, sent_at, received_at, body_hash, envelope, "
-    "(SELECT batch_id FROM batch_frames WHERE frame_id=frames.id), "
-    "(SELECT idx FROM batch_frames WHERE frame_id=frames.id)";
+    "id, sender, key_id, seq, kind, mode, sent_at, received_at, body_hash, envelope, batch_id, "
+    "batch_idx";
 
-ExportFrame frameOf(SQLite::Statement& q) {
+// The envelope as before migration 17 (rebuilt from the batch for a batched report).
+ExportFrame frameOf(SQLite::Statement& q, StoredEnvelopes& envelopes) {
   ExportFrame f;
   f.id = q.getColumn(0).getInt64();
   f.sender = q.getColumn(1).getString();
@@ -25,7 +26,7 @@ ExportFrame frameOf(SQLite::Statement& q) {
   f.sentAt = q.getColumn(6).getInt64();
   f.receivedAt = q.getColumn(7).getInt64();
   f.bodyHash = columns::blob(q.getColumn(8));
-  f.envelope = columns::blob(q.getColumn(9));
+  envelopes.read(q, 9, f.envelope);
   if (!q.getColumn(10).isNull()) {
     f.batchId = q.getColumn(10).getInt64();
     f.batchIndex = static_cast<uint32_t>(q.getColumn(11).getInt64());
@@ -58,6 +59,7 @@ common::Result<common::Bytes> InquiryStore::batchFrame(int64_t batchId) {
 common::Status InquiryStore::framesBetween(int64_t afterId, int64_t upToId,
                                            const std::function<void(const ExportFrame&)>& visit) {
   try {
+    StoredEnvelopes envelopes(store_.db());
     int64_t last = afterId;
     for (;;) {
       SQLite::Statement q(store_.db(), std::string("SELECT ") + kColumns +
@@ -67,7 +69,7 @@ common::Status InquiryStore::framesBetween(int64_t afterId, int64_t upToId,
       q.bind(2, upToId);
       int n = 0;
       while (q.executeStep()) {
-        ExportFrame f = frameOf(q);
+        ExportFrame f = frameOf(q, envelopes);
         last = f.id;
         ++n;
         visit(f);
@@ -84,6 +86,7 @@ common::Result<std::vector<ExportFrame>> InquiryStore::chainFrom(const std::stri
                                                                  int64_t fromSeq, int64_t upToId) {
   std::vector<ExportFrame> out;
   try {
+    StoredEnvelopes envelopes(store_.db());
     SQLite::Statement q(store_.db(), std::string("SELECT ") + kColumns +
                                          " FROM frames WHERE sender=? AND key_id=? AND seq>=? "
                                          "AND id<=? ORDER BY seq");
@@ -91,7 +94,7 @@ common::Result<std::vector<ExportFrame>> InquiryStore::chainFrom(const std::stri
     q.bind(2, keyId);
     q.bind(3, fromSeq);
     q.bind(4, upToId);
-    while (q.executeStep()) out.push_back(frameOf(q));
+    while (q.executeStep()) out.push_back(frameOf(q, envelopes));
   } catch (const std::exception& e) {
     return columns::failure(e);
   }
@@ -124,11 +127,12 @@ common::Result<std::vector<ExportFrame>> InquiryStore::framesWithIds(
   sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
   std::vector<ExportFrame> out;
   try {
+    StoredEnvelopes envelopes(store_.db());
     SQLite::Statement q(store_.db(), std::string("SELECT ") + kColumns + " FROM frames WHERE id=?");
     for (int64_t id : sorted) {
       q.reset();
       q.bind(1, id);
-      if (q.executeStep()) out.push_back(frameOf(q));
+      if (q.executeStep()) out.push_back(frameOf(q, envelopes));
     }
   } catch (const std::exception& e) {
     return columns::failure(e);
@@ -140,12 +144,13 @@ common::Result<std::vector<ExportFrame>> InquiryStore::rotationsOf(const std::st
                                                                    int64_t upToId) {
   std::vector<ExportFrame> out;
   try {
+    StoredEnvelopes envelopes(store_.db());
     SQLite::Statement q(store_.db(), std::string("SELECT ") + kColumns +
                                          " FROM frames WHERE sender=? AND id<=? AND "
                                          "kind='key_rotation' ORDER BY id");
     q.bind(1, sender);
     q.bind(2, upToId);
-    while (q.executeStep()) out.push_back(frameOf(q));
+    while (q.executeStep()) out.push_back(frameOf(q, envelopes));
   } catch (const std::exception& e) {
     return columns::failure(e);
   }

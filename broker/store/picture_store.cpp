@@ -3,6 +3,7 @@
 
 #include "broker/store/capacity_store.h"
 #include "broker/store/columns.h"
+#include "broker/store/stored_envelopes.h"
 
 #include <SQLiteCpp/Statement.h>
 
@@ -338,8 +339,10 @@ Result<std::vector<FrameRow>> PictureStore::framesOf(const std::string& sender, 
   std::vector<FrameRow> out;
   try {
     SQLite::Statement q(store_.db(),
-                        "SELECT id, seq, kind, mode, sent_at, received_at, key_id, envelope "
-                        "FROM frames WHERE sender=? AND id<? ORDER BY id DESC LIMIT ?");
+                        "SELECT id, seq, kind, mode, sent_at, received_at, key_id, envelope, "
+                        "batch_id, batch_idx FROM frames WHERE sender=? AND id<? ORDER BY id DESC "
+                        "LIMIT ?");
+    StoredEnvelopes envelopes(store_.db());
     q.bind(1, sender);
     q.bind(2, before > 0 ? before : INT64_MAX);
     q.bind(3, limit);
@@ -352,7 +355,7 @@ Result<std::vector<FrameRow>> PictureStore::framesOf(const std::string& sender, 
       f.sentAt = q.getColumn(4).getInt64();
       f.receivedAt = q.getColumn(5).getInt64();
       f.keyId = q.getColumn(6).getString();
-      f.envelope = columns::blob(q.getColumn(7));
+      envelopes.read(q, 7, f.envelope);
       out.push_back(std::move(f));
     }
   } catch (const std::exception& e) {

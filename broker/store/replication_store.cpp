@@ -30,9 +30,8 @@ common::Result<std::vector<common::Bytes>> ReplicationStore::envelopesAfter(
     if (!after_) {
       after_ = std::make_unique<SQLite::Statement>(
           store_.db(),
-          "SELECT f.envelope, bf.batch_id FROM frames f "
-          "LEFT JOIN batch_frames bf ON bf.frame_id = f.id "
-          "WHERE f.sender=? AND f.key_id=? AND f.seq>? ORDER BY f.seq LIMIT ?");
+          "SELECT envelope, batch_id FROM frames "
+          "WHERE sender=? AND key_id=? AND seq>? ORDER BY seq LIMIT ?");
       batch_ =
           std::make_unique<SQLite::Statement>(store_.db(), "SELECT frame FROM batches WHERE id=?");
     }

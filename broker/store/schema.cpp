@@ -455,6 +455,21 @@ ALTER TABLE directive_recipients_keyed RENAME TO directive_recipients;
 CREATE INDEX directives_number ON directives(number);
 ALTER TABLE outbound ADD COLUMN key_id TEXT;  -- hex id of the city key that signed it
 )sql",
+    // 17 (issue 16, docs/protocol.md "Batches"): a report stored from a batch keeps its body only
+    // in the batch frame. Its row's envelope is empty (x'') and these two columns point into the
+    // batch, instead of a batch_frames row and its index entry. The links stored before move
+    // here; those rows keep their envelope (body + zero signature), so readers accept both
+    // (broker/store/stored_envelopes.h). Cost on a large archive: the ALTERs only change the
+    // schema; the UPDATE rewrites the pages of frames that hold batched reports (once, in this
+    // transaction, so the WAL grows by about that many pages); the old rows keep their bodies.
+    R"sql(
+ALTER TABLE frames ADD COLUMN batch_id INTEGER;   -- batches.id it came in; NULL: sent alone
+ALTER TABLE frames ADD COLUMN batch_idx INTEGER;  -- its index in that batch's bodies, from 0
+UPDATE frames SET batch_id = l.batch_id, batch_idx = l.idx FROM batch_frames l
+  WHERE l.frame_id = frames.id;
+DROP INDEX batch_frames_batch;
+DROP TABLE batch_frames;
+)sql",
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kSchemaVersion,
               "every migration raises kSchemaVersion by one");

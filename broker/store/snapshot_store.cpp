@@ -2,6 +2,7 @@
 #include "broker/store/snapshot_store.h"
 
 #include "broker/store/columns.h"
+#include "broker/store/stored_envelopes.h"
 
 namespace samband::broker {
 
@@ -21,20 +22,21 @@ SnapshotInfo infoOf(SQLite::Statement& q) {
 common::Status SnapshotStore::forEachFrameAfter(
     int64_t afterId, const std::function<bool(const ReplayFrame&)>& visit, int chunk) {
   try {
+    StoredEnvelopes envelopes(store_.db());
     int64_t last = afterId;
     for (;;) {
       // A fresh statement per chunk: the read transaction ends between chunks, so a long
       // replay never keeps the WAL from being checkpointed.
       SQLite::Statement q(store_.db(),
-                          "SELECT id, received_at, envelope FROM frames WHERE id > ? ORDER BY id "
-                          "LIMIT ?");
+                          "SELECT id, received_at, envelope, batch_id, batch_idx FROM frames "
+                          "WHERE id > ? ORDER BY id LIMIT ?");
       q.bind(1, last);
       q.bind(2, chunk);
       int n = 0;
       while (q.executeStep()) {
         ++n;
-        ReplayFrame f{q.getColumn(0).getInt64(), q.getColumn(1).getInt64(),
-                      columns::blob(q.getColumn(2))};
+        ReplayFrame f{q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), {}};
+        envelopes.read(q, 2, f.envelope);
         last = f.id;
         if (!visit(f)) return {};
       }

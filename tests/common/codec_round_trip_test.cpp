@@ -3,6 +3,8 @@
 #include "common/codec.h"
 #include "common/vocabulary.h"
 
+#include <capnp/message.h>
+#include <capnp/serialize.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -14,6 +16,7 @@
 #include "common/limits.h"
 #include "common/message_rules.h"
 #include "common/vocabulary.h"
+#include "schemas/samband.capnp.h"
 #include "tests/common/sample_messages.h"
 
 namespace samband::common {
@@ -24,6 +27,29 @@ using namespace samband::common::testing;
 Result<Message> roundTrip(const Message& m) { return decodeBody(encodeBody(m)); }
 
 // ---- Round trips ----------------------------------------------------------------------------
+
+// encodeEnvelope sizes its builder's first segment to the message: its bytes must stay exactly
+// those of Cap'n Proto's default builder (the archive, signatures and audits depend on them),
+// for bodies on both sides of the default first segment's 1,024 words.
+TEST(CodecRoundTrip, EnvelopeBytesAreThoseOfTheDefaultBuilderForEverySize) {
+  for (size_t n : {0u,    1u,    7u,    8u,    9u,    63u,   64u,   65u,   496u,
+                   4096u, 8000u, 8095u, 8096u, 8103u, 8104u, 8105u, 8111u, 8112u,
+                   8113u, 8120u, 8128u, 8160u, 8184u, 8192u, 9000u, 20000u}) {
+    for (size_t sigBytes : {0u, 64u}) {
+      Bytes body(n);
+      for (size_t i = 0; i < n; ++i) body[i] = static_cast<uint8_t>(i * 31 + 7);
+      Bytes signature(sigBytes, 0);
+      capnp::MallocMessageBuilder reference;
+      auto e = reference.initRoot<wire::Envelope>();
+      e.setBody(kj::arrayPtr(body.data(), body.size()));
+      e.setSignature(kj::arrayPtr(signature.data(), signature.size()));
+      auto words = capnp::messageToFlatArray(reference);
+      auto bytes = words.asBytes();
+      EXPECT_EQ(encodeEnvelope(body, signature), Bytes(bytes.begin(), bytes.end()))
+          << "body " << n << " bytes, signature " << sigBytes;
+    }
+  }
+}
 
 TEST(CodecRoundTrip, HeartbeatKeepsEveryField) {
   Message m = envelopeFields(sampleHeartbeat(), 0);

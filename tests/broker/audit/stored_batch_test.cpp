@@ -16,6 +16,7 @@
 #include "broker/ingest/ingress.h"
 #include "broker/ingest/roster_cache.h"
 #include "broker/metrics/metrics.h"
+#include "broker/store/archive_store.h"
 #include "broker/store/roster_store.h"
 #include "broker/store/store.h"
 #include "common/batch_envelope.h"
@@ -144,24 +145,34 @@ TEST_F(BatchTest, VerifiedOnceEachReportArchivedWithItsOwnSeqAndTheBatchAsSent) 
   EXPECT_FALSE(ack->receipt.empty());
 
   EXPECT_EQ(reports(), 5);
+  // Stored once (migration 17): each report's row holds no body of its own (an empty
+  // envelope) and points to its index in the batch, which is stored exactly as sent.
   SQLite::Statement q(store_->db(),
-                      "SELECT f.seq, f.envelope, l.idx, b.frame FROM frames f "
-                      "JOIN batch_frames l ON l.frame_id=f.id JOIN batches b ON b.id=l.batch_id "
-                      "WHERE f.sender=? ORDER BY f.seq");
+                      "SELECT f.seq, length(f.envelope), f.batch_idx, b.frame FROM frames f "
+                      "JOIN batches b ON b.id=f.batch_id WHERE f.sender=? ORDER BY f.seq");
   q.bind(1, alpha_->id());
   int n = 0;
   while (q.executeStep()) {
     EXPECT_EQ(q.getColumn(0).getInt64(), n + 1);
-    auto* p = static_cast<const uint8_t*>(q.getColumn(1).getBlob());
-    auto parts = common::decodeEnvelope(Bytes(p, p + q.getColumn(1).getBytes()));
-    ASSERT_TRUE(parts.ok());
-    EXPECT_EQ(parts->body, bs[static_cast<size_t>(n)]);
-    EXPECT_TRUE(common::isBatchMemberSignature(parts->signature));
+    EXPECT_EQ(q.getColumn(1).getInt64(), 0);
     EXPECT_EQ(q.getColumn(2).getInt64(), n);
     auto* b = static_cast<const uint8_t*>(q.getColumn(3).getBlob());
     EXPECT_EQ(Bytes(b, b + q.getColumn(3).getBytes()), frame);  // stored exactly as sent
     ++n;
   }
+  EXPECT_EQ(n, 5);
+  // Read back, each report's envelope is its body and a batch-member signature, as before.
+  std::vector<Bytes> read;
+  ASSERT_TRUE(ArchiveStore(*store_)
+                  .forEachFrame([&](const ArchivedFrame& f) {
+                    if (f.sender != alpha_->id()) return;
+                    auto parts = common::decodeEnvelope(f.envelope);
+                    ASSERT_TRUE(parts.ok());
+                    EXPECT_TRUE(common::isBatchMemberSignature(parts->signature));
+                    read.push_back(parts->body);
+                  })
+                  .ok());
+  EXPECT_EQ(read, bs);
   EXPECT_EQ(n, 5);
   EXPECT_EQ(scalar("SELECT count(*) FROM batches"), 1);
   EXPECT_EQ(metrics_.batchesStored.load(), 1u);
@@ -320,8 +331,32 @@ TEST_F(BatchTest, AuditCatchesATamperedStoredBatch) {
 
 TEST_F(BatchTest, AuditCatchesABodySwappedOutOfItsBatch) {
   send(batchOf(*alpha_, bodies(alphaChain_, 3)), *alpha_);
-  // Point report 2 at index 0 of its batch: its body is no longer the one the batch holds there.
-  store_->db().exec("UPDATE batch_frames SET idx=0 WHERE idx=1");
+  // Point report 2 at index 0 of its batch: the body read for it is no longer its own. Since
+  // migration 17 the row holds no body of its own, so the batch's signature still covers what
+  // is read; the audit finds the row disagreeing with that body and the body stored twice.
+  store_->db().exec("UPDATE frames SET batch_idx=0 WHERE batch_idx=1");
+  AuditReport audit = auditArchive(*store_);
+  EXPECT_FALSE(audit.intact());
+  EXPECT_GE(audit.columnMismatches, 1) << audit.toText();
+  EXPECT_EQ(audit.duplicates, 1) << audit.toText();
+}
+
+TEST_F(BatchTest, AuditCatchesABodySwappedOutOfItsBatchInARowStoredBeforeMigration17) {
+  send(batchOf(*alpha_, bodies(alphaChain_, 3)), *alpha_);
+  // As schema 16 stored it: report 2's row holds its body (and a zero signature) itself. Point
+  // it at index 0 of its batch: the batch does not hold that body there.
+  SQLite::Statement q(store_->db(),
+                      "SELECT b.frame FROM frames f JOIN batches b ON b.id=f.batch_id "
+                      "WHERE f.batch_idx=1");
+  ASSERT_TRUE(q.executeStep());
+  auto* p = static_cast<const uint8_t*>(q.getColumn(0).getBlob());
+  auto parts = common::decodeBatch(Bytes(p, p + q.getColumn(0).getBytes()));
+  q.reset();
+  ASSERT_TRUE(parts.ok());
+  const Bytes own = common::batchMemberEnvelope(parts->bodies[1]);
+  SQLite::Statement w(store_->db(), "UPDATE frames SET envelope=?, batch_idx=0 WHERE batch_idx=1");
+  w.bind(1, own.data(), static_cast<int>(own.size()));
+  ASSERT_EQ(w.exec(), 1);
   AuditReport audit = auditArchive(*store_);
   EXPECT_FALSE(audit.intact());
   EXPECT_EQ(audit.badSignatures, 1) << audit.toText();

@@ -117,13 +117,13 @@ class ArchiveBuilder {
     if (!batchId) throw std::runtime_error(batchId.error().message);
     for (size_t i = 0; i < bodies.size(); i++) {
       const common::Message& m = messages[i];
-      auto id = archive_->appendFrame(NewFrame{
-          provider, keyId, m.seq, common::payloadKindName(m.payload), common::modeName(mode),
-          m.sentAt, nowMs_, common::hash256(bodies[i]), common::batchMemberEnvelope(bodies[i])});
+      // As the committer stores it (migration 17): no body of its own, a link into the batch.
+      static const common::Bytes kNoEnvelope;
+      auto id = archive_->appendFrame(
+          NewFrame{provider, keyId, m.seq, common::payloadKindName(m.payload),
+                   common::modeName(mode), m.sentAt, nowMs_, common::hash256(bodies[i]),
+                   kNoEnvelope, *batchId, static_cast<uint32_t>(i)});
       if (!id) throw std::runtime_error(id.error().message);
-      if (!archive_->linkBatchFrame(*id, *batchId, static_cast<uint32_t>(i))) {
-        throw std::runtime_error("linkBatchFrame");
-      }
     }
   }
 
