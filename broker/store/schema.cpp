@@ -455,6 +455,32 @@ ALTER TABLE directive_recipients_keyed RENAME TO directive_recipients;
 CREATE INDEX directives_number ON directives(number);
 ALTER TABLE outbound ADD COLUMN key_id TEXT;  -- hex id of the city key that signed it
 )sql",
+    // 17 (issue 16): a counter of roster changes, raised by triggers on every change to what the
+    // ingest's roster snapshot holds (keys and who owns which unit). The running broker compares
+    // it every few seconds instead of re-reading the whole roster; the CLI's enrolments,
+    // revocations and imports (other processes) raise it like the broker's own writes.
+    // `keys.last_heartbeat_sent_at` is not in the snapshot and does not raise it.
+    R"sql(
+CREATE TABLE roster_version (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  n INTEGER NOT NULL
+);
+INSERT INTO roster_version (id, n) VALUES (1, 0);
+CREATE TRIGGER roster_version_keys_insert AFTER INSERT ON keys
+  BEGIN UPDATE roster_version SET n = n + 1; END;
+CREATE TRIGGER roster_version_keys_delete AFTER DELETE ON keys
+  BEGIN UPDATE roster_version SET n = n + 1; END;
+CREATE TRIGGER roster_version_keys_update
+  AFTER UPDATE OF key_id, provider_id, sign_public, curve_public, enrolled_at, revoked_at,
+                  revoked_after_seq ON keys
+  BEGIN UPDATE roster_version SET n = n + 1; END;
+CREATE TRIGGER roster_version_units_insert AFTER INSERT ON units
+  BEGIN UPDATE roster_version SET n = n + 1; END;
+CREATE TRIGGER roster_version_units_delete AFTER DELETE ON units
+  BEGIN UPDATE roster_version SET n = n + 1; END;
+CREATE TRIGGER roster_version_units_update AFTER UPDATE OF code, provider_id ON units
+  BEGIN UPDATE roster_version SET n = n + 1; END;
+)sql",
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kSchemaVersion,
               "every migration raises kSchemaVersion by one");
