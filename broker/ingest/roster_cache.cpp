@@ -7,6 +7,7 @@ namespace samband::broker {
 
 RosterCache::RosterCache(std::string dbPath, const common::Clock& clock)
     : dbPath_(std::move(dbPath)), clock_(clock), snapshot_(std::make_shared<RosterSnapshot>()) {
+  std::lock_guard<std::mutex> guard(reloadMutex_);
   reload();
 }
 
@@ -16,38 +17,52 @@ std::shared_ptr<const RosterSnapshot> RosterCache::current() const {
 }
 
 void RosterCache::refreshIfOlder(int64_t maxAgeMs) {
-  if (clock_.nowMs() - current()->loadedAtMs < maxAgeMs) return;
+  if (maxAgeMs > 0 && clock_.nowMs() - lookedAtMs_.load() < maxAgeMs) return;
   std::unique_lock<std::mutex> guard(reloadMutex_, std::try_to_lock);
-  if (!guard.owns_lock()) return;  // another thread is reloading right now
-  if (clock_.nowMs() - current()->loadedAtMs < maxAgeMs) return;
+  if (!guard.owns_lock()) {
+    if (maxAgeMs > 0) return;  // another thread is looking right now
+    guard.lock();              // a caller that just wrote the roster waits for a fresh look
+  }
+  if (maxAgeMs > 0 && clock_.nowMs() - lookedAtMs_.load() < maxAgeMs) return;
   reload();
 }
 
+// Called with reloadMutex_ held.
 void RosterCache::reload() {
-  auto store = Store::open(dbPath_, Store::Access::readOnly);
-  auto snap = std::make_shared<RosterSnapshot>();
-  snap->loadedAtMs = clock_.nowMs();
-  if (!store) {
-    common::logError("roster", "cannot reload roster: " + store.error().message);
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto copy = std::make_shared<RosterSnapshot>(*snapshot_);
-    copy->loadedAtMs = snap->loadedAtMs;
-    snapshot_ = copy;
+  lookedAtMs_ = clock_.nowMs();
+  if (!db_) {
+    auto store = Store::open(dbPath_, Store::Access::readOnly);
+    if (!store) {
+      common::logError("roster", "cannot reload roster: " + store.error().message);
+      return;
+    }
+    db_ = std::move(store).value();
+  }
+  RosterStore roster(*db_);
+  auto version = roster.rosterVersion();
+  if (!version) {
+    common::logError("roster", "cannot reload roster: " + version.error().message);
+    db_.reset();  // opened again at the next look
     return;
   }
-  auto keys = RosterStore(**store).loadKeys();
-  auto owners = RosterStore(**store).loadUnitOwners();
+  if (*version == current()->version) return;
+  auto keys = roster.loadKeys();
+  auto owners = roster.loadUnitOwners();
   if (!keys || !owners) {
     common::logError("roster", "cannot reload roster: " +
                                    (keys ? owners.error().message : keys.error().message));
+    db_.reset();
     return;
   }
+  auto snap = std::make_shared<RosterSnapshot>();
+  snap->version = *version;
   for (auto& k : *keys) {
     snap->keyByCurve[std::string(reinterpret_cast<const char*>(k.curvePublic.data()), 32)] =
         k.keyId;
     snap->keys[k.keyId] = std::move(k);
   }
   snap->unitOwner = std::move(*owners);
+  reloads_++;
   std::lock_guard<std::mutex> lock(mutex_);
   snapshot_ = std::move(snap);
 }

@@ -341,6 +341,14 @@ Result<std::unordered_map<std::string, std::string>> RosterStore::loadUnitOwners
   return out;
 }
 
+Result<int64_t> RosterStore::rosterVersion() {
+  try {
+    return store_.db().execAndGet("SELECT n FROM roster_version WHERE id=1").getInt64();
+  } catch (const SQLite::Exception& e) {
+    return common::unavailable(std::string("cannot read the roster's version: ") + e.what());
+  }
+}
+
 Result<std::vector<KeyListing>> RosterStore::listKeys(const std::optional<std::string>& provider) {
   std::vector<KeyListing> out;
   try {

@@ -118,6 +118,10 @@ class RosterStore {
   common::Result<std::vector<KeyRecord>> loadKeys();
   // unit code -> provider id
   common::Result<std::unordered_map<std::string, std::string>> loadUnitOwners();
+  // The roster's change counter (migration 18): raised by every change to what loadKeys() and
+  // loadUnitOwners() return, by any process. Read it before them: a snapshot is then at least as
+  // new as the number it is stored with.
+  common::Result<int64_t> rosterVersion();
 
   // Every key (or those of `provider`), by provider and enrollment time.
   common::Result<std::vector<KeyListing>> listKeys(const std::optional<std::string>& provider);

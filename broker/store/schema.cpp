@@ -470,6 +470,32 @@ UPDATE frames SET batch_id = l.batch_id, batch_idx = l.idx FROM batch_frames l
 DROP INDEX batch_frames_batch;
 DROP TABLE batch_frames;
 )sql",
+    // 18 (issue 16): a counter of roster changes, raised by triggers on every change to what the
+    // ingest's roster snapshot holds (keys and who owns which unit). The running broker compares
+    // it every few seconds instead of re-reading the whole roster; the CLI's enrolments,
+    // revocations and imports (other processes) raise it like the broker's own writes.
+    // `keys.last_heartbeat_sent_at` is not in the snapshot and does not raise it.
+    R"sql(
+CREATE TABLE roster_version (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  n INTEGER NOT NULL
+);
+INSERT INTO roster_version (id, n) VALUES (1, 0);
+CREATE TRIGGER roster_version_keys_insert AFTER INSERT ON keys
+  BEGIN UPDATE roster_version SET n = n + 1; END;
+CREATE TRIGGER roster_version_keys_delete AFTER DELETE ON keys
+  BEGIN UPDATE roster_version SET n = n + 1; END;
+CREATE TRIGGER roster_version_keys_update
+  AFTER UPDATE OF key_id, provider_id, sign_public, curve_public, enrolled_at, revoked_at,
+                  revoked_after_seq ON keys
+  BEGIN UPDATE roster_version SET n = n + 1; END;
+CREATE TRIGGER roster_version_units_insert AFTER INSERT ON units
+  BEGIN UPDATE roster_version SET n = n + 1; END;
+CREATE TRIGGER roster_version_units_delete AFTER DELETE ON units
+  BEGIN UPDATE roster_version SET n = n + 1; END;
+CREATE TRIGGER roster_version_units_update AFTER UPDATE OF code, provider_id ON units
+  BEGIN UPDATE roster_version SET n = n + 1; END;
+)sql",
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kSchemaVersion,
               "every migration raises kSchemaVersion by one");

@@ -9,7 +9,7 @@
 namespace samband::broker {
 
 // The schema version this broker writes and understands.
-inline constexpr int kSchemaVersion = 17;
+inline constexpr int kSchemaVersion = 18;
 
 // The database's PRAGMA user_version. Throws SQLite::Exception (store-internal helper).
 int schemaVersion(SQLite::Database& db);

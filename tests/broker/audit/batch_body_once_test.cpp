@@ -314,7 +314,7 @@ TEST_F(BatchBodyOnceTest, OldStyleArchiveMigratesAndEveryReaderReadsTheSameBytes
   auto migrated = Store::open(oldPath, Store::Access::readWrite);
   ASSERT_TRUE(migrated.ok()) << migrated.error().message;
   Store& old = **migrated;
-  EXPECT_EQ(old.db().execAndGet("PRAGMA user_version").getInt(), 17);
+  EXPECT_EQ(old.db().execAndGet("PRAGMA user_version").getInt(), Store::kSchemaVersion);
   EXPECT_EQ(old.db()
                 .execAndGet("SELECT count(*) FROM sqlite_master WHERE name LIKE 'batch_frames%'")
                 .getInt(),
