@@ -188,6 +188,13 @@ INSERT INTO batch_frames SELECT id, batch_id, batch_idx FROM frames WHERE batch_
     }
     db.exec("ALTER TABLE frames DROP COLUMN batch_idx");
     db.exec("ALTER TABLE frames DROP COLUMN batch_id");
+    // What the migrations after 17 added (18: the roster's change counter), so migrating from
+    // 16 runs them again as on a real broker of that version.
+    for (const char* trigger : {"keys_insert", "keys_delete", "keys_update", "units_insert",
+                                "units_delete", "units_update"}) {
+      db.exec(std::string("DROP TRIGGER roster_version_") + trigger);
+    }
+    db.exec("DROP TABLE roster_version");
     db.exec("PRAGMA user_version=16");
     return path;
   }
