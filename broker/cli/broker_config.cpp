@@ -95,7 +95,7 @@ common::Result<BrokerConfig> loadBrokerConfig(const std::string& path) {
   SAMBAND_TAKE(c.databasePath, f.path("broker", "database", "samband.db"));
   SAMBAND_TAKE(c.logLevel, f.text("broker", "log_level", "info"));
   int64_t v = 0;
-  SAMBAND_TAKE(v, f.integer("ingest", "batch_max", 1024, 1, 100000));
+  SAMBAND_TAKE(v, f.integer("ingest", "batch_max", 4096, 1, 100000));
   c.server.batchMax = static_cast<size_t>(v);
   SAMBAND_TAKE(v, f.integer("ingest", "batch_delay_ms", 0, 0, 1000));
   c.server.batchDelayMs = static_cast<int>(v);
@@ -188,7 +188,7 @@ std::string defaultBrokerConfigText(const std::string& listen, const std::string
          "\"\n"
          "log_level = \"info\"\n\n"
          "[ingest]\n"
-         "batch_max = 1024\n"
+         "batch_max = 4096\n"
          "batch_delay_ms = 0\n"
          "verify_threads = " +
          std::to_string(defaultVerifyThreads()) +

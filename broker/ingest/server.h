@@ -24,7 +24,7 @@ namespace samband::broker {
 struct ServerOptions {
   std::string listen = "tcp://127.0.0.1:7700";
   std::string databasePath;
-  size_t batchMax = 1024;           // frames per transaction at most
+  size_t batchMax = 4096;           // frames per transaction at most (docs/performance.md)
   int batchDelayMs = 0;             // extra wait to fill a batch (0: commit what is there)
   bool checkpoints = true;          // sign a checkpoint per batch, receipts on acks (false: only
                                     // to measure their cost; audit then reports the gap)
