@@ -133,7 +133,10 @@ class Auditor {
   ArchiveKeys proven_;
   FrameKeys frameKeys_;
   std::unique_ptr<PictureReplay> replay_;
-  std::map<uint64_t, Boundary> boundaries_;  // by frame count
+  // By frame count, strictly growing; the walk meets them in order (nextBoundary_). A broker at a
+  // city's usual pace seals about one per frame, so this is a vector and a cursor, not a map.
+  std::vector<std::pair<uint64_t, Boundary>> boundaries_;
+  size_t nextBoundary_ = 0;
   uint64_t lastCovered_ = 0;
   // The walk. Per frame it looks up two tables and allocates nothing once they hold every chain.
   struct ChainHead {  // a chain as its signed bodies say: the last seq and body hash
@@ -268,23 +271,23 @@ void Auditor::loadCheckpoints() {
   CheckpointStore checkpoints(store_);
   auto walked = checkpoints.forEach([&](const StoredCheckpoint& c) {
     r_.checkpoints++;
-    const std::string name = "checkpoint " + std::to_string(c.number);
+    auto name = [&] { return "checkpoint " + std::to_string(c.number); };
     auto cp = common::decodeCheckpoint(c.header);
     if (!cp || cp->number != c.number) {
       r_.checkpointProblems++;
-      note(name + ": header does not decode");
+      note(name() + ": header does not decode");
       return;
     }
     // Whether its key may sign for the city at its time: for every checkpoint (a map lookup).
     auto key = keyring_->keyFor(cp->cityKeyId, cp->signedAt);
     if (!key) {
       r_.checkpointProblems++;
-      note(name + ": " + key.error().message);
+      note(name() + ": " + key.error().message);
     } else if (options_.allCheckpointSignatures) {
       r_.checkpointSignaturesChecked++;
       if (!common::verifyCheckpoint(*key, c.header, c.signature)) {
         r_.checkpointProblems++;
-        note(name + ": the checkpoint signature does not verify with city key " +
+        note(name() + ": the checkpoint signature does not verify with city key " +
              common::toHex(cp->cityKeyId));
       }
     } else {
@@ -292,17 +295,18 @@ void Auditor::loadCheckpoints() {
     }
     if (c.number != expected) {
       r_.checkpointProblems++;
-      note(name + ": checkpoints " + std::to_string(expected) + " to " +
+      note(name() + ": checkpoints " + std::to_string(expected) + " to " +
            std::to_string(c.number - 1) + " are missing");
     } else if (cp->prevHash != prevHash) {
       r_.checkpointProblems++;
-      note(name + ": not chained to the checkpoint before it");
+      note(name() + ": not chained to the checkpoint before it");
     }
     if (cp->frameCount <= lastCount) {
       r_.checkpointProblems++;
-      note(name + ": frame count does not grow");
+      note(name() + ": frame count does not grow");
     } else {
-      boundaries_[cp->frameCount] = Boundary{cp->number, cp->digest, cp->headsRoot, cp->headCount};
+      boundaries_.emplace_back(cp->frameCount, Boundary{cp->number, std::move(cp->digest),
+                                                        std::move(cp->headsRoot), cp->headCount});
     }
     lastCount = std::max(lastCount, cp->frameCount);
     prevHash = common::checkpointHash(c.header);
@@ -332,13 +336,13 @@ void Auditor::loadCheckpoints() {
 }
 
 void Auditor::closeCheckpoint() {
-  auto it = boundaries_.find(count_);
-  if (it == boundaries_.end()) return;
-  const Boundary& b = it->second;
-  const std::string name = "checkpoint " + std::to_string(b.number);
+  if (nextBoundary_ >= boundaries_.size() || boundaries_[nextBoundary_].first != count_) return;
+  const Boundary& b = boundaries_[nextBoundary_++].second;
+  // Named only in a problem (about one checkpoint per frame at a city's usual pace).
+  auto name = [&] { return "checkpoint " + std::to_string(b.number); };
   if (digest_ != b.digest) {
     r_.checkpointProblems++;
-    note(name +
+    note(name() +
          ": the archive's frames up to it are not the frames it signed (deleted, inserted "
          "or altered before frame " +
          std::to_string(count_ + 1) + ")");
@@ -359,7 +363,7 @@ void Auditor::closeCheckpoint() {
   touched_.clear();
   if (leaves.size() != b.headCount || common::merkleRoot(leaves) != b.headsRoot) {
     r_.checkpointProblems++;
-    note(name + ": the chain heads it signed are not the archive's");
+    note(name() + ": the chain heads it signed are not the archive's");
   }
 }
 
