@@ -163,7 +163,7 @@ start_daemons() {
   # shellcheck disable=SC2046
   "${as_samband[@]}" $(exec_start samband-broker.service) >"$log.broker.log" 2>&1 &
   pids+=($!); broker_pid=$!
-  # Up to 30 s: a loaded CI machine once took over 10 s to start it (2026-12-08).
+  # Up to 30 s: on a loaded 2-core machine it once took over 10 s (2026-12-08).
   for _ in $(seq 300); do grep -q "listening on" "$log.broker.log" && break; sleep 0.1; done
   grep -q "listening on" "$log.broker.log" || { cat "$log.broker.log"; die "the broker did not start"; }
   # shellcheck disable=SC2046
