@@ -40,6 +40,7 @@
 #include "common/enrollment.h"
 #include "common/identity.h"
 #include "common/signing.h"
+#include "tests/broker/audit/batched_archive_fixture.h"
 #include "tests/broker/ingest/sender_chain.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_time.h"
@@ -50,8 +51,8 @@ namespace {
 using common::Bytes;
 using samband::test_time::kNow;
 
-constexpr const char* kBodyOnceUnitA = "10000001";
-constexpr const char* kBodyOnceUnitB = "20000001";
+constexpr const char* kBodyOnceUnitA = testing::kBatchedUnitA;
+constexpr const char* kBodyOnceUnitB = testing::kBatchedUnitB;
 constexpr int kBodyOnceBatches = 4;
 constexpr int kBodyOncePerBatch = 32;
 
@@ -96,27 +97,9 @@ struct BodyOnceReads {
   int64_t batchedRows = 0;
 };
 
-class BatchBodyOnceTest : public ::testing::Test {
+class BatchBodyOnceTest : public testing::BatchedArchiveFixture {
  protected:
-  void SetUp() override {
-    auto store = Store::open(dir_.file("new.db"), Store::Access::readWrite);
-    ASSERT_TRUE(store.ok()) << store.error().message;
-    store_ = std::move(store).value();
-    CityChain cityChain(*store_, *city_);
-    ASSERT_TRUE(cityChain.publishKey().ok());
-    for (auto* id : {alpha_.get(), beta_.get()}) {
-      auto request = common::makeEnrollRequest(
-          *id, "Huvudman", {id == alpha_.get() ? kBodyOnceUnitA : kBodyOnceUnitB}, kNow);
-      auto r = RosterStore(*store_).enroll(request, false, kNow, [&](const EnrollOutcome&) {
-        auto issued = cityChain.record(enrolmentRecord(request, kNow), kNow);
-        return issued ? common::Status{} : common::Status{issued.error()};
-      });
-      ASSERT_TRUE(r.ok()) << r.error().message;
-    }
-    roster_ = std::make_unique<RosterCache>(dir_.file("new.db"), clock_);
-    ingress_ = std::make_unique<Ingress>(*roster_, clock_, &metrics_);
-    committer_ = std::make_unique<Committer>(*store_, clock_, metrics_, CommitterCity{city_.get()});
-  }
+  void SetUp() override { openArchive("new.db"); }
 
   void commit(std::vector<WorkItem>& items) {
     for (const auto& r : committer_->apply(items)) {
@@ -254,18 +237,6 @@ INSERT INTO batch_frames SELECT id, batch_id, batch_idx FROM frames WHERE batch_
     return q.executeStep() ? q.getColumn(0).getString() : "";
   }
 
-  samband::testing::TempDir dir_;
-  common::FakeClock clock_{samband::test_time::kNow};
-  Metrics metrics_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<common::Identity> city_ = common::Identity::generate("city");
-  std::unique_ptr<common::Identity> alpha_ = common::Identity::generate("556677-0001");
-  std::unique_ptr<common::Identity> beta_ = common::Identity::generate("556677-0002");
-  std::unique_ptr<RosterCache> roster_;
-  std::unique_ptr<Ingress> ingress_;
-  std::unique_ptr<Committer> committer_;
-  testing::Chain alphaChain_{*alpha_};
-  testing::Chain betaChain_{*beta_};
   int64_t batchedBodyBytes_ = 0;
   std::map<int64_t, Bytes> oldEnvelopes_;  // frame id -> the envelope schema 16 stored
 };

@@ -26,6 +26,7 @@
 #include "common/enrollment.h"
 #include "common/identity.h"
 #include "common/signing.h"
+#include "tests/broker/audit/batched_archive_fixture.h"
 #include "tests/broker/ingest/sender_chain.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_time.h"
@@ -39,8 +40,8 @@ using common::RejectReason;
 using samband::testing::TempDir;
 
 using samband::test_time::kNow;
-constexpr const char* kBatchUnitA = "10000001";
-constexpr const char* kBatchUnitB = "20000001";
+constexpr const char* kBatchUnitA = testing::kBatchedUnitA;
+constexpr const char* kBatchUnitB = testing::kBatchedUnitB;
 
 common::UnitStatusMsg batchStatus(const std::string& unit, const std::string& note = "ok") {
   common::UnitStatusMsg s;
@@ -60,27 +61,9 @@ std::vector<Bytes> bodies(testing::Chain& chain, int n, const std::string& unit 
   return out;
 }
 
-class BatchTest : public ::testing::Test {
+class BatchTest : public testing::BatchedArchiveFixture {
  protected:
-  void SetUp() override {
-    auto store = Store::open(dir_.file("samband.db"), Store::Access::readWrite);
-    ASSERT_TRUE(store.ok()) << store.error().message;
-    store_ = std::move(store).value();
-    CityChain cityChain(*store_, *city_);
-    ASSERT_TRUE(cityChain.publishKey().ok());
-    for (auto* id : {alpha_.get(), beta_.get()}) {
-      auto request = common::makeEnrollRequest(
-          *id, "Huvudman", {id == alpha_.get() ? kBatchUnitA : kBatchUnitB}, kNow);
-      auto r = RosterStore(*store_).enroll(request, false, kNow, [&](const EnrollOutcome&) {
-        auto issued = cityChain.record(enrolmentRecord(request, kNow), kNow);
-        return issued ? common::Status{} : common::Status{issued.error()};
-      });
-      ASSERT_TRUE(r.ok()) << r.error().message;
-    }
-    roster_ = std::make_unique<RosterCache>(dir_.file("samband.db"), clock_);
-    ingress_ = std::make_unique<Ingress>(*roster_, clock_, &metrics_);
-    committer_ = std::make_unique<Committer>(*store_, clock_, metrics_, CommitterCity{city_.get()});
-  }
+  void SetUp() override { openArchive("samband.db"); }
 
   Bytes batchOf(const common::Identity& signer, const std::vector<Bytes>& bs) {
     return common::encodeBatch(bs, common::signBatch(signer, bs));
@@ -118,19 +101,6 @@ class BatchTest : public ::testing::Test {
     EXPECT_EQ(scalar("SELECT count(*) FROM batches"), 0);
     EXPECT_EQ(rejections(name), before + 1);
   }
-
-  TempDir dir_;
-  common::FakeClock clock_{kNow};
-  Metrics metrics_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<common::Identity> city_ = common::Identity::generate("city");
-  std::unique_ptr<common::Identity> alpha_ = common::Identity::generate("556677-0001");
-  std::unique_ptr<common::Identity> beta_ = common::Identity::generate("556677-0002");
-  std::unique_ptr<RosterCache> roster_;
-  std::unique_ptr<Ingress> ingress_;
-  std::unique_ptr<Committer> committer_;
-  testing::Chain alphaChain_{*alpha_};
-  testing::Chain betaChain_{*beta_};
 };
 
 TEST_F(BatchTest, VerifiedOnceEachReportArchivedWithItsOwnSeqAndTheBatchAsSent) {
