@@ -180,7 +180,9 @@ int main(int argc, char** argv) {
     bytes = text.size();
     if (i == 0) treeText = std::move(text);
   }
-  // Written straight from the rows (BoardView::unitsText), what /api/units serves now.
+  // Written as text without a tree (BoardView::unitsText with no kept texts: since 2026-12-08 the
+  // text of a cold UnitTextCache, every unit read and written), what /api/units costs when no unit
+  // text is kept yet.
   std::vector<double> direct, directCpu;
   bool identical = true;
   for (int i = 0; i < repeat; ++i) {

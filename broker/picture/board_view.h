@@ -129,8 +129,8 @@ class BoardView {
   // Exercise, system and test reports in the scope ("exercise").
   nlohmann::json exerciseRows(const std::vector<OtherModeRow>& otherRows) const;
 
-  // unitsText() with unitTexts_: the units' kept texts, checked against the database.
-  common::Result<std::string> unitsTextFromCache(const UnitFilter& filter);
+  // unitsText() from `cache`: the units' kept texts, checked against the database.
+  common::Result<std::string> unitsTextFromCache(const UnitFilter& filter, UnitTextCache& cache);
 
   Store& store_;
   UnitTextCache* unitTexts_ = nullptr;

@@ -1,7 +1,8 @@
-// See board_view.h: BoardView::unitsText(), GET /api/units written straight from the database
-// rows as JSON text. The same answer as units().dump() byte for byte (keys in nlohmann::json's
-// sorted order, its number and string formatting), without building, copying and freeing a
-// tree of every unit: for 10,000 units that tree was most of the time (docs/performance.md).
+// See board_view.h: BoardView::unitsText(), GET /api/units written as JSON text from each unit's
+// kept text (UnitTextCache), checked against the database rows. The same answer as units().dump()
+// byte for byte (keys in nlohmann::json's sorted order, its number and string formatting),
+// without building, copying and freeing a tree of every unit: for 10,000 units that tree was most
+// of the time (docs/performance.md).
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -36,85 +37,15 @@ common::Result<std::string> BoardView::unitsText(const UnitFilter& filter) {
     if (!answer) return answer.error();
     return answer->dump();
   }
-  if (unitTexts_ != nullptr) return unitsTextFromCache(filter);
-  PictureStore rows(store_);
-  auto providerRows = rows.providers();
-  if (!providerRows) return providerRows.error();
-  auto unitRows = rows.units();
-  if (!unitRows) return unitRows.error();
-  auto capacityForms = rows.capacityForms("actual");
-  if (!capacityForms) return capacityForms.error();
-  auto markRows = rows.whatIfMarks();
-  if (!markRows) return markRows.error();
-  auto ageRule = reportAgeRule(store_, rules_.holidays);
-  if (!ageRule) return ageRule.error();
-
-  struct Provider {
-    const ProviderRow* row;
-    const char* liveness;
-    std::vector<const UnitPictureRow*> units;
-  };
-  std::map<std::string, Provider> providers;  // by id: the picture's order
-  for (const auto& p : *providerRows) {
-    providers.emplace(p.id, Provider{&p, livenessOf(p.lastSeen, nowMs_, rules_.liveness), {}});
-  }
-  for (const auto& u : *unitRows) {
-    if (!scope_.allows(u.district)) continue;
-    auto it = providers.find(u.providerId);
-    if (it != providers.end()) it->second.units.push_back(&u);
-  }
-  std::map<std::string, std::set<std::string>> extraForms;  // from capacity reports
-  for (const auto& [code, form] : *capacityForms) extraForms[code].insert(form);
-  std::set<std::string> marks;
-  for (const auto& m : *markRows) marks.insert(m.code);
-  const std::string query = lower(filter.query);
-
-  std::string text;
-  text.reserve(unitRows->size() * 900 + 64);
-  JsonText out(text);
-  const UnitJsonContext context{nowMs_, &*ageRule, rules_.reportOldAfterMs};
-  out.raw("{");
-  out.key("generated_at");
-  out.time(nowMs_);
-  out.field("units");
-  out.raw("[");
-  bool first = true;
-  std::set<std::string> formSet;
-  std::vector<std::string> forms;
-  for (const auto& [id, provider] : providers) {
-    const ProviderRow& p = *provider.row;
-    for (const UnitPictureRow* unit : provider.units) {
-      const UnitPictureRow& u = *unit;
-      const bool reported = u.status.has_value();
-      static const UnitStatusRow kNone{};
-      const UnitStatusRow& s = reported ? *u.status : kNone;
-      const std::string& operational = reported ? s.operational : std::string("unknown");
-      const std::string district = u.district.value_or("");
-      if (!filter.district.empty() && district != filter.district) continue;
-      if (!filter.provider.empty() && p.id != filter.provider) continue;
-      if (!filter.state.empty() && operational != filter.state) continue;
-      unitForms(u, extraForms, formSet, &forms);
-      if (!filter.form.empty() &&
-          std::find(forms.begin(), forms.end(), filter.form) == forms.end()) {
-        continue;
-      }
-      const std::string note = reported ? s.note : "";
-      if (!query.empty()) {
-        std::string hay = lower(u.code + "\n" + u.name.value_or("") + "\n" + p.name + "\n" + p.id +
-                                "\n" + district + "\n" + note);
-        if (hay.find(query) == std::string::npos) continue;
-      }
-
-      if (!first) out.raw(",");
-      first = false;
-      writeUnitJson(out, u, p, provider.liveness, forms, marks.count(u.code) > 0, context);
-    }
-  }
-  out.raw("]}");
-  return text;
+  // Without the board's cache (tools, tests, benchmarks) a cache of this call's own: one way
+  // to write the units, as pictureText() does.
+  if (unitTexts_ != nullptr) return unitsTextFromCache(filter, *unitTexts_);
+  UnitTextCache once;
+  return unitsTextFromCache(filter, once);
 }
 
-common::Result<std::string> BoardView::unitsTextFromCache(const UnitFilter& filter) {
+common::Result<std::string> BoardView::unitsTextFromCache(const UnitFilter& filter,
+                                                          UnitTextCache& cache) {
   // One state of the database for every read below: the units' keys, the rows of those that
   // changed, and the providers, forms and marks they are written with.
   auto transaction = ReadTransaction::begin(store_);
@@ -142,7 +73,7 @@ common::Result<std::string> BoardView::unitsTextFromCache(const UnitFilter& filt
   }
   UnitTextCache::ExtraForms extraForms;  // from capacity reports
   for (const auto& [code, form] : *capacityForms) extraForms[code].insert(form);
-  auto entries = unitTexts_->current(store_, names, extraForms);
+  auto entries = cache.current(store_, names, extraForms);
   if (!entries) return entries.error();
   for (const auto& e : *entries) {
     if (!scope_.allows(e->district)) continue;

@@ -256,11 +256,4 @@ bool writeUnitFragment(JsonText& out, const UnitFragment& f, const char* livenes
   return old;
 }
 
-bool writeUnitJson(JsonText& out, const UnitPictureRow& u, const ProviderRow& provider,
-                   const char* liveness, const std::vector<std::string>& forms, bool whatIfFailing,
-                   const UnitJsonContext& context) {
-  return writeUnitFragment(out, makeUnitFragment(u, provider, forms), liveness, whatIfFailing,
-                           context);
-}
-
 }  // namespace samband::broker

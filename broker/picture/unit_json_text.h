@@ -57,7 +57,7 @@ void unitForms(const UnitPictureRow& unit,
                const std::map<std::string, std::set<std::string>>& extraForms,
                std::set<std::string>& scratch, std::vector<std::string>* forms);
 
-// What writeUnitJson needs besides the unit.
+// What writeUnitFragment needs besides the unit's fragment.
 struct UnitJsonContext {
   int64_t nowMs = 0;
   const ReportAge* ageRule = nullptr;  // must be set
@@ -81,16 +81,10 @@ struct UnitFragment {
 UnitFragment makeUnitFragment(const UnitPictureRow& unit, const ProviderRow& provider,
                               const std::vector<std::string>& forms);
 
-// Appends the fragment's object with its holes filled for `context` (writeUnitJson's bytes).
-// Returns whether the report is old.
+// Appends the unit's object (its report, ages, provider, liveness, forms, what-if mark) as the
+// picture holds it: the fragment with its holes filled for `context`. Returns whether the report
+// is old (expired, or older than the limit).
 bool writeUnitFragment(JsonText& out, const UnitFragment& fragment, const char* liveness,
                        bool whatIfFailing, const UnitJsonContext& context);
-
-// Writes the unit's object (its report, ages, provider, liveness, forms, what-if mark) as the
-// picture holds it: makeUnitFragment, then writeUnitFragment. Returns whether the report is old
-// (expired, or older than the limit).
-bool writeUnitJson(JsonText& out, const UnitPictureRow& unit, const ProviderRow& provider,
-                   const char* liveness, const std::vector<std::string>& forms, bool whatIfFailing,
-                   const UnitJsonContext& context);
 
 }  // namespace samband::broker
