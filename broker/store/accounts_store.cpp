@@ -462,11 +462,12 @@ Result<AccountOutcome> AccountsStore::applyAccount(const common::AccountMsg& rec
     removed.bind(1, record.name);
     // INT64_MIN: never removed (an optional here trips GCC's maybe-uninitialized).
     const int64_t removedAt = removed.executeStep() ? removed.getColumn(0).getInt64() : INT64_MIN;
-    SQLite::Statement q(db, "SELECT id, account_at, password_digest FROM users WHERE name=?");
+    SQLite::Statement q(db, "SELECT id, account_at, password_digest, role FROM users WHERE name=?");
     q.bind(1, record.name);
     std::optional<int64_t> id;
     int64_t accountAt = 0;
     common::Bytes storedDigest;
+    std::string storedRole;
     if (q.executeStep()) {
       id = q.getColumn(0).getInt64();
       accountAt = q.getColumn(1).getInt64();
@@ -474,6 +475,7 @@ Result<AccountOutcome> AccountsStore::applyAccount(const common::AccountMsg& rec
         const auto* p = static_cast<const uint8_t*>(q.getColumn(2).getBlob());
         storedDigest.assign(p, p + q.getColumn(2).getBytes());
       }
+      storedRole = q.getColumn(3).getString();
     }
     auto endSessions = [&](int64_t userId) {
       SQLite::Statement s(db, "DELETE FROM sessions WHERE user_id=?");
@@ -526,16 +528,11 @@ Result<AccountOutcome> AccountsStore::applyAccount(const common::AccountMsg& rec
       add.exec();
       id = db.getLastInsertRowid();
     } else {
-      SQLite::Statement was(db, "SELECT role FROM users WHERE id=?");
-      was.bind(1, *id);
-      was.executeStep();
       // A new role or scope ends the sessions, as `user set` does on the broker that made it: an
       // open page must not keep what the account lost.
-      if (was.getColumn(0).getString() != record.role ||
-          districtsOf(db, *id) != sortedDistricts(record.districts)) {
+      if (storedRole != record.role || districtsOf(db, *id) != sortedDistricts(record.districts)) {
         endSessions(*id);
       }
-      was.reset();
       SQLite::Statement u(db, "UPDATE users SET role=?, account_at=? WHERE id=?");
       u.bind(1, record.role);
       u.bind(2, atMs);
