@@ -199,11 +199,9 @@ common::Status Committer::handleFrame(const std::string& routingId, const Verifi
     }
     batchId = it->second;
   }
-  static const common::Bytes kNoEnvelope;
-  auto frameId = archive_.appendFrame(
-      NewFrame{m.senderId, f.keyIdHex(), m.seq, common::payloadKindName(m.payload),
-               common::modeName(m.mode), m.sentAt, f.receivedAt(), f.bodyHash(),
-               batchId != 0 ? kNoEnvelope : f.envelope(), batchId, f.batchIndex()});
+  auto frameId = archive_.appendFrame(NewFrame{
+      m.senderId, f.keyIdHex(), m.seq, common::payloadKindName(m.payload), common::modeName(m.mode),
+      m.sentAt, f.receivedAt(), f.bodyHash(), f.envelope(), batchId, f.batchIndex()});
   if (!frameId) return frameId.error();
   if (auto s = projection_.apply(f, *frameId); !s) return s;
   if (auto s = applyPeerCityRecord(f, *frameId); !s) return s;

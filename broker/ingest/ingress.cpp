@@ -319,7 +319,6 @@ std::vector<Admission> Ingress::admitBatch(InboundFrame&& in) {
     v.keyIdHex_ = known.keyIdHex;
     v.message_ = std::move(m);
     v.bodyHash_ = std::move(hashes[i]);
-    v.envelope_ = common::batchMemberEnvelope(parts->bodies[i]);
     v.body_ = std::move(parts->bodies[i]);
     v.receivedAt_ = in.receivedAt;
     v.channel_ = in.channel;

@@ -55,7 +55,8 @@ class VerifiedFrame {
   Channel channel() const { return channel_; }
   // A report verified as part of a batch (issue 16): the batch frame exactly as sent (shared by
   // every report of it; the committer stores it once) and this report's index in it. Null for a
-  // single envelope. envelope() then holds common::batchMemberEnvelope(body()).
+  // single envelope. A report of a batch has no envelope of its own: envelope() is empty (the
+  // archive rebuilds one from the batch when a reader asks, broker/store/stored_envelopes.h).
   const std::shared_ptr<const common::Bytes>& batch() const { return batch_; }
   uint32_t batchIndex() const { return batchIndex_; }
 
